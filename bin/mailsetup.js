@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The mailsetup command: loads the one-file bundle that `npm run build` (run by `npm ci` through
+// `prepare`) writes to dist/.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 18 || (major === 18 && minor < 19)) {
+  process.stderr.write(`mailsetup needs Node.js 18.19 or newer; this is ${process.version}\n`);
+  process.exit(2);
+}
+import('../dist/cli.js').catch((err) => {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli.js')) {
+    process.stderr.write('mailsetup is not built: run `npm ci` (or `npm run build`) in the checkout first\n');
+    process.exit(2);
+  }
+  throw err;
+});

@@ -1,0 +1,117 @@
+/**
+ * Entry point of the bundle: parses the command line and dispatches. --help and --version
+ * answer from here without loading React, Ink or any Postfix code.
+ */
+import { parseArgs } from 'node:util';
+import { VERSION } from './version.js';
+
+export const HELP = `mailsetup ${VERSION}: configure Postfix for a standard role
+
+Usage: mailsetup [options]
+
+Roles: null-client, mail-server, backup-mx, firewall-relay
+
+Options:
+  --answers FILE   answers YAML: pre-fills the questions (with --yes, skips them)
+  --role ID        the role to configure (overrides the answers file)
+  --yes            no prompts: apply when the answers are complete and valid
+  --dry-run        show the plan and the diff, write nothing (exit 0)
+  --check          with --dry-run: exit 1 when changes would be made
+  --root DIR       treat DIR as the file system root; never touch the live system
+  --rollback       restore the files of the last apply from its backup
+  --verify         check that the running Postfix does what its role promises
+  --no-color       no colours (also NO_COLOR=1)
+  -h, --help       this text
+  -v, --version    the version
+
+Exit codes: 0 success or nothing to do, 1 apply failed (and was rolled back),
+2 usage error or invalid answers.
+`;
+
+export interface CliOptions {
+  answers?: string;
+  role?: string;
+  yes: boolean;
+  dryRun: boolean;
+  check: boolean;
+  root?: string;
+  rollback: boolean;
+  verify: boolean;
+  color: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | 'help' | 'version' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        answers: { type: 'string' },
+        role: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        'dry-run': { type: 'boolean' },
+        check: { type: 'boolean' },
+        root: { type: 'string' },
+        rollback: { type: 'boolean' },
+        verify: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.version) return 'version';
+  if (v.check && !v['dry-run']) throw new UsageError('--check goes with --dry-run');
+  return {
+    answers: v.answers,
+    role: v.role,
+    yes: v.yes ?? false,
+    dryRun: v['dry-run'] ?? false,
+    check: v.check ?? false,
+    root: v.root,
+    rollback: v.rollback ?? false,
+    verify: v.verify ?? false,
+    color: !(v['no-color'] ?? false) && !env.NO_COLOR,
+  };
+}
+
+async function main(): Promise<number> {
+  let opts: ReturnType<typeof parseCli>;
+  try {
+    opts = parseCli(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`mailsetup: ${err.message}\nTry 'mailsetup --help'.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (opts === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { run } = await import('./run.js');
+  return run(opts);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`mailsetup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
