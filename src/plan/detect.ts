@@ -1,0 +1,115 @@
+/**
+ * detect(): which role the files describe, and the answers that explain them. The state file
+ * is authoritative when present; without one the configuration itself is recognised (a host
+ * set up by hand or by dpkg-reconfigure), or reported as "custom" with the values found.
+ */
+import { Aliases } from '../postfix/aliases.js';
+import { LookupTable } from '../postfix/lookupTable.js';
+import { MainCf } from '../postfix/mainCf.js';
+import { MasterCf } from '../postfix/masterCf.js';
+import { parentDomain, RELAY_RECIPIENTS_MAP, TRANSPORT_MAP, VIRTUAL_MAP } from '../roles/common.js';
+import type { Answers, RoleId } from '../roles/types.js';
+import { ALIASES, MAIN_CF, MASTER_CF } from './plan.js';
+import { parseState, STATE_PATH } from './state.js';
+
+export interface Detected {
+  role: RoleId | 'custom' | null; // null: no main.cf (fresh box)
+  answers: Partial<Answers>;
+  source: 'state' | 'config' | 'none';
+}
+
+function split(v: string | undefined): string[] {
+  return (v ?? '').split(/[\s,]+/).filter((s) => s !== '');
+}
+
+function tableEntries(text: string | null | undefined): Array<[string, string]> {
+  if (!text) return [];
+  try {
+    return LookupTable.parse(text).entries().map((e) => [e.key, e.value] as [string, string]);
+  } catch {
+    return [];
+  }
+}
+
+/** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
+export function detect(files: Readonly<Record<string, string | null>>): Detected {
+  const stateText = files[STATE_PATH];
+  if (stateText) {
+    const state = parseState(stateText);
+    return { role: state.answers.role, answers: state.answers, source: 'state' };
+  }
+  const mainText = files[MAIN_CF];
+  if (mainText === null || mainText === undefined) return { role: null, answers: {}, source: 'none' };
+  const cf = MainCf.parse(mainText);
+  const get = (n: string) => cf.get(n);
+  const a: Partial<Answers> = {};
+  const myhostname = get('myhostname');
+  if (myhostname) a.myhostname = myhostname;
+  const mydomain = get('mydomain');
+  if (mydomain) a.mydomain = mydomain;
+  const myorigin = get('myorigin');
+  if (myorigin && !myorigin.startsWith('/')) a.myorigin = myorigin;
+  const relayhost = get('relayhost');
+  if (relayhost !== undefined) a.relayhost = relayhost;
+  const mynetworks = get('mynetworks');
+  if (mynetworks !== undefined && !/[:/][a-z]|^[a-z]+:/.test(mynetworks)) a.mynetworks = split(mynetworks);
+  const relayDomains = split(get('relay_domains')).filter((d) => !d.startsWith('$'));
+  if (relayDomains.length) a.relay_domains = relayDomains;
+  const proxy = split(get('proxy_interfaces'));
+  if (proxy.length) a.proxy_interfaces = proxy;
+  const inetInterfaces = get('inet_interfaces');
+  if (inetInterfaces !== undefined) a.inet_interfaces = inetInterfaces;
+  const protocols = get('inet_protocols');
+  if (protocols !== undefined) a.inet_protocols = protocols;
+  const notify = get('notify_classes');
+  if (notify !== undefined) a.notify_classes = split(notify);
+  if (get('maillog_file')) a.logging = 'file';
+
+  if (get('transport_maps')?.includes(TRANSPORT_MAP)) {
+    const t = tableEntries(files[TRANSPORT_MAP]);
+    if (t.length) a.transport = Object.fromEntries(t);
+  }
+  const rr = get('relay_recipient_maps');
+  if (rr?.includes(RELAY_RECIPIENTS_MAP)) {
+    const r = tableEntries(files[RELAY_RECIPIENTS_MAP]).map(([k]) => k);
+    if (r.length) a.relay_recipients = r;
+  }
+
+  // Who reads postmaster's mail: the virtual map (null client, gateway) or the aliases.
+  const virtual = Object.fromEntries(tableEntries(get('virtual_alias_maps')?.includes(VIRTUAL_MAP) ? files[VIRTUAL_MAP] : null));
+  let postmaster: string | undefined = virtual.root ?? virtual.postmaster;
+  if (!postmaster && files[ALIASES]) {
+    try {
+      const al = Aliases.parse(files[ALIASES] as string);
+      const root = al.get('root');
+      const pm = al.get('postmaster');
+      postmaster = [root, pm].find((v) => v !== undefined && v !== 'root' && !v.includes(','));
+    } catch {
+      postmaster = undefined;
+    }
+  }
+  if (postmaster) a.postmaster = postmaster;
+
+  if (files[MASTER_CF]) {
+    try {
+      const smtp = MasterCf.parse(files[MASTER_CF] as string).get('smtp', 'inet');
+      if (smtp) a.chroot = smtp.chroot === 'y';
+    } catch {
+      // An unparseable master.cf says nothing about chroot.
+    }
+  }
+
+  const mydestination = get('mydestination');
+  const domain = (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase();
+  const dest = split(mydestination).map((d) => d.toLowerCase());
+  let role: Detected['role'] = 'custom';
+  if (mydestination !== undefined && dest.length === 0) {
+    if (get('local_transport')?.startsWith('error') && relayDomains.length) role = 'firewall-relay';
+    else if (relayhost && (inetInterfaces === 'loopback-only' || inetInterfaces === 'localhost')) role = 'null-client';
+  } else if (relayDomains.length && !relayDomains.some((d) => dest.includes(d))) {
+    role = 'backup-mx';
+  } else if (dest.includes('$mydomain') || (domain !== '' && dest.includes(domain))) {
+    role = 'mail-server';
+  }
+  return { role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' };
+}

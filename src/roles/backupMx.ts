@@ -1,0 +1,40 @@
+/**
+ * Backup MX for other domains (STANDARD_CONFIGURATION_README "Configuring Postfix as primary or
+ * backup MX host for a remote site"), possibly behind NAT: relays mail for the backed-up domains
+ * to their primary, accepts only the listed recipients, knows its public addresses through
+ * proxy_interfaces so it never loops to itself when the primary is down.
+ */
+import { RELAY_RESTRICTIONS, list, loopbackNetworks, merge, relayRecipients, transportMap } from './common.js';
+import type { RoleModule } from './role.js';
+
+export const backupMx: RoleModule = {
+  info: {
+    id: 'backup-mx',
+    title: 'Backup MX (behind NAT)',
+    summary: 'queues and forwards mail for another domain while its primary is down; proxy_interfaces for NAT',
+  },
+  keys: ['myhostname', 'mydomain', 'myorigin', 'relay_domains', 'transport', 'relay_recipients', 'proxy_interfaces', 'mynetworks', 'postmaster', 'inet_interfaces', 'inet_protocols', 'notify_classes', 'chroot', 'logging'],
+  required: ['relay_domains', 'postmaster', 'mynetworks'],
+  defaults(_host, base) {
+    return { inet_interfaces: 'all', mynetworks: loopbackNetworks(base.inet_protocols) };
+  },
+  configure(a, ctx) {
+    const { main, maps } = merge(
+      {
+        main: {
+          ...(a.proxy_interfaces.length ? { proxy_interfaces: list(a.proxy_interfaces) } : {}),
+          mydestination: '$myhostname, localhost.$mydomain, localhost',
+          relay_domains: list(a.relay_domains),
+          mynetworks: list(a.mynetworks),
+          relayhost: '',
+          inet_interfaces: a.inet_interfaces,
+          smtpd_relay_restrictions: RELAY_RESTRICTIONS,
+        },
+        maps: [],
+      },
+      relayRecipients(a, ctx),
+      transportMap(a, ctx),
+    );
+    return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+};

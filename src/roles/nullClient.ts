@@ -1,0 +1,50 @@
+/**
+ * Null client (STANDARD_CONFIGURATION_README "Postfix on a null client"): sends only, all mail
+ * through the relay host; listens on loopback; no local delivery. Mail for root and postmaster
+ * is rewritten by virtual_alias_maps to the address the user gives, so it leaves the host too.
+ */
+import { LOOPBACK_V4, LOOPBACK_V6, VIRTUAL_MAP, list, mapRef, merge, saslOverlay, ipv4Enabled, ipv6Enabled } from './common.js';
+import type { RoleModule } from './role.js';
+
+export const nullClient: RoleModule = {
+  info: {
+    id: 'null-client',
+    title: 'Null client',
+    summary: 'sends only: all mail goes out through a relay host; nothing is received or delivered here',
+  },
+  keys: ['myhostname', 'mydomain', 'myorigin', 'relayhost', 'smtp_sasl', 'postmaster', 'inet_protocols', 'notify_classes', 'chroot', 'logging'],
+  required: ['relayhost', 'postmaster'],
+  defaults(_host, base) {
+    const nets: string[] = [];
+    if (ipv4Enabled(base.inet_protocols)) nets.push(LOOPBACK_V4);
+    if (ipv6Enabled(base.inet_protocols)) nets.push(LOOPBACK_V6);
+    return { inet_interfaces: 'loopback-only', mynetworks: nets, relayhost: base.relayhost };
+  },
+  configure(a, ctx) {
+    const sasl = saslOverlay(a, ctx);
+    const { main, maps } = merge(
+      {
+        main: {
+          relayhost: a.relayhost,
+          mydestination: '',
+          relay_domains: '',
+          inet_interfaces: 'loopback-only',
+          mynetworks: list(a.mynetworks),
+          virtual_alias_maps: mapRef(ctx, VIRTUAL_MAP),
+        },
+        maps: [
+          {
+            path: VIRTUAL_MAP,
+            entries: [
+              ['postmaster', a.postmaster],
+              ['root', a.postmaster],
+            ],
+            description: 'where mail for root and postmaster goes (virtual_alias_maps)',
+          },
+        ],
+      },
+      sasl,
+    );
+    return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+};

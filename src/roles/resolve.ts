@@ -1,0 +1,252 @@
+/**
+ * From partial answers to complete, validated ones: defaults from the host, the current
+ * configuration (on a re-run) and the role, then a check of every value. The plan is never built
+ * from an answer that failed here.
+ */
+import {
+  checkDomain,
+  checkEmail,
+  checkHostname,
+  checkPlainValue,
+  parseCidr,
+  parseRelayhost,
+  parseTransportValue,
+  validateInetInterfaces,
+  validateInetProtocols,
+  validateNotifyClasses,
+  validateProxyInterfaces,
+} from '../postfix/validate.js';
+import type { HostFacts } from '../system/types.js';
+import { commonDefaults, parentDomain } from './common.js';
+import { roleModule } from './index.js';
+import type { Resolved } from './role.js';
+import type { AnswerKey, Answers, AnswerValue, RoleId } from './types.js';
+
+/** One invalid answer: the key and the exact reason. */
+export interface AnswerProblem {
+  key: keyof Answers;
+  message: string;
+}
+
+export class AnswersInvalid extends Error {
+  constructor(public readonly problems: AnswerProblem[]) {
+    super(problems.map((p) => `${p.key}: ${p.message}`).join('\n'));
+  }
+}
+
+/** Linter rules that an answers file may override knowingly (see src/plan/lint.ts). */
+export const OVERRIDE_IDS = [
+  'mynetworks-public',
+  'mynetworks-wide',
+  'relay-accept-all',
+  'null-client-direct',
+  'relay-own-domain',
+] as const;
+
+/** Keys whose current value carries over when the role changes (they describe the host, not the role). */
+const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
+  'myhostname', 'mydomain', 'myorigin', 'postmaster', 'inet_protocols', 'notify_classes', 'chroot', 'logging', 'proxy_interfaces',
+]);
+
+const LOCAL_NAME = /^[a-z_][a-z0-9_.-]*$/;
+
+function splitList(text: string): string[] {
+  return text.split(', ').filter((s) => s !== '');
+}
+
+function present(v: AnswerValue): boolean {
+  if (v === undefined) return false;
+  if (typeof v === 'string') return v !== '';
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/** Check one answer's value; returns the normalised value or a message. */
+export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId): { value: AnswerValue } | { error: string } {
+  const err = (message: string) => ({ error: message });
+  const eachList = (items: string[], check: (s: string) => string | null): { value: string[] } | { error: string } => {
+    for (const item of items) {
+      const m = check(item);
+      if (m) return err(m);
+    }
+    return { value: items };
+  };
+  try {
+    switch (key) {
+      case 'myhostname': {
+        const m = checkHostname(value as string);
+        return m ? err(m) : { value: (value as string).toLowerCase().replace(/\.$/, '') };
+      }
+      case 'mydomain': {
+        const m = checkDomain(value as string);
+        return m ? err(m) : { value: (value as string).toLowerCase().replace(/\.$/, '') };
+      }
+      case 'myorigin': {
+        const v = value as string;
+        if (/^\$\{?(mydomain|myhostname)\}?$/.test(v)) return { value: v };
+        const m = checkDomain(v);
+        return m ? err(`${m} (or use $mydomain or $myhostname)`) : { value: v.toLowerCase() };
+      }
+      case 'relayhost': {
+        const v = value as string;
+        if (v === '') return { value: '' };
+        return { value: parseRelayhost(v).form };
+      }
+      case 'mynetworks':
+        return { value: (value as string[]).map((c) => parseCidr(c).postfix) };
+      case 'relay_domains':
+        return eachList((value as string[]).map((d) => d.toLowerCase()), checkDomain);
+      case 'transport': {
+        const out: Record<string, string> = {};
+        for (const [domain, hop] of Object.entries(value as Record<string, string>)) {
+          const d = domain.toLowerCase();
+          const m = checkDomain(d.startsWith('.') ? d.slice(1) : d);
+          if (m) return err(m);
+          const t = parseTransportValue(hop);
+          if ((t.transport === 'relay' || t.transport === 'smtp' || t.transport === 'lmtp') && !t.nexthop) {
+            return err(`${domain}: "${hop}" names no next hop (write e.g. relay:[mail.${d}])`);
+          }
+          out[d] = hop;
+        }
+        return { value: out };
+      }
+      case 'relay_recipients':
+        return eachList(value as string[], (r) =>
+          r.startsWith('@') ? checkDomain(r.slice(1)) : checkEmail(r),
+        );
+      case 'proxy_interfaces':
+        return { value: splitList(validateProxyInterfaces((value as string[]).join(', '))) };
+      case 'inet_interfaces':
+        return { value: validateInetInterfaces(value as string) };
+      case 'inet_protocols':
+        return { value: validateInetProtocols(value as string) };
+      case 'notify_classes':
+        return { value: splitList(validateNotifyClasses((value as string[]).join(', '))) };
+      case 'postmaster': {
+        const v = value as string;
+        const needsRemote = role === 'null-client' || role === 'firewall-relay';
+        if (!v.includes('@')) {
+          if (needsRemote) return err(`"${v}" must be a full address (user@domain): this role delivers nothing locally`);
+          return LOCAL_NAME.test(v) ? { value: v } : err(`"${v}" is neither an address (user@domain) nor a local user name`);
+        }
+        const m = checkEmail(v);
+        return m ? err(m) : { value: v };
+      }
+      case 'chroot':
+        return typeof value === 'boolean' ? { value } : err('expected true or false');
+      case 'logging':
+        return value === 'syslog' || value === 'file' ? { value } : err('expected syslog or file');
+      case 'smtp_sasl': {
+        const s = value as Answers['smtp_sasl'];
+        if (!s) return { value };
+        const m = checkPlainValue(s.username, 'smtp_sasl.username') ?? (s.password !== undefined ? checkPlainValue(s.password, 'smtp_sasl.password') : null);
+        if (m) return err(m);
+        if (/[\s:]/.test(s.username)) return err('smtp_sasl.username: must not contain whitespace or ":"');
+        if (s.password !== undefined && /\s/.test(s.password)) return err('smtp_sasl.password: must not contain whitespace (Postfix splits the map value on it)');
+        return { value };
+      }
+      case 'overrides':
+        return eachList(value as string[], (o) =>
+          (OVERRIDE_IDS as readonly string[]).includes(o) ? null : `"${o}" is not an override (${OVERRIDE_IDS.join(', ')})`,
+        );
+    }
+  } catch (e) {
+    return err((e as Error).message);
+  }
+}
+
+/**
+ * Complete and validate answers for `role`. `current` holds the values found on the machine
+ * (state file or recognised configuration) and `currentRole` their role.
+ */
+export function resolveAnswers(
+  given: Partial<Answers> & { role: RoleId },
+  host: HostFacts,
+  current: Partial<Answers> = {},
+  currentRole: RoleId | 'custom' | null = null,
+): Resolved {
+  const merged = withDefaults(given, host, current, currentRole);
+  return validateResolved(merged);
+}
+
+/** The answers with every default filled in, not yet validated (the wizard's starting values). */
+export function withDefaults(
+  given: Partial<Answers> & { role: RoleId },
+  host: HostFacts,
+  current: Partial<Answers> = {},
+  currentRole: RoleId | 'custom' | null = null,
+): Resolved {
+  const role = roleModule(given.role);
+  const base = commonDefaults(host);
+  const sameRole = currentRole === given.role;
+  const carried: Partial<Answers> = {};
+  for (const [k, v] of Object.entries(current) as Array<[AnswerKey, AnswerValue]>) {
+    if (k === ('role' as string) || v === undefined) continue;
+    if (sameRole || HOST_KEYS.has(k)) (carried as Record<string, unknown>)[k] = v;
+  }
+  const identity: Resolved = { ...base, ...carried, ...stripUndefined(given), role: given.role } as Resolved;
+  // mydomain follows myhostname unless it was given or set apart from it before.
+  if (given.mydomain === undefined) {
+    const keptDomain = carried.mydomain !== undefined && carried.myhostname === identity.myhostname;
+    identity.mydomain = keptDomain ? (carried.mydomain as string) : parentDomain(identity.myhostname);
+  }
+  const roleDefaults = role.defaults(host, identity);
+  const merged: Resolved = { ...base, ...roleDefaults, ...carried, ...stripUndefined(given), role: given.role } as Resolved;
+  merged.mydomain = identity.mydomain;
+  return merged;
+}
+
+/** Validate complete answers; throws AnswersInvalid listing every problem. */
+export function validateResolved(input: Resolved): Resolved {
+  const merged: Resolved = { ...input, overrides: [...(input.overrides ?? [])] };
+  const role = roleModule(merged.role);
+  const problems: AnswerProblem[] = [];
+  for (const [k, v] of Object.entries(merged) as Array<[keyof Answers, AnswerValue]>) {
+    if (k === 'role') continue;
+    if (typeof v === 'string') {
+      const m = checkPlainValue(v, k);
+      if (m) {
+        problems.push({ key: k, message: m });
+        continue;
+      }
+    }
+    if (v === undefined || (!present(v) && typeof v !== 'boolean')) continue;
+    const r = validateAnswer(k as AnswerKey, v, merged.role);
+    if ('error' in r) problems.push({ key: k, message: r.error });
+    else (merged as unknown as Record<string, unknown>)[k] = r.value;
+  }
+  for (const k of role.required) {
+    if (present(merged[k])) continue;
+    if (k === 'relayhost' && merged.overrides.includes('null-client-direct')) continue;
+    problems.push({ key: k, message: requiredMessage(k, merged.role) });
+  }
+  if (merged.smtp_sasl && merged.relayhost === '') {
+    problems.push({ key: 'smtp_sasl', message: 'a smart host login needs a relayhost' });
+  }
+  if (problems.length) throw new AnswersInvalid(problems);
+  return merged;
+}
+
+function requiredMessage(key: AnswerKey, role: RoleId): string {
+  switch (key) {
+    case 'relayhost':
+      return 'required for a null client: the host all mail is sent through, e.g. [smtp.example.net]:587 (override null-client-direct to send directly)';
+    case 'postmaster':
+      return 'required: the address of a person who reads mail for postmaster and root';
+    case 'relay_domains':
+      return role === 'backup-mx' ? 'required: the domain(s) this host is a backup MX for' : 'required: the inside domain(s) this gateway accepts mail for';
+    case 'transport':
+      return 'required: the inside mail host for each domain, e.g. example.com: relay:[mail.inside.example.com]';
+    case 'mynetworks':
+      return 'required: the networks allowed to relay (at least 127.0.0.0/8)';
+    default:
+      return 'required';
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,64 @@
+/**
+ * The answers schema (public: the answers file, the wizard and the state file share it) and the
+ * shape of a role module. Keys are Postfix parameter names wherever one exists.
+ */
+
+export const ROLE_IDS = ['null-client', 'mail-server', 'backup-mx', 'firewall-relay'] as const;
+export type RoleId = (typeof ROLE_IDS)[number];
+
+export interface SaslAnswers {
+  username: string;
+  /** The password itself (never written anywhere but the 0600 map); or use password_file. */
+  password?: string;
+  /** A file holding the password (first line), for scripts. */
+  password_file?: string;
+}
+
+/** One run's answers. Only `role` is required; everything else has a derived default. */
+export interface Answers {
+  role: RoleId;
+  myhostname?: string;
+  mydomain?: string;
+  myorigin?: string;
+  relayhost?: string; // "" = direct delivery
+  mynetworks?: string[];
+  relay_domains?: string[];
+  transport?: Record<string, string>; // domain -> "relay:[host]"
+  relay_recipients?: string[]; // user@domain or @domain
+  proxy_interfaces?: string[];
+  inet_interfaces?: string; // all | loopback-only | comma list
+  inet_protocols?: string; // all | ipv4 | ipv6
+  notify_classes?: string[];
+  postmaster?: string; // where mail to postmaster and root goes
+  chroot?: boolean;
+  logging?: 'syslog' | 'file';
+  smtp_sasl?: SaslAnswers;
+  /** Linter rules the user overrode knowingly (ids from Finding.override). */
+  overrides?: string[];
+}
+
+export type AnswerKey = Exclude<keyof Answers, 'role'>;
+export type AnswerValue = Answers[AnswerKey];
+
+/** A question the wizard asks for a role. */
+export interface Question {
+  key: AnswerKey;
+  label: string; // "Host name (myhostname)"
+  /** One line on what it means and where the default comes from. */
+  explain: string;
+  kind: 'text' | 'list' | 'boolean' | 'choice' | 'map' | 'secret';
+  choices?: Array<{ value: string; label: string }>;
+  /** The value offered (current value on a re-run, else derived from the host). */
+  default: AnswerValue;
+  /** Whether an empty answer is allowed. */
+  optional: boolean;
+  /** null when valid, else the exact message to show beside the field. */
+  validate(value: AnswerValue): string | null;
+}
+
+/** What a role module offers the wizard. */
+export interface RoleInfo {
+  id: RoleId;
+  title: string; // "Null client"
+  summary: string; // one line
+}

@@ -1,0 +1,50 @@
+/** Host facts and file fixtures for planner tests (no machine needed). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Templates } from '../../src/plan/plan.js';
+import type { Plan } from '../../src/plan/types.js';
+import type { HostFacts } from '../../src/system/types.js';
+
+export const REFERENCE = '/work/shared/reference/debian-bookworm';
+const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
+
+export function templates(): Templates {
+  const read = (n: string) => readFileSync(join(TEMPLATES, n), 'utf8');
+  return { mainCf: read('main.cf'), masterCf: read('master.cf'), aliases: read('aliases'), rsyslog: read('rsyslog-postfix.conf') };
+}
+
+/** A Debian/Ubuntu host with a private LAN address, IPv6, Postfix installed and running. */
+export function fakeHost(over: Partial<HostFacts> = {}): HostFacts {
+  return {
+    fqdn: 'mx.example.com',
+    hostname: 'mx',
+    addresses: [
+      { iface: 'lo', family: 4, address: '127.0.0.1', prefix: 8, network: '127.0.0.0/8', scope: 'loopback' },
+      { iface: 'lo', family: 6, address: '::1', prefix: 128, network: '[::1]/128', scope: 'loopback' },
+      { iface: 'eth0', family: 4, address: '192.168.10.5', prefix: 24, network: '192.168.10.0/24', scope: 'private' },
+      { iface: 'eth0', family: 6, address: 'fd00::5', prefix: 64, network: '[fd00::]/64', scope: 'private' },
+    ],
+    postfix: { installed: true, version: '3.7.11', defaultDatabaseType: 'hash', running: true, smtpPort: 25 },
+    systemd: true,
+    rsyslog: true,
+    distro: { id: 'ubuntu', versionId: '24.04', debianLike: true },
+    ipv6DefaultRoute: true,
+    ...over,
+  };
+}
+
+/** The files of a fresh box after `apt-get install postfix` with "No configuration". */
+export function freshFiles(): Record<string, string | null> {
+  return {
+    '/etc/postfix/master.cf': readFileSync(join(REFERENCE, 'master.cf'), 'utf8'),
+    '/etc/aliases': readFileSync(join(REFERENCE, 'etc-aliases'), 'utf8'),
+    '/etc/rsyslog.d/postfix.conf': readFileSync(join(REFERENCE, 'rsyslog.d-postfix.conf'), 'utf8'),
+  };
+}
+
+/** The files after a plan was applied (what apply() would leave). */
+export function afterPlan(files: Record<string, string | null>, plan: Plan): Record<string, string | null> {
+  const out = { ...files };
+  for (const f of plan.files) out[f.path] = f.after;
+  return out;
+}

@@ -1,0 +1,183 @@
+/** The planner without a machine: round trips, role switches, ownership, drift, actions. */
+import { describe, expect, it } from 'vitest';
+import { detect } from '../../src/plan/detect.js';
+import { plan, type PlanInput } from '../../src/plan/plan.js';
+import { parseState, STATE_PATH } from '../../src/plan/state.js';
+import { isEmptyPlan, type Plan } from '../../src/plan/types.js';
+import { resolveAnswers } from '../../src/roles/resolve.js';
+import { ROLE_IDS, type Answers, type RoleId } from '../../src/roles/types.js';
+import { generator, SEED } from '../helpers/gen-answers.js';
+import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
+
+const host = fakeHost();
+const T = templates();
+
+function planFor(given: Partial<Answers> & { role: RoleId }, files: Record<string, string | null>, extra: Partial<PlanInput> = {}): Plan {
+  const d = detect(files);
+  const answers = resolveAnswers(given, host, d.answers, d.role);
+  return plan({ answers, host, files, templates: T, ...extra });
+}
+
+const BASE: Record<RoleId, Partial<Answers> & { role: RoleId }> = {
+  'null-client': { role: 'null-client', relayhost: '[smtp.example.net]:587', postmaster: 'admin@example.net' },
+  'mail-server': { role: 'mail-server', postmaster: 'alice@example.com' },
+  'backup-mx': { role: 'backup-mx', relay_domains: ['example.org'], relay_recipients: ['@example.org'], transport: { 'example.org': 'relay:[mx1.example.org]' }, postmaster: 'admin@example.com' },
+  'firewall-relay': { role: 'firewall-relay', transport: { 'example.com': 'relay:[mail.inside.example.com]' }, relay_recipients: ['alice@example.com'], postmaster: 'postmaster@example.com' },
+};
+
+describe('plan on a fresh box', () => {
+  it('creates main.cf from the template and runs postmap, newaliases, check and a first start', () => {
+    const p = planFor(BASE['backup-mx'], freshFiles());
+    expect(p.files.map((f) => f.path)).toEqual([
+      '/etc/postfix/main.cf',
+      '/etc/aliases',
+      '/etc/postfix/relay_recipients',
+      '/etc/postfix/transport',
+      '/etc/mailname',
+      STATE_PATH,
+    ]);
+    expect(p.files[0].before).toBeNull();
+    expect(p.files[0].after?.startsWith(T.mainCf)).toBe(true);
+    expect(p.actions).toEqual([
+      { kind: 'postmap', map: 'hash:/etc/postfix/relay_recipients', path: '/etc/postfix/relay_recipients' },
+      { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' },
+      { kind: 'newaliases', path: '/etc/aliases' },
+      { kind: 'postfix-check' },
+      { kind: 'restart', reason: 'first configuration' },
+    ]);
+    const transport = p.files.find((f) => f.path === '/etc/postfix/transport');
+    expect(transport?.after).toMatch(/\nexample\.org relay:\[mx1\.example\.org\]\n$/);
+    expect(p.files.find((f) => f.path === '/etc/mailname')?.after).toBe('example.com\n');
+  });
+
+  it('appends the new parameters after the template, sorted by name, and leaves the template bytes alone', () => {
+    const p = planFor(BASE['null-client'], freshFiles());
+    const after = p.files[0].after ?? '';
+    const tail = after.slice(T.mainCf.length).split('\n').filter(Boolean).map((l) => l.split(' = ')[0]);
+    expect(tail).toEqual([...tail].sort());
+    expect(tail).toContain('relayhost');
+  });
+
+  it('chroot off rewrites only the chrooted entries in place, and asks for a restart', () => {
+    const p = planFor({ ...BASE['mail-server'], chroot: false }, afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles())));
+    const master = p.files.find((f) => f.path === '/etc/postfix/master.cf');
+    const before = (master?.before ?? '').split('\n');
+    const after = (master?.after ?? '').split('\n');
+    expect(after.length).toBe(before.length);
+    const changed = before.filter((l, i) => l !== after[i]);
+    // 19 chrooted entries, plus relay's -o line that postconf's -Me re-indents.
+    expect(changed.length).toBe(20);
+    expect(after[11]).toBe('smtp       inet  n       -       n       -       -       smtpd');
+    expect(p.actions.map((a) => a.kind)).toEqual(['postfix-check', 'restart']);
+  });
+});
+
+describe('round trips', () => {
+  const g = generator(SEED);
+  for (const role of ROLE_IDS) {
+    it(`${role}: detect(plan(a)) gives a back and planning again changes nothing (seed ${SEED}, 25 answer sets)`, () => {
+      for (let i = 0; i < 25; i++) {
+        const given = g.answers(role);
+        const answers = resolveAnswers(given, host);
+        const files = afterPlan(freshFiles(), plan({ answers, host, files: freshFiles(), templates: T }));
+        const d = detect(files);
+        expect(d.role).toBe(role);
+        expect(d.source).toBe('state');
+        expect(resolveAnswers({ ...d.answers, role }, host)).toEqual(answers);
+        const again = planFor({ role }, files);
+        expect(again.files).toEqual([]);
+        expect(again.actions).toEqual([]);
+        expect(isEmptyPlan(again)).toBe(true);
+      }
+    });
+  }
+
+  it('recognises each role from the files alone (no state file)', () => {
+    for (const role of ROLE_IDS) {
+      const files = afterPlan(freshFiles(), planFor(BASE[role], freshFiles()));
+      files[STATE_PATH] = null;
+      const d = detect(files);
+      expect(d.role).toBe(role);
+      expect(d.source).toBe('config');
+      expect(d.answers.postmaster).toBe(BASE[role].postmaster);
+    }
+  });
+
+  it('every role → every other role → back again ends byte-identical', () => {
+    for (const a of ROLE_IDS) {
+      const start = afterPlan(freshFiles(), planFor(BASE[a], freshFiles()));
+      for (const b of ROLE_IDS) {
+        if (a === b) continue;
+        const mid = afterPlan(start, planFor(BASE[b], start));
+        const back = afterPlan(mid, planFor(BASE[a], mid));
+        for (const path of Object.keys({ ...start, ...back })) {
+          expect({ path, text: back[path] ?? null }).toEqual({ path, text: start[path] ?? null });
+        }
+      }
+    }
+  });
+
+  it('a role change leaves no parameter of the old role behind', () => {
+    const fw = afterPlan(freshFiles(), planFor(BASE['firewall-relay'], freshFiles()));
+    const nc = afterPlan(fw, planFor(BASE['null-client'], fw));
+    const main = nc['/etc/postfix/main.cf'] ?? '';
+    for (const gone of ['local_transport', 'local_recipient_maps', 'transport_maps', 'relay_recipient_maps', 'parent_domain_matches_subdomains', 'smtpd_relay_restrictions']) {
+      expect(main).not.toMatch(new RegExp(`^${gone} =`, 'm'));
+    }
+    expect(nc['/etc/postfix/transport']).toBeNull();
+    expect(nc['/etc/postfix/relay_recipients']).toBeNull();
+    expect(nc['/etc/postfix/master.cf']).toBe(freshFiles()['/etc/postfix/master.cf']);
+  });
+});
+
+describe('ownership', () => {
+  it('keeps every parameter and comment it does not own byte-for-byte', () => {
+    const files = freshFiles();
+    files['/etc/postfix/main.cf'] = '# my notes\nmyhostname = old.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\n';
+    const p = planFor(BASE['mail-server'], files);
+    const after = p.files.find((f) => f.path === '/etc/postfix/main.cf')?.after ?? '';
+    // myhostname is this host's current value: a re-run offers it as the default and keeps it.
+    expect(after.startsWith('# my notes\nmyhostname = old.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\nalias_database = ')).toBe(true);
+    const renamed = planFor({ ...BASE['mail-server'], myhostname: 'new.example.com' }, files).files[0].after ?? '';
+    expect(renamed.startsWith('# my notes\nmyhostname = new.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\nalias_database = ')).toBe(true);
+    const state = parseState(p.files.find((f) => f.path === STATE_PATH)?.after ?? '');
+    expect(state.main.previous.myhostname).toBe('old.example.com');
+    expect(state.main.previous.relayhost).toBeNull();
+  });
+
+  it('restores a parameter it overwrote to its earlier value when the new role does not set it', () => {
+    const files = freshFiles();
+    files['/etc/postfix/main.cf'] = 'proxy_interfaces = 192.0.2.1\nrelay_domains = legacy.example\n';
+    const ms = afterPlan(files, planFor({ ...BASE['mail-server'], proxy_interfaces: ['203.0.113.9'] }, files));
+    expect(ms['/etc/postfix/main.cf']).toMatch(/^proxy_interfaces = 203\.0\.113\.9\nrelay_domains = \n/);
+    const nc = afterPlan(ms, planFor(BASE['null-client'], ms));
+    expect(nc['/etc/postfix/main.cf']).toMatch(/^proxy_interfaces = 192\.0\.2\.1\nrelay_domains = \n/);
+  });
+
+  it('shows a hand edit as drift and keeps it, or takes its own value when told', () => {
+    const files = afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles()));
+    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace('notify_classes = resource, software', 'notify_classes = resource, software, bounce');
+    const keep = planFor({ role: 'mail-server' }, files);
+    expect(keep.drift).toEqual([{ name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' }]);
+    expect(keep.files.map((f) => f.path)).toEqual([STATE_PATH]);
+    expect(keep.findings.find((f) => f.id === 'hand-edit')?.message).toBe(
+      'notify_classes was changed by hand since mailsetup set it (mailsetup: "resource, software", now: "resource, software, bounce"): keeping the hand edit',
+    );
+    const ours = planFor({ role: 'mail-server' }, files, { handEdits: 'ours' });
+    expect(ours.params.map((x) => [x.name, x.before, x.after])).toEqual([['notify_classes', 'resource, software, bounce', 'resource, software']]);
+    expect(ours.actions.map((a) => a.kind)).toEqual(['postfix-check', 'reload']);
+  });
+
+  it('a new answer wins over an old hand edit of the same parameter', () => {
+    const files = afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles()));
+    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace('relayhost = \n', 'relayhost = [hand.example.net]\n');
+    const p = planFor({ role: 'mail-server', relayhost: '[new.example.net]' }, files);
+    expect(p.params.find((x) => x.name === 'relayhost')?.after).toBe('[new.example.net]');
+  });
+
+  it('expands parameter values in the summary', () => {
+    const p = planFor(BASE['null-client'], freshFiles());
+    const origin = p.params.find((x) => x.name === 'myorigin');
+    expect(origin).toMatchObject({ before: undefined, after: '$mydomain', beforeExpanded: 'mx.example.com', afterExpanded: 'example.com' });
+  });
+});
