@@ -1,0 +1,175 @@
+/** The answers schema and every validation rule, with the exact messages users see. */
+import { describe, expect, it } from 'vitest';
+import { parseAnswersYaml } from '../../src/roles/answers.js';
+import { AnswersInvalid, resolveAnswers, withDefaults } from '../../src/roles/resolve.js';
+import { questionsFor } from '../../src/roles/questions.js';
+import { parseState, serializeState, emptyState } from '../../src/plan/state.js';
+import type { Answers, RoleId } from '../../src/roles/types.js';
+import { fakeHost } from '../helpers/host.js';
+
+const host = fakeHost();
+
+function problems(given: Partial<Answers> & { role: RoleId }, h = host): string[] {
+  try {
+    resolveAnswers(given, h);
+  } catch (e) {
+    if (e instanceof AnswersInvalid) return e.problems.map((p) => `${p.key}: ${p.message}`);
+    throw e;
+  }
+  return [];
+}
+
+describe('answers file schema', () => {
+  it('parses the documented example', () => {
+    const a = parseAnswersYaml(`
+role: backup-mx
+myhostname: mx2.example.com
+mydomain: example.com
+myorigin: $mydomain
+relayhost: "[smtp.example.net]:587"
+mynetworks: [127.0.0.0/8, "[::1]/128", 192.168.10.0/24]
+relay_domains: [example.org]
+transport: {example.org: "relay:[mx1.example.org]"}
+relay_recipients: ["@example.org"]
+proxy_interfaces: [203.0.113.5]
+inet_interfaces: all
+inet_protocols: all
+notify_classes: [resource, software]
+postmaster: admin@example.com
+chroot: true
+logging: syslog
+`);
+    expect(a).toEqual({
+      role: 'backup-mx', myhostname: 'mx2.example.com', mydomain: 'example.com', myorigin: '$mydomain',
+      relayhost: '[smtp.example.net]:587', mynetworks: ['127.0.0.0/8', '[::1]/128', '192.168.10.0/24'],
+      relay_domains: ['example.org'], transport: { 'example.org': 'relay:[mx1.example.org]' }, relay_recipients: ['@example.org'],
+      proxy_interfaces: ['203.0.113.5'], inet_interfaces: 'all', inet_protocols: 'all', notify_classes: ['resource', 'software'],
+      postmaster: 'admin@example.com', chroot: true, logging: 'syslog',
+    });
+  });
+
+  it.each([
+    ['role: mailserver\n', 'role: "mailserver" is not a role (null-client, mail-server, backup-mx, firewall-relay)'],
+    ['myhostname: x\n', 'role: required (null-client, mail-server, backup-mx or firewall-relay)'],
+    ['role: null-client\nrelay_host: x\n', 'relay_host: unknown key'],
+    ['role: null-client\nchroot: maybe\n', 'chroot: expected true or false, got a string'],
+    ['role: null-client\nmynetworks: {a: 1}\n', 'mynetworks: expected a list, got a mapping'],
+    ['role: null-client\ntransport: [a]\n', 'transport: expected a mapping (domain: next hop), got a list'],
+    ['role: null-client\nlogging: journald\n', 'logging: expected syslog or file, got "journald"'],
+    ['role: null-client\nsmtp_sasl: {username: u}\n', 'smtp_sasl: give password or password_file'],
+    ['role: null-client\nsmtp_sasl: {username: u, password: p, token: t}\n', 'smtp_sasl.token: unknown key (expected username, password, password_file)'],
+    ['- role: null-client\n', 'the answers must be a mapping of keys to values, got a list'],
+  ])('refuses %j: %s', (yaml, message) => {
+    expect(() => parseAnswersYaml(yaml)).toThrow(message);
+  });
+
+  it('refuses YAML syntax errors and duplicate keys with the line', () => {
+    expect(() => parseAnswersYaml('role: [\n')).toThrow(/^answers file is not valid YAML: /);
+    expect(() => parseAnswersYaml('role: null-client\nrole: mail-server\n')).toThrow(/Map keys must be unique/);
+  });
+
+  it('accepts a list written as Postfix text', () => {
+    expect(parseAnswersYaml('role: mail-server\nmynetworks: 127.0.0.0/8, 10.0.0.0/24\n').mynetworks).toEqual(['127.0.0.0/8', '10.0.0.0/24']);
+  });
+});
+
+describe('answer validation (resolveAnswers)', () => {
+  const NC = { role: 'null-client', relayhost: '[smtp.example.net]', postmaster: 'a@example.net' } as const;
+  it.each<[Partial<Answers>, string]>([
+    [{ myhostname: 'mail_1.example.com' }, 'myhostname: "mail_1.example.com" is not a valid host name'],
+    [{ mydomain: 'example' }, 'mydomain: "example" is not a valid domain'],
+    [{ relayhost: '[smtp.example.net]:99999' }, 'relayhost: "[smtp.example.net]:99999" is not a valid relay host'],
+    [{ relayhost: 'a b' }, 'relayhost: "a b" is not a valid relay host'],
+    [{ postmaster: 'root' }, 'postmaster: "root" must be a full address (user@domain): this role delivers nothing locally'],
+    [{ postmaster: 'a@@b' }, 'postmaster: "a@@b" is not a valid email address'],
+    [{ inet_protocols: 'ipv5' }, 'inet_protocols: inet_protocols: "ipv5" is not a protocol (expected all, ipv4 or ipv6)'],
+    [{ notify_classes: ['bounce', 'spam'] }, 'notify_classes: notify_classes: "spam" is not an error class'],
+    [{ overrides: ['everything'] }, 'overrides: "everything" is not an override'],
+    [{ myorigin: 'example.com\nrelayhost = evil' }, 'myorigin: myorigin contains a control character'],
+    [{ smtp_sasl: { username: 'u', password: 'p w' } }, 'smtp_sasl: smtp_sasl.password: must not contain whitespace'],
+  ])('%j → %s', (extra, message) => {
+    const p = problems({ ...NC, ...extra });
+    expect(p).toHaveLength(1);
+    expect(p[0].startsWith(message)).toBe(true);
+  });
+
+  it('refuses host bits set in a network, naming the right network', () => {
+    expect(problems({ role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['192.168.1.5/24'] })[0]).toMatch(/^mynetworks: "192\.168\.1\.5\/24" is not a valid network address: .*192\.168\.1\.0\/24/);
+  });
+
+  it('normalises IPv6 networks to the bracketed form Postfix wants', () => {
+    const a = resolveAnswers({ role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['127.0.0.0/8', '::1/128', '2001:DB8::/32'] }, host);
+    expect(a.mynetworks).toEqual(['127.0.0.0/8', '[::1]/128', '[2001:db8::]/32']);
+  });
+
+  it('names every missing required answer', () => {
+    expect(problems({ role: 'null-client' })).toEqual([
+      'relayhost: required for a null client: the host all mail is sent through, e.g. [smtp.example.net]:587 (override null-client-direct to send directly)',
+      'postmaster: required: the address of a person who reads mail for postmaster and root',
+    ]);
+    expect(problems({ role: 'firewall-relay', postmaster: 'p@example.com' })).toEqual([
+      'transport: required: the inside mail host for each domain, e.g. example.com: relay:[mail.inside.example.com]',
+    ]);
+    expect(problems({ role: 'backup-mx', postmaster: 'p@example.com' })).toEqual(['relay_domains: required: the domain(s) this host is a backup MX for']);
+  });
+
+  it('refuses a transport without a next hop, and a login without a relay host', () => {
+    expect(problems({ role: 'firewall-relay', postmaster: 'p@example.com', transport: { 'example.com': 'relay:' } })).toEqual([
+      'transport: example.com: "relay:" names no next hop (write e.g. relay:[mail.example.com])',
+    ]);
+    expect(problems({ role: 'mail-server', postmaster: 'p@example.com', smtp_sasl: { username: 'u', password: 'p' } })).toEqual(['smtp_sasl: a smart host login needs a relayhost']);
+  });
+
+  it('derives defaults from the host: FQDN, domain, networks, protocols, logging', () => {
+    const d = withDefaults({ role: 'mail-server' }, fakeHost({ ipv6DefaultRoute: false, rsyslog: false }));
+    expect(d).toMatchObject({ myhostname: 'mx.example.com', mydomain: 'example.com', myorigin: '$mydomain', inet_protocols: 'ipv4', mynetworks: ['127.0.0.0/8', '192.168.10.0/24'], logging: 'file', chroot: true });
+    expect(withDefaults({ role: 'mail-server', myhostname: 'a.b.example.org' }, host).mydomain).toBe('b.example.org');
+    expect(withDefaults({ role: 'null-client' }, host)).toMatchObject({ inet_interfaces: 'loopback-only', mynetworks: ['127.0.0.0/8', '[::1]/128'] });
+  });
+
+  it('a host whose name is no FQDN must be given one', () => {
+    const bare = fakeHost({ fqdn: 'vm', hostname: 'vm' });
+    expect(problems({ role: 'mail-server', postmaster: 'a@example.com' }, bare)[0]).toMatch(/^myhostname: "vm" is not a valid host name/);
+    expect(questionsFor('mail-server', bare)[0].explain).toBe('hostname --fqdn says "vm", which is no FQDN: type the full name, e.g. mail.example.com');
+  });
+});
+
+describe('questions', () => {
+  it('asks only what the role needs, with defaults, explanations and validation', () => {
+    const qs = questionsFor('null-client', host);
+    expect(qs.map((q) => q.key)).toEqual(['myhostname', 'mydomain', 'myorigin', 'relayhost', 'smtp_sasl', 'postmaster', 'inet_protocols', 'notify_classes', 'chroot', 'logging']);
+    const domain = qs.find((q) => q.key === 'mydomain');
+    expect(domain?.default).toBe('example.com');
+    expect(domain?.explain).toBe('the domain part of mx.example.com');
+    const relay = qs.find((q) => q.key === 'relayhost');
+    expect(relay?.optional).toBe(false);
+    expect(relay?.validate('')).toBe('required');
+    expect(relay?.validate('[a.example.net]:587')).toBeNull();
+    expect(relay?.validate('a,b')).toMatch(/is not a valid relay host/);
+  });
+
+  it('on a re-run defaults to the current values of the same role', () => {
+    const qs = questionsFor('backup-mx', host, { role: 'backup-mx', relay_domains: ['example.org'], proxy_interfaces: ['203.0.113.5'] }, 'backup-mx');
+    expect(qs.find((q) => q.key === 'relay_domains')?.default).toEqual(['example.org']);
+    expect(qs.find((q) => q.key === 'proxy_interfaces')?.default).toEqual(['203.0.113.5']);
+  });
+});
+
+describe('state file', () => {
+  it('never writes a password, and reads back what it wrote', () => {
+    const s = emptyState({ role: 'null-client', relayhost: '[smtp.example.net]:587', smtp_sasl: { username: 'u', password: 'hunter2' } });
+    s.main.owned = { relayhost: '[smtp.example.net]:587' };
+    s.main.previous = { relayhost: null };
+    const text = serializeState(s);
+    expect(text).not.toContain('hunter2');
+    const back = parseState(text);
+    expect(back.answers.smtp_sasl).toEqual({ username: 'u', password: '(secret)' });
+    expect(back.main).toEqual(s.main);
+    expect(serializeState(back)).toBe(text);
+  });
+
+  it('refuses a state file of another version or shape', () => {
+    expect(() => parseState('version: 2\n')).toThrow('/etc/postfix/mailsetup.yaml: unknown version 2');
+    expect(() => parseState('version: 1\nanswers: {role: x}\n')).toThrow('/etc/postfix/mailsetup.yaml: answers: role: "x" is not a role');
+  });
+});
