@@ -1,0 +1,244 @@
+/**
+ * The preview of a Plan as styled lines: a unified diff per file (secrets hidden), the parameter
+ * table old → new with expanded values, the commands that will run and why, hand edits since the
+ * last run, and the findings. The wizard's preview screen draws these lines with Ink; the
+ * non-interactive mode prints `renderPlanText()`. Both show the same text.
+ */
+import { createTwoFilesPatch } from 'diff';
+import type { Action, FileChange, Finding, ParamChange, Plan } from './types.js';
+import { isEmptyPlan } from './types.js';
+
+/** How a span is drawn; each maps to one colour (see ANSI below and the wizard's palette). */
+export type Style =
+  | 'title'
+  | 'heading'
+  | 'file'
+  | 'meta'
+  | 'hunk'
+  | 'add'
+  | 'del'
+  | 'old'
+  | 'new'
+  | 'error'
+  | 'warning'
+  | 'info'
+  | 'dim';
+
+/** A run of text in one style; no style = plain. */
+export interface Span {
+  text: string;
+  style?: Style;
+}
+
+/** One output line (no newline inside). */
+export type StyledLine = Span[];
+
+/** SGR codes per style for the plain-text renderer. */
+const ANSI: Record<Style, string> = {
+  title: '1',
+  heading: '1;4',
+  file: '1',
+  meta: '1',
+  hunk: '36',
+  add: '32',
+  del: '31',
+  old: '31',
+  new: '32',
+  error: '1;31',
+  warning: '33',
+  info: '36',
+  dim: '2',
+};
+
+/** The number of lines in a file's text (a final newline does not start another line). */
+export function countLines(text: string): number {
+  if (text === '') return 0;
+  const n = text.split('\n').length;
+  return text.endsWith('\n') ? n - 1 : n;
+}
+
+/** "1 line", "3 lines". */
+function lines(n: number): string {
+  return `${n} ${n === 1 ? 'line' : 'lines'}`;
+}
+
+/** The mode as four octal digits: 0644. */
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
+/** One word (and the mode of a new file) saying what happens to the file. */
+function changeKind(change: FileChange): string {
+  if (change.before === change.after) return 'no change';
+  if (change.before === null) return change.mode === undefined ? 'new file' : `new file, mode ${octal(change.mode)}`;
+  if (change.after === null) return 'removed';
+  return 'changed';
+}
+
+/**
+ * The unified diff of one file (no colour): `--- old` / `+++ new` headers (/dev/null for an absent
+ * side) and hunks with 3 lines of context. A secret file shows only the headers and
+ * "(secret: contents hidden, N lines)"; a file whose content does not change shows "no change".
+ */
+export function fileDiff(change: FileChange): string {
+  return fileDiffLines(change)
+    .map((l) => l.map((s) => s.text).join(''))
+    .join('\n')
+    .concat('\n');
+}
+
+/** fileDiff() as styled lines. */
+export function fileDiffLines(change: FileChange): StyledLine[] {
+  if (change.before === change.after) return [[{ text: 'no change', style: 'dim' }]];
+  const oldName = change.before === null ? '/dev/null' : change.path;
+  const newName = change.after === null ? '/dev/null' : change.path;
+  const out: StyledLine[] = [
+    [{ text: `--- ${oldName}`, style: 'meta' }],
+    [{ text: `+++ ${newName}`, style: 'meta' }],
+  ];
+  if (change.secret) {
+    const n = countLines(change.after ?? change.before ?? '');
+    out.push([{ text: `(secret: contents hidden, ${lines(n)})`, style: 'dim' }]);
+    return out;
+  }
+  const patch = createTwoFilesPatch(oldName, newName, change.before ?? '', change.after ?? '', undefined, undefined, {
+    context: 3,
+  });
+  const body = patch.split('\n');
+  // Drop "Index:", "=====" and the two header lines (ours are above); the patch ends with "\n".
+  const start = body.findIndex((l) => l.startsWith('@@'));
+  if (start < 0) return out;
+  for (const l of body.slice(start, body[body.length - 1] === '' ? -1 : undefined)) {
+    if (l.startsWith('@@')) out.push([{ text: l, style: 'hunk' }]);
+    else if (l.startsWith('+')) out.push([{ text: l, style: 'add' }]);
+    else if (l.startsWith('-')) out.push([{ text: l, style: 'del' }]);
+    else if (l.startsWith('\\')) out.push([{ text: l, style: 'dim' }]);
+    else out.push([{ text: l }]);
+  }
+  return out;
+}
+
+/** A raw parameter value for the table: "(not set)", "(empty)" or the value. */
+function rawValue(v: string | undefined): string {
+  if (v === undefined) return '(not set)';
+  return v === '' ? '(empty)' : v;
+}
+
+/** An expanded value for the table. */
+function expandedValue(v: string): string {
+  return v === '' ? '(empty)' : v;
+}
+
+/** The table rows of one parameter: raw old → new, then the expanded values when they differ from the raw ones. */
+function paramLines(p: ParamChange): StyledLine[] {
+  const out: StyledLine[] = [
+    [
+      { text: `  ${p.name}: ` },
+      { text: rawValue(p.before), style: 'old' },
+      { text: ' → ' },
+      { text: rawValue(p.after), style: 'new' },
+    ],
+  ];
+  if (p.beforeExpanded !== (p.before ?? '') || p.afterExpanded !== (p.after ?? '')) {
+    out.push([
+      { text: '      expands to: ', style: 'dim' },
+      { text: expandedValue(p.beforeExpanded), style: 'old' },
+      { text: ' → ' },
+      { text: expandedValue(p.afterExpanded), style: 'new' },
+    ]);
+  }
+  return out;
+}
+
+/** The command an action runs and why, as the preview shows them. */
+export function describeAction(action: Action): { command: string; reason: string } {
+  switch (action.kind) {
+    case 'postmap':
+      return { command: `postmap ${action.map}`, reason: `${action.path} changed: rebuild the lookup table` };
+    case 'newaliases':
+      return { command: 'newaliases', reason: `${action.path} changed: rebuild the alias database` };
+    case 'postfix-check':
+      return { command: 'postfix check', reason: 'check the configuration and file permissions before Postfix uses them' };
+    case 'reload':
+      return { command: 'postfix reload', reason: 'Postfix reads the changed configuration' };
+    case 'restart':
+      return { command: 'restart Postfix', reason: action.reason };
+    case 'syslog-restart':
+      return { command: 'restart rsyslog', reason: action.reason };
+  }
+}
+
+const LEVEL_STYLE: Record<Finding['level'], Style> = { error: 'error', warning: 'warning', info: 'info' };
+
+/** A finding as one or two lines: "  error   id: message" and, when it can be overridden, the override id. */
+export function findingLines(f: Finding): StyledLine[] {
+  const out: StyledLine[] = [
+    [{ text: `  ${f.level.padEnd(7)} ${f.id}: `, style: LEVEL_STYLE[f.level] }, { text: f.message }],
+  ];
+  if (f.override !== undefined) {
+    out.push([{ text: '          override id: ', style: 'dim' }, { text: f.override, style: LEVEL_STYLE[f.level] }]);
+  }
+  return out;
+}
+
+/** The whole preview of a plan as styled lines. */
+export function planLines(plan: Plan): StyledLine[] {
+  const out: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }], []];
+  if (isEmptyPlan(plan)) {
+    out.push([{ text: 'No change: the files already match these answers; nothing will run.' }], []);
+  } else {
+    out.push([{ text: 'Files', style: 'heading' }]);
+    if (plan.files.length === 0) out.push([{ text: 'no change', style: 'dim' }], []);
+    for (const f of plan.files) {
+      out.push([{ text: `${f.path}`, style: 'file' }, { text: ` — ${f.description} (${changeKind(f)})`, style: 'dim' }]);
+      if (f.before !== f.after) out.push(...fileDiffLines(f));
+      out.push([]);
+    }
+    if (plan.params.length > 0) {
+      out.push([{ text: 'Parameters (old → new)', style: 'heading' }]);
+      for (const p of plan.params) out.push(...paramLines(p));
+      out.push([]);
+    }
+    out.push([{ text: 'Commands to run, in order', style: 'heading' }]);
+    if (plan.actions.length === 0) out.push([{ text: '  none', style: 'dim' }]);
+    plan.actions.forEach((a, i) => {
+      const { command, reason } = describeAction(a);
+      out.push([{ text: `  ${i + 1}. ` }, { text: command, style: 'file' }, { text: ` — ${reason}`, style: 'dim' }]);
+    });
+    out.push([]);
+  }
+  if (plan.drift.length > 0) {
+    out.push([{ text: 'Changed by hand since mailsetup set them', style: 'heading' }]);
+    for (const d of plan.drift) {
+      out.push([
+        { text: `  ${d.name}: `, style: 'warning' },
+        { text: `mailsetup set ${rawValue(d.ours)}, main.cf now has ${rawValue(d.now)}` },
+      ]);
+    }
+    out.push([]);
+  }
+  if (plan.findings.length > 0) {
+    out.push([{ text: 'Findings', style: 'heading' }]);
+    for (const f of plan.findings) out.push(...findingLines(f));
+    out.push([]);
+  }
+  while (out.length > 0 && out[out.length - 1].length === 0) out.pop();
+  return out;
+}
+
+/** Styled lines as text, with ANSI colours when `color` is true; every line ends with "\n". */
+export function renderLines(styled: StyledLine[], opts: { color: boolean }): string {
+  return styled
+    .map((line) =>
+      line
+        .map((s) => (opts.color && s.style !== undefined && s.text !== '' ? `\x1b[${ANSI[s.style]}m${s.text}\x1b[0m` : s.text))
+        .join(''),
+    )
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
+/** The preview of a plan for the non-interactive mode (--dry-run, --yes): see planLines(). */
+export function renderPlanText(plan: Plan, opts: { color: boolean }): string {
+  return renderLines(planLines(plan), opts);
+}

@@ -1,0 +1,143 @@
+/**
+ * The wizard: header, role, questions, preview, apply, summary. State lives in machine.ts, effects
+ * in driver.ts; this component only picks the screen for the step and wires keys to actions.
+ * Ctrl-C before the apply starts ends the wizard with exit code 130 and nothing written.
+ */
+import { useEffect, useRef } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { WizardBackend } from './backend.js';
+import { useWizard } from './driver.js';
+import type { WizardState } from './machine.js';
+import { Header } from './Header.js';
+import { RoleScreen } from './RoleScreen.js';
+import { QuestionScreen } from './QuestionScreen.js';
+import { PreviewScreen } from './PreviewScreen.js';
+import { ApplyScreen } from './ApplyScreen.js';
+import { SummaryScreen } from './SummaryScreen.js';
+import { Spinner } from './Spinner.js';
+import { ColorContext, useColour, useTerminalSize } from './style.js';
+import type { WizardActions } from './driver.js';
+
+export interface AppProps {
+  backend: WizardBackend;
+  /** Use colours (default true). */
+  color?: boolean;
+  /** Called once with the exit code when the wizard ends. */
+  onExit?(code: number): void;
+}
+
+/** The title of the chosen role, e.g. "Null client (null-client)". */
+function roleTitle(state: WizardState): string {
+  const info = state.roles.find((r) => r.id === state.role);
+  return info === undefined ? (state.role ?? '') : `${info.title} (${info.id})`;
+}
+
+/** The screen for the current step. */
+function Screen({ state, actions }: { state: WizardState; actions: WizardActions }) {
+  const colour = useColour();
+  const { rows, columns } = useTerminalSize();
+  const compact = <Header host={state.host} detection={state.detection} roles={state.roles} compact />;
+
+  if (state.fatal !== null) {
+    return (
+      <Text color={colour('red')} bold>
+        ✗ {state.fatal}
+      </Text>
+    );
+  }
+  if (state.exitCode === 130) return <Text>Cancelled: nothing was written.</Text>;
+
+  switch (state.step) {
+    case 'role':
+      return (
+        <Box flexDirection="column">
+          <Header host={state.host} detection={state.detection} roles={state.roles} />
+          <RoleScreen
+            roles={state.roles}
+            index={state.roleCursor}
+            current={state.detection?.role ?? null}
+            waiting={state.host === null || state.detection === null}
+            onMove={actions.moveRole}
+            onChoose={actions.chooseRole}
+          />
+        </Box>
+      );
+    case 'questions': {
+      const q = state.questions?.[state.index];
+      return (
+        <Box flexDirection="column">
+          {compact}
+          {state.questions === null || q === undefined ? (
+            <Text>
+              <Spinner /> {state.host === null ? 'Probing the host…' : 'Reading the current configuration…'}
+            </Text>
+          ) : (
+            <QuestionScreen
+              key={`${state.role ?? ''}:${q.key}`}
+              question={q}
+              value={state.answers[q.key] ?? q.default}
+              position={state.index + 1}
+              total={state.questions.length}
+              roleTitle={roleTitle(state)}
+              maxRows={Math.max(3, rows - 12)}
+              onSubmit={(v) => actions.answer(q.key, v)}
+              onBack={actions.back}
+            />
+          )}
+        </Box>
+      );
+    }
+    case 'planning':
+    case 'preview':
+      return (
+        <Box flexDirection="column">
+          {compact}
+          <PreviewScreen
+            key={state.planRequest}
+            plan={state.plan}
+            planError={state.planError}
+            height={Math.max(3, rows - 5)}
+            width={Math.max(20, columns - 1)}
+            onConfirm={actions.confirm}
+            onBack={actions.back}
+            onOverride={actions.override}
+          />
+        </Box>
+      );
+    case 'applying':
+      return (
+        <Box flexDirection="column">
+          {compact}
+          <ApplyScreen events={state.events} height={Math.max(3, rows - 4)} />
+        </Box>
+      );
+    case 'summary':
+      return (
+        <Box flexDirection="column">
+          {compact}
+          <SummaryScreen plan={state.plan} result={state.result} roleTitle={roleTitle(state)} height={rows - 2} />
+        </Box>
+      );
+  }
+}
+
+/** The wizard application. */
+export function App({ backend, color = true, onExit }: AppProps) {
+  const [state, actions] = useWizard(backend);
+  const { exit } = useApp();
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') actions.cancel();
+  });
+  const ended = useRef(false);
+  useEffect(() => {
+    if (state.exitCode === null || ended.current) return;
+    ended.current = true;
+    onExit?.(state.exitCode);
+    exit();
+  }, [state.exitCode, onExit, exit]);
+  return (
+    <ColorContext.Provider value={color}>
+      <Screen state={state} actions={actions} />
+    </ColorContext.Provider>
+  );
+}

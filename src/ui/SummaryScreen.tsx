@@ -1,0 +1,95 @@
+/**
+ * The end: what changed, where the backup is, how to undo (`mailsetup --rollback`) and how to
+ * check (`postconf -n`, `mailsetup --verify`); after a failure, the error, the steps with the
+ * rollback that followed, and the backup path.
+ */
+import { Box, Text } from 'ink';
+import type { Plan } from '../plan/types.js';
+import { describeAction } from '../plan/diff.js';
+import type { ApplyResult } from './backend.js';
+import { EventList } from './ApplyScreen.js';
+import { useColour } from './style.js';
+
+export interface SummaryScreenProps {
+  plan: Plan | null;
+  /** null when there was nothing to apply. */
+  result: ApplyResult | null;
+  roleTitle: string;
+  height: number;
+}
+
+/** The line on how to check the result. */
+function CheckLines() {
+  return <Text>Check:   postconf -n · mailsetup --verify</Text>;
+}
+
+/** What happened to each file of the plan. */
+function fileWord(before: string | null, after: string | null): string {
+  if (before === null) return 'created';
+  if (after === null) return 'removed';
+  return 'changed';
+}
+
+/** The summary screen. */
+export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreenProps) {
+  const colour = useColour();
+  if (result === null) {
+    return (
+      <Box flexDirection="column">
+        <Text color={colour('green')} bold>
+          ✓ Nothing to change: the configuration already matches these answers ({roleTitle}).
+        </Text>
+        <CheckLines />
+      </Box>
+    );
+  }
+  const warnings = result.warnings.map((w, i) => (
+    <Text key={i} color={colour('yellow')}>
+      ⚠ {w}
+    </Text>
+  ));
+  if (!result.ok) {
+    return (
+      <Box flexDirection="column">
+        <Text color={colour('red')} bold>
+          ✗ Apply failed: {result.error ?? 'unknown error'}
+        </Text>
+        <EventList events={result.events} height={Math.max(3, height - 6)} />
+        {result.rolledBack ? (
+          <Text color={colour('yellow')}>↺ Rolled back: the earlier files are back in place; nothing was left changed.</Text>
+        ) : (
+          <Text color={colour('red')}>Not rolled back: restore the earlier files with `mailsetup --rollback`.</Text>
+        )}
+        {result.backupDir !== undefined && <Text>Backup:  {result.backupDir}</Text>}
+        {warnings}
+        <CheckLines />
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column">
+      <Text color={colour('green')} bold>
+        ✓ Done: this host is now configured as {roleTitle}.
+      </Text>
+      {!result.changed && <Text>Nothing needed changing.</Text>}
+      {result.changed && plan !== null && plan.files.length > 0 && (
+        <>
+          <Text>Changed:</Text>
+          {plan.files.map((f) => (
+            <Text key={f.path}>
+              {'  '}
+              {f.path} ({fileWord(f.before, f.after)})
+            </Text>
+          ))}
+        </>
+      )}
+      {plan !== null && plan.actions.length > 0 && (
+        <Text wrap="truncate-end">Ran:     {plan.actions.map((a) => describeAction(a).command).join(' · ')}</Text>
+      )}
+      {result.backupDir !== undefined && <Text>Backup:  {result.backupDir}</Text>}
+      <Text>Undo:    mailsetup --rollback</Text>
+      <CheckLines />
+      {warnings}
+    </Box>
+  );
+}

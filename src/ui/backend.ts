@@ -1,0 +1,48 @@
+/**
+ * The one interface between the wizard UI and the rest of mailsetup. The UI never touches the
+ * machine: the CLI hands it a `WizardBackend` built from the planner and the apply engine (tests
+ * hand it a fake). Every call the UI makes goes through src/ui/driver.ts, never a screen.
+ */
+import type { Plan } from '../plan/types.js';
+import type { Answers, Question, RoleId, RoleInfo } from '../roles/types.js';
+import type { HostFacts } from '../system/types.js';
+
+/** What detect() found on the machine. */
+export interface Detection {
+  /** The role configured now: from the state file or recognised; 'custom' = Postfix set up by hand; null = fresh box. */
+  role: RoleId | 'custom' | null;
+  /** The current values, used as the questions' defaults on a re-run. */
+  answers: Partial<Answers>;
+  /** Lines for the start header describing the current configuration (Postfix status, role, values). */
+  summary: string[];
+}
+
+/** One step of an apply, reported live; a later event with the same id replaces the earlier one. */
+export interface ApplyEvent {
+  id: string;
+  label: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
+  detail?: string;
+}
+
+/** How an apply ended (structurally identical to the one src/system/apply.ts exports). */
+export interface ApplyResult {
+  ok: boolean;
+  changed: boolean;
+  backupDir?: string;
+  error?: string;
+  rolledBack: boolean;
+  warnings: string[];
+  events: ApplyEvent[];
+}
+
+export interface WizardBackend {
+  /** Host facts; may arrive after the first frame (show "probing…" until then). */
+  loadHost(): Promise<HostFacts>;
+  /** Current role and answers found on the machine (state file or recognised), or null on a fresh box; plus Postfix status line. */
+  detect(host: HostFacts): Promise<Detection>;
+  roles(): RoleInfo[];
+  questions(role: RoleId, host: HostFacts, current: Partial<Answers>): Question[];
+  plan(answers: Answers, host: HostFacts): Promise<Plan>;
+  apply(plan: Plan, host: HostFacts, onEvent: (e: ApplyEvent) => void): Promise<ApplyResult>;
+}

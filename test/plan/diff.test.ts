@@ -1,0 +1,201 @@
+/** The plan preview text: unified diffs, secrets, the parameter table, commands, findings, colours. */
+import { describe, expect, test } from 'vitest';
+import { countLines, describeAction, fileDiff, planLines, renderLines, renderPlanText } from '../../src/plan/diff.js';
+import type { FileChange, Plan } from '../../src/plan/types.js';
+
+const MAIN = '/etc/postfix/main.cf';
+
+function change(before: string | null, after: string | null, extra: Partial<FileChange> = {}): FileChange {
+  return { path: MAIN, before, after, description: 'Postfix main configuration', ...extra };
+}
+
+function plan(extra: Partial<Plan> = {}): Plan {
+  return { role: 'null-client', answers: { role: 'null-client' }, files: [], actions: [], params: [], findings: [], drift: [], ...extra };
+}
+
+describe('fileDiff', () => {
+  test('a changed line with its context, exactly', () => {
+    const before = 'a = 1\nb = 2\nc = 3\nd = 4\ne = 5\nf = 6\ng = 7\nh = 8\n';
+    const after = 'a = 1\nb = 2\nc = 3\nd = 4\ne = 50\nf = 6\ng = 7\nh = 8\n';
+    expect(fileDiff(change(before, after))).toBe(
+      [
+        '--- /etc/postfix/main.cf',
+        '+++ /etc/postfix/main.cf',
+        '@@ -2,7 +2,7 @@',
+        ' b = 2',
+        ' c = 3',
+        ' d = 4',
+        '-e = 5',
+        '+e = 50',
+        ' f = 6',
+        ' g = 7',
+        ' h = 8',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('two distant changes make two hunks', () => {
+    const lines = Array.from({ length: 20 }, (_, i) => `p${i} = ${i}`);
+    const after = [...lines];
+    after[1] = 'p1 = one';
+    after[18] = 'p18 = eighteen';
+    const d = fileDiff(change(`${lines.join('\n')}\n`, `${after.join('\n')}\n`));
+    expect(d.split('\n').filter((l) => l.startsWith('@@'))).toEqual(['@@ -1,5 +1,5 @@', '@@ -16,5 +16,5 @@']);
+  });
+
+  test('a new file diffs against /dev/null', () => {
+    expect(fileDiff(change(null, 'x = 1\ny = 2\n'))).toBe(
+      '--- /dev/null\n+++ /etc/postfix/main.cf\n@@ -0,0 +1,2 @@\n+x = 1\n+y = 2\n',
+    );
+  });
+
+  test('a removed file diffs to /dev/null', () => {
+    expect(fileDiff(change('x = 1\n', null))).toBe('--- /etc/postfix/main.cf\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-x = 1\n');
+  });
+
+  test('a missing final newline is marked', () => {
+    expect(fileDiff(change('x = 1', 'x = 1\n'))).toBe(
+      '--- /etc/postfix/main.cf\n+++ /etc/postfix/main.cf\n@@ -1,1 +1,1 @@\n-x = 1\n\\ No newline at end of file\n+x = 1\n',
+    );
+  });
+
+  test('a secret file never shows its contents, only their length', () => {
+    const secret = { path: '/etc/postfix/sasl_passwd', secret: true, description: 'SMTP login' };
+    const created = fileDiff(change(null, '[smtp.example.com]:587 user:hunter2\n', secret));
+    expect(created).toBe('--- /dev/null\n+++ /etc/postfix/sasl_passwd\n(secret: contents hidden, 1 line)\n');
+    const changed = fileDiff(change('a b:c\n', 'a b:d\nx y:z\n', secret));
+    expect(changed).toBe('--- /etc/postfix/sasl_passwd\n+++ /etc/postfix/sasl_passwd\n(secret: contents hidden, 2 lines)\n');
+    expect(changed).not.toContain('b:d');
+    expect(fileDiff(change('a b:c\n', null, secret))).toBe('--- /etc/postfix/sasl_passwd\n+++ /dev/null\n(secret: contents hidden, 1 line)\n');
+  });
+
+  test('an unchanged file says "no change"', () => {
+    expect(fileDiff(change('x\n', 'x\n'))).toBe('no change\n');
+  });
+
+  test('countLines', () => {
+    expect([countLines(''), countLines('a'), countLines('a\n'), countLines('a\nb'), countLines('a\n\n')]).toEqual([0, 1, 1, 2, 2]);
+  });
+});
+
+describe('renderPlanText', () => {
+  const small = plan({
+    files: [
+      change('myhostname = a.example.com\nrelayhost =\n', 'myhostname = a.example.com\nrelayhost = [smtp.example.com]:587\n'),
+      { path: '/etc/postfix/sasl_passwd', before: null, after: 'k u:p\n', mode: 0o600, secret: true, description: 'SMTP login' },
+    ],
+    actions: [
+      { kind: 'postmap', map: 'hash:/etc/postfix/sasl_passwd', path: '/etc/postfix/sasl_passwd' },
+      { kind: 'postfix-check' },
+      { kind: 'restart', reason: 'inet_interfaces changed' },
+    ],
+    params: [
+      { name: 'relayhost', before: '', after: '[smtp.example.com]:587', beforeExpanded: '', afterExpanded: '[smtp.example.com]:587' },
+      { name: 'myorigin', before: undefined, after: '$mydomain', beforeExpanded: 'a.example.com', afterExpanded: 'example.com' },
+    ],
+    findings: [
+      { id: 'mynetworks-public', level: 'error', message: 'mynetworks includes 0.0.0.0/0', override: 'mynetworks-public' },
+      { id: 'sasl-modules', level: 'warning', message: 'libsasl2-modules is missing' },
+      { id: 'note', level: 'info', message: 'relayhost in brackets: no MX lookup' },
+    ],
+    drift: [{ name: 'mynetworks', ours: '127.0.0.0/8', now: '127.0.0.0/8 10.0.0.0/8' }],
+  });
+
+  const expected = [
+    'Plan for role null-client',
+    '',
+    'Files',
+    '/etc/postfix/main.cf — Postfix main configuration (changed)',
+    '--- /etc/postfix/main.cf',
+    '+++ /etc/postfix/main.cf',
+    '@@ -1,2 +1,2 @@',
+    ' myhostname = a.example.com',
+    '-relayhost =',
+    '+relayhost = [smtp.example.com]:587',
+    '',
+    '/etc/postfix/sasl_passwd — SMTP login (new file, mode 0600)',
+    '--- /dev/null',
+    '+++ /etc/postfix/sasl_passwd',
+    '(secret: contents hidden, 1 line)',
+    '',
+    'Parameters (old → new)',
+    '  relayhost: (empty) → [smtp.example.com]:587',
+    '  myorigin: (not set) → $mydomain',
+    '      expands to: a.example.com → example.com',
+    '',
+    'Commands to run, in order',
+    '  1. postmap hash:/etc/postfix/sasl_passwd — /etc/postfix/sasl_passwd changed: rebuild the lookup table',
+    '  2. postfix check — check the configuration and file permissions before Postfix uses them',
+    '  3. restart Postfix — inet_interfaces changed',
+    '',
+    'Changed by hand since mailsetup set them',
+    '  mynetworks: mailsetup set 127.0.0.0/8, main.cf now has 127.0.0.0/8 10.0.0.0/8',
+    '',
+    'Findings',
+    '  error   mynetworks-public: mynetworks includes 0.0.0.0/0',
+    '          override id: mynetworks-public',
+    '  warning sasl-modules: libsasl2-modules is missing',
+    '  info    note: relayhost in brackets: no MX lookup',
+    '',
+  ].join('\n');
+
+  test('the whole text without colour, exactly', () => {
+    expect(renderPlanText(small, { color: false })).toBe(expected);
+  });
+
+  test('with colour: the same text once the escapes are removed, and each part in its colour', () => {
+    const coloured = renderPlanText(small, { color: true });
+    expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(expected);
+    expect(coloured).toContain('\x1b[31m-relayhost =\x1b[0m\n');
+    expect(coloured).toContain('\x1b[32m+relayhost = [smtp.example.com]:587\x1b[0m\n');
+    expect(coloured).toContain('\x1b[36m@@ -1,2 +1,2 @@\x1b[0m\n');
+    expect(coloured).toContain('\x1b[1;31m  error   mynetworks-public: \x1b[0mmynetworks includes 0.0.0.0/0\n');
+    expect(coloured).toContain('\x1b[33m  warning sasl-modules: \x1b[0m');
+    expect(coloured).toContain('\x1b[36m  info    note: \x1b[0m');
+    expect(coloured).toContain('  relayhost: \x1b[31m(empty)\x1b[0m → \x1b[32m[smtp.example.com]:587\x1b[0m\n');
+    expect(coloured).toContain('\x1b[1;4mFiles\x1b[0m\n');
+    expect(renderPlanText(small, { color: false })).not.toContain('\x1b');
+  });
+
+  test('an empty plan says "No change"; its findings still show', () => {
+    expect(renderPlanText(plan(), { color: false })).toBe(
+      'Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n',
+    );
+    expect(renderPlanText(plan({ findings: [{ id: 'i', level: 'info', message: 'm' }] }), { color: false })).toBe(
+      'Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n\nFindings\n  info    i: m\n',
+    );
+  });
+
+  test('actions alone (no file changes): "no change" under Files, then the commands', () => {
+    const text = renderPlanText(plan({ actions: [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'the rsyslog drop-in changed' }] }), {
+      color: false,
+    });
+    expect(text).toBe(
+      [
+        'Plan for role null-client',
+        '',
+        'Files',
+        'no change',
+        '',
+        'Commands to run, in order',
+        '  1. postfix reload — Postfix reads the changed configuration',
+        '  2. restart rsyslog — the rsyslog drop-in changed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('every action has a command and a reason', () => {
+    expect(describeAction({ kind: 'newaliases', path: '/etc/aliases' })).toEqual({
+      command: 'newaliases',
+      reason: '/etc/aliases changed: rebuild the alias database',
+    });
+    expect(describeAction({ kind: 'reload' }).command).toBe('postfix reload');
+  });
+
+  test('renderLines colours only styled, non-empty spans', () => {
+    expect(renderLines([[{ text: 'a', style: 'add' }, { text: '' , style: 'del'}, { text: 'b' }], []], { color: true })).toBe('\x1b[32ma\x1b[0mb\n\n');
+    expect(planLines(plan())[0]).toEqual([{ text: 'Plan for role null-client', style: 'title' }]);
+  });
+});

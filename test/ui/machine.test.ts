@@ -1,0 +1,221 @@
+/** The wizard's pure reducer, step by step, and the small pure helpers of the UI. */
+import { describe, expect, test } from 'vitest';
+import {
+  answersForPlan,
+  canConfirm,
+  EXIT_CANCELLED,
+  initialState,
+  overrideIds,
+  reducer,
+} from '../../src/ui/machine.js';
+import type { WizardAction, WizardState } from '../../src/ui/machine.js';
+import { entriesToMap, formatValue, isEmptyValue, toEntries } from '../../src/ui/format.js';
+import { wrapLine } from '../../src/ui/style.js';
+import { liftingOverrides } from '../../src/ui/PreviewScreen.js';
+import type { ApplyResult } from '../../src/ui/backend.js';
+import type { AnswerValue } from '../../src/roles/types.js';
+import { HOST, ROLES, fakePlan, fakeQuestions } from './fakeBackend.js';
+
+const run = (s: WizardState, ...actions: WizardAction[]) => actions.reduce(reducer, s);
+const nullQs = fakeQuestions('null-client', {});
+const mailQs = fakeQuestions('mail-server', {});
+
+/** A state on the first null-client question with the host known. */
+function atQuestions(): WizardState {
+  return run(
+    initialState(ROLES),
+    { type: 'host', host: HOST },
+    { type: 'detected', detection: { role: null, answers: {}, summary: [] } },
+    { type: 'choose-role' },
+    { type: 'questions', questions: nullQs },
+  );
+}
+
+/** A state at the preview of a plan. */
+function atPreview(plan = fakePlan({ role: 'null-client' })): WizardState {
+  let s = atQuestions();
+  for (const q of nullQs) s = reducer(s, { type: 'answer', key: q.key, value: q.default, questions: nullQs });
+  expect(s.step).toBe('planning');
+  return reducer(s, { type: 'planned', request: s.planRequest, plan });
+}
+
+describe('reducer', () => {
+  test('starts on the role screen with nothing known', () => {
+    const s = initialState(ROLES);
+    expect(s).toMatchObject({ step: 'role', host: null, detection: null, roleCursor: 0, role: null, exitCode: null });
+  });
+
+  test('detection pre-selects the current role and its answers become defaults, unless the user moved first', () => {
+    const detection = { role: 'mail-server' as const, answers: { role: 'mail-server' as const, myhostname: 'a.example.org' }, summary: [] };
+    const s = run(initialState(ROLES), { type: 'detected', detection });
+    expect(s.roleCursor).toBe(1);
+    expect(s.answers).toEqual({ myhostname: 'a.example.org' });
+    const moved = run(initialState(ROLES), { type: 'role-cursor', index: 0 }, { type: 'detected', detection });
+    expect(moved.roleCursor).toBe(0);
+    const custom = run(initialState(ROLES), { type: 'detected', detection: { role: 'custom', answers: {}, summary: [] } });
+    expect(custom.roleCursor).toBe(0);
+  });
+
+  test('the role cursor is clamped to the list', () => {
+    expect(run(initialState(ROLES), { type: 'role-cursor', index: 9 }).roleCursor).toBe(1);
+    expect(run(initialState(ROLES), { type: 'role-cursor', index: -3 }).roleCursor).toBe(0);
+  });
+
+  test('choosing a role waits for its questions; answers advance and re-read the question list', () => {
+    let s = run(initialState(ROLES), { type: 'role-cursor', index: 1 }, { type: 'choose-role' });
+    expect(s).toMatchObject({ step: 'questions', role: 'mail-server', questions: null, index: 0 });
+    s = run(s, { type: 'questions', questions: mailQs });
+    s = run(s, { type: 'answer', key: 'myhostname', value: 'mx.example.net', questions: mailQs });
+    expect(s.index).toBe(1);
+    expect(s.answers.myhostname).toBe('mx.example.net');
+    // A new list in which the answered question moved: the next one follows it.
+    const reordered = [mailQs[1], mailQs[0], mailQs[2], mailQs[3]];
+    s = run(s, { type: 'answer', key: 'mynetworks', value: ['127.0.0.0/8'], questions: reordered });
+    expect(s.index).toBe(1);
+    expect(s.questions).toBe(reordered);
+  });
+
+  test('the last answer requests a plan; a role without questions goes straight to planning', () => {
+    const s = atQuestions();
+    const last = run(
+      { ...s, index: nullQs.length - 1 },
+      { type: 'answer', key: 'smtp_sasl', value: undefined, questions: nullQs },
+    );
+    expect(last).toMatchObject({ step: 'planning', planRequest: 1, plan: null });
+    const none = run(initialState(ROLES), { type: 'choose-role' }, { type: 'questions', questions: [] });
+    expect(none).toMatchObject({ step: 'planning', planRequest: 1 });
+  });
+
+  test('back: question by question to the role screen, keeping the answers; from the preview to the last question', () => {
+    let s = atQuestions();
+    s = run(s, { type: 'answer', key: 'myhostname', value: 'h.example.net', questions: nullQs });
+    s = run(s, { type: 'back' });
+    expect(s).toMatchObject({ step: 'questions', index: 0 });
+    s = run(s, { type: 'back' });
+    expect(s.step).toBe('role');
+    expect(s.answers.myhostname).toBe('h.example.net');
+    const p = run(atPreview(), { type: 'back' });
+    expect(p).toMatchObject({ step: 'questions', index: nullQs.length - 1, plan: null });
+    expect(run(initialState(ROLES), { type: 'back' }).step).toBe('role');
+  });
+
+  test('a stale plan result (from before going back and forth) is ignored', () => {
+    let s = atPreview();
+    s = run(s, { type: 'back' }, { type: 'answer', key: 'smtp_sasl', value: undefined, questions: nullQs });
+    expect(s.planRequest).toBe(2);
+    const stale = run(s, { type: 'planned', request: 1, plan: fakePlan({ role: 'null-client', myhostname: 'old.example' }) });
+    expect(stale.step).toBe('planning');
+    const failed = run(s, { type: 'plan-failed', request: 2, message: 'relayhost: bad' });
+    expect(failed).toMatchObject({ step: 'preview', plan: null, planError: 'relayhost: bad' });
+    expect(canConfirm(failed)).toBe(false);
+  });
+
+  test('confirm is the only way to the apply step, and only without blocking errors', () => {
+    for (const s of [initialState(ROLES), atQuestions(), run(atQuestions(), { type: 'back' })]) {
+      expect(run(s, { type: 'confirm' }).step).toBe(s.step);
+    }
+    const blocked = atPreview(fakePlan({ role: 'mail-server', mynetworks: ['0.0.0.0/0'] }));
+    expect(canConfirm(blocked)).toBe(false);
+    expect(run(blocked, { type: 'confirm' })).toBe(blocked);
+    const ok = run(atPreview(), { type: 'confirm' });
+    expect(ok).toMatchObject({ step: 'applying', confirmed: true });
+  });
+
+  test('override adds the ids (once) and plans again', () => {
+    const plan = fakePlan({ role: 'mail-server', mynetworks: ['0.0.0.0/0'] });
+    expect(overrideIds(plan)).toEqual(['mynetworks-public']);
+    expect(liftingOverrides(plan)).toEqual(['mynetworks-public']);
+    const s = run(atPreview(plan), { type: 'override', ids: ['mynetworks-public'] });
+    expect(s).toMatchObject({ step: 'planning', planRequest: 2 });
+    expect(s.answers.overrides).toEqual(['mynetworks-public']);
+    const again = run({ ...s, step: 'preview', plan }, { type: 'override', ids: ['mynetworks-public'] });
+    expect(again.answers.overrides).toEqual(['mynetworks-public']);
+    expect(liftingOverrides({ ...plan, findings: [...plan.findings, { id: 'x', level: 'error', message: 'm' }] })).toEqual([]);
+  });
+
+  test('an empty plan confirms to the summary with exit 0 and no apply', () => {
+    const s = run(atPreview(fakePlan({ role: 'null-client' }, { empty: true })), { type: 'confirm' });
+    expect(s).toMatchObject({ step: 'summary', confirmed: false, exitCode: 0, result: null });
+  });
+
+  test('apply events are upserted by id in first-seen order; the result ends the wizard', () => {
+    let s = run(atPreview(), { type: 'confirm' });
+    s = run(
+      s,
+      { type: 'apply-event', event: { id: 'a', label: 'A', status: 'running' } },
+      { type: 'apply-event', event: { id: 'b', label: 'B', status: 'running' } },
+      { type: 'apply-event', event: { id: 'a', label: 'A', status: 'ok' } },
+    );
+    expect(s.events).toEqual([
+      { id: 'a', label: 'A', status: 'ok' },
+      { id: 'b', label: 'B', status: 'running' },
+    ]);
+    const result: ApplyResult = { ok: false, changed: false, rolledBack: true, error: 'x', warnings: [], events: [] };
+    const done = run(s, { type: 'applied', result });
+    expect(done).toMatchObject({ step: 'summary', exitCode: 1, result });
+    expect(done.events).toHaveLength(2);
+    const crashed = run(s, { type: 'apply-crashed', message: 'boom' });
+    expect(crashed.result).toMatchObject({ ok: false, error: 'boom', rolledBack: false });
+    expect(crashed.exitCode).toBe(1);
+  });
+
+  test('cancel exits 130 before the apply, is ignored during it; nothing happens after the exit code is set', () => {
+    expect(run(atQuestions(), { type: 'cancel' }).exitCode).toBe(EXIT_CANCELLED);
+    expect(run(atPreview(), { type: 'cancel' }).exitCode).toBe(130);
+    const applying = run(atPreview(), { type: 'confirm' });
+    expect(run(applying, { type: 'cancel' })).toBe(applying);
+    const cancelled = run(atPreview(), { type: 'cancel' });
+    expect(run(cancelled, { type: 'confirm' })).toBe(cancelled);
+  });
+
+  test('a fatal error ends with exit 1', () => {
+    expect(run(initialState(ROLES), { type: 'fatal', message: 'no host' })).toMatchObject({ fatal: 'no host', exitCode: 1 });
+  });
+});
+
+describe('answersForPlan', () => {
+  test("sends the role, the role's question keys and the overrides, nothing else", () => {
+    const s: WizardState = {
+      ...atQuestions(),
+      answers: { myhostname: 'h.example.com', relayhost: '', mynetworks: ['10.0.0.0/8'], chroot: false, overrides: ['a'] },
+    };
+    expect(answersForPlan(s)).toEqual({ role: 'null-client', myhostname: 'h.example.com', relayhost: '', chroot: false, overrides: ['a'] });
+    expect(() => answersForPlan(initialState(ROLES))).toThrow('answersForPlan: no role chosen');
+  });
+});
+
+describe('value helpers', () => {
+  const list = mailQs[1];
+  const map = mailQs[2];
+  const secret = nullQs[4];
+  test('formatValue', () => {
+    expect(formatValue(list, ['a', 'b'])).toBe('a, b');
+    expect(formatValue(list, [])).toBe('(empty list)');
+    expect(formatValue(map, { 'example.com': 'relay:[10.0.0.5]' })).toBe('example.com → relay:[10.0.0.5]');
+    expect(formatValue(nullQs[3], false)).toBe('no');
+    expect(formatValue(nullQs[2], 'ipv4')).toBe('ipv4 only');
+    expect(formatValue(nullQs[1], '')).toBe('(empty)');
+    expect(formatValue(secret, { username: 'u', password: 'p' })).toBe('u (password hidden)');
+    expect(formatValue(secret, undefined)).toBe('(none)');
+  });
+  test('entries of a map and back', () => {
+    expect(toEntries({ 'a.example': 'relay:[h]', 'b.example': 'smtp:[x]:25' })).toEqual(['a.example relay:[h]', 'b.example smtp:[x]:25']);
+    expect(entriesToMap(['a.example   relay:[h] ', 'b.example smtp:[x]'])).toEqual({ value: { 'a.example': 'relay:[h]', 'b.example': 'smtp:[x]' } });
+    expect(entriesToMap(['a.example'])).toEqual({ error: '"a.example" needs a key and a value separated by a space' });
+    expect(entriesToMap(['a x', 'a y'])).toEqual({ error: '"a" appears twice' });
+  });
+  test('isEmptyValue', () => {
+    const empty: AnswerValue[] = [undefined, '', ' ', [], {}, { username: '' }];
+    const full: AnswerValue[] = [false, 'x', ['x'], { a: 'b' }, { username: 'u' }];
+    expect(empty.map((v) => isEmptyValue(v))).toEqual([true, true, true, true, true, true]);
+    expect(full.map((v) => isEmptyValue(v))).toEqual([false, false, false, false, false]);
+  });
+  test('wrapLine splits at the width, keeps styles and expands tabs', () => {
+    expect(wrapLine([{ text: 'abcdef', style: 'add' }, { text: 'gh' }], 4)).toEqual([
+      [{ text: 'abcd', style: 'add' }],
+      [{ text: 'ef', style: 'add' }, { text: 'gh', style: undefined }],
+    ]);
+    expect(wrapLine([{ text: 'a\tb' }], 80)).toEqual([[{ text: 'a       b', style: undefined }]]);
+    expect(wrapLine([], 10)).toEqual([[]]);
+  });
+});

@@ -1,0 +1,493 @@
+/**
+ * The wizard end to end against the fake backend: every screen, driven by keypresses, read from
+ * the rendered frame.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { cleanup, render } from 'ink-testing-library';
+import { App } from '../../src/ui/App.js';
+import { deferred, fakeBackend } from './fakeBackend.js';
+import type { FakeOptions } from './fakeBackend.js';
+import { KEY, plain, press, tick, type, waitFor } from './keys.js';
+
+afterEach(() => cleanup());
+
+/** Render the wizard; collects the exit code. */
+function start(opts: FakeOptions = {}) {
+  const fake = fakeBackend(opts);
+  const exits: number[] = [];
+  const r = render(<App backend={fake} onExit={(c) => exits.push(c)} />);
+  const frame = () => plain(r.lastFrame());
+  return { fake, exits, ...r, frame, wait: (text: string) => waitFor(r.lastFrame, text) };
+}
+
+type Started = ReturnType<typeof start>;
+
+/** Null client with every default and no SASL: role, 4 Enters (hostname, relayhost, protocols, chroot), empty user name. */
+async function nullClientDefaults(w: Started, until = 'Plan for role null-client'): Promise<void> {
+  await w.wait('Role:');
+  await press(w.stdin, KEY.enter);
+  await w.wait('question 1 of 5');
+  await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+  await w.wait(until);
+}
+
+describe('start header and role screen', () => {
+  test('the first frame comes before the host probe and says "probing"; the facts arrive later', async () => {
+    const gate = deferred<void>();
+    const w = start({ hostGate: gate });
+    const first = w.frame();
+    expect(first).toContain('probing the host…');
+    expect(first).toContain('❯ Null client — sends only, through a relay host');
+    expect(first).toContain('  Mail server — receives mail for the domain and the local network');
+    expect(first).toContain('(still probing the host)');
+    gate.resolve();
+    const f = await w.wait('Host:');
+    expect(f).toContain('Host:    mx1.example.com (mx1) · 192.168.1.10/24 (eth0), 2001:db8::10/64 (eth0)');
+    expect(f).toContain('Postfix: 3.7.11, running');
+    expect(f).toContain('Role:    none yet (fresh configuration)');
+    expect(f).toContain('Postfix 3.7.11: no main.cf yet');
+    expect(f).not.toContain('probing');
+  });
+
+  test('Enter before the probe finished is kept: the questions follow once the host is known', async () => {
+    const gate = deferred<void>();
+    const w = start({ hostGate: gate });
+    await tick();
+    await press(w.stdin, KEY.down, KEY.enter);
+    expect(w.frame()).toContain('Probing the host…');
+    expect(w.fake.questionCalls).toHaveLength(0);
+    gate.resolve();
+    await w.wait('Mail server (mail-server) · question 1 of 4');
+  });
+
+  test('arrows move the cursor and Enter chooses the role', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down);
+    expect(w.frame()).toContain('❯ Mail server');
+    await press(w.stdin, KEY.down); // stays on the last role
+    expect(w.frame()).toContain('❯ Mail server');
+    await press(w.stdin, KEY.up);
+    expect(w.frame()).toContain('❯ Null client');
+    await press(w.stdin, KEY.down, KEY.enter);
+    const f = await w.wait('question 1 of 4');
+    expect(f).toContain('Mail server (mail-server) · question 1 of 4');
+    expect(f).toContain('Host name (myhostname)');
+    expect(f).toContain('explains myhostname');
+    expect(f).toContain('default: mx1.example.com');
+    expect(w.fake.questionCalls[0].role).toBe('mail-server');
+  });
+
+  test('on a re-run the current role is pre-selected and every question defaults to the current value', async () => {
+    const w = start({
+      detection: {
+        role: 'mail-server',
+        answers: { role: 'mail-server', myhostname: 'mail.example.org', mynetworks: ['127.0.0.0/8', '10.1.0.0/16'] },
+        summary: ['Postfix 3.7.11, configured by mailsetup as mail-server', 'myhostname = mail.example.org'],
+      },
+    });
+    let f = await w.wait('(current)');
+    expect(f).toContain('❯ Mail server — receives mail for the domain and the local network  (current)');
+    expect(f).toContain('Role:    Mail server (mail-server)');
+    expect(f).toContain('myhostname = mail.example.org');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('question 1 of 4');
+    expect(f).toContain('default: mail.example.org');
+    expect(f).toContain('> mail.example.org');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('question 2 of 4');
+    expect(f).toContain('1. 127.0.0.0/8');
+    expect(f).toContain('2. 10.1.0.0/16');
+    expect(w.fake.questionCalls[0].current.myhostname).toBe('mail.example.org');
+  });
+
+  test('a custom configuration is named but no role is pre-selected', async () => {
+    const w = start({ detection: { role: 'custom', answers: {}, summary: [] } });
+    const f = await w.wait('Role:');
+    expect(f).toContain('Role:    custom (configured by hand, not by mailsetup)');
+    expect(f).toContain('❯ Null client');
+    expect(f).not.toContain('(current)');
+  });
+});
+
+describe('questions', () => {
+  test('typing an answer with Backspace edits, and the plan gets the typed value', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('> mx1.example.com');
+    await press(w.stdin, KEY.backspace, KEY.backspace, KEY.backspace);
+    expect(w.frame()).toContain('> mx1.example.');
+    await type(w.stdin, 'org');
+    expect(w.frame()).toContain('> mx1.example.org');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 2 of 5');
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls).toEqual([
+      { role: 'null-client', myhostname: 'mx1.example.org', relayhost: '[smtp.example.com]:587', inet_protocols: 'ipv4', chroot: true },
+    ]);
+  });
+
+  test('invalid input shows the exact message beside the field and does not advance; editing clears it', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('> mx1.example.com');
+    await press(w.stdin, ...Array<string>(15).fill(KEY.backspace));
+    await type(w.stdin, 'bad host');
+    await press(w.stdin, KEY.enter);
+    let f = w.frame();
+    expect(f).toContain('> bad host');
+    expect(f).toContain('✗ "bad host" is not a fully qualified host name');
+    expect(f).toContain('question 1 of 5');
+    await press(w.stdin, KEY.enter); // again: still refused
+    expect(w.frame()).toContain('question 1 of 5');
+    await press(w.stdin, KEY.backspace);
+    f = w.frame();
+    expect(f).not.toContain('✗');
+    expect(w.fake.questionCalls).toHaveLength(1);
+  });
+
+  test('Esc goes back one question and keeps the answers; from the first question back to the roles', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('> mx1.example.com');
+    await press(w.stdin, KEY.backspace, KEY.backspace, KEY.backspace);
+    await type(w.stdin, 'net');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 2 of 5');
+    await press(w.stdin, KEY.backspace, KEY.backspace, KEY.backspace);
+    await type(w.stdin, '25');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 3 of 5');
+    await press(w.stdin, KEY.esc);
+    let f = await w.wait('question 2 of 5');
+    expect(f).toContain('> [smtp.example.com]:25');
+    await press(w.stdin, KEY.esc);
+    f = await w.wait('question 1 of 5');
+    expect(f).toContain('> mx1.example.net');
+    await press(w.stdin, KEY.esc);
+    f = await w.wait('Which role should this host play?');
+    expect(f).toContain('❯ Null client');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('question 1 of 5');
+    expect(f).toContain('> mx1.example.net');
+    expect(w.fake.planCalls).toHaveLength(0);
+  });
+
+  test('a choice is picked with arrows, a boolean with n, SASL credentials are masked', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter);
+    let f = await w.wait('question 3 of 5');
+    expect(f).toContain('❯ ipv4 only (ipv4)');
+    expect(f).toContain('default: ipv4 only');
+    await press(w.stdin, KEY.up, KEY.up, KEY.up);
+    expect(w.frame()).toContain('❯ all (IPv4 and IPv6) (all)');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('question 4 of 5');
+    expect(f).toContain('default: yes');
+    expect(f).toContain('(y/n, or Enter for yes)');
+    await press(w.stdin, 'n');
+    f = await w.wait('question 5 of 5');
+    expect(f).toContain('user name:');
+    await type(w.stdin, 'relayuser');
+    await press(w.stdin, KEY.enter);
+    await w.wait('password:');
+    await type(w.stdin, 's3cr3t');
+    f = w.frame();
+    expect(f).toContain('password: ******');
+    expect(f).not.toContain('s3cr3t');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('Plan for role null-client');
+    expect(f).not.toContain('s3cr3t');
+    expect(w.fake.planCalls[0]).toEqual({
+      role: 'null-client',
+      myhostname: 'mx1.example.com',
+      relayhost: '[smtp.example.com]:587',
+      inet_protocols: 'all',
+      chroot: false,
+      smtp_sasl: { username: 'relayuser', password: 's3cr3t' },
+    });
+    // The secret map shows no contents in the preview.
+    await press(w.stdin, KEY.pageDown);
+    f = w.frame();
+    expect(f).toContain('(secret: contents hidden, 1 line)');
+    expect(f).not.toContain('relayuser:');
+  });
+
+  test('list editing: add, edit and remove entries; the list reaches the plan', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter);
+    let f = await w.wait('question 2 of 4');
+    expect(f).toContain('  1. 127.0.0.0/8');
+    expect(f).toContain('  2. 192.168.1.0/24');
+    expect(f).toContain('❯ ✓ done: accept this list');
+    expect(f).toContain('↑/↓ move · Enter edit/choose · a add · d/Del remove · Esc back');
+    // add
+    await press(w.stdin, 'a');
+    await type(w.stdin, '10.0.0.0/8');
+    await press(w.stdin, KEY.enter);
+    f = w.frame();
+    expect(f).toContain('  3. 10.0.0.0/8');
+    // remove the second entry with d
+    await press(w.stdin, KEY.up, KEY.up, KEY.up);
+    expect(w.frame()).toContain('❯ 2. 192.168.1.0/24');
+    await press(w.stdin, 'd');
+    f = w.frame();
+    expect(f).not.toContain('. 192.168.1.0/24');
+    expect(f).toContain('  1. 127.0.0.0/8');
+    expect(f).toContain('❯ 2. 10.0.0.0/8');
+    // edit it: Enter, Backspace, type
+    await press(w.stdin, KEY.enter, KEY.backspace);
+    await type(w.stdin, '16');
+    await press(w.stdin, KEY.enter);
+    expect(w.frame()).toContain('❯ 2. 10.0.0.0/16');
+    // an invalid entry is refused with the exact message on "done"
+    await press(w.stdin, 'a');
+    await type(w.stdin, 'nonsense');
+    await press(w.stdin, KEY.enter, KEY.enter);
+    f = w.frame();
+    expect(f).toContain('✗ "nonsense" is not a network in CIDR form');
+    expect(f).toContain('question 2 of 4');
+    // remove it with Delete (the cursor is on "done": go up to it)
+    await press(w.stdin, KEY.up, KEY.up, KEY.delete);
+    f = w.frame();
+    expect(f).not.toContain('nonsense');
+    expect(f).not.toContain('✗');
+    await press(w.stdin, KEY.down, KEY.down, KEY.enter);
+    await w.wait('question 3 of 4');
+    // the map question: "key value" entries, a bad one refused
+    await press(w.stdin, 'a');
+    await type(w.stdin, 'example.com');
+    await press(w.stdin, KEY.enter, KEY.enter);
+    expect(w.frame()).toContain('✗ "example.com" needs a key and a value separated by a space');
+    await press(w.stdin, KEY.up, KEY.up, KEY.enter);
+    await type(w.stdin, ' relay:[10.0.0.5]');
+    await press(w.stdin, KEY.enter, KEY.down, KEY.down, KEY.enter);
+    await w.wait('question 4 of 4');
+    await press(w.stdin, KEY.enter);
+    await w.wait('Plan for role mail-server');
+    expect(w.fake.planCalls[0]).toEqual({
+      role: 'mail-server',
+      myhostname: 'mx1.example.com',
+      mynetworks: ['127.0.0.0/8', '10.0.0.0/16'],
+      transport: { 'example.com': 'relay:[10.0.0.5]' },
+      postmaster: 'root@example.com',
+    });
+  });
+
+  test('Esc while editing a list entry cancels the edit; Esc in the list goes back', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter);
+    await w.wait('question 2 of 4');
+    await press(w.stdin, 'a');
+    await type(w.stdin, '10.9.9.0/24');
+    await press(w.stdin, KEY.esc);
+    let f = w.frame();
+    expect(f).not.toContain('10.9.9.0/24');
+    expect(f).toContain('question 2 of 4');
+    await press(w.stdin, KEY.esc);
+    f = await w.wait('question 1 of 4');
+    expect(f).toContain('> mx1.example.com');
+  });
+});
+
+describe('preview', () => {
+  test('shows the diff, the parameters old → new, the commands with reasons and the findings', async () => {
+    const w = start({ padLines: 0 });
+    await nullClientDefaults(w);
+    let f = w.frame();
+    expect(f).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
+    expect(f).toContain('--- /etc/postfix/main.cf');
+    expect(f).toContain('@@ -1,6 +1,6 @@');
+    expect(f).toContain('-inet_interfaces = all');
+    expect(f).toContain('+inet_interfaces = loopback-only');
+    expect(f).toContain('+relayhost = [smtp.example.com]:587');
+    expect(f).toContain('⚠ 1 warning: see Findings at the end');
+    expect(f).toContain('Apply these changes? y/Enter apply');
+    await press(w.stdin, KEY.pageDown);
+    f = w.frame();
+    expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
+    expect(f).toContain('myorigin: (not set) → $mydomain');
+    expect(f).toContain('expands to: mx1.example.com → example.com');
+    expect(f).toContain('1. postfix check — check the configuration and file permissions before Postfix uses them');
+    expect(f).toContain('2. postfix reload — Postfix reads the changed configuration');
+    expect(f).toContain('warning helo-name: the HELO name has no DNS A record');
+  });
+
+  test('a long plan scrolls with arrows and PgUp/PgDn and says which lines are shown', async () => {
+    const w = start({ padLines: 60 });
+    await nullClientDefaults(w);
+    // 24 rows: 1 header line, 19 plan lines, the position line and a 2-line footer.
+    let f = w.frame();
+    const total = /lines 1–19 of (\d+)/.exec(f);
+    expect(total).not.toBeNull();
+    const n = Number(total?.[1]);
+    expect(n).toBeGreaterThan(60);
+    expect(f.split('\n')).toHaveLength(23);
+    expect(f).toContain('Plan for role null-client');
+    await press(w.stdin, KEY.down);
+    f = w.frame();
+    expect(f).toContain('lines 2–20 of');
+    expect(f).not.toContain('Plan for role null-client');
+    await press(w.stdin, KEY.pageDown);
+    expect(w.frame()).toContain('lines 20–38 of');
+    await press(w.stdin, KEY.pageUp, KEY.up);
+    expect(w.frame()).toContain('lines 1–19 of');
+    await press(w.stdin, KEY.up);
+    expect(w.frame()).toContain('lines 1–19 of');
+    for (let i = 0; i < 10; i++) await press(w.stdin, KEY.pageDown);
+    f = w.frame();
+    expect(f).toContain(`lines ${n - 18}–${n} of ${n}`);
+    expect(f).toContain('the HELO name has no DNS A record');
+  });
+
+  test('an error finding blocks confirmation; o overrides it knowingly and plans again', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter, 'a');
+    await type(w.stdin, '0.0.0.0/0');
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    let f = await w.wait('Blocked');
+    expect(f).toContain('✗ Blocked by 1 error: mynetworks-public.');
+    expect(f).toContain('o override knowingly (override id: mynetworks-public)');
+    expect(f).not.toContain('Apply these changes?');
+    await press(w.stdin, KEY.enter, 'y');
+    expect(w.frame()).toContain('Blocked by 1 error');
+    expect(w.fake.applyCalls).toHaveLength(0);
+    await press(w.stdin, 'o');
+    f = await w.wait('Apply these changes?');
+    expect(w.fake.planCalls).toHaveLength(2);
+    expect(w.fake.planCalls[1].overrides).toEqual(['mynetworks-public']);
+    await press(w.stdin, 'y');
+    await w.wait('Done');
+    expect(w.fake.applyCalls).toHaveLength(1);
+  });
+
+  test('Esc from the preview returns to the last question with its answer', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await w.wait('question 4 of 4');
+    await press(w.stdin, KEY.backspace, KEY.backspace, KEY.backspace);
+    await type(w.stdin, 'net');
+    await press(w.stdin, KEY.enter);
+    await w.wait('Plan for role mail-server');
+    await press(w.stdin, KEY.esc);
+    const f = await w.wait('question 4 of 4');
+    expect(f).toContain('> root@example.net');
+    expect(w.fake.applyCalls).toHaveLength(0);
+  });
+
+  test('an empty plan says "No change" and Enter ends without applying', async () => {
+    const w = start({ emptyPlan: true });
+    await nullClientDefaults(w);
+    let f = w.frame();
+    expect(f).toContain('No change: the files already match these answers; nothing will run.');
+    expect(f).toContain('Nothing to change. Enter/y finish');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('Nothing to change: the configuration already matches');
+    expect(w.fake.applyCalls).toHaveLength(0);
+    expect(w.exits).toEqual([0]);
+  });
+});
+
+describe('failures before the apply', () => {
+  test('a failed host probe ends the wizard with its message and exit 1', async () => {
+    const w = start({ hostError: 'ip -j addr: command not found' });
+    const f = await w.wait('Could not probe');
+    expect(f).toBe('✗ Could not probe the host: ip -j addr: command not found');
+    expect(w.exits).toEqual([1]);
+  });
+
+  test('a plan that cannot be built shows why; Esc goes back to the questions', async () => {
+    const w = start({ planError: 'relayhost: "[x" is not a host' });
+    await nullClientDefaults(w, 'Could not build the plan');
+    let f = w.frame();
+    expect(f).toContain('✗ Could not build the plan: relayhost: "[x" is not a host');
+    await press(w.stdin, 'y', KEY.enter);
+    expect(w.fake.applyCalls).toHaveLength(0);
+    await press(w.stdin, KEY.esc);
+    f = await w.wait('question 5 of 5');
+    expect(w.exits).toEqual([]);
+  });
+});
+
+describe('apply and summary', () => {
+  test('confirm → live steps with a spinner → summary with the backup path, undo and checks', async () => {
+    const gate = deferred<void>();
+    const w = start({ applyGate: gate });
+    await nullClientDefaults(w);
+    expect(w.fake.applyCalls).toHaveLength(0);
+    await press(w.stdin, 'y');
+    let f = await w.wait('Applying…');
+    expect(f).toContain('✓ Back up 1 file');
+    expect(f).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Write \/etc\/postfix\/main\.cf/);
+    expect(w.fake.applyCalls).toHaveLength(1);
+    await press(w.stdin, KEY.ctrlC); // ignored while applying
+    expect(w.exits).toEqual([]);
+    gate.resolve();
+    f = await w.wait('Done');
+    expect(f).toContain('✓ Done: this host is now configured as Null client (null-client).');
+    expect(f).toContain('  /etc/postfix/main.cf (changed)');
+    expect(f).toContain('Ran:     postfix check · postfix reload');
+    expect(f).toContain('Backup:  /var/backups/mailsetup/20240102T030405');
+    expect(f).toContain('Undo:    mailsetup --rollback');
+    expect(f).toContain('Check:   postconf -n · mailsetup --verify');
+    expect(f).toContain('⚠ libsasl2-modules is not installed');
+    expect(w.exits).toEqual([0]);
+    expect(w.fake.applyCalls).toHaveLength(1);
+  });
+
+  test('a failed apply shows the failure, its detail, the rollback and the backup path; exit 1', async () => {
+    const w = start({ applyOutcome: 'failure' });
+    await nullClientDefaults(w);
+    await press(w.stdin, KEY.enter);
+    const f = await w.wait('Apply failed');
+    expect(f).toContain('✗ Apply failed: postfix check failed');
+    expect(f).toContain('✗ postfix check');
+    expect(f).toContain('postfix/postfix-script: fatal: bad parameter');
+    expect(f).toContain('↺ Write /etc/postfix/main.cf (rolled back)');
+    expect(f).toContain('↺ Rolled back: the earlier files are back in place');
+    expect(f).toContain('Backup:  /var/backups/mailsetup/20240102T030405');
+    expect(w.exits).toEqual([1]);
+  });
+});
+
+describe('leaving without writing', () => {
+  test('Ctrl-C at the preview exits 130 and apply is never called', async () => {
+    const w = start();
+    await nullClientDefaults(w);
+    await press(w.stdin, KEY.ctrlC);
+    await tick(50);
+    expect(w.frame()).toContain('Cancelled: nothing was written.');
+    expect(w.exits).toEqual([130]);
+    expect(w.fake.applyCalls).toHaveLength(0);
+  });
+
+  test('Ctrl-C on a question exits 130 without planning', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 1 of 5');
+    await press(w.stdin, KEY.ctrlC);
+    expect(w.exits).toEqual([130]);
+    expect(w.fake.planCalls).toHaveLength(0);
+    expect(w.fake.applyCalls).toHaveLength(0);
+  });
+
+  test('no key but y/Enter on the preview applies: every other key leaves apply uncalled', async () => {
+    const w = start({ padLines: 30 });
+    await nullClientDefaults(w);
+    await press(w.stdin, KEY.down, KEY.pageDown, KEY.pageUp, KEY.up, 'a', 'd', 'n', 'o', ' ', KEY.delete, KEY.backspace);
+    await tick(50);
+    expect(w.fake.applyCalls).toHaveLength(0);
+    expect(w.exits).toEqual([]);
+    expect(w.frame()).toContain('Apply these changes?');
+  });
+});
