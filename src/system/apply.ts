@@ -1,0 +1,418 @@
+/**
+ * Carry out a Plan: lock → backup (manifest in-progress) → atomic writes → actions in plan order
+ * → manifest applied → unlock. Any failure restores every file from the backup, rebuilds the
+ * maps it restored, brings the daemons back to the previous configuration and marks the backup
+ * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
+ */
+import { basename, dirname } from 'node:path';
+import type { Action, FileChange, Plan } from '../plan/types.js';
+import type { Effects, HostFacts } from './types.js';
+import {
+  BACKUP_ROOT,
+  createBackup,
+  fullEffects,
+  listBackups,
+  pruneBackups,
+  readManifest,
+  restoreFiles,
+  sha256,
+  writeManifest,
+  type BackupEntry,
+  type Manifest,
+  type ManifestStep,
+} from './backup.js';
+import { actionLabel, actionStepId } from './commands.js';
+import { acquireLock, LOCK_PATH, type Lock } from './lock.js';
+import {
+  postfixRunning,
+  reloadPostfix,
+  restartPostfix,
+  restartSyslog,
+  runAction,
+  stopPostfix,
+  type StepOutcome,
+} from './services.js';
+
+/** Progress of one step, for the UI. */
+export interface ApplyEvent {
+  id: string;
+  label: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
+  detail?: string;
+}
+
+export interface ApplyOptions {
+  onEvent?: (e: ApplyEvent) => void;
+  /** Called with each step id before the step runs; a throw fails that step (tests). */
+  faultHook?: (stepId: string) => void | Promise<void>;
+  now?: () => Date;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  /** Something on the machine changed and stayed changed. */
+  changed: boolean;
+  /** The backup directory (real path: under --root, inside the sandbox). */
+  backupDir?: string;
+  /** Which step failed and why (the command line, its exit and its output). */
+  error?: string;
+  rolledBack: boolean;
+  warnings: string[];
+  events: ApplyEvent[];
+}
+
+interface StepResult {
+  status?: 'ok' | 'skipped';
+  detail?: string;
+}
+
+class StepFailure extends Error {}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Collects events and warnings; runs steps with the fault hook. */
+class Recorder {
+  events: ApplyEvent[] = [];
+  warnings: string[] = [];
+  constructor(private opts: ApplyOptions) {}
+
+  emit(e: ApplyEvent): void {
+    const ev = { ...e };
+    if (ev.detail === undefined) delete ev.detail;
+    this.events.push(ev);
+    this.opts.onEvent?.(ev);
+  }
+
+  async step(id: string, label: string, body: () => Promise<StepResult | void>): Promise<StepResult> {
+    this.emit({ id, label, status: 'running' });
+    let r: StepResult | void;
+    try {
+      await this.opts.faultHook?.(id);
+      r = await body();
+    } catch (e) {
+      const msg = messageOf(e);
+      this.emit({ id, label, status: 'failed', detail: msg });
+      throw new StepFailure(`${label} failed: ${msg}`);
+    }
+    const res = r ?? {};
+    this.emit({ id, label, status: res.status ?? 'ok', detail: res.detail });
+    return res;
+  }
+}
+
+function writeLabel(c: FileChange): string {
+  return c.after === null ? `Remove ${c.path}` : `Write ${c.path}`;
+}
+
+async function readCurrent(fx: Effects, files: FileChange[]): Promise<Array<string | null>> {
+  return Promise.all(files.map((c) => fx.readFile(c.path)));
+}
+
+function hasDaemonAction(actions: Action[]): boolean {
+  return actions.some((a) => a.kind === 'reload' || a.kind === 'restart');
+}
+
+/** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
+export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const rec = new Recorder(opts);
+  const now = opts.now ?? (() => new Date());
+  const done = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
+    changed: false, rolledBack: false, ...r, warnings: rec.warnings, events: rec.events,
+  });
+  fullEffects(fx);
+  if (plan.files.length === 0 && plan.actions.length === 0) return done({ ok: true });
+
+  let pre: Array<string | null>;
+  try {
+    pre = await readCurrent(fx, plan.files);
+  } catch (e) {
+    return done({ ok: false, error: messageOf(e) });
+  }
+  if (plan.actions.length === 0 && plan.files.every((c, i) => pre[i] === c.after)) {
+    for (const c of plan.files) rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
+    return done({ ok: true });
+  }
+
+  let lock: Lock | undefined;
+  let backup: { dir: string; manifest: Manifest } | undefined;
+  let changed = false;
+  try {
+    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+      lock = await acquireLock(fx);
+    });
+
+    const unchanged = new Set<string>();
+    await rec.step('backup', 'Back up the files to change', async () => {
+      const current = await readCurrent(fx, plan.files);
+      const entries: BackupEntry[] = [];
+      plan.files.forEach((c, i) => {
+        if (current[i] === c.after) { unchanged.add(c.path); return; }
+        if (current[i] !== c.before) {
+          throw new Error(`${c.path}: changed on disk since the plan was made; nothing was written (run mailsetup again)`);
+        }
+        entries.push({ path: c.path, current: current[i], after: c.after, secret: c.secret === true });
+      });
+      const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
+      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore);
+      await pruneBackups(fx);
+      return { detail: fx.resolve(backup.dir) };
+    });
+    const b = backup as { dir: string; manifest: Manifest };
+
+    for (const c of plan.files) {
+      await rec.step(`write:${c.path}`, writeLabel(c), async () => {
+        if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
+        if (c.after === null) {
+          await fx.removeFile(c.path);
+        } else if (c.before === null) {
+          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? (c.secret ? 0o600 : 0o644) });
+        } else {
+          await fx.writeFileAtomic(c.path, c.after);
+        }
+        changed = true;
+        return {};
+      });
+    }
+
+    for (const a of plan.actions) {
+      const id = actionStepId(a);
+      await rec.step(id, actionLabel(a), async () => {
+        const s: ManifestStep = { id, status: 'running' };
+        b.manifest.steps.push(s);
+        await writeManifest(fx, b.dir, b.manifest);
+        const o = await runAction(fx, host, a);
+        s.status = o.status;
+        rec.warnings.push(...o.warnings);
+        if (o.status === 'failed') throw new Error(o.error);
+        if (o.status === 'ok') changed = true;
+        return { status: o.status, detail: o.detail };
+      });
+    }
+
+    await rec.step('manifest', 'Record the apply as finished', async () => {
+      b.manifest.status = 'applied';
+      await writeManifest(fx, b.dir, b.manifest);
+    });
+    return done({ ok: true, changed, backupDir: fx.resolve(b.dir) });
+  } catch (e) {
+    const error = e instanceof StepFailure ? e.message : messageOf(e);
+    if (!backup) return done({ ok: false, error });
+    const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
+    return done({
+      ok: false,
+      backupDir: fx.resolve(backup.dir),
+      error: rb.errors.length > 0 ? `${error}; the rollback did not complete: ${rb.errors.join('; ')}` : error,
+      rolledBack: rb.filesRestored,
+    });
+  } finally {
+    await lock?.release().catch(() => undefined);
+  }
+}
+
+type RollbackMode = 'apply' | 'recover' | 'latest';
+
+function outcomeEvent(rec: Recorder, id: string, label: string, o: StepOutcome): string | null {
+  rec.warnings.push(...o.warnings);
+  if (o.status === 'failed') {
+    rec.emit({ id, label, status: 'failed', detail: o.error });
+    return `${label}: ${o.error}`;
+  }
+  rec.emit({ id, label, status: o.status === 'ok' ? 'rolled-back' : 'skipped', detail: o.detail });
+  return null;
+}
+
+/**
+ * Restore the files of backup `dir`, rebuild the maps, bring the daemons back, mark the
+ * manifest rolled-back. 'apply'/'recover': undo an apply that failed or was killed (only what
+ * it started is redone); 'latest': undo a finished apply (--rollback).
+ */
+async function rollback(
+  fx: Effects,
+  host: HostFacts,
+  dir: string,
+  m: Manifest,
+  mode: RollbackMode,
+  rec: Recorder,
+): Promise<{ filesRestored: boolean; errors: string[]; changed: boolean }> {
+  const errors: string[] = [];
+  const started = new Set(m.steps.map((s) => s.id));
+  rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'running' });
+
+  // 1. Files (and any temporary file a killed write left behind).
+  let restored: string[];
+  try {
+    await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
+    restored = await restoreFiles(fx, dir, m);
+  } catch (e) {
+    const msg = `restoring the files from ${fx.resolve(dir)} failed: ${messageOf(e)}`;
+    rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'failed', detail: msg });
+    return { filesRestored: false, errors: [msg], changed: false };
+  }
+  for (const p of restored) {
+    const f = m.files.find((x) => x.path === p);
+    rec.emit({ id: `write:${p}`, label: `Restore ${p}`, status: 'rolled-back', detail: f?.absent ? 'removed (it did not exist before)' : 'restored from the backup' });
+  }
+
+  // 2. Maps: rebuild from the restored source where the apply rebuilt them; remove database
+  //    files that did not exist before.
+  for (const a of m.actions) {
+    if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
+    const id = actionStepId(a);
+    const derived = m.derived.filter((d) => d.source === a.path);
+    const hadDb = derived.some((d) => !d.absent);
+    if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
+      const err = outcomeEvent(rec, `rollback:${id}`, `Rebuild ${a.path} from the restored file`, await runAction(fx, host, a));
+      if (err) errors.push(err);
+    }
+    for (const d of derived) {
+      if (!d.absent || (await fx.stat(d.path)) === null) continue;
+      try {
+        await fx.removeFile(d.path);
+        rec.emit({ id: `rollback:remove:${d.path}`, label: `Remove ${d.path}`, status: 'rolled-back', detail: 'it did not exist before' });
+      } catch (e) {
+        errors.push(messageOf(e));
+      }
+    }
+  }
+
+  // 3. Daemons (live only).
+  if (fx.live && hasDaemonAction(m.actions)) {
+    const planRestart = m.actions.some((a) => a.kind === 'restart');
+    const runningNow = await postfixRunning(fx, host);
+    let o: StepOutcome | null = null;
+    let label = '';
+    if (mode === 'latest') {
+      if (runningNow) {
+        label = planRestart ? 'Restart Postfix with the restored configuration' : 'Reload Postfix with the restored configuration';
+        o = planRestart ? await restartPostfix(fx, host) : await reloadPostfix(fx, host);
+      }
+    } else if (m.postfixRunningBefore === false) {
+      if (runningNow) { label = 'Stop Postfix (it was not running before)'; o = await stopPostfix(fx, host); }
+    } else if (started.has('action:restart') || !runningNow) {
+      label = 'Restart Postfix with the restored configuration';
+      o = await restartPostfix(fx, host);
+    } else if (started.has('action:reload') || restored.length > 0) {
+      label = 'Reload Postfix with the restored configuration';
+      o = await reloadPostfix(fx, host);
+    }
+    if (o) {
+      const err = outcomeEvent(rec, 'rollback:postfix', label, o);
+      if (err) errors.push(err);
+    }
+  }
+  if (fx.live && (mode === 'latest' ? m.actions.some((a) => a.kind === 'syslog-restart') : started.has('action:syslog-restart'))) {
+    const err = outcomeEvent(rec, 'rollback:syslog', 'Restart rsyslog', await restartSyslog(fx, host));
+    if (err) errors.push(err);
+  }
+
+  // 4. Record it.
+  try {
+    m.status = 'rolled-back';
+    await writeManifest(fx, dir, m);
+  } catch (e) {
+    errors.push(`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`);
+  }
+  rec.emit({
+    id: 'rollback',
+    label: 'Roll back to the previous configuration',
+    status: errors.length === 0 ? 'rolled-back' : 'failed',
+    detail: errors.length === 0 ? `restored from ${fx.resolve(dir)}` : errors.join('; '),
+  });
+  return { filesRestored: true, errors, changed: restored.length > 0 };
+}
+
+/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files. */
+async function removeTempFiles(fx: Effects, paths: string[]): Promise<void> {
+  for (const p of paths) {
+    const prefix = `.${basename(p)}.mailsetup-`;
+    const d = dirname(p);
+    for (const name of await fx.listDir(d)) {
+      if (name.startsWith(prefix)) await fx.removeFile(`${d}/${name}`);
+    }
+  }
+}
+
+async function findUnfinishedDir(fx: Effects): Promise<{ dir: string; manifest: Manifest } | null> {
+  for (const dir of (await listBackups(fx)).reverse()) {
+    const m = await readManifest(fx, dir).catch(() => null);
+    if (m?.status === 'in-progress') return { dir, manifest: m };
+  }
+  return null;
+}
+
+/** The backup directory (real path) of an apply that never finished (manifest in-progress), or null. */
+export async function findUnfinished(fx: Effects): Promise<string | null> {
+  const u = await findUnfinishedDir(fx);
+  return u ? fx.resolve(u.dir) : null;
+}
+
+async function withLock(
+  fx: Effects,
+  opts: ApplyOptions,
+  body: (rec: Recorder) => Promise<Partial<ApplyResult> & { ok: boolean }>,
+): Promise<ApplyResult> {
+  const rec = new Recorder(opts);
+  const finish = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
+    changed: false, rolledBack: false, ...r, warnings: rec.warnings, events: rec.events,
+  });
+  let lock: Lock | undefined;
+  try {
+    fullEffects(fx);
+    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+      lock = await acquireLock(fx);
+    });
+    return finish(await body(rec));
+  } catch (e) {
+    return finish({ ok: false, error: e instanceof StepFailure ? e.message : messageOf(e) });
+  } finally {
+    await lock?.release().catch(() => undefined);
+  }
+}
+
+async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode: RollbackMode, rec: Recorder) {
+  const rb = await rollback(fx, host, dir, m, mode, rec);
+  return {
+    ok: rb.errors.length === 0,
+    changed: rb.changed,
+    backupDir: fx.resolve(dir),
+    rolledBack: rb.filesRestored,
+    ...(rb.errors.length > 0 ? { error: `the rollback did not complete: ${rb.errors.join('; ')}` } : {}),
+  };
+}
+
+/** Complete the rollback of an apply that was interrupted (killed, power loss). */
+export async function recoverUnfinished(fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  return withLock(fx, opts, async (rec) => {
+    const u = await findUnfinishedDir(fx);
+    if (!u) return { ok: true };
+    return undo(fx, host, u.dir, u.manifest, 'recover', rec);
+  });
+}
+
+/**
+ * --rollback: restore the newest applied backup exactly (content, mode, owner; files that were
+ * absent are removed), rebuild its maps, reload/restart Postfix when it runs, and mark the
+ * backup rolled-back (a second --rollback then undoes the apply before). An interrupted apply,
+ * if there is one, is what gets rolled back.
+ */
+export async function rollbackLatest(fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  return withLock(fx, opts, async (rec) => {
+    const u = await findUnfinishedDir(fx);
+    if (u) return undo(fx, host, u.dir, u.manifest, 'recover', rec);
+    for (const dir of (await listBackups(fx)).reverse()) {
+      const m = await readManifest(fx, dir);
+      if (m?.status !== 'applied') continue;
+      for (const f of m.files) {
+        const cur = await fx.readFile(f.path).catch(() => undefined);
+        const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
+        if (curSha !== f.afterSha256) {
+          rec.warnings.push(`${f.path} was changed after mailsetup wrote it; those changes are replaced by the backup`);
+        }
+      }
+      return undo(fx, host, dir, m, 'latest', rec);
+    }
+    return { ok: false, error: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+  });
+}

@@ -1,0 +1,210 @@
+/**
+ * Host facts: what the planner needs to know about the machine, read once through `Effects`.
+ *
+ * Two kinds of facts: those of the running machine (host name, addresses, IPv6 default route,
+ * systemd, rsyslog, the Postfix binaries) come from the host even under --root; those of the
+ * configuration (distro from /etc/os-release, default_database_type from main.cf, the smtp port
+ * from master.cf) come from the files under the root.
+ */
+import * as os from 'node:os';
+import { Address4, Address6 } from 'ip-address';
+import type { Effects, HostAddress, HostFacts, PostfixFacts } from './types.js';
+import { createRealEffects } from './realEffects.js';
+
+/** Options for `readHostFacts` (tests inject these; the CLI passes none). */
+export interface HostFactsOptions {
+  /** Effects for the running machine's facts; default: `fx` when live, else the real '/'. */
+  hostFx?: Effects;
+  /** Interface list; default os.networkInterfaces(). */
+  interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  /** Kernel host name; default os.hostname(). */
+  osHostname?: string;
+}
+
+const PROBE_TIMEOUT_MS = 10_000;
+
+/** Read every host fact. Probes that spawn commands run in parallel. */
+export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
+  const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
+  const osName = opts.osHostname ?? os.hostname();
+  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute] = await Promise.all([
+    readHostNames(hostFx, osName),
+    readPostfixFacts(fx),
+    exists(hostFx, '/run/systemd/system'),
+    rsyslogInstalled(hostFx),
+    readDistro(fx, hostFx),
+    readIpv6DefaultRoute(hostFx),
+  ]);
+  return {
+    fqdn: names.fqdn,
+    hostname: names.hostname,
+    addresses: interfaceAddresses(opts.interfaces ?? os.networkInterfaces()),
+    postfix,
+    systemd,
+    rsyslog,
+    distro,
+    ipv6DefaultRoute,
+  };
+}
+
+async function exists(fx: Effects, path: string): Promise<boolean> {
+  return (await fx.stat(path)) !== null;
+}
+
+/** `hostname --fqdn`, else the first line of /etc/hostname, else the kernel's name. */
+export async function readHostNames(fx: Effects, osHostname: string): Promise<{ fqdn: string; hostname: string }> {
+  let fqdn = '';
+  const r = await fx.run('hostname', ['--fqdn'], { timeoutMs: PROBE_TIMEOUT_MS });
+  if (r.exitCode === 0) fqdn = r.stdout.trim().split(/\s+/)[0] ?? '';
+  if (!fqdn) fqdn = ((await fx.readFile('/etc/hostname')) ?? '').split('\n')[0].trim();
+  if (!fqdn) fqdn = osHostname.trim();
+  const short = (osHostname.trim() || fqdn).split('.')[0];
+  return { fqdn, hostname: short };
+}
+
+/** rsyslogd is installed (its binary exists). */
+export async function rsyslogInstalled(fx: Effects): Promise<boolean> {
+  for (const p of ['/usr/sbin/rsyslogd', '/sbin/rsyslogd']) if (await exists(fx, p)) return true;
+  return false;
+}
+
+/** Scope of one address, as mailsetup's linter and defaults use it. */
+export function addressScope(address: string, family: 4 | 6): HostAddress['scope'] {
+  if (family === 4) {
+    const a = new Address4(address);
+    if (a.isLoopback()) return 'loopback';
+    if (a.isLinkLocal()) return 'link-local';
+    if (a.isPrivate() || a.isCGNAT()) return 'private';
+    return 'public';
+  }
+  const a = new Address6(address);
+  if (a.isLoopback()) return 'loopback';
+  if (a.isLinkLocal()) return 'link-local';
+  if (a.isULA() || a.isPrivate()) return 'private';
+  const v4 = a.is4() ? a.to4() : null;
+  if (v4) return addressScope(v4.correctForm(), 4);
+  return 'public';
+}
+
+/** The network of address/prefix in Postfix's mynetworks form (192.168.1.0/24, [2001:db8::]/64). */
+export function networkOf(address: string, prefix: number, family: 4 | 6): string {
+  if (family === 4) return `${new Address4(`${address}/${prefix}`).startAddress().correctForm()}/${prefix}`;
+  return `[${new Address6(`${address}/${prefix}`).startAddress().correctForm()}]/${prefix}`;
+}
+
+/** Every configured interface address with its subnet and scope. */
+export function interfaceAddresses(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): HostAddress[] {
+  const out: HostAddress[] = [];
+  for (const [iface, list] of Object.entries(ifaces)) {
+    for (const info of list ?? []) {
+      const fam = info.family as string | number;
+      const family: 4 | 6 = fam === 'IPv4' || fam === 4 ? 4 : 6;
+      const address = info.address.replace(/%.*$/, '');
+      const prefix = info.cidr ? Number(info.cidr.slice(info.cidr.lastIndexOf('/') + 1)) : maskBits(info.netmask, family);
+      out.push({ iface, family, address, prefix, network: networkOf(address, prefix, family), scope: addressScope(address, family) });
+    }
+  }
+  return out;
+}
+
+function maskBits(mask: string, family: 4 | 6): number {
+  const a = family === 4 ? new Address4(mask) : new Address6(mask);
+  return a.bigInt().toString(2).replace(/0+$/, '').length;
+}
+
+/** Postfix installed/version, default_database_type, running, and the smtp port. */
+export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
+  const cfg = fx.resolve('/etc/postfix');
+  const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
+  const [version, dbType, status, masterCf] = await Promise.all([
+    fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
+    fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], { timeoutMs: PROBE_TIMEOUT_MS }),
+    fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS }),
+    fx.readFile('/etc/postfix/master.cf').catch(() => null),
+  ]);
+  const installed = version.exitCode === 0 && version.stdout.trim() !== '';
+  const facts: PostfixFacts = {
+    installed,
+    defaultDatabaseType: dbType.exitCode === 0 && dbType.stdout.trim() ? dbType.stdout.trim() : 'hash',
+    running: installed && status.exitCode === 0,
+  };
+  if (installed) facts.version = version.stdout.trim();
+  const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
+  if (port !== undefined) facts.smtpPort = port;
+  return facts;
+}
+
+const SERVICE_PORTS: Record<string, number> = { smtp: 25, submission: 587, smtps: 465, submissions: 465 };
+
+/**
+ * The port of the smtp/inet service: among the inet services that run smtpd or postscreen,
+ * the one on port 25 (name `smtp`/`25`, with or without `host:`), else the first that is not
+ * submission (587) or smtps (465). undefined when master.cf has no such service.
+ * A minimal parser: logical lines (continuations start with whitespace), fields split on
+ * whitespace, comments and blank lines skipped.
+ */
+export function smtpPortFromMasterCf(text: string): number | undefined {
+  const logical: string[] = [];
+  for (const line of text.split('\n')) {
+    if (/^\s*(#|$)/.test(line)) continue;
+    if (/^\s/.test(line) && logical.length > 0) logical[logical.length - 1] += ` ${line.trim()}`;
+    else if (!/^\s/.test(line)) logical.push(line);
+  }
+  const ports: number[] = [];
+  for (const l of logical) {
+    const f = l.trim().split(/\s+/);
+    if (f.length < 8 || f[1] !== 'inet') continue;
+    const command = f[7].split('/').pop();
+    if (command !== 'smtpd' && command !== 'postscreen') continue;
+    const name = f[0].slice(f[0].lastIndexOf(':') + 1);
+    const port = /^\d+$/.test(name) ? Number(name) : SERVICE_PORTS[name];
+    if (port !== undefined) ports.push(port);
+  }
+  if (ports.includes(25)) return 25;
+  return ports.find((p) => p !== 587 && p !== 465);
+}
+
+/** ID, VERSION_ID and Debian-likeness from /etc/os-release (under the root, else the host's). */
+export async function readDistro(fx: Effects, hostFx: Effects): Promise<HostFacts['distro']> {
+  const text = (await fx.readFile('/etc/os-release').catch(() => null))
+    ?? (await hostFx.readFile('/etc/os-release').catch(() => null))
+    ?? (await hostFx.readFile('/usr/lib/os-release').catch(() => null));
+  return parseOsRelease(text ?? '');
+}
+
+/** Parse os-release(5) text. */
+export function parseOsRelease(text: string): HostFacts['distro'] {
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    let v = m[2].trim();
+    if (/^".*"$/.test(v)) v = v.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
+    else if (/^'.*'$/.test(v)) v = v.slice(1, -1);
+    vars[m[1]] = v;
+  }
+  const id = vars.ID || 'unknown';
+  const like = (vars.ID_LIKE ?? '').split(/\s+/);
+  return { id, versionId: vars.VERSION_ID ?? '', debianLike: id === 'debian' || like.includes('debian') };
+}
+
+const RTF_UP = 0x0001;
+const RTF_REJECT = 0x0200;
+
+/** A usable IPv6 default route (::/0, up, not a reject route, not via lo) in /proc/net/ipv6_route. */
+export async function readIpv6DefaultRoute(fx: Effects): Promise<boolean> {
+  const text = await fx.readFile('/proc/net/ipv6_route').catch(() => null);
+  return text === null ? false : hasIpv6DefaultRoute(text);
+}
+
+/** The parsing half of readIpv6DefaultRoute. */
+export function hasIpv6DefaultRoute(text: string): boolean {
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    if (!/^0{32}$/.test(f[0]) || f[1] !== '00' || f[9] === 'lo') continue;
+    const flags = parseInt(f[8], 16);
+    if ((flags & RTF_UP) !== 0 && (flags & RTF_REJECT) === 0) return true;
+  }
+  return false;
+}

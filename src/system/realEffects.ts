@@ -1,0 +1,360 @@
+/**
+ * The real `Effects`: node:fs under a root directory, commands through execa (no shell).
+ * Paths given to it are system paths ('/etc/postfix/main.cf'); with a --root sandbox they map
+ * into the sandbox, and symbolic links are followed the way a chroot would (an absolute link
+ * target is taken under the root too).
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { basename, dirname, join, normalize, posix } from 'node:path';
+import { execa } from 'execa';
+import type { CommandResult, Effects, FileMeta, RunOptions } from './types.js';
+import { commandLine } from './commands.js';
+
+/** Options for `createRealEffects`. */
+export interface RealEffectsOptions {
+  /** Extra environment for every command (tests put stand-in programs first on PATH). */
+  env?: Record<string, string>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const MAX_SYMLINK_HOPS = 40;
+
+/** The errno code of a node error, or undefined. */
+export function errnoCode(e: unknown): string | undefined {
+  if (typeof e === 'object' && e !== null && 'code' in e) {
+    const c = (e as { code: unknown }).code;
+    return typeof c === 'string' ? c : undefined;
+  }
+  return undefined;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Decode UTF-8 strictly. Throws when the bytes are not valid UTF-8, naming the first bad byte,
+ * so that whatever is written back later round-trips byte for byte (a BOM is kept).
+ */
+export function decodeUtf8Strict(buf: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
+  } catch {
+    const at = firstInvalidUtf8(buf);
+    const byte = buf[at] ?? 0;
+    throw new Error(
+      `${path} is not UTF-8 text (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${at}); ` +
+        'mailsetup edits only UTF-8 files: convert it (iconv -t UTF-8) or edit it by hand',
+    );
+  }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i];
+    let n: number;
+    let min: number;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return i;
+}
+
+let scriptMissing = false;
+
+/**
+ * Run one command with execa (no shell, output captured, never rejects). A program that cannot
+ * be started yields exit code 127 and "<cmd>: command not found" (ENOENT) or the spawn error.
+ */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  opts: RunOptions = {},
+  extraEnv: Record<string, string> = {},
+): Promise<CommandResult> {
+  const command = commandLine(cmd, args);
+  if (opts.tty && !scriptMissing) {
+    const r = await spawn('script', ['-qec', command, '/dev/null'], { ...opts, input: undefined }, extraEnv, command);
+    const merged = (r.stdout + (r.stderr ? `\n${r.stderr}` : '')).replace(/\r\n/g, '\n').replace(/\r/g, '\n').trim();
+    if (r.exitCode !== 0 && /^script: /.test(merged)) {
+      // script(1) is absent or cannot make a pseudo-terminal here: run the command plainly.
+      scriptMissing = true;
+    } else {
+      return { ...r, stdout: '', stderr: merged };
+    }
+  }
+  return spawn(cmd, args, opts, extraEnv, command);
+}
+
+async function spawn(
+  cmd: string,
+  args: string[],
+  opts: RunOptions,
+  extraEnv: Record<string, string>,
+  command: string,
+): Promise<CommandResult> {
+  const r = await execa(cmd, args, {
+    reject: false,
+    timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    env: { ...extraEnv, ...(opts.env ?? {}) },
+    extendEnv: true,
+    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    input: opts.input,
+    encoding: 'utf8',
+    forceKillAfterDelay: 2_000,
+  });
+  const stdout = typeof r.stdout === 'string' ? r.stdout : '';
+  let stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  let exitCode = r.exitCode;
+  if (exitCode === undefined) {
+    if (r.code === 'ENOENT') {
+      exitCode = 127;
+      stderr = `${cmd}: command not found`;
+    } else if (r.signal !== undefined) {
+      exitCode = 128 + (signalNumbers[r.signal] ?? 0);
+      if (!stderr) stderr = `${cmd}: killed by ${r.signal}${r.timedOut ? ' (timed out)' : ''}`;
+    } else {
+      exitCode = 126;
+      stderr = stderr || r.shortMessage || `${cmd}: could not be run`;
+    }
+  }
+  return { command, exitCode, stdout, stderr, timedOut: r.timedOut };
+}
+
+const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+
+/** Create the real Effects for `root` ('/' = the live system). */
+export function createRealEffects(root: string, options: RealEffectsOptions = {}): Effects {
+  const rootDir = normalize(root === '' ? '/' : root).replace(/(.)\/+$/, '$1');
+  const live = rootDir === '/';
+  const extraEnv = options.env ?? {};
+
+  function checkAbsolute(p: string): string {
+    if (!p.startsWith('/')) throw new Error(`not an absolute path: ${p}`);
+    return posix.normalize(p);
+  }
+
+  function resolve(p: string): string {
+    const sys = checkAbsolute(p);
+    return live ? sys : join(rootDir, sys);
+  }
+
+  /** Follow symbolic links under the root; returns the system path of the final target. */
+  async function follow(p: string): Promise<string> {
+    let todo = checkAbsolute(p).split('/').filter(Boolean);
+    let done: string[] = [];
+    let hops = 0;
+    while (todo.length > 0) {
+      const c = todo.shift() as string;
+      if (c === '.') continue;
+      if (c === '..') { done.pop(); continue; }
+      const sys = `/${[...done, c].join('/')}`;
+      let st: Stats;
+      try {
+        st = await fs.lstat(resolve(sys));
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return posix.normalize(`/${[...done, c, ...todo].join('/')}`);
+        throw e;
+      }
+      if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS) throw new Error(`${p}: too many levels of symbolic links`);
+        const target = await fs.readlink(resolve(sys));
+        if (target.startsWith('/')) done = [];
+        todo = [...target.split('/').filter(Boolean), ...todo];
+      } else {
+        done.push(c);
+      }
+    }
+    return `/${done.join('/')}`;
+  }
+
+  async function mkdirs(realDir: string, lastMode: number): Promise<void> {
+    const missing: string[] = [];
+    let d = realDir;
+    for (;;) {
+      try {
+        const st = await fs.stat(d);
+        if (!st.isDirectory()) throw new Error(`${d} exists and is not a directory`);
+        break;
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+        missing.unshift(d);
+        const up = dirname(d);
+        if (up === d) break;
+        d = up;
+      }
+    }
+    for (const [i, m] of missing.entries()) {
+      const mode = i === missing.length - 1 ? lastMode : 0o755;
+      try {
+        await fs.mkdir(m, { mode });
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw e;
+        continue;
+      }
+      await fs.chmod(m, mode);
+    }
+  }
+
+  async function syncDir(realDir: string): Promise<void> {
+    const h = await fs.open(realDir, 'r');
+    try { await h.sync(); } finally { await h.close(); }
+  }
+
+  const fx: Effects = {
+    root: rootDir,
+    live,
+    resolve,
+
+    async readFile(p) {
+      const real = resolve(await follow(p));
+      let buf: Buffer;
+      try {
+        buf = await fs.readFile(real);
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        if (code === 'EISDIR') throw new Error(`${p} is a directory, not a file`);
+        throw new Error(`cannot read ${p}: ${errorMessage(e)}`);
+      }
+      return decodeUtf8Strict(buf, p);
+    },
+
+    async stat(p) {
+      try {
+        const st = await fs.stat(resolve(await follow(p)));
+        return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw e;
+      }
+    },
+
+    async writeFileAtomic(p, content, meta) {
+      const target = resolve(await follow(p));
+      let existing: Stats | null = null;
+      try {
+        existing = await fs.stat(target);
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new Error(`cannot write ${p}: ${errorMessage(e)}`);
+      }
+      if (existing && !existing.isFile()) throw new Error(`cannot write ${p}: it exists and is not a regular file`);
+      const dir = dirname(target);
+      const want: FileMeta = {
+        mode: (meta?.mode ?? (existing ? existing.mode : 0o644)) & 0o7777,
+        uid: meta?.uid ?? existing?.uid ?? 0,
+        gid: meta?.gid ?? existing?.gid ?? 0,
+      };
+      const tmp = join(dir, `.${basename(target)}.mailsetup-${randomBytes(6).toString('hex')}`);
+      let fh: FileHandle | undefined;
+      let renamed = false;
+      try {
+        await mkdirs(dir, 0o755);
+        fh = await fs.open(tmp, 'wx', 0o600);
+        await fh.writeFile(content, 'utf8');
+        const st = await fh.stat();
+        if (st.uid !== want.uid || st.gid !== want.gid) {
+          try {
+            await fh.chown(want.uid, want.gid);
+          } catch (e) {
+            // A non-root user filling a --root sandbox cannot give files away; the live system can.
+            if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
+          }
+        }
+        await fh.chmod(want.mode);
+        await fh.sync();
+        await fh.close();
+        fh = undefined;
+        await fs.rename(tmp, target);
+        renamed = true;
+        await syncDir(dir);
+      } catch (e) {
+        if (fh) await fh.close().catch(() => undefined);
+        if (!renamed) await fs.rm(tmp, { force: true }).catch(() => undefined);
+        throw new Error(`cannot write ${p}: ${errorMessage(e)}`);
+      }
+    },
+
+    async removeFile(p) {
+      const real = resolve(await follow(p));
+      try {
+        await fs.unlink(real);
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw new Error(`cannot remove ${p}: ${errorMessage(e)}`);
+      }
+      await syncDir(dirname(real));
+    },
+
+    async listDir(p) {
+      try {
+        return (await fs.readdir(resolve(await follow(p)))).sort();
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+        throw e;
+      }
+    },
+
+    run(cmd, args, opts) {
+      return runCommand(cmd, args, opts, extraEnv);
+    },
+
+    async mkdir(p, mode) {
+      await mkdirs(resolve(await follow(p)), mode);
+    },
+
+    async removeTree(p) {
+      await fs.rm(resolve(p), { recursive: true, force: true });
+    },
+
+    async createExclusive(p, content) {
+      const target = resolve(await follow(p));
+      const dir = dirname(target);
+      await mkdirs(dir, 0o755);
+      const tmp = join(dir, `.${basename(target)}.mailsetup-${randomBytes(6).toString('hex')}`);
+      try {
+        await fs.writeFile(tmp, content, { mode: 0o644, flag: 'wx' });
+        try {
+          await fs.link(tmp, target);
+          return true;
+        } catch (e) {
+          if (errnoCode(e) === 'EEXIST') return false;
+          throw e;
+        }
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
+    },
+
+    processAlive(pid) {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch (e) {
+        return errnoCode(e) === 'EPERM';
+      }
+    },
+  };
+  return fx;
+}

@@ -1,0 +1,410 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { apply, findUnfinished, rollbackLatest, type ApplyEvent } from '../../src/system/apply.js';
+import { BACKUP_ROOT, listBackups, readManifest } from '../../src/system/backup.js';
+import { createMemoryEffects } from '../../src/system/memoryEffects.js';
+import { createRealEffects, runCommand } from '../../src/system/realEffects.js';
+import { cleanup, describePostfix } from '../helpers/postfix.js';
+import {
+  REALISTIC_STEPS,
+  dumpTable,
+  leftoverTemps,
+  makeSandbox,
+  planOf,
+  realisticPlan,
+  snapshot,
+  stubBin,
+  testHost,
+  withoutInodes,
+} from '../helpers/system-fixture.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(cleanup));
+function sandbox(): string {
+  const r = makeSandbox();
+  dirs.push(r);
+  return r;
+}
+
+describePostfix('apply in a --root sandbox with the real postmap/postalias/postfix check', () => {
+  it('applies the realistic plan: files written, maps built, daemons skipped, manifest applied', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const plan = await realisticPlan(fx);
+    const seen: string[] = [];
+    const r = await apply(plan, fx, testHost(), { faultHook: (id) => { seen.push(id); } });
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.changed).toBe(true);
+    expect(seen).toEqual(REALISTIC_STEPS);
+    for (const c of plan.files) expect(readFileSync(join(root, c.path), 'utf8')).toBe(c.after);
+    expect(dumpTable(root, `hash:${root}/etc/postfix/transport`)).toEqual([
+      '.example.com\tsmtp:[relay.example.net]', 'example.com\tsmtp:[relay.example.net]',
+    ]);
+    expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(['postmaster\troot', 'root\tadmin@example.com']);
+    const final = (id: string): ApplyEvent | undefined => r.events.filter((e) => e.id === id).at(-1);
+    expect(final('action:reload')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
+    expect(final('action:syslog-restart')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
+    expect(final('action:postfix-check')?.status).toBe('ok');
+    // new file: root:root 0644 (plan mode); existing files keep owner and mode
+    expect(statSync(join(root, 'etc/postfix/transport')).mode & 0o7777).toBe(0o644);
+    expect(statSync(join(root, 'etc/postfix/main.cf')).mode & 0o7777).toBe(0o640);
+    expect(r.backupDir).toMatch(new RegExp(`^${root}/var/backups/mailsetup/\\d{8}T\\d{6}Z$`));
+    expect(statSync(r.backupDir as string).mode & 0o7777).toBe(0o700);
+    const m = await readManifest(fx, `${BACKUP_ROOT}/${basename(r.backupDir as string)}`);
+    expect(m?.status).toBe('applied');
+    expect(m?.files.map((f) => [f.path, f.absent])).toEqual([
+      ['/etc/postfix/main.cf', false], ['/etc/postfix/master.cf', false], ['/etc/aliases', false], ['/etc/postfix/transport', true],
+    ]);
+    expect(readFileSync(join(r.backupDir as string, 'files/etc/postfix/main.cf'), 'utf8')).toBe(plan.files[0].before);
+    expect(m?.steps.map((s) => `${s.id}=${s.status}`)).toEqual([
+      'action:postmap:/etc/postfix/transport=ok', 'action:newaliases:/etc/aliases=ok', 'action:postfix-check=ok',
+      'action:reload=skipped', 'action:syslog-restart=skipped',
+    ]);
+    expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
+    expect(leftoverTemps(root)).toEqual([]);
+  });
+
+  describe('a fault at every step leaves every file byte-identical (content, mode, owner), absent files absent', () => {
+    for (const [i, step] of REALISTIC_STEPS.entries()) {
+      it(`fault at step ${i}: ${step}`, async () => {
+        const root = sandbox();
+        const fx = createRealEffects(root);
+        const plan = await realisticPlan(fx);
+        const before = snapshot(root);
+        const aliasesBefore = dumpTable(root, `hash:${root}/etc/aliases`);
+        let atFault: ReturnType<typeof snapshot> | undefined;
+        const r = await apply(plan, fx, testHost(), {
+          faultHook: (id) => {
+            if (id !== step) return;
+            atFault = snapshot(root);
+            throw new Error(`injected fault at ${id}`);
+          },
+        });
+        expect(r.ok).toBe(false);
+        expect(r.error).toContain(`failed: injected fault at ${step}`);
+        expect(atFault).toBeDefined();
+        // Steps after the first write really changed the disk before the rollback.
+        if (i >= REALISTIC_STEPS.indexOf('write:/etc/postfix/master.cf')) {
+          expect(withoutInodes(atFault as ReturnType<typeof snapshot>)).not.toEqual(withoutInodes(before));
+        }
+        expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+        expect(snapshot(root)['etc/postfix/transport.db']).toBe('absent');
+        expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
+        expect(leftoverTemps(root)).toEqual([]);
+        expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
+        const backups = await listBackups(fx);
+        if (step === 'lock' || step === 'backup') {
+          expect(backups).toEqual([]);
+          expect(r.rolledBack).toBe(false);
+        } else {
+          expect(r.rolledBack).toBe(true);
+          expect(backups).toHaveLength(1);
+          expect((await readManifest(fx, backups[0]))?.status).toBe('rolled-back');
+          expect(r.events.at(-1)).toMatchObject({ id: 'rollback', status: 'rolled-back' });
+        }
+        expect(await findUnfinished(fx)).toBeNull();
+      });
+    }
+  });
+
+  it('a master.cf entry postfix check rejects: rolled back, the error quotes postconf', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const master = (await fx.readFile('/etc/postfix/master.cf')) as string;
+    const before = snapshot(root);
+    const plan = planOf(
+      [{ path: '/etc/postfix/master.cf', before: master, after: `${master}bogus     inet  x       -       y       -       -       smtpd\n`, description: 'services' }],
+      [{ kind: 'postfix-check' }, { kind: 'reload' }],
+    );
+    const r = await apply(plan, fx, testHost());
+    expect(r.ok).toBe(false);
+    expect(r.rolledBack).toBe(true);
+    expect(r.error).toContain(`Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: `);
+    expect(r.error).toContain('fatal: invalid private field "x" in "bogus     inet  x       -       y       -       -       smtpd"');
+    expect(r.events.filter((e) => e.id === 'action:reload')).toEqual([]);
+    expect(r.events).toContainEqual({ id: 'write:/etc/postfix/master.cf', label: 'Restore /etc/postfix/master.cf', status: 'rolled-back', detail: 'restored from the backup' });
+    expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+  });
+
+  it('a main.cf value postfix itself rejects: the message printed only to a terminal is captured', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
+    const before = snapshot(root);
+    const plan = planOf(
+      [{ path: '/etc/postfix/main.cf', before: main, after: `${main}default_process_limit = abc\n`, description: 'main' }],
+      [{ kind: 'postfix-check' }],
+    );
+    const r = await apply(plan, fx, testHost());
+    expect(r.ok).toBe(false);
+    expect(r.error).toBe(
+      `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: ` +
+        'postfix: fatal: bad numerical configuration: default_process_limit = abc',
+    );
+    expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+  });
+
+  it('postfix check warnings are returned to show the user', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
+    const plan = planOf([{ path: '/etc/postfix/main.cf', before: main, after: `${main}bogus_thing = 1\n`, description: 'main' }], [{ kind: 'postfix-check' }]);
+    const r = await apply(plan, fx, testHost());
+    expect(r.ok).toBe(true);
+    expect(r.warnings).toContain(`/usr/sbin/postconf: warning: ${root}/etc/postfix/main.cf: unused parameter: bogus_thing=1`);
+  });
+
+  it('a file changed on disk since the plan was made: nothing written, nothing backed up', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const plan = await realisticPlan(fx);
+    writeFileSync(join(root, 'etc/aliases'), 'postmaster: someone\n');
+    const before = snapshot(root);
+    const r = await apply(plan, fx, testHost());
+    expect(r.ok).toBe(false);
+    expect(r.rolledBack).toBe(false);
+    expect(r.error).toBe('Back up the files to change failed: /etc/aliases: changed on disk since the plan was made; nothing was written (run mailsetup again)');
+    expect(snapshot(root)).toEqual(before);
+    expect(await listBackups(fx)).toEqual([]);
+  });
+
+  it('idempotence: the same plan again (rebuilt against the disk) writes nothing and runs nothing', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const plan = await realisticPlan(fx);
+    expect((await apply(plan, fx, testHost())).ok).toBe(true);
+    const s1 = snapshot(root, [...plan.files.map((f) => f.path.slice(1)), 'etc/postfix/transport.db', 'etc/aliases.db']);
+    const mtimes = plan.files.map((f) => statSync(join(root, f.path)).mtimeMs);
+    const backups = await listBackups(fx);
+    // Rebuilt plan: before = disk, after identical → no file changes, no actions.
+    const disk = await Promise.all(plan.files.map((f) => fx.readFile(f.path)));
+    const files = plan.files.map((f, i) => ({ ...f, before: disk[i] })).filter((f) => f.before !== f.after);
+    expect(files).toEqual([]);
+    const r = await apply(planOf(files, []), fx, testHost());
+    expect(r).toEqual({ ok: true, changed: false, rolledBack: false, warnings: [], events: [] });
+    // A plan that still lists the files (after = disk) but no actions: still nothing written.
+    const r2 = await apply(planOf(plan.files.map((f) => ({ ...f, before: f.after })), []), fx, testHost());
+    expect(r2.ok).toBe(true);
+    expect(r2.changed).toBe(false);
+    expect(r2.events.every((e) => e.status === 'skipped')).toBe(true);
+    expect(snapshot(root, Object.keys(s1))).toEqual(s1);
+    expect(plan.files.map((f) => statSync(join(root, f.path)).mtimeMs)).toEqual(mtimes);
+    expect(await listBackups(fx)).toEqual(backups);
+    expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
+  });
+
+  it('rollbackLatest restores the exact previous files and removes the ones that were absent', async () => {
+    const root = sandbox();
+    const fx = createRealEffects(root);
+    const before = snapshot(root);
+    const aliasesBefore = dumpTable(root, `hash:${root}/etc/aliases`);
+    const plan = await realisticPlan(fx);
+    const a = await apply(plan, fx, testHost(), { now: () => new Date('2026-11-26T07:34:12Z') });
+    expect(a.ok).toBe(true);
+    expect(snapshot(root)['etc/postfix/transport.db']).not.toBe('absent');
+    // an admin edits main.cf afterwards
+    writeFileSync(join(root, 'etc/postfix/main.cf'), `${plan.files[0].after}# edited\n`);
+    const r = await rollbackLatest(fx, testHost());
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.rolledBack).toBe(true);
+    expect(r.backupDir).toBe(`${root}/var/backups/mailsetup/20261126T073412Z`);
+    expect(r.warnings).toEqual(['/etc/postfix/main.cf was changed after mailsetup wrote it; those changes are replaced by the backup']);
+    expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+    expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
+    expect(r.events.filter((e) => e.status === 'rolled-back').map((e) => e.id)).toEqual([
+      'write:/etc/postfix/main.cf', 'write:/etc/postfix/master.cf', 'write:/etc/aliases', 'write:/etc/postfix/transport',
+      'rollback:remove:/etc/postfix/transport.db', 'rollback:action:newaliases:/etc/aliases', 'rollback',
+    ]);
+    expect((await readManifest(fx, `${BACKUP_ROOT}/20261126T073412Z`))?.status).toBe('rolled-back');
+    const again = await rollbackLatest(fx, testHost());
+    expect(again.ok).toBe(false);
+    expect(again.error).toBe(`no applied mailsetup backup in ${root}/var/backups/mailsetup to roll back to`);
+  });
+});
+
+describe('apply with memory effects', () => {
+  const files = {
+    '/etc/postfix/main.cf': { content: 'myhostname = a\n', mode: 0o640, uid: 65534, gid: 65534 },
+    '/etc/aliases': 'postmaster: root\n',
+  };
+  const plan = planOf(
+    [
+      { path: '/etc/postfix/main.cf', before: 'myhostname = a\n', after: 'myhostname = b\n', description: 'main' },
+      { path: '/etc/postfix/sasl_passwd', before: null, after: '[smtp.example.net]:587 u:p\n', secret: true, description: 'sasl' },
+    ],
+    [{ kind: 'postmap', map: 'hash:/etc/postfix/sasl_passwd', path: '/etc/postfix/sasl_passwd' }, { kind: 'postfix-check' }],
+  );
+
+  it('idempotence: after an apply, the rebuilt (empty) plan writes nothing and runs nothing', async () => {
+    const fx = createMemoryEffects({ files, root: '/srv/x' });
+    expect((await apply(plan, fx, testHost())).ok).toBe(true);
+    const calls = fx.calls.length;
+    const writes = fx.writes.length;
+    expect(calls).toBe(2);
+    const rebuilt = plan.files.filter((f) => fx.files.get(f.path)?.content !== f.after);
+    expect(rebuilt).toEqual([]);
+    const r = await apply(planOf(rebuilt, []), fx, testHost());
+    expect(r).toEqual({ ok: true, changed: false, rolledBack: false, warnings: [], events: [] });
+    expect(fx.calls).toHaveLength(calls);
+    expect(fx.writes).toHaveLength(writes);
+  });
+
+  it('writes, runs in order, keeps meta, secret files 0600 (also their backup copies)', async () => {
+    const fx = createMemoryEffects({ files, root: '/srv/x' });
+    const r = await apply(plan, fx, testHost(), { now: () => new Date('2026-01-02T03:04:05Z') });
+    expect(r.ok).toBe(true);
+    expect(fx.files.get('/etc/postfix/main.cf')).toEqual({ content: 'myhostname = b\n', mode: 0o640, uid: 65534, gid: 65534 });
+    expect(fx.files.get('/etc/postfix/sasl_passwd')?.mode).toBe(0o600);
+    expect(fx.files.get('/var/backups/mailsetup/20260102T030405Z/files/etc/postfix/main.cf')).toEqual({ content: 'myhostname = a\n', mode: 0o640, uid: 0, gid: 0 });
+    expect(fx.dirs.get('/var/backups/mailsetup/20260102T030405Z')).toBe(0o700);
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/sasl_passwd',
+      'postfix -c /srv/x/etc/postfix check',
+    ]);
+    expect(fx.writes.filter((w) => w.startsWith('/etc'))).toEqual(['/etc/postfix/main.cf', '/etc/postfix/sasl_passwd']);
+  });
+
+  it('keeps the newest 10 backups', async () => {
+    const fx = createMemoryEffects({ files: { '/etc/mailname': 'x\n' } });
+    let n = 0;
+    let content = 'x\n';
+    for (let i = 0; i < 12; i++) {
+      const next = `x${i}\n`;
+      const r = await apply(planOf([{ path: '/etc/mailname', before: content, after: next, description: 'mailname' }], []), fx, testHost(), {
+        now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, n++)),
+      });
+      expect(r.ok).toBe(true);
+      content = next;
+    }
+    const names = (await listBackups(fx)).map((d) => basename(d));
+    expect(names).toEqual(Array.from({ length: 10 }, (_, i) => `20260101T0000${String(i + 2).padStart(2, '0')}Z`));
+  });
+
+  it('pruning never deletes the backup of an unfinished apply', async () => {
+    const fx = createMemoryEffects({
+      files: {
+        '/etc/mailname': 'x\n',
+        '/var/backups/mailsetup/20250101T000000Z/manifest.json': JSON.stringify({
+          version: 1, created: '2025-01-01T00:00:00.000Z', status: 'in-progress', files: [], actions: [], steps: [], derived: [],
+        }),
+      },
+    });
+    let content = 'x\n';
+    for (let i = 0; i < 11; i++) {
+      const next = `x${i}\n`;
+      await apply(planOf([{ path: '/etc/mailname', before: content, after: next, description: '' }], []), fx, testHost(), {
+        now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+      });
+      content = next;
+    }
+    const names = (await listBackups(fx)).map((d) => basename(d));
+    expect(names).toHaveLength(11);
+    expect(names[0]).toBe('20250101T000000Z');
+    expect(await findUnfinished(fx)).toBe('/var/backups/mailsetup/20250101T000000Z');
+  });
+
+  it('two applies in the same second get distinct backup directories', async () => {
+    const fx = createMemoryEffects({ files: { '/etc/mailname': 'a\n' } });
+    const now = (): Date => new Date('2026-11-26T07:34:12.345Z');
+    await apply(planOf([{ path: '/etc/mailname', before: 'a\n', after: 'b\n', description: '' }], []), fx, testHost(), { now });
+    await apply(planOf([{ path: '/etc/mailname', before: 'b\n', after: 'c\n', description: '' }], []), fx, testHost(), { now });
+    expect((await listBackups(fx)).map((d) => basename(d))).toEqual(['20261126T073412Z', '20261126T073412Z-2']);
+  });
+});
+
+describe('live path through apply (stand-in programs on PATH, files in memory)', () => {
+  const stubs: string[] = [];
+  afterAll(() => stubs.forEach(cleanup));
+
+  function setup(opts: { systemd: boolean; running: boolean; failReload?: boolean }) {
+    const isActive = opts.running ? 0 : 3;
+    const stub = stubBin({
+      systemctl: { body: `[ "$1" = is-active ] && exit ${isActive}\n[ "$1" = reload ] && exit ${opts.failReload ? 1 : 0}\nexit 0` },
+      postfix: { body: `[ "$1" = status ] && exit ${opts.running ? 0 : 1}\nexit 0` },
+      postmap: {}, newaliases: {}, service: {}, 'configure-instance.sh': {},
+    });
+    stubs.push(stub.dir);
+    const fx = createMemoryEffects({
+      files: {
+        '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/master.cf': 'm\n', '/etc/aliases': 'postmaster: root\n',
+        '/usr/lib/postfix/configure-instance.sh': '#!/bin/sh\n',
+        '/proc/77/comm': 'rsyslogd\n',
+      },
+      // every command runs the stand-in of the same name, never the real program
+      run: (cmd, args, o) => runCommand(join(stub.dir, basename(cmd)), args, o),
+    });
+    return { fx, stub };
+  }
+  const files = [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'main' }];
+
+  it('systemd: systemctl reload postfix, systemctl restart rsyslog', async () => {
+    const { fx, stub } = setup({ systemd: true, running: true });
+    const r = await apply(planOf(files, [{ kind: 'newaliases', path: '/etc/aliases' }, { kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]), fx,
+      testHost({ systemd: true, rsyslog: true }));
+    expect(r.error).toBeUndefined();
+    expect(stub.calls()).toEqual([
+      'systemctl is-active --quiet postfix', // running before (backup)
+      'newaliases',
+      'systemctl is-active --quiet postfix',
+      'systemctl reload postfix',
+      'systemctl restart rsyslog',
+    ]);
+  });
+
+  it('systemd: restart → systemctl restart postfix; reload when stopped → systemctl start postfix', async () => {
+    const a = setup({ systemd: true, running: true });
+    await apply(planOf(files, [{ kind: 'restart', reason: 'inet_interfaces' }]), a.fx, testHost({ systemd: true }));
+    expect(a.stub.calls().filter((c) => !c.includes('is-active'))).toEqual(['systemctl restart postfix']);
+    const b = setup({ systemd: true, running: false });
+    await apply(planOf(files, [{ kind: 'reload' }]), b.fx, testHost({ systemd: true }));
+    expect(b.stub.calls().filter((c) => !c.includes('is-active'))).toEqual(['systemctl start postfix']);
+  });
+
+  it('systemd: a failed reload rolls back and reloads the previous configuration', async () => {
+    const { fx, stub } = setup({ systemd: true, running: true, failReload: true });
+    const r = await apply(planOf(files, [{ kind: 'reload' }]), fx, testHost({ systemd: true }));
+    expect(r.ok).toBe(false);
+    expect(r.rolledBack).toBe(true);
+    expect(r.error).toMatch(/^Reload Postfix failed: \S*systemctl reload postfix exited 1/);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
+    expect(stub.calls().filter((c) => !c.includes('is-active'))).toEqual(['systemctl reload postfix', 'systemctl reload postfix']);
+  });
+
+  it('no systemd: postfix reload / stop + configure-instance.sh + start / service rsyslog restart', async () => {
+    const a = setup({ systemd: false, running: true });
+    const r = await apply(planOf(files, [{ kind: 'restart', reason: 'inet_interfaces' }, { kind: 'syslog-restart', reason: 'socket' }]), a.fx,
+      testHost({ rsyslog: true }));
+    expect(r.error).toBeUndefined();
+    expect(a.stub.calls().filter((c) => c !== 'postfix status')).toEqual([
+      'postfix stop', 'configure-instance.sh -', 'postfix start', 'service rsyslog restart',
+    ]);
+    const b = setup({ systemd: false, running: true });
+    await apply(planOf(files, [{ kind: 'reload' }]), b.fx, testHost());
+    expect(b.stub.calls().filter((c) => c !== 'postfix status')).toEqual(['postfix reload']);
+    const c = setup({ systemd: false, running: false });
+    await apply(planOf(files, [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]), c.fx, testHost({ rsyslog: false }));
+    expect(c.stub.calls().filter((x) => x !== 'postfix status')).toEqual(['configure-instance.sh -', 'postfix start']);
+  });
+
+  it('no systemd: a fault after postfix was started from stopped stops it again in the rollback', async () => {
+    const { fx, stub } = setup({ systemd: false, running: false });
+    const r = await apply(planOf(files, [{ kind: 'reload' }]), fx, testHost(), {
+      faultHook: (id) => {
+        if (id === 'manifest') {
+          // the stand-in postfix now reports running
+          writeFileSync(join(stub.dir, 'postfix'), `#!/bin/sh\nprintf '%s\\n' "postfix $*" >> '${stub.dir}/calls.log'\nexit 0\n`, { mode: 0o755 });
+          throw new Error('boom');
+        }
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.rolledBack).toBe(true);
+    expect(stub.calls()).toEqual([
+      'postfix status', 'postfix status', 'configure-instance.sh -', 'postfix start', // apply
+      'postfix status', 'postfix status', 'postfix stop', // rollback: it runs now, it did not before
+    ]);
+  });
+});

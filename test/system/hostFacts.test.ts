@@ -1,0 +1,167 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  addressScope,
+  hasIpv6DefaultRoute,
+  interfaceAddresses,
+  networkOf,
+  parseOsRelease,
+  readHostFacts,
+  smtpPortFromMasterCf,
+} from '../../src/system/hostFacts.js';
+import { createMemoryEffects } from '../../src/system/memoryEffects.js';
+import { createRealEffects } from '../../src/system/realEffects.js';
+import type { HostFacts } from '../../src/system/types.js';
+import { cleanup, describePostfix } from '../helpers/postfix.js';
+import { REF, makeSandbox } from '../helpers/system-fixture.js';
+
+const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' }).trim();
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(cleanup));
+
+describePostfix('readHostFacts on this machine (each fact against the tool that knows it)', () => {
+  let facts: HostFacts;
+  it('reads all facts', async () => {
+    facts = await readHostFacts(createRealEffects('/'));
+    expect(facts).toBeDefined();
+  });
+  it('fqdn = hostname --fqdn; hostname = the short kernel name', () => {
+    expect(facts.fqdn).toBe(sh('hostname --fqdn'));
+    expect(facts.hostname).toBe(sh('hostname -s'));
+  });
+  it('addresses = ip -o addr (address/prefix per interface), networks as python ipaddress computes them', () => {
+    if (spawnSync('ip', ['-V']).status !== 0) return;
+    const ip = sh("ip -o addr show | awk '{print $2, $4}'").split('\n').sort();
+    expect(facts.addresses.map((a) => `${a.iface} ${a.address}/${a.prefix}`).sort()).toEqual(ip);
+    const nets = execFileSync('python3', ['-c', 'import ipaddress, sys\nfor a in sys.argv[1:]: print(ipaddress.ip_interface(a).network)',
+      ...facts.addresses.map((a) => `${a.address}/${a.prefix}`)], { encoding: 'utf8' }).trim().split('\n');
+    facts.addresses.forEach((a, i) => {
+      expect(a.network).toBe(a.family === 4 ? nets[i] : `[${nets[i].replace(/\/\d+$/, '')}]/${a.prefix}`);
+    });
+    const lo = facts.addresses.find((a) => a.address === '127.0.0.1');
+    expect(lo).toEqual({ iface: 'lo', family: 4, address: '127.0.0.1', prefix: 8, network: '127.0.0.0/8', scope: 'loopback' });
+  });
+  it('postfix: installed, mail_version, default_database_type, running = postfix status', () => {
+    expect(facts.postfix.installed).toBe(true);
+    expect(facts.postfix.version).toBe(sh('postconf -dh mail_version'));
+    const main = existsSync('/etc/postfix/main.cf');
+    expect(facts.postfix.defaultDatabaseType).toBe(sh(main ? 'postconf -h default_database_type' : 'postconf -dh default_database_type'));
+    expect(facts.postfix.running).toBe(spawnSync('postfix', ['status']).status === 0);
+    expect(facts.postfix.smtpPort).toBe(25);
+  });
+  it('systemd = /run/systemd/system exists; rsyslog = rsyslogd installed', () => {
+    expect(facts.systemd).toBe(existsSync('/run/systemd/system'));
+    expect(facts.rsyslog).toBe(existsSync('/usr/sbin/rsyslogd') || existsSync('/sbin/rsyslogd'));
+  });
+  it('distro = /etc/os-release ID and VERSION_ID', () => {
+    expect(facts.distro).toEqual({
+      id: sh('. /etc/os-release; echo "$ID"'),
+      versionId: sh('. /etc/os-release; echo "$VERSION_ID"'),
+      debianLike: sh('. /etc/os-release; echo "$ID $ID_LIKE"').split(' ').includes('debian'),
+    });
+  });
+  it('ipv6DefaultRoute = ip -6 route show default says so', () => {
+    if (spawnSync('ip', ['-V']).status !== 0) return;
+    expect(facts.ipv6DefaultRoute).toBe(sh('ip -6 route show default') !== '');
+  });
+});
+
+describePostfix('readHostFacts under --root: configuration facts come from the sandbox', () => {
+  it('default_database_type from the sandbox main.cf, smtp port from its master.cf, distro from its os-release', async () => {
+    const root = makeSandbox();
+    dirs.push(root);
+    const main = join(root, 'etc/postfix/main.cf');
+    writeFileSync(main, 'default_database_type = btree\n', { flag: 'a' });
+    const master = sh(`cat ${REF}/master.cf`).replace(/^smtp {6}inet/m, '#smtp      inet') + '\n2525      inet  n       -       y       -       -       smtpd\n';
+    writeFileSync(join(root, 'etc/postfix/master.cf'), master);
+    writeFileSync(join(root, 'etc/os-release'), 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
+    const facts = await readHostFacts(createRealEffects(root));
+    expect(facts.postfix.defaultDatabaseType).toBe(sh(`postconf -c ${root}/etc/postfix -h default_database_type`));
+    expect(facts.postfix.defaultDatabaseType).toBe('btree');
+    expect(facts.postfix.smtpPort).toBe(2525);
+    expect(facts.distro).toEqual({ id: 'ubuntu', versionId: '24.04', debianLike: true });
+    expect(facts.fqdn).toBe(sh('hostname --fqdn'));
+  });
+});
+
+describe('readHostFacts with memory effects', () => {
+  it('fallbacks: /etc/hostname when hostname fails, hash when Postfix is missing, rsyslog binary', async () => {
+    const fail = { command: 'x', exitCode: 127, stdout: '', stderr: 'not found', timedOut: false };
+    const fx = createMemoryEffects({
+      files: { '/etc/hostname': 'box.example.org\n', '/usr/sbin/rsyslogd': '', '/run/systemd/system/x': '', '/proc/net/ipv6_route': '' },
+      run: () => fail,
+    });
+    const f = await readHostFacts(fx, { interfaces: {}, osHostname: 'box' });
+    expect(f).toEqual({
+      fqdn: 'box.example.org', hostname: 'box', addresses: [],
+      postfix: { installed: false, defaultDatabaseType: 'hash', running: false, smtpPort: 25 },
+      systemd: true, rsyslog: true, distro: { id: 'unknown', versionId: '', debianLike: false }, ipv6DefaultRoute: false,
+    });
+    const g = await readHostFacts(createMemoryEffects({ run: () => fail }), { interfaces: {}, osHostname: 'k.example' });
+    expect([g.fqdn, g.hostname]).toEqual(['k.example', 'k']);
+  });
+});
+
+describe('fact parsers', () => {
+  it('networkOf / interfaceAddresses', () => {
+    expect(networkOf('192.168.1.77', 24, 4)).toBe('192.168.1.0/24');
+    expect(networkOf('10.1.2.3', 8, 4)).toBe('10.0.0.0/8');
+    expect(networkOf('2001:db8:1:2::5', 64, 6)).toBe('[2001:db8:1:2::]/64');
+    expect(networkOf('fe80::fc:ff:fe00:1', 64, 6)).toBe('[fe80::]/64');
+    const list = interfaceAddresses({
+      eth0: [
+        { address: '203.0.113.9', netmask: '255.255.255.240', family: 'IPv4', mac: '', internal: false, cidr: null },
+        { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+      ],
+    } as NodeJS.Dict<os.NetworkInterfaceInfo[]>);
+    expect(list).toEqual([
+      { iface: 'eth0', family: 4, address: '203.0.113.9', prefix: 28, network: '203.0.113.0/28', scope: 'public' },
+      { iface: 'eth0', family: 6, address: 'fe80::1', prefix: 64, network: '[fe80::]/64', scope: 'link-local' },
+    ]);
+  });
+
+  it('addressScope', () => {
+    const cases: Array<[string, 4 | 6, string]> = [
+      ['127.0.0.1', 4, 'loopback'], ['127.9.9.9', 4, 'loopback'], ['169.254.3.4', 4, 'link-local'],
+      ['10.0.0.1', 4, 'private'], ['172.16.5.5', 4, 'private'], ['172.32.0.1', 4, 'public'], ['192.168.0.1', 4, 'private'],
+      ['100.64.0.1', 4, 'private'], ['8.8.8.8', 4, 'public'], ['192.0.2.2', 4, 'public'],
+      ['::1', 6, 'loopback'], ['fe80::1', 6, 'link-local'], ['fd00::2', 6, 'private'], ['fc12::1', 6, 'private'],
+      ['2001:4860::8888', 6, 'public'], ['::ffff:10.1.1.1', 6, 'private'], ['::ffff:8.8.8.8', 6, 'public'],
+    ];
+    for (const [a, f, s] of cases) expect([a, addressScope(a, f)]).toEqual([a, s]);
+  });
+
+  it('smtpPortFromMasterCf', () => {
+    const stock = sh(`cat ${REF}/master.cf`);
+    expect(smtpPortFromMasterCf(stock)).toBe(25);
+    const line = (svc: string, cmd = 'smtpd'): string => `${svc} inet n - y - - ${cmd}\n`;
+    expect(smtpPortFromMasterCf(line('127.0.0.1:smtp'))).toBe(25);
+    expect(smtpPortFromMasterCf(line('[::1]:25'))).toBe(25);
+    expect(smtpPortFromMasterCf(line('2525'))).toBe(2525);
+    expect(smtpPortFromMasterCf(line('submission') + line('10.0.0.1:2526'))).toBe(2526);
+    expect(smtpPortFromMasterCf(line('smtp', 'postscreen') + line('smtpd', 'smtpd').replace('inet', 'pass'))).toBe(25);
+    expect(smtpPortFromMasterCf(line('submission') + line('smtps'))).toBeUndefined();
+    expect(smtpPortFromMasterCf('#smtp inet n - y - - smtpd\npickup unix n - y 60 1 pickup\n')).toBeUndefined();
+    expect(smtpPortFromMasterCf('2525 inet n - y - -\n  smtpd\n  -o x=y\n')).toBe(2525);
+    expect(smtpPortFromMasterCf(line('smtp', '/usr/lib/postfix/sbin/smtpd'))).toBe(25);
+  });
+
+  it('hasIpv6DefaultRoute', () => {
+    const z = '0'.repeat(32);
+    const row = (dst: string, len: string, flags: string, dev: string): string =>
+      `${dst} ${len} ${z} 00 ${z} 00000400 00000001 00000000 ${flags}     ${dev}`;
+    expect(hasIpv6DefaultRoute(row(z, '00', '00000003', 'eth0'))).toBe(true);
+    expect(hasIpv6DefaultRoute(row(z, '00', '00200200', 'lo'))).toBe(false); // the kernel's reject route
+    expect(hasIpv6DefaultRoute(row(z, '00', '00000201', 'eth0'))).toBe(false); // reject flag
+    expect(hasIpv6DefaultRoute(row('fd00' + '0'.repeat(28), '40', '00000001', 'eth0'))).toBe(false);
+    expect(hasIpv6DefaultRoute('')).toBe(false);
+  });
+
+  it('parseOsRelease', () => {
+    expect(parseOsRelease('ID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n')).toEqual({ id: 'ubuntu', versionId: '22.04', debianLike: true });
+    expect(parseOsRelease("ID='rocky'\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.3\n")).toEqual({ id: 'rocky', versionId: '9.3', debianLike: false });
+  });
+});

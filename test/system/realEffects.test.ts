@@ -1,0 +1,185 @@
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRealEffects } from '../../src/system/realEffects.js';
+import { createMemoryEffects } from '../../src/system/memoryEffects.js';
+import { cleanup, tempDir } from '../helpers/postfix.js';
+import { NOBODY_UID, NOGROUP_GID } from '../helpers/system-fixture.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(cleanup));
+function root(): string {
+  const d = tempDir('mailsetup-fx-');
+  dirs.push(d);
+  mkdirSync(join(d, 'etc/postfix'), { recursive: true });
+  return d;
+}
+const meta = (p: string): [number, number, number] => {
+  const st = statSync(p);
+  return [st.mode & 0o7777, st.uid, st.gid];
+};
+
+describe('createRealEffects: writeFileAtomic', () => {
+  it('keeps owner, group and mode of the existing file (nobody:nogroup 0640)', async () => {
+    const r = root();
+    const p = join(r, 'etc/postfix/main.cf');
+    writeFileSync(p, 'old\n');
+    chownSync(p, NOBODY_UID, NOGROUP_GID);
+    chmodSync(p, 0o640);
+    const ino = statSync(p).ino;
+    const fx = createRealEffects(r);
+    await fx.writeFileAtomic('/etc/postfix/main.cf', 'new ünïcode\n');
+    expect(readFileSync(p, 'utf8')).toBe('new ünïcode\n');
+    expect(meta(p)).toEqual([0o640, NOBODY_UID, NOGROUP_GID]);
+    expect(statSync(p).ino).not.toBe(ino); // replaced by rename, not rewritten in place
+    expect(await fx.stat('/etc/postfix/main.cf')).toEqual({ mode: 0o640, uid: NOBODY_UID, gid: NOGROUP_GID });
+  });
+
+  it('new files are root:root 0644 unless meta says otherwise; missing parents are made 0755', async () => {
+    const r = root();
+    const fx = createRealEffects(r);
+    await fx.writeFileAtomic('/etc/postfix/transport', 'a b\n');
+    expect(meta(join(r, 'etc/postfix/transport'))).toEqual([0o644, 0, 0]);
+    await fx.writeFileAtomic('/etc/postfix/sasl/passwd', 'x\n', { mode: 0o600, gid: NOGROUP_GID });
+    expect(meta(join(r, 'etc/postfix/sasl/passwd'))).toEqual([0o600, 0, NOGROUP_GID]);
+    expect(meta(join(r, 'etc/postfix/sasl'))[0]).toBe(0o755);
+    // meta on an existing file overrides
+    await fx.writeFileAtomic('/etc/postfix/transport', 'c d\n', { mode: 0o640 });
+    expect(meta(join(r, 'etc/postfix/transport'))).toEqual([0o640, 0, 0]);
+  });
+
+  it('follows symlinks: relative, and absolute ones inside the root (as in a chroot)', async () => {
+    const r = root();
+    mkdirSync(join(r, 'srv/conf'), { recursive: true });
+    writeFileSync(join(r, 'srv/conf/aliases'), 'postmaster: root\n');
+    chmodSync(join(r, 'srv/conf/aliases'), 0o600);
+    symlinkSync('/srv/conf/aliases', join(r, 'etc/aliases')); // absolute: means <root>/srv/conf/aliases
+    symlinkSync('../aliases', join(r, 'etc/postfix/aliases')); // relative, through another link
+    const fx = createRealEffects(r);
+    expect(await fx.readFile('/etc/postfix/aliases')).toBe('postmaster: root\n');
+    await fx.writeFileAtomic('/etc/postfix/aliases', 'postmaster: admin\n');
+    expect(lstatSync(join(r, 'etc/aliases')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(r, 'etc/aliases'))).toBe('/srv/conf/aliases');
+    expect(readFileSync(join(r, 'srv/conf/aliases'), 'utf8')).toBe('postmaster: admin\n');
+    expect(meta(join(r, 'srv/conf/aliases'))[0]).toBe(0o600);
+    // a dangling link: the write creates the target
+    symlinkSync('/srv/conf/mailname', join(r, 'etc/mailname'));
+    await fx.writeFileAtomic('/etc/mailname', 'mail.example.com\n');
+    expect(readFileSync(join(r, 'srv/conf/mailname'), 'utf8')).toBe('mail.example.com\n');
+  });
+
+  it('leaves no temporary file behind, also when the write fails', async () => {
+    const r = root();
+    const fx = createRealEffects(r);
+    await fx.writeFileAtomic('/etc/postfix/main.cf', 'a\n');
+    await fx.writeFileAtomic('/etc/postfix/main.cf', 'b\n');
+    expect(readdirSync(join(r, 'etc/postfix'))).toEqual(['main.cf']);
+    // failure after the temp file exists: the target is a directory, rename fails
+    mkdirSync(join(r, 'etc/postfix/dir.cf'));
+    await expect(fx.writeFileAtomic('/etc/postfix/dir.cf', 'x\n')).rejects.toThrow(
+      'cannot write /etc/postfix/dir.cf: it exists and is not a regular file',
+    );
+    // failure after the temporary file was written (fchown rejects a non-integer uid)
+    await expect(fx.writeFileAtomic('/etc/postfix/main.cf', 'c\n', { uid: 1.5 })).rejects.toThrow(/^cannot write \/etc\/postfix\/main.cf: .*uid/);
+    expect(readFileSync(join(r, 'etc/postfix/main.cf'), 'utf8')).toBe('b\n');
+    expect(readdirSync(join(r, 'etc')).filter((n) => n.includes('mailsetup'))).toEqual([]);
+    expect(readdirSync(join(r, 'etc/postfix'))).toEqual(['dir.cf', 'main.cf']);
+  });
+
+  it('readFile refuses non-UTF-8 content, names the byte; UTF-8 with BOM round-trips', async () => {
+    const r = root();
+    writeFileSync(join(r, 'etc/postfix/main.cf'), Buffer.from('myhostname = caf\xe9\n', 'latin1'));
+    const fx = createRealEffects(r);
+    await expect(fx.readFile('/etc/postfix/main.cf')).rejects.toThrow(
+      '/etc/postfix/main.cf is not UTF-8 text (byte 0xe9 at offset 16); mailsetup edits only UTF-8 files: convert it (iconv -t UTF-8) or edit it by hand',
+    );
+    writeFileSync(join(r, 'etc/aliases'), Buffer.from([0x61, 0xed, 0xa0, 0x80, 0x0a])); // an encoded surrogate
+    await expect(fx.readFile('/etc/aliases')).rejects.toThrow('byte 0xed at offset 1');
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a = ü\n')]);
+    writeFileSync(join(r, 'etc/bom'), bom);
+    const text = await fx.readFile('/etc/bom');
+    expect(Buffer.from(text as string, 'utf8').equals(bom)).toBe(true);
+    await fx.writeFileAtomic('/etc/bom', text as string);
+    expect(readFileSync(join(r, 'etc/bom')).equals(bom)).toBe(true);
+    expect(await fx.readFile('/etc/none')).toBeNull();
+    await expect(fx.readFile('/etc/postfix')).rejects.toThrow('/etc/postfix is a directory, not a file');
+  });
+});
+
+describe('createRealEffects: the rest', () => {
+  it('resolve, live, relative paths refused', () => {
+    const r = root();
+    expect(createRealEffects(r).resolve('/etc/postfix/main.cf')).toBe(`${r}/etc/postfix/main.cf`);
+    expect(createRealEffects(r).live).toBe(false);
+    expect(createRealEffects('/').live).toBe(true);
+    expect(createRealEffects('/').resolve('/etc//postfix/')).toBe('/etc/postfix/');
+    expect(() => createRealEffects(r).resolve('etc/x')).toThrow('not an absolute path: etc/x');
+  });
+
+  it('removeFile, listDir, mkdir with mode, removeTree, createExclusive, processAlive', async () => {
+    const r = root();
+    const fx = createRealEffects(r);
+    await fx.writeFileAtomic('/etc/a', 'x');
+    expect(await fx.listDir('/etc')).toEqual(['a', 'postfix']);
+    expect(await fx.listDir('/nope')).toEqual([]);
+    await fx.removeFile('/etc/a');
+    await fx.removeFile('/etc/a');
+    expect(await fx.listDir('/etc')).toEqual(['postfix']);
+    await fx.mkdir?.('/var/backups/mailsetup/x', 0o700);
+    expect(meta(join(r, 'var/backups/mailsetup/x'))[0]).toBe(0o700);
+    expect(meta(join(r, 'var/backups'))[0]).toBe(0o755);
+    await fx.removeTree?.('/var/backups');
+    expect(await fx.stat('/var/backups')).toBeNull();
+    expect(await fx.createExclusive?.('/run/l', '1\n')).toBe(true);
+    expect(await fx.createExclusive?.('/run/l', '2\n')).toBe(false);
+    expect(readFileSync(join(r, 'run/l'), 'utf8')).toBe('1\n');
+    expect(readdirSync(join(r, 'run'))).toEqual(['l']);
+    expect(fx.processAlive?.(process.pid)).toBe(true);
+    expect(fx.processAlive?.(2 ** 22 + 12345)).toBe(false);
+  });
+
+  it('run: exit codes, output, input, env, missing programs, timeouts, tty capture', async () => {
+    const fx = createRealEffects('/', { env: { MAILSETUP_T: 'extra' } });
+    expect(await fx.run('sh', ['-c', 'echo out; echo err >&2; exit 3'])).toEqual({
+      command: "sh -c 'echo out; echo err >&2; exit 3'", exitCode: 3, stdout: 'out', stderr: 'err', timedOut: false,
+    });
+    expect((await fx.run('sh', ['-c', 'cat; echo " $MAILSETUP_T $X"'], { input: 'in', env: { X: 'y' } })).stdout).toBe('in extra y');
+    expect(await fx.run('no-such-program-xyz', ['a'])).toEqual({
+      command: 'no-such-program-xyz a', exitCode: 127, stdout: '', stderr: 'no-such-program-xyz: command not found', timedOut: false,
+    });
+    const slow = await fx.run('sleep', ['10'], { timeoutMs: 200 });
+    expect(slow.timedOut).toBe(true);
+    expect(slow.exitCode).not.toBe(0);
+    // postfix(1) prints its fatal error only to a terminal
+    const plain = await fx.run('postfix', ['-c', '/nonexistent-dir', 'check']);
+    expect([plain.exitCode, plain.stderr]).toEqual([1, '']);
+    const tty = await fx.run('postfix', ['-c', '/nonexistent-dir', 'check'], { tty: true });
+    expect(tty).toEqual({
+      command: 'postfix -c /nonexistent-dir check', exitCode: 1, stdout: '',
+      stderr: 'postfix: fatal: open /nonexistent-dir/main.cf: No such file or directory', timedOut: false,
+    });
+  });
+});
+
+describe('createMemoryEffects', () => {
+  it('files, meta, dirs, calls, writes', async () => {
+    const fx = createMemoryEffects({
+      files: { '/etc/postfix/main.cf': 'a\n', '/etc/aliases': { content: 'b\n', mode: 0o600, uid: 1, gid: 2 } },
+      root: '/srv/sb',
+      run: (cmd) => ({ command: cmd, exitCode: 5, stdout: 'o', stderr: '', timedOut: false }),
+    });
+    expect(fx.live).toBe(false);
+    expect(fx.resolve('/etc/aliases')).toBe('/srv/sb/etc/aliases');
+    expect(await fx.readFile('/etc/postfix/main.cf')).toBe('a\n');
+    expect(await fx.stat('/etc/aliases')).toEqual({ mode: 0o600, uid: 1, gid: 2 });
+    await fx.writeFileAtomic('/etc/aliases', 'c\n');
+    expect(await fx.stat('/etc/aliases')).toEqual({ mode: 0o600, uid: 1, gid: 2 });
+    await fx.writeFileAtomic('/etc/new', 'n\n');
+    expect(await fx.stat('/etc/new')).toEqual({ mode: 0o644, uid: 0, gid: 0 });
+    expect(await fx.listDir('/etc')).toEqual(['aliases', 'new', 'postfix']);
+    expect((await fx.run('x', ['1'])).exitCode).toBe(5);
+    expect(fx.calls).toEqual([{ cmd: 'x', args: ['1'], opts: {} }]);
+    expect(fx.writes).toEqual(['/etc/aliases', '/etc/new']);
+    expect(createMemoryEffects().live).toBe(true);
+  });
+});

@@ -1,0 +1,166 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryEffects } from '../../src/system/memoryEffects.js';
+import { createRealEffects } from '../../src/system/realEffects.js';
+import {
+  postfixRunning,
+  reloadPostfix,
+  restartPostfix,
+  restartSyslog,
+  rsyslogRunning,
+  startPostfix,
+  stopPostfix,
+} from '../../src/system/services.js';
+import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
+import { REF, stubBin, testHost } from '../helpers/system-fixture.js';
+
+const ADDR = '127.0.0.57';
+const PORT = 2557;
+
+/** The first line the server at ADDR:PORT sends, or the connection error; gives up after 5 s. */
+function banner(): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect({ host: ADDR, port: PORT });
+    let buf = '';
+    const done = (v: string): void => { clearTimeout(t); s.destroy(); resolve(v); };
+    const t = setTimeout(() => done('timeout'), 5_000);
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      const i = buf.indexOf('\r\n');
+      if (i >= 0) done(buf.slice(0, i));
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
+}
+
+describePostfix('service commands against a private Postfix instance (127.0.0.57:2557, temp dirs)', () => {
+  let dir = '';
+  let cfg = '';
+  const fx = createRealEffects('/');
+  const host = testHost();
+  const masterPid = (): string => readFileSync(join(dir, 'queue/pid/master.pid'), 'utf8').trim();
+
+  beforeAll(() => {
+    dir = tempDir('mailsetup-pi-');
+    chmodSync(dir, 0o755); // master opens its lock file as postfix
+    cfg = join(dir, 'etc');
+    mkdirSync(cfg);
+    mkdirSync(join(dir, 'queue'));
+    mkdirSync(join(dir, 'data'));
+    chownSync(join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString()), 0);
+    const master = readFileSync(join(REF, 'master.cf'), 'utf8');
+    const smtp = 'smtp      inet  n       -       y       -       -       smtpd';
+    if (!master.includes(smtp)) throw new Error('reference master.cf changed');
+    writeFileSync(join(cfg, 'master.cf'), master.replace(smtp, `${ADDR}:${PORT} inet n       -       y       -       -       smtpd`));
+    const debian = readFileSync(join(REF, 'main.cf.debian'), 'utf8').replace(/^smtpd_banner = .*\n/m, '');
+    writeFileSync(join(cfg, 'main.cf'), `${debian}
+queue_directory = ${dir}/queue
+data_directory = ${dir}/data
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+myhostname = private.mailsetup.test
+mydestination =
+smtpd_banner = $myhostname ESMTP first
+maillog_file = ${dir}/data/maillog
+maillog_file_prefixes = ${dir}
+`);
+  });
+
+  afterAll(() => {
+    if (dir && spawnSync('postfix', ['-c', cfg, 'status'], { timeout: 20_000 }).status === 0) {
+      spawnSync('postfix', ['-c', cfg, 'stop'], { timeout: 30_000 });
+    }
+    if (dir) cleanup(dir);
+  });
+
+  it('not running at first; stop is skipped', async () => {
+    expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
+    expect(await stopPostfix(fx, host, { configDir: cfg })).toMatchObject({ status: 'skipped', detail: 'Postfix is not running' });
+  });
+
+  it('start: configure-instance.sh fills the chroot, postfix start, smtpd answers', async () => {
+    const o = await startPostfix(fx, host, { configDir: cfg });
+    expect(o.error).toBeUndefined();
+    expect(o.status).toBe('ok');
+    expect(o.results.map((r) => r.command)).toEqual(['/usr/lib/postfix/configure-instance.sh -', `postfix -c ${cfg} start`]);
+    expect(o.results[1].stderr).toContain('postfix/postfix-script: starting the Postfix mail system');
+    expect(existsSync(join(dir, 'queue/etc/resolv.conf'))).toBe(true);
+    expect(readFileSync(join(dir, 'queue/etc/resolv.conf'), 'utf8')).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+    expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(true);
+    expect(await banner()).toBe('220 private.mailsetup.test ESMTP first');
+  });
+
+  it('reload: same master, new configuration in effect', async () => {
+    const pid = masterPid();
+    writeFileSync(join(cfg, 'main.cf'), readFileSync(join(cfg, 'main.cf'), 'utf8').replace('ESMTP first', 'ESMTP second'));
+    const o = await reloadPostfix(fx, host, { configDir: cfg });
+    expect(o.error).toBeUndefined();
+    expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} reload`]);
+    expect(masterPid()).toBe(pid);
+    let b = '';
+    for (let i = 0; i < 20 && b !== '220 private.mailsetup.test ESMTP second'; i++) {
+      b = await banner();
+      if (b !== '220 private.mailsetup.test ESMTP second') await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(b).toBe('220 private.mailsetup.test ESMTP second');
+  });
+
+  it('restart: stop, configure-instance.sh, start; a new master', async () => {
+    const pid = masterPid();
+    const o = await restartPostfix(fx, host, { configDir: cfg });
+    expect(o.error).toBeUndefined();
+    expect(o.results.map((r) => r.command)).toEqual([
+      `postfix -c ${cfg} stop`, '/usr/lib/postfix/configure-instance.sh -', `postfix -c ${cfg} start`,
+    ]);
+    expect(masterPid()).not.toBe(pid);
+    expect(await banner()).toBe('220 private.mailsetup.test ESMTP second');
+  });
+
+  it('a start that fails reports Postfix\'s own words', async () => {
+    const o = await startPostfix(fx, host, { configDir: cfg }); // already running
+    expect(o.status).toBe('failed');
+    expect(o.error).toBe(`postfix -c ${cfg} start exited 1: postfix/postfix-script: fatal: the Postfix mail system is already running`);
+  });
+
+  it('stop: not running, port closed', async () => {
+    const o = await stopPostfix(fx, host, { configDir: cfg });
+    expect(o.error).toBeUndefined();
+    expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} stop`]);
+    expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
+    expect(await banner()).toBe('ECONNREFUSED');
+  });
+});
+
+describe('service commands with systemd (stand-in systemctl on PATH)', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(cleanup));
+
+  it('systemctl start/reload/restart postfix, restart rsyslog; is-active decides reload vs start', async () => {
+    const stub = stubBin({ systemctl: { body: '[ "$1" = is-active ] && exit 0\nexit 0' } });
+    dirs.push(stub.dir);
+    const fx = createRealEffects('/', { env: { PATH: `${stub.dir}:${process.env.PATH ?? ''}` } });
+    const host = testHost({ systemd: true, rsyslog: true });
+    expect((await startPostfix(fx, host)).status).toBe('ok');
+    expect((await reloadPostfix(fx, host)).status).toBe('ok');
+    expect((await restartPostfix(fx, host)).status).toBe('ok');
+    expect((await stopPostfix(fx, host)).status).toBe('ok');
+    expect((await restartSyslog(fx, host)).status).toBe('ok');
+    expect(stub.calls().filter((c) => !c.startsWith('systemctl is-active'))).toEqual([
+      'systemctl start postfix', 'systemctl reload postfix', 'systemctl restart postfix', 'systemctl stop postfix', 'systemctl restart rsyslog',
+    ]);
+    expect(await restartSyslog(fx, testHost({ systemd: true, rsyslog: false }))).toMatchObject({ status: 'skipped', detail: 'rsyslog is not installed' });
+    const sb = tempDir();
+    dirs.push(sb);
+    expect(await restartSyslog(createRealEffects(sb), host)).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
+  });
+
+  it('rsyslogRunning scans /proc/<pid>/comm', async () => {
+    expect(await rsyslogRunning(createMemoryEffects({ files: { '/proc/1/comm': 'init\n', '/proc/42/comm': 'rsyslogd\n' } }))).toBe(true);
+    expect(await rsyslogRunning(createMemoryEffects({ files: { '/proc/1/comm': 'init\n', '/proc/self/comm': 'rsyslogd\n' } }))).toBe(false);
+    const real = spawnSync('sh', ['-c', 'cat /proc/[0-9]*/comm 2>/dev/null']).stdout.toString().split('\n').includes('rsyslogd');
+    expect(await rsyslogRunning(createRealEffects('/'))).toBe(real);
+  });
+});
