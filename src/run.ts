@@ -1,7 +1,240 @@
-/** The modes behind the command line (interactive, answers file, dry run, rollback, verify). */
+/**
+ * The modes behind the command line: interactive wizard, answers file (--answers/--yes),
+ * dry run, rollback, verify. Exit codes: 0 success or nothing to do, 1 apply failed (rolled
+ * back), 2 usage error or invalid answers.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import type { CliOptions } from './cli.js';
+import { renderPlanText } from './plan/diff.js';
+import { isEmptyPlan, type Plan } from './plan/types.js';
+import { AnswersError, isRoleId, parseAnswersYaml } from './roles/answers.js';
+import { AnswersInvalid } from './roles/resolve.js';
+import type { Answers, RoleId } from './roles/types.js';
+import { roleInfos } from './roles/index.js';
+import { questionsFor } from './roles/questions.js';
+import { describeHost, loadSecrets, Session } from './session.js';
+import { apply, findUnfinished, recoverUnfinished, rollbackLatest, type ApplyEvent, type ApplyResult } from './system/apply.js';
+import { readHostFacts } from './system/hostFacts.js';
+import { installPostfix } from './system/install.js';
+import { createRealEffects } from './system/realEffects.js';
+import type { Effects, HostFacts } from './system/types.js';
+import { loadTemplates } from './templates.js';
 
-export async function run(_opts: CliOptions): Promise<number> {
-  process.stderr.write('mailsetup: not implemented yet\n');
-  return 2;
+const out = (s: string) => process.stdout.write(s);
+const err = (s: string) => process.stderr.write(s);
+
+function paint(color: boolean, code: string, s: string): string {
+  return color ? `\u001b[${code}m${s}\u001b[0m` : s;
+}
+
+const MARK: Record<ApplyEvent['status'], string> = { running: '…', ok: '✓', failed: '✗', skipped: '-', 'rolled-back': '↺' };
+
+/** Print apply events as plain lines (the non-interactive step list). */
+export function eventPrinter(color: boolean): (e: ApplyEvent) => void {
+  return (e) => {
+    if (e.status === 'running') return;
+    const c = e.status === 'ok' ? '32' : e.status === 'failed' ? '31' : e.status === 'rolled-back' ? '33' : '2';
+    out(`${paint(color, c, MARK[e.status])} ${e.label}${e.detail ? `: ${e.detail}` : ''}\n`);
+  };
+}
+
+function printResult(r: ApplyResult, color: boolean): number {
+  for (const w of r.warnings) out(`${paint(color, '33', 'warning:')} ${w}\n`);
+  if (r.ok) {
+    if (!r.changed) out('Nothing to do: the configuration is already as asked.\n');
+    else {
+      out(`${paint(color, '32', 'Applied.')}${r.backupDir ? ` Backup: ${r.backupDir}` : ''}\n`);
+      out('Undo with: mailsetup --rollback    Check with: postconf -n; mailsetup --verify\n');
+    }
+    return 0;
+  }
+  err(`${paint(color, '31', 'Apply failed:')} ${r.error ?? 'unknown error'}\n`);
+  if (r.rolledBack) err(`Every file was restored from the backup${r.backupDir ? ` (${r.backupDir})` : ''}.\n`);
+  return 1;
+}
+
+async function readAnswersFile(path: string): Promise<Partial<Answers>> {
+  let text: string;
+  try {
+    text = await readFile(resolvePath(path), 'utf8');
+  } catch (e) {
+    throw new AnswersError(`cannot read answers file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseAnswersYaml(text, false);
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Plan from answers; prints problems and returns null when the answers are invalid. */
+function planOrReport(session: Session, given: Partial<Answers> & { role: RoleId }): Plan | null {
+  try {
+    return session.plan(given);
+  } catch (e) {
+    if (e instanceof AnswersInvalid) {
+      err('mailsetup: invalid answers:\n');
+      for (const p of e.problems) err(`  ${p.key}: ${p.message}\n`);
+      return null;
+    }
+    throw e;
+  }
+}
+
+async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, session: Session): Promise<number> {
+  let given: Partial<Answers>;
+  try {
+    given = opts.answers ? await readAnswersFile(opts.answers) : {};
+    given = await loadSecrets(given);
+  } catch (e) {
+    err(`mailsetup: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (opts.role !== undefined) {
+    if (!isRoleId(opts.role)) {
+      err(`mailsetup: --role: "${opts.role}" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n`);
+      return 2;
+    }
+    given.role = opts.role;
+  }
+  const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
+  if (!role) {
+    err('mailsetup: role: required (give role: in the answers file or --role): null-client, mail-server, backup-mx or firewall-relay\n');
+    return 2;
+  }
+  const p = planOrReport(session, { ...given, role });
+  if (!p) return 2;
+  out(renderPlanText(p, { color: opts.color }));
+  const blocking = p.findings.filter((f) => f.level === 'error');
+  if (blocking.length) {
+    err(`mailsetup: refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''} above`);
+    const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
+    err(ids.length ? ` (override knowingly with "overrides: [${ids.join(', ')}]" in the answers file)\n` : '\n');
+    return 2;
+  }
+  if (opts.dryRun) return opts.check && !isEmptyPlan(p) ? 1 : 0;
+  if (!opts.yes) {
+    err('mailsetup: nothing applied: pass --yes to apply these answers without questions\n');
+    return 2;
+  }
+  let toApply = p;
+  let target = host;
+  if (!host.postfix.installed && fx.live) {
+    // Install only now that the answers are valid; then plan again against what the package wrote.
+    if (!(await installPostfix(fx, eventPrinter(opts.color)))) {
+      err('mailsetup: installing Postfix failed; nothing was configured\n');
+      return 1;
+    }
+    target = await readHostFacts(fx);
+    const again = planOrReport(await Session.open(fx, target, loadTemplates()), { ...given, role });
+    if (!again) return 2;
+    toApply = again;
+  }
+  if (isEmptyPlan(toApply)) {
+    out('Nothing to do: the configuration is already as asked.\n');
+    return 0;
+  }
+  const result = await apply(toApply, fx, target, { onEvent: eventPrinter(opts.color) });
+  return printResult(result, opts.color);
+}
+
+export async function run(opts: CliOptions): Promise<number> {
+  const root = opts.root ? resolvePath(opts.root) : '/';
+  if (root === '/' && !opts.dryRun && !opts.verify && !isRoot()) {
+    err('mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)\n');
+    return 2;
+  }
+  const interactive = !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !!process.stdin.isTTY && !!process.stdout.isTTY;
+  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !opts.role) {
+    err('mailsetup: no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal\n');
+    return 2;
+  }
+  const fx = createRealEffects(root);
+  if (interactive) return interactiveRun(opts, fx, root);
+  const host = await readHostFacts(fx);
+
+  if (opts.rollback) {
+    const r = await rollbackLatest(fx, host, { onEvent: eventPrinter(opts.color) });
+    return printResult(r, opts.color);
+  }
+  if (opts.verify) {
+    const { verify } = await import('./verify.js');
+    return verify(fx, host, { color: opts.color });
+  }
+  if (!(await recoverIfNeeded(fx, host, opts))) return 1;
+
+  const session = await Session.open(fx, host, loadTemplates());
+  return nonInteractive(opts, fx, host, session);
+}
+
+/** An unfinished apply (killed mid-way) is rolled back before anything else. */
+async function recoverIfNeeded(fx: Effects, host: HostFacts, opts: CliOptions): Promise<boolean> {
+  const unfinished = await findUnfinished(fx);
+  if (!unfinished) return true;
+  err(`mailsetup: an earlier apply did not finish (backup ${unfinished}); completing its rollback first\n`);
+  if (opts.dryRun) {
+    err('mailsetup: --dry-run: not recovering; run mailsetup without --dry-run (or mailsetup --rollback)\n');
+    return false;
+  }
+  const r = await recoverUnfinished(fx, host, { onEvent: eventPrinter(opts.color) });
+  if (!r.ok) printResult(r, opts.color);
+  return r.ok;
+}
+
+/**
+ * The wizard. The first frame is drawn at once; host probes and the reading of the files run
+ * behind it and arrive as they finish. Postfix, when missing, is installed as the first step of
+ * the confirmed apply.
+ */
+async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Promise<number> {
+  let prefill: Partial<Answers> = {};
+  try {
+    prefill = opts.answers ? await loadSecrets(await readAnswersFile(opts.answers)) : {};
+  } catch (e) {
+    err(`mailsetup: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (opts.role !== undefined) {
+    if (!isRoleId(opts.role)) {
+      err(`mailsetup: --role: "${opts.role}" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n`);
+      return 2;
+    }
+    prefill.role = opts.role;
+  }
+  const hostP = readHostFacts(fx);
+  const sessionP = hostP.then(async (host) => {
+    if (!(await recoverIfNeeded(fx, host, opts))) throw new Error('an unfinished apply could not be rolled back; see the messages above');
+    return Session.open(fx, host, loadTemplates());
+  });
+  let detectedRole: RoleId | 'custom' | null = null;
+  sessionP.then((s) => (detectedRole = s.detected.role), () => undefined);
+  const { runWizard } = await import('./ui/render.js');
+  return runWizard(
+    {
+      loadHost: () => hostP,
+      detect: async () => {
+        const session = await sessionP;
+        return {
+          role: prefill.role ?? session.detected.role,
+          answers: { ...session.detected.answers, ...prefill },
+          summary: describeHost(session.host, session.detected),
+        };
+      },
+      roles: () => roleInfos(),
+      questions: (role, host, current) => questionsFor(role, host, current, detectedRole),
+      plan: async (answers) => (await sessionP).plan(answers),
+      apply: async (p, h, onEvent) => {
+        if (!h.postfix.installed && root === '/') {
+          const ok = await installPostfix(fx, onEvent);
+          if (!ok) return { ok: false, changed: false, rolledBack: false, error: 'installing Postfix failed; nothing was configured', warnings: [], events: [] };
+          h = await readHostFacts(fx);
+          // The package wrote its own files: plan the same answers again against them.
+          p = (await Session.open(fx, h, loadTemplates())).plan(p.answers);
+        }
+        return apply(p, fx, h, { onEvent });
+      },
+    },
+    { color: opts.color },
+  );
 }

@@ -101,6 +101,11 @@ export function fileDiffLines(change: FileChange): StyledLine[] {
     out.push([{ text: `(secret: contents hidden, ${lines(n)})`, style: 'dim' }]);
     return out;
   }
+  if (change.quiet) {
+    const n = countLines(change.after ?? change.before ?? '');
+    out.push([{ text: `(mailsetup's own record, ${lines(n)}: not shown)`, style: 'dim' }]);
+    return out;
+  }
   const patch = createTwoFilesPatch(oldName, newName, change.before ?? '', change.after ?? '', undefined, undefined, {
     context: 3,
   });

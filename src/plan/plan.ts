@@ -342,7 +342,7 @@ export function plan(input: PlanInput): Plan {
   const configChanged = changes.length > 0;
   if (configChanged || stateText !== null) {
     const stateAfter = serializeState(next);
-    if (configChanged || stateAfter !== stateText) add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644 });
+    if (configChanged || stateAfter !== stateText) add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644, quiet: true });
   }
 
   // Parameters, before → after.

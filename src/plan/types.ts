@@ -13,6 +13,8 @@ export interface FileChange {
   mode?: number;
   /** Holds a secret: never shown in a diff or log, backups kept 0600. */
   secret?: boolean;
+  /** mailsetup's own bookkeeping (the state file): the preview names it without its diff. */
+  quiet?: boolean;
   /** One line: what the file is for ("Postfix main configuration"). */
   description: string;
 }

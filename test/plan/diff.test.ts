@@ -199,3 +199,10 @@ describe('renderPlanText', () => {
     expect(planLines(plan())[0]).toEqual([{ text: 'Plan for role null-client', style: 'title' }]);
   });
 });
+
+describe('quiet files', () => {
+  test("names mailsetup's own record without its diff", () => {
+    const text = fileDiff({ path: '/etc/postfix/mailsetup.yaml', before: null, after: 'a: 1\nb: 2\n', description: 'ledger', quiet: true });
+    expect(text).toBe("--- /dev/null\n+++ /etc/postfix/mailsetup.yaml\n(mailsetup's own record, 2 lines: not shown)\n");
+  });
+});
