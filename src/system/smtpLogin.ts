@@ -98,6 +98,11 @@ class ReplyReader {
     this.notify();
   };
 
+  /** Whether a stream is attached (replies can still arrive). */
+  get attached(): boolean {
+    return this.stream !== null;
+  }
+
   attach(stream: Socket): void {
     this.stream = stream;
     stream.on('data', this.onData);
@@ -412,6 +417,7 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
 
 /** QUIT politely; a missing or late 221 does not matter. */
 async function quit(send: (l: string) => void, reader: ReplyReader, timeoutMs: number): Promise<void> {
+  if (!reader.attached) return;
   try {
     send('QUIT');
     await reader.next(timeoutMs, 'reply to QUIT');
