@@ -13,7 +13,8 @@ import { AnswersInvalid } from './roles/resolve.js';
 import type { Answers, RoleId } from './roles/types.js';
 import { roleInfos } from './roles/index.js';
 import { questionsFor } from './roles/questions.js';
-import { describeHost, loadSecrets, Session } from './session.js';
+import { loadSecrets, Session } from './session.js';
+import { afterApply, hostSummary, preflight } from './steps.js';
 import { apply, findUnfinished, recoverUnfinished, rollbackLatest, type ApplyEvent, type ApplyResult } from './system/apply.js';
 import { readHostFacts } from './system/hostFacts.js';
 import { installPostfix } from './system/install.js';
@@ -39,8 +40,17 @@ export function eventPrinter(color: boolean): (e: ApplyEvent) => void {
   };
 }
 
-function printResult(r: ApplyResult, color: boolean): number {
+/** Print how an apply (or, with `what` 'rollback', a --rollback) ended; returns the exit code. */
+function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' = 'apply'): number {
   for (const w of r.warnings) out(`${paint(color, '33', 'warning:')} ${w}\n`);
+  if (what === 'rollback') {
+    if (r.ok) {
+      out(`${paint(color, '32', 'Rolled back.')}${r.backupDir ? ` The files are as they were before the apply of ${r.backupDir}` : ''}\n`);
+      return 0;
+    }
+    err(`${paint(color, '31', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
+    return 1;
+  }
   if (r.ok) {
     if (!r.changed) out('Nothing to do: the configuration is already as asked.\n');
     else {
@@ -135,7 +145,15 @@ async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, se
     out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const result = await apply(toApply, fx, target, { onEvent: eventPrinter(opts.color) });
+  const onEvent = eventPrinter(opts.color);
+  const stop = await preflight(toApply, fx, onEvent);
+  if (stop) {
+    err(`mailsetup: nothing applied: ${stop.message}\n`);
+    if (stop.login) for (const l of stop.login.transcript) err(`  ${l}\n`);
+    return 2;
+  }
+  const result = await apply(toApply, fx, target, { onEvent });
+  if (result.ok && result.changed) await afterApply(fx, target, onEvent);
   return printResult(result, opts.color);
 }
 
@@ -156,7 +174,7 @@ export async function run(opts: CliOptions): Promise<number> {
 
   if (opts.rollback) {
     const r = await rollbackLatest(fx, host, { onEvent: eventPrinter(opts.color) });
-    return printResult(r, opts.color);
+    return printResult(r, opts.color, 'rollback');
   }
   if (opts.verify) {
     const { verify } = await import('./verify.js');
@@ -178,7 +196,7 @@ async function recoverIfNeeded(fx: Effects, host: HostFacts, opts: CliOptions): 
     return false;
   }
   const r = await recoverUnfinished(fx, host, { onEvent: eventPrinter(opts.color) });
-  if (!r.ok) printResult(r, opts.color);
+  if (!r.ok) printResult(r, opts.color, 'rollback');
   return r.ok;
 }
 
@@ -218,7 +236,7 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
         return {
           role: prefill.role ?? session.detected.role,
           answers: { ...session.detected.answers, ...prefill },
-          summary: describeHost(session.host, session.detected),
+          summary: await hostSummary(fx, session.host, session.detected, session.files),
         };
       },
       roles: () => roleInfos(),
@@ -232,7 +250,11 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
           // The package wrote its own files: plan the same answers again against them.
           p = (await Session.open(fx, h, loadTemplates())).plan(p.answers);
         }
-        return apply(p, fx, h, { onEvent });
+        const stop = await preflight(p, fx, onEvent);
+        if (stop) return { ok: false, changed: false, rolledBack: false, error: `nothing applied: ${stop.message}`, warnings: [], events: [] };
+        const result = await apply(p, fx, h, { onEvent });
+        if (result.ok && result.changed) await afterApply(fx, h, onEvent);
+        return result;
       },
     },
     { color: opts.color },

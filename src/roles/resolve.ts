@@ -41,6 +41,7 @@ export const OVERRIDE_IDS = [
   'relay-accept-all',
   'null-client-direct',
   'relay-own-domain',
+  'smarthost-login',
 ] as const;
 
 /** Keys whose current value carries over when the role changes (they describe the host, not the role). */
@@ -143,7 +144,6 @@ export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId)
         const m = checkPlainValue(s.username, 'smtp_sasl.username') ?? (s.password !== undefined ? checkPlainValue(s.password, 'smtp_sasl.password') : null);
         if (m) return err(m);
         if (/[\s:]/.test(s.username)) return err('smtp_sasl.username: must not contain whitespace or ":"');
-        if (s.password !== undefined && /\s/.test(s.password)) return err('smtp_sasl.password: must not contain whitespace (Postfix splits the map value on it)');
         return { value };
       }
       case 'overrides':

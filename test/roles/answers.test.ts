@@ -86,7 +86,7 @@ describe('answer validation (resolveAnswers)', () => {
     [{ notify_classes: ['bounce', 'spam'] }, 'notify_classes: notify_classes: "spam" is not an error class'],
     [{ overrides: ['everything'] }, 'overrides: "everything" is not an override'],
     [{ myorigin: 'example.com\nrelayhost = evil' }, 'myorigin: myorigin contains a control character'],
-    [{ smtp_sasl: { username: 'u', password: 'p w' } }, 'smtp_sasl: smtp_sasl.password: must not contain whitespace'],
+    [{ smtp_sasl: { username: 'u:x', password: 'p w' } }, 'smtp_sasl: smtp_sasl.username: must not contain whitespace or ":"'],
   ])('%j → %s', (extra, message) => {
     const p = problems({ ...NC, ...extra });
     expect(p).toHaveLength(1);
