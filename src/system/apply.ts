@@ -240,6 +240,16 @@ async function rollback(
   const started = new Set(m.steps.map((s) => s.id));
   rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'running' });
 
+  // Whether Postfix runs now, asked while the configuration it runs with is still on disk
+  // (`postfix status` fails without a main.cf, which a rollback to a fresh box removes).
+  const daemons = fx.live && hasDaemonAction(m.actions);
+  const runningNow = daemons ? await postfixRunning(fx, host) : false;
+  if (daemons && mode === 'latest' && runningNow && m.postfixRunningBefore === false) {
+    // It was not running before that apply: stop it while it can still be stopped.
+    const err = outcomeEvent(rec, 'rollback:postfix', 'Stop Postfix (it was not running before)', await stopPostfix(fx, host));
+    if (err) errors.push(err);
+  }
+
   // 1. Files (and any temporary file a killed write left behind).
   let restored: string[];
   try {
@@ -278,13 +288,12 @@ async function rollback(
   }
 
   // 3. Daemons (live only).
-  if (fx.live && hasDaemonAction(m.actions)) {
+  if (daemons) {
     const planRestart = m.actions.some((a) => a.kind === 'restart');
-    const runningNow = await postfixRunning(fx, host);
     let o: StepOutcome | null = null;
     let label = '';
     if (mode === 'latest') {
-      if (runningNow) {
+      if (runningNow && m.postfixRunningBefore !== false) {
         label = planRestart ? 'Restart Postfix with the restored configuration' : 'Reload Postfix with the restored configuration';
         o = planRestart ? await restartPostfix(fx, host) : await reloadPostfix(fx, host);
       }

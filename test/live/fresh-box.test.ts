@@ -1,0 +1,79 @@
+/**
+ * A fresh box: Postfix purged, then ONE `mailsetup --answers FILE --yes` installs it the Debian
+ * way (debconf "No configuration", no dialog), configures it and starts it. This removes and
+ * reinstalls the postfix package, so it runs only where MAILSETUP_TEST_FRESH_BOX=1 (CI sets it);
+ * elsewhere it says loudly that it is skipped. Afterwards /etc/postfix is put back as it was.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runCli } from '../helpers/cli.js';
+import { acquireEtcLock } from '../helpers/etcLock.js';
+import { restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
+import { cleanup, tempDir } from '../helpers/postfix.js';
+import { stopAllMasters } from '../helpers/masters.js';
+
+const ENABLED = process.env.MAILSETUP_TEST_FRESH_BOX === '1';
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!ENABLED) {
+  process.stderr.write('\n!!! SKIPPING the fresh-box test (it purges and reinstalls the postfix package): set MAILSETUP_TEST_FRESH_BOX=1 to run it, as CI does. !!!\n\n');
+}
+
+function sh(cmd: string, args: string[], timeout = 300_000) {
+  return spawnSync(cmd, args, { encoding: 'utf8', timeout, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+const PATHS = ['/etc/postfix', '/etc/aliases', '/etc/aliases.db', '/etc/mailname', '/var/backups/mailsetup', '/var/log/postfix.log'];
+
+(ENABLED ? describe : describe.skip)('a fresh box without Postfix', () => {
+  let release: () => void = () => undefined;
+  let saved: Snapshot;
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!isRoot) throw new Error('the fresh-box test needs root');
+    release = await acquireEtcLock();
+    saved = snapshot(PATHS);
+    dir = tempDir();
+    ensureBuilt();
+  });
+
+  afterAll(() => {
+    try {
+      // Whatever happened: Postfix installed, stopped, and /etc as before.
+      if (spawnSync('postconf', ['-d', 'mail_version']).status !== 0) {
+        sh('sh', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && apt-get install -y -qq postfix']);
+      }
+      stopAllMasters();
+      restore(saved);
+    } finally {
+      cleanup(dir);
+      release();
+    }
+  });
+
+  it('one mailsetup --answers FILE --yes installs, configures and starts Postfix', async () => {
+    stopAllMasters();
+    const purge = sh('apt-get', ['purge', '-y', '-qq', 'postfix']);
+    expect(purge.status).toBe(0);
+    expect(spawnSync('sh', ['-c', 'command -v postconf']).status).not.toBe(0);
+
+    const answers = join(dir, 'answers.yaml');
+    writeFileSync(answers, 'role: null-client\nmyhostname: fresh.example.com\nrelayhost: "[127.0.0.1]:2525"\npostmaster: admin@example.net\ninet_protocols: ipv4\n');
+    const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: 'bundle', timeoutMs: 600_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✓ Install postfix \(apt-get install\)/);
+    expect(r.stdout).toMatch(/✓ Restart Postfix/);
+    expect(spawnSync('postfix', ['status']).status).toBe(0);
+    const n = sh('postconf', ['-n']).stdout;
+    expect(n).toContain('relayhost = [127.0.0.1]:2525\n');
+    expect(n).toContain('inet_interfaces = loopback-only\n');
+    expect(n).toContain('mydestination =\n');
+    // debconf stays out of the way of later upgrades.
+    expect(sh('debconf-show', ['postfix']).stdout).toMatch(/postfix\/main_mailer_type: No configuration/);
+    // It answers SMTP on loopback.
+    const swaks = sh('swaks', ['--server', '127.0.0.1', '--from', 'a@example.net', '--to', 'someone@example.org', '--quit-after', 'RCPT', '--timeout', '20'], 60_000);
+    expect(swaks.stdout).toMatch(/<- +250 2\.1\.5 Ok/);
+  });
+});
