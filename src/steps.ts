@@ -9,7 +9,7 @@ import type { Plan } from './plan/types.js';
 import type { ApplyEvent } from './system/apply.js';
 import { debconfDisagreement, pinNoConfiguration } from './system/debconf.js';
 import { ensurePackage } from './system/install.js';
-import { probeSummary, runProbes } from './system/probes.js';
+import { outbound25, probeSummary, runProbes } from './system/probes.js';
 import { testSmartHostLogin, type LoginResult } from './system/smtpLogin.js';
 import type { Effects, HostFacts } from './system/types.js';
 import { describeHost, type Files } from './session.js';
@@ -20,7 +20,8 @@ export const LOGIN_OVERRIDE = 'smarthost-login';
 /** The first screen's lines: what is configured now, what the probes found, and debconf's view. */
 export async function hostSummary(fx: Effects, host: HostFacts, detected: Detected, files: Files): Promise<string[]> {
   const role = detected.role && detected.role !== 'custom' ? detected.role : undefined;
-  const relayhost = detected.answers.relayhost || undefined;
+  // Network probes only on the live system: a --root sandbox never reaches out.
+  const relayhost = fx.live ? detected.answers.relayhost || undefined : undefined;
   const [probes, debconf] = await Promise.all([
     runProbes(fx, host, { role, target: relayhost, sasl: detected.answers.smtp_sasl !== undefined, timeoutMs: 3000 }),
     fx.live && host.distro.debianLike && files[MAIN_CF] ? debconfDisagreement(fx, files[MAIN_CF] as string, host.fqdn) : Promise.resolve([]),
@@ -42,6 +43,7 @@ export interface PreflightFailure {
  * server's words unless the answers override `smarthost-login`.
  */
 export async function preflight(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent) => void): Promise<PreflightFailure | null> {
+  await probeRelayPort(plan, fx, onEvent);
   const sasl = plan.answers.smtp_sasl;
   if (!sasl || !plan.answers.relayhost) return null;
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {
@@ -63,6 +65,24 @@ export async function preflight(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent
   onEvent({ id, label, status: overridden ? 'skipped' : 'failed', detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}` });
   if (overridden) return null;
   return { message: `the smart host refused the login at the ${login.stage} step: ${login.message} (override knowingly with "overrides: [${LOGIN_OVERRIDE}]")`, login };
+}
+
+/**
+ * A relay host on port 25 from a host whose provider blocks outgoing port 25 never gets the
+ * mail: probe it (bounded, live system only) and advise a smart host on 587/465. Advice only.
+ */
+async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent) => void): Promise<void> {
+  const relayhost = plan.answers.relayhost;
+  if (!fx.live || !relayhost || /:(?!25$|smtp$)[^:\]]+$/.test(relayhost)) return;
+  const id = 'probe-25';
+  const label = `Check that ${relayhost} answers on port 25`;
+  onEvent({ id, label, status: 'running' });
+  try {
+    const o = await outbound25(relayhost, { timeoutMs: 5000 });
+    onEvent({ id, label, status: o && o.verdict === 'open' ? 'ok' : 'skipped', detail: o?.advice ?? (o ? `${o.host} port ${o.port}: open` : undefined) });
+  } catch (e) {
+    onEvent({ id, label, status: 'skipped', detail: (e as Error).message });
+  }
 }
 
 /** After a successful live apply on Debian/Ubuntu: debconf "No configuration", so upgrades leave main.cf alone. */
