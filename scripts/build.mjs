@@ -1,37 +1,218 @@
-// Bundles src/ and its runtime libraries into dist/ with esbuild: dist/cli.js (the command, with
-// the Ink UI split into a chunk that only the interactive path loads) and dist/config.js (the public
-// `mailsetup/config` module), plus dist/config.d.ts from tsc. Target: Node 18.19.
+// Bundles src/ and its runtime libraries into dist/ with esbuild: dist/cli.js (the command line:
+// --help and --version answer from this one small file), dist/run.js (everything else, with the Ink
+// UI in a chunk that only the interactive path loads) and dist/config.js (the public
+// `mailsetup/config` module), plus dist/config.d.ts from tsc. Target: Node 18.19. The published
+// package has no runtime dependencies: every import left in dist/ is a Node builtin or a relative
+// path (test/package/package.test.ts checks this).
+//
+// The build is written to a temporary directory and swapped in, so that a process running the
+// old dist/ never sees a half-written one. The esbuild metafile goes to .cache/build-meta.json
+// (not shipped) for the packaging tests, which use it to find the chunks that hold Ink and React.
+//
+//   node scripts/build.mjs             build
+//   node scripts/build.mjs --if-stale  build only when a source is newer than dist/ (tests, bench)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+const dist = join(root, 'dist');
+const metaPath = join(root, '.cache', 'build-meta.json');
 
-await build({
+/** Newest modification time (ms) of a file, or of every file under a directory. */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = 0;
+  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
+  return max;
+}
+
+/** dist/ is missing, or older than a source, the lock file, this script or the tsconfigs. */
+function stale() {
+  const built = join(dist, 'cli.js');
+  if (!existsSync(built) || !existsSync(join(dist, 'config.d.ts')) || !existsSync(metaPath)) return true;
+  const inputs = ['src', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.decl.json'];
+  const newestInput = Math.max(...inputs.map((p) => newest(join(root, p))));
+  return newestInput > statSync(built).mtimeMs;
+}
+
+/**
+ * One build at a time (test files and the bench build in parallel): a lock directory holding the
+ * builder's pid. A lock whose process is gone is taken over. Returns the release function.
+ */
+function lock() {
+  const dir = join(root, '.cache', 'build.lock');
+  mkdirSync(dirname(dir), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let holder = 0;
+    try {
+      holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    } catch {
+      // Just created, pid not written yet; or left behind by a build killed at that instant.
+      if (Date.now() - statSync(dir, { throwIfNoEntry: false })?.mtimeMs > 30_000) rmSync(dir, { recursive: true, force: true });
+    }
+    if (holder > 0 && !alive(holder)) rmSync(dir, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`build: ${dir} is held by pid ${holder || '?'} for 3 minutes; remove it if no build runs`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+const ifStale = process.argv.includes('--if-stale');
+if (ifStale && !stale()) process.exit(0);
+const unlock = lock();
+process.on('exit', unlock);
+// Another process may have built while this one waited.
+if (ifStale && !stale()) process.exit(0);
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+/**
+ * esbuild plugin:
+ * - package.json: src/version.ts imports it for the version; inline only that, not the whole
+ *   manifest (its devDependencies and scripts have no business in the bundle).
+ * - Ink's devtools.js (loaded only when DEV=true) pulls in react-devtools-core and `ws`, which are
+ *   not shipped. It is replaced by a module that fails the way a missing package does, so Ink prints
+ *   its own "react-devtools-core is not installed" hint and carries on; no bare import is left.
+ */
+const trimPlugin = {
+  name: 'mailsetup-trim',
+  setup(b) {
+    b.onResolve({ filter: /package\.json$/ }, (args) =>
+      join(args.resolveDir, args.path) === join(root, 'package.json') ? { path: 'package.json', namespace: 'mailsetup-pkg' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'mailsetup-pkg' }, () => ({
+      contents: JSON.stringify({ name: pkg.name, version: pkg.version }),
+      loader: 'json',
+    }));
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]ink[\\/]/.test(args.importer) ? { path: 'ink-devtools', namespace: 'mailsetup-stub' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'mailsetup-stub' }, () => ({
+      contents:
+        "const e = new Error(\"Cannot find package 'react-devtools-core': mailsetup does not ship React DevTools\");\n" +
+        "e.code = 'ERR_MODULE_NOT_FOUND';\nthrow e;\n",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * esbuild plugin: yoga-layout's Emscripten loader fetches its own wasm, embedded as a data: URL,
+ * with fetch() whenever fetch exists; on Node that loads undici (and tls, http2) just to decode
+ * base64, about 100 ms before the first frame. Its synchronous base64 path does the same work.
+ */
+const YOGA_FETCH = 'return w||"function"!=typeof fetch?Promise.resolve().then(function(){return wa()})';
+const yogaPlugin = {
+  name: 'mailsetup-yoga-no-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(YOGA_FETCH)) {
+        throw new Error(`${args.path}: the wasm loader changed (no "${YOGA_FETCH}"); update yogaPlugin in scripts/build.mjs`);
+      }
+      return { contents: text.replace(YOGA_FETCH, 'return !0?Promise.resolve().then(function(){return wa()})'), loader: 'js' };
+    });
+  },
+};
+
+const tmpName = `dist.tmp-${process.pid}/`;
+const tmp = join(root, tmpName);
+rmSync(tmp, { recursive: true, force: true });
+
+const common = {
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts', config: 'src/config.ts' },
-  outdir: 'dist',
+  outdir: tmp,
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node18.19',
-  chunkNames: 'chunks/[name]-[hash]',
-  // Ink loads react-devtools-core only when DEV=true; it is not shipped.
-  external: ['react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"' },
+  // Whitespace and syntax only: identifiers stay, so a stack trace from a user still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
   banner: {
     js: "import { createRequire as __mailsetupCreateRequire } from 'node:module'; const require = __mailsetupCreateRequire(import.meta.url);",
   },
   legalComments: 'none',
+  metafile: true,
   logLevel: 'warning',
-});
+};
 
-// Type declarations for the public module (tsc, declarations only).
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-if (existsSync(tsc)) {
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.decl.json'], { cwd: root, stdio: 'inherit' });
+/** In the cli build, `./run.js` stays a (relative) import of the other build's dist/run.js. */
+const runExternal = {
+  name: 'mailsetup-run-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/run\.js$/ }, (args) =>
+      args.importer === join(root, 'src', 'cli.ts') ? { path: './run.js', external: true } : undefined,
+    );
+  },
+};
+
+try {
+  // Everything behind the command line: dist/run.js (loaded by cli.js once the arguments ask for
+  // real work; it loads the Ink UI chunk only for the wizard) and dist/config.js, sharing chunks.
+  const main = await build({
+    ...common,
+    entryPoints: { run: 'src/run.ts', config: 'src/config.ts' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [trimPlugin, yogaPlugin],
+  });
+  // dist/cli.js on its own, without splitting: --version and --help load this one file (and
+  // node:util), not even esbuild's shared helper chunk.
+  const cli = await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, plugins: [trimPlugin, runExternal] });
+  const result = { metafile: { outputs: { ...main.metafile.outputs, ...cli.metafile.outputs } } };
+  for (const [file, out] of Object.entries(main.metafile.outputs)) {
+    // A value imported from cli.ts would run its main() a second time.
+    if ('src/cli.ts' in out.inputs) throw new Error(`${file} bundles src/cli.ts: import only types from cli.ts outside it`);
+  }
+  for (const imp of cli.metafile.outputs[`${tmpName}cli.js`]?.imports ?? []) {
+    if (!imp.external) throw new Error(`dist/cli.js imports ${imp.path}: it must stay one file`);
+  }
+
+  // Type declarations for the public module (tsc, declarations only).
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (existsSync(tsc)) {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.decl.json', '--outDir', tmp], { cwd: root, stdio: 'inherit' });
+  }
+
+  const old = join(root, `dist.old-${process.pid}`);
+  if (existsSync(dist)) renameSync(dist, old);
+  renameSync(tmp, dist);
+  rmSync(old, { recursive: true, force: true });
+
+  // Output paths relative to the package root as they are now (dist/…, not the temporary name).
+  const outputs = {};
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    outputs[file.replace(tmpName, 'dist/')] = {
+      bytes: out.bytes,
+      inputs: Object.keys(out.inputs),
+      imports: out.imports.map((i) => ({ ...i, path: i.path.replace(tmpName, 'dist/') })),
+    };
+  }
+  mkdirSync(dirname(metaPath), { recursive: true });
+  writeFileSync(metaPath, `${JSON.stringify({ outputs }, null, 1)}\n`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
 }

@@ -40,8 +40,16 @@ export function eventPrinter(color: boolean): (e: ApplyEvent) => void {
   };
 }
 
-/** Print how an apply (or, with `what` 'rollback', a --rollback) ended; returns the exit code. */
-function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' = 'apply'): number {
+/** `s` quoted for a POSIX shell when it needs quoting. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Print how an apply (or, with `what` 'rollback', a --rollback) ended; returns the exit code.
+ * `root` is the --root sandbox, repeated in the undo hint so that it never points at the live system.
+ */
+function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' = 'apply', root?: string): number {
   for (const w of r.warnings) out(`${paint(color, '33', 'warning:')} ${w}\n`);
   if (what === 'rollback') {
     if (r.ok) {
@@ -55,7 +63,8 @@ function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' 
     if (!r.changed) out('Nothing to do: the configuration is already as asked.\n');
     else {
       out(`${paint(color, '32', 'Applied.')}${r.backupDir ? ` Backup: ${r.backupDir}` : ''}\n`);
-      out('Undo with: mailsetup --rollback    Check with: postconf -n; mailsetup --verify\n');
+      if (root === undefined) out('Undo with: mailsetup --rollback    Check with: postconf -n; mailsetup --verify\n');
+      else out(`Undo with: mailsetup --rollback --root ${shellWord(root)}    Check with: postconf -c ${shellWord(`${root}/etc/postfix`)} -n\n`);
     }
     return 0;
   }
@@ -154,7 +163,7 @@ async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, se
   }
   const result = await apply(toApply, fx, target, { onEvent });
   if (result.ok && result.changed) await afterApply(fx, target, onEvent);
-  return printResult(result, opts.color);
+  return printResult(result, opts.color, 'apply', opts.root);
 }
 
 export async function run(opts: CliOptions): Promise<number> {
@@ -220,28 +229,34 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
     }
     prefill.role = opts.role;
   }
-  const hostP = readHostFacts(fx);
-  const sessionP = hostP.then(async (host) => {
-    if (!(await recoverIfNeeded(fx, host, opts))) throw new Error('an unfinished apply could not be rolled back; see the messages above');
-    return Session.open(fx, host, loadTemplates());
-  });
+  // Host probes and file reads start when the wizard first asks for them, after its first frame
+  // is drawn: spawning them before would make the user wait for the first screen.
+  let hostP: Promise<HostFacts> | null = null;
+  let sessionP: Promise<Session> | null = null;
   let detectedRole: RoleId | 'custom' | null = null;
-  sessionP.then((s) => (detectedRole = s.detected.role), () => undefined);
+  const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
+  const session = (): Promise<Session> =>
+    (sessionP ??= host().then(async (h) => {
+      if (!(await recoverIfNeeded(fx, h, opts))) throw new Error('an unfinished apply could not be rolled back; see the messages above');
+      const s = await Session.open(fx, h, loadTemplates());
+      detectedRole = s.detected.role;
+      return s;
+    }));
   const { runWizard } = await import('./ui/render.js');
   return runWizard(
     {
-      loadHost: () => hostP,
+      loadHost: host,
       detect: async () => {
-        const session = await sessionP;
+        const s = await session();
         return {
-          role: prefill.role ?? session.detected.role,
-          answers: { ...session.detected.answers, ...prefill },
-          summary: await hostSummary(fx, session.host, session.detected, session.files),
+          role: prefill.role ?? s.detected.role,
+          answers: { ...s.detected.answers, ...prefill },
+          summary: await hostSummary(fx, s.host, s.detected, s.files),
         };
       },
       roles: () => roleInfos(),
       questions: (role, host, current) => questionsFor(role, host, current, detectedRole),
-      plan: async (answers) => (await sessionP).plan(answers),
+      plan: async (answers) => (await session()).plan(answers),
       apply: async (p, h, onEvent) => {
         if (!h.postfix.installed && root === '/') {
           const ok = await installPostfix(fx, onEvent);

@@ -119,7 +119,8 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   const [version, dbType, status, masterCf] = await Promise.all([
     fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
     fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], { timeoutMs: PROBE_TIMEOUT_MS }),
-    fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS }),
+    // Without a main.cf `postfix status` can only fail, and Postfix sleeps a second after a fatal error.
+    hasMain ? fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS }) : Promise.resolve({ exitCode: 1 }),
     fx.readFile('/etc/postfix/master.cf').catch(() => null),
   ]);
   const installed = version.exitCode === 0 && version.stdout.trim() !== '';
