@@ -20,7 +20,8 @@ Options:
   --root DIR       treat DIR as the file system root; never touch the live system
   --rollback       restore the files of the last apply from its backup
   --verify         check that the running Postfix does what its role promises
-  --no-color       no colours (also NO_COLOR=1)
+  --no-color       no colours (also NO_COLOR=1); without it, colours only on a
+                   terminal, or wherever FORCE_COLOR=1 asks for them
   -h, --help       this text
   -v, --version    the version
 
@@ -42,7 +43,20 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | 'help' | 'version' {
+/**
+ * Whether to colour the output: --no-color or a non-empty NO_COLOR turn it off; FORCE_COLOR
+ * turns it on (or off when it is 0 or false) whatever stdout is; otherwise colours go only to a
+ * terminal, so that `mailsetup --dry-run > plan.txt` and CI logs get plain text.
+ */
+export function colorWanted(noColorFlag: boolean, env: NodeJS.ProcessEnv, stdoutIsTty: boolean): boolean {
+  if (noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return stdoutIsTty;
+}
+
+/** Parse the command line; throws UsageError (exit 2) for an unknown option or a bad combination. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv, stdoutIsTty = process.stdout.isTTY === true): CliOptions | 'help' | 'version' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,11 +93,24 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | '
     root: v.root,
     rollback: v.rollback ?? false,
     verify: v.verify ?? false,
-    color: !(v['no-color'] ?? false) && !env.NO_COLOR,
+    color: colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
   };
 }
 
+/**
+ * A closed stdout or stderr (`mailsetup --dry-run | head`) must not kill the process: an apply
+ * in progress would stop half way. The output is lost; the run carries on and exits as usual.
+ */
+function ignoreBrokenPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+}
+
 async function main(): Promise<number> {
+  ignoreBrokenPipes();
   let opts: ReturnType<typeof parseCli>;
   try {
     opts = parseCli(process.argv.slice(2), process.env);

@@ -21,14 +21,13 @@ export async function readPlanFiles(fx: Effects): Promise<Files> {
   return Object.fromEntries(entries);
 }
 
-/** The lines of the start header: what is on this machine now. */
-export function describeHost(host: HostFacts, d: Detected): string[] {
+/**
+ * The lines under "Role:" in the wizard's start header: where the current configuration comes
+ * from and its main values. The header's own lines show the host, its addresses and the Postfix
+ * status (and the probes the map type), so they are not repeated here.
+ */
+export function describeHost(_host: HostFacts, d: Detected): string[] {
   const lines: string[] = [];
-  lines.push(
-    host.postfix.installed
-      ? `Postfix ${host.postfix.version ?? '?'} installed, ${host.postfix.running ? 'running' : 'not running'} (maps: ${host.postfix.defaultDatabaseType})`
-      : 'Postfix is not installed',
-  );
   if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)');
   else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
   else lines.push(`Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`);
@@ -38,7 +37,6 @@ export function describeHost(host: HostFacts, d: Detected): string[] {
     if (v === undefined || (Array.isArray(v) && v.length === 0) || v === '') continue;
     lines.push(`  ${k} = ${Array.isArray(v) ? v.join(', ') : v}`);
   }
-  lines.push(`Host: ${host.fqdn}  ${host.addresses.filter((x) => x.scope !== 'loopback').map((x) => `${x.address}/${x.prefix}`).join(' ')}`);
   return lines;
 }
 

@@ -33,14 +33,15 @@ export function SelectList({ items, index, onMove, onSubmit, isActive = true }: 
   );
   return (
     <Box flexDirection="column">
+      {/* One Text per row: a hint too long for the line wraps under the row; two Texts side by side would squeeze the label. */}
       {items.map((item, i) => (
-        <Box key={item.value}>
+        <Text key={item.value}>
           <Text color={i === index ? colour('cyan') : undefined} bold={i === index}>
             {i === index ? '❯ ' : '  '}
             {item.label}
           </Text>
           {item.hint !== undefined && <Text color={colour('gray')}> {item.hint}</Text>}
-        </Box>
+        </Text>
       ))}
     </Box>
   );

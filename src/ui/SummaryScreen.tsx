@@ -1,11 +1,13 @@
 /**
  * The end: what changed, where the backup is, how to undo (`mailsetup --rollback`) and how to
- * check (`postconf -n`, `mailsetup --verify`); after a failure, the error, the steps with the
+ * check (`postconf -n`, `mailsetup --verify`); the commands that ran and those skipped (a --root
+ * sandbox never touches the daemons); after a failure, the error, the steps with the
  * rollback that followed, and the backup path.
  */
 import { Box, Text } from 'ink';
 import type { Plan } from '../plan/types.js';
 import { describeAction } from '../plan/diff.js';
+import { actionStepId } from '../system/commands.js';
 import type { ApplyResult } from './backend.js';
 import { EventList } from './ApplyScreen.js';
 import { useColour } from './style.js';
@@ -66,6 +68,13 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
       </Box>
     );
   }
+  // The plan's commands that ran, and those the apply skipped (under --root, the restarts).
+  const steps = new Map(result.events.map((e) => [e.id, e]));
+  const ran = (plan?.actions ?? []).filter((a) => steps.get(actionStepId(a))?.status !== 'skipped');
+  const skipped = (plan?.actions ?? []).flatMap((action) => {
+    const event = steps.get(actionStepId(action));
+    return event?.status === 'skipped' ? [{ action, event }] : [];
+  });
   return (
     <Box flexDirection="column">
       <Text color={colour('green')} bold>
@@ -83,9 +92,13 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
           ))}
         </>
       )}
-      {plan !== null && plan.actions.length > 0 && (
-        <Text wrap="truncate-end">Ran:     {plan.actions.map((a) => describeAction(a).command).join(' · ')}</Text>
-      )}
+      {ran.length > 0 && <Text wrap="truncate-end">Ran:     {ran.map((a) => describeAction(a).command).join(' · ')}</Text>}
+      {skipped.map(({ action, event }) => (
+        <Text key={event.id} color={colour('gray')} wrap="truncate-end">
+          Skipped: {describeAction(action).command}
+          {event.detail !== undefined ? ` (${event.detail})` : ''}
+        </Text>
+      ))}
       {result.backupDir !== undefined && <Text>Backup:  {result.backupDir}</Text>}
       <Text>Undo:    mailsetup --rollback</Text>
       <CheckLines />

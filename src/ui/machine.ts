@@ -88,6 +88,20 @@ export function initialState(roles: RoleInfo[]): WizardState {
   };
 }
 
+/** One event per step id, in the order the steps started: a later event replaces the earlier one in place. */
+export function latestEvents(events: ApplyEvent[]): ApplyEvent[] {
+  const out: ApplyEvent[] = [];
+  const at = new Map<string, number>();
+  for (const e of events) {
+    const i = at.get(e.id);
+    if (i === undefined) {
+      at.set(e.id, out.length);
+      out.push(e);
+    } else out[i] = e;
+  }
+  return out;
+}
+
 /** The findings that stop the plan from being applied. */
 export function blockingFindings(plan: Plan): Finding[] {
   return plan.findings.filter((f) => f.level === 'error');
@@ -208,15 +222,18 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
       const events = i < 0 ? [...state.events, action.event] : state.events.map((e, j) => (j === i ? action.event : e));
       return { ...state, events };
     }
-    case 'applied':
+    case 'applied': {
       if (state.step !== 'applying') return state;
+      // The engine's result lists every event it emitted (running, then ok…): keep one row per step.
+      const result = { ...action.result, events: latestEvents(action.result.events) };
       return {
         ...state,
         step: 'summary',
-        result: action.result,
-        events: action.result.events.length > 0 ? action.result.events : state.events,
+        result,
+        events: result.events.length > 0 ? result.events : state.events,
         exitCode: action.result.ok ? 0 : 1,
       };
+    }
     case 'apply-crashed':
       if (state.step !== 'applying') return state;
       return {

@@ -1,0 +1,347 @@
+/**
+ * End to end in a real terminal: the bundle (`node bin/mailsetup.js --root DIR`) runs in a tmux
+ * pane of 120×40; keys go in with send-keys, the screen comes out with capture-pane. For every
+ * role: choose it with the arrows, answer the questions (typing where this host's defaults do not
+ * fit), find the diff in the preview, confirm, read the summary and find the files in DIR; then
+ * run again: the role is pre-selected and accepting every default changes nothing. Also: a role
+ * change in the wizard, Ctrl-C (exit 130, nothing written) and the root check on a terminal.
+ *
+ * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (the role screen) and
+ * docs/preview.txt / docs/preview.ansi (the preview of a role change) for the README.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { POSTFIX_AVAILABLE, POSTFIX_REQUIRED } from '../helpers/postfix.js';
+import { BIN, ROOT, contentOf, ensureBuilt, makeSandbox, postconfN, removeTree, snapshotTree } from '../helpers/cli.js';
+import { Pane, TMUX_AVAILABLE, TmuxServer } from '../helpers/tmux.js';
+
+if (!TMUX_AVAILABLE) {
+  if (POSTFIX_REQUIRED) throw new Error('MAILSETUP_REQUIRE_POSTFIX=1 but tmux is not installed (apt-get install tmux): the terminal tests cannot run');
+  process.stderr.write('\n!!! SKIPPING test/cli/tmux.test.ts: tmux is not installed (apt-get install tmux) !!!\n\n');
+}
+
+// Applies run a dozen Postfix tools each; on a loaded 2-core machine a test may need more than the default minute.
+vi.setConfig({ testTimeout: 150_000 });
+
+const WRITE_DOCS = process.env.MAILSETUP_WRITE_DOCS === '1';
+const ESC = '\u001b';
+let server: TmuxServer;
+const made: string[] = [];
+
+/** Start the bundle in a terminal of 120×40 on the sandbox `root`, colours as on a user's terminal. */
+function wizard(root: string): Pane {
+  return server.start([process.execPath, BIN, '--root', root], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } });
+}
+
+/** How to answer one question (by its label); anything not listed is accepted with Enter. */
+type Answer = { text: string } | { add: string[] } | { keep: string[] };
+
+interface RoleRun {
+  role: string;
+  /** The row on the role screen. */
+  title: string;
+  index: number;
+  answers: Record<string, Answer>;
+  /** Lines the preview must show (found by scrolling). */
+  preview: string[];
+  /** postconf -n values after the apply. */
+  params: Record<string, string>;
+}
+
+const HOST_Q = 'Host name (myhostname)';
+const POSTMASTER_Q = 'Postmaster address (aliases for postmaster and root)';
+const POSTMASTER = 'admin@example.com';
+
+const RUNS: RoleRun[] = [
+  {
+    role: 'null-client',
+    title: 'Null client',
+    index: 0,
+    answers: { [HOST_Q]: { text: 'client.example.com' }, 'Relay host (relayhost)': { text: '[127.0.0.1]:2525' }, [POSTMASTER_Q]: { text: POSTMASTER } },
+    preview: ['+relayhost = [127.0.0.1]:2525', '+inet_interfaces = loopback-only', '+root admin@example.com'],
+    params: { myhostname: 'client.example.com', relayhost: '[127.0.0.1]:2525', inet_interfaces: 'loopback-only', mydestination: '' },
+  },
+  {
+    role: 'mail-server',
+    title: 'Domain mail server',
+    index: 1,
+    answers: { [HOST_Q]: { text: 'mail.example.com' }, [POSTMASTER_Q]: { text: POSTMASTER } },
+    preview: ['+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain', '+postmaster: admin@example.com'],
+    params: { myhostname: 'mail.example.com', mydestination: '$myhostname, localhost.$mydomain, localhost, $mydomain', relay_domains: '', inet_interfaces: 'all' },
+  },
+  {
+    role: 'backup-mx',
+    title: 'Backup MX (behind NAT)',
+    index: 2,
+    answers: {
+      [HOST_Q]: { text: 'mx2.example.com' },
+      'Relayed domains (relay_domains)': { add: ['example.net'] },
+      'Next hops (transport_maps)': { add: ['example.net relay:[10.0.0.5]'] },
+      'Valid recipients (relay_recipient_maps)': { add: ['@example.net'] },
+      'Public NAT/proxy addresses (proxy_interfaces)': { add: ['203.0.113.7'] },
+      [POSTMASTER_Q]: { text: POSTMASTER },
+    },
+    preview: ['+relay_domains = example.net', '+proxy_interfaces = 203.0.113.7', '+example.net relay:[10.0.0.5]', '+transport_maps = hash:/etc/postfix/transport'],
+    params: {
+      myhostname: 'mx2.example.com',
+      relay_domains: 'example.net',
+      proxy_interfaces: '203.0.113.7',
+      transport_maps: 'hash:/etc/postfix/transport',
+      relay_recipient_maps: 'hash:/etc/postfix/relay_recipients',
+    },
+  },
+  {
+    role: 'firewall-relay',
+    title: 'Firewall / gateway relay',
+    index: 3,
+    answers: {
+      [HOST_Q]: { text: 'gw.example.com' },
+      'Relayed domains (relay_domains)': { keep: ['example.com'] },
+      'Next hops (transport_maps)': { add: ['example.com relay:[10.0.0.5]'] },
+      'Valid recipients (relay_recipient_maps)': { add: ['@example.com'] },
+      [POSTMASTER_Q]: { text: POSTMASTER },
+    },
+    preview: ['+local_transport = error:local mail delivery is disabled', '+#local     unix  -       n       n       -       -       local', '+relay_domains = example.com'],
+    params: { myhostname: 'gw.example.com', relay_domains: 'example.com', local_transport: 'error:local mail delivery is disabled', mydestination: '' },
+  },
+];
+
+const PREVIEW_OR_END = /Apply these changes\?|Nothing to change\. Enter|✗ Blocked by|Could not build the plan/;
+
+/** Clear the text field (Ctrl-U), type `value`, Enter. */
+async function typeAnswer(p: Pane, value: string): Promise<void> {
+  p.keys('C-u');
+  await p.waitFor(/^> ?$/m);
+  p.type(value);
+  await p.waitFor(`> ${value}`);
+  p.keys('Enter');
+}
+
+/** In a list editor: add each entry (a, text, Enter), then Enter on "done". */
+async function addEntries(p: Pane, entries: string[]): Promise<void> {
+  for (const e of entries) {
+    p.keys('a');
+    await p.waitFor('Enter keep (empty removes)');
+    p.type(e);
+    await p.waitFor(e);
+    p.keys('Enter');
+    await p.waitFor((s) => s.includes('Enter edit/choose') && new RegExp(`^ {2}\\d+\\. ${e.replace(/[[\]().*+?^$|\\]/g, '\\$&')}$`, 'm').test(s));
+  }
+  await p.waitFor('❯ ✓ done: accept this list');
+  p.keys('Enter');
+}
+
+/**
+ * Answer the questions until the preview: each one by its label from `answers`, Enter for the
+ * rest. Returns the preview's first screen. Fails when a question refuses its answer.
+ */
+async function answerAll(p: Pane, answers: Record<string, Answer>): Promise<string> {
+  for (let guard = 0; guard < 40; guard++) {
+    const s = await p.waitFor((x) => /question \d+ of \d+\n/.test(x) || PREVIEW_OR_END.test(x), 15_000);
+    const m = /question (\d+) of (\d+)\n(.*)\n/.exec(s);
+    if (m === null) return s;
+    const label = m[3];
+    const marker = `question ${m[1]} of ${m[2]}\n${label}\n`;
+    const a = answers[label];
+    if (a === undefined) p.keys('Enter');
+    else if ('text' in a) await typeAnswer(p, a.text);
+    else if ('add' in a) await addEntries(p, a.add);
+    else {
+      for (const [i, e] of a.keep.entries()) expect(s, `${label}: default entry ${e}`).toMatch(new RegExp(`^ {2}${i + 1}\\. ${e}$`, 'm'));
+      p.keys('Enter');
+    }
+    const after = await p.waitFor((x) => !x.includes(marker) || x.includes('\n✗ '));
+    if (after.includes(marker)) throw new Error(`"${label}" refused the answer:\n${after}`);
+  }
+  throw new Error(`still asking after 40 questions:\n${p.screen()}`);
+}
+
+/** Scroll the preview from its top down until `text` shows; fails at the last line. */
+async function findInPreview(p: Pane, text: string): Promise<void> {
+  await previewTop(p);
+  for (;;) {
+    const s = p.screen();
+    if (s.includes(text)) return;
+    const m = /lines (\d+)–(\d+) of (\d+)/.exec(s);
+    if (m === null || Number(m[2]) >= Number(m[3])) throw new Error(`${JSON.stringify(text)} is not in the preview; its last page:\n${s}`);
+    p.keys('NPage');
+    await p.waitFor((x) => !x.includes(m[0]));
+  }
+}
+
+/** Back to the top of the preview. */
+async function previewTop(p: Pane): Promise<void> {
+  for (let i = 0; i < 50 && !/lines 1–\d+ of/.test(p.screen()); i++) {
+    const before = /lines \d+–\d+ of \d+/.exec(p.screen())?.[0] ?? '';
+    p.keys('PPage');
+    await p.waitFor((x) => !x.includes(before));
+  }
+}
+
+/** The screen without the trailing blank lines, for docs/. */
+function trimmed(screen: string): string {
+  return `${screen.replace(/\s+$/, '')}\n`;
+}
+
+/** Choose the role at `index` from a cursor at `from`. */
+async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
+  const key = run.index > from ? 'Down' : 'Up';
+  for (let i = 0; i < Math.abs(run.index - from); i++) p.keys(key);
+  await p.waitFor(`❯ ${run.title} — `);
+  p.keys('Enter');
+  await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
+}
+
+(TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('the wizard in a real terminal (tmux, bundle)', () => {
+  beforeAll(() => {
+    ensureBuilt();
+    server = new TmuxServer('mailsetup-cli');
+  }, 180_000);
+
+  afterAll(() => {
+    server?.kill();
+    for (const d of made) removeTree(d);
+  });
+
+  const roots: Record<string, string> = {};
+
+  test.each(RUNS)('$role: arrows + Enter, answers, preview with the diff, y, summary; the files are in DIR', async (run) => {
+    const root = makeSandbox();
+    made.push(root);
+    const p = wizard(root);
+    const first = await p.waitFor('Role:    none yet (fresh configuration)');
+    expect(first).toContain('Which role should this host play?');
+    expect(first).toContain('❯ Null client — sends only');
+    if (run.index === 0 && WRITE_DOCS) {
+      mkdirSync(join(ROOT, 'docs'), { recursive: true });
+      writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(first));
+    }
+    await chooseRole(p, 0, run);
+
+    const preview = await answerAll(p, run.answers);
+    expect(preview).toContain(`Plan for role ${run.role}`);
+    expect(preview).toContain('Apply these changes? y/Enter apply');
+    expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
+    for (const line of run.preview) await findInPreview(p, line);
+
+    p.keys('y');
+    const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
+    expect(await p.exitCode()).toBe(0);
+    expect(summary).toContain('  /etc/postfix/main.cf (created)');
+    expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
+    expect(summary).toMatch(new RegExp(`Backup: {2}${root}/var/backups/mailsetup/\\d{8}T\\d{6}Z`));
+    p.close();
+
+    const n = postconfN(root);
+    for (const [k, v] of Object.entries(run.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
+    const state = parseYaml(readFileSync(join(root, 'etc/postfix/mailsetup.yaml'), 'utf8')) as { answers: Record<string, unknown> };
+    expect(state.answers.role).toBe(run.role);
+    expect(state.answers.postmaster).toBe(POSTMASTER);
+    roots[run.role] = root;
+  });
+
+  test.each(RUNS)('$role again: the current role is pre-selected; accepting every default changes nothing', async (run) => {
+    const root = roots[run.role];
+    expect(root, 'the first run of this role must have passed').toBeDefined();
+    const before = snapshotTree(root);
+    const p = wizard(root);
+    const first = await p.waitFor(`Role:    ${run.title} (${run.role})`);
+    expect(first).toContain(`❯ ${run.title} — `);
+    expect(first.split('(current)')).toHaveLength(2);
+    p.keys('Enter');
+    await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
+    const preview = await answerAll(p, {});
+    expect(preview).toContain('No change: the files already match these answers; nothing will run.');
+    expect(preview).toContain('Nothing to change. Enter/y finish');
+    p.keys('Enter');
+    await p.waitFor(`✓ Nothing to change: the configuration already matches these answers (${run.title} (${run.role})).`);
+    expect(await p.exitCode()).toBe(0);
+    p.close();
+    expect(snapshotTree(root)).toEqual(before);
+  });
+
+  test('a role change in the wizard: mail-server → backup-mx shows only the changes and keeps the answers given before', async () => {
+    const root = roots['mail-server'];
+    expect(root, 'the mail-server run must have passed').toBeDefined();
+    const p = wizard(root);
+    await p.waitFor('Role:    Domain mail server (mail-server)');
+    await chooseRole(p, 1, RUNS[2]);
+    // The host name typed for the mail server is the default now.
+    await p.waitFor('> mail.example.com');
+    const preview = await answerAll(p, { ...RUNS[2].answers, [HOST_Q]: { text: 'mail.example.com' }, [POSTMASTER_Q]: { keep: [] } });
+    expect(preview).toContain('Plan for role backup-mx');
+    expect(preview).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
+    expect(preview).not.toContain('--- /dev/null\n+++ /etc/postfix/main.cf');
+    await findInPreview(p, '-mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain');
+    await findInPreview(p, '+mydestination = $myhostname, localhost.$mydomain, localhost');
+    await findInPreview(p, '+relay_domains = example.net');
+    if (WRITE_DOCS) {
+      await previewTop(p);
+      writeFileSync(join(ROOT, 'docs', 'preview.txt'), trimmed(p.screen()));
+      writeFileSync(join(ROOT, 'docs', 'preview.ansi'), trimmed(p.screen(true)));
+    }
+    p.keys('Enter');
+    await p.waitFor('✓ Done: this host is now configured as Backup MX (behind NAT) (backup-mx).', 30_000);
+    expect(await p.exitCode()).toBe(0);
+    p.close();
+    const n = postconfN(root);
+    expect(n.mydestination).toBe('$myhostname, localhost.$mydomain, localhost');
+    expect(n.relay_domains).toBe('example.net');
+    expect(n.myhostname).toBe('mail.example.com');
+  });
+
+  test('a step that fails (postmap) shows each step once, the rollback and exit 1; the files are as before', async () => {
+    const root = makeSandbox();
+    made.push(root);
+    const bin = join(root, '..', `${root.split('/').pop()}-bin`);
+    made.push(bin);
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'postmap'), '#!/bin/sh\necho "postmap: fatal: simulated failure" >&2\nexit 1\n', { mode: 0o755 });
+    const before = contentOf(snapshotTree(root));
+    const p = server.start([process.execPath, BIN, '--root', root], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    await p.waitFor('Role:    none yet');
+    p.keys('Enter');
+    await p.waitFor('question 1 of ');
+    await answerAll(p, RUNS[0].answers);
+    p.keys('y');
+    const s = await p.waitFor('↺ Rolled back: the earlier files are back in place', 30_000);
+    expect(await p.exitCode()).toBe(1);
+    expect(s).toContain('✗ Apply failed: Rebuild the lookup table /etc/postfix/virtual (postmap) failed:');
+    expect(s).toContain('postmap: fatal: simulated failure');
+    expect(s.split('Take the lock')).toHaveLength(2);
+    expect(s).toContain('↺ Restore /etc/postfix/main.cf (rolled back)');
+    expect(s).not.toMatch(/^ {2}[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /m);
+    p.close();
+    const etc = (snap: Record<string, unknown>) => Object.fromEntries(Object.entries(snap).filter(([k]) => k.startsWith('etc')));
+    expect(etc(contentOf(snapshotTree(root)))).toEqual(etc(before));
+  });
+
+  test('Ctrl-C before confirming exits 130 and writes nothing', async () => {
+    const root = makeSandbox();
+    made.push(root);
+    const before = snapshotTree(root);
+    const p = wizard(root);
+    await p.waitFor('Role:    none yet');
+    p.keys('Enter');
+    await p.waitFor('question 1 of ');
+    await typeAnswer(p, 'client.example.com');
+    await p.waitFor('question 2 of ');
+    p.keys('C-c');
+    expect(await p.exitCode()).toBe(130);
+    expect(p.screen()).toContain('Cancelled: nothing was written.');
+    p.close();
+    expect(snapshotTree(root)).toEqual(before);
+  });
+
+  test('on a terminal, a user other than root gets the root message and no wizard', async () => {
+    const p = server.start(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN], { cwd: tmpdir() });
+    expect(await p.exitCode()).toBe(2);
+    const s = p.screen();
+    expect(s).toContain('mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)');
+    expect(s).not.toContain('Which role');
+    p.close();
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * Run the mailsetup command the way a user does, against the bundle (`node bin/mailsetup.js`,
+ * which loads dist/cli.js) or against the TypeScript sources (`node --import
+ * test/helpers/ts-loader.mjs src/cli.ts`: esbuild compiles each module as Node loads it, like
+ * vite-node does, in a third of vite-node's start-up time), so that the CLI tests cover both. Plus a --root sandbox maker and a tree snapshot to prove that a run
+ * wrote (or did not write) files.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root. */
+export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
+/** The published command. */
+export const BIN: string = join(ROOT, 'bin', 'mailsetup.js');
+const TS_LOADER = join(ROOT, 'test', 'helpers', 'ts-loader.mjs');
+
+/** Which program runs: the esbuild bundle (what npx runs) or the TypeScript sources. */
+export type Via = 'bundle' | 'source';
+export const VIAS: readonly Via[] = ['bundle', 'source'];
+
+export interface RunCliOptions {
+  via: Via;
+  /** Written to stdin, which is then closed; without it stdin is empty (never a terminal). */
+  input?: string;
+  /** Added to the environment; `undefined` removes a variable. NO_COLOR and FORCE_COLOR are removed unless given. */
+  env?: Record<string, string | undefined>;
+  /** Working directory; default the repository. */
+  cwd?: string;
+  /** Run as this user (through setpriv), e.g. 'nobody'. */
+  user?: 'nobody';
+  /** Kill the run after this long (default 60 s). */
+  timeoutMs?: number;
+}
+
+export interface CliResult {
+  /** The exit code; null when killed by a signal. */
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time of the run. */
+  ms: number;
+}
+
+/** The argv that runs mailsetup with `args` through `via`. */
+export function cliArgv(args: string[], via: Via): string[] {
+  return via === 'bundle' ? [process.execPath, BIN, ...args] : [process.execPath, '--import', TS_LOADER, join(ROOT, 'src', 'cli.ts'), ...args];
+}
+
+/** The environment of a CLI run: this process's, without colour switches, plus `extra`. */
+export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Run mailsetup with `args`; never throws on a non-zero exit. */
+export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> {
+  let argv = cliArgv(args, opts.via);
+  if (opts.user !== undefined) argv = ['setpriv', `--reuid=${opts.user}`, '--regid=nogroup', '--clear-groups', ...argv];
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
+    });
+    child.stdin.on('error', () => undefined); // the CLI may exit before reading its input
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/**
+ * Build dist/ when a source is newer (scripts/build.mjs --if-stale), so that the bundle tests run
+ * the current code. A lock directory keeps two test files from building at the same time.
+ */
+export function ensureBuilt(): void {
+  const lock = join(ROOT, '.cache', 'cli-test-build.lock');
+  mkdirSync(join(ROOT, '.cache'), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (Date.now() > deadline) throw new Error(`ensureBuilt: ${lock} is still held after 120 s; remove it if no build runs`);
+      spawnSync('sleep', ['0.2']);
+    }
+  }
+  try {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Debian bookworm's files as the postfix package leaves them with "No configuration". The shared
+ * reference copy when it is there; else templates/, which holds byte-identical copies.
+ */
+const REFERENCE = '/work/shared/reference/debian-bookworm';
+function debianFile(reference: string, template: string): string {
+  return readFileSync(existsSync(join(REFERENCE, reference)) ? join(REFERENCE, reference) : join(ROOT, 'templates', template), 'utf8');
+}
+export const DEBIAN_MASTER_CF: string = debianFile('master.cf', 'master.cf');
+export const DEBIAN_ALIASES: string = debianFile('etc-aliases', 'aliases');
+export const DEBIAN_RSYSLOG: string = debianFile('rsyslog.d-postfix.conf', 'rsyslog-postfix.conf');
+
+/**
+ * A --root sandbox of a fresh box: etc/postfix/master.cf, etc/aliases, etc/rsyslog.d/postfix.conf
+ * (mode 0644) and no main.cf. Remove it with `removeTree`.
+ */
+export function makeSandbox(prefix = 'mailsetup-cli-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const files: Array<[string, string]> = [
+    ['etc/postfix/master.cf', DEBIAN_MASTER_CF],
+    ['etc/aliases', DEBIAN_ALIASES],
+    ['etc/rsyslog.d/postfix.conf', DEBIAN_RSYSLOG],
+  ];
+  for (const [rel, text] of files) {
+    const path = join(dir, rel);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+    chmodSync(path, 0o644);
+  }
+  return dir;
+}
+
+/** A temporary file holding `text` (an answers file), outside any sandbox; returns its path. */
+export function writeTemp(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mailsetup-answers-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+export function removeTree(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** One entry of a tree snapshot. */
+export interface SnapEntry {
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  mode: number;
+  size: number;
+  mtimeMs: number;
+  /** sha256 of a file's bytes. */
+  sha256?: string;
+}
+
+/** Every entry under `dir` (relative paths, sorted) with type, mode, size, mtime and content hash. */
+export function snapshotTree(dir: string): Record<string, SnapEntry> {
+  const out: Record<string, SnapEntry> = {};
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const r = rel === '' ? name : `${rel}/${name}`;
+      const st = lstatSync(join(dir, r));
+      const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+      const e: SnapEntry = { type, mode: st.mode & 0o7777, size: st.size, mtimeMs: st.mtimeMs };
+      if (type === 'file') e.sha256 = createHash('sha256').update(readFileSync(join(dir, r))).digest('hex');
+      out[r] = e;
+      if (type === 'dir') walk(r);
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** A snapshot without mtimes (and directory sizes): content, type and mode only. */
+export function contentOf(snap: Record<string, SnapEntry>): Record<string, Omit<SnapEntry, 'mtimeMs'>> {
+  const out: Record<string, Omit<SnapEntry, 'mtimeMs'>> = {};
+  for (const [k, { mtimeMs: _m, ...rest }] of Object.entries(snap)) out[k] = rest.type === 'dir' ? { ...rest, size: 0 } : rest;
+  return out;
+}
+
+/** `postconf -c DIR/etc/postfix -n` as a record (config_directory, which -c itself sets, left out). */
+export function postconfN(root: string): Record<string, string> {
+  const r = spawnSync('postconf', ['-c', join(root, 'etc', 'postfix'), '-n'], { encoding: 'utf8', env: { ...process.env, NORANDOMIZE: '1' } });
+  if (r.status !== 0) throw new Error(`postconf -n failed: ${r.stderr}`);
+  const out: Record<string, string> = {};
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\S+) = ?(.*)$/.exec(line);
+    if (m && m[1] !== 'config_directory') out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** Look `key` up in a table under the sandbox with the real postmap -q (postalias -q for aliases); null when absent. */
+export function lookup(root: string, table: string, key: string): string | null {
+  const tool = table.endsWith('/aliases') ? 'postalias' : 'postmap';
+  const r = spawnSync(tool, ['-c', join(root, 'etc', 'postfix'), '-q', key, `hash:${join(root, table)}`], { encoding: 'utf8' });
+  if (r.status === 1) return null;
+  if (r.status !== 0) throw new Error(`${tool} -q ${key} ${table} failed (${r.status}): ${r.stderr}`);
+  return r.stdout.replace(/\n$/, '');
+}

@@ -1,0 +1,129 @@
+/**
+ * Drive a program in a real terminal: a private tmux server (-L, no config file), one session per
+ * program, keys sent with `send-keys`, the screen read with `capture-pane -p`. Waits are bounded
+ * polls for expected text, never fixed sleeps. Kill the server with `kill()` when done.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** tmux can be run here. */
+export const TMUX_AVAILABLE: boolean = spawnSync('tmux', ['-V']).status === 0;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** What a wait looks for: a text, a pattern, or a test on the whole screen. */
+export type ScreenMatch = string | RegExp | ((screen: string) => boolean);
+
+function matches(screen: string, m: ScreenMatch): boolean {
+  if (typeof m === 'string') return screen.includes(m);
+  if (m instanceof RegExp) return m.test(screen);
+  return m(screen);
+}
+
+function describeMatch(m: ScreenMatch): string {
+  return typeof m === 'string' ? JSON.stringify(m) : m instanceof RegExp ? String(m) : 'the expected screen';
+}
+
+/** One program running in its own tmux session. */
+export class Pane {
+  constructor(
+    private readonly server: TmuxServer,
+    readonly name: string,
+    private readonly exitFile: string,
+  ) {}
+
+  /** The visible screen as text (with `escapes`, SGR colour codes included: capture-pane -e). */
+  screen(escapes = false): string {
+    return this.server.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
+  }
+
+  /** Send keys by tmux name, one send-keys each (Enter, Down, C-u, PPage, …). */
+  keys(...keys: string[]): void {
+    for (const k of keys) this.server.tmux('send-keys', '-t', this.name, k);
+  }
+
+  /** Type text literally (send-keys -l). */
+  type(text: string): void {
+    this.server.tmux('send-keys', '-t', this.name, '-l', text);
+  }
+
+  /** Poll the screen every 50 ms until it matches; returns that screen, or throws with the last one. */
+  async waitFor(m: ScreenMatch, timeoutMs = 10_000): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const s = this.screen();
+      if (matches(s, m)) return s;
+      if (Date.now() > end) throw new Error(`${describeMatch(m)} did not appear within ${timeoutMs} ms; the screen:\n${s}`);
+      await sleep(50);
+    }
+  }
+
+  /** Wait until the screen no longer matches. */
+  async waitForGone(m: ScreenMatch, timeoutMs = 10_000): Promise<string> {
+    return this.waitFor((s) => !matches(s, m), timeoutMs);
+  }
+
+  /** The program's exit code, once it has exited (the pane stays open so its last screen can be read). */
+  async exitCode(timeoutMs = 30_000): Promise<number> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if (existsSync(this.exitFile)) {
+        const t = readFileSync(this.exitFile, 'utf8').trim();
+        if (t !== '') return Number(t);
+      }
+      if (Date.now() > end) throw new Error(`the program did not exit within ${timeoutMs} ms; the screen:\n${this.screen()}`);
+      await sleep(50);
+    }
+  }
+
+  /** End the session. */
+  close(): void {
+    spawnSync('tmux', ['-L', this.server.socket, 'kill-session', '-t', this.name]);
+  }
+}
+
+/** Quote for sh. */
+function sh(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** A private tmux server. */
+export class TmuxServer {
+  readonly socket: string;
+  private readonly dir: string;
+  private sessions = 0;
+
+  constructor(prefix = 'mailsetup-test') {
+    this.socket = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
+    this.dir = mkdtempSync(join(tmpdir(), `${prefix}-tmux-`));
+  }
+
+  /** Run a tmux command on this server; throws when it fails. */
+  tmux(...args: string[]): string {
+    const r = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /**
+   * Start `argv` in a new session of cols×rows. `env` is set for the program (a value of
+   * undefined unsets the variable). The exit code is recorded and the pane kept open afterwards.
+   */
+  start(argv: string[], opts: { cols?: number; rows?: number; env?: Record<string, string | undefined>; cwd?: string } = {}): Pane {
+    const name = `p${++this.sessions}`;
+    const exitFile = join(this.dir, `${name}.exit`);
+    const envArgs: string[] = [];
+    for (const [k, v] of Object.entries(opts.env ?? {})) envArgs.push(v === undefined ? `-u ${sh(k)}` : sh(`${k}=${v}`));
+    const command = `env ${envArgs.join(' ')} ${argv.map(sh).join(' ')}; echo $? > ${sh(exitFile)}; sleep 3600`;
+    this.tmux('new-session', '-d', '-s', name, '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 40), ...(opts.cwd ? ['-c', opts.cwd] : []), command);
+    return new Pane(this, name, exitFile);
+  }
+
+  /** Kill the server and every program in it; remove its files. */
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
