@@ -272,6 +272,6 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
         return result;
       },
     },
-    { color: opts.color },
+    { color: opts.color, root: root === '/' ? undefined : root },
   );
 }

@@ -120,7 +120,9 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
     fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
     fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], { timeoutMs: PROBE_TIMEOUT_MS }),
     // Without a main.cf `postfix status` can only fail, and Postfix sleeps a second after a fatal error.
-    hasMain ? fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS }) : Promise.resolve({ exitCode: 1 }),
+    // In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report the
+    // live system's, through the default queue_directory).
+    hasMain && fx.live ? fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS }) : Promise.resolve({ exitCode: 1 }),
     fx.readFile('/etc/postfix/master.cf').catch(() => null),
   ]);
   const installed = version.exitCode === 0 && version.stdout.trim() !== '';

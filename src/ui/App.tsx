@@ -13,7 +13,7 @@ import { RoleScreen } from './RoleScreen.js';
 import { QuestionScreen } from './QuestionScreen.js';
 import { PreviewScreen } from './PreviewScreen.js';
 import { ApplyScreen } from './ApplyScreen.js';
-import { SummaryScreen } from './SummaryScreen.js';
+import { RootContext, SummaryScreen } from './SummaryScreen.js';
 import { Spinner } from './Spinner.js';
 import { ColorContext, useColour, useTerminalSize } from './style.js';
 import type { WizardActions } from './driver.js';
@@ -24,6 +24,8 @@ export interface AppProps {
   color?: boolean;
   /** Called once with the exit code when the wizard ends. */
   onExit?(code: number): void;
+  /** The --root sandbox (undefined: the live system), named in the undo and check hints. */
+  root?: string;
 }
 
 /** The title of the chosen role, e.g. "Null client (null-client)". */
@@ -122,7 +124,7 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
 }
 
 /** The wizard application. */
-export function App({ backend, color = true, onExit }: AppProps) {
+export function App({ backend, color = true, onExit, root }: AppProps) {
   const [state, actions] = useWizard(backend);
   const { exit } = useApp();
   useInput((input, key) => {
@@ -137,7 +139,9 @@ export function App({ backend, color = true, onExit }: AppProps) {
   }, [state.exitCode, onExit, exit]);
   return (
     <ColorContext.Provider value={color}>
+      <RootContext.Provider value={root}>
       <Screen state={state} actions={actions} />
+      </RootContext.Provider>
     </ColorContext.Provider>
   );
 }

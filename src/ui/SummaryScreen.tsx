@@ -4,6 +4,7 @@
  * sandbox never touches the daemons); after a failure, the error, the steps with the
  * rollback that followed, and the backup path.
  */
+import { createContext, useContext } from 'react';
 import { Box, Text } from 'ink';
 import type { Plan } from '../plan/types.js';
 import { describeAction } from '../plan/diff.js';
@@ -21,8 +22,17 @@ export interface SummaryScreenProps {
 }
 
 /** The line on how to check the result. */
+/** The --root sandbox the wizard works in (undefined: the live system), for the hints. */
+export const RootContext = createContext<string | undefined>(undefined);
+
 function CheckLines() {
-  return <Text>Check:   postconf -n · mailsetup --verify</Text>;
+  const root = useContext(RootContext);
+  return <Text>Check:   {root === undefined ? 'postconf -n · mailsetup --verify' : `postconf -c ${root}/etc/postfix -n`}</Text>;
+}
+
+function UndoLine() {
+  const root = useContext(RootContext);
+  return <Text>Undo:    mailsetup --rollback{root === undefined ? '' : ` --root ${root}`}</Text>;
 }
 
 /** What happened to each file of the plan. */
@@ -100,7 +110,7 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
         </Text>
       ))}
       {result.backupDir !== undefined && <Text>Backup:  {result.backupDir}</Text>}
-      <Text>Undo:    mailsetup --rollback</Text>
+      <UndoLine />
       <CheckLines />
       {warnings}
     </Box>

@@ -9,9 +9,9 @@ import { App } from './App.js';
 import type { WizardBackend } from './backend.js';
 
 /** Run the wizard until it ends; resolves with the exit code. */
-export async function runWizard(backend: WizardBackend, opts: { color: boolean }): Promise<number> {
+export async function runWizard(backend: WizardBackend, opts: { color: boolean; root?: string }): Promise<number> {
   let code = 130;
-  const instance = render(<App backend={backend} color={opts.color} onExit={(c) => (code = c)} />, {
+  const instance = render(<App backend={backend} color={opts.color} root={opts.root} onExit={(c) => (code = c)} />, {
     exitOnCtrlC: false,
     patchConsole: true,
   });
