@@ -63,7 +63,10 @@ export interface PlanInput {
   /** Current contents of PLAN_PATHS (null = absent). */
   files: Readonly<Record<string, string | null>>;
   templates: Templates;
-  /** Parameters mailsetup set and someone changed by hand since: keep the hand edit (default) or take mailsetup's value. */
+  /**
+   * Parameters mailsetup set and someone changed by hand since: keep the hand edit or take
+   * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
+   */
   handEdits?: HandEdits | Record<string, HandEdits>;
 }
 
@@ -286,7 +289,8 @@ export function plan(input: PlanInput): Plan {
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
   const state = stateText ? parseState(stateText) : emptyState(a);
-  const next: State = emptyState(a);
+  // A choice for this run only: later hand edits are kept again unless asked anew.
+  const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
   const created = new Set(state.created);
@@ -299,7 +303,8 @@ export function plan(input: PlanInput): Plan {
   // main.cf
   const mainBefore = files[MAIN_CF] ?? null;
   const mainBase = mainBefore ?? templates.mainCf;
-  const m = planMain(mainBase, want.main, state, next, input.handEdits);
+  const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
+  const m = planMain(mainBase, want.main, state, next, handEdits);
   add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
 
   // master.cf
@@ -380,7 +385,7 @@ export function plan(input: PlanInput): Plan {
     findings.push({
       id: 'hand-edit',
       level: 'warning',
-      message: `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${kept ? 'keeping the hand edit' : "taking mailsetup's value"}`,
+      message: `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${kept ? 'keeping the hand edit (override overwrite-hand-edits to take mailsetup\'s value)' : "taking mailsetup's value"}`,
     });
   }
   return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };

@@ -42,6 +42,7 @@ export const OVERRIDE_IDS = [
   'null-client-direct',
   'relay-own-domain',
   'smarthost-login',
+  'overwrite-hand-edits',
 ] as const;
 
 /** Keys whose current value carries over when the role changes (they describe the host, not the role). */

@@ -32,6 +32,14 @@ export function liftingOverrides(plan: Plan): string[] {
   return [...new Set(blocking.map((f) => f.override as string))];
 }
 
+/** The override that takes mailsetup's values over parameters changed by hand since it set them. */
+export const OVERWRITE_HAND_EDITS = 'overwrite-hand-edits';
+
+/** Whether the plan keeps hand edits that `h` could overwrite. */
+export function keepsHandEdits(plan: Plan): boolean {
+  return plan.drift.length > 0 && !(plan.answers.overrides ?? []).includes(OVERWRITE_HAND_EDITS);
+}
+
 /** "1 error", "2 warnings". */
 function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -59,7 +67,10 @@ function Footer({ plan }: { plan: Plan }) {
   return (
     <Box flexDirection="column">
       {warnings > 0 ? (
-        <Text color={colour('yellow')}>⚠ {count(warnings, 'warning')}: see Findings at the end</Text>
+        <Text color={colour('yellow')}>
+          ⚠ {count(warnings, 'warning')}: see Findings at the end
+          {keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : ''}
+        </Text>
       ) : (
         <Text> </Text>
       )}
@@ -96,6 +107,8 @@ export function PreviewScreen({ plan, planError, height, width, onConfirm, onBac
     } else if (input === 'o') {
       const ids = liftingOverrides(plan);
       if (ids.length > 0) onOverride(ids);
+    } else if (input === 'h' && keepsHandEdits(plan)) {
+      onOverride([OVERWRITE_HAND_EDITS]);
     }
   });
 

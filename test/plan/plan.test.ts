@@ -161,8 +161,10 @@ describe('ownership', () => {
     expect(keep.drift).toEqual([{ name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' }]);
     expect(keep.files.map((f) => f.path)).toEqual([STATE_PATH]);
     expect(keep.findings.find((f) => f.id === 'hand-edit')?.message).toBe(
-      'notify_classes was changed by hand since mailsetup set it (mailsetup: "resource, software", now: "resource, software, bounce"): keeping the hand edit',
+      'notify_classes was changed by hand since mailsetup set it (mailsetup: "resource, software", now: "resource, software, bounce"): keeping the hand edit (override overwrite-hand-edits to take mailsetup\'s value)',
     );
+    const viaOverride = planFor({ role: 'mail-server', overrides: ['overwrite-hand-edits'] }, files);
+    expect(viaOverride.params.map((x) => [x.name, x.after])).toEqual([['notify_classes', 'resource, software']]);
     const ours = planFor({ role: 'mail-server' }, files, { handEdits: 'ours' });
     expect(ours.params.map((x) => [x.name, x.before, x.after])).toEqual([['notify_classes', 'resource, software, bounce', 'resource, software']]);
     expect(ours.actions.map((a) => a.kind)).toEqual(['postfix-check', 'reload']);

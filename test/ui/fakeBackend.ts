@@ -94,7 +94,7 @@ export const MAIN_CF_BEFORE = [
 ].join('\n');
 
 /** The plan the fake planner builds: a main.cf diff, a secret map when SASL is set, findings from mynetworks. */
-export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: number } = {}): Plan {
+export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: number; drift?: boolean } = {}): Plan {
   if (opts.empty) return { role: answers.role, answers, files: [], actions: [], params: [], findings: [], drift: [] };
   const after = MAIN_CF_BEFORE.replace('myhostname = mx1.example.com', `myhostname = ${answers.myhostname ?? 'mx1.example.com'}`)
     .replace('relayhost =', `relayhost = ${answers.relayhost ?? ''}`)
@@ -124,6 +124,10 @@ export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: n
       description: 'SMTP login for the relay host',
     });
     plan.actions.unshift({ kind: 'postmap', map: 'hash:/etc/postfix/sasl_passwd', path: '/etc/postfix/sasl_passwd' });
+  }
+  if (opts.drift && !(answers.overrides ?? []).includes('overwrite-hand-edits')) {
+    plan.drift.push({ name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' });
+    plan.findings.push({ id: 'hand-edit', level: 'warning', message: 'notify_classes was changed by hand since mailsetup set it: keeping the hand edit' });
   }
   if ((answers.mynetworks ?? []).includes('0.0.0.0/0') && !(answers.overrides ?? []).includes('mynetworks-public')) {
     plan.findings.unshift({
@@ -162,6 +166,8 @@ export interface FakeOptions {
   hostError?: string;
   /** plan() rejects with this message. */
   planError?: string;
+  /** The plan reports a hand edit (drift) until overwrite-hand-edits is in the overrides. */
+  drift?: boolean;
 }
 
 export interface FakeBackend extends WizardBackend {
@@ -192,7 +198,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     async plan(answers) {
       fake.planCalls.push(answers);
       if (opts.planError !== undefined) throw new Error(opts.planError);
-      return fakePlan(answers, { empty: opts.emptyPlan, padLines: opts.padLines });
+      return fakePlan(answers, { empty: opts.emptyPlan, padLines: opts.padLines, drift: opts.drift });
     },
     async apply(plan, _host, onEvent) {
       fake.applyCalls.push(plan);

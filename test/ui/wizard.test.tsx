@@ -369,6 +369,22 @@ describe('preview', () => {
     expect(w.fake.applyCalls).toHaveLength(1);
   });
 
+  test('hand edits are kept unless h takes mailsetup\'s values, which plans again', async () => {
+    const w = start({ drift: true });
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    let f = await w.wait('Apply these changes?');
+    expect(f).toContain("h take mailsetup's values over the 1 hand edit");
+    await press(w.stdin, 'h');
+    for (let i = 0; i < 200 && w.fake.planCalls.length < 2; i++) await tick(10);
+    f = await w.wait('Apply these changes?');
+    expect(f).not.toContain("h take mailsetup's values");
+    expect(w.fake.planCalls).toHaveLength(2);
+    expect(w.fake.planCalls[1].overrides).toEqual(['overwrite-hand-edits']);
+    expect(f).toContain('Apply these changes?');
+    expect(w.fake.applyCalls).toHaveLength(0);
+  });
+
   test('Esc from the preview returns to the last question with its answer', async () => {
     const w = start();
     await w.wait('Role:');
