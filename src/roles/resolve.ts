@@ -130,6 +130,8 @@ export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId)
         const needsRemote = role === 'null-client' || role === 'firewall-relay';
         if (!v.includes('@')) {
           if (needsRemote) return err(`"${v}" must be a full address (user@domain): this role delivers nothing locally`);
+          // A bare name in an alias becomes name@$myorigin, and a backup MX does not deliver $mydomain.
+          if (role === 'backup-mx') return err(`"${v}" must be a full address (user@domain): here it would become ${v}@$mydomain, which a backup MX does not deliver locally`);
           return LOCAL_NAME.test(v) ? { value: v } : err(`"${v}" is neither an address (user@domain) nor a local user name`);
         }
         const m = checkEmail(v);

@@ -93,6 +93,13 @@ describe('answer validation (resolveAnswers)', () => {
     expect(p[0].startsWith(message)).toBe(true);
   });
 
+  it('a backup MX needs a full postmaster address; a mail server may name a local user', () => {
+    expect(problems({ role: 'backup-mx', relay_domains: ['example.org'], relay_recipients: ['@example.org'], postmaster: 'nobody' })).toEqual([
+      'postmaster: "nobody" must be a full address (user@domain): here it would become nobody@$mydomain, which a backup MX does not deliver locally',
+    ]);
+    expect(problems({ role: 'mail-server', postmaster: 'alice' })).toEqual([]);
+  });
+
   it('refuses host bits set in a network, naming the right network', () => {
     expect(problems({ role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['192.168.1.5/24'] })[0]).toMatch(/^mynetworks: "192\.168\.1\.5\/24" is not a valid network address: .*192\.168\.1\.0\/24/);
   });
