@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.{ts,tsx}'],
     exclude: ['test/live/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
+    // In-process Ink renders (ink-testing-library) must not take Ink's CI mode, which drops the
+    // final frame when the app exits; CI sets CI=true.
+    setupFiles: ['test/setup-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Real-Postfix tests start daemons on loopback; keep the file-level parallelism modest on 2 cores.

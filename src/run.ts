@@ -195,6 +195,11 @@ export async function run(opts: CliOptions): Promise<number> {
   return nonInteractive(opts, fx, host, session);
 }
 
+/** Remove the variables by which libraries guess that they run in CI. */
+export function forgetCi(env: NodeJS.ProcessEnv): void {
+  for (const k of Object.keys(env)) if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete env[k];
+}
+
 /** An unfinished apply (killed mid-way) is rolled back before anything else. */
 async function recoverIfNeeded(fx: Effects, host: HostFacts, opts: CliOptions): Promise<boolean> {
   const unfinished = await findUnfinished(fx);
@@ -242,6 +247,10 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
       detectedRole = s.detected.role;
       return s;
     }));
+  // Ink draws only the final frame, and chalk drops colours, when they believe they run in CI
+  // (they read CI, CONTINUOUS_INTEGRATION and CI_* once, when they load). Here stdin and stdout
+  // are a terminal a person types on, so the wizard must be live and coloured.
+  forgetCi(process.env);
   const { runWizard } = await import('./ui/render.js');
   return runWizard(
     {

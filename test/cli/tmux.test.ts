@@ -33,7 +33,9 @@ const made: string[] = [];
 
 /** Start the bundle in a terminal of 120×40 on the sandbox `root`, colours as on a user's terminal. */
 function wizard(root: string): Pane {
-  return server.start([process.execPath, BIN, '--root', root], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } });
+  // CI=true as in CI itself: Ink then draws only the last frame unless mailsetup, on a terminal,
+  // tells it otherwise; every test here shows that it does.
+  return server.start([process.execPath, BIN, '--root', root], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: 'true' } });
 }
 
 /** How to answer one question (by its label); anything not listed is accepted with Enter. */
