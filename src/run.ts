@@ -101,22 +101,28 @@ function planOrReport(session: Session, given: Partial<Answers> & { role: RoleId
   }
 }
 
-async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, session: Session): Promise<number> {
+/** The answers file (with the password file read) and --role; null after printing why they are unusable. */
+async function givenAnswers(opts: CliOptions): Promise<Partial<Answers> | null> {
   let given: Partial<Answers>;
   try {
-    given = opts.answers ? await readAnswersFile(opts.answers) : {};
-    given = await loadSecrets(given);
+    given = opts.answers ? await loadSecrets(await readAnswersFile(opts.answers)) : {};
   } catch (e) {
     err(`mailsetup: ${(e as Error).message}\n`);
-    return 2;
+    return null;
   }
   if (opts.role !== undefined) {
     if (!isRoleId(opts.role)) {
       err(`mailsetup: --role: "${opts.role}" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n`);
-      return 2;
+      return null;
     }
     given.role = opts.role;
   }
+  return given;
+}
+
+async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, session: Session): Promise<number> {
+  const given = await givenAnswers(opts);
+  if (given === null) return 2;
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) {
     err('mailsetup: role: required (give role: in the answers file or --role): null-client, mail-server, backup-mx or firewall-relay\n');
@@ -220,20 +226,8 @@ async function recoverIfNeeded(fx: Effects, host: HostFacts, opts: CliOptions): 
  * the confirmed apply.
  */
 async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Promise<number> {
-  let prefill: Partial<Answers> = {};
-  try {
-    prefill = opts.answers ? await loadSecrets(await readAnswersFile(opts.answers)) : {};
-  } catch (e) {
-    err(`mailsetup: ${(e as Error).message}\n`);
-    return 2;
-  }
-  if (opts.role !== undefined) {
-    if (!isRoleId(opts.role)) {
-      err(`mailsetup: --role: "${opts.role}" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n`);
-      return 2;
-    }
-    prefill.role = opts.role;
-  }
+  const prefill = await givenAnswers(opts);
+  if (prefill === null) return 2;
   // Host probes and file reads start when the wizard first asks for them, after its first frame
   // is drawn: spawning them before would make the user wait for the first screen.
   let hostP: Promise<HostFacts> | null = null;

@@ -66,3 +66,25 @@ export interface Plan {
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.files.length === 0 && plan.actions.length === 0;
 }
+
+/** One step of an apply, reported live; a later event with the same id replaces the earlier one. */
+export interface ApplyEvent {
+  id: string;
+  label: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
+  detail?: string;
+}
+
+/** How an apply (or a rollback) ended. */
+export interface ApplyResult {
+  ok: boolean;
+  /** Something on the machine changed and stayed changed. */
+  changed: boolean;
+  /** The backup directory (real path: under --root, inside the sandbox). */
+  backupDir?: string;
+  /** Which step failed and why (the command line, its exit and its output). */
+  error?: string;
+  rolledBack: boolean;
+  warnings: string[];
+  events: ApplyEvent[];
+}

@@ -5,7 +5,7 @@
  * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
  */
 import { basename, dirname } from 'node:path';
-import type { Action, FileChange, Plan } from '../plan/types.js';
+import type { Action, FileChange, Plan, ApplyEvent, ApplyResult } from '../plan/types.js';
 import type { Effects, HostFacts } from './types.js';
 import {
   BACKUP_ROOT,
@@ -33,13 +33,8 @@ import {
   type StepOutcome,
 } from './services.js';
 
-/** Progress of one step, for the UI. */
-export interface ApplyEvent {
-  id: string;
-  label: string;
-  status: 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
-  detail?: string;
-}
+
+export type { ApplyEvent, ApplyResult };
 
 export interface ApplyOptions {
   onEvent?: (e: ApplyEvent) => void;
@@ -48,18 +43,6 @@ export interface ApplyOptions {
   now?: () => Date;
 }
 
-export interface ApplyResult {
-  ok: boolean;
-  /** Something on the machine changed and stayed changed. */
-  changed: boolean;
-  /** The backup directory (real path: under --root, inside the sandbox). */
-  backupDir?: string;
-  /** Which step failed and why (the command line, its exit and its output). */
-  error?: string;
-  rolledBack: boolean;
-  warnings: string[];
-  events: ApplyEvent[];
-}
 
 interface StepResult {
   status?: 'ok' | 'skipped';

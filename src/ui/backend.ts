@@ -3,7 +3,7 @@
  * machine: the CLI hands it a `WizardBackend` built from the planner and the apply engine (tests
  * hand it a fake). Every call the UI makes goes through src/ui/driver.ts, never a screen.
  */
-import type { Plan } from '../plan/types.js';
+import type { ApplyEvent, ApplyResult, Plan } from '../plan/types.js';
 import type { Answers, Question, RoleId, RoleInfo } from '../roles/types.js';
 import type { HostFacts } from '../system/types.js';
 
@@ -17,24 +17,7 @@ export interface Detection {
   summary: string[];
 }
 
-/** One step of an apply, reported live; a later event with the same id replaces the earlier one. */
-export interface ApplyEvent {
-  id: string;
-  label: string;
-  status: 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
-  detail?: string;
-}
-
-/** How an apply ended (structurally identical to the one src/system/apply.ts exports). */
-export interface ApplyResult {
-  ok: boolean;
-  changed: boolean;
-  backupDir?: string;
-  error?: string;
-  rolledBack: boolean;
-  warnings: string[];
-  events: ApplyEvent[];
-}
+export type { ApplyEvent, ApplyResult } from '../plan/types.js';
 
 export interface WizardBackend {
   /** Host facts; may arrive after the first frame (show "probing…" until then). */

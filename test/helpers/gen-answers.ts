@@ -1,17 +1,10 @@
 /** Seeded random valid answers for every role (round-trip and open-relay tests). */
 import type { Answers, RoleId } from '../../src/roles/types.js';
 
-/** mulberry32: a small deterministic PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './prng.js';
+
+/** The shared seeded PRNG (mulberry32). */
+export const prng = mulberry32;
 
 export const SEED = Number(process.env.MAILSETUP_SEED ?? 20261126);
 

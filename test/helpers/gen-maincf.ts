@@ -8,17 +8,9 @@
  * when read as bytes (see `CAFE`), so it can be passed to postconf as a command-line argument.
  */
 
-/** mulberry32: a small, fast, deterministic 32-bit PRNG. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './prng.js';
+
+export { mulberry32 };
 
 /** Convenience wrapper around a PRNG. */
 export class Rng {
