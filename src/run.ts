@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { CliOptions } from './cli.js';
+import { mxFindings } from './mx.js';
 import { renderPlanText } from './plan/diff.js';
 import { isEmptyPlan, type Plan } from './plan/types.js';
 import { AnswersError, isRoleId, parseAnswersYaml } from './roles/answers.js';
@@ -130,6 +131,7 @@ async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, se
   }
   const p = planOrReport(session, { ...given, role });
   if (!p) return 2;
+  if (fx.live) p.findings.push(...(await mxFindings(p.answers)));
   out(renderPlanText(p, { color: opts.color }));
   const blocking = p.findings.filter((f) => f.level === 'error');
   if (blocking.length) {
@@ -259,7 +261,12 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
       },
       roles: () => roleInfos(),
       questions: (role, host, current) => questionsFor(role, host, current, detectedRole),
-      plan: async (answers) => (await session()).plan(answers),
+      plan: async (answers) => {
+        const p = (await session()).plan(answers);
+        // DNS is asked only on the live system; a --root sandbox never reaches out.
+        if (fx.live) p.findings.push(...(await mxFindings(p.answers)));
+        return p;
+      },
       apply: async (p, h, onEvent) => {
         if (!h.postfix.installed && root === '/') {
           const ok = await installPostfix(fx, onEvent);
