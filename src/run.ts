@@ -248,7 +248,8 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
   // are a terminal a person types on, so the wizard must be live and coloured.
   forgetCi(process.env);
   const { runWizard } = await import('./ui/render.js');
-  return runWizard(
+  let applied: HostFacts | null = null;
+  const code = await runWizard(
     {
       loadHost: host,
       detect: async () => {
@@ -278,10 +279,35 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
         const stop = await preflight(p, fx, onEvent);
         if (stop) return { ok: false, changed: false, rolledBack: false, error: `nothing applied: ${stop.message}`, warnings: [], events: [] };
         const result = await apply(p, fx, h, { onEvent });
-        if (result.ok && result.changed) await afterApply(fx, h, onEvent);
+        if (result.ok && result.changed) {
+          await afterApply(fx, h, onEvent);
+          applied = h;
+        }
         return result;
       },
     },
     { color: opts.color, root: root === '/' ? undefined : root },
   );
+  if (code === 0 && applied !== null) await offerVerify(fx, applied, opts, root);
+  return code;
+}
+
+/**
+ * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
+ * the exit code stays the apply's).
+ */
+async function offerVerify(fx: Effects, host: HostFacts, opts: CliOptions, root: string): Promise<void> {
+  const { createInterface } = await import('node:readline/promises');
+  // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
+  process.stdin.ref();
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  let answer: string;
+  try {
+    answer = (await rl.question(`Check it now with mailsetup --verify${root === '/' ? '' : ` --root ${root}`}? [Y/n] `)).trim().toLowerCase();
+  } finally {
+    rl.close();
+  }
+  if (answer !== '' && answer !== 'y' && answer !== 'yes') return;
+  const { verify } = await import('./verify.js');
+  await verify(fx, host, { color: opts.color });
 }

@@ -231,6 +231,17 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
 
     p.keys('y');
     const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
+    // The wizard offers --verify; the first role takes it (Enter = yes), the others decline.
+    await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`);
+    if (run.role === 'null-client') {
+      p.keys('Enter');
+      const checked = await p.waitFor('passed, 0 failed', 60_000);
+      expect(checked).toContain('✓ postfix check: no warnings');
+      expect(checked).toMatch(/✓ Lookup table \/etc\/postfix\/virtual: 2 keys as written/);
+    } else {
+      p.type('n');
+      p.keys('Enter');
+    }
     expect(await p.exitCode()).toBe(0);
     expect(summary).toContain('  /etc/postfix/main.cf (created)');
     expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
@@ -287,6 +298,9 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     }
     p.keys('Enter');
     await p.waitFor('✓ Done: this host is now configured as Backup MX (behind NAT) (backup-mx).', 30_000);
+    await p.waitFor('Check it now with mailsetup --verify');
+    p.type('n');
+    p.keys('Enter');
     expect(await p.exitCode()).toBe(0);
     p.close();
     const n = postconfN(root);
