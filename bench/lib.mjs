@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Milliseconds since an arbitrary origin, from the monotonic clock. */
 export function nowMs() {
@@ -107,7 +108,10 @@ export class Tmux {
   }
 }
 
-export const REFERENCE = '/work/shared/reference/debian-bookworm';
+export const REFERENCE = [
+  fileURLToPath(new URL('../../shared/reference/debian-bookworm', import.meta.url)),
+  '/work/shared/reference/debian-bookworm',
+].find((d) => existsSync(`${d}/master.cf`)) ?? '/work/shared/reference/debian-bookworm';
 
 /**
  * A fresh --root sandbox: Debian's master.cf and aliases (as `apt-get install postfix` with "No

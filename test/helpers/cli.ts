@@ -11,6 +11,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEBIAN_REFERENCE } from './reference.js';
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
@@ -118,7 +119,7 @@ export function ensureBuilt(): void {
  * Debian bookworm's files as the postfix package leaves them with "No configuration". The shared
  * reference copy when it is there; else templates/, which holds byte-identical copies.
  */
-const REFERENCE = '/work/shared/reference/debian-bookworm';
+const REFERENCE = DEBIAN_REFERENCE;
 function debianFile(reference: string, template: string): string {
   return readFileSync(existsSync(join(REFERENCE, reference)) ? join(REFERENCE, reference) : join(ROOT, 'templates', template), 'utf8');
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { Templates } from '../../src/plan/plan.js';
 import type { Plan } from '../../src/plan/types.js';
 import type { HostFacts } from '../../src/system/types.js';
+import { DEBIAN_REFERENCE } from './reference.js';
 
-export const REFERENCE = '/work/shared/reference/debian-bookworm';
+export const REFERENCE = DEBIAN_REFERENCE;
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
 
 export function templates(): Templates {

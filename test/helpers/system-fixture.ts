@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Action, FileChange, Plan } from '../../src/plan/types.js';
 import type { Effects, HostFacts } from '../../src/system/types.js';
+import { DEBIAN_REFERENCE } from './reference.js';
 
 /** A fresh temporary directory (this module must not import vitest: system-child.ts uses it). */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export const REF = '/work/shared/reference/debian-bookworm';
+export const REF = DEBIAN_REFERENCE;
 const POSTFIX_UID = Number(execFileSync('id', ['-u', 'postfix'], { encoding: 'utf8' }).trim());
 const POSTFIX_GID = Number(execFileSync('id', ['-g', 'postfix'], { encoding: 'utf8' }).trim());
 export const NOBODY_UID = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());

@@ -17,11 +17,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEBIAN_REFERENCE } from '../helpers/reference.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'mailsetup.js');
 const NODE18 = join(ROOT, '.cache', 'node18', 'package', 'bin', 'node');
-const REFERENCE = '/work/shared/reference/debian-bookworm';
+const REFERENCE = DEBIAN_REFERENCE;
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;

@@ -24,8 +24,9 @@ import { strcmp } from '../../src/postfix/expand.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 import { postconfAsync, postconfEditAsync, writeMainCf } from '../helpers/postconf-async.js';
 import { CAFE, type EditCase, type EditOp, KNOWN_NAMES, Rng, longValue, randomEditCase } from '../helpers/gen-maincf.js';
+import { DEBIAN_REFERENCE } from '../helpers/reference.js';
 
-const DEBIAN = '/work/shared/reference/debian-bookworm';
+const DEBIAN = DEBIAN_REFERENCE;
 const readRef = (name: string): string => readFileSync(`${DEBIAN}/${name}`).toString('latin1');
 
 function withFinalNewline(text: string): string {

@@ -15,8 +15,9 @@ import {
   Rng, applyOp, caseSeed, describeOp, fromBytes, genDebianMasterCf, genOp, genSyntheticMasterCf,
   PostconfShell, postconfArgs, seedFromEnv, toBytes, type MasterOp,
 } from '../helpers/gen-mastercf.js';
+import { DEBIAN_REFERENCE } from '../helpers/reference.js';
 
-const DEBIAN = readFileSync('/work/shared/reference/debian-bookworm/master.cf', 'utf8');
+const DEBIAN = readFileSync(`${DEBIAN_REFERENCE}/master.cf`, 'utf8');
 
 /** Modern reader = 3.7.11 on the text with its final newline added. */
 function withFinalNewline(text: string): string {

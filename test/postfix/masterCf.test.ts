@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MasterCf, formatMasterEntry, parseMasterEntry, type MasterField } from '../../src/postfix/masterCf.js';
+import { DEBIAN_REFERENCE } from '../helpers/reference.js';
 
-const DEBIAN = readFileSync('/work/shared/reference/debian-bookworm/master.cf', 'utf8');
+const DEBIAN = readFileSync(`${DEBIAN_REFERENCE}/master.cf`, 'utf8');
 
 describe('MasterCf.parse on Debian\'s master.cf', () => {
   const cf = MasterCf.parse(DEBIAN);
