@@ -187,6 +187,9 @@ export function findingLines(f: Finding): StyledLine[] {
 }
 
 /** The whole preview of a plan as styled lines. */
+/** main.cf, master.cf, the aliases and the syslog drop-in: the files the preview always accounts for. */
+export const CONFIG_FILES = ['/etc/postfix/main.cf', '/etc/postfix/master.cf', '/etc/aliases', '/etc/rsyslog.d/postfix.conf'];
+
 export function planLines(plan: Plan): StyledLine[] {
   const out: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }], []];
   if (isEmptyPlan(plan)) {
@@ -199,6 +202,9 @@ export function planLines(plan: Plan): StyledLine[] {
       if (f.before !== f.after) out.push(...fileDiffLines(f));
       out.push([]);
     }
+    // The configuration files every role looks at: those the plan leaves alone say so.
+    const unchanged = CONFIG_FILES.filter((p) => !plan.files.some((f) => f.path === p));
+    if (unchanged.length > 0 && plan.files.length > 0) out.push([{ text: `Unchanged: ${unchanged.join(', ')}`, style: 'dim' }], []);
     if (plan.params.length > 0) {
       out.push([{ text: 'Parameters (old → new)', style: 'heading' }]);
       for (const p of plan.params) out.push(...paramLines(p));

@@ -119,6 +119,8 @@ describe('renderPlanText', () => {
     '+++ /etc/postfix/sasl_passwd',
     '(secret: contents hidden, 1 line)',
     '',
+    'Unchanged: /etc/postfix/master.cf, /etc/aliases, /etc/rsyslog.d/postfix.conf',
+    '',
     'Parameters (old → new)',
     '  relayhost: (empty) → [smtp.example.com]:587',
     '  myorigin: (not set) → $mydomain',
