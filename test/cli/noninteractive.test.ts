@@ -388,10 +388,10 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     expect(postconfN(root).mynetworks).toBe('0.0.0.0/0');
   });
 
-  test.concurrent('--rollback on a fresh box removes every file the apply created and restores /etc/aliases exactly', async () => {
+  test.concurrent.each(ROLES)('--rollback after $role on a fresh box removes every file the apply created and restores /etc/aliases exactly', async ({ yaml }) => {
     const root = sandbox();
     const fresh = contentOf(snapshotTree(root));
-    expectExit(await runCli(['--answers', answers(ROLES[0].yaml), '--yes', '--root', root], { via }), 0);
+    expectExit(await runCli(['--answers', answers(yaml), '--yes', '--root', root], { via }), 0);
     const [backup] = backups(root);
     const r = await runCli(['--rollback', '--root', root], { via });
     expectExit(r, 0);
