@@ -8,45 +8,10 @@
  * when read as bytes (see `CAFE`), so it can be passed to postconf as a command-line argument.
  */
 
-import { mulberry32 } from './prng.js';
+import { mulberry32, Rng } from './prng.js';
 
-export { mulberry32 };
+export { mulberry32, Rng };
 
-/** Convenience wrapper around a PRNG. */
-export class Rng {
-  private readonly next: () => number;
-
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** Integer in [lo, hi]. */
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-
-  /** True with probability p. */
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-
-  /** k distinct items (fewer if the list is shorter). */
-  sample<T>(items: readonly T[], k: number): T[] {
-    const copy = [...items];
-    const out: T[] = [];
-    while (out.length < k && copy.length > 0) out.push(copy.splice(this.int(copy.length), 1)[0]);
-    return out;
-  }
-}
 
 /** "café" as the latin1 rendering of its UTF-8 bytes (c3 a9): a byte string that is valid UTF-8. */
 export const CAFE = 'caf\u00c3\u00a9';

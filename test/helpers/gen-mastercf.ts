@@ -9,9 +9,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MasterCf, type MasterField, type ServiceType } from '../../src/postfix/masterCf.js';
 
-import { mulberry32 } from './prng.js';
+import { mulberry32, Rng } from './prng.js';
 
-export { mulberry32 };
+export { mulberry32, Rng };
 
 /** The run's seed: MAILSETUP_SEED if set, else `fallback`. */
 export function seedFromEnv(fallback: number): number {
@@ -27,31 +27,6 @@ export function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
 }
 
-/** Convenience wrapper around a PRNG. */
-export class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  /** Float in [0, 1). */
-  float(): number {
-    return this.next();
-  }
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  /** Integer in [lo, hi]. */
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-}
 
 /* ---------------------------------------------------------------------------------------- */
 
