@@ -38,8 +38,12 @@ export function timeCommandOutput(cmd, args, opts = {}) {
   const ms = nowMs() - t0;
   if (r.error) throw r.error;
   if (r.status !== 0) {
-    const tail = `${r.stderr}`.trim().split('\n').slice(-3).join(' | ') || `${r.stdout}`.trim().split('\n').slice(-3).join(' | ');
-    const what = [cmd, ...args].map((a) => a.split('/').pop()).join(' ').slice(0, 60);
+    const tail =
+      `${r.stderr}`.trim().split('\n').slice(-3).join(' | ') || `${r.stdout}`.trim().split('\n').slice(-3).join(' | ');
+    const what = [cmd, ...args]
+      .map((a) => a.split('/').pop())
+      .join(' ')
+      .slice(0, 60);
     throw new Error(`${tail} (${what} exited ${r.status ?? r.signal})`);
   }
   return { ms, stdout: `${r.stdout}` };
@@ -94,7 +98,9 @@ export class Tmux {
         screen = this.tmux(['capture-pane', '-p', '-t', `base:${name}`]);
         if (screen.includes(marker)) return nowMs() - t0;
         if (nowMs() - t0 > timeoutMs) {
-          throw new Error(`"${marker}" did not show within ${timeoutMs} ms; the screen: ${screen.trim().split('\n').slice(0, 6).join(' | ')}`);
+          throw new Error(
+            `"${marker}" did not show within ${timeoutMs} ms; the screen: ${screen.trim().split('\n').slice(0, 6).join(' | ')}`,
+          );
         }
         sleepSync(pollMs);
       }
@@ -108,10 +114,11 @@ export class Tmux {
   }
 }
 
-export const REFERENCE = [
-  fileURLToPath(new URL('../../shared/reference/debian-bookworm', import.meta.url)),
-  '/work/shared/reference/debian-bookworm',
-].find((d) => existsSync(`${d}/master.cf`)) ?? '/work/shared/reference/debian-bookworm';
+export const REFERENCE =
+  [
+    fileURLToPath(new URL('../../shared/reference/debian-bookworm', import.meta.url)),
+    '/work/shared/reference/debian-bookworm',
+  ].find((d) => existsSync(`${d}/master.cf`)) ?? '/work/shared/reference/debian-bookworm';
 
 /**
  * A fresh --root sandbox: Debian's master.cf and aliases (as `apt-get install postfix` with "No
@@ -122,7 +129,10 @@ export function makeSandbox(pkgRoot, into) {
   const dir = into ?? mkdtempSync(join(tmpdir(), 'mailsetup-bench-'));
   mkdirSync(join(dir, 'etc', 'postfix'), { recursive: true });
   const ref = existsSync(join(REFERENCE, 'master.cf'));
-  cpSync(ref ? join(REFERENCE, 'master.cf') : join(pkgRoot, 'templates', 'master.cf'), join(dir, 'etc', 'postfix', 'master.cf'));
+  cpSync(
+    ref ? join(REFERENCE, 'master.cf') : join(pkgRoot, 'templates', 'master.cf'),
+    join(dir, 'etc', 'postfix', 'master.cf'),
+  );
   cpSync(ref ? join(REFERENCE, 'etc-aliases') : join(pkgRoot, 'templates', 'aliases'), join(dir, 'etc', 'aliases'));
   return dir;
 }

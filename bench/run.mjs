@@ -20,7 +20,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateMainCf, twentyEdits } from './gen-maincf.mjs';
-import { interleave, machine, makeSandbox, median, nowMs, removeDir, timeCommand, timeCommandOutput, Tmux } from './lib.mjs';
+import {
+  interleave,
+  machine,
+  makeSandbox,
+  median,
+  nowMs,
+  removeDir,
+  timeCommand,
+  timeCommandOutput,
+  Tmux,
+} from './lib.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
@@ -34,8 +44,10 @@ const ROLES = ['null-client', 'mail-server', 'backup-mx', 'firewall-relay'];
 
 /** Answers for each role: myhostname and the role's required keys (the shape an admin would write). */
 const ANSWERS = {
-  'null-client': 'role: null-client\nmyhostname: host.example.com\nrelayhost: "[smtp.example.net]"\npostmaster: admin@example.net\n',
-  'mail-server': 'role: mail-server\nmyhostname: mail.example.com\npostmaster: admin@example.com\nmynetworks: [127.0.0.0/8, 10.0.0.0/24]\n',
+  'null-client':
+    'role: null-client\nmyhostname: host.example.com\nrelayhost: "[smtp.example.net]"\npostmaster: admin@example.net\n',
+  'mail-server':
+    'role: mail-server\nmyhostname: mail.example.com\npostmaster: admin@example.com\nmynetworks: [127.0.0.0/8, 10.0.0.0/24]\n',
   'backup-mx':
     'role: backup-mx\nmyhostname: mx2.example.org\npostmaster: admin@example.org\nmynetworks: [127.0.0.0/8]\n' +
     'relay_domains: [example.com]\nrelay_recipients: [user1@example.com, user2@example.com]\nproxy_interfaces: [203.0.113.7]\n' +
@@ -65,7 +77,10 @@ function row(name, runs, measure) {
     const r = measure();
     rows.push({ name, runs, ...r });
   } catch (e) {
-    const msg = String(e instanceof Error ? e.message : e).replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 160);
+    const msg = String(e instanceof Error ? e.message : e)
+      .replace(/\s+/g, ' ')
+      .replace(/\|/g, '/')
+      .slice(0, 160);
     rows.push({ name, runs, value: `n/a (error: ${msg})`, reference: '', ratio: '', target: '', pass: 'n/a' });
   }
   process.stderr.write(` ${((nowMs() - t0) / 1000).toFixed(1)} s\n`);
@@ -73,7 +88,13 @@ function row(name, runs, measure) {
 
 function ratioRow(value, reference, target, limit) {
   const ratio = value / reference;
-  return { value: ms(value), reference: ms(reference), ratio: ratio.toFixed(2), target, pass: ratio <= limit ? 'PASS' : 'FAIL' };
+  return {
+    value: ms(value),
+    reference: ms(reference),
+    ratio: ratio.toFixed(2),
+    target,
+    pass: ratio <= limit ? 'PASS' : 'FAIL',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,24 +113,19 @@ const lib = {
 };
 
 // 1. --version against an empty Node.
-if (want('version')) row('`mailsetup --version` vs `node -e \'\'`', RUNS.version, () => {
-  const [app, ref] = interleave(
-    [
-      { run: () => timeCommand(NODE, [BIN, '--version']) },
-      { run: () => timeCommand(NODE, ['-e', '']) },
-    ],
-    RUNS.version,
-    2,
-  );
-  return ratioRow(median(app), median(ref), 'ratio ≤ 1.3', 1.3);
-});
-if (want('version') && existsSync(NODE18)) {
-  row('`mailsetup --version` vs `node -e \'\'`, both on Node 18.19', RUNS.version, () => {
+if (want('version'))
+  row("`mailsetup --version` vs `node -e ''`", RUNS.version, () => {
     const [app, ref] = interleave(
-      [
-        { run: () => timeCommand(NODE18, [BIN, '--version']) },
-        { run: () => timeCommand(NODE18, ['-e', '']) },
-      ],
+      [{ run: () => timeCommand(NODE, [BIN, '--version']) }, { run: () => timeCommand(NODE, ['-e', '']) }],
+      RUNS.version,
+      2,
+    );
+    return ratioRow(median(app), median(ref), 'ratio ≤ 1.3', 1.3);
+  });
+if (want('version') && existsSync(NODE18)) {
+  row("`mailsetup --version` vs `node -e ''`, both on Node 18.19", RUNS.version, () => {
+    const [app, ref] = interleave(
+      [{ run: () => timeCommand(NODE18, [BIN, '--version']) }, { run: () => timeCommand(NODE18, ['-e', '']) }],
       RUNS.version,
       2,
     );
@@ -118,42 +134,58 @@ if (want('version') && existsSync(NODE18)) {
 }
 
 // 2. First interactive frame in a real terminal.
-if (want('frame')) row('first interactive frame in tmux (role list) vs `node -e` printing a marker', RUNS.frame, () => {
-  const tmux = new Tmux(120, 40);
-  const sandbox = makeSandbox(ROOT, join(work, 'frame-root'));
-  const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
-  try {
-    const [app, ref] = interleave(
-      [
-        { run: () => tmux.timeToText(`exec ${q(NODE)} ${q(BIN)} --root ${q(sandbox)}`, 'Null client') },
-        // The reference stays alive like the wizard does (and a pane's last output is not lost).
-        { run: () => tmux.timeToText(`exec ${q(NODE)} -e 'console.log("bench" + "-ready"); setTimeout(() => {}, 60000)'`, 'bench-ready') },
-      ],
-      RUNS.frame,
-      1,
-    );
-    return ratioRow(median(app), median(ref), 'ratio ≤ 2', 2);
-  } finally {
-    tmux.kill();
-  }
-});
+if (want('frame'))
+  row('first interactive frame in tmux (role list) vs `node -e` printing a marker', RUNS.frame, () => {
+    const tmux = new Tmux(120, 40);
+    const sandbox = makeSandbox(ROOT, join(work, 'frame-root'));
+    const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
+    try {
+      const [app, ref] = interleave(
+        [
+          { run: () => tmux.timeToText(`exec ${q(NODE)} ${q(BIN)} --root ${q(sandbox)}`, 'Null client') },
+          // The reference stays alive like the wizard does (and a pane's last output is not lost).
+          {
+            run: () =>
+              tmux.timeToText(
+                `exec ${q(NODE)} -e 'console.log("bench" + "-ready"); setTimeout(() => {}, 60000)'`,
+                'bench-ready',
+              ),
+          },
+        ],
+        RUNS.frame,
+        1,
+      );
+      return ratioRow(median(app), median(ref), 'ratio ≤ 2', 2);
+    } finally {
+      tmux.kill();
+    }
+  });
 
 // 3. A large main.cf: 20 edits and the preview diff, in process, vs postconf -e.
-if (want('maincf')) row('20 edits + diff of a 5,000-line main.cf: MainCf in process vs one `postconf -e` call', RUNS.maincf, () => {
-  const { text, names } = generateMainCf(5000);
-  const edits = twentyEdits(names);
-  const dir = join(work, 'maincf');
-  mkdirSync(dir, { recursive: true });
-  const src = join(work, 'main.cf.big');
-  writeFileSync(src, text);
-  return measureMainCf(text, edits, dir, src);
-});
+if (want('maincf'))
+  row('20 edits + diff of a 5,000-line main.cf: MainCf in process vs one `postconf -e` call', RUNS.maincf, () => {
+    const { text, names } = generateMainCf(5000);
+    const edits = twentyEdits(names);
+    const dir = join(work, 'maincf');
+    mkdirSync(dir, { recursive: true });
+    const src = join(work, 'main.cf.big');
+    writeFileSync(src, text);
+    return measureMainCf(text, edits, dir, src);
+  });
 
 // 4. The package (before the applies, which the time budget may cut short).
-if (want('pack')) row('npm pack: tarball size (unpacked in the notes)', 1, () => {
-  const r = packAndInstall();
-  return { value: kB(r.size), reference: '', ratio: '', target: '≤ 400 kB', pass: r.size <= 400_000 ? 'PASS' : 'FAIL', extra: r };
-});
+if (want('pack'))
+  row('npm pack: tarball size (unpacked in the notes)', 1, () => {
+    const r = packAndInstall();
+    return {
+      value: kB(r.size),
+      reference: '',
+      ratio: '',
+      target: '≤ 400 kB',
+      pass: r.size <= 400_000 ? 'PASS' : 'FAIL',
+      extra: r,
+    };
+  });
 if (want('pack')) {
   const last = rows[rows.length - 1];
   const r = last.extra;
@@ -172,7 +204,15 @@ if (want('pack')) {
         `\`npm install\` with an empty cache and --offline: ${r.installOk ? 'succeeded' : 'failed'}, added ${r.added} package(s) (the tarball itself).`,
     );
   } else if (last.pass === 'n/a') {
-    rows.push({ name: 'packages fetched by `npm install ./mailsetup-*.tgz`', runs: 1, value: 'n/a (see the row above)', reference: '', ratio: '', target: '0', pass: 'n/a' });
+    rows.push({
+      name: 'packages fetched by `npm install ./mailsetup-*.tgz`',
+      runs: 1,
+      value: 'n/a (see the row above)',
+      reference: '',
+      ratio: '',
+      target: '0',
+      pass: 'n/a',
+    });
   }
 }
 
@@ -184,7 +224,15 @@ let perRole = 0;
 for (const role of want('apply') ? ROLES : []) {
   const name = `apply \`--answers --yes --root\`, ${role} vs its bare commands (sh)`;
   if (!only && nowMs() - started + perRole > BUDGET_MS) {
-    rows.push({ name, runs: RUNS.apply, value: 'n/a (skipped: over the 3-minute budget on this machine; `npm run bench -- --only apply`)', reference: '', ratio: '', target: '', pass: 'n/a' });
+    rows.push({
+      name,
+      runs: RUNS.apply,
+      value: 'n/a (skipped: over the 3-minute budget on this machine; `npm run bench -- --only apply`)',
+      reference: '',
+      ratio: '',
+      target: '',
+      pass: 'n/a',
+    });
     continue;
   }
   const t0 = nowMs();
@@ -200,8 +248,12 @@ const total = (nowMs() - started) / 1000;
 const lines = [];
 lines.push('# mailsetup benchmark');
 lines.push('');
-lines.push(`Machine: ${m.cpu}, ${m.cores} cores; ${m.os} (kernel ${m.kernel}); Node ${m.node}; Postfix ${m.postfix}; ${m.tmux}.`);
-lines.push(`Load average at the start: ${loadAtStart}, at the end: ${m.load}. Bench took ${total.toFixed(0)} s. ${new Date().toISOString()}.`);
+lines.push(
+  `Machine: ${m.cpu}, ${m.cores} cores; ${m.os} (kernel ${m.kernel}); Node ${m.node}; Postfix ${m.postfix}; ${m.tmux}.`,
+);
+lines.push(
+  `Load average at the start: ${loadAtStart}, at the end: ${m.load}. Bench took ${total.toFixed(0)} s. ${new Date().toISOString()}.`,
+);
 const busiest = Math.max(...[loadAtStart, m.load].map((l) => Number(l.split(' ')[0]) || 0));
 if (busiest > m.cores * 0.75) {
   lines.push('');
@@ -215,7 +267,8 @@ lines.push('Each time is the median of N runs, interleaved with its reference (o
 lines.push('');
 lines.push('| measure | N | mailsetup | reference | ratio | target | result |');
 lines.push('| --- | ---: | ---: | ---: | ---: | --- | --- |');
-for (const r of rows) lines.push(`| ${r.name} | ${r.runs} | ${r.value} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.pass} |`);
+for (const r of rows)
+  lines.push(`| ${r.name} | ${r.runs} | ${r.value} | ${r.reference} | ${r.ratio} | ${r.target} | ${r.pass} |`);
 if (notes.length) {
   lines.push('');
   lines.push('Notes:');
@@ -258,7 +311,13 @@ function measureMainCf(text, edits, dir, src) {
   );
   const a = median(app);
   const b = median(ref);
-  return { value: ms(a), reference: ms(b), ratio: (a / b).toFixed(2), target: 'not slower (≤ 1)', pass: a <= b ? 'PASS' : 'FAIL' };
+  return {
+    value: ms(a),
+    reference: ms(b),
+    ratio: (a / b).toFixed(2),
+    target: 'not slower (≤ 1)',
+    pass: a <= b ? 'PASS' : 'FAIL',
+  };
 }
 
 /**
@@ -274,7 +333,9 @@ function sameModuloTail(a, b, tail) {
   for (let i = 0; i < cut; i++) if (la[i] !== lb[i]) return `DIFFERENT at line ${i + 1}`;
   const ta = la.slice(cut).sort().join('\n');
   const tb = lb.slice(cut).sort().join('\n');
-  return ta === tb ? 'identical except the order of the 4 appended lines (this Postfix appends in hash order)' : 'DIFFERENT in the appended lines';
+  return ta === tb
+    ? 'identical except the order of the 4 appended lines (this Postfix appends in hash order)'
+    : 'DIFFERENT in the appended lines';
 }
 
 function measureApply(role) {
@@ -302,7 +363,13 @@ function measureApply(role) {
   notes.push(`${role}: ${summary}`);
   const a = median(app);
   const b = median(ref);
-  return { value: ms(a), reference: ms(b), ratio: (a / b).toFixed(2), target: 'overhead ≤ 20% (ratio ≤ 1.2)', pass: a / b <= 1.2 ? 'PASS' : 'FAIL' };
+  return {
+    value: ms(a),
+    reference: ms(b),
+    ratio: (a / b).toFixed(2),
+    target: 'overhead ≤ 20% (ratio ≤ 1.2)',
+    pass: a / b <= 1.2 ? 'PASS' : 'FAIL',
+  };
 }
 
 /** The shell script that does by hand what the apply in `dir` did (see measureApply). */
@@ -315,7 +382,8 @@ function bareScript(role, dir, stdout) {
     const w = line.match(/^✓ Write (\/\S+)$/);
     if (w && !w[1].endsWith('/mailsetup.yaml')) written.push(w[1]);
   }
-  if (!cmds.some((c) => c.startsWith('postfix '))) throw new Error('the apply ran no `postfix check`; cannot build the bare script');
+  if (!cmds.some((c) => c.startsWith('postfix ')))
+    throw new Error('the apply ran no `postfix check`; cannot build the bare script');
   if (written.length === 0) throw new Error('the apply wrote no files');
   const stash = join(work, `${role}-stash`);
   for (const f of written) {
@@ -325,20 +393,40 @@ function bareScript(role, dir, stdout) {
   const script = join(work, `${role}.sh`);
   writeFileSync(script, `set -e\nR="$1"\ncp -R ${JSON.stringify(stash)}/. "$R"/\n${cmds.join('\n')}\n`);
   const names = cmds.map((c) => c.split(' ')[0] + (c.includes(' check') ? ' check' : ''));
-  return { script, summary: `the bare script copies the ${written.length} files the apply wrote (not its state file), then runs ${names.join(', ')}.` };
+  return {
+    script,
+    summary: `the bare script copies the ${written.length} files the apply wrote (not its state file), then runs ${names.join(', ')}.`,
+  };
 }
 
 function packAndInstall() {
   const dir = join(work, 'pack');
   mkdirSync(dir, { recursive: true });
-  const p = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  const p = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (p.status !== 0) throw new Error(`npm pack: ${p.stderr.trim().split('\n').slice(-1)[0]}`);
   const info = JSON.parse(p.stdout)[0];
-  const tgz = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz')));
+  const tgz = join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.tgz')),
+  );
   const prefix = join(work, 'install');
   const i = spawnSync(
     'npm',
-    ['install', '--prefix', prefix, '--cache', join(work, 'npm-cache'), '--offline', '--no-audit', '--no-fund', '--json', tgz],
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--cache',
+      join(work, 'npm-cache'),
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--json',
+      tgz,
+    ],
     { encoding: 'utf8' },
   );
   let added = NaN;
@@ -348,6 +436,16 @@ function packAndInstall() {
     const m = `${i.stdout}\n${i.stderr}`.match(/added (\d+) package/);
     if (m) added = Number(m[1]);
   }
-  if (i.status !== 0) throw new Error(`npm install --offline with an empty cache failed (so it wanted to fetch): ${i.stderr.trim().split('\n').slice(-1)[0]}`);
-  return { size: info.size, unpacked: info.unpackedSize, files: info.entryCount, added, fetched: added - 1, installOk: i.status === 0 };
+  if (i.status !== 0)
+    throw new Error(
+      `npm install --offline with an empty cache failed (so it wanted to fetch): ${i.stderr.trim().split('\n').slice(-1)[0]}`,
+    );
+  return {
+    size: info.size,
+    unpacked: info.unpackedSize,
+    files: info.entryCount,
+    added,
+    fetched: added - 1,
+    installOk: i.status === 0,
+  };
 }

@@ -35,7 +35,14 @@ function newest(path) {
 function stale() {
   const built = join(dist, 'cli.js');
   if (!existsSync(built) || !existsSync(join(dist, 'config.d.ts')) || !existsSync(metaPath)) return true;
-  const inputs = ['src', 'package.json', 'package-lock.json', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.decl.json'];
+  const inputs = [
+    'src',
+    'package.json',
+    'package-lock.json',
+    'scripts/build.mjs',
+    'tsconfig.json',
+    'tsconfig.decl.json',
+  ];
   const newestInput = Math.max(...inputs.map((p) => newest(join(root, p))));
   return newestInput > statSync(built).mtimeMs;
 }
@@ -61,10 +68,12 @@ function lock() {
       holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
     } catch {
       // Just created, pid not written yet; or left behind by a build killed at that instant.
-      if (Date.now() - statSync(dir, { throwIfNoEntry: false })?.mtimeMs > 30_000) rmSync(dir, { recursive: true, force: true });
+      if (Date.now() - statSync(dir, { throwIfNoEntry: false })?.mtimeMs > 30_000)
+        rmSync(dir, { recursive: true, force: true });
     }
     if (holder > 0 && !alive(holder)) rmSync(dir, { recursive: true, force: true });
-    if (Date.now() > deadline) throw new Error(`build: ${dir} is held by pid ${holder || '?'} for 3 minutes; remove it if no build runs`);
+    if (Date.now() > deadline)
+      throw new Error(`build: ${dir} is held by pid ${holder || '?'} for 3 minutes; remove it if no build runs`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
 }
@@ -99,18 +108,22 @@ const trimPlugin = {
   name: 'mailsetup-trim',
   setup(b) {
     b.onResolve({ filter: /package\.json$/ }, (args) =>
-      join(args.resolveDir, args.path) === join(root, 'package.json') ? { path: 'package.json', namespace: 'mailsetup-pkg' } : undefined,
+      join(args.resolveDir, args.path) === join(root, 'package.json')
+        ? { path: 'package.json', namespace: 'mailsetup-pkg' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'mailsetup-pkg' }, () => ({
       contents: JSON.stringify({ name: pkg.name, version: pkg.version }),
       loader: 'json',
     }));
     b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]ink[\\/]/.test(args.importer) ? { path: 'ink-devtools', namespace: 'mailsetup-stub' } : undefined,
+      /[\\/]node_modules[\\/]ink[\\/]/.test(args.importer)
+        ? { path: 'ink-devtools', namespace: 'mailsetup-stub' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'mailsetup-stub' }, () => ({
       contents:
-        "const e = new Error(\"Cannot find package 'react-devtools-core': mailsetup does not ship React DevTools\");\n" +
+        'const e = new Error("Cannot find package \'react-devtools-core\': mailsetup does not ship React DevTools");\n' +
         "e.code = 'ERR_MODULE_NOT_FOUND';\nthrow e;\n",
       loader: 'js',
     }));
@@ -129,9 +142,14 @@ const yogaPlugin = {
     b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
       if (!text.includes(YOGA_FETCH)) {
-        throw new Error(`${args.path}: the wasm loader changed (no "${YOGA_FETCH}"); update yogaPlugin in scripts/build.mjs`);
+        throw new Error(
+          `${args.path}: the wasm loader changed (no "${YOGA_FETCH}"); update yogaPlugin in scripts/build.mjs`,
+        );
       }
-      return { contents: text.replace(YOGA_FETCH, 'return !0?Promise.resolve().then(function(){return wa()})'), loader: 'js' };
+      return {
+        contents: text.replace(YOGA_FETCH, 'return !0?Promise.resolve().then(function(){return wa()})'),
+        loader: 'js',
+      };
     });
   },
 };
@@ -185,7 +203,8 @@ try {
   const result = { metafile: { outputs: { ...main.metafile.outputs, ...cli.metafile.outputs } } };
   for (const [file, out] of Object.entries(main.metafile.outputs)) {
     // A value imported from cli.ts would run its main() a second time.
-    if ('src/cli.ts' in out.inputs) throw new Error(`${file} bundles src/cli.ts: import only types from cli.ts outside it`);
+    if ('src/cli.ts' in out.inputs)
+      throw new Error(`${file} bundles src/cli.ts: import only types from cli.ts outside it`);
   }
   for (const imp of cli.metafile.outputs[`${tmpName}cli.js`]?.imports ?? []) {
     if (!imp.external) throw new Error(`dist/cli.js imports ${imp.path}: it must stay one file`);

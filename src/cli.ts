@@ -56,7 +56,11 @@ export function colorWanted(noColorFlag: boolean, env: NodeJS.ProcessEnv, stdout
 }
 
 /** Parse the command line; throws UsageError (exit 2) for an unknown option or a bad combination. */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv, stdoutIsTty = process.stdout.isTTY === true): CliOptions | 'help' | 'version' {
+export function parseCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  stdoutIsTty = process.stdout.isTTY === true,
+): CliOptions | 'help' | 'version' {
   let parsed;
   try {
     parsed = parseArgs({

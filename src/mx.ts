@@ -33,7 +33,11 @@ async function mxOf(domain: string, resolve: MxResolver, timeoutMs: number): Pro
 }
 
 /** The MX warnings for these answers (mail-server: mydomain; backup-mx: each relay domain). */
-export async function mxFindings(a: Answers, resolve: MxResolver = defaultResolver, timeoutMs = 3000): Promise<Finding[]> {
+export async function mxFindings(
+  a: Answers,
+  resolve: MxResolver = defaultResolver,
+  timeoutMs = 3000,
+): Promise<Finding[]> {
   const myhostname = a.myhostname ?? '';
   const me = [myhostname.toLowerCase(), ...(a.proxy_interfaces ?? []).map((p) => p.toLowerCase())];
   const checks: Array<{ domain: string; role: 'mail-server' | 'backup-mx' }> = [];
@@ -45,9 +49,16 @@ export async function mxFindings(a: Answers, resolve: MxResolver = defaultResolv
     if (typeof mx === 'string') {
       out.push({ id: 'mx-unknown', level: 'info', message: `could not look up the MX records of ${domain}: ${mx}` });
     } else if (mx.length === 0) {
-      out.push({ id: 'missing-mx', level: 'warning', message: `${domain} has no MX record: other servers will not send its mail here (add "${domain}. IN MX 10 ${myhostname}.")` });
+      out.push({
+        id: 'missing-mx',
+        level: 'warning',
+        message: `${domain} has no MX record: other servers will not send its mail here (add "${domain}. IN MX 10 ${myhostname}.")`,
+      });
     } else if (!mx.some((h) => me.includes(h))) {
-      const what = role === 'backup-mx' ? `this host (${myhostname}) is not among the MX hosts of ${domain}` : `the MX hosts of ${domain} do not include this host (${myhostname})`;
+      const what =
+        role === 'backup-mx'
+          ? `this host (${myhostname}) is not among the MX hosts of ${domain}`
+          : `the MX hosts of ${domain} do not include this host (${myhostname})`;
       out.push({ id: 'missing-mx', level: 'warning', message: `${what}: ${mx.join(', ')}` });
     }
   }

@@ -16,7 +16,14 @@ import { roleInfos } from './roles/index.js';
 import { questionsFor } from './roles/questions.js';
 import { loadSecrets, Session } from './session.js';
 import { afterApply, hostSummary, preflight } from './steps.js';
-import { apply, findUnfinished, recoverUnfinished, rollbackLatest, type ApplyEvent, type ApplyResult } from './system/apply.js';
+import {
+  apply,
+  findUnfinished,
+  recoverUnfinished,
+  rollbackLatest,
+  type ApplyEvent,
+  type ApplyResult,
+} from './system/apply.js';
 import { readHostFacts } from './system/hostFacts.js';
 import { installPostfix } from './system/install.js';
 import { createRealEffects } from './system/realEffects.js';
@@ -30,7 +37,13 @@ function paint(color: boolean, code: string, s: string): string {
   return color ? `\u001b[${code}m${s}\u001b[0m` : s;
 }
 
-const MARK: Record<ApplyEvent['status'], string> = { running: '…', ok: '✓', failed: '✗', skipped: '-', 'rolled-back': '↺' };
+const MARK: Record<ApplyEvent['status'], string> = {
+  running: '…',
+  ok: '✓',
+  failed: '✗',
+  skipped: '-',
+  'rolled-back': '↺',
+};
 
 /** Print apply events as plain lines (the non-interactive step list). */
 export function eventPrinter(color: boolean): (e: ApplyEvent) => void {
@@ -54,7 +67,9 @@ function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' 
   for (const w of r.warnings) out(`${paint(color, '33', 'warning:')} ${w}\n`);
   if (what === 'rollback') {
     if (r.ok) {
-      out(`${paint(color, '32', 'Rolled back.')}${r.backupDir ? ` The files are as they were before the apply of ${r.backupDir}` : ''}\n`);
+      out(
+        `${paint(color, '32', 'Rolled back.')}${r.backupDir ? ` The files are as they were before the apply of ${r.backupDir}` : ''}\n`,
+      );
       return 0;
     }
     err(`${paint(color, '31', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
@@ -65,7 +80,10 @@ function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' 
     else {
       out(`${paint(color, '32', 'Applied.')}${r.backupDir ? ` Backup: ${r.backupDir}` : ''}\n`);
       if (root === undefined) out('Undo with: mailsetup --rollback    Check with: postconf -n; mailsetup --verify\n');
-      else out(`Undo with: mailsetup --rollback --root ${shellWord(root)}    Check with: postconf -c ${shellWord(`${root}/etc/postfix`)} -n\n`);
+      else
+        out(
+          `Undo with: mailsetup --rollback --root ${shellWord(root)}    Check with: postconf -c ${shellWord(`${root}/etc/postfix`)} -n\n`,
+        );
     }
     return 0;
   }
@@ -79,7 +97,9 @@ async function readAnswersFile(path: string): Promise<Partial<Answers>> {
   try {
     text = await readFile(resolvePath(path), 'utf8');
   } catch (e) {
-    throw new AnswersError(`cannot read answers file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new AnswersError(
+      `cannot read answers file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseAnswersYaml(text, false);
 }
@@ -126,7 +146,9 @@ async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, se
   if (given === null) return 2;
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) {
-    err('mailsetup: role: required (give role: in the answers file or --role): null-client, mail-server, backup-mx or firewall-relay\n');
+    err(
+      'mailsetup: role: required (give role: in the answers file or --role): null-client, mail-server, backup-mx or firewall-relay\n',
+    );
     return 2;
   }
   const p = planOrReport(session, { ...given, role });
@@ -177,12 +199,17 @@ async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, se
 export async function run(opts: CliOptions): Promise<number> {
   const root = opts.root ? resolvePath(opts.root) : '/';
   if (root === '/' && !opts.dryRun && !opts.verify && !isRoot()) {
-    err('mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)\n');
+    err(
+      'mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)\n',
+    );
     return 2;
   }
-  const interactive = !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !!process.stdin.isTTY && !!process.stdout.isTTY;
+  const interactive =
+    !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !!process.stdin.isTTY && !!process.stdout.isTTY;
   if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !opts.role) {
-    err('mailsetup: no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal\n');
+    err(
+      'mailsetup: no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal\n',
+    );
     return 2;
   }
   const fx = createRealEffects(root);
@@ -205,7 +232,8 @@ export async function run(opts: CliOptions): Promise<number> {
 
 /** Remove the variables by which libraries guess that they run in CI. */
 export function forgetCi(env: NodeJS.ProcessEnv): void {
-  for (const k of Object.keys(env)) if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete env[k];
+  for (const k of Object.keys(env))
+    if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete env[k];
 }
 
 /** An unfinished apply (killed mid-way) is rolled back before anything else. */
@@ -238,7 +266,8 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
   const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
   const session = (): Promise<Session> =>
     (sessionP ??= host().then(async (h) => {
-      if (!(await recoverIfNeeded(fx, h, opts))) throw new Error('an unfinished apply could not be rolled back; see the messages above');
+      if (!(await recoverIfNeeded(fx, h, opts)))
+        throw new Error('an unfinished apply could not be rolled back; see the messages above');
       const s = await Session.open(fx, h, loadTemplates());
       detectedRole = s.detected.role;
       return s;
@@ -271,13 +300,29 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
       apply: async (p, h, onEvent) => {
         if (!h.postfix.installed && root === '/') {
           const ok = await installPostfix(fx, onEvent);
-          if (!ok) return { ok: false, changed: false, rolledBack: false, error: 'installing Postfix failed; nothing was configured', warnings: [], events: [] };
+          if (!ok)
+            return {
+              ok: false,
+              changed: false,
+              rolledBack: false,
+              error: 'installing Postfix failed; nothing was configured',
+              warnings: [],
+              events: [],
+            };
           h = await readHostFacts(fx);
           // The package wrote its own files: plan the same answers again against them.
           p = (await Session.open(fx, h, loadTemplates())).plan(p.answers);
         }
         const stop = await preflight(p, fx, onEvent);
-        if (stop) return { ok: false, changed: false, rolledBack: false, error: `nothing applied: ${stop.message}`, warnings: [], events: [] };
+        if (stop)
+          return {
+            ok: false,
+            changed: false,
+            rolledBack: false,
+            error: `nothing applied: ${stop.message}`,
+            warnings: [],
+            events: [],
+          };
         const result = await apply(p, fx, h, { onEvent });
         if (result.ok && result.changed) {
           await afterApply(fx, h, onEvent);
@@ -303,7 +348,9 @@ async function offerVerify(fx: Effects, host: HostFacts, opts: CliOptions, root:
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   let answer: string;
   try {
-    answer = (await rl.question(`Check it now with mailsetup --verify${root === '/' ? '' : ` --root ${root}`}? [Y/n] `)).trim().toLowerCase();
+    answer = (await rl.question(`Check it now with mailsetup --verify${root === '/' ? '' : ` --root ${root}`}? [Y/n] `))
+      .trim()
+      .toLowerCase();
   } finally {
     rl.close();
   }

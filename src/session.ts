@@ -30,7 +30,10 @@ export function describeHost(_host: HostFacts, d: Detected): string[] {
   const lines: string[] = [];
   if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)');
   else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
-  else lines.push(`Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`);
+  else
+    lines.push(
+      `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
+    );
   const a = d.answers;
   for (const k of ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const) {
     const v = a[k];
@@ -48,7 +51,9 @@ export async function loadSecrets(answers: Partial<Answers>): Promise<Partial<An
   try {
     text = await readFile(s.password_file, 'utf8');
   } catch (err) {
-    throw new Error(`smtp_sasl.password_file: cannot read ${s.password_file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `smtp_sasl.password_file: cannot read ${s.password_file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const password = text.split('\n')[0].replace(/\r$/, '');
   if (password === '') throw new Error(`smtp_sasl.password_file: ${s.password_file} is empty`);

@@ -24,7 +24,9 @@ export async function hostSummary(fx: Effects, host: HostFacts, detected: Detect
   const relayhost = fx.live ? detected.answers.relayhost || undefined : undefined;
   const [probes, debconf] = await Promise.all([
     runProbes(fx, host, { role, target: relayhost, sasl: detected.answers.smtp_sasl !== undefined, timeoutMs: 3000 }),
-    fx.live && host.distro.debianLike && files[MAIN_CF] ? debconfDisagreement(fx, files[MAIN_CF] as string, host.fqdn) : Promise.resolve([]),
+    fx.live && host.distro.debianLike && files[MAIN_CF]
+      ? debconfDisagreement(fx, files[MAIN_CF] as string, host.fqdn)
+      : Promise.resolve([]),
   ]);
   const lines = [...describeHost(host, detected), ...probeSummary(probes)];
   for (const w of debconf) lines.push(`debconf: ${w.message}`);
@@ -42,7 +44,11 @@ export interface PreflightFailure {
  * (libsasl2-modules), and try the login for real. A failed login stops the apply with the
  * server's words unless the answers override `smarthost-login`.
  */
-export async function preflight(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent) => void): Promise<PreflightFailure | null> {
+export async function preflight(
+  plan: Plan,
+  fx: Effects,
+  onEvent: (e: ApplyEvent) => void,
+): Promise<PreflightFailure | null> {
   await probeRelayPort(plan, fx, onEvent);
   const sasl = plan.answers.smtp_sasl;
   if (!sasl || !plan.answers.relayhost) return null;
@@ -50,21 +56,39 @@ export async function preflight(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent
     return { message: 'libsasl2-modules could not be installed: Postfix would fail with "no mechanism available"' };
   }
   if (sasl.password === undefined || sasl.password === SECRET_PLACEHOLDER) {
-    onEvent({ id: 'login-test', label: `Test the login at ${plan.answers.relayhost}`, status: 'skipped', detail: 'the stored password is kept and not tested' });
+    onEvent({
+      id: 'login-test',
+      label: `Test the login at ${plan.answers.relayhost}`,
+      status: 'skipped',
+      detail: 'the stored password is kept and not tested',
+    });
     return null;
   }
   const id = 'login-test';
   const label = `Test the login at ${plan.answers.relayhost}`;
   onEvent({ id, label, status: 'running' });
-  const login = await testSmartHostLogin({ relayhost: plan.answers.relayhost, username: sasl.username, password: sasl.password, ehloName: plan.answers.myhostname });
+  const login = await testSmartHostLogin({
+    relayhost: plan.answers.relayhost,
+    username: sasl.username,
+    password: sasl.password,
+    ehloName: plan.answers.myhostname,
+  });
   if (login.ok) {
     onEvent({ id, label, status: 'ok', detail: login.message });
     return null;
   }
   const overridden = (plan.answers.overrides ?? []).includes(LOGIN_OVERRIDE);
-  onEvent({ id, label, status: overridden ? 'skipped' : 'failed', detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}` });
+  onEvent({
+    id,
+    label,
+    status: overridden ? 'skipped' : 'failed',
+    detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}`,
+  });
   if (overridden) return null;
-  return { message: `the smart host refused the login at the ${login.stage} step: ${login.message} (override knowingly with "overrides: [${LOGIN_OVERRIDE}]")`, login };
+  return {
+    message: `the smart host refused the login at the ${login.stage} step: ${login.message} (override knowingly with "overrides: [${LOGIN_OVERRIDE}]")`,
+    login,
+  };
 }
 
 /**
@@ -79,7 +103,12 @@ async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent) 
   onEvent({ id, label, status: 'running' });
   try {
     const o = await outbound25(relayhost, { timeoutMs: 5000 });
-    onEvent({ id, label, status: o && o.verdict === 'open' ? 'ok' : 'skipped', detail: o?.advice ?? (o ? `${o.host} port ${o.port}: open` : undefined) });
+    onEvent({
+      id,
+      label,
+      status: o && o.verdict === 'open' ? 'ok' : 'skipped',
+      detail: o?.advice ?? (o ? `${o.host} port ${o.port}: open` : undefined),
+    });
   } catch (e) {
     onEvent({ id, label, status: 'skipped', detail: (e as Error).message });
   }
@@ -91,5 +120,10 @@ export async function afterApply(fx: Effects, host: HostFacts, onEvent: (e: Appl
   const id = 'debconf-pin';
   const label = 'Tell debconf "No configuration" (dpkg-reconfigure and upgrades leave main.cf alone)';
   const o = await pinNoConfiguration(fx);
-  onEvent({ id, label, status: o.status === 'failed' ? 'failed' : o.status === 'skipped' ? 'skipped' : 'ok', detail: o.status === 'failed' ? `${o.error ?? ''} (a warning: the configuration stays applied)` : o.detail });
+  onEvent({
+    id,
+    label,
+    status: o.status === 'failed' ? 'failed' : o.status === 'skipped' ? 'skipped' : 'ok',
+    detail: o.status === 'failed' ? `${o.error ?? ''} (a warning: the configuration stays applied)` : o.detail,
+  });
 }

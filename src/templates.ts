@@ -20,5 +20,10 @@ export function templatesDir(): string {
 export function loadTemplates(): Templates {
   const dir = templatesDir();
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  return { mainCf: read('main.cf'), masterCf: read('master.cf'), aliases: read('aliases'), rsyslog: read('rsyslog-postfix.conf') };
+  return {
+    mainCf: read('main.cf'),
+    masterCf: read('master.cf'),
+    aliases: read('aliases'),
+    rsyslog: read('rsyslog-postfix.conf'),
+  };
 }

@@ -273,7 +273,8 @@ export interface DeliveryLine {
 
 /** Parse a delivery line of a Postfix log, or null. */
 export function parseDeliveryLine(line: string): DeliveryLine | null {
-  const m = /: ([0-9A-Za-z]+): to=<([^>]*)>, (?:orig_to=<([^>]*)>, )?relay=([^,]+), .*?status=(\w+)(?: \((.*)\))?$/.exec(line);
+  const m =
+    /: ([0-9A-Za-z]+): to=<([^>]*)>, (?:orig_to=<([^>]*)>, )?relay=([^,]+), .*?status=(\w+)(?: \((.*)\))?$/.exec(line);
   if (!m) return null;
   const d: DeliveryLine = { queueId: m[1], to: m[2], relay: m[4], status: m[5], text: m[6] ?? '', line };
   if (m[3] !== undefined) d.origTo = m[3];
@@ -331,8 +332,18 @@ interface Ctx {
 }
 
 const PARAMS = [
-  'myhostname', 'mydomain', 'myorigin', 'mydestination', 'mynetworks', 'inet_interfaces', 'inet_protocols',
-  'proxy_interfaces', 'relayhost', 'relay_domains', 'maillog_file', 'default_database_type',
+  'myhostname',
+  'mydomain',
+  'myorigin',
+  'mydestination',
+  'mynetworks',
+  'inet_interfaces',
+  'inet_protocols',
+  'proxy_interfaces',
+  'relayhost',
+  'relay_domains',
+  'maillog_file',
+  'default_database_type',
 ] as const;
 
 /** A system path of a file mailsetup wrote, as a real path (configDir-aware). */
@@ -371,7 +382,8 @@ function smtpService(masterText: string | null): { port: number; host?: string }
     if (s.type !== 'inet' || !s.service.includes(':')) continue;
     const cut = s.service.lastIndexOf(':');
     const p = s.service.slice(cut + 1);
-    if (p === String(port) || (port === 25 && p === 'smtp')) return { port, host: s.service.slice(0, cut).replace(/^\[|\]$/g, '') };
+    if (p === String(port) || (port === 25 && p === 'smtp'))
+      return { port, host: s.service.slice(0, cut).replace(/^\[|\]$/g, '') };
   }
   return { port };
 }
@@ -380,7 +392,13 @@ async function checkState(ctx: Ctx): Promise<CheckResult> {
   const label = 'mailsetup state';
   const path = ctx.opts.configDir ? `${ctx.opts.configDir}/mailsetup.yaml` : ctx.fx.resolve(STATE_PATH);
   const text = ctx.opts.configDir ? await ctx.fx.readFile(path) : await ctx.fx.readFile(STATE_PATH);
-  if (text === null) return { label, status: 'failed', detail: `no ${path}: mailsetup has not configured this Postfix (run mailsetup first)`, explain: [] };
+  if (text === null)
+    return {
+      label,
+      status: 'failed',
+      detail: `no ${path}: mailsetup has not configured this Postfix (run mailsetup first)`,
+      explain: [],
+    };
   try {
     ctx.state = parseState(text);
   } catch (e) {
@@ -395,13 +413,26 @@ async function checkRunning(ctx: Ctx): Promise<CheckResult> {
   if (!ctx.fx.live && !ctx.opts.configDir) {
     // `postfix -c SANDBOX/etc/postfix status` would ask the system's queue directory, and the
     // SMTP checks would then talk to the system's Postfix: a sandbox gets the file checks only.
-    return { label, status: 'skipped', detail: `--root ${ctx.fx.root}: no Postfix runs from a sandbox; only its files are checked`, explain: [] };
+    return {
+      label,
+      status: 'skipped',
+      detail: `--root ${ctx.fx.root}: no Postfix runs from a sandbox; only its files are checked`,
+      explain: [],
+    };
   }
   const r = await ctx.fx.run('postfix', ['-c', ctx.cfg, 'status'], { tty: true, timeoutMs: 30_000 });
-  const said = (r.stderr.trim() || r.stdout.trim()).split('\n').pop()?.replace(/^postfix\/postfix-script: /, '') ?? '';
+  const said =
+    (r.stderr.trim() || r.stdout.trim())
+      .split('\n')
+      .pop()
+      ?.replace(/^postfix\/postfix-script: /, '') ?? '';
   ctx.running = r.exitCode === 0;
   if (ctx.running) return { label, status: 'ok', detail: `postfix status: ${said || 'exit 0'}`, explain: [] };
-  const explain = ctx.log.readable() ? tailOf(ctx.log.path, 400).filter((l) => /\b(fatal|panic|error|warning):/.test(l)).slice(-10) : [];
+  const explain = ctx.log.readable()
+    ? tailOf(ctx.log.path, 400)
+        .filter((l) => /\b(fatal|panic|error|warning):/.test(l))
+        .slice(-10)
+    : [];
   return { label, status: 'failed', detail: `postfix status exited ${r.exitCode}${said ? `: ${said}` : ''}`, explain };
 }
 
@@ -414,7 +445,11 @@ function tailOf(path: string, max: number): string[] {
     try {
       const buf = Buffer.alloc(size - start);
       readSync(fd, buf, 0, buf.length, start);
-      return buf.toString('utf8').split('\n').filter((l) => l !== '').slice(-max);
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .slice(-max);
     } finally {
       closeSync(fd);
     }
@@ -425,7 +460,10 @@ function tailOf(path: string, max: number): string[] {
 
 /** fatal/panic/error/warning lines logged since verify started (why a daemon does not answer). */
 function problemLines(ctx: Ctx): string[] {
-  return ctx.log.lines().filter((l) => /\b(fatal|panic|error|warning):/.test(l)).slice(-10);
+  return ctx.log
+    .lines()
+    .filter((l) => /\b(fatal|panic|error|warning):/.test(l))
+    .slice(-10);
 }
 
 async function checkConfig(ctx: Ctx): Promise<CheckResult> {
@@ -436,7 +474,10 @@ async function checkConfig(ctx: Ctx): Promise<CheckResult> {
   return {
     label,
     status: 'failed',
-    detail: r.exitCode !== 0 ? `postfix check exited ${r.exitCode}` : `${warnings.length} warning${warnings.length > 1 ? 's' : ''}`,
+    detail:
+      r.exitCode !== 0
+        ? `postfix check exited ${r.exitCode}`
+        : `${warnings.length} warning${warnings.length > 1 ? 's' : ''}`,
     explain: warnings.length ? warnings : (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-10),
   };
 }
@@ -445,38 +486,73 @@ async function checkListening(ctx: Ctx, masterText: string | null): Promise<Chec
   const label = 'Listening addresses';
   const given = ctx.opts.smtpAddress ? parseEndpoint(ctx.opts.smtpAddress) : null;
   const svc = given ? { port: given.port, host: given.host } : smtpService(masterText);
-  if (!svc) return { label, status: 'failed', detail: 'master.cf has no smtp service (smtpd or postscreen on an inet port)', explain: [] };
+  if (!svc)
+    return {
+      label,
+      status: 'failed',
+      detail: 'master.cf has no smtp service (smtpd or postscreen on an inet port)',
+      explain: [],
+    };
   const socks = listeningSockets(svc.port);
   const shown = socks.map((s) => showEndpoint(s.address, s.port)).join(', ');
-  if (socks.length === 0) return { label, status: 'failed', detail: `nothing listens on port ${svc.port}`, explain: [] };
+  if (socks.length === 0)
+    return { label, status: 'failed', detail: `nothing listens on port ${svc.port}`, explain: [] };
   // The address to send probes to: the pinned one, else a loopback listener, else the first.
   const lo = socks.find((s) => s.loopback) ?? socks.find((s) => s.wildcard);
-  const pick = svc.host ?? (lo ? (lo.wildcard ? (lo.family === 4 ? '127.0.0.1' : '::1') : lo.address) : socks[0].address);
+  const pick =
+    svc.host ?? (lo ? (lo.wildcard ? (lo.family === 4 ? '127.0.0.1' : '::1') : lo.address) : socks[0].address);
   ctx.target = { host: pick, port: svc.port };
   if (given) {
     const there = socks.some((s) => s.address === given.host || s.wildcard);
-    if (!there) return { label, status: 'failed', detail: `nothing listens on ${showEndpoint(given.host, given.port)} (port ${given.port}: ${shown})`, explain: [] };
+    if (!there)
+      return {
+        label,
+        status: 'failed',
+        detail: `nothing listens on ${showEndpoint(given.host, given.port)} (port ${given.port}: ${shown})`,
+        explain: [],
+      };
     if (ctx.role === 'null-client' && socks.some((s) => !s.loopback)) {
-      return { label, status: 'failed', detail: `a null client must listen on loopback only; port ${svc.port}: ${shown}`, explain: [] };
+      return {
+        label,
+        status: 'failed',
+        detail: `a null client must listen on loopback only; port ${svc.port}: ${shown}`,
+        explain: [],
+      };
     }
-    return { label, status: 'ok', detail: `listening on ${showEndpoint(given.host, given.port)} (the address given for this instance)`, explain: [] };
+    return {
+      label,
+      status: 'ok',
+      detail: `listening on ${showEndpoint(given.host, given.port)} (the address given for this instance)`,
+      explain: [],
+    };
   }
   if (ctx.role === 'null-client') {
     const outside = socks.filter((s) => !s.loopback);
     if (outside.length) {
-      return { label, status: 'failed', detail: `a null client must listen on loopback only, but port ${svc.port} is open on ${outside.map((s) => showEndpoint(s.address, s.port)).join(', ')} (inet_interfaces = ${ctx.params.inet_interfaces})`, explain: [] };
+      return {
+        label,
+        status: 'failed',
+        detail: `a null client must listen on loopback only, but port ${svc.port} is open on ${outside.map((s) => showEndpoint(s.address, s.port)).join(', ')} (inet_interfaces = ${ctx.params.inet_interfaces})`,
+        explain: [],
+      };
     }
     return { label, status: 'ok', detail: `loopback only: ${shown}`, explain: [] };
   }
   if (socks.every((s) => s.loopback)) {
-    return { label, status: 'failed', detail: `only loopback listens on port ${svc.port} (${shown}): a ${ctx.role ?? 'mail host'} receives no mail from the network (inet_interfaces = ${ctx.params.inet_interfaces})`, explain: [] };
+    return {
+      label,
+      status: 'failed',
+      detail: `only loopback listens on port ${svc.port} (${shown}): a ${ctx.role ?? 'mail host'} receives no mail from the network (inet_interfaces = ${ctx.params.inet_interfaces})`,
+      explain: [],
+    };
   }
   return { label, status: 'ok', detail: shown, explain: [] };
 }
 
 function hostAddresses(): string[] {
   const out: string[] = [];
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.push(i.address.replace(/%.*$/, ''));
+  for (const list of Object.values(networkInterfaces()))
+    for (const i of list ?? []) out.push(i.address.replace(/%.*$/, ''));
   return out;
 }
 
@@ -491,7 +567,11 @@ async function checkOutsideRelay(ctx: Ctx): Promise<CheckResult> {
   }
   const source = outsideSource(ctx.target.host, nets, hostAddresses());
   if (!source) return { label, status: 'skipped', detail: 'every local address is in mynetworks', explain: [] };
-  const own = new Set([...hostAddresses(), ...listOf(ctx.params.proxy_interfaces), ...listOf(ctx.params.inet_interfaces)]);
+  const own = new Set([
+    ...hostAddresses(),
+    ...listOf(ctx.params.proxy_interfaces),
+    ...listOf(ctx.params.inet_interfaces),
+  ]);
   const literal = ['198.51.100.7', '198.51.100.8', '203.0.113.7'].find((a) => !own.has(a)) ?? '198.51.100.9';
   const local = ctx.params.myhostname;
   const probes = [
@@ -504,17 +584,30 @@ async function checkOutsideRelay(ctx: Ctx): Promise<CheckResult> {
   ] as const;
   let s: SmtpSession;
   try {
-    s = await SmtpSession.connect({ host: ctx.target.host, port: ctx.target.port, localAddress: source, timeoutMs: 15_000 });
+    s = await SmtpSession.connect({
+      host: ctx.target.host,
+      port: ctx.target.port,
+      localAddress: source,
+      timeoutMs: 15_000,
+    });
   } catch (e) {
-    return { label, status: 'failed', detail: `the probe could not connect: ${(e as Error).message}`, explain: problemLines(ctx) };
+    return {
+      label,
+      status: 'failed',
+      detail: `the probe could not connect: ${(e as Error).message}`,
+      explain: problemLines(ctx),
+    };
   }
   const where = `from ${source} (not in mynetworks) to ${showEndpoint(ctx.target.host, ctx.target.port)}`;
   try {
-    if (s.greeting.code !== 220) return { label, status: 'ok', detail: `${where}: refused at the greeting: ${s.greeting.text}`, explain: [] };
+    if (s.greeting.code !== 220)
+      return { label, status: 'ok', detail: `${where}: refused at the greeting: ${s.greeting.text}`, explain: [] };
     const ehlo = await s.ehlo('relay-probe.mailsetup.invalid');
-    if (ehlo.code !== 250) return { label, status: 'ok', detail: `${where}: refused at EHLO: ${ehlo.text}`, explain: [] };
+    if (ehlo.code !== 250)
+      return { label, status: 'ok', detail: `${where}: refused at EHLO: ${ehlo.text}`, explain: [] };
     const mail = await s.mail(`relay-probe@${FOREIGN}`);
-    if (mail.code !== 250) return { label, status: 'ok', detail: `${where}: refused at MAIL: ${mail.text}`, explain: [] };
+    if (mail.code !== 250)
+      return { label, status: 'ok', detail: `${where}: refused at MAIL: ${mail.text}`, explain: [] };
     const accepted: string[] = [];
     let first: SmtpReply | null = null;
     for (const [name, rcpt] of probes) {
@@ -523,10 +616,26 @@ async function checkOutsideRelay(ctx: Ctx): Promise<CheckResult> {
       if (r.code >= 200 && r.code < 400) accepted.push(`${name} <${rcpt}>: ${r.text}`);
     }
     await s.rset().catch(() => undefined);
-    if (accepted.length) return { label, status: 'failed', detail: `${where}: ${accepted.length} of ${probes.length} relay attempts ACCEPTED (open relay)`, explain: accepted };
-    return { label, status: 'ok', detail: `${where}: ${probes.length} of ${probes.length} relay attempts refused (${first?.lines[0] ?? ''})`, explain: [] };
+    if (accepted.length)
+      return {
+        label,
+        status: 'failed',
+        detail: `${where}: ${accepted.length} of ${probes.length} relay attempts ACCEPTED (open relay)`,
+        explain: accepted,
+      };
+    return {
+      label,
+      status: 'ok',
+      detail: `${where}: ${probes.length} of ${probes.length} relay attempts refused (${first?.lines[0] ?? ''})`,
+      explain: [],
+    };
   } catch (e) {
-    return { label, status: 'failed', detail: `${where}: ${(e as Error).message}`, explain: [...s.transcript.slice(-6), ...problemLines(ctx)] };
+    return {
+      label,
+      status: 'failed',
+      detail: `${where}: ${(e as Error).message}`,
+      explain: [...s.transcript.slice(-6), ...problemLines(ctx)],
+    };
   } finally {
     await s.quit();
   }
@@ -597,10 +706,17 @@ async function checkPostmasterMessage(ctx: Ctx): Promise<CheckResult> {
       ['RCPT', () => s.rcpt(rcpt), 250],
       ['DATA', () => s.data(message), 250],
     ];
-    if (s.greeting.code !== 220) return { label, status: 'failed', detail: `greeting: ${s.greeting.text}`, explain: [] };
+    if (s.greeting.code !== 220)
+      return { label, status: 'failed', detail: `greeting: ${s.greeting.text}`, explain: [] };
     for (const [name, step, want] of steps) {
       const r = await step();
-      if (r.code !== want) return { label, status: 'failed', detail: `${name} <${rcpt}> refused: ${r.text}`, explain: s.transcript.slice(-4) };
+      if (r.code !== want)
+        return {
+          label,
+          status: 'failed',
+          detail: `${name} <${rcpt}> refused: ${r.text}`,
+          explain: s.transcript.slice(-4),
+        };
       if (name === 'DATA') qid = queueIdOf(r);
     }
   } catch (e) {
@@ -609,13 +725,28 @@ async function checkPostmasterMessage(ctx: Ctx): Promise<CheckResult> {
     await s.quit();
   }
   const accepted = `<${rcpt}> accepted over SMTP on ${showEndpoint(ctx.target.host, ctx.target.port)}${qid ? ` (queued as ${qid})` : ''}`;
-  if (!qid) return { label, status: 'ok', detail: `${accepted}; no queue id in the reply, delivery not followed`, explain: [] };
-  if (!ctx.log.readable()) return { label, status: 'skipped', detail: `${accepted}; delivery not checked: cannot read the log ${ctx.log.path}`, explain: [] };
+  if (!qid)
+    return { label, status: 'ok', detail: `${accepted}; no queue id in the reply, delivery not followed`, explain: [] };
+  if (!ctx.log.readable())
+    return {
+      label,
+      status: 'skipped',
+      detail: `${accepted}; delivery not checked: cannot read the log ${ctx.log.path}`,
+      explain: [],
+    };
   const chain = await ctx.log.wait(ctx.waitMs, (lines) => deliveryChain(lines, qid as string) ?? undefined);
-  const ids = (lines: string[]) => [qid as string, ...lines.map((l) => /forwarded as ([0-9A-Za-z]+)/.exec(l)?.[1]).filter((x): x is string => !!x)];
+  const ids = (lines: string[]) => [
+    qid as string,
+    ...lines.map((l) => /forwarded as ([0-9A-Za-z]+)/.exec(l)?.[1]).filter((x): x is string => !!x),
+  ];
   if (!chain) {
     const lines = ctx.log.lines();
-    return { label, status: 'failed', detail: `${accepted}, but no delivery status in ${ctx.log.path} within ${Math.round(ctx.waitMs / 1000)} s`, explain: linesOf(lines, ids(linesOf(lines, [qid]))) };
+    return {
+      label,
+      status: 'failed',
+      detail: `${accepted}, but no delivery status in ${ctx.log.path} within ${Math.round(ctx.waitMs / 1000)} s`,
+      explain: linesOf(lines, ids(linesOf(lines, [qid]))),
+    };
   }
   const bad = chain.filter((d) => d.status !== 'sent' || (ctx.role === 'null-client' && !/\[/.test(d.relay)));
   const explain = () => {
@@ -624,10 +755,22 @@ async function checkPostmasterMessage(ctx: Ctx): Promise<CheckResult> {
     return lines.filter((l) => [...related].some((id) => l.includes(` ${id}: `)));
   };
   if (bad.length) {
-    const why = bad.map((d) => `to=<${d.to}> relay=${d.relay} status=${d.status}${d.text ? ` (${d.text})` : ''}`).join('; ');
-    return { label, status: 'failed', detail: `${accepted}, but ${ctx.role === 'null-client' && bad.every((d) => d.status === 'sent') ? 'not handed to the relay host' : 'not delivered'}: ${why}`, explain: explain() };
+    const why = bad
+      .map((d) => `to=<${d.to}> relay=${d.relay} status=${d.status}${d.text ? ` (${d.text})` : ''}`)
+      .join('; ');
+    return {
+      label,
+      status: 'failed',
+      detail: `${accepted}, but ${ctx.role === 'null-client' && bad.every((d) => d.status === 'sent') ? 'not handed to the relay host' : 'not delivered'}: ${why}`,
+      explain: explain(),
+    };
   }
-  return { label, status: 'ok', detail: `${accepted}; ${chain.map((d) => `to=<${d.to}> via ${d.relay}: ${d.status}`).join('; ')}`, explain: [] };
+  return {
+    label,
+    status: 'ok',
+    detail: `${accepted}; ${chain.map((d) => `to=<${d.to}> via ${d.relay}: ${d.status}`).join('; ')}`,
+    explain: [],
+  };
 }
 
 interface Sample {
@@ -655,7 +798,9 @@ function samples(ctx: Ctx): { run: Sample[]; skipped: Array<{ cls: string; why: 
       run.push({ cls: 'local', address: `postmaster@${ctx.params.myhostname}` });
   }
   if (ctx.role === 'backup-mx' || ctx.role === 'firewall-relay') {
-    const domains = listOf(ctx.params.relay_domains).filter((d) => !d.includes(':') && !d.startsWith('/') && !d.startsWith('$'));
+    const domains = listOf(ctx.params.relay_domains).filter(
+      (d) => !d.includes(':') && !d.startsWith('/') && !d.startsWith('$'),
+    );
     if (domains.length === 0) skipped.push({ cls: 'relay domain', why: 'relay_domains names no domain' });
     else {
       const d = domains[0];
@@ -665,42 +810,89 @@ function samples(ctx: Ctx): { run: Sample[]; skipped: Array<{ cls: string; why: 
     }
   }
   if (relayhost) run.push({ cls: 'foreign', address: FOREIGN_SAMPLE, hop: relayhost });
-  else skipped.push({ cls: 'foreign', why: 'delivered directly by MX lookup; not probed (verify does not contact other people\'s mail servers)' });
+  else
+    skipped.push({
+      cls: 'foreign',
+      why: "delivered directly by MX lookup; not probed (verify does not contact other people's mail servers)",
+    });
   return { run, skipped };
 }
 
 async function checkAddress(ctx: Ctx, sample: Sample): Promise<CheckResult> {
   const label = `Address ${sample.cls}: ${sample.address}`;
-  if (!ctx.log.readable()) return { label, status: 'skipped', detail: `cannot read the log ${ctx.log.path}`, explain: [] };
+  if (!ctx.log.readable())
+    return { label, status: 'skipped', detail: `cannot read the log ${ctx.log.path}`, explain: [] };
   const start = ctx.log.lines().length;
   const r = await ctx.fx.run('sendmail', ['-C', ctx.cfg, '-f', '', '-bv', sample.address], { timeoutMs: 30_000 });
-  if (r.exitCode !== 0) return { label, status: 'failed', detail: `sendmail -bv exited ${r.exitCode}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').pop() ?? ''}`, explain: [] };
+  if (r.exitCode !== 0)
+    return {
+      label,
+      status: 'failed',
+      detail: `sendmail -bv exited ${r.exitCode}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').pop() ?? ''}`,
+      explain: [],
+    };
   const want = sample.address.toLowerCase();
   // The result line for the address; or, when cleanup refuses the request ("message not
   // accepted, try again later": a map lookup failed), no result will ever come: stop waiting.
   const found = await ctx.log.wait(ctx.waitMs, (lines): DeliveryLine | { refused: string } | undefined => {
     const fresh = lines.slice(start);
-    const d = fresh.map(parseDeliveryLine).find((x): x is DeliveryLine => x !== null && /^(deliverable|undeliverable)$/.test(x.status) && (x.to.toLowerCase() === want || x.origTo?.toLowerCase() === want));
+    const d = fresh
+      .map(parseDeliveryLine)
+      .find(
+        (x): x is DeliveryLine =>
+          x !== null &&
+          /^(deliverable|undeliverable)$/.test(x.status) &&
+          (x.to.toLowerCase() === want || x.origTo?.toLowerCase() === want),
+      );
     if (d) return d;
-    const refused = fresh.find((l) => /message not accepted, try again later/.test(l) && l.toLowerCase().includes(want.includes('@') ? want : `${want}@`));
+    const refused = fresh.find(
+      (l) =>
+        /message not accepted, try again later/.test(l) &&
+        l.toLowerCase().includes(want.includes('@') ? want : `${want}@`),
+    );
     return refused ? { refused } : undefined;
   });
-  if (!found) return { label, status: 'failed', detail: `no result in ${ctx.log.path} within ${Math.round(ctx.waitMs / 1000)} s`, explain: ctx.log.lines().slice(start).slice(-10) };
+  if (!found)
+    return {
+      label,
+      status: 'failed',
+      detail: `no result in ${ctx.log.path} within ${Math.round(ctx.waitMs / 1000)} s`,
+      explain: ctx.log.lines().slice(start).slice(-10),
+    };
   if ('refused' in found) {
     const id = /: ([0-9A-Za-z]+): /.exec(found.refused)?.[1] ?? '';
-    return { label, status: 'failed', detail: 'Postfix did not accept the request: a lookup failed (see the warnings)', explain: ctx.log.lines().slice(start).filter((l) => l.includes(` ${id}: `) || /warning:/.test(l)).slice(-10) };
+    return {
+      label,
+      status: 'failed',
+      detail: 'Postfix did not accept the request: a lookup failed (see the warnings)',
+      explain: ctx.log
+        .lines()
+        .slice(start)
+        .filter((l) => l.includes(` ${id}: `) || /warning:/.test(l))
+        .slice(-10),
+    };
   }
   const d = found;
   const explain = () => ctx.log.lines().filter((l) => l.includes(` ${d.queueId}: `));
   const result = `${d.status} via ${d.relay}${d.text ? ` (${d.text})` : ''}`;
   if (d.status !== 'deliverable') return { label, status: 'failed', detail: result, explain: explain() };
-  if (sample.notLocal && !/\[/.test(d.relay)) return { label, status: 'failed', detail: `${result}: a null client must hand it to the relay host`, explain: explain() };
-  if (sample.hop && !relayMatches(d.relay, sample.hop)) return { label, status: 'failed', detail: `${result}: expected the next hop ${sample.hop}`, explain: explain() };
+  if (sample.notLocal && !/\[/.test(d.relay))
+    return {
+      label,
+      status: 'failed',
+      detail: `${result}: a null client must hand it to the relay host`,
+      explain: explain(),
+    };
+  if (sample.hop && !relayMatches(d.relay, sample.hop))
+    return { label, status: 'failed', detail: `${result}: expected the next hop ${sample.hop}`, explain: explain() };
   return { label, status: 'ok', detail: result, explain: [] };
 }
 
 function normalizeValue(v: string): string {
-  return v.trim().replace(/\s*,\s*/g, ', ').replace(/\s+/g, ' ');
+  return v
+    .trim()
+    .replace(/\s*,\s*/g, ', ')
+    .replace(/\s+/g, ' ');
 }
 
 async function checkMaps(ctx: Ctx): Promise<CheckResult[]> {
@@ -708,8 +900,15 @@ async function checkMaps(ctx: Ctx): Promise<CheckResult[]> {
   const type = ctx.params.default_database_type || 'hash';
   const out: CheckResult[] = [];
   const tables: Array<{ label: string; cmd: 'postmap' | 'postalias'; path: string; keys: Record<string, string> }> = [];
-  for (const [path, m] of Object.entries(ctx.state.maps)) tables.push({ label: `Lookup table ${path}`, cmd: 'postmap', path, keys: m.keys });
-  if (Object.keys(ctx.state.aliases.owned).length) tables.push({ label: 'Aliases /etc/aliases', cmd: 'postalias', path: '/etc/aliases', keys: ctx.state.aliases.owned });
+  for (const [path, m] of Object.entries(ctx.state.maps))
+    tables.push({ label: `Lookup table ${path}`, cmd: 'postmap', path, keys: m.keys });
+  if (Object.keys(ctx.state.aliases.owned).length)
+    tables.push({
+      label: 'Aliases /etc/aliases',
+      cmd: 'postalias',
+      path: '/etc/aliases',
+      keys: ctx.state.aliases.owned,
+    });
   for (const t of tables) {
     const file = realPath(ctx, t.path);
     const wrong: string[] = [];
@@ -718,7 +917,9 @@ async function checkMaps(ctx: Ctx): Promise<CheckResult[]> {
       const got = r.stdout.replace(/\n$/, '');
       if (r.exitCode !== 0) {
         const err = r.stderr.trim().split('\n').pop();
-        wrong.push(`${key}: ${err ? err : 'not found'} (mailsetup wrote ${value === '(secret)' ? 'a secret' : `"${value}"`})`);
+        wrong.push(
+          `${key}: ${err ? err : 'not found'} (mailsetup wrote ${value === '(secret)' ? 'a secret' : `"${value}"`})`,
+        );
       } else if (value === '(secret)') {
         if (got.trim() === '') wrong.push(`${key}: empty value`);
       } else if (normalizeValue(got) !== normalizeValue(value)) {
@@ -726,15 +927,32 @@ async function checkMaps(ctx: Ctx): Promise<CheckResult[]> {
       }
     }
     const n = Object.keys(t.keys).length;
-    out.push(wrong.length
-      ? { label: t.label, status: 'failed', detail: `${wrong.length} of ${n} key${n > 1 ? 's' : ''} differ from what mailsetup wrote (${type}:${file})`, explain: wrong }
-      : { label: t.label, status: 'ok', detail: `${n} key${n > 1 ? 's' : ''} as written (${t.cmd} -q ${type}:${file})`, explain: [] });
+    out.push(
+      wrong.length
+        ? {
+            label: t.label,
+            status: 'failed',
+            detail: `${wrong.length} of ${n} key${n > 1 ? 's' : ''} differ from what mailsetup wrote (${type}:${file})`,
+            explain: wrong,
+          }
+        : {
+            label: t.label,
+            status: 'ok',
+            detail: `${n} key${n > 1 ? 's' : ''} as written (${t.cmd} -q ${type}:${file})`,
+            explain: [],
+          },
+    );
   }
   return out;
 }
 
 /** Run every check and return the results (no output). */
-export async function runChecks(fx: Effects, host: HostFacts, opts: VerifyOptions, onResult: (r: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
+export async function runChecks(
+  fx: Effects,
+  host: HostFacts,
+  opts: VerifyOptions,
+  onResult: (r: CheckResult) => void = () => undefined,
+): Promise<CheckResult[]> {
   const cfg = opts.configDir ?? fx.resolve('/etc/postfix');
   const results: CheckResult[] = [];
   const push = (r: CheckResult) => {
@@ -746,19 +964,37 @@ export async function runChecks(fx: Effects, host: HostFacts, opts: VerifyOption
     push({ label: 'Postfix configuration', status: 'failed', detail: params, explain: [] });
     return results;
   }
-  const logPath = params.maillog_file && params.maillog_file !== '/dev/stdout' ? params.maillog_file : '/var/log/mail.log';
+  const logPath =
+    params.maillog_file && params.maillog_file !== '/dev/stdout' ? params.maillog_file : '/var/log/mail.log';
   const ctx: Ctx = {
-    fx, host, cfg, opts, waitMs: opts.waitMs ?? 30_000, params, state: null, role: null,
-    log: new LogTail(fx.resolve(logPath)), running: false, target: null,
+    fx,
+    host,
+    cfg,
+    opts,
+    waitMs: opts.waitMs ?? 30_000,
+    params,
+    state: null,
+    role: null,
+    log: new LogTail(fx.resolve(logPath)),
+    running: false,
+    target: null,
   };
   push(await checkState(ctx));
   push(await checkRunning(ctx));
   push(await checkConfig(ctx));
-  const masterText = opts.configDir ? await fx.readFile(`${opts.configDir}/master.cf`) : await fx.readFile('/etc/postfix/master.cf');
+  const masterText = opts.configDir
+    ? await fx.readFile(`${opts.configDir}/master.cf`)
+    : await fx.readFile('/etc/postfix/master.cf');
   const skip = (label: string, why: string) => push({ label, status: 'skipped', detail: why, explain: [] });
   if (!ctx.running) {
     const why = !fx.live && !opts.configDir ? 'a sandbox (--root)' : 'Postfix is not running';
-    for (const l of ['Listening addresses', 'No relaying for strangers', 'Test message to postmaster', 'Address checks (sendmail -bv)']) skip(l, why);
+    for (const l of [
+      'Listening addresses',
+      'No relaying for strangers',
+      'Test message to postmaster',
+      'Address checks (sendmail -bv)',
+    ])
+      skip(l, why);
   } else {
     push(await checkListening(ctx, masterText));
     push(await checkOutsideRelay(ctx));
@@ -781,7 +1017,12 @@ function paint(color: boolean, code: string, s: string): string {
 
 /** Print one result: ✓/✗/- label: detail, then the explaining lines indented. */
 export function formatResult(r: CheckResult, color: boolean): string {
-  const mark = r.status === 'ok' ? paint(color, '32', '✓') : r.status === 'failed' ? paint(color, '31', '✗') : paint(color, '2', '-');
+  const mark =
+    r.status === 'ok'
+      ? paint(color, '32', '✓')
+      : r.status === 'failed'
+        ? paint(color, '31', '✗')
+        : paint(color, '2', '-');
   const lines = [`${mark} ${r.label}: ${r.status === 'skipped' ? `skipped: ${r.detail}` : r.detail}\n`];
   for (const l of r.explain) lines.push(`    ${paint(color, '2', l)}\n`);
   return lines.join('');
@@ -791,7 +1032,9 @@ export function formatResult(r: CheckResult, color: boolean): string {
 export async function verify(fx: Effects, host: HostFacts, opts: VerifyOptions): Promise<number> {
   const write = opts.write ?? ((s: string) => void process.stdout.write(s));
   const cfg = opts.configDir ?? fx.resolve('/etc/postfix');
-  write(`mailsetup --verify: the Postfix of ${cfg}${host.postfix.version ? ` (Postfix ${host.postfix.version})` : ''}\n`);
+  write(
+    `mailsetup --verify: the Postfix of ${cfg}${host.postfix.version ? ` (Postfix ${host.postfix.version})` : ''}\n`,
+  );
   const results = await runChecks(fx, host, opts, (r) => write(formatResult(r, opts.color)));
   const failed = results.filter((r) => r.status === 'failed').length;
   const skipped = results.filter((r) => r.status === 'skipped').length;

@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 
 export default function setup(): void {
   // Build the bundle once, before any test file runs the CLI (tests in parallel would race).
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { encoding: 'utf8', stdio: 'inherit' });
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
+    encoding: 'utf8',
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('the build (node scripts/build.mjs) failed');
   const ok = spawnSync('postconf', ['-d', 'mail_version'], { encoding: 'utf8' }).status === 0;
   if (ok) return;
@@ -12,6 +15,6 @@ export default function setup(): void {
   }
   process.stderr.write(
     '\n!!! SKIPPING every real-Postfix test: postconf was not found. ' +
-      'Install Debian\'s postfix package (see .ci/run) to run them. !!!\n\n',
+      "Install Debian's postfix package (see .ci/run) to run them. !!!\n\n",
   );
 }

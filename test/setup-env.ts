@@ -3,4 +3,5 @@
  * CI mode, Ink draws only the final frame (and loses it on exit) and chalk drops colours: not the
  * terminal behaviour the UI tests check. Real CLI runs get the same from src/run.ts (forgetCi).
  */
-for (const k of Object.keys(process.env)) if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete process.env[k];
+for (const k of Object.keys(process.env))
+  if (k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_')) delete process.env[k];

@@ -25,7 +25,9 @@ function split(v: string | undefined): string[] {
 function tableEntries(text: string | null | undefined): Array<[string, string]> {
   if (!text) return [];
   try {
-    return LookupTable.parse(text).entries().map((e) => [e.key, e.value] as [string, string]);
+    return LookupTable.parse(text)
+      .entries()
+      .map((e) => [e.key, e.value] as [string, string]);
   } catch {
     return [];
   }
@@ -76,7 +78,9 @@ export function detect(files: Readonly<Record<string, string | null>>): Detected
   }
 
   // Who reads postmaster's mail: the virtual map (null client, gateway) or the aliases.
-  const virtual = Object.fromEntries(tableEntries(get('virtual_alias_maps')?.includes(VIRTUAL_MAP) ? files[VIRTUAL_MAP] : null));
+  const virtual = Object.fromEntries(
+    tableEntries(get('virtual_alias_maps')?.includes(VIRTUAL_MAP) ? files[VIRTUAL_MAP] : null),
+  );
   let postmaster: string | undefined = virtual.root ?? virtual.postmaster;
   if (!postmaster && files[ALIASES]) {
     try {

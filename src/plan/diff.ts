@@ -10,19 +10,7 @@ import { isEmptyPlan } from './types.js';
 
 /** How a span is drawn; each maps to one colour (see ANSI below and the wizard's palette). */
 export type Style =
-  | 'title'
-  | 'heading'
-  | 'file'
-  | 'meta'
-  | 'hunk'
-  | 'add'
-  | 'del'
-  | 'old'
-  | 'new'
-  | 'error'
-  | 'warning'
-  | 'info'
-  | 'dim';
+  'title' | 'heading' | 'file' | 'meta' | 'hunk' | 'add' | 'del' | 'old' | 'new' | 'error' | 'warning' | 'info' | 'dim';
 
 /** A run of text in one style; no style = plain. */
 export interface Span {
@@ -92,10 +80,7 @@ export function fileDiffLines(change: FileChange): StyledLine[] {
   if (change.before === change.after) return [[{ text: 'no change', style: 'dim' }]];
   const oldName = change.before === null ? '/dev/null' : change.path;
   const newName = change.after === null ? '/dev/null' : change.path;
-  const out: StyledLine[] = [
-    [{ text: `--- ${oldName}`, style: 'meta' }],
-    [{ text: `+++ ${newName}`, style: 'meta' }],
-  ];
+  const out: StyledLine[] = [[{ text: `--- ${oldName}`, style: 'meta' }], [{ text: `+++ ${newName}`, style: 'meta' }]];
   if (change.secret) {
     const n = countLines(change.after ?? change.before ?? '');
     out.push([{ text: `(secret: contents hidden, ${lines(n)})`, style: 'dim' }]);
@@ -163,7 +148,10 @@ export function describeAction(action: Action): { command: string; reason: strin
     case 'newaliases':
       return { command: 'newaliases', reason: `${action.path} changed: rebuild the alias database` };
     case 'postfix-check':
-      return { command: 'postfix check', reason: 'check the configuration and file permissions before Postfix uses them' };
+      return {
+        command: 'postfix check',
+        reason: 'check the configuration and file permissions before Postfix uses them',
+      };
     case 'reload':
       return { command: 'postfix reload', reason: 'Postfix reads the changed configuration' };
     case 'restart':
@@ -181,14 +169,22 @@ export function findingLines(f: Finding): StyledLine[] {
     [{ text: `  ${f.level.padEnd(7)} ${f.id}: `, style: LEVEL_STYLE[f.level] }, { text: f.message }],
   ];
   if (f.override !== undefined) {
-    out.push([{ text: '          override id: ', style: 'dim' }, { text: f.override, style: LEVEL_STYLE[f.level] }]);
+    out.push([
+      { text: '          override id: ', style: 'dim' },
+      { text: f.override, style: LEVEL_STYLE[f.level] },
+    ]);
   }
   return out;
 }
 
 /** The whole preview of a plan as styled lines. */
 /** main.cf, master.cf, the aliases and the syslog drop-in: the files the preview always accounts for. */
-export const CONFIG_FILES = ['/etc/postfix/main.cf', '/etc/postfix/master.cf', '/etc/aliases', '/etc/rsyslog.d/postfix.conf'];
+export const CONFIG_FILES = [
+  '/etc/postfix/main.cf',
+  '/etc/postfix/master.cf',
+  '/etc/aliases',
+  '/etc/rsyslog.d/postfix.conf',
+];
 
 export function planLines(plan: Plan): StyledLine[] {
   const out: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }], []];
@@ -198,13 +194,17 @@ export function planLines(plan: Plan): StyledLine[] {
     out.push([{ text: 'Files', style: 'heading' }]);
     if (plan.files.length === 0) out.push([{ text: 'no change', style: 'dim' }], []);
     for (const f of plan.files) {
-      out.push([{ text: `${f.path}`, style: 'file' }, { text: ` — ${f.description} (${changeKind(f)})`, style: 'dim' }]);
+      out.push([
+        { text: `${f.path}`, style: 'file' },
+        { text: ` — ${f.description} (${changeKind(f)})`, style: 'dim' },
+      ]);
       if (f.before !== f.after) out.push(...fileDiffLines(f));
       out.push([]);
     }
     // The configuration files every role looks at: those the plan leaves alone say so.
     const unchanged = CONFIG_FILES.filter((p) => !plan.files.some((f) => f.path === p));
-    if (unchanged.length > 0 && plan.files.length > 0) out.push([{ text: `Unchanged: ${unchanged.join(', ')}`, style: 'dim' }], []);
+    if (unchanged.length > 0 && plan.files.length > 0)
+      out.push([{ text: `Unchanged: ${unchanged.join(', ')}`, style: 'dim' }], []);
     if (plan.params.length > 0) {
       out.push([{ text: 'Parameters (old → new)', style: 'heading' }]);
       for (const p of plan.params) out.push(...paramLines(p));
@@ -242,7 +242,9 @@ export function renderLines(styled: StyledLine[], opts: { color: boolean }): str
   return styled
     .map((line) =>
       line
-        .map((s) => (opts.color && s.style !== undefined && s.text !== '' ? `\x1b[${ANSI[s.style]}m${s.text}\x1b[0m` : s.text))
+        .map((s) =>
+          opts.color && s.style !== undefined && s.text !== '' ? `\x1b[${ANSI[s.style]}m${s.text}\x1b[0m` : s.text,
+        )
         .join(''),
     )
     .map((l) => `${l}\n`)

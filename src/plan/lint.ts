@@ -45,7 +45,9 @@ function ownAddresses(host: HostFacts, proxy: string[]): Set<string> {
 
 /** Names that are this host. */
 function ownNames(host: HostFacts, a: Resolved): Set<string> {
-  return new Set([host.fqdn, host.hostname, a.myhostname, 'localhost', `localhost.${a.mydomain}`].map((s) => s.toLowerCase()));
+  return new Set(
+    [host.fqdn, host.hostname, a.myhostname, 'localhost', `localhost.${a.mydomain}`].map((s) => s.toLowerCase()),
+  );
 }
 
 function hostPart(hop: string): { host: string; port: string; bracketed: boolean } | null {
@@ -84,7 +86,10 @@ export function lint(a: Resolved, host: HostFacts, main: Lookup, isSet: (name: s
   };
 
   // mynetworks: /0 and public ranges are open relays waiting to happen.
-  const hostNets = host.addresses.filter((x) => x.scope !== 'link-local').map((x) => addressOf(x.network)).filter((x): x is Address4 | Address6 => x !== null);
+  const hostNets = host.addresses
+    .filter((x) => x.scope !== 'link-local')
+    .map((x) => addressOf(x.network))
+    .filter((x): x is Address4 | Address6 => x !== null);
   const mynetworks = main('mynetworks');
   for (const net of split(mynetworks)) {
     if (net.startsWith('/') || net.includes(':/') || /^[a-z]+:/.test(net)) continue; // tables (hash:/…) are the admin's business
@@ -95,81 +100,158 @@ export function lint(a: Resolved, host: HostFacts, main: Lookup, isSet: (name: s
       continue; // validation already refused anything we wrote; hand-set odd values are not ours to judge
     }
     if (coversAll(net)) {
-      push({ id: 'mynetworks-public', level: 'error', override: 'mynetworks-public', message: `mynetworks contains ${parsed.postfix}: every client on the Internet could relay through this host (open relay)` });
+      push({
+        id: 'mynetworks-public',
+        level: 'error',
+        override: 'mynetworks-public',
+        message: `mynetworks contains ${parsed.postfix}: every client on the Internet could relay through this host (open relay)`,
+      });
       continue;
     }
     if (isPublic(net)) {
-      push({ id: 'mynetworks-public', level: 'error', override: 'mynetworks-public', message: `mynetworks contains the public range ${parsed.postfix}: every client in it may relay through this host` });
+      push({
+        id: 'mynetworks-public',
+        level: 'error',
+        override: 'mynetworks-public',
+        message: `mynetworks contains the public range ${parsed.postfix}: every client in it may relay through this host`,
+      });
       continue;
     }
     const addr = addressOf(net);
     if (!addr || LOOPBACK_NETS.includes(parsed.postfix)) continue;
     const widerThanOwn = hostNets.some((own) => contains(addr, own) && addr.subnetMask < own.subnetMask);
     if (widerThanOwn) {
-      push({ id: 'mynetworks-wide', level: 'error', override: 'mynetworks-wide', message: `mynetworks contains ${parsed.postfix}, wider than this host's own subnets (${host.addresses.filter((x) => x.scope === 'private').map((x) => x.network).join(', ')})` });
+      push({
+        id: 'mynetworks-wide',
+        level: 'error',
+        override: 'mynetworks-wide',
+        message: `mynetworks contains ${parsed.postfix}, wider than this host's own subnets (${host.addresses
+          .filter((x) => x.scope === 'private')
+          .map((x) => x.network)
+          .join(', ')})`,
+      });
     } else if (!hostNets.some((own) => contains(own, addr) || contains(addr, own))) {
-      push({ id: 'mynetworks-foreign', level: 'warning', message: `mynetworks contains ${parsed.postfix}, which is not a network of this host: check that those clients really reach it directly, not through NAT` });
+      push({
+        id: 'mynetworks-foreign',
+        level: 'warning',
+        message: `mynetworks contains ${parsed.postfix}, which is not a network of this host: check that those clients really reach it directly, not through NAT`,
+      });
     }
   }
   if (!isSet('mynetworks')) {
     const style = main('mynetworks_style');
     if ((style === 'subnet' || style === 'class') && host.addresses.some((x) => x.scope === 'public')) {
-      push({ id: 'mynetworks-style', level: 'error', message: `mynetworks_style = ${style} on a host with a public address trusts its whole ${style === 'class' ? 'class' : 'subnet'}: set mynetworks explicitly` });
+      push({
+        id: 'mynetworks-style',
+        level: 'error',
+        message: `mynetworks_style = ${style} on a host with a public address trusts its whole ${style === 'class' ? 'class' : 'subnet'}: set mynetworks explicitly`,
+      });
     }
   }
 
   // A domain both local and relayed: Postfix delivers it locally and the relay never happens.
   const mydest = new Set(split(main('mydestination')).map((d) => d.toLowerCase()));
-  const relayDomains = split(main('relay_domains')).map((d) => d.toLowerCase()).filter((d) => !d.includes(':') && !d.startsWith('/'));
+  const relayDomains = split(main('relay_domains'))
+    .map((d) => d.toLowerCase())
+    .filter((d) => !d.includes(':') && !d.startsWith('/'));
   for (const d of relayDomains) {
     if (mydest.has(d)) {
-      push({ id: 'domain-local-and-relay', level: 'error', message: `${d} is in both mydestination and relay_domains: mail for it would be delivered locally, never relayed` });
+      push({
+        id: 'domain-local-and-relay',
+        level: 'error',
+        message: `${d} is in both mydestination and relay_domains: mail for it would be delivered locally, never relayed`,
+      });
     }
   }
   if (a.role === 'backup-mx') {
     for (const d of a.relay_domains) {
       if (d === a.mydomain.toLowerCase()) {
-        push({ id: 'relay-own-domain', level: 'error', override: 'relay-own-domain', message: `relay_domains contains this host's own domain ${d}: a backup MX for its own domain relays mail back to itself (mail loop)` });
+        push({
+          id: 'relay-own-domain',
+          level: 'error',
+          override: 'relay-own-domain',
+          message: `relay_domains contains this host's own domain ${d}: a backup MX for its own domain relays mail back to itself (mail loop)`,
+        });
       }
     }
   }
 
   // Backscatter: relay domains without a recipient list accept mail for anyone and bounce it later.
   if (relayDomains.length > 0 && main('relay_recipient_maps') === '') {
-    push({ id: 'relay-accept-all', level: 'error', override: 'relay-accept-all', message: `relay_domains (${relayDomains.join(', ')}) without relay_recipient_maps accepts mail for any address and bounces the unknown ones later (backscatter): list the valid recipients, or override relay-accept-all to accept all knowingly` });
+    push({
+      id: 'relay-accept-all',
+      level: 'error',
+      override: 'relay-accept-all',
+      message: `relay_domains (${relayDomains.join(', ')}) without relay_recipient_maps accepts mail for any address and bounces the unknown ones later (backscatter): list the valid recipients, or override relay-accept-all to accept all knowingly`,
+    });
   }
 
   // Mail loops: a next hop that is this host itself.
   const relayhost = main('relayhost');
   if (relayhost !== '' && loopsToSelf(relayhost, host, a)) {
-    push({ id: 'mail-loop', level: 'error', message: `relayhost ${relayhost} is this host itself (port ${host.postfix.smtpPort ?? 25}): mail for other domains would loop back to myself` });
+    push({
+      id: 'mail-loop',
+      level: 'error',
+      message: `relayhost ${relayhost} is this host itself (port ${host.postfix.smtpPort ?? 25}): mail for other domains would loop back to myself`,
+    });
   }
   for (const [domain, value] of Object.entries(a.transport)) {
     const t = parseTransportValue(value);
     if (t.nexthop && loopsToSelf(t.nexthop, host, a)) {
-      push({ id: 'mail-loop', level: 'error', message: `transport for ${domain} points at ${t.nexthop}, which is this host itself: mail for ${domain} would loop back to myself` });
+      push({
+        id: 'mail-loop',
+        level: 'error',
+        message: `transport for ${domain} points at ${t.nexthop}, which is this host itself: mail for ${domain} would loop back to myself`,
+      });
     }
   }
   if (a.role === 'null-client' && relayhost === '') {
-    push({ id: 'null-client-direct', level: 'error', override: 'null-client-direct', message: 'a null client without relayhost delivers directly to the Internet (port 25 is often blocked, and the mail lacks a proper sender domain)' });
+    push({
+      id: 'null-client-direct',
+      level: 'error',
+      override: 'null-client-direct',
+      message:
+        'a null client without relayhost delivers directly to the Internet (port 25 is often blocked, and the mail lacks a proper sender domain)',
+    });
   }
 
   // The relay restrictions must stop strangers.
   const relayRestrictions = main('smtpd_relay_restrictions');
   const recipientRestrictions = main('smtpd_recipient_restrictions');
-  if (!/\b(reject|defer)_unauth_destination\b/.test(relayRestrictions) && !/\b(reject|defer)_unauth_destination\b/.test(recipientRestrictions)) {
-    push({ id: 'relay-restrictions', level: 'error', message: 'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination or defer_unauth_destination: this host would be an open relay' });
+  if (
+    !/\b(reject|defer)_unauth_destination\b/.test(relayRestrictions) &&
+    !/\b(reject|defer)_unauth_destination\b/.test(recipientRestrictions)
+  ) {
+    push({
+      id: 'relay-restrictions',
+      level: 'error',
+      message:
+        'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination or defer_unauth_destination: this host would be an open relay',
+    });
   }
 
   // Advice.
   if (a.role !== 'null-client' && main('inet_interfaces') === 'loopback-only') {
-    push({ id: 'loopback-only-server', level: 'warning', message: `inet_interfaces = loopback-only: a ${a.role} receives no mail from the network this way` });
+    push({
+      id: 'loopback-only-server',
+      level: 'warning',
+      message: `inet_interfaces = loopback-only: a ${a.role} receives no mail from the network this way`,
+    });
   }
   if (a.role === 'backup-mx' && a.proxy_interfaces.length === 0 && !host.addresses.some((x) => x.scope === 'public')) {
-    push({ id: 'nat-without-proxy-interfaces', level: 'warning', message: 'this host has no public address (NAT?) and proxy_interfaces is empty: when the primary is down, mail for the backed-up domains loops back to this host. Set proxy_interfaces to the public address' });
+    push({
+      id: 'nat-without-proxy-interfaces',
+      level: 'warning',
+      message:
+        'this host has no public address (NAT?) and proxy_interfaces is empty: when the primary is down, mail for the backed-up domains loops back to this host. Set proxy_interfaces to the public address',
+    });
   }
   if (a.role === 'null-client' && !a.smtp_sasl && /:(587|submission|465|smtps|submissions)$/.test(relayhost)) {
-    push({ id: 'submission-without-login', level: 'warning', message: `relayhost ${relayhost} is a submission port, which usually needs a login (smtp_sasl)` });
+    push({
+      id: 'submission-without-login',
+      level: 'warning',
+      message: `relayhost ${relayhost} is a submission port, which usually needs a login (smtp_sasl)`,
+    });
   }
   return out;
 }

@@ -50,9 +50,25 @@ export interface Templates {
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = [
-  'smtp/inet', 'pickup/unix', 'cleanup/unix', 'tlsmgr/unix', 'rewrite/unix', 'bounce/unix', 'defer/unix',
-  'trace/unix', 'verify/unix', 'flush/unix', 'smtp/unix', 'relay/unix', 'showq/unix', 'error/unix',
-  'retry/unix', 'discard/unix', 'lmtp/unix', 'anvil/unix', 'scache/unix',
+  'smtp/inet',
+  'pickup/unix',
+  'cleanup/unix',
+  'tlsmgr/unix',
+  'rewrite/unix',
+  'bounce/unix',
+  'defer/unix',
+  'trace/unix',
+  'verify/unix',
+  'flush/unix',
+  'smtp/unix',
+  'relay/unix',
+  'showq/unix',
+  'error/unix',
+  'retry/unix',
+  'discard/unix',
+  'lmtp/unix',
+  'anvil/unix',
+  'scache/unix',
 ] as const;
 
 export type HandEdits = 'keep' | 'ours';
@@ -159,19 +175,53 @@ function entryRange(lines: string[], key: string): { start: number; end: number 
     const words = lines[i].trim().split(/\s+/);
     if (/^\s/.test(lines[i]) || lines[i].startsWith('#') || words[0] !== service || words[1] !== type) continue;
     let end = i + 1;
-    while (end < lines.length && /^[ \t\v\f\r]/.test(lines[end]) && lines[end].trim() !== '' && !lines[end].trim().startsWith('#')) end++;
+    while (
+      end < lines.length &&
+      /^[ \t\v\f\r]/.test(lines[end]) &&
+      lines[end].trim() !== '' &&
+      !lines[end].trim().startsWith('#')
+    )
+      end++;
     found = { start: i, end };
   }
   return found;
 }
 
-function entryLine(e: { service: string; type: string; private: string; unprivileged: string; chroot: string; wakeup: string; process_limit: string; command: string; options: Array<[string, string]>; args: string[] }): string {
+function entryLine(e: {
+  service: string;
+  type: string;
+  private: string;
+  unprivileged: string;
+  chroot: string;
+  wakeup: string;
+  process_limit: string;
+  command: string;
+  options: Array<[string, string]>;
+  args: string[];
+}): string {
   const opts = e.options.map(([n, v]) => (/\s/.test(v) ? `-o { ${n} = ${v} }` : `-o ${n}=${v}`));
-  return [e.service, e.type, e.private, e.unprivileged, e.chroot, e.wakeup, e.process_limit, e.command, ...opts, ...e.args].join(' ');
+  return [
+    e.service,
+    e.type,
+    e.private,
+    e.unprivileged,
+    e.chroot,
+    e.wakeup,
+    e.process_limit,
+    e.command,
+    ...opts,
+    ...e.args,
+  ].join(' ');
 }
 
 /** master.cf: chroot column, services to disable, the postlog service for file logging. */
-function planMaster(text: string, want: RoleConfig, a: Resolved, state: State, next: State): { text: string; chrootChanged: boolean } {
+function planMaster(
+  text: string,
+  want: RoleConfig,
+  a: Resolved,
+  state: State,
+  next: State,
+): { text: string; chrootChanged: boolean } {
   let out = text;
   let chrootChanged = false;
   next.master = { previous: { ...state.master.previous }, commented: {} };
@@ -181,7 +231,9 @@ function planMaster(text: string, want: RoleConfig, a: Resolved, state: State, n
       next.master.commented[key] = original;
       continue;
     }
-    const commented = splitPhysicalLines(original).map((l) => `#${l}`).join('');
+    const commented = splitPhysicalLines(original)
+      .map((l) => `#${l}`)
+      .join('');
     if (out.includes(commented)) out = out.replace(commented, original);
   }
   for (const key of want.disableServices) {
@@ -225,7 +277,9 @@ function planMaster(text: string, want: RoleConfig, a: Resolved, state: State, n
     chrootChanged = true;
   }
   if (a.logging === 'file' && !MasterCf.parse(out).get('postlog', 'unix-dgram')) {
-    out = MasterCf.parse(out).replaceService('postlog', 'unix-dgram', 'postlog unix-dgram n - n - 1 postlogd').toString();
+    out = MasterCf.parse(out)
+      .replaceService('postlog', 'unix-dgram', 'postlog unix-dgram n - n - 1 postlogd')
+      .toString();
   }
   return { text: out, chrootChanged };
 }
@@ -242,17 +296,27 @@ function planAliases(text: string, want: Record<string, string>, state: State, n
     delete previous[name];
   }
   for (const [name, value] of Object.entries(want)) if (al.get(name) !== value) al.set(name, value);
-  next.aliases = { owned: { ...want }, previous: Object.fromEntries(Object.keys(want).map((n) => [n, previous[n] ?? null])) };
+  next.aliases = {
+    owned: { ...want },
+    previous: Object.fromEntries(Object.keys(want).map((n) => [n, previous[n] ?? null])),
+  };
   return al.toString();
 }
 
 const MAP_HEADER = (description: string) =>
   `# ${description}\n# Written by mailsetup; it owns only the entries it wrote. Run postmap on this file after editing it.\n`;
 
-function planMap(path: string, spec: MapSpec | undefined, current: string | null, state: State, next: State): string | null {
+function planMap(
+  path: string,
+  spec: MapSpec | undefined,
+  current: string | null,
+  state: State,
+  next: State,
+): string | null {
   const owned = state.maps[path];
   if (!spec && !owned) return current;
-  const table = current === null ? LookupTable.parse(MAP_HEADER(spec?.description ?? path)) : LookupTable.parse(current);
+  const table =
+    current === null ? LookupTable.parse(MAP_HEADER(spec?.description ?? path)) : LookupTable.parse(current);
   const entries = spec?.entries ?? [];
   const wantKeys = new Set(entries.map(([k]) => k));
   const ownedKeys = Object.keys(owned?.keys ?? {});
@@ -294,7 +358,13 @@ export function plan(input: PlanInput): Plan {
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
   const created = new Set(state.created);
-  const add = (path: string, before: string | null, after: string | null, description: string, extra: Partial<FileChange> = {}) => {
+  const add = (
+    path: string,
+    before: string | null,
+    after: string | null,
+    description: string,
+    extra: Partial<FileChange> = {},
+  ) => {
     if (before === null && after !== null) created.add(path);
     if (after === null) created.delete(path);
     if (before !== after) changes.push({ path, before, after, description, ...extra });
@@ -315,7 +385,13 @@ export function plan(input: PlanInput): Plan {
   // aliases
   const aliasesBefore = files[ALIASES] ?? null;
   const aliasesAfter = planAliases(aliasesBefore ?? templates.aliases, want.aliases, state, next);
-  add(ALIASES, aliasesBefore, aliasesAfter, 'local aliases (postmaster, root)', aliasesBefore === null ? { mode: 0o644 } : {});
+  add(
+    ALIASES,
+    aliasesBefore,
+    aliasesAfter,
+    'local aliases (postmaster, root)',
+    aliasesBefore === null ? { mode: 0o644 } : {},
+  );
 
   // lookup tables
   const mapPaths = new Set([...want.maps.map((x) => x.path), ...Object.keys(state.maps)]);
@@ -325,7 +401,13 @@ export function plan(input: PlanInput): Plan {
     const before = files[path] ?? null;
     const after = planMap(path, spec, before, state, next);
     if (before !== after) mapChanges.push({ path, after });
-    add(path, before, after, spec?.description ?? 'lookup table no longer used', spec?.secret ? { secret: true, mode: 0o600 } : { mode: 0o644 });
+    add(
+      path,
+      before,
+      after,
+      spec?.description ?? 'lookup table no longer used',
+      spec?.secret ? { secret: true, mode: 0o600 } : { mode: 0o644 },
+    );
   }
 
   // /etc/mailname (Debian): the mail name other programs use, = myorigin expanded.
@@ -347,7 +429,8 @@ export function plan(input: PlanInput): Plan {
   const configChanged = changes.length > 0;
   if (configChanged || stateText !== null) {
     const stateAfter = serializeState(next);
-    if (configChanged || stateAfter !== stateText) add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644, quiet: true });
+    if (configChanged || stateAfter !== stateText)
+      add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644, quiet: true });
   }
 
   // Parameters, before → after.
@@ -357,19 +440,27 @@ export function plan(input: PlanInput): Plan {
     const before = beforeMain.get(name);
     const after = finalMain.get(name);
     if (before === after) continue;
-    params.push({ name, before, after, beforeExpanded: safeExpand(beforeMain, name, defaults), afterExpanded: safeExpand(finalMain, name, defaults) });
+    params.push({
+      name,
+      before,
+      after,
+      beforeExpanded: safeExpand(beforeMain, name, defaults),
+      afterExpanded: safeExpand(finalMain, name, defaults),
+    });
   }
 
   // Commands, in order.
   const actions: Action[] = [];
-  for (const c of mapChanges) if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
+  for (const c of mapChanges)
+    if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   if (changes.some((c) => c.path === ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
   const postfixChanged = changes.some((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
   if (postfixChanged) {
     actions.push({ kind: 'postfix-check' });
     const restartReasons: string[] = [];
     for (const p of ['inet_interfaces', 'inet_protocols']) {
-      if (safeExpand(beforeMain, p, defaults) !== safeExpand(finalMain, p, defaults)) restartReasons.push(`${p} changed (Postfix must stop and start)`);
+      if (safeExpand(beforeMain, p, defaults) !== safeExpand(finalMain, p, defaults))
+        restartReasons.push(`${p} changed (Postfix must stop and start)`);
     }
     if (ms.chrootChanged) restartReasons.push('chroot changed (the chroot files are copied on start)');
     if (mainBefore === null) restartReasons.push('first configuration');
@@ -377,15 +468,21 @@ export function plan(input: PlanInput): Plan {
     if (restartReasons.length) actions.push({ kind: 'restart', reason: restartReasons.join('; ') });
     else if (changes.some((c) => c.path === MAIN_CF || c.path === MASTER_CF)) actions.push({ kind: 'reload' });
   }
-  if (changes.some((c) => c.path === RSYSLOG_DROPIN)) actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
+  if (changes.some((c) => c.path === RSYSLOG_DROPIN))
+    actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
-  const findings = lint(a, host, (name) => safeExpand(finalMain, name, defaults), (name) => finalMain.has(name));
+  const findings = lint(
+    a,
+    host,
+    (name) => safeExpand(finalMain, name, defaults),
+    (name) => finalMain.has(name),
+  );
   for (const d of m.drift) {
     const kept = finalMain.get(d.name) === d.now;
     findings.push({
       id: 'hand-edit',
       level: 'warning',
-      message: `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${kept ? 'keeping the hand edit (override overwrite-hand-edits to take mailsetup\'s value)' : "taking mailsetup's value"}`,
+      message: `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${kept ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)" : "taking mailsetup's value"}`,
     });
   }
   return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };

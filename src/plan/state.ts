@@ -121,8 +121,14 @@ export function parseState(text: string): State {
     version: 1,
     answers,
     main: { owned: strRec(main.owned, 'main.owned'), previous: nullableRec(main.previous, 'main.previous') },
-    master: { previous: strRec(master.previous, 'master.previous'), commented: strRec(master.commented, 'master.commented') },
-    aliases: { owned: strRec(aliases.owned, 'aliases.owned'), previous: nullableRec(aliases.previous, 'aliases.previous') },
+    master: {
+      previous: strRec(master.previous, 'master.previous'),
+      commented: strRec(master.commented, 'master.commented'),
+    },
+    aliases: {
+      owned: strRec(aliases.owned, 'aliases.owned'),
+      previous: nullableRec(aliases.previous, 'aliases.previous'),
+    },
     maps,
     created,
   };

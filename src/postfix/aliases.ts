@@ -146,7 +146,9 @@ function quoted(text: string, set: string): string {
 
 function commentText(parts: CommentPart[], external: boolean): string {
   return parts
-    .map((p) => (p.kind === 'ctext' ? (external ? quoted(p.text, '()\\\r\n') : p.text) : `(${commentText(p.parts, external)})`))
+    .map((p) =>
+      p.kind === 'ctext' ? (external ? quoted(p.text, '()\\\r\n') : p.text) : `(${commentText(p.parts, external)})`,
+    )
     .join('');
 }
 
@@ -261,7 +263,8 @@ export function validateAliasName(name: string): string {
 export function validateAliasValue(name: string, value: string): string {
   const what = `alias value for ${q(name)}`;
   const ctl = findControlChar(value, true);
-  if (ctl >= 0) throw new ValidationError(`${what} contains a control character (${describeControlChar(value.charCodeAt(ctl))})`);
+  if (ctl >= 0)
+    throw new ValidationError(`${what} contains a control character (${describeControlChar(value.charCodeAt(ctl))})`);
   const v = trimSpace(value);
   if (v === '') throw new ValidationError(`${what} is empty`);
   const open = scan(v).unterminated;

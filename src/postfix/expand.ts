@@ -92,12 +92,18 @@ function compatLevel(s: string): bigint {
 
 function compare(delta: number, op: Operator): boolean {
   switch (op) {
-    case '==': return delta === 0;
-    case '!=': return delta !== 0;
-    case '<': return delta < 0;
-    case '<=': return delta <= 0;
-    case '>=': return delta >= 0;
-    case '>': return delta > 0;
+    case '==':
+      return delta === 0;
+    case '!=':
+      return delta !== 0;
+    case '<':
+      return delta < 0;
+    case '<=':
+      return delta <= 0;
+    case '>=':
+      return delta >= 0;
+    case '>':
+      return delta > 0;
   }
 }
 

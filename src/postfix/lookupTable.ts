@@ -149,7 +149,9 @@ export function validateLookupKey(key: string): string {
 export function validateLookupValue(key: string, value: string): string {
   const ctl = findControlChar(value, true);
   if (ctl >= 0) {
-    throw new ValidationError(`value for ${q(key)} contains a control character (${describeControlChar(value.charCodeAt(ctl))})`);
+    throw new ValidationError(
+      `value for ${q(key)} contains a control character (${describeControlChar(value.charCodeAt(ctl))})`,
+    );
   }
   const v = trimSpace(value);
   if (v === '') throw new ValidationError(`value for ${q(key)} is empty`);
@@ -186,7 +188,9 @@ export class LookupTable {
     if (header !== undefined) {
       const ctl = findControlChar(header.replace(/\n/g, ''), true);
       if (ctl >= 0) {
-        throw new ValidationError(`table header contains a control character (${describeControlChar(header.replace(/\n/g, '').charCodeAt(ctl))})`);
+        throw new ValidationError(
+          `table header contains a control character (${describeControlChar(header.replace(/\n/g, '').charCodeAt(ctl))})`,
+        );
       }
       for (const line of header.split('\n')) text += line === '' ? '#\n' : `# ${line}\n`;
       text += '\n';

@@ -28,14 +28,7 @@ export type ServiceType = 'inet' | 'unix' | 'unix-dgram' | 'fifo' | 'pass';
 
 /** The `-F` field names of a master.cf entry, in column order. */
 export type MasterField =
-  | 'service'
-  | 'type'
-  | 'private'
-  | 'unprivileged'
-  | 'chroot'
-  | 'wakeup'
-  | 'process_limit'
-  | 'command';
+  'service' | 'type' | 'private' | 'unprivileged' | 'chroot' | 'wakeup' | 'process_limit' | 'command';
 
 /** Field names in column order (index = column number). */
 export const MASTER_FIELDS: readonly MasterField[] = [
@@ -252,7 +245,8 @@ function digitSpan(s: string): number {
  */
 export function parseMasterEntry(text: string): string[] {
   const argv = splitTokens(text);
-  if (argv.length < 8) throw new Error(`bad field count: ${argv.length} fields in "${text.replace(/\n/g, ' ')}", at least 8 needed`);
+  if (argv.length < 8)
+    throw new Error(`bad field count: ${argv.length} fields in "${text.replace(/\n/g, ' ')}", at least 8 needed`);
   const err = checkFields(argv, text);
   if (err) throw new Error(err);
   normalizeDaemonArgs(argv, true);
@@ -277,7 +271,8 @@ const INDENT_TEXT = '    ';
  * the text with a final "\n".
  */
 export function formatMasterEntry(tokens: readonly string[]): string {
-  if (tokens.length < 8) throw new Error(`formatMasterEntry: a master.cf entry needs at least 8 fields, got ${tokens.length}`);
+  if (tokens.length < 8)
+    throw new Error(`formatMasterEntry: a master.cf entry needs at least 8 fields, got ${tokens.length}`);
   let out = '';
   let len = 0;
   for (let field = 0; field < 8; field++) {
@@ -401,7 +396,9 @@ function entryFromTokens(tokens: string[], line: number): MasterEntry {
 function readEntries(text: string): MasterEntry[] {
   assertNoNul(text, 'master.cf');
   if (text.startsWith('\uFEFF') || text.startsWith('\u00EF\u00BB\u00BF')) {
-    throw new Error('master.cf: starts with a byte order mark (BOM); Postfix would read it as part of the first service name');
+    throw new Error(
+      'master.cf: starts with a byte order mark (BOM); Postfix would read it as part of the first service name',
+    );
   }
   const lines = splitPhysicalLines(text);
   const logical: Array<{ line: number; text: string }> = [];
@@ -420,7 +417,9 @@ function readEntries(text: string): MasterEntry[] {
   return logical.map(({ line, text: entryText }) => {
     const tokens = splitTokens(entryText);
     if (tokens.length < 8) {
-      throw new Error(`master.cf: line ${line}: bad field count: ${tokens.length} fields in "${entryText}", at least 8 needed`);
+      throw new Error(
+        `master.cf: line ${line}: bad field count: ${tokens.length} fields in "${entryText}", at least 8 needed`,
+      );
     }
     const err = checkFields(tokens, entryText);
     if (err) throw new Error(`master.cf: line ${line}: ${err}`);
@@ -729,7 +728,8 @@ function checkFieldValue(method: string, field: MasterField, value: string): voi
   if (field === 'command') {
     checkNoControl(method, 'command', value, true);
     if (value.trim() === '') throw new Error(`${method}: the command must not be empty`);
-    if (value.trimStart().startsWith('#')) throw new Error(`${method}: the command starts with '#'; postconf accepts no comment input`);
+    if (value.trimStart().startsWith('#'))
+      throw new Error(`${method}: the command starts with '#'; postconf accepts no comment input`);
     if (openBraces(value) > 0) throw new Error(`${method}: missing '}' in "${value}"`);
     return;
   }
@@ -830,9 +830,13 @@ export class MasterCf {
     checkService(method, service, type);
     checkName(method, 'option name', name);
     checkNoControl(method, 'option value', value);
-    if (/[ \t\n\r\v\f]/.test(value)) throw new Error(`${method}: option value "${value}" contains whitespace (postconf -P accepts none)`);
+    if (/[ \t\n\r\v\f]/.test(value))
+      throw new Error(`${method}: option value "${value}" contains whitespace (postconf -P accepts none)`);
     if (openBraces(value) > 0) throw new Error(`${method}: missing '}' in option value "${value}"`);
-    return this.apply({ method, service, type, request: { kind: 'param', name, value } }, `${service}/${type}/${name}=${value}`);
+    return this.apply(
+      { method, service, type, request: { kind: 'param', name, value } },
+      `${service}/${type}/${name}=${value}`,
+    );
   }
 
   /**
@@ -856,9 +860,11 @@ export class MasterCf {
     checkService(method, service, type);
     checkNoControl(method, 'entry line', entryLine, true);
     const value = trimValue(entryLine);
-    if (value.startsWith('#')) throw new Error(`${method}: the entry line starts with '#'; postconf accepts no comment input`);
+    if (value.startsWith('#'))
+      throw new Error(`${method}: the entry line starts with '#'; postconf accepts no comment input`);
     const raw = splitTokens(value);
-    if (raw.length < 8) throw new Error(`${method}: bad field count: ${raw.length} fields in "${value}", at least 8 needed`);
+    if (raw.length < 8)
+      throw new Error(`${method}: bad field count: ${raw.length} fields in "${value}", at least 8 needed`);
     const fieldErr = checkFields(raw, value);
     if (fieldErr) throw new Error(`${method}: ${fieldErr}`);
     const tokens = raw.slice();
@@ -893,11 +899,14 @@ export class MasterCf {
     try {
       entries = readEntries(result.text);
     } catch (e) {
-      throw new Error(`${ctx.method}: internal error: the edit produced an unreadable master.cf (${(e as Error).message})`);
+      throw new Error(
+        `${ctx.method}: internal error: the edit produced an unreadable master.cf (${(e as Error).message})`,
+      );
     }
     this.text = result.text;
     this.entries = entries;
-    this.lastWarnings = result.matched === 0 && unmatchedText !== undefined ? [`unmatched service_name/type: "${unmatchedText}"`] : [];
+    this.lastWarnings =
+      result.matched === 0 && unmatchedText !== undefined ? [`unmatched service_name/type: "${unmatchedText}"`] : [];
     return this;
   }
 }

@@ -313,7 +313,14 @@ export function checkCidr(text: string): string | null {
   return messageOf(() => parseCidr(text));
 }
 
-const NON_PUBLIC_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10'];
+const NON_PUBLIC_V4 = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '100.64.0.0/10',
+];
 const NON_PUBLIC_V6 = ['::1/128', 'fe80::/10', 'fc00::/7'];
 
 /**
@@ -611,7 +618,16 @@ export function checkInetProtocols(text: string): string | null {
 }
 
 /** The notify_classes error classes, in postconf(5) order. */
-export const NOTIFY_CLASSES = ['bounce', '2bounce', 'data', 'delay', 'policy', 'protocol', 'resource', 'software'] as const;
+export const NOTIFY_CLASSES = [
+  'bounce',
+  '2bounce',
+  'data',
+  'delay',
+  'policy',
+  'protocol',
+  'resource',
+  'software',
+] as const;
 
 /**
  * notify_classes: a list of bounce, 2bounce, data, delay, policy, protocol, resource, software

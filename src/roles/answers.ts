@@ -59,7 +59,9 @@ function expectList(key: string, v: unknown): string[] {
 
 function expectSasl(key: string, v: unknown): SaslAnswers {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new AnswersError(`${key}: expected a mapping with username and password or password_file, got ${typeName(v)}`);
+    throw new AnswersError(
+      `${key}: expected a mapping with username and password or password_file, got ${typeName(v)}`,
+    );
   }
   const out: SaslAnswers = { username: '' };
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
@@ -106,7 +108,9 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
     switch (kind) {
       case 'role':
         if (!isRoleId(v)) {
-          throw new AnswersError(`role: "${String(v)}" is not a role (null-client, mail-server, backup-mx, firewall-relay)`);
+          throw new AnswersError(
+            `role: "${String(v)}" is not a role (null-client, mail-server, backup-mx, firewall-relay)`,
+          );
         }
         out.role = v;
         break;
@@ -121,7 +125,8 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
         rec[key] = v;
         break;
       case 'logging':
-        if (v !== 'syslog' && v !== 'file') throw new AnswersError(`logging: expected syslog or file, got "${String(v)}"`);
+        if (v !== 'syslog' && v !== 'file')
+          throw new AnswersError(`logging: expected syslog or file, got "${String(v)}"`);
         out.logging = v;
         break;
       case 'record': {

@@ -13,7 +13,22 @@ export const backupMx: RoleModule = {
     title: 'Backup MX (behind NAT)',
     summary: 'queues and forwards mail for another domain while its primary is down; proxy_interfaces for NAT',
   },
-  keys: ['myhostname', 'mydomain', 'myorigin', 'relay_domains', 'transport', 'relay_recipients', 'proxy_interfaces', 'mynetworks', 'postmaster', 'inet_interfaces', 'inet_protocols', 'notify_classes', 'chroot', 'logging'],
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'relay_domains',
+    'transport',
+    'relay_recipients',
+    'proxy_interfaces',
+    'mynetworks',
+    'postmaster',
+    'inet_interfaces',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
   required: ['relay_domains', 'postmaster', 'mynetworks'],
   defaults(_host, base) {
     return { inet_interfaces: 'all', mynetworks: loopbackNetworks(base.inet_protocols) };

@@ -4,7 +4,17 @@
  * inside mail host through transport_maps; relays outbound mail for its own networks only.
  * postmaster and abuse at the gateway's own address literal still reach people (virtual map).
  */
-import { RELAY_RESTRICTIONS, VIRTUAL_MAP, list, loopbackNetworks, mapRef, merge, privateSubnets, relayRecipients, transportMap } from './common.js';
+import {
+  RELAY_RESTRICTIONS,
+  VIRTUAL_MAP,
+  list,
+  loopbackNetworks,
+  mapRef,
+  merge,
+  privateSubnets,
+  relayRecipients,
+  transportMap,
+} from './common.js';
 import type { RoleModule } from './role.js';
 
 export const firewallRelay: RoleModule = {
@@ -13,7 +23,23 @@ export const firewallRelay: RoleModule = {
     title: 'Firewall / gateway relay',
     summary: 'no local delivery: passes mail for the inside domain to the inside mail host',
   },
-  keys: ['myhostname', 'mydomain', 'myorigin', 'relay_domains', 'transport', 'relay_recipients', 'mynetworks', 'relayhost', 'postmaster', 'proxy_interfaces', 'inet_interfaces', 'inet_protocols', 'notify_classes', 'chroot', 'logging'],
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'relay_domains',
+    'transport',
+    'relay_recipients',
+    'mynetworks',
+    'relayhost',
+    'postmaster',
+    'proxy_interfaces',
+    'inet_interfaces',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
   required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
   defaults(host, base) {
     return {

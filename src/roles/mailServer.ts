@@ -3,7 +3,15 @@
  * receives mail for the whole domain, delivers it locally, relays for its own networks only,
  * optionally sends everything else through a smart host.
  */
-import { LOOPBACK_V4, RELAY_RESTRICTIONS, list, loopbackNetworks, merge, privateSubnets, saslOverlay } from './common.js';
+import {
+  LOOPBACK_V4,
+  RELAY_RESTRICTIONS,
+  list,
+  loopbackNetworks,
+  merge,
+  privateSubnets,
+  saslOverlay,
+} from './common.js';
 import type { RoleModule } from './role.js';
 
 export const mailServer: RoleModule = {
@@ -12,7 +20,21 @@ export const mailServer: RoleModule = {
     title: 'Domain mail server',
     summary: 'receives and delivers mail for the domain; relays for its own networks only',
   },
-  keys: ['myhostname', 'mydomain', 'myorigin', 'mynetworks', 'relayhost', 'smtp_sasl', 'postmaster', 'proxy_interfaces', 'inet_interfaces', 'inet_protocols', 'notify_classes', 'chroot', 'logging'],
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'mynetworks',
+    'relayhost',
+    'smtp_sasl',
+    'postmaster',
+    'proxy_interfaces',
+    'inet_interfaces',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
   required: ['postmaster', 'mynetworks'],
   defaults(host, base) {
     return {

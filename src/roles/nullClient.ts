@@ -3,7 +3,17 @@
  * through the relay host; listens on loopback; no local delivery. Mail for root and postmaster
  * is rewritten by virtual_alias_maps to the address the user gives, so it leaves the host too.
  */
-import { LOOPBACK_V4, LOOPBACK_V6, VIRTUAL_MAP, list, mapRef, merge, saslOverlay, ipv4Enabled, ipv6Enabled } from './common.js';
+import {
+  LOOPBACK_V4,
+  LOOPBACK_V6,
+  VIRTUAL_MAP,
+  list,
+  mapRef,
+  merge,
+  saslOverlay,
+  ipv4Enabled,
+  ipv6Enabled,
+} from './common.js';
 import type { RoleModule } from './role.js';
 
 export const nullClient: RoleModule = {
@@ -12,7 +22,18 @@ export const nullClient: RoleModule = {
     title: 'Null client',
     summary: 'sends only: all mail goes out through a relay host; nothing is received or delivered here',
   },
-  keys: ['myhostname', 'mydomain', 'myorigin', 'relayhost', 'smtp_sasl', 'postmaster', 'inet_protocols', 'notify_classes', 'chroot', 'logging'],
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'relayhost',
+    'smtp_sasl',
+    'postmaster',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
   required: ['relayhost', 'postmaster'],
   defaults(_host, base) {
     const nets: string[] = [];

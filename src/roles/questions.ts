@@ -19,10 +19,20 @@ const SPECS: Record<AnswerKey, Spec> = {
     label: 'Host name (myhostname)',
     kind: 'text',
     explain: (_d, host) =>
-      host.fqdn.includes('.') ? `this host's FQDN, from hostname --fqdn (${host.fqdn})` : `hostname --fqdn says "${host.fqdn}", which is no FQDN: type the full name, e.g. mail.example.com`,
+      host.fqdn.includes('.')
+        ? `this host's FQDN, from hostname --fqdn (${host.fqdn})`
+        : `hostname --fqdn says "${host.fqdn}", which is no FQDN: type the full name, e.g. mail.example.com`,
   },
-  mydomain: { label: 'Domain (mydomain)', kind: 'text', explain: (d) => `the domain part of ${d.myhostname ?? 'the host name'}` },
-  myorigin: { label: 'Sender domain (myorigin)', kind: 'text', explain: () => 'appended to locally posted mail: $mydomain sends as user@domain, not user@host' },
+  mydomain: {
+    label: 'Domain (mydomain)',
+    kind: 'text',
+    explain: (d) => `the domain part of ${d.myhostname ?? 'the host name'}`,
+  },
+  myorigin: {
+    label: 'Sender domain (myorigin)',
+    kind: 'text',
+    explain: () => 'appended to locally posted mail: $mydomain sends as user@domain, not user@host',
+  },
   relayhost: {
     label: 'Relay host (relayhost)',
     kind: 'text',
@@ -31,35 +41,99 @@ const SPECS: Record<AnswerKey, Spec> = {
         ? 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port'
         : 'optional smart host for all outgoing mail; empty = deliver directly via MX lookups',
   },
-  mynetworks: { label: 'Trusted networks (mynetworks)', kind: 'list', explain: () => 'clients in these networks may relay: loopback and this host\'s own private subnets' },
+  mynetworks: {
+    label: 'Trusted networks (mynetworks)',
+    kind: 'list',
+    explain: () => "clients in these networks may relay: loopback and this host's own private subnets",
+  },
   relay_domains: {
     label: 'Relayed domains (relay_domains)',
     kind: 'list',
-    explain: (d) => (d.role === 'backup-mx' ? 'the domains this host is a backup MX for (never its own domain)' : 'the inside domain(s) this gateway accepts mail for'),
+    explain: (d) =>
+      d.role === 'backup-mx'
+        ? 'the domains this host is a backup MX for (never its own domain)'
+        : 'the inside domain(s) this gateway accepts mail for',
   },
   transport: {
     label: 'Next hops (transport_maps)',
     kind: 'map',
-    explain: (d) => (d.role === 'backup-mx' ? 'optional: domain → relay:[primary.mail.host]; empty = deliver by MX lookup' : 'domain → relay:[inside.mail.host] for each inside domain'),
+    explain: (d) =>
+      d.role === 'backup-mx'
+        ? 'optional: domain → relay:[primary.mail.host]; empty = deliver by MX lookup'
+        : 'domain → relay:[inside.mail.host] for each inside domain',
   },
   relay_recipients: {
     label: 'Valid recipients (relay_recipient_maps)',
     kind: 'list',
-    explain: () => 'user@domain or @domain (accept all of a domain); empty = accept all (backscatter: needs override relay-accept-all)',
+    explain: () =>
+      'user@domain or @domain (accept all of a domain); empty = accept all (backscatter: needs override relay-accept-all)',
   },
-  proxy_interfaces: { label: 'Public NAT/proxy addresses (proxy_interfaces)', kind: 'list', explain: () => 'the outside addresses that forward port 25 here; a must for a backup MX behind NAT' },
-  inet_interfaces: { label: 'Listen on (inet_interfaces)', kind: 'text', explain: (d) => (d.role === 'null-client' ? 'loopback-only: a null client accepts no mail from the network' : 'all, loopback-only, or a list of this host\'s addresses') },
-  inet_protocols: { label: 'IP protocols (inet_protocols)', kind: 'choice', choices: [{ value: 'all', label: 'all (IPv4 and IPv6)' }, { value: 'ipv4', label: 'ipv4 only' }, { value: 'ipv6', label: 'ipv6 only' }], explain: (_d, host) => (host.ipv6DefaultRoute ? 'this host has an IPv6 default route' : 'this host has no IPv6 default route: ipv4 avoids "Network is unreachable"') },
-  notify_classes: { label: 'Problems reported to postmaster (notify_classes)', kind: 'list', explain: () => 'resource, software (Postfix default); also bounce, 2bounce, delay, policy, protocol, data' },
-  postmaster: { label: 'Postmaster address (aliases for postmaster and root)', kind: 'text', explain: () => 'a person who reads mail: bounces and problem reports go there' },
-  chroot: { label: 'Chroot network services (master.cf)', kind: 'boolean', explain: () => 'as Debian ships it: smtpd, smtp, cleanup … run inside /var/spool/postfix' },
-  logging: { label: 'Logging', kind: 'choice', choices: [{ value: 'syslog', label: 'syslog (rsyslog: /var/log/mail.log)' }, { value: 'file', label: 'file (Postfix\'s postlog: /var/log/postfix.log)' }], explain: (_d, host) => (host.rsyslog ? 'rsyslog is installed' : 'no rsyslog on this host: Postfix writes its own log file') },
-  smtp_sasl: { label: 'Smart host login (smtp_sasl)', kind: 'secret', explain: () => 'username and password for the relay host; empty = no login' },
+  proxy_interfaces: {
+    label: 'Public NAT/proxy addresses (proxy_interfaces)',
+    kind: 'list',
+    explain: () => 'the outside addresses that forward port 25 here; a must for a backup MX behind NAT',
+  },
+  inet_interfaces: {
+    label: 'Listen on (inet_interfaces)',
+    kind: 'text',
+    explain: (d) =>
+      d.role === 'null-client'
+        ? 'loopback-only: a null client accepts no mail from the network'
+        : "all, loopback-only, or a list of this host's addresses",
+  },
+  inet_protocols: {
+    label: 'IP protocols (inet_protocols)',
+    kind: 'choice',
+    choices: [
+      { value: 'all', label: 'all (IPv4 and IPv6)' },
+      { value: 'ipv4', label: 'ipv4 only' },
+      { value: 'ipv6', label: 'ipv6 only' },
+    ],
+    explain: (_d, host) =>
+      host.ipv6DefaultRoute
+        ? 'this host has an IPv6 default route'
+        : 'this host has no IPv6 default route: ipv4 avoids "Network is unreachable"',
+  },
+  notify_classes: {
+    label: 'Problems reported to postmaster (notify_classes)',
+    kind: 'list',
+    explain: () => 'resource, software (Postfix default); also bounce, 2bounce, delay, policy, protocol, data',
+  },
+  postmaster: {
+    label: 'Postmaster address (aliases for postmaster and root)',
+    kind: 'text',
+    explain: () => 'a person who reads mail: bounces and problem reports go there',
+  },
+  chroot: {
+    label: 'Chroot network services (master.cf)',
+    kind: 'boolean',
+    explain: () => 'as Debian ships it: smtpd, smtp, cleanup … run inside /var/spool/postfix',
+  },
+  logging: {
+    label: 'Logging',
+    kind: 'choice',
+    choices: [
+      { value: 'syslog', label: 'syslog (rsyslog: /var/log/mail.log)' },
+      { value: 'file', label: "file (Postfix's postlog: /var/log/postfix.log)" },
+    ],
+    explain: (_d, host) =>
+      host.rsyslog ? 'rsyslog is installed' : 'no rsyslog on this host: Postfix writes its own log file',
+  },
+  smtp_sasl: {
+    label: 'Smart host login (smtp_sasl)',
+    kind: 'secret',
+    explain: () => 'username and password for the relay host; empty = no login',
+  },
   overrides: { label: 'Overrides', kind: 'list', explain: () => 'linter rules to override knowingly' },
 };
 
 /** The questions for `role`, defaults from the current values and the host. */
-export function questionsFor(role: RoleId, host: HostFacts, current: Partial<Answers> = {}, currentRole: RoleId | 'custom' | null = null): Question[] {
+export function questionsFor(
+  role: RoleId,
+  host: HostFacts,
+  current: Partial<Answers> = {},
+  currentRole: RoleId | 'custom' | null = null,
+): Question[] {
   const mod = roleModule(role);
   const d = withDefaults({ role }, host, current, currentRole);
   return mod.keys.map((key) => {
@@ -74,7 +148,11 @@ export function questionsFor(role: RoleId, host: HostFacts, current: Partial<Ans
       default: d[key],
       optional,
       validate(value) {
-        const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0) || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+        const empty =
+          value === undefined ||
+          value === '' ||
+          (Array.isArray(value) && value.length === 0) ||
+          (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
         if (empty) return optional ? null : 'required';
         const r = validateAnswer(key, value, role);
         return 'error' in r ? r.error : null;

@@ -47,7 +47,15 @@ export const OVERRIDE_IDS = [
 
 /** Keys whose current value carries over when the role changes (they describe the host, not the role). */
 const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
-  'myhostname', 'mydomain', 'myorigin', 'postmaster', 'inet_protocols', 'notify_classes', 'chroot', 'logging', 'proxy_interfaces',
+  'myhostname',
+  'mydomain',
+  'myorigin',
+  'postmaster',
+  'inet_protocols',
+  'notify_classes',
+  'chroot',
+  'logging',
+  'proxy_interfaces',
 ]);
 
 const LOCAL_NAME = /^[a-z_][a-z0-9_.-]*$/;
@@ -65,7 +73,11 @@ function present(v: AnswerValue): boolean {
 }
 
 /** Check one answer's value; returns the normalised value or a message. */
-export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId): { value: AnswerValue } | { error: string } {
+export function validateAnswer(
+  key: AnswerKey,
+  value: AnswerValue,
+  role: RoleId,
+): { value: AnswerValue } | { error: string } {
   const err = (message: string) => ({ error: message });
   const eachList = (items: string[], check: (s: string) => string | null): { value: string[] } | { error: string } => {
     for (const item of items) {
@@ -98,7 +110,10 @@ export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId)
       case 'mynetworks':
         return { value: (value as string[]).map((c) => parseCidr(c).postfix) };
       case 'relay_domains':
-        return eachList((value as string[]).map((d) => d.toLowerCase()), checkDomain);
+        return eachList(
+          (value as string[]).map((d) => d.toLowerCase()),
+          checkDomain,
+        );
       case 'transport': {
         const out: Record<string, string> = {};
         for (const [domain, hop] of Object.entries(value as Record<string, string>)) {
@@ -114,9 +129,7 @@ export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId)
         return { value: out };
       }
       case 'relay_recipients':
-        return eachList(value as string[], (r) =>
-          r.startsWith('@') ? checkDomain(r.slice(1)) : checkEmail(r),
-        );
+        return eachList(value as string[], (r) => (r.startsWith('@') ? checkDomain(r.slice(1)) : checkEmail(r)));
       case 'proxy_interfaces':
         return { value: splitList(validateProxyInterfaces((value as string[]).join(', '))) };
       case 'inet_interfaces':
@@ -129,10 +142,16 @@ export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId)
         const v = value as string;
         const needsRemote = role === 'null-client' || role === 'firewall-relay';
         if (!v.includes('@')) {
-          if (needsRemote) return err(`"${v}" must be a full address (user@domain): this role delivers nothing locally`);
+          if (needsRemote)
+            return err(`"${v}" must be a full address (user@domain): this role delivers nothing locally`);
           // A bare name in an alias becomes name@$myorigin, and a backup MX does not deliver $mydomain.
-          if (role === 'backup-mx') return err(`"${v}" must be a full address (user@domain): here it would become ${v}@$mydomain, which a backup MX does not deliver locally`);
-          return LOCAL_NAME.test(v) ? { value: v } : err(`"${v}" is neither an address (user@domain) nor a local user name`);
+          if (role === 'backup-mx')
+            return err(
+              `"${v}" must be a full address (user@domain): here it would become ${v}@$mydomain, which a backup MX does not deliver locally`,
+            );
+          return LOCAL_NAME.test(v)
+            ? { value: v }
+            : err(`"${v}" is neither an address (user@domain) nor a local user name`);
         }
         const m = checkEmail(v);
         return m ? err(m) : { value: v };
@@ -144,14 +163,18 @@ export function validateAnswer(key: AnswerKey, value: AnswerValue, role: RoleId)
       case 'smtp_sasl': {
         const s = value as Answers['smtp_sasl'];
         if (!s) return { value };
-        const m = checkPlainValue(s.username, 'smtp_sasl.username') ?? (s.password !== undefined ? checkPlainValue(s.password, 'smtp_sasl.password') : null);
+        const m =
+          checkPlainValue(s.username, 'smtp_sasl.username') ??
+          (s.password !== undefined ? checkPlainValue(s.password, 'smtp_sasl.password') : null);
         if (m) return err(m);
         if (/[\s:]/.test(s.username)) return err('smtp_sasl.username: must not contain whitespace or ":"');
         return { value };
       }
       case 'overrides':
         return eachList(value as string[], (o) =>
-          (OVERRIDE_IDS as readonly string[]).includes(o) ? null : `"${o}" is not an override (${OVERRIDE_IDS.join(', ')})`,
+          (OVERRIDE_IDS as readonly string[]).includes(o)
+            ? null
+            : `"${o}" is not an override (${OVERRIDE_IDS.join(', ')})`,
         );
     }
   } catch (e) {
@@ -195,7 +218,13 @@ export function withDefaults(
     identity.mydomain = keptDomain ? (carried.mydomain as string) : parentDomain(identity.myhostname);
   }
   const roleDefaults = role.defaults(host, identity);
-  const merged: Resolved = { ...base, ...roleDefaults, ...carried, ...stripUndefined(given), role: given.role } as Resolved;
+  const merged: Resolved = {
+    ...base,
+    ...roleDefaults,
+    ...carried,
+    ...stripUndefined(given),
+    role: given.role,
+  } as Resolved;
   merged.mydomain = identity.mydomain;
   return merged;
 }
@@ -238,7 +267,9 @@ function requiredMessage(key: AnswerKey, role: RoleId): string {
     case 'postmaster':
       return 'required: the address of a person who reads mail for postmaster and root';
     case 'relay_domains':
-      return role === 'backup-mx' ? 'required: the domain(s) this host is a backup MX for' : 'required: the inside domain(s) this gateway accepts mail for';
+      return role === 'backup-mx'
+        ? 'required: the domain(s) this host is a backup MX for'
+        : 'required: the inside domain(s) this gateway accepts mail for';
     case 'transport':
       return 'required: the inside mail host for each domain, e.g. example.com: relay:[mail.inside.example.com]';
     case 'mynetworks':

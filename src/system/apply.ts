@@ -33,7 +33,6 @@ import {
   type StepOutcome,
 } from './services.js';
 
-
 export type { ApplyEvent, ApplyResult };
 
 export interface ApplyOptions {
@@ -42,7 +41,6 @@ export interface ApplyOptions {
   faultHook?: (stepId: string) => void | Promise<void>;
   now?: () => Date;
 }
-
 
 interface StepResult {
   status?: 'ok' | 'skipped';
@@ -102,7 +100,11 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   const rec = new Recorder(opts);
   const now = opts.now ?? (() => new Date());
   const done = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
-    changed: false, rolledBack: false, ...r, warnings: rec.warnings, events: rec.events,
+    changed: false,
+    rolledBack: false,
+    ...r,
+    warnings: rec.warnings,
+    events: rec.events,
   });
   fullEffects(fx);
   if (plan.files.length === 0 && plan.actions.length === 0) return done({ ok: true });
@@ -114,7 +116,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     return done({ ok: false, error: messageOf(e) });
   }
   if (plan.actions.length === 0 && plan.files.every((c, i) => pre[i] === c.after)) {
-    for (const c of plan.files) rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
+    for (const c of plan.files)
+      rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
     return done({ ok: true });
   }
 
@@ -131,9 +134,14 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       const current = await readCurrent(fx, plan.files);
       const entries: BackupEntry[] = [];
       plan.files.forEach((c, i) => {
-        if (current[i] === c.after) { unchanged.add(c.path); return; }
+        if (current[i] === c.after) {
+          unchanged.add(c.path);
+          return;
+        }
         if (current[i] !== c.before) {
-          throw new Error(`${c.path}: changed on disk since the plan was made; nothing was written (run mailsetup again)`);
+          throw new Error(
+            `${c.path}: changed on disk since the plan was made; nothing was written (run mailsetup again)`,
+          );
         }
         entries.push({ path: c.path, current: current[i], after: c.after, secret: c.secret === true });
       });
@@ -229,7 +237,12 @@ async function rollback(
   const runningNow = daemons ? await postfixRunning(fx, host) : false;
   if (daemons && mode === 'latest' && runningNow && m.postfixRunningBefore === false) {
     // It was not running before that apply: stop it while it can still be stopped.
-    const err = outcomeEvent(rec, 'rollback:postfix', 'Stop Postfix (it was not running before)', await stopPostfix(fx, host));
+    const err = outcomeEvent(
+      rec,
+      'rollback:postfix',
+      'Stop Postfix (it was not running before)',
+      await stopPostfix(fx, host),
+    );
     if (err) errors.push(err);
   }
 
@@ -245,7 +258,12 @@ async function rollback(
   }
   for (const p of restored) {
     const f = m.files.find((x) => x.path === p);
-    rec.emit({ id: `write:${p}`, label: `Restore ${p}`, status: 'rolled-back', detail: f?.absent ? 'removed (it did not exist before)' : 'restored from the backup' });
+    rec.emit({
+      id: `write:${p}`,
+      label: `Restore ${p}`,
+      status: 'rolled-back',
+      detail: f?.absent ? 'removed (it did not exist before)' : 'restored from the backup',
+    });
   }
 
   // 2. Maps: rebuild from the restored source where the apply rebuilt them; remove database
@@ -256,14 +274,24 @@ async function rollback(
     const derived = m.derived.filter((d) => d.source === a.path);
     const hadDb = derived.some((d) => !d.absent);
     if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
-      const err = outcomeEvent(rec, `rollback:${id}`, `Rebuild ${a.path} from the restored file`, await runAction(fx, host, a));
+      const err = outcomeEvent(
+        rec,
+        `rollback:${id}`,
+        `Rebuild ${a.path} from the restored file`,
+        await runAction(fx, host, a),
+      );
       if (err) errors.push(err);
     }
     for (const d of derived) {
       if (!d.absent || (await fx.stat(d.path)) === null) continue;
       try {
         await fx.removeFile(d.path);
-        rec.emit({ id: `rollback:remove:${d.path}`, label: `Remove ${d.path}`, status: 'rolled-back', detail: 'it did not exist before' });
+        rec.emit({
+          id: `rollback:remove:${d.path}`,
+          label: `Remove ${d.path}`,
+          status: 'rolled-back',
+          detail: 'it did not exist before',
+        });
       } catch (e) {
         errors.push(messageOf(e));
       }
@@ -277,11 +305,16 @@ async function rollback(
     let label = '';
     if (mode === 'latest') {
       if (runningNow && m.postfixRunningBefore !== false) {
-        label = planRestart ? 'Restart Postfix with the restored configuration' : 'Reload Postfix with the restored configuration';
+        label = planRestart
+          ? 'Restart Postfix with the restored configuration'
+          : 'Reload Postfix with the restored configuration';
         o = planRestart ? await restartPostfix(fx, host) : await reloadPostfix(fx, host);
       }
     } else if (m.postfixRunningBefore === false) {
-      if (runningNow) { label = 'Stop Postfix (it was not running before)'; o = await stopPostfix(fx, host); }
+      if (runningNow) {
+        label = 'Stop Postfix (it was not running before)';
+        o = await stopPostfix(fx, host);
+      }
     } else if (started.has('action:restart') || !runningNow) {
       label = 'Restart Postfix with the restored configuration';
       o = await restartPostfix(fx, host);
@@ -294,7 +327,10 @@ async function rollback(
       if (err) errors.push(err);
     }
   }
-  if (fx.live && (mode === 'latest' ? m.actions.some((a) => a.kind === 'syslog-restart') : started.has('action:syslog-restart'))) {
+  if (
+    fx.live &&
+    (mode === 'latest' ? m.actions.some((a) => a.kind === 'syslog-restart') : started.has('action:syslog-restart'))
+  ) {
     const err = outcomeEvent(rec, 'rollback:syslog', 'Restart rsyslog', await restartSyslog(fx, host));
     if (err) errors.push(err);
   }
@@ -347,7 +383,11 @@ async function withLock(
 ): Promise<ApplyResult> {
   const rec = new Recorder(opts);
   const finish = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
-    changed: false, rolledBack: false, ...r, warnings: rec.warnings, events: rec.events,
+    changed: false,
+    rolledBack: false,
+    ...r,
+    warnings: rec.warnings,
+    events: rec.events,
   });
   let lock: Lock | undefined;
   try {

@@ -70,11 +70,14 @@ export interface BackupEntry {
 }
 
 /** The Effects members backups and the lock need beyond the base interface. */
-export type FullEffects = Effects & Required<Pick<Effects, 'mkdir' | 'removeTree' | 'createExclusive' | 'processAlive'>>;
+export type FullEffects = Effects &
+  Required<Pick<Effects, 'mkdir' | 'removeTree' | 'createExclusive' | 'processAlive'>>;
 
 /** `fx` with mkdir/removeTree/createExclusive/processAlive, or an Error saying what is missing. */
 export function fullEffects(fx: Effects): FullEffects {
-  const missing = (['mkdir', 'removeTree', 'createExclusive', 'processAlive'] as const).filter((k) => typeof fx[k] !== 'function');
+  const missing = (['mkdir', 'removeTree', 'createExclusive', 'processAlive'] as const).filter(
+    (k) => typeof fx[k] !== 'function',
+  );
   if (missing.length > 0) {
     throw new Error(`this Effects lacks ${missing.join(', ')}: use createRealEffects or createMemoryEffects`);
   }
@@ -88,7 +91,10 @@ export function sha256(text: string): string {
 
 /** The directory name for a backup made at `date`: 20261126T073412Z. */
 export function backupName(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 function nameKey(name: string): [string, number] | null {
@@ -122,8 +128,12 @@ export async function readManifest(fx: Effects, dir: string): Promise<Manifest |
   } catch (e) {
     throw new Error(`${dir}/manifest.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const ok = typeof m === 'object' && m !== null && (m as Manifest).version === 1 &&
-    Array.isArray((m as Manifest).files) && Array.isArray((m as Manifest).actions) &&
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    (m as Manifest).version === 1 &&
+    Array.isArray((m as Manifest).files) &&
+    Array.isArray((m as Manifest).actions) &&
     ['in-progress', 'applied', 'rolled-back'].includes((m as Manifest).status);
   if (!ok) throw new Error(`${dir}/manifest.json is not a mailsetup manifest (version 1)`);
   const man = m as Manifest;
@@ -155,21 +165,48 @@ export async function createBackup(
     for (const e of entries) {
       const afterSha256 = e.after === null ? null : sha256(e.after);
       if (e.current === null) {
-        files.push({ path: e.path, absent: true, mode: 0, uid: 0, gid: 0, sha256: null, copy: null, secret: e.secret, afterSha256 });
+        files.push({
+          path: e.path,
+          absent: true,
+          mode: 0,
+          uid: 0,
+          gid: 0,
+          sha256: null,
+          copy: null,
+          secret: e.secret,
+          afterSha256,
+        });
         continue;
       }
       const meta = await fx.stat(e.path);
       if (meta === null) throw new Error(`${e.path} disappeared while it was being backed up`);
       const copy = `files${e.path}`;
       await fx.writeFileAtomic(`${dir}/${copy}`, e.current, { mode: e.secret ? 0o600 : meta.mode, uid: 0, gid: 0 });
-      files.push({ path: e.path, absent: false, ...meta, sha256: sha256(e.current), copy, secret: e.secret, afterSha256 });
+      files.push({
+        path: e.path,
+        absent: false,
+        ...meta,
+        sha256: sha256(e.current),
+        copy,
+        secret: e.secret,
+        afterSha256,
+      });
     }
     const derived: DerivedFile[] = [];
     for (const a of actions) {
       if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
-      for (const p of derivedFiles(a.path)) derived.push({ path: p, source: a.path, absent: (await fx.stat(p)) === null });
+      for (const p of derivedFiles(a.path))
+        derived.push({ path: p, source: a.path, absent: (await fx.stat(p)) === null });
     }
-    const manifest: Manifest = { version: 1, created: now.toISOString(), status: 'in-progress', files, actions, steps: [], derived };
+    const manifest: Manifest = {
+      version: 1,
+      created: now.toISOString(),
+      status: 'in-progress',
+      files,
+      actions,
+      steps: [],
+      derived,
+    };
     if (postfixRunningBefore !== undefined) manifest.postfixRunningBefore = postfixRunningBefore;
     await writeManifest(fx, dir, manifest);
     return { dir, manifest };
@@ -209,7 +246,8 @@ export async function restoreFiles(fx: Effects, dir: string, m: Manifest): Promi
     }
     const content = await fx.readFile(`${dir}/${f.copy}`);
     if (content === null) throw new Error(`the backup copy ${dir}/${f.copy} of ${f.path} is missing`);
-    if (sha256(content) !== f.sha256) throw new Error(`the backup copy ${dir}/${f.copy} of ${f.path} is damaged (sha256 differs)`);
+    if (sha256(content) !== f.sha256)
+      throw new Error(`the backup copy ${dir}/${f.copy} of ${f.path} is damaged (sha256 differs)`);
     const [now, meta] = await Promise.all([fx.readFile(f.path).catch(() => null), fx.stat(f.path)]);
     if (now === content && meta !== null && meta.mode === f.mode && meta.uid === f.uid && meta.gid === f.gid) continue;
     await fx.writeFileAtomic(f.path, content, { mode: f.mode, uid: f.uid, gid: f.gid });

@@ -71,7 +71,9 @@ export function mapType(map: string, defaultType: string): string {
   const m = /^([^/:]+):/.exec(map);
   if (!m) return defaultType;
   const t = m[1];
-  return t === '$default_database_type' || t === '${default_database_type}' || t === '$(default_database_type)' ? defaultType : t;
+  return t === '$default_database_type' || t === '${default_database_type}' || t === '$(default_database_type)'
+    ? defaultType
+    : t;
 }
 
 /** Quote one argument for a POSIX shell (messages, and the command line handed to script(1)). */
@@ -93,12 +95,18 @@ export function actionStepId(a: Action): string {
 /** One line for the progress list. */
 export function actionLabel(a: Action): string {
   switch (a.kind) {
-    case 'postmap': return `Rebuild the lookup table ${a.path} (postmap)`;
-    case 'newaliases': return `Rebuild the aliases database of ${a.path} (newaliases)`;
-    case 'postfix-check': return 'Check the configuration (postfix check)';
-    case 'reload': return 'Reload Postfix';
-    case 'restart': return `Restart Postfix (${a.reason})`;
-    case 'syslog-restart': return `Restart rsyslog (${a.reason})`;
+    case 'postmap':
+      return `Rebuild the lookup table ${a.path} (postmap)`;
+    case 'newaliases':
+      return `Rebuild the aliases database of ${a.path} (newaliases)`;
+    case 'postfix-check':
+      return 'Check the configuration (postfix check)';
+    case 'reload':
+      return 'Reload Postfix';
+    case 'restart':
+      return `Restart Postfix (${a.reason})`;
+    case 'syslog-restart':
+      return `Restart rsyslog (${a.reason})`;
   }
 }
 
@@ -161,12 +169,20 @@ export function actionCommands(action: Action, ctx: CommandContext, state: Servi
     case 'postmap': {
       const type = mapType(action.map, ctx.defaultDatabaseType);
       if (!(type in INDEXED_TYPES)) return { skip: `${type}: tables are read as text; no postmap needed` };
-      return { run: [{ cmd: 'postmap', args: ['-c', cfgDir, `${type}:${ctx.resolve(action.path)}`], timeoutMs: SLOW_MS }] };
+      return {
+        run: [{ cmd: 'postmap', args: ['-c', cfgDir, `${type}:${ctx.resolve(action.path)}`], timeoutMs: SLOW_MS }],
+      };
     }
     case 'newaliases':
       if (ctx.live && !ctx.configDir) return { run: [{ cmd: 'newaliases', args: [], tty: true, timeoutMs: SLOW_MS }] };
       return {
-        run: [{ cmd: 'postalias', args: ['-c', cfgDir, `${ctx.defaultDatabaseType}:${ctx.resolve(action.path)}`], timeoutMs: SLOW_MS }],
+        run: [
+          {
+            cmd: 'postalias',
+            args: ['-c', cfgDir, `${ctx.defaultDatabaseType}:${ctx.resolve(action.path)}`],
+            timeoutMs: SLOW_MS,
+          },
+        ],
       };
     case 'postfix-check':
       return { run: [{ cmd: 'postfix', args: ['-c', cfgDir, 'check'], tty: true, timeoutMs: SLOW_MS }] };

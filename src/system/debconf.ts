@@ -75,7 +75,8 @@ export async function debconfMailerType(fx: Effects): Promise<string | null> {
  * `dpkg-reconfigure postfix` and package upgrades leave main.cf alone. Skipped under --root.
  */
 export async function pinNoConfiguration(fx: Effects): Promise<StepOutcome> {
-  if (!fx.live) return { status: 'skipped', detail: '--root: debconf belongs to the running system', warnings: [], results: [] };
+  if (!fx.live)
+    return { status: 'skipped', detail: '--root: debconf belongs to the running system', warnings: [], results: [] };
   const r = await fx.run('debconf-set-selections', [], { input: PIN_SELECTION, timeoutMs: TIMEOUT_MS });
   if (r.exitCode !== 0 || r.timedOut) {
     return { status: 'failed', error: describeFailure(r, TIMEOUT_MS), warnings: [], results: [r] };
@@ -120,7 +121,12 @@ function listItems(v: string): string[] {
  * No warnings when the mailer type is "No configuration" (or unknown): then a reconfigure or an
  * upgrade does not write main.cf.
  */
-export function compareDebconf(answers: Record<string, string>, mainCfText: string, mailnameFile: string | null, fqdn = 'localhost'): DebconfWarning[] {
+export function compareDebconf(
+  answers: Record<string, string>,
+  mainCfText: string,
+  mailnameFile: string | null,
+  fqdn = 'localhost',
+): DebconfWarning[] {
   const mailer = answers.main_mailer_type ?? '';
   if (mailer === '' || mailer === NO_CONFIGURATION || !(mailer in MAILER_INTERFACES)) return [];
   const cf = MainCf.parse(mainCfText);
@@ -137,18 +143,31 @@ export function compareDebconf(answers: Record<string, string>, mainCfText: stri
   const out: DebconfWarning[] = [];
   const tail = 'a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf';
   const stale = 'debconf\'s record is stale (a "dpkg-reconfigure postfix" offers main.cf\'s value for this one)';
-  const warn = (question: string, parameter: string, debconf: string, mainCf: string, message: string, effect: DebconfWarning['effect'] = 'overwrite') =>
-    out.push({ question, parameter, debconf, mainCf, effect, message });
+  const warn = (
+    question: string,
+    parameter: string,
+    debconf: string,
+    mainCf: string,
+    message: string,
+    effect: DebconfWarning['effect'] = 'overwrite',
+  ) => out.push({ question, parameter, debconf, mainCf, effect, message });
 
   const ifaces = MAILER_INTERFACES[mailer];
   if (param('inet_interfaces') !== ifaces) {
-    warn('main_mailer_type', 'inet_interfaces', mailer, param('inet_interfaces'),
-      `debconf's mail configuration type is "${mailer}" (inet_interfaces = ${ifaces}) but main.cf has inet_interfaces = ${param('inet_interfaces')}: ${tail}`);
+    warn(
+      'main_mailer_type',
+      'inet_interfaces',
+      mailer,
+      param('inet_interfaces'),
+      `debconf's mail configuration type is "${mailer}" (inet_interfaces = ${ifaces}) but main.cf has inet_interfaces = ${param('inet_interfaces')}: ${tail}`,
+    );
   }
   const relay = MAILER_WITH_RELAYHOST.has(mailer) ? (answers.relayhost ?? '') : '';
   const relayNow = cf.get('relayhost') ?? '';
   if (relay !== relayNow && value(relay) !== param('relayhost')) {
-    const why = MAILER_WITH_RELAYHOST.has(mailer) ? `debconf's postfix/relayhost is "${relay}"` : `debconf's mail configuration type "${mailer}" has no relay host`;
+    const why = MAILER_WITH_RELAYHOST.has(mailer)
+      ? `debconf's postfix/relayhost is "${relay}"`
+      : `debconf's mail configuration type "${mailer}" has no relay host`;
     warn('relayhost', 'relayhost', relay, relayNow, `${why} but main.cf has relayhost = ${relayNow}: ${tail}`);
   }
   const mailname = answers.mailname ?? '';
@@ -156,8 +175,13 @@ export function compareDebconf(answers: Record<string, string>, mainCfText: stri
     const origin = param('myorigin');
     const effective = origin.startsWith('/') ? (mailnameFile ?? '').split('\n')[0].trim() : origin;
     if (mailname.toLowerCase() !== effective.toLowerCase()) {
-      warn('mailname', 'myorigin', mailname, effective,
-        `debconf's postfix/mailname is "${mailname}" but this host's mail name (myorigin) is ${effective === '' ? '(empty)' : effective}: ${tail} (and into /etc/mailname)`);
+      warn(
+        'mailname',
+        'myorigin',
+        mailname,
+        effective,
+        `debconf's postfix/mailname is "${mailname}" but this host's mail name (myorigin) is ${effective === '' ? '(empty)' : effective}: ${tail} (and into /etc/mailname)`,
+      );
     }
   }
   // destinations: the reconfigure rewrites mydestination (with main.cf's expanded value once

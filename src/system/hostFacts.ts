@@ -100,8 +100,17 @@ export function interfaceAddresses(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]
       const fam = info.family as string | number;
       const family: 4 | 6 = fam === 'IPv4' || fam === 4 ? 4 : 6;
       const address = info.address.replace(/%.*$/, '');
-      const prefix = info.cidr ? Number(info.cidr.slice(info.cidr.lastIndexOf('/') + 1)) : maskBits(info.netmask, family);
-      out.push({ iface, family, address, prefix, network: networkOf(address, prefix, family), scope: addressScope(address, family) });
+      const prefix = info.cidr
+        ? Number(info.cidr.slice(info.cidr.lastIndexOf('/') + 1))
+        : maskBits(info.netmask, family);
+      out.push({
+        iface,
+        family,
+        address,
+        prefix,
+        network: networkOf(address, prefix, family),
+        scope: addressScope(address, family),
+      });
     }
   }
   return out;
@@ -118,11 +127,15 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
   const [version, dbType, status, masterCf] = await Promise.all([
     fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
-    fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], { timeoutMs: PROBE_TIMEOUT_MS }),
+    fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], {
+      timeoutMs: PROBE_TIMEOUT_MS,
+    }),
     // Without a main.cf `postfix status` can only fail, and Postfix sleeps a second after a fatal error.
     // In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report the
     // live system's, through the default queue_directory).
-    hasMain && fx.live ? fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS }) : Promise.resolve({ exitCode: 1 }),
+    hasMain && fx.live
+      ? fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS })
+      : Promise.resolve({ exitCode: 1 }),
     fx.readFile('/etc/postfix/master.cf').catch(() => null),
   ]);
   const installed = version.exitCode === 0 && version.stdout.trim() !== '';
@@ -169,9 +182,10 @@ export function smtpPortFromMasterCf(text: string): number | undefined {
 
 /** ID, VERSION_ID and Debian-likeness from /etc/os-release (under the root, else the host's). */
 export async function readDistro(fx: Effects, hostFx: Effects): Promise<HostFacts['distro']> {
-  const text = (await fx.readFile('/etc/os-release').catch(() => null))
-    ?? (await hostFx.readFile('/etc/os-release').catch(() => null))
-    ?? (await hostFx.readFile('/usr/lib/os-release').catch(() => null));
+  const text =
+    (await fx.readFile('/etc/os-release').catch(() => null)) ??
+    (await hostFx.readFile('/etc/os-release').catch(() => null)) ??
+    (await hostFx.readFile('/usr/lib/os-release').catch(() => null));
   return parseOsRelease(text ?? '');
 }
 

@@ -7,7 +7,6 @@ import type { Effects } from './types.js';
 import type { ApplyEvent } from './apply.js';
 import { describeFailure } from './services.js';
 
-
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 const APT_TIMEOUT_MS = 15 * 60_000;
 const POSTFIX_PRESEED = 'postfix postfix/main_mailer_type select No configuration\n';
@@ -50,21 +49,44 @@ export async function isInstalled(fx: Effects, name: string): Promise<boolean> {
 
 async function aptInstall(fx: Effects, name: string, onEvent: OnEvent): Promise<boolean> {
   if (!(await hasCandidate(fx, name))) {
-    const err = await step(fx, onEvent, 'apt-update', 'Update the package lists (apt-get update)', 'apt-get', ['update'], {
-      env: APT_ENV, timeoutMs: APT_TIMEOUT_MS,
-    });
+    const err = await step(
+      fx,
+      onEvent,
+      'apt-update',
+      'Update the package lists (apt-get update)',
+      'apt-get',
+      ['update'],
+      {
+        env: APT_ENV,
+        timeoutMs: APT_TIMEOUT_MS,
+      },
+    );
     if (err) return false;
   }
-  const err = await step(fx, onEvent, `apt-install:${name}`, `Install ${name} (apt-get install)`, 'apt-get', ['install', '-y', name], {
-    env: APT_ENV, timeoutMs: APT_TIMEOUT_MS,
-  });
+  const err = await step(
+    fx,
+    onEvent,
+    `apt-install:${name}`,
+    `Install ${name} (apt-get install)`,
+    'apt-get',
+    ['install', '-y', name],
+    {
+      env: APT_ENV,
+      timeoutMs: APT_TIMEOUT_MS,
+    },
+  );
   return err === null;
 }
 
 /** Under --root nothing is installed: a skipped event, and true. */
 function skipSandbox(fx: Effects, name: string, onEvent: OnEvent): boolean {
   if (fx.live) return false;
-  onEvent?.({ id: `apt-install:${name}`, label: `Install ${name}`, status: 'skipped', detail: '--root: packages are not installed' });
+  onEvent?.({
+    id: `apt-install:${name}`,
+    label: `Install ${name}`,
+    status: 'skipped',
+    detail: '--root: packages are not installed',
+  });
   return true;
 }
 
@@ -76,8 +98,15 @@ function skipSandbox(fx: Effects, name: string, onEvent: OnEvent): boolean {
  */
 export async function installPostfix(fx: Effects, onEvent?: (e: ApplyEvent) => void): Promise<boolean> {
   if (skipSandbox(fx, 'postfix', onEvent)) return true;
-  const err = await step(fx, onEvent, 'debconf', 'Preseed "No configuration" for Postfix (debconf-set-selections)',
-    'debconf-set-selections', [], { input: POSTFIX_PRESEED, timeoutMs: 60_000 });
+  const err = await step(
+    fx,
+    onEvent,
+    'debconf',
+    'Preseed "No configuration" for Postfix (debconf-set-selections)',
+    'debconf-set-selections',
+    [],
+    { input: POSTFIX_PRESEED, timeoutMs: 60_000 },
+  );
   if (err) return false;
   return aptInstall(fx, 'postfix', onEvent);
 }
@@ -89,7 +118,12 @@ export async function installPostfix(fx: Effects, onEvent?: (e: ApplyEvent) => v
 export async function ensurePackage(fx: Effects, name: string, onEvent?: (e: ApplyEvent) => void): Promise<boolean> {
   if (skipSandbox(fx, name, onEvent)) return true;
   if (await isInstalled(fx, name)) {
-    onEvent?.({ id: `apt-install:${name}`, label: `Install ${name}`, status: 'skipped', detail: `${name} is already installed` });
+    onEvent?.({
+      id: `apt-install:${name}`,
+      label: `Install ${name}`,
+      status: 'skipped',
+      detail: `${name} is already installed`,
+    });
     return true;
   }
   return aptInstall(fx, name, onEvent);

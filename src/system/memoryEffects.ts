@@ -127,7 +127,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     },
     async removeTree(p) {
       const s = sys(p);
-      for (const k of [...files.keys()]) if (k === s || k.startsWith(`${s}/`)) { files.delete(k); writes.push(k); }
+      for (const k of [...files.keys()])
+        if (k === s || k.startsWith(`${s}/`)) {
+          files.delete(k);
+          writes.push(k);
+        }
       for (const k of [...dirs.keys()]) if (k === s || k.startsWith(`${s}/`)) dirs.delete(k);
     },
     async createExclusive(p, content) {

@@ -97,7 +97,9 @@ export async function outbound25(target: string | undefined, opts: Outbound25Opt
       lookup(r.host).catch(() => []),
       new Promise<Array<{ exchange: string; priority: number }>>((res) => setTimeout(() => res([]), timeoutMs).unref()),
     ]);
-    const best = [...mx].filter((m) => m.exchange !== '' && m.exchange !== '.').sort((a, b) => a.priority - b.priority)[0];
+    const best = [...mx]
+      .filter((m) => m.exchange !== '' && m.exchange !== '.')
+      .sort((a, b) => a.priority - b.priority)[0];
     if (best) host = best.exchange.replace(/\.$/, '').toLowerCase();
   }
   const verdict = await probeTcp(host, port, timeoutMs);
@@ -147,13 +149,17 @@ export function ipv6Status(host: HostFacts): Ipv6Status {
 export function fqdnSanity(fqdn: string): string[] {
   const problems: string[] = [];
   const name = fqdn.trim();
-  if (name === '') return ['the host name is empty: give the name other mail servers know this host by, e.g. mail.example.com'];
+  if (name === '')
+    return ['the host name is empty: give the name other mail servers know this host by, e.g. mail.example.com'];
   const lower = name.toLowerCase();
   if (name.endsWith('.')) problems.push(`"${name}" ends with a dot: write it without the trailing dot`);
   const bare = lower.replace(/\.$/, '');
-  if (!bare.includes('.')) problems.push(`"${name}" has no dot: mail servers need a fully qualified name, e.g. ${bare}.example.com`);
-  if (bare === 'localhost' || bare.startsWith('localhost.')) problems.push(`"${name}" is localhost: other servers cannot reach or greet it by that name`);
-  if (bare === 'localdomain' || bare.endsWith('.localdomain')) problems.push(`"${name}" ends in .localdomain: that is no real domain; other servers reject mail from it`);
+  if (!bare.includes('.'))
+    problems.push(`"${name}" has no dot: mail servers need a fully qualified name, e.g. ${bare}.example.com`);
+  if (bare === 'localhost' || bare.startsWith('localhost.'))
+    problems.push(`"${name}" is localhost: other servers cannot reach or greet it by that name`);
+  if (bare === 'localdomain' || bare.endsWith('.localdomain'))
+    problems.push(`"${name}" ends in .localdomain: that is no real domain; other servers reject mail from it`);
   return problems;
 }
 
@@ -169,10 +175,11 @@ export async function loggingStatus(fx: Effects): Promise<LoggingStatus> {
   return rsyslog
     ? { rsyslog, logging: 'syslog', advice: 'rsyslog is installed: Postfix logs through syslog to /var/log/mail.log' }
     : {
-      rsyslog,
-      logging: 'file',
-      advice: 'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
-    };
+        rsyslog,
+        logging: 'file',
+        advice:
+          'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      };
 }
 
 /**
@@ -196,10 +203,18 @@ export interface ProbeResults {
 }
 
 /** Run the probes that need the machine (outbound only for a named target; SASL only when asked). */
-export async function runProbes(fx: Effects, host: HostFacts, opts: { role?: string; target?: string; sasl?: boolean; timeoutMs?: number } = {}): Promise<ProbeResults> {
+export async function runProbes(
+  fx: Effects,
+  host: HostFacts,
+  opts: { role?: string; target?: string; sasl?: boolean; timeoutMs?: number } = {},
+): Promise<ProbeResults> {
   const [outbound, logging, sasl] = await Promise.all([
     outbound25(opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
-      target: opts.target ?? '', host: '', port: 25, verdict: 'unreachable' as const, advice: e.message,
+      target: opts.target ?? '',
+      host: '',
+      port: 25,
+      verdict: 'unreachable' as const,
+      advice: e.message,
     })),
     loggingStatus(fx),
     opts.sasl ? saslModules(fx) : Promise.resolve(undefined),
@@ -216,20 +231,35 @@ export function probeSummary(p: ProbeResults): string[] {
   const names = fqdnSanity(p.host.fqdn);
   lines.push(names.length === 0 ? `Host name: ${p.host.fqdn}` : `Host name: ${p.host.fqdn}: ${names.join('; ')}`);
   const nat = natStatus(p.host);
-  const v4 = p.host.addresses.filter((a) => a.family === 4 && a.scope !== 'loopback' && a.scope !== 'link-local').map((a) => a.address);
-  lines.push(nat === 'public' ? `Public IPv4 address: ${v4.join(', ')}` : `Only private IPv4 addresses${v4.length ? ` (${v4.join(', ')})` : ''}: behind NAT`);
+  const v4 = p.host.addresses
+    .filter((a) => a.family === 4 && a.scope !== 'loopback' && a.scope !== 'link-local')
+    .map((a) => a.address);
+  lines.push(
+    nat === 'public'
+      ? `Public IPv4 address: ${v4.join(', ')}`
+      : `Only private IPv4 addresses${v4.length ? ` (${v4.join(', ')})` : ''}: behind NAT`,
+  );
   const natA = p.role !== undefined ? natAdvice(p.host, p.role) : null;
   if (natA) lines.push(`  → ${natA}`);
   const v6 = ipv6Status(p.host);
-  lines.push(v6.advice === null ? 'IPv6: default route and a global address' : `IPv6: ${v6.defaultRoute ? 'default route' : 'no default route'}, ${v6.globalAddress ? 'a global address' : 'no global address'}`);
+  lines.push(
+    v6.advice === null
+      ? 'IPv6: default route and a global address'
+      : `IPv6: ${v6.defaultRoute ? 'default route' : 'no default route'}, ${v6.globalAddress ? 'a global address' : 'no global address'}`,
+  );
   if (v6.advice) lines.push(`  → ${v6.advice}`);
   if (p.logging) lines.push(`Logging: ${p.logging.advice}`);
   if (p.outbound) {
     const o = p.outbound;
-    lines.push(`Outgoing to ${o.target}${o.host && o.host !== o.target ? ` (${o.host})` : ''} port ${o.port}: ${o.verdict}`);
+    lines.push(
+      `Outgoing to ${o.target}${o.host && o.host !== o.target ? ` (${o.host})` : ''} port ${o.port}: ${o.verdict}`,
+    );
     if (o.advice) lines.push(`  → ${o.advice}`);
   }
-  if (p.sasl === false) lines.push('SASL: libsasl2-modules is not installed: the smart host login needs it (apt-get install libsasl2-modules)');
+  if (p.sasl === false)
+    lines.push(
+      'SASL: libsasl2-modules is not installed: the smart host login needs it (apt-get install libsasl2-modules)',
+    );
   else if (p.sasl === true) lines.push('SASL: libsasl2-modules installed');
   lines.push(`Map type: ${p.host.postfix.defaultDatabaseType}`);
   return lines;

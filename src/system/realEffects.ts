@@ -59,11 +59,20 @@ function firstInvalidUtf8(b: Uint8Array): number {
     const c = b[i];
     let n: number;
     let min: number;
-    if (c < 0x80) { i++; continue; }
-    if (c >= 0xc2 && c <= 0xdf) { n = 1; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 2; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 3; min = 0x10000; }
-    else return i;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      min = 0x10000;
+    } else return i;
     let cp = c & (0x3f >> n);
     for (let k = 1; k <= n; k++) {
       const d = b[i + k];
@@ -137,7 +146,17 @@ async function spawn(
   return { command, exitCode, stdout, stderr, timedOut: r.timedOut };
 }
 
-const signalNumbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+const signalNumbers: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGABRT: 6,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
 
 /** Create the real Effects for `root` ('/' = the live system). */
 export function createRealEffects(root: string, options: RealEffectsOptions = {}): Effects {
@@ -163,7 +182,10 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     while (todo.length > 0) {
       const c = todo.shift() as string;
       if (c === '.') continue;
-      if (c === '..') { done.pop(); continue; }
+      if (c === '..') {
+        done.pop();
+        continue;
+      }
       const sys = `/${[...done, c].join('/')}`;
       let st: Stats;
       try {
@@ -215,7 +237,11 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
 
   async function syncDir(realDir: string): Promise<void> {
     const h = await fs.open(realDir, 'r');
-    try { await h.sync(); } finally { await h.close(); }
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
   }
 
   const fx: Effects = {

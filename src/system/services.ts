@@ -131,11 +131,20 @@ function needsState(a: Action): boolean {
 const NO_STATE: ServiceState = { postfixRunning: false, configureInstance: false, rsyslogRunning: false };
 
 /** Carry out one plan action. */
-export async function runAction(fx: Effects, host: HostFacts, action: Action, opts: ServiceOptions = {}): Promise<StepOutcome> {
+export async function runAction(
+  fx: Effects,
+  host: HostFacts,
+  action: Action,
+  opts: ServiceOptions = {},
+): Promise<StepOutcome> {
   const ctx = commandContext(fx, host, opts);
-  const state = ctx.live && needsState(action)
-    ? await probeServiceState(fx, host, opts, { postfix: action.kind !== 'syslog-restart', rsyslog: action.kind === 'syslog-restart' })
-    : NO_STATE;
+  const state =
+    ctx.live && needsState(action)
+      ? await probeServiceState(fx, host, opts, {
+          postfix: action.kind !== 'syslog-restart',
+          rsyslog: action.kind === 'syslog-restart',
+        })
+      : NO_STATE;
   return runResolved(fx, actionCommands(action, ctx, state));
 }
 
@@ -176,5 +185,8 @@ export function restartPostfix(fx: Effects, host: HostFacts, opts: ServiceOption
 export async function restartSyslog(fx: Effects, host: HostFacts): Promise<StepOutcome> {
   if (!fx.live) return { status: 'skipped', detail: SANDBOX_SKIP, warnings: [], results: [] };
   const ctx = commandContext(fx, host);
-  return runResolved(fx, syslogRestartCommands(ctx, await probeServiceState(fx, host, {}, { postfix: false, rsyslog: true })));
+  return runResolved(
+    fx,
+    syslogRestartCommands(ctx, await probeServiceState(fx, host, {}, { postfix: false, rsyslog: true })),
+  );
 }

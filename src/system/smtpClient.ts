@@ -93,7 +93,11 @@ export class SmtpSession {
     const where = endpoint(opts.host, opts.port);
     const from = opts.localAddress ? ` from ${opts.localAddress}` : '';
     const sock = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: opts.host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
+      const s = netConnect({
+        host: opts.host,
+        port: opts.port,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      });
       const t = setTimeout(() => {
         s.destroy();
         reject(new Error(`no connection to ${where}${from} within ${seconds(timeoutMs)}`));
@@ -141,7 +145,8 @@ export class SmtpSession {
         throw new Error(`${this.failure.message} while waiting for the ${what}${partial}`);
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${seconds(this.timeoutMs)} waiting for the ${what} from ${this.where}`);
+      if (left <= 0)
+        throw new Error(`timed out after ${seconds(this.timeoutMs)} waiting for the ${what} from ${this.where}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.wake = () => {
@@ -230,7 +235,9 @@ export interface SendResult {
  * One whole transaction: connect, EHLO, MAIL, RCPT for each recipient, DATA (only when every
  * recipient was accepted), QUIT. Connection errors throw; SMTP refusals are returned.
  */
-export async function sendMessage(opts: SmtpConnectOptions & { ehlo?: string; from: string; to: string[]; message: string }): Promise<SendResult> {
+export async function sendMessage(
+  opts: SmtpConnectOptions & { ehlo?: string; from: string; to: string[]; message: string },
+): Promise<SendResult> {
   const s = await SmtpSession.connect(opts);
   const out: SendResult = { greeting: s.greeting, rcpt: [], transcript: s.transcript };
   try {

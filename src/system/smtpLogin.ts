@@ -53,7 +53,12 @@ export interface LoginOptions {
 }
 
 /** Port numbers of the service names Postfix accepts in relayhost. */
-export const SERVICE_PORTS: Readonly<Record<string, number>> = { smtp: 25, submission: 587, smtps: 465, submissions: 465 };
+export const SERVICE_PORTS: Readonly<Record<string, number>> = {
+  smtp: 25,
+  submission: 587,
+  smtps: 465,
+  submissions: 465,
+};
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -173,7 +178,8 @@ function portOf(port: number | string | undefined): number {
   if (port === undefined) return 25;
   if (typeof port === 'number') return port;
   const n = SERVICE_PORTS[port.toLowerCase()];
-  if (n === undefined) throw new StageError('connect', `unknown service "${port}" in the relay host: write the port number`);
+  if (n === undefined)
+    throw new StageError('connect', `unknown service "${port}" in the relay host: write the port number`);
   return n;
 }
 
@@ -218,7 +224,12 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
   });
 }
 
-function startTls(sock: Socket, verifyName: string, ca: string | Buffer | undefined, timeoutMs: number): Promise<TLSSocket> {
+function startTls(
+  sock: Socket,
+  verifyName: string,
+  ca: string | Buffer | undefined,
+  timeoutMs: number,
+): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const tls = tlsConnect({
       socket: sock,
@@ -246,7 +257,13 @@ function startTls(sock: Socket, verifyName: string, ca: string | Buffer | undefi
 }
 
 /** Where to connect and which name the certificate must carry. */
-async function target(opts: LoginOptions, host: string, bracketed: boolean, note: (s: string) => void, timeoutMs: number): Promise<{ address: string; verifyName: string }> {
+async function target(
+  opts: LoginOptions,
+  host: string,
+  bracketed: boolean,
+  note: (s: string) => void,
+  timeoutMs: number,
+): Promise<{ address: string; verifyName: string }> {
   if (opts.connectHost) return { address: opts.connectHost, verifyName: host };
   if (bracketed || isIP(host)) return { address: host, verifyName: host };
   // Unbracketed: Postfix looks up MX records first, and uses the host's own address without any.
@@ -255,7 +272,9 @@ async function target(opts: LoginOptions, host: string, bracketed: boolean, note
     lookup(host).catch(() => []),
     new Promise<Array<{ exchange: string; priority: number }>>((r) => setTimeout(() => r([]), timeoutMs).unref()),
   ]);
-  const best = [...mx].filter((m) => m.exchange !== '' && m.exchange !== '.').sort((a, b) => a.priority - b.priority)[0];
+  const best = [...mx]
+    .filter((m) => m.exchange !== '' && m.exchange !== '.')
+    .sort((a, b) => a.priority - b.priority)[0];
   if (!best) {
     note(`-- no MX record for ${host}: connecting to ${host} itself`);
     return { address: host, verifyName: host };
@@ -277,7 +296,11 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
   const scrub = (s: string) => scrubSecrets(s, secrets);
   const note = (s: string) => transcript.push(scrub(s));
   const result = (ok: boolean, stage: LoginStage, message: string): LoginResult => ({
-    ok, stage, message: scrub(message), mechanisms, transcript,
+    ok,
+    stage,
+    message: scrub(message),
+    mechanisms,
+    transcript,
   });
 
   if (opts.username === '') return result(false, 'auth', 'no user name given');
@@ -289,7 +312,11 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
   try {
     const r = parseRelayhost(opts.relayhost);
     if (r.host.startsWith('$')) {
-      return result(false, 'connect', `the relay host "${opts.relayhost}" refers to a parameter: give the host name to test the login`);
+      return result(
+        false,
+        'connect',
+        `the relay host "${opts.relayhost}" refers to a parameter: give the host name to test the login`,
+      );
     }
     host = r.host;
     bracketed = r.bracketed;
@@ -398,7 +425,10 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
         final = await read('reply to the CRAM-MD5 response');
       }
     } else {
-      throw new StageError('auth', `server offers no mechanism mailsetup can test (AUTH ${mechanisms.join(' ')}); Postfix may still manage`);
+      throw new StageError(
+        'auth',
+        `server offers no mechanism mailsetup can test (AUTH ${mechanisms.join(' ')}); Postfix may still manage`,
+      );
     }
     if (final.code !== 235) fail(final);
 
@@ -429,11 +459,7 @@ async function quit(send: (l: string) => void, reader: ReplyReader, timeoutMs: n
 /** The password and every encoding of it that could appear on the wire. */
 function secretForms(username: string, password: string): string[] {
   if (password === '') return [];
-  const forms = [
-    b64(`\0${username}\0${password}`),
-    b64(password),
-    password,
-  ];
+  const forms = [b64(`\0${username}\0${password}`), b64(password), password];
   return forms.filter((f) => f.length >= 3);
 }
 

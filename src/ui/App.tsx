@@ -140,7 +140,7 @@ export function App({ backend, color = true, onExit, root }: AppProps) {
   return (
     <ColorContext.Provider value={color}>
       <RootContext.Provider value={root}>
-      <Screen state={state} actions={actions} />
+        <Screen state={state} actions={actions} />
       </RootContext.Provider>
     </ColorContext.Provider>
   );

@@ -32,7 +32,11 @@ export function EventRow({ event }: { event: ApplyEvent }) {
     <Box flexDirection="column">
       <Text wrap="truncate-end">
         {'  '}
-        {event.status === 'running' ? <Spinner /> : <Text color={colour(MARK[event.status].colour)}>{MARK[event.status].mark}</Text>}
+        {event.status === 'running' ? (
+          <Spinner />
+        ) : (
+          <Text color={colour(MARK[event.status].colour)}>{MARK[event.status].mark}</Text>
+        )}
         {` ${event.label}${SUFFIX[event.status]}`}
       </Text>
       {showDetail && (
@@ -65,7 +69,11 @@ export function ApplyScreen({ events, height }: { events: ApplyEvent[]; height: 
       <Text bold>
         <Spinner /> Applying… <Text color={colour('gray')}>(Ctrl-C is ignored until this finishes)</Text>
       </Text>
-      {events.length === 0 ? <Text color={colour('gray')}>  starting…</Text> : <EventList events={events} height={height} />}
+      {events.length === 0 ? (
+        <Text color={colour('gray')}> starting…</Text>
+      ) : (
+        <EventList events={events} height={height} />
+      )}
     </Box>
   );
 }

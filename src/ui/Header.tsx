@@ -60,18 +60,19 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
       ) : (
         <>
           <Text wrap="truncate-end">
-            Host:    {host.fqdn}
+            Host: {host.fqdn}
             {host.hostname !== host.fqdn ? ` (${host.hostname})` : ''} · {addressList(host)}
           </Text>
           <Text>
-            Postfix: <Text color={host.postfix.installed ? colour('green') : colour('yellow')}>{postfixStatus(host)}</Text>
+            Postfix:{' '}
+            <Text color={host.postfix.installed ? colour('green') : colour('yellow')}>{postfixStatus(host)}</Text>
           </Text>
         </>
       )}
       {host !== null && detection === null && <Text color={colour('gray')}>reading the current configuration…</Text>}
       {detection !== null && (
         <>
-          <Text>Role:    {currentRole(detection, roles)}</Text>
+          <Text>Role: {currentRole(detection, roles)}</Text>
           {detection.summary.map((line, i) => (
             <Text key={i} color={colour('gray')} wrap="truncate-end">
               {'         '}

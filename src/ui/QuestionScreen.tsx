@@ -54,7 +54,11 @@ function PlainField({ value, submit, clear, onBack }: FieldProps) {
   return (
     <Box>
       <Text>{'> '}</Text>
-      <TextField defaultValue={typeof value === 'string' ? value : ''} onChange={clear} onSubmit={(v) => submit(v.trim())} />
+      <TextField
+        defaultValue={typeof value === 'string' ? value : ''}
+        onChange={clear}
+        onSubmit={(v) => submit(v.trim())}
+      />
     </Box>
   );
 }
@@ -87,11 +91,20 @@ function BooleanField({ value, submit, onBack }: FieldProps) {
 /** One of the question's choices. */
 function ChoiceField({ question, value, submit, onBack }: FieldProps) {
   const choices = question.choices ?? [];
-  const [index, setIndex] = useState(Math.max(0, choices.findIndex((c) => c.value === value)));
+  const [index, setIndex] = useState(
+    Math.max(
+      0,
+      choices.findIndex((c) => c.value === value),
+    ),
+  );
   useEscape(onBack);
   return (
     <SelectList
-      items={choices.map((c) => ({ value: c.value, label: c.label, hint: c.label === c.value ? undefined : `(${c.value})` }))}
+      items={choices.map((c) => ({
+        value: c.value,
+        label: c.label,
+        hint: c.label === c.value ? undefined : `(${c.value})`,
+      }))}
       index={index}
       onMove={setIndex}
       onSubmit={(i) => submit(choices[i].value)}
@@ -216,7 +229,16 @@ function Field(props: FieldProps) {
 }
 
 /** The question screen. */
-export function QuestionScreen({ question, value, position, total, roleTitle, maxRows, onSubmit, onBack }: QuestionScreenProps) {
+export function QuestionScreen({
+  question,
+  value,
+  position,
+  total,
+  roleTitle,
+  maxRows,
+  onSubmit,
+  onBack,
+}: QuestionScreenProps) {
   const colour = useColour();
   const [error, setError] = useState<string | null>(null);
   // Stable: text inputs call it from an effect that reruns whenever the callback changes.

@@ -27,12 +27,14 @@ export const RootContext = createContext<string | undefined>(undefined);
 
 function CheckLines() {
   const root = useContext(RootContext);
-  return <Text>Check:   {root === undefined ? 'postconf -n · mailsetup --verify' : `postconf -c ${root}/etc/postfix -n`}</Text>;
+  return (
+    <Text>Check: {root === undefined ? 'postconf -n · mailsetup --verify' : `postconf -c ${root}/etc/postfix -n`}</Text>
+  );
 }
 
 function UndoLine() {
   const root = useContext(RootContext);
-  return <Text>Undo:    mailsetup --rollback{root === undefined ? '' : ` --root ${root}`}</Text>;
+  return <Text>Undo: mailsetup --rollback{root === undefined ? '' : ` --root ${root}`}</Text>;
 }
 
 /** What happened to each file of the plan. */
@@ -68,11 +70,13 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
         </Text>
         <EventList events={result.events} height={Math.max(3, height - 6)} />
         {result.rolledBack ? (
-          <Text color={colour('yellow')}>↺ Rolled back: the earlier files are back in place; nothing was left changed.</Text>
+          <Text color={colour('yellow')}>
+            ↺ Rolled back: the earlier files are back in place; nothing was left changed.
+          </Text>
         ) : (
           <Text color={colour('red')}>Not rolled back: restore the earlier files with `mailsetup --rollback`.</Text>
         )}
-        {result.backupDir !== undefined && <Text>Backup:  {result.backupDir}</Text>}
+        {result.backupDir !== undefined && <Text>Backup: {result.backupDir}</Text>}
         {warnings}
         <CheckLines />
       </Box>
@@ -102,14 +106,14 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
           ))}
         </>
       )}
-      {ran.length > 0 && <Text wrap="truncate-end">Ran:     {ran.map((a) => describeAction(a).command).join(' · ')}</Text>}
+      {ran.length > 0 && <Text wrap="truncate-end">Ran: {ran.map((a) => describeAction(a).command).join(' · ')}</Text>}
       {skipped.map(({ action, event }) => (
         <Text key={event.id} color={colour('gray')} wrap="truncate-end">
           Skipped: {describeAction(action).command}
           {event.detail !== undefined ? ` (${event.detail})` : ''}
         </Text>
       ))}
-      {result.backupDir !== undefined && <Text>Backup:  {result.backupDir}</Text>}
+      {result.backupDir !== undefined && <Text>Backup: {result.backupDir}</Text>}
       <UndoLine />
       <CheckLines />
       {warnings}

@@ -66,7 +66,17 @@ export function TextField({ defaultValue = '', mask = false, placeholder, onChan
     else if (key.ctrl && input === 'a') update({ ...now, cursor: 0 });
     else if (key.ctrl && input === 'e') update({ ...now, cursor: now.value.length });
     else if (key.ctrl && input === 'u') update({ value: '', cursor: 0 });
-    else if (key.ctrl || key.meta || key.escape || key.tab || key.upArrow || key.downArrow || key.pageUp || key.pageDown) return;
+    else if (
+      key.ctrl ||
+      key.meta ||
+      key.escape ||
+      key.tab ||
+      key.upArrow ||
+      key.downArrow ||
+      key.pageUp ||
+      key.pageDown
+    )
+      return;
     else update(applyChunk(now, input));
   });
 

@@ -52,7 +52,11 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
         if (live) {
           dispatch({
             type: 'detected',
-            detection: { role: null, answers: {}, summary: [`Could not read the current configuration: ${messageOf(err)}`] },
+            detection: {
+              role: null,
+              answers: {},
+              summary: [`Could not read the current configuration: ${messageOf(err)}`],
+            },
           });
         }
       }

@@ -110,13 +110,19 @@ export function blockingFindings(plan: Plan): Finding[] {
 /** The override ids that would lift the blocking findings that have one. */
 export function overrideIds(plan: Plan): string[] {
   const ids: string[] = [];
-  for (const f of blockingFindings(plan)) if (f.override !== undefined && !ids.includes(f.override)) ids.push(f.override);
+  for (const f of blockingFindings(plan))
+    if (f.override !== undefined && !ids.includes(f.override)) ids.push(f.override);
   return ids;
 }
 
 /** True when the preview may be confirmed. */
 export function canConfirm(state: WizardState): boolean {
-  return state.step === 'preview' && state.plan !== null && state.planError === null && blockingFindings(state.plan).length === 0;
+  return (
+    state.step === 'preview' &&
+    state.plan !== null &&
+    state.planError === null &&
+    blockingFindings(state.plan).length === 0
+  );
 }
 
 /**
@@ -131,7 +137,8 @@ export function answersForPlan(state: WizardState): Answers {
     const v = state.answers[q.key];
     if (v !== undefined) target[q.key] = v;
   }
-  if (state.answers.overrides !== undefined && state.answers.overrides.length > 0) out.overrides = [...state.answers.overrides];
+  if (state.answers.overrides !== undefined && state.answers.overrides.length > 0)
+    out.overrides = [...state.answers.overrides];
   return out;
 }
 
@@ -195,7 +202,8 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
           return { ...state, step: 'role' };
         case 'planning':
         case 'preview':
-          if (state.questions === null || state.questions.length === 0) return { ...state, step: 'role', plan: null, planError: null };
+          if (state.questions === null || state.questions.length === 0)
+            return { ...state, step: 'role', plan: null, planError: null };
           return { ...state, step: 'questions', index: state.questions.length - 1, plan: null, planError: null };
         default:
           return state;
@@ -239,7 +247,14 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
       return {
         ...state,
         step: 'summary',
-        result: { ok: false, changed: false, error: action.message, rolledBack: false, warnings: [], events: state.events },
+        result: {
+          ok: false,
+          changed: false,
+          error: action.message,
+          rolledBack: false,
+          warnings: [],
+          events: state.events,
+        },
         exitCode: 1,
       };
     case 'cancel':

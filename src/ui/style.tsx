@@ -48,7 +48,12 @@ export function Line({ line }: { line: StyledLine }) {
       {line.map((span, i) => {
         const s = span.style === undefined ? {} : STYLES[span.style];
         return (
-          <Text key={i} color={s.color === undefined ? undefined : colour(s.color)} bold={s.bold} underline={s.underline}>
+          <Text
+            key={i}
+            color={s.color === undefined ? undefined : colour(s.color)}
+            bold={s.bold}
+            underline={s.underline}
+          >
             {span.text}
           </Text>
         );

@@ -201,7 +201,9 @@ function tableKeys(path: string): string[] {
 
 /** `postconf -M local/unix` prints the service (empty when it is commented out). */
 function localService(root: string): string {
-  return spawnSync('postconf', ['-c', join(root, 'etc', 'postfix'), '-M', 'local/unix'], { encoding: 'utf8' }).stdout.trim();
+  return spawnSync('postconf', ['-c', join(root, 'etc', 'postfix'), '-M', 'local/unix'], {
+    encoding: 'utf8',
+  }).stdout.trim();
 }
 
 /** Everything a role's apply must leave in the sandbox. */
@@ -223,7 +225,9 @@ function checkApplied(root: string, c: RoleCase): void {
   expect(readFileSync(join(root, 'etc/mailname'), 'utf8')).toBe('example.com\n');
   expect(localService(root) !== '').toBe(c.localService);
 
-  const state = parseYaml(readFileSync(join(root, 'etc/postfix/mailsetup.yaml'), 'utf8')) as { answers: Record<string, unknown> };
+  const state = parseYaml(readFileSync(join(root, 'etc/postfix/mailsetup.yaml'), 'utf8')) as {
+    answers: Record<string, unknown>;
+  };
   expect(state.answers.role).toBe(c.role);
   expect(state.answers.myhostname).toBe(c.params.myhostname);
 
@@ -245,8 +249,22 @@ describe.concurrent.each(VIAS)('mailsetup via the %s: usage', (via: Via) => {
   test('--help prints the usage and exits 0; -h too', async () => {
     for (const r of await Promise.all(['--help', '-h'].map((flag) => runCli([flag], { via })))) {
       expectExit(r, 0);
-      expect(r.stdout.startsWith(`mailsetup ${VERSION}: configure Postfix for a standard role\n\nUsage: mailsetup [options]\n`)).toBe(true);
-      for (const opt of ['--answers FILE', '--yes', '--dry-run', '--check', '--root DIR', '--rollback', '--verify', '--no-color']) expect(r.stdout).toContain(opt);
+      expect(
+        r.stdout.startsWith(
+          `mailsetup ${VERSION}: configure Postfix for a standard role\n\nUsage: mailsetup [options]\n`,
+        ),
+      ).toBe(true);
+      for (const opt of [
+        '--answers FILE',
+        '--yes',
+        '--dry-run',
+        '--check',
+        '--root DIR',
+        '--rollback',
+        '--verify',
+        '--no-color',
+      ])
+        expect(r.stdout).toContain(opt);
       expect(r.stdout).toContain('Exit codes: 0 success or nothing to do');
       expect(r.stdout).not.toContain(ESC);
       expect(r.stderr).toBe('');
@@ -261,38 +279,49 @@ describe.concurrent.each(VIAS)('mailsetup via the %s: usage', (via: Via) => {
   });
 
   test('a bad flag, a stray argument or --check without --dry-run exits 2 with the reason', async () => {
-    const [bad, stray, check] = await Promise.all([runCli(['--bogus'], { via }), runCli(['apply'], { via }), runCli(['--check'], { via })]);
+    const [bad, stray, check] = await Promise.all([
+      runCli(['--bogus'], { via }),
+      runCli(['apply'], { via }),
+      runCli(['--check'], { via }),
+    ]);
     expectExit(bad, 2);
     expect(bad.stderr).toBe("mailsetup: Unknown option '--bogus'\nTry 'mailsetup --help'.\n");
     expect(bad.stdout).toBe('');
     expectExit(stray, 2);
-    expect(stray.stderr).toBe("mailsetup: Unexpected argument 'apply'. This command does not take positional arguments\nTry 'mailsetup --help'.\n");
+    expect(stray.stderr).toBe(
+      "mailsetup: Unexpected argument 'apply'. This command does not take positional arguments\nTry 'mailsetup --help'.\n",
+    );
     expectExit(check, 2);
     expect(check.stderr).toBe("mailsetup: --check goes with --dry-run\nTry 'mailsetup --help'.\n");
   });
 });
 
 describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no terminal', (via: Via) => {
-  test.concurrent.each(ROLES)('--answers --yes --root applies $role, checked with postconf; a second run has nothing to do', async (c) => {
-    const root = sandbox();
-    const file = answers(c.yaml);
-    const r = await runCli(['--answers', file, '--yes', '--root', root], { via });
-    expectExit(r, 0);
-    expect(r.stdout).toContain(`Plan for role ${c.role}\n`);
-    expect(r.stdout).toContain(`Applied. Backup: ${join(root, 'var/backups/mailsetup', backups(root)[0])}\n`);
-    expect(r.stdout).toContain(`Undo with: mailsetup --rollback --root ${root}    Check with: postconf -c ${root}/etc/postfix -n\n`);
-    expect(r.stdout).toContain('- Restart Postfix');
-    expect(r.stdout).toContain('--root: daemons are not touched');
-    expect(r.stderr).toBe('');
-    checkApplied(root, c);
+  test.concurrent.each(ROLES)(
+    '--answers --yes --root applies $role, checked with postconf; a second run has nothing to do',
+    async (c) => {
+      const root = sandbox();
+      const file = answers(c.yaml);
+      const r = await runCli(['--answers', file, '--yes', '--root', root], { via });
+      expectExit(r, 0);
+      expect(r.stdout).toContain(`Plan for role ${c.role}\n`);
+      expect(r.stdout).toContain(`Applied. Backup: ${join(root, 'var/backups/mailsetup', backups(root)[0])}\n`);
+      expect(r.stdout).toContain(
+        `Undo with: mailsetup --rollback --root ${root}    Check with: postconf -c ${root}/etc/postfix -n\n`,
+      );
+      expect(r.stdout).toContain('- Restart Postfix');
+      expect(r.stdout).toContain('--root: daemons are not touched');
+      expect(r.stderr).toBe('');
+      checkApplied(root, c);
 
-    const before = snapshotTree(root);
-    const again = await runCli(['--answers', file, '--yes', '--root', root], { via });
-    expectExit(again, 0);
-    expect(again.stdout).toContain('Nothing to do: the configuration is already as asked.\n');
-    expect(again.stdout).not.toContain('✓ Write');
-    expect(snapshotTree(root)).toEqual(before);
-  });
+      const before = snapshotTree(root);
+      const again = await runCli(['--answers', file, '--yes', '--root', root], { via });
+      expectExit(again, 0);
+      expect(again.stdout).toContain('Nothing to do: the configuration is already as asked.\n');
+      expect(again.stdout).not.toContain('✓ Write');
+      expect(snapshotTree(root)).toEqual(before);
+    },
+  );
 
   test.concurrent('--dry-run writes nothing; --check exits 1 while changes are due and 0 after the apply', async () => {
     const root = sandbox();
@@ -313,29 +342,42 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     const applied = snapshotTree(root);
     const after = await runCli(['--answers', file, '--dry-run', '--check', '--root', root], { via });
     expectExit(after, 0);
-    expect(after.stdout).toBe('Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n');
+    expect(after.stdout).toBe(
+      'Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n',
+    );
     expect(snapshotTree(root)).toEqual(applied);
   });
 
-  test.concurrent('no terminal and no answers exits 2 and says how to run it; an answers file without --yes applies nothing', async () => {
-    const root = sandbox();
-    const fresh = snapshotTree(root);
-    const r = await runCli(['--root', root], { via });
-    expectExit(r, 2);
-    expect(r.stderr).toBe('mailsetup: no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal\n');
-    expect(r.stdout).toBe('');
-    const noYes = await runCli(['--answers', answers(ROLES[1].yaml), '--root', root], { via });
-    expectExit(noYes, 2);
-    expect(noYes.stdout).toContain('Plan for role mail-server');
-    expect(noYes.stderr).toBe('mailsetup: nothing applied: pass --yes to apply these answers without questions\n');
-    expect(snapshotTree(root)).toEqual(fresh);
-  });
+  test.concurrent(
+    'no terminal and no answers exits 2 and says how to run it; an answers file without --yes applies nothing',
+    async () => {
+      const root = sandbox();
+      const fresh = snapshotTree(root);
+      const r = await runCli(['--root', root], { via });
+      expectExit(r, 2);
+      expect(r.stderr).toBe(
+        'mailsetup: no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal\n',
+      );
+      expect(r.stdout).toBe('');
+      const noYes = await runCli(['--answers', answers(ROLES[1].yaml), '--root', root], { via });
+      expectExit(noYes, 2);
+      expect(noYes.stdout).toContain('Plan for role mail-server');
+      expect(noYes.stderr).toBe('mailsetup: nothing applied: pass --yes to apply these answers without questions\n');
+      expect(snapshotTree(root)).toEqual(fresh);
+    },
+  );
 
   test.concurrent('invalid answers exit 2 naming each key and the reason; nothing is written', async () => {
     const root = sandbox();
     const fresh = snapshotTree(root);
     const values = await runCli(
-      ['--answers', answers('role: mail-server\nmyhostname: mail.example.com\nmynetworks: [10.0.0.0/33]\npostmaster: "a b"\n'), '--yes', '--root', root],
+      [
+        '--answers',
+        answers('role: mail-server\nmyhostname: mail.example.com\nmynetworks: [10.0.0.0/33]\npostmaster: "a b"\n'),
+        '--yes',
+        '--root',
+        root,
+      ],
       { via },
     );
     expectExit(values, 2);
@@ -348,11 +390,26 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
 
     const cases: Array<[string[], string | RegExp]> = [
       [['--answers', answers('role: mail-server\nbogus: 1\n')], 'mailsetup: bogus: unknown key\n'],
-      [['--answers', answers('role: web-server\n')], 'mailsetup: role: "web-server" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n'],
-      [['--answers', answers('role: mail-server\nmynetworks: {a: 1}\n')], 'mailsetup: mynetworks: expected a list, got a mapping\n'],
-      [['--answers', answers('role: [\n')], /^mailsetup: answers file is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \] at line 2, column 1:/],
-      [['--answers', join(root, 'no-such.yaml')], `mailsetup: cannot read answers file ${join(root, 'no-such.yaml')}: ENOENT\n`],
-      [['--role', 'mailserver'], 'mailsetup: --role: "mailserver" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n'],
+      [
+        ['--answers', answers('role: web-server\n')],
+        'mailsetup: role: "web-server" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n',
+      ],
+      [
+        ['--answers', answers('role: mail-server\nmynetworks: {a: 1}\n')],
+        'mailsetup: mynetworks: expected a list, got a mapping\n',
+      ],
+      [
+        ['--answers', answers('role: [\n')],
+        /^mailsetup: answers file is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \] at line 2, column 1:/,
+      ],
+      [
+        ['--answers', join(root, 'no-such.yaml')],
+        `mailsetup: cannot read answers file ${join(root, 'no-such.yaml')}: ENOENT\n`,
+      ],
+      [
+        ['--role', 'mailserver'],
+        'mailsetup: --role: "mailserver" is not a role (null-client, mail-server, backup-mx, firewall-relay)\n',
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli([...args, '--yes', '--root', root], { via })));
     results.forEach((r, i) => {
@@ -365,137 +422,189 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     expect(snapshotTree(root)).toEqual(fresh);
   });
 
-  test.concurrent('an error finding (mynetworks 0.0.0.0/0) exits 2 with the override hint; the override in the answers applies it', async () => {
-    const root = sandbox();
-    const fresh = snapshotTree(root);
-    const open = 'role: mail-server\nmyhostname: mail.example.com\nmynetworks: [0.0.0.0/0]\npostmaster: admin@example.com\n';
-    const [refused, dry] = await Promise.all([
-      runCli(['--answers', answers(open), '--yes', '--root', root], { via }),
-      runCli(['--answers', answers(open), '--dry-run', '--root', root], { via }),
-    ]);
-    expectExit(refused, 2);
-    expectExit(dry, 2);
-    expect(refused.stdout).toContain(
-      '  error   mynetworks-public: mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)\n' +
-        '          override id: mynetworks-public\n',
-    );
-    expect(refused.stderr).toBe('mailsetup: refusing to apply: 1 error above (override knowingly with "overrides: [mynetworks-public]" in the answers file)\n');
-    expect(snapshotTree(root)).toEqual(fresh);
+  test.concurrent(
+    'an error finding (mynetworks 0.0.0.0/0) exits 2 with the override hint; the override in the answers applies it',
+    async () => {
+      const root = sandbox();
+      const fresh = snapshotTree(root);
+      const open =
+        'role: mail-server\nmyhostname: mail.example.com\nmynetworks: [0.0.0.0/0]\npostmaster: admin@example.com\n';
+      const [refused, dry] = await Promise.all([
+        runCli(['--answers', answers(open), '--yes', '--root', root], { via }),
+        runCli(['--answers', answers(open), '--dry-run', '--root', root], { via }),
+      ]);
+      expectExit(refused, 2);
+      expectExit(dry, 2);
+      expect(refused.stdout).toContain(
+        '  error   mynetworks-public: mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)\n' +
+          '          override id: mynetworks-public\n',
+      );
+      expect(refused.stderr).toBe(
+        'mailsetup: refusing to apply: 1 error above (override knowingly with "overrides: [mynetworks-public]" in the answers file)\n',
+      );
+      expect(snapshotTree(root)).toEqual(fresh);
 
-    const overridden = await runCli(['--answers', answers(`${open}overrides: [mynetworks-public]\n`), '--yes', '--root', root], { via });
-    expectExit(overridden, 0);
-    expect(overridden.stdout).toContain('mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay) (overridden: mynetworks-public)');
-    expect(postconfN(root).mynetworks).toBe('0.0.0.0/0');
-  });
+      const overridden = await runCli(
+        ['--answers', answers(`${open}overrides: [mynetworks-public]\n`), '--yes', '--root', root],
+        { via },
+      );
+      expectExit(overridden, 0);
+      expect(overridden.stdout).toContain(
+        'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay) (overridden: mynetworks-public)',
+      );
+      expect(postconfN(root).mynetworks).toBe('0.0.0.0/0');
+    },
+  );
 
-  test.concurrent.each(ROLES)('--rollback after $role on a fresh box removes every file the apply created and restores /etc/aliases exactly', async ({ yaml }) => {
-    const root = sandbox();
-    const fresh = contentOf(snapshotTree(root));
-    expectExit(await runCli(['--answers', answers(yaml), '--yes', '--root', root], { via }), 0);
-    const [backup] = backups(root);
-    const r = await runCli(['--rollback', '--root', root], { via });
-    expectExit(r, 0);
-    expect(r.stdout).toContain('↺ Restore /etc/postfix/main.cf: removed (it did not exist before)\n');
-    expect(r.stdout).toContain('↺ Restore /etc/aliases: restored from the backup\n');
-    expect(r.stdout).toContain('↺ Remove /etc/aliases.db: it did not exist before\n');
-    expect(r.stdout).toContain(`Rolled back. The files are as they were before the apply of ${join(root, 'var/backups/mailsetup', backup)}\n`);
-    expect(r.stdout).not.toContain('Applied.');
-    const etc = (s: Record<string, unknown>) => Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith('etc')));
-    expect(etc(contentOf(snapshotTree(root)))).toEqual(etc(fresh));
-    expect(readFileSync(join(root, 'etc/aliases'), 'utf8')).toBe(DEBIAN_ALIASES);
+  test.concurrent.each(ROLES)(
+    '--rollback after $role on a fresh box removes every file the apply created and restores /etc/aliases exactly',
+    async ({ yaml }) => {
+      const root = sandbox();
+      const fresh = contentOf(snapshotTree(root));
+      expectExit(await runCli(['--answers', answers(yaml), '--yes', '--root', root], { via }), 0);
+      const [backup] = backups(root);
+      const r = await runCli(['--rollback', '--root', root], { via });
+      expectExit(r, 0);
+      expect(r.stdout).toContain('↺ Restore /etc/postfix/main.cf: removed (it did not exist before)\n');
+      expect(r.stdout).toContain('↺ Restore /etc/aliases: restored from the backup\n');
+      expect(r.stdout).toContain('↺ Remove /etc/aliases.db: it did not exist before\n');
+      expect(r.stdout).toContain(
+        `Rolled back. The files are as they were before the apply of ${join(root, 'var/backups/mailsetup', backup)}\n`,
+      );
+      expect(r.stdout).not.toContain('Applied.');
+      const etc = (s: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith('etc')));
+      expect(etc(contentOf(snapshotTree(root)))).toEqual(etc(fresh));
+      expect(readFileSync(join(root, 'etc/aliases'), 'utf8')).toBe(DEBIAN_ALIASES);
 
-    const twice = await runCli(['--rollback', '--root', root], { via });
-    expectExit(twice, 1);
-    expect(twice.stderr).toBe(`Rollback failed: no applied mailsetup backup in ${join(root, 'var/backups/mailsetup')} to roll back to\n`);
-  });
+      const twice = await runCli(['--rollback', '--root', root], { via });
+      expectExit(twice, 1);
+      expect(twice.stderr).toBe(
+        `Rollback failed: no applied mailsetup backup in ${join(root, 'var/backups/mailsetup')} to roll back to\n`,
+      );
+    },
+  );
 
-  test.concurrent('a role change (firewall-relay → mail-server) updates only what it must; a hand-added parameter stays; --rollback undoes it', async () => {
-    const root = sandbox();
-    const fw = ROLES[3];
-    expectExit(await runCli(['--answers', answers(fw.yaml), '--yes', '--root', root], { via }), 0);
-    const handLines = '# raised by hand for large attachments\nmessage_size_limit  =  52428800\n';
-    appendFileSync(join(root, 'etc/postfix/main.cf'), handLines);
-    const asFirewall = snapshotTree(root);
+  test.concurrent(
+    'a role change (firewall-relay → mail-server) updates only what it must; a hand-added parameter stays; --rollback undoes it',
+    async () => {
+      const root = sandbox();
+      const fw = ROLES[3];
+      expectExit(await runCli(['--answers', answers(fw.yaml), '--yes', '--root', root], { via }), 0);
+      const handLines = '# raised by hand for large attachments\nmessage_size_limit  =  52428800\n';
+      appendFileSync(join(root, 'etc/postfix/main.cf'), handLines);
+      const asFirewall = snapshotTree(root);
 
-    const ms = ROLES[1];
-    const r = await runCli(['--answers', answers(ms.yaml), '--yes', '--root', root], { via });
-    expectExit(r, 0);
-    const n = postconfN(root);
-    for (const [k, v] of Object.entries(ms.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
-    for (const k of ['local_recipient_maps', 'local_transport', 'parent_domain_matches_subdomains', 'transport_maps', 'relay_recipient_maps', 'virtual_alias_maps']) {
-      expect(n[k], `${k} must be gone`).toBeUndefined();
-    }
-    expect(n.message_size_limit).toBe('52428800');
-    const mainCf = readFileSync(join(root, 'etc/postfix/main.cf'), 'utf8');
-    expect(mainCf).toContain(`\n${handLines}`);
-    expect(mainCf.split('message_size_limit').length).toBe(2);
-    // Debian's master.cf again, byte for byte: the `local` service is back.
-    expect(readFileSync(join(root, 'etc/postfix/master.cf'), 'utf8')).toBe(DEBIAN_MASTER_CF);
-    for (const t of ['transport', 'relay_recipients', 'virtual']) expect(existsSync(join(root, 'etc/postfix', t)), t).toBe(false);
-    // Files the change does not concern are not touched (same bytes, same mtime).
-    const now = snapshotTree(root);
-    for (const p of ['etc/aliases', 'etc/aliases.db', 'etc/mailname', 'etc/rsyslog.d/postfix.conf']) expect(now[p], p).toEqual(asFirewall[p]);
-    expect(backups(root)).toHaveLength(2);
+      const ms = ROLES[1];
+      const r = await runCli(['--answers', answers(ms.yaml), '--yes', '--root', root], { via });
+      expectExit(r, 0);
+      const n = postconfN(root);
+      for (const [k, v] of Object.entries(ms.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
+      for (const k of [
+        'local_recipient_maps',
+        'local_transport',
+        'parent_domain_matches_subdomains',
+        'transport_maps',
+        'relay_recipient_maps',
+        'virtual_alias_maps',
+      ]) {
+        expect(n[k], `${k} must be gone`).toBeUndefined();
+      }
+      expect(n.message_size_limit).toBe('52428800');
+      const mainCf = readFileSync(join(root, 'etc/postfix/main.cf'), 'utf8');
+      expect(mainCf).toContain(`\n${handLines}`);
+      expect(mainCf.split('message_size_limit').length).toBe(2);
+      // Debian's master.cf again, byte for byte: the `local` service is back.
+      expect(readFileSync(join(root, 'etc/postfix/master.cf'), 'utf8')).toBe(DEBIAN_MASTER_CF);
+      for (const t of ['transport', 'relay_recipients', 'virtual'])
+        expect(existsSync(join(root, 'etc/postfix', t)), t).toBe(false);
+      // Files the change does not concern are not touched (same bytes, same mtime).
+      const now = snapshotTree(root);
+      for (const p of ['etc/aliases', 'etc/aliases.db', 'etc/mailname', 'etc/rsyslog.d/postfix.conf'])
+        expect(now[p], p).toEqual(asFirewall[p]);
+      expect(backups(root)).toHaveLength(2);
 
-    const back = await runCli(['--rollback', '--root', root], { via });
-    expectExit(back, 0);
-    const restored = contentOf(snapshotTree(root));
-    const expected = contentOf(asFirewall);
-    for (const [p, e] of Object.entries(expected)) {
-      if (!p.startsWith('etc/') || p.endsWith('.db')) continue;
-      expect(restored[p], p).toEqual(e);
-    }
-    for (const [table, entries] of Object.entries(fw.maps)) {
-      for (const [k, v] of Object.entries(entries)) expect(lookup(root, table, k), `${table}: ${k}`).toBe(v);
-    }
-    expect(localService(root)).toBe('');
-  });
+      const back = await runCli(['--rollback', '--root', root], { via });
+      expectExit(back, 0);
+      const restored = contentOf(snapshotTree(root));
+      const expected = contentOf(asFirewall);
+      for (const [p, e] of Object.entries(expected)) {
+        if (!p.startsWith('etc/') || p.endsWith('.db')) continue;
+        expect(restored[p], p).toEqual(e);
+      }
+      for (const [table, entries] of Object.entries(fw.maps)) {
+        for (const [k, v] of Object.entries(entries)) expect(lookup(root, table, k), `${table}: ${k}`).toBe(v);
+      }
+      expect(localService(root)).toBe('');
+    },
+  );
 
   test.concurrent('a closed stdout (mailsetup … | head -1) does not stop an apply half way', async () => {
     const root = sandbox();
     const argv = cliArgv(['--answers', answers(ROLES[2].yaml), '--yes', '--root', root], via);
-    const r = spawnSync('bash', ['-c', '"$@" | head -1; exit "${PIPESTATUS[0]}"', 'bash', ...argv], { cwd: ROOT, env: cliEnv(), encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', '"$@" | head -1; exit "${PIPESTATUS[0]}"', 'bash', ...argv], {
+      cwd: ROOT,
+      env: cliEnv(),
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('Plan for role backup-mx\n');
     expect(r.stderr).toBe('');
     checkApplied(root, ROLES[2]);
   });
 
-  test.concurrent('as a user other than root, without --root or --dry-run, it says root is needed before anything else', async () => {
-    const runs = [[], ['--answers', answers(ROLES[0].yaml), '--yes'], ['--rollback']].map((args) => runCli(args, { via, user: 'nobody', cwd: tmpdir() }));
-    for (const r of await Promise.all(runs)) {
-      expectExit(r, 2);
-      expect(r.stderr).toBe('mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)\n');
-      expect(r.stdout).toBe('');
-    }
-  });
+  test.concurrent(
+    'as a user other than root, without --root or --dry-run, it says root is needed before anything else',
+    async () => {
+      const runs = [[], ['--answers', answers(ROLES[0].yaml), '--yes'], ['--rollback']].map((args) =>
+        runCli(args, { via, user: 'nobody', cwd: tmpdir() }),
+      );
+      for (const r of await Promise.all(runs)) {
+        expectExit(r, 2);
+        expect(r.stderr).toBe(
+          'mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)\n',
+        );
+        expect(r.stdout).toBe('');
+      }
+    },
+  );
 
-  test.concurrent('colour: none in a pipe by default, with --no-color or NO_COLOR; FORCE_COLOR=1 turns it on', async () => {
-    const root = sandbox();
-    const file = answers(ROLES[0].yaml);
-    const dry = ['--answers', file, '--dry-run', '--root', root];
-    const [plain, forced] = await Promise.all([runCli(dry, { via }), runCli(dry, { via, env: { FORCE_COLOR: '1' } })]);
-    expectExit(plain, 0);
-    expect(plain.stdout).not.toContain(ESC);
-    expect(plain.stdout).toContain('\n+relayhost = [127.0.0.1]:2525\n');
+  test.concurrent(
+    'colour: none in a pipe by default, with --no-color or NO_COLOR; FORCE_COLOR=1 turns it on',
+    async () => {
+      const root = sandbox();
+      const file = answers(ROLES[0].yaml);
+      const dry = ['--answers', file, '--dry-run', '--root', root];
+      const [plain, forced] = await Promise.all([
+        runCli(dry, { via }),
+        runCli(dry, { via, env: { FORCE_COLOR: '1' } }),
+      ]);
+      expectExit(plain, 0);
+      expect(plain.stdout).not.toContain(ESC);
+      expect(plain.stdout).toContain('\n+relayhost = [127.0.0.1]:2525\n');
 
-    expectExit(forced, 0);
-    expect(forced.stdout).toContain(`${ESC}[32m+relayhost = [127.0.0.1]:2525${ESC}[0m\n`);
-    expect(forced.stdout).toContain(`${ESC}[1mPlan for role null-client${ESC}[0m\n`);
-    // Without the escapes it is the same text.
-    expect(forced.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.stdout);
+      expectExit(forced, 0);
+      expect(forced.stdout).toContain(`${ESC}[32m+relayhost = [127.0.0.1]:2525${ESC}[0m\n`);
+      expect(forced.stdout).toContain(`${ESC}[1mPlan for role null-client${ESC}[0m\n`);
+      // Without the escapes it is the same text.
+      expect(forced.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.stdout);
 
-    const off = [{ args: ['--no-color'], env: { FORCE_COLOR: '1' } }, { args: [], env: { FORCE_COLOR: '1', NO_COLOR: '1' } }, { args: [], env: { FORCE_COLOR: '0' } }];
-    const [errors, ...offRuns] = await Promise.all([
-      runCli(['--bogus'], { via, env: { FORCE_COLOR: '1' } }),
-      ...off.map((o) => runCli([...dry, ...o.args], { via, env: o.env })),
-    ]);
-    offRuns.forEach((r, i) => {
-      expectExit(r, 0);
-      expect(r.stdout, JSON.stringify(off[i])).toBe(plain.stdout);
-    });
-    expect(errors.stderr).not.toContain(ESC);
-  });
+      const off = [
+        { args: ['--no-color'], env: { FORCE_COLOR: '1' } },
+        { args: [], env: { FORCE_COLOR: '1', NO_COLOR: '1' } },
+        { args: [], env: { FORCE_COLOR: '0' } },
+      ];
+      const [errors, ...offRuns] = await Promise.all([
+        runCli(['--bogus'], { via, env: { FORCE_COLOR: '1' } }),
+        ...off.map((o) => runCli([...dry, ...o.args], { via, env: o.env })),
+      ]);
+      offRuns.forEach((r, i) => {
+        expectExit(r, 0);
+        expect(r.stdout, JSON.stringify(off[i])).toBe(plain.stdout);
+      });
+      expect(errors.stderr).not.toContain(ESC);
+    },
+  );
 });
 
 describePostfix('the bundle and the sources', () => {
@@ -503,7 +612,9 @@ describePostfix('the bundle and the sources', () => {
     const root = sandbox();
     for (const c of ROLES) {
       const file = answers(c.yaml);
-      const [bundle, source] = await Promise.all(VIAS.map((via) => runCli(['--answers', file, '--dry-run', '--root', root, '--no-color'], { via })));
+      const [bundle, source] = await Promise.all(
+        VIAS.map((via) => runCli(['--answers', file, '--dry-run', '--root', root, '--no-color'], { via })),
+      );
       expectExit(bundle, 0);
       expectExit(source, 0);
       expect(bundle.stdout).toBe(source.stdout);

@@ -90,7 +90,11 @@ describePostfix('smart host login through the CLI', () => {
   it('a good login: tested, applied, the password only in the root-only map', async () => {
     const root = makeSandbox();
     made.push(root);
-    const r = await runCli(['--answers', answers(PASSWORD), '--yes', '--root', root, '--no-color'], { via: 'bundle', env: env(), timeoutMs: 120_000 });
+    const r = await runCli(['--answers', answers(PASSWORD), '--yes', '--root', root, '--no-color'], {
+      via: 'bundle',
+      env: env(),
+      timeoutMs: 120_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`✓ Test the login at \\[127\\.0\\.0\\.1\\]:${port}: 235`));
@@ -108,22 +112,31 @@ describePostfix('smart host login through the CLI', () => {
     expect(filesContaining(root, PASSWORD)).toEqual(['/etc/postfix/sasl_passwd', '/etc/postfix/sasl_passwd.db']);
   });
 
-  it('a refused login stops the apply with the server\'s words, writes nothing; the override applies anyway', async () => {
+  it("a refused login stops the apply with the server's words, writes nothing; the override applies anyway", async () => {
     const root = makeSandbox();
     made.push(root);
     const before = snapshotTree(root);
-    const r = await runCli(['--answers', answers('wrong password'), '--yes', '--root', root, '--no-color'], { via: 'bundle', env: env(), timeoutMs: 120_000 });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('mailsetup: nothing applied: the smart host refused the login at the auth step: 535 Authentication credentials invalid');
-    expect(r.stderr).toContain('override knowingly with "overrides: [smarthost-login]"');
-    expect(r.stdout + r.stderr).not.toContain('wrong password');
-    expect(snapshotTree(root)).toEqual(before);
-
-    const o = await runCli(['--answers', answers('wrong password', 'overrides: [smarthost-login]\n'), '--yes', '--root', root, '--no-color'], {
+    const r = await runCli(['--answers', answers('wrong password'), '--yes', '--root', root, '--no-color'], {
       via: 'bundle',
       env: env(),
       timeoutMs: 120_000,
     });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      'mailsetup: nothing applied: the smart host refused the login at the auth step: 535 Authentication credentials invalid',
+    );
+    expect(r.stderr).toContain('override knowingly with "overrides: [smarthost-login]"');
+    expect(r.stdout + r.stderr).not.toContain('wrong password');
+    expect(snapshotTree(root)).toEqual(before);
+
+    const o = await runCli(
+      ['--answers', answers('wrong password', 'overrides: [smarthost-login]\n'), '--yes', '--root', root, '--no-color'],
+      {
+        via: 'bundle',
+        env: env(),
+        timeoutMs: 120_000,
+      },
+    );
     expect(o.status).toBe(0);
     expect(o.stdout).toContain('(overridden: smarthost-login)');
   });
@@ -131,7 +144,11 @@ describePostfix('smart host login through the CLI', () => {
   it('a certificate no trusted CA signed stops the login at the TLS step', async () => {
     const root = makeSandbox();
     made.push(root);
-    const r = await runCli(['--answers', answers(PASSWORD), '--yes', '--root', root, '--no-color'], { via: 'bundle', env: { NODE_EXTRA_CA_CERTS: undefined }, timeoutMs: 120_000 });
+    const r = await runCli(['--answers', answers(PASSWORD), '--yes', '--root', root, '--no-color'], {
+      via: 'bundle',
+      env: { NODE_EXTRA_CA_CERTS: undefined },
+      timeoutMs: 120_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/refused the login at the (tls|starttls) step/);
   });

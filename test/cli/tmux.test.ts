@@ -19,7 +19,10 @@ import { BIN, ROOT, contentOf, ensureBuilt, makeSandbox, postconfN, removeTree, 
 import { Pane, TMUX_AVAILABLE, TmuxServer } from '../helpers/tmux.js';
 
 if (!TMUX_AVAILABLE) {
-  if (POSTFIX_REQUIRED) throw new Error('MAILSETUP_REQUIRE_POSTFIX=1 but tmux is not installed (apt-get install tmux): the terminal tests cannot run');
+  if (POSTFIX_REQUIRED)
+    throw new Error(
+      'MAILSETUP_REQUIRE_POSTFIX=1 but tmux is not installed (apt-get install tmux): the terminal tests cannot run',
+    );
   process.stderr.write('\n!!! SKIPPING test/cli/tmux.test.ts: tmux is not installed (apt-get install tmux) !!!\n\n');
 }
 
@@ -35,7 +38,9 @@ const made: string[] = [];
 function wizard(root: string): Pane {
   // CI=true as in CI itself: Ink then draws only the last frame unless mailsetup, on a terminal,
   // tells it otherwise; every test here shows that it does.
-  return server.start([process.execPath, BIN, '--root', root], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: 'true' } });
+  return server.start([process.execPath, BIN, '--root', root], {
+    env: { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: 'true' },
+  });
 }
 
 /** How to answer one question (by its label); anything not listed is accepted with Enter. */
@@ -62,17 +67,34 @@ const RUNS: RoleRun[] = [
     role: 'null-client',
     title: 'Null client',
     index: 0,
-    answers: { [HOST_Q]: { text: 'client.example.com' }, 'Relay host (relayhost)': { text: '[127.0.0.1]:2525' }, [POSTMASTER_Q]: { text: POSTMASTER } },
+    answers: {
+      [HOST_Q]: { text: 'client.example.com' },
+      'Relay host (relayhost)': { text: '[127.0.0.1]:2525' },
+      [POSTMASTER_Q]: { text: POSTMASTER },
+    },
     preview: ['+relayhost = [127.0.0.1]:2525', '+inet_interfaces = loopback-only', '+root admin@example.com'],
-    params: { myhostname: 'client.example.com', relayhost: '[127.0.0.1]:2525', inet_interfaces: 'loopback-only', mydestination: '' },
+    params: {
+      myhostname: 'client.example.com',
+      relayhost: '[127.0.0.1]:2525',
+      inet_interfaces: 'loopback-only',
+      mydestination: '',
+    },
   },
   {
     role: 'mail-server',
     title: 'Domain mail server',
     index: 1,
     answers: { [HOST_Q]: { text: 'mail.example.com' }, [POSTMASTER_Q]: { text: POSTMASTER } },
-    preview: ['+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain', '+postmaster: admin@example.com'],
-    params: { myhostname: 'mail.example.com', mydestination: '$myhostname, localhost.$mydomain, localhost, $mydomain', relay_domains: '', inet_interfaces: 'all' },
+    preview: [
+      '+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain',
+      '+postmaster: admin@example.com',
+    ],
+    params: {
+      myhostname: 'mail.example.com',
+      mydestination: '$myhostname, localhost.$mydomain, localhost, $mydomain',
+      relay_domains: '',
+      inet_interfaces: 'all',
+    },
   },
   {
     role: 'backup-mx',
@@ -86,7 +108,12 @@ const RUNS: RoleRun[] = [
       'Public NAT/proxy addresses (proxy_interfaces)': { add: ['203.0.113.7'] },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
-    preview: ['+relay_domains = example.net', '+proxy_interfaces = 203.0.113.7', '+example.net relay:[10.0.0.5]', '+transport_maps = hash:/etc/postfix/transport'],
+    preview: [
+      '+relay_domains = example.net',
+      '+proxy_interfaces = 203.0.113.7',
+      '+example.net relay:[10.0.0.5]',
+      '+transport_maps = hash:/etc/postfix/transport',
+    ],
     params: {
       myhostname: 'mx2.example.com',
       relay_domains: 'example.net',
@@ -106,8 +133,17 @@ const RUNS: RoleRun[] = [
       'Valid recipients (relay_recipient_maps)': { add: ['@example.com'] },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
-    preview: ['+local_transport = error:local mail delivery is disabled', '+#local     unix  -       n       n       -       -       local', '+relay_domains = example.com'],
-    params: { myhostname: 'gw.example.com', relay_domains: 'example.com', local_transport: 'error:local mail delivery is disabled', mydestination: '' },
+    preview: [
+      '+local_transport = error:local mail delivery is disabled',
+      '+#local     unix  -       n       n       -       -       local',
+      '+relay_domains = example.com',
+    ],
+    params: {
+      myhostname: 'gw.example.com',
+      relay_domains: 'example.com',
+      local_transport: 'error:local mail delivery is disabled',
+      mydestination: '',
+    },
   },
 ];
 
@@ -130,7 +166,11 @@ async function addEntries(p: Pane, entries: string[]): Promise<void> {
     p.type(e);
     await p.waitFor(e);
     p.keys('Enter');
-    await p.waitFor((s) => s.includes('Enter edit/choose') && new RegExp(`^ {2}\\d+\\. ${e.replace(/[[\]().*+?^$|\\]/g, '\\$&')}$`, 'm').test(s));
+    await p.waitFor(
+      (s) =>
+        s.includes('Enter edit/choose') &&
+        new RegExp(`^ {2}\\d+\\. ${e.replace(/[[\]().*+?^$|\\]/g, '\\$&')}$`, 'm').test(s),
+    );
   }
   await p.waitFor('❯ ✓ done: accept this list');
   p.keys('Enter');
@@ -152,7 +192,8 @@ async function answerAll(p: Pane, answers: Record<string, Answer>): Promise<stri
     else if ('text' in a) await typeAnswer(p, a.text);
     else if ('add' in a) await addEntries(p, a.add);
     else {
-      for (const [i, e] of a.keep.entries()) expect(s, `${label}: default entry ${e}`).toMatch(new RegExp(`^ {2}${i + 1}\\. ${e}$`, 'm'));
+      for (const [i, e] of a.keep.entries())
+        expect(s, `${label}: default entry ${e}`).toMatch(new RegExp(`^ {2}${i + 1}\\. ${e}$`, 'm'));
       p.keys('Enter');
     }
     const after = await p.waitFor((x) => !x.includes(marker) || x.includes('\n✗ '));
@@ -168,7 +209,8 @@ async function findInPreview(p: Pane, text: string): Promise<void> {
     const s = p.screen();
     if (s.includes(text)) return;
     const m = /lines (\d+)–(\d+) of (\d+)/.exec(s);
-    if (m === null || Number(m[2]) >= Number(m[3])) throw new Error(`${JSON.stringify(text)} is not in the preview; its last page:\n${s}`);
+    if (m === null || Number(m[2]) >= Number(m[3]))
+      throw new Error(`${JSON.stringify(text)} is not in the preview; its last page:\n${s}`);
     p.keys('NPage');
     await p.waitFor((x) => !x.includes(m[0]));
   }
@@ -210,71 +252,81 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
 
   const roots: Record<string, string> = {};
 
-  test.each(RUNS)('$role: arrows + Enter, answers, preview with the diff, y, summary; the files are in DIR', async (run) => {
-    const root = makeSandbox();
-    made.push(root);
-    const p = wizard(root);
-    const first = await p.waitFor('Role:    none yet (fresh configuration)');
-    expect(first).toContain('Which role should this host play?');
-    expect(first).toContain('❯ Null client — sends only');
-    if (run.index === 0 && WRITE_DOCS) {
-      mkdirSync(join(ROOT, 'docs'), { recursive: true });
-      writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(first));
-    }
-    await chooseRole(p, 0, run);
+  test.each(RUNS)(
+    '$role: arrows + Enter, answers, preview with the diff, y, summary; the files are in DIR',
+    async (run) => {
+      const root = makeSandbox();
+      made.push(root);
+      const p = wizard(root);
+      const first = await p.waitFor('Role:    none yet (fresh configuration)');
+      expect(first).toContain('Which role should this host play?');
+      expect(first).toContain('❯ Null client — sends only');
+      if (run.index === 0 && WRITE_DOCS) {
+        mkdirSync(join(ROOT, 'docs'), { recursive: true });
+        writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(first));
+      }
+      await chooseRole(p, 0, run);
 
-    const preview = await answerAll(p, run.answers);
-    expect(preview).toContain(`Plan for role ${run.role}`);
-    expect(preview).toContain('Apply these changes? y/Enter apply');
-    expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
-    for (const line of run.preview) await findInPreview(p, line);
+      const preview = await answerAll(p, run.answers);
+      expect(preview).toContain(`Plan for role ${run.role}`);
+      expect(preview).toContain('Apply these changes? y/Enter apply');
+      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
+      for (const line of run.preview) await findInPreview(p, line);
 
-    p.keys('y');
-    const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
-    // The wizard offers --verify; the first role takes it (Enter = yes), the others decline.
-    await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`);
-    if (run.role === 'null-client') {
+      p.keys('y');
+      const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
+      // The wizard offers --verify; the first role takes it (Enter = yes), the others decline.
+      await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`);
+      if (run.role === 'null-client') {
+        p.keys('Enter');
+        const checked = await p.waitFor('passed, 0 failed', 60_000);
+        expect(checked).toContain('✓ postfix check: no warnings');
+        expect(checked).toMatch(/✓ Lookup table \/etc\/postfix\/virtual: 2 keys as written/);
+      } else {
+        p.type('n');
+        p.keys('Enter');
+      }
+      expect(await p.exitCode()).toBe(0);
+      expect(summary).toContain('  /etc/postfix/main.cf (created)');
+      expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
+      expect(summary).toMatch(new RegExp(`Backup: {2}${root}/var/backups/mailsetup/\\d{8}T\\d{6}Z`));
+      p.close();
+
+      const n = postconfN(root);
+      for (const [k, v] of Object.entries(run.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
+      const state = parseYaml(readFileSync(join(root, 'etc/postfix/mailsetup.yaml'), 'utf8')) as {
+        answers: Record<string, unknown>;
+      };
+      expect(state.answers.role).toBe(run.role);
+      expect(state.answers.postmaster).toBe(POSTMASTER);
+      roots[run.role] = root;
+    },
+  );
+
+  test.each(RUNS)(
+    '$role again: the current role is pre-selected; accepting every default changes nothing',
+    async (run) => {
+      const root = roots[run.role];
+      expect(root, 'the first run of this role must have passed').toBeDefined();
+      const before = snapshotTree(root);
+      const p = wizard(root);
+      const first = await p.waitFor(`Role:    ${run.title} (${run.role})`);
+      expect(first).toContain(`❯ ${run.title} — `);
+      expect(first.split('(current)')).toHaveLength(2);
       p.keys('Enter');
-      const checked = await p.waitFor('passed, 0 failed', 60_000);
-      expect(checked).toContain('✓ postfix check: no warnings');
-      expect(checked).toMatch(/✓ Lookup table \/etc\/postfix\/virtual: 2 keys as written/);
-    } else {
-      p.type('n');
+      await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
+      const preview = await answerAll(p, {});
+      expect(preview).toContain('No change: the files already match these answers; nothing will run.');
+      expect(preview).toContain('Nothing to change. Enter/y finish');
       p.keys('Enter');
-    }
-    expect(await p.exitCode()).toBe(0);
-    expect(summary).toContain('  /etc/postfix/main.cf (created)');
-    expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
-    expect(summary).toMatch(new RegExp(`Backup: {2}${root}/var/backups/mailsetup/\\d{8}T\\d{6}Z`));
-    p.close();
-
-    const n = postconfN(root);
-    for (const [k, v] of Object.entries(run.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
-    const state = parseYaml(readFileSync(join(root, 'etc/postfix/mailsetup.yaml'), 'utf8')) as { answers: Record<string, unknown> };
-    expect(state.answers.role).toBe(run.role);
-    expect(state.answers.postmaster).toBe(POSTMASTER);
-    roots[run.role] = root;
-  });
-
-  test.each(RUNS)('$role again: the current role is pre-selected; accepting every default changes nothing', async (run) => {
-    const root = roots[run.role];
-    expect(root, 'the first run of this role must have passed').toBeDefined();
-    const before = snapshotTree(root);
-    const p = wizard(root);
-    const first = await p.waitFor(`Role:    ${run.title} (${run.role})`);
-    expect(first).toContain(`❯ ${run.title} — `);
-    expect(first.split('(current)')).toHaveLength(2);
-    p.keys('Enter');
-    await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
-    const preview = await answerAll(p, {});
-    expect(preview).toContain('No change: the files already match these answers; nothing will run.');
-    expect(preview).toContain('Nothing to change. Enter/y finish');
-    p.keys('Enter');
-    await p.waitFor(`✓ Nothing to change: the configuration already matches these answers (${run.title} (${run.role})).`);
-    expect(await p.exitCode()).toBe(0);
-    p.close();
-    expect(snapshotTree(root)).toEqual(before);
-  });
+      await p.waitFor(
+        `✓ Nothing to change: the configuration already matches these answers (${run.title} (${run.role})).`,
+      );
+      expect(await p.exitCode()).toBe(0);
+      p.close();
+      expect(snapshotTree(root)).toEqual(before);
+    },
+  );
 
   test('a role change in the wizard: mail-server → backup-mx shows only the changes and keeps the answers given before', async () => {
     const root = roots['mail-server'];
@@ -284,7 +336,11 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     await chooseRole(p, 1, RUNS[2]);
     // The host name typed for the mail server is the default now.
     await p.waitFor('> mail.example.com');
-    const preview = await answerAll(p, { ...RUNS[2].answers, [HOST_Q]: { text: 'mail.example.com' }, [POSTMASTER_Q]: { keep: [] } });
+    const preview = await answerAll(p, {
+      ...RUNS[2].answers,
+      [HOST_Q]: { text: 'mail.example.com' },
+      [POSTMASTER_Q]: { keep: [] },
+    });
     expect(preview).toContain('Plan for role backup-mx');
     expect(preview).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
     expect(preview).not.toContain('--- /dev/null\n+++ /etc/postfix/main.cf');
@@ -315,9 +371,13 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     const bin = join(root, '..', `${root.split('/').pop()}-bin`);
     made.push(bin);
     mkdirSync(bin);
-    writeFileSync(join(bin, 'postmap'), '#!/bin/sh\necho "postmap: fatal: simulated failure" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'postmap'), '#!/bin/sh\necho "postmap: fatal: simulated failure" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
     const before = contentOf(snapshotTree(root));
-    const p = server.start([process.execPath, BIN, '--root', root], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` } });
+    const p = server.start([process.execPath, BIN, '--root', root], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` },
+    });
     await p.waitFor('Role:    none yet');
     p.keys('Enter');
     await p.waitFor('question 1 of ');
@@ -331,7 +391,8 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     expect(s).toContain('↺ Restore /etc/postfix/main.cf (rolled back)');
     expect(s).not.toMatch(/^ {2}[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] /m);
     p.close();
-    const etc = (snap: Record<string, unknown>) => Object.fromEntries(Object.entries(snap).filter(([k]) => k.startsWith('etc')));
+    const etc = (snap: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(snap).filter(([k]) => k.startsWith('etc')));
     expect(etc(contentOf(snapshotTree(root)))).toEqual(etc(before));
   });
 
@@ -353,10 +414,14 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
   });
 
   test('on a terminal, a user other than root gets the root message and no wizard', async () => {
-    const p = server.start(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN], { cwd: tmpdir() });
+    const p = server.start(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN], {
+      cwd: tmpdir(),
+    });
     expect(await p.exitCode()).toBe(2);
     const s = p.screen();
-    expect(s).toContain('mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)');
+    expect(s).toContain(
+      'mailsetup: root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)',
+    );
     expect(s).not.toContain('Which role');
     p.close();
   });

@@ -7,7 +7,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +59,9 @@ export interface CliResult {
 
 /** The argv that runs mailsetup with `args` through `via`. */
 export function cliArgv(args: string[], via: Via): string[] {
-  return via === 'bundle' ? [process.execPath, BIN, ...args] : [process.execPath, '--import', TS_LOADER, join(ROOT, 'src', 'cli.ts'), ...args];
+  return via === 'bundle'
+    ? [process.execPath, BIN, ...args]
+    : [process.execPath, '--import', TS_LOADER, join(ROOT, 'src', 'cli.ts'), ...args];
 }
 
 /** The environment of a CLI run: this process's, without colour switches, plus `extra`. */
@@ -70,7 +82,11 @@ export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> 
   if (opts.user !== undefined) argv = ['setpriv', `--reuid=${opts.user}`, '--regid=nogroup', '--clear-groups', ...argv];
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: opts.cwd ?? ROOT,
+      env: cliEnv(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -82,7 +98,13 @@ export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> 
     });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
+      resolve({
+        status,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Date.now() - started,
+      });
     });
     child.stdin.on('error', () => undefined); // the CLI may exit before reading its input
     child.stdin.end(opts.input ?? '');
@@ -103,13 +125,18 @@ export function ensureBuilt(): void {
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (Date.now() > deadline) throw new Error(`ensureBuilt: ${lock} is still held after 120 s; remove it if no build runs`);
+      if (Date.now() > deadline)
+        throw new Error(`ensureBuilt: ${lock} is still held after 120 s; remove it if no build runs`);
       spawnSync('sleep', ['0.2']);
     }
   }
   try {
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0)
+      throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
@@ -121,7 +148,10 @@ export function ensureBuilt(): void {
  */
 const REFERENCE = DEBIAN_REFERENCE;
 function debianFile(reference: string, template: string): string {
-  return readFileSync(existsSync(join(REFERENCE, reference)) ? join(REFERENCE, reference) : join(ROOT, 'templates', template), 'utf8');
+  return readFileSync(
+    existsSync(join(REFERENCE, reference)) ? join(REFERENCE, reference) : join(ROOT, 'templates', template),
+    'utf8',
+  );
 }
 export const DEBIAN_MASTER_CF: string = debianFile('master.cf', 'master.cf');
 export const DEBIAN_ALIASES: string = debianFile('etc-aliases', 'aliases');
@@ -178,7 +208,10 @@ export function snapshotTree(dir: string): Record<string, SnapEntry> {
       const st = lstatSync(join(dir, r));
       const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
       const e: SnapEntry = { type, mode: st.mode & 0o7777, size: st.size, mtimeMs: st.mtimeMs };
-      if (type === 'file') e.sha256 = createHash('sha256').update(readFileSync(join(dir, r))).digest('hex');
+      if (type === 'file')
+        e.sha256 = createHash('sha256')
+          .update(readFileSync(join(dir, r)))
+          .digest('hex');
       out[r] = e;
       if (type === 'dir') walk(r);
     }
@@ -190,13 +223,17 @@ export function snapshotTree(dir: string): Record<string, SnapEntry> {
 /** A snapshot without mtimes (and directory sizes): content, type and mode only. */
 export function contentOf(snap: Record<string, SnapEntry>): Record<string, Omit<SnapEntry, 'mtimeMs'>> {
   const out: Record<string, Omit<SnapEntry, 'mtimeMs'>> = {};
-  for (const [k, { mtimeMs: _m, ...rest }] of Object.entries(snap)) out[k] = rest.type === 'dir' ? { ...rest, size: 0 } : rest;
+  for (const [k, { mtimeMs: _m, ...rest }] of Object.entries(snap))
+    out[k] = rest.type === 'dir' ? { ...rest, size: 0 } : rest;
   return out;
 }
 
 /** `postconf -c DIR/etc/postfix -n` as a record (config_directory, which -c itself sets, left out). */
 export function postconfN(root: string): Record<string, string> {
-  const r = spawnSync('postconf', ['-c', join(root, 'etc', 'postfix'), '-n'], { encoding: 'utf8', env: { ...process.env, NORANDOMIZE: '1' } });
+  const r = spawnSync('postconf', ['-c', join(root, 'etc', 'postfix'), '-n'], {
+    encoding: 'utf8',
+    env: { ...process.env, NORANDOMIZE: '1' },
+  });
   if (r.status !== 0) throw new Error(`postconf -n failed: ${r.stderr}`);
   const out: Record<string, string> = {};
   for (const line of r.stdout.split('\n')) {
@@ -209,7 +246,9 @@ export function postconfN(root: string): Record<string, string> {
 /** Look `key` up in a table under the sandbox with the real postmap -q (postalias -q for aliases); null when absent. */
 export function lookup(root: string, table: string, key: string): string | null {
   const tool = table.endsWith('/aliases') ? 'postalias' : 'postmap';
-  const r = spawnSync(tool, ['-c', join(root, 'etc', 'postfix'), '-q', key, `hash:${join(root, table)}`], { encoding: 'utf8' });
+  const r = spawnSync(tool, ['-c', join(root, 'etc', 'postfix'), '-q', key, `hash:${join(root, table)}`], {
+    encoding: 'utf8',
+  });
   if (r.status === 1) return null;
   if (r.status !== 0) throw new Error(`${tool} -q ${key} ${table} failed (${r.status}): ${r.stderr}`);
   return r.stdout.replace(/\n$/, '');

@@ -4,7 +4,16 @@
  * `restore` after (also on failure). A path that did not exist is removed again.
  */
 import {
-  chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 
@@ -33,7 +42,8 @@ function capture(path: string): Node | null {
     }
     return { kind: 'dir', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, children };
   }
-  if (st.isFile()) return { kind: 'file', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, content: readFileSync(path) };
+  if (st.isFile())
+    return { kind: 'file', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, content: readFileSync(path) };
   throw new Error(`snapshot: ${path} is neither a file, a directory nor a symlink`);
 }
 
@@ -45,7 +55,13 @@ export function snapshot(paths: readonly string[]): Snapshot {
 function sameFile(path: string, n: Extract<Node, { kind: 'file' }>): boolean {
   try {
     const st = lstatSync(path);
-    return st.isFile() && (st.mode & 0o7777) === n.mode && st.uid === n.uid && st.gid === n.gid && readFileSync(path).equals(n.content);
+    return (
+      st.isFile() &&
+      (st.mode & 0o7777) === n.mode &&
+      st.uid === n.uid &&
+      st.gid === n.gid &&
+      readFileSync(path).equals(n.content)
+    );
   } catch {
     return false;
   }
@@ -125,12 +141,14 @@ export function differences(s: Snapshot): string[] {
     if (n.kind !== now.kind) {
       out.push(path);
     } else if (n.kind === 'file' && now.kind === 'file') {
-      if (!n.content.equals(now.content) || n.mode !== now.mode || n.uid !== now.uid || n.gid !== now.gid) out.push(path);
+      if (!n.content.equals(now.content) || n.mode !== now.mode || n.uid !== now.uid || n.gid !== now.gid)
+        out.push(path);
     } else if (n.kind === 'link' && now.kind === 'link') {
       if (n.target !== now.target) out.push(path);
     } else if (n.kind === 'dir' && now.kind === 'dir') {
       if (n.mode !== now.mode || n.uid !== now.uid || n.gid !== now.gid) out.push(path);
-      for (const name of new Set([...n.children.keys(), ...now.children.keys()])) cmp(join(path, name), n.children.get(name) ?? null);
+      for (const name of new Set([...n.children.keys(), ...now.children.keys()]))
+        cmp(join(path, name), n.children.get(name) ?? null);
     }
   };
   for (const [p, n] of s.entries) cmp(p, n);

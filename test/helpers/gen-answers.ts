@@ -13,7 +13,8 @@ export function generator(seed: number) {
   const int = (n: number) => Math.floor(r() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
   const label = () => pick(['mail', 'mx', 'smtp', 'relay', 'gw', 'post', 'box']) + (r() < 0.5 ? String(int(100)) : '');
-  const domain = () => `${pick(['example', 'corp', 'acme', 'widgets', 'north'])}${int(50)}.${pick(['com', 'org', 'net', 'de', 'co.uk'])}`;
+  const domain = () =>
+    `${pick(['example', 'corp', 'acme', 'widgets', 'north'])}${int(50)}.${pick(['com', 'org', 'net', 'de', 'co.uk'])}`;
   const privateNet = () =>
     pick([
       () => `10.${int(256)}.${int(256)}.0/24`,
@@ -35,7 +36,11 @@ export function generator(seed: number) {
         myhostname,
         myorigin: pick(['$mydomain', '$myhostname', mydomain]),
         inet_protocols: protocols,
-        notify_classes: pick([['resource', 'software'], ['resource', 'software', 'bounce'], ['2bounce', 'delay', 'resource']]),
+        notify_classes: pick([
+          ['resource', 'software'],
+          ['resource', 'software', 'bounce'],
+          ['2bounce', 'delay', 'resource'],
+        ]),
         postmaster: `${pick(['admin', 'ops', 'root-mail', 'it'])}@${domain()}`,
         chroot: r() < 0.7,
         logging: pick(['syslog', 'file'] as const),
@@ -47,23 +52,48 @@ export function generator(seed: number) {
         if (protocols === 'ipv4' && n.startsWith('[')) continue;
         if (!nets.includes(n)) nets.push(n);
       }
-      const relay = () => pick([`[${label()}.${domain()}]`, `[${label()}.${domain()}]:587`, `${label()}.${domain()}`, `[127.0.0.1]:2525`]);
+      const relay = () =>
+        pick([
+          `[${label()}.${domain()}]`,
+          `[${label()}.${domain()}]:587`,
+          `${label()}.${domain()}`,
+          `[127.0.0.1]:2525`,
+        ]);
       switch (role) {
         case 'null-client':
           return { ...base, relayhost: relay() };
         case 'mail-server':
-          return { ...base, mynetworks: nets, relayhost: r() < 0.5 ? relay() : '', proxy_interfaces: r() < 0.3 ? ['203.0.113.' + (1 + int(250))] : [] };
+          return {
+            ...base,
+            mynetworks: nets,
+            relayhost: r() < 0.5 ? relay() : '',
+            proxy_interfaces: r() < 0.3 ? ['203.0.113.' + (1 + int(250))] : [],
+          };
         case 'backup-mx': {
           const domains = [domain(), ...(r() < 0.3 ? [domain()] : [])].filter((d) => d !== mydomain);
           const recipients = domains.flatMap((d) => (r() < 0.5 ? [`@${d}`] : [`alice@${d}`, `bob@${d}`]));
           const transport = r() < 0.6 ? Object.fromEntries(domains.map((d) => [d, `relay:[mx1.${d}]`])) : {};
-          return { ...base, relay_domains: domains, relay_recipients: recipients, transport, proxy_interfaces: ['198.51.100.' + (1 + int(250))], mynetworks: loop };
+          return {
+            ...base,
+            relay_domains: domains,
+            relay_recipients: recipients,
+            transport,
+            proxy_interfaces: ['198.51.100.' + (1 + int(250))],
+            mynetworks: loop,
+          };
         }
         case 'firewall-relay': {
           const domains = [mydomain, ...(r() < 0.3 ? [domain()] : [])];
           const transport = Object.fromEntries(domains.map((d) => [d, `relay:[${label()}.inside.${d}]`]));
           const recipients = domains.flatMap((d) => [`alice@${d}`, `bob@${d}`]);
-          return { ...base, relay_domains: domains, transport, relay_recipients: recipients, mynetworks: nets, relayhost: r() < 0.3 ? relay() : '' };
+          return {
+            ...base,
+            relay_domains: domains,
+            transport,
+            relay_recipients: recipients,
+            mynetworks: nets,
+            relayhost: r() < 0.3 ? relay() : '',
+          };
         }
       }
     },

@@ -12,29 +12,84 @@ import { mulberry32, Rng } from './prng.js';
 
 export { mulberry32, Rng };
 
-
 /** "café" as the latin1 rendering of its UTF-8 bytes (c3 a9): a byte string that is valid UTF-8. */
 export const CAFE = 'caf\u00c3\u00a9';
 
 /** Real Postfix parameter names. */
 export const KNOWN_NAMES = [
-  'relayhost', 'myhostname', 'mydomain', 'myorigin', 'mydestination', 'mynetworks', 'inet_interfaces',
-  'inet_protocols', 'smtpd_banner', 'alias_maps', 'alias_database', 'relay_domains', 'transport_maps',
-  'smtp_tls_security_level', 'compatibility_level', 'smtpd_relay_restrictions', 'virtual_alias_maps',
-  'biff', 'append_dot_mydomain', 'readme_directory', 'recipient_delimiter', 'mailbox_size_limit',
+  'relayhost',
+  'myhostname',
+  'mydomain',
+  'myorigin',
+  'mydestination',
+  'mynetworks',
+  'inet_interfaces',
+  'inet_protocols',
+  'smtpd_banner',
+  'alias_maps',
+  'alias_database',
+  'relay_domains',
+  'transport_maps',
+  'smtp_tls_security_level',
+  'compatibility_level',
+  'smtpd_relay_restrictions',
+  'virtual_alias_maps',
+  'biff',
+  'append_dot_mydomain',
+  'readme_directory',
+  'recipient_delimiter',
+  'mailbox_size_limit',
 ] as const;
 
 /** Unknown, mixed-case, prefixed/suffixed and oddly spelled names (postconf edits them all). */
 export const ODD_NAMES = [
-  'foo', 'bar_baz', 'my_param1', 'x', 'RelayHost', 'MYHOSTNAME', 'Relayhost', 'relayhost_x', 'relay',
-  'relayhostX', 'myhostname2', 'a.b', 'foo/bar', 'x-y', CAFE, 'n#1',
+  'foo',
+  'bar_baz',
+  'my_param1',
+  'x',
+  'RelayHost',
+  'MYHOSTNAME',
+  'Relayhost',
+  'relayhost_x',
+  'relay',
+  'relayhostX',
+  'myhostname2',
+  'a.b',
+  'foo/bar',
+  'x-y',
+  CAFE,
+  'n#1',
 ] as const;
 
 const WORDS = [
-  'example.com', 'mail.example.org', '[smtp.example.net]:587', 'hash:/etc/postfix/transport', '127.0.0.0/8',
-  '[::1]/128', 'yes', 'no', '3.6', 'all', 'ipv4', 'permit_mynetworks,', 'reject_unauth_destination',
-  '$myhostname', '${myhostname}', '$(mydomain)', '${relayhost?{x}:{y}}', 'ESMTP', '$mail_name', '(Debian/GNU)',
-  '#notacomment', 'a=b', '{x}', CAFE, '10240000', '+', '-', 'localhost.$mydomain,',
+  'example.com',
+  'mail.example.org',
+  '[smtp.example.net]:587',
+  'hash:/etc/postfix/transport',
+  '127.0.0.0/8',
+  '[::1]/128',
+  'yes',
+  'no',
+  '3.6',
+  'all',
+  'ipv4',
+  'permit_mynetworks,',
+  'reject_unauth_destination',
+  '$myhostname',
+  '${myhostname}',
+  '$(mydomain)',
+  '${relayhost?{x}:{y}}',
+  'ESMTP',
+  '$mail_name',
+  '(Debian/GNU)',
+  '#notacomment',
+  'a=b',
+  '{x}',
+  CAFE,
+  '10240000',
+  '+',
+  '-',
+  'localhost.$mydomain,',
 ] as const;
 
 /** A value of `words` random words joined by spaces or tabs. */
@@ -120,10 +175,7 @@ export interface GeneratedFile {
 
 /** Build a random main.cf: definitions, duplicates, continuations, comments, blanks, CRLF lines. */
 export function randomMainCf(rng: Rng): GeneratedFile {
-  const pool = [
-    ...rng.sample(KNOWN_NAMES, rng.range(3, 7)),
-    ...rng.sample(ODD_NAMES, rng.range(1, 3)),
-  ];
+  const pool = [...rng.sample(KNOWN_NAMES, rng.range(3, 7)), ...rng.sample(ODD_NAMES, rng.range(1, 3))];
   const crlf = rng.chance(0.15) ? rng.pick([0.1, 0.5, 1]) : 0;
   const lines: string[] = [];
   if (rng.chance(0.05)) lines.push(continuationLine(rng)); // orphan continuation line
@@ -159,7 +211,18 @@ export type EditOp =
   | { kind: 'commentOut'; names: string[] };
 
 /** Names that would be new to the file most of the time. */
-const NEW_NAMES = ['zeta_param', 'alpha_param', 'Mixed_Case', 'b', 'a', 'relayhost_new', 'x.y', 'mail_q', 'A', '_u'] as const;
+const NEW_NAMES = [
+  'zeta_param',
+  'alpha_param',
+  'Mixed_Case',
+  'b',
+  'a',
+  'relayhost_new',
+  'x.y',
+  'mail_q',
+  'A',
+  '_u',
+] as const;
 
 /** A random edit using names from the file's pool, known names and new names. */
 export function randomEdit(rng: Rng, pool: readonly string[]): EditOp {
@@ -207,26 +270,48 @@ export function randomExpression(rng: Rng, self: number, count: number, depth = 
     if (r === 0 || self + 1 >= count) return rng.pick(['undef1', 'undef_x', 'empty1']);
     return `p${rng.range(self + 1, count - 1)}`;
   };
-  const text = (): string => (depth < 2 ? randomExpression(rng, self, count, depth + 1) : rng.pick(['a', 'b c', '1', '']));
+  const text = (): string =>
+    depth < 2 ? randomExpression(rng, self, count, depth + 1) : rng.pick(['a', 'b c', '1', '']);
   const word = (): string => rng.pick(['x', 'foo bar', 'host.example', '42', '007', '7', ',', 'a\tb', '[x]', '-', '']);
   const pieces: string[] = [];
   const n = rng.range(1, 4);
   for (let i = 0; i < n; i++) {
     const r = rng.int(17);
     switch (r) {
-      case 0: pieces.push(`$${ref()}`); break;
-      case 1: pieces.push(`\${${ref()}}`); break;
-      case 2: pieces.push(`$(${ref()})`); break;
-      case 3: pieces.push('$$'); break;
-      case 4: pieces.push(`\${${ref()}?{${text()}}}`); break;
-      case 5: pieces.push(`\${${ref()}?${word()}}`); break;
-      case 6: pieces.push(`\${${ref()}:{${text()}}}`); break;
-      case 7: pieces.push(`\${${ref()}:${word()}}`); break;
-      case 8: pieces.push(`\${${ref()}?{${text()}}:{${text()}}}`); break;
-      case 9: pieces.push(`\${ ${ref()} ? { ${text()} } : ${word()}}`); break;
+      case 0:
+        pieces.push(`$${ref()}`);
+        break;
+      case 1:
+        pieces.push(`\${${ref()}}`);
+        break;
+      case 2:
+        pieces.push(`$(${ref()})`);
+        break;
+      case 3:
+        pieces.push('$$');
+        break;
+      case 4:
+        pieces.push(`\${${ref()}?{${text()}}}`);
+        break;
+      case 5:
+        pieces.push(`\${${ref()}?${word()}}`);
+        break;
+      case 6:
+        pieces.push(`\${${ref()}:{${text()}}}`);
+        break;
+      case 7:
+        pieces.push(`\${${ref()}:${word()}}`);
+        break;
+      case 8:
+        pieces.push(`\${${ref()}?{${text()}}:{${text()}}}`);
+        break;
+      case 9:
+        pieces.push(`\${ ${ref()} ? { ${text()} } : ${word()}}`);
+        break;
       case 10: {
         const op = rng.pick(['==', '!=', '<', '<=', '>', '>=']);
-        const operand = (): string => rng.pick([word(), `$${ref()}`, String(rng.int(20)), rng.pick(['10', '9', '010'])]);
+        const operand = (): string =>
+          rng.pick([word(), `$${ref()}`, String(rng.int(20)), rng.pick(['10', '9', '010'])]);
         pieces.push(`\${{${operand()}} ${op} {${operand()}} ? {${text()}} : {${text()}}}`);
         break;
       }
@@ -236,9 +321,14 @@ export function randomExpression(rng: Rng, self: number, count: number, depth = 
         pieces.push(`\${{${lvl()}} ${op}level {${lvl()}} ? {${text()}} : {${text()}}}`);
         break;
       }
-      case 12: pieces.push(`\${{${word()}}=={${word()}}}`); break;
-      case 13: pieces.push(`$${ref()}${rng.pick(['x', '.', '-', '_y', ' '])}`); break;
-      default: pieces.push(word());
+      case 12:
+        pieces.push(`\${{${word()}}=={${word()}}}`);
+        break;
+      case 13:
+        pieces.push(`$${ref()}${rng.pick(['x', '.', '-', '_y', ' '])}`);
+        break;
+      default:
+        pieces.push(word());
     }
     if (rng.chance(0.5)) pieces.push(rng.pick([' ', '  ', ',', '\t']));
   }

@@ -27,44 +27,120 @@ export function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
 }
 
-
 /* ---------------------------------------------------------------------------------------- */
 
 const SERVICE_NAMES = [
-  'smtp', 'submission', 'submissions', 'pickup', 'cleanup', 'qmgr', 'relay', 'local', 'lmtp',
-  'anvil', '127.0.0.1:2525', '[::1]:10025', 'scalemail-backend', 'a', 'dovecot', 'amavis',
-  'policy-spf', 'very-long-service-name-x', 'maildrop', 'retry', 'grüße',
+  'smtp',
+  'submission',
+  'submissions',
+  'pickup',
+  'cleanup',
+  'qmgr',
+  'relay',
+  'local',
+  'lmtp',
+  'anvil',
+  '127.0.0.1:2525',
+  '[::1]:10025',
+  'scalemail-backend',
+  'a',
+  'dovecot',
+  'amavis',
+  'policy-spf',
+  'very-long-service-name-x',
+  'maildrop',
+  'retry',
+  'grüße',
 ];
 const TYPES: readonly ServiceType[] = ['inet', 'unix', 'unix', 'unix', 'inet', 'unix-dgram', 'fifo', 'pass'];
 const BOOLS = ['y', 'n', '-'];
 const WAKEUPS = ['-', '0', '60', '300', '1000?', '60?', '1000000?'];
 const LIMITS = ['-', '0', '1', '2', '100', '1000000000'];
-const COMMANDS = ['smtpd', 'smtp', 'pipe', 'local', 'qmgr', 'pickup', 'spawn', 'trivial-rewrite', 'lmtp', 'error', 'postlogd', 'cleanup', '{spawn x}'];
+const COMMANDS = [
+  'smtpd',
+  'smtp',
+  'pipe',
+  'local',
+  'qmgr',
+  'pickup',
+  'spawn',
+  'trivial-rewrite',
+  'lmtp',
+  'error',
+  'postlogd',
+  'cleanup',
+  '{spawn x}',
+];
 const OPTION_NAMES = [
-  'syslog_name', 'smtpd_tls_security_level', 'smtpd_sasl_auth_enable', 'smtpd_client_restrictions',
-  'milter_macro_daemon_name', 'content_filter', 'receive_override_options', 'smtp_helo_timeout',
-  'smtpd_recipient_restrictions', 'mynetworks', 'smtp_bind_address', 'smtpd_tls_wrappermode', 'x',
+  'syslog_name',
+  'smtpd_tls_security_level',
+  'smtpd_sasl_auth_enable',
+  'smtpd_client_restrictions',
+  'milter_macro_daemon_name',
+  'content_filter',
+  'receive_override_options',
+  'smtp_helo_timeout',
+  'smtpd_recipient_restrictions',
+  'mynetworks',
+  'smtp_bind_address',
+  'smtpd_tls_wrappermode',
+  'x',
 ];
 const OPTION_VALUES = [
-  'postfix/submission', 'encrypt', 'may', 'yes', 'no', '', 'permit_sasl_authenticated,reject',
-  '$mua_client_restrictions', '${queue_directory}/sock', 'ORIGINATING', '127.0.0.0/8', 'a=b',
+  'postfix/submission',
+  'encrypt',
+  'may',
+  'yes',
+  'no',
+  '',
+  'permit_sasl_authenticated,reject',
+  '$mua_client_restrictions',
+  '${queue_directory}/sock',
+  'ORIGINATING',
+  '127.0.0.0/8',
+  'a=b',
   'no_unknown_recipient_checks,no_header_body_checks,no_milters,no_address_mappings,x',
-  'grüße', '5',
+  'grüße',
+  '5',
 ];
 const SPACED_VALUES = ['permit_mynetworks, reject', 'a b c', '$x  $y', 'reject_unauth_destination permit', 'ü ß'];
 /** Joined `-oname=value` tokens without a later letter o (postconf keeps those intact). */
-const JOINED = ['-osmtpd_tls_security_level=may', '-osmtpd_sasl_auth_enable=yes', '-ox=1', '-osmtpd_tls_ask_ccert=yes', '-ox='];
+const JOINED = [
+  '-osmtpd_tls_security_level=may',
+  '-osmtpd_sasl_auth_enable=yes',
+  '-ox=1',
+  '-osmtpd_tls_ask_ccert=yes',
+  '-ox=',
+];
 const FLAGS = ['-v', '-D', '-vD', '-Dv'];
 const PLAIN_ARGS = [
-  'flags=DRhu', 'user=vmail', 'argv=/usr/bin/maildrop', '-d', '${recipient}', '${nexthop}', '-r',
-  '$sender', 'x', 'argv=/usr/lib/scalemail/bin/scalemail-store', '${extension}', 'flags=Fq.',
+  'flags=DRhu',
+  'user=vmail',
+  'argv=/usr/bin/maildrop',
+  '-d',
+  '${recipient}',
+  '${nexthop}',
+  '-r',
+  '$sender',
+  'x',
+  'argv=/usr/lib/scalemail/bin/scalemail-store',
+  '${extension}',
+  'flags=Fq.',
   '/a/very/long/path/that/keeps/going/and/going/beyond/the/column/limit/of/eighty/characters/x',
-  'grün', '-', '--x',
+  'grün',
+  '-',
+  '--x',
 ];
 const BRACED_ARGS = ['{ a b }', '{x y}', '{ -f  ${sender} }', '{grüße  x}'];
 const COMMENTS = [
-  '#', '# comment', '#  -o smtpd_tls_security_level=encrypt', '#smtp      inet  n       -       y       -       -       smtpd',
-  '  # indented comment', '\t#tab comment', '# ü', '#       -o smtp_helo_timeout=5',
+  '#',
+  '# comment',
+  '#  -o smtpd_tls_security_level=encrypt',
+  '#smtp      inet  n       -       y       -       -       smtpd',
+  '  # indented comment',
+  '\t#tab comment',
+  '# ü',
+  '#       -o smtp_helo_timeout=5',
 ];
 const BLANKS = ['', '  ', '\t', ' \t ', '\f', ' \v'];
 const INDENTS = ['  ', '\t', '    ', ' \t', '        ', ' '];
@@ -153,7 +229,8 @@ export function genSyntheticMasterCf(rng: Rng): string {
   for (let k = 0; k < nItems; k++) {
     const r = rng.float();
     if (r < 0.6) {
-      const tokens = made.length > 0 && rng.chance(0.1) ? genEntryTokens(rng, made[0][0], made[0][1]) : genEntryTokens(rng);
+      const tokens =
+        made.length > 0 && rng.chance(0.1) ? genEntryTokens(rng, made[0][0], made[0][1]) : genEntryTokens(rng);
       made.push(tokens);
       text += renderEntry(rng, tokens, crlf, foldRate);
     } else if (r < 0.75) {
@@ -184,7 +261,8 @@ export function genDebianMasterCf(rng: Rng, debian: string): string {
   for (const line of lines) {
     if (rng.chance(0.04)) out.push(rng.chance(0.6) ? rng.pick(COMMENTS) : rng.pick(BLANKS));
     let l = line;
-    if (!l.startsWith('#') && !l.startsWith(' ') && rng.chance(0.1)) l = l.replace(/ +/g, () => (rng.chance(0.5) ? '\t' : ' '));
+    if (!l.startsWith('#') && !l.startsWith(' ') && rng.chance(0.1))
+      l = l.replace(/ +/g, () => (rng.chance(0.5) ? '\t' : ' '));
     out.push(l);
   }
   lines = out;
@@ -207,12 +285,24 @@ export type MasterOp =
 /** Apply an op to the editor. */
 export function applyOp(cf: MasterCf, op: MasterOp): void {
   switch (op.op) {
-    case 'setField': cf.setField(op.service, op.type, op.field, op.value); break;
-    case 'setOption': cf.setOption(op.service, op.type, op.name, op.value); break;
-    case 'removeOption': cf.removeOption(op.service, op.type, op.name); break;
-    case 'replaceService': cf.replaceService(op.service, op.type, op.entry); break;
-    case 'removeService': cf.removeService(op.service, op.type); break;
-    case 'commentOutService': cf.commentOutService(op.service, op.type); break;
+    case 'setField':
+      cf.setField(op.service, op.type, op.field, op.value);
+      break;
+    case 'setOption':
+      cf.setOption(op.service, op.type, op.name, op.value);
+      break;
+    case 'removeOption':
+      cf.removeOption(op.service, op.type, op.name);
+      break;
+    case 'replaceService':
+      cf.replaceService(op.service, op.type, op.entry);
+      break;
+    case 'removeService':
+      cf.removeService(op.service, op.type);
+      break;
+    case 'commentOutService':
+      cf.commentOutService(op.service, op.type);
+      break;
   }
 }
 
@@ -220,12 +310,18 @@ export function applyOp(cf: MasterCf, op: MasterOp): void {
 export function postconfArgs(op: MasterOp): string[] {
   const st = `${op.service}/${op.type}`;
   switch (op.op) {
-    case 'setField': return ['-F', `${st}/${op.field}=${op.value}`];
-    case 'setOption': return ['-P', `${st}/${op.name}=${op.value}`];
-    case 'removeOption': return ['-PX', `${st}/${op.name}`];
-    case 'replaceService': return ['-Me', `${st}=${op.entry}`];
-    case 'removeService': return ['-MX', st];
-    case 'commentOutService': return ['-M#', st];
+    case 'setField':
+      return ['-F', `${st}/${op.field}=${op.value}`];
+    case 'setOption':
+      return ['-P', `${st}/${op.name}=${op.value}`];
+    case 'removeOption':
+      return ['-PX', `${st}/${op.name}`];
+    case 'replaceService':
+      return ['-Me', `${st}=${op.entry}`];
+    case 'removeService':
+      return ['-MX', st];
+    case 'commentOutService':
+      return ['-M#', st];
   }
 }
 
@@ -245,15 +341,36 @@ export function genOp(rng: Rng, cf: MasterCf): MasterOp {
   const r = rng.float();
   if (r < 0.32) {
     const field = rng.pick<MasterField>([
-      'chroot', 'chroot', 'private', 'unprivileged', 'wakeup', 'process_limit', 'service', 'type', 'command', 'command',
+      'chroot',
+      'chroot',
+      'private',
+      'unprivileged',
+      'wakeup',
+      'process_limit',
+      'service',
+      'type',
+      'command',
+      'command',
     ]);
     let value: string;
     switch (field) {
-      case 'private': case 'unprivileged': case 'chroot': value = rng.pick(BOOLS); break;
-      case 'wakeup': value = rng.pick(WAKEUPS); break;
-      case 'process_limit': value = rng.pick(LIMITS); break;
-      case 'service': value = rng.pick(SERVICE_NAMES); break;
-      case 'type': value = rng.pick(TYPES); break;
+      case 'private':
+      case 'unprivileged':
+      case 'chroot':
+        value = rng.pick(BOOLS);
+        break;
+      case 'wakeup':
+        value = rng.pick(WAKEUPS);
+        break;
+      case 'process_limit':
+        value = rng.pick(LIMITS);
+        break;
+      case 'service':
+        value = rng.pick(SERVICE_NAMES);
+        break;
+      case 'type':
+        value = rng.pick(TYPES);
+        break;
       default: {
         const command = rng.pick(COMMANDS);
         value = [command, ...genArgs(rng, command)].join(rng.pick([' ', '  ', '\t']));

@@ -11,7 +11,12 @@ const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
 
 export function templates(): Templates {
   const read = (n: string) => readFileSync(join(TEMPLATES, n), 'utf8');
-  return { mainCf: read('main.cf'), masterCf: read('master.cf'), aliases: read('aliases'), rsyslog: read('rsyslog-postfix.conf') };
+  return {
+    mainCf: read('main.cf'),
+    masterCf: read('master.cf'),
+    aliases: read('aliases'),
+    rsyslog: read('rsyslog-postfix.conf'),
+  };
 }
 
 /** A Debian/Ubuntu host with a private LAN address, IPv6, Postfix installed and running. */

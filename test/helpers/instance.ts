@@ -20,7 +20,18 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -36,12 +47,19 @@ export const IS_ROOT: boolean = typeof process.getuid === 'function' && process.
 const REQUIRED = process.env.MAILSETUP_REQUIRE_POSTFIX === '1';
 
 if (POSTFIX_AVAILABLE && !IS_ROOT) {
-  if (REQUIRED) throw new Error('MAILSETUP_REQUIRE_POSTFIX=1 but the real-SMTP tests (test/smtp) need root: they start private Postfix instances');
-  process.stderr.write('\n!!! SKIPPING the real-SMTP tests (test/smtp): they start private Postfix instances and must run as root. !!!\n\n');
+  if (REQUIRED)
+    throw new Error(
+      'MAILSETUP_REQUIRE_POSTFIX=1 but the real-SMTP tests (test/smtp) need root: they start private Postfix instances',
+    );
+  process.stderr.write(
+    '\n!!! SKIPPING the real-SMTP tests (test/smtp): they start private Postfix instances and must run as root. !!!\n\n',
+  );
 }
 
 /** `describe` for tests that start real Postfix instances: needs Postfix and root. */
-export const describeRealPostfix: typeof describe.skip = (IS_ROOT ? describePostfix : describe.skip) as typeof describe.skip;
+export const describeRealPostfix: typeof describe.skip = (
+  IS_ROOT ? describePostfix : describe.skip
+) as typeof describe.skip;
 
 /** A loopback endpoint. */
 export interface Endpoint {
@@ -95,21 +113,37 @@ export interface RunResult {
 }
 
 /** Run a command synchronously (bounded); never throws for a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): RunResult {
   const r = spawnSync(cmd, args, {
     encoding: 'utf8',
     input: opts.input,
     timeout: opts.timeoutMs ?? 60_000,
     env: { ...process.env, NORANDOMIZE: '1', ...opts.env },
   });
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+  return {
+    status: r.status ?? -1,
+    stdout: r.stdout ?? '',
+    stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`,
+  };
 }
 
 /** Run a command asynchronously (bounded: SIGKILL after `timeoutMs`). */
-export function runAsync(cmd: string, args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<RunResult & { ms: number }> {
+export function runAsync(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult & { ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, NORANDOMIZE: '1', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, NORANDOMIZE: '1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -143,7 +177,12 @@ function installExitHook(): void {
     for (const c of liveSinks) c.kill('SIGTERM');
     for (const pidFile of liveMasters) {
       const pid = readPid(pidFile);
-      if (pid) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      if (pid)
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
     }
   });
 }
@@ -209,14 +248,20 @@ export function ensureBuilt(): Promise<void> {
         // Another test file builds; a lock older than 3 minutes is left over from a dead run.
         try {
           if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-        } catch { /* removed meanwhile */ }
+        } catch {
+          /* removed meanwhile */
+        }
         if (Date.now() > deadline) throw new Error(`the build lock ${lock} was held for 3 minutes`);
         await sleep(200);
       }
     }
     try {
-      const r = await runAsync(process.execPath, [join(ROOT_DIR, 'scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT_DIR, timeoutMs: 170_000 });
-      if (r.status !== 0) throw new Error(`node scripts/build.mjs --if-stale exited ${r.status}: ${r.stderr}${r.stdout}`);
+      const r = await runAsync(process.execPath, [join(ROOT_DIR, 'scripts', 'build.mjs'), '--if-stale'], {
+        cwd: ROOT_DIR,
+        timeoutMs: 170_000,
+      });
+      if (r.status !== 0)
+        throw new Error(`node scripts/build.mjs --if-stale exited ${r.status}: ${r.stderr}${r.stdout}`);
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
@@ -271,7 +316,9 @@ export class Sandbox {
   }
 
   /** Write the answers as YAML and run `mailsetup --answers F --yes --root SANDBOX --no-color`. */
-  async apply(answers: Partial<Answers> & { role: RoleId }): Promise<RunResult & { ms: number; action: ServiceAction }> {
+  async apply(
+    answers: Partial<Answers> & { role: RoleId },
+  ): Promise<RunResult & { ms: number; action: ServiceAction }> {
     const file = join(this.dir, `answers-${++this.applies}.yaml`);
     writeFileSync(file, stringify(answers));
     const r = await runCli(['--answers', file, '--yes', '--root', this.root, '--no-color']);
@@ -279,10 +326,14 @@ export class Sandbox {
   }
 
   /** Like `apply`, but throws with the CLI's output unless it exits 0. */
-  async applyOk(answers: Partial<Answers> & { role: RoleId }): Promise<RunResult & { ms: number; action: ServiceAction }> {
+  async applyOk(
+    answers: Partial<Answers> & { role: RoleId },
+  ): Promise<RunResult & { ms: number; action: ServiceAction }> {
     const r = await this.apply(answers);
     if (r.status !== 0) {
-      throw new Error(`mailsetup --answers (role ${answers.role}) exited ${r.status}:\n${r.stderr}\n${r.stdout.split('\n').slice(-30).join('\n')}`);
+      throw new Error(
+        `mailsetup --answers (role ${answers.role}) exited ${r.status}:\n${r.stderr}\n${r.stdout.split('\n').slice(-30).join('\n')}`,
+      );
     }
     return r;
   }
@@ -364,9 +415,13 @@ export class Sink {
     chownSync(dir, POSTFIX_UID, POSTFIX_GID);
     const errors: string[] = [];
     // -u postfix: drop root after binding; -d: one file per transaction, named from the time + random.
-    const child = spawn('/usr/sbin/smtp-sink', ['-u', 'postfix', '-h', `sink-${endpoint.host}`, '-d', `${dir}/%Y%m%d%H%M%S.`, hostPort(endpoint), '10'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/sbin/smtp-sink',
+      ['-u', 'postfix', '-h', `sink-${endpoint.host}`, '-d', `${dir}/%Y%m%d%H%M%S.`, hostPort(endpoint), '10'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     child.stderr?.on('data', (d: Buffer) => errors.push(d.toString('utf8')));
     child.on('error', (e) => errors.push(`cannot run /usr/sbin/smtp-sink: ${e.message}`));
     liveSinks.add(child);
@@ -398,8 +453,12 @@ export class Sink {
   async waitFor(pred: (m: SinkMessage) => boolean, what: string, ms = 20_000): Promise<SinkMessage> {
     const m = await waitFor(ms, () => this.messages().find(pred));
     if (!m) {
-      const seen = this.messages().map((x) => `  from=<${x.from}> to=${x.to.map((t) => `<${t}>`).join(',')}`).join('\n');
-      throw new Error(`${what}: nothing arrived at the sink ${hostPort(this.endpoint)} within ${ms} ms; it has:\n${seen || '  (nothing)'}`);
+      const seen = this.messages()
+        .map((x) => `  from=<${x.from}> to=${x.to.map((t) => `<${t}>`).join(',')}`)
+        .join('\n');
+      throw new Error(
+        `${what}: nothing arrived at the sink ${hostPort(this.endpoint)} within ${ms} ms; it has:\n${seen || '  (nothing)'}`,
+      );
     }
     return m;
   }
@@ -412,7 +471,11 @@ export class Sink {
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
-      const gone = await waitFor(5_000, () => (this.child.exitCode !== null || this.child.signalCode !== null ? true : undefined), 50);
+      const gone = await waitFor(
+        5_000,
+        () => (this.child.exitCode !== null || this.child.signalCode !== null ? true : undefined),
+        50,
+      );
       if (!gone) this.child.kill('SIGKILL');
     }
     liveSinks.delete(this.child);
@@ -497,9 +560,11 @@ export class Instance {
       if (statSync(src).isFile()) copyFileSync(src, join(this.conf, name));
     }
     for (const name of readdirSync(join(sandboxRoot, 'etc'))) {
-      if (name === 'aliases' || name.startsWith('aliases.')) copyFileSync(join(sandboxRoot, 'etc', name), join(this.conf, name));
+      if (name === 'aliases' || name.startsWith('aliases.'))
+        copyFileSync(join(sandboxRoot, 'etc', name), join(this.conf, name));
     }
-    for (const name of readdirSync(this.conf)) chmodSync(join(this.conf, name), name === 'sasl_passwd' || name.startsWith('sasl_passwd.') ? 0o600 : 0o644);
+    for (const name of readdirSync(this.conf))
+      chmodSync(join(this.conf, name), name === 'sasl_passwd' || name.startsWith('sasl_passwd.') ? 0o600 : 0o644);
     // Postfix programs wait until a main.cf younger than a second ages: backdate after every write.
     this.backdate();
 
@@ -510,11 +575,19 @@ export class Instance {
       const m = /^([A-Za-z0-9_]+) = (.*)$/.exec(line);
       if (!m) continue;
       const [, name, value] = m;
-      const moved = value.split('/etc/postfix/').join(`${this.conf}/`).replace(/\/etc\/aliases\b/g, `${this.conf}/aliases`);
+      const moved = value
+        .split('/etc/postfix/')
+        .join(`${this.conf}/`)
+        .replace(/\/etc\/aliases\b/g, `${this.conf}/aliases`);
       if (moved !== value) edits.push(`${name} = ${moved}`);
     }
     const maillog = this.param('maillog_file');
-    if (maillog === '') subs.push({ what: 'maillog_file (the role logs to syslog; the tests read a file)', from: '(not set)', to: this.logPath });
+    if (maillog === '')
+      subs.push({
+        what: 'maillog_file (the role logs to syslog; the tests read a file)',
+        from: '(not set)',
+        to: this.logPath,
+      });
     edits.push(
       `maillog_file = ${this.logPath}`,
       `queue_directory = ${this.queue}`,
@@ -529,7 +602,10 @@ export class Instance {
     this.postconfOk(['-e', ...edits]);
     this.backdate();
     const smtp = this.postconfOk(['-M', 'smtp/inet']).trim();
-    if (!smtp) throw new Error(`mailsetup's master.cf has no smtp/inet service:\n${readFileSync(join(this.conf, 'master.cf'), 'utf8')}`);
+    if (!smtp)
+      throw new Error(
+        `mailsetup's master.cf has no smtp/inet service:\n${readFileSync(join(this.conf, 'master.cf'), 'utf8')}`,
+      );
     this.postconfOk(['-F', `smtp/inet/service = ${hostPort(this.smtp)}`]);
     subs.push({ what: 'smtp/inet service (master.cf)', from: 'smtp', to: hostPort(this.smtp) });
     writeFileSync(
@@ -576,7 +652,8 @@ export class Instance {
     }
     if (!existsSync(join(this.queue, 'pid'))) {
       const check = run('postfix', ['-c', this.conf, 'check']);
-      if (check.status !== 0) throw new Error(`postfix -c ${this.conf} check exited ${check.status}: ${check.stderr}\n${this.log()}`);
+      if (check.status !== 0)
+        throw new Error(`postfix -c ${this.conf} check exited ${check.status}: ${check.stderr}\n${this.log()}`);
     }
     this.daemonDir ||= run('postconf', ['-dh', 'daemon_directory']).stdout.trim();
     liveMasters.add(this.pidFile);
@@ -584,7 +661,8 @@ export class Instance {
     if (r.status !== 0) throw new Error(`master -c ${this.conf} -w exited ${r.status}: ${r.stderr}\n${this.log()}`);
     const deadline = Date.now() + 15_000;
     while (!(await canConnect(this.smtp))) {
-      if (Date.now() > deadline) throw new Error(`the instance's smtpd did not come up on ${hostPort(this.smtp)}:\n${this.log()}`);
+      if (Date.now() > deadline)
+        throw new Error(`the instance's smtpd did not come up on ${hostPort(this.smtp)}:\n${this.log()}`);
       await sleep(50);
     }
   }
@@ -597,7 +675,10 @@ export class Instance {
     const r = run('postfix', ['-c', this.conf, 'reload']);
     if (r.status !== 0) throw new Error(`postfix -c ${this.conf} reload exited ${r.status}: ${r.stderr}`);
     const gone = await waitFor(15_000, () => (old.every((p) => !processAlive(p)) ? true : undefined), 50);
-    if (!gone) throw new Error(`smtpd processes of the old configuration still run 15 s after the reload: ${old.filter(processAlive).join(' ')}`);
+    if (!gone)
+      throw new Error(
+        `smtpd processes of the old configuration still run 15 s after the reload: ${old.filter(processAlive).join(' ')}`,
+      );
   }
 
   /** Stop the master (SIGTERM to the pid in its pid file) and wait until it and the smtp port are gone. */
@@ -613,7 +694,8 @@ export class Instance {
     }
     const deadline = Date.now() + 10_000;
     while (await canConnect(this.smtp)) {
-      if (Date.now() > deadline) throw new Error(`something still listens on ${hostPort(this.smtp)} 10 s after the instance stopped`);
+      if (Date.now() > deadline)
+        throw new Error(`something still listens on ${hostPort(this.smtp)} 10 s after the instance stopped`);
       await sleep(50);
     }
   }
@@ -631,8 +713,14 @@ export class Instance {
 
   /** Wait until the log (from `from` characters on) has a line matching `re`; returns that line. */
   async waitForLog(re: RegExp, what: string, from = 0, ms = 20_000): Promise<string> {
-    const line = await waitFor(ms, () => this.log().slice(from).split('\n').find((l) => re.test(l)));
-    if (line === undefined) throw new Error(`${what}: no log line matching ${re} within ${ms} ms; the log:\n${this.log().slice(from)}`);
+    const line = await waitFor(ms, () =>
+      this.log()
+        .slice(from)
+        .split('\n')
+        .find((l) => re.test(l)),
+    );
+    if (line === undefined)
+      throw new Error(`${what}: no log line matching ${re} within ${ms} ms; the log:\n${this.log().slice(from)}`);
     return line;
   }
 

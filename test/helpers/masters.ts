@@ -20,4 +20,3 @@ export function stopAllMasters(): void {
   const deadline = Date.now() + 20_000;
   while (masterPids().length && Date.now() < deadline) spawnSync('sleep', ['0.2']);
 }
-

@@ -44,7 +44,11 @@ export async function writeMainCf(dir: string, text: string): Promise<void> {
 }
 
 /** Write `text` as DIR/main.cf, run postconf with `args`, return the run and the resulting bytes. */
-export async function postconfEditAsync(dir: string, text: string, args: string[]): Promise<AsyncRun & { text: string }> {
+export async function postconfEditAsync(
+  dir: string,
+  text: string,
+  args: string[],
+): Promise<AsyncRun & { text: string }> {
   await writeMainCf(dir, text);
   const r = await postconfAsync(dir, args);
   return { ...r, text: (await readFile(join(dir, 'main.cf'))).toString('latin1') };

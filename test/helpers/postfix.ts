@@ -18,11 +18,13 @@ export const POSTFIX_AVAILABLE: boolean = probe();
 export const POSTFIX_REQUIRED: boolean = process.env.MAILSETUP_REQUIRE_POSTFIX === '1';
 
 if (!POSTFIX_AVAILABLE && POSTFIX_REQUIRED) {
-  throw new Error('MAILSETUP_REQUIRE_POSTFIX=1 but postconf is not installed: install Debian\'s postfix package');
+  throw new Error("MAILSETUP_REQUIRE_POSTFIX=1 but postconf is not installed: install Debian's postfix package");
 }
 
 /** `describe` that runs only where the real Postfix tools exist. */
-export const describePostfix: typeof describe.skip = (POSTFIX_AVAILABLE ? describe : describe.skip) as typeof describe.skip;
+export const describePostfix: typeof describe.skip = (
+  POSTFIX_AVAILABLE ? describe : describe.skip
+) as typeof describe.skip;
 
 /** The real Postfix version ("3.7.11"). */
 export function postfixVersion(): string {
@@ -60,11 +62,20 @@ export function postconf(dir: string, args: string[]): RunResult {
  * Write `text` as DIR/FILE, run postconf with `args` on it, and return the resulting bytes
  * (as a latin1 string, so every byte round-trips) plus the run's result.
  */
-export function postconfEdit(dir: string, file: 'main.cf' | 'master.cf', text: string, args: string[]): RunResult & { text: string } {
+export function postconfEdit(
+  dir: string,
+  file: 'main.cf' | 'master.cf',
+  text: string,
+  args: string[],
+): RunResult & { text: string } {
   writeFileSync(join(dir, file), Buffer.from(text, 'latin1'));
   if (file === 'master.cf') {
     // postconf reads main.cf for -c DIR; an empty one is enough.
-    try { readFileSync(join(dir, 'main.cf')); } catch { writeFileSync(join(dir, 'main.cf'), ''); }
+    try {
+      readFileSync(join(dir, 'main.cf'));
+    } catch {
+      writeFileSync(join(dir, 'main.cf'), '');
+    }
   }
   const r = postconf(dir, args);
   return { ...r, text: readFileSync(join(dir, file)).toString('latin1') };

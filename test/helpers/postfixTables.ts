@@ -73,7 +73,11 @@ export function runAsync(cmd: string, args: string[], input = ''): Promise<ToolR
 }
 
 /** Map over items with at most `limit` promises in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -111,12 +115,17 @@ export function buildTables(tool: TableTool, dir: string, files: Array<{ name: s
   const r = spawnSync(tool, ['-c', dir, ...paths.map((p) => `hash:${p}`)], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const run = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   const prefix = `${tool}: warning: `;
-  const lines = run.stderr.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
+  const lines = run.stderr
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length));
   return {
     run,
     files: paths.map((path) => ({
       path,
-      warnings: lines.filter((l) => l.startsWith(`${path},`) || l.startsWith(`${path}:`) || l.startsWith(`${path}.db:`)),
+      warnings: lines.filter(
+        (l) => l.startsWith(`${path},`) || l.startsWith(`${path}:`) || l.startsWith(`${path}.db:`),
+      ),
     })),
   };
 }
@@ -145,7 +154,12 @@ export async function dumpTable(tool: TableTool, dir: string, path: string): Pro
  * Query several keys of `hash:PATH` at once (`-q -`, keys on stdin). Returns the value found for
  * each key, or undefined. Keys must not contain a newline.
  */
-export async function queryTable(tool: TableTool, dir: string, path: string, keys: string[]): Promise<Array<string | undefined>> {
+export async function queryTable(
+  tool: TableTool,
+  dir: string,
+  path: string,
+  keys: string[],
+): Promise<Array<string | undefined>> {
   const r = await runAsync(tool, ['-c', dir, '-q', '-', `hash:${path}`], keys.map((k) => `${k}\n`).join(''));
   if (r.status !== 0 && r.status !== 1) throw new Error(`${tool} -q failed: ${r.stderr}`);
   const sep = tool === 'postalias' ? ':\t' : '\t';

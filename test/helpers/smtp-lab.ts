@@ -13,7 +13,17 @@
 import type { Answers, RoleId } from '../../src/roles/types.js';
 import { SmtpSession, sendMessage, type SendResult, type SmtpReply } from '../../src/system/smtpClient.js';
 import { generator } from './gen-answers.js';
-import { Instance, Sandbox, Sink, canConnect, hostPort, nexthop, type Endpoint, type RunResult, type ServiceAction } from './instance.js';
+import {
+  Instance,
+  Sandbox,
+  Sink,
+  canConnect,
+  hostPort,
+  nexthop,
+  type Endpoint,
+  type RunResult,
+  type ServiceAction,
+} from './instance.js';
 
 export const OUTSIDE = '127.0.0.9';
 export const TRUSTED = '127.0.0.2';
@@ -56,8 +66,14 @@ export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> 
   const n = NAMES[role];
   // Every key the roles share is given, so that a role switch carries nothing over by accident.
   const common = {
-    myhostname: n.myhostname, myorigin: '$mydomain', postmaster: n.postmaster, mynetworks: MYNETWORKS, proxy_interfaces: [] as string[],
-    inet_protocols: 'ipv4', chroot: false, logging: 'file' as const,
+    myhostname: n.myhostname,
+    myorigin: '$mydomain',
+    postmaster: n.postmaster,
+    mynetworks: MYNETWORKS,
+    proxy_interfaces: [] as string[],
+    inet_protocols: 'ipv4',
+    chroot: false,
+    logging: 'file' as const,
   };
   switch (role) {
     case 'null-client':
@@ -99,7 +115,8 @@ export function randomLabAnswers(role: RoleId, seed: number, a: LabAddrs): RoleA
   if (g.relayhost) out.relayhost = nexthop(a.relay);
   if (role === 'null-client') out.relayhost = nexthop(a.relay);
   const sink = role === 'backup-mx' ? a.primary : a.inside;
-  if (g.relay_domains?.length) out.transport = Object.fromEntries(g.relay_domains.map((d) => [d, `relay:${nexthop(sink)}`]));
+  if (g.relay_domains?.length)
+    out.transport = Object.fromEntries(g.relay_domains.map((d) => [d, `relay:${nexthop(sink)}`]));
   const nets = g.mynetworks ?? ['127.0.0.0/8'];
   out.mynetworks = [...MYNETWORKS, ...nets.filter((n) => n !== '127.0.0.0/8')];
   return out;
@@ -120,13 +137,18 @@ export class Lab {
   static async open(slot: number, name = `lab${slot}`): Promise<Lab> {
     const addrs = labAddrs(slot);
     for (const e of [addrs.smtp, addrs.relay, addrs.inside, addrs.primary]) {
-      if (await canConnect(e)) throw new Error(`${hostPort(e)} (slot ${slot}) is already in use: another run of the real-SMTP tests?`);
+      if (await canConnect(e))
+        throw new Error(`${hostPort(e)} (slot ${slot}) is already in use: another run of the real-SMTP tests?`);
     }
     const sandbox = Sandbox.create();
     const instance = Instance.create(addrs.smtp);
     const sinks: Sink[] = [];
     try {
-      for (const [what, e] of [['relay', addrs.relay], ['inside', addrs.inside], ['primary', addrs.primary]] as const) {
+      for (const [what, e] of [
+        ['relay', addrs.relay],
+        ['inside', addrs.inside],
+        ['primary', addrs.primary],
+      ] as const) {
         sinks.push(await Sink.start(e, `${instance.base}/sink-${what}-${name}`));
       }
     } catch (e) {
@@ -174,7 +196,12 @@ export class Lab {
 }
 
 /** EHLO, MAIL FROM:<sender>, then RCPT TO each path; returns the RCPT replies (and QUITs). */
-export async function rcptReplies(smtp: Endpoint, localAddress: string, sender: string, rcpts: string[]): Promise<SmtpReply[]> {
+export async function rcptReplies(
+  smtp: Endpoint,
+  localAddress: string,
+  sender: string,
+  rcpts: string[],
+): Promise<SmtpReply[]> {
   const s = await SmtpSession.connect({ host: smtp.host, port: smtp.port, localAddress, timeoutMs: 15_000 });
   try {
     if (s.greeting.code !== 220) throw new Error(`greeting: ${s.greeting.text}`);
@@ -191,9 +218,24 @@ export async function rcptReplies(smtp: Endpoint, localAddress: string, sender: 
 }
 
 /** One message over SMTP from `localAddress`; the Subject carries `tag` to find it again. */
-export function deliver(smtp: Endpoint, localAddress: string, from: string, to: string, tag: string): Promise<SendResult> {
+export function deliver(
+  smtp: Endpoint,
+  localAddress: string,
+  from: string,
+  to: string,
+  tag: string,
+): Promise<SendResult> {
   const message = `From: <${from}>\nTo: <${to}>\nSubject: mailsetup test ${tag}\nMessage-ID: <${tag}@test.mailsetup.invalid>\n\nbody of ${tag}\n`;
-  return sendMessage({ host: smtp.host, port: smtp.port, localAddress, timeoutMs: 15_000, ehlo: 'client.outside.example', from, to: [to], message });
+  return sendMessage({
+    host: smtp.host,
+    port: smtp.port,
+    localAddress,
+    timeoutMs: 15_000,
+    ehlo: 'client.outside.example',
+    from,
+    to: [to],
+    message,
+  });
 }
 
 /** A message for sendmail(1) whose Subject carries `tag`. */

@@ -8,7 +8,17 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROLE_IDS, type RoleId } from '../../src/roles/types.js';
 import { describeRealPostfix } from './instance.js';
-import { Lab, OUTSIDE, deliver, labAddrs, randomLabAnswers, rcptReplies, relayProbes, type LabAddrs, type RoleAnswers } from './smtp-lab.js';
+import {
+  Lab,
+  OUTSIDE,
+  deliver,
+  labAddrs,
+  randomLabAnswers,
+  rcptReplies,
+  relayProbes,
+  type LabAddrs,
+  type RoleAnswers,
+} from './smtp-lab.js';
 import { SEED } from './gen-answers.js';
 
 /** A fixed answer set added to the random ones (e.g. an accept-all relay domain). */
@@ -54,10 +64,12 @@ export function openRelaySuite(roles: RoleId[], slotBase: number, perRole = 2, e
     const labs = new Map<number, { lab: Lab; answers: RoleAnswers }>();
 
     beforeAll(async () => {
-      const started = await Promise.allSettled(cases.map(async (c) => {
-        const answers = c.answers();
-        labs.set(c.slot, { lab: await Lab.start(c.slot, answers), answers });
-      }));
+      const started = await Promise.allSettled(
+        cases.map(async (c) => {
+          const answers = c.answers();
+          labs.set(c.slot, { lab: await Lab.start(c.slot, answers), answers });
+        }),
+      );
       const failed = started.find((x): x is PromiseRejectedResult => x.status === 'rejected');
       if (failed) throw failed.reason;
     }, 180_000);
@@ -69,12 +81,26 @@ export function openRelaySuite(roles: RoleId[], slotBase: number, perRole = 2, e
       it(`${c.role} (${c.name}): every relay trick from 127.0.0.9 is refused at RCPT`, async () => {
         const { lab, answers } = labs.get(c.slot) as { lab: Lab; answers: RoleAnswers };
         const own = new Set([...(answers.proxy_interfaces ?? [])]);
-        const literal = ['198.51.100.7', '198.51.100.8', '203.0.113.7', '203.0.113.8'].find((x) => !own.has(x)) as string;
+        const literal = ['198.51.100.7', '198.51.100.8', '203.0.113.7', '203.0.113.8'].find(
+          (x) => !own.has(x),
+        ) as string;
         const domains = acceptedDomains(answers);
-        const probes = domains.flatMap((d, i) => relayProbes(d, literal).filter((p) => i === 0 || (p.name !== 'foreign recipient' && p.name !== 'address literal')));
-        const replies = await rcptReplies(lab.addrs.smtp, OUTSIDE, 'stranger@outside.example', probes.map((p) => p.rcpt));
+        const probes = domains.flatMap((d, i) =>
+          relayProbes(d, literal).filter(
+            (p) => i === 0 || (p.name !== 'foreign recipient' && p.name !== 'address literal'),
+          ),
+        );
+        const replies = await rcptReplies(
+          lab.addrs.smtp,
+          OUTSIDE,
+          'stranger@outside.example',
+          probes.map((p) => p.rcpt),
+        );
         const report = probes.map((p, i) => `${p.name} <${p.rcpt}>: ${replies[i].text}`).join('\n');
-        expect(probes.filter((_p, i) => replies[i].code < 400).map((p) => p.rcpt), report).toEqual([]);
+        expect(
+          probes.filter((_p, i) => replies[i].code < 400).map((p) => p.rcpt),
+          report,
+        ).toEqual([]);
         // A relay domain that accepts every recipient (@domain) still refuses the routing forms
         // (reject_unauth_destination refuses sender-specified routing), yet takes plain mail for
         // any user there and passes it to that domain's next hop only.

@@ -27,7 +27,10 @@ export async function keyChecks(lab: Lab, role: RoleId, tag: string): Promise<vo
   if (role === 'null-client') {
     const r = await deliver(lab.addrs.smtp, TRUSTED, 'user@example.com', 'friend@other.example', tag);
     expect(r.data?.code, r.transcript.join('\n')).toBe(250);
-    await lab.relay.waitFor((m) => m.data.includes(`mailsetup test ${tag}`), `${role}: mynetworks client through the relay host`);
+    await lab.relay.waitFor(
+      (m) => m.data.includes(`mailsetup test ${tag}`),
+      `${role}: mynetworks client through the relay host`,
+    );
   } else {
     const rcpt = OUTSIDE_ACCEPT[role] as string;
     const r = await deliver(lab.addrs.smtp, OUTSIDE, 'sender@outside.example', rcpt, tag);
@@ -38,7 +41,9 @@ export async function keyChecks(lab: Lab, role: RoleId, tag: string): Promise<vo
   }
   // One relay refusal from outside: 554 from reject_unauth_destination, 454 from Postfix's default (null client).
   const [refused] = await rcptReplies(lab.addrs.smtp, OUTSIDE, 'sender@outside.example', ['friend@other.example']);
-  expect(refused.text).toBe(`${role === 'null-client' ? '454 4.7.1' : '554 5.7.1'} <friend@other.example>: Relay access denied`);
+  expect(refused.text).toBe(
+    `${role === 'null-client' ? '454 4.7.1' : '554 5.7.1'} <friend@other.example>: Relay access denied`,
+  );
 }
 
 /**
@@ -64,19 +69,30 @@ export function switchSuite(title: string, slot: number, roles: RoleId[]): void 
         const cli = await lab.switchTo(matrixAnswers(to, A));
         // The plan restarts when inet_interfaces changes (null client ↔ the rest), else reloads.
         const wantRestart = (from === 'null-client') !== (to === 'null-client');
-        expect(cli.action, cli.stdout.split('\n').filter((l) => /Postfix/.test(l)).join('\n')).toBe(wantRestart ? 'restart' : 'reload');
+        expect(
+          cli.action,
+          cli.stdout
+            .split('\n')
+            .filter((l) => /Postfix/.test(l))
+            .join('\n'),
+        ).toBe(wantRestart ? 'restart' : 'reload');
         const after = lab.instance.masterPid();
         expect(after).not.toBeNull();
         if (wantRestart) expect(after).not.toBe(before);
         else expect(after).toBe(before);
         // The state file names the new role; the instance runs mailsetup's new files.
-        expect(readFileSync(join(lab.instance.conf, 'mailsetup.yaml'), 'utf8')).toMatch(new RegExp(`^  role: ${to}$`, 'm'));
+        expect(readFileSync(join(lab.instance.conf, 'mailsetup.yaml'), 'utf8')).toMatch(
+          new RegExp(`^  role: ${to}$`, 'm'),
+        );
         expect(existsSync(join(lab.instance.conf, 'transport'))).toBe(to === 'backup-mx' || to === 'firewall-relay');
         await keyChecks(lab, to, `sw${slot}-${i}`);
         const old = OUTSIDE_ACCEPT[from];
         if (old && old !== OUTSIDE_ACCEPT[to]) {
           const [r] = await rcptReplies(lab.addrs.smtp, OUTSIDE, 'sender@outside.example', [old]);
-          expect(r.code, `${to}: the ${from} recipient <${old}> is no longer accepted from outside: ${r.text}`).toBeGreaterThanOrEqual(400);
+          expect(
+            r.code,
+            `${to}: the ${from} recipient <${old}> is no longer accepted from outside: ${r.text}`,
+          ).toBeGreaterThanOrEqual(400);
         }
         expect(await waitFor(1_000, () => (lab.instance.running() ? true : undefined))).toBe(true);
       }, 90_000);

@@ -4,7 +4,18 @@
  * postfix check, reload, syslog restart), byte-exact snapshots, and stand-in programs on PATH.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Action, FileChange, Plan } from '../../src/plan/types.js';
@@ -70,7 +81,11 @@ data_directory = ${root}/var/lib/postfix
 export const TRANSPORT = 'example.com smtp:[relay.example.net]\n.example.com smtp:[relay.example.net]\n';
 
 /** The files and the actions of the realistic plan, given the current contents. */
-export function realisticChanges(main: string, master: string, aliases: string): { files: FileChange[]; actions: Action[] } {
+export function realisticChanges(
+  main: string,
+  master: string,
+  aliases: string,
+): { files: FileChange[]; actions: Action[] } {
   const smtpLine = 'smtp      inet  n       -       y       -       -       smtpd';
   if (!master.includes(smtpLine)) throw new Error('fixture: master.cf has no stock smtp line');
   return {
@@ -87,7 +102,12 @@ export function realisticChanges(main: string, master: string, aliases: string):
         after: master.replace(smtpLine, 'smtp      inet  n       -       n       -       -       smtpd'),
         description: 'Postfix services',
       },
-      { path: '/etc/aliases', before: aliases, after: `${aliases}root:          admin@example.com\n`, description: 'aliases' },
+      {
+        path: '/etc/aliases',
+        before: aliases,
+        after: `${aliases}root:          admin@example.com\n`,
+        description: 'aliases',
+      },
       { path: '/etc/postfix/transport', before: null, after: TRANSPORT, mode: 0o644, description: 'transport map' },
     ],
     actions: [
@@ -117,15 +137,27 @@ export async function realisticPlan(fx: Effects): Promise<Plan> {
 
 /** The step ids of the realistic plan, in order. */
 export const REALISTIC_STEPS = [
-  'lock', 'backup',
-  'write:/etc/postfix/main.cf', 'write:/etc/postfix/master.cf', 'write:/etc/aliases', 'write:/etc/postfix/transport',
-  'action:postmap:/etc/postfix/transport', 'action:newaliases:/etc/aliases', 'action:postfix-check', 'action:reload',
-  'action:syslog-restart', 'manifest',
+  'lock',
+  'backup',
+  'write:/etc/postfix/main.cf',
+  'write:/etc/postfix/master.cf',
+  'write:/etc/aliases',
+  'write:/etc/postfix/transport',
+  'action:postmap:/etc/postfix/transport',
+  'action:newaliases:/etc/aliases',
+  'action:postfix-check',
+  'action:reload',
+  'action:syslog-restart',
+  'manifest',
 ];
 
 /** Files whose bytes, mode and owner a snapshot records. */
 export const SNAPSHOT_PATHS = [
-  'etc/postfix/main.cf', 'etc/postfix/master.cf', 'etc/aliases', 'etc/postfix/transport', 'etc/postfix/transport.db',
+  'etc/postfix/main.cf',
+  'etc/postfix/master.cf',
+  'etc/aliases',
+  'etc/postfix/transport',
+  'etc/postfix/transport.db',
 ];
 
 export type Snapshot = Record<string, { hex: string; mode: number; uid: number; gid: number; ino: number } | 'absent'>;
@@ -135,7 +167,10 @@ export function snapshot(root: string, paths = SNAPSHOT_PATHS): Snapshot {
   const out: Snapshot = {};
   for (const p of paths) {
     const full = join(root, p);
-    if (!existsSync(full)) { out[p] = 'absent'; continue; }
+    if (!existsSync(full)) {
+      out[p] = 'absent';
+      continue;
+    }
     const st = lstatSync(full);
     out[p] = { hex: readFileSync(full).toString('hex'), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, ino: st.ino };
   }
@@ -144,13 +179,17 @@ export function snapshot(root: string, paths = SNAPSHOT_PATHS): Snapshot {
 
 /** A snapshot without inode numbers (a restored file is a new inode). */
 export function withoutInodes(s: Snapshot): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v === 'absent' ? v : { hex: v.hex, mode: v.mode, uid: v.uid, gid: v.gid }]));
+  return Object.fromEntries(
+    Object.entries(s).map(([k, v]) => [k, v === 'absent' ? v : { hex: v.hex, mode: v.mode, uid: v.uid, gid: v.gid }]),
+  );
 }
 
 /** `postmap -s` dump of a table (sorted, without postalias's YP_ and @ bookkeeping entries). */
 export function dumpTable(root: string, map: string): string[] {
-  return execFileSync('postmap', ['-c', join(root, 'etc/postfix'), '-s', map], { encoding: 'utf8' }).split('\n')
-    .filter((l) => l !== '' && !/^(YP_[A-Z_]+|@)\t/.test(l)).sort();
+  return execFileSync('postmap', ['-c', join(root, 'etc/postfix'), '-s', map], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l !== '' && !/^(YP_[A-Z_]+|@)\t/.test(l))
+    .sort();
 }
 
 /** Names of temporary files (.*.mailsetup-*) left in the sandbox's config directories. */
@@ -167,7 +206,10 @@ export function leftoverTemps(root: string): string[] {
  * env variables) to calls.log in the directory, prints `stdout`, then runs `body` (shell) or
  * exits with `exit` (default 0). debconf-set-selections also logs its standard input.
  */
-export function stubBin(programs: Record<string, { exit?: number; stdout?: string; env?: string[]; body?: string }>): { dir: string; calls: () => string[] } {
+export function stubBin(programs: Record<string, { exit?: number; stdout?: string; env?: string[]; body?: string }>): {
+  dir: string;
+  calls: () => string[];
+} {
   const dir = tempDir('mailsetup-stub-');
   const log = join(dir, 'calls.log');
   writeFileSync(log, '');

@@ -29,15 +29,61 @@ const SAN = 'subjectAltName=DNS:localhost,IP:127.0.0.1';
 /** Make the CA, the CA-signed server certificate and a self-signed one in `dir` (EC P-256 keys: fast). */
 export function makeTestPki(dir: string): TestPki {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=mailsetup test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=mailsetup test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   openssl(dir, ['req', '-new', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
   const ext = join(dir, 'server.ext');
-  execFileSync('sh', ['-c', `printf '%s\\n' '${SAN}' 'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' > '${ext}'`]);
-  openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
-    '-out', 'server.pem', '-extfile', 'server.ext']);
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', SAN]);
+  execFileSync('sh', [
+    '-c',
+    `printf '%s\\n' '${SAN}' 'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' > '${ext}'`,
+  ]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'server.pem',
+    '-extfile',
+    'server.ext',
+  ]);
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    SAN,
+  ]);
   for (const f of ['ca.pem', 'server.pem', 'self.pem']) chmodSync(join(dir, f), 0o644);
   const read = (f: string) => readFileSync(join(dir, f), 'utf8');
   return {

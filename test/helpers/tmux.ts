@@ -55,7 +55,8 @@ export class Pane {
     for (;;) {
       const s = this.screen();
       if (matches(s, m)) return s;
-      if (Date.now() > end) throw new Error(`${describeMatch(m)} did not appear within ${timeoutMs} ms; the screen:\n${s}`);
+      if (Date.now() > end)
+        throw new Error(`${describeMatch(m)} did not appear within ${timeoutMs} ms; the screen:\n${s}`);
       await sleep(50);
     }
   }
@@ -73,7 +74,8 @@ export class Pane {
         const t = readFileSync(this.exitFile, 'utf8').trim();
         if (t !== '') return Number(t);
       }
-      if (Date.now() > end) throw new Error(`the program did not exit within ${timeoutMs} ms; the screen:\n${this.screen()}`);
+      if (Date.now() > end)
+        throw new Error(`the program did not exit within ${timeoutMs} ms; the screen:\n${this.screen()}`);
       await sleep(50);
     }
   }
@@ -111,13 +113,28 @@ export class TmuxServer {
    * Start `argv` in a new session of cols×rows. `env` is set for the program (a value of
    * undefined unsets the variable). The exit code is recorded and the pane kept open afterwards.
    */
-  start(argv: string[], opts: { cols?: number; rows?: number; env?: Record<string, string | undefined>; cwd?: string } = {}): Pane {
+  start(
+    argv: string[],
+    opts: { cols?: number; rows?: number; env?: Record<string, string | undefined>; cwd?: string } = {},
+  ): Pane {
     const name = `p${++this.sessions}`;
     const exitFile = join(this.dir, `${name}.exit`);
     const envArgs: string[] = [];
-    for (const [k, v] of Object.entries(opts.env ?? {})) envArgs.push(v === undefined ? `-u ${sh(k)}` : sh(`${k}=${v}`));
+    for (const [k, v] of Object.entries(opts.env ?? {}))
+      envArgs.push(v === undefined ? `-u ${sh(k)}` : sh(`${k}=${v}`));
     const command = `env ${envArgs.join(' ')} ${argv.map(sh).join(' ')}; echo $? > ${sh(exitFile)}; sleep 3600`;
-    this.tmux('new-session', '-d', '-s', name, '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 40), ...(opts.cwd ? ['-c', opts.cwd] : []), command);
+    this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      name,
+      '-x',
+      String(opts.cols ?? 120),
+      '-y',
+      String(opts.rows ?? 40),
+      ...(opts.cwd ? ['-c', opts.cwd] : []),
+      command,
+    );
     return new Pane(this, name, exitFile);
   }
 

@@ -84,11 +84,24 @@ describePostfix('apply to the live /etc/postfix (restored afterwards)', () => {
     const n = sh('postconf', ['-n']);
     expect(n.stdout).toContain('myhostname = live.example.com\n');
     expect(n.stdout).toContain('mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain\n');
-    expect(n.stdout).toContain('smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination\n');
+    expect(n.stdout).toContain(
+      'smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination\n',
+    );
     // The chroot got its files: configure-instance.sh ran before the start.
     expect(sh('test', ['-s', '/var/spool/postfix/etc/resolv.conf']).status).toBe(0);
 
-    const swaks = sh('swaks', ['--server', '127.0.0.1', '--from', 'test@example.net', '--to', 'postmaster@live.example.com', '--quit-after', 'RCPT', '--timeout', '20']);
+    const swaks = sh('swaks', [
+      '--server',
+      '127.0.0.1',
+      '--from',
+      'test@example.net',
+      '--to',
+      'postmaster@live.example.com',
+      '--quit-after',
+      'RCPT',
+      '--timeout',
+      '20',
+    ]);
     expect(swaks.stdout).toMatch(/<- +250 2\.1\.5 Ok/);
 
     // A second run changes nothing and runs nothing.

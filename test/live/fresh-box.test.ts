@@ -17,14 +17,27 @@ import { stopAllMasters } from '../helpers/masters.js';
 const ENABLED = process.env.MAILSETUP_TEST_FRESH_BOX === '1';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!ENABLED) {
-  process.stderr.write('\n!!! SKIPPING the fresh-box test (it purges and reinstalls the postfix package): set MAILSETUP_TEST_FRESH_BOX=1 to run it, as CI does. !!!\n\n');
+  process.stderr.write(
+    '\n!!! SKIPPING the fresh-box test (it purges and reinstalls the postfix package): set MAILSETUP_TEST_FRESH_BOX=1 to run it, as CI does. !!!\n\n',
+  );
 }
 
 function sh(cmd: string, args: string[], timeout = 300_000) {
-  return spawnSync(cmd, args, { encoding: 'utf8', timeout, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  return spawnSync(cmd, args, {
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
-const PATHS = ['/etc/postfix', '/etc/aliases', '/etc/aliases.db', '/etc/mailname', '/var/backups/mailsetup', '/var/log/postfix.log'];
+const PATHS = [
+  '/etc/postfix',
+  '/etc/aliases',
+  '/etc/aliases.db',
+  '/etc/mailname',
+  '/var/backups/mailsetup',
+  '/var/log/postfix.log',
+];
 
 (ENABLED ? describe : describe.skip)('a fresh box without Postfix', () => {
   let release: () => void = () => undefined;
@@ -43,7 +56,10 @@ const PATHS = ['/etc/postfix', '/etc/aliases', '/etc/aliases.db', '/etc/mailname
     try {
       // Whatever happened: Postfix installed, stopped, and /etc as before.
       if (spawnSync('postconf', ['-d', 'mail_version']).status !== 0) {
-        sh('sh', ['-c', 'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && apt-get install -y -qq postfix']);
+        sh('sh', [
+          '-c',
+          'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && apt-get install -y -qq postfix',
+        ]);
       }
       stopAllMasters();
       restore(saved);
@@ -60,7 +76,10 @@ const PATHS = ['/etc/postfix', '/etc/aliases', '/etc/aliases.db', '/etc/mailname
     expect(spawnSync('sh', ['-c', 'command -v postconf']).status).not.toBe(0);
 
     const answers = join(dir, 'answers.yaml');
-    writeFileSync(answers, 'role: null-client\nmyhostname: fresh.example.com\nrelayhost: "[127.0.0.1]:2525"\npostmaster: admin@example.net\ninet_protocols: ipv4\n');
+    writeFileSync(
+      answers,
+      'role: null-client\nmyhostname: fresh.example.com\nrelayhost: "[127.0.0.1]:2525"\npostmaster: admin@example.net\ninet_protocols: ipv4\n',
+    );
     const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: 'bundle', timeoutMs: 600_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✓ Install postfix \(apt-get install\)/);
@@ -73,7 +92,22 @@ const PATHS = ['/etc/postfix', '/etc/aliases', '/etc/aliases.db', '/etc/mailname
     // debconf stays out of the way of later upgrades.
     expect(sh('debconf-show', ['postfix']).stdout).toMatch(/postfix\/main_mailer_type: No configuration/);
     // It answers SMTP on loopback.
-    const swaks = sh('swaks', ['--server', '127.0.0.1', '--from', 'a@example.net', '--to', 'someone@example.org', '--quit-after', 'RCPT', '--timeout', '20'], 60_000);
+    const swaks = sh(
+      'swaks',
+      [
+        '--server',
+        '127.0.0.1',
+        '--from',
+        'a@example.net',
+        '--to',
+        'someone@example.org',
+        '--quit-after',
+        'RCPT',
+        '--timeout',
+        '20',
+      ],
+      60_000,
+    );
     expect(swaks.stdout).toMatch(/<- +250 2\.1\.5 Ok/);
   });
 });

@@ -11,7 +11,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -49,7 +60,9 @@ const TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 
 if (!NODE18_VERSION) {
   if (REQUIRE_NODE18) {
-    throw new Error(`MAILSETUP_REQUIRE_NODE18=1 but ${NODE18} is missing or does not run: run \`node scripts/fetch-node18.mjs\` (npm test's pretest)`);
+    throw new Error(
+      `MAILSETUP_REQUIRE_NODE18=1 but ${NODE18} is missing or does not run: run \`node scripts/fetch-node18.mjs\` (npm test's pretest)`,
+    );
   }
   process.stderr.write(
     `\n!!! SKIPPING the Node 18.19 runtime tests: ${NODE18} is missing or does not run. ` +
@@ -57,8 +70,13 @@ if (!NODE18_VERSION) {
   );
 }
 if (!TMUX) {
-  if (REQUIRE_NODE18) throw new Error('MAILSETUP_REQUIRE_NODE18=1 but tmux is not installed (apt-get install tmux): the first-frame tests need it');
-  process.stderr.write('\n!!! SKIPPING the first-frame (tmux) tests: tmux is not installed (apt-get install tmux). !!!\n\n');
+  if (REQUIRE_NODE18)
+    throw new Error(
+      'MAILSETUP_REQUIRE_NODE18=1 but tmux is not installed (apt-get install tmux): the first-frame tests need it',
+    );
+  process.stderr.write(
+    '\n!!! SKIPPING the first-frame (tmux) tests: tmux is not installed (apt-get install tmux). !!!\n\n',
+  );
 }
 
 /** Answers for each role: myhostname and the role's required keys. */
@@ -101,7 +119,10 @@ function sandbox(): string {
   const dir = freshDir('root');
   mkdirSync(join(dir, 'etc', 'postfix'), { recursive: true });
   const ref = existsSync(join(REFERENCE, 'master.cf'));
-  cpSync(ref ? join(REFERENCE, 'master.cf') : join(ROOT, 'templates', 'master.cf'), join(dir, 'etc', 'postfix', 'master.cf'));
+  cpSync(
+    ref ? join(REFERENCE, 'master.cf') : join(ROOT, 'templates', 'master.cf'),
+    join(dir, 'etc', 'postfix', 'master.cf'),
+  );
   cpSync(ref ? join(REFERENCE, 'etc-aliases') : join(ROOT, 'templates', 'aliases'), join(dir, 'etc', 'aliases'));
   return dir;
 }
@@ -139,7 +160,13 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function run(cmd: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Run {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd ?? work, env: cleanEnv(opts.env), timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    cwd: opts.cwd ?? work,
+    env: cleanEnv(opts.env),
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -173,13 +200,19 @@ function withLoadLog(): { args: string[]; env: Record<string, string>; read: () 
   return {
     args: ['--import', HOOK],
     env: { MAILSETUP_LOAD_LOG: log },
-    read: () => readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''),
+    read: () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
   };
 }
 
 /** The built outputs (dist/…, from scripts/build.mjs's metafile) and the sources in each. */
 interface BuildMeta {
-  outputs: Record<string, { bytes: number; inputs: string[]; imports: Array<{ path: string; kind: string; external?: boolean }> }>;
+  outputs: Record<
+    string,
+    { bytes: number; inputs: string[]; imports: Array<{ path: string; kind: string; external?: boolean }> }
+  >;
 }
 function buildMeta(): BuildMeta {
   return JSON.parse(readFileSync(join(ROOT, '.cache', 'build-meta.json'), 'utf8')) as BuildMeta;
@@ -236,8 +269,12 @@ function firstFrame(shellCommand: string, timeoutMs = 30_000): string {
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(() => {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
 }, 240_000);
 
 afterAll(() => {
@@ -290,7 +327,8 @@ describe('package.json and the bundle', () => {
           if (!builtins.has(spec.slice(5))) bad.push(`${relative(ROOT, file)}: ${spec} (no such builtin)`);
         } else if (spec.startsWith('./') || spec.startsWith('../')) {
           const target = resolve(join(file, '..'), spec);
-          if (!target.startsWith(join(ROOT, 'dist')) || !existsSync(target)) bad.push(`${relative(ROOT, file)}: ${spec} (not a file in dist/)`);
+          if (!target.startsWith(join(ROOT, 'dist')) || !existsSync(target))
+            bad.push(`${relative(ROOT, file)}: ${spec} (not a file in dist/)`);
         } else if (!builtins.has(spec)) {
           bad.push(`${relative(ROOT, file)}: ${spec}`);
         }
@@ -305,7 +343,10 @@ describe('package.json and the bundle', () => {
     const cli = meta.outputs['dist/cli.js'];
     expect(cli).toBeDefined();
     expect(cli.inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
-    expect(cli.imports.map((i) => `${i.kind} ${i.path}`)).toEqual(['import-statement node:util', 'dynamic-import ./run.js']);
+    expect(cli.imports.map((i) => `${i.kind} ${i.path}`)).toEqual([
+      'import-statement node:util',
+      'dynamic-import ./run.js',
+    ]);
     const ui = uiOutputs();
     expect(ui.length).toBeGreaterThan(0);
     expect(ui).not.toContain('dist/cli.js');
@@ -333,14 +374,36 @@ describe('the tarball', () => {
     tgz = join(dest, readdirSync(dest).find((f) => f.endsWith('.tgz')) ?? 'missing.tgz');
     prefix = freshDir('prefix');
     cache = freshDir('empty-npm-cache');
-    install = run('npm', ['install', '-g', '--prefix', prefix, '--cache', cache, '--offline', '--no-audit', '--no-fund', '--json', tgz]);
+    install = run('npm', [
+      'install',
+      '-g',
+      '--prefix',
+      prefix,
+      '--cache',
+      cache,
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--json',
+      tgz,
+    ]);
   }, 240_000);
 
   it('holds only bin/, dist/, templates/, README.md, LICENSE and package.json', () => {
     const paths = packed!.files.map((f) => f.path).sort();
     const tops = [...new Set(paths.map((p) => (p.includes('/') ? `${p.split('/')[0]}/` : p)))].sort();
     expect(tops).toEqual(['LICENSE', 'README.md', 'bin/', 'dist/', 'package.json', 'templates/']);
-    for (const f of ['bin/mailsetup.js', 'dist/cli.js', 'dist/run.js', 'dist/config.js', 'dist/config.d.ts', 'templates/main.cf', 'templates/master.cf', 'templates/aliases', 'templates/rsyslog-postfix.conf']) {
+    for (const f of [
+      'bin/mailsetup.js',
+      'dist/cli.js',
+      'dist/run.js',
+      'dist/config.js',
+      'dist/config.d.ts',
+      'templates/main.cf',
+      'templates/master.cf',
+      'templates/aliases',
+      'templates/rsyslog-postfix.conf',
+    ]) {
       expect(paths).toContain(f);
     }
     expect(paths.filter((p) => /\.(map|ts)$/.test(p) && !p.endsWith('.d.ts'))).toEqual([]);
@@ -377,37 +440,60 @@ describe('the tarball', () => {
     );
     const expected = '# c\nrelayhost = [smtp.example.net]:587\nbiff = no\n';
     for (const node of NODE18_VERSION ? [process.execPath, NODE18] : [process.execPath]) {
-      expect(run(node, [join(consumer, 'use.mjs')], { cwd: consumer })).toEqual({ status: 0, stdout: expected, stderr: '' });
+      expect(run(node, [join(consumer, 'use.mjs')], { cwd: consumer })).toEqual({
+        status: 0,
+        stdout: expected,
+        stderr: '',
+      });
     }
   });
 
-  it.skipIf(!NODE18_VERSION)('runs a dry run from the install under Node 18.19 (templates found, no package needed)', () => {
-    const root = sandbox();
-    const answers = join(freshDir('answers'), 'a.yaml');
-    writeFileSync(answers, ANSWERS['null-client'].yaml);
-    const before = snapshot(root);
-    const r = run(NODE18, [join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.js'), '--dry-run', '--no-color', '--root', root, '--answers', answers]);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout.split('\n')[0]).toBe('Plan for role null-client');
-    expect(r.stdout).toContain('\n+myhostname = host.example.com\n');
-    expect(snapshot(root)).toEqual(before);
-  });
+  it.skipIf(!NODE18_VERSION)(
+    'runs a dry run from the install under Node 18.19 (templates found, no package needed)',
+    () => {
+      const root = sandbox();
+      const answers = join(freshDir('answers'), 'a.yaml');
+      writeFileSync(answers, ANSWERS['null-client'].yaml);
+      const before = snapshot(root);
+      const r = run(NODE18, [
+        join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.js'),
+        '--dry-run',
+        '--no-color',
+        '--root',
+        root,
+        '--answers',
+        answers,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.split('\n')[0]).toBe('Plan for role null-client');
+      expect(r.stdout).toContain('\n+myhostname = host.example.com\n');
+      expect(snapshot(root)).toEqual(before);
+    },
+  );
 
-  it.skipIf(!NODE18_VERSION || !TMUX)('draws the wizard from the install under Node 18.19 in tmux, and loads the UI chunk only then', () => {
-    const root = sandbox();
-    const installed = join(prefix, 'lib', 'node_modules', 'mailsetup');
-    const hook = withLoadLog();
-    const env = Object.entries(hook.env).map(([k, v]) => `${k}=${sh(v)}`).join(' ');
-    const screen = firstFrame(`exec env ${env} ${sh(NODE18)} ${hook.args.map(sh).join(' ')} ${sh(join(installed, 'bin', 'mailsetup.js'))} --root ${sh(root)}`);
-    expect(screen).toContain('Which role should this host play?');
-    for (const role of ['Null client', 'Domain mail server', 'Backup MX', 'Firewall / gateway relay']) expect(screen).toContain(role);
-    expect(screen).not.toMatch(/Error|Warning|fetch/);
-    // The positive control for the --version/--help test below: the hook does see the UI chunk.
-    const loaded = loadedUnder(hook.read(), installed);
-    const ui = uiOutputs();
-    expect(loaded.filter((f) => ui.includes(f)).length).toBeGreaterThan(0);
-  });
+  it.skipIf(!NODE18_VERSION || !TMUX)(
+    'draws the wizard from the install under Node 18.19 in tmux, and loads the UI chunk only then',
+    () => {
+      const root = sandbox();
+      const installed = join(prefix, 'lib', 'node_modules', 'mailsetup');
+      const hook = withLoadLog();
+      const env = Object.entries(hook.env)
+        .map(([k, v]) => `${k}=${sh(v)}`)
+        .join(' ');
+      const screen = firstFrame(
+        `exec env ${env} ${sh(NODE18)} ${hook.args.map(sh).join(' ')} ${sh(join(installed, 'bin', 'mailsetup.js'))} --root ${sh(root)}`,
+      );
+      expect(screen).toContain('Which role should this host play?');
+      for (const role of ['Null client', 'Domain mail server', 'Backup MX', 'Firewall / gateway relay'])
+        expect(screen).toContain(role);
+      expect(screen).not.toMatch(/Error|Warning|fetch/);
+      // The positive control for the --version/--help test below: the hook does see the UI chunk.
+      const loaded = loadedUnder(hook.read(), installed);
+      const ui = uiOutputs();
+      expect(loaded.filter((f) => ui.includes(f)).length).toBeGreaterThan(0);
+    },
+  );
 });
 
 const RUNTIMES = [
@@ -448,45 +534,62 @@ describe.each(RUNTIMES)('the bundle on $name', ({ node, skip }) => {
 
   it.skipIf(skip)('rejects an unknown flag with exit 2 and a pointer to --help', () => {
     const r = run(node, [BIN, '--bogus']);
-    expect(r).toEqual({ status: 2, stdout: '', stderr: "mailsetup: Unknown option '--bogus'\nTry 'mailsetup --help'.\n" });
+    expect(r).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "mailsetup: Unknown option '--bogus'\nTry 'mailsetup --help'.\n",
+    });
   });
 
-  it.skipIf(skip)('--dry-run --root --answers plans every role, writes nothing and loads no UI code', () => {
-    for (const role of ROLES) {
-      const root = sandbox();
-      const answers = join(freshDir('answers'), `${role}.yaml`);
-      writeFileSync(answers, ANSWERS[role].yaml);
-      const before = snapshot(root);
-      const hook = withLoadLog();
-      const r = run(node, [...hook.args, BIN, '--dry-run', '--no-color', '--root', root, '--answers', answers], { env: hook.env });
-      expect(r.stderr, role).toBe('');
-      expect(r.status, role).toBe(0);
-      expect(r.stdout.split('\n')[0]).toBe(`Plan for role ${role}`);
-      expect(r.stdout).toContain(`\n+myhostname = ${ANSWERS[role].myhostname}\n`);
-      expect(r.stdout).toContain('\nCommands to run, in order\n');
-      expect(snapshot(root), role).toEqual(before);
-      const loaded = loadedUnder(hook.read(), ROOT);
-      expect(loaded).toContain('dist/run.js');
-      expect(loaded.filter((f) => uiOutputs().includes(f)), role).toEqual([]);
-      if (node !== process.execPath) {
-        // The same plan, byte for byte, as on this Node (same sandbox contents, same host).
-        const again = run(process.execPath, [BIN, '--dry-run', '--no-color', '--root', root, '--answers', answers]);
-        expect(r.stdout, role).toBe(again.stdout);
+  it.skipIf(skip)(
+    '--dry-run --root --answers plans every role, writes nothing and loads no UI code',
+    () => {
+      for (const role of ROLES) {
+        const root = sandbox();
+        const answers = join(freshDir('answers'), `${role}.yaml`);
+        writeFileSync(answers, ANSWERS[role].yaml);
+        const before = snapshot(root);
+        const hook = withLoadLog();
+        const r = run(node, [...hook.args, BIN, '--dry-run', '--no-color', '--root', root, '--answers', answers], {
+          env: hook.env,
+        });
+        expect(r.stderr, role).toBe('');
+        expect(r.status, role).toBe(0);
+        expect(r.stdout.split('\n')[0]).toBe(`Plan for role ${role}`);
+        expect(r.stdout).toContain(`\n+myhostname = ${ANSWERS[role].myhostname}\n`);
+        expect(r.stdout).toContain('\nCommands to run, in order\n');
+        expect(snapshot(root), role).toEqual(before);
+        const loaded = loadedUnder(hook.read(), ROOT);
+        expect(loaded).toContain('dist/run.js');
+        expect(
+          loaded.filter((f) => uiOutputs().includes(f)),
+          role,
+        ).toEqual([]);
+        if (node !== process.execPath) {
+          // The same plan, byte for byte, as on this Node (same sandbox contents, same host).
+          const again = run(process.execPath, [BIN, '--dry-run', '--no-color', '--root', root, '--answers', answers]);
+          expect(r.stdout, role).toBe(again.stdout);
+        }
       }
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 
-  it.skipIf(skip || !TMUX)('draws the wizard in a real terminal (tmux), also with DEV=true (Ink\'s optional React DevTools)', () => {
-    const root = sandbox();
-    const screen = firstFrame(`exec ${sh(node)} ${sh(BIN)} --root ${sh(root)}`);
-    expect(screen).toContain('Which role should this host play?');
-    expect(screen).toContain('Firewall / gateway relay');
-    expect(screen).not.toMatch(/Error|Warning/);
-    // DEV=true makes Ink import its devtools module; the bundle has a stub there that fails like a
-    // missing react-devtools-core, so Ink prints its hint and draws as usual.
-    const dev = firstFrame(`exec env DEV=true ${sh(node)} ${sh(BIN)} --root ${sh(root)}`);
-    expect(dev).toContain('react-devtools-core');
-    expect(dev).toContain('Which role should this host play?');
-    expect(dev).toContain('Null client');
-  }, 120_000);
+  it.skipIf(skip || !TMUX)(
+    "draws the wizard in a real terminal (tmux), also with DEV=true (Ink's optional React DevTools)",
+    () => {
+      const root = sandbox();
+      const screen = firstFrame(`exec ${sh(node)} ${sh(BIN)} --root ${sh(root)}`);
+      expect(screen).toContain('Which role should this host play?');
+      expect(screen).toContain('Firewall / gateway relay');
+      expect(screen).not.toMatch(/Error|Warning/);
+      // DEV=true makes Ink import its devtools module; the bundle has a stub there that fails like a
+      // missing react-devtools-core, so Ink prints its hint and draws as usual.
+      const dev = firstFrame(`exec env DEV=true ${sh(node)} ${sh(BIN)} --root ${sh(root)}`);
+      expect(dev).toContain('react-devtools-core');
+      expect(dev).toContain('Which role should this host play?');
+      expect(dev).toContain('Null client');
+    },
+    120_000,
+  );
 });

@@ -10,7 +10,16 @@ function change(before: string | null, after: string | null, extra: Partial<File
 }
 
 function plan(extra: Partial<Plan> = {}): Plan {
-  return { role: 'null-client', answers: { role: 'null-client' }, files: [], actions: [], params: [], findings: [], drift: [], ...extra };
+  return {
+    role: 'null-client',
+    answers: { role: 'null-client' },
+    files: [],
+    actions: [],
+    params: [],
+    findings: [],
+    drift: [],
+    ...extra,
+  };
 }
 
 describe('fileDiff', () => {
@@ -51,7 +60,9 @@ describe('fileDiff', () => {
   });
 
   test('a removed file diffs to /dev/null', () => {
-    expect(fileDiff(change('x = 1\n', null))).toBe('--- /etc/postfix/main.cf\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-x = 1\n');
+    expect(fileDiff(change('x = 1\n', null))).toBe(
+      '--- /etc/postfix/main.cf\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-x = 1\n',
+    );
   });
 
   test('a missing final newline is marked', () => {
@@ -65,9 +76,13 @@ describe('fileDiff', () => {
     const created = fileDiff(change(null, '[smtp.example.com]:587 user:hunter2\n', secret));
     expect(created).toBe('--- /dev/null\n+++ /etc/postfix/sasl_passwd\n(secret: contents hidden, 1 line)\n');
     const changed = fileDiff(change('a b:c\n', 'a b:d\nx y:z\n', secret));
-    expect(changed).toBe('--- /etc/postfix/sasl_passwd\n+++ /etc/postfix/sasl_passwd\n(secret: contents hidden, 2 lines)\n');
+    expect(changed).toBe(
+      '--- /etc/postfix/sasl_passwd\n+++ /etc/postfix/sasl_passwd\n(secret: contents hidden, 2 lines)\n',
+    );
     expect(changed).not.toContain('b:d');
-    expect(fileDiff(change('a b:c\n', null, secret))).toBe('--- /etc/postfix/sasl_passwd\n+++ /dev/null\n(secret: contents hidden, 1 line)\n');
+    expect(fileDiff(change('a b:c\n', null, secret))).toBe(
+      '--- /etc/postfix/sasl_passwd\n+++ /dev/null\n(secret: contents hidden, 1 line)\n',
+    );
   });
 
   test('an unchanged file says "no change"', () => {
@@ -75,15 +90,27 @@ describe('fileDiff', () => {
   });
 
   test('countLines', () => {
-    expect([countLines(''), countLines('a'), countLines('a\n'), countLines('a\nb'), countLines('a\n\n')]).toEqual([0, 1, 1, 2, 2]);
+    expect([countLines(''), countLines('a'), countLines('a\n'), countLines('a\nb'), countLines('a\n\n')]).toEqual([
+      0, 1, 1, 2, 2,
+    ]);
   });
 });
 
 describe('renderPlanText', () => {
   const small = plan({
     files: [
-      change('myhostname = a.example.com\nrelayhost =\n', 'myhostname = a.example.com\nrelayhost = [smtp.example.com]:587\n'),
-      { path: '/etc/postfix/sasl_passwd', before: null, after: 'k u:p\n', mode: 0o600, secret: true, description: 'SMTP login' },
+      change(
+        'myhostname = a.example.com\nrelayhost =\n',
+        'myhostname = a.example.com\nrelayhost = [smtp.example.com]:587\n',
+      ),
+      {
+        path: '/etc/postfix/sasl_passwd',
+        before: null,
+        after: 'k u:p\n',
+        mode: 0o600,
+        secret: true,
+        description: 'SMTP login',
+      },
     ],
     actions: [
       { kind: 'postmap', map: 'hash:/etc/postfix/sasl_passwd', path: '/etc/postfix/sasl_passwd' },
@@ -91,11 +118,28 @@ describe('renderPlanText', () => {
       { kind: 'restart', reason: 'inet_interfaces changed' },
     ],
     params: [
-      { name: 'relayhost', before: '', after: '[smtp.example.com]:587', beforeExpanded: '', afterExpanded: '[smtp.example.com]:587' },
-      { name: 'myorigin', before: undefined, after: '$mydomain', beforeExpanded: 'a.example.com', afterExpanded: 'example.com' },
+      {
+        name: 'relayhost',
+        before: '',
+        after: '[smtp.example.com]:587',
+        beforeExpanded: '',
+        afterExpanded: '[smtp.example.com]:587',
+      },
+      {
+        name: 'myorigin',
+        before: undefined,
+        after: '$mydomain',
+        beforeExpanded: 'a.example.com',
+        afterExpanded: 'example.com',
+      },
     ],
     findings: [
-      { id: 'mynetworks-public', level: 'error', message: 'mynetworks includes 0.0.0.0/0', override: 'mynetworks-public' },
+      {
+        id: 'mynetworks-public',
+        level: 'error',
+        message: 'mynetworks includes 0.0.0.0/0',
+        override: 'mynetworks-public',
+      },
       { id: 'sasl-modules', level: 'warning', message: 'libsasl2-modules is missing' },
       { id: 'note', level: 'info', message: 'relayhost in brackets: no MX lookup' },
     ],
@@ -170,9 +214,12 @@ describe('renderPlanText', () => {
   });
 
   test('actions alone (no file changes): "no change" under Files, then the commands', () => {
-    const text = renderPlanText(plan({ actions: [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'the rsyslog drop-in changed' }] }), {
-      color: false,
-    });
+    const text = renderPlanText(
+      plan({ actions: [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'the rsyslog drop-in changed' }] }),
+      {
+        color: false,
+      },
+    );
     expect(text).toBe(
       [
         'Plan for role null-client',
@@ -197,14 +244,22 @@ describe('renderPlanText', () => {
   });
 
   test('renderLines colours only styled, non-empty spans', () => {
-    expect(renderLines([[{ text: 'a', style: 'add' }, { text: '' , style: 'del'}, { text: 'b' }], []], { color: true })).toBe('\x1b[32ma\x1b[0mb\n\n');
+    expect(
+      renderLines([[{ text: 'a', style: 'add' }, { text: '', style: 'del' }, { text: 'b' }], []], { color: true }),
+    ).toBe('\x1b[32ma\x1b[0mb\n\n');
     expect(planLines(plan())[0]).toEqual([{ text: 'Plan for role null-client', style: 'title' }]);
   });
 });
 
 describe('quiet files', () => {
   test("names mailsetup's own record without its diff", () => {
-    const text = fileDiff({ path: '/etc/postfix/mailsetup.yaml', before: null, after: 'a: 1\nb: 2\n', description: 'ledger', quiet: true });
+    const text = fileDiff({
+      path: '/etc/postfix/mailsetup.yaml',
+      before: null,
+      after: 'a: 1\nb: 2\n',
+      description: 'ledger',
+      quiet: true,
+    });
     expect(text).toBe("--- /dev/null\n+++ /etc/postfix/mailsetup.yaml\n(mailsetup's own record, 2 lines: not shown)\n");
   });
 });

@@ -14,12 +14,24 @@ function findings(given: Partial<Answers> & { role: RoleId }) {
 }
 
 const MS: Partial<Answers> & { role: RoleId } = { role: 'mail-server', postmaster: 'alice@example.com' };
-const BMX: Partial<Answers> & { role: RoleId } = { role: 'backup-mx', relay_domains: ['example.org'], relay_recipients: ['@example.org'], postmaster: 'a@example.com', proxy_interfaces: ['203.0.113.5'] };
+const BMX: Partial<Answers> & { role: RoleId } = {
+  role: 'backup-mx',
+  relay_domains: ['example.org'],
+  relay_recipients: ['@example.org'],
+  postmaster: 'a@example.com',
+  proxy_interfaces: ['203.0.113.5'],
+};
 
 describe('linter', () => {
   it('refuses 0.0.0.0/0 in mynetworks unless overridden', () => {
     expect(findings({ ...MS, mynetworks: ['127.0.0.0/8', '0.0.0.0/0'] })).toEqual([
-      { id: 'mynetworks-public', level: 'error', override: 'mynetworks-public', message: 'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)' },
+      {
+        id: 'mynetworks-public',
+        level: 'error',
+        override: 'mynetworks-public',
+        message:
+          'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)',
+      },
     ]);
     expect(findings({ ...MS, mynetworks: ['0.0.0.0/0'], overrides: ['mynetworks-public'] })[0].level).toBe('warning');
   });
@@ -31,19 +43,32 @@ describe('linter', () => {
     expect(findings({ ...MS, mynetworks: ['::/0'] }).map((f) => f.id)).toEqual(['mynetworks-public']);
   });
 
-  it('refuses mynetworks wider than the host\'s own subnets, warns on foreign ones', () => {
+  it("refuses mynetworks wider than the host's own subnets, warns on foreign ones", () => {
     expect(findings({ ...MS, mynetworks: ['192.168.0.0/16'] })).toEqual([
-      { id: 'mynetworks-wide', level: 'error', override: 'mynetworks-wide', message: "mynetworks contains 192.168.0.0/16, wider than this host's own subnets (192.168.10.0/24, [fd00::]/64)" },
+      {
+        id: 'mynetworks-wide',
+        level: 'error',
+        override: 'mynetworks-wide',
+        message:
+          "mynetworks contains 192.168.0.0/16, wider than this host's own subnets (192.168.10.0/24, [fd00::]/64)",
+      },
     ]);
     expect(findings({ ...MS, mynetworks: ['10.1.2.0/24'] })).toEqual([
-      { id: 'mynetworks-foreign', level: 'warning', message: 'mynetworks contains 10.1.2.0/24, which is not a network of this host: check that those clients really reach it directly, not through NAT' },
+      {
+        id: 'mynetworks-foreign',
+        level: 'warning',
+        message:
+          'mynetworks contains 10.1.2.0/24, which is not a network of this host: check that those clients really reach it directly, not through NAT',
+      },
     ]);
   });
 
   it('refuses relay domains without a recipient list (backscatter) unless accept-all is chosen', () => {
     const f = findings({ ...BMX, relay_recipients: [] });
     expect(f.map((x) => [x.id, x.level])).toEqual([['relay-accept-all', 'error']]);
-    expect(findings({ ...BMX, relay_recipients: [], overrides: ['relay-accept-all'] }).map((x) => x.level)).toEqual(['warning']);
+    expect(findings({ ...BMX, relay_recipients: [], overrides: ['relay-accept-all'] }).map((x) => x.level)).toEqual([
+      'warning',
+    ]);
   });
 
   it('refuses a backup MX for its own domain', () => {
@@ -59,7 +84,9 @@ describe('linter', () => {
   });
 
   it('refuses a relay host or transport that is this host on its own port (mail loop), allows other ports', () => {
-    expect(findings({ role: 'null-client', relayhost: '[127.0.0.1]', postmaster: 'a@example.net' }).map((x) => x.message)).toEqual([
+    expect(
+      findings({ role: 'null-client', relayhost: '[127.0.0.1]', postmaster: 'a@example.net' }).map((x) => x.message),
+    ).toEqual([
       'relayhost [127.0.0.1] is this host itself (port 25): mail for other domains would loop back to myself',
     ]);
     expect(findings({ role: 'null-client', relayhost: '[127.0.0.1]:2525', postmaster: 'a@example.net' })).toEqual([]);
@@ -86,22 +113,56 @@ describe('linter', () => {
 
   it('refuses relay restrictions without reject_unauth_destination (checked on the final main.cf)', () => {
     const a = resolveAnswers(MS, host);
-    const values: Record<string, string> = { smtpd_relay_restrictions: 'permit_mynetworks, permit', smtpd_recipient_restrictions: '', mynetworks: '127.0.0.0/8' };
-    const f = lint(a, host, (n) => values[n] ?? '', () => true);
+    const values: Record<string, string> = {
+      smtpd_relay_restrictions: 'permit_mynetworks, permit',
+      smtpd_recipient_restrictions: '',
+      mynetworks: '127.0.0.0/8',
+    };
+    const f = lint(
+      a,
+      host,
+      (n) => values[n] ?? '',
+      () => true,
+    );
     expect(f).toEqual([
-      { id: 'relay-restrictions', level: 'error', message: 'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination or defer_unauth_destination: this host would be an open relay' },
+      {
+        id: 'relay-restrictions',
+        level: 'error',
+        message:
+          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination or defer_unauth_destination: this host would be an open relay',
+      },
     ]);
   });
 
   it('refuses mynetworks_style subnet on a public interface when mynetworks is not set', () => {
-    const pub = fakeHost({ addresses: [...host.addresses, { iface: 'eth1', family: 4, address: '203.0.113.7', prefix: 24, network: '203.0.113.0/24', scope: 'public' }] });
+    const pub = fakeHost({
+      addresses: [
+        ...host.addresses,
+        { iface: 'eth1', family: 4, address: '203.0.113.7', prefix: 24, network: '203.0.113.0/24', scope: 'public' },
+      ],
+    });
     const a = resolveAnswers(MS, pub);
-    const values: Record<string, string> = { smtpd_relay_restrictions: 'reject_unauth_destination', mynetworks_style: 'subnet', mynetworks: '' };
-    expect(lint(a, pub, (n) => values[n] ?? '', (n) => n !== 'mynetworks').map((x) => x.id)).toEqual(['mynetworks-style']);
+    const values: Record<string, string> = {
+      smtpd_relay_restrictions: 'reject_unauth_destination',
+      mynetworks_style: 'subnet',
+      mynetworks: '',
+    };
+    expect(
+      lint(
+        a,
+        pub,
+        (n) => values[n] ?? '',
+        (n) => n !== 'mynetworks',
+      ).map((x) => x.id),
+    ).toEqual(['mynetworks-style']);
   });
 
   it('warns about a submission port without a login, and loopback-only on a server', () => {
-    expect(findings({ role: 'null-client', relayhost: '[smtp.example.net]:587', postmaster: 'a@example.net' }).map((x) => x.id)).toEqual(['submission-without-login']);
+    expect(
+      findings({ role: 'null-client', relayhost: '[smtp.example.net]:587', postmaster: 'a@example.net' }).map(
+        (x) => x.id,
+      ),
+    ).toEqual(['submission-without-login']);
     expect(findings({ ...MS, inet_interfaces: 'loopback-only' }).map((x) => x.id)).toEqual(['loopback-only-server']);
   });
 });

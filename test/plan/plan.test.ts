@@ -12,7 +12,11 @@ import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
 const host = fakeHost();
 const T = templates();
 
-function planFor(given: Partial<Answers> & { role: RoleId }, files: Record<string, string | null>, extra: Partial<PlanInput> = {}): Plan {
+function planFor(
+  given: Partial<Answers> & { role: RoleId },
+  files: Record<string, string | null>,
+  extra: Partial<PlanInput> = {},
+): Plan {
   const d = detect(files);
   const answers = resolveAnswers(given, host, d.answers, d.role);
   return plan({ answers, host, files, templates: T, ...extra });
@@ -21,8 +25,19 @@ function planFor(given: Partial<Answers> & { role: RoleId }, files: Record<strin
 const BASE: Record<RoleId, Partial<Answers> & { role: RoleId }> = {
   'null-client': { role: 'null-client', relayhost: '[smtp.example.net]:587', postmaster: 'admin@example.net' },
   'mail-server': { role: 'mail-server', postmaster: 'alice@example.com' },
-  'backup-mx': { role: 'backup-mx', relay_domains: ['example.org'], relay_recipients: ['@example.org'], transport: { 'example.org': 'relay:[mx1.example.org]' }, postmaster: 'admin@example.com' },
-  'firewall-relay': { role: 'firewall-relay', transport: { 'example.com': 'relay:[mail.inside.example.com]' }, relay_recipients: ['alice@example.com'], postmaster: 'postmaster@example.com' },
+  'backup-mx': {
+    role: 'backup-mx',
+    relay_domains: ['example.org'],
+    relay_recipients: ['@example.org'],
+    transport: { 'example.org': 'relay:[mx1.example.org]' },
+    postmaster: 'admin@example.com',
+  },
+  'firewall-relay': {
+    role: 'firewall-relay',
+    transport: { 'example.com': 'relay:[mail.inside.example.com]' },
+    relay_recipients: ['alice@example.com'],
+    postmaster: 'postmaster@example.com',
+  },
 };
 
 describe('plan on a fresh box', () => {
@@ -53,13 +68,20 @@ describe('plan on a fresh box', () => {
   it('appends the new parameters after the template, sorted by name, and leaves the template bytes alone', () => {
     const p = planFor(BASE['null-client'], freshFiles());
     const after = p.files[0].after ?? '';
-    const tail = after.slice(T.mainCf.length).split('\n').filter(Boolean).map((l) => l.split(' = ')[0]);
+    const tail = after
+      .slice(T.mainCf.length)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' = ')[0]);
     expect(tail).toEqual([...tail].sort());
     expect(tail).toContain('relayhost');
   });
 
   it('chroot off rewrites only the chrooted entries in place, and asks for a restart', () => {
-    const p = planFor({ ...BASE['mail-server'], chroot: false }, afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles())));
+    const p = planFor(
+      { ...BASE['mail-server'], chroot: false },
+      afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles())),
+    );
     const master = p.files.find((f) => f.path === '/etc/postfix/master.cf');
     const before = (master?.before ?? '').split('\n');
     const after = (master?.after ?? '').split('\n');
@@ -121,7 +143,14 @@ describe('round trips', () => {
     const fw = afterPlan(freshFiles(), planFor(BASE['firewall-relay'], freshFiles()));
     const nc = afterPlan(fw, planFor(BASE['null-client'], fw));
     const main = nc['/etc/postfix/main.cf'] ?? '';
-    for (const gone of ['local_transport', 'local_recipient_maps', 'transport_maps', 'relay_recipient_maps', 'parent_domain_matches_subdomains', 'smtpd_relay_restrictions']) {
+    for (const gone of [
+      'local_transport',
+      'local_recipient_maps',
+      'transport_maps',
+      'relay_recipient_maps',
+      'parent_domain_matches_subdomains',
+      'smtpd_relay_restrictions',
+    ]) {
       expect(main).not.toMatch(new RegExp(`^${gone} =`, 'm'));
     }
     expect(nc['/etc/postfix/transport']).toBeNull();
@@ -133,13 +162,22 @@ describe('round trips', () => {
 describe('ownership', () => {
   it('keeps every parameter and comment it does not own byte-for-byte', () => {
     const files = freshFiles();
-    files['/etc/postfix/main.cf'] = '# my notes\nmyhostname = old.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\n';
+    files['/etc/postfix/main.cf'] =
+      '# my notes\nmyhostname = old.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\n';
     const p = planFor(BASE['mail-server'], files);
     const after = p.files.find((f) => f.path === '/etc/postfix/main.cf')?.after ?? '';
     // myhostname is this host's current value: a re-run offers it as the default and keeps it.
-    expect(after.startsWith('# my notes\nmyhostname = old.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\nalias_database = ')).toBe(true);
+    expect(
+      after.startsWith(
+        '# my notes\nmyhostname = old.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\nalias_database = ',
+      ),
+    ).toBe(true);
     const renamed = planFor({ ...BASE['mail-server'], myhostname: 'new.example.com' }, files).files[0].after ?? '';
-    expect(renamed.startsWith('# my notes\nmyhostname = new.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\nalias_database = ')).toBe(true);
+    expect(
+      renamed.startsWith(
+        '# my notes\nmyhostname = new.example.com\n  # indented comment\nmessage_size_limit = 5\n\r\nsmtpd_banner = $myhostname  ESMTP\nalias_database = ',
+      ),
+    ).toBe(true);
     const state = parseState(p.files.find((f) => f.path === STATE_PATH)?.after ?? '');
     expect(state.main.previous.myhostname).toBe('old.example.com');
     expect(state.main.previous.relayhost).toBeNull();
@@ -156,9 +194,14 @@ describe('ownership', () => {
 
   it('shows a hand edit as drift and keeps it, or takes its own value when told', () => {
     const files = afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles()));
-    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace('notify_classes = resource, software', 'notify_classes = resource, software, bounce');
+    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace(
+      'notify_classes = resource, software',
+      'notify_classes = resource, software, bounce',
+    );
     const keep = planFor({ role: 'mail-server' }, files);
-    expect(keep.drift).toEqual([{ name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' }]);
+    expect(keep.drift).toEqual([
+      { name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' },
+    ]);
     expect(keep.files.map((f) => f.path)).toEqual([STATE_PATH]);
     expect(keep.findings.find((f) => f.id === 'hand-edit')?.message).toBe(
       'notify_classes was changed by hand since mailsetup set it (mailsetup: "resource, software", now: "resource, software, bounce"): keeping the hand edit (override overwrite-hand-edits to take mailsetup\'s value)',
@@ -166,13 +209,18 @@ describe('ownership', () => {
     const viaOverride = planFor({ role: 'mail-server', overrides: ['overwrite-hand-edits'] }, files);
     expect(viaOverride.params.map((x) => [x.name, x.after])).toEqual([['notify_classes', 'resource, software']]);
     const ours = planFor({ role: 'mail-server' }, files, { handEdits: 'ours' });
-    expect(ours.params.map((x) => [x.name, x.before, x.after])).toEqual([['notify_classes', 'resource, software, bounce', 'resource, software']]);
+    expect(ours.params.map((x) => [x.name, x.before, x.after])).toEqual([
+      ['notify_classes', 'resource, software, bounce', 'resource, software'],
+    ]);
     expect(ours.actions.map((a) => a.kind)).toEqual(['postfix-check', 'reload']);
   });
 
   it('a new answer wins over an old hand edit of the same parameter', () => {
     const files = afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles()));
-    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace('relayhost = \n', 'relayhost = [hand.example.net]\n');
+    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace(
+      'relayhost = \n',
+      'relayhost = [hand.example.net]\n',
+    );
     const p = planFor({ role: 'mail-server', relayhost: '[new.example.net]' }, files);
     expect(p.params.find((x) => x.name === 'relayhost')?.after).toBe('[new.example.net]');
   });
@@ -180,6 +228,11 @@ describe('ownership', () => {
   it('expands parameter values in the summary', () => {
     const p = planFor(BASE['null-client'], freshFiles());
     const origin = p.params.find((x) => x.name === 'myorigin');
-    expect(origin).toMatchObject({ before: undefined, after: '$mydomain', beforeExpanded: 'mx.example.com', afterExpanded: 'example.com' });
+    expect(origin).toMatchObject({
+      before: undefined,
+      after: '$mydomain',
+      beforeExpanded: 'mx.example.com',
+      afterExpanded: 'example.com',
+    });
   });
 });

@@ -209,7 +209,22 @@ describe('Aliases refuses what postalias would misread', () => {
 // ------------------------------------------------------------------------------------------
 // Differential: generated files through the real postalias.
 
-const WORDS = ['root', 'postmaster', 'abuse', 'admin', 'info', 'sales', 'joe', 'mary-ann', 'web_master', 'x.y', 'list1', 'ops', 'stra\u00dfe', '\u00e9cole'];
+const WORDS = [
+  'root',
+  'postmaster',
+  'abuse',
+  'admin',
+  'info',
+  'sales',
+  'joe',
+  'mary-ann',
+  'web_master',
+  'x.y',
+  'list1',
+  'ops',
+  'stra\u00dfe',
+  '\u00e9cole',
+];
 
 function randomCase(rng: Rng, s: string): string {
   return [...s].map((c) => (rng.chance(0.3) ? c.toUpperCase() : c)).join('');

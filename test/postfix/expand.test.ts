@@ -13,8 +13,10 @@ import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 import { postconfAsync } from '../helpers/postconf-async.js';
 import { Rng, randomExpression } from '../helpers/gen-maincf.js';
 
-const table = (t: Record<string, string>) => (n: string): string | undefined =>
-  Object.prototype.hasOwnProperty.call(t, n) ? t[n] : undefined;
+const table =
+  (t: Record<string, string>) =>
+  (n: string): string | undefined =>
+    Object.prototype.hasOwnProperty.call(t, n) ? t[n] : undefined;
 
 const vars = table({
   a: 'A',
@@ -135,7 +137,9 @@ describe('expand: errors', () => {
   it('detects a loop and names the parameters', () => {
     const loop = table({ a: '$b', b: 'x ${c}', c: '$a' });
     expect(() => expand('$a', loop)).toThrow(new ExpandError('parameter expansion loop: a -> b -> c -> a'));
-    expect(() => expand('$b', loop, { self: 'a' })).toThrow(new ExpandError('parameter expansion loop: a -> b -> c -> a'));
+    expect(() => expand('$b', loop, { self: 'a' })).toThrow(
+      new ExpandError('parameter expansion loop: a -> b -> c -> a'),
+    );
     const self = table({ me: 'x $me' });
     expect(() => expandParam({ get: self }, 'me', {})).toThrow(new ExpandError('parameter expansion loop: me -> me'));
   });
@@ -149,13 +153,24 @@ describe('expand: errors', () => {
     const chain: Record<string, string> = {};
     for (let i = 0; i < 120; i++) chain[`p${i}`] = i === 119 ? 'end' : `$p${i + 1}`;
     expect(expand('$p0', table(chain), { maxDepth: 200 })).toBe('end');
-    expect(() => expand('$p0', table(chain))).toThrow(new ExpandError('unreasonable parameter nesting (more than 100 levels) at: p100'));
+    expect(() => expand('$p0', table(chain))).toThrow(
+      new ExpandError('unreasonable parameter nesting (more than 100 levels) at: p100'),
+    );
   });
 });
 
 describe('strcmp', () => {
   it('compares UTF-8 bytes like C strcmp', () => {
-    expect(['b', 'B', '_', 'a', 'é', 'z', '\u{1F600}', '\uFFFD'].sort(strcmp)).toEqual(['B', '_', 'a', 'b', 'z', 'é', '\uFFFD', '\u{1F600}']);
+    expect(['b', 'B', '_', 'a', 'é', 'z', '\u{1F600}', '\uFFFD'].sort(strcmp)).toEqual([
+      'B',
+      '_',
+      'a',
+      'b',
+      'z',
+      'é',
+      '\uFFFD',
+      '\u{1F600}',
+    ]);
   });
 });
 
@@ -180,7 +195,9 @@ describe('postfixDefaults and expandParam', () => {
     expect(short('myhostname = example.com\n')).toEqual(['example.com', 'com']);
     expect(short('myhostname = foo\n')).toEqual(['foo', 'localdomain']);
     expect(short('myhostname = mail.$mydomain\n')).toEqual(['mail.', '']);
-    expect(postfixDefaults({ fqdn: 'mx.example.com' }, MainCf.parse('mydomain = other.net\n')).myhostname).toBe('mx.example.com');
+    expect(postfixDefaults({ fqdn: 'mx.example.com' }, MainCf.parse('mydomain = other.net\n')).myhostname).toBe(
+      'mx.example.com',
+    );
   });
 
   it('expands defaults, letting main.cf override them', () => {
@@ -193,7 +210,9 @@ describe('postfixDefaults and expandParam', () => {
     const cf = MainCf.parse('compatibility_level = 3.6\nmyhostname = mail.example.net\nmydomain = example.net\n');
     expect(expandParam(cf, 'mynetworks_style', d)).toBe('host');
     expect(expandParam(cf, 'relay_domains', d)).toBe('');
-    expect(expandParam(cf, 'smtpd_relay_restrictions', d)).toBe('permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination');
+    expect(expandParam(cf, 'smtpd_relay_restrictions', d)).toBe(
+      'permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination',
+    );
     expect(expandParam(cf, 'local_transport', d)).toBe('local:mail.example.net');
     expect(expandParam(cf, 'smtp_sasl_tls_verified_security_options', d)).toBe('noplaintext, noanonymous');
     expect(expandParam(cf, 'no_such_parameter', d)).toBeUndefined();
@@ -237,9 +256,15 @@ describePostfix('postfixDefaults vs postconf -d', () => {
 
   const settings: Array<[string, string]> = [
     ['empty main.cf', ''],
-    ['Debian-like main.cf', 'compatibility_level = 3.6\nmyhostname = mx.example.com\nmydestination = $myhostname, localhost\n'],
-    ['null client', 'compatibility_level = 3.6\nmydomain = example.org\nmyorigin = $mydomain\nrelayhost = [smtp.$mydomain]:587\n' +
-      'smtp_sasl_auth_enable = yes\nsmtp_sasl_security_options = noanonymous\nalias_maps = hash:$config_directory/aliases\n'],
+    [
+      'Debian-like main.cf',
+      'compatibility_level = 3.6\nmyhostname = mx.example.com\nmydestination = $myhostname, localhost\n',
+    ],
+    [
+      'null client',
+      'compatibility_level = 3.6\nmydomain = example.org\nmyorigin = $mydomain\nrelayhost = [smtp.$mydomain]:587\n' +
+        'smtp_sasl_auth_enable = yes\nsmtp_sasl_security_options = noanonymous\nalias_maps = hash:$config_directory/aliases\n',
+    ],
     ['old compatibility level', 'compatibility_level = 1\nvirtual_maps = hash:/etc/postfix/virtual\n'],
     ['two-label myhostname', 'myhostname = example.com\n'],
     ['myhostname without a dot', 'myhostname = foo\n'],
@@ -272,33 +297,39 @@ describePostfix('expand vs postconf -x -h on generated values', () => {
   it(`${BATCHES * PER_BATCH} generated expressions (seed ${SEED}) expand as postconf expands them`, async () => {
     const rng = new Rng(SEED);
     const batches = Array.from({ length: BATCHES }, () =>
-      Array.from({ length: PER_BATCH }, (_, i) => randomExpression(rng, i, PER_BATCH)));
+      Array.from({ length: PER_BATCH }, (_, i) => randomExpression(rng, i, PER_BATCH)),
+    );
     const dirs = batches.map(() => tempDir());
     const failures: string[] = [];
     try {
-      await Promise.all(batches.map(async (values, b) => {
-        const names = values.map((_, i) => `p${i}`);
-        const text = [
-          ...values.map((v, i) => `p${i} = ${v}`),
-          'empty1 =',
-          `zzref = ${names.map((n) => `$${n}`).join(' ')} $empty1`,
-        ].join('\n') + '\n';
-        writeFileSync(join(dirs[b], 'main.cf'), text);
-        writeFileSync(join(dirs[b], 'master.cf'), '');
-        const cf = MainCf.parse(text);
-        const r = await postconfAsync(dirs[b], ['-xh', ...names]);
-        if (r.status !== 0) {
-          failures.push(`batch ${b}: postconf failed: ${r.stderr}\n${text}`);
-          return;
-        }
-        const lines = r.stdout.split('\n');
-        for (const [i, name] of names.entries()) {
-          const mine = normalise(expandParam(cf, name, {}) ?? '');
-          if (mine !== lines[i]) {
-            failures.push(`batch ${b} ${name} = ${JSON.stringify(cf.get(name))}: mine ${JSON.stringify(mine)} postconf ${JSON.stringify(lines[i])}`);
+      await Promise.all(
+        batches.map(async (values, b) => {
+          const names = values.map((_, i) => `p${i}`);
+          const text =
+            [
+              ...values.map((v, i) => `p${i} = ${v}`),
+              'empty1 =',
+              `zzref = ${names.map((n) => `$${n}`).join(' ')} $empty1`,
+            ].join('\n') + '\n';
+          writeFileSync(join(dirs[b], 'main.cf'), text);
+          writeFileSync(join(dirs[b], 'master.cf'), '');
+          const cf = MainCf.parse(text);
+          const r = await postconfAsync(dirs[b], ['-xh', ...names]);
+          if (r.status !== 0) {
+            failures.push(`batch ${b}: postconf failed: ${r.stderr}\n${text}`);
+            return;
           }
-        }
-      }));
+          const lines = r.stdout.split('\n');
+          for (const [i, name] of names.entries()) {
+            const mine = normalise(expandParam(cf, name, {}) ?? '');
+            if (mine !== lines[i]) {
+              failures.push(
+                `batch ${b} ${name} = ${JSON.stringify(cf.get(name))}: mine ${JSON.stringify(mine)} postconf ${JSON.stringify(lines[i])}`,
+              );
+            }
+          }
+        }),
+      );
     } finally {
       for (const d of dirs) cleanup(d);
     }
@@ -325,19 +356,21 @@ describePostfix('expand vs postconf -x -h on generated values', () => {
     // Each failing postconf run sleeps a second before exiting: run them side by side.
     const dirs = invalid.map(() => tempDir());
     try {
-      await Promise.all(invalid.map(async ([v, message], i) => {
-        const text = `p0 = ${v}\np1 = 1\nzzref = $p0 $p1\n`;
-        writeFileSync(join(dirs[i], 'main.cf'), text);
-        writeFileSync(join(dirs[i], 'master.cf'), '');
-        const r = await postconfAsync(dirs[i], ['-xh', 'p0']);
-        expect(`${v}: ${r.status}`).toBe(`${v}: 1`);
-        expect(r.stderr).toMatch(/fatal: .*macro processing error/);
-        // Postfix's operator list has doubled quotes ("!="" or "<""): a typo not worth copying.
-        const logged = r.stderr.replace(/""/g, '"');
-        if (!message.startsWith('parameter expansion loop')) expect(logged).toContain(`warning: ${message}`);
-        else expect(r.stderr).toContain('unreasonable macro call nesting');
-        expect(() => expandParam(MainCf.parse(text), 'p0', {})).toThrow(new ExpandError(message));
-      }));
+      await Promise.all(
+        invalid.map(async ([v, message], i) => {
+          const text = `p0 = ${v}\np1 = 1\nzzref = $p0 $p1\n`;
+          writeFileSync(join(dirs[i], 'main.cf'), text);
+          writeFileSync(join(dirs[i], 'master.cf'), '');
+          const r = await postconfAsync(dirs[i], ['-xh', 'p0']);
+          expect(`${v}: ${r.status}`).toBe(`${v}: 1`);
+          expect(r.stderr).toMatch(/fatal: .*macro processing error/);
+          // Postfix's operator list has doubled quotes ("!="" or "<""): a typo not worth copying.
+          const logged = r.stderr.replace(/""/g, '"');
+          if (!message.startsWith('parameter expansion loop')) expect(logged).toContain(`warning: ${message}`);
+          else expect(r.stderr).toContain('unreasonable macro call nesting');
+          expect(() => expandParam(MainCf.parse(text), 'p0', {})).toThrow(new ExpandError(message));
+        }),
+      );
     } finally {
       for (const d of dirs) cleanup(d);
     }

@@ -62,7 +62,7 @@ describe('LookupTable.parse / get', () => {
     expect(t.warnings()).toEqual([
       { line: 1, message: 'logical line must not start with whitespace: "  orphan x"' },
       { line: 2, message: 'expected format: key whitespace value' },
-      { line: 3, message: 'unbalanced \'"\' in \'"open quote x\' -- ignoring this line' },
+      { line: 3, message: "unbalanced '\"' in '\"open quote x' -- ignoring this line" },
       { line: 4, message: 'record is in "key: value" format; is this an alias file?' },
     ]);
   });
@@ -88,7 +88,11 @@ describe('LookupTable edits keep every other byte', () => {
   it('set replaces the first entry in place and removes later duplicates', () => {
     const t = LookupTable.parse(text).set('example.com', 'relay:[new.example.com]');
     expect(t.toString()).toBe(
-      '# transport\r\n' + 'example.com relay:[new.example.com]\n' + '# between\n' + '.example.com\t\tsmtp:[x]  \n' + 'last x',
+      '# transport\r\n' +
+        'example.com relay:[new.example.com]\n' +
+        '# between\n' +
+        '.example.com\t\tsmtp:[x]  \n' +
+        'last x',
     );
     expect(t.warnings()).toEqual([]);
   });
@@ -127,7 +131,12 @@ describe('LookupTable.fromEntries', () => {
   });
 
   it('refuses duplicate keys and bad headers', () => {
-    expect(() => LookupTable.fromEntries([['a', 'x'], ['A', 'y']])).toThrow(new ValidationError('lookup key "A" is given twice'));
+    expect(() =>
+      LookupTable.fromEntries([
+        ['a', 'x'],
+        ['A', 'y'],
+      ]),
+    ).toThrow(new ValidationError('lookup key "A" is given twice'));
     expect(() => LookupTable.fromEntries([], 'x\ry')).toThrow(
       new ValidationError('table header contains a control character (U+000D, carriage return)'),
     );
@@ -210,7 +219,12 @@ function randomTable(rng: Rng): string {
       continue;
     }
     if (r < 0.17) {
-      text += rng.pick(['single\n', `${rng.pick(KEYS)}\t\n`, '"unbalanced key value\n', `alias: ${rng.pick(VALUES)}\n`]);
+      text += rng.pick([
+        'single\n',
+        `${rng.pick(KEYS)}\t\n`,
+        '"unbalanced key value\n',
+        `alias: ${rng.pick(VALUES)}\n`,
+      ]);
       continue;
     }
     let line = `${randomCase(rng, rng.pick(KEYS))}${rng.pick(SPACE)}${rng.pick(VALUES)}`;

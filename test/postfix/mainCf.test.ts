@@ -16,7 +16,8 @@ describe('MainCf.parse', () => {
   });
 
   it('refuses a UTF-8 BOM, decoded or as latin1 bytes', () => {
-    const msg = 'main.cf: starts with a UTF-8 byte order mark (BOM); Postfix would read it as part of the first parameter name: remove it';
+    const msg =
+      'main.cf: starts with a UTF-8 byte order mark (BOM); Postfix would read it as part of the first parameter name: remove it';
     expect(() => MainCf.parse('\uFEFFrelayhost = x\n')).toThrow(new Error(msg));
     expect(() => MainCf.parse('\u00EF\u00BB\u00BFrelayhost = x\n')).toThrow(new Error(msg));
   });
@@ -159,12 +160,28 @@ describe('MainCf editor', () => {
 
   it('setMany: existing names in file order, new names appended sorted by name (strcmp)', () => {
     const cf = MainCf.parse('c = 1\na = 2\n');
-    cf.setMany([['zeta', 'z'], ['a', 'A'], ['Mid', 'm'], ['c', 'C'], ['_u', 'u'], ['beta', 'b'], ['B', 'x']]);
+    cf.setMany([
+      ['zeta', 'z'],
+      ['a', 'A'],
+      ['Mid', 'm'],
+      ['c', 'C'],
+      ['_u', 'u'],
+      ['beta', 'b'],
+      ['B', 'x'],
+    ]);
     expect(cf.toString()).toBe('c = C\na = A\nB = x\nMid = m\n_u = u\nbeta = b\nzeta = z\n');
   });
 
   it('setMany: a name given twice, the later value wins; accepts a record', () => {
-    expect(MainCf.parse('').setMany([['a', '1'], ['b', '2'], ['a', '3']]).toString()).toBe('a = 3\nb = 2\n');
+    expect(
+      MainCf.parse('')
+        .setMany([
+          ['a', '1'],
+          ['b', '2'],
+          ['a', '3'],
+        ])
+        .toString(),
+    ).toBe('a = 3\nb = 2\n');
     expect(MainCf.parse('b = 0\n').setMany({ b: '1', a: '2' }).toString()).toBe('b = 1\na = 2\n');
   });
 
@@ -193,25 +210,89 @@ describe('MainCf refusals (object left unchanged)', () => {
   const cases: Array<[string, (cf: MainCf) => unknown, string]> = [
     ['empty name', (cf) => cf.set('', 'x'), 'main.cf: empty parameter name'],
     ['name starting with #', (cf) => cf.set('#relayhost', 'x'), 'main.cf: parameter name "#relayhost" starts with "#"'],
-    ['name with a space', (cf) => cf.set('relay host', 'x'), 'main.cf: parameter name "relay host" contains whitespace'],
+    [
+      'name with a space',
+      (cf) => cf.set('relay host', 'x'),
+      'main.cf: parameter name "relay host" contains whitespace',
+    ],
     ['name with a TAB', (cf) => cf.remove('relay\thost'), 'main.cf: parameter name "relay\\thost" contains whitespace'],
-    ['name with \\v', (cf) => cf.commentOut('relay\vhost'), 'main.cf: parameter name "relay\\u000bhost" contains whitespace'],
-    ['name with a leading space', (cf) => cf.set(' relayhost', 'x'), 'main.cf: parameter name " relayhost" contains whitespace'],
-    ['name with a newline', (cf) => cf.set('relay\nhost', 'x'), 'main.cf: parameter name "relay\\nhost" contains a newline'],
-    ['name with a CR', (cf) => cf.set('relayhost\r', 'x'), 'main.cf: parameter name "relayhost\\r" contains a carriage return'],
-    ['name with a control character', (cf) => cf.set('relay\u0007host', 'x'), 'main.cf: parameter name "relay\\u0007host" contains control character U+0007'],
-    ['name with DEL', (cf) => cf.set('relay\u007fhost', 'x'), 'main.cf: parameter name "relay\u007fhost" contains control character U+007F'],
+    [
+      'name with \\v',
+      (cf) => cf.commentOut('relay\vhost'),
+      'main.cf: parameter name "relay\\u000bhost" contains whitespace',
+    ],
+    [
+      'name with a leading space',
+      (cf) => cf.set(' relayhost', 'x'),
+      'main.cf: parameter name " relayhost" contains whitespace',
+    ],
+    [
+      'name with a newline',
+      (cf) => cf.set('relay\nhost', 'x'),
+      'main.cf: parameter name "relay\\nhost" contains a newline',
+    ],
+    [
+      'name with a CR',
+      (cf) => cf.set('relayhost\r', 'x'),
+      'main.cf: parameter name "relayhost\\r" contains a carriage return',
+    ],
+    [
+      'name with a control character',
+      (cf) => cf.set('relay\u0007host', 'x'),
+      'main.cf: parameter name "relay\\u0007host" contains control character U+0007',
+    ],
+    [
+      'name with DEL',
+      (cf) => cf.set('relay\u007fhost', 'x'),
+      'main.cf: parameter name "relay\u007fhost" contains control character U+007F',
+    ],
     ['name with "="', (cf) => cf.set('relayhost=x', 'y'), 'main.cf: parameter name "relayhost=x" contains "="'],
-    ['name with "=" for -X', (cf) => cf.removeMany(['ok', 'relayhost=']), 'main.cf: parameter name "relayhost=" contains "="'],
+    [
+      'name with "=" for -X',
+      (cf) => cf.removeMany(['ok', 'relayhost=']),
+      'main.cf: parameter name "relayhost=" contains "="',
+    ],
     ['value with a newline', (cf) => cf.set('relayhost', 'a\nb'), 'main.cf: value of "relayhost" contains a newline'],
-    ['value with a CR', (cf) => cf.set('relayhost', 'a\rb'), 'main.cf: value of "relayhost" contains a carriage return'],
-    ['value with a trailing CR', (cf) => cf.set('relayhost', 'a\r'), 'main.cf: value of "relayhost" contains a carriage return'],
-    ['value with \\v', (cf) => cf.set('relayhost', 'a\vb'), 'main.cf: value of "relayhost" contains control character U+000B'],
-    ['value with \\f', (cf) => cf.set('relayhost', '\fa'), 'main.cf: value of "relayhost" contains control character U+000C'],
-    ['value with NUL', (cf) => cf.set('relayhost', 'a\0'), 'main.cf: value of "relayhost" contains control character U+0000'],
-    ['value with ESC', (cf) => cf.set('relayhost', '\u001b[1m'), 'main.cf: value of "relayhost" contains control character U+001B'],
-    ['value with DEL', (cf) => cf.set('relayhost', 'a\u007f'), 'main.cf: value of "relayhost" contains control character U+007F'],
-    ['one bad pair in setMany', (cf) => cf.setMany({ relayhost: 'ok', mydomain: 'a\nb' }), 'main.cf: value of "mydomain" contains a newline'],
+    [
+      'value with a CR',
+      (cf) => cf.set('relayhost', 'a\rb'),
+      'main.cf: value of "relayhost" contains a carriage return',
+    ],
+    [
+      'value with a trailing CR',
+      (cf) => cf.set('relayhost', 'a\r'),
+      'main.cf: value of "relayhost" contains a carriage return',
+    ],
+    [
+      'value with \\v',
+      (cf) => cf.set('relayhost', 'a\vb'),
+      'main.cf: value of "relayhost" contains control character U+000B',
+    ],
+    [
+      'value with \\f',
+      (cf) => cf.set('relayhost', '\fa'),
+      'main.cf: value of "relayhost" contains control character U+000C',
+    ],
+    [
+      'value with NUL',
+      (cf) => cf.set('relayhost', 'a\0'),
+      'main.cf: value of "relayhost" contains control character U+0000',
+    ],
+    [
+      'value with ESC',
+      (cf) => cf.set('relayhost', '\u001b[1m'),
+      'main.cf: value of "relayhost" contains control character U+001B',
+    ],
+    [
+      'value with DEL',
+      (cf) => cf.set('relayhost', 'a\u007f'),
+      'main.cf: value of "relayhost" contains control character U+007F',
+    ],
+    [
+      'one bad pair in setMany',
+      (cf) => cf.setMany({ relayhost: 'ok', mydomain: 'a\nb' }),
+      'main.cf: value of "mydomain" contains a newline',
+    ],
   ];
   for (const [title, act, message] of cases) {
     it(title, () => {

@@ -12,8 +12,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterCf, type MasterField } from '../../src/postfix/masterCf.js';
 import { cleanup, describePostfix, postconf, postconfEdit, tempDir } from '../helpers/postfix.js';
 import {
-  Rng, applyOp, caseSeed, describeOp, fromBytes, genDebianMasterCf, genOp, genSyntheticMasterCf,
-  PostconfShell, postconfArgs, seedFromEnv, toBytes, type MasterOp,
+  Rng,
+  applyOp,
+  caseSeed,
+  describeOp,
+  fromBytes,
+  genDebianMasterCf,
+  genOp,
+  genSyntheticMasterCf,
+  PostconfShell,
+  postconfArgs,
+  seedFromEnv,
+  toBytes,
+  type MasterOp,
 } from '../helpers/gen-mastercf.js';
 import { DEBIAN_REFERENCE } from '../helpers/reference.js';
 
@@ -54,11 +65,27 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
     return cf.toString();
   }
 
-  const F = (service: string, type: string, field: MasterField, value: string): MasterOp =>
-    ({ op: 'setField', service, type, field, value });
-  const P = (service: string, type: string, name: string, value: string): MasterOp => ({ op: 'setOption', service, type, name, value });
+  const F = (service: string, type: string, field: MasterField, value: string): MasterOp => ({
+    op: 'setField',
+    service,
+    type,
+    field,
+    value,
+  });
+  const P = (service: string, type: string, name: string, value: string): MasterOp => ({
+    op: 'setOption',
+    service,
+    type,
+    name,
+    value,
+  });
   const PX = (service: string, type: string, name: string): MasterOp => ({ op: 'removeOption', service, type, name });
-  const ME = (service: string, type: string, entry: string): MasterOp => ({ op: 'replaceService', service, type, entry });
+  const ME = (service: string, type: string, entry: string): MasterOp => ({
+    op: 'replaceService',
+    service,
+    type,
+    entry,
+  });
   const MX = (service: string, type: string): MasterOp => ({ op: 'removeService', service, type });
   const MC = (service: string, type: string): MasterOp => ({ op: 'commentOutService', service, type });
 
@@ -81,7 +108,9 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
 
   it('-F to the current value still re-formats and moves (no-op edit)', () => {
     const out = both(DEBIAN, [F('relay', 'unix', 'chroot', 'y')]);
-    expect(out).toContain('#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\nrelay      unix  -       -       y       -       -       smtp\n    -o syslog_name=postfix/$service_name\n');
+    expect(out).toContain(
+      '#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\nrelay      unix  -       -       y       -       -       smtp\n    -o syslog_name=postfix/$service_name\n',
+    );
   });
 
   it('-P adds an option, -P replaces an existing one, -PX removes it', () => {
@@ -98,14 +127,23 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
 
   it('-P on pipe(8) inserts -o directly after "pipe", before flags=', () => {
     const out = both(DEBIAN, [P('maildrop', 'unix', 'x', 'y')]);
-    expect(out).toContain('maildrop   unix  -       n       n       -       -       pipe\n    -o x=y\n    flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}\n');
+    expect(out).toContain(
+      'maildrop   unix  -       n       n       -       -       pipe\n    -o x=y\n    flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}\n',
+    );
   });
 
   it('-Me replaces in place, appends when absent, and removes an entry matching the new name/type', () => {
     let out = both(DEBIAN, [ME('smtp', 'inet', 'smtp inet n - n - - smtpd -o smtpd_tls_security_level=may')]);
-    expect(out.split('\n').slice(11, 13)).toEqual(['smtp       inet  n       -       n       -       -       smtpd', '    -o smtpd_tls_security_level=may']);
+    expect(out.split('\n').slice(11, 13)).toEqual([
+      'smtp       inet  n       -       n       -       -       smtpd',
+      '    -o smtpd_tls_security_level=may',
+    ]);
     out = both(DEBIAN, [ME('submission', 'inet', 'submission inet n - y - - smtpd -o syslog_name=postfix/submission')]);
-    expect(out.endsWith('${nexthop} ${user}\nsubmission inet  n       -       y       -       -       smtpd\n    -o syslog_name=postfix/submission\n')).toBe(true);
+    expect(
+      out.endsWith(
+        '${nexthop} ${user}\nsubmission inet  n       -       y       -       -       smtpd\n    -o syslog_name=postfix/submission\n',
+      ),
+    ).toBe(true);
     out = both(DEBIAN, [ME('smtp', 'inet', 'pickup unix n - y 60 1 pickup')]);
     expect(out.split('\n')[11]).toBe('pickup     unix  n       -       y       60      1       pickup');
     expect(out.match(/^pickup /gm)).toHaveLength(1);
@@ -114,15 +152,25 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
 
   it('-MX deletes the entry lines and keeps the comments between them; -M# prefixes # unformatted', () => {
     const out = both(DEBIAN, [MX('relay', 'unix')]);
-    expect(out).toContain('smtp      unix  -       -       y       -       -       smtp\n#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\nshowq');
+    expect(out).toContain(
+      'smtp      unix  -       -       y       -       -       smtp\n#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\nshowq',
+    );
     const out2 = both(DEBIAN, [MC('relay', 'unix')]);
-    expect(out2).toContain('#relay     unix  -       -       y       -       -       smtp\n#        -o syslog_name=postfix/$service_name\n#       -o smtp_helo_timeout=5');
+    expect(out2).toContain(
+      '#relay     unix  -       -       y       -       -       smtp\n#        -o syslog_name=postfix/$service_name\n#       -o smtp_helo_timeout=5',
+    );
     both(DEBIAN, [MC('maildrop', 'unix'), MX('uucp', 'unix'), MC('nonexistent', 'unix'), MX('nonexistent', 'inet')]);
   });
 
   it('CRLF: rewritten entries get LF, other lines keep CRLF', () => {
     const crlf = DEBIAN.replace(/\n/g, '\r\n');
-    const out = both(crlf, [F('smtp', 'inet', 'chroot', 'n'), P('relay', 'unix', 'a', 'b'), ME('pickup', 'unix', 'pickup unix n - y 60 1 pickup'), MC('bsmtp', 'unix'), MX('flush', 'unix')]);
+    const out = both(crlf, [
+      F('smtp', 'inet', 'chroot', 'n'),
+      P('relay', 'unix', 'a', 'b'),
+      ME('pickup', 'unix', 'pickup unix n - y 60 1 pickup'),
+      MC('bsmtp', 'unix'),
+      MX('flush', 'unix'),
+    ]);
     expect(out).toContain('\r\nsmtp       inet  n       -       n       -       -       smtpd\n');
   });
 
@@ -147,14 +195,22 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
   });
 
   it('long argument lists fold at 80 columns; over-long tokens are not split', () => {
-    both(DEBIAN, [F('scalemail-backend', 'unix', 'chroot', 'y'), F('mailman', 'unix', 'chroot', 'y'), F('uucp', 'unix', 'wakeup', '60?')]);
-    const long = 'x unix - n n - - pipe flags=R user=a argv=/usr/bin/' + 'y'.repeat(90) + ' ${a} ${b} ${c} ${d} ${e} ${f} ${g} ${h} ${i} ${j} ${k} ${l}';
+    both(DEBIAN, [
+      F('scalemail-backend', 'unix', 'chroot', 'y'),
+      F('mailman', 'unix', 'chroot', 'y'),
+      F('uucp', 'unix', 'wakeup', '60?'),
+    ]);
+    const long =
+      'x unix - n n - - pipe flags=R user=a argv=/usr/bin/' +
+      'y'.repeat(90) +
+      ' ${a} ${b} ${c} ${d} ${e} ${f} ${g} ${h} ${i} ${j} ${k} ${l}';
     both(long + '\n', [F('x', 'unix', 'chroot', 'y')]);
     both('', [ME('x', 'unix', long), P('x', 'unix', 'o', 'p')]);
   });
 
   it('-o {name = value with spaces} long form is written as -o {name=value with spaces}', () => {
-    const text = 'submission inet n - y - - smtpd\n  -o { smtpd_client_restrictions = permit_sasl_authenticated, reject }\n  -o syslog_name=postfix/submission\n';
+    const text =
+      'submission inet n - y - - smtpd\n  -o { smtpd_client_restrictions = permit_sasl_authenticated, reject }\n  -o syslog_name=postfix/submission\n';
     const out = both(text, [P('submission', 'inet', 'smtpd_tls_security_level', 'encrypt')]);
     expect(out).toContain('    -o {smtpd_client_restrictions=permit_sasl_authenticated, reject}\n');
     both(text, [ME('submission', 'inet', 'submission inet n - y - - smtpd -o {x = a  b } -o{ y = c }')]);
@@ -163,7 +219,9 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
   it('duplicates: -F edits and moves each; -Me keeps the first, deletes the rest', () => {
     const text = 'a unix - - n - - x\n# c1\nb unix - - n - - x\na unix - - y - - y\n# c2\n\n';
     const out = both(text, [F('a', 'unix', 'chroot', '-')]);
-    expect(out).toBe('# c1\na          unix  -       -       -       -       -       x\nb unix - - n - - x\n# c2\n\na          unix  -       -       -       -       -       y\n');
+    expect(out).toBe(
+      '# c1\na          unix  -       -       -       -       -       x\nb unix - - n - - x\n# c2\n\na          unix  -       -       -       -       -       y\n',
+    );
     both(text, [ME('a', 'unix', 'a unix - - n - - z')]);
     both(text, [MX('a', 'unix')]);
     both(text, [MC('a', 'unix')]);
@@ -171,14 +229,23 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
 
   it('field values "-" and wakeup "60?"; service and type renames; command replacement', () => {
     both(DEBIAN, [
-      F('pickup', 'unix', 'wakeup', '60?'), F('pickup', 'unix', 'process_limit', '-'), F('pickup', 'unix', 'private', '-'),
-      F('pickup', 'unix', 'unprivileged', 'n'), F('pickup', 'unix', 'service', 'pickup2'), F('pickup2', 'unix', 'type', 'fifo'),
+      F('pickup', 'unix', 'wakeup', '60?'),
+      F('pickup', 'unix', 'process_limit', '-'),
+      F('pickup', 'unix', 'private', '-'),
+      F('pickup', 'unix', 'unprivileged', 'n'),
+      F('pickup', 'unix', 'service', 'pickup2'),
+      F('pickup2', 'unix', 'type', 'fifo'),
       F('pickup2', 'fifo', 'command', 'pickup -v -o {a = b c} arg'),
     ]);
   });
 
   it('"--" ends the options; -o values without "=" and with braces', () => {
-    both('x unix - - n - - cmd -v -- z -o\ny unix - - n - - cmd -o {a b} -o { c } -D\n', [P('x', 'unix', 'a', 'b'), P('y', 'unix', 'a', 'b'), PX('x', 'unix', 'a'), PX('y', 'unix', 'c')]);
+    both('x unix - - n - - cmd -v -- z -o\ny unix - - n - - cmd -o {a b} -o { c } -D\n', [
+      P('x', 'unix', 'a', 'b'),
+      P('y', 'unix', 'a', 'b'),
+      PX('x', 'unix', 'a'),
+      PX('y', 'unix', 'c'),
+    ]);
   });
 
   it('missing final newline: modern semantics (newline added before an appended entry)', () => {
@@ -193,7 +260,11 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
   });
 
   it('non-ASCII (UTF-8) text: columns count bytes like postconf', () => {
-    both('grüße unix - - n - - pipe argv=/usr/bin/ü ${x}\n# ü\n', [F('grüße', 'unix', 'chroot', 'y'), P('grüße', 'unix', 'ä', 'ö'), ME('x', 'unix', 'xü unix - - n - - pipe ' + 'äöü '.repeat(30))]);
+    both('grüße unix - - n - - pipe argv=/usr/bin/ü ${x}\n# ü\n', [
+      F('grüße', 'unix', 'chroot', 'y'),
+      P('grüße', 'unix', 'ä', 'ö'),
+      ME('x', 'unix', 'xü unix - - n - - pipe ' + 'äöü '.repeat(30)),
+    ]);
   });
 
   it('unmatched -F/-P/-PX: bytes unchanged, postconf-style warning', () => {
@@ -238,14 +309,18 @@ describePostfix('refused inputs: postconf refuses or corrupts them too', () => {
     refused(BASE, (cf) => cf.commentOutService('#smtp', 'inet'));
     const r2 = run(BASE, ['-Me', 'smtp/inet=#smtp inet n - n - - smtpd']);
     expect(r2.status).toBe(0);
-    expect(r2.text).toBe('#smtp      inet  n       -       n       -       -       smtpd\npickup unix n - y 60 1 pickup\n');
+    expect(r2.text).toBe(
+      '#smtp      inet  n       -       n       -       -       smtpd\npickup unix n - y 60 1 pickup\n',
+    );
     refused(BASE, (cf) => cf.replaceService('smtp', 'inet', '#smtp inet n - n - - smtpd'));
   });
 
   it('invalid field values: postconf fails with the same words', () => {
     // (Each fatal postconf run takes a second: only three here; the unit tests cover every field.)
     const cases: Array<[string, string]> = [
-      ['chroot=yes', 'invalid chroot field "yes"'], ['wakeup=1h', 'invalid wakeup field "1h"'], ['type=tcp', 'invalid type field "tcp"'],
+      ['chroot=yes', 'invalid chroot field "yes"'],
+      ['wakeup=1h', 'invalid wakeup field "1h"'],
+      ['type=tcp', 'invalid type field "tcp"'],
     ];
     for (const [assignment, words] of cases) {
       const r = run(BASE, ['-F', `smtp/inet/${assignment}`]);
@@ -296,7 +371,9 @@ describePostfix('refused inputs: postconf refuses or corrupts them too', () => {
     expect(run(BASE, ['-Me', 'x/unix=x unix - - n - - pipe a {} b']).text).toContain('pipe a  b\n');
     refused(BASE, (cf) => cf.replaceService('x', 'unix', 'x unix - - n - - pipe a {} b'));
     const text = 'x unix - - n - - pipe a {b}c\n';
-    expect(run(text, ['-F', 'x/unix/chroot=y']).text).toBe('x          unix  -       -       y       -       -       pipe a b\n');
+    expect(run(text, ['-F', 'x/unix/chroot=y']).text).toBe(
+      'x          unix  -       -       y       -       -       pipe a b\n',
+    );
     refused(text, (cf) => cf.setField('x', 'unix', 'chroot', 'y'));
   });
 
@@ -322,13 +399,17 @@ describePostfix('refused inputs: postconf refuses or corrupts them too', () => {
 
   it('a last comment without newline after the entry: postconf -F/-P swallow the entry into it', () => {
     const text = 'smtp inet n - y - - smtpd\n# last';
-    expect(run(text, ['-P', 'smtp/inet/a=b']).text).toBe('# lastsmtp       inet  n       -       y       -       -       smtpd\n    -o a=b\n');
+    expect(run(text, ['-P', 'smtp/inet/a=b']).text).toBe(
+      '# lastsmtp       inet  n       -       y       -       -       smtpd\n    -o a=b\n',
+    );
     refused(text, (cf) => cf.setOption('smtp', 'inet', 'a', 'b'));
   });
 
   it('BOM, NUL and a name/type split across lines: postconf mis-edits or fails', () => {
     const bom = '\uFEFFsmtp inet n - y - - smtpd\n';
-    expect(fromBytes(run(bom, ['-Me', 'smtp/inet=smtp inet n - n - - smtpd']).text)).toBe(bom + 'smtp       inet  n       -       n       -       -       smtpd\n');
+    expect(fromBytes(run(bom, ['-Me', 'smtp/inet=smtp inet n - n - - smtpd']).text)).toBe(
+      bom + 'smtp       inet  n       -       n       -       -       smtpd\n',
+    );
     expect(() => MasterCf.parse(bom)).toThrow('byte order mark');
     const nul = 'smtp inet n - y - - smtpd\0x\npickup unix n - y 60 1 pickup\n';
     expect(run(nul, ['-MX', 'qmgr/unix']).text).toBe('smtp inet n - y - - smtpdpickup unix n - y 60 1 pickup\n');

@@ -88,11 +88,17 @@ describe('validateHostname / validateDomain', () => {
     ['mail_example.com', '"mail_example.com" is not a valid host name: label "mail_example" contains "_"'],
     ['', '"" is not a valid host name: it is empty'],
     ['.', '"." is not a valid host name: it is empty'],
-    ['localhost', '"localhost" is not a valid host name: it needs at least one dot (a fully qualified name such as "mail.example.com")'],
+    [
+      'localhost',
+      '"localhost" is not a valid host name: it needs at least one dot (a fully qualified name such as "mail.example.com")',
+    ],
     ['a..b', '"a..b" is not a valid host name: it contains an empty label'],
     ['.a.b', '".a.b" is not a valid host name: it contains an empty label'],
     ['a.b..', '"a.b.." is not a valid host name: it contains an empty label'],
-    [`${'x'.repeat(64)}.com`, `"${'x'.repeat(64)}.com" is not a valid host name: label "${'x'.repeat(64)}" is 64 characters long (at most 63)`],
+    [
+      `${'x'.repeat(64)}.com`,
+      `"${'x'.repeat(64)}.com" is not a valid host name: label "${'x'.repeat(64)}" is 64 characters long (at most 63)`,
+    ],
     [long, `"${long}" is not a valid host name: it is 254 characters long (at most 253)`],
     ['-a.example.com', '"-a.example.com" is not a valid host name: label "-a" starts with "-"'],
     ['a-.example.com', '"a-.example.com" is not a valid host name: label "a-" ends with "-"'],
@@ -124,7 +130,9 @@ describe('validateEmail', () => {
     expect(validateEmail('Joe.Doe+tag@Example.COM')).toBe('Joe.Doe+tag@example.com');
     expect(validateEmail('"john doe"@example.com')).toBe('"john doe"@example.com');
     expect(validateEmail('"a\\"b@c"@example.com')).toBe('"a\\"b@c"@example.com');
-    expect(validateEmail("o'neil!#$%&*/=?^_`{|}~-x@mail.example.org")).toBe("o'neil!#$%&*/=?^_`{|}~-x@mail.example.org");
+    expect(validateEmail("o'neil!#$%&*/=?^_`{|}~-x@mail.example.org")).toBe(
+      "o'neil!#$%&*/=?^_`{|}~-x@mail.example.org",
+    );
     expect(checkEmail('root@example.com')).toBeNull();
   });
   const cases: Array<[string, string]> = [
@@ -137,11 +145,23 @@ describe('validateEmail', () => {
     ['jo..e@example.com', '"jo..e@example.com" is not a valid email address: the local part "jo..e" contains ".."'],
     ['jo e@example.com', '"jo e@example.com" is not a valid email address: the local part "jo e" contains " "'],
     ['jo(e)@example.com', '"jo(e)@example.com" is not a valid email address: the local part "jo(e)" contains "("'],
-    ['"jo e@example.com', '"\\"jo e@example.com" is not a valid email address: the local part "\\"jo e" has an unterminated quote'],
-    ['"a"b@example.com', '"\\"a\\"b@example.com" is not a valid email address: the local part "\\"a\\"b" has text after the closing quote'],
+    [
+      '"jo e@example.com',
+      '"\\"jo e@example.com" is not a valid email address: the local part "\\"jo e" has an unterminated quote',
+    ],
+    [
+      '"a"b@example.com',
+      '"\\"a\\"b@example.com" is not a valid email address: the local part "\\"a\\"b" has text after the closing quote',
+    ],
     ['""@example.com', '"\\"\\"@example.com" is not a valid email address: the quoted local part is empty'],
-    ['"a\nb"@example.com', '"\\"a\\nb\\"@example.com" is not a valid email address: the local part contains a control character (U+000A, line feed)'],
-    [`${'x'.repeat(65)}@example.com`, `"${'x'.repeat(65)}@example.com" is not a valid email address: the local part is 65 characters long (at most 64)`],
+    [
+      '"a\nb"@example.com',
+      '"\\"a\\nb\\"@example.com" is not a valid email address: the local part contains a control character (U+000A, line feed)',
+    ],
+    [
+      `${'x'.repeat(65)}@example.com`,
+      `"${'x'.repeat(65)}@example.com" is not a valid email address: the local part is 65 characters long (at most 64)`,
+    ],
     [
       'joe@mail_x.com',
       '"joe@mail_x.com" is not a valid email address: "mail_x.com" is not a valid domain name: label "mail_x" contains "_"',
@@ -170,12 +190,18 @@ describe('parseCidr', () => {
     ['2001:DB8::/32', { family: 6, network: '2001:db8::', prefix: 32, postfix: '[2001:db8::]/32' }],
     ['[2001:db8::]/32', { family: 6, network: '2001:db8::', prefix: 32, postfix: '[2001:db8::]/32' }],
     ['[2001:db8::/32]', { family: 6, network: '2001:db8::', prefix: 32, postfix: '[2001:db8::]/32' }],
-    ['2001:0DB8:0000:0000:0000:0000:0000:0000/32', { family: 6, network: '2001:db8::', prefix: 32, postfix: '[2001:db8::]/32' }],
+    [
+      '2001:0DB8:0000:0000:0000:0000:0000:0000/32',
+      { family: 6, network: '2001:db8::', prefix: 32, postfix: '[2001:db8::]/32' },
+    ],
     ['::1', { family: 6, network: '::1', prefix: 128, postfix: '[::1]/128' }],
     ['[::1]', { family: 6, network: '::1', prefix: 128, postfix: '[::1]/128' }],
     ['[::1]/128', { family: 6, network: '::1', prefix: 128, postfix: '[::1]/128' }],
     ['fe80::/10', { family: 6, network: 'fe80::', prefix: 10, postfix: '[fe80::]/10' }],
-    ['2001:db8:0:0:1:0:0:0/80', { family: 6, network: '2001:db8:0:0:1::', prefix: 80, postfix: '[2001:db8:0:0:1::]/80' }],
+    [
+      '2001:db8:0:0:1:0:0:0/80',
+      { family: 6, network: '2001:db8:0:0:1::', prefix: 80, postfix: '[2001:db8:0:0:1::]/80' },
+    ],
     ['::/0', { family: 6, network: '::', prefix: 0, postfix: '[::]/0' }],
   ];
   for (const [text, cidr] of ok) {
@@ -255,7 +281,11 @@ describe('isPublic / coversAll', () => {
 
 describe('parseRelayhost', () => {
   it('accepts the documented forms', () => {
-    expect(parseRelayhost('mail.Example.com')).toEqual({ host: 'mail.example.com', bracketed: false, form: 'mail.example.com' });
+    expect(parseRelayhost('mail.Example.com')).toEqual({
+      host: 'mail.example.com',
+      bracketed: false,
+      form: 'mail.example.com',
+    });
     expect(parseRelayhost('[mail.isp.example]:587')).toEqual({
       host: 'mail.isp.example',
       bracketed: true,
@@ -268,12 +298,27 @@ describe('parseRelayhost', () => {
       port: 'submission',
       form: '[mail.isp.example]:submission',
     });
-    expect(parseRelayhost('mail.example.com:2525')).toEqual({ host: 'mail.example.com', bracketed: false, port: 2525, form: 'mail.example.com:2525' });
+    expect(parseRelayhost('mail.example.com:2525')).toEqual({
+      host: 'mail.example.com',
+      bracketed: false,
+      port: 2525,
+      form: 'mail.example.com:2525',
+    });
     expect(parseRelayhost('[192.0.2.1]')).toEqual({ host: '192.0.2.1', bracketed: true, form: '[192.0.2.1]' });
-    expect(parseRelayhost('[ipv6:2001:DB8::1]:25')).toEqual({ host: '2001:db8::1', bracketed: true, port: 25, form: '[2001:db8::1]:25' });
+    expect(parseRelayhost('[ipv6:2001:DB8::1]:25')).toEqual({
+      host: '2001:db8::1',
+      bracketed: true,
+      port: 25,
+      form: '[2001:db8::1]:25',
+    });
     expect(parseRelayhost('[2001:db8:0::1]')).toEqual({ host: '2001:db8::1', bracketed: true, form: '[2001:db8::1]' });
     expect(parseRelayhost('$mydomain')).toEqual({ host: '$mydomain', bracketed: false, form: '$mydomain' });
-    expect(parseRelayhost('[${relay_name}]:587')).toEqual({ host: '${relay_name}', bracketed: true, port: 587, form: '[${relay_name}]:587' });
+    expect(parseRelayhost('[${relay_name}]:587')).toEqual({
+      host: '${relay_name}',
+      bracketed: true,
+      port: 587,
+      form: '[${relay_name}]:587',
+    });
     expect(parseRelayhost('uucphost')).toEqual({ host: 'uucphost', bracketed: false, form: 'uucphost' });
     expect(parseRelayhost('[mail.example.com]:0587').form).toBe('[mail.example.com]:587');
     expect(checkRelayhost('[smtp.example.net]:465')).toBeNull();
@@ -322,11 +367,19 @@ describe('parseTransportValue', () => {
       nexthop: '[inside.example.com]:25',
       form: 'relay:[inside.example.com]:25',
     });
-    expect(parseTransportValue('smtp:mail.example.com')).toEqual({ transport: 'smtp', nexthop: 'mail.example.com', form: 'smtp:mail.example.com' });
+    expect(parseTransportValue('smtp:mail.example.com')).toEqual({
+      transport: 'smtp',
+      nexthop: 'mail.example.com',
+      form: 'smtp:mail.example.com',
+    });
     expect(parseTransportValue('local')).toEqual({ transport: 'local', form: 'local' });
     expect(parseTransportValue(':')).toEqual({ transport: '', form: ':' });
     expect(parseTransportValue('smtp:')).toEqual({ transport: 'smtp', form: 'smtp' });
-    expect(parseTransportValue(':[gw.example.com]')).toEqual({ transport: '', nexthop: '[gw.example.com]', form: ':[gw.example.com]' });
+    expect(parseTransportValue(':[gw.example.com]')).toEqual({
+      transport: '',
+      nexthop: '[gw.example.com]',
+      form: ':[gw.example.com]',
+    });
     expect(parseTransportValue('error:local mail delivery is disabled')).toEqual({
       transport: 'error',
       nexthop: 'local mail delivery is disabled',
@@ -364,7 +417,9 @@ describe('list parameters', () => {
     expect(validateInetInterfaces('127.0.0.1, ::1')).toBe('127.0.0.1, [::1]');
     expect(validateInetInterfaces('127.0.0.1 [0:0::1]')).toBe('127.0.0.1, [::1]');
     expect(validateInetInterfaces('192.168.1.2,127.0.0.1')).toBe('192.168.1.2, 127.0.0.1');
-    expect(validateInetInterfaces('Mail.Example.com localhost $myhostname')).toBe('mail.example.com, localhost, $myhostname');
+    expect(validateInetInterfaces('Mail.Example.com localhost $myhostname')).toBe(
+      'mail.example.com, localhost, $myhostname',
+    );
     expect(validateInetInterfaces('127.0.0.1 127.0.0.1')).toBe('127.0.0.1');
     expect(checkInetInterfaces('all')).toBeNull();
     const bad: Array<[string, string]> = [
@@ -386,11 +441,18 @@ describe('list parameters', () => {
   it('proxy_interfaces', () => {
     expect(validateProxyInterfaces('')).toBe('');
     expect(validateProxyInterfaces('1.2.3.4')).toBe('1.2.3.4');
-    expect(validateProxyInterfaces('1.2.3.4, 2001:DB8::1 gw.Example.com')).toBe('1.2.3.4, [2001:db8::1], gw.example.com');
+    expect(validateProxyInterfaces('1.2.3.4, 2001:DB8::1 gw.Example.com')).toBe(
+      '1.2.3.4, [2001:db8::1], gw.example.com',
+    );
     expect(checkProxyInterfaces('[2001:db8::1]')).toBeNull();
-    expectError(() => validateProxyInterfaces('all'), 'proxy_interfaces: "all" is not allowed here; list the proxy\'s outside addresses');
+    expectError(
+      () => validateProxyInterfaces('all'),
+      'proxy_interfaces: "all" is not allowed here; list the proxy\'s outside addresses',
+    );
     expectError(() => validateProxyInterfaces('1.2.3'), 'proxy_interfaces: "1.2.3" is not a valid IPv4 address');
-    expect(checkProxyInterfaces('Loopback-Only')).toBe('proxy_interfaces: "loopback-only" is not allowed here; list the proxy\'s outside addresses');
+    expect(checkProxyInterfaces('Loopback-Only')).toBe(
+      'proxy_interfaces: "loopback-only" is not allowed here; list the proxy\'s outside addresses',
+    );
   });
 
   it('inet_protocols', () => {
@@ -400,8 +462,14 @@ describe('list parameters', () => {
     expect(validateInetProtocols('ipv6, ipv4')).toBe('ipv4, ipv6');
     expect(validateInetProtocols('ipv4 ipv4')).toBe('ipv4');
     expect(checkInetProtocols('ipv4,ipv6')).toBeNull();
-    expectError(() => validateInetProtocols(''), 'inet_protocols must not be empty (use "all", "ipv4", "ipv6" or "ipv4, ipv6")');
-    expectError(() => validateInetProtocols('ipv5'), 'inet_protocols: "ipv5" is not a protocol (expected all, ipv4 or ipv6)');
+    expectError(
+      () => validateInetProtocols(''),
+      'inet_protocols must not be empty (use "all", "ipv4", "ipv6" or "ipv4, ipv6")',
+    );
+    expectError(
+      () => validateInetProtocols('ipv5'),
+      'inet_protocols: "ipv5" is not a protocol (expected all, ipv4 or ipv6)',
+    );
     expectError(() => validateInetProtocols('all ipv4'), 'inet_protocols: "all" cannot be combined with other entries');
     expect(checkInetProtocols('x')).toBe('inet_protocols: "x" is not a protocol (expected all, ipv4 or ipv6)');
   });
@@ -460,10 +528,21 @@ function randomCidr(rng: Rng): GenCidr {
   const prefix = rng.int(16, 128);
   const net = addr & mask(V6_BITS, prefix);
   const a = Address6.fromBigInt(net);
-  const text = rng.pick([a.correctForm(), a.canonicalForm(), a.correctForm().toUpperCase(), a.canonicalForm().toUpperCase()]);
+  const text = rng.pick([
+    a.correctForm(),
+    a.canonicalForm(),
+    a.correctForm().toUpperCase(),
+    a.canonicalForm().toUpperCase(),
+  ]);
   const form = rng.int(0, 3);
   const input =
-    prefix === 128 && form === 0 ? text : form === 1 ? `[${text}]/${prefix}` : form === 2 ? `[${text}/${prefix}]` : `${text}/${prefix}`;
+    prefix === 128 && form === 0
+      ? text
+      : form === 1
+        ? `[${text}]/${prefix}`
+        : form === 2
+          ? `[${text}/${prefix}]`
+          : `${text}/${prefix}`;
   return { input, family: 6, net, prefix };
 }
 
@@ -528,7 +607,11 @@ describePostfix('parseCidr against the real Postfix', () => {
     const path = join(dir, 'networks.cidr');
     writeFileSync(path, table);
     const probes = probeAddresses(cidrs);
-    const r = await runAsync('postmap', ['-c', dir, '-q', '-', `cidr:${path}`], probes.map((p) => `${p.addr}\n`).join(''));
+    const r = await runAsync(
+      'postmap',
+      ['-c', dir, '-q', '-', `cidr:${path}`],
+      probes.map((p) => `${p.addr}\n`).join(''),
+    );
     expect(r.stderr).toBe('');
     const found = new Map(
       r.stdout
@@ -581,7 +664,9 @@ describePostfix('parseCidr against the real Postfix', () => {
   });
 
   it('postconf and postfix check do not validate mynetworks (so they are no oracle)', () => {
-    const list = generatedCidrs(303).map((c) => parseCidr(c.input).postfix).join(' ');
+    const list = generatedCidrs(303)
+      .map((c) => parseCidr(c.input).postfix)
+      .join(' ');
     writeMainCf(dir, `compatibility_level = 3.6\nmynetworks = ${list}\n`);
     const ok = postconf(dir, ['-h', 'mynetworks']);
     expect(ok.stdout).toBe(`${list}\n`);

@@ -40,11 +40,22 @@ chroot: true
 logging: syslog
 `);
     expect(a).toEqual({
-      role: 'backup-mx', myhostname: 'mx2.example.com', mydomain: 'example.com', myorigin: '$mydomain',
-      relayhost: '[smtp.example.net]:587', mynetworks: ['127.0.0.0/8', '[::1]/128', '192.168.10.0/24'],
-      relay_domains: ['example.org'], transport: { 'example.org': 'relay:[mx1.example.org]' }, relay_recipients: ['@example.org'],
-      proxy_interfaces: ['203.0.113.5'], inet_interfaces: 'all', inet_protocols: 'all', notify_classes: ['resource', 'software'],
-      postmaster: 'admin@example.com', chroot: true, logging: 'syslog',
+      role: 'backup-mx',
+      myhostname: 'mx2.example.com',
+      mydomain: 'example.com',
+      myorigin: '$mydomain',
+      relayhost: '[smtp.example.net]:587',
+      mynetworks: ['127.0.0.0/8', '[::1]/128', '192.168.10.0/24'],
+      relay_domains: ['example.org'],
+      transport: { 'example.org': 'relay:[mx1.example.org]' },
+      relay_recipients: ['@example.org'],
+      proxy_interfaces: ['203.0.113.5'],
+      inet_interfaces: 'all',
+      inet_protocols: 'all',
+      notify_classes: ['resource', 'software'],
+      postmaster: 'admin@example.com',
+      chroot: true,
+      logging: 'syslog',
     });
   });
 
@@ -57,7 +68,10 @@ logging: syslog
     ['role: null-client\ntransport: [a]\n', 'transport: expected a mapping (domain: next hop), got a list'],
     ['role: null-client\nlogging: journald\n', 'logging: expected syslog or file, got "journald"'],
     ['role: null-client\nsmtp_sasl: {username: u}\n', 'smtp_sasl: give password or password_file'],
-    ['role: null-client\nsmtp_sasl: {username: u, password: p, token: t}\n', 'smtp_sasl.token: unknown key (expected username, password, password_file)'],
+    [
+      'role: null-client\nsmtp_sasl: {username: u, password: p, token: t}\n',
+      'smtp_sasl.token: unknown key (expected username, password, password_file)',
+    ],
     ['- role: null-client\n', 'the answers must be a mapping of keys to values, got a list'],
   ])('refuses %j: %s', (yaml, message) => {
     expect(() => parseAnswersYaml(yaml)).toThrow(message);
@@ -69,7 +83,10 @@ logging: syslog
   });
 
   it('accepts a list written as Postfix text', () => {
-    expect(parseAnswersYaml('role: mail-server\nmynetworks: 127.0.0.0/8, 10.0.0.0/24\n').mynetworks).toEqual(['127.0.0.0/8', '10.0.0.0/24']);
+    expect(parseAnswersYaml('role: mail-server\nmynetworks: 127.0.0.0/8, 10.0.0.0/24\n').mynetworks).toEqual([
+      '127.0.0.0/8',
+      '10.0.0.0/24',
+    ]);
   });
 });
 
@@ -80,13 +97,22 @@ describe('answer validation (resolveAnswers)', () => {
     [{ mydomain: 'example' }, 'mydomain: "example" is not a valid domain'],
     [{ relayhost: '[smtp.example.net]:99999' }, 'relayhost: "[smtp.example.net]:99999" is not a valid relay host'],
     [{ relayhost: 'a b' }, 'relayhost: "a b" is not a valid relay host'],
-    [{ postmaster: 'root' }, 'postmaster: "root" must be a full address (user@domain): this role delivers nothing locally'],
+    [
+      { postmaster: 'root' },
+      'postmaster: "root" must be a full address (user@domain): this role delivers nothing locally',
+    ],
     [{ postmaster: 'a@@b' }, 'postmaster: "a@@b" is not a valid email address'],
-    [{ inet_protocols: 'ipv5' }, 'inet_protocols: inet_protocols: "ipv5" is not a protocol (expected all, ipv4 or ipv6)'],
+    [
+      { inet_protocols: 'ipv5' },
+      'inet_protocols: inet_protocols: "ipv5" is not a protocol (expected all, ipv4 or ipv6)',
+    ],
     [{ notify_classes: ['bounce', 'spam'] }, 'notify_classes: notify_classes: "spam" is not an error class'],
     [{ overrides: ['everything'] }, 'overrides: "everything" is not an override'],
     [{ myorigin: 'example.com\nrelayhost = evil' }, 'myorigin: myorigin contains a control character'],
-    [{ smtp_sasl: { username: 'u:x', password: 'p w' } }, 'smtp_sasl: smtp_sasl.username: must not contain whitespace or ":"'],
+    [
+      { smtp_sasl: { username: 'u:x', password: 'p w' } },
+      'smtp_sasl: smtp_sasl.username: must not contain whitespace or ":"',
+    ],
   ])('%j → %s', (extra, message) => {
     const p = problems({ ...NC, ...extra });
     expect(p).toHaveLength(1);
@@ -94,18 +120,30 @@ describe('answer validation (resolveAnswers)', () => {
   });
 
   it('a backup MX needs a full postmaster address; a mail server may name a local user', () => {
-    expect(problems({ role: 'backup-mx', relay_domains: ['example.org'], relay_recipients: ['@example.org'], postmaster: 'nobody' })).toEqual([
+    expect(
+      problems({
+        role: 'backup-mx',
+        relay_domains: ['example.org'],
+        relay_recipients: ['@example.org'],
+        postmaster: 'nobody',
+      }),
+    ).toEqual([
       'postmaster: "nobody" must be a full address (user@domain): here it would become nobody@$mydomain, which a backup MX does not deliver locally',
     ]);
     expect(problems({ role: 'mail-server', postmaster: 'alice' })).toEqual([]);
   });
 
   it('refuses host bits set in a network, naming the right network', () => {
-    expect(problems({ role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['192.168.1.5/24'] })[0]).toMatch(/^mynetworks: "192\.168\.1\.5\/24" is not a valid network address: .*192\.168\.1\.0\/24/);
+    expect(problems({ role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['192.168.1.5/24'] })[0]).toMatch(
+      /^mynetworks: "192\.168\.1\.5\/24" is not a valid network address: .*192\.168\.1\.0\/24/,
+    );
   });
 
   it('normalises IPv6 networks to the bracketed form Postfix wants', () => {
-    const a = resolveAnswers({ role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['127.0.0.0/8', '::1/128', '2001:DB8::/32'] }, host);
+    const a = resolveAnswers(
+      { role: 'mail-server', postmaster: 'a@example.com', mynetworks: ['127.0.0.0/8', '::1/128', '2001:DB8::/32'] },
+      host,
+    );
     expect(a.mynetworks).toEqual(['127.0.0.0/8', '[::1]/128', '[2001:db8::]/32']);
   });
 
@@ -117,34 +155,64 @@ describe('answer validation (resolveAnswers)', () => {
     expect(problems({ role: 'firewall-relay', postmaster: 'p@example.com' })).toEqual([
       'transport: required: the inside mail host for each domain, e.g. example.com: relay:[mail.inside.example.com]',
     ]);
-    expect(problems({ role: 'backup-mx', postmaster: 'p@example.com' })).toEqual(['relay_domains: required: the domain(s) this host is a backup MX for']);
+    expect(problems({ role: 'backup-mx', postmaster: 'p@example.com' })).toEqual([
+      'relay_domains: required: the domain(s) this host is a backup MX for',
+    ]);
   });
 
   it('refuses a transport without a next hop, and a login without a relay host', () => {
-    expect(problems({ role: 'firewall-relay', postmaster: 'p@example.com', transport: { 'example.com': 'relay:' } })).toEqual([
-      'transport: example.com: "relay:" names no next hop (write e.g. relay:[mail.example.com])',
-    ]);
-    expect(problems({ role: 'mail-server', postmaster: 'p@example.com', smtp_sasl: { username: 'u', password: 'p' } })).toEqual(['smtp_sasl: a smart host login needs a relayhost']);
+    expect(
+      problems({ role: 'firewall-relay', postmaster: 'p@example.com', transport: { 'example.com': 'relay:' } }),
+    ).toEqual(['transport: example.com: "relay:" names no next hop (write e.g. relay:[mail.example.com])']);
+    expect(
+      problems({ role: 'mail-server', postmaster: 'p@example.com', smtp_sasl: { username: 'u', password: 'p' } }),
+    ).toEqual(['smtp_sasl: a smart host login needs a relayhost']);
   });
 
   it('derives defaults from the host: FQDN, domain, networks, protocols, logging', () => {
     const d = withDefaults({ role: 'mail-server' }, fakeHost({ ipv6DefaultRoute: false, rsyslog: false }));
-    expect(d).toMatchObject({ myhostname: 'mx.example.com', mydomain: 'example.com', myorigin: '$mydomain', inet_protocols: 'ipv4', mynetworks: ['127.0.0.0/8', '192.168.10.0/24'], logging: 'file', chroot: true });
+    expect(d).toMatchObject({
+      myhostname: 'mx.example.com',
+      mydomain: 'example.com',
+      myorigin: '$mydomain',
+      inet_protocols: 'ipv4',
+      mynetworks: ['127.0.0.0/8', '192.168.10.0/24'],
+      logging: 'file',
+      chroot: true,
+    });
     expect(withDefaults({ role: 'mail-server', myhostname: 'a.b.example.org' }, host).mydomain).toBe('b.example.org');
-    expect(withDefaults({ role: 'null-client' }, host)).toMatchObject({ inet_interfaces: 'loopback-only', mynetworks: ['127.0.0.0/8', '[::1]/128'] });
+    expect(withDefaults({ role: 'null-client' }, host)).toMatchObject({
+      inet_interfaces: 'loopback-only',
+      mynetworks: ['127.0.0.0/8', '[::1]/128'],
+    });
   });
 
   it('a host whose name is no FQDN must be given one', () => {
     const bare = fakeHost({ fqdn: 'vm', hostname: 'vm' });
-    expect(problems({ role: 'mail-server', postmaster: 'a@example.com' }, bare)[0]).toMatch(/^myhostname: "vm" is not a valid host name/);
-    expect(questionsFor('mail-server', bare)[0].explain).toBe('hostname --fqdn says "vm", which is no FQDN: type the full name, e.g. mail.example.com');
+    expect(problems({ role: 'mail-server', postmaster: 'a@example.com' }, bare)[0]).toMatch(
+      /^myhostname: "vm" is not a valid host name/,
+    );
+    expect(questionsFor('mail-server', bare)[0].explain).toBe(
+      'hostname --fqdn says "vm", which is no FQDN: type the full name, e.g. mail.example.com',
+    );
   });
 });
 
 describe('questions', () => {
   it('asks only what the role needs, with defaults, explanations and validation', () => {
     const qs = questionsFor('null-client', host);
-    expect(qs.map((q) => q.key)).toEqual(['myhostname', 'mydomain', 'myorigin', 'relayhost', 'smtp_sasl', 'postmaster', 'inet_protocols', 'notify_classes', 'chroot', 'logging']);
+    expect(qs.map((q) => q.key)).toEqual([
+      'myhostname',
+      'mydomain',
+      'myorigin',
+      'relayhost',
+      'smtp_sasl',
+      'postmaster',
+      'inet_protocols',
+      'notify_classes',
+      'chroot',
+      'logging',
+    ]);
     const domain = qs.find((q) => q.key === 'mydomain');
     expect(domain?.default).toBe('example.com');
     expect(domain?.explain).toBe('the domain part of mx.example.com');
@@ -156,7 +224,12 @@ describe('questions', () => {
   });
 
   it('on a re-run defaults to the current values of the same role', () => {
-    const qs = questionsFor('backup-mx', host, { role: 'backup-mx', relay_domains: ['example.org'], proxy_interfaces: ['203.0.113.5'] }, 'backup-mx');
+    const qs = questionsFor(
+      'backup-mx',
+      host,
+      { role: 'backup-mx', relay_domains: ['example.org'], proxy_interfaces: ['203.0.113.5'] },
+      'backup-mx',
+    );
     expect(qs.find((q) => q.key === 'relay_domains')?.default).toEqual(['example.org']);
     expect(qs.find((q) => q.key === 'proxy_interfaces')?.default).toEqual(['203.0.113.5']);
   });
@@ -164,7 +237,11 @@ describe('questions', () => {
 
 describe('state file', () => {
   it('never writes a password, and reads back what it wrote', () => {
-    const s = emptyState({ role: 'null-client', relayhost: '[smtp.example.net]:587', smtp_sasl: { username: 'u', password: 'hunter2' } });
+    const s = emptyState({
+      role: 'null-client',
+      relayhost: '[smtp.example.net]:587',
+      smtp_sasl: { username: 'u', password: 'hunter2' },
+    });
     s.main.owned = { relayhost: '[smtp.example.net]:587' };
     s.main.previous = { relayhost: null };
     const text = serializeState(s);
@@ -177,6 +254,8 @@ describe('state file', () => {
 
   it('refuses a state file of another version or shape', () => {
     expect(() => parseState('version: 2\n')).toThrow('/etc/postfix/mailsetup.yaml: unknown version 2');
-    expect(() => parseState('version: 1\nanswers: {role: x}\n')).toThrow('/etc/postfix/mailsetup.yaml: answers: role: "x" is not a role');
+    expect(() => parseState('version: 1\nanswers: {role: x}\n')).toThrow(
+      '/etc/postfix/mailsetup.yaml: answers: role: "x" is not a role',
+    );
   });
 });

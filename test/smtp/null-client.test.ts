@@ -8,7 +8,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listeningSockets } from '../../src/verify.js';
 import { describeRealPostfix } from '../helpers/instance.js';
-import { Lab, NAMES, OUTSIDE, TRUSTED, deliver, matrixAnswers, messageText, labAddrs, rcptReplies, relayProbes } from '../helpers/smtp-lab.js';
+import {
+  Lab,
+  NAMES,
+  OUTSIDE,
+  TRUSTED,
+  deliver,
+  matrixAnswers,
+  messageText,
+  labAddrs,
+  rcptReplies,
+  relayProbes,
+} from '../helpers/smtp-lab.js';
 
 const SLOT = 11;
 const N = NAMES['null-client'];
@@ -31,15 +42,22 @@ describeRealPostfix('null client on a real Postfix (127.0.11.25:2411, chroot on)
   });
 
   it('chroot as Debian ships it: smtpd runs chrooted in the queue directory, configure-instance.sh filled it', () => {
-    expect(lab.instance.postconf(['-Fh', `${lab.addrs.smtp.host}:${lab.addrs.smtp.port}/inet/chroot`]).stdout.trim()).toBe('y');
-    expect(readFileSync(join(lab.instance.queue, 'etc', 'resolv.conf'), 'utf8')).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+    expect(
+      lab.instance.postconf(['-Fh', `${lab.addrs.smtp.host}:${lab.addrs.smtp.port}/inet/chroot`]).stdout.trim(),
+    ).toBe('y');
+    expect(readFileSync(join(lab.instance.queue, 'etc', 'resolv.conf'), 'utf8')).toBe(
+      readFileSync('/etc/resolv.conf', 'utf8'),
+    );
   });
 
   it('sendmail -C: the message reaches the relay host; envelope sender domain = myorigin', async () => {
     expect(lab.instance.param('myorigin', true)).toBe(N.domain);
     const r = lab.instance.sendmail(['someone@other.example'], messageText('nc-out'));
     expect(r.status, r.stderr).toBe(0);
-    const m = await lab.relay.waitFor((x) => x.data.includes('mailsetup test nc-out'), 'sendmail to someone@other.example');
+    const m = await lab.relay.waitFor(
+      (x) => x.data.includes('mailsetup test nc-out'),
+      'sendmail to someone@other.example',
+    );
     expect(m.from).toBe(`root@${N.domain}`);
     expect(m.to).toEqual(['someone@other.example']);
   });
@@ -51,9 +69,16 @@ describeRealPostfix('null client on a real Postfix (127.0.11.25:2411, chroot on)
     const root = await lab.relay.waitFor((x) => x.data.includes('mailsetup test nc-root'), 'sendmail root');
     expect(root.to).toEqual([N.postmaster]);
     expect(root.orcpt).toEqual([`root@${N.domain}`]);
-    const user = await lab.relay.waitFor((x) => x.data.includes('mailsetup test nc-user'), `sendmail user@${N.myhostname}`);
+    const user = await lab.relay.waitFor(
+      (x) => x.data.includes('mailsetup test nc-user'),
+      `sendmail user@${N.myhostname}`,
+    );
     expect(user.to).toEqual([`user@${N.myhostname}`]);
-    await lab.instance.waitForLog(/to=<user@client\.example\.com>, relay=127\.0\.11\.30\[127\.0\.11\.30\]:2530, .*status=sent/, 'user@myhostname sent', from);
+    await lab.instance.waitForLog(
+      /to=<user@client\.example\.com>, relay=127\.0\.11\.30\[127\.0\.11\.30\]:2530, .*status=sent/,
+      'user@myhostname sent',
+      from,
+    );
     expect(lab.instance.log().slice(from)).not.toMatch(/relay=local/);
     expect(readdirSync(lab.instance.mail)).toEqual([]);
     expect(existsSync(join(lab.instance.mail, 'root'))).toBe(false);
@@ -64,12 +89,22 @@ describeRealPostfix('null client on a real Postfix (127.0.11.25:2411, chroot on)
     expect(ok.data?.code, ok.transcript.join('\n')).toBe(250);
     await lab.relay.waitFor((x) => x.data.includes('mailsetup test nc-trusted'), 'trusted client relay');
     const probes = relayProbes(N.myhostname);
-    const replies = await rcptReplies(lab.addrs.smtp, OUTSIDE, 'stranger@outside.example', probes.map((p) => p.rcpt));
+    const replies = await rcptReplies(
+      lab.addrs.smtp,
+      OUTSIDE,
+      'stranger@outside.example',
+      probes.map((p) => p.rcpt),
+    );
     const verdicts = probes.map((p, i) => `${p.name}: ${replies[i].code}`);
-    expect(verdicts.every((v) => /: [45]\d\d$/.test(v)), verdicts.join('\n')).toBe(true);
+    expect(
+      verdicts.every((v) => /: [45]\d\d$/.test(v)),
+      verdicts.join('\n'),
+    ).toBe(true);
     // The null client leaves smtpd_relay_restrictions at Postfix's default, whose last word is
     // defer_unauth_destination: a temporary 454, not the 554 of reject_unauth_destination.
-    expect(lab.instance.param('smtpd_relay_restrictions', true)).toBe('permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination');
+    expect(lab.instance.param('smtpd_relay_restrictions', true)).toBe(
+      'permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination',
+    );
     expect(replies[0].text).toBe('454 4.7.1 <user@other.example>: Relay access denied');
   });
 });

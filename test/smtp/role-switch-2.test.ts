@@ -5,5 +5,11 @@
 import { switchSuite } from '../helpers/smtp-switch.js';
 
 switchSuite('role switches on a running Postfix, 2 of 2 (127.0.42.25:2442)', 42, [
-  'mail-server', 'backup-mx', 'mail-server', 'firewall-relay', 'backup-mx', 'firewall-relay', 'null-client',
+  'mail-server',
+  'backup-mx',
+  'mail-server',
+  'firewall-relay',
+  'backup-mx',
+  'firewall-relay',
+  'null-client',
 ]);

@@ -57,14 +57,32 @@ describe('smtpClient', () => {
       if (l === 'QUIT') return '221 2.0.0 Bye\r\n';
       return '502 5.5.2 Error: command not recognized\r\n';
     });
-    const r = await sendMessage({ host: '127.0.0.1', port, from: '', to: ['"a@b"@c.test'], message: 'Subject: t\n.hidden dot\n', timeoutMs: 5_000 });
-    expect(r.greeting).toEqual({ code: 220, lines: ['220-first line', '220 mx.test ESMTP'], text: '220-first line\n220 mx.test ESMTP' });
+    const r = await sendMessage({
+      host: '127.0.0.1',
+      port,
+      from: '',
+      to: ['"a@b"@c.test'],
+      message: 'Subject: t\n.hidden dot\n',
+      timeoutMs: 5_000,
+    });
+    expect(r.greeting).toEqual({
+      code: 220,
+      lines: ['220-first line', '220 mx.test ESMTP'],
+      text: '220-first line\n220 mx.test ESMTP',
+    });
     expect(r.ehlo?.lines).toEqual(['250-mx.test', '250-PIPELINING', '250 8BITMIME']);
     expect(r.mail?.code).toBe(250);
     expect(r.rcpt.map((x) => x.code)).toEqual([250]);
     expect(r.queueId).toBe('4AbC9xYz');
     expect(r.transcript).toContain('C: MAIL FROM:<>');
-    const refused = await sendMessage({ host: '127.0.0.1', port, from: 'a@b.test', to: ['x@y'], message: 'x\n', timeoutMs: 5_000 });
+    const refused = await sendMessage({
+      host: '127.0.0.1',
+      port,
+      from: 'a@b.test',
+      to: ['x@y'],
+      message: 'x\n',
+      timeoutMs: 5_000,
+    });
     expect(refused.rcpt[0].text).toBe('554 5.7.1 <x@y>: Relay access denied');
     expect(refused.data).toBeUndefined();
     expect(dotStuff('a\r\n.b\n..c')).toBe('a\r\n..b\r\n...c\r\n');
@@ -74,21 +92,25 @@ describe('smtpClient', () => {
   it('bounded waits and exact errors: refused connection, silent server, closed connection, bad command', async () => {
     const silentPort = await scripted('220 ok\r\n', () => null);
     const s = await SmtpSession.connect({ host: '127.0.0.1', port: silentPort, timeoutMs: 300 });
-    await expect(s.ehlo('me')).rejects.toThrow(`timed out after 0.3 s waiting for the reply to EHLO me from 127.0.0.1:${silentPort}`);
+    await expect(s.ehlo('me')).rejects.toThrow(
+      `timed out after 0.3 s waiting for the reply to EHLO me from 127.0.0.1:${silentPort}`,
+    );
     s.close();
     await expect(s.command('NOOP\r\nRSET')).rejects.toThrow('an SMTP command must be one line: "NOOP\\r\\nRSET"');
     await new Promise<void>((r) => server?.close(() => r()));
     server = null;
-    await expect(SmtpSession.connect({ host: '127.0.0.1', port: silentPort, localAddress: '127.0.0.9', timeoutMs: 2_000 })).rejects.toThrow(
-      `cannot connect to 127.0.0.1:${silentPort} from 127.0.0.9: ECONNREFUSED`,
-    );
+    await expect(
+      SmtpSession.connect({ host: '127.0.0.1', port: silentPort, localAddress: '127.0.0.9', timeoutMs: 2_000 }),
+    ).rejects.toThrow(`cannot connect to 127.0.0.1:${silentPort} from 127.0.0.9: ECONNREFUSED`);
     const closingPort = await scripted('220 ok\r\n', (_l, sock) => {
       sock.end('421 4.3.2 going away\r\n');
       return null;
     });
     const c = await SmtpSession.connect({ host: '127.0.0.1', port: closingPort, timeoutMs: 2_000 });
     expect((await c.ehlo('me')).text).toBe('421 4.3.2 going away');
-    await expect(c.rset()).rejects.toThrow(`127.0.0.1:${closingPort} closed the connection while waiting for the reply to RSET`);
+    await expect(c.rset()).rejects.toThrow(
+      `127.0.0.1:${closingPort} closed the connection while waiting for the reply to RSET`,
+    );
     c.close();
   });
 });
@@ -111,15 +133,26 @@ describe('harness parsers', () => {
       '',
     ].join('\n');
     expect(parseSinkDump('f', dump)).toEqual({
-      file: 'f', clientAddr: '127.0.0.1', helo: 'mx.example.com', from: 'a@b.example',
-      to: ['admin@example.org', 'bob@example.org'], orcpt: ['postmaster@example.com', ''], data: 'Subject: hi\n\nbody\n',
+      file: 'f',
+      clientAddr: '127.0.0.1',
+      helo: 'mx.example.com',
+      from: 'a@b.example',
+      to: ['admin@example.org', 'bob@example.org'],
+      orcpt: ['postmaster@example.com', ''],
+      data: 'Subject: hi\n\nbody\n',
     });
     expect(parseSinkDump('f', dump.split('Received:')[0])).toBeNull();
   });
 
   it('reads the service action from the CLI output; "Postfix is not running" (the sandbox) alone means reload', () => {
-    expect(plannedServiceAction('- Restart Postfix (inet_interfaces changed (Postfix must stop and start); Postfix is not running): --root: daemons are not touched\n')).toBe('restart');
-    expect(plannedServiceAction('x\n- Restart Postfix (Postfix is not running): --root: daemons are not touched\n')).toBe('reload');
+    expect(
+      plannedServiceAction(
+        '- Restart Postfix (inet_interfaces changed (Postfix must stop and start); Postfix is not running): --root: daemons are not touched\n',
+      ),
+    ).toBe('restart');
+    expect(
+      plannedServiceAction('x\n- Restart Postfix (Postfix is not running): --root: daemons are not touched\n'),
+    ).toBe('reload');
     expect(plannedServiceAction('- Reload Postfix: --root: daemons are not touched\n')).toBe('reload');
     expect(plannedServiceAction('Nothing to do: the configuration is already as asked.\n')).toBe('none');
   });

@@ -10,7 +10,15 @@ import { createRealEffects } from '../../src/system/realEffects.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
 import type { HostFacts } from '../../src/system/types.js';
 import {
-  deliveryChain, inNetworks, outsideSource, parseDeliveryLine, parseEndpoint, parseMynetworks, parseProcNetTcp, verify, type VerifyOptions,
+  deliveryChain,
+  inNetworks,
+  outsideSource,
+  parseDeliveryLine,
+  parseEndpoint,
+  parseMynetworks,
+  parseProcNetTcp,
+  verify,
+  type VerifyOptions,
 } from '../../src/verify.js';
 import { describeRealPostfix, hostPort, run, runCli } from '../helpers/instance.js';
 import { postfixVersion } from '../helpers/postfix.js';
@@ -18,9 +26,20 @@ import { Lab, labAddrs, matrixAnswers } from '../helpers/smtp-lab.js';
 
 const fx = createRealEffects('/');
 
-async function verifyLab(lab: Lab, host: HostFacts, over: Partial<VerifyOptions> = {}): Promise<{ code: number; out: string; lines: string[] }> {
+async function verifyLab(
+  lab: Lab,
+  host: HostFacts,
+  over: Partial<VerifyOptions> = {},
+): Promise<{ code: number; out: string; lines: string[] }> {
   let out = '';
-  const code = await verify(fx, host, { color: false, configDir: lab.instance.conf, smtpAddress: hostPort(lab.addrs.smtp), waitMs: 15_000, write: (s) => (out += s), ...over });
+  const code = await verify(fx, host, {
+    color: false,
+    configDir: lab.instance.conf,
+    smtpAddress: hostPort(lab.addrs.smtp),
+    waitMs: 15_000,
+    write: (s) => (out += s),
+    ...over,
+  });
   return { code, out, lines: out.split('\n') };
 }
 
@@ -49,7 +68,10 @@ describe('verify: the parts that need no Postfix', () => {
       '   3: 000000FD000000000000000002000000:0019 00000000000000000000000000000000:0000 0A',
     ].join('\n');
     expect(parseProcNetTcp(tcp6, 6, true).map((s) => [s.address, s.loopback, s.wildcard])).toEqual([
-      ['::1', true, false], ['::', false, true], ['::ffff:7f00:1', true, false], ['fd00::2', false, false],
+      ['::1', true, false],
+      ['::', false, true],
+      ['::ffff:7f00:1', true, false],
+      ['fd00::2', false, false],
     ]);
   });
 
@@ -60,10 +82,16 @@ describe('verify: the parts that need no Postfix', () => {
     expect(inNetworks('10.1.200.3', nets)).toBe(true);
     expect(inNetworks('fd00::2', nets)).toBe(true);
     expect(inNetworks('fd01::2', nets)).toBe(false);
-    expect(() => parseMynetworks('127.0.0.0/8, hash:/etc/postfix/network_table')).toThrow('mynetworks has an entry verify cannot evaluate: hash:/etc/postfix/network_table');
+    expect(() => parseMynetworks('127.0.0.0/8, hash:/etc/postfix/network_table')).toThrow(
+      'mynetworks has an entry verify cannot evaluate: hash:/etc/postfix/network_table',
+    );
     expect(outsideSource('127.0.0.1', nets, ['127.0.0.1', '192.0.2.2'])).toBe('127.0.0.9');
-    expect(outsideSource('127.0.0.1', parseMynetworks('127.0.0.0/8'), ['127.0.0.1', '192.0.2.2', 'fe80::1'])).toBe('192.0.2.2');
-    expect(outsideSource('127.0.0.1', parseMynetworks('127.0.0.0/8 192.0.2.0/24'), ['127.0.0.1', '192.0.2.2', 'fd00::2'])).toBeNull();
+    expect(outsideSource('127.0.0.1', parseMynetworks('127.0.0.0/8'), ['127.0.0.1', '192.0.2.2', 'fe80::1'])).toBe(
+      '192.0.2.2',
+    );
+    expect(
+      outsideSource('127.0.0.1', parseMynetworks('127.0.0.0/8 192.0.2.0/24'), ['127.0.0.1', '192.0.2.2', 'fd00::2']),
+    ).toBeNull();
     expect(outsideSource('::1', parseMynetworks('[::1]/128'), ['::1', '192.0.2.2', 'fd00::2'])).toBe('fd00::2');
   });
 
@@ -73,7 +101,13 @@ describe('verify: the parts that need no Postfix', () => {
       'Nov 26 08:11:34 mx postfix/smtp[2]: 95FD: to=<admin@example.org>, orig_to=<postmaster@example.com>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
     ];
     expect(parseDeliveryLine(log[1])).toEqual({
-      queueId: '95FD', to: 'admin@example.org', origTo: 'postmaster@example.com', relay: '127.0.0.1[127.0.0.1]:2525', status: 'sent', text: '250 2.0.0 Ok', line: log[1],
+      queueId: '95FD',
+      to: 'admin@example.org',
+      origTo: 'postmaster@example.com',
+      relay: '127.0.0.1[127.0.0.1]:2525',
+      status: 'sent',
+      text: '250 2.0.0 Ok',
+      line: log[1],
     });
     expect(deliveryChain(log.slice(0, 1), '8C19')).toBeNull();
     expect(deliveryChain(log, '8C19')?.map((d) => [d.queueId, d.status])).toEqual([['95FD', 'sent']]);
@@ -95,23 +129,41 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
   it('a good setup passes every check', async () => {
     const r = await verifyLab(lab, host);
     expect(r.code, r.out).toBe(0);
-    expect(r.lines.filter((l) => l.startsWith('✗')), r.out).toEqual([]);
+    expect(
+      r.lines.filter((l) => l.startsWith('✗')),
+      r.out,
+    ).toEqual([]);
     expect(line(r.lines, 'mailsetup state')).toMatch(/^✓ mailsetup state: role null-client, set up by mailsetup/);
-    expect(line(r.lines, 'Postfix runs')).toMatch(/^✓ Postfix runs: postfix status: the Postfix mail system is running: PID: \d+$/);
+    expect(line(r.lines, 'Postfix runs')).toMatch(
+      /^✓ Postfix runs: postfix status: the Postfix mail system is running: PID: \d+$/,
+    );
     expect(line(r.lines, 'postfix check')).toBe('✓ postfix check: no warnings');
-    expect(line(r.lines, 'Listening addresses')).toBe('✓ Listening addresses: listening on 127.0.21.25:2421 (the address given for this instance)');
+    expect(line(r.lines, 'Listening addresses')).toBe(
+      '✓ Listening addresses: listening on 127.0.21.25:2421 (the address given for this instance)',
+    );
     expect(line(r.lines, 'No relaying for strangers')).toBe(
       '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
     );
     expect(line(r.lines, 'Test message to postmaster')).toMatch(
       /^✓ Test message to postmaster: <postmaster> accepted over SMTP on 127\.0\.21\.25:2421 \(queued as \w+\); to=<admin@example\.org> via 127\.0\.21\.30\[127\.0\.21\.30\]:2530: sent$/,
     );
-    expect(line(r.lines, 'Address local (root)')).toBe('✓ Address local (root): root: deliverable via 127.0.21.30[127.0.21.30]:2530 (250 2.1.5 Ok)');
-    expect(line(r.lines, 'Address foreign')).toBe('✓ Address foreign: mailsetup-verify@example.net: deliverable via 127.0.21.30[127.0.21.30]:2530 (250 2.1.5 Ok)');
-    expect(line(r.lines, 'Lookup table /etc/postfix/virtual')).toBe(`✓ Lookup table /etc/postfix/virtual: 2 keys as written (postmap -q hash:${lab.instance.conf}/virtual)`);
-    expect(line(r.lines, 'Aliases /etc/aliases')).toBe(`✓ Aliases /etc/aliases: 2 keys as written (postalias -q hash:${lab.instance.conf}/aliases)`);
+    expect(line(r.lines, 'Address local (root)')).toBe(
+      '✓ Address local (root): root: deliverable via 127.0.21.30[127.0.21.30]:2530 (250 2.1.5 Ok)',
+    );
+    expect(line(r.lines, 'Address foreign')).toBe(
+      '✓ Address foreign: mailsetup-verify@example.net: deliverable via 127.0.21.30[127.0.21.30]:2530 (250 2.1.5 Ok)',
+    );
+    expect(line(r.lines, 'Lookup table /etc/postfix/virtual')).toBe(
+      `✓ Lookup table /etc/postfix/virtual: 2 keys as written (postmap -q hash:${lab.instance.conf}/virtual)`,
+    );
+    expect(line(r.lines, 'Aliases /etc/aliases')).toBe(
+      `✓ Aliases /etc/aliases: 2 keys as written (postalias -q hash:${lab.instance.conf}/aliases)`,
+    );
     expect(r.lines.at(-2)).toBe('10 checks: 10 passed, 0 failed, 0 skipped');
-    const m = await lab.relay.waitFor((x) => x.data.includes('mailsetup --verify test message'), 'the verify test message');
+    const m = await lab.relay.waitFor(
+      (x) => x.data.includes('mailsetup --verify test message'),
+      'the verify test message',
+    );
     expect(m.to).toEqual(['admin@example.org']);
   }, 90_000);
 
@@ -120,12 +172,19 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
     const saved = readFileSync(main, 'utf8');
     try {
       // (smtpd refuses to start with no reject_unauth_destination at all; a check that permits every client before it passes.)
-      expect(lab.instance.postconf(['-e', 'smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination']).status).toBe(0);
+      expect(
+        lab.instance.postconf([
+          '-e',
+          'smtpd_relay_restrictions = check_client_access static:OK, reject_unauth_destination',
+        ]).status,
+      ).toBe(0);
       lab.instance.backdate();
       await lab.instance.reload();
       const r = await verifyLab(lab, host);
       expect(r.code).toBe(1);
-      expect(line(r.lines, 'No relaying for strangers')).toBe('✗ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 relay attempts ACCEPTED (open relay)');
+      expect(line(r.lines, 'No relaying for strangers')).toBe(
+        '✗ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 relay attempts ACCEPTED (open relay)',
+      );
       expect(r.out).toContain('    foreign recipient <probe@relay-test.mailsetup.invalid>: 250 2.1.5 Ok\n');
       expect(r.out).toContain('    address literal <probe@[198.51.100.7]>: 250 2.1.5 Ok\n');
       expect(r.lines.filter((l) => l.startsWith('✗'))).toHaveLength(1);
@@ -143,12 +202,22 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
       rmSync(db);
       const r = await verifyLab(lab, host, { waitMs: 8_000 });
       expect(r.code).toBe(1);
-      expect(line(r.lines, 'Lookup table /etc/postfix/virtual')).toBe(`✗ Lookup table /etc/postfix/virtual: 2 of 2 keys differ from what mailsetup wrote (hash:${lab.instance.conf}/virtual)`);
-      expect(r.out).toContain(`    postmaster: postmap: fatal: open database ${lab.instance.conf}/virtual.db: No such file or directory (mailsetup wrote "admin@example.org")\n`);
+      expect(line(r.lines, 'Lookup table /etc/postfix/virtual')).toBe(
+        `✗ Lookup table /etc/postfix/virtual: 2 of 2 keys differ from what mailsetup wrote (hash:${lab.instance.conf}/virtual)`,
+      );
+      expect(r.out).toContain(
+        `    postmaster: postmap: fatal: open database ${lab.instance.conf}/virtual.db: No such file or directory (mailsetup wrote "admin@example.org")\n`,
+      );
       // cleanup cannot look up virtual_alias_maps: smtpd says so at the end of DATA; sendmail -bv requests are not accepted.
-      expect(line(r.lines, 'Test message to postmaster')).toBe('✗ Test message to postmaster: DATA <postmaster> refused: 451 4.3.0 Error: queue file write error');
-      expect(line(r.lines, 'Address local (root)')).toBe('✗ Address local (root): root: Postfix did not accept the request: a lookup failed (see the warnings)');
-      expect(r.out).toMatch(/\n {4}.*postfix\/cleanup\[\d+\]: warning: \w+: virtual_alias_maps map lookup problem for root@example\.com -- message not accepted, try again later\n/);
+      expect(line(r.lines, 'Test message to postmaster')).toBe(
+        '✗ Test message to postmaster: DATA <postmaster> refused: 451 4.3.0 Error: queue file write error',
+      );
+      expect(line(r.lines, 'Address local (root)')).toBe(
+        '✗ Address local (root): root: Postfix did not accept the request: a lookup failed (see the warnings)',
+      );
+      expect(r.out).toMatch(
+        /\n {4}.*postfix\/cleanup\[\d+\]: warning: \w+: virtual_alias_maps map lookup problem for root@example\.com -- message not accepted, try again later\n/,
+      );
     } finally {
       copyFileSync(`${db}.saved`, db);
       rmSync(`${db}.saved`);
@@ -161,9 +230,13 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
     try {
       const r = await verifyLab(lab, host);
       expect(r.code).toBe(1);
-      expect(line(r.lines, 'Postfix runs')).toBe('✗ Postfix runs: postfix status exited 1: the Postfix mail system is not running');
+      expect(line(r.lines, 'Postfix runs')).toBe(
+        '✗ Postfix runs: postfix status exited 1: the Postfix mail system is not running',
+      );
       expect(line(r.lines, 'Listening addresses')).toBe('- Listening addresses: skipped: Postfix is not running');
-      expect(line(r.lines, 'No relaying for strangers')).toBe('- No relaying for strangers: skipped: Postfix is not running');
+      expect(line(r.lines, 'No relaying for strangers')).toBe(
+        '- No relaying for strangers: skipped: Postfix is not running',
+      );
       expect(line(r.lines, 'Lookup table /etc/postfix/virtual')).toMatch(/^✓ /);
     } finally {
       await lab.instance.start();
@@ -187,10 +260,18 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
     expect(line(r.lines, 'Address relay domain backed.example')).toBe(
       '✓ Address relay domain backed.example: alice@backed.example: deliverable via 127.0.22.32[127.0.22.32]:2532 (250 2.1.5 Ok)',
     );
-    expect(line(r.lines, 'Address local')).toMatch(/^✓ Address local: postmaster@backup\.example\.com: deliverable via local/);
-    expect(line(r.lines, 'Address foreign')).toBe("- Address foreign: skipped: delivered directly by MX lookup; not probed (verify does not contact other people's mail servers)");
-    expect(line(r.lines, 'Lookup table /etc/postfix/transport')).toMatch(/^✓ Lookup table \/etc\/postfix\/transport: 1 key as written/);
-    expect(line(r.lines, 'Lookup table /etc/postfix/relay_recipients')).toMatch(/^✓ Lookup table \/etc\/postfix\/relay_recipients: 2 keys as written/);
+    expect(line(r.lines, 'Address local')).toMatch(
+      /^✓ Address local: postmaster@backup\.example\.com: deliverable via local/,
+    );
+    expect(line(r.lines, 'Address foreign')).toBe(
+      "- Address foreign: skipped: delivered directly by MX lookup; not probed (verify does not contact other people's mail servers)",
+    );
+    expect(line(r.lines, 'Lookup table /etc/postfix/transport')).toMatch(
+      /^✓ Lookup table \/etc\/postfix\/transport: 1 key as written/,
+    );
+    expect(line(r.lines, 'Lookup table /etc/postfix/relay_recipients')).toMatch(
+      /^✓ Lookup table \/etc\/postfix\/relay_recipients: 2 keys as written/,
+    );
   }, 90_000);
 
   it('without the instance address, a backup MX listening on loopback only is reported', async () => {
@@ -212,9 +293,15 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
       expect(line(r.lines, 'Address relay domain backed.example')).toBe(
         '✗ Address relay domain backed.example: alice@backed.example: undeliverable via none (connect to 127.0.22.32[127.0.22.32]:2599: Connection refused)',
       );
-      expect(r.out).toMatch(/\n {4}.*postfix\/relay\/smtp\[\d+\]: \w+: to=<alice@backed\.example>, relay=none, .*status=undeliverable \(connect to 127\.0\.22\.32\[127\.0\.22\.32\]:2599: Connection refused\)\n/);
-      expect(line(r.lines, 'Lookup table /etc/postfix/transport')).toBe(`✗ Lookup table /etc/postfix/transport: 1 of 1 key differ from what mailsetup wrote (hash:${file})`);
-      expect(r.out).toContain('    backed.example: postmap -q gives "relay:[127.0.22.32]:2599", mailsetup wrote "relay:[127.0.22.32]:2532"\n');
+      expect(r.out).toMatch(
+        /\n {4}.*postfix\/relay\/smtp\[\d+\]: \w+: to=<alice@backed\.example>, relay=none, .*status=undeliverable \(connect to 127\.0\.22\.32\[127\.0\.22\.32\]:2599: Connection refused\)\n/,
+      );
+      expect(line(r.lines, 'Lookup table /etc/postfix/transport')).toBe(
+        `✗ Lookup table /etc/postfix/transport: 1 of 1 key differ from what mailsetup wrote (hash:${file})`,
+      );
+      expect(r.out).toContain(
+        '    backed.example: postmap -q gives "relay:[127.0.22.32]:2599", mailsetup wrote "relay:[127.0.22.32]:2532"\n',
+      );
     } finally {
       writeFileSync(file, saved);
       run('postmap', ['-c', lab.instance.conf, `hash:${file}`]);
@@ -222,15 +309,23 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
     }
   }, 90_000);
 
-  it('the CLI: mailsetup --verify --root SANDBOX checks the sandbox\'s files only, never a running Postfix', async () => {
+  it("the CLI: mailsetup --verify --root SANDBOX checks the sandbox's files only, never a running Postfix", async () => {
     const r = await runCli(['--verify', '--root', lab.sandbox.root, '--no-color']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toBe(`mailsetup --verify: the Postfix of ${lab.sandbox.root}/etc/postfix (Postfix ${postfixVersion()})`);
-    expect(line(lines, 'mailsetup state')).toBe(`✓ mailsetup state: role backup-mx, set up by mailsetup (${lab.sandbox.root}/etc/postfix/mailsetup.yaml)`);
-    expect(line(lines, 'Postfix runs')).toBe(`- Postfix runs: skipped: --root ${lab.sandbox.root}: no Postfix runs from a sandbox; only its files are checked`);
+    expect(lines[0]).toBe(
+      `mailsetup --verify: the Postfix of ${lab.sandbox.root}/etc/postfix (Postfix ${postfixVersion()})`,
+    );
+    expect(line(lines, 'mailsetup state')).toBe(
+      `✓ mailsetup state: role backup-mx, set up by mailsetup (${lab.sandbox.root}/etc/postfix/mailsetup.yaml)`,
+    );
+    expect(line(lines, 'Postfix runs')).toBe(
+      `- Postfix runs: skipped: --root ${lab.sandbox.root}: no Postfix runs from a sandbox; only its files are checked`,
+    );
     expect(line(lines, 'No relaying for strangers')).toBe('- No relaying for strangers: skipped: a sandbox (--root)');
-    expect(line(lines, 'Lookup table /etc/postfix/transport')).toBe(`✓ Lookup table /etc/postfix/transport: 1 key as written (postmap -q hash:${lab.sandbox.root}/etc/postfix/transport)`);
+    expect(line(lines, 'Lookup table /etc/postfix/transport')).toBe(
+      `✓ Lookup table /etc/postfix/transport: 1 key as written (postmap -q hash:${lab.sandbox.root}/etc/postfix/transport)`,
+    );
     expect(lines.at(-2)).toBe('10 checks: 5 passed, 0 failed, 5 skipped');
   }, 90_000);
 });

@@ -33,19 +33,27 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const fx = createRealEffects(root);
     const plan = await realisticPlan(fx);
     const seen: string[] = [];
-    const r = await apply(plan, fx, testHost(), { faultHook: (id) => { seen.push(id); } });
+    const r = await apply(plan, fx, testHost(), {
+      faultHook: (id) => {
+        seen.push(id);
+      },
+    });
     expect(r.error).toBeUndefined();
     expect(r.ok).toBe(true);
     expect(r.changed).toBe(true);
     expect(seen).toEqual(REALISTIC_STEPS);
     for (const c of plan.files) expect(readFileSync(join(root, c.path), 'utf8')).toBe(c.after);
     expect(dumpTable(root, `hash:${root}/etc/postfix/transport`)).toEqual([
-      '.example.com\tsmtp:[relay.example.net]', 'example.com\tsmtp:[relay.example.net]',
+      '.example.com\tsmtp:[relay.example.net]',
+      'example.com\tsmtp:[relay.example.net]',
     ]);
     expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(['postmaster\troot', 'root\tadmin@example.com']);
     const final = (id: string): ApplyEvent | undefined => r.events.filter((e) => e.id === id).at(-1);
     expect(final('action:reload')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
-    expect(final('action:syslog-restart')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
+    expect(final('action:syslog-restart')).toMatchObject({
+      status: 'skipped',
+      detail: '--root: daemons are not touched',
+    });
     expect(final('action:postfix-check')?.status).toBe('ok');
     // new file: root:root 0644 (plan mode); existing files keep owner and mode
     expect(statSync(join(root, 'etc/postfix/transport')).mode & 0o7777).toBe(0o644);
@@ -55,12 +63,18 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const m = await readManifest(fx, `${BACKUP_ROOT}/${basename(r.backupDir as string)}`);
     expect(m?.status).toBe('applied');
     expect(m?.files.map((f) => [f.path, f.absent])).toEqual([
-      ['/etc/postfix/main.cf', false], ['/etc/postfix/master.cf', false], ['/etc/aliases', false], ['/etc/postfix/transport', true],
+      ['/etc/postfix/main.cf', false],
+      ['/etc/postfix/master.cf', false],
+      ['/etc/aliases', false],
+      ['/etc/postfix/transport', true],
     ]);
     expect(readFileSync(join(r.backupDir as string, 'files/etc/postfix/main.cf'), 'utf8')).toBe(plan.files[0].before);
     expect(m?.steps.map((s) => `${s.id}=${s.status}`)).toEqual([
-      'action:postmap:/etc/postfix/transport=ok', 'action:newaliases:/etc/aliases=ok', 'action:postfix-check=ok',
-      'action:reload=skipped', 'action:syslog-restart=skipped',
+      'action:postmap:/etc/postfix/transport=ok',
+      'action:newaliases:/etc/aliases=ok',
+      'action:postfix-check=ok',
+      'action:reload=skipped',
+      'action:syslog-restart=skipped',
     ]);
     expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
     expect(leftoverTemps(root)).toEqual([]);
@@ -115,16 +129,32 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const master = (await fx.readFile('/etc/postfix/master.cf')) as string;
     const before = snapshot(root);
     const plan = planOf(
-      [{ path: '/etc/postfix/master.cf', before: master, after: `${master}bogus     inet  x       -       y       -       -       smtpd\n`, description: 'services' }],
+      [
+        {
+          path: '/etc/postfix/master.cf',
+          before: master,
+          after: `${master}bogus     inet  x       -       y       -       -       smtpd\n`,
+          description: 'services',
+        },
+      ],
       [{ kind: 'postfix-check' }, { kind: 'reload' }],
     );
     const r = await apply(plan, fx, testHost());
     expect(r.ok).toBe(false);
     expect(r.rolledBack).toBe(true);
-    expect(r.error).toContain(`Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: `);
-    expect(r.error).toContain('fatal: invalid private field "x" in "bogus     inet  x       -       y       -       -       smtpd"');
+    expect(r.error).toContain(
+      `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: `,
+    );
+    expect(r.error).toContain(
+      'fatal: invalid private field "x" in "bogus     inet  x       -       y       -       -       smtpd"',
+    );
     expect(r.events.filter((e) => e.id === 'action:reload')).toEqual([]);
-    expect(r.events).toContainEqual({ id: 'write:/etc/postfix/master.cf', label: 'Restore /etc/postfix/master.cf', status: 'rolled-back', detail: 'restored from the backup' });
+    expect(r.events).toContainEqual({
+      id: 'write:/etc/postfix/master.cf',
+      label: 'Restore /etc/postfix/master.cf',
+      status: 'rolled-back',
+      detail: 'restored from the backup',
+    });
     expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
   });
 
@@ -134,7 +164,14 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
     const before = snapshot(root);
     const plan = planOf(
-      [{ path: '/etc/postfix/main.cf', before: main, after: `${main}default_process_limit = abc\n`, description: 'main' }],
+      [
+        {
+          path: '/etc/postfix/main.cf',
+          before: main,
+          after: `${main}default_process_limit = abc\n`,
+          description: 'main',
+        },
+      ],
       [{ kind: 'postfix-check' }],
     );
     const r = await apply(plan, fx, testHost());
@@ -150,10 +187,15 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const root = sandbox();
     const fx = createRealEffects(root);
     const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
-    const plan = planOf([{ path: '/etc/postfix/main.cf', before: main, after: `${main}bogus_thing = 1\n`, description: 'main' }], [{ kind: 'postfix-check' }]);
+    const plan = planOf(
+      [{ path: '/etc/postfix/main.cf', before: main, after: `${main}bogus_thing = 1\n`, description: 'main' }],
+      [{ kind: 'postfix-check' }],
+    );
     const r = await apply(plan, fx, testHost());
     expect(r.ok).toBe(true);
-    expect(r.warnings).toContain(`/usr/sbin/postconf: warning: ${root}/etc/postfix/main.cf: unused parameter: bogus_thing=1`);
+    expect(r.warnings).toContain(
+      `/usr/sbin/postconf: warning: ${root}/etc/postfix/main.cf: unused parameter: bogus_thing=1`,
+    );
   });
 
   it('a file changed on disk since the plan was made: nothing written, nothing backed up', async () => {
@@ -165,7 +207,9 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const r = await apply(plan, fx, testHost());
     expect(r.ok).toBe(false);
     expect(r.rolledBack).toBe(false);
-    expect(r.error).toBe('Back up the files to change failed: /etc/aliases: changed on disk since the plan was made; nothing was written (run mailsetup again)');
+    expect(r.error).toBe(
+      'Back up the files to change failed: /etc/aliases: changed on disk since the plan was made; nothing was written (run mailsetup again)',
+    );
     expect(snapshot(root)).toEqual(before);
     expect(await listBackups(fx)).toEqual([]);
   });
@@ -175,7 +219,11 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const fx = createRealEffects(root);
     const plan = await realisticPlan(fx);
     expect((await apply(plan, fx, testHost())).ok).toBe(true);
-    const s1 = snapshot(root, [...plan.files.map((f) => f.path.slice(1)), 'etc/postfix/transport.db', 'etc/aliases.db']);
+    const s1 = snapshot(root, [
+      ...plan.files.map((f) => f.path.slice(1)),
+      'etc/postfix/transport.db',
+      'etc/aliases.db',
+    ]);
     const mtimes = plan.files.map((f) => statSync(join(root, f.path)).mtimeMs);
     const backups = await listBackups(fx);
     // Rebuilt plan: before = disk, after identical → no file changes, no actions.
@@ -185,7 +233,14 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     const r = await apply(planOf(files, []), fx, testHost());
     expect(r).toEqual({ ok: true, changed: false, rolledBack: false, warnings: [], events: [] });
     // A plan that still lists the files (after = disk) but no actions: still nothing written.
-    const r2 = await apply(planOf(plan.files.map((f) => ({ ...f, before: f.after })), []), fx, testHost());
+    const r2 = await apply(
+      planOf(
+        plan.files.map((f) => ({ ...f, before: f.after })),
+        [],
+      ),
+      fx,
+      testHost(),
+    );
     expect(r2.ok).toBe(true);
     expect(r2.changed).toBe(false);
     expect(r2.events.every((e) => e.status === 'skipped')).toBe(true);
@@ -211,12 +266,19 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
     expect(r.ok).toBe(true);
     expect(r.rolledBack).toBe(true);
     expect(r.backupDir).toBe(`${root}/var/backups/mailsetup/20261126T073412Z`);
-    expect(r.warnings).toEqual(['/etc/postfix/main.cf was changed after mailsetup wrote it; those changes are replaced by the backup']);
+    expect(r.warnings).toEqual([
+      '/etc/postfix/main.cf was changed after mailsetup wrote it; those changes are replaced by the backup',
+    ]);
     expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
     expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
     expect(r.events.filter((e) => e.status === 'rolled-back').map((e) => e.id)).toEqual([
-      'write:/etc/postfix/main.cf', 'write:/etc/postfix/master.cf', 'write:/etc/aliases', 'write:/etc/postfix/transport',
-      'rollback:remove:/etc/postfix/transport.db', 'rollback:action:newaliases:/etc/aliases', 'rollback',
+      'write:/etc/postfix/main.cf',
+      'write:/etc/postfix/master.cf',
+      'write:/etc/aliases',
+      'write:/etc/postfix/transport',
+      'rollback:remove:/etc/postfix/transport.db',
+      'rollback:action:newaliases:/etc/aliases',
+      'rollback',
     ]);
     expect((await readManifest(fx, `${BACKUP_ROOT}/20261126T073412Z`))?.status).toBe('rolled-back');
     const again = await rollbackLatest(fx, testHost());
@@ -233,9 +295,18 @@ describe('apply with memory effects', () => {
   const plan = planOf(
     [
       { path: '/etc/postfix/main.cf', before: 'myhostname = a\n', after: 'myhostname = b\n', description: 'main' },
-      { path: '/etc/postfix/sasl_passwd', before: null, after: '[smtp.example.net]:587 u:p\n', secret: true, description: 'sasl' },
+      {
+        path: '/etc/postfix/sasl_passwd',
+        before: null,
+        after: '[smtp.example.net]:587 u:p\n',
+        secret: true,
+        description: 'sasl',
+      },
     ],
-    [{ kind: 'postmap', map: 'hash:/etc/postfix/sasl_passwd', path: '/etc/postfix/sasl_passwd' }, { kind: 'postfix-check' }],
+    [
+      { kind: 'postmap', map: 'hash:/etc/postfix/sasl_passwd', path: '/etc/postfix/sasl_passwd' },
+      { kind: 'postfix-check' },
+    ],
   );
 
   it('idempotence: after an apply, the rebuilt (empty) plan writes nothing and runs nothing', async () => {
@@ -256,9 +327,19 @@ describe('apply with memory effects', () => {
     const fx = createMemoryEffects({ files, root: '/srv/x' });
     const r = await apply(plan, fx, testHost(), { now: () => new Date('2026-01-02T03:04:05Z') });
     expect(r.ok).toBe(true);
-    expect(fx.files.get('/etc/postfix/main.cf')).toEqual({ content: 'myhostname = b\n', mode: 0o640, uid: 65534, gid: 65534 });
+    expect(fx.files.get('/etc/postfix/main.cf')).toEqual({
+      content: 'myhostname = b\n',
+      mode: 0o640,
+      uid: 65534,
+      gid: 65534,
+    });
     expect(fx.files.get('/etc/postfix/sasl_passwd')?.mode).toBe(0o600);
-    expect(fx.files.get('/var/backups/mailsetup/20260102T030405Z/files/etc/postfix/main.cf')).toEqual({ content: 'myhostname = a\n', mode: 0o640, uid: 0, gid: 0 });
+    expect(fx.files.get('/var/backups/mailsetup/20260102T030405Z/files/etc/postfix/main.cf')).toEqual({
+      content: 'myhostname = a\n',
+      mode: 0o640,
+      uid: 0,
+      gid: 0,
+    });
     expect(fx.dirs.get('/var/backups/mailsetup/20260102T030405Z')).toBe(0o700);
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
       'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/sasl_passwd',
@@ -273,9 +354,14 @@ describe('apply with memory effects', () => {
     let content = 'x\n';
     for (let i = 0; i < 12; i++) {
       const next = `x${i}\n`;
-      const r = await apply(planOf([{ path: '/etc/mailname', before: content, after: next, description: 'mailname' }], []), fx, testHost(), {
-        now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, n++)),
-      });
+      const r = await apply(
+        planOf([{ path: '/etc/mailname', before: content, after: next, description: 'mailname' }], []),
+        fx,
+        testHost(),
+        {
+          now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, n++)),
+        },
+      );
       expect(r.ok).toBe(true);
       content = next;
     }
@@ -288,16 +374,27 @@ describe('apply with memory effects', () => {
       files: {
         '/etc/mailname': 'x\n',
         '/var/backups/mailsetup/20250101T000000Z/manifest.json': JSON.stringify({
-          version: 1, created: '2025-01-01T00:00:00.000Z', status: 'in-progress', files: [], actions: [], steps: [], derived: [],
+          version: 1,
+          created: '2025-01-01T00:00:00.000Z',
+          status: 'in-progress',
+          files: [],
+          actions: [],
+          steps: [],
+          derived: [],
         }),
       },
     });
     let content = 'x\n';
     for (let i = 0; i < 11; i++) {
       const next = `x${i}\n`;
-      await apply(planOf([{ path: '/etc/mailname', before: content, after: next, description: '' }], []), fx, testHost(), {
-        now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
-      });
+      await apply(
+        planOf([{ path: '/etc/mailname', before: content, after: next, description: '' }], []),
+        fx,
+        testHost(),
+        {
+          now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+        },
+      );
       content = next;
     }
     const names = (await listBackups(fx)).map((d) => basename(d));
@@ -309,8 +406,12 @@ describe('apply with memory effects', () => {
   it('two applies in the same second get distinct backup directories', async () => {
     const fx = createMemoryEffects({ files: { '/etc/mailname': 'a\n' } });
     const now = (): Date => new Date('2026-11-26T07:34:12.345Z');
-    await apply(planOf([{ path: '/etc/mailname', before: 'a\n', after: 'b\n', description: '' }], []), fx, testHost(), { now });
-    await apply(planOf([{ path: '/etc/mailname', before: 'b\n', after: 'c\n', description: '' }], []), fx, testHost(), { now });
+    await apply(planOf([{ path: '/etc/mailname', before: 'a\n', after: 'b\n', description: '' }], []), fx, testHost(), {
+      now,
+    });
+    await apply(planOf([{ path: '/etc/mailname', before: 'b\n', after: 'c\n', description: '' }], []), fx, testHost(), {
+      now,
+    });
     expect((await listBackups(fx)).map((d) => basename(d))).toEqual(['20261126T073412Z', '20261126T073412Z-2']);
   });
 });
@@ -322,14 +423,21 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
   function setup(opts: { systemd: boolean; running: boolean; failReload?: boolean }) {
     const isActive = opts.running ? 0 : 3;
     const stub = stubBin({
-      systemctl: { body: `[ "$1" = is-active ] && exit ${isActive}\n[ "$1" = reload ] && exit ${opts.failReload ? 1 : 0}\nexit 0` },
+      systemctl: {
+        body: `[ "$1" = is-active ] && exit ${isActive}\n[ "$1" = reload ] && exit ${opts.failReload ? 1 : 0}\nexit 0`,
+      },
       postfix: { body: `[ "$1" = status ] && exit ${opts.running ? 0 : 1}\nexit 0` },
-      postmap: {}, newaliases: {}, service: {}, 'configure-instance.sh': {},
+      postmap: {},
+      newaliases: {},
+      service: {},
+      'configure-instance.sh': {},
     });
     stubs.push(stub.dir);
     const fx = createMemoryEffects({
       files: {
-        '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/master.cf': 'm\n', '/etc/aliases': 'postmaster: root\n',
+        '/etc/postfix/main.cf': 'a = 1\n',
+        '/etc/postfix/master.cf': 'm\n',
+        '/etc/aliases': 'postmaster: root\n',
         '/usr/lib/postfix/configure-instance.sh': '#!/bin/sh\n',
         '/proc/77/comm': 'rsyslogd\n',
       },
@@ -342,8 +450,15 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
 
   it('systemd: systemctl reload postfix, systemctl restart rsyslog', async () => {
     const { fx, stub } = setup({ systemd: true, running: true });
-    const r = await apply(planOf(files, [{ kind: 'newaliases', path: '/etc/aliases' }, { kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]), fx,
-      testHost({ systemd: true, rsyslog: true }));
+    const r = await apply(
+      planOf(files, [
+        { kind: 'newaliases', path: '/etc/aliases' },
+        { kind: 'reload' },
+        { kind: 'syslog-restart', reason: 'socket' },
+      ]),
+      fx,
+      testHost({ systemd: true, rsyslog: true }),
+    );
     expect(r.error).toBeUndefined();
     expect(stub.calls()).toEqual([
       'systemctl is-active --quiet postfix', // running before (backup)
@@ -370,22 +485,38 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     expect(r.rolledBack).toBe(true);
     expect(r.error).toMatch(/^Reload Postfix failed: \S*systemctl reload postfix exited 1/);
     expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
-    expect(stub.calls().filter((c) => !c.includes('is-active'))).toEqual(['systemctl reload postfix', 'systemctl reload postfix']);
+    expect(stub.calls().filter((c) => !c.includes('is-active'))).toEqual([
+      'systemctl reload postfix',
+      'systemctl reload postfix',
+    ]);
   });
 
   it('no systemd: postfix reload / stop + configure-instance.sh + start / service rsyslog restart', async () => {
     const a = setup({ systemd: false, running: true });
-    const r = await apply(planOf(files, [{ kind: 'restart', reason: 'inet_interfaces' }, { kind: 'syslog-restart', reason: 'socket' }]), a.fx,
-      testHost({ rsyslog: true }));
+    const r = await apply(
+      planOf(files, [
+        { kind: 'restart', reason: 'inet_interfaces' },
+        { kind: 'syslog-restart', reason: 'socket' },
+      ]),
+      a.fx,
+      testHost({ rsyslog: true }),
+    );
     expect(r.error).toBeUndefined();
     expect(a.stub.calls().filter((c) => c !== 'postfix status')).toEqual([
-      'postfix stop', 'configure-instance.sh -', 'postfix start', 'service rsyslog restart',
+      'postfix stop',
+      'configure-instance.sh -',
+      'postfix start',
+      'service rsyslog restart',
     ]);
     const b = setup({ systemd: false, running: true });
     await apply(planOf(files, [{ kind: 'reload' }]), b.fx, testHost());
     expect(b.stub.calls().filter((c) => c !== 'postfix status')).toEqual(['postfix reload']);
     const c = setup({ systemd: false, running: false });
-    await apply(planOf(files, [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]), c.fx, testHost({ rsyslog: false }));
+    await apply(
+      planOf(files, [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]),
+      c.fx,
+      testHost({ rsyslog: false }),
+    );
     expect(c.stub.calls().filter((x) => x !== 'postfix status')).toEqual(['configure-instance.sh -', 'postfix start']);
   });
 
@@ -395,7 +526,11 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       faultHook: (id) => {
         if (id === 'manifest') {
           // the stand-in postfix now reports running
-          writeFileSync(join(stub.dir, 'postfix'), `#!/bin/sh\nprintf '%s\\n' "postfix $*" >> '${stub.dir}/calls.log'\nexit 0\n`, { mode: 0o755 });
+          writeFileSync(
+            join(stub.dir, 'postfix'),
+            `#!/bin/sh\nprintf '%s\\n' "postfix $*" >> '${stub.dir}/calls.log'\nexit 0\n`,
+            { mode: 0o755 },
+          );
           throw new Error('boom');
         }
       },
@@ -403,8 +538,13 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     expect(r.ok).toBe(false);
     expect(r.rolledBack).toBe(true);
     expect(stub.calls()).toEqual([
-      'postfix status', 'postfix status', 'configure-instance.sh -', 'postfix start', // apply
-      'postfix status', 'postfix status', 'postfix stop', // rollback: it runs now, it did not before
+      'postfix status',
+      'postfix status',
+      'configure-instance.sh -',
+      'postfix start', // apply
+      'postfix status',
+      'postfix status',
+      'postfix stop', // rollback: it runs now, it did not before
     ]);
   });
 });

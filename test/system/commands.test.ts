@@ -12,18 +12,40 @@ import {
 } from '../../src/system/commands.js';
 
 const live = (over: Partial<CommandContext> = {}): CommandContext => ({
-  live: true, resolve: (p) => p, defaultDatabaseType: 'hash', systemd: false, rsyslog: true, ...over,
+  live: true,
+  resolve: (p) => p,
+  defaultDatabaseType: 'hash',
+  systemd: false,
+  rsyslog: true,
+  ...over,
 });
 const sandbox = (over: Partial<CommandContext> = {}): CommandContext => ({
-  live: false, resolve: (p) => `/tmp/sb${p}`, defaultDatabaseType: 'hash', systemd: false, rsyslog: true, ...over,
+  live: false,
+  resolve: (p) => `/tmp/sb${p}`,
+  defaultDatabaseType: 'hash',
+  systemd: false,
+  rsyslog: true,
+  ...over,
 });
 const state = (over: Partial<ServiceState> = {}): ServiceState => ({
-  postfixRunning: true, configureInstance: true, rsyslogRunning: true, ...over,
+  postfixRunning: true,
+  configureInstance: true,
+  rsyslogRunning: true,
+  ...over,
 });
 /** The command lines (with env) of an action, or "skip: reason". */
 function lines(ac: ActionCommands): string[] {
   if ('skip' in ac) return [`skip: ${ac.skip}`];
-  return ac.run.map((c) => `${c.env ? Object.entries(c.env).map(([k, v]) => `${k}=${v} `).join('') : ''}${commandLine(c.cmd, c.args)}${c.tty ? ' [tty]' : ''}`);
+  return ac.run.map(
+    (c) =>
+      `${
+        c.env
+          ? Object.entries(c.env)
+              .map(([k, v]) => `${k}=${v} `)
+              .join('')
+          : ''
+      }${commandLine(c.cmd, c.args)}${c.tty ? ' [tty]' : ''}`,
+  );
 }
 
 const postmap: Action = { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' };
@@ -31,15 +53,19 @@ const newaliases: Action = { kind: 'newaliases', path: '/etc/aliases' };
 
 describe('actionCommands', () => {
   it('postmap: -c <cfgdir> <type>:<resolved path>, live and sandbox; type from the map or the host', () => {
-    expect(lines(actionCommands(postmap, live(), state()))).toEqual(['postmap -c /etc/postfix hash:/etc/postfix/transport']);
-    expect(lines(actionCommands(postmap, sandbox(), state()))).toEqual(['postmap -c /tmp/sb/etc/postfix hash:/tmp/sb/etc/postfix/transport']);
+    expect(lines(actionCommands(postmap, live(), state()))).toEqual([
+      'postmap -c /etc/postfix hash:/etc/postfix/transport',
+    ]);
+    expect(lines(actionCommands(postmap, sandbox(), state()))).toEqual([
+      'postmap -c /tmp/sb/etc/postfix hash:/tmp/sb/etc/postfix/transport',
+    ]);
     const lmdb = sandbox({ defaultDatabaseType: 'lmdb' });
     expect(lines(actionCommands({ ...postmap, map: '/etc/postfix/transport' }, lmdb, state()))).toEqual([
       'postmap -c /tmp/sb/etc/postfix lmdb:/tmp/sb/etc/postfix/transport',
     ]);
-    expect(lines(actionCommands({ ...postmap, map: '${default_database_type}:/etc/postfix/transport' }, lmdb, state()))).toEqual([
-      'postmap -c /tmp/sb/etc/postfix lmdb:/tmp/sb/etc/postfix/transport',
-    ]);
+    expect(
+      lines(actionCommands({ ...postmap, map: '${default_database_type}:/etc/postfix/transport' }, lmdb, state())),
+    ).toEqual(['postmap -c /tmp/sb/etc/postfix lmdb:/tmp/sb/etc/postfix/transport']);
     expect(lines(actionCommands({ ...postmap, map: 'cdb:/etc/postfix/transport' }, lmdb, state()))).toEqual([
       'postmap -c /tmp/sb/etc/postfix cdb:/tmp/sb/etc/postfix/transport',
     ]);
@@ -56,13 +82,23 @@ describe('actionCommands', () => {
   });
 
   it('postfix check, in both modes, under a terminal', () => {
-    expect(lines(actionCommands({ kind: 'postfix-check' }, live(), state()))).toEqual(['postfix -c /etc/postfix check [tty]']);
-    expect(lines(actionCommands({ kind: 'postfix-check' }, sandbox(), state()))).toEqual(['postfix -c /tmp/sb/etc/postfix check [tty]']);
+    expect(lines(actionCommands({ kind: 'postfix-check' }, live(), state()))).toEqual([
+      'postfix -c /etc/postfix check [tty]',
+    ]);
+    expect(lines(actionCommands({ kind: 'postfix-check' }, sandbox(), state()))).toEqual([
+      'postfix -c /tmp/sb/etc/postfix check [tty]',
+    ]);
   });
 
   it('daemons are never touched under --root', () => {
-    for (const a of [{ kind: 'reload' }, { kind: 'restart', reason: 'r' }, { kind: 'syslog-restart', reason: 'r' }] as Action[]) {
-      expect(lines(actionCommands(a, sandbox({ systemd: true }), state()))).toEqual(['skip: --root: daemons are not touched']);
+    for (const a of [
+      { kind: 'reload' },
+      { kind: 'restart', reason: 'r' },
+      { kind: 'syslog-restart', reason: 'r' },
+    ] as Action[]) {
+      expect(lines(actionCommands(a, sandbox({ systemd: true }), state()))).toEqual([
+        'skip: --root: daemons are not touched',
+      ]);
     }
   });
 
@@ -71,30 +107,45 @@ describe('actionCommands', () => {
     const restart: Action = { kind: 'restart', reason: 'inet_interfaces changed' };
     expect(lines(actionCommands(reload, live(), state()))).toEqual(['postfix reload [tty]']);
     expect(lines(actionCommands(reload, live(), state({ postfixRunning: false })))).toEqual([
-      '/usr/lib/postfix/configure-instance.sh -', 'postfix start [tty]',
+      '/usr/lib/postfix/configure-instance.sh -',
+      'postfix start [tty]',
     ]);
     expect(lines(actionCommands(restart, live(), state()))).toEqual([
-      'postfix stop [tty]', '/usr/lib/postfix/configure-instance.sh -', 'postfix start [tty]',
+      'postfix stop [tty]',
+      '/usr/lib/postfix/configure-instance.sh -',
+      'postfix start [tty]',
     ]);
-    expect(lines(actionCommands(restart, live(), state({ postfixRunning: false, configureInstance: false })))).toEqual(['postfix start [tty]']);
+    expect(lines(actionCommands(restart, live(), state({ postfixRunning: false, configureInstance: false })))).toEqual([
+      'postfix start [tty]',
+    ]);
     expect(lines(actionCommands(restart, live({ configDir: '/tmp/pi' }), state()))).toEqual([
-      'postfix -c /tmp/pi stop [tty]', 'MAIL_CONFIG=/tmp/pi /usr/lib/postfix/configure-instance.sh -', 'postfix -c /tmp/pi start [tty]',
+      'postfix -c /tmp/pi stop [tty]',
+      'MAIL_CONFIG=/tmp/pi /usr/lib/postfix/configure-instance.sh -',
+      'postfix -c /tmp/pi start [tty]',
     ]);
   });
 
   it('with systemd: systemctl reload / start / restart postfix', () => {
     const sd = live({ systemd: true });
     expect(lines(actionCommands({ kind: 'reload' }, sd, state()))).toEqual(['systemctl reload postfix']);
-    expect(lines(actionCommands({ kind: 'reload' }, sd, state({ postfixRunning: false })))).toEqual(['systemctl start postfix']);
-    expect(lines(actionCommands({ kind: 'restart', reason: 'x' }, sd, state({ postfixRunning: false })))).toEqual(['systemctl restart postfix']);
+    expect(lines(actionCommands({ kind: 'reload' }, sd, state({ postfixRunning: false })))).toEqual([
+      'systemctl start postfix',
+    ]);
+    expect(lines(actionCommands({ kind: 'restart', reason: 'x' }, sd, state({ postfixRunning: false })))).toEqual([
+      'systemctl restart postfix',
+    ]);
   });
 
   it('syslog restart: systemctl, service(8) when rsyslogd runs, else skipped with the reason', () => {
     const a: Action = { kind: 'syslog-restart', reason: 'chroot socket' };
     expect(lines(actionCommands(a, live({ systemd: true }), state()))).toEqual(['systemctl restart rsyslog']);
     expect(lines(actionCommands(a, live(), state()))).toEqual(['service rsyslog restart']);
-    expect(lines(actionCommands(a, live(), state({ rsyslogRunning: false })))).toEqual(['skip: rsyslog is not running']);
-    expect(lines(actionCommands(a, live({ rsyslog: false, systemd: true }), state()))).toEqual(['skip: rsyslog is not installed']);
+    expect(lines(actionCommands(a, live(), state({ rsyslogRunning: false })))).toEqual([
+      'skip: rsyslog is not running',
+    ]);
+    expect(lines(actionCommands(a, live({ rsyslog: false, systemd: true }), state()))).toEqual([
+      'skip: rsyslog is not installed',
+    ]);
   });
 });
 
@@ -103,7 +154,13 @@ describe('helpers', () => {
     expect(mapType('hash:/etc/x', 'lmdb')).toBe('hash');
     expect(mapType('/etc/x', 'lmdb')).toBe('lmdb');
     expect(mapType('$default_database_type:/etc/x', 'cdb')).toBe('cdb');
-    expect(derivedFiles('/etc/aliases')).toEqual(['/etc/aliases.db', '/etc/aliases.lmdb', '/etc/aliases.cdb', '/etc/aliases.dir', '/etc/aliases.pag']);
+    expect(derivedFiles('/etc/aliases')).toEqual([
+      '/etc/aliases.db',
+      '/etc/aliases.lmdb',
+      '/etc/aliases.cdb',
+      '/etc/aliases.dir',
+      '/etc/aliases.pag',
+    ]);
     expect(actionStepId(postmap)).toBe('action:postmap:/etc/postfix/transport');
     expect(actionStepId({ kind: 'restart', reason: 'x' })).toBe('action:restart');
     expect(commandLine('sh', ['-c', "echo 'a b'", ''])).toBe(`sh -c 'echo '\\''a b'\\''' ''`);

@@ -14,7 +14,9 @@ describe('acquireEtcLock', () => {
     const release = await acquireEtcLock(1_000, path);
     expect(readFileSync(path, 'utf8')).toMatch(new RegExp(`^${process.pid} [0-9a-f]{16}$`));
     const t0 = Date.now();
-    await expect(acquireEtcLock(500, path)).rejects.toThrow(`timed out after 0.5 s waiting for ${path} (held by pid ${process.pid})`);
+    await expect(acquireEtcLock(500, path)).rejects.toThrow(
+      `timed out after 0.5 s waiting for ${path} (held by pid ${process.pid})`,
+    );
     expect(Date.now() - t0).toBeLessThan(2_000);
     const waiter = acquireEtcLock(5_000, path);
     setTimeout(release, 300);

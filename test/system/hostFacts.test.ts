@@ -36,19 +36,37 @@ describePostfix('readHostFacts on this machine (each fact against the tool that 
     if (spawnSync('ip', ['-V']).status !== 0) return;
     const ip = sh("ip -o addr show | awk '{print $2, $4}'").split('\n').sort();
     expect(facts.addresses.map((a) => `${a.iface} ${a.address}/${a.prefix}`).sort()).toEqual(ip);
-    const nets = execFileSync('python3', ['-c', 'import ipaddress, sys\nfor a in sys.argv[1:]: print(ipaddress.ip_interface(a).network)',
-      ...facts.addresses.map((a) => `${a.address}/${a.prefix}`)], { encoding: 'utf8' }).trim().split('\n');
+    const nets = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import ipaddress, sys\nfor a in sys.argv[1:]: print(ipaddress.ip_interface(a).network)',
+        ...facts.addresses.map((a) => `${a.address}/${a.prefix}`),
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
     facts.addresses.forEach((a, i) => {
       expect(a.network).toBe(a.family === 4 ? nets[i] : `[${nets[i].replace(/\/\d+$/, '')}]/${a.prefix}`);
     });
     const lo = facts.addresses.find((a) => a.address === '127.0.0.1');
-    expect(lo).toEqual({ iface: 'lo', family: 4, address: '127.0.0.1', prefix: 8, network: '127.0.0.0/8', scope: 'loopback' });
+    expect(lo).toEqual({
+      iface: 'lo',
+      family: 4,
+      address: '127.0.0.1',
+      prefix: 8,
+      network: '127.0.0.0/8',
+      scope: 'loopback',
+    });
   });
   it('postfix: installed, mail_version, default_database_type, running = postfix status', () => {
     expect(facts.postfix.installed).toBe(true);
     expect(facts.postfix.version).toBe(sh('postconf -dh mail_version'));
     const main = existsSync('/etc/postfix/main.cf');
-    expect(facts.postfix.defaultDatabaseType).toBe(sh(main ? 'postconf -h default_database_type' : 'postconf -dh default_database_type'));
+    expect(facts.postfix.defaultDatabaseType).toBe(
+      sh(main ? 'postconf -h default_database_type' : 'postconf -dh default_database_type'),
+    );
     expect(facts.postfix.running).toBe(spawnSync('postfix', ['status']).status === 0);
     expect(facts.postfix.smtpPort).toBe(25);
   });
@@ -75,7 +93,9 @@ describePostfix('readHostFacts under --root: configuration facts come from the s
     dirs.push(root);
     const main = join(root, 'etc/postfix/main.cf');
     writeFileSync(main, 'default_database_type = btree\n', { flag: 'a' });
-    const master = sh(`cat ${REF}/master.cf`).replace(/^smtp {6}inet/m, '#smtp      inet') + '\n2525      inet  n       -       y       -       -       smtpd\n';
+    const master =
+      sh(`cat ${REF}/master.cf`).replace(/^smtp {6}inet/m, '#smtp      inet') +
+      '\n2525      inet  n       -       y       -       -       smtpd\n';
     writeFileSync(join(root, 'etc/postfix/master.cf'), master);
     writeFileSync(join(root, 'etc/os-release'), 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
     const facts = await readHostFacts(createRealEffects(root));
@@ -91,16 +111,29 @@ describe('readHostFacts with memory effects', () => {
   it('fallbacks: /etc/hostname when hostname fails, hash when Postfix is missing, rsyslog binary', async () => {
     const fail = { command: 'x', exitCode: 127, stdout: '', stderr: 'not found', timedOut: false };
     const fx = createMemoryEffects({
-      files: { '/etc/hostname': 'box.example.org\n', '/usr/sbin/rsyslogd': '', '/run/systemd/system/x': '', '/proc/net/ipv6_route': '' },
+      files: {
+        '/etc/hostname': 'box.example.org\n',
+        '/usr/sbin/rsyslogd': '',
+        '/run/systemd/system/x': '',
+        '/proc/net/ipv6_route': '',
+      },
       run: () => fail,
     });
     const f = await readHostFacts(fx, { interfaces: {}, osHostname: 'box' });
     expect(f).toEqual({
-      fqdn: 'box.example.org', hostname: 'box', addresses: [],
+      fqdn: 'box.example.org',
+      hostname: 'box',
+      addresses: [],
       postfix: { installed: false, defaultDatabaseType: 'hash', running: false, smtpPort: 25 },
-      systemd: true, rsyslog: true, distro: { id: 'unknown', versionId: '', debianLike: false }, ipv6DefaultRoute: false,
+      systemd: true,
+      rsyslog: true,
+      distro: { id: 'unknown', versionId: '', debianLike: false },
+      ipv6DefaultRoute: false,
     });
-    const g = await readHostFacts(createMemoryEffects({ run: () => fail }), { interfaces: {}, osHostname: 'k.example' });
+    const g = await readHostFacts(createMemoryEffects({ run: () => fail }), {
+      interfaces: {},
+      osHostname: 'k.example',
+    });
     expect([g.fqdn, g.hostname]).toEqual(['k.example', 'k']);
   });
 });
@@ -114,7 +147,15 @@ describe('fact parsers', () => {
     const list = interfaceAddresses({
       eth0: [
         { address: '203.0.113.9', netmask: '255.255.255.240', family: 'IPv4', mac: '', internal: false, cidr: null },
-        { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+        {
+          address: 'fe80::1',
+          netmask: 'ffff:ffff:ffff:ffff::',
+          family: 'IPv6',
+          mac: '',
+          internal: false,
+          cidr: 'fe80::1/64',
+          scopeid: 2,
+        },
       ],
     } as NodeJS.Dict<os.NetworkInterfaceInfo[]>);
     expect(list).toEqual([
@@ -125,11 +166,23 @@ describe('fact parsers', () => {
 
   it('addressScope', () => {
     const cases: Array<[string, 4 | 6, string]> = [
-      ['127.0.0.1', 4, 'loopback'], ['127.9.9.9', 4, 'loopback'], ['169.254.3.4', 4, 'link-local'],
-      ['10.0.0.1', 4, 'private'], ['172.16.5.5', 4, 'private'], ['172.32.0.1', 4, 'public'], ['192.168.0.1', 4, 'private'],
-      ['100.64.0.1', 4, 'private'], ['8.8.8.8', 4, 'public'], ['192.0.2.2', 4, 'public'],
-      ['::1', 6, 'loopback'], ['fe80::1', 6, 'link-local'], ['fd00::2', 6, 'private'], ['fc12::1', 6, 'private'],
-      ['2001:4860::8888', 6, 'public'], ['::ffff:10.1.1.1', 6, 'private'], ['::ffff:8.8.8.8', 6, 'public'],
+      ['127.0.0.1', 4, 'loopback'],
+      ['127.9.9.9', 4, 'loopback'],
+      ['169.254.3.4', 4, 'link-local'],
+      ['10.0.0.1', 4, 'private'],
+      ['172.16.5.5', 4, 'private'],
+      ['172.32.0.1', 4, 'public'],
+      ['192.168.0.1', 4, 'private'],
+      ['100.64.0.1', 4, 'private'],
+      ['8.8.8.8', 4, 'public'],
+      ['192.0.2.2', 4, 'public'],
+      ['::1', 6, 'loopback'],
+      ['fe80::1', 6, 'link-local'],
+      ['fd00::2', 6, 'private'],
+      ['fc12::1', 6, 'private'],
+      ['2001:4860::8888', 6, 'public'],
+      ['::ffff:10.1.1.1', 6, 'private'],
+      ['::ffff:8.8.8.8', 6, 'public'],
     ];
     for (const [a, f, s] of cases) expect([a, addressScope(a, f)]).toEqual([a, s]);
   });
@@ -161,7 +214,15 @@ describe('fact parsers', () => {
   });
 
   it('parseOsRelease', () => {
-    expect(parseOsRelease('ID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n')).toEqual({ id: 'ubuntu', versionId: '22.04', debianLike: true });
-    expect(parseOsRelease("ID='rocky'\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=9.3\n")).toEqual({ id: 'rocky', versionId: '9.3', debianLike: false });
+    expect(parseOsRelease('ID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n')).toEqual({
+      id: 'ubuntu',
+      versionId: '22.04',
+      debianLike: true,
+    });
+    expect(parseOsRelease('ID=\'rocky\'\nID_LIKE="rhel centos fedora"\nVERSION_ID=9.3\n')).toEqual({
+      id: 'rocky',
+      versionId: '9.3',
+      debianLike: false,
+    });
   });
 });

@@ -18,7 +18,14 @@ function setup(programs: Parameters<typeof stubBin>[0]) {
   dirs.push(stub.dir);
   const fx = createRealEffects('/', { env: { PATH: `${stub.dir}:${process.env.PATH ?? ''}` } });
   const events: ApplyEvent[] = [];
-  return { fx, stub, events, onEvent: (e: ApplyEvent) => { events.push(e); } };
+  return {
+    fx,
+    stub,
+    events,
+    onEvent: (e: ApplyEvent) => {
+      events.push(e);
+    },
+  };
 }
 
 describe('installPostfix', () => {
@@ -37,12 +44,21 @@ describe('installPostfix', () => {
       'apt-get install -y postfix DEBIAN_FRONTEND=noninteractive',
     ]);
     expect(events.map((e) => `${e.id} ${e.status}`)).toEqual([
-      'debconf running', 'debconf ok', 'apt-update running', 'apt-update ok', 'apt-install:postfix running', 'apt-install:postfix ok',
+      'debconf running',
+      'debconf ok',
+      'apt-update running',
+      'apt-update ok',
+      'apt-install:postfix running',
+      'apt-install:postfix ok',
     ]);
   });
 
   it('no apt-get update when apt already has a candidate', async () => {
-    const { fx, stub, onEvent } = setup({ 'debconf-set-selections': {}, 'apt-cache': { stdout: POLICY_OK }, 'apt-get': {} });
+    const { fx, stub, onEvent } = setup({
+      'debconf-set-selections': {},
+      'apt-cache': { stdout: POLICY_OK },
+      'apt-get': {},
+    });
     expect(await installPostfix(fx, onEvent)).toBe(true);
     expect(stub.calls().filter((c) => c.startsWith('apt-get'))).toEqual(['apt-get install -y postfix']);
   });
@@ -55,7 +71,9 @@ describe('installPostfix', () => {
     });
     expect(await installPostfix(fx, onEvent)).toBe(false);
     expect(events.at(-1)).toEqual({
-      id: 'apt-install:postfix', label: 'Install postfix (apt-get install)', status: 'failed',
+      id: 'apt-install:postfix',
+      label: 'Install postfix (apt-get install)',
+      status: 'failed',
       detail: 'apt-get install -y postfix exited 100: E: Unable to locate package postfix',
     });
   });
@@ -65,17 +83,32 @@ describe('installPostfix', () => {
     dirs.push(d);
     const events: ApplyEvent[] = [];
     expect(await installPostfix(createRealEffects(d), (e) => events.push(e))).toBe(true);
-    expect(events).toEqual([{ id: 'apt-install:postfix', label: 'Install postfix', status: 'skipped', detail: '--root: packages are not installed' }]);
+    expect(events).toEqual([
+      {
+        id: 'apt-install:postfix',
+        label: 'Install postfix',
+        status: 'skipped',
+        detail: '--root: packages are not installed',
+      },
+    ]);
   });
 });
 
 describe('ensurePackage', () => {
   it('skips an installed package, installs a missing one', async () => {
-    const a = setup({ 'dpkg-query': { stdout: 'install ok installed' }, 'apt-cache': { stdout: POLICY_OK }, 'apt-get': {} });
+    const a = setup({
+      'dpkg-query': { stdout: 'install ok installed' },
+      'apt-cache': { stdout: POLICY_OK },
+      'apt-get': {},
+    });
     expect(await ensurePackage(a.fx, 'libsasl2-modules', a.onEvent)).toBe(true);
     expect(a.events.at(-1)?.detail).toBe('libsasl2-modules is already installed');
     expect(a.stub.calls()).toEqual(['dpkg-query -W -f=${Status} libsasl2-modules']);
-    const b = setup({ 'dpkg-query': { exit: 1 }, 'apt-cache': { stdout: POLICY_OK }, 'apt-get': { env: ['DEBIAN_FRONTEND'] } });
+    const b = setup({
+      'dpkg-query': { exit: 1 },
+      'apt-cache': { stdout: POLICY_OK },
+      'apt-get': { env: ['DEBIAN_FRONTEND'] },
+    });
     expect(await ensurePackage(b.fx, 'libsasl2-modules', b.onEvent)).toBe(true);
     expect(b.stub.calls()).toEqual([
       'dpkg-query -W -f=${Status} libsasl2-modules',

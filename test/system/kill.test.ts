@@ -16,12 +16,18 @@ afterAll(() => dirs.forEach(cleanup));
 /** Start the child, wait (bounded) until it sits at `step`, SIGKILL it. Returns its pid. */
 async function killAt(root: string, step: string): Promise<number> {
   const marker = join(root, 'at-step');
-  const child = spawn(process.execPath, [VITE_NODE, CHILD, root, step, marker], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [VITE_NODE, CHILD, root, step, marker], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
   try {
     const deadline = Date.now() + 90_000;
     while (!existsSync(marker)) {
@@ -39,7 +45,13 @@ async function killAt(root: string, step: string): Promise<number> {
 }
 
 describePostfix('SIGKILL in the middle of an apply, then recovery', () => {
-  const steps = ['backup', 'write:/etc/postfix/master.cf', 'action:newaliases:/etc/aliases', 'action:postfix-check', 'manifest'];
+  const steps = [
+    'backup',
+    'write:/etc/postfix/master.cf',
+    'action:newaliases:/etc/aliases',
+    'action:postfix-check',
+    'manifest',
+  ];
   for (const step of steps) {
     it(`killed at ${step}: recoverUnfinished restores byte-identical files`, async () => {
       const root = makeSandbox();
@@ -68,7 +80,9 @@ describePostfix('SIGKILL in the middle of an apply, then recovery', () => {
       expect(r.error).toBeUndefined();
       expect(r).toMatchObject({ ok: true, changed: true, rolledBack: true, backupDir: unfinished });
       expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
-      expect(snapshot(root)['etc/postfix/transport'] === 'absent' && snapshot(root)['etc/postfix/transport.db'] === 'absent').toBe(true);
+      expect(
+        snapshot(root)['etc/postfix/transport'] === 'absent' && snapshot(root)['etc/postfix/transport.db'] === 'absent',
+      ).toBe(true);
       expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
       expect(leftoverTemps(root)).toEqual([]);
       expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);

@@ -51,7 +51,9 @@ describe('lock', () => {
       writeFileSync(join(r, 'run/mailsetup.lock'), `${child.pid}\n`);
       const res = await apply(plan, fx, testHost());
       expect(res.ok).toBe(false);
-      expect(res.error).toBe(`Take the lock ${r}/run/mailsetup.lock failed: ${lockedMessage(child.pid as number, `${r}/run/mailsetup.lock`)}`);
+      expect(res.error).toBe(
+        `Take the lock ${r}/run/mailsetup.lock failed: ${lockedMessage(child.pid as number, `${r}/run/mailsetup.lock`)}`,
+      );
       expect(readFileSync(join(r, 'etc/mailname'), 'utf8')).toBe('a\n');
       expect(existsSync(join(r, 'var/backups'))).toBe(false);
     } finally {

@@ -7,8 +7,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  fqdnSanity, ipv6Status, loggingStatus, natAdvice, natStatus, outbound25, outboundAdvice, probeSummary, probeTcp,
-  runProbes, saslModules, verdictOfError,
+  fqdnSanity,
+  ipv6Status,
+  loggingStatus,
+  natAdvice,
+  natStatus,
+  outbound25,
+  outboundAdvice,
+  probeSummary,
+  probeTcp,
+  runProbes,
+  saslModules,
+  verdictOfError,
 } from '../../src/system/probes.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
@@ -42,9 +52,12 @@ async function closedPort(): Promise<number> {
  * filled by held connections (Linux drops SYNs for a listener whose accept queue is full).
  */
 async function silentPort(): Promise<number> {
-  const p: ChildProcess = spawn('perl', ['-MSocket', '-e',
+  const p: ChildProcess = spawn('perl', [
+    '-MSocket',
+    '-e',
     'socket(S,PF_INET,SOCK_STREAM,0) or die; bind(S, sockaddr_in(0, INADDR_LOOPBACK)) or die; listen(S,0) or die; ' +
-    'my ($port) = sockaddr_in(getsockname(S)); $| = 1; print "$port\\n"; sleep 60;']);
+      'my ($port) = sockaddr_in(getsockname(S)); $| = 1; print "$port\\n"; sleep 60;',
+  ]);
   const held: Socket[] = [];
   cleanups.push(() => {
     held.forEach((s) => s.destroy());
@@ -71,7 +84,12 @@ async function silentPort(): Promise<number> {
 }
 
 const addr = (iface: string, family: 4 | 6, address: string, scope: HostAddress['scope']): HostAddress => ({
-  iface, family, address, prefix: family === 4 ? 24 : 64, network: family === 4 ? `${address}/24` : `[${address}]/64`, scope,
+  iface,
+  family,
+  address,
+  prefix: family === 4 ? 24 : 64,
+  network: family === 4 ? `${address}/24` : `[${address}]/64`,
+  scope,
 });
 
 describe('probeTcp', () => {
@@ -88,7 +106,8 @@ describe('probeTcp', () => {
   it('maps connect errors to verdicts', () => {
     expect(verdictOfError('ECONNREFUSED')).toBe('refused');
     expect(verdictOfError('ETIMEDOUT')).toBe('timeout');
-    for (const c of ['EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL', undefined]) expect(verdictOfError(c)).toBe('unreachable');
+    for (const c of ['EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EADDRNOTAVAIL', undefined])
+      expect(verdictOfError(c)).toBe('unreachable');
   });
 });
 
@@ -101,11 +120,18 @@ describe('outbound25', () => {
   it('connects to the named relay host on its port', async () => {
     const port = await listening();
     expect(await outbound25(`[127.0.0.1]:${port}`, { timeoutMs: 2_000 })).toEqual({
-      target: `[127.0.0.1]:${port}`, host: '127.0.0.1', port, verdict: 'open', advice: null,
+      target: `[127.0.0.1]:${port}`,
+      host: '127.0.0.1',
+      port,
+      verdict: 'open',
+      advice: null,
     });
     const closed = await closedPort();
     expect(await outbound25(`[127.0.0.1]:${closed}`, { timeoutMs: 2_000 })).toEqual({
-      target: `[127.0.0.1]:${closed}`, host: '127.0.0.1', port: closed, verdict: 'refused',
+      target: `[127.0.0.1]:${closed}`,
+      host: '127.0.0.1',
+      port: closed,
+      verdict: 'refused',
       advice: `127.0.0.1 port ${closed} refused the connection: nothing listens there, or a firewall rejects it`,
     });
   });
@@ -123,20 +149,32 @@ describe('outbound25', () => {
       timeoutMs: 1_000,
       resolveMx: async (n) => {
         asked.push(n);
-        return [{ exchange: 'mx2.example.test', priority: 20 }, { exchange: '255.255.255.255', priority: 5 }];
+        return [
+          { exchange: 'mx2.example.test', priority: 20 },
+          { exchange: '255.255.255.255', priority: 5 },
+        ];
       },
     });
     expect(asked).toEqual(['example.test']);
     expect(r).toEqual({
-      target: 'example.test', host: '255.255.255.255', port: 25, verdict: 'unreachable',
+      target: 'example.test',
+      host: '255.255.255.255',
+      port: 25,
+      verdict: 'unreachable',
       advice: '255.255.255.255 is unreachable from here (no route, or the name does not resolve)',
     });
   });
 
   it('refuses what it cannot probe', async () => {
-    await expect(outbound25('[smtp.example.test]:imap')).rejects.toThrow('outbound probe: unknown service "imap": write the port number');
-    await expect(outbound25('$relayhost')).rejects.toThrow('outbound probe: "$relayhost" refers to a parameter: give a host name');
-    await expect(outbound25('a,b')).rejects.toThrow('"a,b" is not a valid relay host: it contains "," (give a single destination)');
+    await expect(outbound25('[smtp.example.test]:imap')).rejects.toThrow(
+      'outbound probe: unknown service "imap": write the port number',
+    );
+    await expect(outbound25('$relayhost')).rejects.toThrow(
+      'outbound probe: "$relayhost" refers to a parameter: give a host name',
+    );
+    await expect(outbound25('a,b')).rejects.toThrow(
+      '"a,b" is not a valid relay host: it contains "," (give a single destination)',
+    );
   });
 
   it('advice for port 25', () => {
@@ -158,7 +196,9 @@ describe('natStatus, ipv6Status', () => {
     expect(natAdvice(pub, 'backup-mx')).toBeNull();
   });
   it('private-only behind NAT (a public IPv6 address does not change that); advice for receiving roles only', () => {
-    const nat = fakeHost({ addresses: [...lo, addr('eth0', 4, '192.168.1.20', 'private'), addr('eth0', 6, '2001:db8::20', 'public')] });
+    const nat = fakeHost({
+      addresses: [...lo, addr('eth0', 4, '192.168.1.20', 'private'), addr('eth0', 6, '2001:db8::20', 'public')],
+    });
     expect(natStatus(nat)).toBe('private-only');
     expect(natAdvice(nat, 'mail-server')).toBe(
       'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
@@ -174,7 +214,8 @@ describe('natStatus, ipv6Status', () => {
     expect(ipv6Status(noRoute)).toEqual({
       defaultRoute: false,
       globalAddress: false,
-      advice: 'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+      advice:
+        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
     });
     const ulaOnly = fakeHost({ ipv6DefaultRoute: true, addresses: [...lo, addr('eth0', 6, 'fd00::5', 'private')] });
     expect(ipv6Status(ulaOnly).advice).toBe(
@@ -188,7 +229,9 @@ describe('fqdnSanity', () => {
     expect(fqdnSanity('mail.example.com')).toEqual([]);
   });
   it('names each problem', () => {
-    expect(fqdnSanity('vm')).toEqual(['"vm" has no dot: mail servers need a fully qualified name, e.g. vm.example.com']);
+    expect(fqdnSanity('vm')).toEqual([
+      '"vm" has no dot: mail servers need a fully qualified name, e.g. vm.example.com',
+    ]);
     expect(fqdnSanity('localhost')).toEqual([
       '"localhost" has no dot: mail servers need a fully qualified name, e.g. localhost.example.com',
       '"localhost" is localhost: other servers cannot reach or greet it by that name',
@@ -197,9 +240,15 @@ describe('fqdnSanity', () => {
       '"localhost.localdomain" is localhost: other servers cannot reach or greet it by that name',
       '"localhost.localdomain" ends in .localdomain: that is no real domain; other servers reject mail from it',
     ]);
-    expect(fqdnSanity('box.localdomain')).toEqual(['"box.localdomain" ends in .localdomain: that is no real domain; other servers reject mail from it']);
-    expect(fqdnSanity('mail.example.com.')).toEqual(['"mail.example.com." ends with a dot: write it without the trailing dot']);
-    expect(fqdnSanity('')).toEqual(['the host name is empty: give the name other mail servers know this host by, e.g. mail.example.com']);
+    expect(fqdnSanity('box.localdomain')).toEqual([
+      '"box.localdomain" ends in .localdomain: that is no real domain; other servers reject mail from it',
+    ]);
+    expect(fqdnSanity('mail.example.com.')).toEqual([
+      '"mail.example.com." ends with a dot: write it without the trailing dot',
+    ]);
+    expect(fqdnSanity('')).toEqual([
+      'the host name is empty: give the name other mail servers know this host by, e.g. mail.example.com',
+    ]);
   });
 });
 
@@ -207,11 +256,15 @@ describe('loggingStatus, saslModules', () => {
   it('syslog when rsyslogd exists, else the postlog file', async () => {
     const withRsyslog = createMemoryEffects({ files: { '/usr/sbin/rsyslogd': '' } });
     expect(await loggingStatus(withRsyslog)).toEqual({
-      rsyslog: true, logging: 'syslog', advice: 'rsyslog is installed: Postfix logs through syslog to /var/log/mail.log',
+      rsyslog: true,
+      logging: 'syslog',
+      advice: 'rsyslog is installed: Postfix logs through syslog to /var/log/mail.log',
     });
     const without = await loggingStatus(createMemoryEffects());
     expect(without.logging).toBe('file');
-    expect(without.advice).toBe('no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"');
+    expect(without.advice).toBe(
+      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+    );
   });
 
   it('libsasl2-modules: the real dpkg database on this machine', async () => {
@@ -222,12 +275,23 @@ describe('loggingStatus, saslModules', () => {
 
   it('libsasl2-modules: removed-but-configured, absent, and no dpkg at all', async () => {
     const half = stubBin({ 'dpkg-query': { stdout: 'deinstall ok config-files' } });
-    const unknown = stubBin({ 'dpkg-query': { body: 'echo "dpkg-query: no packages found matching libsasl2-modules" >&2; exit 1' } });
-    cleanups.push(() => cleanup(half.dir), () => cleanup(unknown.dir));
-    expect(await saslModules(createRealEffects('/', { env: { PATH: `${half.dir}:${process.env.PATH ?? ''}` } }))).toBe(false);
+    const unknown = stubBin({
+      'dpkg-query': { body: 'echo "dpkg-query: no packages found matching libsasl2-modules" >&2; exit 1' },
+    });
+    cleanups.push(
+      () => cleanup(half.dir),
+      () => cleanup(unknown.dir),
+    );
+    expect(await saslModules(createRealEffects('/', { env: { PATH: `${half.dir}:${process.env.PATH ?? ''}` } }))).toBe(
+      false,
+    );
     expect(half.calls()).toEqual(['dpkg-query -W -f=${Status} libsasl2-modules']);
-    expect(await saslModules(createRealEffects('/', { env: { PATH: `${unknown.dir}:${process.env.PATH ?? ''}` } }))).toBe(false);
-    const noDpkg = createMemoryEffects({ run: (cmd) => ({ command: cmd, exitCode: 127, stdout: '', stderr: `${cmd}: command not found`, timedOut: false }) });
+    expect(
+      await saslModules(createRealEffects('/', { env: { PATH: `${unknown.dir}:${process.env.PATH ?? ''}` } })),
+    ).toBe(false);
+    const noDpkg = createMemoryEffects({
+      run: (cmd) => ({ command: cmd, exitCode: 127, stdout: '', stderr: `${cmd}: command not found`, timedOut: false }),
+    });
     expect(await saslModules(noDpkg)).toBeNull();
   });
 });
@@ -240,8 +304,15 @@ describe('probeSummary', () => {
       addresses: [addr('lo', 4, '127.0.0.1', 'loopback'), addr('eth0', 4, '192.168.10.5', 'private')],
     });
     const port = await closedPort();
-    const fx = createMemoryEffects({ run: (cmd) => ({ command: cmd, exitCode: 0, stdout: 'deinstall ok config-files', stderr: '', timedOut: false }) });
-    const p = await runProbes(fx, host, { role: 'mail-server', target: `[127.0.0.1]:${port}`, sasl: true, timeoutMs: 2_000 });
+    const fx = createMemoryEffects({
+      run: (cmd) => ({ command: cmd, exitCode: 0, stdout: 'deinstall ok config-files', stderr: '', timedOut: false }),
+    });
+    const p = await runProbes(fx, host, {
+      role: 'mail-server',
+      target: `[127.0.0.1]:${port}`,
+      sasl: true,
+      timeoutMs: 2_000,
+    });
     expect(probeSummary(p)).toEqual([
       'Host name: vm: "vm" has no dot: mail servers need a fully qualified name, e.g. vm.example.com',
       'Only private IPv4 addresses (192.168.10.5): behind NAT',
@@ -259,7 +330,11 @@ describe('probeSummary', () => {
   it('a healthy public host without a named target probes no network', async () => {
     const host = fakeHost({
       ipv6DefaultRoute: true,
-      addresses: [addr('lo', 4, '127.0.0.1', 'loopback'), addr('eth0', 4, '203.0.113.7', 'public'), addr('eth0', 6, '2001:db8::7', 'public')],
+      addresses: [
+        addr('lo', 4, '127.0.0.1', 'loopback'),
+        addr('eth0', 4, '203.0.113.7', 'public'),
+        addr('eth0', 6, '2001:db8::7', 'public'),
+      ],
     });
     const fx = createMemoryEffects({ files: { '/usr/sbin/rsyslogd': '' } });
     const p = await runProbes(fx, host, { role: 'backup-mx' });

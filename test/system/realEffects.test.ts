@@ -1,4 +1,15 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
@@ -80,7 +91,9 @@ describe('createRealEffects: writeFileAtomic', () => {
       'cannot write /etc/postfix/dir.cf: it exists and is not a regular file',
     );
     // failure after the temporary file was written (fchown rejects a non-integer uid)
-    await expect(fx.writeFileAtomic('/etc/postfix/main.cf', 'c\n', { uid: 1.5 })).rejects.toThrow(/^cannot write \/etc\/postfix\/main.cf: .*uid/);
+    await expect(fx.writeFileAtomic('/etc/postfix/main.cf', 'c\n', { uid: 1.5 })).rejects.toThrow(
+      /^cannot write \/etc\/postfix\/main.cf: .*uid/,
+    );
     expect(readFileSync(join(r, 'etc/postfix/main.cf'), 'utf8')).toBe('b\n');
     expect(readdirSync(join(r, 'etc')).filter((n) => n.includes('mailsetup'))).toEqual([]);
     expect(readdirSync(join(r, 'etc/postfix'))).toEqual(['dir.cf', 'main.cf']);
@@ -141,11 +154,21 @@ describe('createRealEffects: the rest', () => {
   it('run: exit codes, output, input, env, missing programs, timeouts, tty capture', async () => {
     const fx = createRealEffects('/', { env: { MAILSETUP_T: 'extra' } });
     expect(await fx.run('sh', ['-c', 'echo out; echo err >&2; exit 3'])).toEqual({
-      command: "sh -c 'echo out; echo err >&2; exit 3'", exitCode: 3, stdout: 'out', stderr: 'err', timedOut: false,
+      command: "sh -c 'echo out; echo err >&2; exit 3'",
+      exitCode: 3,
+      stdout: 'out',
+      stderr: 'err',
+      timedOut: false,
     });
-    expect((await fx.run('sh', ['-c', 'cat; echo " $MAILSETUP_T $X"'], { input: 'in', env: { X: 'y' } })).stdout).toBe('in extra y');
+    expect((await fx.run('sh', ['-c', 'cat; echo " $MAILSETUP_T $X"'], { input: 'in', env: { X: 'y' } })).stdout).toBe(
+      'in extra y',
+    );
     expect(await fx.run('no-such-program-xyz', ['a'])).toEqual({
-      command: 'no-such-program-xyz a', exitCode: 127, stdout: '', stderr: 'no-such-program-xyz: command not found', timedOut: false,
+      command: 'no-such-program-xyz a',
+      exitCode: 127,
+      stdout: '',
+      stderr: 'no-such-program-xyz: command not found',
+      timedOut: false,
     });
     const slow = await fx.run('sleep', ['10'], { timeoutMs: 200 });
     expect(slow.timedOut).toBe(true);
@@ -155,8 +178,11 @@ describe('createRealEffects: the rest', () => {
     expect([plain.exitCode, plain.stderr]).toEqual([1, '']);
     const tty = await fx.run('postfix', ['-c', '/nonexistent-dir', 'check'], { tty: true });
     expect(tty).toEqual({
-      command: 'postfix -c /nonexistent-dir check', exitCode: 1, stdout: '',
-      stderr: 'postfix: fatal: open /nonexistent-dir/main.cf: No such file or directory', timedOut: false,
+      command: 'postfix -c /nonexistent-dir check',
+      exitCode: 1,
+      stdout: '',
+      stderr: 'postfix: fatal: open /nonexistent-dir/main.cf: No such file or directory',
+      timedOut: false,
     });
   });
 });

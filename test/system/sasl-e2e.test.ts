@@ -7,7 +7,19 @@
  * and its .db. Never touches /etc/postfix or the system's Postfix.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -53,7 +65,12 @@ function filesUnder(dir: string): string[] {
 }
 
 function run(cmd: string, args: string[], input?: string): { status: number; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input, timeout: 60_000, env: { ...process.env, NORANDOMIZE: '1' } });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    input,
+    timeout: 60_000,
+    env: { ...process.env, NORANDOMIZE: '1' },
+  });
   return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
@@ -66,13 +83,16 @@ describePostfix('smart host with SASL, end to end through a private Postfix', ()
   const received: Received[] = [];
   const auths: Array<{ method: string; username: string; ok: boolean }> = [];
   let smartHostPort = 0;
-  const log = () => (existsSync(join(base, 'postfix.log')) ? readFileSync(join(base, 'postfix.log'), 'utf8') : '(no log)');
+  const log = () =>
+    existsSync(join(base, 'postfix.log')) ? readFileSync(join(base, 'postfix.log'), 'utf8') : '(no log)';
 
   beforeAll(async () => {
     if (process.getuid?.() !== 0) throw new Error('this test starts a private Postfix instance: it must run as root');
     const sasl = run('dpkg-query', ['-W', '-f=${Status}', 'libsasl2-modules']);
     if (!/install ok installed/.test(sasl.out)) {
-      throw new Error('libsasl2-modules is not installed: Postfix\'s SMTP client has no SASL mechanism without it ("No worthy mechs found"); install it (apt-get install libsasl2-modules; .ci/run does)');
+      throw new Error(
+        'libsasl2-modules is not installed: Postfix\'s SMTP client has no SASL mechanism without it ("No worthy mechs found"); install it (apt-get install libsasl2-modules; .ci/run does)',
+      );
     }
     base = mkdtempSync('/var/tmp/mailsetup-sasl-e2e-');
     chmodSync(base, 0o755);
@@ -142,8 +162,12 @@ describePostfix('smart host with SASL, end to end through a private Postfix', ()
       }
     }
     expect(taken.map(([n]) => n).sort()).toEqual([
-      'relayhost', 'smtp_sasl_auth_enable', 'smtp_sasl_password_maps', 'smtp_sasl_security_options',
-      'smtp_sasl_tls_security_options', 'smtp_tls_security_level',
+      'relayhost',
+      'smtp_sasl_auth_enable',
+      'smtp_sasl_password_maps',
+      'smtp_sasl_security_options',
+      'smtp_sasl_tls_security_options',
+      'smtp_tls_security_level',
     ]);
     expect(Object.fromEntries(taken).smtp_tls_security_level).toBe('encrypt');
 
@@ -172,32 +196,35 @@ describePostfix('smart host with SASL, end to end through a private Postfix', ()
       '',
     ].join('\n');
     writeFileSync(join(conf, 'main.cf'), main);
-    writeFileSync(join(conf, 'master.cf'), [
-      `${LISTEN} inet n - n - - smtpd`,
-      'pickup    unix  n       -       n       60      1       pickup',
-      'cleanup   unix  n       -       n       -       0       cleanup',
-      'qmgr      unix  n       -       n       300     1       qmgr',
-      'tlsmgr    unix  -       -       n       1000?   1       tlsmgr',
-      'rewrite   unix  -       -       n       -       -       trivial-rewrite',
-      'bounce    unix  -       -       n       -       0       bounce',
-      'defer     unix  -       -       n       -       0       bounce',
-      'trace     unix  -       -       n       -       0       bounce',
-      'verify    unix  -       -       n       -       1       verify',
-      'flush     unix  n       -       n       1000?   0       flush',
-      'proxymap  unix  -       -       n       -       -       proxymap',
-      'proxywrite unix -       -       n       -       1       proxymap',
-      'smtp      unix  -       -       n       -       -       smtp',
-      'relay     unix  -       -       n       -       -       smtp',
-      'showq     unix  n       -       n       -       -       showq',
-      'error     unix  -       -       n       -       -       error',
-      'retry     unix  -       -       n       -       -       error',
-      'discard   unix  -       -       n       -       -       discard',
-      'local     unix  -       n       n       -       -       local',
-      'anvil     unix  -       -       n       -       1       anvil',
-      'scache    unix  -       -       n       -       1       scache',
-      'postlog   unix-dgram n  -       n       -       1       postlogd',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(conf, 'master.cf'),
+      [
+        `${LISTEN} inet n - n - - smtpd`,
+        'pickup    unix  n       -       n       60      1       pickup',
+        'cleanup   unix  n       -       n       -       0       cleanup',
+        'qmgr      unix  n       -       n       300     1       qmgr',
+        'tlsmgr    unix  -       -       n       1000?   1       tlsmgr',
+        'rewrite   unix  -       -       n       -       -       trivial-rewrite',
+        'bounce    unix  -       -       n       -       0       bounce',
+        'defer     unix  -       -       n       -       0       bounce',
+        'trace     unix  -       -       n       -       0       bounce',
+        'verify    unix  -       -       n       -       1       verify',
+        'flush     unix  n       -       n       1000?   0       flush',
+        'proxymap  unix  -       -       n       -       -       proxymap',
+        'proxywrite unix -       -       n       -       1       proxymap',
+        'smtp      unix  -       -       n       -       -       smtp',
+        'relay     unix  -       -       n       -       -       smtp',
+        'showq     unix  n       -       n       -       -       showq',
+        'error     unix  -       -       n       -       -       error',
+        'retry     unix  -       -       n       -       -       error',
+        'discard   unix  -       -       n       -       -       discard',
+        'local     unix  -       n       n       -       -       local',
+        'anvil     unix  -       -       n       -       1       anvil',
+        'scache    unix  -       -       n       -       1       scache',
+        'postlog   unix-dgram n  -       n       -       1       postlogd',
+        '',
+      ].join('\n'),
+    );
     // Postfix waits until a just-written main.cf is a second old; backdate both files.
     const past = new Date(Date.now() - 3600_000);
     for (const f of ['main.cf', 'master.cf']) utimesSync(join(conf, f), past, past);
@@ -223,10 +250,19 @@ describePostfix('smart host with SASL, end to end through a private Postfix', ()
         const pidFile = join(base, 'queue', 'pid', 'master.pid');
         if (existsSync(pidFile)) {
           const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
-          if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+          if (pid > 0)
+            try {
+              process.kill(pid, 'SIGTERM');
+            } catch {
+              /* already gone */
+            }
         }
       }
-      await waitFor(10_000, () => (existsSync(join(base, 'queue', 'pid', 'master.pid')) && run('postfix', ['-c', conf, 'status']).status === 0 ? undefined : true));
+      await waitFor(10_000, () =>
+        existsSync(join(base, 'queue', 'pid', 'master.pid')) && run('postfix', ['-c', conf, 'status']).status === 0
+          ? undefined
+          : true,
+      );
     }
     if (server) {
       const s = server;
@@ -242,7 +278,8 @@ describePostfix('smart host with SASL, end to end through a private Postfix', ()
   }, 60_000);
 
   it('sends through the smart host with the planned login, over verified TLS; the password stays in the map', async () => {
-    const message = 'From: sender@client.example.com\nTo: rcpt@example.org\nSubject: mailsetup SASL test\n\nhello through the smart host\n';
+    const message =
+      'From: sender@client.example.com\nTo: rcpt@example.org\nSubject: mailsetup SASL test\n\nhello through the smart host\n';
     const sent = run('sendmail', ['-C', conf, '-f', 'sender@client.example.com', 'rcpt@example.org'], message);
     expect(sent.status, sent.out).toBe(0);
     const got = await waitFor(60_000, () => received[0]);
@@ -254,7 +291,9 @@ describePostfix('smart host with SASL, end to end through a private Postfix', ()
     expect(got?.data).toContain('hello through the smart host');
     expect(auths.map((a) => [a.username, a.ok])).toEqual([[USER, true]]);
     // The log shows the delivery over a TLS connection whose certificate chain verified.
-    const logged = await waitFor(10_000, () => (/status=sent/.test(log()) && /Trusted TLS connection established/.test(log()) ? log() : undefined));
+    const logged = await waitFor(10_000, () =>
+      /status=sent/.test(log()) && /Trusted TLS connection established/.test(log()) ? log() : undefined,
+    );
     expect(logged, log()).toBeDefined();
     expect(log()).toMatch(new RegExp(`relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${smartHostPort}, .*status=sent`));
 

@@ -25,7 +25,11 @@ function banner(): Promise<string> {
   return new Promise((resolve) => {
     const s = connect({ host: ADDR, port: PORT });
     let buf = '';
-    const done = (v: string): void => { clearTimeout(t); s.destroy(); resolve(v); };
+    const done = (v: string): void => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(v);
+    };
     const t = setTimeout(() => done('timeout'), 5_000);
     s.on('data', (d) => {
       buf += d.toString('latin1');
@@ -54,9 +58,14 @@ describePostfix('service commands against a private Postfix instance (127.0.0.57
     const master = readFileSync(join(REF, 'master.cf'), 'utf8');
     const smtp = 'smtp      inet  n       -       y       -       -       smtpd';
     if (!master.includes(smtp)) throw new Error('reference master.cf changed');
-    writeFileSync(join(cfg, 'master.cf'), master.replace(smtp, `${ADDR}:${PORT} inet n       -       y       -       -       smtpd`));
+    writeFileSync(
+      join(cfg, 'master.cf'),
+      master.replace(smtp, `${ADDR}:${PORT} inet n       -       y       -       -       smtpd`),
+    );
     const debian = readFileSync(join(REF, 'main.cf.debian'), 'utf8').replace(/^smtpd_banner = .*\n/m, '');
-    writeFileSync(join(cfg, 'main.cf'), `${debian}
+    writeFileSync(
+      join(cfg, 'main.cf'),
+      `${debian}
 queue_directory = ${dir}/queue
 data_directory = ${dir}/data
 inet_interfaces = loopback-only
@@ -66,7 +75,8 @@ mydestination =
 smtpd_banner = $myhostname ESMTP first
 maillog_file = ${dir}/data/maillog
 maillog_file_prefixes = ${dir}
-`);
+`,
+    );
   });
 
   afterAll(() => {
@@ -78,14 +88,20 @@ maillog_file_prefixes = ${dir}
 
   it('not running at first; stop is skipped', async () => {
     expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
-    expect(await stopPostfix(fx, host, { configDir: cfg })).toMatchObject({ status: 'skipped', detail: 'Postfix is not running' });
+    expect(await stopPostfix(fx, host, { configDir: cfg })).toMatchObject({
+      status: 'skipped',
+      detail: 'Postfix is not running',
+    });
   });
 
   it('start: configure-instance.sh fills the chroot, postfix start, smtpd answers', async () => {
     const o = await startPostfix(fx, host, { configDir: cfg });
     expect(o.error).toBeUndefined();
     expect(o.status).toBe('ok');
-    expect(o.results.map((r) => r.command)).toEqual(['/usr/lib/postfix/configure-instance.sh -', `postfix -c ${cfg} start`]);
+    expect(o.results.map((r) => r.command)).toEqual([
+      '/usr/lib/postfix/configure-instance.sh -',
+      `postfix -c ${cfg} start`,
+    ]);
     expect(o.results[1].stderr).toContain('postfix/postfix-script: starting the Postfix mail system');
     expect(existsSync(join(dir, 'queue/etc/resolv.conf'))).toBe(true);
     expect(readFileSync(join(dir, 'queue/etc/resolv.conf'), 'utf8')).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
@@ -95,7 +111,10 @@ maillog_file_prefixes = ${dir}
 
   it('reload: same master, new configuration in effect', async () => {
     const pid = masterPid();
-    writeFileSync(join(cfg, 'main.cf'), readFileSync(join(cfg, 'main.cf'), 'utf8').replace('ESMTP first', 'ESMTP second'));
+    writeFileSync(
+      join(cfg, 'main.cf'),
+      readFileSync(join(cfg, 'main.cf'), 'utf8').replace('ESMTP first', 'ESMTP second'),
+    );
     const o = await reloadPostfix(fx, host, { configDir: cfg });
     expect(o.error).toBeUndefined();
     expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} reload`]);
@@ -113,16 +132,20 @@ maillog_file_prefixes = ${dir}
     const o = await restartPostfix(fx, host, { configDir: cfg });
     expect(o.error).toBeUndefined();
     expect(o.results.map((r) => r.command)).toEqual([
-      `postfix -c ${cfg} stop`, '/usr/lib/postfix/configure-instance.sh -', `postfix -c ${cfg} start`,
+      `postfix -c ${cfg} stop`,
+      '/usr/lib/postfix/configure-instance.sh -',
+      `postfix -c ${cfg} start`,
     ]);
     expect(masterPid()).not.toBe(pid);
     expect(await banner()).toBe('220 private.mailsetup.test ESMTP second');
   });
 
-  it('a start that fails reports Postfix\'s own words', async () => {
+  it("a start that fails reports Postfix's own words", async () => {
     const o = await startPostfix(fx, host, { configDir: cfg }); // already running
     expect(o.status).toBe('failed');
-    expect(o.error).toBe(`postfix -c ${cfg} start exited 1: postfix/postfix-script: fatal: the Postfix mail system is already running`);
+    expect(o.error).toBe(
+      `postfix -c ${cfg} start exited 1: postfix/postfix-script: fatal: the Postfix mail system is already running`,
+    );
   });
 
   it('stop: not running, port closed', async () => {
@@ -149,18 +172,37 @@ describe('service commands with systemd (stand-in systemctl on PATH)', () => {
     expect((await stopPostfix(fx, host)).status).toBe('ok');
     expect((await restartSyslog(fx, host)).status).toBe('ok');
     expect(stub.calls().filter((c) => !c.startsWith('systemctl is-active'))).toEqual([
-      'systemctl start postfix', 'systemctl reload postfix', 'systemctl restart postfix', 'systemctl stop postfix', 'systemctl restart rsyslog',
+      'systemctl start postfix',
+      'systemctl reload postfix',
+      'systemctl restart postfix',
+      'systemctl stop postfix',
+      'systemctl restart rsyslog',
     ]);
-    expect(await restartSyslog(fx, testHost({ systemd: true, rsyslog: false }))).toMatchObject({ status: 'skipped', detail: 'rsyslog is not installed' });
+    expect(await restartSyslog(fx, testHost({ systemd: true, rsyslog: false }))).toMatchObject({
+      status: 'skipped',
+      detail: 'rsyslog is not installed',
+    });
     const sb = tempDir();
     dirs.push(sb);
-    expect(await restartSyslog(createRealEffects(sb), host)).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
+    expect(await restartSyslog(createRealEffects(sb), host)).toMatchObject({
+      status: 'skipped',
+      detail: '--root: daemons are not touched',
+    });
   });
 
   it('rsyslogRunning scans /proc/<pid>/comm', async () => {
-    expect(await rsyslogRunning(createMemoryEffects({ files: { '/proc/1/comm': 'init\n', '/proc/42/comm': 'rsyslogd\n' } }))).toBe(true);
-    expect(await rsyslogRunning(createMemoryEffects({ files: { '/proc/1/comm': 'init\n', '/proc/self/comm': 'rsyslogd\n' } }))).toBe(false);
-    const real = spawnSync('sh', ['-c', 'cat /proc/[0-9]*/comm 2>/dev/null']).stdout.toString().split('\n').includes('rsyslogd');
+    expect(
+      await rsyslogRunning(createMemoryEffects({ files: { '/proc/1/comm': 'init\n', '/proc/42/comm': 'rsyslogd\n' } })),
+    ).toBe(true);
+    expect(
+      await rsyslogRunning(
+        createMemoryEffects({ files: { '/proc/1/comm': 'init\n', '/proc/self/comm': 'rsyslogd\n' } }),
+      ),
+    ).toBe(false);
+    const real = spawnSync('sh', ['-c', 'cat /proc/[0-9]*/comm 2>/dev/null'])
+      .stdout.toString()
+      .split('\n')
+      .includes('rsyslogd');
     expect(await rsyslogRunning(createRealEffects('/'))).toBe(real);
   });
 });

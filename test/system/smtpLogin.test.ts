@@ -80,10 +80,12 @@ async function scripted(onConnect: (s: Socket) => void): Promise<number> {
     onConnect(s);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  closers.push(() => bounded((cb) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => cb());
-  }));
+  closers.push(() =>
+    bounded((cb) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => cb());
+    }),
+  );
   return (server.address() as AddressInfo).port;
 }
 
@@ -155,7 +157,7 @@ describe('testSmartHostLogin against smtp-server', () => {
     expect(srv.auths).toHaveLength(3);
   });
 
-  it('a wrong password: stage auth with the server\'s 535 reply word for word', async () => {
+  it("a wrong password: stage auth with the server's 535 reply word for word", async () => {
     const srv = await smtpServer();
     const r = await login({ connectPort: srv.port, password: WRONG });
     expect(r).toMatchObject({ ok: false, stage: 'auth', message: '535 5.7.8 Authentication credentials invalid' });
@@ -169,7 +171,10 @@ describe('testSmartHostLogin against smtp-server', () => {
     const r = await login({ connectPort: srv.port });
     expect(r).toMatchObject({ ok: true, stage: 'done', mechanisms: ['LOGIN'] });
     expect(r.transcript.filter((l) => l.startsWith('C: ')).slice(3)).toEqual([
-      'C: AUTH LOGIN', 'C: <credentials hidden>', 'C: <credentials hidden>', 'C: QUIT',
+      'C: AUTH LOGIN',
+      'C: <credentials hidden>',
+      'C: <credentials hidden>',
+      'C: QUIT',
     ]);
     expect(srv.auths).toEqual([{ method: 'LOGIN', username: USER }]);
     expectNoSecret(r);
@@ -191,7 +196,10 @@ describe('testSmartHostLogin against smtp-server', () => {
     const r = await login({ connectPort: srv.port });
     expect(r).toMatchObject({ ok: false, stage: 'auth', message: 'server offers no AUTH', mechanisms: [] });
     expect(r.transcript.filter((l) => l.startsWith('C: '))).toEqual([
-      'C: EHLO client.example.com', 'C: STARTTLS', 'C: EHLO client.example.com', 'C: QUIT',
+      'C: EHLO client.example.com',
+      'C: STARTTLS',
+      'C: EHLO client.example.com',
+      'C: QUIT',
     ]);
   });
 
@@ -218,11 +226,13 @@ describe('testSmartHostLogin against smtp-server', () => {
     const r = await login({ connectPort: srv.port, relayhost: '[mail.example.test]:587' });
     expect(r.ok).toBe(false);
     expect(r.stage).toBe('tls');
-    expect(r.message).toBe("Hostname/IP does not match certificate's altnames: Host: mail.example.test. is not in the cert's altnames: DNS:localhost, IP Address:127.0.0.1");
+    expect(r.message).toBe(
+      "Hostname/IP does not match certificate's altnames: Host: mail.example.test. is not in the cert's altnames: DNS:localhost, IP Address:127.0.0.1",
+    );
     expect(srv.auths).toEqual([]);
   });
 
-  it('an IP address relay host is checked against the certificate\'s IP entry', async () => {
+  it("an IP address relay host is checked against the certificate's IP entry", async () => {
     const srv = await smtpServer();
     const r = await login({ connectPort: srv.port, relayhost: '[127.0.0.1]:587', connectHost: undefined });
     expect(r).toMatchObject({ ok: true, stage: 'done' });
@@ -238,11 +248,17 @@ describe('testSmartHostLogin against smtp-server', () => {
       relayhost: 'example.test:587',
       resolveMx: async (n) => {
         asked.push(n);
-        return [{ exchange: 'backup.example.test', priority: 20 }, { exchange: 'localhost', priority: 10 }];
+        return [
+          { exchange: 'backup.example.test', priority: 20 },
+          { exchange: 'localhost', priority: 10 },
+        ];
       },
     });
     expect(asked).toEqual(['example.test']);
-    expect(r.transcript.slice(0, 2)).toEqual(['-- MX for example.test: localhost (preference 10)', `-- connecting to localhost port ${srv.port}`]);
+    expect(r.transcript.slice(0, 2)).toEqual([
+      '-- MX for example.test: localhost (preference 10)',
+      `-- connecting to localhost port ${srv.port}`,
+    ]);
     expect(r).toMatchObject({ ok: true, stage: 'done' });
   });
 });
@@ -254,19 +270,27 @@ describe('testSmartHostLogin: broken conversations', () => {
     expect(r).toMatchObject({ ok: false, stage: 'connect', message: `connect ECONNREFUSED 127.0.0.1:${port}` });
   });
 
-  it('a 554 greeting: stage greeting, the server\'s words', async () => {
+  it("a 554 greeting: stage greeting, the server's words", async () => {
     const port = await scripted((s) => {
       s.end('554-mx.example.net no SMTP service here\r\n554 5.3.2 go away\r\n');
     });
     const r = await login({ connectPort: port });
-    expect(r).toMatchObject({ ok: false, stage: 'greeting', message: '554-mx.example.net no SMTP service here\n554 5.3.2 go away' });
+    expect(r).toMatchObject({
+      ok: false,
+      stage: 'greeting',
+      message: '554-mx.example.net no SMTP service here\n554 5.3.2 go away',
+    });
   });
 
   it('a silent server: bounded wait, stage greeting', async () => {
     const port = await scripted(() => undefined);
     const started = Date.now();
     const r = await login({ connectPort: port, timeoutMs: 300 });
-    expect(r).toMatchObject({ ok: false, stage: 'greeting', message: 'timed out after 0.3 s waiting for the greeting' });
+    expect(r).toMatchObject({
+      ok: false,
+      stage: 'greeting',
+      message: 'timed out after 0.3 s waiting for the greeting',
+    });
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
@@ -290,7 +314,12 @@ describe('testSmartHostLogin: broken conversations', () => {
       });
     });
     const r = await login({ connectPort: port });
-    expect(r).toMatchObject({ ok: false, stage: 'starttls', message: '454 4.7.0 TLS not available due to local problem', mechanisms: [] });
+    expect(r).toMatchObject({
+      ok: false,
+      stage: 'starttls',
+      message: '454 4.7.0 TLS not available due to local problem',
+      mechanisms: [],
+    });
   });
 
   it('data injected after the STARTTLS reply is refused (no TLS on a tainted stream)', async () => {
@@ -303,7 +332,11 @@ describe('testSmartHostLogin: broken conversations', () => {
       });
     });
     const r = await login({ connectPort: port });
-    expect(r).toMatchObject({ ok: false, stage: 'starttls', message: 'the server sent data after its reply to STARTTLS' });
+    expect(r).toMatchObject({
+      ok: false,
+      stage: 'starttls',
+      message: 'the server sent data after its reply to STARTTLS',
+    });
   });
 
   it('the server hangs up in the middle: stage and message say so', async () => {
@@ -312,23 +345,49 @@ describe('testSmartHostLogin: broken conversations', () => {
       s.on('data', () => s.end('250-hi\r\n'));
     });
     const r = await login({ connectPort: port });
-    expect(r).toMatchObject({ ok: false, stage: 'ehlo', message: 'the server closed the connection while waiting for the reply to EHLO (partial reply: 250-hi)' });
+    expect(r).toMatchObject({
+      ok: false,
+      stage: 'ehlo',
+      message: 'the server closed the connection while waiting for the reply to EHLO (partial reply: 250-hi)',
+    });
   });
 
   it('relay hosts it cannot test are refused before connecting', async () => {
-    expect(await testSmartHostLogin({ relayhost: '[localhost]:imap', username: USER, password: PASSWORD }))
-      .toMatchObject({ ok: false, stage: 'connect', message: 'unknown service "imap" in the relay host: write the port number', transcript: [] });
-    expect(await testSmartHostLogin({ relayhost: '$mydomain', username: USER, password: PASSWORD }))
-      .toMatchObject({ ok: false, stage: 'connect', message: 'the relay host "$mydomain" refers to a parameter: give the host name to test the login' });
-    expect(await testSmartHostLogin({ relayhost: 'a b', username: USER, password: PASSWORD }))
-      .toMatchObject({ ok: false, stage: 'connect', message: '"a b" is not a valid relay host: it contains whitespace (give a single destination)' });
-    expect(await testSmartHostLogin({ relayhost: '[localhost]', username: USER, password: '' }))
-      .toMatchObject({ ok: false, stage: 'auth', message: 'no password given' });
+    expect(
+      await testSmartHostLogin({ relayhost: '[localhost]:imap', username: USER, password: PASSWORD }),
+    ).toMatchObject({
+      ok: false,
+      stage: 'connect',
+      message: 'unknown service "imap" in the relay host: write the port number',
+      transcript: [],
+    });
+    expect(await testSmartHostLogin({ relayhost: '$mydomain', username: USER, password: PASSWORD })).toMatchObject({
+      ok: false,
+      stage: 'connect',
+      message: 'the relay host "$mydomain" refers to a parameter: give the host name to test the login',
+    });
+    expect(await testSmartHostLogin({ relayhost: 'a b', username: USER, password: PASSWORD })).toMatchObject({
+      ok: false,
+      stage: 'connect',
+      message: '"a b" is not a valid relay host: it contains whitespace (give a single destination)',
+    });
+    expect(await testSmartHostLogin({ relayhost: '[localhost]', username: USER, password: '' })).toMatchObject({
+      ok: false,
+      stage: 'auth',
+      message: 'no password given',
+    });
   });
 
   it('port 25 by default, and submission means 587 (STARTTLS)', async () => {
     const port = await closedPort();
-    const r25 = await testSmartHostLogin({ relayhost: '[localhost]', username: USER, password: PASSWORD, connectHost: '127.0.0.1', connectPort: port, timeoutMs: 2_000 });
+    const r25 = await testSmartHostLogin({
+      relayhost: '[localhost]',
+      username: USER,
+      password: PASSWORD,
+      connectHost: '127.0.0.1',
+      connectPort: port,
+      timeoutMs: 2_000,
+    });
     expect(r25.transcript[0]).toBe(`-- connecting to 127.0.0.1 port ${port}`);
     const srv = await smtpServer();
     const r587 = await login({ relayhost: '[localhost]:submission', connectPort: srv.port });
@@ -339,7 +398,9 @@ describe('testSmartHostLogin: broken conversations', () => {
 
 describe('authMechanisms', () => {
   it('reads AUTH and AUTH= lines, upper case, without duplicates', () => {
-    expect(authMechanisms(['250-mx.example.net', '250-AUTH PLAIN login', '250-AUTH=PLAIN LOGIN XOAUTH2', '250 8BITMIME'])).toEqual(['PLAIN', 'LOGIN', 'XOAUTH2']);
+    expect(
+      authMechanisms(['250-mx.example.net', '250-AUTH PLAIN login', '250-AUTH=PLAIN LOGIN XOAUTH2', '250 8BITMIME']),
+    ).toEqual(['PLAIN', 'LOGIN', 'XOAUTH2']);
     expect(authMechanisms(['250-mx', '250-AUTHX FOO', '250 SIZE'])).toEqual([]);
   });
 });

@@ -55,7 +55,9 @@ export function fakeQuestions(role: RoleId, current: Partial<Answers>): Question
     return [
       hostnameQuestion(current),
       q('relayhost', 'Relay host (relayhost)', 'text', current.relayhost ?? '[smtp.example.com]:587', (v) =>
-        typeof v === 'string' && /^\[[^\]]+\](:\d+)?$/.test(v) ? null : 'relayhost must look like [host] or [host]:port',
+        typeof v === 'string' && /^\[[^\]]+\](:\d+)?$/.test(v)
+          ? null
+          : 'relayhost must look like [host] or [host]:port',
       ),
       q('inet_protocols', 'IP protocols (inet_protocols)', 'choice', current.inet_protocols ?? 'ipv4', () => null, {
         choices: [
@@ -70,11 +72,17 @@ export function fakeQuestions(role: RoleId, current: Partial<Answers>): Question
   }
   return [
     hostnameQuestion(current),
-    q('mynetworks', 'Trusted networks (mynetworks)', 'list', current.mynetworks ?? ['127.0.0.0/8', '192.168.1.0/24'], (v) => {
-      if (!Array.isArray(v)) return 'a list is expected';
-      const bad = v.find((n) => !CIDR.test(n));
-      return bad === undefined ? null : `"${bad}" is not a network in CIDR form`;
-    }),
+    q(
+      'mynetworks',
+      'Trusted networks (mynetworks)',
+      'list',
+      current.mynetworks ?? ['127.0.0.0/8', '192.168.1.0/24'],
+      (v) => {
+        if (!Array.isArray(v)) return 'a list is expected';
+        const bad = v.find((n) => !CIDR.test(n));
+        return bad === undefined ? null : `"${bad}" is not a network in CIDR form`;
+      },
+    ),
     q('transport', 'Next hops (transport_maps)', 'map', current.transport ?? {}, () => null, { optional: true }),
     q('postmaster', 'Postmaster address', 'text', current.postmaster ?? 'root@example.com', (v) =>
       typeof v === 'string' && v.includes('@') ? null : 'an address with @ is expected',
@@ -96,20 +104,43 @@ export const MAIN_CF_BEFORE = [
 /** The plan the fake planner builds: a main.cf diff, a secret map when SASL is set, findings from mynetworks. */
 export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: number; drift?: boolean } = {}): Plan {
   if (opts.empty) return { role: answers.role, answers, files: [], actions: [], params: [], findings: [], drift: [] };
-  const after = MAIN_CF_BEFORE.replace('myhostname = mx1.example.com', `myhostname = ${answers.myhostname ?? 'mx1.example.com'}`)
+  const after = MAIN_CF_BEFORE.replace(
+    'myhostname = mx1.example.com',
+    `myhostname = ${answers.myhostname ?? 'mx1.example.com'}`,
+  )
     .replace('relayhost =', `relayhost = ${answers.relayhost ?? ''}`)
-    .replace('inet_interfaces = all', answers.role === 'null-client' ? 'inet_interfaces = loopback-only' : 'inet_interfaces = all');
+    .replace(
+      'inet_interfaces = all',
+      answers.role === 'null-client' ? 'inet_interfaces = loopback-only' : 'inet_interfaces = all',
+    );
   const padding = Array.from({ length: opts.padLines ?? 0 }, (_, i) => `# padding line ${i + 1}\n`).join('');
   const plan: Plan = {
     role: answers.role,
     answers,
     files: [
-      { path: '/etc/postfix/main.cf', before: MAIN_CF_BEFORE, after: after + padding, description: 'Postfix main configuration' },
+      {
+        path: '/etc/postfix/main.cf',
+        before: MAIN_CF_BEFORE,
+        after: after + padding,
+        description: 'Postfix main configuration',
+      },
     ],
     actions: [{ kind: 'postfix-check' }, { kind: 'reload' }],
     params: [
-      { name: 'relayhost', before: '', after: answers.relayhost ?? '', beforeExpanded: '', afterExpanded: answers.relayhost ?? '' },
-      { name: 'myorigin', before: undefined, after: '$mydomain', beforeExpanded: 'mx1.example.com', afterExpanded: 'example.com' },
+      {
+        name: 'relayhost',
+        before: '',
+        after: answers.relayhost ?? '',
+        beforeExpanded: '',
+        afterExpanded: answers.relayhost ?? '',
+      },
+      {
+        name: 'myorigin',
+        before: undefined,
+        after: '$mydomain',
+        beforeExpanded: 'mx1.example.com',
+        afterExpanded: 'example.com',
+      },
     ],
     findings: [{ id: 'helo-name', level: 'warning', message: 'the HELO name has no DNS A record' }],
     drift: [],
@@ -127,7 +158,11 @@ export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: n
   }
   if (opts.drift && !(answers.overrides ?? []).includes('overwrite-hand-edits')) {
     plan.drift.push({ name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' });
-    plan.findings.push({ id: 'hand-edit', level: 'warning', message: 'notify_classes was changed by hand since mailsetup set it: keeping the hand edit' });
+    plan.findings.push({
+      id: 'hand-edit',
+      level: 'warning',
+      message: 'notify_classes was changed by hand since mailsetup set it: keeping the hand edit',
+    });
   }
   if ((answers.mynetworks ?? []).includes('0.0.0.0/0') && !(answers.overrides ?? []).includes('mynetworks-public')) {
     plan.findings.unshift({
@@ -214,8 +249,18 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       if (opts.applyGate) await opts.applyGate.promise;
       emit({ id: 'write', label: 'Write /etc/postfix/main.cf', status: 'ok' });
       if (opts.applyOutcome === 'failure') {
-        emit({ id: 'check', label: 'postfix check', status: 'failed', detail: 'postfix/postfix-script: fatal: bad parameter' });
-        emit({ id: 'write', label: 'Write /etc/postfix/main.cf', status: 'rolled-back', detail: 'restored from the backup' });
+        emit({
+          id: 'check',
+          label: 'postfix check',
+          status: 'failed',
+          detail: 'postfix/postfix-script: fatal: bad parameter',
+        });
+        emit({
+          id: 'write',
+          label: 'Write /etc/postfix/main.cf',
+          status: 'rolled-back',
+          detail: 'restored from the backup',
+        });
         const result: ApplyResult = {
           ok: false,
           changed: false,

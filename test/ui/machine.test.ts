@@ -46,13 +46,20 @@ describe('reducer', () => {
   });
 
   test('detection pre-selects the current role and its answers become defaults, unless the user moved first', () => {
-    const detection = { role: 'mail-server' as const, answers: { role: 'mail-server' as const, myhostname: 'a.example.org' }, summary: [] };
+    const detection = {
+      role: 'mail-server' as const,
+      answers: { role: 'mail-server' as const, myhostname: 'a.example.org' },
+      summary: [],
+    };
     const s = run(initialState(ROLES), { type: 'detected', detection });
     expect(s.roleCursor).toBe(1);
     expect(s.answers).toEqual({ myhostname: 'a.example.org' });
     const moved = run(initialState(ROLES), { type: 'role-cursor', index: 0 }, { type: 'detected', detection });
     expect(moved.roleCursor).toBe(0);
-    const custom = run(initialState(ROLES), { type: 'detected', detection: { role: 'custom', answers: {}, summary: [] } });
+    const custom = run(initialState(ROLES), {
+      type: 'detected',
+      detection: { role: 'custom', answers: {}, summary: [] },
+    });
     expect(custom.roleCursor).toBe(0);
   });
 
@@ -103,7 +110,11 @@ describe('reducer', () => {
     let s = atPreview();
     s = run(s, { type: 'back' }, { type: 'answer', key: 'smtp_sasl', value: undefined, questions: nullQs });
     expect(s.planRequest).toBe(2);
-    const stale = run(s, { type: 'planned', request: 1, plan: fakePlan({ role: 'null-client', myhostname: 'old.example' }) });
+    const stale = run(s, {
+      type: 'planned',
+      request: 1,
+      plan: fakePlan({ role: 'null-client', myhostname: 'old.example' }),
+    });
     expect(stale.step).toBe('planning');
     const failed = run(s, { type: 'plan-failed', request: 2, message: 'relayhost: bad' });
     expect(failed).toMatchObject({ step: 'preview', plan: null, planError: 'relayhost: bad' });
@@ -130,7 +141,9 @@ describe('reducer', () => {
     expect(s.answers.overrides).toEqual(['mynetworks-public']);
     const again = run({ ...s, step: 'preview', plan }, { type: 'override', ids: ['mynetworks-public'] });
     expect(again.answers.overrides).toEqual(['mynetworks-public']);
-    expect(liftingOverrides({ ...plan, findings: [...plan.findings, { id: 'x', level: 'error', message: 'm' }] })).toEqual([]);
+    expect(
+      liftingOverrides({ ...plan, findings: [...plan.findings, { id: 'x', level: 'error', message: 'm' }] }),
+    ).toEqual([]);
   });
 
   test('an empty plan confirms to the summary with exit 0 and no apply', () => {
@@ -169,7 +182,10 @@ describe('reducer', () => {
   });
 
   test('a fatal error ends with exit 1', () => {
-    expect(run(initialState(ROLES), { type: 'fatal', message: 'no host' })).toMatchObject({ fatal: 'no host', exitCode: 1 });
+    expect(run(initialState(ROLES), { type: 'fatal', message: 'no host' })).toMatchObject({
+      fatal: 'no host',
+      exitCode: 1,
+    });
   });
 });
 
@@ -177,9 +193,21 @@ describe('answersForPlan', () => {
   test("sends the role, the role's question keys and the overrides, nothing else", () => {
     const s: WizardState = {
       ...atQuestions(),
-      answers: { myhostname: 'h.example.com', relayhost: '', mynetworks: ['10.0.0.0/8'], chroot: false, overrides: ['a'] },
+      answers: {
+        myhostname: 'h.example.com',
+        relayhost: '',
+        mynetworks: ['10.0.0.0/8'],
+        chroot: false,
+        overrides: ['a'],
+      },
     };
-    expect(answersForPlan(s)).toEqual({ role: 'null-client', myhostname: 'h.example.com', relayhost: '', chroot: false, overrides: ['a'] });
+    expect(answersForPlan(s)).toEqual({
+      role: 'null-client',
+      myhostname: 'h.example.com',
+      relayhost: '',
+      chroot: false,
+      overrides: ['a'],
+    });
     expect(() => answersForPlan(initialState(ROLES))).toThrow('answersForPlan: no role chosen');
   });
 });
@@ -199,8 +227,13 @@ describe('value helpers', () => {
     expect(formatValue(secret, undefined)).toBe('(none)');
   });
   test('entries of a map and back', () => {
-    expect(toEntries({ 'a.example': 'relay:[h]', 'b.example': 'smtp:[x]:25' })).toEqual(['a.example relay:[h]', 'b.example smtp:[x]:25']);
-    expect(entriesToMap(['a.example   relay:[h] ', 'b.example smtp:[x]'])).toEqual({ value: { 'a.example': 'relay:[h]', 'b.example': 'smtp:[x]' } });
+    expect(toEntries({ 'a.example': 'relay:[h]', 'b.example': 'smtp:[x]:25' })).toEqual([
+      'a.example relay:[h]',
+      'b.example smtp:[x]:25',
+    ]);
+    expect(entriesToMap(['a.example   relay:[h] ', 'b.example smtp:[x]'])).toEqual({
+      value: { 'a.example': 'relay:[h]', 'b.example': 'smtp:[x]' },
+    });
     expect(entriesToMap(['a.example'])).toEqual({ error: '"a.example" needs a key and a value separated by a space' });
     expect(entriesToMap(['a x', 'a y'])).toEqual({ error: '"a" appears twice' });
   });
@@ -213,7 +246,10 @@ describe('value helpers', () => {
   test('wrapLine splits at the width, keeps styles and expands tabs', () => {
     expect(wrapLine([{ text: 'abcdef', style: 'add' }, { text: 'gh' }], 4)).toEqual([
       [{ text: 'abcd', style: 'add' }],
-      [{ text: 'ef', style: 'add' }, { text: 'gh', style: undefined }],
+      [
+        { text: 'ef', style: 'add' },
+        { text: 'gh', style: undefined },
+      ],
     ]);
     expect(wrapLine([{ text: 'a\tb' }], 80)).toEqual([[{ text: 'a       b', style: undefined }]]);
     expect(wrapLine([], 10)).toEqual([[]]);

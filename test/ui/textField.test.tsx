@@ -13,7 +13,10 @@ describe('applyChunk', () => {
     expect(applyChunk({ value: 'abcdef', cursor: 6 }, '\u007F\u007F\u007F')).toEqual({ value: 'abc', cursor: 3 });
     expect(applyChunk({ value: 'abc', cursor: 3 }, '\b\bX')).toEqual({ value: 'aX', cursor: 2 });
     expect(applyChunk({ value: '', cursor: 0 }, '\u007F')).toEqual({ value: '', cursor: 0 });
-    expect(applyChunk({ value: '', cursor: 0 }, 'a\u001B[Bb\u001B[1;5Cc\td\r\ne\u0000')).toEqual({ value: 'abcde', cursor: 5 });
+    expect(applyChunk({ value: '', cursor: 0 }, 'a\u001B[Bb\u001B[1;5Cc\td\r\ne\u0000')).toEqual({
+      value: 'abcde',
+      cursor: 5,
+    });
     expect(applyChunk({ value: '', cursor: 0 }, 'x\u001Bqy')).toEqual({ value: 'xy', cursor: 2 });
   });
 });

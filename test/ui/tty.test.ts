@@ -33,7 +33,17 @@ function startPane(env: Record<string, string>) {
   const vars = Object.entries(env)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '24', `env ${vars} node ${join(dir, 'out', 'entry.js')}; echo $? > ${exitFile}; sleep 60`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    '100',
+    '-y',
+    '24',
+    `env ${vars} node ${join(dir, 'out', 'entry.js')}; echo $? > ${exitFile}; sleep 60`,
+  );
   const screen = (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name);
   return {
     screen,

@@ -125,7 +125,13 @@ describe('questions', () => {
     await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
     await w.wait('Plan for role null-client');
     expect(w.fake.planCalls).toEqual([
-      { role: 'null-client', myhostname: 'mx1.example.org', relayhost: '[smtp.example.com]:587', inet_protocols: 'ipv4', chroot: true },
+      {
+        role: 'null-client',
+        myhostname: 'mx1.example.org',
+        relayhost: '[smtp.example.com]:587',
+        inet_protocols: 'ipv4',
+        chroot: true,
+      },
     ]);
   });
 
@@ -369,7 +375,7 @@ describe('preview', () => {
     expect(w.fake.applyCalls).toHaveLength(1);
   });
 
-  test('hand edits are kept unless h takes mailsetup\'s values, which plans again', async () => {
+  test("hand edits are kept unless h takes mailsetup's values, which plans again", async () => {
     const w = start({ drift: true });
     await w.wait('Role:');
     await press(w.stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
@@ -500,7 +506,20 @@ describe('leaving without writing', () => {
   test('no key but y/Enter on the preview applies: every other key leaves apply uncalled', async () => {
     const w = start({ padLines: 30 });
     await nullClientDefaults(w);
-    await press(w.stdin, KEY.down, KEY.pageDown, KEY.pageUp, KEY.up, 'a', 'd', 'n', 'o', ' ', KEY.delete, KEY.backspace);
+    await press(
+      w.stdin,
+      KEY.down,
+      KEY.pageDown,
+      KEY.pageUp,
+      KEY.up,
+      'a',
+      'd',
+      'n',
+      'o',
+      ' ',
+      KEY.delete,
+      KEY.backspace,
+    );
     await tick(50);
     expect(w.fake.applyCalls).toHaveLength(0);
     expect(w.exits).toEqual([]);
