@@ -5,8 +5,8 @@
  * the live system, bounded, and with an injectable resolver for tests.
  */
 import { promises as dns } from 'node:dns';
-import type { Finding } from './plan/types.js';
-import type { Answers } from './roles/types.js';
+import type { Finding } from './model/plan.js';
+import type { Answers } from './model/answers.js';
 
 export type MxResolver = (domain: string) => Promise<Array<{ exchange: string; priority: number }>>;
 

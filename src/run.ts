@@ -7,11 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { CliOptions } from './cli.js';
 import { mxFindings } from './mx.js';
-import { renderPlanText } from './plan/diff.js';
-import { isEmptyPlan, type Plan } from './plan/types.js';
+import { renderPlanText } from './output/preview.js';
+import { stepText } from './output/steps.js';
+import { paint } from './output/styled.js';
+import { isEmptyPlan, type Plan } from './model/plan.js';
 import { AnswersError, isRoleId, parseAnswersYaml } from './roles/answers.js';
 import { AnswersInvalid } from './roles/resolve.js';
-import type { Answers, RoleId } from './roles/types.js';
+import type { Answers, RoleId } from './model/answers.js';
 import { roleInfos } from './roles/index.js';
 import { questionsFor } from './roles/questions.js';
 import { loadSecrets, Session } from './session.js';
@@ -21,37 +23,22 @@ import {
   findUnfinished,
   recoverUnfinished,
   rollbackLatest,
-  type ApplyEvent,
+  type StepEvent,
   type ApplyResult,
 } from './system/apply.js';
 import { readHostFacts } from './system/hostFacts.js';
 import { installPostfix } from './system/install.js';
 import { createRealEffects } from './system/realEffects.js';
-import type { Effects, HostFacts } from './system/types.js';
+import type { Effects } from './model/effects.js';
+import type { HostFacts } from './model/host.js';
 import { loadTemplates } from './templates.js';
 
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
 
-function paint(color: boolean, code: string, s: string): string {
-  return color ? `\u001b[${code}m${s}\u001b[0m` : s;
-}
-
-const MARK: Record<ApplyEvent['status'], string> = {
-  running: '…',
-  ok: '✓',
-  failed: '✗',
-  skipped: '-',
-  'rolled-back': '↺',
-};
-
-/** Print apply events as plain lines (the non-interactive step list). */
-export function eventPrinter(color: boolean): (e: ApplyEvent) => void {
-  return (e) => {
-    if (e.status === 'running') return;
-    const c = e.status === 'ok' ? '32' : e.status === 'failed' ? '31' : e.status === 'rolled-back' ? '33' : '2';
-    out(`${paint(color, c, MARK[e.status])} ${e.label}${e.detail ? `: ${e.detail}` : ''}\n`);
-  };
+/** Print step events as plain lines (the non-interactive step list). */
+export function eventPrinter(color: boolean): (e: StepEvent) => void {
+  return (e) => out(stepText(e, color));
 }
 
 /** `s` quoted for a POSIX shell when it needs quoting. */
@@ -64,21 +51,21 @@ function shellWord(s: string): string {
  * `root` is the --root sandbox, repeated in the undo hint so that it never points at the live system.
  */
 function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' = 'apply', root?: string): number {
-  for (const w of r.warnings) out(`${paint(color, '33', 'warning:')} ${w}\n`);
+  for (const w of r.warnings) out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
   if (what === 'rollback') {
     if (r.ok) {
       out(
-        `${paint(color, '32', 'Rolled back.')}${r.backupDir ? ` The files are as they were before the apply of ${r.backupDir}` : ''}\n`,
+        `${paint(color, 'ok', 'Rolled back.')}${r.backupDir ? ` The files are as they were before the apply of ${r.backupDir}` : ''}\n`,
       );
       return 0;
     }
-    err(`${paint(color, '31', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
+    err(`${paint(color, 'failed', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
     return 1;
   }
   if (r.ok) {
     if (!r.changed) out('Nothing to do: the configuration is already as asked.\n');
     else {
-      out(`${paint(color, '32', 'Applied.')}${r.backupDir ? ` Backup: ${r.backupDir}` : ''}\n`);
+      out(`${paint(color, 'ok', 'Applied.')}${r.backupDir ? ` Backup: ${r.backupDir}` : ''}\n`);
       if (root === undefined) out('Undo with: mailsetup --rollback    Check with: postconf -n; mailsetup --verify\n');
       else
         out(
@@ -87,7 +74,7 @@ function printResult(r: ApplyResult, color: boolean, what: 'apply' | 'rollback' 
     }
     return 0;
   }
-  err(`${paint(color, '31', 'Apply failed:')} ${r.error ?? 'unknown error'}\n`);
+  err(`${paint(color, 'failed', 'Apply failed:')} ${r.error ?? 'unknown error'}\n`);
   if (r.rolledBack) err(`Every file was restored from the backup${r.backupDir ? ` (${r.backupDir})` : ''}.\n`);
   return 1;
 }

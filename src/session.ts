@@ -6,12 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { detect, type Detected } from './plan/detect.js';
 import { plan, PLAN_PATHS, type HandEdits, type Templates } from './plan/plan.js';
-import type { Plan } from './plan/types.js';
+import type { Plan } from './model/plan.js';
 import { roleInfos } from './roles/index.js';
 import { questionsFor } from './roles/questions.js';
 import { resolveAnswers } from './roles/resolve.js';
-import type { Answers, RoleId } from './roles/types.js';
-import type { Effects, HostFacts } from './system/types.js';
+import type { Answers, RoleId } from './model/answers.js';
+import type { Effects } from './model/effects.js';
+import type { HostFacts } from './model/host.js';
 
 export type Files = Record<string, string | null>;
 

@@ -4,15 +4,17 @@
  * pinning debconf afterwards so `dpkg-reconfigure postfix` or an upgrade does not undo the work.
  */
 import type { Detected } from './plan/detect.js';
-import { MAIN_CF, SECRET_PLACEHOLDER } from './plan/plan.js';
-import type { Plan } from './plan/types.js';
-import type { ApplyEvent } from './system/apply.js';
+import { SECRET_PLACEHOLDER } from './plan/plan.js';
+import type { Plan } from './model/plan.js';
+import type { StepEvent } from './system/apply.js';
 import { debconfDisagreement, pinNoConfiguration } from './system/debconf.js';
 import { ensurePackage } from './system/install.js';
 import { outbound25, probeSummary, runProbes } from './system/probes.js';
 import { testSmartHostLogin, type LoginResult } from './system/smtpLogin.js';
-import type { Effects, HostFacts } from './system/types.js';
+import type { Effects } from './model/effects.js';
+import type { HostFacts } from './model/host.js';
 import { describeHost, type Files } from './session.js';
+import { MAIN_CF } from './model/paths.js';
 
 /** The override id that applies despite a failed smart-host login test. */
 export const LOGIN_OVERRIDE = 'smarthost-login';
@@ -47,7 +49,7 @@ export interface PreflightFailure {
 export async function preflight(
   plan: Plan,
   fx: Effects,
-  onEvent: (e: ApplyEvent) => void,
+  onEvent: (e: StepEvent) => void,
 ): Promise<PreflightFailure | null> {
   await probeRelayPort(plan, fx, onEvent);
   const sasl = plan.answers.smtp_sasl;
@@ -95,7 +97,7 @@ export async function preflight(
  * A relay host on port 25 from a host whose provider blocks outgoing port 25 never gets the
  * mail: probe it (bounded, live system only) and advise a smart host on 587/465. Advice only.
  */
-async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent) => void): Promise<void> {
+async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: StepEvent) => void): Promise<void> {
   const relayhost = plan.answers.relayhost;
   if (!fx.live || !relayhost || /:(?!25$|smtp$)[^:\]]+$/.test(relayhost)) return;
   const id = 'probe-25';
@@ -115,7 +117,7 @@ async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: ApplyEvent) 
 }
 
 /** After a successful live apply on Debian/Ubuntu: debconf "No configuration", so upgrades leave main.cf alone. */
-export async function afterApply(fx: Effects, host: HostFacts, onEvent: (e: ApplyEvent) => void): Promise<void> {
+export async function afterApply(fx: Effects, host: HostFacts, onEvent: (e: StepEvent) => void): Promise<void> {
   if (!fx.live || !host.distro.debianLike) return;
   const id = 'debconf-pin';
   const label = 'Tell debconf "No configuration" (dpkg-reconfigure and upgrades leave main.cf alone)';

@@ -28,12 +28,14 @@ import { endianness, networkInterfaces } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Address4, Address6 } from 'ip-address';
 import { MasterCf } from './postfix/masterCf.js';
-import { parseState, STATE_PATH, type State } from './plan/state.js';
-import type { RoleId } from './roles/types.js';
+import { parseState, type State } from './plan/state.js';
+import type { RoleId } from './model/answers.js';
 import { SmtpSession, queueIdOf, type SmtpReply } from './system/smtpClient.js';
 import { smtpPortFromMasterCf } from './system/hostFacts.js';
 import { warningLines } from './system/services.js';
-import type { Effects, HostFacts } from './system/types.js';
+import type { Effects } from './model/effects.js';
+import type { HostFacts } from './model/host.js';
+import { STATE_PATH } from './model/paths.js';
 
 export interface VerifyOptions {
   color: boolean;

@@ -7,10 +7,18 @@ import { Aliases } from '../postfix/aliases.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf } from '../postfix/masterCf.js';
-import { parentDomain, RELAY_RECIPIENTS_MAP, TRANSPORT_MAP, VIRTUAL_MAP } from '../roles/common.js';
-import type { Answers, RoleId } from '../roles/types.js';
-import { ALIASES, MAIN_CF, MASTER_CF } from './plan.js';
-import { parseState, STATE_PATH } from './state.js';
+import { parentDomain } from '../roles/common.js';
+import type { Answers, RoleId } from '../model/answers.js';
+import { parseState } from './state.js';
+import {
+  ALIASES,
+  MAIN_CF,
+  MASTER_CF,
+  RELAY_RECIPIENTS_MAP,
+  STATE_PATH,
+  TRANSPORT_MAP,
+  VIRTUAL_MAP,
+} from '../model/paths.js';
 
 export interface Detected {
   role: RoleId | 'custom' | null; // null: no main.cf (fresh box)

@@ -8,8 +8,8 @@
 import { Address4, Address6 } from 'ip-address';
 import { coversAll, isPublic, parseCidr, parseRelayhost, parseTransportValue } from '../postfix/validate.js';
 import type { Resolved } from '../roles/role.js';
-import type { HostFacts } from '../system/types.js';
-import type { Finding } from './types.js';
+import type { HostFacts } from '../model/host.js';
+import type { Finding } from '../model/plan.js';
 
 /** The effective (expanded) main.cf values the linter looks at. */
 export type Lookup = (name: string) => string;

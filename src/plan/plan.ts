@@ -13,17 +13,12 @@ import { splitPhysicalLines } from '../postfix/lines.js';
 import { list } from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
-import type { HostFacts } from '../system/types.js';
+import type { HostFacts } from '../model/host.js';
 import { lint } from './lint.js';
-import { emptyState, parseState, serializeState, STATE_PATH, type State } from './state.js';
-import type { Action, Drift, FileChange, ParamChange, Plan } from './types.js';
+import { emptyState, parseState, serializeState, type State } from './state.js';
+import type { Action, Drift, FileChange, ParamChange, Plan } from '../model/plan.js';
+import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
 
-export const MAIN_CF = '/etc/postfix/main.cf';
-export const MASTER_CF = '/etc/postfix/master.cf';
-export const ALIASES = '/etc/aliases';
-export const MAILNAME = '/etc/mailname';
-export const RSYSLOG_DROPIN = '/etc/rsyslog.d/postfix.conf';
-export const MAILLOG_FILE = '/var/log/postfix.log';
 export const SECRET_PLACEHOLDER = '(secret)';
 
 /** Every file the planner may read or write; the caller reads them all into `files`. */

@@ -7,9 +7,8 @@
  */
 import { parseDocument, stringify } from 'yaml';
 import { answersFromObject } from '../roles/answers.js';
-import type { Answers } from '../roles/types.js';
-
-export const STATE_PATH = '/etc/postfix/mailsetup.yaml';
+import type { Answers } from '../model/answers.js';
+import { STATE_PATH } from '../model/paths.js';
 
 export interface MapState {
   /** mailsetup created the file (it removes it when no role needs it any more). */

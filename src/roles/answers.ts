@@ -4,7 +4,7 @@
  * src/roles/validateAnswers.ts; this file only says whether the document has the right shape.
  */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ROLE_IDS, type Answers, type RoleId, type SaslAnswers } from './types.js';
+import { ROLE_IDS, type Answers, type RoleId, type SaslAnswers } from '../model/answers.js';
 
 export class AnswersError extends Error {}
 

@@ -3,9 +3,10 @@
  * aliases for postmaster and root, trusted networks, and the pieces roles share (relay
  * restrictions, relay-recipient and transport maps, the SASL smart host overlay).
  */
-import type { HostFacts } from '../system/types.js';
+import type { HostFacts } from '../model/host.js';
 import type { MapSpec, PlanContext, Resolved } from './role.js';
-import type { Answers } from './types.js';
+import type { Answers } from '../model/answers.js';
+import { RELAY_RECIPIENTS_MAP, SASL_PASSWD_MAP, TRANSPORT_MAP } from '../model/paths.js';
 
 export const LOOPBACK_V4 = '127.0.0.0/8';
 export const LOOPBACK_V6 = '[::1]/128';
@@ -73,11 +74,6 @@ export function commonDefaults(host: HostFacts): Resolved {
 export function mapRef(ctx: PlanContext, path: string): string {
   return `${ctx.dbType}:${path}`;
 }
-
-export const TRANSPORT_MAP = '/etc/postfix/transport';
-export const RELAY_RECIPIENTS_MAP = '/etc/postfix/relay_recipients';
-export const VIRTUAL_MAP = '/etc/postfix/virtual';
-export const SASL_PASSWD_MAP = '/etc/postfix/sasl_passwd';
 
 /** Relay restrictions that never relay for strangers: 554 Relay access denied. */
 export const RELAY_RESTRICTIONS = 'permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination';

@@ -6,7 +6,6 @@
  */
 import {
   RELAY_RESTRICTIONS,
-  VIRTUAL_MAP,
   list,
   loopbackNetworks,
   mapRef,
@@ -16,6 +15,7 @@ import {
   transportMap,
 } from './common.js';
 import type { RoleModule } from './role.js';
+import { VIRTUAL_MAP } from '../model/paths.js';
 
 export const firewallRelay: RoleModule = {
   info: {

@@ -4,7 +4,7 @@ import { firewallRelay } from './firewallRelay.js';
 import { mailServer } from './mailServer.js';
 import { nullClient } from './nullClient.js';
 import type { RoleModule } from './role.js';
-import type { RoleId, RoleInfo } from './types.js';
+import type { RoleId, RoleInfo } from '../model/answers.js';
 
 export const ROLES: Readonly<Record<RoleId, RoleModule>> = {
   'null-client': nullClient,

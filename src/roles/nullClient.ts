@@ -3,18 +3,9 @@
  * through the relay host; listens on loopback; no local delivery. Mail for root and postmaster
  * is rewritten by virtual_alias_maps to the address the user gives, so it leaves the host too.
  */
-import {
-  LOOPBACK_V4,
-  LOOPBACK_V6,
-  VIRTUAL_MAP,
-  list,
-  mapRef,
-  merge,
-  saslOverlay,
-  ipv4Enabled,
-  ipv6Enabled,
-} from './common.js';
+import { LOOPBACK_V4, LOOPBACK_V6, list, mapRef, merge, saslOverlay, ipv4Enabled, ipv6Enabled } from './common.js';
 import type { RoleModule } from './role.js';
+import { VIRTUAL_MAP } from '../model/paths.js';
 
 export const nullClient: RoleModule = {
   info: {

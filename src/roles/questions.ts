@@ -2,10 +2,10 @@
  * The wizard's questions for a role: labels, one-line explanations of each default, and the
  * same validation the answers file gets.
  */
-import type { HostFacts } from '../system/types.js';
+import type { HostFacts } from '../model/host.js';
 import { roleModule } from './index.js';
 import { validateAnswer, withDefaults } from './resolve.js';
-import type { AnswerKey, Answers, Question, RoleId } from './types.js';
+import type { AnswerKey, Answers, Question, RoleId } from '../model/answers.js';
 
 interface Spec {
   label: string;

@@ -16,11 +16,11 @@ import {
   validateNotifyClasses,
   validateProxyInterfaces,
 } from '../postfix/validate.js';
-import type { HostFacts } from '../system/types.js';
+import type { HostFacts } from '../model/host.js';
 import { commonDefaults, parentDomain } from './common.js';
 import { roleModule } from './index.js';
 import type { Resolved } from './role.js';
-import type { AnswerKey, Answers, AnswerValue, RoleId } from './types.js';
+import type { AnswerKey, Answers, AnswerValue, RoleId } from '../model/answers.js';
 
 /** One invalid answer: the key and the exact reason. */
 export interface AnswerProblem {

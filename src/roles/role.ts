@@ -3,8 +3,8 @@
  * it derives from complete answers. The planner turns a RoleConfig into file edits; a role never
  * reads a file.
  */
-import type { HostFacts } from '../system/types.js';
-import type { AnswerKey, Answers, RoleInfo } from './types.js';
+import type { HostFacts } from '../model/host.js';
+import type { AnswerKey, Answers, RoleInfo } from '../model/answers.js';
 
 /** Answers with every key the planner needs filled in (defaults applied, validated). */
 export interface Resolved extends Answers {

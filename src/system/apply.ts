@@ -5,10 +5,11 @@
  * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
  */
 import { basename, dirname } from 'node:path';
-import type { Action, FileChange, Plan, ApplyEvent, ApplyResult } from '../plan/types.js';
-import type { Effects, HostFacts } from './types.js';
+import { describeAction, type Action, type FileChange, type Plan } from '../model/plan.js';
+import type { StepEvent, ApplyResult } from '../model/events.js';
+import type { Effects } from '../model/effects.js';
+import type { HostFacts } from '../model/host.js';
 import {
-  BACKUP_ROOT,
   createBackup,
   fullEffects,
   listBackups,
@@ -21,8 +22,8 @@ import {
   type Manifest,
   type ManifestStep,
 } from './backup.js';
-import { actionLabel, actionStepId } from './commands.js';
-import { acquireLock, LOCK_PATH, type Lock } from './lock.js';
+import { acquireLock, type Lock } from './lock.js';
+import { messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
   postfixRunning,
   reloadPostfix,
@@ -32,55 +33,12 @@ import {
   stopPostfix,
   type StepOutcome,
 } from './services.js';
+import { BACKUP_ROOT, LOCK_PATH } from '../model/paths.js';
 
-export type { ApplyEvent, ApplyResult };
+export type { StepEvent, ApplyResult };
 
-export interface ApplyOptions {
-  onEvent?: (e: ApplyEvent) => void;
-  /** Called with each step id before the step runs; a throw fails that step (tests). */
-  faultHook?: (stepId: string) => void | Promise<void>;
+export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
-}
-
-interface StepResult {
-  status?: 'ok' | 'skipped';
-  detail?: string;
-}
-
-class StepFailure extends Error {}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** Collects events and warnings; runs steps with the fault hook. */
-class Recorder {
-  events: ApplyEvent[] = [];
-  warnings: string[] = [];
-  constructor(private opts: ApplyOptions) {}
-
-  emit(e: ApplyEvent): void {
-    const ev = { ...e };
-    if (ev.detail === undefined) delete ev.detail;
-    this.events.push(ev);
-    this.opts.onEvent?.(ev);
-  }
-
-  async step(id: string, label: string, body: () => Promise<StepResult | void>): Promise<StepResult> {
-    this.emit({ id, label, status: 'running' });
-    let r: StepResult | void;
-    try {
-      await this.opts.faultHook?.(id);
-      r = await body();
-    } catch (e) {
-      const msg = messageOf(e);
-      this.emit({ id, label, status: 'failed', detail: msg });
-      throw new StepFailure(`${label} failed: ${msg}`);
-    }
-    const res = r ?? {};
-    this.emit({ id, label, status: res.status ?? 'ok', detail: res.detail });
-    return res;
-  }
 }
 
 function writeLabel(c: FileChange): string {
@@ -97,7 +55,7 @@ function hasDaemonAction(actions: Action[]): boolean {
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
 export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const rec = new Recorder(opts);
+  const rec = new StepRunner(opts);
   const now = opts.now ?? (() => new Date());
   const done = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
     changed: false,
@@ -168,8 +126,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
 
     for (const a of plan.actions) {
-      const id = actionStepId(a);
-      await rec.step(id, actionLabel(a), async () => {
+      const { stepId: id, label } = describeAction(a);
+      await rec.step(id, label, async () => {
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
@@ -204,7 +162,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
 
 type RollbackMode = 'apply' | 'recover' | 'latest';
 
-function outcomeEvent(rec: Recorder, id: string, label: string, o: StepOutcome): string | null {
+function outcomeEvent(rec: StepRunner, id: string, label: string, o: StepOutcome): string | null {
   rec.warnings.push(...o.warnings);
   if (o.status === 'failed') {
     rec.emit({ id, label, status: 'failed', detail: o.error });
@@ -225,7 +183,7 @@ async function rollback(
   dir: string,
   m: Manifest,
   mode: RollbackMode,
-  rec: Recorder,
+  rec: StepRunner,
 ): Promise<{ filesRestored: boolean; errors: string[]; changed: boolean }> {
   const errors: string[] = [];
   const started = new Set(m.steps.map((s) => s.id));
@@ -270,7 +228,7 @@ async function rollback(
   //    files that did not exist before.
   for (const a of m.actions) {
     if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
-    const id = actionStepId(a);
+    const id = describeAction(a).stepId;
     const derived = m.derived.filter((d) => d.source === a.path);
     const hadDb = derived.some((d) => !d.absent);
     if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
@@ -379,9 +337,9 @@ export async function findUnfinished(fx: Effects): Promise<string | null> {
 async function withLock(
   fx: Effects,
   opts: ApplyOptions,
-  body: (rec: Recorder) => Promise<Partial<ApplyResult> & { ok: boolean }>,
+  body: (rec: StepRunner) => Promise<Partial<ApplyResult> & { ok: boolean }>,
 ): Promise<ApplyResult> {
-  const rec = new Recorder(opts);
+  const rec = new StepRunner(opts);
   const finish = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
     changed: false,
     rolledBack: false,
@@ -403,7 +361,7 @@ async function withLock(
   }
 }
 
-async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode: RollbackMode, rec: Recorder) {
+async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode: RollbackMode, rec: StepRunner) {
   const rb = await rollback(fx, host, dir, m, mode, rec);
   return {
     ok: rb.errors.length === 0,

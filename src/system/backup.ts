@@ -6,11 +6,11 @@
  * removes files that were absent. The newest 10 backups are kept.
  */
 import { createHash } from 'node:crypto';
-import type { Action } from '../plan/types.js';
-import type { Effects } from './types.js';
+import type { Action } from '../model/plan.js';
+import type { Effects } from '../model/effects.js';
 import { derivedFiles } from './commands.js';
+import { BACKUP_ROOT } from '../model/paths.js';
 
-export const BACKUP_ROOT = '/var/backups/mailsetup';
 export const KEEP_BACKUPS = 10;
 const NAME_RE = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/;
 

@@ -3,7 +3,7 @@
  * runtime state a choice depends on (is Postfix running, does configure-instance.sh exist, does
  * rsyslogd run) is passed in as `ServiceState`; src/system/services.ts probes it and runs them.
  */
-import type { Action } from '../plan/types.js';
+import type { Action } from '../model/plan.js';
 
 /** One command to run. */
 export interface CommandSpec {
@@ -85,29 +85,6 @@ export function shellQuote(arg: string): string {
 /** The command line as one string, for messages. */
 export function commandLine(cmd: string, args: string[]): string {
   return [cmd, ...args].map(shellQuote).join(' ');
-}
-
-/** The step id of an action: action:<kind>[:<path>]. */
-export function actionStepId(a: Action): string {
-  return a.kind === 'postmap' || a.kind === 'newaliases' ? `action:${a.kind}:${a.path}` : `action:${a.kind}`;
-}
-
-/** One line for the progress list. */
-export function actionLabel(a: Action): string {
-  switch (a.kind) {
-    case 'postmap':
-      return `Rebuild the lookup table ${a.path} (postmap)`;
-    case 'newaliases':
-      return `Rebuild the aliases database of ${a.path} (newaliases)`;
-    case 'postfix-check':
-      return 'Check the configuration (postfix check)';
-    case 'reload':
-      return 'Reload Postfix';
-    case 'restart':
-      return `Restart Postfix (${a.reason})`;
-    case 'syslog-restart':
-      return `Restart rsyslog (${a.reason})`;
-  }
 }
 
 function postfixArgs(ctx: CommandContext, sub: string): string[] {

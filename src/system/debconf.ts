@@ -14,7 +14,7 @@ import { expand } from '../postfix/expand.js';
 import { postfixDefaults } from '../postfix/defaults.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { describeFailure, type StepOutcome } from './services.js';
-import type { Effects } from './types.js';
+import type { Effects } from '../model/effects.js';
 
 export const NO_CONFIGURATION = 'No configuration';
 export const PIN_SELECTION = 'postfix postfix/main_mailer_type select No configuration\n';

@@ -8,7 +8,8 @@
  */
 import * as os from 'node:os';
 import { Address4, Address6 } from 'ip-address';
-import type { Effects, HostAddress, HostFacts, PostfixFacts } from './types.js';
+import type { Effects } from '../model/effects.js';
+import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { createRealEffects } from './realEffects.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */

@@ -3,15 +3,15 @@
  * Postfix is preseeded "No configuration" so debconf writes no main.cf of its own: mailsetup
  * writes the configuration afterwards.
  */
-import type { Effects } from './types.js';
-import type { ApplyEvent } from './apply.js';
+import type { Effects } from '../model/effects.js';
+import type { StepEvent } from './apply.js';
 import { describeFailure } from './services.js';
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 const APT_TIMEOUT_MS = 15 * 60_000;
 const POSTFIX_PRESEED = 'postfix postfix/main_mailer_type select No configuration\n';
 
-type OnEvent = ((e: ApplyEvent) => void) | undefined;
+type OnEvent = ((e: StepEvent) => void) | undefined;
 
 async function step(
   fx: Effects,
@@ -96,7 +96,7 @@ function skipSandbox(fx: Effects, name: string, onEvent: OnEvent): boolean {
  * True on success (and under --root, where nothing is installed). On failure the last event
  * (status 'failed') carries the command line, its exit and its output.
  */
-export async function installPostfix(fx: Effects, onEvent?: (e: ApplyEvent) => void): Promise<boolean> {
+export async function installPostfix(fx: Effects, onEvent?: (e: StepEvent) => void): Promise<boolean> {
   if (skipSandbox(fx, 'postfix', onEvent)) return true;
   const err = await step(
     fx,
@@ -115,7 +115,7 @@ export async function installPostfix(fx: Effects, onEvent?: (e: ApplyEvent) => v
  * Install package `name` unless dpkg says it is installed (e.g. libsasl2-modules for SASL).
  * True when it is installed afterwards (or under --root); failures as for installPostfix.
  */
-export async function ensurePackage(fx: Effects, name: string, onEvent?: (e: ApplyEvent) => void): Promise<boolean> {
+export async function ensurePackage(fx: Effects, name: string, onEvent?: (e: StepEvent) => void): Promise<boolean> {
   if (skipSandbox(fx, name, onEvent)) return true;
   if (await isInstalled(fx, name)) {
     onEvent?.({

@@ -3,10 +3,9 @@
  * holding the owner's pid. A lock whose pid is dead is stale and taken over.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
-import type { Effects } from './types.js';
+import type { Effects } from '../model/effects.js';
 import { fullEffects } from './backup.js';
-
-export const LOCK_PATH = '/run/mailsetup.lock';
+import { LOCK_PATH } from '../model/paths.js';
 
 /** A held lock. */
 export interface Lock {

@@ -4,7 +4,7 @@
  * (default: exit 0, no output). Nothing touches the machine.
  */
 import { posix } from 'node:path';
-import type { CommandResult, Effects, FileMeta, RunOptions } from './types.js';
+import type { CommandResult, Effects, FileMeta, RunOptions } from '../model/effects.js';
 import { commandLine } from './commands.js';
 
 /** One file held in memory. */

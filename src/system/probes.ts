@@ -10,7 +10,8 @@ import { connect } from 'node:net';
 import { parseRelayhost } from '../postfix/validate.js';
 import { rsyslogInstalled } from './hostFacts.js';
 import { SERVICE_PORTS } from './smtpLogin.js';
-import type { Effects, HostFacts } from './types.js';
+import type { Effects } from '../model/effects.js';
+import type { HostFacts } from '../model/host.js';
 
 export type TcpVerdict = 'open' | 'refused' | 'timeout' | 'unreachable';
 

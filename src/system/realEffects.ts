@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, normalize, posix } from 'node:path';
 import { execa } from 'execa';
-import type { CommandResult, Effects, FileMeta, RunOptions } from './types.js';
+import type { CommandResult, Effects, FileMeta, RunOptions } from '../model/effects.js';
 import { commandLine } from './commands.js';
 
 /** Options for `createRealEffects`. */

@@ -3,8 +3,9 @@
  * configure-instance.sh exist, does rsyslogd run), runs the commands of src/system/commands.ts
  * and turns the results into a step outcome with the message to show on failure.
  */
-import type { Action } from '../plan/types.js';
-import type { CommandResult, Effects, HostFacts } from './types.js';
+import type { Action } from '../model/plan.js';
+import type { CommandResult, Effects } from '../model/effects.js';
+import type { HostFacts } from '../model/host.js';
 import {
   CONFIGURE_INSTANCE,
   SANDBOX_SKIP,

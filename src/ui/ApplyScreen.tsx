@@ -4,19 +4,13 @@
  * files half written, and the engine rolls back by itself on failure.
  */
 import { Box, Text } from 'ink';
-import type { ApplyEvent } from './backend.js';
+import type { StepEvent } from './backend.js';
 import { Spinner } from './Spinner.js';
 import { useColour } from './style.js';
-import type { Colour } from './style.js';
+import { STEP_MARKS } from '../output/steps.js';
+import { STYLES } from '../output/styled.js';
 
-const MARK: Record<Exclude<ApplyEvent['status'], 'running'>, { mark: string; colour: Colour }> = {
-  ok: { mark: '✓', colour: 'green' },
-  failed: { mark: '✗', colour: 'red' },
-  skipped: { mark: '–', colour: 'gray' },
-  'rolled-back': { mark: '↺', colour: 'yellow' },
-};
-
-const SUFFIX: Record<ApplyEvent['status'], string> = {
+const SUFFIX: Record<StepEvent['status'], string> = {
   running: '',
   ok: '',
   failed: '',
@@ -24,8 +18,15 @@ const SUFFIX: Record<ApplyEvent['status'], string> = {
   'rolled-back': ' (rolled back)',
 };
 
+/** The colour of a finished step's mark. */
+function markColour(colour: ReturnType<typeof useColour>, e: StepEvent) {
+  if (e.status === 'running') return undefined;
+  const c = STYLES[STEP_MARKS[e.status].style].color;
+  return c === undefined ? undefined : colour(c);
+}
+
 /** One step row (and its detail, for a failure or a rollback). */
-export function EventRow({ event }: { event: ApplyEvent }) {
+export function EventRow({ event }: { event: StepEvent }) {
   const colour = useColour();
   const showDetail = event.detail !== undefined && event.status !== 'running';
   return (
@@ -35,7 +36,7 @@ export function EventRow({ event }: { event: ApplyEvent }) {
         {event.status === 'running' ? (
           <Spinner />
         ) : (
-          <Text color={colour(MARK[event.status].colour)}>{MARK[event.status].mark}</Text>
+          <Text color={markColour(colour, event)}>{STEP_MARKS[event.status].mark}</Text>
         )}
         {` ${event.label}${SUFFIX[event.status]}`}
       </Text>
@@ -50,7 +51,7 @@ export function EventRow({ event }: { event: ApplyEvent }) {
 }
 
 /** The steps, the latest `height` of them when there are more. */
-export function EventList({ events, height }: { events: ApplyEvent[]; height: number }) {
+export function EventList({ events, height }: { events: StepEvent[]; height: number }) {
   const shown = events.length > height ? events.slice(events.length - height) : events;
   return (
     <Box flexDirection="column">
@@ -62,7 +63,7 @@ export function EventList({ events, height }: { events: ApplyEvent[]; height: nu
 }
 
 /** The apply screen. */
-export function ApplyScreen({ events, height }: { events: ApplyEvent[]; height: number }) {
+export function ApplyScreen({ events, height }: { events: StepEvent[]; height: number }) {
   const colour = useColour();
   return (
     <Box flexDirection="column">
@@ -70,7 +71,7 @@ export function ApplyScreen({ events, height }: { events: ApplyEvent[]; height: 
         <Spinner /> Applying… <Text color={colour('gray')}>(Ctrl-C is ignored until this finishes)</Text>
       </Text>
       {events.length === 0 ? (
-        <Text color={colour('gray')}> starting…</Text>
+        <Text color={colour('gray')}>{'  starting…'}</Text>
       ) : (
         <EventList events={events} height={height} />
       )}

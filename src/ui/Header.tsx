@@ -4,8 +4,8 @@
  * `compact` gives the one-line form the later screens use.
  */
 import { Box, Text } from 'ink';
-import type { RoleInfo } from '../roles/types.js';
-import type { HostFacts } from '../system/types.js';
+import type { RoleInfo } from '../model/answers.js';
+import type { HostFacts } from '../model/host.js';
 import type { Detection } from './backend.js';
 import { useColour } from './style.js';
 
@@ -60,7 +60,8 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
       ) : (
         <>
           <Text wrap="truncate-end">
-            Host: {host.fqdn}
+            {'Host:    '}
+            {host.fqdn}
             {host.hostname !== host.fqdn ? ` (${host.hostname})` : ''} · {addressList(host)}
           </Text>
           <Text>
@@ -72,7 +73,10 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
       {host !== null && detection === null && <Text color={colour('gray')}>reading the current configuration…</Text>}
       {detection !== null && (
         <>
-          <Text>Role: {currentRole(detection, roles)}</Text>
+          <Text>
+            {'Role:    '}
+            {currentRole(detection, roles)}
+          </Text>
           {detection.summary.map((line, i) => (
             <Text key={i} color={colour('gray')} wrap="truncate-end">
               {'         '}

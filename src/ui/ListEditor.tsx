@@ -94,7 +94,7 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
 
   return (
     <Box flexDirection="column">
-      {entries.length === 0 && <Text color={colour('gray')}> (empty list)</Text>}
+      {entries.length === 0 && <Text color={colour('gray')}>{'  (empty list)'}</Text>}
       {entries.length > maxRows && (
         <Text color={colour('gray')}>
           {'  '}entries {start + 1}–{start + shown.length} of {entries.length}

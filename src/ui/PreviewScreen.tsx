@@ -6,10 +6,10 @@
  */
 import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import type { Plan } from '../plan/types.js';
-import { isEmptyPlan } from '../plan/types.js';
-import { planLines } from '../plan/diff.js';
-import type { StyledLine } from '../plan/diff.js';
+import type { Plan } from '../model/plan.js';
+import { isEmptyPlan } from '../model/plan.js';
+import { planLines } from '../output/preview.js';
+import type { StyledLine } from '../output/styled.js';
 import { blockingFindings } from './machine.js';
 import { Spinner } from './Spinner.js';
 import { Line, useColour, wrapLine } from './style.js';

@@ -5,7 +5,7 @@
  */
 import { useCallback, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import type { AnswerValue, Question, SaslAnswers } from '../roles/types.js';
+import type { AnswerValue, Question, SaslAnswers } from '../model/answers.js';
 import { entriesToMap, formatValue, isEmptyValue, isSasl, isSaslQuestion, toEntries } from './format.js';
 import { ListEditor } from './ListEditor.js';
 import { SelectList } from './SelectList.js';

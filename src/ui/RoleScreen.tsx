@@ -3,7 +3,7 @@
  * re-run) is marked and pre-selected.
  */
 import { Box, Text } from 'ink';
-import type { RoleId, RoleInfo } from '../roles/types.js';
+import type { RoleId, RoleInfo } from '../model/answers.js';
 import { SelectList } from './SelectList.js';
 import { useColour } from './style.js';
 

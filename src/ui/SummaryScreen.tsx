@@ -6,9 +6,8 @@
  */
 import { createContext, useContext } from 'react';
 import { Box, Text } from 'ink';
-import type { Plan } from '../plan/types.js';
-import { describeAction } from '../plan/diff.js';
-import { actionStepId } from '../system/commands.js';
+import type { Plan } from '../model/plan.js';
+import { describeAction } from '../model/plan.js';
 import type { ApplyResult } from './backend.js';
 import { EventList } from './ApplyScreen.js';
 import { useColour } from './style.js';
@@ -28,13 +27,21 @@ export const RootContext = createContext<string | undefined>(undefined);
 function CheckLines() {
   const root = useContext(RootContext);
   return (
-    <Text>Check: {root === undefined ? 'postconf -n · mailsetup --verify' : `postconf -c ${root}/etc/postfix -n`}</Text>
+    <Text>
+      {'Check:   '}
+      {root === undefined ? 'postconf -n · mailsetup --verify' : `postconf -c ${root}/etc/postfix -n`}
+    </Text>
   );
 }
 
 function UndoLine() {
   const root = useContext(RootContext);
-  return <Text>Undo: mailsetup --rollback{root === undefined ? '' : ` --root ${root}`}</Text>;
+  return (
+    <Text>
+      {'Undo:    mailsetup --rollback'}
+      {root === undefined ? '' : ` --root ${root}`}
+    </Text>
+  );
 }
 
 /** What happened to each file of the plan. */
@@ -76,7 +83,12 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
         ) : (
           <Text color={colour('red')}>Not rolled back: restore the earlier files with `mailsetup --rollback`.</Text>
         )}
-        {result.backupDir !== undefined && <Text>Backup: {result.backupDir}</Text>}
+        {result.backupDir !== undefined && (
+          <Text>
+            {'Backup:  '}
+            {result.backupDir}
+          </Text>
+        )}
         {warnings}
         <CheckLines />
       </Box>
@@ -84,9 +96,9 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
   }
   // The plan's commands that ran, and those the apply skipped (under --root, the restarts).
   const steps = new Map(result.events.map((e) => [e.id, e]));
-  const ran = (plan?.actions ?? []).filter((a) => steps.get(actionStepId(a))?.status !== 'skipped');
+  const ran = (plan?.actions ?? []).filter((a) => steps.get(describeAction(a).stepId)?.status !== 'skipped');
   const skipped = (plan?.actions ?? []).flatMap((action) => {
-    const event = steps.get(actionStepId(action));
+    const event = steps.get(describeAction(action).stepId);
     return event?.status === 'skipped' ? [{ action, event }] : [];
   });
   return (
@@ -106,14 +118,24 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
           ))}
         </>
       )}
-      {ran.length > 0 && <Text wrap="truncate-end">Ran: {ran.map((a) => describeAction(a).command).join(' · ')}</Text>}
+      {ran.length > 0 && (
+        <Text wrap="truncate-end">
+          {'Ran:     '}
+          {ran.map((a) => describeAction(a).command).join(' · ')}
+        </Text>
+      )}
       {skipped.map(({ action, event }) => (
         <Text key={event.id} color={colour('gray')} wrap="truncate-end">
           Skipped: {describeAction(action).command}
           {event.detail !== undefined ? ` (${event.detail})` : ''}
         </Text>
       ))}
-      {result.backupDir !== undefined && <Text>Backup: {result.backupDir}</Text>}
+      {result.backupDir !== undefined && (
+        <Text>
+          {'Backup:  '}
+          {result.backupDir}
+        </Text>
+      )}
       <UndoLine />
       <CheckLines />
       {warnings}

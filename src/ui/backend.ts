@@ -3,9 +3,10 @@
  * machine: the CLI hands it a `WizardBackend` built from the planner and the apply engine (tests
  * hand it a fake). Every call the UI makes goes through src/ui/driver.ts, never a screen.
  */
-import type { ApplyEvent, ApplyResult, Plan } from '../plan/types.js';
-import type { Answers, Question, RoleId, RoleInfo } from '../roles/types.js';
-import type { HostFacts } from '../system/types.js';
+import type { StepEvent, ApplyResult } from '../model/events.js';
+import type { Plan } from '../model/plan.js';
+import type { Answers, Question, RoleId, RoleInfo } from '../model/answers.js';
+import type { HostFacts } from '../model/host.js';
 
 /** What detect() found on the machine. */
 export interface Detection {
@@ -17,7 +18,7 @@ export interface Detection {
   summary: string[];
 }
 
-export type { ApplyEvent, ApplyResult } from '../plan/types.js';
+export type { StepEvent, ApplyResult } from '../model/events.js';
 
 export interface WizardBackend {
   /** Host facts; may arrive after the first frame (show "probing…" until then). */
@@ -27,5 +28,5 @@ export interface WizardBackend {
   roles(): RoleInfo[];
   questions(role: RoleId, host: HostFacts, current: Partial<Answers>): Question[];
   plan(answers: Answers, host: HostFacts): Promise<Plan>;
-  apply(plan: Plan, host: HostFacts, onEvent: (e: ApplyEvent) => void): Promise<ApplyResult>;
+  apply(plan: Plan, host: HostFacts, onEvent: (e: StepEvent) => void): Promise<ApplyResult>;
 }

@@ -4,7 +4,7 @@
  * apply) and hands the screens plain callbacks.
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
-import type { AnswerKey, AnswerValue } from '../roles/types.js';
+import type { AnswerKey, AnswerValue } from '../model/answers.js';
 import type { WizardBackend } from './backend.js';
 import { answersForPlan, initialState, reducer } from './machine.js';
 import type { WizardState } from './machine.js';

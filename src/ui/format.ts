@@ -2,7 +2,7 @@
  * Answer values in and out of the question widgets: how a default is shown, how a list or a map
  * becomes editable entries and back, and what counts as an empty answer.
  */
-import type { AnswerValue, Question, SaslAnswers } from '../roles/types.js';
+import type { AnswerValue, Question, SaslAnswers } from '../model/answers.js';
 
 /** True for a string array. */
 export function isStringList(v: AnswerValue): v is string[] {

@@ -4,11 +4,11 @@
  * actions. Invariant: the step becomes 'applying' only through 'confirm' from a plan without
  * blocking errors, so the backend's apply() cannot run before the user confirmed.
  */
-import type { Finding, Plan } from '../plan/types.js';
-import { isEmptyPlan } from '../plan/types.js';
-import type { AnswerKey, AnswerValue, Answers, Question, RoleId, RoleInfo } from '../roles/types.js';
-import type { HostFacts } from '../system/types.js';
-import type { ApplyEvent, ApplyResult, Detection } from './backend.js';
+import type { Finding, Plan } from '../model/plan.js';
+import { isEmptyPlan } from '../model/plan.js';
+import type { AnswerKey, AnswerValue, Answers, Question, RoleId, RoleInfo } from '../model/answers.js';
+import type { HostFacts } from '../model/host.js';
+import type { StepEvent, ApplyResult, Detection } from './backend.js';
 
 export type Step = 'role' | 'questions' | 'planning' | 'preview' | 'applying' | 'summary';
 
@@ -40,7 +40,7 @@ export interface WizardState {
   plan: Plan | null;
   planError: string | null;
   confirmed: boolean;
-  events: ApplyEvent[];
+  events: StepEvent[];
   result: ApplyResult | null;
   /** Set when the wizard is over; the app exits with it. */
   exitCode: number | null;
@@ -59,7 +59,7 @@ export type WizardAction =
   | { type: 'plan-failed'; request: number; message: string }
   | { type: 'override'; ids: string[] }
   | { type: 'confirm' }
-  | { type: 'apply-event'; event: ApplyEvent }
+  | { type: 'apply-event'; event: StepEvent }
   | { type: 'applied'; result: ApplyResult }
   | { type: 'apply-crashed'; message: string }
   | { type: 'cancel' };
@@ -89,8 +89,8 @@ export function initialState(roles: RoleInfo[]): WizardState {
 }
 
 /** One event per step id, in the order the steps started: a later event replaces the earlier one in place. */
-export function latestEvents(events: ApplyEvent[]): ApplyEvent[] {
-  const out: ApplyEvent[] = [];
+export function latestEvents(events: StepEvent[]): StepEvent[] {
+  const out: StepEvent[] = [];
   const at = new Map<string, number>();
   for (const e of events) {
     const i = at.get(e.id);

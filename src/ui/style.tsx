@@ -4,12 +4,12 @@
  */
 import { createContext, useContext, useEffect, useState } from 'react';
 import { Text, useStdout } from 'ink';
-import type { Style, StyledLine } from '../plan/diff.js';
+import { STYLES, type Colour, type StyledLine } from '../output/styled.js';
 
 /** Whether screens may use colours. */
 export const ColorContext = createContext(true);
 
-export type Colour = 'red' | 'green' | 'yellow' | 'cyan' | 'blue' | 'gray' | 'magenta';
+export type { Colour };
 
 /** A function giving the colour to use, or undefined when colours are off. */
 export function useColour(): (c: Colour) => Colour | undefined {
@@ -17,29 +17,7 @@ export function useColour(): (c: Colour) => Colour | undefined {
   return (c) => (on ? c : undefined);
 }
 
-interface TextStyle {
-  color?: Colour;
-  bold?: boolean;
-  underline?: boolean;
-}
-
-const STYLES: Record<Style, TextStyle> = {
-  title: { bold: true },
-  heading: { bold: true, underline: true },
-  file: { bold: true },
-  meta: { bold: true },
-  hunk: { color: 'cyan' },
-  add: { color: 'green' },
-  del: { color: 'red' },
-  old: { color: 'red' },
-  new: { color: 'green' },
-  error: { color: 'red', bold: true },
-  warning: { color: 'yellow' },
-  info: { color: 'cyan' },
-  dim: { color: 'gray' },
-};
-
-/** One styled line (from src/plan/diff.ts) as Ink text, cut at the box edge. */
+/** One styled line (src/output/) as Ink text, cut at the box edge. */
 export function Line({ line }: { line: StyledLine }) {
   const colour = useColour();
   if (line.length === 0) return <Text> </Text>;

@@ -1,5 +1,5 @@
 /** Seeded random valid answers for every role (round-trip and open-relay tests). */
-import type { Answers, RoleId } from '../../src/roles/types.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
 
 import { mulberry32 } from './prng.js';
 

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Templates } from '../../src/plan/plan.js';
-import type { Plan } from '../../src/plan/types.js';
-import type { HostFacts } from '../../src/system/types.js';
+import type { Plan } from '../../src/model/plan.js';
+import type { HostFacts } from '../../src/model/host.js';
 import { DEBIAN_REFERENCE } from './reference.js';
 
 export const REFERENCE = DEBIAN_REFERENCE;

@@ -38,7 +38,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { stringify } from 'yaml';
-import type { Answers, RoleId } from '../../src/roles/types.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
 import { REFERENCE } from './host.js';
 import { describePostfix, POSTFIX_AVAILABLE } from './postfix.js';
 

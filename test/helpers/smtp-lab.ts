@@ -10,7 +10,7 @@
  * Clients: 127.0.0.2 is in mynetworks, 127.0.0.9 is not (mynetworks = 127.0.0.1/32, 127.0.0.2/32).
  * Each test file takes its own slot S, so files can run in parallel.
  */
-import type { Answers, RoleId } from '../../src/roles/types.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
 import { SmtpSession, sendMessage, type SendResult, type SmtpReply } from '../../src/system/smtpClient.js';
 import { generator } from './gen-answers.js';
 import {

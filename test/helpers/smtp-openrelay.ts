@@ -6,7 +6,7 @@
  * every recipient of a relay domain (`@domain`).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROLE_IDS, type RoleId } from '../../src/roles/types.js';
+import { ROLE_IDS, type RoleId } from '../../src/model/answers.js';
 import { describeRealPostfix } from './instance.js';
 import {
   Lab,

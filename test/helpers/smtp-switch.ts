@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RoleId } from '../../src/roles/types.js';
+import type { RoleId } from '../../src/model/answers.js';
 import { describeRealPostfix, waitFor } from './instance.js';
 import { Lab, NAMES, OUTSIDE, TRUSTED, deliver, labAddrs, matrixAnswers, rcptReplies } from './smtp-lab.js';
 

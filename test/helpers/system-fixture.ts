@@ -18,8 +18,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Action, FileChange, Plan } from '../../src/plan/types.js';
-import type { Effects, HostFacts } from '../../src/system/types.js';
+import type { Action, FileChange, Plan } from '../../src/model/plan.js';
+import type { Effects } from '../../src/model/effects.js';
+import type { HostFacts } from '../../src/model/host.js';
 import { DEBIAN_REFERENCE } from './reference.js';
 
 /** A fresh temporary directory (this module must not import vitest: system-child.ts uses it). */

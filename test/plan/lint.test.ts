@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { lint, loopsToSelf } from '../../src/plan/lint.js';
 import { plan } from '../../src/plan/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
-import type { Answers, RoleId } from '../../src/roles/types.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 
 const host = fakeHost();

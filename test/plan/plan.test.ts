@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { detect } from '../../src/plan/detect.js';
 import { plan, type PlanInput } from '../../src/plan/plan.js';
-import { parseState, STATE_PATH } from '../../src/plan/state.js';
-import { isEmptyPlan, type Plan } from '../../src/plan/types.js';
+import { parseState } from '../../src/plan/state.js';
+import { isEmptyPlan, type Plan } from '../../src/model/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
-import { ROLE_IDS, type Answers, type RoleId } from '../../src/roles/types.js';
+import { ROLE_IDS, type Answers, type RoleId } from '../../src/model/answers.js';
 import { generator, SEED } from '../helpers/gen-answers.js';
 import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
+import { STATE_PATH } from '../../src/model/paths.js';
 
 const host = fakeHost();
 const T = templates();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
-import type { Answers, RoleId } from '../../src/roles/types.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 

@@ -4,7 +4,7 @@ import { parseAnswersYaml } from '../../src/roles/answers.js';
 import { AnswersInvalid, resolveAnswers, withDefaults } from '../../src/roles/resolve.js';
 import { questionsFor } from '../../src/roles/questions.js';
 import { parseState, serializeState, emptyState } from '../../src/plan/state.js';
-import type { Answers, RoleId } from '../../src/roles/types.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
 import { fakeHost } from '../helpers/host.js';
 
 const host = fakeHost();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
-import type { HostFacts } from '../../src/system/types.js';
+import type { HostFacts } from '../../src/model/host.js';
 import {
   deliveryChain,
   inNetworks,

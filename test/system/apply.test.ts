@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apply, findUnfinished, rollbackLatest, type ApplyEvent } from '../../src/system/apply.js';
-import { BACKUP_ROOT, listBackups, readManifest } from '../../src/system/backup.js';
+import { apply, findUnfinished, rollbackLatest, type StepEvent } from '../../src/system/apply.js';
+import { listBackups, readManifest } from '../../src/system/backup.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects, runCommand } from '../../src/system/realEffects.js';
 import { cleanup, describePostfix } from '../helpers/postfix.js';
@@ -18,6 +18,7 @@ import {
   testHost,
   withoutInodes,
 } from '../helpers/system-fixture.js';
+import { BACKUP_ROOT } from '../../src/model/paths.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(cleanup));
@@ -48,7 +49,7 @@ describePostfix('apply in a --root sandbox with the real postmap/postalias/postf
       'example.com\tsmtp:[relay.example.net]',
     ]);
     expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(['postmaster\troot', 'root\tadmin@example.com']);
-    const final = (id: string): ApplyEvent | undefined => r.events.filter((e) => e.id === id).at(-1);
+    const final = (id: string): StepEvent | undefined => r.events.filter((e) => e.id === id).at(-1);
     expect(final('action:reload')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
     expect(final('action:syslog-restart')).toMatchObject({
       status: 'skipped',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Action } from '../../src/plan/types.js';
+import { describeAction } from '../../src/model/plan.js';
+import type { Action } from '../../src/model/plan.js';
 import {
   actionCommands,
-  actionStepId,
   commandLine,
   derivedFiles,
   mapType,
@@ -161,8 +161,8 @@ describe('helpers', () => {
       '/etc/aliases.dir',
       '/etc/aliases.pag',
     ]);
-    expect(actionStepId(postmap)).toBe('action:postmap:/etc/postfix/transport');
-    expect(actionStepId({ kind: 'restart', reason: 'x' })).toBe('action:restart');
+    expect(describeAction(postmap).stepId).toBe('action:postmap:/etc/postfix/transport');
+    expect(describeAction({ kind: 'restart', reason: 'x' }).stepId).toBe('action:restart');
     expect(commandLine('sh', ['-c', "echo 'a b'", ''])).toBe(`sh -c 'echo '\\''a b'\\''' ''`);
   });
 });

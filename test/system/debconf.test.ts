@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAILNAME, MAIN_CF, plan } from '../../src/plan/plan.js';
+import { plan } from '../../src/plan/plan.js';
 import { MainCf } from '../../src/postfix/mainCf.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import { readPlanFiles } from '../../src/session.js';
@@ -34,6 +34,7 @@ import { acquireEtcLock } from '../helpers/etcLock.js';
 import { differences, restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
 import { fakeHost, templates } from '../helpers/host.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
+import { MAILNAME, MAIN_CF } from '../../src/model/paths.js';
 
 const SHOW = `  postfix/bad_recipient_delimiter:
   postfix/chattr: false

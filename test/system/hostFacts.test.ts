@@ -14,7 +14,7 @@ import {
 } from '../../src/system/hostFacts.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
-import type { HostFacts } from '../../src/system/types.js';
+import type { HostFacts } from '../../src/model/host.js';
 import { cleanup, describePostfix } from '../helpers/postfix.js';
 import { REF, makeSandbox } from '../helpers/system-fixture.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ApplyEvent } from '../../src/system/apply.js';
+import type { StepEvent } from '../../src/system/apply.js';
 import { ensurePackage, installPostfix } from '../../src/system/install.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { cleanup, tempDir } from '../helpers/postfix.js';
@@ -17,12 +17,12 @@ function setup(programs: Parameters<typeof stubBin>[0]) {
   const stub = stubBin(programs);
   dirs.push(stub.dir);
   const fx = createRealEffects('/', { env: { PATH: `${stub.dir}:${process.env.PATH ?? ''}` } });
-  const events: ApplyEvent[] = [];
+  const events: StepEvent[] = [];
   return {
     fx,
     stub,
     events,
-    onEvent: (e: ApplyEvent) => {
+    onEvent: (e: StepEvent) => {
       events.push(e);
     },
   };
@@ -81,7 +81,7 @@ describe('installPostfix', () => {
   it('--root: nothing is installed', async () => {
     const d = tempDir();
     dirs.push(d);
-    const events: ApplyEvent[] = [];
+    const events: StepEvent[] = [];
     expect(await installPostfix(createRealEffects(d), (e) => events.push(e))).toBe(true);
     expect(events).toEqual([
       {

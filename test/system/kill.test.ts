@@ -3,10 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { findUnfinished, recoverUnfinished } from '../../src/system/apply.js';
-import { BACKUP_ROOT, readManifest } from '../../src/system/backup.js';
+import { readManifest } from '../../src/system/backup.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { cleanup, describePostfix } from '../helpers/postfix.js';
 import { dumpTable, leftoverTemps, makeSandbox, snapshot, testHost, withoutInodes } from '../helpers/system-fixture.js';
+import { BACKUP_ROOT } from '../../src/model/paths.js';
 
 const VITE_NODE = join(process.cwd(), 'node_modules/vite-node/vite-node.mjs');
 const CHILD = join(process.cwd(), 'test/helpers/system-child.ts');

@@ -22,7 +22,7 @@ import {
 } from '../../src/system/probes.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
-import type { HostAddress, HostFacts } from '../../src/system/types.js';
+import type { HostAddress, HostFacts } from '../../src/model/host.js';
 import { fakeHost } from '../helpers/host.js';
 import { cleanup } from '../helpers/postfix.js';
 import { stubBin } from '../helpers/system-fixture.js';

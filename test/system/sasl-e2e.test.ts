@@ -27,10 +27,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
 import { MainCf } from '../../src/postfix/mainCf.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
-import { SASL_PASSWD_MAP } from '../../src/roles/common.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { makeTestPki, type TestPki } from '../helpers/testCa.js';
+import { SASL_PASSWD_MAP } from '../../src/model/paths.js';
 
 const USER = 'relay-user@example.net';
 const PASSWORD = 'Zq7:secret#with$chars';

@@ -3,10 +3,10 @@
  * a plan with file diffs, parameters, actions and findings built from the answers, and an apply
  * that succeeds or fails with a rollback. Every call is recorded.
  */
-import type { Plan } from '../../src/plan/types.js';
-import type { AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/roles/types.js';
-import type { HostFacts } from '../../src/system/types.js';
-import type { ApplyEvent, ApplyResult, Detection, WizardBackend } from '../../src/ui/backend.js';
+import type { Plan } from '../../src/model/plan.js';
+import type { AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/model/answers.js';
+import type { HostFacts } from '../../src/model/host.js';
+import type { StepEvent, ApplyResult, Detection, WizardBackend } from '../../src/ui/backend.js';
 
 export const HOST: HostFacts = {
   fqdn: 'mx1.example.com',
@@ -237,8 +237,8 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     },
     async apply(plan, _host, onEvent) {
       fake.applyCalls.push(plan);
-      const events: ApplyEvent[] = [];
-      const emit = (e: ApplyEvent) => {
+      const events: StepEvent[] = [];
+      const emit = (e: StepEvent) => {
         const i = events.findIndex((x) => x.id === e.id);
         if (i < 0) events.push(e);
         else events[i] = e;

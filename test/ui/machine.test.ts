@@ -13,7 +13,7 @@ import { entriesToMap, formatValue, isEmptyValue, toEntries } from '../../src/ui
 import { wrapLine } from '../../src/ui/style.js';
 import { liftingOverrides } from '../../src/ui/PreviewScreen.js';
 import type { ApplyResult } from '../../src/ui/backend.js';
-import type { AnswerValue } from '../../src/roles/types.js';
+import type { AnswerValue } from '../../src/model/answers.js';
 import { HOST, ROLES, fakePlan, fakeQuestions } from './fakeBackend.js';
 
 const run = (s: WizardState, ...actions: WizardAction[]) => actions.reduce(reducer, s);

@@ -1,7 +1,9 @@
 /** The plan preview text: unified diffs, secrets, the parameter table, commands, findings, colours. */
 import { describe, expect, test } from 'vitest';
-import { countLines, describeAction, fileDiff, planLines, renderLines, renderPlanText } from '../../src/plan/diff.js';
-import type { FileChange, Plan } from '../../src/plan/types.js';
+import { describeAction } from '../../src/model/plan.js';
+import { countLines, fileDiff, planLines, renderPlanText } from '../../src/output/preview.js';
+import { renderLines } from '../../src/output/styled.js';
+import type { FileChange, Plan } from '../../src/model/plan.js';
 
 const MAIN = '/etc/postfix/main.cf';
 
@@ -236,7 +238,7 @@ describe('renderPlanText', () => {
   });
 
   test('every action has a command and a reason', () => {
-    expect(describeAction({ kind: 'newaliases', path: '/etc/aliases' })).toEqual({
+    expect(describeAction({ kind: 'newaliases', path: '/etc/aliases' })).toMatchObject({
       command: 'newaliases',
       reason: '/etc/aliases changed: rebuild the alias database',
     });

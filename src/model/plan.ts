@@ -2,7 +2,7 @@
  * What one run of mailsetup intends to do, as data. `plan()` (src/plan/plan.ts) computes it
  * without I/O; the preview shows it; `apply()` (src/system/apply.ts) carries it out.
  */
-import type { Answers, RoleId } from '../roles/types.js';
+import type { Answers, RoleId } from './answers.js';
 
 /** One file's change. `before`/`after` null = absent (after null = remove the file). */
 export interface FileChange {
@@ -67,24 +67,49 @@ export function isEmptyPlan(plan: Plan): boolean {
   return plan.files.length === 0 && plan.actions.length === 0;
 }
 
-/** One step of an apply, reported live; a later event with the same id replaces the earlier one. */
-export interface ApplyEvent {
-  id: string;
-  label: string;
-  status: 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
-  detail?: string;
+/** How an action is shown: its step id in the event stream, its progress label, the command and why it runs. */
+export interface ActionInfo {
+  stepId: string; // action:<kind>[:<path>]
+  label: string; // one line for the progress list
+  command: string; // the command, as the preview names it
+  reason: string;
 }
 
-/** How an apply (or a rollback) ended. */
-export interface ApplyResult {
-  ok: boolean;
-  /** Something on the machine changed and stayed changed. */
-  changed: boolean;
-  /** The backup directory (real path: under --root, inside the sandbox). */
-  backupDir?: string;
-  /** Which step failed and why (the command line, its exit and its output). */
-  error?: string;
-  rolledBack: boolean;
-  warnings: string[];
-  events: ApplyEvent[];
+/** The one description of an action, used by the preview, the progress list and the summary. */
+export function describeAction(a: Action): ActionInfo {
+  const stepId = a.kind === 'postmap' || a.kind === 'newaliases' ? `action:${a.kind}:${a.path}` : `action:${a.kind}`;
+  switch (a.kind) {
+    case 'postmap':
+      return {
+        stepId,
+        label: `Rebuild the lookup table ${a.path} (postmap)`,
+        command: `postmap ${a.map}`,
+        reason: `${a.path} changed: rebuild the lookup table`,
+      };
+    case 'newaliases':
+      return {
+        stepId,
+        label: `Rebuild the aliases database of ${a.path} (newaliases)`,
+        command: 'newaliases',
+        reason: `${a.path} changed: rebuild the alias database`,
+      };
+    case 'postfix-check':
+      return {
+        stepId,
+        label: 'Check the configuration (postfix check)',
+        command: 'postfix check',
+        reason: 'check the configuration and file permissions before Postfix uses them',
+      };
+    case 'reload':
+      return {
+        stepId,
+        label: 'Reload Postfix',
+        command: 'postfix reload',
+        reason: 'Postfix reads the changed configuration',
+      };
+    case 'restart':
+      return { stepId, label: `Restart Postfix (${a.reason})`, command: 'restart Postfix', reason: a.reason };
+    case 'syslog-restart':
+      return { stepId, label: `Restart rsyslog (${a.reason})`, command: 'restart rsyslog', reason: a.reason };
+  }
 }

@@ -5,38 +5,9 @@
  * non-interactive mode prints `renderPlanText()`. Both show the same text.
  */
 import { createTwoFilesPatch } from 'diff';
-import type { Action, FileChange, Finding, ParamChange, Plan } from './types.js';
-import { isEmptyPlan } from './types.js';
-
-/** How a span is drawn; each maps to one colour (see ANSI below and the wizard's palette). */
-export type Style =
-  'title' | 'heading' | 'file' | 'meta' | 'hunk' | 'add' | 'del' | 'old' | 'new' | 'error' | 'warning' | 'info' | 'dim';
-
-/** A run of text in one style; no style = plain. */
-export interface Span {
-  text: string;
-  style?: Style;
-}
-
-/** One output line (no newline inside). */
-export type StyledLine = Span[];
-
-/** SGR codes per style for the plain-text renderer. */
-const ANSI: Record<Style, string> = {
-  title: '1',
-  heading: '1;4',
-  file: '1',
-  meta: '1',
-  hunk: '36',
-  add: '32',
-  del: '31',
-  old: '31',
-  new: '32',
-  error: '1;31',
-  warning: '33',
-  info: '36',
-  dim: '2',
-};
+import type { FileChange, Finding, ParamChange, Plan } from '../model/plan.js';
+import { describeAction, isEmptyPlan } from '../model/plan.js';
+import { renderLines, type Style, type StyledLine } from './styled.js';
 
 /** The number of lines in a file's text (a final newline does not start another line). */
 export function countLines(text: string): number {
@@ -140,27 +111,6 @@ function paramLines(p: ParamChange): StyledLine[] {
   return out;
 }
 
-/** The command an action runs and why, as the preview shows them. */
-export function describeAction(action: Action): { command: string; reason: string } {
-  switch (action.kind) {
-    case 'postmap':
-      return { command: `postmap ${action.map}`, reason: `${action.path} changed: rebuild the lookup table` };
-    case 'newaliases':
-      return { command: 'newaliases', reason: `${action.path} changed: rebuild the alias database` };
-    case 'postfix-check':
-      return {
-        command: 'postfix check',
-        reason: 'check the configuration and file permissions before Postfix uses them',
-      };
-    case 'reload':
-      return { command: 'postfix reload', reason: 'Postfix reads the changed configuration' };
-    case 'restart':
-      return { command: 'restart Postfix', reason: action.reason };
-    case 'syslog-restart':
-      return { command: 'restart rsyslog', reason: action.reason };
-  }
-}
-
 const LEVEL_STYLE: Record<Finding['level'], Style> = { error: 'error', warning: 'warning', info: 'info' };
 
 /** A finding as one or two lines: "  error   id: message" and, when it can be overridden, the override id. */
@@ -235,20 +185,6 @@ export function planLines(plan: Plan): StyledLine[] {
   }
   while (out.length > 0 && out[out.length - 1].length === 0) out.pop();
   return out;
-}
-
-/** Styled lines as text, with ANSI colours when `color` is true; every line ends with "\n". */
-export function renderLines(styled: StyledLine[], opts: { color: boolean }): string {
-  return styled
-    .map((line) =>
-      line
-        .map((s) =>
-          opts.color && s.style !== undefined && s.text !== '' ? `\x1b[${ANSI[s.style]}m${s.text}\x1b[0m` : s.text,
-        )
-        .join(''),
-    )
-    .map((l) => `${l}\n`)
-    .join('');
 }
 
 /** The preview of a plan for the non-interactive mode (--dry-run, --yes): see planLines(). */

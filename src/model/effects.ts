@@ -1,7 +1,7 @@
 /**
  * The one interface between mailsetup and the machine. The planner and the UI never touch the
- * file system or run commands themselves: they get an `Effects` (real: src/system/realEffects.ts;
- * in memory for tests: src/system/memoryEffects.ts) and `HostFacts` read through it.
+ * file system or run commands themselves: the commands hand the system layer an `Effects` (real:
+ * src/system/realEffects.ts; in memory for tests: src/system/memoryEffects.ts).
  */
 
 /** Owner, group and permission bits of a file. */
@@ -65,34 +65,4 @@ export interface Effects {
   createExclusive?(path: string, content: string): Promise<boolean>;
   /** Whether a process with this pid exists (stale-lock detection). */
   processAlive?(pid: number): boolean;
-}
-
-export interface HostAddress {
-  iface: string;
-  family: 4 | 6;
-  address: string;
-  prefix: number;
-  /** The interface's subnet in Postfix's mynetworks form: 192.168.1.0/24, [2001:db8::]/64. */
-  network: string;
-  scope: 'loopback' | 'link-local' | 'private' | 'public';
-}
-
-export interface PostfixFacts {
-  installed: boolean;
-  version?: string; // mail_version, e.g. "3.7.11"
-  defaultDatabaseType: string; // hash, lmdb, cdb
-  running: boolean;
-  /** The port the smtp/inet service listens on (25 unless master.cf says otherwise). */
-  smtpPort?: number;
-}
-
-export interface HostFacts {
-  fqdn: string; // hostname --fqdn, or the best the system knows
-  hostname: string; // short name
-  addresses: HostAddress[];
-  postfix: PostfixFacts;
-  systemd: boolean; // PID 1 is systemd
-  rsyslog: boolean; // rsyslogd is installed
-  distro: { id: string; versionId: string; debianLike: boolean };
-  ipv6DefaultRoute: boolean;
 }

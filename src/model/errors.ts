@@ -1,0 +1,27 @@
+/**
+ * Errors that end a run with a message and an exit code. The exit code is decided where the
+ * problem is found and carried to the one place that prints and exits (src/cli.ts); every other
+ * error is unexpected and is reported as such, without a stack trace on the user's screen.
+ */
+
+/** 0 success or nothing to do, 1 apply (or rollback, or a check) failed, 2 usage or invalid input, 130 cancelled. */
+export type ExitCode = 0 | 1 | 2 | 130;
+
+/** A problem the user can act on: its message is printed as it is, and the run exits with `exitCode`. */
+export class MailsetupError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    /** Lines printed after the message (the problems of an answers file, a server's transcript). */
+    readonly details: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A bad command line or unusable input (answers file, state file, --root): exit 2. */
+export class UsageError extends MailsetupError {
+  constructor(message: string, details: readonly string[] = []) {
+    super(message, 2, details);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The one event model of every run that does things step by step: an apply, a rollback, the
+ * checks of --verify. Each step is reported live (a later event with the same id replaces the
+ * earlier one); the screens and the plain-text mode render the same events.
+ */
+
+export type StepStatus = 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
+
+/** One step, reported live; a later event with the same id replaces the earlier one. */
+export interface StepEvent {
+  id: string;
+  label: string;
+  status: StepStatus;
+  /** One line: the outcome, or why the step failed or was skipped. */
+  detail?: string;
+  /** Log or command lines that explain a failure. */
+  explain?: string[];
+}
+
+/** How an apply (or a rollback) ended. */
+export interface ApplyResult {
+  ok: boolean;
+  /** Something on the machine changed and stayed changed. */
+  changed: boolean;
+  /** The backup directory (real path: under --root, inside the sandbox). */
+  backupDir?: string;
+  /** Which step failed and why (the command line, its exit and its output). */
+  error?: string;
+  rolledBack: boolean;
+  warnings: string[];
+  events: StepEvent[];
+}

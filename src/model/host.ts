@@ -1,0 +1,35 @@
+/**
+ * What mailsetup knows of the host it configures: names, addresses, the installed Postfix and
+ * the services around it. Read once per run by src/system/hostFacts.ts; everything else gets it
+ * as a plain value.
+ */
+
+export interface HostAddress {
+  iface: string;
+  family: 4 | 6;
+  address: string;
+  prefix: number;
+  /** The interface's subnet in Postfix's mynetworks form: 192.168.1.0/24, [2001:db8::]/64. */
+  network: string;
+  scope: 'loopback' | 'link-local' | 'private' | 'public';
+}
+
+export interface PostfixFacts {
+  installed: boolean;
+  version?: string; // mail_version, e.g. "3.7.11"
+  defaultDatabaseType: string; // hash, lmdb, cdb
+  running: boolean;
+  /** The port the smtp/inet service listens on (25 unless master.cf says otherwise). */
+  smtpPort?: number;
+}
+
+export interface HostFacts {
+  fqdn: string; // hostname --fqdn, or the best the system knows
+  hostname: string; // short name
+  addresses: HostAddress[];
+  postfix: PostfixFacts;
+  systemd: boolean; // PID 1 is systemd
+  rsyslog: boolean; // rsyslogd is installed
+  distro: { id: string; versionId: string; debianLike: boolean };
+  ipv6DefaultRoute: boolean;
+}
