@@ -3,7 +3,11 @@
  * answer from here without loading React, Ink or any Postfix code.
  */
 import { parseArgs } from 'node:util';
+import { MailsetupError, UsageError } from './model/errors.js';
+import type { CliOptions } from './model/options.js';
 import { VERSION } from './version.js';
+
+export type { CliOptions };
 
 export const HELP = `mailsetup ${VERSION}: configure Postfix for a standard role
 
@@ -28,20 +32,6 @@ Options:
 Exit codes: 0 success or nothing to do, 1 apply failed (and was rolled back),
 2 usage error or invalid answers.
 `;
-
-export interface CliOptions {
-  answers?: string;
-  role?: string;
-  yes: boolean;
-  dryRun: boolean;
-  check: boolean;
-  root?: string;
-  rollback: boolean;
-  verify: boolean;
-  color: boolean;
-}
-
-export class UsageError extends Error {}
 
 /**
  * Whether to colour the output: --no-color or a non-empty NO_COLOR turn it off; FORCE_COLOR
@@ -133,16 +123,35 @@ async function main(): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const { run } = await import('./run.js');
-  return run(opts);
+  const { run } = await import('./commands/index.js');
+  const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
+  try {
+    return await run(opts, {
+      stdinIsTty: process.stdin.isTTY === true,
+      stdoutIsTty: process.stdout.isTTY === true,
+      isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+      io: { out: write(process.stdout), err: write(process.stderr) },
+    });
+  } catch (err) {
+    if (!(err instanceof MailsetupError)) throw err;
+    if (err.message !== '') process.stderr.write(`mailsetup: ${err.message}\n`);
+    for (const line of err.details) process.stderr.write(`${line}\n`);
+    return err.exitCode;
+  }
 }
 
 main().then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
-    process.stderr.write(`mailsetup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  async (err: unknown) => {
+    // Nothing the user can act on was expected here: one line, the details in a file.
+    const { writeCrashReport } = await import('./system/crashReport.js');
+    const where = writeCrashReport(err, process.argv.slice(2), VERSION);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(
+      `mailsetup: unexpected error: ${message.split('\n')[0]}${where ? ` (details in ${where})` : ''}\n`,
+    );
     process.exitCode = 1;
   },
 );

@@ -7,6 +7,7 @@
 import { promises as dns } from 'node:dns';
 import type { Finding } from './model/plan.js';
 import type { Answers } from './model/answers.js';
+import { roleModule } from './roles/index.js';
 
 export type MxResolver = (domain: string) => Promise<Array<{ exchange: string; priority: number }>>;
 
@@ -40,9 +41,10 @@ export async function mxFindings(
 ): Promise<Finding[]> {
   const myhostname = a.myhostname ?? '';
   const me = [myhostname.toLowerCase(), ...(a.proxy_interfaces ?? []).map((p) => p.toLowerCase())];
-  const checks: Array<{ domain: string; role: 'mail-server' | 'backup-mx' }> = [];
-  if (a.role === 'mail-server' && a.mydomain) checks.push({ domain: a.mydomain, role: 'mail-server' });
-  if (a.role === 'backup-mx') for (const d of a.relay_domains ?? []) checks.push({ domain: d, role: 'backup-mx' });
+  const mxRole = roleModule(a.role).mx;
+  const checks: Array<{ domain: string; role: 'primary' | 'backup' }> = [];
+  if (mxRole === 'primary' && a.mydomain) checks.push({ domain: a.mydomain, role: 'primary' });
+  if (mxRole === 'backup') for (const d of a.relay_domains ?? []) checks.push({ domain: d, role: 'backup' });
   const out: Finding[] = [];
   for (const { domain, role } of checks) {
     const mx = await mxOf(domain, resolve, timeoutMs);
@@ -56,7 +58,7 @@ export async function mxFindings(
       });
     } else if (!mx.some((h) => me.includes(h))) {
       const what =
-        role === 'backup-mx'
+        role === 'backup'
           ? `this host (${myhostname}) is not among the MX hosts of ${domain}`
           : `the MX hosts of ${domain} do not include this host (${myhostname})`;
       out.push({ id: 'missing-mx', level: 'warning', message: `${what}: ${mx.join(', ')}` });

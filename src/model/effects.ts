@@ -42,6 +42,12 @@ export interface Effects {
   readFile(path: string): Promise<string | null>;
   stat(path: string): Promise<FileMeta | null>;
   /**
+   * A file the user named on the command line (the answers file, a password file): a path of the
+   * machine mailsetup runs on, relative to the working directory, never mapped into --root.
+   * Throws an Error whose message is the system's error code (ENOENT, EACCES, …).
+   */
+  readUserFile(path: string): Promise<string>;
+  /**
    * Write atomically: temp file in the same directory, fsync, rename. Keeps the existing owner,
    * group and mode unless `meta` says otherwise; new files get `meta` or root:root 0644. Follows
    * symlinks (writes the target). Creates missing parent directories (0755).

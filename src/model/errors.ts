@@ -7,7 +7,11 @@
 /** 0 success or nothing to do, 1 apply (or rollback, or a check) failed, 2 usage or invalid input, 130 cancelled. */
 export type ExitCode = 0 | 1 | 2 | 130;
 
-/** A problem the user can act on: its message is printed as it is, and the run exits with `exitCode`. */
+/**
+ * A problem the user can act on: its message is printed as it is ("mailsetup: <message>", then the
+ * details), and the run exits with `exitCode`. An empty message prints nothing: the mode has
+ * already said what went wrong.
+ */
 export class MailsetupError extends Error {
   constructor(
     message: string,

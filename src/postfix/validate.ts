@@ -7,6 +7,7 @@
  * in IPv4 octets, which matches glibc's inet_pton that Postfix uses).
  */
 import { Address4, Address6 } from 'ip-address';
+import { splitList } from './lists.js';
 
 /** The error every validator throws; `message` is meant for the user as is. */
 export class ValidationError extends Error {
@@ -507,11 +508,6 @@ export function checkTransportValue(text: string): string | null {
 // ------------------------------------------------------------------------------------------
 // Lists: inet_interfaces, proxy_interfaces, inet_protocols, notify_classes
 
-/** Postfix list items: separated by commas and/or whitespace. */
-function listItems(text: string): string[] {
-  return text.split(/[\s,]+/).filter((s) => s !== '');
-}
-
 function checkListText(text: string, param: string): void {
   const ctl = findControlChar(text, true);
   if (ctl >= 0) fail(`${param} contains a control character (${describeControlChar(text.charCodeAt(ctl))})`);
@@ -556,7 +552,7 @@ function dedupe(items: string[]): string[] {
  */
 export function validateInetInterfaces(text: string): string {
   checkListText(text, 'inet_interfaces');
-  const items = listItems(text);
+  const items = splitList(text);
   if (items.length === 0) fail('inet_interfaces must not be empty (use "all" or "loopback-only")');
   const keyword = items.find((i) => ['all', 'loopback-only'].includes(i.toLowerCase()));
   if (keyword !== undefined) {
@@ -577,7 +573,7 @@ export function checkInetInterfaces(text: string): string | null {
  */
 export function validateProxyInterfaces(text: string): string {
   checkListText(text, 'proxy_interfaces');
-  const items = listItems(text);
+  const items = splitList(text);
   for (const i of items) {
     const lower = i.toLowerCase();
     if (lower === 'all' || lower === 'loopback-only') {
@@ -598,7 +594,7 @@ export function checkProxyInterfaces(text: string): string | null {
  */
 export function validateInetProtocols(text: string): string {
   checkListText(text, 'inet_protocols');
-  const items = listItems(text).map((i) => i.toLowerCase());
+  const items = splitList(text).map((i) => i.toLowerCase());
   if (items.length === 0) fail('inet_protocols must not be empty (use "all", "ipv4", "ipv6" or "ipv4, ipv6")');
   for (const i of items) {
     if (!['all', 'ipv4', 'ipv6'].includes(i)) {
@@ -636,7 +632,7 @@ export const NOTIFY_CLASSES = [
  */
 export function validateNotifyClasses(text: string): string {
   checkListText(text, 'notify_classes');
-  const items = listItems(text).map((i) => i.toLowerCase());
+  const items = splitList(text).map((i) => i.toLowerCase());
   for (const i of items) {
     if (!(NOTIFY_CLASSES as readonly string[]).includes(i)) {
       fail(`notify_classes: ${q(i)} is not an error class (expected ${NOTIFY_CLASSES.join(', ')})`);

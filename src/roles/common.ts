@@ -148,11 +148,6 @@ export function merge(...parts: Array<{ main: Record<string, string>; maps: MapS
   return { main, maps };
 }
 
-/** Postfix list text: "a, b, c". */
-export function list(items: readonly string[]): string {
-  return items.join(', ');
-}
-
 /** True when the answers name a SASL login. */
 export function hasSasl(a: Answers): boolean {
   return a.smtp_sasl !== undefined;

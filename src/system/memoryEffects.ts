@@ -22,6 +22,8 @@ export interface MemoryEffectsInit {
   root?: string;
   /** Pids that `processAlive` reports as running (besides this process). */
   alivePids?: number[];
+  /** Files the user names on the command line (readUserFile), by path as given. */
+  userFiles?: Record<string, string>;
 }
 
 /** The memory Effects plus what a test inspects. */
@@ -84,6 +86,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       const s = sys(p);
       if (dirs.has(s)) throw new Error(`${p} is a directory, not a file`);
       return files.get(s)?.content ?? null;
+    },
+    async readUserFile(p) {
+      const text = init.userFiles?.[p];
+      if (text === undefined) throw new Error('ENOENT');
+      return text;
     },
     async stat(p) {
       const s = sys(p);

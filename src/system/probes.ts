@@ -117,10 +117,13 @@ export function natStatus(host: HostFacts): NatStatus {
   return host.addresses.some((a) => a.family === 4 && a.scope === 'public') ? 'public' : 'private-only';
 }
 
-/** The proxy_interfaces advice for a role that receives mail from the Internet (null otherwise). */
-export function natAdvice(host: HostFacts, role: string): string | null {
+/**
+ * The proxy_interfaces advice for a host that other servers reach as an MX (`isMx`: the role is
+ * its domain's MX or a backup MX), or null.
+ */
+export function natAdvice(host: HostFacts, isMx: boolean): string | null {
   if (natStatus(host) === 'public') return null;
-  if (role !== 'backup-mx' && role !== 'mail-server') return null;
+  if (!isMx) return null;
   return 'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop';
 }
 
@@ -196,7 +199,8 @@ export async function saslModules(fx: Effects): Promise<boolean | null> {
 /** Every probe's result, for the summary. */
 export interface ProbeResults {
   host: HostFacts;
-  role?: string;
+  /** Whether the role makes this host an MX (see natAdvice). */
+  isMx?: boolean;
   outbound?: Outbound25 | null;
   logging?: LoggingStatus;
   /** Result of saslModules, when a smart host login is planned. */
@@ -207,7 +211,7 @@ export interface ProbeResults {
 export async function runProbes(
   fx: Effects,
   host: HostFacts,
-  opts: { role?: string; target?: string; sasl?: boolean; timeoutMs?: number } = {},
+  opts: { isMx?: boolean; target?: string; sasl?: boolean; timeoutMs?: number } = {},
 ): Promise<ProbeResults> {
   const [outbound, logging, sasl] = await Promise.all([
     outbound25(opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
@@ -221,7 +225,7 @@ export async function runProbes(
     opts.sasl ? saslModules(fx) : Promise.resolve(undefined),
   ]);
   const out: ProbeResults = { host, outbound, logging };
-  if (opts.role !== undefined) out.role = opts.role;
+  if (opts.isMx !== undefined) out.isMx = opts.isMx;
   if (sasl !== undefined) out.sasl = sasl;
   return out;
 }
@@ -240,7 +244,7 @@ export function probeSummary(p: ProbeResults): string[] {
       ? `Public IPv4 address: ${v4.join(', ')}`
       : `Only private IPv4 addresses${v4.length ? ` (${v4.join(', ')})` : ''}: behind NAT`,
   );
-  const natA = p.role !== undefined ? natAdvice(p.host, p.role) : null;
+  const natA = p.isMx !== undefined ? natAdvice(p.host, p.isMx) : null;
   if (natA) lines.push(`  → ${natA}`);
   const v6 = ipv6Status(p.host);
   lines.push(

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { basename, dirname, join, normalize, posix } from 'node:path';
+import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
 import { execa } from 'execa';
 import type { CommandResult, Effects, FileMeta, RunOptions } from '../model/effects.js';
 import { commandLine } from './commands.js';
@@ -261,6 +261,14 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         throw new Error(`cannot read ${p}: ${errorMessage(e)}`);
       }
       return decodeUtf8Strict(buf, p);
+    },
+
+    async readUserFile(p) {
+      try {
+        return await fs.readFile(pathResolve(p), 'utf8');
+      } catch (e) {
+        throw new Error(errnoCode(e) ?? errorMessage(e));
+      }
     },
 
     async stat(p) {

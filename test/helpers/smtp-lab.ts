@@ -63,7 +63,7 @@ export const NAMES = {
 
 /** The matrix's answers for `role`: loopback next hops, mynetworks without 127.0.0.9, file logging. */
 export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> = {}): RoleAnswers {
-  const n = NAMES[role];
+  const n = NAMES[role as keyof typeof NAMES];
   // Every key the roles share is given, so that a role switch carries nothing over by accident.
   const common = {
     myhostname: n.myhostname,
@@ -100,6 +100,8 @@ export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> 
         relayhost: nexthop(a.relay),
         ...over,
       };
+    default:
+      throw new Error(`no matrix answers for role ${role}`);
   }
 }
 

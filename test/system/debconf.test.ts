@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
 import { MainCf } from '../../src/postfix/mainCf.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
-import { readPlanFiles } from '../../src/session.js';
+import { readPlanFiles } from '../../src/commands/session.js';
 import {
   compareDebconf,
   debconfAnswers,

@@ -20,6 +20,7 @@ import {
   saslModules,
   verdictOfError,
 } from '../../src/system/probes.js';
+import { roleModule } from '../../src/roles/index.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostAddress, HostFacts } from '../../src/model/host.js';
@@ -193,19 +194,19 @@ describe('natStatus, ipv6Status', () => {
   it('public when an interface has a public IPv4 address', () => {
     const pub = fakeHost({ addresses: [...lo, addr('eth0', 4, '203.0.113.7', 'public')] });
     expect(natStatus(pub)).toBe('public');
-    expect(natAdvice(pub, 'backup-mx')).toBeNull();
+    expect(natAdvice(pub, roleModule('backup-mx').mx !== null)).toBeNull();
   });
   it('private-only behind NAT (a public IPv6 address does not change that); advice for receiving roles only', () => {
     const nat = fakeHost({
       addresses: [...lo, addr('eth0', 4, '192.168.1.20', 'private'), addr('eth0', 6, '2001:db8::20', 'public')],
     });
     expect(natStatus(nat)).toBe('private-only');
-    expect(natAdvice(nat, 'mail-server')).toBe(
+    expect(natAdvice(nat, roleModule('mail-server').mx !== null)).toBe(
       'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
     );
-    expect(natAdvice(nat, 'backup-mx')).not.toBeNull();
-    expect(natAdvice(nat, 'null-client')).toBeNull();
-    expect(natAdvice(nat, 'firewall-relay')).toBeNull();
+    expect(natAdvice(nat, roleModule('backup-mx').mx !== null)).not.toBeNull();
+    expect(natAdvice(nat, roleModule('null-client').mx !== null)).toBeNull();
+    expect(natAdvice(nat, roleModule('firewall-relay').mx !== null)).toBeNull();
   });
   it('IPv6: route and global address, or advice for inet_protocols = ipv4 with stop/start', () => {
     const good = fakeHost({ ipv6DefaultRoute: true, addresses: [...lo, addr('eth0', 6, '2001:db8::5', 'public')] });
@@ -308,7 +309,7 @@ describe('probeSummary', () => {
       run: (cmd) => ({ command: cmd, exitCode: 0, stdout: 'deinstall ok config-files', stderr: '', timedOut: false }),
     });
     const p = await runProbes(fx, host, {
-      role: 'mail-server',
+      isMx: roleModule('mail-server').mx !== null,
       target: `[127.0.0.1]:${port}`,
       sasl: true,
       timeoutMs: 2_000,
@@ -337,7 +338,7 @@ describe('probeSummary', () => {
       ],
     });
     const fx = createMemoryEffects({ files: { '/usr/sbin/rsyslogd': '' } });
-    const p = await runProbes(fx, host, { role: 'backup-mx' });
+    const p = await runProbes(fx, host, { isMx: roleModule('backup-mx').mx !== null });
     expect(p.outbound).toBeNull();
     expect(fx.calls).toEqual([]);
     expect(probeSummary(p)).toEqual([

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Templates } from './plan/plan.js';
+import type { Templates } from '../model/plan.js';
 
 export function templatesDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

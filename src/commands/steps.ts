@@ -1,36 +1,63 @@
 /**
  * The steps around an apply that need the machine but are not file edits: what the host probes
- * say (for the first screen), the smart-host login test and libsasl2-modules before the apply, and
- * pinning debconf afterwards so `dpkg-reconfigure postfix` or an upgrade does not undo the work.
+ * say (for the first screen), installing Postfix on a fresh box (and planning again against the
+ * package's files), the smart-host login test and libsasl2-modules before the apply, and pinning
+ * debconf afterwards so `dpkg-reconfigure postfix` or an upgrade does not undo the work.
  */
-import type { Detected } from './plan/detect.js';
-import { SECRET_PLACEHOLDER } from './plan/plan.js';
-import type { Plan } from './model/plan.js';
-import type { StepEvent } from './system/apply.js';
-import { debconfDisagreement, pinNoConfiguration } from './system/debconf.js';
-import { ensurePackage } from './system/install.js';
-import { outbound25, probeSummary, runProbes } from './system/probes.js';
-import { testSmartHostLogin, type LoginResult } from './system/smtpLogin.js';
-import type { Effects } from './model/effects.js';
-import type { HostFacts } from './model/host.js';
-import { describeHost, type Files } from './session.js';
-import { MAIN_CF } from './model/paths.js';
+import type { Answers, RoleId } from '../model/answers.js';
+import type { Effects } from '../model/effects.js';
+import { MailsetupError } from '../model/errors.js';
+import type { StepEvent } from '../model/events.js';
+import type { HostFacts } from '../model/host.js';
+import { MAIN_CF } from '../model/paths.js';
+import type { Detection, Plan } from '../model/plan.js';
+import { SECRET_PLACEHOLDER } from '../plan/plan.js';
+import { roleModule } from '../roles/index.js';
+import { debconfDisagreement, pinNoConfiguration } from '../system/debconf.js';
+import { readHostFacts } from '../system/hostFacts.js';
+import { ensurePackage, installPostfix } from '../system/install.js';
+import { outbound25, probeSummary, runProbes } from '../system/probes.js';
+import { testSmartHostLogin, type LoginResult } from '../system/smtpLogin.js';
+import { loadTemplates } from '../system/templates.js';
+import { Session, type Files } from './session.js';
 
 /** The override id that applies despite a failed smart-host login test. */
 export const LOGIN_OVERRIDE = 'smarthost-login';
 
+/**
+ * Before the first apply on a box without Postfix: install it (live system only), then plan the
+ * same answers again against the files the package wrote. Returns the plan and host to apply.
+ */
+export async function installIfMissing(
+  fx: Effects,
+  host: HostFacts,
+  given: Plan,
+  onEvent: (e: StepEvent) => void,
+): Promise<{ plan: Plan; host: HostFacts }> {
+  if (host.postfix.installed || !fx.live) return { plan: given, host };
+  if (!(await installPostfix(fx, onEvent))) {
+    throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
+  }
+  const after = await readHostFacts(fx);
+  const again = (await Session.open(fx, after, loadTemplates())).planOrExit(
+    given.answers as Partial<Answers> & { role: RoleId },
+  );
+  return { plan: again, host: after };
+}
+
 /** The first screen's lines: what is configured now, what the probes found, and debconf's view. */
-export async function hostSummary(fx: Effects, host: HostFacts, detected: Detected, files: Files): Promise<string[]> {
+export async function hostSummary(fx: Effects, host: HostFacts, detected: Detection, files: Files): Promise<string[]> {
   const role = detected.role && detected.role !== 'custom' ? detected.role : undefined;
+  const isMx = role === undefined ? undefined : roleModule(role).mx !== null;
   // Network probes only on the live system: a --root sandbox never reaches out.
   const relayhost = fx.live ? detected.answers.relayhost || undefined : undefined;
   const [probes, debconf] = await Promise.all([
-    runProbes(fx, host, { role, target: relayhost, sasl: detected.answers.smtp_sasl !== undefined, timeoutMs: 3000 }),
+    runProbes(fx, host, { isMx, target: relayhost, sasl: detected.answers.smtp_sasl !== undefined, timeoutMs: 3000 }),
     fx.live && host.distro.debianLike && files[MAIN_CF]
       ? debconfDisagreement(fx, files[MAIN_CF] as string, host.fqdn)
       : Promise.resolve([]),
   ]);
-  const lines = [...describeHost(host, detected), ...probeSummary(probes)];
+  const lines = [...detected.summary, ...probeSummary(probes)];
   for (const w of debconf) lines.push(`debconf: ${w.message}`);
   return lines;
 }

@@ -4,8 +4,11 @@
  * to their primary, accepts only the listed recipients, knows its public addresses through
  * proxy_interfaces so it never loops to itself when the primary is down.
  */
-import { RELAY_RESTRICTIONS, list, loopbackNetworks, merge, relayRecipients, transportMap } from './common.js';
-import type { RoleModule } from './role.js';
+import { RELAY_RESTRICTIONS, loopbackNetworks, merge, relayRecipients, transportMap } from '../common.js';
+import { joinList } from '../../postfix/lists.js';
+import type { RoleModule } from '../role.js';
+import { natWithoutProxyInterfaces } from './natWithoutProxyInterfaces.js';
+import { relayOwnDomain } from './relayOwnDomain.js';
 
 export const backupMx: RoleModule = {
   info: {
@@ -30,6 +33,23 @@ export const backupMx: RoleModule = {
     'logging',
   ],
   required: ['relay_domains', 'postmaster', 'mynetworks'],
+  explain: {
+    relay_domains: () => 'the domains this host is a backup MX for (never its own domain)',
+    transport: () => 'optional: domain → relay:[primary.mail.host]; empty = deliver by MX lookup',
+  },
+  checkAnswer(key, value) {
+    // A bare name in an alias becomes name@$myorigin, and a backup MX does not deliver $mydomain.
+    if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
+      return `"${value}" must be a full address (user@domain): here it would become ${value}@$mydomain, which a backup MX does not deliver locally`;
+    return null;
+  },
+  recognize: (v) =>
+    !(v.get('mydestination') !== undefined && v.destinations.length === 0) &&
+    v.relayDomains.length > 0 &&
+    !v.relayDomains.some((d) => v.destinations.includes(d)),
+  receivesMail: true,
+  mx: 'backup',
+  rules: [relayOwnDomain, natWithoutProxyInterfaces],
   defaults(_host, base) {
     return { inet_interfaces: 'all', mynetworks: loopbackNetworks(base.inet_protocols) };
   },
@@ -37,10 +57,10 @@ export const backupMx: RoleModule = {
     const { main, maps } = merge(
       {
         main: {
-          ...(a.proxy_interfaces.length ? { proxy_interfaces: list(a.proxy_interfaces) } : {}),
+          ...(a.proxy_interfaces.length ? { proxy_interfaces: joinList(a.proxy_interfaces) } : {}),
           mydestination: '$myhostname, localhost.$mydomain, localhost',
-          relay_domains: list(a.relay_domains),
-          mynetworks: list(a.mynetworks),
+          relay_domains: joinList(a.relay_domains),
+          mynetworks: joinList(a.mynetworks),
           relayhost: '',
           inet_interfaces: a.inet_interfaces,
           smtpd_relay_restrictions: RELAY_RESTRICTIONS,

@@ -3,9 +3,12 @@
  * through the relay host; listens on loopback; no local delivery. Mail for root and postmaster
  * is rewritten by virtual_alias_maps to the address the user gives, so it leaves the host too.
  */
-import { LOOPBACK_V4, LOOPBACK_V6, list, mapRef, merge, saslOverlay, ipv4Enabled, ipv6Enabled } from './common.js';
-import type { RoleModule } from './role.js';
-import { VIRTUAL_MAP } from '../model/paths.js';
+import { LOOPBACK_V4, LOOPBACK_V6, mapRef, merge, saslOverlay, ipv4Enabled, ipv6Enabled } from '../common.js';
+import { joinList } from '../../postfix/lists.js';
+import type { RoleModule } from '../role.js';
+import { nullClientDirect } from './nullClientDirect.js';
+import { submissionWithoutLogin } from './submissionWithoutLogin.js';
+import { VIRTUAL_MAP } from '../../model/paths.js';
 
 export const nullClient: RoleModule = {
   info: {
@@ -26,6 +29,23 @@ export const nullClient: RoleModule = {
     'logging',
   ],
   required: ['relayhost', 'postmaster'],
+  explain: {
+    relayhost: () => 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port',
+    inet_interfaces: () => 'loopback-only: a null client accepts no mail from the network',
+  },
+  checkAnswer(key, value) {
+    if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
+      return `"${value}" must be a full address (user@domain): this role delivers nothing locally`;
+    return null;
+  },
+  recognize: (v) =>
+    v.get('mydestination') !== undefined &&
+    v.destinations.length === 0 &&
+    !!v.get('relayhost') &&
+    (v.get('inet_interfaces') === 'loopback-only' || v.get('inet_interfaces') === 'localhost'),
+  receivesMail: false,
+  mx: null,
+  rules: [nullClientDirect, submissionWithoutLogin],
   defaults(_host, base) {
     const nets: string[] = [];
     if (ipv4Enabled(base.inet_protocols)) nets.push(LOOPBACK_V4);
@@ -41,7 +61,7 @@ export const nullClient: RoleModule = {
           mydestination: '',
           relay_domains: '',
           inet_interfaces: 'loopback-only',
-          mynetworks: list(a.mynetworks),
+          mynetworks: joinList(a.mynetworks),
           virtual_alias_maps: mapRef(ctx, VIRTUAL_MAP),
         },
         maps: [

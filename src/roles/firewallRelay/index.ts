@@ -6,16 +6,16 @@
  */
 import {
   RELAY_RESTRICTIONS,
-  list,
   loopbackNetworks,
   mapRef,
   merge,
   privateSubnets,
   relayRecipients,
   transportMap,
-} from './common.js';
-import type { RoleModule } from './role.js';
-import { VIRTUAL_MAP } from '../model/paths.js';
+} from '../common.js';
+import type { RoleModule } from '../role.js';
+import { joinList } from '../../postfix/lists.js';
+import { VIRTUAL_MAP } from '../../model/paths.js';
 
 export const firewallRelay: RoleModule = {
   info: {
@@ -41,6 +41,23 @@ export const firewallRelay: RoleModule = {
     'logging',
   ],
   required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
+  explain: {
+    relay_domains: () => 'the inside domain(s) this gateway accepts mail for',
+    transport: () => 'domain → relay:[inside.mail.host] for each inside domain',
+  },
+  checkAnswer(key, value) {
+    if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
+      return `"${value}" must be a full address (user@domain): this role delivers nothing locally`;
+    return null;
+  },
+  recognize: (v) =>
+    v.get('mydestination') !== undefined &&
+    v.destinations.length === 0 &&
+    !!v.get('local_transport')?.startsWith('error') &&
+    v.relayDomains.length > 0,
+  receivesMail: true,
+  mx: null,
+  rules: [],
   defaults(host, base) {
     return {
       inet_interfaces: 'all',
@@ -52,13 +69,13 @@ export const firewallRelay: RoleModule = {
     const { main, maps } = merge(
       {
         main: {
-          ...(a.proxy_interfaces.length ? { proxy_interfaces: list(a.proxy_interfaces) } : {}),
+          ...(a.proxy_interfaces.length ? { proxy_interfaces: joinList(a.proxy_interfaces) } : {}),
           mydestination: '',
           local_recipient_maps: '',
           local_transport: 'error:local mail delivery is disabled',
-          relay_domains: list(a.relay_domains),
+          relay_domains: joinList(a.relay_domains),
           parent_domain_matches_subdomains: 'debug_peer_list smtpd_access_maps',
-          mynetworks: list(a.mynetworks),
+          mynetworks: joinList(a.mynetworks),
           relayhost: a.relayhost,
           inet_interfaces: a.inet_interfaces,
           smtpd_relay_restrictions: RELAY_RESTRICTIONS,

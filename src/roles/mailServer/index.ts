@@ -3,16 +3,9 @@
  * receives mail for the whole domain, delivers it locally, relays for its own networks only,
  * optionally sends everything else through a smart host.
  */
-import {
-  LOOPBACK_V4,
-  RELAY_RESTRICTIONS,
-  list,
-  loopbackNetworks,
-  merge,
-  privateSubnets,
-  saslOverlay,
-} from './common.js';
-import type { RoleModule } from './role.js';
+import { LOOPBACK_V4, RELAY_RESTRICTIONS, loopbackNetworks, merge, privateSubnets, saslOverlay } from '../common.js';
+import type { RoleModule } from '../role.js';
+import { joinList } from '../../postfix/lists.js';
 
 export const mailServer: RoleModule = {
   info: {
@@ -36,6 +29,10 @@ export const mailServer: RoleModule = {
     'logging',
   ],
   required: ['postmaster', 'mynetworks'],
+  recognize: (v) => v.destinations.includes('$mydomain') || (v.domain !== '' && v.destinations.includes(v.domain)),
+  receivesMail: true,
+  mx: 'primary',
+  rules: [],
   defaults(host, base) {
     return {
       inet_interfaces: 'all',
@@ -46,9 +43,9 @@ export const mailServer: RoleModule = {
     const { main, maps } = merge(
       {
         main: {
-          ...(a.proxy_interfaces.length ? { proxy_interfaces: list(a.proxy_interfaces) } : {}),
+          ...(a.proxy_interfaces.length ? { proxy_interfaces: joinList(a.proxy_interfaces) } : {}),
           mydestination: '$myhostname, localhost.$mydomain, localhost, $mydomain',
-          mynetworks: list(a.mynetworks.length ? a.mynetworks : [LOOPBACK_V4]),
+          mynetworks: joinList(a.mynetworks.length ? a.mynetworks : [LOOPBACK_V4]),
           relay_domains: '',
           relayhost: a.relayhost,
           inet_interfaces: a.inet_interfaces,
