@@ -3,7 +3,7 @@
  * answer from here without loading React, Ink or any Postfix code.
  */
 import { parseArgs } from 'node:util';
-import { MailsetupError, UsageError } from './model/errors.js';
+import { isMailsetupError, UsageError } from './model/errors.js';
 import type { CliOptions } from './model/options.js';
 import { VERSION } from './version.js';
 
@@ -123,35 +123,38 @@ async function main(): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const { run } = await import('./commands/index.js');
+  const commands = await import('./commands/index.js');
   const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
   try {
-    return await run(opts, {
+    return await commands.run(opts, {
       stdinIsTty: process.stdin.isTTY === true,
       stdoutIsTty: process.stdout.isTTY === true,
       isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
       io: { out: write(process.stdout), err: write(process.stderr) },
     });
   } catch (err) {
-    if (!(err instanceof MailsetupError)) throw err;
-    if (err.message !== '') process.stderr.write(`mailsetup: ${err.message}\n`);
-    for (const line of err.details) process.stderr.write(`${line}\n`);
-    return err.exitCode;
+    if (isMailsetupError(err)) {
+      if (err.message !== '') process.stderr.write(`mailsetup: ${err.message}\n`);
+      for (const line of err.details) process.stderr.write(`${line}\n`);
+      return err.exitCode;
+    }
+    // Nothing the user can act on was expected here: one line, the details in a file.
+    const where = commands.writeCrashReport(err, process.argv.slice(2), VERSION);
+    process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}${where ? ` (details in ${where})` : ''}\n`);
+    return 1;
   }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
 main().then(
   (code) => {
     process.exitCode = code;
   },
-  async (err: unknown) => {
-    // Nothing the user can act on was expected here: one line, the details in a file.
-    const { writeCrashReport } = await import('./system/crashReport.js');
-    const where = writeCrashReport(err, process.argv.slice(2), VERSION);
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(
-      `mailsetup: unexpected error: ${message.split('\n')[0]}${where ? ` (details in ${where})` : ''}\n`,
-    );
+  (err: unknown) => {
+    process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -10,6 +10,8 @@ import type { CliOptions } from '../model/options.js';
 import { createRealEffects } from '../system/realEffects.js';
 import type { CommandContext, Io } from './context.js';
 
+export { writeCrashReport } from '../system/crashReport.js';
+
 export interface Terminal {
   stdinIsTty: boolean;
   stdoutIsTty: boolean;

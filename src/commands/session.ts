@@ -13,7 +13,7 @@ import { detect } from '../plan/detect.js';
 import { resolveForPlan } from '../plan/lint/index.js';
 import { plan, PLAN_PATHS, type HandEdits, type Templates } from '../plan/plan.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
-import { isRoleId, roleIdList } from '../roles/index.js';
+import { isRoleId, ROLE_IDS } from '../roles/index.js';
 import { AnswersInvalid } from '../roles/resolve.js';
 
 export type Files = Record<string, string | null>;
@@ -57,7 +57,7 @@ export async function givenAnswers(fx: Effects, opts: CliOptions): Promise<Parti
     }
   }
   if (opts.role !== undefined) {
-    if (!isRoleId(opts.role)) throw new UsageError(`--role: "${opts.role}" is not a role (${roleIdList()})`);
+    if (!isRoleId(opts.role)) throw new UsageError(`--role: "${opts.role}" is not a role (${ROLE_IDS.join(', ')})`);
     given.role = opts.role;
   }
   return given;

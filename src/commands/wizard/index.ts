@@ -4,7 +4,7 @@
  * the confirmed apply. After a successful apply it offers to run --verify.
  */
 import type { RoleId } from '../../model/answers.js';
-import { MailsetupError, type ExitCode } from '../../model/errors.js';
+import { isMailsetupError, type ExitCode } from '../../model/errors.js';
 import type { ApplyResult } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
 import { mxFindings } from '../../mx.js';
@@ -66,7 +66,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         try {
           target = await installIfMissing(fx, h, p, onEvent);
         } catch (e) {
-          if (e instanceof MailsetupError) return notApplied(e.message);
+          if (isMailsetupError(e)) return notApplied(e.message);
           throw e;
         }
         const stop = await preflight(target.plan, fx, onEvent);
