@@ -6,6 +6,7 @@
  */
 import { RELAY_RESTRICTIONS, list, loopbackNetworks, merge, relayRecipients, transportMap } from './common.js';
 import type { RoleModule } from './role.js';
+import { postmasterHere, relayDomainSample } from './verifySamples.js';
 
 export const backupMx: RoleModule = {
   info: {
@@ -51,5 +52,13 @@ export const backupMx: RoleModule = {
       transportMap(a, ctx),
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+  verifySamples(params, answers) {
+    const relay = relayDomainSample(params, answers);
+    return {
+      postmaster: postmasterHere(params, 'postmaster'),
+      addresses: [postmasterHere(params), ...('sample' in relay ? [relay.sample] : [])],
+      skipped: 'skipped' in relay ? [relay.skipped] : [],
+    };
   },
 };

@@ -15,6 +15,7 @@ import {
   transportMap,
 } from './common.js';
 import type { RoleModule } from './role.js';
+import { postmasterAtGateway, relayDomainSample } from './verifySamples.js';
 import { VIRTUAL_MAP } from '../model/paths.js';
 
 export const firewallRelay: RoleModule = {
@@ -80,5 +81,14 @@ export const firewallRelay: RoleModule = {
       transportMap(a, ctx),
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: ['local/unix'] };
+  },
+  verifySamples(params, answers) {
+    // No local delivery: postmaster at the gateway's own address is rewritten by virtual_alias_maps.
+    const relay = relayDomainSample(params, answers);
+    return {
+      postmaster: postmasterAtGateway(params, 'postmaster'),
+      addresses: [postmasterAtGateway(params), ...('sample' in relay ? [relay.sample] : [])],
+      skipped: 'skipped' in relay ? [relay.skipped] : [],
+    };
   },
 };

@@ -13,6 +13,7 @@ import {
   saslOverlay,
 } from './common.js';
 import type { RoleModule } from './role.js';
+import { postmasterHere } from './verifySamples.js';
 
 export const mailServer: RoleModule = {
   info: {
@@ -59,5 +60,8 @@ export const mailServer: RoleModule = {
       saslOverlay(a, ctx),
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+  verifySamples(params) {
+    return { postmaster: postmasterHere(params, 'postmaster'), addresses: [postmasterHere(params)], skipped: [] };
   },
 };
