@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { CliOptions } from './cli.js';
-import { mxFindings } from './mx.js';
+import { mxDomains, mxFindings } from './plan/mx.js';
+import { mxHostsOf } from './system/dns.js';
 import { renderPlanText } from './output/preview.js';
 import { stepText } from './output/steps.js';
 import { paint } from './output/styled.js';
@@ -140,7 +141,7 @@ async function nonInteractive(opts: CliOptions, fx: Effects, host: HostFacts, se
   }
   const p = planOrReport(session, { ...given, role });
   if (!p) return 2;
-  if (fx.live) p.findings.push(...(await mxFindings(p.answers)));
+  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   out(renderPlanText(p, { color: opts.color }));
   const blocking = p.findings.filter((f) => f.level === 'error');
   if (blocking.length) {
@@ -281,7 +282,7 @@ async function interactiveRun(opts: CliOptions, fx: Effects, root: string): Prom
       plan: async (answers) => {
         const p = (await session()).plan(answers);
         // DNS is asked only on the live system; a --root sandbox never reaches out.
-        if (fx.live) p.findings.push(...(await mxFindings(p.answers)));
+        if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
         return p;
       },
       apply: async (p, h, onEvent) => {

@@ -586,7 +586,7 @@ async function checkOutsideRelay(ctx: Ctx): Promise<CheckResult> {
   ] as const;
   let s: SmtpSession;
   try {
-    s = await SmtpSession.connect({
+    s = await SmtpSession.connect(ctx.fx, {
       host: ctx.target.host,
       port: ctx.target.port,
       localAddress: source,
@@ -696,7 +696,7 @@ async function checkPostmasterMessage(ctx: Ctx): Promise<CheckResult> {
   ].join('\n');
   let s: SmtpSession;
   try {
-    s = await SmtpSession.connect({ host: ctx.target.host, port: ctx.target.port, timeoutMs: 15_000 });
+    s = await SmtpSession.connect(ctx.fx, { host: ctx.target.host, port: ctx.target.port, timeoutMs: 15_000 });
   } catch (e) {
     return { label, status: 'failed', detail: (e as Error).message, explain: problemLines(ctx) };
   }

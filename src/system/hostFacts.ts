@@ -8,7 +8,7 @@
  */
 import * as os from 'node:os';
 import { Address4, Address6 } from 'ip-address';
-import type { Effects } from '../model/effects.js';
+import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { createRealEffects } from './realEffects.js';
 
@@ -16,8 +16,8 @@ import { createRealEffects } from './realEffects.js';
 export interface HostFactsOptions {
   /** Effects for the running machine's facts; default: `fx` when live, else the real '/'. */
   hostFx?: Effects;
-  /** Interface list; default os.networkInterfaces(). */
-  interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  /** Interface list; default the host's (Effects.networkInterfaces). */
+  interfaces?: Readonly<Record<string, readonly InterfaceInfo[] | undefined>>;
   /** Kernel host name; default os.hostname(). */
   osHostname?: string;
 }
@@ -28,18 +28,19 @@ const PROBE_TIMEOUT_MS = 10_000;
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
   const osName = opts.osHostname ?? os.hostname();
-  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute] = await Promise.all([
+  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces] = await Promise.all([
     readHostNames(hostFx, osName),
     readPostfixFacts(fx),
     exists(hostFx, '/run/systemd/system'),
     rsyslogInstalled(hostFx),
     readDistro(fx, hostFx),
     readIpv6DefaultRoute(hostFx),
+    opts.interfaces ?? hostFx.networkInterfaces(),
   ]);
   return {
     fqdn: names.fqdn,
     hostname: names.hostname,
-    addresses: interfaceAddresses(opts.interfaces ?? os.networkInterfaces()),
+    addresses: interfaceAddresses(interfaces),
     postfix,
     systemd,
     rsyslog,
@@ -94,7 +95,9 @@ export function networkOf(address: string, prefix: number, family: 4 | 6): strin
 }
 
 /** Every configured interface address with its subnet and scope. */
-export function interfaceAddresses(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): HostAddress[] {
+export function interfaceAddresses(
+  ifaces: Readonly<Record<string, readonly InterfaceInfo[] | undefined>>,
+): HostAddress[] {
   const out: HostAddress[] = [];
   for (const [iface, list] of Object.entries(ifaces)) {
     for (const info of list ?? []) {
