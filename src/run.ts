@@ -209,7 +209,7 @@ export async function run(opts: CliOptions): Promise<number> {
     return printResult(r, opts.color, 'rollback');
   }
   if (opts.verify) {
-    const { verify } = await import('./verify.js');
+    const { verify } = await import('./commands/verify/index.js');
     return verify(fx, host, { color: opts.color });
   }
   if (!(await recoverIfNeeded(fx, host, opts))) return 1;
@@ -343,6 +343,6 @@ async function offerVerify(fx: Effects, host: HostFacts, opts: CliOptions, root:
     rl.close();
   }
   if (answer !== '' && answer !== 'y' && answer !== 'yes') return;
-  const { verify } = await import('./verify.js');
+  const { verify } = await import('./commands/verify/index.js');
   await verify(fx, host, { color: opts.color });
 }
