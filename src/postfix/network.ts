@@ -117,32 +117,69 @@ export function containsNetwork(outer: Network, inner: Network): boolean {
   return outer.family === inner.family && outer.first <= inner.first && inner.last <= outer.last;
 }
 
-/** Private (RFC 1918), loopback, link-local and CGNAT (100.64.0.0/10) IPv4 ranges. */
-const NON_PUBLIC_V4 = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '100.64.0.0/10',
-];
-/** IPv6 loopback, link-local and ULA (fc00::/7). */
-const NON_PUBLIC_V6 = ['[::1]/128', '[fe80::]/10', '[fc00::]/7'];
-const NON_PUBLIC = [...NON_PUBLIC_V4, ...NON_PUBLIC_V6].map((t) => parseNetwork(t) as Network);
-const V4_MAPPED = parseNetwork('[::ffff:0:0]/96') as Network;
+/** Where an address is reachable from. */
+export type AddressScope = 'loopback' | 'link-local' | 'private' | 'public';
 
 /**
- * True if any part of the network lies outside the private, loopback, link-local and CGNAT
- * ranges (IPv4), and loopback, link-local and ULA (IPv6). IPv4-mapped IPv6 networks
- * (::ffff:0:0/96) are judged by their IPv4 part.
+ * The ranges that are not public: loopback, link-local, private (RFC 1918), CGNAT
+ * (100.64.0.0/10) and IPv6 ULA (fc00::/7). Everything else is public.
+ */
+const SCOPES: ReadonlyArray<readonly [Network, Exclude<AddressScope, 'public'>]> = (
+  [
+    ['127.0.0.0/8', 'loopback'],
+    ['[::1]/128', 'loopback'],
+    ['169.254.0.0/16', 'link-local'],
+    ['[fe80::]/10', 'link-local'],
+    ['10.0.0.0/8', 'private'],
+    ['172.16.0.0/12', 'private'],
+    ['192.168.0.0/16', 'private'],
+    ['100.64.0.0/10', 'private'],
+    ['[fc00::]/7', 'private'],
+  ] as const
+).map(([text, scope]) => [parseNetwork(text) as Network, scope] as const);
+const V4_MAPPED = parseNetwork('[::ffff:0:0]/96') as Network;
+
+/** An IPv4-mapped IPv6 network (::ffff:a.b.c.d/n, n ≥ 96) as the IPv4 network it stands for, else null. */
+function unmapped(net: Network): Network | null {
+  if (net.family !== 6 || net.prefix < 96 || !containsNetwork(V4_MAPPED, net)) return null;
+  return parseNetwork(`${Address4.fromBigInt(net.first & 0xffffffffn).correctForm()}/${net.prefix - 96}`);
+}
+
+/**
+ * True if any part of the network lies outside the loopback, link-local, private, CGNAT and
+ * ULA ranges. IPv4-mapped IPv6 networks (::ffff:0:0/96) are judged by their IPv4 part.
  */
 export function isPublicNetwork(n: NetworkLike): boolean {
   const net = networkFrom(n);
-  if (net.family === 6 && net.prefix >= 96 && containsNetwork(V4_MAPPED, net)) {
-    const v4 = Address4.fromBigInt(net.first & 0xffffffffn).correctForm();
-    return isPublicNetwork({ family: 4, network: v4, prefix: net.prefix - 96 });
-  }
-  return !NON_PUBLIC.some((r) => containsNetwork(r, net));
+  const v4 = unmapped(net);
+  if (v4) return isPublicNetwork(v4);
+  return !SCOPES.some(([range]) => containsNetwork(range, net));
+}
+
+/**
+ * The scope of one address (`family` as the interface reports it): loopback, link-local,
+ * private (RFC 1918, CGNAT, ULA) or public; an IPv4-mapped IPv6 address as its IPv4 address.
+ */
+export function addressScope(address: string, family: 4 | 6): AddressScope {
+  const net = parseNetwork(family === 6 ? `[${address}]` : address);
+  if (!net) throw new Error(`not an IPv${family} address: ${address}`);
+  const v4 = unmapped(net);
+  if (v4) return addressScope(v4.network, 4);
+  return SCOPES.find(([range]) => containsNetwork(range, net))?.[1] ?? 'public';
+}
+
+/** The network of address/prefix in Postfix's mynetworks form (192.168.1.0/24, [2001:db8::]/64). */
+export function networkOf(address: string, prefix: number, family: 4 | 6): string {
+  const net = parseNetwork(family === 6 ? `[${address}]/${prefix}` : `${address}/${prefix}`);
+  if (!net) throw new Error(`not an IPv${family} network: ${address}/${prefix}`);
+  return net.postfix;
+}
+
+/** The prefix length of a netmask ("255.255.255.0" → 24, "ffff:ffff:ffff:ffff::" → 64). */
+export function prefixOfMask(mask: string, family: 4 | 6): number {
+  const a = parseAddress(mask);
+  if (!a || a.family !== family) throw new Error(`not an IPv${family} netmask: ${mask}`);
+  return a.value.toString(2).replace(/0+$/, '').length;
 }
 
 /** True for a /0 network (every IPv4 or every IPv6 address). */

@@ -7,9 +7,9 @@
  * from master.cf) come from the files under the root.
  */
 import * as os from 'node:os';
-import { Address4, Address6 } from 'ip-address';
 import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
+import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { createRealEffects } from './realEffects.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
@@ -70,30 +70,6 @@ export async function rsyslogInstalled(fx: Effects): Promise<boolean> {
   return false;
 }
 
-/** Scope of one address, as mailsetup's linter and defaults use it. */
-export function addressScope(address: string, family: 4 | 6): HostAddress['scope'] {
-  if (family === 4) {
-    const a = new Address4(address);
-    if (a.isLoopback()) return 'loopback';
-    if (a.isLinkLocal()) return 'link-local';
-    if (a.isPrivate() || a.isCGNAT()) return 'private';
-    return 'public';
-  }
-  const a = new Address6(address);
-  if (a.isLoopback()) return 'loopback';
-  if (a.isLinkLocal()) return 'link-local';
-  if (a.isULA() || a.isPrivate()) return 'private';
-  const v4 = a.is4() ? a.to4() : null;
-  if (v4) return addressScope(v4.correctForm(), 4);
-  return 'public';
-}
-
-/** The network of address/prefix in Postfix's mynetworks form (192.168.1.0/24, [2001:db8::]/64). */
-export function networkOf(address: string, prefix: number, family: 4 | 6): string {
-  if (family === 4) return `${new Address4(`${address}/${prefix}`).startAddress().correctForm()}/${prefix}`;
-  return `[${new Address6(`${address}/${prefix}`).startAddress().correctForm()}]/${prefix}`;
-}
-
 /** Every configured interface address with its subnet and scope. */
 export function interfaceAddresses(
   ifaces: Readonly<Record<string, readonly InterfaceInfo[] | undefined>>,
@@ -106,7 +82,7 @@ export function interfaceAddresses(
       const address = info.address.replace(/%.*$/, '');
       const prefix = info.cidr
         ? Number(info.cidr.slice(info.cidr.lastIndexOf('/') + 1))
-        : maskBits(info.netmask, family);
+        : prefixOfMask(info.netmask, family);
       out.push({
         iface,
         family,
@@ -118,11 +94,6 @@ export function interfaceAddresses(
     }
   }
   return out;
-}
-
-function maskBits(mask: string, family: 4 | 6): number {
-  const a = family === 4 ? new Address4(mask) : new Address6(mask);
-  return a.bigInt().toString(2).replace(/0+$/, '').length;
 }
 
 /** Postfix installed/version, default_database_type, running, and the smtp port. */

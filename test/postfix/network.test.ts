@@ -8,14 +8,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  addressScope,
   containsNetwork,
   coversAll,
   inNetworks,
   isPublicNetwork,
+  networkOf,
   parseAddress,
   parseEndpoint,
   parseNetwork,
   parseNetworkList,
+  prefixOfMask,
   showEndpoint,
   type Network,
 } from '../../src/postfix/network.js';
@@ -112,6 +115,17 @@ describe('network', () => {
     }
     expect(coversAll(net('[::]/0'))).toBe(true);
     expect(coversAll(net('0.0.0.0/1'))).toBe(false);
+  });
+
+  it("an interface address's network and prefix (its scope: test/system/hostFacts.test.ts)", () => {
+    expect(prefixOfMask('255.255.255.0', 4)).toBe(24);
+    expect(prefixOfMask('255.255.254.0', 4)).toBe(23);
+    expect(prefixOfMask('0.0.0.0', 4)).toBe(0);
+    expect(prefixOfMask('ffff:ffff:ffff:ffff::', 6)).toBe(64);
+    expect(() => prefixOfMask('255.255.255.0', 6)).toThrow('not an IPv6 netmask: 255.255.255.0');
+    expect(networkOf('10.1.2.3', 8, 4)).toBe('10.0.0.0/8');
+    expect(addressScope('100.127.255.255', 4)).toBe('private');
+    expect(addressScope('100.128.0.0', 4)).toBe('public');
   });
 
   it('endpoints: host:port and [v6]:port', () => {
