@@ -46,7 +46,7 @@ export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
   if (opts.verify) {
     const { readHostFacts } = await import('../system/hostFacts.js');
-    const { verify } = await import('../verify.js');
+    const { verify } = await import('./verify/index.js');
     return (await verify(ctx.fx, await readHostFacts(ctx.fx), { color: opts.color })) as ExitCode;
   }
   return (await import('./apply/index.js')).applyAnswers(ctx);

@@ -131,7 +131,7 @@ async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: StepEvent) =
   const label = `Check that ${relayhost} answers on port 25`;
   onEvent({ id, label, status: 'running' });
   try {
-    const o = await outbound25(relayhost, { timeoutMs: 5000 });
+    const o = await outbound25(fx, relayhost, { timeoutMs: 5000 });
     onEvent({
       id,
       label,

@@ -92,6 +92,34 @@ export interface ConfigView {
 /** A role's wording of a question, where it differs from the common one (src/roles/questions.ts). */
 export type Explain = (d: Answers, host: HostFacts) => string;
 
+/**
+ * The running configuration as --verify reads it (`postconf -xh`): parameter name → value, ''
+ * when empty. Has at least myhostname, mydomain, myorigin, mydestination, mynetworks,
+ * inet_interfaces, inet_protocols, proxy_interfaces, relayhost, relay_domains.
+ */
+export type LiveParams = Readonly<Record<string, string>>;
+
+/** One address --verify sends to (a test message) or asks Postfix about (`sendmail -bv`). */
+export interface VerifySample {
+  /** The class of mail it stands for, as the report names it: "local (root)", "relay domain example.org". */
+  cls: string;
+  address: string;
+  /** A next hop its delivery must name ("[h]:p", "relay:[h]", "h"), if any. */
+  hop?: string;
+  /** It must leave through a relay host, never be delivered here (a null client). */
+  notLocal?: boolean;
+}
+
+/** What --verify checks for a role. */
+export interface VerifySamples {
+  /** The recipient of the test message to postmaster (its class is not shown). */
+  postmaster: VerifySample;
+  /** The role's own classes of mail for `sendmail -bv` (the foreign one is common to every role). */
+  addresses: VerifySample[];
+  /** Classes the role handles that cannot be checked here, with the reason. */
+  skipped: Array<{ cls: string; why: string }>;
+}
+
 export interface RoleModule {
   info: RoleInfo;
   /** The keys the wizard asks for this role, in order. */
@@ -121,4 +149,9 @@ export interface RoleModule {
   mx: 'primary' | 'backup' | null;
   /** This role's own lint rules (the common ones are in src/plan/lint/). */
   rules: readonly LintRule[];
+  /**
+   * What --verify sends and asks about for this role, from the running configuration and the
+   * answers recorded in the state file (pure).
+   */
+  verifySamples(params: LiveParams, answers: Answers): VerifySamples;
 }

@@ -5,8 +5,6 @@
  * probe connects to the one destination the user gave.
  * (The map type is HostFacts.postfix.defaultDatabaseType; it is not probed again here.)
  */
-import { promises as dns } from 'node:dns';
-import { connect } from 'node:net';
 import { parseRelayhost } from '../postfix/validate.js';
 import { rsyslogInstalled } from './hostFacts.js';
 import { SERVICE_PORTS } from './smtpLogin.js';
@@ -24,21 +22,18 @@ export function verdictOfError(code: string | undefined): TcpVerdict {
 }
 
 /** One bounded TCP connect: open, refused (RST), timeout (no answer), or unreachable (no route / no such name). */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<TcpVerdict> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    let done = false;
-    const finish = (v: TcpVerdict) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    sock.once('connect', () => finish('open'));
-    sock.once('error', (e: NodeJS.ErrnoException) => finish(verdictOfError(e.code)));
-  });
+export async function probeTcp(
+  fx: Pick<Effects, 'connect'>,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<TcpVerdict> {
+  try {
+    (await fx.connect({ host, port, timeoutMs })).close();
+    return 'open';
+  } catch (e) {
+    return verdictOfError((e as NodeJS.ErrnoException).code);
+  }
 }
 
 export interface Outbound25 {
@@ -54,8 +49,6 @@ export interface Outbound25 {
 
 export interface Outbound25Options {
   timeoutMs?: number;
-  /** MX lookup for an unbracketed name (default: DNS). */
-  resolveMx?: (name: string) => Promise<Array<{ exchange: string; priority: number }>>;
 }
 
 /** The advice for one outbound verdict. */
@@ -79,7 +72,11 @@ export function outboundAdvice(host: string, port: number, verdict: TcpVerdict, 
  * Connect (bounded) to the relay host or MX the user named, on its port (25 when none is
  * given). Only when a target is given: undefined → null, nothing is probed.
  */
-export async function outbound25(target: string | undefined, opts: Outbound25Options = {}): Promise<Outbound25 | null> {
+export async function outbound25(
+  fx: Pick<Effects, 'connect' | 'resolveMx'>,
+  target: string | undefined,
+  opts: Outbound25Options = {},
+): Promise<Outbound25 | null> {
   if (target === undefined || target.trim() === '') return null;
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const r = parseRelayhost(target.trim());
@@ -93,9 +90,8 @@ export async function outbound25(target: string | undefined, opts: Outbound25Opt
   }
   let host = r.host;
   if (!r.bracketed) {
-    const lookup = opts.resolveMx ?? ((n: string) => dns.resolveMx(n));
     const mx = await Promise.race([
-      lookup(r.host).catch(() => []),
+      fx.resolveMx(r.host).catch(() => []),
       new Promise<Array<{ exchange: string; priority: number }>>((res) => setTimeout(() => res([]), timeoutMs).unref()),
     ]);
     const best = [...mx]
@@ -103,7 +99,7 @@ export async function outbound25(target: string | undefined, opts: Outbound25Opt
       .sort((a, b) => a.priority - b.priority)[0];
     if (best) host = best.exchange.replace(/\.$/, '').toLowerCase();
   }
-  const verdict = await probeTcp(host, port, timeoutMs);
+  const verdict = await probeTcp(fx, host, port, timeoutMs);
   return { target, host, port, verdict, advice: outboundAdvice(host, port, verdict, timeoutMs) };
 }
 
@@ -214,7 +210,7 @@ export async function runProbes(
   opts: { isMx?: boolean; target?: string; sasl?: boolean; timeoutMs?: number } = {},
 ): Promise<ProbeResults> {
   const [outbound, logging, sasl] = await Promise.all([
-    outbound25(opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
+    outbound25(fx, opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
       target: opts.target ?? '',
       host: '',
       port: 25,

@@ -1,17 +1,24 @@
 /**
- * The real `Effects`: node:fs under a root directory, commands through execa (no shell).
- * Paths given to it are system paths ('/etc/postfix/main.cf'); with a --root sandbox they map
- * into the sandbox, and symbolic links are followed the way a chroot would (an absolute link
- * target is taken under the root too).
+ * The real `Effects`: node:fs under a root directory, commands through execa (no shell), the
+ * kernel's socket table (/proc/net), node:os interfaces, node:net connections, node:dns MX
+ * queries. Paths given to it are system paths ('/etc/postfix/main.cf'); with a --root sandbox
+ * they map into the sandbox, and symbolic links are followed the way a chroot would (an
+ * absolute link target is taken under the root too). A sandbox never reaches the network
+ * (connect and resolveMx refuse) and has no listening sockets of its own.
  */
 import { randomBytes } from 'node:crypto';
+import { promises as dns } from 'node:dns';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { readFileSync, unlinkSync, type Stats } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
 import { execa } from 'execa';
-import type { CommandResult, Effects, FileMeta, RunOptions } from '../model/effects.js';
+import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions } from '../model/effects.js';
+import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
+import { dialTcp } from './net.js';
+import { listenSocketsOf } from './procNet.js';
 
 /** Options for `createRealEffects`. */
 export interface RealEffectsOptions {
@@ -388,6 +395,85 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       } catch (e) {
         return errnoCode(e) === 'EPERM';
       }
+    },
+
+    async fileSize(p) {
+      try {
+        return (await fs.stat(resolve(await follow(p)))).size;
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw e;
+      }
+    },
+
+    async readFileRange(p, start, end) {
+      let h: FileHandle;
+      try {
+        h = await fs.open(resolve(await follow(p)), 'r');
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return null;
+        throw e;
+      }
+      try {
+        const buf = Buffer.alloc(Math.max(0, end - start));
+        const { bytesRead } = await h.read(buf, 0, buf.length, start);
+        return buf.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await h.close();
+      }
+    },
+
+    async listeningSockets() {
+      if (!live) return [];
+      const read = (path: string) => fs.readFile(path, 'utf8').catch(() => '');
+      return listenSocketsOf(await read('/proc/net/tcp'), await read('/proc/net/tcp6'));
+    },
+
+    async networkInterfaces() {
+      const out: Record<string, InterfaceInfo[]> = {};
+      for (const [name, list] of Object.entries(networkInterfaces())) if (list) out[name] = list;
+      return out;
+    },
+
+    kernelHostname() {
+      return hostname();
+    },
+
+    randomHex(bytes) {
+      return randomBytes(bytes).toString('hex');
+    },
+
+    async connect(opts) {
+      if (!live) {
+        throw new Error(
+          `--root ${rootDir}: a sandbox does not reach the network (no connection to ${showEndpoint(opts.host, opts.port)})`,
+        );
+      }
+      return dialTcp(opts);
+    },
+
+    async resolveMx(domain) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${rootDir}: a sandbox does not query DNS (MX of ${domain})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      return dns.resolveMx(domain);
+    },
+
+    removeAtExit(p, content) {
+      const real = resolve(p);
+      const onExit = (): void => {
+        try {
+          if (readFileSync(real, 'utf8') === content) unlinkSync(real);
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', onExit);
+      return () => void process.removeListener('exit', onExit);
     },
   };
   return fx;

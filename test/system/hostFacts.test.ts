@@ -4,14 +4,13 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  addressScope,
   hasIpv6DefaultRoute,
   interfaceAddresses,
-  networkOf,
   parseOsRelease,
   readHostFacts,
   smtpPortFromMasterCf,
 } from '../../src/system/hostFacts.js';
+import { addressScope, networkOf } from '../../src/postfix/network.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostFacts } from '../../src/model/host.js';

@@ -93,15 +93,18 @@ const addr = (iface: string, family: 4 | 6, address: string, scope: HostAddress[
   scope,
 });
 
+/** The machine's own TCP and DNS: these probes only ever reach loopback and 255.255.255.255. */
+const live = createRealEffects('/');
+
 describe('probeTcp', () => {
   it('open, refused, timeout (bounded), unreachable', async () => {
-    expect(await probeTcp('127.0.0.1', await listening(), 2_000)).toBe('open');
-    expect(await probeTcp('127.0.0.1', await closedPort(), 2_000)).toBe('refused');
+    expect(await probeTcp(live, '127.0.0.1', await listening(), 2_000)).toBe('open');
+    expect(await probeTcp(live, '127.0.0.1', await closedPort(), 2_000)).toBe('refused');
     const silent = await silentPort();
     const t0 = Date.now();
-    expect(await probeTcp('127.0.0.1', silent, 400)).toBe('timeout');
+    expect(await probeTcp(live, '127.0.0.1', silent, 400)).toBe('timeout');
     expect(Date.now() - t0).toBeLessThan(2_000);
-    expect(await probeTcp('255.255.255.255', 25, 2_000)).toBe('unreachable');
+    expect(await probeTcp(live, '255.255.255.255', 25, 2_000)).toBe('unreachable');
   });
 
   it('maps connect errors to verdicts', () => {
@@ -114,13 +117,13 @@ describe('probeTcp', () => {
 
 describe('outbound25', () => {
   it('probes nothing without a target', async () => {
-    expect(await outbound25(undefined)).toBeNull();
-    expect(await outbound25('  ')).toBeNull();
+    expect(await outbound25(live, undefined)).toBeNull();
+    expect(await outbound25(live, '  ')).toBeNull();
   });
 
   it('connects to the named relay host on its port', async () => {
     const port = await listening();
-    expect(await outbound25(`[127.0.0.1]:${port}`, { timeoutMs: 2_000 })).toEqual({
+    expect(await outbound25(live, `[127.0.0.1]:${port}`, { timeoutMs: 2_000 })).toEqual({
       target: `[127.0.0.1]:${port}`,
       host: '127.0.0.1',
       port,
@@ -128,7 +131,7 @@ describe('outbound25', () => {
       advice: null,
     });
     const closed = await closedPort();
-    expect(await outbound25(`[127.0.0.1]:${closed}`, { timeoutMs: 2_000 })).toEqual({
+    expect(await outbound25(live, `[127.0.0.1]:${closed}`, { timeoutMs: 2_000 })).toEqual({
       target: `[127.0.0.1]:${closed}`,
       host: '127.0.0.1',
       port: closed,
@@ -139,23 +142,25 @@ describe('outbound25', () => {
 
   it('a destination that does not answer: timeout with advice', async () => {
     const port = await silentPort();
-    const r = await outbound25(`[127.0.0.1]:${port}`, { timeoutMs: 500 });
+    const r = await outbound25(live, `[127.0.0.1]:${port}`, { timeoutMs: 500 });
     expect(r?.verdict).toBe('timeout');
     expect(r?.advice).toBe(`no answer from 127.0.0.1 port ${port} within 0.5 s: a firewall may drop the connection`);
   });
 
   it('an unbracketed name goes to its best MX; port 25 by default', async () => {
     const asked: string[] = [];
-    const r = await outbound25('example.test', {
-      timeoutMs: 1_000,
-      resolveMx: async (n) => {
+    // The machine's TCP, with the MX answer scripted.
+    const fx = {
+      connect: live.connect,
+      resolveMx: async (n: string) => {
         asked.push(n);
         return [
           { exchange: 'mx2.example.test', priority: 20 },
           { exchange: '255.255.255.255', priority: 5 },
         ];
       },
-    });
+    };
+    const r = await outbound25(fx, 'example.test', { timeoutMs: 1_000 });
     expect(asked).toEqual(['example.test']);
     expect(r).toEqual({
       target: 'example.test',
@@ -167,13 +172,13 @@ describe('outbound25', () => {
   });
 
   it('refuses what it cannot probe', async () => {
-    await expect(outbound25('[smtp.example.test]:imap')).rejects.toThrow(
+    await expect(outbound25(live, '[smtp.example.test]:imap')).rejects.toThrow(
       'outbound probe: unknown service "imap": write the port number',
     );
-    await expect(outbound25('$relayhost')).rejects.toThrow(
+    await expect(outbound25(live, '$relayhost')).rejects.toThrow(
       'outbound probe: "$relayhost" refers to a parameter: give a host name',
     );
-    await expect(outbound25('a,b')).rejects.toThrow(
+    await expect(outbound25(live, 'a,b')).rejects.toThrow(
       '"a,b" is not a valid relay host: it contains "," (give a single destination)',
     );
   });

@@ -6,7 +6,8 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan } from '../../model/plan.js';
-import { mxFindings } from '../../mx.js';
+import { mxDomains, mxFindings } from '../../plan/mx.js';
+import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
@@ -27,7 +28,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   const p = session.planOrExit({ ...given, role });
-  if (fx.live) p.findings.push(...(await mxFindings(p.answers)));
+  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   io.out(renderPlanText(p, { color: opts.color }));
   const blocking = p.findings.filter((f) => f.level === 'error');
   if (blocking.length) {

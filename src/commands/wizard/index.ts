@@ -7,7 +7,8 @@ import type { RoleId } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
 import type { ApplyResult } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
-import { mxFindings } from '../../mx.js';
+import { mxDomains, mxFindings } from '../../plan/mx.js';
+import { mxHostsOf } from '../../system/dns.js';
 import { roleInfos } from '../../roles/index.js';
 import { questionsFor } from '../../roles/questions.js';
 import { apply } from '../../system/apply.js';
@@ -58,7 +59,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       plan: async (answers) => {
         const p = (await session()).plan(answers);
         // DNS is asked only on the live system; a --root sandbox never reaches out.
-        if (fx.live) p.findings.push(...(await mxFindings(p.answers)));
+        if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
         return p;
       },
       apply: async (p, h, onEvent) => {
@@ -108,6 +109,6 @@ async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> 
     rl.close();
   }
   if (answer !== '' && answer !== 'y' && answer !== 'yes') return;
-  const { verify } = await import('../../verify.js');
+  const { verify } = await import('../verify/index.js');
   await verify(ctx.fx, host, { color: ctx.opts.color });
 }

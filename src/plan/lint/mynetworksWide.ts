@@ -1,6 +1,6 @@
 import { coversAll, isPublic } from '../../postfix/validate.js';
 import type { LintRule } from '../../roles/role.js';
-import { contains, hostNetworks, LOOPBACK_NETS, mynetworks } from './mynetworks.js';
+import { hostNetworks, LOOPBACK_NETS, mynetworks, widerThanOwn } from './mynetworks.js';
 
 /** A private network in mynetworks wider than the host's own subnets trusts strangers' machines too. */
 export const mynetworksWide: LintRule = {
@@ -11,9 +11,9 @@ export const mynetworksWide: LintRule = {
   check(ctx) {
     const own = hostNetworks(ctx.host);
     const out: string[] = [];
-    for (const { cidr, address } of mynetworks(ctx)) {
-      if (!address || coversAll(cidr) || isPublic(cidr) || LOOPBACK_NETS.includes(cidr.postfix)) continue;
-      if (own.some((o) => contains(address, o) && address.subnetMask < o.subnetMask)) {
+    for (const { cidr, net } of mynetworks(ctx)) {
+      if (coversAll(cidr) || isPublic(cidr) || LOOPBACK_NETS.includes(cidr.postfix)) continue;
+      if (widerThanOwn(net, own)) {
         const subnets = ctx.host.addresses
           .filter((x) => x.scope === 'private')
           .map((x) => x.network)

@@ -9,6 +9,7 @@ import { joinList } from '../../postfix/lists.js';
 import type { RoleModule } from '../role.js';
 import { natWithoutProxyInterfaces } from './natWithoutProxyInterfaces.js';
 import { relayOwnDomain } from './relayOwnDomain.js';
+import { postmasterHere, relayDomainSample } from '../verifySamples.js';
 
 export const backupMx: RoleModule = {
   info: {
@@ -71,5 +72,13 @@ export const backupMx: RoleModule = {
       transportMap(a, ctx),
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+  verifySamples(params, answers) {
+    const relay = relayDomainSample(params, answers);
+    return {
+      postmaster: postmasterHere(params, 'postmaster'),
+      addresses: [postmasterHere(params), ...('sample' in relay ? [relay.sample] : [])],
+      skipped: 'skipped' in relay ? [relay.skipped] : [],
+    };
   },
 };

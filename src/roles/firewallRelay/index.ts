@@ -16,6 +16,7 @@ import {
 import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
 import { VIRTUAL_MAP } from '../../model/paths.js';
+import { postmasterAtGateway, relayDomainSample } from '../verifySamples.js';
 
 export const firewallRelay: RoleModule = {
   info: {
@@ -97,5 +98,14 @@ export const firewallRelay: RoleModule = {
       transportMap(a, ctx),
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: ['local/unix'] };
+  },
+  verifySamples(params, answers) {
+    // No local delivery: postmaster at the gateway's own address is rewritten by virtual_alias_maps.
+    const relay = relayDomainSample(params, answers);
+    return {
+      postmaster: postmasterAtGateway(params, 'postmaster'),
+      addresses: [postmasterAtGateway(params), ...('sample' in relay ? [relay.sample] : [])],
+      skipped: 'skipped' in relay ? [relay.skipped] : [],
+    };
   },
 };

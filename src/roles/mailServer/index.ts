@@ -6,6 +6,7 @@
 import { LOOPBACK_V4, RELAY_RESTRICTIONS, loopbackNetworks, merge, privateSubnets, saslOverlay } from '../common.js';
 import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
+import { postmasterHere } from '../verifySamples.js';
 
 export const mailServer: RoleModule = {
   info: {
@@ -56,5 +57,8 @@ export const mailServer: RoleModule = {
       saslOverlay(a, ctx),
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+  verifySamples(params) {
+    return { postmaster: postmasterHere(params, 'postmaster'), addresses: [postmasterHere(params)], skipped: [] };
   },
 };

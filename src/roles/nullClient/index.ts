@@ -79,4 +79,13 @@ export const nullClient: RoleModule = {
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
   },
+  verifySamples(params) {
+    // Everything leaves through the relay host, root's mail too (virtual_alias_maps).
+    const relayhost = params.relayhost;
+    return {
+      postmaster: { cls: 'postmaster', address: 'postmaster', notLocal: true }, // @myorigin, rewritten
+      addresses: [{ cls: 'local (root)', address: 'root', notLocal: true, ...(relayhost ? { hop: relayhost } : {}) }],
+      skipped: [],
+    };
+  },
 };
