@@ -472,7 +472,12 @@ export function plan(input: PlanInput): Plan {
     findings.push({
       id: 'hand-edit',
       level: 'warning',
-      message: `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${kept ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)" : "taking mailsetup's value"}`,
+      message:
+        `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
+        `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ` +
+        (kept
+          ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)"
+          : "taking mailsetup's value"),
     });
   }
   return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };

@@ -177,7 +177,8 @@ export function compareDebconf(
         'myorigin',
         mailname,
         effective,
-        `debconf's postfix/mailname is "${mailname}" but this host's mail name (myorigin) is ${effective === '' ? '(empty)' : effective}: ${tail} (and into /etc/mailname)`,
+        `debconf's postfix/mailname is "${mailname}" but this host's mail name (myorigin) is ` +
+          `${effective === '' ? '(empty)' : effective}: ${tail} (and into /etc/mailname)`,
       );
     }
   }

@@ -59,10 +59,14 @@ export function outboundAdvice(host: string, port: number, verdict: TcpVerdict, 
       return null;
     case 'timeout':
       return port === 25
-        ? `port 25 looks blocked: no answer from ${where} within ${timeoutMs / 1000} s (many cloud and home providers block outgoing port 25): use a smart host on 587 or 465`
+        ? `port 25 looks blocked: no answer from ${where} within ${timeoutMs / 1000} s ` +
+            '(many cloud and home providers block outgoing port 25): use a smart host on 587 or 465'
         : `no answer from ${where} within ${timeoutMs / 1000} s: a firewall may drop the connection`;
     case 'refused':
-      return `${where} refused the connection: nothing listens there, or a firewall rejects it${port === 25 ? '; if your provider blocks port 25, use a smart host on 587 or 465' : ''}`;
+      return (
+        `${where} refused the connection: nothing listens there, or a firewall rejects it` +
+        (port === 25 ? '; if your provider blocks port 25, use a smart host on 587 or 465' : '')
+      );
     case 'unreachable':
       return `${host} is unreachable from here (no route, or the name does not resolve)`;
   }
@@ -120,7 +124,10 @@ export function natStatus(host: HostFacts): NatStatus {
 export function natAdvice(host: HostFacts, isMx: boolean): string | null {
   if (natStatus(host) === 'public') return null;
   if (!isMx) return null;
-  return 'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop';
+  return (
+    'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, ' +
+    'so Postfix knows mail for it is local and does not loop'
+  );
 }
 
 export interface Ipv6Status {
@@ -178,7 +185,8 @@ export async function loggingStatus(fx: Effects): Promise<LoggingStatus> {
         rsyslog,
         logging: 'file',
         advice:
-          'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+          'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+          'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
       };
 }
 

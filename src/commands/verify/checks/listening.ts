@@ -76,14 +76,16 @@ export async function checkListening(
     const outside = socks.filter((s) => !s.loopback);
     if (outside.length)
       return fail(
-        `a ${sendOnly} must listen on loopback only, but port ${svc.port} is open on ${outside.map((s) => showEndpoint(s.address, s.port)).join(', ')} (inet_interfaces = ${ctx.params.inet_interfaces})`,
+        `a ${sendOnly} must listen on loopback only, but port ${svc.port} is open on ` +
+          `${outside.map((s) => showEndpoint(s.address, s.port)).join(', ')} (inet_interfaces = ${ctx.params.inet_interfaces})`,
         target,
       );
     return { outcome: { status: 'ok', detail: `loopback only: ${shown}` }, value: target };
   }
   if (socks.every((s) => s.loopback))
     return fail(
-      `only loopback listens on port ${svc.port} (${shown}): a ${role ?? 'mail host'} receives no mail from the network (inet_interfaces = ${ctx.params.inet_interfaces})`,
+      `only loopback listens on port ${svc.port} (${shown}): a ${role ?? 'mail host'} receives no mail from the network ` +
+        `(inet_interfaces = ${ctx.params.inet_interfaces})`,
       target,
     );
   return { outcome: { status: 'ok', detail: shown }, value: target };
