@@ -9,7 +9,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -21,7 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEBIAN_REFERENCE } from './reference.js';
+import { readDebian } from './reference.js';
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
@@ -142,20 +141,10 @@ export function ensureBuilt(): void {
   }
 }
 
-/**
- * Debian bookworm's files as the postfix package leaves them with "No configuration". The shared
- * reference copy when it is there; else templates/, which holds byte-identical copies.
- */
-const REFERENCE = DEBIAN_REFERENCE;
-function debianFile(reference: string, template: string): string {
-  return readFileSync(
-    existsSync(join(REFERENCE, reference)) ? join(REFERENCE, reference) : join(ROOT, 'templates', template),
-    'utf8',
-  );
-}
-export const DEBIAN_MASTER_CF: string = debianFile('master.cf', 'master.cf');
-export const DEBIAN_ALIASES: string = debianFile('etc-aliases', 'aliases');
-export const DEBIAN_RSYSLOG: string = debianFile('rsyslog.d-postfix.conf', 'rsyslog-postfix.conf');
+/** Debian bookworm's files as the postfix package leaves them with "No configuration". */
+export const DEBIAN_MASTER_CF: string = readDebian('master.cf');
+export const DEBIAN_ALIASES: string = readDebian('aliases');
+export const DEBIAN_RSYSLOG: string = readDebian('rsyslog.d/postfix.conf');
 
 /**
  * A --root sandbox of a fresh box: etc/postfix/master.cf, etc/aliases, etc/rsyslog.d/postfix.conf

@@ -39,7 +39,7 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { stringify } from 'yaml';
 import type { Answers, RoleId } from '../../src/model/answers.js';
-import { REFERENCE } from './host.js';
+import { debianPath } from './reference.js';
 import { describePostfix, POSTFIX_AVAILABLE } from './postfix.js';
 
 export const ROOT_DIR = join(import.meta.dirname, '..', '..');
@@ -310,8 +310,8 @@ export class Sandbox {
     const dir = mkdtempSync(join(tmpdir(), 'mailsetup-smtp-sbx-'));
     const root = join(dir, 'root');
     mkdirSync(join(root, 'etc', 'postfix'), { recursive: true });
-    copyFileSync(join(REFERENCE, 'master.cf'), join(root, 'etc', 'postfix', 'master.cf'));
-    copyFileSync(join(REFERENCE, 'etc-aliases'), join(root, 'etc', 'aliases'));
+    copyFileSync(debianPath('master.cf'), join(root, 'etc', 'postfix', 'master.cf'));
+    copyFileSync(debianPath('aliases'), join(root, 'etc', 'aliases'));
     return new Sandbox(dir, root);
   }
 

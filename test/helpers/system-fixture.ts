@@ -21,14 +21,13 @@ import { join } from 'node:path';
 import type { Action, FileChange, Plan } from '../../src/model/plan.js';
 import type { Effects } from '../../src/model/effects.js';
 import type { HostFacts } from '../../src/model/host.js';
-import { DEBIAN_REFERENCE } from './reference.js';
+import { debianPath, readDebian } from './reference.js';
 
 /** A fresh temporary directory (this module must not import vitest: system-child.ts uses it). */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export const REF = DEBIAN_REFERENCE;
 const POSTFIX_UID = Number(execFileSync('id', ['-u', 'postfix'], { encoding: 'utf8' }).trim());
 const POSTFIX_GID = Number(execFileSync('id', ['-g', 'postfix'], { encoding: 'utf8' }).trim());
 export const NOBODY_UID = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
@@ -63,17 +62,17 @@ export function makeSandbox(): string {
   mkdirSync(join(root, 'var/spool/postfix'), { recursive: true });
   mkdirSync(join(root, 'var/lib/postfix'), { recursive: true });
   chownSync(join(root, 'var/lib/postfix'), POSTFIX_UID, POSTFIX_GID);
-  const main = `${readFileSync(join(REF, 'main.cf.debian'), 'utf8')}
+  const main = `${readDebian('main.cf.debian')}
 queue_directory = ${root}/var/spool/postfix
 data_directory = ${root}/var/lib/postfix
 `;
   writeFileSync(join(etc, 'postfix/main.cf'), main);
   chownSync(join(etc, 'postfix/main.cf'), NOBODY_UID, NOGROUP_GID);
   chmodSync(join(etc, 'postfix/main.cf'), 0o640);
-  copyFileSync(join(REF, 'master.cf'), join(etc, 'postfix/master.cf'));
+  copyFileSync(debianPath('master.cf'), join(etc, 'postfix/master.cf'));
   chownSync(join(etc, 'postfix/master.cf'), 0, POSTFIX_GID);
   chmodSync(join(etc, 'postfix/master.cf'), 0o640);
-  copyFileSync(join(REF, 'etc-aliases'), join(etc, 'aliases'));
+  copyFileSync(debianPath('aliases'), join(etc, 'aliases'));
   chmodSync(join(etc, 'aliases'), 0o644);
   execFileSync('postalias', ['-c', join(etc, 'postfix'), `hash:${join(etc, 'aliases')}`]);
   return root;

@@ -28,12 +28,11 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEBIAN_REFERENCE } from '../helpers/reference.js';
+import { debianPath } from '../helpers/reference.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'mailsetup.js');
 const NODE18 = join(ROOT, '.cache', 'node18', 'package', 'bin', 'node');
-const REFERENCE = DEBIAN_REFERENCE;
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;
@@ -118,12 +117,8 @@ function freshDir(name: string): string {
 function sandbox(): string {
   const dir = freshDir('root');
   mkdirSync(join(dir, 'etc', 'postfix'), { recursive: true });
-  const ref = existsSync(join(REFERENCE, 'master.cf'));
-  cpSync(
-    ref ? join(REFERENCE, 'master.cf') : join(ROOT, 'templates', 'master.cf'),
-    join(dir, 'etc', 'postfix', 'master.cf'),
-  );
-  cpSync(ref ? join(REFERENCE, 'etc-aliases') : join(ROOT, 'templates', 'aliases'), join(dir, 'etc', 'aliases'));
+  cpSync(debianPath('master.cf'), join(dir, 'etc', 'postfix', 'master.cf'));
+  cpSync(debianPath('aliases'), join(dir, 'etc', 'aliases'));
   return dir;
 }
 

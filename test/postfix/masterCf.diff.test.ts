@@ -7,7 +7,6 @@
  * Missing final newline: the editor implements the fixed releases (3.7.15+), where the reader
  * adds the newline; on 3.7.11 that equals running postconf on the text with the newline added.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterCf, type MasterField } from '../../src/postfix/masterCf.js';
 import { cleanup, describePostfix, postconf, postconfEdit, tempDir } from '../helpers/postfix.js';
@@ -26,9 +25,9 @@ import {
   toBytes,
   type MasterOp,
 } from '../helpers/gen-mastercf.js';
-import { DEBIAN_REFERENCE } from '../helpers/reference.js';
+import { readDebian } from '../helpers/reference.js';
 
-const DEBIAN = readFileSync(`${DEBIAN_REFERENCE}/master.cf`, 'utf8');
+const DEBIAN = readDebian('master.cf');
 
 /** Modern reader = 3.7.11 on the text with its final newline added. */
 function withFinalNewline(text: string): string {

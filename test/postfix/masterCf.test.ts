@@ -1,10 +1,9 @@
 /** Unit tests for the master.cf editor: parse(), get(), the printer, and every refusal. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MasterCf, formatMasterEntry, parseMasterEntry, type MasterField } from '../../src/postfix/masterCf.js';
-import { DEBIAN_REFERENCE } from '../helpers/reference.js';
+import { readDebian } from '../helpers/reference.js';
 
-const DEBIAN = readFileSync(`${DEBIAN_REFERENCE}/master.cf`, 'utf8');
+const DEBIAN = readDebian('master.cf');
 
 describe("MasterCf.parse on Debian's master.cf", () => {
   const cf = MasterCf.parse(DEBIAN);

@@ -16,7 +16,8 @@ import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostFacts } from '../../src/model/host.js';
 import { cleanup, describePostfix } from '../helpers/postfix.js';
-import { REF, makeSandbox } from '../helpers/system-fixture.js';
+import { readDebian } from '../helpers/reference.js';
+import { makeSandbox } from '../helpers/system-fixture.js';
 
 const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' }).trim();
 const dirs: string[] = [];
@@ -94,7 +95,9 @@ describePostfix('readHostFacts under --root: configuration facts come from the s
     const main = join(root, 'etc/postfix/main.cf');
     writeFileSync(main, 'default_database_type = btree\n', { flag: 'a' });
     const master =
-      sh(`cat ${REF}/master.cf`).replace(/^smtp {6}inet/m, '#smtp      inet') +
+      readDebian('master.cf')
+        .trimEnd()
+        .replace(/^smtp {6}inet/m, '#smtp      inet') +
       '\n2525      inet  n       -       y       -       -       smtpd\n';
     writeFileSync(join(root, 'etc/postfix/master.cf'), master);
     writeFileSync(join(root, 'etc/os-release'), 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
@@ -188,7 +191,7 @@ describe('fact parsers', () => {
   });
 
   it('smtpPortFromMasterCf', () => {
-    const stock = sh(`cat ${REF}/master.cf`);
+    const stock = readDebian('master.cf').trimEnd();
     expect(smtpPortFromMasterCf(stock)).toBe(25);
     const line = (svc: string, cmd = 'smtpd'): string => `${svc} inet n - y - - ${cmd}\n`;
     expect(smtpPortFromMasterCf(line('127.0.0.1:smtp'))).toBe(25);

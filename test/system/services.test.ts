@@ -15,7 +15,8 @@ import {
   stopPostfix,
 } from '../../src/system/services.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
-import { REF, stubBin, testHost } from '../helpers/system-fixture.js';
+import { readDebian } from '../helpers/reference.js';
+import { stubBin, testHost } from '../helpers/system-fixture.js';
 
 const ADDR = '127.0.0.57';
 const PORT = 2557;
@@ -55,14 +56,14 @@ describePostfix('service commands against a private Postfix instance (127.0.0.57
     mkdirSync(join(dir, 'queue'));
     mkdirSync(join(dir, 'data'));
     chownSync(join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString()), 0);
-    const master = readFileSync(join(REF, 'master.cf'), 'utf8');
+    const master = readDebian('master.cf');
     const smtp = 'smtp      inet  n       -       y       -       -       smtpd';
     if (!master.includes(smtp)) throw new Error('reference master.cf changed');
     writeFileSync(
       join(cfg, 'master.cf'),
       master.replace(smtp, `${ADDR}:${PORT} inet n       -       y       -       -       smtpd`),
     );
-    const debian = readFileSync(join(REF, 'main.cf.debian'), 'utf8').replace(/^smtpd_banner = .*\n/m, '');
+    const debian = readDebian('main.cf.debian').replace(/^smtpd_banner = .*\n/m, '');
     writeFileSync(
       join(cfg, 'main.cf'),
       `${debian}
