@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IS_ROOT } from './needs.js';
 import { readDebian } from './reference.js';
 
 /** The repository root. */
@@ -40,7 +41,10 @@ export interface RunCliOptions {
   env?: Record<string, string | undefined>;
   /** Working directory; default the repository. */
   cwd?: string;
-  /** Run as this user (through setpriv), e.g. 'nobody'. */
+  /**
+   * Run as a user other than root: as this user (through setpriv) when the tests run as root; a
+   * test run that is not root is already such a user, and the command runs as it.
+   */
   user?: 'nobody';
   /** Kill the run after this long (default 60 s). */
   timeoutMs?: number;
@@ -78,7 +82,8 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 /** Run mailsetup with `args`; never throws on a non-zero exit. */
 export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> {
   let argv = cliArgv(args, opts.via);
-  if (opts.user !== undefined) argv = ['setpriv', `--reuid=${opts.user}`, '--regid=nogroup', '--clear-groups', ...argv];
+  if (opts.user !== undefined && IS_ROOT)
+    argv = ['setpriv', `--reuid=${opts.user}`, '--regid=nogroup', '--clear-groups', ...argv];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), {

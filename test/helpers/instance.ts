@@ -40,26 +40,18 @@ import { describe } from 'vitest';
 import { stringify } from 'yaml';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import { debianPath } from './reference.js';
-import { describePostfix, POSTFIX_AVAILABLE } from './postfix.js';
+import { IS_ROOT, needsRoot } from './needs.js';
+import { describePostfix } from './postfix.js';
 
 export const ROOT_DIR = join(import.meta.dirname, '..', '..');
-export const IS_ROOT: boolean = typeof process.getuid === 'function' && process.getuid() === 0;
-const REQUIRED = process.env.MAILSETUP_REQUIRE_POSTFIX === '1';
-
-if (POSTFIX_AVAILABLE && !IS_ROOT) {
-  if (REQUIRED)
-    throw new Error(
-      'MAILSETUP_REQUIRE_POSTFIX=1 but the real-SMTP tests (test/smtp) need root: they start private Postfix instances',
-    );
-  process.stderr.write(
-    '\n!!! SKIPPING the real-SMTP tests (test/smtp): they start private Postfix instances and must run as root. !!!\n\n',
-  );
+/**
+ * `describe` for tests that start real Postfix instances: needs Postfix and root (without root:
+ * skipped with one loud line per file, or a failure under MAILSETUP_REQUIRE_POSTFIX=1).
+ */
+export function describeRealPostfix(name: string, fn: () => void): void {
+  const asRoot = needsRoot('the real-SMTP tests', 'they start private Postfix instances, whose master runs as root');
+  (asRoot ? describePostfix : describe.skip)(name, fn);
 }
-
-/** `describe` for tests that start real Postfix instances: needs Postfix and root. */
-export const describeRealPostfix: typeof describe.skip = (
-  IS_ROOT ? describePostfix : describe.skip
-) as typeof describe.skip;
 
 /** A loopback endpoint. */
 export interface Endpoint {

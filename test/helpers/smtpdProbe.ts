@@ -19,9 +19,6 @@ import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { cleanup, tempDir } from './postfix.js';
 
-/** True when this process may start a Postfix master. */
-export const IS_ROOT: boolean = typeof process.getuid === 'function' && process.getuid() === 0;
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
