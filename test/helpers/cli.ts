@@ -2,8 +2,9 @@
  * Run the mailsetup command the way a user does, against the bundle (`node bin/mailsetup.js`,
  * which loads dist/cli.js) or against the TypeScript sources (`node --import
  * test/helpers/ts-loader.mjs src/cli.ts`: esbuild compiles each module as Node loads it, like
- * vite-node does, in a third of vite-node's start-up time), so that the CLI tests cover both. Plus a --root sandbox maker and a tree snapshot to prove that a run
- * wrote (or did not write) files.
+ * vite-node does, in a third of vite-node's start-up time), so that the CLI tests cover both.
+ * Plus a --root sandbox maker and a tree snapshot to prove that a run wrote (or did not write)
+ * files.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -602,7 +602,9 @@ export class Instance {
     subs.push({ what: 'smtp/inet service (master.cf)', from: 'smtp', to: hostPort(this.smtp) });
     writeFileSync(
       join(this.conf, 'main.cf'),
-      `${readFileSync(join(this.conf, 'main.cf'), 'utf8')}# mailsetup test harness substitutions (besides paths):\n${subs.map((s) => `#   ${s.what}: ${s.from} -> ${s.to}\n`).join('')}`,
+      readFileSync(join(this.conf, 'main.cf'), 'utf8') +
+        '# mailsetup test harness substitutions (besides paths):\n' +
+        subs.map((s) => `#   ${s.what}: ${s.from} -> ${s.to}\n`).join(''),
     );
     this.backdate();
     this.substitutions = subs;

@@ -93,7 +93,9 @@ export function realisticChanges(
       {
         path: '/etc/postfix/main.cf',
         before: main,
-        after: `${main}myhostname = mail.example.com\ntransport_maps = hash:/etc/postfix/transport\nalias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\n`,
+        after:
+          `${main}myhostname = mail.example.com\ntransport_maps = hash:/etc/postfix/transport\n` +
+          'alias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\n',
         description: 'Postfix main configuration',
       },
       {
@@ -215,9 +217,11 @@ export function stubBin(programs: Record<string, { exit?: number; stdout?: strin
   writeFileSync(log, '');
   for (const [name, p] of Object.entries(programs)) {
     const envPart = (p.env ?? []).map((v) => ` ${v}=\${${v}-}`).join('');
+    const readInput = name === 'debconf-set-selections' ? `cat >> '${log}'\n` : '';
+    const print = p.stdout !== undefined ? `printf '%s' '${p.stdout.replace(/'/g, `'\\''`)}'\n` : '';
     const script = `#!/bin/sh
 printf '%s\\n' "${name}$(for a in "$@"; do printf ' %s' "$a"; done)${envPart}" >> '${log}'
-${name === 'debconf-set-selections' ? `cat >> '${log}'\n` : ''}${p.stdout !== undefined ? `printf '%s' '${p.stdout.replace(/'/g, `'\\''`)}'\n` : ''}${p.body ?? `exit ${p.exit ?? 0}`}
+${readInput}${print}${p.body ?? `exit ${p.exit ?? 0}`}
 `;
     writeFileSync(join(dir, name), script, { mode: 0o755 });
   }

@@ -108,7 +108,8 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
   it('-F to the current value still re-formats and moves (no-op edit)', () => {
     const out = both(DEBIAN, [F('relay', 'unix', 'chroot', 'y')]);
     expect(out).toContain(
-      '#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\nrelay      unix  -       -       y       -       -       smtp\n    -o syslog_name=postfix/$service_name\n',
+      '#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\n' +
+        'relay      unix  -       -       y       -       -       smtp\n    -o syslog_name=postfix/$service_name\n',
     );
   });
 
@@ -219,7 +220,8 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
     const text = 'a unix - - n - - x\n# c1\nb unix - - n - - x\na unix - - y - - y\n# c2\n\n';
     const out = both(text, [F('a', 'unix', 'chroot', '-')]);
     expect(out).toBe(
-      '# c1\na          unix  -       -       -       -       -       x\nb unix - - n - - x\n# c2\n\na          unix  -       -       -       -       -       y\n',
+      '# c1\na          unix  -       -       -       -       -       x\nb unix - - n - - x\n' +
+        '# c2\n\na          unix  -       -       -       -       -       y\n',
     );
     both(text, [ME('a', 'unix', 'a unix - - n - - z')]);
     both(text, [MX('a', 'unix')]);

@@ -169,7 +169,8 @@ describe('validateEmail', () => {
     ],
     [
       'joe@localhost',
-      '"joe@localhost" is not a valid email address: "localhost" is not a valid domain name: it needs at least one dot (a fully qualified name such as "mail.example.com")',
+      '"joe@localhost" is not a valid email address: "localhost" is not a valid domain ' +
+        'name: it needs at least one dot (a fully qualified name such as "mail.example.com")',
     ],
   ];
   for (const [addr, message] of cases) {

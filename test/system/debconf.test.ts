@@ -119,12 +119,20 @@ describe('compareDebconf', () => {
       ['protocols', 'inet_protocols', 'stale'],
     ]);
     expect(w.map((x) => x.message)).toEqual([
-      'debconf\'s mail configuration type is "Internet Site" (inet_interfaces = all) but main.cf has inet_interfaces = loopback-only: a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf',
-      'debconf\'s mail configuration type "Internet Site" has no relay host but main.cf has relayhost = [smtp.example.net]:587: a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf',
-      'debconf\'s postfix/mailname is "mail.example.org" but this host\'s mail name (myorigin) is example.com: a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf (and into /etc/mailname)',
-      'debconf\'s postfix/destinations is "$myhostname, mail.example.org, localhost.example.org, , localhost" but main.cf has mydestination = $myhostname, localhost.$mydomain, localhost: a "dpkg-reconfigure postfix" would rewrite mydestination',
-      'debconf\'s postfix/mynetworks is "127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128" but main.cf has mynetworks = 127.0.0.0/8: debconf\'s record is stale (a "dpkg-reconfigure postfix" offers main.cf\'s value for this one)',
-      'debconf\'s postfix/protocols is "all" but main.cf has inet_protocols = ipv4: debconf\'s record is stale (a "dpkg-reconfigure postfix" offers main.cf\'s value for this one)',
+      'debconf\'s mail configuration type is "Internet Site" (inet_interfaces = all) but main.cf has ' +
+        'inet_interfaces = loopback-only: a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf',
+      'debconf\'s mail configuration type "Internet Site" has no relay host but main.cf has relayhost ' +
+        '= [smtp.example.net]:587: a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf',
+      'debconf\'s postfix/mailname is "mail.example.org" but this host\'s mail name (myorigin) is example.com: ' +
+        'a "dpkg-reconfigure postfix" would write debconf\'s value into main.cf (and into /etc/mailname)',
+      'debconf\'s postfix/destinations is "$myhostname, mail.example.org, localhost.example.org, ' +
+        ', localhost" but main.cf has mydestination = $myhostname, ' +
+        'localhost.$mydomain, localhost: a "dpkg-reconfigure postfix" would rewrite mydestination',
+      'debconf\'s postfix/mynetworks is "127.0.0.0/8 [::ffff:127.0.0.0]/104 ' +
+        '[::1]/128" but main.cf has mynetworks = 127.0.0.0/8: debconf\'s record is ' +
+        'stale (a "dpkg-reconfigure postfix" offers main.cf\'s value for this one)',
+      'debconf\'s postfix/protocols is "all" but main.cf has inet_protocols = ipv4: debconf\'s ' +
+        'record is stale (a "dpkg-reconfigure postfix" offers main.cf\'s value for this one)',
     ]);
   });
 

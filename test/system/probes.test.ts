@@ -179,10 +179,12 @@ describe('outbound25', () => {
 
   it('advice for port 25', () => {
     expect(outboundAdvice('mx.example.org', 25, 'timeout', 5_000)).toBe(
-      'port 25 looks blocked: no answer from mx.example.org port 25 within 5 s (many cloud and home providers block outgoing port 25): use a smart host on 587 or 465',
+      'port 25 looks blocked: no answer from mx.example.org port 25 within 5 s (many ' +
+        'cloud and home providers block outgoing port 25): use a smart host on 587 or 465',
     );
     expect(outboundAdvice('mx.example.org', 25, 'refused', 5_000)).toBe(
-      'mx.example.org port 25 refused the connection: nothing listens there, or a firewall rejects it; if your provider blocks port 25, use a smart host on 587 or 465',
+      'mx.example.org port 25 refused the connection: nothing listens there, or a firewall ' +
+        'rejects it; if your provider blocks port 25, use a smart host on 587 or 465',
     );
     expect(outboundAdvice('mx.example.org', 25, 'open', 5_000)).toBeNull();
   });
@@ -215,11 +217,13 @@ describe('natStatus, ipv6Status', () => {
       defaultRoute: false,
       globalAddress: false,
       advice:
-        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and ' +
+        'logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
     });
     const ulaOnly = fakeHost({ ipv6DefaultRoute: true, addresses: [...lo, addr('eth0', 6, 'fd00::5', 'private')] });
     expect(ipv6Status(ulaOnly).advice).toBe(
-      'an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes your IPv6 addresses; Postfix must be stopped and started for this (a reload is not enough)',
+      'an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes ' +
+        'your IPv6 addresses; Postfix must be stopped and started for this (a reload is not enough)',
     );
   });
 });
@@ -263,7 +267,8 @@ describe('loggingStatus, saslModules', () => {
     const without = await loggingStatus(createMemoryEffects());
     expect(without.logging).toBe('file');
     expect(without.advice).toBe(
-      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+        'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
     );
   });
 
@@ -316,10 +321,13 @@ describe('probeSummary', () => {
     expect(probeSummary(p)).toEqual([
       'Host name: vm: "vm" has no dot: mail servers need a fully qualified name, e.g. vm.example.com',
       'Only private IPv4 addresses (192.168.10.5): behind NAT',
-      '  → this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
+      '  → this host has only private IPv4 addresses (NAT): give its public address ' +
+        'in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
       'IPv6: no default route, no global address',
-      '  → no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
-      'Logging: no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      '  → no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers ' +
+        'and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+      'Logging: no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+        'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
       `Outgoing to [127.0.0.1]:${port} (127.0.0.1) port ${port}: refused`,
       `  → 127.0.0.1 port ${port} refused the connection: nothing listens there, or a firewall rejects it`,
       'SASL: libsasl2-modules is not installed: the smart host login needs it (apt-get install libsasl2-modules)',

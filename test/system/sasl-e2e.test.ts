@@ -95,7 +95,8 @@ function run(cmd: string, args: string[], input?: string): { status: number; out
     const sasl = run('dpkg-query', ['-W', '-f=${Status}', 'libsasl2-modules']);
     if (!/install ok installed/.test(sasl.out)) {
       throw new Error(
-        'libsasl2-modules is not installed: Postfix\'s SMTP client has no SASL mechanism without it ("No worthy mechs found"); install it (apt-get install libsasl2-modules; .ci/run does)',
+        "libsasl2-modules is not installed: Postfix's SMTP client has no SASL mechanism without " +
+          'it ("No worthy mechs found"); install it (apt-get install libsasl2-modules; .ci/run does)',
       );
     }
     base = mkdtempSync('/var/tmp/mailsetup-sasl-e2e-');
