@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { Action, FileChange, Plan } from '../../src/model/plan.js';
 import type { Effects } from '../../src/model/effects.js';
 import type { HostFacts } from '../../src/model/host.js';
+import { fakeHost } from './host.js';
 import { debianPath, readDebian } from './reference.js';
 
 /** A fresh temporary directory (this module must not import vitest: system-child.ts uses it). */
@@ -33,9 +34,9 @@ const POSTFIX_GID = Number(execFileSync('id', ['-g', 'postfix'], { encoding: 'ut
 export const NOBODY_UID = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
 export const NOGROUP_GID = Number(execFileSync('getent', ['group', 'nogroup'], { encoding: 'utf8' }).split(':')[2]);
 
-/** Host facts for tests: a non-systemd Debian box with Postfix installed, not running. */
+/** Host facts for tests: a non-systemd Debian 12 box without rsyslog, Postfix installed, not running. */
 export function testHost(over: Partial<HostFacts> = {}): HostFacts {
-  return {
+  return fakeHost({
     fqdn: 'mail.example.com',
     hostname: 'mail',
     addresses: [],
@@ -45,7 +46,7 @@ export function testHost(over: Partial<HostFacts> = {}): HostFacts {
     distro: { id: 'debian', versionId: '12', debianLike: true },
     ipv6DefaultRoute: false,
     ...over,
-  };
+  });
 }
 
 /**
