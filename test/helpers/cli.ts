@@ -16,6 +16,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,22 +117,31 @@ export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> 
   });
 }
 
+let built = false;
+
 /**
- * Build dist/ when a source is newer (scripts/build.mjs --if-stale), so that the bundle tests run
- * the current code. A lock directory keeps two test files from building at the same time.
+ * Build dist/ when a source is newer (scripts/build.mjs --if-stale), once per test file, so that
+ * the bundle tests run the current code. A lock directory keeps two test files from building at
+ * the same time; one older than 3 minutes is left over from a dead run and taken over.
  */
 export function ensureBuilt(): void {
+  if (built) return;
   const lock = join(ROOT, '.cache', 'cli-test-build.lock');
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // removed meanwhile
+      }
       if (Date.now() > deadline)
-        throw new Error(`ensureBuilt: ${lock} is still held after 120 s; remove it if no build runs`);
+        throw new Error(`ensureBuilt: ${lock} is still held after 180 s; remove it if no build runs`);
       spawnSync('sleep', ['0.2']);
     }
   }
@@ -142,6 +152,7 @@ export function ensureBuilt(): void {
     });
     if (r.status !== 0)
       throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
+    built = true;
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

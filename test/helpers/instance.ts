@@ -40,6 +40,7 @@ import { describe } from 'vitest';
 import { stringify } from 'yaml';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import { debianPath } from './reference.js';
+import { ensureBuilt } from './cli.js';
 import { IS_ROOT, needsRoot } from './needs.js';
 import { describePostfix } from './postfix.js';
 
@@ -222,48 +223,9 @@ export function childPids(parent: number, comm?: string): number[] {
 /* The CLI                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-let built: Promise<void> | null = null;
-
-/**
- * Build dist/ when a source is newer (`scripts/build.mjs --if-stale`), once per test file, under
- * a lock directory so that parallel test files do not build at the same time.
- */
-export function ensureBuilt(): Promise<void> {
-  built ??= (async () => {
-    const lock = join(tmpdir(), 'mailsetup-build.lock');
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        // Another test file builds; a lock older than 3 minutes is left over from a dead run.
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-        } catch {
-          /* removed meanwhile */
-        }
-        if (Date.now() > deadline) throw new Error(`the build lock ${lock} was held for 3 minutes`);
-        await sleep(200);
-      }
-    }
-    try {
-      const r = await runAsync(process.execPath, [join(ROOT_DIR, 'scripts', 'build.mjs'), '--if-stale'], {
-        cwd: ROOT_DIR,
-        timeoutMs: 170_000,
-      });
-      if (r.status !== 0)
-        throw new Error(`node scripts/build.mjs --if-stale exited ${r.status}: ${r.stderr}${r.stdout}`);
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-  })();
-  return built;
-}
-
 /** Run the built CLI (`node bin/mailsetup.js ARGS`). */
 export async function runCli(args: string[], timeoutMs = 120_000): Promise<RunResult & { ms: number }> {
-  await ensureBuilt();
+  ensureBuilt();
   return runAsync(process.execPath, [join(ROOT_DIR, 'bin', 'mailsetup.js'), ...args], { cwd: ROOT_DIR, timeoutMs });
 }
 

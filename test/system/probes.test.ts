@@ -24,6 +24,7 @@ import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostAddress, HostFacts } from '../../src/model/host.js';
 import { fakeHost } from '../helpers/host.js';
+import { closedPort } from '../helpers/ports.js';
 import { cleanup } from '../helpers/postfix.js';
 import { stubBin } from '../helpers/system-fixture.js';
 
@@ -37,14 +38,6 @@ async function listening(): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
   return (server.address() as AddressInfo).port;
-}
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /**

@@ -28,6 +28,7 @@ import { plan } from '../../src/plan/plan.js';
 import { MainCf } from '../../src/postfix/mainCf.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
+import { waitFor } from '../helpers/instance.js';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { makeTestPki, type TestPki } from '../helpers/testCa.js';
@@ -46,16 +47,6 @@ interface Received {
   from: string;
   to: string[];
   data: string;
-}
-
-/** Poll `check` every 100 ms until it returns a value or `ms` pass. */
-async function waitFor<T>(ms: number, check: () => T | undefined): Promise<T | undefined> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Every regular file under `dir`, recursively. */
