@@ -227,10 +227,18 @@ function trimmed(screen: string): string {
   return `${screen.replace(/\s+$/, '')}\n`;
 }
 
-/** Choose the role at `index` from a cursor at `from`. */
+/**
+ * Choose the role at `index` from a cursor at `from`, one arrow at a time, each seen on the screen
+ * before the next: arrows sent together can reach the program in one read, and Ink then takes
+ * them for one key.
+ */
 async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
-  const key = run.index > from ? 'Down' : 'Up';
-  for (let i = 0; i < Math.abs(run.index - from); i++) p.keys(key);
+  const step = run.index > from ? 1 : -1;
+  for (let i = from; i !== run.index; i += step) {
+    p.keys(step > 0 ? 'Down' : 'Up');
+    const title = RUNS.find((r) => r.index === i + step)?.title;
+    await p.waitFor(`❯ ${title} — `);
+  }
   await p.waitFor(`❯ ${run.title} — `);
   p.keys('Enter');
   await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
