@@ -124,7 +124,8 @@ describe('linter', () => {
         id: 'relay-restrictions',
         level: 'error',
         message:
-          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination or defer_unauth_destination: this host would be an open relay',
+          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains ' +
+          'reject_unauth_destination or defer_unauth_destination: this host would be an open relay',
       },
     ]);
   });

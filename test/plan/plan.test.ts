@@ -206,7 +206,9 @@ describe('ownership', () => {
     ]);
     expect(keep.files.map((f) => f.path)).toEqual([STATE_PATH]);
     expect(keep.findings.find((f) => f.id === 'hand-edit')?.message).toBe(
-      'notify_classes was changed by hand since mailsetup set it (mailsetup: "resource, software", now: "resource, software, bounce"): keeping the hand edit (override overwrite-hand-edits to take mailsetup\'s value)',
+      'notify_classes was changed by hand since mailsetup set it (mailsetup: ' +
+        '"resource, software", now: "resource, software, bounce"): keeping the ' +
+        "hand edit (override overwrite-hand-edits to take mailsetup's value)",
     );
     const viaOverride = planFor({ role: 'mail-server', overrides: ['overwrite-hand-edits'] }, files);
     expect(viaOverride.params.map((x) => [x.name, x.after])).toEqual([['notify_classes', 'resource, software']]);

@@ -65,10 +65,14 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
       '✓ Listening addresses: listening on 127.0.21.25:2421 (the address given for this instance)',
     );
     expect(line(r.lines, 'No relaying for strangers')).toBe(
-      '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
+      '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 ' +
+        'relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
     );
     expect(line(r.lines, 'Test message to postmaster')).toMatch(
-      /^✓ Test message to postmaster: <postmaster> accepted over SMTP on 127\.0\.21\.25:2421 \(queued as \w+\); to=<admin@example\.org> via 127\.0\.21\.30\[127\.0\.21\.30\]:2530: sent$/,
+      new RegExp(
+        /^✓ Test message to postmaster: <postmaster> accepted over SMTP on 127\.0\.21\.25:2421 \(queued as \w+\); /
+          .source + /to=<admin@example\.org> via 127\.0\.21\.30\[127\.0\.21\.30\]:2530: sent$/.source,
+      ),
     );
     expect(line(r.lines, 'Address local (root)')).toBe(
       '✓ Address local (root): root: deliverable via 127.0.21.30[127.0.21.30]:2530 (250 2.1.5 Ok)',
@@ -200,7 +204,8 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
   it('without the instance address, a backup MX listening on loopback only is reported', async () => {
     const r = await verifyLab(lab, host, { smtpAddress: undefined });
     expect(line(r.lines, 'Listening addresses')).toBe(
-      '✗ Listening addresses: only loopback listens on port 2422 (127.0.22.25:2422): a backup-mx receives no mail from the network (inet_interfaces = loopback-only)',
+      '✗ Listening addresses: only loopback listens on port 2422 (127.0.22.25:2422): ' +
+        'a backup-mx receives no mail from the network (inet_interfaces = loopback-only)',
     );
   }, 90_000);
 
@@ -217,7 +222,10 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
         '✗ Address relay domain backed.example: alice@backed.example: undeliverable via none (connect to 127.0.22.32[127.0.22.32]:2599: Connection refused)',
       );
       expect(r.out).toMatch(
-        /\n {4}.*postfix\/relay\/smtp\[\d+\]: \w+: to=<alice@backed\.example>, relay=none, .*status=undeliverable \(connect to 127\.0\.22\.32\[127\.0\.22\.32\]:2599: Connection refused\)\n/,
+        new RegExp(
+          /\n {4}.*postfix\/relay\/smtp\[\d+\]: \w+: to=<alice@backed\.example>, relay=none, /.source +
+            /.*status=undeliverable \(connect to 127\.0\.22\.32\[127\.0\.22\.32\]:2599: Connection refused\)\n/.source,
+        ),
       );
       expect(line(r.lines, 'Lookup table /etc/postfix/transport')).toBe(
         `✗ Lookup table /etc/postfix/transport: 1 of 1 key differ from what mailsetup wrote (hash:${file})`,

@@ -25,6 +25,7 @@ import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostAddress, HostFacts } from '../../src/model/host.js';
 import { fakeHost } from '../helpers/host.js';
+import { closedPort } from '../helpers/ports.js';
 import { cleanup } from '../helpers/postfix.js';
 import { stubBin } from '../helpers/system-fixture.js';
 
@@ -38,14 +39,6 @@ async function listening(): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
   return (server.address() as AddressInfo).port;
-}
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /**
@@ -185,10 +178,12 @@ describe('outbound25', () => {
 
   it('advice for port 25', () => {
     expect(outboundAdvice('mx.example.org', 25, 'timeout', 5_000)).toBe(
-      'port 25 looks blocked: no answer from mx.example.org port 25 within 5 s (many cloud and home providers block outgoing port 25): use a smart host on 587 or 465',
+      'port 25 looks blocked: no answer from mx.example.org port 25 within 5 s (many ' +
+        'cloud and home providers block outgoing port 25): use a smart host on 587 or 465',
     );
     expect(outboundAdvice('mx.example.org', 25, 'refused', 5_000)).toBe(
-      'mx.example.org port 25 refused the connection: nothing listens there, or a firewall rejects it; if your provider blocks port 25, use a smart host on 587 or 465',
+      'mx.example.org port 25 refused the connection: nothing listens there, or a firewall ' +
+        'rejects it; if your provider blocks port 25, use a smart host on 587 or 465',
     );
     expect(outboundAdvice('mx.example.org', 25, 'open', 5_000)).toBeNull();
   });
@@ -221,11 +216,13 @@ describe('natStatus, ipv6Status', () => {
       defaultRoute: false,
       globalAddress: false,
       advice:
-        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and ' +
+        'logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
     });
     const ulaOnly = fakeHost({ ipv6DefaultRoute: true, addresses: [...lo, addr('eth0', 6, 'fd00::5', 'private')] });
     expect(ipv6Status(ulaOnly).advice).toBe(
-      'an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes your IPv6 addresses; Postfix must be stopped and started for this (a reload is not enough)',
+      'an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes ' +
+        'your IPv6 addresses; Postfix must be stopped and started for this (a reload is not enough)',
     );
   });
 });
@@ -269,7 +266,8 @@ describe('loggingStatus, saslModules', () => {
     const without = await loggingStatus(createMemoryEffects());
     expect(without.logging).toBe('file');
     expect(without.advice).toBe(
-      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+        'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
     );
   });
 
@@ -322,10 +320,13 @@ describe('probeSummary', () => {
     expect(probeSummary(p)).toEqual([
       'Host name: vm: "vm" has no dot: mail servers need a fully qualified name, e.g. vm.example.com',
       'Only private IPv4 addresses (192.168.10.5): behind NAT',
-      '  → this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
+      '  → this host has only private IPv4 addresses (NAT): give its public address ' +
+        'in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
       'IPv6: no default route, no global address',
-      '  → no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
-      'Logging: no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      '  → no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers ' +
+        'and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+      'Logging: no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+        'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
       `Outgoing to [127.0.0.1]:${port} (127.0.0.1) port ${port}: refused`,
       `  → 127.0.0.1 port ${port} refused the connection: nothing listens there, or a firewall rejects it`,
       'SASL: libsasl2-modules is not installed: the smart host login needs it (apt-get install libsasl2-modules)',

@@ -39,7 +39,8 @@ describe('check: Address routes (sendmail -bv)', () => {
     expect(r.status).toBe('failed');
     expect(r.detail).toBe('deliverable via local (delivers to mailbox): a null client must hand it to the relay host');
     expect(r.explain).toEqual([
-      'Nov 26 08:11:34 mx postfix/smtp[4242]: BV1: to=<root@example.com>, orig_to=<root>, relay=local, delay=0, dsn=2.1.5, status=deliverable (delivers to mailbox)',
+      'Nov 26 08:11:34 mx postfix/smtp[4242]: BV1: to=<root@example.com>, orig_to=<root>, relay=local, delay=0, dsn=2.1.5, status=deliverable ' +
+        '(delivers to mailbox)',
     ]);
   });
 
@@ -86,7 +87,8 @@ describe('check: Address routes (sendmail -bv)', () => {
       status: 'failed',
       detail: 'Postfix did not accept the request: a lookup failed (see the warnings)',
       explain: [
-        'Nov 26 08:11:34 mx postfix/cleanup[4242]: warning: BV1: virtual_alias_maps map lookup problem for root@example.com -- message not accepted, try again later',
+        'Nov 26 08:11:34 mx postfix/cleanup[4242]: warning: BV1: virtual_alias_maps map lookup problem for root@example.com -- message not accepted, ' +
+          'try again later',
       ],
     });
   });

@@ -58,7 +58,8 @@ describe('mailsetup --verify (the mode)', () => {
         '✓ Postfix runs: postfix status: the Postfix mail system is running: PID: 4242',
         '✓ postfix check: no warnings',
         '✓ Listening addresses: loopback only: 127.0.0.1:25',
-        '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 6 of 6 relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
+        '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 6 of 6 relay attempts refused (454 4.7.1 ' +
+          '<probe@relay-test.mailsetup.invalid>: Relay access denied)',
         `✓ Test message to postmaster: <postmaster> accepted over SMTP on 127.0.0.1:25 (queued as MEMQ1); to=<admin@example.org> via ${RELAY}: sent`,
         `✓ Address local (root): root: deliverable via ${RELAY} (250 2.1.5 Ok)`,
         `✓ Address foreign: mailsetup-verify@example.net: deliverable via ${RELAY} (250 2.1.5 Ok)`,

@@ -58,8 +58,10 @@ describe('the mail log', () => {
 
   it('delivery lines and forwarding chains', () => {
     const log = [
-      'Nov 26 08:11:34 mx postfix/local[1]: 8C19: to=<postmaster@example.com>, relay=local, delay=0.04, delays=0/0.04/0/0, dsn=2.0.0, status=sent (forwarded as 95FD)',
-      'Nov 26 08:11:34 mx postfix/smtp[2]: 95FD: to=<admin@example.org>, orig_to=<postmaster@example.com>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
+      'Nov 26 08:11:34 mx postfix/local[1]: 8C19: to=<postmaster@example.com>, relay=local, delay=0.04, delays=0/0.04/0/0, dsn=2.0.0, status=sent ' +
+        '(forwarded as 95FD)',
+      'Nov 26 08:11:34 mx postfix/smtp[2]: 95FD: to=<admin@example.org>, orig_to=<postmaster@example.com>, relay=127.0.0.1[127.0.0.1]:2525, ' +
+        'delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
     ];
     expect(parseDeliveryLine(log[1])).toEqual({
       queueId: '95FD',

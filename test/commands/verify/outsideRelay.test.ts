@@ -51,7 +51,8 @@ describe('check: No relaying for strangers', () => {
     expect(await checkOutsideRelay(await contextOf(fx), TARGET)).toEqual({
       status: 'ok',
       detail:
-        'from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 6 of 6 relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
+        'from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 6 of 6 relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay ' +
+        'access denied)',
     });
     expect(fx.connections).toEqual([{ host: '127.0.0.1', port: 25, localAddress: '127.0.0.9' }]);
     expect(seen).toEqual([
@@ -144,7 +145,8 @@ describe('check: No relaying for strangers', () => {
     expect(r).toEqual({
       status: 'failed',
       detail:
-        'from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 127.0.0.1:25 closed the connection while waiting for the reply to EHLO relay-probe.mailsetup.invalid',
+        'from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 127.0.0.1:25 closed the connection while waiting for the reply to EHLO ' +
+        'relay-probe.mailsetup.invalid',
       explain: ['S: 220 mx ESMTP', 'C: EHLO relay-probe.mailsetup.invalid'],
     });
   });

@@ -68,7 +68,8 @@ describe('check: Test message to postmaster', () => {
     expect(await checkPostmasterMessage(await contextOf(fx), TARGET, NULL_CLIENT, 'null-client')).toEqual({
       status: 'failed',
       detail:
-        '<postmaster> accepted over SMTP on 127.0.0.1:25 (queued as MEMQ1), but not handed to the relay host: to=<postmaster@example.com> relay=local status=sent (delivered to mailbox)',
+        '<postmaster> accepted over SMTP on 127.0.0.1:25 (queued as MEMQ1), but not handed to the relay host: to=<postmaster@example.com> relay=local ' +
+        'status=sent (delivered to mailbox)',
       explain: [local.trimEnd()],
     });
   });
@@ -94,7 +95,8 @@ describe('check: Test message to postmaster', () => {
     ]);
     const r = await checkPostmasterMessage(await contextOf(fx), TARGET, HERE, 'mail-server');
     expect(r.detail).toBe(
-      '<postmaster@mx.example.com> accepted over SMTP on 127.0.0.1:25 (queued as MEMQ1), but not delivered: to=<postmaster@mx.example.com> relay=local status=bounced (unknown user: "postmaster")',
+      '<postmaster@mx.example.com> accepted over SMTP on 127.0.0.1:25 (queued as MEMQ1), but not delivered: to=<postmaster@mx.example.com> relay=local ' +
+        'status=bounced (unknown user: "postmaster")',
     );
   });
 
