@@ -118,6 +118,19 @@ export async function runCommand(
   return spawn(cmd, args, opts, extraEnv, command);
 }
 
+/**
+ * PATH for the programs mailsetup runs: the caller's, with the system directories Postfix's and
+ * Debian's tools live in appended where missing (Debian leaves /usr/sbin off a user's PATH, so a
+ * `--dry-run` as a user would not find postconf).
+ */
+export function pathWithSbin(path: string | undefined): string {
+  const dirs = (path ?? '').split(':').filter((d) => d !== '');
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (!dirs.includes(d)) dirs.push(d);
+  }
+  return dirs.join(':');
+}
+
 async function spawn(
   cmd: string,
   args: string[],
@@ -128,7 +141,7 @@ async function spawn(
   const r = await execa(cmd, args, {
     reject: false,
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    env: { ...extraEnv, ...(opts.env ?? {}) },
+    env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
     extendEnv: true,
     stdin: opts.input === undefined ? 'ignore' : 'pipe',
     input: opts.input,
@@ -139,7 +152,8 @@ async function spawn(
   let stderr = typeof r.stderr === 'string' ? r.stderr : '';
   let exitCode = r.exitCode;
   if (exitCode === undefined) {
-    if (r.code === 'ENOENT') {
+    if (r.code === 'ENOENT' || (r.code === 'EACCES' && !cmd.includes('/'))) {
+      // EACCES for a bare name: some directory on PATH cannot be searched; the program is not found.
       exitCode = 127;
       stderr = `${cmd}: command not found`;
     } else if (r.signal !== undefined) {
