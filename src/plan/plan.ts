@@ -9,7 +9,7 @@ import { postfixDefaults } from '../postfix/defaults.js';
 import { expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
-import { MasterCf } from '../postfix/masterCf.js';
+import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
 import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
@@ -177,18 +177,8 @@ function entryRange(lines: string[], key: string): { start: number; end: number 
   return found;
 }
 
-function entryLine(e: {
-  service: string;
-  type: string;
-  private: string;
-  unprivileged: string;
-  chroot: string;
-  wakeup: string;
-  process_limit: string;
-  command: string;
-  options: Array<[string, string]>;
-  args: string[];
-}): string {
+/** An entry as one master.cf line (for `postconf -Me`): its fields, options, daemon flags and arguments. */
+function entryLine(e: MasterEntry): string {
   const opts = e.options.map(([n, v]) => (/\s/.test(v) ? `-o { ${n} = ${v} }` : `-o ${n}=${v}`));
   return [
     e.service,
@@ -200,6 +190,7 @@ function entryLine(e: {
     e.process_limit,
     e.command,
     ...opts,
+    ...e.flags,
     ...e.args,
   ].join(' ');
 }

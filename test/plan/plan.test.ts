@@ -94,6 +94,20 @@ describe('plan on a fresh box', () => {
     expect(after[11]).toBe('smtp       inet  n       -       n       -       -       smtpd');
     expect(p.actions.map((a) => a.kind)).toEqual(['postfix-check', 'restart']);
   });
+
+  it("a chroot change keeps a service's daemon flags (-v) and options", () => {
+    const files = freshFiles();
+    files['/etc/postfix/master.cf'] = (files['/etc/postfix/master.cf'] ?? T.masterCf).replace(
+      /^smtp +inet +n +- +y +- +- +smtpd$/m,
+      'smtp      inet  n       -       y       -       -       smtpd -v -o smtpd_banner=$myhostname',
+    );
+    const p = planFor({ ...BASE['mail-server'], chroot: false }, files);
+    const after = p.files.find((f) => f.path === '/etc/postfix/master.cf')?.after ?? '';
+    // postconf -Me's form: the fields on the first line, each option and flag on a line of its own.
+    expect(after).toContain(
+      'smtp       inet  n       -       n       -       -       smtpd\n    -o smtpd_banner=$myhostname\n    -v\n',
+    );
+  });
 });
 
 describe('round trips', () => {

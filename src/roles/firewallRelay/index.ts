@@ -12,6 +12,7 @@ import {
   privateSubnets,
   relayRecipients,
   transportMap,
+  remotePostmasterOnly,
 } from '../common.js';
 import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
@@ -46,11 +47,7 @@ export const firewallRelay: RoleModule = {
     relay_domains: () => 'the inside domain(s) this gateway accepts mail for',
     transport: () => 'domain → relay:[inside.mail.host] for each inside domain',
   },
-  checkAnswer(key, value) {
-    if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
-      return `"${value}" must be a full address (user@domain): this role delivers nothing locally`;
-    return null;
-  },
+  checkAnswer: remotePostmasterOnly,
   recognize: (v) =>
     v.get('mydestination') !== undefined &&
     v.destinations.length === 0 &&

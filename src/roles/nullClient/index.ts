@@ -3,7 +3,16 @@
  * through the relay host; listens on loopback; no local delivery. Mail for root and postmaster
  * is rewritten by virtual_alias_maps to the address the user gives, so it leaves the host too.
  */
-import { LOOPBACK_V4, LOOPBACK_V6, mapRef, merge, saslOverlay, ipv4Enabled, ipv6Enabled } from '../common.js';
+import {
+  LOOPBACK_V4,
+  LOOPBACK_V6,
+  mapRef,
+  merge,
+  saslOverlay,
+  ipv4Enabled,
+  ipv6Enabled,
+  remotePostmasterOnly,
+} from '../common.js';
 import { joinList } from '../../postfix/lists.js';
 import type { RoleModule } from '../role.js';
 import { nullClientDirect } from './nullClientDirect.js';
@@ -33,11 +42,7 @@ export const nullClient: RoleModule = {
     relayhost: () => 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port',
     inet_interfaces: () => 'loopback-only: a null client accepts no mail from the network',
   },
-  checkAnswer(key, value) {
-    if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
-      return `"${value}" must be a full address (user@domain): this role delivers nothing locally`;
-    return null;
-  },
+  checkAnswer: remotePostmasterOnly,
   recognize: (v) =>
     v.get('mydestination') !== undefined &&
     v.destinations.length === 0 &&
