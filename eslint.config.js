@@ -1,7 +1,37 @@
-// ESLint flat config: typescript-eslint's recommended rules over src/, test/ and bench/.
+// ESLint flat config: typescript-eslint's recommended rules over src/, test/ and bench/, and the
+// layers of src/ (README, "Architecture"): each folder imports only the folders below it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+
+/**
+ * The layers, each with the folders of src/ it must not import (directly or by a deeper relative
+ * path). src/commands/ and src/cli.ts sit on top and may import everything.
+ */
+const LAYERS = {
+  model: ['postfix', 'roles', 'plan', 'output', 'system', 'ui', 'commands'],
+  postfix: ['model', 'roles', 'plan', 'output', 'system', 'ui', 'commands'],
+  roles: ['plan', 'output', 'system', 'ui', 'commands'],
+  plan: ['output', 'system', 'ui', 'commands'],
+  output: ['postfix', 'roles', 'plan', 'system', 'ui', 'commands'],
+  system: ['roles', 'plan', 'output', 'ui', 'commands'],
+  ui: ['system', 'commands'],
+};
+
+const layerRules = Object.entries(LAYERS).map(([layer, forbidden]) => ({
+  files: [`src/${layer}/**/*.{ts,tsx}`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((f) => ({
+          group: [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../${f}.js`, `../../${f}.js`],
+          message: `src/${layer}/ must not import src/${f}/: dependencies flow one way (README, "Architecture").`,
+        })),
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -25,6 +55,14 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-control-regex': 'off',
+    },
+  },
+  ...layerRules,
+  {
+    // Prettier wraps code at 120 columns but leaves long strings alone: split them (concatenation).
+    files: ['src/**', 'test/**', 'bench/**', 'scripts/**'],
+    rules: {
+      'max-len': ['error', { code: 160, ignoreUrls: true }],
     },
   },
 );

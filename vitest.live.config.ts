@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/live/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-env.ts'],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -1,6 +1,7 @@
 // A large, realistic main.cf for the editor benchmark: comment blocks like main.cf.dist's, real
 // parameter names, values with continuation lines, a few names defined twice, blank lines.
-// Deterministic (a fixed-seed PRNG), so every run edits the same bytes.
+// Deterministic (the fixed-seed PRNG the test generators share), so every run edits the same bytes.
+import { mulberry32 } from '../test/helpers/mulberry32.mjs';
 
 const NAMES = [
   'queue_directory',
@@ -143,23 +144,12 @@ const VALUES = [
   '${data_directory}/smtp_scache',
 ];
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * main.cf text of exactly `lines` physical lines (LF-terminated). Returns the text and the names
  * it defines, in order of first definition.
  */
 export function generateMainCf(lines = 5000, seed = 25) {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const int = (n) => Math.floor(r() * n);
   const pick = (list) => list[int(list.length)];
   const out = ['# See /usr/share/postfix/main.cf.dist for a commented, more complete version', ''];

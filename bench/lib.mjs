@@ -1,10 +1,9 @@
 // Helpers for bench/run.mjs: wall-clock timing of child processes, medians, a tmux "first frame"
 // stopwatch, --root sandboxes and a description of the machine. Nothing here asserts anything.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /** Milliseconds since an arbitrary origin, from the monotonic clock. */
 export function nowMs() {
@@ -114,26 +113,16 @@ export class Tmux {
   }
 }
 
-export const REFERENCE =
-  [
-    fileURLToPath(new URL('../../shared/reference/debian-bookworm', import.meta.url)),
-    '/work/shared/reference/debian-bookworm',
-  ].find((d) => existsSync(`${d}/master.cf`)) ?? '/work/shared/reference/debian-bookworm';
-
 /**
  * A fresh --root sandbox: Debian's master.cf and aliases (as `apt-get install postfix` with "No
- * configuration" leaves them; no main.cf). Falls back to the package's templates when the
- * reference copy is not on this machine. Returns its path.
+ * configuration" leaves them; no main.cf). templates/ holds them byte for byte (see
+ * test/fixtures/README.md). Returns its path.
  */
 export function makeSandbox(pkgRoot, into) {
   const dir = into ?? mkdtempSync(join(tmpdir(), 'mailsetup-bench-'));
   mkdirSync(join(dir, 'etc', 'postfix'), { recursive: true });
-  const ref = existsSync(join(REFERENCE, 'master.cf'));
-  cpSync(
-    ref ? join(REFERENCE, 'master.cf') : join(pkgRoot, 'templates', 'master.cf'),
-    join(dir, 'etc', 'postfix', 'master.cf'),
-  );
-  cpSync(ref ? join(REFERENCE, 'etc-aliases') : join(pkgRoot, 'templates', 'aliases'), join(dir, 'etc', 'aliases'));
+  cpSync(join(pkgRoot, 'templates', 'master.cf'), join(dir, 'etc', 'postfix', 'master.cf'));
+  cpSync(join(pkgRoot, 'templates', 'aliases'), join(dir, 'etc', 'aliases'));
   return dir;
 }
 

@@ -177,13 +177,30 @@ const common = {
   logLevel: 'warning',
 };
 
-/** In the cli build, `./run.js` stays a (relative) import of the other build's dist/run.js. */
+/** In the cli build, `./commands/index.js` stays a (relative) import of the other build's dist/run.js. */
 const runExternal = {
   name: 'mailsetup-run-external',
   setup(b) {
-    b.onResolve({ filter: /^\.\/run\.js$/ }, (args) =>
+    b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, (args) =>
       args.importer === join(root, 'src', 'cli.ts') ? { path: './run.js', external: true } : undefined,
     );
+  },
+};
+
+/**
+ * Ink guesses from CI/CI_* whether it runs in CI and then draws only the final frame. mailsetup
+ * decides itself (src/commands/index.ts) and starts the Ink wizard only on a terminal a person
+ * types on, so Ink's guess is replaced by that decision: never CI mode. The environment is left
+ * as it is for every program mailsetup runs.
+ */
+const isInCiPlugin = {
+  name: 'mailsetup-is-in-ci',
+  setup(b) {
+    b.onResolve({ filter: /^is-in-ci$/ }, () => ({ path: 'is-in-ci', namespace: 'mailsetup-decided' }));
+    b.onLoad({ filter: /.*/, namespace: 'mailsetup-decided' }, () => ({
+      contents: 'export default false;',
+      loader: 'js',
+    }));
   },
 };
 
@@ -192,10 +209,10 @@ try {
   // real work; it loads the Ink UI chunk only for the wizard) and dist/config.js, sharing chunks.
   const main = await build({
     ...common,
-    entryPoints: { run: 'src/run.ts', config: 'src/config.ts' },
+    entryPoints: { run: 'src/commands/index.ts', config: 'src/config.ts' },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: [trimPlugin, yogaPlugin],
+    plugins: [trimPlugin, yogaPlugin, isInCiPlugin],
   });
   // dist/cli.js on its own, without splitting: --version and --help load this one file (and
   // node:util), not even esbuild's shared helper chunk.

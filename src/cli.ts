@@ -3,7 +3,11 @@
  * answer from here without loading React, Ink or any Postfix code.
  */
 import { parseArgs } from 'node:util';
+import { isMailsetupError, UsageError } from './model/errors.js';
+import type { CliOptions } from './model/options.js';
 import { VERSION } from './version.js';
+
+export type { CliOptions };
 
 export const HELP = `mailsetup ${VERSION}: configure Postfix for a standard role
 
@@ -28,20 +32,6 @@ Options:
 Exit codes: 0 success or nothing to do, 1 apply failed (and was rolled back),
 2 usage error or invalid answers.
 `;
-
-export interface CliOptions {
-  answers?: string;
-  role?: string;
-  yes: boolean;
-  dryRun: boolean;
-  check: boolean;
-  root?: string;
-  rollback: boolean;
-  verify: boolean;
-  color: boolean;
-}
-
-export class UsageError extends Error {}
 
 /**
  * Whether to colour the output: --no-color or a non-empty NO_COLOR turn it off; FORCE_COLOR
@@ -133,8 +123,30 @@ async function main(): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const { run } = await import('./run.js');
-  return run(opts);
+  const commands = await import('./commands/index.js');
+  const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
+  try {
+    return await commands.run(opts, {
+      stdinIsTty: process.stdin.isTTY === true,
+      stdoutIsTty: process.stdout.isTTY === true,
+      isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+      io: { out: write(process.stdout), err: write(process.stderr) },
+    });
+  } catch (err) {
+    if (isMailsetupError(err)) {
+      if (err.message !== '') process.stderr.write(`mailsetup: ${err.message}\n`);
+      for (const line of err.details) process.stderr.write(`${line}\n`);
+      return err.exitCode;
+    }
+    // Nothing the user can act on was expected here: one line, the details in a file.
+    const where = commands.writeCrashReport(err, process.argv.slice(2), VERSION);
+    process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}${where ? ` (details in ${where})` : ''}\n`);
+    return 1;
+  }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
 main().then(
@@ -142,7 +154,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`mailsetup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}\n`);
     process.exitCode = 1;
   },
 );

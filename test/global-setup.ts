@@ -1,7 +1,9 @@
 /** Runs once before the suite: says loudly when the real-Postfix tests will be skipped. */
 import { spawnSync } from 'node:child_process';
+import { addSbinToPath } from './helpers/sbinPath.js';
 
 export default function setup(): void {
+  addSbinToPath(); // as in every worker (setup-env.ts): Postfix's tools are in /usr/sbin
   // Build the bundle once, before any test file runs the CLI (tests in parallel would race).
   const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
     encoding: 'utf8',

@@ -1,10 +1,13 @@
 /**
- * The answers schema (public: the answers file, the wizard and the state file share it) and the
- * shape of a role module. Keys are Postfix parameter names wherever one exists.
+ * The answers schema (public: the answers file, the wizard and the state file share it). Keys are
+ * Postfix parameter names wherever one exists.
  */
 
-export const ROLE_IDS = ['null-client', 'mail-server', 'backup-mx', 'firewall-relay'] as const;
-export type RoleId = (typeof ROLE_IDS)[number];
+/**
+ * A role's id ("null-client"), as the answers file names it. The roles themselves are the
+ * registry in src/roles/index.ts: an id is checked against it wherever one is read.
+ */
+export type RoleId = string;
 
 export interface SaslAnswers {
   username: string;

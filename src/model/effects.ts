@@ -31,6 +31,59 @@ export interface RunOptions {
   tty?: boolean;
 }
 
+/** A TCP socket in LISTEN state. */
+export interface ListenSocket {
+  /** 127.0.0.1, ::1, 0.0.0.0, ::, ::ffff:7f00:1 (an IPv4 socket seen through tcp6) */
+  address: string;
+  port: number;
+  family: 4 | 6;
+  loopback: boolean;
+  /** 0.0.0.0 or :: (every address). */
+  wildcard: boolean;
+}
+
+/** One address of a network interface, as os.networkInterfaces() reports it. */
+export interface InterfaceInfo {
+  address: string;
+  netmask: string;
+  /** 'IPv4'/'IPv6' (Node 18.0–18.3 said 4/6). */
+  family: 'IPv4' | 'IPv6' | 4 | 6;
+  /** address/prefix, or null when the kernel gave no valid netmask. */
+  cidr: string | null;
+}
+
+/** One MX record as DNS gives it: the exchange may end with a dot and be in any case. */
+export interface MxRecord {
+  exchange: string;
+  priority: number;
+}
+
+/** Where `connect` dials, and how long it waits. */
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** Local address to connect from (e.g. a loopback alias such as 127.0.0.9). */
+  localAddress?: string;
+  /** Bound on the connect. */
+  timeoutMs: number;
+}
+
+/**
+ * An open TCP connection. Text written goes out as UTF-8; what arrives is handed over as latin1
+ * text (one character per byte), so no byte is lost or merged.
+ */
+export interface Connection {
+  write(text: string): void;
+  /**
+   * Receive: `onData` with each chunk, then `onEnd` once when the peer closes (with the error
+   * that ended the connection, if one did; also when it had ended before listen was called).
+   * Returns the function that stops listening (before a TLS layer takes the socket over).
+   */
+  listen(onData: (chunk: string) => void, onEnd: (error?: Error) => void): () => void;
+  /** Close at once. */
+  close(): void;
+}
+
 export interface Effects {
   /** '/' for the live system, or the sandbox directory of --root. */
   readonly root: string;
@@ -41,6 +94,12 @@ export interface Effects {
   /** The file's text (UTF-8; refuses other encodings), or null when absent. Paths are system paths. */
   readFile(path: string): Promise<string | null>;
   stat(path: string): Promise<FileMeta | null>;
+  /**
+   * A file the user named on the command line (the answers file, a password file): a path of the
+   * machine mailsetup runs on, relative to the working directory, never mapped into --root.
+   * Throws an Error whose message is the system's error code (ENOENT, EACCES, …).
+   */
+  readUserFile(path: string): Promise<string>;
   /**
    * Write atomically: temp file in the same directory, fsync, rename. Keeps the existing owner,
    * group and mode unless `meta` says otherwise; new files get `meta` or root:root 0644. Follows
@@ -53,6 +112,48 @@ export interface Effects {
   listDir(path: string): Promise<string[]>;
   /** Run a command (no shell). Never throws for a non-zero exit: see exitCode. */
   run(cmd: string, args: string[], opts?: RunOptions): Promise<CommandResult>;
+  /** The size in bytes of a file, or null when absent. */
+  fileSize(path: string): Promise<number | null>;
+  /**
+   * The text of bytes [start, end) of a file (fewer when it is shorter), decoded as UTF-8 with
+   * invalid bytes replaced: for reading logs, never for files that are written back. null when
+   * the file is absent or not readable (permissions).
+   */
+  readFileRange(path: string, start: number, end: number): Promise<string | null>;
+  /**
+   * The machine's TCP sockets in LISTEN state (/proc/net/tcp and tcp6), each address and port
+   * once. The live /proc belongs to the live system's daemons, and no daemon runs from a
+   * sandbox: [] under --root.
+   */
+  listeningSockets(): Promise<ListenSocket[]>;
+  /**
+   * The machine's network interfaces and their addresses (os.networkInterfaces()). Also under
+   * --root: a sandbox is configured for this machine, and reading them sends nothing.
+   */
+  networkInterfaces(): Promise<Record<string, InterfaceInfo[]>>;
+  /** The kernel's host name (os.hostname()): the machine's, also under --root. */
+  kernelHostname(): string;
+  /** `bytes` random bytes as lowercase hex (tags that tell one test message from another). */
+  randomHex(bytes: number): string;
+  /**
+   * Open a TCP connection. Rejects with an Error naming the endpoint and the reason ("cannot
+   * connect to 127.0.0.1:25 from 127.0.0.9: ECONNREFUSED", "no connection to … within 15 s"),
+   * whose `code` is the system's (ECONNREFUSED, ENETUNREACH, …; ETIMEDOUT for the bound).
+   * A sandbox never reaches the network: under --root it always rejects, saying so.
+   */
+  connect(opts: ConnectOptions): Promise<Connection>;
+  /**
+   * The MX records of a domain, as DNS answers (unsorted). Rejects with the resolver's Error,
+   * whose `code` says why (ENOTFOUND, ENODATA: no such records). A sandbox never reaches the
+   * network: under --root it always rejects (code ESANDBOX).
+   */
+  resolveMx(domain: string): Promise<MxRecord[]>;
+  /**
+   * When the process exits without the returned function having been called, remove the file
+   * at `path` if it still holds exactly `content` (a lock left by a run that never released it).
+   * The returned function cancels that.
+   */
+  removeAtExit(path: string, content: string): () => void;
   /*
    * Optional members used by apply/backup/lock (src/system). Both createRealEffects and
    * createMemoryEffects implement them; apply() refuses an Effects that lacks them.

@@ -4,11 +4,20 @@
  * error is unexpected and is reported as such, without a stack trace on the user's screen.
  */
 
+const BRAND = Symbol.for('mailsetup.MailsetupError');
+
 /** 0 success or nothing to do, 1 apply (or rollback, or a check) failed, 2 usage or invalid input, 130 cancelled. */
 export type ExitCode = 0 | 1 | 2 | 130;
 
-/** A problem the user can act on: its message is printed as it is, and the run exits with `exitCode`. */
+/**
+ * A problem the user can act on: its message is printed as it is ("mailsetup: <message>", then the
+ * details), and the run exits with `exitCode`. An empty message prints nothing: the mode has
+ * already said what went wrong.
+ */
 export class MailsetupError extends Error {
+  /** Marks the error across bundles (dist/cli.js and dist/run.js each hold a copy of this class). */
+  readonly [BRAND] = true;
+
   constructor(
     message: string,
     readonly exitCode: ExitCode,
@@ -24,4 +33,9 @@ export class UsageError extends MailsetupError {
   constructor(message: string, details: readonly string[] = []) {
     super(message, 2, details);
   }
+}
+
+/** Whether `e` is a MailsetupError, also one made by the other bundle (instanceof would say no). */
+export function isMailsetupError(e: unknown): e is MailsetupError {
+  return typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true;
 }

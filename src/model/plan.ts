@@ -4,6 +4,17 @@
  */
 import type { Answers, RoleId } from './answers.js';
 
+/** What detect() found on the machine: the role configured now and the values that explain it. */
+export interface Detection {
+  /** From the state file, or recognised from main.cf; 'custom' = Postfix set up otherwise; null = no main.cf yet. */
+  role: RoleId | 'custom' | null;
+  /** The current values: the questions' defaults on a re-run. */
+  answers: Partial<Answers>;
+  source: 'state' | 'config' | 'none';
+  /** Lines describing the current configuration, for the start header. */
+  summary: string[];
+}
+
 /** One file's change. `before`/`after` null = absent (after null = remove the file). */
 export interface FileChange {
   path: string; // system path, e.g. /etc/postfix/main.cf
@@ -112,4 +123,12 @@ export function describeAction(a: Action): ActionInfo {
     case 'syslog-restart':
       return { stepId, label: `Restart rsyslog (${a.reason})`, command: 'restart rsyslog', reason: a.reason };
   }
+}
+
+/** The texts of files mailsetup writes when they are absent (templates/). */
+export interface Templates {
+  mainCf: string;
+  masterCf: string;
+  aliases: string;
+  rsyslog: string;
 }

@@ -13,14 +13,24 @@ export const STEP_MARKS: Readonly<Record<Exclude<StepStatus, 'running'>, { mark:
   'rolled-back': { mark: '↺', style: 'warning' },
 };
 
+export interface StepTextOptions {
+  /**
+   * Say "skipped: " before a skipped step's detail ("- Listening addresses: skipped: Postfix is
+   * not running"), as the --verify report does, where the mark alone is too quiet.
+   */
+  skippedWord?: boolean;
+}
+
 /**
  * A finished step as plain text: "✓ label: detail", then the lines that explain it, indented
  * and faint. A running step prints nothing (the plain mode shows only outcomes).
  */
-export function stepText(e: StepEvent, color: boolean): string {
+export function stepText(e: StepEvent, color: boolean, opts: StepTextOptions = {}): string {
   if (e.status === 'running') return '';
   const m = STEP_MARKS[e.status];
-  const lines = [`${paint(color, m.style, m.mark)} ${e.label}${e.detail ? `: ${e.detail}` : ''}\n`];
+  const word = opts.skippedWord && e.status === 'skipped' ? 'skipped: ' : '';
+  const detail = e.detail || word ? `: ${word}${e.detail ?? ''}` : '';
+  const lines = [`${paint(color, m.style, m.mark)} ${e.label}${detail}\n`];
   for (const l of e.explain ?? []) lines.push(`    ${paint(color, 'dim', l)}\n`);
   return lines.join('');
 }

@@ -32,10 +32,10 @@ export interface Span {
 export type StyledLine = Span[];
 
 /** The colours the palette uses (Ink's names). */
-export type Colour = 'red' | 'green' | 'yellow' | 'cyan' | 'blue' | 'gray' | 'magenta';
+export type Color = 'red' | 'green' | 'yellow' | 'cyan' | 'blue' | 'gray' | 'magenta';
 
 export interface TextStyle {
-  color?: Colour;
+  color?: Color;
   bold?: boolean;
   underline?: boolean;
 }
@@ -60,7 +60,7 @@ export const STYLES: Readonly<Record<Style, TextStyle>> = {
 };
 
 /** SGR codes of the colours; gray is the terminal's faint text. */
-const COLOUR_SGR: Readonly<Record<Colour, string>> = {
+const COLOUR_SGR: Readonly<Record<Color, string>> = {
   red: '31',
   green: '32',
   yellow: '33',

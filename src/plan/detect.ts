@@ -8,7 +8,11 @@ import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf } from '../postfix/masterCf.js';
 import { parentDomain } from '../roles/common.js';
-import type { Answers, RoleId } from '../model/answers.js';
+import type { Answers } from '../model/answers.js';
+import type { Detection } from '../model/plan.js';
+import { splitList as split } from '../postfix/lists.js';
+import { RECOGNITION_ORDER, roleModule } from '../roles/index.js';
+import type { ConfigView } from '../roles/role.js';
 import { parseState } from './state.js';
 import {
   ALIASES,
@@ -19,16 +23,6 @@ import {
   TRANSPORT_MAP,
   VIRTUAL_MAP,
 } from '../model/paths.js';
-
-export interface Detected {
-  role: RoleId | 'custom' | null; // null: no main.cf (fresh box)
-  answers: Partial<Answers>;
-  source: 'state' | 'config' | 'none';
-}
-
-function split(v: string | undefined): string[] {
-  return (v ?? '').split(/[\s,]+/).filter((s) => s !== '');
-}
 
 function tableEntries(text: string | null | undefined): Array<[string, string]> {
   if (!text) return [];
@@ -42,14 +36,14 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
 }
 
 /** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
-export function detect(files: Readonly<Record<string, string | null>>): Detected {
+export function detect(files: Readonly<Record<string, string | null>>): Detection {
   const stateText = files[STATE_PATH];
   if (stateText) {
     const state = parseState(stateText);
-    return { role: state.answers.role, answers: state.answers, source: 'state' };
+    return described({ role: state.answers.role, answers: state.answers, source: 'state' });
   }
   const mainText = files[MAIN_CF];
-  if (mainText === null || mainText === undefined) return { role: null, answers: {}, source: 'none' };
+  if (mainText === null || mainText === undefined) return described({ role: null, answers: {}, source: 'none' });
   const cf = MainCf.parse(mainText);
   const get = (n: string) => cf.get(n);
   const a: Partial<Answers> = {};
@@ -111,17 +105,35 @@ export function detect(files: Readonly<Record<string, string | null>>): Detected
     }
   }
 
-  const mydestination = get('mydestination');
-  const domain = (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase();
-  const dest = split(mydestination).map((d) => d.toLowerCase());
-  let role: Detected['role'] = 'custom';
-  if (mydestination !== undefined && dest.length === 0) {
-    if (get('local_transport')?.startsWith('error') && relayDomains.length) role = 'firewall-relay';
-    else if (relayhost && (inetInterfaces === 'loopback-only' || inetInterfaces === 'localhost')) role = 'null-client';
-  } else if (relayDomains.length && !relayDomains.some((d) => dest.includes(d))) {
-    role = 'backup-mx';
-  } else if (dest.includes('$mydomain') || (domain !== '' && dest.includes(domain))) {
-    role = 'mail-server';
+  const view: ConfigView = {
+    get,
+    list: (n) => split(get(n)),
+    relayDomains,
+    destinations: split(get('mydestination')).map((d) => d.toLowerCase()),
+    domain: (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase(),
+  };
+  const role = RECOGNITION_ORDER.find((id) => roleModule(id).recognize(view)) ?? 'custom';
+  return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' });
+}
+
+/**
+ * The lines under "Role:" in the wizard's start header: where the current configuration comes
+ * from and its main values. The header's own lines show the host, its addresses and the Postfix
+ * status, so they are not repeated here.
+ */
+function described(d: Omit<Detection, 'summary'>): Detection {
+  const lines: string[] = [];
+  if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)');
+  else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
+  else
+    lines.push(
+      `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
+    );
+  const a = d.answers;
+  for (const k of ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const) {
+    const v = a[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0) || v === '') continue;
+    lines.push(`  ${k} = ${Array.isArray(v) ? v.join(', ') : v}`);
   }
-  return { role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' };
+  return { ...d, summary: lines };
 }

@@ -4,19 +4,20 @@
  * config-file layer (src/postfix/), so every byte mailsetup does not own stays as it is.
  */
 import { Aliases } from '../postfix/aliases.js';
+import { joinList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
 import { expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
-import { MasterCf } from '../postfix/masterCf.js';
+import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
-import { list } from '../roles/common.js';
+import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
 import type { HostFacts } from '../model/host.js';
-import { lint } from './lint.js';
+import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, ParamChange, Plan } from '../model/plan.js';
+import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
 import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
@@ -34,14 +35,6 @@ export const PLAN_PATHS = [
   '/etc/postfix/virtual',
   '/etc/postfix/sasl_passwd',
 ] as const;
-
-/** The texts of files mailsetup writes when they are absent (templates/). */
-export interface Templates {
-  mainCf: string;
-  masterCf: string;
-  aliases: string;
-  rsyslog: string;
-}
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = [
@@ -66,6 +59,8 @@ export const CHROOT_SERVICES = [
   'scache/unix',
 ] as const;
 
+export type { Templates };
+
 export type HandEdits = 'keep' | 'ours';
 
 export interface PlanInput {
@@ -89,7 +84,7 @@ export function desiredConfig(a: Resolved, ctx: PlanContext): RoleConfig {
     mydomain: a.mydomain,
     myorigin: a.myorigin,
     inet_protocols: a.inet_protocols,
-    notify_classes: list(a.notify_classes),
+    notify_classes: joinList(a.notify_classes),
     alias_maps: `${ctx.dbType}:${ALIASES}`,
     alias_database: `${ctx.dbType}:${ALIASES}`,
     ...role.main,
@@ -182,18 +177,8 @@ function entryRange(lines: string[], key: string): { start: number; end: number 
   return found;
 }
 
-function entryLine(e: {
-  service: string;
-  type: string;
-  private: string;
-  unprivileged: string;
-  chroot: string;
-  wakeup: string;
-  process_limit: string;
-  command: string;
-  options: Array<[string, string]>;
-  args: string[];
-}): string {
+/** An entry as one master.cf line (for `postconf -Me`): its fields, options, daemon flags and arguments. */
+function entryLine(e: MasterEntry): string {
   const opts = e.options.map(([n, v]) => (/\s/.test(v) ? `-o { ${n} = ${v} }` : `-o ${n}=${v}`));
   return [
     e.service,
@@ -205,6 +190,7 @@ function entryLine(e: {
     e.process_limit,
     e.command,
     ...opts,
+    ...e.flags,
     ...e.args,
   ].join(' ');
 }
@@ -318,7 +304,7 @@ function planMap(
   // When the set of keys changes (a role change), rewrite them all in the role's order, so that
   // switching roles and back gives the same bytes.
   const rebuild = !sameSet(ownedKeys, wantKeys);
-  for (const k of ownedKeys) if (rebuild || !wantKeys.has(k)) table.remove(k);
+  table.removeMany(ownedKeys.filter((k) => rebuild || !wantKeys.has(k)));
   for (const [k, v] of entries) {
     if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`) && table.get(k) !== undefined) continue; // keep the stored password
     if (table.get(k) !== v) table.set(k, v);
@@ -466,18 +452,23 @@ export function plan(input: PlanInput): Plan {
   if (changes.some((c) => c.path === RSYSLOG_DROPIN))
     actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
-  const findings = lint(
+  const findings = lint({
     a,
     host,
-    (name) => safeExpand(finalMain, name, defaults),
-    (name) => finalMain.has(name),
-  );
+    main: (name) => safeExpand(finalMain, name, defaults),
+    isSet: (name) => finalMain.has(name),
+  });
   for (const d of m.drift) {
     const kept = finalMain.get(d.name) === d.now;
     findings.push({
       id: 'hand-edit',
       level: 'warning',
-      message: `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${kept ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)" : "taking mailsetup's value"}`,
+      message:
+        `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
+        `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ` +
+        (kept
+          ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)"
+          : "taking mailsetup's value"),
     });
   }
   return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };

@@ -17,11 +17,12 @@
  * Give `parse` the file decoded as UTF-8 (postalias skips lines that are not valid UTF-8 when
  * smtputf8_enable = yes; such lines cannot be represented here).
  */
-import { assertNoNul, isSpace, splitPhysicalLines } from './lines.js';
-import { foldKey, orphanWarning, readLogicalLines, type TableWarning } from './lookupTable.js';
+import { assertNoNul, isSpace } from './lines.js';
+import { foldKey } from './lookupTable.js';
+import { KeyedTable, type ReadEntry } from './table.js';
 import { ValidationError, describeControlChar, findControlChar } from './validate.js';
 
-export type { TableWarning } from './lookupTable.js';
+export type { TableWarning } from './table.js';
 
 // ------------------------------------------------------------------------------------------
 // A port of Postfix's tok822 scanner and its internal/external serialisers.
@@ -198,11 +199,6 @@ export interface AliasEntry {
   line: number;
 }
 
-interface ParsedAlias extends AliasEntry {
-  folded: string;
-  indices: number[];
-}
-
 function q(text: string): string {
   return JSON.stringify(text);
 }
@@ -277,14 +273,9 @@ export function validateAliasValue(name: string, value: string): string {
  * An aliases(5) file. Mutating methods change the object and return `this`:
  * `Aliases.parse(text).set('root', 'admin@example.com').remove('old').toString()`.
  */
-export class Aliases {
-  private lines: string[];
-  private parsed: ParsedAlias[] = [];
-  private problems: TableWarning[] = [];
-
+export class Aliases extends KeyedTable<{ value: string; raw: string }> {
   private constructor(text: string) {
-    this.lines = splitPhysicalLines(text);
-    this.reparse();
+    super(text);
   }
 
   /** Parse an aliases file. Throws on a NUL byte (Postfix would misread the file). */
@@ -293,40 +284,24 @@ export class Aliases {
     return new Aliases(text);
   }
 
-  private reparse(): void {
-    this.parsed = [];
-    this.problems = [];
-    const seen = new Set<string>();
-    for (const ll of readLogicalLines(this.lines)) {
-      const line = ll.indices[0] + 1;
-      if (ll.orphan) {
-        this.problems.push({ line, message: orphanWarning(ll.text) });
-        continue;
-      }
-      const tokens = scan(ll.text).tokens;
-      const colon = tokens.findIndex((t) => isOp(t, ':'));
-      const keyTokens = tokens.slice(0, Math.max(colon, 0));
-      if (colon <= 0 || colon === tokens.length - 1 || keyTokens.some((t) => isOp(t, ','))) {
-        this.problems.push({ line, message: 'need name:value pair' });
-        continue;
-      }
-      if (keyTokens.some((t) => isOp(t, '@') || isOp(t, '%'))) {
-        this.problems.push({ line, message: 'name must be local' });
-        continue;
-      }
-      const name = serialize(keyTokens, false);
-      const folded = fold(name);
-      if (seen.has(folded)) this.problems.push({ line, message: `duplicate entry: "${folded}"` });
-      seen.add(folded);
-      this.parsed.push({
-        name,
-        value: serialize(tokens.slice(colon + 1), true),
-        raw: trimSpace(ll.text.slice(tokens[colon].end)),
-        line,
-        folded,
-        indices: ll.indices,
-      });
+  protected readEntry(text: string): ReadEntry<{ value: string; raw: string }> | { warning: string } {
+    const tokens = scan(text).tokens;
+    const colon = tokens.findIndex((t) => isOp(t, ':'));
+    const keyTokens = tokens.slice(0, Math.max(colon, 0));
+    if (colon <= 0 || colon === tokens.length - 1 || keyTokens.some((t) => isOp(t, ','))) {
+      return { warning: 'need name:value pair' };
     }
+    if (keyTokens.some((t) => isOp(t, '@') || isOp(t, '%'))) return { warning: 'name must be local' };
+    const name = serialize(keyTokens, false);
+    return {
+      key: name,
+      folded: fold(name),
+      fields: { value: serialize(tokens.slice(colon + 1), true), raw: trimSpace(text.slice(tokens[colon].end)) },
+    };
+  }
+
+  protected foldedKey(name: string): string {
+    return fold(lookupName(name));
   }
 
   /**
@@ -336,30 +311,17 @@ export class Aliases {
    * the quoted form (`"odd name"`). The unnormalised text is in `entries()[i].raw`.
    */
   get(name: string): string | undefined {
-    const k = fold(lookupName(name));
-    return this.parsed.find((e) => e.folded === k)?.value;
+    return this.first(name)?.fields.value;
   }
 
   /** Distinct names in file order, spelled as at their first definition (internal form). */
   names(): string[] {
-    const seen = new Set<string>();
-    const out: string[] = [];
-    for (const e of this.parsed) {
-      if (seen.has(e.folded)) continue;
-      seen.add(e.folded);
-      out.push(e.name);
-    }
-    return out;
+    return this.distinctKeys();
   }
 
   /** Every entry postalias reads, in file order, duplicates included. */
   entries(): AliasEntry[] {
-    return this.parsed.map(({ name, value, raw, line }) => ({ name, value, raw, line }));
-  }
-
-  /** What postalias would warn about (3.7 wording): skipped lines and duplicates. */
-  warnings(): TableWarning[] {
-    return this.problems.map((p) => ({ ...p }));
+    return this.parsed.map(({ key, fields, line }) => ({ name: key, value: fields.value, raw: fields.raw, line }));
   }
 
   /**
@@ -374,38 +336,13 @@ export class Aliases {
   set(name: string, value: string): this {
     validateAliasName(name);
     const v = validateAliasValue(name, value);
-    const k = fold(lookupName(name));
-    const matches = this.parsed.filter((e) => e.folded === k);
-    const newLine = `${name}: ${v}\n`;
-    if (matches.length === 0) {
-      const last = this.lines.length - 1;
-      if (last >= 0 && !this.lines[last].endsWith('\n')) this.lines[last] += '\n';
-      this.lines.push(newLine);
-    } else {
-      const drop = new Set<number>();
-      for (const e of matches) for (const i of e.indices) drop.add(i);
-      drop.delete(matches[0].indices[0]);
-      this.lines[matches[0].indices[0]] = newLine;
-      this.lines = this.lines.filter((_, i) => !drop.has(i));
-    }
-    this.reparse();
+    this.put(name, `${name}: ${v}\n`);
     return this;
   }
 
   /** Remove every entry named `name` (case-insensitive) with its continuation lines. */
   remove(name: string): this {
-    const k = fold(lookupName(name));
-    const drop = new Set<number>();
-    for (const e of this.parsed) if (e.folded === k) e.indices.forEach((i) => drop.add(i));
-    if (drop.size > 0) {
-      this.lines = this.lines.filter((_, i) => !drop.has(i));
-      this.reparse();
-    }
+    this.drop([name]);
     return this;
-  }
-
-  /** The file text. */
-  toString(): string {
-    return this.lines.join('');
   }
 }

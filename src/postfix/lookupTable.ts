@@ -19,47 +19,11 @@
  * New and replaced entries are written as `key value\n` (one space, LF). Give `parse` the file
  * decoded as UTF-8.
  */
-import { assertNoNul, isContinuation, isNonContent, isSpace, splitPhysicalLines } from './lines.js';
+import { assertNoNul, isSpace } from './lines.js';
+import { KeyedTable, type ReadEntry } from './table.js';
 import { ValidationError, describeControlChar, findControlChar } from './validate.js';
 
-/** One logical line: the physical lines it consists of and their joined text. */
-export interface LogicalLine {
-  /** Indices (0-based) of its physical lines: the start line and its continuation lines. */
-  indices: number[];
-  /** The joined text, newlines removed (what readllines returns). */
-  text: string;
-  /** A continuation without an entry before it: Postfix skips it. */
-  orphan: boolean;
-}
-
-/** Group physical lines into logical lines the way Postfix's readllines() does. */
-export function readLogicalLines(physical: string[]): LogicalLine[] {
-  const out: LogicalLine[] = [];
-  let current: LogicalLine | undefined;
-  physical.forEach((line, i) => {
-    if (isNonContent(line)) return;
-    const body = line.endsWith('\n') ? line.slice(0, -1) : line;
-    if (isContinuation(line) && current !== undefined) {
-      current.indices.push(i);
-      current.text += body;
-      return;
-    }
-    current = { indices: [i], text: body, orphan: isContinuation(line) };
-    out.push(current);
-  });
-  return out;
-}
-
-/** The warning Postfix's readllines() prints for an orphan continuation line. */
-export function orphanWarning(text: string): string {
-  return `logical line must not start with whitespace: "${text.slice(0, 30)}${text.length > 30 ? '...' : ''}"`;
-}
-
-/** A warning Postfix would print while building the table; the line is 1-based. */
-export interface TableWarning {
-  line: number;
-  message: string;
-}
+export type { TableWarning } from './table.js';
 
 /** One entry as postmap reads it. */
 export interface LookupEntry {
@@ -67,11 +31,6 @@ export interface LookupEntry {
   value: string;
   /** 1-based number of the entry's first physical line. */
   line: number;
-}
-
-interface ParsedEntry extends LookupEntry {
-  folded: string;
-  indices: number[];
 }
 
 function trimSpace(s: string): string {
@@ -162,14 +121,9 @@ export function validateLookupValue(key: string, value: string): string {
  * A lookup-table source file. Mutating methods change the object and return `this`, so edits
  * chain: `LookupTable.parse(text).set('example.com', 'relay:[inside.example.com]').toString()`.
  */
-export class LookupTable {
-  private lines: string[];
-  private parsed: ParsedEntry[] = [];
-  private problems: TableWarning[] = [];
-
+export class LookupTable extends KeyedTable<{ value: string }> {
   private constructor(text: string) {
-    this.lines = splitPhysicalLines(text);
-    this.reparse();
+    super(text);
   }
 
   /** Parse a table source. Throws on a NUL byte (Postfix would misread the file). */
@@ -206,57 +160,34 @@ export class LookupTable {
     return new LookupTable(text);
   }
 
-  private reparse(): void {
-    this.parsed = [];
-    this.problems = [];
-    const seen = new Set<string>();
-    for (const ll of readLogicalLines(this.lines)) {
-      const line = ll.indices[0] + 1;
-      if (ll.orphan) {
-        this.problems.push({ line, message: orphanWarning(ll.text) });
-        continue;
-      }
-      const kv = splitKeyValue(ll.text);
-      if ('warning' in kv) {
-        this.problems.push({ line, message: kv.warning });
-        continue;
-      }
-      if (kv.key.endsWith(':')) {
-        this.problems.push({ line, message: 'record is in "key: value" format; is this an alias file?' });
-      }
-      const folded = fold(kv.key);
-      if (seen.has(folded)) this.problems.push({ line, message: `duplicate entry: "${folded}"` });
-      seen.add(folded);
-      this.parsed.push({ key: kv.key, value: kv.value, line, folded, indices: ll.indices });
-    }
+  protected readEntry(text: string): ReadEntry<{ value: string }> | { warning: string } {
+    const kv = splitKeyValue(text);
+    if ('warning' in kv) return kv;
+    return {
+      key: kv.key,
+      folded: fold(kv.key),
+      fields: { value: kv.value },
+      notes: kv.key.endsWith(':') ? ['record is in "key: value" format; is this an alias file?'] : [],
+    };
+  }
+
+  protected foldedKey(key: string): string {
+    return fold(key);
   }
 
   /** The value postmap stores for `key` (case-insensitive; the first definition wins). */
   get(key: string): string | undefined {
-    const k = fold(key);
-    return this.parsed.find((e) => e.folded === k)?.value;
+    return this.first(key)?.fields.value;
   }
 
   /** Distinct keys in file order, spelled as at their first definition. */
   keys(): string[] {
-    const seen = new Set<string>();
-    const out: string[] = [];
-    for (const e of this.parsed) {
-      if (seen.has(e.folded)) continue;
-      seen.add(e.folded);
-      out.push(e.key);
-    }
-    return out;
+    return this.distinctKeys();
   }
 
   /** Every entry postmap reads, in file order, duplicates included. */
   entries(): LookupEntry[] {
-    return this.parsed.map(({ key, value, line }) => ({ key, value, line }));
-  }
-
-  /** What postmap would warn about: skipped lines, duplicates, alias-style keys. */
-  warnings(): TableWarning[] {
-    return this.problems.map((p) => ({ ...p }));
+    return this.parsed.map(({ key, fields, line }) => ({ key, value: fields.value, line }));
   }
 
   /**
@@ -269,38 +200,19 @@ export class LookupTable {
   set(key: string, value: string): this {
     validateLookupKey(key);
     const v = validateLookupValue(key, value);
-    const k = fold(key);
-    const matches = this.parsed.filter((e) => e.folded === k);
-    const newLine = `${key} ${v}\n`;
-    if (matches.length === 0) {
-      const last = this.lines.length - 1;
-      if (last >= 0 && !this.lines[last].endsWith('\n')) this.lines[last] += '\n';
-      this.lines.push(newLine);
-    } else {
-      const drop = new Set<number>();
-      for (const e of matches) for (const i of e.indices) drop.add(i);
-      drop.delete(matches[0].indices[0]);
-      this.lines[matches[0].indices[0]] = newLine;
-      this.lines = this.lines.filter((_, i) => !drop.has(i));
-    }
-    this.reparse();
+    this.put(key, `${key} ${v}\n`);
     return this;
   }
 
   /** Remove every entry with `key` (case-insensitive) and its continuation lines. */
   remove(key: string): this {
-    const k = fold(key);
-    const drop = new Set<number>();
-    for (const e of this.parsed) if (e.folded === k) e.indices.forEach((i) => drop.add(i));
-    if (drop.size > 0) {
-      this.lines = this.lines.filter((_, i) => !drop.has(i));
-      this.reparse();
-    }
+    this.drop([key]);
     return this;
   }
 
-  /** The file text. */
-  toString(): string {
-    return this.lines.join('');
+  /** Remove every entry with one of `keys`, in one pass over the file. */
+  removeMany(keys: Iterable<string>): this {
+    this.drop(keys);
+    return this;
   }
 }

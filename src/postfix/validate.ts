@@ -7,6 +7,8 @@
  * in IPv4 octets, which matches glibc's inet_pton that Postfix uses).
  */
 import { Address4, Address6 } from 'ip-address';
+import { splitList } from './lists.js';
+import { coversAll as coversAllNetworks, isPublicNetwork } from './network.js';
 
 /** The error every validator throws; `message` is meant for the user as is. */
 export class ValidationError extends Error {
@@ -313,39 +315,19 @@ export function checkCidr(text: string): string | null {
   return messageOf(() => parseCidr(text));
 }
 
-const NON_PUBLIC_V4 = [
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '100.64.0.0/10',
-];
-const NON_PUBLIC_V6 = ['::1/128', 'fe80::/10', 'fc00::/7'];
-
 /**
  * True if any part of the network lies outside the private (RFC 1918), loopback, link-local,
  * CGNAT (100.64.0.0/10), IPv6 loopback, link-local and ULA (fc00::/7) ranges. IPv4-mapped IPv6
- * networks (::ffff:0:0/96) are judged by their IPv4 part.
+ * networks (::ffff:0:0/96) are judged by their IPv4 part. A text is parsed with parseCidr first
+ * (and refused as it refuses it); the arithmetic is src/postfix/network.ts.
  */
 export function isPublic(cidr: Cidr | string): boolean {
-  const c = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
-  if (c.family === 4) {
-    const net = new Address4(`${c.network}/${c.prefix}`);
-    return !NON_PUBLIC_V4.some((r) => net.isInSubnet(new Address4(r)));
-  }
-  const net = new Address6(`${c.network}/${c.prefix}`);
-  if (c.prefix >= 96 && net.isInSubnet(new Address6('::ffff:0:0/96'))) {
-    const v4 = Address4.fromBigInt(net.bigInt() & 0xffffffffn).correctForm();
-    return isPublic({ family: 4, network: v4, prefix: c.prefix - 96, postfix: `${v4}/${c.prefix - 96}` });
-  }
-  return !NON_PUBLIC_V6.some((r) => net.isInSubnet(new Address6(r)));
+  return isPublicNetwork(typeof cidr === 'string' ? parseCidr(cidr) : cidr);
 }
 
 /** True for a /0 network (every IPv4 or every IPv6 address). */
 export function coversAll(cidr: Cidr | string): boolean {
-  const c = typeof cidr === 'string' ? parseCidr(cidr) : cidr;
-  return c.prefix === 0;
+  return coversAllNetworks(typeof cidr === 'string' ? parseCidr(cidr) : cidr);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -507,11 +489,6 @@ export function checkTransportValue(text: string): string | null {
 // ------------------------------------------------------------------------------------------
 // Lists: inet_interfaces, proxy_interfaces, inet_protocols, notify_classes
 
-/** Postfix list items: separated by commas and/or whitespace. */
-function listItems(text: string): string[] {
-  return text.split(/[\s,]+/).filter((s) => s !== '');
-}
-
 function checkListText(text: string, param: string): void {
   const ctl = findControlChar(text, true);
   if (ctl >= 0) fail(`${param} contains a control character (${describeControlChar(text.charCodeAt(ctl))})`);
@@ -556,7 +533,7 @@ function dedupe(items: string[]): string[] {
  */
 export function validateInetInterfaces(text: string): string {
   checkListText(text, 'inet_interfaces');
-  const items = listItems(text);
+  const items = splitList(text);
   if (items.length === 0) fail('inet_interfaces must not be empty (use "all" or "loopback-only")');
   const keyword = items.find((i) => ['all', 'loopback-only'].includes(i.toLowerCase()));
   if (keyword !== undefined) {
@@ -577,7 +554,7 @@ export function checkInetInterfaces(text: string): string | null {
  */
 export function validateProxyInterfaces(text: string): string {
   checkListText(text, 'proxy_interfaces');
-  const items = listItems(text);
+  const items = splitList(text);
   for (const i of items) {
     const lower = i.toLowerCase();
     if (lower === 'all' || lower === 'loopback-only') {
@@ -598,7 +575,7 @@ export function checkProxyInterfaces(text: string): string | null {
  */
 export function validateInetProtocols(text: string): string {
   checkListText(text, 'inet_protocols');
-  const items = listItems(text).map((i) => i.toLowerCase());
+  const items = splitList(text).map((i) => i.toLowerCase());
   if (items.length === 0) fail('inet_protocols must not be empty (use "all", "ipv4", "ipv6" or "ipv4, ipv6")');
   for (const i of items) {
     if (!['all', 'ipv4', 'ipv6'].includes(i)) {
@@ -636,7 +613,7 @@ export const NOTIFY_CLASSES = [
  */
 export function validateNotifyClasses(text: string): string {
   checkListText(text, 'notify_classes');
-  const items = listItems(text).map((i) => i.toLowerCase());
+  const items = splitList(text).map((i) => i.toLowerCase());
   for (const i of items) {
     if (!(NOTIFY_CLASSES as readonly string[]).includes(i)) {
       fail(`notify_classes: ${q(i)} is not an error class (expected ${NOTIFY_CLASSES.join(', ')})`);

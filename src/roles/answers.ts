@@ -4,7 +4,9 @@
  * src/roles/validateAnswers.ts; this file only says whether the document has the right shape.
  */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ROLE_IDS, type Answers, type RoleId, type SaslAnswers } from '../model/answers.js';
+import { splitList } from '../postfix/lists.js';
+import type { Answers, SaslAnswers } from '../model/answers.js';
+import { isRoleId, ROLE_IDS, roleIdList } from './index.js';
 
 export class AnswersError extends Error {}
 
@@ -32,10 +34,6 @@ export const ANSWER_KEYS: Readonly<Record<keyof Answers, Kind>> = {
   overrides: 'string[]',
 };
 
-export function isRoleId(value: unknown): value is RoleId {
-  return typeof value === 'string' && (ROLE_IDS as readonly string[]).includes(value);
-}
-
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -52,7 +50,7 @@ function expectString(key: string, v: unknown): string {
 
 function expectList(key: string, v: unknown): string[] {
   // A single string is accepted for a list: "a, b" or "a b" as Postfix writes lists.
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter((s) => s !== '');
+  if (typeof v === 'string') return splitList(v);
   if (!Array.isArray(v)) throw new AnswersError(`${key}: expected a list, got ${typeName(v)}`);
   return v.map((item, i) => expectString(`${key}[${i}]`, item));
 }
@@ -86,7 +84,7 @@ function expectSasl(key: string, v: unknown): SaslAnswers {
  */
 export function answersFromObject(doc: unknown, requireRole = true): Partial<Answers> {
   if (doc === null || doc === undefined) {
-    if (requireRole) throw new AnswersError('role: required (null-client, mail-server, backup-mx or firewall-relay)');
+    if (requireRole) throw new AnswersError(`role: required (${roleIdList()})`);
     return {};
   }
   if (typeof doc !== 'object' || Array.isArray(doc)) {
@@ -108,9 +106,7 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
     switch (kind) {
       case 'role':
         if (!isRoleId(v)) {
-          throw new AnswersError(
-            `role: "${String(v)}" is not a role (null-client, mail-server, backup-mx, firewall-relay)`,
-          );
+          throw new AnswersError(`role: "${String(v)}" is not a role (${ROLE_IDS.join(', ')})`);
         }
         out.role = v;
         break;
@@ -144,7 +140,7 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
     }
   }
   if (requireRole && out.role === undefined) {
-    throw new AnswersError('role: required (null-client, mail-server, backup-mx or firewall-relay)');
+    throw new AnswersError(`role: required (${roleIdList()})`);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import type { HostFacts } from '../model/host.js';
 import type { MapSpec, PlanContext, Resolved } from './role.js';
-import type { Answers } from '../model/answers.js';
+import type { AnswerKey, AnswerValue, Answers } from '../model/answers.js';
 import { RELAY_RECIPIENTS_MAP, SASL_PASSWD_MAP, TRANSPORT_MAP } from '../model/paths.js';
 
 export const LOOPBACK_V4 = '127.0.0.0/8';
@@ -148,12 +148,17 @@ export function merge(...parts: Array<{ main: Record<string, string>; maps: MapS
   return { main, maps };
 }
 
-/** Postfix list text: "a, b, c". */
-export function list(items: readonly string[]): string {
-  return items.join(', ');
-}
-
 /** True when the answers name a SASL login. */
 export function hasSasl(a: Answers): boolean {
   return a.smtp_sasl !== undefined;
+}
+
+/**
+ * The answer check of a role that delivers nothing locally (null client, gateway): the postmaster
+ * address must be a full address, since a bare name would be delivered here.
+ */
+export function remotePostmasterOnly(key: AnswerKey, value: AnswerValue): string | null {
+  if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
+    return `"${value}" must be a full address (user@domain): this role delivers nothing locally`;
+  return null;
 }

@@ -36,10 +36,7 @@ const SPECS: Record<AnswerKey, Spec> = {
   relayhost: {
     label: 'Relay host (relayhost)',
     kind: 'text',
-    explain: (d) =>
-      d.role === 'null-client'
-        ? 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port'
-        : 'optional smart host for all outgoing mail; empty = deliver directly via MX lookups',
+    explain: () => 'optional smart host for all outgoing mail; empty = deliver directly via MX lookups',
   },
   mynetworks: {
     label: 'Trusted networks (mynetworks)',
@@ -49,18 +46,12 @@ const SPECS: Record<AnswerKey, Spec> = {
   relay_domains: {
     label: 'Relayed domains (relay_domains)',
     kind: 'list',
-    explain: (d) =>
-      d.role === 'backup-mx'
-        ? 'the domains this host is a backup MX for (never its own domain)'
-        : 'the inside domain(s) this gateway accepts mail for',
+    explain: () => 'the domains this host accepts mail for and relays onwards',
   },
   transport: {
     label: 'Next hops (transport_maps)',
     kind: 'map',
-    explain: (d) =>
-      d.role === 'backup-mx'
-        ? 'optional: domain → relay:[primary.mail.host]; empty = deliver by MX lookup'
-        : 'domain → relay:[inside.mail.host] for each inside domain',
+    explain: () => 'domain → next hop, e.g. relay:[mail.example.com]; empty = deliver by MX lookup',
   },
   relay_recipients: {
     label: 'Valid recipients (relay_recipient_maps)',
@@ -76,10 +67,7 @@ const SPECS: Record<AnswerKey, Spec> = {
   inet_interfaces: {
     label: 'Listen on (inet_interfaces)',
     kind: 'text',
-    explain: (d) =>
-      d.role === 'null-client'
-        ? 'loopback-only: a null client accepts no mail from the network'
-        : "all, loopback-only, or a list of this host's addresses",
+    explain: () => "all, loopback-only, or a list of this host's addresses",
   },
   inet_protocols: {
     label: 'IP protocols (inet_protocols)',
@@ -142,7 +130,7 @@ export function questionsFor(
     return {
       key,
       label: spec.label,
-      explain: spec.explain(d, host),
+      explain: (mod.explain?.[key] ?? spec.explain)(d, host),
       kind: spec.kind,
       choices: spec.choices,
       default: d[key],

@@ -1,10 +1,12 @@
 /**
- * What a role module is: its questions' keys, its defaults from the host, and the configuration
- * it derives from complete answers. The planner turns a RoleConfig into file edits; a role never
- * reads a file.
+ * What a role module is. A role owns everything about itself: the questions it asks (and how it
+ * words them), its defaults from host facts, role-specific checks of answers, the configuration
+ * it derives from complete answers, how it is recognised in an existing main.cf, its own lint
+ * rules and what --verify samples for it. The planner turns a RoleConfig into file edits; a role
+ * never reads a file. Adding a role means adding a module here and listing it in index.ts.
  */
+import type { AnswerKey, AnswerValue, Answers, RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
-import type { AnswerKey, Answers, RoleInfo } from '../model/answers.js';
 
 /** Answers with every key the planner needs filled in (defaults applied, validated). */
 export interface Resolved extends Answers {
@@ -51,14 +53,105 @@ export interface PlanContext {
   dbType: string;
 }
 
+/** What a lint rule sees: the complete answers, the host, and main.cf as the plan leaves it. */
+export interface LintContext {
+  a: Resolved;
+  host: HostFacts;
+  /** The effective value of a parameter after the plan, $names expanded ('' when empty). */
+  main(name: string): string;
+  /** Whether main.cf sets the parameter explicitly after the plan. */
+  isSet(name: string): boolean;
+}
+
+/** One safety rule of the linter (src/plan/lint/): a named finding with its reason. */
+export interface LintRule {
+  id: string;
+  level: 'error' | 'warning';
+  /** An error the answers may override knowingly: its override id is the rule's id. */
+  overridable?: boolean;
+  /** The rule in one line, as the README's table of rules gives it. */
+  summary: string;
+  /** The findings' messages (none when the configuration passes). */
+  check(ctx: LintContext): string[];
+}
+
+/** How detect() sees an existing main.cf when there is no state file. */
+export interface ConfigView {
+  /** The raw value of a parameter, or undefined when main.cf does not set it. */
+  get(name: string): string | undefined;
+  /** A list parameter's items (whitespace or comma separated); [] when unset. */
+  list(name: string): string[];
+  /** relay_domains without $names, lower-cased. */
+  relayDomains: string[];
+  /** mydestination's items, lower-cased. */
+  destinations: string[];
+  /** mydomain, or the domain part of myhostname, lower-cased ('' when neither is set). */
+  domain: string;
+}
+
+/** A role's wording of a question, where it differs from the common one (src/roles/questions.ts). */
+export type Explain = (d: Answers, host: HostFacts) => string;
+
+/**
+ * The running configuration as --verify reads it (`postconf -xh`): parameter name → value, ''
+ * when empty. Has at least myhostname, mydomain, myorigin, mydestination, mynetworks,
+ * inet_interfaces, inet_protocols, proxy_interfaces, relayhost, relay_domains.
+ */
+export type LiveParams = Readonly<Record<string, string>>;
+
+/** One address --verify sends to (a test message) or asks Postfix about (`sendmail -bv`). */
+export interface VerifySample {
+  /** The class of mail it stands for, as the report names it: "local (root)", "relay domain example.org". */
+  cls: string;
+  address: string;
+  /** A next hop its delivery must name ("[h]:p", "relay:[h]", "h"), if any. */
+  hop?: string;
+  /** It must leave through a relay host, never be delivered here (a null client). */
+  notLocal?: boolean;
+}
+
+/** What --verify checks for a role. */
+export interface VerifySamples {
+  /** The recipient of the test message to postmaster (its class is not shown). */
+  postmaster: VerifySample;
+  /** The role's own classes of mail for `sendmail -bv` (the foreign one is common to every role). */
+  addresses: VerifySample[];
+  /** Classes the role handles that cannot be checked here, with the reason. */
+  skipped: Array<{ cls: string; why: string }>;
+}
+
 export interface RoleModule {
   info: RoleInfo;
   /** The keys the wizard asks for this role, in order. */
   keys: AnswerKey[];
   /** Keys that must have a non-empty value. */
   required: AnswerKey[];
+  /** This role's explanation of a question, where it differs from the common one. */
+  explain?: Partial<Record<AnswerKey, Explain>>;
   /** Role-specific defaults, given the common ones. */
   defaults(host: HostFacts, base: Resolved): Partial<Answers>;
+  /** A check of one answer that only this role makes, run before the common check: the message, or null. */
+  checkAnswer?(key: AnswerKey, value: AnswerValue): string | null;
   /** The role's own parameters; the common ones are added by the planner. */
   configure(a: Resolved, ctx: PlanContext): RoleConfig;
+  /**
+   * Whether an existing main.cf (no state file) is this role. Roles are tried in the registry's
+   * recognition order (index.ts), most specific first.
+   */
+  recognize(view: ConfigView): boolean;
+  /** Whether the role accepts mail from the network (a null client does not). */
+  receivesMail: boolean;
+  /**
+   * What this host is in DNS for the role: the MX of its own domain (`primary`: mydomain's MX
+   * records should name it), a backup MX of the relayed domains (`backup`: relay_domains' MX
+   * records should list it), or neither (null). The MX warnings and the NAT advice follow it.
+   */
+  mx: 'primary' | 'backup' | null;
+  /** This role's own lint rules (the common ones are in src/plan/lint/). */
+  rules: readonly LintRule[];
+  /**
+   * What --verify sends and asks about for this role, from the running configuration and the
+   * answers recorded in the state file (pure).
+   */
+  verifySamples(params: LiveParams, answers: Answers): VerifySamples;
 }

@@ -11,6 +11,7 @@
  * changes it.
  */
 import { expand } from '../postfix/expand.js';
+import { splitList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { describeFailure, type StepOutcome } from './services.js';
@@ -111,10 +112,6 @@ const MAILER_INTERFACES: Record<string, string> = {
 };
 const MAILER_WITH_RELAYHOST = new Set(['Internet with smarthost', 'Satellite system']);
 
-function listItems(v: string): string[] {
-  return v.split(/[\s,]+/).filter((x) => x !== '');
-}
-
 /**
  * Compare debconf's answers with main.cf (pure). `mailnameFile` is the content of /etc/mailname
  * (null when absent); `fqdn` feeds Postfix's defaults ($myhostname when main.cf has none).
@@ -180,7 +177,8 @@ export function compareDebconf(
         'myorigin',
         mailname,
         effective,
-        `debconf's postfix/mailname is "${mailname}" but this host's mail name (myorigin) is ${effective === '' ? '(empty)' : effective}: ${tail} (and into /etc/mailname)`,
+        `debconf's postfix/mailname is "${mailname}" but this host's mail name (myorigin) is ` +
+          `${effective === '' ? '(empty)' : effective}: ${tail} (and into /etc/mailname)`,
       );
     }
   }
@@ -195,8 +193,8 @@ export function compareDebconf(
   for (const [q, p, effect] of lists) {
     const dv = answers[q] ?? '';
     if (dv === '') continue;
-    const a = listItems(value(dv)).map((x) => x.toLowerCase());
-    const b = listItems(param(p)).map((x) => x.toLowerCase());
+    const a = splitList(value(dv)).map((x) => x.toLowerCase());
+    const b = splitList(param(p)).map((x) => x.toLowerCase());
     if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
       const now = cf.get(p) ?? param(p);
       const consequence = effect === 'overwrite' ? `a "dpkg-reconfigure postfix" would rewrite ${p}` : stale;

@@ -6,19 +6,18 @@
  * configuration (distro from /etc/os-release, default_database_type from main.cf, the smtp port
  * from master.cf) come from the files under the root.
  */
-import * as os from 'node:os';
-import { Address4, Address6 } from 'ip-address';
-import type { Effects } from '../model/effects.js';
+import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
+import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { createRealEffects } from './realEffects.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
 export interface HostFactsOptions {
   /** Effects for the running machine's facts; default: `fx` when live, else the real '/'. */
   hostFx?: Effects;
-  /** Interface list; default os.networkInterfaces(). */
-  interfaces?: NodeJS.Dict<os.NetworkInterfaceInfo[]>;
-  /** Kernel host name; default os.hostname(). */
+  /** Interface list; default the host's (Effects.networkInterfaces). */
+  interfaces?: Readonly<Record<string, readonly InterfaceInfo[] | undefined>>;
+  /** Kernel host name; default the machine's (Effects.kernelHostname). */
   osHostname?: string;
 }
 
@@ -27,19 +26,20 @@ const PROBE_TIMEOUT_MS = 10_000;
 /** Read every host fact. Probes that spawn commands run in parallel. */
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
-  const osName = opts.osHostname ?? os.hostname();
-  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute] = await Promise.all([
+  const osName = opts.osHostname ?? hostFx.kernelHostname();
+  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces] = await Promise.all([
     readHostNames(hostFx, osName),
     readPostfixFacts(fx),
     exists(hostFx, '/run/systemd/system'),
     rsyslogInstalled(hostFx),
     readDistro(fx, hostFx),
     readIpv6DefaultRoute(hostFx),
+    opts.interfaces ?? hostFx.networkInterfaces(),
   ]);
   return {
     fqdn: names.fqdn,
     hostname: names.hostname,
-    addresses: interfaceAddresses(opts.interfaces ?? os.networkInterfaces()),
+    addresses: interfaceAddresses(interfaces),
     postfix,
     systemd,
     rsyslog,
@@ -69,32 +69,10 @@ export async function rsyslogInstalled(fx: Effects): Promise<boolean> {
   return false;
 }
 
-/** Scope of one address, as mailsetup's linter and defaults use it. */
-export function addressScope(address: string, family: 4 | 6): HostAddress['scope'] {
-  if (family === 4) {
-    const a = new Address4(address);
-    if (a.isLoopback()) return 'loopback';
-    if (a.isLinkLocal()) return 'link-local';
-    if (a.isPrivate() || a.isCGNAT()) return 'private';
-    return 'public';
-  }
-  const a = new Address6(address);
-  if (a.isLoopback()) return 'loopback';
-  if (a.isLinkLocal()) return 'link-local';
-  if (a.isULA() || a.isPrivate()) return 'private';
-  const v4 = a.is4() ? a.to4() : null;
-  if (v4) return addressScope(v4.correctForm(), 4);
-  return 'public';
-}
-
-/** The network of address/prefix in Postfix's mynetworks form (192.168.1.0/24, [2001:db8::]/64). */
-export function networkOf(address: string, prefix: number, family: 4 | 6): string {
-  if (family === 4) return `${new Address4(`${address}/${prefix}`).startAddress().correctForm()}/${prefix}`;
-  return `[${new Address6(`${address}/${prefix}`).startAddress().correctForm()}]/${prefix}`;
-}
-
 /** Every configured interface address with its subnet and scope. */
-export function interfaceAddresses(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): HostAddress[] {
+export function interfaceAddresses(
+  ifaces: Readonly<Record<string, readonly InterfaceInfo[] | undefined>>,
+): HostAddress[] {
   const out: HostAddress[] = [];
   for (const [iface, list] of Object.entries(ifaces)) {
     for (const info of list ?? []) {
@@ -103,7 +81,7 @@ export function interfaceAddresses(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]
       const address = info.address.replace(/%.*$/, '');
       const prefix = info.cidr
         ? Number(info.cidr.slice(info.cidr.lastIndexOf('/') + 1))
-        : maskBits(info.netmask, family);
+        : prefixOfMask(info.netmask, family);
       out.push({
         iface,
         family,
@@ -115,11 +93,6 @@ export function interfaceAddresses(ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]
     }
   }
   return out;
-}
-
-function maskBits(mask: string, family: 4 | 6): number {
-  const a = family === 4 ? new Address4(mask) : new Address6(mask);
-  return a.bigInt().toString(2).replace(/0+$/, '').length;
 }
 
 /** Postfix installed/version, default_database_type, running, and the smtp port. */

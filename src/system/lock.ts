@@ -2,7 +2,6 @@
  * One mailsetup at a time: <root>/run/mailsetup.lock, created atomically (never half-written),
  * holding the owner's pid. A lock whose pid is dead is stale and taken over.
  */
-import { readFileSync, unlinkSync } from 'node:fs';
 import type { Effects } from '../model/effects.js';
 import { fullEffects } from './backup.js';
 import { LOCK_PATH } from '../model/paths.js';
@@ -30,18 +29,11 @@ export async function acquireLock(fx: Effects): Promise<Lock> {
   const mine = `${process.pid}\n`;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await f.createExclusive(LOCK_PATH, mine)) {
-      const onExit = (): void => {
-        try {
-          if (readFileSync(real, 'utf8') === mine) unlinkSync(real);
-        } catch {
-          // already gone, or never on disk (memory Effects)
-        }
-      };
-      process.once('exit', onExit);
+      const cancelExitRemoval = fx.removeAtExit(LOCK_PATH, mine);
       return {
         path: real,
         async release() {
-          process.removeListener('exit', onExit);
+          cancelExitRemoval();
           const now = await fx.readFile(LOCK_PATH).catch(() => null);
           if (now === mine) await fx.removeFile(LOCK_PATH);
         },

@@ -1,10 +1,23 @@
 /**
- * An in-memory `Effects` for tests of the planner, the UI and apply: files live in a Map keyed
- * by system path, commands are recorded in `calls` and answered by an optional `run` function
- * (default: exit 0, no output). Nothing touches the machine.
+ * An in-memory `Effects` for tests of the planner, the UI, apply, the lock and --verify: files
+ * live in a Map keyed by system path, commands are recorded in `calls` and answered by an
+ * optional `run` function (default: exit 0, no output); the network is scripted: listening
+ * sockets, interfaces, DNS MX answers, and peers that `connect` reaches (`smtpPeer` speaks
+ * SMTP). Nothing touches the machine. Under a root other than '/' it behaves as the real
+ * Effects does for a sandbox: no network, no listening sockets.
  */
 import { posix } from 'node:path';
-import type { CommandResult, Effects, FileMeta, RunOptions } from '../model/effects.js';
+import type {
+  CommandResult,
+  Connection,
+  Effects,
+  FileMeta,
+  InterfaceInfo,
+  ListenSocket,
+  MxRecord,
+  RunOptions,
+} from '../model/effects.js';
+import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
 
 /** One file held in memory. */
@@ -22,6 +35,46 @@ export interface MemoryEffectsInit {
   root?: string;
   /** Pids that `processAlive` reports as running (besides this process). */
   alivePids?: number[];
+  /** Files the user names on the command line (readUserFile), by path as given. */
+  userFiles?: Record<string, string>;
+  /** Paths that exist but cannot be read (readFileRange gives null), e.g. a log of group adm. */
+  unreadable?: string[];
+  /** The LISTEN sockets that listeningSockets() reports. */
+  sockets?: ListenSocket[];
+  /** What kernelHostname() reports; default "vm". */
+  hostname?: string;
+  /** What networkInterfaces() reports; default: lo with 127.0.0.1/8 and ::1/128. */
+  interfaces?: Record<string, InterfaceInfo[]>;
+  /** DNS: domain → its MX records, or how the query fails; any other domain: ENOTFOUND. */
+  mx?: Record<string, MxRecord[] | DnsFailure>;
+  /** What connect() reaches: "host:port" ("[v6]:port") → the peer there; elsewhere ECONNREFUSED. */
+  peers?: Record<string, MemoryPeer>;
+}
+
+/** A failing MX query: the resolver's error code (ENODATA, ESERVFAIL …), or no answer ever. */
+export type DnsFailure = { code: string } | 'silent';
+
+/** The server side of one memory connection. */
+export interface PeerSocket {
+  /** The client's address: its localAddress, else the loopback address of the target's family. */
+  readonly clientAddress: string;
+  /** Send text to the client. */
+  send(text: string): void;
+  /** Close the connection from the server's side. */
+  end(): void;
+}
+
+/**
+ * A peer that `connect` reaches: called once per connection with its server side, it returns
+ * what receives the client's text.
+ */
+export type MemoryPeer = (socket: PeerSocket) => (text: string) => void;
+
+/** One connection made through a memory Effects. */
+export interface MemoryConnectionRecord {
+  host: string;
+  port: number;
+  localAddress?: string;
 }
 
 /** The memory Effects plus what a test inspects. */
@@ -32,6 +85,18 @@ export interface MemoryEffects extends Effects {
   /** System paths in the order writeFileAtomic/removeFile/createExclusive changed them. */
   writes: string[];
   alivePids: Set<number>;
+  unreadable: Set<string>;
+  sockets: ListenSocket[];
+  /** Every connect() attempt, in order (refused ones too). */
+  connections: MemoryConnectionRecord[];
+  /** Every MX query, in order. */
+  dnsQueries: string[];
+  /** Files to remove at exit (removeAtExit), by path. */
+  exitRemovals: Map<string, string>;
+  /** Append text to a file (created root:root 0644 when absent): a log growing as daemons write. */
+  append(path: string, text: string): void;
+  /** What happens to this Effects' files when the process exits: run the removeAtExit removals. */
+  exit(): void;
 }
 
 /** A successful command result with no output. */
@@ -48,6 +113,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
   const calls: MemoryEffects['calls'] = [];
   const writes: string[] = [];
   const alivePids = new Set<number>(init.alivePids ?? []);
+  const unreadable = new Set<string>(init.unreadable ?? []);
+  const connections: MemoryConnectionRecord[] = [];
+  const dnsQueries: string[] = [];
+  const exitRemovals = new Map<string, string>();
+  let random = 0;
 
   function sys(p: string): string {
     if (!p.startsWith('/')) throw new Error(`not an absolute path: ${p}`);
@@ -84,6 +154,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       const s = sys(p);
       if (dirs.has(s)) throw new Error(`${p} is a directory, not a file`);
       return files.get(s)?.content ?? null;
+    },
+    async readUserFile(p) {
+      const text = init.userFiles?.[p];
+      if (text === undefined) throw new Error('ENOENT');
+      return text;
     },
     async stat(p) {
       const s = sys(p);
@@ -145,6 +220,234 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     processAlive(pid) {
       return pid === process.pid || alivePids.has(pid);
     },
+    unreadable,
+    sockets: [...(init.sockets ?? [])],
+    connections,
+    dnsQueries,
+    exitRemovals,
+    append(p, text) {
+      const s = sys(p);
+      const f = files.get(s);
+      if (f) f.content += text;
+      else {
+        addParents(s);
+        files.set(s, { content: text, mode: 0o644, uid: 0, gid: 0 });
+      }
+    },
+    exit() {
+      for (const [p, content] of exitRemovals) if (files.get(p)?.content === content) files.delete(p);
+      exitRemovals.clear();
+    },
+    async fileSize(p) {
+      const f = files.get(sys(p));
+      return f ? Buffer.byteLength(f.content, 'utf8') : null;
+    },
+    async readFileRange(p, start, end) {
+      const s = sys(p);
+      const f = files.get(s);
+      if (!f || unreadable.has(s)) return null;
+      return Buffer.from(f.content, 'utf8').subarray(start, Math.max(start, end)).toString('utf8');
+    },
+    async listeningSockets() {
+      return live ? fx.sockets.map((x) => ({ ...x })) : [];
+    },
+    async networkInterfaces() {
+      return structuredClone(
+        init.interfaces ?? {
+          lo: [
+            { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', cidr: '127.0.0.1/8' },
+            { address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', family: 'IPv6', cidr: '::1/128' },
+          ],
+        },
+      );
+    },
+    randomHex(bytes) {
+      random++;
+      return random
+        .toString(16)
+        .padStart(bytes * 2, '0')
+        .slice(-bytes * 2);
+    },
+    kernelHostname() {
+      return init.hostname ?? 'vm';
+    },
+    async connect(opts) {
+      const where = showEndpoint(opts.host, opts.port);
+      if (!live) throw new Error(`--root ${root}: a sandbox does not reach the network (no connection to ${where})`);
+      connections.push({
+        host: opts.host,
+        port: opts.port,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      });
+      const peer = init.peers?.[where];
+      if (!peer) {
+        const from = opts.localAddress ? ` from ${opts.localAddress}` : '';
+        throw Object.assign(new Error(`cannot connect to ${where}${from}: ECONNREFUSED`), { code: 'ECONNREFUSED' });
+      }
+      const clientAddress = opts.localAddress ?? (opts.host.includes(':') ? '::1' : '127.0.0.1');
+      return memoryConnection(peer, clientAddress);
+    },
+    async resolveMx(domain) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${root}: a sandbox does not query DNS (MX of ${domain})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      dnsQueries.push(domain);
+      const answer = init.mx?.[domain];
+      if (answer === 'silent') return new Promise<never>(() => undefined);
+      if (answer === undefined || !Array.isArray(answer)) {
+        const code = answer?.code ?? 'ENOTFOUND';
+        throw Object.assign(new Error(`queryMx ${code} ${domain}`), { code });
+      }
+      return answer.map((r) => ({ ...r }));
+    },
+    removeAtExit(p, content) {
+      const s = sys(p);
+      exitRemovals.set(s, content);
+      return () => {
+        if (exitRemovals.get(s) === content) exitRemovals.delete(s);
+      };
+    },
   };
   return fx;
+}
+
+/** Bytes as they travel: text written as UTF-8, received as latin1 (one character per byte). */
+function wire(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** A connection to a memory peer; everything arrives asynchronously, in order. */
+function memoryConnection(peer: MemoryPeer, clientAddress: string): Connection {
+  let onData: ((chunk: string) => void) | null = null;
+  let onEnd: ((error?: Error) => void) | null = null;
+  const pending: string[] = [];
+  let ended = false;
+  let closed = false;
+  const later = (f: () => void) => queueMicrotask(f);
+  const server: PeerSocket = {
+    clientAddress,
+    send(text) {
+      if (closed || ended) return;
+      later(() => {
+        if (closed) return;
+        if (onData) onData(wire(text));
+        else pending.push(wire(text));
+      });
+    },
+    end() {
+      if (ended) return;
+      later(() => {
+        ended = true;
+        onEnd?.();
+      });
+    },
+  };
+  const receive = peer(server);
+  return {
+    write(text) {
+      if (closed || ended) return;
+      later(() => {
+        if (!closed && !ended) receive(wire(text));
+      });
+    },
+    listen(data, end) {
+      onData = data;
+      onEnd = end;
+      for (const c of pending.splice(0)) data(c);
+      if (ended) end();
+      return () => {
+        onData = null;
+        onEnd = null;
+      };
+    },
+    close() {
+      closed = true;
+    },
+  };
+}
+
+/** What an SMTP peer knows of the client in its session. */
+export interface SmtpPeerClient {
+  /** The client's address (the connection's local address). */
+  address: string;
+  /** MAIL FROM of the current transaction. */
+  from?: string;
+  /** RCPT TO addresses the peer accepted in the current transaction. */
+  rcpt: string[];
+}
+
+/** How a scripted SMTP peer answers; every member is optional. */
+export interface SmtpPeerScript {
+  /** The greeting (default "220 memory.invalid ESMTP"). */
+  greeting?: string;
+  /**
+   * The reply to one command line: a reply (lines joined with "\n"), null for silence, or
+   * undefined for the default (EHLO/HELO 250, MAIL 250, RCPT 250, DATA 354, RSET 250, QUIT 221
+   * and close, anything else 502).
+   */
+  reply?(line: string, client: SmtpPeerClient): string | null | undefined;
+  /** The reply to the end of a message, given its text (default "250 2.0.0 Ok: queued as MEMQ1"). */
+  message?(text: string, client: SmtpPeerClient): string;
+}
+
+/** A scripted SMTP server for `MemoryEffectsInit.peers`. */
+export function smtpPeer(script: SmtpPeerScript = {}): MemoryPeer {
+  return (sock) => {
+    const client: SmtpPeerClient = { address: sock.clientAddress, rcpt: [] };
+    const say = (reply: string) =>
+      sock.send(
+        reply
+          .split('\n')
+          .map((l) => `${l}\r\n`)
+          .join(''),
+      );
+    say(script.greeting ?? '220 memory.invalid ESMTP');
+    let buffer = '';
+    let body: string[] | null = null;
+    const defaults = (line: string): string => {
+      const verb = line.split(/[\s:]/)[0].toUpperCase();
+      if (verb === 'EHLO' || verb === 'HELO') return '250 memory.invalid';
+      if (verb === 'MAIL') return '250 2.1.0 Ok';
+      if (verb === 'RCPT') return '250 2.1.5 Ok';
+      if (verb === 'DATA') return '354 End data with <CR><LF>.<CR><LF>';
+      if (verb === 'RSET') return '250 2.0.0 Ok';
+      if (verb === 'QUIT') return '221 2.0.0 Bye';
+      return '502 5.5.2 Error: command not recognized';
+    };
+    const command = (line: string) => {
+      const r = script.reply?.(line, client);
+      if (r === null) return;
+      const reply = r ?? defaults(line);
+      const code = Number.parseInt(reply.slice(0, 3), 10);
+      const verb = line.split(/[\s:]/)[0].toUpperCase();
+      if (verb === 'MAIL' && code === 250) client.from = /<(.*)>/.exec(line)?.[1] ?? '';
+      if (verb === 'RCPT' && code >= 250 && code < 260) client.rcpt.push(/<(.*)>/.exec(line)?.[1] ?? '');
+      if (verb === 'RSET') {
+        delete client.from;
+        client.rcpt = [];
+      }
+      if (verb === 'DATA' && code === 354) body = [];
+      say(reply);
+      if (verb === 'QUIT') sock.end();
+    };
+    return (text) => {
+      buffer += text;
+      let nl: number;
+      while ((nl = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        if (body) {
+          if (line === '.') {
+            const message = body.map((l) => (l.startsWith('..') ? l.slice(1) : l)).join('\n') + '\n';
+            body = null;
+            say(script.message?.(message, client) ?? '250 2.0.0 Ok: queued as MEMQ1');
+            delete client.from;
+            client.rcpt = [];
+          } else body.push(line);
+        } else command(line);
+      }
+    };
+  };
 }

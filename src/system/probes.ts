@@ -5,8 +5,6 @@
  * probe connects to the one destination the user gave.
  * (The map type is HostFacts.postfix.defaultDatabaseType; it is not probed again here.)
  */
-import { promises as dns } from 'node:dns';
-import { connect } from 'node:net';
 import { parseRelayhost } from '../postfix/validate.js';
 import { rsyslogInstalled } from './hostFacts.js';
 import { SERVICE_PORTS } from './smtpLogin.js';
@@ -24,21 +22,18 @@ export function verdictOfError(code: string | undefined): TcpVerdict {
 }
 
 /** One bounded TCP connect: open, refused (RST), timeout (no answer), or unreachable (no route / no such name). */
-export function probeTcp(host: string, port: number, timeoutMs: number): Promise<TcpVerdict> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    let done = false;
-    const finish = (v: TcpVerdict) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    sock.once('connect', () => finish('open'));
-    sock.once('error', (e: NodeJS.ErrnoException) => finish(verdictOfError(e.code)));
-  });
+export async function probeTcp(
+  fx: Pick<Effects, 'connect'>,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<TcpVerdict> {
+  try {
+    (await fx.connect({ host, port, timeoutMs })).close();
+    return 'open';
+  } catch (e) {
+    return verdictOfError((e as NodeJS.ErrnoException).code);
+  }
 }
 
 export interface Outbound25 {
@@ -54,8 +49,6 @@ export interface Outbound25 {
 
 export interface Outbound25Options {
   timeoutMs?: number;
-  /** MX lookup for an unbracketed name (default: DNS). */
-  resolveMx?: (name: string) => Promise<Array<{ exchange: string; priority: number }>>;
 }
 
 /** The advice for one outbound verdict. */
@@ -66,10 +59,14 @@ export function outboundAdvice(host: string, port: number, verdict: TcpVerdict, 
       return null;
     case 'timeout':
       return port === 25
-        ? `port 25 looks blocked: no answer from ${where} within ${timeoutMs / 1000} s (many cloud and home providers block outgoing port 25): use a smart host on 587 or 465`
+        ? `port 25 looks blocked: no answer from ${where} within ${timeoutMs / 1000} s ` +
+            '(many cloud and home providers block outgoing port 25): use a smart host on 587 or 465'
         : `no answer from ${where} within ${timeoutMs / 1000} s: a firewall may drop the connection`;
     case 'refused':
-      return `${where} refused the connection: nothing listens there, or a firewall rejects it${port === 25 ? '; if your provider blocks port 25, use a smart host on 587 or 465' : ''}`;
+      return (
+        `${where} refused the connection: nothing listens there, or a firewall rejects it` +
+        (port === 25 ? '; if your provider blocks port 25, use a smart host on 587 or 465' : '')
+      );
     case 'unreachable':
       return `${host} is unreachable from here (no route, or the name does not resolve)`;
   }
@@ -79,7 +76,11 @@ export function outboundAdvice(host: string, port: number, verdict: TcpVerdict, 
  * Connect (bounded) to the relay host or MX the user named, on its port (25 when none is
  * given). Only when a target is given: undefined → null, nothing is probed.
  */
-export async function outbound25(target: string | undefined, opts: Outbound25Options = {}): Promise<Outbound25 | null> {
+export async function outbound25(
+  fx: Pick<Effects, 'connect' | 'resolveMx'>,
+  target: string | undefined,
+  opts: Outbound25Options = {},
+): Promise<Outbound25 | null> {
   if (target === undefined || target.trim() === '') return null;
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const r = parseRelayhost(target.trim());
@@ -93,9 +94,8 @@ export async function outbound25(target: string | undefined, opts: Outbound25Opt
   }
   let host = r.host;
   if (!r.bracketed) {
-    const lookup = opts.resolveMx ?? ((n: string) => dns.resolveMx(n));
     const mx = await Promise.race([
-      lookup(r.host).catch(() => []),
+      fx.resolveMx(r.host).catch(() => []),
       new Promise<Array<{ exchange: string; priority: number }>>((res) => setTimeout(() => res([]), timeoutMs).unref()),
     ]);
     const best = [...mx]
@@ -103,7 +103,7 @@ export async function outbound25(target: string | undefined, opts: Outbound25Opt
       .sort((a, b) => a.priority - b.priority)[0];
     if (best) host = best.exchange.replace(/\.$/, '').toLowerCase();
   }
-  const verdict = await probeTcp(host, port, timeoutMs);
+  const verdict = await probeTcp(fx, host, port, timeoutMs);
   return { target, host, port, verdict, advice: outboundAdvice(host, port, verdict, timeoutMs) };
 }
 
@@ -117,11 +117,17 @@ export function natStatus(host: HostFacts): NatStatus {
   return host.addresses.some((a) => a.family === 4 && a.scope === 'public') ? 'public' : 'private-only';
 }
 
-/** The proxy_interfaces advice for a role that receives mail from the Internet (null otherwise). */
-export function natAdvice(host: HostFacts, role: string): string | null {
+/**
+ * The proxy_interfaces advice for a host that other servers reach as an MX (`isMx`: the role is
+ * its domain's MX or a backup MX), or null.
+ */
+export function natAdvice(host: HostFacts, isMx: boolean): string | null {
   if (natStatus(host) === 'public') return null;
-  if (role !== 'backup-mx' && role !== 'mail-server') return null;
-  return 'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop';
+  if (!isMx) return null;
+  return (
+    'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, ' +
+    'so Postfix knows mail for it is local and does not loop'
+  );
 }
 
 export interface Ipv6Status {
@@ -179,7 +185,8 @@ export async function loggingStatus(fx: Effects): Promise<LoggingStatus> {
         rsyslog,
         logging: 'file',
         advice:
-          'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+          'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+          'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
       };
 }
 
@@ -196,7 +203,8 @@ export async function saslModules(fx: Effects): Promise<boolean | null> {
 /** Every probe's result, for the summary. */
 export interface ProbeResults {
   host: HostFacts;
-  role?: string;
+  /** Whether the role makes this host an MX (see natAdvice). */
+  isMx?: boolean;
   outbound?: Outbound25 | null;
   logging?: LoggingStatus;
   /** Result of saslModules, when a smart host login is planned. */
@@ -207,10 +215,10 @@ export interface ProbeResults {
 export async function runProbes(
   fx: Effects,
   host: HostFacts,
-  opts: { role?: string; target?: string; sasl?: boolean; timeoutMs?: number } = {},
+  opts: { isMx?: boolean; target?: string; sasl?: boolean; timeoutMs?: number } = {},
 ): Promise<ProbeResults> {
   const [outbound, logging, sasl] = await Promise.all([
-    outbound25(opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
+    outbound25(fx, opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
       target: opts.target ?? '',
       host: '',
       port: 25,
@@ -221,7 +229,7 @@ export async function runProbes(
     opts.sasl ? saslModules(fx) : Promise.resolve(undefined),
   ]);
   const out: ProbeResults = { host, outbound, logging };
-  if (opts.role !== undefined) out.role = opts.role;
+  if (opts.isMx !== undefined) out.isMx = opts.isMx;
   if (sasl !== undefined) out.sasl = sasl;
   return out;
 }
@@ -240,7 +248,7 @@ export function probeSummary(p: ProbeResults): string[] {
       ? `Public IPv4 address: ${v4.join(', ')}`
       : `Only private IPv4 addresses${v4.length ? ` (${v4.join(', ')})` : ''}: behind NAT`,
   );
-  const natA = p.role !== undefined ? natAdvice(p.host, p.role) : null;
+  const natA = p.isMx !== undefined ? natAdvice(p.host, p.isMx) : null;
   if (natA) lines.push(`  → ${natA}`);
   const v6 = ipv6Status(p.host);
   lines.push(

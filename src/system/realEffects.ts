@@ -1,17 +1,24 @@
 /**
- * The real `Effects`: node:fs under a root directory, commands through execa (no shell).
- * Paths given to it are system paths ('/etc/postfix/main.cf'); with a --root sandbox they map
- * into the sandbox, and symbolic links are followed the way a chroot would (an absolute link
- * target is taken under the root too).
+ * The real `Effects`: node:fs under a root directory, commands through execa (no shell), the
+ * kernel's socket table (/proc/net), node:os interfaces, node:net connections, node:dns MX
+ * queries. Paths given to it are system paths ('/etc/postfix/main.cf'); with a --root sandbox
+ * they map into the sandbox, and symbolic links are followed the way a chroot would (an
+ * absolute link target is taken under the root too). A sandbox never reaches the network
+ * (connect and resolveMx refuse) and has no listening sockets of its own.
  */
 import { randomBytes } from 'node:crypto';
+import { promises as dns } from 'node:dns';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
-import { basename, dirname, join, normalize, posix } from 'node:path';
+import { readFileSync, unlinkSync, type Stats } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
 import { execa } from 'execa';
-import type { CommandResult, Effects, FileMeta, RunOptions } from '../model/effects.js';
+import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions } from '../model/effects.js';
+import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
+import { dialTcp } from './net.js';
+import { listenSocketsOf } from './procNet.js';
 
 /** Options for `createRealEffects`. */
 export interface RealEffectsOptions {
@@ -111,6 +118,19 @@ export async function runCommand(
   return spawn(cmd, args, opts, extraEnv, command);
 }
 
+/**
+ * PATH for the programs mailsetup runs: the caller's, with the system directories Postfix's and
+ * Debian's tools live in appended where missing (Debian leaves /usr/sbin off a user's PATH, so a
+ * `--dry-run` as a user would not find postconf).
+ */
+export function pathWithSbin(path: string | undefined): string {
+  const dirs = (path ?? '').split(':').filter((d) => d !== '');
+  for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (!dirs.includes(d)) dirs.push(d);
+  }
+  return dirs.join(':');
+}
+
 async function spawn(
   cmd: string,
   args: string[],
@@ -121,7 +141,7 @@ async function spawn(
   const r = await execa(cmd, args, {
     reject: false,
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    env: { ...extraEnv, ...(opts.env ?? {}) },
+    env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
     extendEnv: true,
     stdin: opts.input === undefined ? 'ignore' : 'pipe',
     input: opts.input,
@@ -132,7 +152,8 @@ async function spawn(
   let stderr = typeof r.stderr === 'string' ? r.stderr : '';
   let exitCode = r.exitCode;
   if (exitCode === undefined) {
-    if (r.code === 'ENOENT') {
+    if (r.code === 'ENOENT' || (r.code === 'EACCES' && !cmd.includes('/'))) {
+      // EACCES for a bare name: some directory on PATH cannot be searched; the program is not found.
       exitCode = 127;
       stderr = `${cmd}: command not found`;
     } else if (r.signal !== undefined) {
@@ -263,6 +284,14 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       return decodeUtf8Strict(buf, p);
     },
 
+    async readUserFile(p) {
+      try {
+        return await fs.readFile(pathResolve(p), 'utf8');
+      } catch (e) {
+        throw new Error(errnoCode(e) ?? errorMessage(e));
+      }
+    },
+
     async stat(p) {
       try {
         const st = await fs.stat(resolve(await follow(p)));
@@ -380,6 +409,85 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       } catch (e) {
         return errnoCode(e) === 'EPERM';
       }
+    },
+
+    async fileSize(p) {
+      try {
+        return (await fs.stat(resolve(await follow(p)))).size;
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw e;
+      }
+    },
+
+    async readFileRange(p, start, end) {
+      let h: FileHandle;
+      try {
+        h = await fs.open(resolve(await follow(p)), 'r');
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return null;
+        throw e;
+      }
+      try {
+        const buf = Buffer.alloc(Math.max(0, end - start));
+        const { bytesRead } = await h.read(buf, 0, buf.length, start);
+        return buf.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await h.close();
+      }
+    },
+
+    async listeningSockets() {
+      if (!live) return [];
+      const read = (path: string) => fs.readFile(path, 'utf8').catch(() => '');
+      return listenSocketsOf(await read('/proc/net/tcp'), await read('/proc/net/tcp6'));
+    },
+
+    async networkInterfaces() {
+      const out: Record<string, InterfaceInfo[]> = {};
+      for (const [name, list] of Object.entries(networkInterfaces())) if (list) out[name] = list;
+      return out;
+    },
+
+    kernelHostname() {
+      return hostname();
+    },
+
+    randomHex(bytes) {
+      return randomBytes(bytes).toString('hex');
+    },
+
+    async connect(opts) {
+      if (!live) {
+        throw new Error(
+          `--root ${rootDir}: a sandbox does not reach the network (no connection to ${showEndpoint(opts.host, opts.port)})`,
+        );
+      }
+      return dialTcp(opts);
+    },
+
+    async resolveMx(domain) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${rootDir}: a sandbox does not query DNS (MX of ${domain})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      return dns.resolveMx(domain);
+    },
+
+    removeAtExit(p, content) {
+      const real = resolve(p);
+      const onExit = (): void => {
+        try {
+          if (readFileSync(real, 'utf8') === content) unlinkSync(real);
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', onExit);
+      return () => void process.removeListener('exit', onExit);
     },
   };
   return fx;

@@ -1,11 +1,14 @@
 /**
- * A minimal plain SMTP client (node:net, no TLS, no AUTH — src/system/smtpLogin.ts does those):
- * connect (optionally from a chosen local address), read multi-line replies, EHLO/HELO, MAIL,
- * RCPT, DATA, RSET, QUIT. Every wait is bounded; a reply is returned with its code and text, never
+ * A minimal plain SMTP client over an Effects connection (no TLS, no AUTH — the smart-host
+ * login test, src/system/smtpLogin.ts, does those on top of this file's reply reader): connect
+ * (optionally from a chosen local address), read multi-line replies, EHLO/HELO, MAIL, RCPT,
+ * DATA, RSET, QUIT. Every wait is bounded; a reply is returned with its code and text, never
  * judged: the caller decides what a 250 or a 554 means. Used by `mailsetup --verify` and the
  * real-SMTP tests.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Connection, Effects } from '../model/effects.js';
+import { showEndpoint } from '../postfix/network.js';
+import { seconds } from './net.js';
 
 /** One SMTP reply: its code and every line as received (without CRLF). */
 export interface SmtpReply {
@@ -26,15 +29,6 @@ export interface SmtpConnectOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
-}
-
-/** "host:port" for messages ([v6]:port for IPv6). */
-function endpoint(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /** The queue id of a reply to the end of DATA ("250 2.0.0 Ok: queued as 4F2kQ81rXz"), if any. */
 export function queueIdOf(reply: SmtpReply): string | undefined {
   return /queued as ([0-9A-Za-z]+)/.exec(reply.text)?.[1];
@@ -50,77 +44,61 @@ export function dotStuff(message: string): string {
   return lines.map((l) => (l.startsWith('.') ? `.${l}` : l)).join('\r\n') + '\r\n';
 }
 
-/** An open SMTP connection. Create with `SmtpSession.connect`; always `close()` (or `quit()`). */
-export class SmtpSession {
+/**
+ * Reads SMTP replies (multi-line: "250-…" lines up to the "250 …" one) from a connection. It
+ * can let go of one connection and read from the next (STARTTLS hands the socket to TLS).
+ * Errors name the peer when one is given ("127.0.0.1:25 closed the connection …"), else say
+ * "the server".
+ */
+export class SmtpReplyReader {
   private buffer = '';
   private lines: string[] = [];
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
-  /** Every line sent ("C: ") and received ("S: "), for messages. */
-  readonly transcript: string[] = [];
+  private unlisten: (() => void) | null = null;
 
-  private constructor(
-    private readonly sock: Socket,
-    readonly where: string,
-    readonly timeoutMs: number,
-    /** The server's greeting (220 normally; 554 when it refuses the client). */
-    public greeting: SmtpReply = { code: 0, lines: [], text: '' },
-  ) {
-    sock.on('data', (d: Buffer) => {
-      this.buffer += d.toString('latin1');
-      let nl: number;
-      while ((nl = this.buffer.indexOf('\n')) >= 0) {
-        this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
-        this.buffer = this.buffer.slice(nl + 1);
-      }
-      this.notify();
-    });
-    const closed = () => {
-      this.failure ??= new Error(`${where} closed the connection`);
-      this.notify();
-    };
-    sock.on('end', closed);
-    sock.on('close', closed);
-    sock.on('error', (e) => {
-      this.failure ??= new Error(`${where}: ${e.message}`);
-      this.notify();
-    });
+  constructor(private readonly peer?: string) {}
+
+  /** Whether the connection has ended (closed by the peer, or an error). */
+  get failed(): boolean {
+    return this.failure !== null;
   }
 
-  /** Connect and read the greeting. Throws an Error naming the endpoint when the connection fails. */
-  static async connect(opts: SmtpConnectOptions): Promise<SmtpSession> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const where = endpoint(opts.host, opts.port);
-    const from = opts.localAddress ? ` from ${opts.localAddress}` : '';
-    const sock = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({
-        host: opts.host,
-        port: opts.port,
-        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
-      });
-      const t = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`no connection to ${where}${from} within ${seconds(timeoutMs)}`));
-      }, timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(t);
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(t);
-        s.destroy();
-        reject(new Error(`cannot connect to ${where}${from}: ${e.code ?? e.message}`));
-      });
-    });
-    const session = new SmtpSession(sock, where, timeoutMs);
-    try {
-      session.greeting = await session.read('greeting');
-    } catch (e) {
-      session.close();
-      throw e;
-    }
-    return session;
+  /** Whether a connection is attached (replies can still arrive). */
+  get attached(): boolean {
+    return this.unlisten !== null;
+  }
+
+  attach(conn: Connection): void {
+    this.unlisten = conn.listen(
+      (chunk) => {
+        this.buffer += chunk;
+        let nl: number;
+        while ((nl = this.buffer.indexOf('\n')) >= 0) {
+          this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
+          this.buffer = this.buffer.slice(nl + 1);
+        }
+        this.notify();
+      },
+      (error) => {
+        this.failure ??= error
+          ? this.peer
+            ? new Error(`${this.peer}: ${error.message}`)
+            : error
+          : new Error(`${this.peer ?? 'the server'} closed the connection`);
+        this.notify();
+      },
+    );
+  }
+
+  /** Stop reading (before STARTTLS hands the socket to TLS); true when unread data was pending. */
+  detach(): boolean {
+    this.unlisten?.();
+    this.unlisten = null;
+    const pending = this.buffer !== '' || this.lines.length > 0;
+    this.buffer = '';
+    this.lines = [];
+    return pending;
   }
 
   private notify(): void {
@@ -129,14 +107,13 @@ export class SmtpSession {
     w?.();
   }
 
-  /** The next complete reply, within the session's timeout. */
-  private async read(what: string): Promise<SmtpReply> {
-    const deadline = Date.now() + this.timeoutMs;
+  /** The next complete reply, within `timeoutMs`; throws saying what it waited for. */
+  async next(timeoutMs: number, what: string): Promise<SmtpReply> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const end = this.lines.findIndex((l) => !/^\d{3}-/.test(l));
       if (end >= 0) {
         const lines = this.lines.splice(0, end + 1);
-        for (const l of lines) this.transcript.push(`S: ${l}`);
         const code = /^\d{3}/.test(lines[end]) ? Number.parseInt(lines[end].slice(0, 3), 10) : 0;
         return { code, lines, text: lines.join('\n') };
       }
@@ -146,7 +123,9 @@ export class SmtpSession {
       }
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new Error(`timed out after ${seconds(this.timeoutMs)} waiting for the ${what} from ${this.where}`);
+        throw new Error(
+          `timed out after ${seconds(timeoutMs)} waiting for the ${what}${this.peer ? ` from ${this.peer}` : ''}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.wake = () => {
@@ -156,12 +135,60 @@ export class SmtpSession {
       });
     }
   }
+}
+
+/** An open SMTP connection. Create with `SmtpSession.connect`; always `close()` (or `quit()`). */
+export class SmtpSession {
+  private readonly reader: SmtpReplyReader;
+  private closed = false;
+  /** Every line sent ("C: ") and received ("S: "), for messages. */
+  readonly transcript: string[] = [];
+
+  private constructor(
+    private readonly conn: Connection,
+    readonly where: string,
+    readonly timeoutMs: number,
+    /** The server's greeting (220 normally; 554 when it refuses the client). */
+    public greeting: SmtpReply = { code: 0, lines: [], text: '' },
+  ) {
+    this.reader = new SmtpReplyReader(where);
+    this.reader.attach(conn);
+  }
+
+  /**
+   * Connect through `net` (an Effects) and read the greeting. Throws an Error naming the
+   * endpoint when the connection fails.
+   */
+  static async connect(net: Pick<Effects, 'connect'>, opts: SmtpConnectOptions): Promise<SmtpSession> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const conn = await net.connect({
+      host: opts.host,
+      port: opts.port,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      timeoutMs,
+    });
+    const session = new SmtpSession(conn, showEndpoint(opts.host, opts.port), timeoutMs);
+    try {
+      session.greeting = await session.read('greeting');
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+    return session;
+  }
+
+  /** The next complete reply, within the session's timeout. */
+  private async read(what: string): Promise<SmtpReply> {
+    const r = await this.reader.next(this.timeoutMs, what);
+    for (const l of r.lines) this.transcript.push(`S: ${l}`);
+    return r;
+  }
 
   /** Send one command line and return the reply to it. */
   async command(line: string): Promise<SmtpReply> {
     if (/[\r\n]/.test(line)) throw new Error(`an SMTP command must be one line: ${JSON.stringify(line)}`);
     this.transcript.push(`C: ${line}`);
-    this.sock.write(`${line}\r\n`);
+    this.conn.write(`${line}\r\n`);
     return this.read(`reply to ${line}`);
   }
 
@@ -193,7 +220,7 @@ export class SmtpSession {
     const go = await this.command('DATA');
     if (go.code !== 354) return go;
     this.transcript.push(`C: (message, ${message.length} characters)`, 'C: .');
-    this.sock.write(`${dotStuff(message)}.\r\n`);
+    this.conn.write(`${dotStuff(message)}.\r\n`);
     return this.read('reply to the end of the message');
   }
 
@@ -205,7 +232,7 @@ export class SmtpSession {
   /** QUIT and close; a missing or late 221 does not matter. */
   async quit(): Promise<void> {
     try {
-      if (!this.failure) await this.command('QUIT');
+      if (!this.closed && !this.reader.failed) await this.command('QUIT');
     } catch {
       // The session is over either way.
     } finally {
@@ -215,7 +242,8 @@ export class SmtpSession {
 
   /** Close the connection at once. */
   close(): void {
-    this.sock.destroy();
+    this.closed = true;
+    this.conn.close();
   }
 }
 
@@ -236,9 +264,10 @@ export interface SendResult {
  * recipient was accepted), QUIT. Connection errors throw; SMTP refusals are returned.
  */
 export async function sendMessage(
+  net: Pick<Effects, 'connect'>,
   opts: SmtpConnectOptions & { ehlo?: string; from: string; to: string[]; message: string },
 ): Promise<SendResult> {
-  const s = await SmtpSession.connect(opts);
+  const s = await SmtpSession.connect(net, opts);
   const out: SendResult = { greeting: s.greeting, rcpt: [], transcript: s.transcript };
   try {
     if (s.greeting.code !== 220) return out;

@@ -2,7 +2,8 @@
  * A live test of the smart host login before anything is written: connect to the relay host,
  * TLS (implicit on 465, else STARTTLS, which is required: credentials never go out in clear),
  * certificate checked against the host name, EHLO, AUTH with the given user name and password,
- * QUIT. Plain node:net / node:tls, no dependency.
+ * QUIT. Plain node:net / node:tls, no dependency; replies are read by the SMTP client's reader
+ * (src/system/smtpClient.ts).
  *
  * The result says where it stopped and what the server (or TLS, or the network) said, word for
  * word. The password never appears in the transcript or the message: AUTH payloads are shown as
@@ -18,6 +19,8 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { parseRelayhost } from '../postfix/validate.js';
+import { seconds, socketConnection } from './net.js';
+import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
 
 export type LoginStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'auth' | 'done';
 
@@ -70,103 +73,6 @@ class StageError extends Error {
     super(message);
     this.name = 'StageError';
   }
-}
-
-interface Reply {
-  code: number;
-  lines: string[]; // each line as received (without CRLF)
-  text: string; // lines joined with "\n"
-}
-
-/** Reads SMTP replies from the current stream; can move from the plain socket to the TLS one. */
-class ReplyReader {
-  private buffer = '';
-  private lines: string[] = [];
-  private failure: Error | null = null;
-  private wake: (() => void) | null = null;
-  private stream: Socket | null = null;
-  private readonly onData = (d: Buffer) => {
-    this.buffer += d.toString('latin1');
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      this.lines.push(this.buffer.slice(0, nl).replace(/\r$/, ''));
-      this.buffer = this.buffer.slice(nl + 1);
-    }
-    this.notify();
-  };
-  private readonly onEnd = () => {
-    this.failure ??= new Error('the server closed the connection');
-    this.notify();
-  };
-  private readonly onError = (e: Error) => {
-    this.failure ??= e;
-    this.notify();
-  };
-
-  /** Whether a stream is attached (replies can still arrive). */
-  get attached(): boolean {
-    return this.stream !== null;
-  }
-
-  attach(stream: Socket): void {
-    this.stream = stream;
-    stream.on('data', this.onData);
-    stream.on('end', this.onEnd);
-    stream.on('close', this.onEnd);
-    stream.on('error', this.onError);
-  }
-
-  /** Stop reading (before STARTTLS hands the socket to TLS); true when unread data was pending. */
-  detach(): boolean {
-    const s = this.stream;
-    if (s) {
-      s.off('data', this.onData);
-      s.off('end', this.onEnd);
-      s.off('close', this.onEnd);
-      s.off('error', this.onError);
-    }
-    this.stream = null;
-    const pending = this.buffer !== '' || this.lines.length > 0;
-    this.buffer = '';
-    this.lines = [];
-    return pending;
-  }
-
-  private notify(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  /** The next complete (multi-line) reply, within `timeoutMs`. */
-  async next(timeoutMs: number, what: string): Promise<Reply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const end = this.lines.findIndex((l) => !/^\d{3}-/.test(l));
-      if (end >= 0) {
-        const lines = this.lines.splice(0, end + 1);
-        const code = /^\d{3}/.test(lines[end]) ? Number.parseInt(lines[end].slice(0, 3), 10) : 0;
-        return { code, lines, text: lines.join('\n') };
-      }
-      if (this.failure) {
-        const partial = this.lines.length ? ` (partial reply: ${this.lines.join(' / ')})` : '';
-        throw new Error(`${this.failure.message} while waiting for the ${what}${partial}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${seconds(timeoutMs)} waiting for the ${what}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
-  }
-}
-
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10} s`;
 }
 
 function b64(s: string): string {
@@ -328,18 +234,18 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
   const ehloName = opts.ehloName ?? osHostname();
 
   let sock: Socket | null = null;
-  const reader = new ReplyReader();
+  const reader = new SmtpReplyReader();
   let stage: LoginStage = 'connect';
   const send = (line: string, shown = line) => {
     note(`C: ${shown}`);
     sock?.write(`${line}\r\n`);
   };
-  const read = async (what: string): Promise<Reply> => {
+  const read = async (what: string): Promise<SmtpReply> => {
     const r = await reader.next(timeoutMs, what);
     for (const l of r.lines) note(`S: ${l}`);
     return r;
   };
-  const fail = (reply: Reply): never => {
+  const fail = (reply: SmtpReply): never => {
     throw new StageError(stage, reply.text);
   };
 
@@ -359,13 +265,13 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
         sock = tls;
         const cipher = tls.getCipher();
         note(`-- TLS ${tls.getProtocol() ?? ''} ${cipher.name}: certificate verified for ${verifyName}`);
-        reader.attach(tls);
+        reader.attach(socketConnection(tls));
       } catch (e) {
         throw new StageError('tls', (e as Error).message);
       }
     };
     if (implicitTls) await tlsUp();
-    else reader.attach(sock);
+    else reader.attach(socketConnection(sock));
 
     stage = 'greeting';
     const greeting = await read('greeting');
@@ -396,7 +302,7 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
     mechanisms = authMechanisms(ehlo.lines);
     if (mechanisms.length === 0) throw new StageError('auth', 'server offers no AUTH');
     const hidden = '<credentials hidden>';
-    let final: Reply;
+    let final: SmtpReply;
     if (mechanisms.includes('PLAIN')) {
       send(`AUTH PLAIN ${b64(`\0${opts.username}\0${opts.password}`)}`, `AUTH PLAIN ${hidden}`);
       final = await read('reply to AUTH PLAIN');
@@ -446,7 +352,7 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
 }
 
 /** QUIT politely; a missing or late 221 does not matter. */
-async function quit(send: (l: string) => void, reader: ReplyReader, timeoutMs: number): Promise<void> {
+async function quit(send: (l: string) => void, reader: SmtpReplyReader, timeoutMs: number): Promise<void> {
   if (!reader.attached) return;
   try {
     send('QUIT');

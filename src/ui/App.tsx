@@ -15,7 +15,7 @@ import { PreviewScreen } from './PreviewScreen.js';
 import { ApplyScreen } from './ApplyScreen.js';
 import { RootContext, SummaryScreen } from './SummaryScreen.js';
 import { Spinner } from './Spinner.js';
-import { ColorContext, useColour, useTerminalSize } from './style.js';
+import { ColorContext, useColor, useTerminalSize } from './style.js';
 import type { WizardActions } from './driver.js';
 
 export interface AppProps {
@@ -36,13 +36,13 @@ function roleTitle(state: WizardState): string {
 
 /** The screen for the current step. */
 function Screen({ state, actions }: { state: WizardState; actions: WizardActions }) {
-  const colour = useColour();
+  const tint = useColor();
   const { rows, columns } = useTerminalSize();
   const compact = <Header host={state.host} detection={state.detection} roles={state.roles} compact />;
 
   if (state.fatal !== null) {
     return (
-      <Text color={colour('red')} bold>
+      <Text color={tint('red')} bold>
         ✗ {state.fatal}
       </Text>
     );

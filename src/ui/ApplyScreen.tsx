@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import type { StepEvent } from './backend.js';
 import { Spinner } from './Spinner.js';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 import { STEP_MARKS } from '../output/steps.js';
 import { STYLES } from '../output/styled.js';
 
@@ -19,15 +19,15 @@ const SUFFIX: Record<StepEvent['status'], string> = {
 };
 
 /** The colour of a finished step's mark. */
-function markColour(colour: ReturnType<typeof useColour>, e: StepEvent) {
+function markColor(tint: ReturnType<typeof useColor>, e: StepEvent) {
   if (e.status === 'running') return undefined;
   const c = STYLES[STEP_MARKS[e.status].style].color;
-  return c === undefined ? undefined : colour(c);
+  return c === undefined ? undefined : tint(c);
 }
 
 /** One step row (and its detail, for a failure or a rollback). */
 export function EventRow({ event }: { event: StepEvent }) {
-  const colour = useColour();
+  const tint = useColor();
   const showDetail = event.detail !== undefined && event.status !== 'running';
   return (
     <Box flexDirection="column">
@@ -36,12 +36,12 @@ export function EventRow({ event }: { event: StepEvent }) {
         {event.status === 'running' ? (
           <Spinner />
         ) : (
-          <Text color={markColour(colour, event)}>{STEP_MARKS[event.status].mark}</Text>
+          <Text color={markColor(tint, event)}>{STEP_MARKS[event.status].mark}</Text>
         )}
         {` ${event.label}${SUFFIX[event.status]}`}
       </Text>
       {showDetail && (
-        <Text color={event.status === 'failed' ? colour('red') : colour('gray')}>
+        <Text color={event.status === 'failed' ? tint('red') : tint('gray')}>
           {'      '}
           {event.detail}
         </Text>
@@ -64,14 +64,14 @@ export function EventList({ events, height }: { events: StepEvent[]; height: num
 
 /** The apply screen. */
 export function ApplyScreen({ events, height }: { events: StepEvent[]; height: number }) {
-  const colour = useColour();
+  const tint = useColor();
   return (
     <Box flexDirection="column">
       <Text bold>
-        <Spinner /> Applying… <Text color={colour('gray')}>(Ctrl-C is ignored until this finishes)</Text>
+        <Spinner /> Applying… <Text color={tint('gray')}>(Ctrl-C is ignored until this finishes)</Text>
       </Text>
       {events.length === 0 ? (
-        <Text color={colour('gray')}>{'  starting…'}</Text>
+        <Text color={tint('gray')}>{'  starting…'}</Text>
       ) : (
         <EventList events={events} height={height} />
       )}

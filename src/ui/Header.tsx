@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import type { RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
 import type { Detection } from './backend.js';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 export interface HeaderProps {
   host: HostFacts | null;
@@ -41,13 +41,13 @@ export function currentRole(detection: Detection, roles: RoleInfo[]): string {
 
 /** The header. */
 export function Header({ host, detection, roles, compact = false }: HeaderProps) {
-  const colour = useColour();
+  const tint = useColor();
   if (compact) {
     const parts = ['mailsetup'];
     if (host !== null) parts.push(host.fqdn, `Postfix ${postfixStatus(host)}`);
     if (detection !== null) parts.push(`now: ${detection.role ?? 'none'}`);
     return (
-      <Text color={colour('gray')} wrap="truncate-end">
+      <Text color={tint('gray')} wrap="truncate-end">
         {parts.join(' · ')}
       </Text>
     );
@@ -56,7 +56,7 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
     <Box flexDirection="column" marginBottom={1}>
       <Text bold>mailsetup: configure Postfix for a standard role</Text>
       {host === null ? (
-        <Text color={colour('gray')}>probing the host…</Text>
+        <Text color={tint('gray')}>probing the host…</Text>
       ) : (
         <>
           <Text wrap="truncate-end">
@@ -65,12 +65,11 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
             {host.hostname !== host.fqdn ? ` (${host.hostname})` : ''} · {addressList(host)}
           </Text>
           <Text>
-            Postfix:{' '}
-            <Text color={host.postfix.installed ? colour('green') : colour('yellow')}>{postfixStatus(host)}</Text>
+            Postfix: <Text color={host.postfix.installed ? tint('green') : tint('yellow')}>{postfixStatus(host)}</Text>
           </Text>
         </>
       )}
-      {host !== null && detection === null && <Text color={colour('gray')}>reading the current configuration…</Text>}
+      {host !== null && detection === null && <Text color={tint('gray')}>reading the current configuration…</Text>}
       {detection !== null && (
         <>
           <Text>
@@ -78,7 +77,7 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
             {currentRole(detection, roles)}
           </Text>
           {detection.summary.map((line, i) => (
-            <Text key={i} color={colour('gray')} wrap="truncate-end">
+            <Text key={i} color={tint('gray')} wrap="truncate-end">
               {'         '}
               {line}
             </Text>

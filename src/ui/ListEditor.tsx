@@ -8,7 +8,7 @@
 import { useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { TextField } from './TextField.js';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 export interface ListEditorProps {
   initial: string[];
@@ -38,7 +38,7 @@ function afterRemoval(index: number, left: number): number {
 
 /** The list editor. */
 export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, onEdit }: ListEditorProps) {
-  const colour = useColour();
+  const tint = useColor();
   const [entries, setEntries] = useState<string[]>(initial);
   const [cursor, setCursor] = useState(initial.length + 1);
   const [mode, setMode] = useState<Mode>({ kind: 'nav' });
@@ -90,13 +90,13 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
   const start = windowStart(cursor, entries.length, maxRows);
   const shown = entries.slice(start, start + maxRows);
   const pointer = (row: number) => (row === cursor && mode.kind === 'nav' ? '❯ ' : '  ');
-  const rowColour = (row: number) => (row === cursor && mode.kind === 'nav' ? colour('cyan') : undefined);
+  const rowColor = (row: number) => (row === cursor && mode.kind === 'nav' ? tint('cyan') : undefined);
 
   return (
     <Box flexDirection="column">
-      {entries.length === 0 && <Text color={colour('gray')}>{'  (empty list)'}</Text>}
+      {entries.length === 0 && <Text color={tint('gray')}>{'  (empty list)'}</Text>}
       {entries.length > maxRows && (
-        <Text color={colour('gray')}>
+        <Text color={tint('gray')}>
           {'  '}entries {start + 1}–{start + shown.length} of {entries.length}
         </Text>
       )}
@@ -111,7 +111,7 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
           );
         }
         return (
-          <Text key={i} color={rowColour(i)} wrap="truncate-end">
+          <Text key={i} color={rowColor(i)} wrap="truncate-end">
             {pointer(i)}
             {i + 1}. {entry}
           </Text>
@@ -123,12 +123,12 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
           <TextField placeholder={format ?? 'new entry'} onSubmit={save} />
         </Box>
       ) : (
-        <Text color={rowColour(addRow)}>{pointer(addRow)}+ add an entry</Text>
+        <Text color={rowColor(addRow)}>{pointer(addRow)}+ add an entry</Text>
       )}
-      <Text color={rowColour(doneRow)} bold={cursor === doneRow && mode.kind === 'nav'}>
+      <Text color={rowColor(doneRow)} bold={cursor === doneRow && mode.kind === 'nav'}>
         {pointer(doneRow)}✓ done: accept this list
       </Text>
-      <Text color={colour('gray')}>
+      <Text color={tint('gray')}>
         {mode.kind === 'nav'
           ? '↑/↓ move · Enter edit/choose · a add · d/Del remove · Esc back'
           : 'Enter keep (empty removes) · Esc cancel the edit'}

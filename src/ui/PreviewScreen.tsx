@@ -12,7 +12,7 @@ import { planLines } from '../output/preview.js';
 import type { StyledLine } from '../output/styled.js';
 import { blockingFindings } from './machine.js';
 import { Spinner } from './Spinner.js';
-import { Line, useColour, wrapLine } from './style.js';
+import { Line, useColor, wrapLine } from './style.js';
 
 export interface PreviewScreenProps {
   plan: Plan | null;
@@ -47,14 +47,14 @@ function count(n: number, word: string): string {
 
 /** The footer under the scrolled plan: what Enter does, or why it does nothing. */
 function Footer({ plan }: { plan: Plan }) {
-  const colour = useColour();
+  const tint = useColor();
   const blocking = blockingFindings(plan);
   const warnings = plan.findings.filter((f) => f.level === 'warning').length;
   if (blocking.length > 0) {
     const ids = liftingOverrides(plan);
     return (
       <Box flexDirection="column">
-        <Text color={colour('red')} bold>
+        <Text color={tint('red')} bold>
           ✗ Blocked by {count(blocking.length, 'error')}: {blocking.map((f) => f.id).join(', ')}.
         </Text>
         <Text>
@@ -67,7 +67,7 @@ function Footer({ plan }: { plan: Plan }) {
   return (
     <Box flexDirection="column">
       {warnings > 0 ? (
-        <Text color={colour('yellow')}>
+        <Text color={tint('yellow')}>
           ⚠ {count(warnings, 'warning')}: see Findings at the end
           {keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : ''}
         </Text>
@@ -85,7 +85,7 @@ function Footer({ plan }: { plan: Plan }) {
 
 /** The preview screen. */
 export function PreviewScreen({ plan, planError, height, width, onConfirm, onBack, onOverride }: PreviewScreenProps) {
-  const colour = useColour();
+  const tint = useColor();
   const [top, setTop] = useState(0);
   const lines: StyledLine[] = plan === null ? [] : planLines(plan).flatMap((l) => wrapLine(l, width));
   const page = Math.max(1, height);
@@ -115,7 +115,7 @@ export function PreviewScreen({ plan, planError, height, width, onConfirm, onBac
   if (planError !== null) {
     return (
       <Box flexDirection="column">
-        <Text color={colour('red')} bold>
+        <Text color={tint('red')} bold>
           ✗ Could not build the plan: {planError}
         </Text>
         <Text>Esc back to the questions · Ctrl-C quit without writing</Text>
@@ -135,7 +135,7 @@ export function PreviewScreen({ plan, planError, height, width, onConfirm, onBac
       {shown.map((l, i) => (
         <Line key={first + i} line={l} />
       ))}
-      <Text color={colour('gray')}>
+      <Text color={tint('gray')}>
         lines {lines.length === 0 ? 0 : first + 1}–{first + shown.length} of {lines.length}
         {lines.length > page ? ' · ↑/↓ scroll · PgUp/PgDn page' : ''}
       </Text>

@@ -10,7 +10,7 @@ import { entriesToMap, formatValue, isEmptyValue, isSasl, isSaslQuestion, toEntr
 import { ListEditor } from './ListEditor.js';
 import { SelectList } from './SelectList.js';
 import { TextField } from './TextField.js';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 /** Shown when a required question gets an empty answer its validate() accepted. */
 export const REQUIRED_MESSAGE = 'An answer is required.';
@@ -66,7 +66,7 @@ function PlainField({ value, submit, clear, onBack }: FieldProps) {
 /** y / n answer at once; Enter takes the value shown; ←/→ toggle. */
 function BooleanField({ value, submit, onBack }: FieldProps) {
   const [on, setOn] = useState(value === true);
-  const colour = useColour();
+  const tint = useColor();
   useInput((input, key) => {
     if (key.escape) onBack();
     else if (input === 'y' || input === 'Y') submit(true);
@@ -77,13 +77,13 @@ function BooleanField({ value, submit, onBack }: FieldProps) {
   return (
     <Text>
       {'> '}
-      <Text inverse={on} color={on ? colour('cyan') : undefined}>
+      <Text inverse={on} color={on ? tint('cyan') : undefined}>
         {' yes '}
       </Text>{' '}
-      <Text inverse={!on} color={!on ? colour('cyan') : undefined}>
+      <Text inverse={!on} color={!on ? tint('cyan') : undefined}>
         {' no '}
       </Text>
-      <Text color={colour('gray')}> (y/n, or Enter for {on ? 'yes' : 'no'})</Text>
+      <Text color={tint('gray')}> (y/n, or Enter for {on ? 'yes' : 'no'})</Text>
     </Text>
   );
 }
@@ -137,7 +137,7 @@ function EntriesField({ question, value, maxRows, submit, fail, clear, onBack }:
 
 /** A masked secret; empty keeps the current one when there is one. */
 function SecretField({ value, submit, clear, onBack }: FieldProps) {
-  const colour = useColour();
+  const tint = useColor();
   const current = typeof value === 'string' && value !== '' ? value : undefined;
   useEscape(onBack);
   return (
@@ -146,14 +146,14 @@ function SecretField({ value, submit, clear, onBack }: FieldProps) {
         <Text>{'> '}</Text>
         <TextField mask onChange={clear} onSubmit={(v) => submit(v === '' ? current : v)} />
       </Box>
-      {current !== undefined && <Text color={colour('gray')}>leave empty to keep the current value</Text>}
+      {current !== undefined && <Text color={tint('gray')}>leave empty to keep the current value</Text>}
     </Box>
   );
 }
 
 /** SASL credentials: the user name, then the password (masked). An empty user name means no SASL. */
 function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps) {
-  const colour = useColour();
+  const tint = useColor();
   const current: SaslAnswers | undefined = isSasl(value) ? value : undefined;
   const [stage, setStage] = useState<'user' | 'password'>('user');
   const [username, setUsername] = useState(current?.username ?? '');
@@ -186,7 +186,7 @@ function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps)
             }}
           />
         </Box>
-        <Text color={colour('gray')}>{question.optional ? 'leave empty for no SMTP authentication' : ' '}</Text>
+        <Text color={tint('gray')}>{question.optional ? 'leave empty for no SMTP authentication' : ' '}</Text>
       </Box>
     );
   }
@@ -211,7 +211,7 @@ function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps)
           }}
         />
       </Box>
-      <Text color={colour('gray')}>
+      <Text color={tint('gray')}>
         {keeps ? 'leave empty to keep the current password · ' : ''}Esc back to the user name
       </Text>
     </Box>
@@ -239,7 +239,7 @@ export function QuestionScreen({
   onSubmit,
   onBack,
 }: QuestionScreenProps) {
-  const colour = useColour();
+  const tint = useColor();
   const [error, setError] = useState<string | null>(null);
   // Stable: text inputs call it from an effect that reruns whenever the callback changes.
   const clear = useCallback(() => setError(null), []);
@@ -260,12 +260,12 @@ export function QuestionScreen({
           : 'Enter accept · Esc back';
   return (
     <Box flexDirection="column">
-      <Text color={colour('gray')}>
+      <Text color={tint('gray')}>
         {roleTitle} · question {position} of {total}
       </Text>
       <Text bold>{question.label}</Text>
-      <Text color={colour('gray')}>{question.explain}</Text>
-      <Text color={colour('gray')}>default: {formatValue(question, question.default)}</Text>
+      <Text color={tint('gray')}>{question.explain}</Text>
+      <Text color={tint('gray')}>default: {formatValue(question, question.default)}</Text>
       <Box marginTop={1} flexDirection="column">
         <Field
           question={question}
@@ -277,8 +277,8 @@ export function QuestionScreen({
           onBack={onBack}
         />
       </Box>
-      {error !== null && <Text color={colour('red')}>✗ {error}</Text>}
-      {simpleKeys !== null && <Text color={colour('gray')}>{simpleKeys} · Ctrl-C quit without writing</Text>}
+      {error !== null && <Text color={tint('red')}>✗ {error}</Text>}
+      {simpleKeys !== null && <Text color={tint('gray')}>{simpleKeys} · Ctrl-C quit without writing</Text>}
     </Box>
   );
 }

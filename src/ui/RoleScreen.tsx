@@ -5,7 +5,7 @@
 import { Box, Text } from 'ink';
 import type { RoleId, RoleInfo } from '../model/answers.js';
 import { SelectList } from './SelectList.js';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 export interface RoleScreenProps {
   roles: RoleInfo[];
@@ -19,7 +19,7 @@ export interface RoleScreenProps {
 
 /** The role screen. */
 export function RoleScreen({ roles, index, current, waiting, onMove, onChoose }: RoleScreenProps) {
-  const colour = useColour();
+  const tint = useColor();
   const items = roles.map((r) => ({
     value: r.id,
     label: r.title,
@@ -30,7 +30,7 @@ export function RoleScreen({ roles, index, current, waiting, onMove, onChoose }:
       <Text bold>Which role should this host play?</Text>
       <SelectList items={items} index={index} onMove={onMove} onSubmit={() => onChoose()} />
       <Box marginTop={1}>
-        <Text color={colour('gray')}>
+        <Text color={tint('gray')}>
           ↑/↓ move · Enter choose · Ctrl-C quit without writing
           {waiting ? ' · (still probing the host)' : ''}
         </Text>

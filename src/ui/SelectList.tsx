@@ -3,7 +3,7 @@
  * caller) so that a detected role can move it after the first frame.
  */
 import { Box, Text, useInput } from 'ink';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 export interface SelectItem {
   value: string;
@@ -22,7 +22,7 @@ export interface SelectListProps {
 
 /** The list; the highlighted row starts with "❯". */
 export function SelectList({ items, index, onMove, onSubmit, isActive = true }: SelectListProps) {
-  const colour = useColour();
+  const tint = useColor();
   useInput(
     (_input, key) => {
       if (key.upArrow) onMove(Math.max(0, index - 1));
@@ -36,11 +36,11 @@ export function SelectList({ items, index, onMove, onSubmit, isActive = true }: 
       {/* One Text per row: a hint too long for the line wraps under the row; two Texts side by side would squeeze the label. */}
       {items.map((item, i) => (
         <Text key={item.value}>
-          <Text color={i === index ? colour('cyan') : undefined} bold={i === index}>
+          <Text color={i === index ? tint('cyan') : undefined} bold={i === index}>
             {i === index ? '❯ ' : '  '}
             {item.label}
           </Text>
-          {item.hint !== undefined && <Text color={colour('gray')}> {item.hint}</Text>}
+          {item.hint !== undefined && <Text color={tint('gray')}> {item.hint}</Text>}
         </Text>
       ))}
     </Box>

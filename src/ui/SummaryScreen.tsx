@@ -10,7 +10,7 @@ import type { Plan } from '../model/plan.js';
 import { describeAction } from '../model/plan.js';
 import type { ApplyResult } from './backend.js';
 import { EventList } from './ApplyScreen.js';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 export interface SummaryScreenProps {
   plan: Plan | null;
@@ -53,11 +53,11 @@ function fileWord(before: string | null, after: string | null): string {
 
 /** The summary screen. */
 export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreenProps) {
-  const colour = useColour();
+  const tint = useColor();
   if (result === null) {
     return (
       <Box flexDirection="column">
-        <Text color={colour('green')} bold>
+        <Text color={tint('green')} bold>
           ✓ Nothing to change: the configuration already matches these answers ({roleTitle}).
         </Text>
         <CheckLines />
@@ -65,23 +65,23 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
     );
   }
   const warnings = result.warnings.map((w, i) => (
-    <Text key={i} color={colour('yellow')}>
+    <Text key={i} color={tint('yellow')}>
       ⚠ {w}
     </Text>
   ));
   if (!result.ok) {
     return (
       <Box flexDirection="column">
-        <Text color={colour('red')} bold>
+        <Text color={tint('red')} bold>
           ✗ Apply failed: {result.error ?? 'unknown error'}
         </Text>
         <EventList events={result.events} height={Math.max(3, height - 6)} />
         {result.rolledBack ? (
-          <Text color={colour('yellow')}>
+          <Text color={tint('yellow')}>
             ↺ Rolled back: the earlier files are back in place; nothing was left changed.
           </Text>
         ) : (
-          <Text color={colour('red')}>Not rolled back: restore the earlier files with `mailsetup --rollback`.</Text>
+          <Text color={tint('red')}>Not rolled back: restore the earlier files with `mailsetup --rollback`.</Text>
         )}
         {result.backupDir !== undefined && (
           <Text>
@@ -103,7 +103,7 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
   });
   return (
     <Box flexDirection="column">
-      <Text color={colour('green')} bold>
+      <Text color={tint('green')} bold>
         ✓ Done: this host is now configured as {roleTitle}.
       </Text>
       {!result.changed && <Text>Nothing needed changing.</Text>}
@@ -125,7 +125,7 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
         </Text>
       )}
       {skipped.map(({ action, event }) => (
-        <Text key={event.id} color={colour('gray')} wrap="truncate-end">
+        <Text key={event.id} color={tint('gray')} wrap="truncate-end">
           Skipped: {describeAction(action).command}
           {event.detail !== undefined ? ` (${event.detail})` : ''}
         </Text>

@@ -8,7 +8,7 @@
  */
 import { useRef, useState } from 'react';
 import { Text, useInput } from 'ink';
-import { useColour } from './style.js';
+import { useColor } from './style.js';
 
 export interface TextFieldProps {
   defaultValue?: string;
@@ -45,7 +45,7 @@ export function applyChunk(edit: Edit, chunk: string): Edit {
 
 /** The text field. */
 export function TextField({ defaultValue = '', mask = false, placeholder, onChange, onSubmit }: TextFieldProps) {
-  const colour = useColour();
+  const tint = useColor();
   const [edit, setEdit] = useState<Edit>({ value: defaultValue, cursor: defaultValue.length });
   // The latest edit, updated at once: keys that arrive before the next render still see it.
   const latest = useRef(edit);
@@ -87,7 +87,7 @@ export function TextField({ defaultValue = '', mask = false, placeholder, onChan
     return (
       <Text key="placeholder">
         <Text inverse> </Text>
-        <Text color={colour('gray')}>{placeholder}</Text>
+        <Text color={tint('gray')}>{placeholder}</Text>
       </Text>
     );
   }

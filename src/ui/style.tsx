@@ -4,34 +4,29 @@
  */
 import { createContext, useContext, useEffect, useState } from 'react';
 import { Text, useStdout } from 'ink';
-import { STYLES, type Colour, type StyledLine } from '../output/styled.js';
+import { STYLES, type Color, type StyledLine } from '../output/styled.js';
 
 /** Whether screens may use colours. */
 export const ColorContext = createContext(true);
 
-export type { Colour };
+export type { Color };
 
 /** A function giving the colour to use, or undefined when colours are off. */
-export function useColour(): (c: Colour) => Colour | undefined {
+export function useColor(): (c: Color) => Color | undefined {
   const on = useContext(ColorContext);
   return (c) => (on ? c : undefined);
 }
 
 /** One styled line (src/output/) as Ink text, cut at the box edge. */
 export function Line({ line }: { line: StyledLine }) {
-  const colour = useColour();
+  const tint = useColor();
   if (line.length === 0) return <Text> </Text>;
   return (
     <Text wrap="truncate-end">
       {line.map((span, i) => {
         const s = span.style === undefined ? {} : STYLES[span.style];
         return (
-          <Text
-            key={i}
-            color={s.color === undefined ? undefined : colour(s.color)}
-            bold={s.bold}
-            underline={s.underline}
-          >
+          <Text key={i} color={s.color === undefined ? undefined : tint(s.color)} bold={s.bold} underline={s.underline}>
             {span.text}
           </Text>
         );

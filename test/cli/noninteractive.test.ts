@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import {
   DEBIAN_ALIASES,
@@ -36,6 +37,8 @@ import {
 vi.setConfig({ testTimeout: 150_000 });
 
 const ESC = '\u001b';
+/** The applies: postfix check (run by every apply, also under --root) refuses users other than root. */
+const AS_ROOT = needsRoot('the applies through the CLI', 'postfix check refuses other users');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 const made: string[] = [];
@@ -297,7 +300,7 @@ describe.concurrent.each(VIAS)('mailsetup via the %s: usage', (via: Via) => {
 });
 
 describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no terminal', (via: Via) => {
-  test.concurrent.each(ROLES)(
+  test.skipIf(!AS_ROOT).concurrent.each(ROLES)(
     '--answers --yes --root applies $role, checked with postconf; a second run has nothing to do',
     async (c) => {
       const root = sandbox();
@@ -323,30 +326,32 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     },
   );
 
-  test.concurrent('--dry-run writes nothing; --check exits 1 while changes are due and 0 after the apply', async () => {
-    const root = sandbox();
-    const file = answers(ROLES[0].yaml);
-    const fresh = snapshotTree(root);
-    const dry = await runCli(['--answers', file, '--dry-run', '--root', root], { via });
-    expectExit(dry, 0);
-    expect(dry.stdout).toContain('+relayhost = [127.0.0.1]:2525\n');
-    expect(dry.stdout).toContain('Commands to run, in order');
-    expect(snapshotTree(root)).toEqual(fresh);
+  test
+    .skipIf(!AS_ROOT)
+    .concurrent('--dry-run writes nothing; --check exits 1 while changes are due and 0 after the apply', async () => {
+      const root = sandbox();
+      const file = answers(ROLES[0].yaml);
+      const fresh = snapshotTree(root);
+      const dry = await runCli(['--answers', file, '--dry-run', '--root', root], { via });
+      expectExit(dry, 0);
+      expect(dry.stdout).toContain('+relayhost = [127.0.0.1]:2525\n');
+      expect(dry.stdout).toContain('Commands to run, in order');
+      expect(snapshotTree(root)).toEqual(fresh);
 
-    const check = await runCli(['--answers', file, '--dry-run', '--check', '--root', root], { via });
-    expectExit(check, 1);
-    expect(check.stdout).toBe(dry.stdout);
-    expect(snapshotTree(root)).toEqual(fresh);
+      const check = await runCli(['--answers', file, '--dry-run', '--check', '--root', root], { via });
+      expectExit(check, 1);
+      expect(check.stdout).toBe(dry.stdout);
+      expect(snapshotTree(root)).toEqual(fresh);
 
-    expectExit(await runCli(['--answers', file, '--yes', '--root', root], { via }), 0);
-    const applied = snapshotTree(root);
-    const after = await runCli(['--answers', file, '--dry-run', '--check', '--root', root], { via });
-    expectExit(after, 0);
-    expect(after.stdout).toBe(
-      'Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n',
-    );
-    expect(snapshotTree(root)).toEqual(applied);
-  });
+      expectExit(await runCli(['--answers', file, '--yes', '--root', root], { via }), 0);
+      const applied = snapshotTree(root);
+      const after = await runCli(['--answers', file, '--dry-run', '--check', '--root', root], { via });
+      expectExit(after, 0);
+      expect(after.stdout).toBe(
+        'Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n',
+      );
+      expect(snapshotTree(root)).toEqual(applied);
+    });
 
   test.concurrent(
     'no terminal and no answers exits 2 and says how to run it; an answers file without --yes applies nothing',
@@ -422,41 +427,43 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     expect(snapshotTree(root)).toEqual(fresh);
   });
 
-  test.concurrent(
-    'an error finding (mynetworks 0.0.0.0/0) exits 2 with the override hint; the override in the answers applies it',
-    async () => {
-      const root = sandbox();
-      const fresh = snapshotTree(root);
-      const open =
-        'role: mail-server\nmyhostname: mail.example.com\nmynetworks: [0.0.0.0/0]\npostmaster: admin@example.com\n';
-      const [refused, dry] = await Promise.all([
-        runCli(['--answers', answers(open), '--yes', '--root', root], { via }),
-        runCli(['--answers', answers(open), '--dry-run', '--root', root], { via }),
-      ]);
-      expectExit(refused, 2);
-      expectExit(dry, 2);
-      expect(refused.stdout).toContain(
-        '  error   mynetworks-public: mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)\n' +
-          '          override id: mynetworks-public\n',
-      );
-      expect(refused.stderr).toBe(
-        'mailsetup: refusing to apply: 1 error above (override knowingly with "overrides: [mynetworks-public]" in the answers file)\n',
-      );
-      expect(snapshotTree(root)).toEqual(fresh);
+  test
+    .skipIf(!AS_ROOT)
+    .concurrent(
+      'an error finding (mynetworks 0.0.0.0/0) exits 2 with the override hint; the override in the answers applies it',
+      async () => {
+        const root = sandbox();
+        const fresh = snapshotTree(root);
+        const open =
+          'role: mail-server\nmyhostname: mail.example.com\nmynetworks: [0.0.0.0/0]\npostmaster: admin@example.com\n';
+        const [refused, dry] = await Promise.all([
+          runCli(['--answers', answers(open), '--yes', '--root', root], { via }),
+          runCli(['--answers', answers(open), '--dry-run', '--root', root], { via }),
+        ]);
+        expectExit(refused, 2);
+        expectExit(dry, 2);
+        expect(refused.stdout).toContain(
+          '  error   mynetworks-public: mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)\n' +
+            '          override id: mynetworks-public\n',
+        );
+        expect(refused.stderr).toBe(
+          'mailsetup: refusing to apply: 1 error above (override knowingly with "overrides: [mynetworks-public]" in the answers file)\n',
+        );
+        expect(snapshotTree(root)).toEqual(fresh);
 
-      const overridden = await runCli(
-        ['--answers', answers(`${open}overrides: [mynetworks-public]\n`), '--yes', '--root', root],
-        { via },
-      );
-      expectExit(overridden, 0);
-      expect(overridden.stdout).toContain(
-        'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay) (overridden: mynetworks-public)',
-      );
-      expect(postconfN(root).mynetworks).toBe('0.0.0.0/0');
-    },
-  );
+        const overridden = await runCli(
+          ['--answers', answers(`${open}overrides: [mynetworks-public]\n`), '--yes', '--root', root],
+          { via },
+        );
+        expectExit(overridden, 0);
+        expect(overridden.stdout).toContain(
+          'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay) (overridden: mynetworks-public)',
+        );
+        expect(postconfN(root).mynetworks).toBe('0.0.0.0/0');
+      },
+    );
 
-  test.concurrent.each(ROLES)(
+  test.skipIf(!AS_ROOT).concurrent.each(ROLES)(
     '--rollback after $role on a fresh box removes every file the apply created and restores /etc/aliases exactly',
     async ({ yaml }) => {
       const root = sandbox();
@@ -485,73 +492,77 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     },
   );
 
-  test.concurrent(
-    'a role change (firewall-relay → mail-server) updates only what it must; a hand-added parameter stays; --rollback undoes it',
-    async () => {
+  test
+    .skipIf(!AS_ROOT)
+    .concurrent(
+      'a role change (firewall-relay → mail-server) updates only what it must; a hand-added parameter stays; --rollback undoes it',
+      async () => {
+        const root = sandbox();
+        const fw = ROLES[3];
+        expectExit(await runCli(['--answers', answers(fw.yaml), '--yes', '--root', root], { via }), 0);
+        const handLines = '# raised by hand for large attachments\nmessage_size_limit  =  52428800\n';
+        appendFileSync(join(root, 'etc/postfix/main.cf'), handLines);
+        const asFirewall = snapshotTree(root);
+
+        const ms = ROLES[1];
+        const r = await runCli(['--answers', answers(ms.yaml), '--yes', '--root', root], { via });
+        expectExit(r, 0);
+        const n = postconfN(root);
+        for (const [k, v] of Object.entries(ms.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
+        for (const k of [
+          'local_recipient_maps',
+          'local_transport',
+          'parent_domain_matches_subdomains',
+          'transport_maps',
+          'relay_recipient_maps',
+          'virtual_alias_maps',
+        ]) {
+          expect(n[k], `${k} must be gone`).toBeUndefined();
+        }
+        expect(n.message_size_limit).toBe('52428800');
+        const mainCf = readFileSync(join(root, 'etc/postfix/main.cf'), 'utf8');
+        expect(mainCf).toContain(`\n${handLines}`);
+        expect(mainCf.split('message_size_limit').length).toBe(2);
+        // Debian's master.cf again, byte for byte: the `local` service is back.
+        expect(readFileSync(join(root, 'etc/postfix/master.cf'), 'utf8')).toBe(DEBIAN_MASTER_CF);
+        for (const t of ['transport', 'relay_recipients', 'virtual'])
+          expect(existsSync(join(root, 'etc/postfix', t)), t).toBe(false);
+        // Files the change does not concern are not touched (same bytes, same mtime).
+        const now = snapshotTree(root);
+        for (const p of ['etc/aliases', 'etc/aliases.db', 'etc/mailname', 'etc/rsyslog.d/postfix.conf'])
+          expect(now[p], p).toEqual(asFirewall[p]);
+        expect(backups(root)).toHaveLength(2);
+
+        const back = await runCli(['--rollback', '--root', root], { via });
+        expectExit(back, 0);
+        const restored = contentOf(snapshotTree(root));
+        const expected = contentOf(asFirewall);
+        for (const [p, e] of Object.entries(expected)) {
+          if (!p.startsWith('etc/') || p.endsWith('.db')) continue;
+          expect(restored[p], p).toEqual(e);
+        }
+        for (const [table, entries] of Object.entries(fw.maps)) {
+          for (const [k, v] of Object.entries(entries)) expect(lookup(root, table, k), `${table}: ${k}`).toBe(v);
+        }
+        expect(localService(root)).toBe('');
+      },
+    );
+
+  test
+    .skipIf(!AS_ROOT)
+    .concurrent('a closed stdout (mailsetup … | head -1) does not stop an apply half way', async () => {
       const root = sandbox();
-      const fw = ROLES[3];
-      expectExit(await runCli(['--answers', answers(fw.yaml), '--yes', '--root', root], { via }), 0);
-      const handLines = '# raised by hand for large attachments\nmessage_size_limit  =  52428800\n';
-      appendFileSync(join(root, 'etc/postfix/main.cf'), handLines);
-      const asFirewall = snapshotTree(root);
-
-      const ms = ROLES[1];
-      const r = await runCli(['--answers', answers(ms.yaml), '--yes', '--root', root], { via });
-      expectExit(r, 0);
-      const n = postconfN(root);
-      for (const [k, v] of Object.entries(ms.params)) expect(n[k], `postconf -n ${k}`).toBe(v);
-      for (const k of [
-        'local_recipient_maps',
-        'local_transport',
-        'parent_domain_matches_subdomains',
-        'transport_maps',
-        'relay_recipient_maps',
-        'virtual_alias_maps',
-      ]) {
-        expect(n[k], `${k} must be gone`).toBeUndefined();
-      }
-      expect(n.message_size_limit).toBe('52428800');
-      const mainCf = readFileSync(join(root, 'etc/postfix/main.cf'), 'utf8');
-      expect(mainCf).toContain(`\n${handLines}`);
-      expect(mainCf.split('message_size_limit').length).toBe(2);
-      // Debian's master.cf again, byte for byte: the `local` service is back.
-      expect(readFileSync(join(root, 'etc/postfix/master.cf'), 'utf8')).toBe(DEBIAN_MASTER_CF);
-      for (const t of ['transport', 'relay_recipients', 'virtual'])
-        expect(existsSync(join(root, 'etc/postfix', t)), t).toBe(false);
-      // Files the change does not concern are not touched (same bytes, same mtime).
-      const now = snapshotTree(root);
-      for (const p of ['etc/aliases', 'etc/aliases.db', 'etc/mailname', 'etc/rsyslog.d/postfix.conf'])
-        expect(now[p], p).toEqual(asFirewall[p]);
-      expect(backups(root)).toHaveLength(2);
-
-      const back = await runCli(['--rollback', '--root', root], { via });
-      expectExit(back, 0);
-      const restored = contentOf(snapshotTree(root));
-      const expected = contentOf(asFirewall);
-      for (const [p, e] of Object.entries(expected)) {
-        if (!p.startsWith('etc/') || p.endsWith('.db')) continue;
-        expect(restored[p], p).toEqual(e);
-      }
-      for (const [table, entries] of Object.entries(fw.maps)) {
-        for (const [k, v] of Object.entries(entries)) expect(lookup(root, table, k), `${table}: ${k}`).toBe(v);
-      }
-      expect(localService(root)).toBe('');
-    },
-  );
-
-  test.concurrent('a closed stdout (mailsetup … | head -1) does not stop an apply half way', async () => {
-    const root = sandbox();
-    const argv = cliArgv(['--answers', answers(ROLES[2].yaml), '--yes', '--root', root], via);
-    const r = spawnSync('bash', ['-c', '"$@" | head -1; exit "${PIPESTATUS[0]}"', 'bash', ...argv], {
-      cwd: ROOT,
-      env: cliEnv(),
-      encoding: 'utf8',
+      const argv = cliArgv(['--answers', answers(ROLES[2].yaml), '--yes', '--root', root], via);
+      const r = spawnSync('bash', ['-c', '"$@" | head -1; exit "${PIPESTATUS[0]}"', 'bash', ...argv], {
+        cwd: ROOT,
+        env: cliEnv(),
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('Plan for role backup-mx\n');
+      expect(r.stderr).toBe('');
+      checkApplied(root, ROLES[2]);
     });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toBe('Plan for role backup-mx\n');
-    expect(r.stderr).toBe('');
-    checkApplied(root, ROLES[2]);
-  });
 
   test.concurrent(
     'as a user other than root, without --root or --dry-run, it says root is needed before anything else',

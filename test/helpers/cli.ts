@@ -2,26 +2,28 @@
  * Run the mailsetup command the way a user does, against the bundle (`node bin/mailsetup.js`,
  * which loads dist/cli.js) or against the TypeScript sources (`node --import
  * test/helpers/ts-loader.mjs src/cli.ts`: esbuild compiles each module as Node loads it, like
- * vite-node does, in a third of vite-node's start-up time), so that the CLI tests cover both. Plus a --root sandbox maker and a tree snapshot to prove that a run
- * wrote (or did not write) files.
+ * vite-node does, in a third of vite-node's start-up time), so that the CLI tests cover both.
+ * Plus a --root sandbox maker and a tree snapshot to prove that a run wrote (or did not write)
+ * files.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEBIAN_REFERENCE } from './reference.js';
+import { IS_ROOT } from './needs.js';
+import { readDebian } from './reference.js';
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
@@ -41,7 +43,10 @@ export interface RunCliOptions {
   env?: Record<string, string | undefined>;
   /** Working directory; default the repository. */
   cwd?: string;
-  /** Run as this user (through setpriv), e.g. 'nobody'. */
+  /**
+   * Run as a user other than root: as this user (through setpriv) when the tests run as root; a
+   * test run that is not root is already such a user, and the command runs as it.
+   */
   user?: 'nobody';
   /** Kill the run after this long (default 60 s). */
   timeoutMs?: number;
@@ -79,7 +84,8 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
 /** Run mailsetup with `args`; never throws on a non-zero exit. */
 export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> {
   let argv = cliArgv(args, opts.via);
-  if (opts.user !== undefined) argv = ['setpriv', `--reuid=${opts.user}`, '--regid=nogroup', '--clear-groups', ...argv];
+  if (opts.user !== undefined && IS_ROOT)
+    argv = ['setpriv', `--reuid=${opts.user}`, '--regid=nogroup', '--clear-groups', ...argv];
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), {
@@ -111,22 +117,31 @@ export function runCli(args: string[], opts: RunCliOptions): Promise<CliResult> 
   });
 }
 
+let built = false;
+
 /**
- * Build dist/ when a source is newer (scripts/build.mjs --if-stale), so that the bundle tests run
- * the current code. A lock directory keeps two test files from building at the same time.
+ * Build dist/ when a source is newer (scripts/build.mjs --if-stale), once per test file, so that
+ * the bundle tests run the current code. A lock directory keeps two test files from building at
+ * the same time; one older than 3 minutes is left over from a dead run and taken over.
  */
 export function ensureBuilt(): void {
+  if (built) return;
   const lock = join(ROOT, '.cache', 'cli-test-build.lock');
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     try {
       mkdirSync(lock);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        // removed meanwhile
+      }
       if (Date.now() > deadline)
-        throw new Error(`ensureBuilt: ${lock} is still held after 120 s; remove it if no build runs`);
+        throw new Error(`ensureBuilt: ${lock} is still held after 180 s; remove it if no build runs`);
       spawnSync('sleep', ['0.2']);
     }
   }
@@ -137,25 +152,16 @@ export function ensureBuilt(): void {
     });
     if (r.status !== 0)
       throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
+    built = true;
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
 }
 
-/**
- * Debian bookworm's files as the postfix package leaves them with "No configuration". The shared
- * reference copy when it is there; else templates/, which holds byte-identical copies.
- */
-const REFERENCE = DEBIAN_REFERENCE;
-function debianFile(reference: string, template: string): string {
-  return readFileSync(
-    existsSync(join(REFERENCE, reference)) ? join(REFERENCE, reference) : join(ROOT, 'templates', template),
-    'utf8',
-  );
-}
-export const DEBIAN_MASTER_CF: string = debianFile('master.cf', 'master.cf');
-export const DEBIAN_ALIASES: string = debianFile('etc-aliases', 'aliases');
-export const DEBIAN_RSYSLOG: string = debianFile('rsyslog.d-postfix.conf', 'rsyslog-postfix.conf');
+/** Debian bookworm's files as the postfix package leaves them with "No configuration". */
+export const DEBIAN_MASTER_CF: string = readDebian('master.cf');
+export const DEBIAN_ALIASES: string = readDebian('aliases');
+export const DEBIAN_RSYSLOG: string = readDebian('rsyslog.d/postfix.conf');
 
 /**
  * A --root sandbox of a fresh box: etc/postfix/master.cf, etc/aliases, etc/rsyslog.d/postfix.conf

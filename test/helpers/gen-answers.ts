@@ -95,6 +95,8 @@ export function generator(seed: number) {
             relayhost: r() < 0.3 ? relay() : '',
           };
         }
+        default:
+          throw new Error(`no generator for role ${role}`);
       }
     },
   };

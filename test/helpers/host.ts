@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import type { Templates } from '../../src/plan/plan.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { HostFacts } from '../../src/model/host.js';
-import { DEBIAN_REFERENCE } from './reference.js';
+import { readDebian } from './reference.js';
 
-export const REFERENCE = DEBIAN_REFERENCE;
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
 
 export function templates(): Templates {
@@ -42,9 +41,9 @@ export function fakeHost(over: Partial<HostFacts> = {}): HostFacts {
 /** The files of a fresh box after `apt-get install postfix` with "No configuration". */
 export function freshFiles(): Record<string, string | null> {
   return {
-    '/etc/postfix/master.cf': readFileSync(join(REFERENCE, 'master.cf'), 'utf8'),
-    '/etc/aliases': readFileSync(join(REFERENCE, 'etc-aliases'), 'utf8'),
-    '/etc/rsyslog.d/postfix.conf': readFileSync(join(REFERENCE, 'rsyslog.d-postfix.conf'), 'utf8'),
+    '/etc/postfix/master.cf': readDebian('master.cf'),
+    '/etc/aliases': readDebian('aliases'),
+    '/etc/rsyslog.d/postfix.conf': readDebian('rsyslog.d/postfix.conf'),
   };
 }
 

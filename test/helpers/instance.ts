@@ -39,27 +39,20 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { stringify } from 'yaml';
 import type { Answers, RoleId } from '../../src/model/answers.js';
-import { REFERENCE } from './host.js';
-import { describePostfix, POSTFIX_AVAILABLE } from './postfix.js';
+import { debianPath } from './reference.js';
+import { ensureBuilt } from './cli.js';
+import { IS_ROOT, needsRoot } from './needs.js';
+import { describePostfix } from './postfix.js';
 
 export const ROOT_DIR = join(import.meta.dirname, '..', '..');
-export const IS_ROOT: boolean = typeof process.getuid === 'function' && process.getuid() === 0;
-const REQUIRED = process.env.MAILSETUP_REQUIRE_POSTFIX === '1';
-
-if (POSTFIX_AVAILABLE && !IS_ROOT) {
-  if (REQUIRED)
-    throw new Error(
-      'MAILSETUP_REQUIRE_POSTFIX=1 but the real-SMTP tests (test/smtp) need root: they start private Postfix instances',
-    );
-  process.stderr.write(
-    '\n!!! SKIPPING the real-SMTP tests (test/smtp): they start private Postfix instances and must run as root. !!!\n\n',
-  );
+/**
+ * `describe` for tests that start real Postfix instances: needs Postfix and root (without root:
+ * skipped with one loud line per file, or a failure under MAILSETUP_REQUIRE_POSTFIX=1).
+ */
+export function describeRealPostfix(name: string, fn: () => void): void {
+  const asRoot = needsRoot('the real-SMTP tests', 'they start private Postfix instances, whose master runs as root');
+  (asRoot ? describePostfix : describe.skip)(name, fn);
 }
-
-/** `describe` for tests that start real Postfix instances: needs Postfix and root. */
-export const describeRealPostfix: typeof describe.skip = (
-  IS_ROOT ? describePostfix : describe.skip
-) as typeof describe.skip;
 
 /** A loopback endpoint. */
 export interface Endpoint {
@@ -230,48 +223,9 @@ export function childPids(parent: number, comm?: string): number[] {
 /* The CLI                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-let built: Promise<void> | null = null;
-
-/**
- * Build dist/ when a source is newer (`scripts/build.mjs --if-stale`), once per test file, under
- * a lock directory so that parallel test files do not build at the same time.
- */
-export function ensureBuilt(): Promise<void> {
-  built ??= (async () => {
-    const lock = join(tmpdir(), 'mailsetup-build.lock');
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        // Another test file builds; a lock older than 3 minutes is left over from a dead run.
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-        } catch {
-          /* removed meanwhile */
-        }
-        if (Date.now() > deadline) throw new Error(`the build lock ${lock} was held for 3 minutes`);
-        await sleep(200);
-      }
-    }
-    try {
-      const r = await runAsync(process.execPath, [join(ROOT_DIR, 'scripts', 'build.mjs'), '--if-stale'], {
-        cwd: ROOT_DIR,
-        timeoutMs: 170_000,
-      });
-      if (r.status !== 0)
-        throw new Error(`node scripts/build.mjs --if-stale exited ${r.status}: ${r.stderr}${r.stdout}`);
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-  })();
-  return built;
-}
-
 /** Run the built CLI (`node bin/mailsetup.js ARGS`). */
 export async function runCli(args: string[], timeoutMs = 120_000): Promise<RunResult & { ms: number }> {
-  await ensureBuilt();
+  ensureBuilt();
   return runAsync(process.execPath, [join(ROOT_DIR, 'bin', 'mailsetup.js'), ...args], { cwd: ROOT_DIR, timeoutMs });
 }
 
@@ -310,8 +264,8 @@ export class Sandbox {
     const dir = mkdtempSync(join(tmpdir(), 'mailsetup-smtp-sbx-'));
     const root = join(dir, 'root');
     mkdirSync(join(root, 'etc', 'postfix'), { recursive: true });
-    copyFileSync(join(REFERENCE, 'master.cf'), join(root, 'etc', 'postfix', 'master.cf'));
-    copyFileSync(join(REFERENCE, 'etc-aliases'), join(root, 'etc', 'aliases'));
+    copyFileSync(debianPath('master.cf'), join(root, 'etc', 'postfix', 'master.cf'));
+    copyFileSync(debianPath('aliases'), join(root, 'etc', 'aliases'));
     return new Sandbox(dir, root);
   }
 
@@ -610,7 +564,9 @@ export class Instance {
     subs.push({ what: 'smtp/inet service (master.cf)', from: 'smtp', to: hostPort(this.smtp) });
     writeFileSync(
       join(this.conf, 'main.cf'),
-      `${readFileSync(join(this.conf, 'main.cf'), 'utf8')}# mailsetup test harness substitutions (besides paths):\n${subs.map((s) => `#   ${s.what}: ${s.from} -> ${s.to}\n`).join('')}`,
+      readFileSync(join(this.conf, 'main.cf'), 'utf8') +
+        '# mailsetup test harness substitutions (besides paths):\n' +
+        subs.map((s) => `#   ${s.what}: ${s.from} -> ${s.to}\n`).join(''),
     );
     this.backdate();
     this.substitutions = subs;

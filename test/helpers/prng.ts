@@ -1,16 +1,7 @@
-/** The seeded PRNG every generator of test cases shares. */
+/** The seeded PRNG every generator of test cases shares (mulberry32.mjs, which the bench uses too). */
+import { mulberry32 } from './mulberry32.mjs';
 
-/** mulberry32: a small, fast, deterministic 32-bit PRNG. Returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Convenience wrapper around the PRNG, for the case generators. */
 export class Rng {

@@ -1,21 +1,39 @@
 /**
- * Where Debian's real default files are (shared/reference/debian-bookworm/): beside the checkout
- * (`../shared`, as CI lays it out) or in the developers' workplace.
+ * Debian 12's own files (postfix 3.7.11-0+deb12u1, installed with "No configuration"), all inside
+ * the repository: the ones mailsetup ships byte-identical in templates/ are read from there, the
+ * others from test/fixtures/debian-bookworm/. test/fixtures/README.md says where each comes from,
+ * and test/postfix/debianFiles.test.ts checks the bytes.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const CANDIDATES = [
-  join(fileURLToPath(new URL('../..', import.meta.url)), '..', 'shared', 'reference', 'debian-bookworm'),
-  '/work/shared/reference/debian-bookworm',
-];
+/** The repository root. */
+const ROOT = join(import.meta.dirname, '..', '..');
 
-function find(): string {
-  const dir = CANDIDATES.find((d) => existsSync(join(d, 'master.cf')));
-  if (!dir) throw new Error(`Debian's reference files were not found (looked in ${CANDIDATES.join(', ')})`);
-  return dir;
+/** Debian's file (by its name on a box) → where the repository keeps it. */
+export const DEBIAN_FILES = {
+  /** /etc/postfix/master.cf as installed (= /usr/share/postfix/master.cf.dist). */
+  'master.cf': 'templates/master.cf',
+  /** /usr/share/postfix/main.cf.debian. */
+  'main.cf.debian': 'templates/main.cf',
+  /** /etc/aliases, written by the postinst. */
+  aliases: 'templates/aliases',
+  /** /etc/rsyslog.d/postfix.conf. */
+  'rsyslog.d/postfix.conf': 'templates/rsyslog-postfix.conf',
+  /** /usr/share/postfix/main.cf.dist: upstream's commented main.cf. */
+  'main.cf.dist': 'test/fixtures/debian-bookworm/main.cf.dist',
+  /** /usr/share/postfix/main.cf.tls: the TLS lines the postinst appends. */
+  'main.cf.tls': 'test/fixtures/debian-bookworm/main.cf.tls',
+} as const;
+
+export type DebianFile = keyof typeof DEBIAN_FILES;
+
+/** The absolute path of Debian's `name` in this checkout. */
+export function debianPath(name: DebianFile): string {
+  return join(ROOT, DEBIAN_FILES[name]);
 }
 
-/** The directory with master.cf, main.cf.debian, main.cf.dist, etc-aliases, … */
-export const DEBIAN_REFERENCE: string = find();
+/** Debian's `name`, as UTF-8 text. */
+export function readDebian(name: DebianFile): string {
+  return readFileSync(debianPath(name), 'utf8');
+}

@@ -11,6 +11,7 @@
  * Each test file takes its own slot S, so files can run in parallel.
  */
 import type { Answers, RoleId } from '../../src/model/answers.js';
+import { createRealEffects } from '../../src/system/realEffects.js';
 import { SmtpSession, sendMessage, type SendResult, type SmtpReply } from '../../src/system/smtpClient.js';
 import { generator } from './gen-answers.js';
 import {
@@ -63,7 +64,7 @@ export const NAMES = {
 
 /** The matrix's answers for `role`: loopback next hops, mynetworks without 127.0.0.9, file logging. */
 export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> = {}): RoleAnswers {
-  const n = NAMES[role];
+  const n = NAMES[role as keyof typeof NAMES];
   // Every key the roles share is given, so that a role switch carries nothing over by accident.
   const common = {
     myhostname: n.myhostname,
@@ -100,6 +101,8 @@ export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> 
         relayhost: nexthop(a.relay),
         ...over,
       };
+    default:
+      throw new Error(`no matrix answers for role ${role}`);
   }
 }
 
@@ -202,7 +205,12 @@ export async function rcptReplies(
   sender: string,
   rcpts: string[],
 ): Promise<SmtpReply[]> {
-  const s = await SmtpSession.connect({ host: smtp.host, port: smtp.port, localAddress, timeoutMs: 15_000 });
+  const s = await SmtpSession.connect(createRealEffects('/'), {
+    host: smtp.host,
+    port: smtp.port,
+    localAddress,
+    timeoutMs: 15_000,
+  });
   try {
     if (s.greeting.code !== 220) throw new Error(`greeting: ${s.greeting.text}`);
     const ehlo = await s.ehlo('client.outside.example');
@@ -226,7 +234,7 @@ export function deliver(
   tag: string,
 ): Promise<SendResult> {
   const message = `From: <${from}>\nTo: <${to}>\nSubject: mailsetup test ${tag}\nMessage-ID: <${tag}@test.mailsetup.invalid>\n\nbody of ${tag}\n`;
-  return sendMessage({
+  return sendMessage(createRealEffects('/'), {
     host: smtp.host,
     port: smtp.port,
     localAddress,

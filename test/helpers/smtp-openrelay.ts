@@ -6,7 +6,8 @@
  * every recipient of a relay domain (`@domain`).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ROLE_IDS, type RoleId } from '../../src/model/answers.js';
+import type { RoleId } from '../../src/model/answers.js';
+import { ROLE_IDS } from '../../src/roles/index.js';
 import { describeRealPostfix } from './instance.js';
 import {
   Lab,

@@ -15,24 +15,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { closedPort } from './ports.js';
 import { cleanup, tempDir } from './postfix.js';
-
-/** True when this process may start a Postfix master. */
-export const IS_ROOT: boolean = typeof process.getuid === 'function' && process.getuid() === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -93,7 +79,7 @@ export class SmtpdProbe {
    */
   static async start(mynetworks: string): Promise<SmtpdProbe> {
     const dir = tempDir('mailsetup-smtpd-');
-    const port = await freePort();
+    const port = await closedPort();
     const probe = new SmtpdProbe(dir, port);
     try {
       chmodSync(dir, 0o755);

@@ -21,22 +21,22 @@ import { join } from 'node:path';
 import type { Action, FileChange, Plan } from '../../src/model/plan.js';
 import type { Effects } from '../../src/model/effects.js';
 import type { HostFacts } from '../../src/model/host.js';
-import { DEBIAN_REFERENCE } from './reference.js';
+import { fakeHost } from './host.js';
+import { debianPath, readDebian } from './reference.js';
 
 /** A fresh temporary directory (this module must not import vitest: system-child.ts uses it). */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export const REF = DEBIAN_REFERENCE;
 const POSTFIX_UID = Number(execFileSync('id', ['-u', 'postfix'], { encoding: 'utf8' }).trim());
 const POSTFIX_GID = Number(execFileSync('id', ['-g', 'postfix'], { encoding: 'utf8' }).trim());
 export const NOBODY_UID = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
 export const NOGROUP_GID = Number(execFileSync('getent', ['group', 'nogroup'], { encoding: 'utf8' }).split(':')[2]);
 
-/** Host facts for tests: a non-systemd Debian box with Postfix installed, not running. */
+/** Host facts for tests: a non-systemd Debian 12 box without rsyslog, Postfix installed, not running. */
 export function testHost(over: Partial<HostFacts> = {}): HostFacts {
-  return {
+  return fakeHost({
     fqdn: 'mail.example.com',
     hostname: 'mail',
     addresses: [],
@@ -46,7 +46,7 @@ export function testHost(over: Partial<HostFacts> = {}): HostFacts {
     distro: { id: 'debian', versionId: '12', debianLike: true },
     ipv6DefaultRoute: false,
     ...over,
-  };
+  });
 }
 
 /**
@@ -63,17 +63,17 @@ export function makeSandbox(): string {
   mkdirSync(join(root, 'var/spool/postfix'), { recursive: true });
   mkdirSync(join(root, 'var/lib/postfix'), { recursive: true });
   chownSync(join(root, 'var/lib/postfix'), POSTFIX_UID, POSTFIX_GID);
-  const main = `${readFileSync(join(REF, 'main.cf.debian'), 'utf8')}
+  const main = `${readDebian('main.cf.debian')}
 queue_directory = ${root}/var/spool/postfix
 data_directory = ${root}/var/lib/postfix
 `;
   writeFileSync(join(etc, 'postfix/main.cf'), main);
   chownSync(join(etc, 'postfix/main.cf'), NOBODY_UID, NOGROUP_GID);
   chmodSync(join(etc, 'postfix/main.cf'), 0o640);
-  copyFileSync(join(REF, 'master.cf'), join(etc, 'postfix/master.cf'));
+  copyFileSync(debianPath('master.cf'), join(etc, 'postfix/master.cf'));
   chownSync(join(etc, 'postfix/master.cf'), 0, POSTFIX_GID);
   chmodSync(join(etc, 'postfix/master.cf'), 0o640);
-  copyFileSync(join(REF, 'etc-aliases'), join(etc, 'aliases'));
+  copyFileSync(debianPath('aliases'), join(etc, 'aliases'));
   chmodSync(join(etc, 'aliases'), 0o644);
   execFileSync('postalias', ['-c', join(etc, 'postfix'), `hash:${join(etc, 'aliases')}`]);
   return root;
@@ -94,7 +94,9 @@ export function realisticChanges(
       {
         path: '/etc/postfix/main.cf',
         before: main,
-        after: `${main}myhostname = mail.example.com\ntransport_maps = hash:/etc/postfix/transport\nalias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\n`,
+        after:
+          `${main}myhostname = mail.example.com\ntransport_maps = hash:/etc/postfix/transport\n` +
+          'alias_maps = hash:/etc/aliases\nalias_database = hash:/etc/aliases\n',
         description: 'Postfix main configuration',
       },
       {
@@ -216,9 +218,11 @@ export function stubBin(programs: Record<string, { exit?: number; stdout?: strin
   writeFileSync(log, '');
   for (const [name, p] of Object.entries(programs)) {
     const envPart = (p.env ?? []).map((v) => ` ${v}=\${${v}-}`).join('');
+    const readInput = name === 'debconf-set-selections' ? `cat >> '${log}'\n` : '';
+    const print = p.stdout !== undefined ? `printf '%s' '${p.stdout.replace(/'/g, `'\\''`)}'\n` : '';
     const script = `#!/bin/sh
 printf '%s\\n' "${name}$(for a in "$@"; do printf ' %s' "$a"; done)${envPart}" >> '${log}'
-${name === 'debconf-set-selections' ? `cat >> '${log}'\n` : ''}${p.stdout !== undefined ? `printf '%s' '${p.stdout.replace(/'/g, `'\\''`)}'\n` : ''}${p.body ?? `exit ${p.exit ?? 0}`}
+${readInput}${print}${p.body ?? `exit ${p.exit ?? 0}`}
 `;
     writeFileSync(join(dir, name), script, { mode: 0o755 });
   }

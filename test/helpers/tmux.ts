@@ -8,9 +8,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** tmux can be run here. */
-export const TMUX_AVAILABLE: boolean = spawnSync('tmux', ['-V']).status === 0;
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What a wait looks for: a text, a pattern, or a test on the whole screen. */

@@ -1,8 +1,8 @@
 /**
  * A fresh box: Postfix purged, then ONE `mailsetup --answers FILE --yes` installs it the Debian
  * way (debconf "No configuration", no dialog), configures it and starts it. This removes and
- * reinstalls the postfix package, so it runs only where MAILSETUP_TEST_FRESH_BOX=1 (CI sets it);
- * elsewhere it says loudly that it is skipped. Afterwards /etc/postfix is put back as it was.
+ * reinstalls the postfix package, so it runs only where MAILSETUP_TEST_LIVE=1 and
+ * MAILSETUP_TEST_FRESH_BOX=1 (.ci/run sets both), as root; elsewhere it says loudly that it is skipped. Afterwards /etc/postfix is put back as it was.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -11,16 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 import { acquireEtcLock } from '../helpers/etcLock.js';
 import { restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
+import { needsLive } from '../helpers/needs.js';
 import { cleanup, tempDir } from '../helpers/postfix.js';
 import { stopAllMasters } from '../helpers/masters.js';
 
-const ENABLED = process.env.MAILSETUP_TEST_FRESH_BOX === '1';
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (!ENABLED) {
-  process.stderr.write(
-    '\n!!! SKIPPING the fresh-box test (it purges and reinstalls the postfix package): set MAILSETUP_TEST_FRESH_BOX=1 to run it, as CI does. !!!\n\n',
-  );
-}
+const ENABLED = needsLive('the fresh box, which purges and reinstalls the postfix package', 'MAILSETUP_TEST_FRESH_BOX');
 
 function sh(cmd: string, args: string[], timeout = 300_000) {
   return spawnSync(cmd, args, {
@@ -45,7 +40,6 @@ const PATHS = [
   let dir: string;
 
   beforeAll(async () => {
-    if (!isRoot) throw new Error('the fresh-box test needs root');
     release = await acquireEtcLock();
     saved = snapshot(PATHS);
     dir = tempDir();

@@ -1,6 +1,6 @@
 /** The safety linter: every rule, its exact message, and its override. */
 import { describe, expect, it } from 'vitest';
-import { lint, loopsToSelf } from '../../src/plan/lint.js';
+import { lint, loopsToSelf } from '../../src/plan/lint/index.js';
 import { plan } from '../../src/plan/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
@@ -118,18 +118,14 @@ describe('linter', () => {
       smtpd_recipient_restrictions: '',
       mynetworks: '127.0.0.0/8',
     };
-    const f = lint(
-      a,
-      host,
-      (n) => values[n] ?? '',
-      () => true,
-    );
+    const f = lint({ a, host, main: (n) => values[n] ?? '', isSet: () => true });
     expect(f).toEqual([
       {
         id: 'relay-restrictions',
         level: 'error',
         message:
-          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains reject_unauth_destination or defer_unauth_destination: this host would be an open relay',
+          'neither smtpd_relay_restrictions nor smtpd_recipient_restrictions contains ' +
+          'reject_unauth_destination or defer_unauth_destination: this host would be an open relay',
       },
     ]);
   });
@@ -148,12 +144,7 @@ describe('linter', () => {
       mynetworks: '',
     };
     expect(
-      lint(
-        a,
-        pub,
-        (n) => values[n] ?? '',
-        (n) => n !== 'mynetworks',
-      ).map((x) => x.id),
+      lint({ a, host: pub, main: (n) => values[n] ?? '', isSet: (n) => n !== 'mynetworks' }).map((x) => x.id),
     ).toEqual(['mynetworks-style']);
   });
 

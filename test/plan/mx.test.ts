@@ -1,16 +1,22 @@
-/** MX warnings in the preview, with a stand-in resolver (tests never query real DNS). */
+/**
+ * MX warnings in the preview: the judgement (src/plan/mx.ts) of what the bounded lookups
+ * (src/system/dns.ts) get from the in-memory Effects' DNS answers (tests never query real DNS).
+ */
 import { describe, expect, it } from 'vitest';
-import { mxFindings, type MxResolver } from '../../src/mx.js';
+import type { Answers } from '../../src/model/answers.js';
+import type { MxRecord } from '../../src/model/effects.js';
+import { mxDomains, mxFindings } from '../../src/plan/mx.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
+import { mxHostsOf } from '../../src/system/dns.js';
+import { createMemoryEffects, type DnsFailure, type MemoryEffects } from '../../src/system/memoryEffects.js';
 import { fakeHost } from '../helpers/host.js';
 
 const host = fakeHost();
-const zone =
-  (records: Record<string, Array<{ exchange: string; priority: number }>>): MxResolver =>
-  async (d) => {
-    if (d in records) return records[d];
-    throw Object.assign(new Error(`queryMx ENOTFOUND ${d}`), { code: 'ENOTFOUND' });
-  };
+/** A DNS that knows these domains' MX records; any other name does not exist (ENOTFOUND). */
+const zone = (records: Record<string, MxRecord[] | DnsFailure>): MemoryEffects => createMemoryEffects({ mx: records });
+/** The preview's MX findings: look up what the answers need, then judge. */
+const findings = async (a: Answers, fx: MemoryEffects, timeoutMs?: number) =>
+  mxFindings(a, await mxHostsOf(fx, mxDomains(a), timeoutMs));
 
 describe('MX findings', () => {
   const ms = resolveAnswers({ role: 'mail-server', postmaster: 'a@example.com' }, host);
@@ -26,11 +32,11 @@ describe('MX findings', () => {
   );
 
   it("is quiet when the domain's MX is this host", async () => {
-    expect(await mxFindings(ms, zone({ 'example.com': [{ exchange: 'mx.example.com.', priority: 10 }] }))).toEqual([]);
+    expect(await findings(ms, zone({ 'example.com': [{ exchange: 'mx.example.com.', priority: 10 }] }))).toEqual([]);
   });
 
   it('warns about a domain without MX, and about MX hosts that are not this host', async () => {
-    expect(await mxFindings(ms, zone({}))).toEqual([
+    expect(await findings(ms, zone({}))).toEqual([
       {
         id: 'missing-mx',
         level: 'warning',
@@ -38,7 +44,7 @@ describe('MX findings', () => {
           'example.com has no MX record: other servers will not send its mail here (add "example.com. IN MX 10 mx.example.com.")',
       },
     ]);
-    expect(await mxFindings(bmx, zone({ 'example.org': [{ exchange: 'mx1.example.org', priority: 10 }] }))).toEqual([
+    expect(await findings(bmx, zone({ 'example.org': [{ exchange: 'mx1.example.org', priority: 10 }] }))).toEqual([
       {
         id: 'missing-mx',
         level: 'warning',
@@ -46,7 +52,7 @@ describe('MX findings', () => {
       },
     ]);
     expect(
-      await mxFindings(
+      await findings(
         bmx,
         zone({
           'example.org': [
@@ -59,9 +65,9 @@ describe('MX findings', () => {
   });
 
   it('says so when DNS does not answer, within the bound', async () => {
-    const silent: MxResolver = () => new Promise(() => undefined);
+    const silent = zone({ 'example.com': 'silent' });
     const t0 = Date.now();
-    expect(await mxFindings(ms, silent, 100)).toEqual([
+    expect(await findings(ms, silent, 100)).toEqual([
       {
         id: 'mx-unknown',
         level: 'info',
@@ -76,13 +82,8 @@ describe('MX findings', () => {
       { role: 'null-client', relayhost: '[smtp.example.net]', postmaster: 'a@example.net' },
       host,
     );
-    let asked = 0;
-    expect(
-      await mxFindings(nc, async () => {
-        asked++;
-        return [];
-      }),
-    ).toEqual([]);
-    expect(asked).toBe(0);
+    const fx = zone({});
+    expect(await findings(nc, fx)).toEqual([]);
+    expect(fx.dnsQueries.length).toBe(0);
   });
 });

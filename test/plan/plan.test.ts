@@ -5,7 +5,8 @@ import { plan, type PlanInput } from '../../src/plan/plan.js';
 import { parseState } from '../../src/plan/state.js';
 import { isEmptyPlan, type Plan } from '../../src/model/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
-import { ROLE_IDS, type Answers, type RoleId } from '../../src/model/answers.js';
+import type { Answers, RoleId } from '../../src/model/answers.js';
+import { ROLE_IDS } from '../../src/roles/index.js';
 import { generator, SEED } from '../helpers/gen-answers.js';
 import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { STATE_PATH } from '../../src/model/paths.js';
@@ -92,6 +93,20 @@ describe('plan on a fresh box', () => {
     expect(changed.length).toBe(20);
     expect(after[11]).toBe('smtp       inet  n       -       n       -       -       smtpd');
     expect(p.actions.map((a) => a.kind)).toEqual(['postfix-check', 'restart']);
+  });
+
+  it("a chroot change keeps a service's daemon flags (-v) and options", () => {
+    const files = freshFiles();
+    files['/etc/postfix/master.cf'] = (files['/etc/postfix/master.cf'] ?? T.masterCf).replace(
+      /^smtp +inet +n +- +y +- +- +smtpd$/m,
+      'smtp      inet  n       -       y       -       -       smtpd -v -o smtpd_banner=$myhostname',
+    );
+    const p = planFor({ ...BASE['mail-server'], chroot: false }, files);
+    const after = p.files.find((f) => f.path === '/etc/postfix/master.cf')?.after ?? '';
+    // postconf -Me's form: the fields on the first line, each option and flag on a line of its own.
+    expect(after).toContain(
+      'smtp       inet  n       -       n       -       -       smtpd\n    -o smtpd_banner=$myhostname\n    -v\n',
+    );
   });
 });
 
@@ -205,7 +220,9 @@ describe('ownership', () => {
     ]);
     expect(keep.files.map((f) => f.path)).toEqual([STATE_PATH]);
     expect(keep.findings.find((f) => f.id === 'hand-edit')?.message).toBe(
-      'notify_classes was changed by hand since mailsetup set it (mailsetup: "resource, software", now: "resource, software, bounce"): keeping the hand edit (override overwrite-hand-edits to take mailsetup\'s value)',
+      'notify_classes was changed by hand since mailsetup set it (mailsetup: ' +
+        '"resource, software", now: "resource, software, bounce"): keeping the ' +
+        "hand edit (override overwrite-hand-edits to take mailsetup's value)",
     );
     const viaOverride = planFor({ role: 'mail-server', overrides: ['overwrite-hand-edits'] }, files);
     expect(viaOverride.params.map((x) => [x.name, x.after])).toEqual([['notify_classes', 'resource, software']]);

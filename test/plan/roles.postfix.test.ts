@@ -1,6 +1,6 @@
 /**
  * Each role's plan, written into a private config directory and read back by the real
- * `postconf -c DIR -n`; `postfix -c DIR check` must accept it.
+ * `postconf -c DIR -n`; `postfix -c DIR check` must accept it (root only: postfix refuses other users).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,11 @@ import { plan } from '../../src/plan/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
+import { needsRoot } from '../helpers/needs.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 
 const host = fakeHost();
+const AS_ROOT = needsRoot('postfix check of each role', 'postfix refuses other users');
 
 interface Case {
   answers: Partial<Answers> & { role: RoleId };
@@ -124,22 +126,32 @@ describePostfix('each role read back by the real postconf and postfix check', ()
   });
   afterAll(() => cleanup(dir));
 
+  /** The role's main.cf and master.cf written into DIR/<role>; returns that directory. */
+  function writeRole(c: Case): string {
+    const answers = resolveAnswers(c.answers, host);
+    const p = plan({ answers, host, files: freshFiles(), templates: templates() });
+    expect(p.findings.filter((f) => f.level === 'error')).toEqual([]);
+    const cfg = join(dir, c.answers.role);
+    mkdirSync(cfg, { recursive: true });
+    const main = p.files.find((f) => f.path === '/etc/postfix/main.cf');
+    const master = p.files.find((f) => f.path === '/etc/postfix/master.cf');
+    writeFileSync(join(cfg, 'main.cf'), main?.after ?? '');
+    writeFileSync(join(cfg, 'master.cf'), master?.after ?? freshFiles()['/etc/postfix/master.cf'] ?? '');
+    return cfg;
+  }
+
   for (const c of CASES) {
-    it(`${c.answers.role}: postconf -n shows the canonical settings, postfix check accepts it`, () => {
-      const answers = resolveAnswers(c.answers, host);
-      const p = plan({ answers, host, files: freshFiles(), templates: templates() });
-      expect(p.findings.filter((f) => f.level === 'error')).toEqual([]);
-      const cfg = join(dir, c.answers.role);
-      mkdirSync(cfg, { recursive: true });
-      const main = p.files.find((f) => f.path === '/etc/postfix/main.cf');
-      const master = p.files.find((f) => f.path === '/etc/postfix/master.cf');
-      writeFileSync(join(cfg, 'main.cf'), main?.after ?? '');
-      writeFileSync(join(cfg, 'master.cf'), master?.after ?? freshFiles()['/etc/postfix/master.cf'] ?? '');
+    it(`${c.answers.role}: postconf -n shows the canonical settings`, () => {
+      const cfg = writeRole(c);
       const n = spawnSync('postconf', ['-c', cfg, '-n'], { encoding: 'utf8' });
       expect(n.stderr).toBe('');
       expect(n.status).toBe(0);
       const lines = n.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('config_directory ='));
       expect(lines).toEqual([...DEBIAN, ...c.expected].sort());
+    });
+
+    it.skipIf(!AS_ROOT)(`${c.answers.role}: postfix check accepts it`, () => {
+      const cfg = writeRole(c);
       const check = spawnSync('postfix', ['-c', cfg, 'check'], { encoding: 'utf8' });
       expect(check.stderr).toBe('');
       expect(check.status).toBe(0);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LookupTable, foldKey, readLogicalLines } from '../../src/postfix/lookupTable.js';
+import { LookupTable, foldKey } from '../../src/postfix/lookupTable.js';
+import { readLogicalLines } from '../../src/postfix/table.js';
 import { ValidationError } from '../../src/postfix/validate.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 import { Rng, buildTables, dumpTable, mapLimit, queryTable } from '../helpers/postfixTables.js';

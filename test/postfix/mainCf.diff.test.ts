@@ -32,10 +32,9 @@ import {
   longValue,
   randomEditCase,
 } from '../helpers/gen-maincf.js';
-import { DEBIAN_REFERENCE } from '../helpers/reference.js';
+import { debianPath, type DebianFile } from '../helpers/reference.js';
 
-const DEBIAN = DEBIAN_REFERENCE;
-const readRef = (name: string): string => readFileSync(`${DEBIAN}/${name}`).toString('latin1');
+const readRef = (name: DebianFile): string => readFileSync(debianPath(name)).toString('latin1');
 
 function withFinalNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
@@ -388,7 +387,7 @@ describePostfix('MainCf vs postconf: one case per rule', () => {
   }
 
   it('reader: get() agrees with postconf -h on the Debian files', async () => {
-    for (const f of ['main.cf.debian', 'main.cf.dist', 'main.cf.tls']) {
+    for (const f of ['main.cf.debian', 'main.cf.dist', 'main.cf.tls'] as const) {
       expect(await checkReader(dir, readRef(f), false, true)).toEqual({ kind: 'agree' });
     }
   });

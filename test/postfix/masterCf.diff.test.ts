@@ -7,7 +7,6 @@
  * Missing final newline: the editor implements the fixed releases (3.7.15+), where the reader
  * adds the newline; on 3.7.11 that equals running postconf on the text with the newline added.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MasterCf, type MasterField } from '../../src/postfix/masterCf.js';
 import { cleanup, describePostfix, postconf, postconfEdit, tempDir } from '../helpers/postfix.js';
@@ -26,9 +25,9 @@ import {
   toBytes,
   type MasterOp,
 } from '../helpers/gen-mastercf.js';
-import { DEBIAN_REFERENCE } from '../helpers/reference.js';
+import { readDebian } from '../helpers/reference.js';
 
-const DEBIAN = readFileSync(`${DEBIAN_REFERENCE}/master.cf`, 'utf8');
+const DEBIAN = readDebian('master.cf');
 
 /** Modern reader = 3.7.11 on the text with its final newline added. */
 function withFinalNewline(text: string): string {
@@ -109,7 +108,8 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
   it('-F to the current value still re-formats and moves (no-op edit)', () => {
     const out = both(DEBIAN, [F('relay', 'unix', 'chroot', 'y')]);
     expect(out).toContain(
-      '#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\nrelay      unix  -       -       y       -       -       smtp\n    -o syslog_name=postfix/$service_name\n',
+      '#       -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\n' +
+        'relay      unix  -       -       y       -       -       smtp\n    -o syslog_name=postfix/$service_name\n',
     );
   });
 
@@ -220,7 +220,8 @@ describePostfix('MasterCf vs postconf: hand-written cases', () => {
     const text = 'a unix - - n - - x\n# c1\nb unix - - n - - x\na unix - - y - - y\n# c2\n\n';
     const out = both(text, [F('a', 'unix', 'chroot', '-')]);
     expect(out).toBe(
-      '# c1\na          unix  -       -       -       -       -       x\nb unix - - n - - x\n# c2\n\na          unix  -       -       -       -       -       y\n',
+      '# c1\na          unix  -       -       -       -       -       x\nb unix - - n - - x\n' +
+        '# c2\n\na          unix  -       -       -       -       -       y\n',
     );
     both(text, [ME('a', 'unix', 'a unix - - n - - z')]);
     both(text, [MX('a', 'unix')]);

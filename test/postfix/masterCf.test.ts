@@ -1,10 +1,9 @@
 /** Unit tests for the master.cf editor: parse(), get(), the printer, and every refusal. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MasterCf, formatMasterEntry, parseMasterEntry, type MasterField } from '../../src/postfix/masterCf.js';
-import { DEBIAN_REFERENCE } from '../helpers/reference.js';
+import { readDebian } from '../helpers/reference.js';
 
-const DEBIAN = readFileSync(`${DEBIAN_REFERENCE}/master.cf`, 'utf8');
+const DEBIAN = readDebian('master.cf');
 
 describe("MasterCf.parse on Debian's master.cf", () => {
   const cf = MasterCf.parse(DEBIAN);
@@ -513,31 +512,36 @@ describe('MasterCf refusals (exact messages; the object stays unchanged)', () =>
       'a joined -o value with an o (setOption)',
       'smtp inet n - y - - smtpd -osyslog_name=postfix/smtp\n',
       (cf) => cf.setOption('smtp', 'inet', 'a', 'b'),
-      'MasterCf.setOption: service smtp/inet (line 1): joined option "-osyslog_name=postfix/smtp" contains the letter \'o\': postconf would split it at every \'o\'; write it as "-o syslog_name=postfix/smtp"',
+      'MasterCf.setOption: service smtp/inet (line 1): joined option "-osyslog_name=postfix/smtp" contains ' +
+        "the letter 'o': postconf would split it at every 'o'; write it as \"-o syslog_name=postfix/smtp\"",
     ],
     [
       'a joined -o value with an o in a cluster (setField)',
       'smtp inet n - y - - smtpd\n  -vosyslog_name=x\n',
       (cf) => cf.setField('smtp', 'inet', 'chroot', 'n'),
-      'MasterCf.setField: service smtp/inet (line 1): joined option "-vosyslog_name=x" contains the letter \'o\': postconf would split it at every \'o\'; write it as "-v -o syslog_name=x"',
+      'MasterCf.setField: service smtp/inet (line 1): joined option "-vosyslog_name=x" contains ' +
+        "the letter 'o': postconf would split it at every 'o'; write it as \"-v -o syslog_name=x\"",
     ],
     [
       'a joined -o value with an o (removeOption)',
       'smtp inet n - y - - smtpd -oa=foo\n',
       (cf) => cf.removeOption('smtp', 'inet', 'a'),
-      'MasterCf.removeOption: service smtp/inet (line 1): joined option "-oa=foo" contains the letter \'o\': postconf would split it at every \'o\'; write it as "-o a=foo"',
+      'MasterCf.removeOption: service smtp/inet (line 1): joined option "-oa=foo" contains ' +
+        "the letter 'o': postconf would split it at every 'o'; write it as \"-o a=foo\"",
     ],
     [
       'a joined -o value with an o (replaceService)',
       BASE,
       (cf) => cf.replaceService('smtp', 'inet', 'smtp inet n - y - - smtpd -osyslog_name=x'),
-      'MasterCf.replaceService: joined option "-osyslog_name=x" contains the letter \'o\': postconf would split it at every \'o\'; write it as "-o syslog_name=x"',
+      'MasterCf.replaceService: joined option "-osyslog_name=x" contains the letter ' +
+        "'o': postconf would split it at every 'o'; write it as \"-o syslog_name=x\"",
     ],
     [
       'a joined -o value with an o (new command)',
       BASE,
       (cf) => cf.setField('smtp', 'inet', 'command', 'smtpd -osyslog_name=x'),
-      'MasterCf.setField: service smtp/inet (line 1): joined option "-osyslog_name=x" contains the letter \'o\': postconf would split it at every \'o\'; write it as "-o syslog_name=x"',
+      'MasterCf.setField: service smtp/inet (line 1): joined option "-osyslog_name=x" contains ' +
+        "the letter 'o': postconf would split it at every 'o'; write it as \"-o syslog_name=x\"",
     ],
     [
       'a first non-option argument that needs braces',
@@ -579,13 +583,17 @@ describe('MasterCf refusals (exact messages; the object stays unchanged)', () =>
       'a last comment without newline that GOBBLE would swallow',
       'smtp inet n - y - - smtpd\n  -o a=b\n# last',
       (cf) => cf.setOption('smtp', 'inet', 'c', 'd'),
-      'MasterCf.setOption: service smtp/inet (line 1): the last line of master.cf (line 3) is a comment or blank line without a final newline; postconf -F/-P would write the rewritten entry onto that line — add the final newline first',
+      'MasterCf.setOption: service smtp/inet (line 1): the last line of master.cf ' +
+        '(line 3) is a comment or blank line without a final newline; postconf -F/-P ' +
+        'would write the rewritten entry onto that line — add the final newline first',
     ],
     [
       'a last blank line without newline that GOBBLE would swallow',
       'smtp inet n - y - - smtpd\n  ',
       (cf) => cf.setField('smtp', 'inet', 'chroot', 'n'),
-      'MasterCf.setField: service smtp/inet (line 1): the last line of master.cf (line 2) is a comment or blank line without a final newline; postconf -F/-P would write the rewritten entry onto that line — add the final newline first',
+      'MasterCf.setField: service smtp/inet (line 1): the last line of master.cf ' +
+        '(line 2) is a comment or blank line without a final newline; postconf -F/-P ' +
+        'would write the rewritten entry onto that line — add the final newline first',
     ],
     [
       'an entry line with 7 fields',

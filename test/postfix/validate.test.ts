@@ -31,9 +31,10 @@ import {
   validateProxyInterfaces,
   type Cidr,
 } from '../../src/postfix/validate.js';
-import { POSTFIX_REQUIRED, cleanup, describePostfix, postconf, tempDir } from '../helpers/postfix.js';
+import { needsRoot } from '../helpers/needs.js';
+import { cleanup, describePostfix, postconf, tempDir } from '../helpers/postfix.js';
 import { Rng, runAsync, writeMainCf } from '../helpers/postfixTables.js';
-import { IS_ROOT, SmtpdProbe, type EhloVerdict } from '../helpers/smtpdProbe.js';
+import { SmtpdProbe, type EhloVerdict } from '../helpers/smtpdProbe.js';
 
 /** Assert that `run` throws a ValidationError with exactly `message`. */
 function expectError(run: () => unknown, message: string): void {
@@ -168,7 +169,8 @@ describe('validateEmail', () => {
     ],
     [
       'joe@localhost',
-      '"joe@localhost" is not a valid email address: "localhost" is not a valid domain name: it needs at least one dot (a fully qualified name such as "mail.example.com")',
+      '"joe@localhost" is not a valid email address: "localhost" is not a valid domain ' +
+        'name: it needs at least one dot (a fully qualified name such as "mail.example.com")',
     ],
   ];
   for (const [addr, message] of cases) {
@@ -681,7 +683,9 @@ describePostfix('parseCidr against the real Postfix', () => {
   });
 });
 
-const describeSmtpd = IS_ROOT || POSTFIX_REQUIRED ? describePostfix : describe.skip;
+const describeSmtpd = needsRoot('mynetworks in a real smtpd', 'its master runs as root')
+  ? describePostfix
+  : describe.skip;
 
 describeSmtpd('mynetworks in a real smtpd (private instance on 127.0.0.1)', () => {
   it(`smtpd's permit_mynetworks agrees with parseCidr for ${GENERATED} generated networks`, async () => {

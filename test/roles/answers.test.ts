@@ -1,6 +1,7 @@
 /** The answers schema and every validation rule, with the exact messages users see. */
 import { describe, expect, it } from 'vitest';
 import { parseAnswersYaml } from '../../src/roles/answers.js';
+import { resolveForPlan } from '../../src/plan/lint/index.js';
 import { AnswersInvalid, resolveAnswers, withDefaults } from '../../src/roles/resolve.js';
 import { questionsFor } from '../../src/roles/questions.js';
 import { parseState, serializeState, emptyState } from '../../src/plan/state.js';
@@ -11,7 +12,7 @@ const host = fakeHost();
 
 function problems(given: Partial<Answers> & { role: RoleId }, h = host): string[] {
   try {
-    resolveAnswers(given, h);
+    resolveForPlan(given, h);
   } catch (e) {
     if (e instanceof AnswersInvalid) return e.problems.map((p) => `${p.key}: ${p.message}`);
     throw e;

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { listeningSockets } from '../../src/verify.js';
+import { createRealEffects } from '../../src/system/realEffects.js';
 import { describeRealPostfix } from '../helpers/instance.js';
 import {
   Lab,
@@ -32,11 +32,11 @@ describeRealPostfix('null client on a real Postfix (127.0.11.25:2411, chroot on)
   }, 120_000);
   afterAll(async () => lab?.dispose(), 60_000);
 
-  it('mailsetup set loopback-only itself; the instance listens on loopback only (no substitution needed)', () => {
+  it('mailsetup set loopback-only itself; the instance listens on loopback only (no substitution needed)', async () => {
     expect(lab.instance.substitutions.map((s) => s.what)).toEqual(['smtp/inet service (master.cf)']);
     expect(lab.sandbox.read('/etc/postfix/main.cf')).toMatch(/^inet_interfaces = loopback-only$/m);
     expect(lab.instance.param('inet_interfaces')).toBe('loopback-only');
-    const socks = listeningSockets(lab.addrs.smtp.port);
+    const socks = (await createRealEffects('/').listeningSockets()).filter((s) => s.port === lab.addrs.smtp.port);
     expect(socks.map((s) => s.address)).toContain(lab.addrs.smtp.host);
     expect(socks.filter((s) => !s.loopback)).toEqual([]);
   });

@@ -4,8 +4,11 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRealEffects } from '../../src/system/realEffects.js';
 import { SmtpSession, dotStuff, queueIdOf, sendMessage } from '../../src/system/smtpClient.js';
 import { parseSinkDump, plannedServiceAction } from '../helpers/instance.js';
+
+const fx = createRealEffects('/');
 
 let server: Server | null = null;
 afterEach(async () => {
@@ -57,7 +60,7 @@ describe('smtpClient', () => {
       if (l === 'QUIT') return '221 2.0.0 Bye\r\n';
       return '502 5.5.2 Error: command not recognized\r\n';
     });
-    const r = await sendMessage({
+    const r = await sendMessage(fx, {
       host: '127.0.0.1',
       port,
       from: '',
@@ -75,7 +78,7 @@ describe('smtpClient', () => {
     expect(r.rcpt.map((x) => x.code)).toEqual([250]);
     expect(r.queueId).toBe('4AbC9xYz');
     expect(r.transcript).toContain('C: MAIL FROM:<>');
-    const refused = await sendMessage({
+    const refused = await sendMessage(fx, {
       host: '127.0.0.1',
       port,
       from: 'a@b.test',
@@ -91,7 +94,7 @@ describe('smtpClient', () => {
 
   it('bounded waits and exact errors: refused connection, silent server, closed connection, bad command', async () => {
     const silentPort = await scripted('220 ok\r\n', () => null);
-    const s = await SmtpSession.connect({ host: '127.0.0.1', port: silentPort, timeoutMs: 300 });
+    const s = await SmtpSession.connect(fx, { host: '127.0.0.1', port: silentPort, timeoutMs: 300 });
     await expect(s.ehlo('me')).rejects.toThrow(
       `timed out after 0.3 s waiting for the reply to EHLO me from 127.0.0.1:${silentPort}`,
     );
@@ -100,13 +103,18 @@ describe('smtpClient', () => {
     await new Promise<void>((r) => server?.close(() => r()));
     server = null;
     await expect(
-      SmtpSession.connect({ host: '127.0.0.1', port: silentPort, localAddress: '127.0.0.9', timeoutMs: 2_000 }),
+      SmtpSession.connect(fx, {
+        host: '127.0.0.1',
+        port: silentPort,
+        localAddress: '127.0.0.9',
+        timeoutMs: 2_000,
+      }),
     ).rejects.toThrow(`cannot connect to 127.0.0.1:${silentPort} from 127.0.0.9: ECONNREFUSED`);
     const closingPort = await scripted('220 ok\r\n', (_l, sock) => {
       sock.end('421 4.3.2 going away\r\n');
       return null;
     });
-    const c = await SmtpSession.connect({ host: '127.0.0.1', port: closingPort, timeoutMs: 2_000 });
+    const c = await SmtpSession.connect(fx, { host: '127.0.0.1', port: closingPort, timeoutMs: 2_000 });
     expect((await c.ehlo('me')).text).toBe('421 4.3.2 going away');
     await expect(c.rset()).rejects.toThrow(
       `127.0.0.1:${closingPort} closed the connection while waiting for the reply to RSET`,

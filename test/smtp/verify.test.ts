@@ -1,25 +1,16 @@
 /**
  * mailsetup --verify on private Postfix instances configured by the harness: a good setup passes
  * every check; each deliberate breakage is reported by the check it concerns, with the reason
- * and the log lines that explain it.
+ * and the log lines that explain it. (The parts that need no Postfix are tested on their own:
+ * test/commands/verify/, test/system/procNet.test.ts, test/postfix/network.test.ts.)
  */
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
 import type { HostFacts } from '../../src/model/host.js';
-import {
-  deliveryChain,
-  inNetworks,
-  outsideSource,
-  parseDeliveryLine,
-  parseEndpoint,
-  parseMynetworks,
-  parseProcNetTcp,
-  verify,
-  type VerifyOptions,
-} from '../../src/verify.js';
+import { verify, type VerifyOptions } from '../../src/commands/verify/index.js';
 import { describeRealPostfix, hostPort, run, runCli } from '../helpers/instance.js';
 import { postfixVersion } from '../helpers/postfix.js';
 import { Lab, labAddrs, matrixAnswers } from '../helpers/smtp-lab.js';
@@ -48,74 +39,6 @@ function line(lines: string[], label: string): string {
   return lines.find((l) => l.slice(2).startsWith(`${label}:`)) ?? `(no line for ${label})`;
 }
 
-describe('verify: the parts that need no Postfix', () => {
-  it('parses /proc/net/tcp and tcp6 LISTEN sockets (little-endian words)', () => {
-    const tcp = [
-      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
-      '   0: 0100007F:0019 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
-      '   1: 00000000:09D9 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0',
-      '   2: 190D007F:09DD 0900007F:A000 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 100 0 0 10 0',
-    ].join('\n');
-    expect(parseProcNetTcp(tcp, 4, true)).toEqual([
-      { address: '127.0.0.1', port: 25, family: 4, loopback: true, wildcard: false },
-      { address: '0.0.0.0', port: 2521, family: 4, loopback: false, wildcard: true },
-    ]);
-    const tcp6 = [
-      '  sl  local_address                         remote_address                        st',
-      '   0: 00000000000000000000000001000000:0019 00000000000000000000000000000000:0000 0A',
-      '   1: 00000000000000000000000000000000:0019 00000000000000000000000000000000:0000 0A',
-      '   2: 0000000000000000FFFF00000100007F:0019 00000000000000000000000000000000:0000 0A',
-      '   3: 000000FD000000000000000002000000:0019 00000000000000000000000000000000:0000 0A',
-    ].join('\n');
-    expect(parseProcNetTcp(tcp6, 6, true).map((s) => [s.address, s.loopback, s.wildcard])).toEqual([
-      ['::1', true, false],
-      ['::', false, true],
-      ['::ffff:7f00:1', true, false],
-      ['fd00::2', false, false],
-    ]);
-  });
-
-  it('mynetworks: addresses and CIDRs evaluated; anything else named', () => {
-    const nets = parseMynetworks('127.0.0.1/32, 127.0.0.2/32 [::1]/128 10.1.0.0/16 [fd00::]/64');
-    expect(inNetworks('127.0.0.2', nets)).toBe(true);
-    expect(inNetworks('127.0.0.9', nets)).toBe(false);
-    expect(inNetworks('10.1.200.3', nets)).toBe(true);
-    expect(inNetworks('fd00::2', nets)).toBe(true);
-    expect(inNetworks('fd01::2', nets)).toBe(false);
-    expect(() => parseMynetworks('127.0.0.0/8, hash:/etc/postfix/network_table')).toThrow(
-      'mynetworks has an entry verify cannot evaluate: hash:/etc/postfix/network_table',
-    );
-    expect(outsideSource('127.0.0.1', nets, ['127.0.0.1', '192.0.2.2'])).toBe('127.0.0.9');
-    expect(outsideSource('127.0.0.1', parseMynetworks('127.0.0.0/8'), ['127.0.0.1', '192.0.2.2', 'fe80::1'])).toBe(
-      '192.0.2.2',
-    );
-    expect(
-      outsideSource('127.0.0.1', parseMynetworks('127.0.0.0/8 192.0.2.0/24'), ['127.0.0.1', '192.0.2.2', 'fd00::2']),
-    ).toBeNull();
-    expect(outsideSource('::1', parseMynetworks('[::1]/128'), ['::1', '192.0.2.2', 'fd00::2'])).toBe('fd00::2');
-  });
-
-  it('delivery lines and forwarding chains', () => {
-    const log = [
-      'Nov 26 08:11:34 mx postfix/local[1]: 8C19: to=<postmaster@example.com>, relay=local, delay=0.04, delays=0/0.04/0/0, dsn=2.0.0, status=sent (forwarded as 95FD)',
-      'Nov 26 08:11:34 mx postfix/smtp[2]: 95FD: to=<admin@example.org>, orig_to=<postmaster@example.com>, relay=127.0.0.1[127.0.0.1]:2525, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok)',
-    ];
-    expect(parseDeliveryLine(log[1])).toEqual({
-      queueId: '95FD',
-      to: 'admin@example.org',
-      origTo: 'postmaster@example.com',
-      relay: '127.0.0.1[127.0.0.1]:2525',
-      status: 'sent',
-      text: '250 2.0.0 Ok',
-      line: log[1],
-    });
-    expect(deliveryChain(log.slice(0, 1), '8C19')).toBeNull();
-    expect(deliveryChain(log, '8C19')?.map((d) => [d.queueId, d.status])).toEqual([['95FD', 'sent']]);
-    expect(parseEndpoint('[::1]:25')).toEqual({ host: '::1', port: 25 });
-    expect(() => parseEndpoint('localhost')).toThrow('"localhost" is not host:port (or [ipv6]:port)');
-  });
-});
-
 describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', () => {
   let lab: Lab;
   let host: HostFacts;
@@ -142,10 +65,14 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
       '✓ Listening addresses: listening on 127.0.21.25:2421 (the address given for this instance)',
     );
     expect(line(r.lines, 'No relaying for strangers')).toBe(
-      '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
+      '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.21.25:2421: 6 of 6 ' +
+        'relay attempts refused (454 4.7.1 <probe@relay-test.mailsetup.invalid>: Relay access denied)',
     );
     expect(line(r.lines, 'Test message to postmaster')).toMatch(
-      /^✓ Test message to postmaster: <postmaster> accepted over SMTP on 127\.0\.21\.25:2421 \(queued as \w+\); to=<admin@example\.org> via 127\.0\.21\.30\[127\.0\.21\.30\]:2530: sent$/,
+      new RegExp(
+        /^✓ Test message to postmaster: <postmaster> accepted over SMTP on 127\.0\.21\.25:2421 \(queued as \w+\); /
+          .source + /to=<admin@example\.org> via 127\.0\.21\.30\[127\.0\.21\.30\]:2530: sent$/.source,
+      ),
     );
     expect(line(r.lines, 'Address local (root)')).toBe(
       '✓ Address local (root): root: deliverable via 127.0.21.30[127.0.21.30]:2530 (250 2.1.5 Ok)',
@@ -277,7 +204,8 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
   it('without the instance address, a backup MX listening on loopback only is reported', async () => {
     const r = await verifyLab(lab, host, { smtpAddress: undefined });
     expect(line(r.lines, 'Listening addresses')).toBe(
-      '✗ Listening addresses: only loopback listens on port 2422 (127.0.22.25:2422): a backup-mx receives no mail from the network (inet_interfaces = loopback-only)',
+      '✗ Listening addresses: only loopback listens on port 2422 (127.0.22.25:2422): ' +
+        'a backup-mx receives no mail from the network (inet_interfaces = loopback-only)',
     );
   }, 90_000);
 
@@ -294,7 +222,10 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
         '✗ Address relay domain backed.example: alice@backed.example: undeliverable via none (connect to 127.0.22.32[127.0.22.32]:2599: Connection refused)',
       );
       expect(r.out).toMatch(
-        /\n {4}.*postfix\/relay\/smtp\[\d+\]: \w+: to=<alice@backed\.example>, relay=none, .*status=undeliverable \(connect to 127\.0\.22\.32\[127\.0\.22\.32\]:2599: Connection refused\)\n/,
+        new RegExp(
+          /\n {4}.*postfix\/relay\/smtp\[\d+\]: \w+: to=<alice@backed\.example>, relay=none, /.source +
+            /.*status=undeliverable \(connect to 127\.0\.22\.32\[127\.0\.22\.32\]:2599: Connection refused\)\n/.source,
+        ),
       );
       expect(line(r.lines, 'Lookup table /etc/postfix/transport')).toBe(
         `✗ Lookup table /etc/postfix/transport: 1 of 1 key differ from what mailsetup wrote (hash:${file})`,

@@ -5,6 +5,7 @@ import { apply, findUnfinished, rollbackLatest, type StepEvent } from '../../src
 import { listBackups, readManifest } from '../../src/system/backup.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects, runCommand } from '../../src/system/realEffects.js';
+import { needsRoot } from '../helpers/needs.js';
 import { cleanup, describePostfix } from '../helpers/postfix.js';
 import {
   REALISTIC_STEPS,
@@ -20,6 +21,10 @@ import {
 } from '../helpers/system-fixture.js';
 import { BACKUP_ROOT } from '../../src/model/paths.js';
 
+const AS_ROOT = needsRoot(
+  'the applies in a --root sandbox',
+  'postfix check refuses other users; the sandbox has Postfix owners',
+);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(cleanup));
 function sandbox(): string {
@@ -28,265 +33,268 @@ function sandbox(): string {
   return r;
 }
 
-describePostfix('apply in a --root sandbox with the real postmap/postalias/postfix check', () => {
-  it('applies the realistic plan: files written, maps built, daemons skipped, manifest applied', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const plan = await realisticPlan(fx);
-    const seen: string[] = [];
-    const r = await apply(plan, fx, testHost(), {
-      faultHook: (id) => {
-        seen.push(id);
-      },
-    });
-    expect(r.error).toBeUndefined();
-    expect(r.ok).toBe(true);
-    expect(r.changed).toBe(true);
-    expect(seen).toEqual(REALISTIC_STEPS);
-    for (const c of plan.files) expect(readFileSync(join(root, c.path), 'utf8')).toBe(c.after);
-    expect(dumpTable(root, `hash:${root}/etc/postfix/transport`)).toEqual([
-      '.example.com\tsmtp:[relay.example.net]',
-      'example.com\tsmtp:[relay.example.net]',
-    ]);
-    expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(['postmaster\troot', 'root\tadmin@example.com']);
-    const final = (id: string): StepEvent | undefined => r.events.filter((e) => e.id === id).at(-1);
-    expect(final('action:reload')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
-    expect(final('action:syslog-restart')).toMatchObject({
-      status: 'skipped',
-      detail: '--root: daemons are not touched',
-    });
-    expect(final('action:postfix-check')?.status).toBe('ok');
-    // new file: root:root 0644 (plan mode); existing files keep owner and mode
-    expect(statSync(join(root, 'etc/postfix/transport')).mode & 0o7777).toBe(0o644);
-    expect(statSync(join(root, 'etc/postfix/main.cf')).mode & 0o7777).toBe(0o640);
-    expect(r.backupDir).toMatch(new RegExp(`^${root}/var/backups/mailsetup/\\d{8}T\\d{6}Z$`));
-    expect(statSync(r.backupDir as string).mode & 0o7777).toBe(0o700);
-    const m = await readManifest(fx, `${BACKUP_ROOT}/${basename(r.backupDir as string)}`);
-    expect(m?.status).toBe('applied');
-    expect(m?.files.map((f) => [f.path, f.absent])).toEqual([
-      ['/etc/postfix/main.cf', false],
-      ['/etc/postfix/master.cf', false],
-      ['/etc/aliases', false],
-      ['/etc/postfix/transport', true],
-    ]);
-    expect(readFileSync(join(r.backupDir as string, 'files/etc/postfix/main.cf'), 'utf8')).toBe(plan.files[0].before);
-    expect(m?.steps.map((s) => `${s.id}=${s.status}`)).toEqual([
-      'action:postmap:/etc/postfix/transport=ok',
-      'action:newaliases:/etc/aliases=ok',
-      'action:postfix-check=ok',
-      'action:reload=skipped',
-      'action:syslog-restart=skipped',
-    ]);
-    expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
-    expect(leftoverTemps(root)).toEqual([]);
-  });
-
-  describe('a fault at every step leaves every file byte-identical (content, mode, owner), absent files absent', () => {
-    for (const [i, step] of REALISTIC_STEPS.entries()) {
-      it(`fault at step ${i}: ${step}`, async () => {
-        const root = sandbox();
-        const fx = createRealEffects(root);
-        const plan = await realisticPlan(fx);
-        const before = snapshot(root);
-        const aliasesBefore = dumpTable(root, `hash:${root}/etc/aliases`);
-        let atFault: ReturnType<typeof snapshot> | undefined;
-        const r = await apply(plan, fx, testHost(), {
-          faultHook: (id) => {
-            if (id !== step) return;
-            atFault = snapshot(root);
-            throw new Error(`injected fault at ${id}`);
-          },
-        });
-        expect(r.ok).toBe(false);
-        expect(r.error).toContain(`failed: injected fault at ${step}`);
-        expect(atFault).toBeDefined();
-        // Steps after the first write really changed the disk before the rollback.
-        if (i >= REALISTIC_STEPS.indexOf('write:/etc/postfix/master.cf')) {
-          expect(withoutInodes(atFault as ReturnType<typeof snapshot>)).not.toEqual(withoutInodes(before));
-        }
-        expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
-        expect(snapshot(root)['etc/postfix/transport.db']).toBe('absent');
-        expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
-        expect(leftoverTemps(root)).toEqual([]);
-        expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
-        const backups = await listBackups(fx);
-        if (step === 'lock' || step === 'backup') {
-          expect(backups).toEqual([]);
-          expect(r.rolledBack).toBe(false);
-        } else {
-          expect(r.rolledBack).toBe(true);
-          expect(backups).toHaveLength(1);
-          expect((await readManifest(fx, backups[0]))?.status).toBe('rolled-back');
-          expect(r.events.at(-1)).toMatchObject({ id: 'rollback', status: 'rolled-back' });
-        }
-        expect(await findUnfinished(fx)).toBeNull();
+(AS_ROOT ? describePostfix : describe.skip)(
+  'apply in a --root sandbox with the real postmap/postalias/postfix check',
+  () => {
+    it('applies the realistic plan: files written, maps built, daemons skipped, manifest applied', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const plan = await realisticPlan(fx);
+      const seen: string[] = [];
+      const r = await apply(plan, fx, testHost(), {
+        faultHook: (id) => {
+          seen.push(id);
+        },
       });
-    }
-  });
-
-  it('a master.cf entry postfix check rejects: rolled back, the error quotes postconf', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const master = (await fx.readFile('/etc/postfix/master.cf')) as string;
-    const before = snapshot(root);
-    const plan = planOf(
-      [
-        {
-          path: '/etc/postfix/master.cf',
-          before: master,
-          after: `${master}bogus     inet  x       -       y       -       -       smtpd\n`,
-          description: 'services',
-        },
-      ],
-      [{ kind: 'postfix-check' }, { kind: 'reload' }],
-    );
-    const r = await apply(plan, fx, testHost());
-    expect(r.ok).toBe(false);
-    expect(r.rolledBack).toBe(true);
-    expect(r.error).toContain(
-      `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: `,
-    );
-    expect(r.error).toContain(
-      'fatal: invalid private field "x" in "bogus     inet  x       -       y       -       -       smtpd"',
-    );
-    expect(r.events.filter((e) => e.id === 'action:reload')).toEqual([]);
-    expect(r.events).toContainEqual({
-      id: 'write:/etc/postfix/master.cf',
-      label: 'Restore /etc/postfix/master.cf',
-      status: 'rolled-back',
-      detail: 'restored from the backup',
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      expect(r.changed).toBe(true);
+      expect(seen).toEqual(REALISTIC_STEPS);
+      for (const c of plan.files) expect(readFileSync(join(root, c.path), 'utf8')).toBe(c.after);
+      expect(dumpTable(root, `hash:${root}/etc/postfix/transport`)).toEqual([
+        '.example.com\tsmtp:[relay.example.net]',
+        'example.com\tsmtp:[relay.example.net]',
+      ]);
+      expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(['postmaster\troot', 'root\tadmin@example.com']);
+      const final = (id: string): StepEvent | undefined => r.events.filter((e) => e.id === id).at(-1);
+      expect(final('action:reload')).toMatchObject({ status: 'skipped', detail: '--root: daemons are not touched' });
+      expect(final('action:syslog-restart')).toMatchObject({
+        status: 'skipped',
+        detail: '--root: daemons are not touched',
+      });
+      expect(final('action:postfix-check')?.status).toBe('ok');
+      // new file: root:root 0644 (plan mode); existing files keep owner and mode
+      expect(statSync(join(root, 'etc/postfix/transport')).mode & 0o7777).toBe(0o644);
+      expect(statSync(join(root, 'etc/postfix/main.cf')).mode & 0o7777).toBe(0o640);
+      expect(r.backupDir).toMatch(new RegExp(`^${root}/var/backups/mailsetup/\\d{8}T\\d{6}Z$`));
+      expect(statSync(r.backupDir as string).mode & 0o7777).toBe(0o700);
+      const m = await readManifest(fx, `${BACKUP_ROOT}/${basename(r.backupDir as string)}`);
+      expect(m?.status).toBe('applied');
+      expect(m?.files.map((f) => [f.path, f.absent])).toEqual([
+        ['/etc/postfix/main.cf', false],
+        ['/etc/postfix/master.cf', false],
+        ['/etc/aliases', false],
+        ['/etc/postfix/transport', true],
+      ]);
+      expect(readFileSync(join(r.backupDir as string, 'files/etc/postfix/main.cf'), 'utf8')).toBe(plan.files[0].before);
+      expect(m?.steps.map((s) => `${s.id}=${s.status}`)).toEqual([
+        'action:postmap:/etc/postfix/transport=ok',
+        'action:newaliases:/etc/aliases=ok',
+        'action:postfix-check=ok',
+        'action:reload=skipped',
+        'action:syslog-restart=skipped',
+      ]);
+      expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
+      expect(leftoverTemps(root)).toEqual([]);
     });
-    expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
-  });
 
-  it('a main.cf value postfix itself rejects: the message printed only to a terminal is captured', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
-    const before = snapshot(root);
-    const plan = planOf(
-      [
-        {
-          path: '/etc/postfix/main.cf',
-          before: main,
-          after: `${main}default_process_limit = abc\n`,
-          description: 'main',
-        },
-      ],
-      [{ kind: 'postfix-check' }],
-    );
-    const r = await apply(plan, fx, testHost());
-    expect(r.ok).toBe(false);
-    expect(r.error).toBe(
-      `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: ` +
-        'postfix: fatal: bad numerical configuration: default_process_limit = abc',
-    );
-    expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
-  });
+    describe('a fault at every step leaves every file byte-identical (content, mode, owner), absent files absent', () => {
+      for (const [i, step] of REALISTIC_STEPS.entries()) {
+        it(`fault at step ${i}: ${step}`, async () => {
+          const root = sandbox();
+          const fx = createRealEffects(root);
+          const plan = await realisticPlan(fx);
+          const before = snapshot(root);
+          const aliasesBefore = dumpTable(root, `hash:${root}/etc/aliases`);
+          let atFault: ReturnType<typeof snapshot> | undefined;
+          const r = await apply(plan, fx, testHost(), {
+            faultHook: (id) => {
+              if (id !== step) return;
+              atFault = snapshot(root);
+              throw new Error(`injected fault at ${id}`);
+            },
+          });
+          expect(r.ok).toBe(false);
+          expect(r.error).toContain(`failed: injected fault at ${step}`);
+          expect(atFault).toBeDefined();
+          // Steps after the first write really changed the disk before the rollback.
+          if (i >= REALISTIC_STEPS.indexOf('write:/etc/postfix/master.cf')) {
+            expect(withoutInodes(atFault as ReturnType<typeof snapshot>)).not.toEqual(withoutInodes(before));
+          }
+          expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+          expect(snapshot(root)['etc/postfix/transport.db']).toBe('absent');
+          expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
+          expect(leftoverTemps(root)).toEqual([]);
+          expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
+          const backups = await listBackups(fx);
+          if (step === 'lock' || step === 'backup') {
+            expect(backups).toEqual([]);
+            expect(r.rolledBack).toBe(false);
+          } else {
+            expect(r.rolledBack).toBe(true);
+            expect(backups).toHaveLength(1);
+            expect((await readManifest(fx, backups[0]))?.status).toBe('rolled-back');
+            expect(r.events.at(-1)).toMatchObject({ id: 'rollback', status: 'rolled-back' });
+          }
+          expect(await findUnfinished(fx)).toBeNull();
+        });
+      }
+    });
 
-  it('postfix check warnings are returned to show the user', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
-    const plan = planOf(
-      [{ path: '/etc/postfix/main.cf', before: main, after: `${main}bogus_thing = 1\n`, description: 'main' }],
-      [{ kind: 'postfix-check' }],
-    );
-    const r = await apply(plan, fx, testHost());
-    expect(r.ok).toBe(true);
-    expect(r.warnings).toContain(
-      `/usr/sbin/postconf: warning: ${root}/etc/postfix/main.cf: unused parameter: bogus_thing=1`,
-    );
-  });
+    it('a master.cf entry postfix check rejects: rolled back, the error quotes postconf', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const master = (await fx.readFile('/etc/postfix/master.cf')) as string;
+      const before = snapshot(root);
+      const plan = planOf(
+        [
+          {
+            path: '/etc/postfix/master.cf',
+            before: master,
+            after: `${master}bogus     inet  x       -       y       -       -       smtpd\n`,
+            description: 'services',
+          },
+        ],
+        [{ kind: 'postfix-check' }, { kind: 'reload' }],
+      );
+      const r = await apply(plan, fx, testHost());
+      expect(r.ok).toBe(false);
+      expect(r.rolledBack).toBe(true);
+      expect(r.error).toContain(
+        `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: `,
+      );
+      expect(r.error).toContain(
+        'fatal: invalid private field "x" in "bogus     inet  x       -       y       -       -       smtpd"',
+      );
+      expect(r.events.filter((e) => e.id === 'action:reload')).toEqual([]);
+      expect(r.events).toContainEqual({
+        id: 'write:/etc/postfix/master.cf',
+        label: 'Restore /etc/postfix/master.cf',
+        status: 'rolled-back',
+        detail: 'restored from the backup',
+      });
+      expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+    });
 
-  it('a file changed on disk since the plan was made: nothing written, nothing backed up', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const plan = await realisticPlan(fx);
-    writeFileSync(join(root, 'etc/aliases'), 'postmaster: someone\n');
-    const before = snapshot(root);
-    const r = await apply(plan, fx, testHost());
-    expect(r.ok).toBe(false);
-    expect(r.rolledBack).toBe(false);
-    expect(r.error).toBe(
-      'Back up the files to change failed: /etc/aliases: changed on disk since the plan was made; nothing was written (run mailsetup again)',
-    );
-    expect(snapshot(root)).toEqual(before);
-    expect(await listBackups(fx)).toEqual([]);
-  });
+    it('a main.cf value postfix itself rejects: the message printed only to a terminal is captured', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
+      const before = snapshot(root);
+      const plan = planOf(
+        [
+          {
+            path: '/etc/postfix/main.cf',
+            before: main,
+            after: `${main}default_process_limit = abc\n`,
+            description: 'main',
+          },
+        ],
+        [{ kind: 'postfix-check' }],
+      );
+      const r = await apply(plan, fx, testHost());
+      expect(r.ok).toBe(false);
+      expect(r.error).toBe(
+        `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: ` +
+          'postfix: fatal: bad numerical configuration: default_process_limit = abc',
+      );
+      expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+    });
 
-  it('idempotence: the same plan again (rebuilt against the disk) writes nothing and runs nothing', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const plan = await realisticPlan(fx);
-    expect((await apply(plan, fx, testHost())).ok).toBe(true);
-    const s1 = snapshot(root, [
-      ...plan.files.map((f) => f.path.slice(1)),
-      'etc/postfix/transport.db',
-      'etc/aliases.db',
-    ]);
-    const mtimes = plan.files.map((f) => statSync(join(root, f.path)).mtimeMs);
-    const backups = await listBackups(fx);
-    // Rebuilt plan: before = disk, after identical → no file changes, no actions.
-    const disk = await Promise.all(plan.files.map((f) => fx.readFile(f.path)));
-    const files = plan.files.map((f, i) => ({ ...f, before: disk[i] })).filter((f) => f.before !== f.after);
-    expect(files).toEqual([]);
-    const r = await apply(planOf(files, []), fx, testHost());
-    expect(r).toEqual({ ok: true, changed: false, rolledBack: false, warnings: [], events: [] });
-    // A plan that still lists the files (after = disk) but no actions: still nothing written.
-    const r2 = await apply(
-      planOf(
-        plan.files.map((f) => ({ ...f, before: f.after })),
-        [],
-      ),
-      fx,
-      testHost(),
-    );
-    expect(r2.ok).toBe(true);
-    expect(r2.changed).toBe(false);
-    expect(r2.events.every((e) => e.status === 'skipped')).toBe(true);
-    expect(snapshot(root, Object.keys(s1))).toEqual(s1);
-    expect(plan.files.map((f) => statSync(join(root, f.path)).mtimeMs)).toEqual(mtimes);
-    expect(await listBackups(fx)).toEqual(backups);
-    expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
-  });
+    it('postfix check warnings are returned to show the user', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const main = (await fx.readFile('/etc/postfix/main.cf')) as string;
+      const plan = planOf(
+        [{ path: '/etc/postfix/main.cf', before: main, after: `${main}bogus_thing = 1\n`, description: 'main' }],
+        [{ kind: 'postfix-check' }],
+      );
+      const r = await apply(plan, fx, testHost());
+      expect(r.ok).toBe(true);
+      expect(r.warnings).toContain(
+        `/usr/sbin/postconf: warning: ${root}/etc/postfix/main.cf: unused parameter: bogus_thing=1`,
+      );
+    });
 
-  it('rollbackLatest restores the exact previous files and removes the ones that were absent', async () => {
-    const root = sandbox();
-    const fx = createRealEffects(root);
-    const before = snapshot(root);
-    const aliasesBefore = dumpTable(root, `hash:${root}/etc/aliases`);
-    const plan = await realisticPlan(fx);
-    const a = await apply(plan, fx, testHost(), { now: () => new Date('2026-11-26T07:34:12Z') });
-    expect(a.ok).toBe(true);
-    expect(snapshot(root)['etc/postfix/transport.db']).not.toBe('absent');
-    // an admin edits main.cf afterwards
-    writeFileSync(join(root, 'etc/postfix/main.cf'), `${plan.files[0].after}# edited\n`);
-    const r = await rollbackLatest(fx, testHost());
-    expect(r.error).toBeUndefined();
-    expect(r.ok).toBe(true);
-    expect(r.rolledBack).toBe(true);
-    expect(r.backupDir).toBe(`${root}/var/backups/mailsetup/20261126T073412Z`);
-    expect(r.warnings).toEqual([
-      '/etc/postfix/main.cf was changed after mailsetup wrote it; those changes are replaced by the backup',
-    ]);
-    expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
-    expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
-    expect(r.events.filter((e) => e.status === 'rolled-back').map((e) => e.id)).toEqual([
-      'write:/etc/postfix/main.cf',
-      'write:/etc/postfix/master.cf',
-      'write:/etc/aliases',
-      'write:/etc/postfix/transport',
-      'rollback:remove:/etc/postfix/transport.db',
-      'rollback:action:newaliases:/etc/aliases',
-      'rollback',
-    ]);
-    expect((await readManifest(fx, `${BACKUP_ROOT}/20261126T073412Z`))?.status).toBe('rolled-back');
-    const again = await rollbackLatest(fx, testHost());
-    expect(again.ok).toBe(false);
-    expect(again.error).toBe(`no applied mailsetup backup in ${root}/var/backups/mailsetup to roll back to`);
-  });
-});
+    it('a file changed on disk since the plan was made: nothing written, nothing backed up', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const plan = await realisticPlan(fx);
+      writeFileSync(join(root, 'etc/aliases'), 'postmaster: someone\n');
+      const before = snapshot(root);
+      const r = await apply(plan, fx, testHost());
+      expect(r.ok).toBe(false);
+      expect(r.rolledBack).toBe(false);
+      expect(r.error).toBe(
+        'Back up the files to change failed: /etc/aliases: changed on disk since the plan was made; nothing was written (run mailsetup again)',
+      );
+      expect(snapshot(root)).toEqual(before);
+      expect(await listBackups(fx)).toEqual([]);
+    });
+
+    it('idempotence: the same plan again (rebuilt against the disk) writes nothing and runs nothing', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const plan = await realisticPlan(fx);
+      expect((await apply(plan, fx, testHost())).ok).toBe(true);
+      const s1 = snapshot(root, [
+        ...plan.files.map((f) => f.path.slice(1)),
+        'etc/postfix/transport.db',
+        'etc/aliases.db',
+      ]);
+      const mtimes = plan.files.map((f) => statSync(join(root, f.path)).mtimeMs);
+      const backups = await listBackups(fx);
+      // Rebuilt plan: before = disk, after identical → no file changes, no actions.
+      const disk = await Promise.all(plan.files.map((f) => fx.readFile(f.path)));
+      const files = plan.files.map((f, i) => ({ ...f, before: disk[i] })).filter((f) => f.before !== f.after);
+      expect(files).toEqual([]);
+      const r = await apply(planOf(files, []), fx, testHost());
+      expect(r).toEqual({ ok: true, changed: false, rolledBack: false, warnings: [], events: [] });
+      // A plan that still lists the files (after = disk) but no actions: still nothing written.
+      const r2 = await apply(
+        planOf(
+          plan.files.map((f) => ({ ...f, before: f.after })),
+          [],
+        ),
+        fx,
+        testHost(),
+      );
+      expect(r2.ok).toBe(true);
+      expect(r2.changed).toBe(false);
+      expect(r2.events.every((e) => e.status === 'skipped')).toBe(true);
+      expect(snapshot(root, Object.keys(s1))).toEqual(s1);
+      expect(plan.files.map((f) => statSync(join(root, f.path)).mtimeMs)).toEqual(mtimes);
+      expect(await listBackups(fx)).toEqual(backups);
+      expect(existsSync(join(root, 'run/mailsetup.lock'))).toBe(false);
+    });
+
+    it('rollbackLatest restores the exact previous files and removes the ones that were absent', async () => {
+      const root = sandbox();
+      const fx = createRealEffects(root);
+      const before = snapshot(root);
+      const aliasesBefore = dumpTable(root, `hash:${root}/etc/aliases`);
+      const plan = await realisticPlan(fx);
+      const a = await apply(plan, fx, testHost(), { now: () => new Date('2026-11-26T07:34:12Z') });
+      expect(a.ok).toBe(true);
+      expect(snapshot(root)['etc/postfix/transport.db']).not.toBe('absent');
+      // an admin edits main.cf afterwards
+      writeFileSync(join(root, 'etc/postfix/main.cf'), `${plan.files[0].after}# edited\n`);
+      const r = await rollbackLatest(fx, testHost());
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      expect(r.rolledBack).toBe(true);
+      expect(r.backupDir).toBe(`${root}/var/backups/mailsetup/20261126T073412Z`);
+      expect(r.warnings).toEqual([
+        '/etc/postfix/main.cf was changed after mailsetup wrote it; those changes are replaced by the backup',
+      ]);
+      expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
+      expect(dumpTable(root, `hash:${root}/etc/aliases`)).toEqual(aliasesBefore);
+      expect(r.events.filter((e) => e.status === 'rolled-back').map((e) => e.id)).toEqual([
+        'write:/etc/postfix/main.cf',
+        'write:/etc/postfix/master.cf',
+        'write:/etc/aliases',
+        'write:/etc/postfix/transport',
+        'rollback:remove:/etc/postfix/transport.db',
+        'rollback:action:newaliases:/etc/aliases',
+        'rollback',
+      ]);
+      expect((await readManifest(fx, `${BACKUP_ROOT}/20261126T073412Z`))?.status).toBe('rolled-back');
+      const again = await rollbackLatest(fx, testHost());
+      expect(again.ok).toBe(false);
+      expect(again.error).toBe(`no applied mailsetup backup in ${root}/var/backups/mailsetup to roll back to`);
+    });
+  },
+);
 
 describe('apply with memory effects', () => {
   const files = {

@@ -4,21 +4,23 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  addressScope,
   hasIpv6DefaultRoute,
   interfaceAddresses,
-  networkOf,
   parseOsRelease,
   readHostFacts,
   smtpPortFromMasterCf,
 } from '../../src/system/hostFacts.js';
+import { addressScope, networkOf } from '../../src/postfix/network.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostFacts } from '../../src/model/host.js';
+import { needsRoot } from '../helpers/needs.js';
 import { cleanup, describePostfix } from '../helpers/postfix.js';
-import { REF, makeSandbox } from '../helpers/system-fixture.js';
+import { readDebian } from '../helpers/reference.js';
+import { makeSandbox } from '../helpers/system-fixture.js';
 
 const sh = (cmd: string): string => execFileSync('sh', ['-c', cmd], { encoding: 'utf8' }).trim();
+const AS_ROOT = needsRoot('readHostFacts under --root', 'the sandbox has Postfix owners');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(cleanup));
 
@@ -87,25 +89,30 @@ describePostfix('readHostFacts on this machine (each fact against the tool that 
   });
 });
 
-describePostfix('readHostFacts under --root: configuration facts come from the sandbox', () => {
-  it('default_database_type from the sandbox main.cf, smtp port from its master.cf, distro from its os-release', async () => {
-    const root = makeSandbox();
-    dirs.push(root);
-    const main = join(root, 'etc/postfix/main.cf');
-    writeFileSync(main, 'default_database_type = btree\n', { flag: 'a' });
-    const master =
-      sh(`cat ${REF}/master.cf`).replace(/^smtp {6}inet/m, '#smtp      inet') +
-      '\n2525      inet  n       -       y       -       -       smtpd\n';
-    writeFileSync(join(root, 'etc/postfix/master.cf'), master);
-    writeFileSync(join(root, 'etc/os-release'), 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
-    const facts = await readHostFacts(createRealEffects(root));
-    expect(facts.postfix.defaultDatabaseType).toBe(sh(`postconf -c ${root}/etc/postfix -h default_database_type`));
-    expect(facts.postfix.defaultDatabaseType).toBe('btree');
-    expect(facts.postfix.smtpPort).toBe(2525);
-    expect(facts.distro).toEqual({ id: 'ubuntu', versionId: '24.04', debianLike: true });
-    expect(facts.fqdn).toBe(sh('hostname --fqdn'));
-  });
-});
+(AS_ROOT ? describePostfix : describe.skip)(
+  'readHostFacts under --root: configuration facts come from the sandbox',
+  () => {
+    it('default_database_type from the sandbox main.cf, smtp port from its master.cf, distro from its os-release', async () => {
+      const root = makeSandbox();
+      dirs.push(root);
+      const main = join(root, 'etc/postfix/main.cf');
+      writeFileSync(main, 'default_database_type = btree\n', { flag: 'a' });
+      const master =
+        readDebian('master.cf')
+          .trimEnd()
+          .replace(/^smtp {6}inet/m, '#smtp      inet') +
+        '\n2525      inet  n       -       y       -       -       smtpd\n';
+      writeFileSync(join(root, 'etc/postfix/master.cf'), master);
+      writeFileSync(join(root, 'etc/os-release'), 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
+      const facts = await readHostFacts(createRealEffects(root));
+      expect(facts.postfix.defaultDatabaseType).toBe(sh(`postconf -c ${root}/etc/postfix -h default_database_type`));
+      expect(facts.postfix.defaultDatabaseType).toBe('btree');
+      expect(facts.postfix.smtpPort).toBe(2525);
+      expect(facts.distro).toEqual({ id: 'ubuntu', versionId: '24.04', debianLike: true });
+      expect(facts.fqdn).toBe(sh('hostname --fqdn'));
+    });
+  },
+);
 
 describe('readHostFacts with memory effects', () => {
   it('fallbacks: /etc/hostname when hostname fails, hash when Postfix is missing, rsyslog binary', async () => {
@@ -188,7 +195,7 @@ describe('fact parsers', () => {
   });
 
   it('smtpPortFromMasterCf', () => {
-    const stock = sh(`cat ${REF}/master.cf`);
+    const stock = readDebian('master.cf').trimEnd();
     expect(smtpPortFromMasterCf(stock)).toBe(25);
     const line = (svc: string, cmd = 'smtpd'): string => `${svc} inet n - y - - ${cmd}\n`;
     expect(smtpPortFromMasterCf(line('127.0.0.1:smtp'))).toBe(25);

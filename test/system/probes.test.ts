@@ -20,10 +20,12 @@ import {
   saslModules,
   verdictOfError,
 } from '../../src/system/probes.js';
+import { roleModule } from '../../src/roles/index.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import type { HostAddress, HostFacts } from '../../src/model/host.js';
 import { fakeHost } from '../helpers/host.js';
+import { closedPort } from '../helpers/ports.js';
 import { cleanup } from '../helpers/postfix.js';
 import { stubBin } from '../helpers/system-fixture.js';
 
@@ -37,14 +39,6 @@ async function listening(): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
   return (server.address() as AddressInfo).port;
-}
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /**
@@ -92,15 +86,18 @@ const addr = (iface: string, family: 4 | 6, address: string, scope: HostAddress[
   scope,
 });
 
+/** The machine's own TCP and DNS: these probes only ever reach loopback and 255.255.255.255. */
+const live = createRealEffects('/');
+
 describe('probeTcp', () => {
   it('open, refused, timeout (bounded), unreachable', async () => {
-    expect(await probeTcp('127.0.0.1', await listening(), 2_000)).toBe('open');
-    expect(await probeTcp('127.0.0.1', await closedPort(), 2_000)).toBe('refused');
+    expect(await probeTcp(live, '127.0.0.1', await listening(), 2_000)).toBe('open');
+    expect(await probeTcp(live, '127.0.0.1', await closedPort(), 2_000)).toBe('refused');
     const silent = await silentPort();
     const t0 = Date.now();
-    expect(await probeTcp('127.0.0.1', silent, 400)).toBe('timeout');
+    expect(await probeTcp(live, '127.0.0.1', silent, 400)).toBe('timeout');
     expect(Date.now() - t0).toBeLessThan(2_000);
-    expect(await probeTcp('255.255.255.255', 25, 2_000)).toBe('unreachable');
+    expect(await probeTcp(live, '255.255.255.255', 25, 2_000)).toBe('unreachable');
   });
 
   it('maps connect errors to verdicts', () => {
@@ -113,13 +110,13 @@ describe('probeTcp', () => {
 
 describe('outbound25', () => {
   it('probes nothing without a target', async () => {
-    expect(await outbound25(undefined)).toBeNull();
-    expect(await outbound25('  ')).toBeNull();
+    expect(await outbound25(live, undefined)).toBeNull();
+    expect(await outbound25(live, '  ')).toBeNull();
   });
 
   it('connects to the named relay host on its port', async () => {
     const port = await listening();
-    expect(await outbound25(`[127.0.0.1]:${port}`, { timeoutMs: 2_000 })).toEqual({
+    expect(await outbound25(live, `[127.0.0.1]:${port}`, { timeoutMs: 2_000 })).toEqual({
       target: `[127.0.0.1]:${port}`,
       host: '127.0.0.1',
       port,
@@ -127,7 +124,7 @@ describe('outbound25', () => {
       advice: null,
     });
     const closed = await closedPort();
-    expect(await outbound25(`[127.0.0.1]:${closed}`, { timeoutMs: 2_000 })).toEqual({
+    expect(await outbound25(live, `[127.0.0.1]:${closed}`, { timeoutMs: 2_000 })).toEqual({
       target: `[127.0.0.1]:${closed}`,
       host: '127.0.0.1',
       port: closed,
@@ -138,23 +135,25 @@ describe('outbound25', () => {
 
   it('a destination that does not answer: timeout with advice', async () => {
     const port = await silentPort();
-    const r = await outbound25(`[127.0.0.1]:${port}`, { timeoutMs: 500 });
+    const r = await outbound25(live, `[127.0.0.1]:${port}`, { timeoutMs: 500 });
     expect(r?.verdict).toBe('timeout');
     expect(r?.advice).toBe(`no answer from 127.0.0.1 port ${port} within 0.5 s: a firewall may drop the connection`);
   });
 
   it('an unbracketed name goes to its best MX; port 25 by default', async () => {
     const asked: string[] = [];
-    const r = await outbound25('example.test', {
-      timeoutMs: 1_000,
-      resolveMx: async (n) => {
+    // The machine's TCP, with the MX answer scripted.
+    const fx = {
+      connect: live.connect,
+      resolveMx: async (n: string) => {
         asked.push(n);
         return [
           { exchange: 'mx2.example.test', priority: 20 },
           { exchange: '255.255.255.255', priority: 5 },
         ];
       },
-    });
+    };
+    const r = await outbound25(fx, 'example.test', { timeoutMs: 1_000 });
     expect(asked).toEqual(['example.test']);
     expect(r).toEqual({
       target: 'example.test',
@@ -166,23 +165,25 @@ describe('outbound25', () => {
   });
 
   it('refuses what it cannot probe', async () => {
-    await expect(outbound25('[smtp.example.test]:imap')).rejects.toThrow(
+    await expect(outbound25(live, '[smtp.example.test]:imap')).rejects.toThrow(
       'outbound probe: unknown service "imap": write the port number',
     );
-    await expect(outbound25('$relayhost')).rejects.toThrow(
+    await expect(outbound25(live, '$relayhost')).rejects.toThrow(
       'outbound probe: "$relayhost" refers to a parameter: give a host name',
     );
-    await expect(outbound25('a,b')).rejects.toThrow(
+    await expect(outbound25(live, 'a,b')).rejects.toThrow(
       '"a,b" is not a valid relay host: it contains "," (give a single destination)',
     );
   });
 
   it('advice for port 25', () => {
     expect(outboundAdvice('mx.example.org', 25, 'timeout', 5_000)).toBe(
-      'port 25 looks blocked: no answer from mx.example.org port 25 within 5 s (many cloud and home providers block outgoing port 25): use a smart host on 587 or 465',
+      'port 25 looks blocked: no answer from mx.example.org port 25 within 5 s (many ' +
+        'cloud and home providers block outgoing port 25): use a smart host on 587 or 465',
     );
     expect(outboundAdvice('mx.example.org', 25, 'refused', 5_000)).toBe(
-      'mx.example.org port 25 refused the connection: nothing listens there, or a firewall rejects it; if your provider blocks port 25, use a smart host on 587 or 465',
+      'mx.example.org port 25 refused the connection: nothing listens there, or a firewall ' +
+        'rejects it; if your provider blocks port 25, use a smart host on 587 or 465',
     );
     expect(outboundAdvice('mx.example.org', 25, 'open', 5_000)).toBeNull();
   });
@@ -193,19 +194,19 @@ describe('natStatus, ipv6Status', () => {
   it('public when an interface has a public IPv4 address', () => {
     const pub = fakeHost({ addresses: [...lo, addr('eth0', 4, '203.0.113.7', 'public')] });
     expect(natStatus(pub)).toBe('public');
-    expect(natAdvice(pub, 'backup-mx')).toBeNull();
+    expect(natAdvice(pub, roleModule('backup-mx').mx !== null)).toBeNull();
   });
   it('private-only behind NAT (a public IPv6 address does not change that); advice for receiving roles only', () => {
     const nat = fakeHost({
       addresses: [...lo, addr('eth0', 4, '192.168.1.20', 'private'), addr('eth0', 6, '2001:db8::20', 'public')],
     });
     expect(natStatus(nat)).toBe('private-only');
-    expect(natAdvice(nat, 'mail-server')).toBe(
+    expect(natAdvice(nat, roleModule('mail-server').mx !== null)).toBe(
       'this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
     );
-    expect(natAdvice(nat, 'backup-mx')).not.toBeNull();
-    expect(natAdvice(nat, 'null-client')).toBeNull();
-    expect(natAdvice(nat, 'firewall-relay')).toBeNull();
+    expect(natAdvice(nat, roleModule('backup-mx').mx !== null)).not.toBeNull();
+    expect(natAdvice(nat, roleModule('null-client').mx !== null)).toBeNull();
+    expect(natAdvice(nat, roleModule('firewall-relay').mx !== null)).toBeNull();
   });
   it('IPv6: route and global address, or advice for inet_protocols = ipv4 with stop/start', () => {
     const good = fakeHost({ ipv6DefaultRoute: true, addresses: [...lo, addr('eth0', 6, '2001:db8::5', 'public')] });
@@ -215,11 +216,13 @@ describe('natStatus, ipv6Status', () => {
       defaultRoute: false,
       globalAddress: false,
       advice:
-        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+        'no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and ' +
+        'logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
     });
     const ulaOnly = fakeHost({ ipv6DefaultRoute: true, addresses: [...lo, addr('eth0', 6, 'fd00::5', 'private')] });
     expect(ipv6Status(ulaOnly).advice).toBe(
-      'an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes your IPv6 addresses; Postfix must be stopped and started for this (a reload is not enough)',
+      'an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes ' +
+        'your IPv6 addresses; Postfix must be stopped and started for this (a reload is not enough)',
     );
   });
 });
@@ -263,7 +266,8 @@ describe('loggingStatus, saslModules', () => {
     const without = await loggingStatus(createMemoryEffects());
     expect(without.logging).toBe('file');
     expect(without.advice).toBe(
-      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      'no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+        'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
     );
   });
 
@@ -308,7 +312,7 @@ describe('probeSummary', () => {
       run: (cmd) => ({ command: cmd, exitCode: 0, stdout: 'deinstall ok config-files', stderr: '', timedOut: false }),
     });
     const p = await runProbes(fx, host, {
-      role: 'mail-server',
+      isMx: roleModule('mail-server').mx !== null,
       target: `[127.0.0.1]:${port}`,
       sasl: true,
       timeoutMs: 2_000,
@@ -316,10 +320,13 @@ describe('probeSummary', () => {
     expect(probeSummary(p)).toEqual([
       'Host name: vm: "vm" has no dot: mail servers need a fully qualified name, e.g. vm.example.com',
       'Only private IPv4 addresses (192.168.10.5): behind NAT',
-      '  → this host has only private IPv4 addresses (NAT): give its public address in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
+      '  → this host has only private IPv4 addresses (NAT): give its public address ' +
+        'in proxy_interfaces, so Postfix knows mail for it is local and does not loop',
       'IPv6: no default route, no global address',
-      '  → no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
-      'Logging: no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, written by the postlog service in master.cf; rotate it with "postfix logrotate"',
+      '  → no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers ' +
+        'and logs "Network is unreachable"; Postfix must be stopped and started for this (a reload is not enough)',
+      'Logging: no rsyslog here: Postfix logs to its own file, maillog_file = /var/log/postfix.log, ' +
+        'written by the postlog service in master.cf; rotate it with "postfix logrotate"',
       `Outgoing to [127.0.0.1]:${port} (127.0.0.1) port ${port}: refused`,
       `  → 127.0.0.1 port ${port} refused the connection: nothing listens there, or a firewall rejects it`,
       'SASL: libsasl2-modules is not installed: the smart host login needs it (apt-get install libsasl2-modules)',
@@ -337,7 +344,7 @@ describe('probeSummary', () => {
       ],
     });
     const fx = createMemoryEffects({ files: { '/usr/sbin/rsyslogd': '' } });
-    const p = await runProbes(fx, host, { role: 'backup-mx' });
+    const p = await runProbes(fx, host, { isMx: roleModule('backup-mx').mx !== null });
     expect(p.outbound).toBeNull();
     expect(fx.calls).toEqual([]);
     expect(probeSummary(p)).toEqual([

@@ -14,9 +14,12 @@ import {
   startPostfix,
   stopPostfix,
 } from '../../src/system/services.js';
+import { needsRoot } from '../helpers/needs.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
-import { REF, stubBin, testHost } from '../helpers/system-fixture.js';
+import { readDebian } from '../helpers/reference.js';
+import { stubBin, testHost } from '../helpers/system-fixture.js';
 
+const AS_ROOT = needsRoot('the service commands against a private Postfix instance', 'its master runs as root');
 const ADDR = '127.0.0.57';
 const PORT = 2557;
 
@@ -40,32 +43,34 @@ function banner(): Promise<string> {
   });
 }
 
-describePostfix('service commands against a private Postfix instance (127.0.0.57:2557, temp dirs)', () => {
-  let dir = '';
-  let cfg = '';
-  const fx = createRealEffects('/');
-  const host = testHost();
-  const masterPid = (): string => readFileSync(join(dir, 'queue/pid/master.pid'), 'utf8').trim();
+(AS_ROOT ? describePostfix : describe.skip)(
+  'service commands against a private Postfix instance (127.0.0.57:2557, temp dirs)',
+  () => {
+    let dir = '';
+    let cfg = '';
+    const fx = createRealEffects('/');
+    const host = testHost();
+    const masterPid = (): string => readFileSync(join(dir, 'queue/pid/master.pid'), 'utf8').trim();
 
-  beforeAll(() => {
-    dir = tempDir('mailsetup-pi-');
-    chmodSync(dir, 0o755); // master opens its lock file as postfix
-    cfg = join(dir, 'etc');
-    mkdirSync(cfg);
-    mkdirSync(join(dir, 'queue'));
-    mkdirSync(join(dir, 'data'));
-    chownSync(join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString()), 0);
-    const master = readFileSync(join(REF, 'master.cf'), 'utf8');
-    const smtp = 'smtp      inet  n       -       y       -       -       smtpd';
-    if (!master.includes(smtp)) throw new Error('reference master.cf changed');
-    writeFileSync(
-      join(cfg, 'master.cf'),
-      master.replace(smtp, `${ADDR}:${PORT} inet n       -       y       -       -       smtpd`),
-    );
-    const debian = readFileSync(join(REF, 'main.cf.debian'), 'utf8').replace(/^smtpd_banner = .*\n/m, '');
-    writeFileSync(
-      join(cfg, 'main.cf'),
-      `${debian}
+    beforeAll(() => {
+      dir = tempDir('mailsetup-pi-');
+      chmodSync(dir, 0o755); // master opens its lock file as postfix
+      cfg = join(dir, 'etc');
+      mkdirSync(cfg);
+      mkdirSync(join(dir, 'queue'));
+      mkdirSync(join(dir, 'data'));
+      chownSync(join(dir, 'data'), Number(execFileSync('id', ['-u', 'postfix']).toString()), 0);
+      const master = readDebian('master.cf');
+      const smtp = 'smtp      inet  n       -       y       -       -       smtpd';
+      if (!master.includes(smtp)) throw new Error('reference master.cf changed');
+      writeFileSync(
+        join(cfg, 'master.cf'),
+        master.replace(smtp, `${ADDR}:${PORT} inet n       -       y       -       -       smtpd`),
+      );
+      const debian = readDebian('main.cf.debian').replace(/^smtpd_banner = .*\n/m, '');
+      writeFileSync(
+        join(cfg, 'main.cf'),
+        `${debian}
 queue_directory = ${dir}/queue
 data_directory = ${dir}/data
 inet_interfaces = loopback-only
@@ -76,86 +81,87 @@ smtpd_banner = $myhostname ESMTP first
 maillog_file = ${dir}/data/maillog
 maillog_file_prefixes = ${dir}
 `,
-    );
-  });
-
-  afterAll(() => {
-    if (dir && spawnSync('postfix', ['-c', cfg, 'status'], { timeout: 20_000 }).status === 0) {
-      spawnSync('postfix', ['-c', cfg, 'stop'], { timeout: 30_000 });
-    }
-    if (dir) cleanup(dir);
-  });
-
-  it('not running at first; stop is skipped', async () => {
-    expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
-    expect(await stopPostfix(fx, host, { configDir: cfg })).toMatchObject({
-      status: 'skipped',
-      detail: 'Postfix is not running',
+      );
     });
-  });
 
-  it('start: configure-instance.sh fills the chroot, postfix start, smtpd answers', async () => {
-    const o = await startPostfix(fx, host, { configDir: cfg });
-    expect(o.error).toBeUndefined();
-    expect(o.status).toBe('ok');
-    expect(o.results.map((r) => r.command)).toEqual([
-      '/usr/lib/postfix/configure-instance.sh -',
-      `postfix -c ${cfg} start`,
-    ]);
-    expect(o.results[1].stderr).toContain('postfix/postfix-script: starting the Postfix mail system');
-    expect(existsSync(join(dir, 'queue/etc/resolv.conf'))).toBe(true);
-    expect(readFileSync(join(dir, 'queue/etc/resolv.conf'), 'utf8')).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
-    expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(true);
-    expect(await banner()).toBe('220 private.mailsetup.test ESMTP first');
-  });
+    afterAll(() => {
+      if (dir && spawnSync('postfix', ['-c', cfg, 'status'], { timeout: 20_000 }).status === 0) {
+        spawnSync('postfix', ['-c', cfg, 'stop'], { timeout: 30_000 });
+      }
+      if (dir) cleanup(dir);
+    });
 
-  it('reload: same master, new configuration in effect', async () => {
-    const pid = masterPid();
-    writeFileSync(
-      join(cfg, 'main.cf'),
-      readFileSync(join(cfg, 'main.cf'), 'utf8').replace('ESMTP first', 'ESMTP second'),
-    );
-    const o = await reloadPostfix(fx, host, { configDir: cfg });
-    expect(o.error).toBeUndefined();
-    expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} reload`]);
-    expect(masterPid()).toBe(pid);
-    let b = '';
-    for (let i = 0; i < 20 && b !== '220 private.mailsetup.test ESMTP second'; i++) {
-      b = await banner();
-      if (b !== '220 private.mailsetup.test ESMTP second') await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(b).toBe('220 private.mailsetup.test ESMTP second');
-  });
+    it('not running at first; stop is skipped', async () => {
+      expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
+      expect(await stopPostfix(fx, host, { configDir: cfg })).toMatchObject({
+        status: 'skipped',
+        detail: 'Postfix is not running',
+      });
+    });
 
-  it('restart: stop, configure-instance.sh, start; a new master', async () => {
-    const pid = masterPid();
-    const o = await restartPostfix(fx, host, { configDir: cfg });
-    expect(o.error).toBeUndefined();
-    expect(o.results.map((r) => r.command)).toEqual([
-      `postfix -c ${cfg} stop`,
-      '/usr/lib/postfix/configure-instance.sh -',
-      `postfix -c ${cfg} start`,
-    ]);
-    expect(masterPid()).not.toBe(pid);
-    expect(await banner()).toBe('220 private.mailsetup.test ESMTP second');
-  });
+    it('start: configure-instance.sh fills the chroot, postfix start, smtpd answers', async () => {
+      const o = await startPostfix(fx, host, { configDir: cfg });
+      expect(o.error).toBeUndefined();
+      expect(o.status).toBe('ok');
+      expect(o.results.map((r) => r.command)).toEqual([
+        '/usr/lib/postfix/configure-instance.sh -',
+        `postfix -c ${cfg} start`,
+      ]);
+      expect(o.results[1].stderr).toContain('postfix/postfix-script: starting the Postfix mail system');
+      expect(existsSync(join(dir, 'queue/etc/resolv.conf'))).toBe(true);
+      expect(readFileSync(join(dir, 'queue/etc/resolv.conf'), 'utf8')).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+      expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(true);
+      expect(await banner()).toBe('220 private.mailsetup.test ESMTP first');
+    });
 
-  it("a start that fails reports Postfix's own words", async () => {
-    const o = await startPostfix(fx, host, { configDir: cfg }); // already running
-    expect(o.status).toBe('failed');
-    expect(o.error).toBe(
-      `postfix -c ${cfg} start exited 1: postfix/postfix-script: fatal: the Postfix mail system is already running`,
-    );
-  });
+    it('reload: same master, new configuration in effect', async () => {
+      const pid = masterPid();
+      writeFileSync(
+        join(cfg, 'main.cf'),
+        readFileSync(join(cfg, 'main.cf'), 'utf8').replace('ESMTP first', 'ESMTP second'),
+      );
+      const o = await reloadPostfix(fx, host, { configDir: cfg });
+      expect(o.error).toBeUndefined();
+      expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} reload`]);
+      expect(masterPid()).toBe(pid);
+      let b = '';
+      for (let i = 0; i < 20 && b !== '220 private.mailsetup.test ESMTP second'; i++) {
+        b = await banner();
+        if (b !== '220 private.mailsetup.test ESMTP second') await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(b).toBe('220 private.mailsetup.test ESMTP second');
+    });
 
-  it('stop: not running, port closed', async () => {
-    const o = await stopPostfix(fx, host, { configDir: cfg });
-    expect(o.error).toBeUndefined();
-    expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} stop`]);
-    expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
-    expect(await banner()).toBe('ECONNREFUSED');
-  });
-});
+    it('restart: stop, configure-instance.sh, start; a new master', async () => {
+      const pid = masterPid();
+      const o = await restartPostfix(fx, host, { configDir: cfg });
+      expect(o.error).toBeUndefined();
+      expect(o.results.map((r) => r.command)).toEqual([
+        `postfix -c ${cfg} stop`,
+        '/usr/lib/postfix/configure-instance.sh -',
+        `postfix -c ${cfg} start`,
+      ]);
+      expect(masterPid()).not.toBe(pid);
+      expect(await banner()).toBe('220 private.mailsetup.test ESMTP second');
+    });
+
+    it("a start that fails reports Postfix's own words", async () => {
+      const o = await startPostfix(fx, host, { configDir: cfg }); // already running
+      expect(o.status).toBe('failed');
+      expect(o.error).toBe(
+        `postfix -c ${cfg} start exited 1: postfix/postfix-script: fatal: the Postfix mail system is already running`,
+      );
+    });
+
+    it('stop: not running, port closed', async () => {
+      const o = await stopPostfix(fx, host, { configDir: cfg });
+      expect(o.error).toBeUndefined();
+      expect(o.results.map((r) => r.command)).toEqual([`postfix -c ${cfg} stop`]);
+      expect(await postfixRunning(fx, host, { configDir: cfg })).toBe(false);
+      expect(await banner()).toBe('ECONNREFUSED');
+    });
+  },
+);
 
 describe('service commands with systemd (stand-in systemctl on PATH)', () => {
   const dirs: string[] = [];

@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authMechanisms, testSmartHostLogin, type LoginOptions } from '../../src/system/smtpLogin.js';
+import { closedPort } from '../helpers/ports.js';
 import { cleanup, tempDir } from '../helpers/postfix.js';
 import { makeTestPki, type TestPki } from '../helpers/testCa.js';
 
@@ -87,15 +88,6 @@ async function scripted(onConnect: (s: Socket) => void): Promise<number> {
     }),
   );
   return (server.address() as AddressInfo).port;
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 function login(over: Partial<LoginOptions> & { connectPort: number }): ReturnType<typeof testSmartHostLogin> {

@@ -7,8 +7,10 @@ import type { Plan } from '../../src/model/plan.js';
 import type { AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/model/answers.js';
 import type { HostFacts } from '../../src/model/host.js';
 import type { StepEvent, ApplyResult, Detection, WizardBackend } from '../../src/ui/backend.js';
+import { fakeHost } from '../helpers/host.js';
 
-export const HOST: HostFacts = {
+/** A Debian 12 host (systemd, rsyslog, Postfix running) with a private IPv4 and a public IPv6 address. */
+export const HOST: HostFacts = fakeHost({
   fqdn: 'mx1.example.com',
   hostname: 'mx1',
   addresses: [
@@ -16,12 +18,9 @@ export const HOST: HostFacts = {
     { iface: 'eth0', family: 4, address: '192.168.1.10', prefix: 24, network: '192.168.1.0/24', scope: 'private' },
     { iface: 'eth0', family: 6, address: '2001:db8::10', prefix: 64, network: '[2001:db8::]/64', scope: 'public' },
   ],
-  postfix: { installed: true, version: '3.7.11', defaultDatabaseType: 'hash', running: true, smtpPort: 25 },
-  systemd: true,
-  rsyslog: true,
   distro: { id: 'debian', versionId: '12', debianLike: true },
   ipv6DefaultRoute: false,
-};
+});
 
 export const ROLES: RoleInfo[] = [
   { id: 'null-client', title: 'Null client', summary: 'sends only, through a relay host' },

@@ -2,7 +2,7 @@
  * runWizard on a real terminal: the wizard (with the fake backend) is bundled with esbuild and run
  * in a tmux pane of 100×24, keys are sent with `tmux send-keys`, the screen is read with
  * `capture-pane`. Covers raw-mode keys, the exit codes (130 for Ctrl-C, 0 applied, 1 failed) and
- * colour on/off. Skipped when tmux is missing. Uses its own tmux server (-L) and removes it.
+ * colour on/off. Skipped loudly when tmux is missing. Uses its own tmux server (-L) and removes it.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { needsTmux } from '../helpers/needs.js';
 
-const TMUX = spawnSync('tmux', ['-V']).status === 0;
+const TMUX = needsTmux('the wizard on a real terminal');
 const SOCKET = `mailsetup-ui-test-${process.pid}`;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir = '';

@@ -1,0 +1,114 @@
+/**
+ * The wizard. The first frame is drawn at once; host probes and the reading of the files run
+ * behind it and arrive as they finish. Postfix, when missing, is installed as the first step of
+ * the confirmed apply. After a successful apply it offers to run --verify.
+ */
+import type { RoleId } from '../../model/answers.js';
+import { isMailsetupError, type ExitCode } from '../../model/errors.js';
+import type { ApplyResult } from '../../model/events.js';
+import type { HostFacts } from '../../model/host.js';
+import { mxDomains, mxFindings } from '../../plan/mx.js';
+import { mxHostsOf } from '../../system/dns.js';
+import { roleInfos } from '../../roles/index.js';
+import { questionsFor } from '../../roles/questions.js';
+import { apply } from '../../system/apply.js';
+import { readHostFacts } from '../../system/hostFacts.js';
+import { loadTemplates } from '../../system/templates.js';
+import type { CommandContext } from '../context.js';
+import { recoverIfNeeded } from '../recover.js';
+import { givenAnswers, Session } from '../session.js';
+import { afterApply, hostSummary, installIfMissing, preflight } from '../steps.js';
+
+/** An apply that stopped before writing anything, as the wizard shows it. */
+function notApplied(error: string): ApplyResult {
+  return { ok: false, changed: false, rolledBack: false, error, warnings: [], events: [] };
+}
+
+export async function wizard(ctx: CommandContext): Promise<ExitCode> {
+  const { fx, opts } = ctx;
+  const prefill = await givenAnswers(fx, opts);
+  // Host probes and file reads start when the wizard first asks for them, after its first frame
+  // is drawn: spawning them before would make the user wait for the first screen.
+  let hostP: Promise<HostFacts> | null = null;
+  let sessionP: Promise<Session> | null = null;
+  let detectedRole: RoleId | 'custom' | null = null;
+  const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
+  const session = (): Promise<Session> =>
+    (sessionP ??= host().then(async (h) => {
+      await recoverIfNeeded(ctx, h);
+      const s = await Session.open(fx, h, loadTemplates());
+      detectedRole = s.detected.role;
+      return s;
+    }));
+  const { runWizard } = await import('../../ui/render.js');
+  let applied: HostFacts | null = null;
+  const code = await runWizard(
+    {
+      loadHost: host,
+      detect: async () => {
+        const s = await session();
+        return {
+          ...s.detected,
+          role: prefill.role ?? s.detected.role,
+          answers: { ...s.detected.answers, ...prefill },
+          summary: await hostSummary(fx, s.host, s.detected, s.files),
+        };
+      },
+      roles: () => roleInfos(),
+      questions: (role, host, current) => questionsFor(role, host, current, detectedRole),
+      plan: async (answers) => {
+        const p = (await session()).plan(answers);
+        // DNS is asked only on the live system; a --root sandbox never reaches out.
+        if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+        return p;
+      },
+      apply: async (p, h, onEvent) => {
+        let target;
+        try {
+          target = await installIfMissing(fx, h, p, onEvent);
+        } catch (e) {
+          if (isMailsetupError(e)) return notApplied(e.message);
+          throw e;
+        }
+        const stop = await preflight(target.plan, fx, onEvent);
+        if (stop) return notApplied(`nothing applied: ${stop.message}`);
+        const result = await apply(target.plan, fx, target.host, { onEvent });
+        if (result.ok && result.changed) {
+          await afterApply(fx, target.host, onEvent);
+          applied = target.host;
+        }
+        return result;
+      },
+    },
+    { color: opts.color, root: ctx.root === '/' ? undefined : ctx.root },
+  );
+  if (code === 0 && applied !== null) await offerVerify(ctx, applied);
+  return code as ExitCode;
+}
+
+/**
+ * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
+ * the exit code stays the apply's).
+ */
+async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
+  const { createInterface } = await import('node:readline/promises');
+  // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
+  process.stdin.ref();
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  let answer: string;
+  try {
+    answer = (
+      await rl.question(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
+    )
+      .trim()
+      .toLowerCase();
+  } catch {
+    // Ctrl-C or Ctrl-D at the prompt: no check wanted; the apply's exit code stands.
+    return;
+  } finally {
+    rl.close();
+  }
+  if (answer !== '' && answer !== 'y' && answer !== 'yes') return;
+  const { verify } = await import('../verify/index.js');
+  await verify(ctx.fx, host, { color: ctx.opts.color });
+}

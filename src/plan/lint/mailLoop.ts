@@ -1,0 +1,70 @@
+import { parseRelayhost, parseTransportValue } from '../../postfix/validate.js';
+import type { HostFacts } from '../../model/host.js';
+import type { LintRule, Resolved } from '../../roles/role.js';
+
+/** The addresses that reach this host's own Postfix: its interfaces, proxy_interfaces, loopback. */
+function ownAddresses(host: HostFacts, proxy: string[]): Set<string> {
+  const own = new Set<string>(['127.0.0.1', '::1', 'localhost']);
+  for (const a of host.addresses) own.add(a.address.toLowerCase());
+  for (const p of proxy) own.add(p.toLowerCase());
+  return own;
+}
+
+/** Names that are this host. */
+function ownNames(host: HostFacts, a: Resolved): Set<string> {
+  return new Set(
+    [host.fqdn, host.hostname, a.myhostname, 'localhost', `localhost.${a.mydomain}`].map((s) => s.toLowerCase()),
+  );
+}
+
+function hostPart(hop: string): { host: string; port: string } | null {
+  try {
+    const r = parseRelayhost(hop);
+    let host = r.host.toLowerCase();
+    if (host.startsWith('ipv6:')) host = host.slice(5);
+    return { host, port: r.port === undefined ? '25' : String(r.port) };
+  } catch {
+    return null;
+  }
+}
+
+/** A next hop that reaches this host's own Postfix: one of its addresses AND the port it listens on. */
+export function loopsToSelf(hop: string, host: HostFacts, a: Resolved): boolean {
+  const h = hostPart(hop);
+  if (!h) return false;
+  const port = host.postfix.smtpPort ?? 25;
+  const samePort = h.port === String(port) || (port === 25 && h.port === 'smtp');
+  if (!samePort) return false;
+  if (ownAddresses(host, a.proxy_interfaces).has(h.host)) return true;
+  if (h.host.startsWith('127.')) return true;
+  // A name: only when it is this host's own name (MX lookups of other names are not resolved here).
+  return ownNames(host, a).has(h.host);
+}
+
+/** relayhost or a transport next hop that is this host itself: "mail for X loops back to myself". */
+export const mailLoop: LintRule = {
+  id: 'mail-loop',
+  level: 'error',
+  summary:
+    '`relayhost` or a transport next hop is this host itself: one of its addresses (or `proxy_interfaces`) **and** ' +
+    'the port its Postfix listens on',
+  check({ a, host, main }) {
+    const out: string[] = [];
+    const relayhost = main('relayhost');
+    if (relayhost !== '' && loopsToSelf(relayhost, host, a)) {
+      out.push(
+        `relayhost ${relayhost} is this host itself (port ${host.postfix.smtpPort ?? 25}): ` +
+          'mail for other domains would loop back to myself',
+      );
+    }
+    for (const [domain, value] of Object.entries(a.transport)) {
+      const t = parseTransportValue(value);
+      if (t.nexthop && loopsToSelf(t.nexthop, host, a)) {
+        out.push(
+          `transport for ${domain} points at ${t.nexthop}, which is this host itself: mail for ${domain} would loop back to myself`,
+        );
+      }
+    }
+    return out;
+  },
+};

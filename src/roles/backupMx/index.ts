@@ -1,0 +1,84 @@
+/**
+ * Backup MX for other domains (STANDARD_CONFIGURATION_README "Configuring Postfix as primary or
+ * backup MX host for a remote site"), possibly behind NAT: relays mail for the backed-up domains
+ * to their primary, accepts only the listed recipients, knows its public addresses through
+ * proxy_interfaces so it never loops to itself when the primary is down.
+ */
+import { RELAY_RESTRICTIONS, loopbackNetworks, merge, relayRecipients, transportMap } from '../common.js';
+import { joinList } from '../../postfix/lists.js';
+import type { RoleModule } from '../role.js';
+import { natWithoutProxyInterfaces } from './natWithoutProxyInterfaces.js';
+import { relayOwnDomain } from './relayOwnDomain.js';
+import { postmasterHere, relayDomainSample } from '../verifySamples.js';
+
+export const backupMx: RoleModule = {
+  info: {
+    id: 'backup-mx',
+    title: 'Backup MX (behind NAT)',
+    summary: 'queues and forwards mail for another domain while its primary is down; proxy_interfaces for NAT',
+  },
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'relay_domains',
+    'transport',
+    'relay_recipients',
+    'proxy_interfaces',
+    'mynetworks',
+    'postmaster',
+    'inet_interfaces',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
+  required: ['relay_domains', 'postmaster', 'mynetworks'],
+  explain: {
+    relay_domains: () => 'the domains this host is a backup MX for (never its own domain)',
+    transport: () => 'optional: domain → relay:[primary.mail.host]; empty = deliver by MX lookup',
+  },
+  checkAnswer(key, value) {
+    // A bare name in an alias becomes name@$myorigin, and a backup MX does not deliver $mydomain.
+    if (key === 'postmaster' && typeof value === 'string' && !value.includes('@'))
+      return `"${value}" must be a full address (user@domain): here it would become ${value}@$mydomain, which a backup MX does not deliver locally`;
+    return null;
+  },
+  recognize: (v) =>
+    !(v.get('mydestination') !== undefined && v.destinations.length === 0) &&
+    v.relayDomains.length > 0 &&
+    !v.relayDomains.some((d) => v.destinations.includes(d)),
+  receivesMail: true,
+  mx: 'backup',
+  rules: [relayOwnDomain, natWithoutProxyInterfaces],
+  defaults(_host, base) {
+    return { inet_interfaces: 'all', mynetworks: loopbackNetworks(base.inet_protocols) };
+  },
+  configure(a, ctx) {
+    const { main, maps } = merge(
+      {
+        main: {
+          ...(a.proxy_interfaces.length ? { proxy_interfaces: joinList(a.proxy_interfaces) } : {}),
+          mydestination: '$myhostname, localhost.$mydomain, localhost',
+          relay_domains: joinList(a.relay_domains),
+          mynetworks: joinList(a.mynetworks),
+          relayhost: '',
+          inet_interfaces: a.inet_interfaces,
+          smtpd_relay_restrictions: RELAY_RESTRICTIONS,
+        },
+        maps: [],
+      },
+      relayRecipients(a, ctx),
+      transportMap(a, ctx),
+    );
+    return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+  verifySamples(params, answers) {
+    const relay = relayDomainSample(params, answers);
+    return {
+      postmaster: postmasterHere(params, 'postmaster'),
+      addresses: [postmasterHere(params), ...('sample' in relay ? [relay.sample] : [])],
+      skipped: 'skipped' in relay ? [relay.skipped] : [],
+    };
+  },
+};

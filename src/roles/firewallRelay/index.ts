@@ -1,0 +1,108 @@
+/**
+ * Email firewall/gateway (STANDARD_CONFIGURATION_README "Postfix email firewall/gateway"): no
+ * local delivery at all; accepts mail for the inside domain from anywhere and passes it to the
+ * inside mail host through transport_maps; relays outbound mail for its own networks only.
+ * postmaster and abuse at the gateway's own address literal still reach people (virtual map).
+ */
+import {
+  RELAY_RESTRICTIONS,
+  loopbackNetworks,
+  mapRef,
+  merge,
+  privateSubnets,
+  relayRecipients,
+  transportMap,
+  remotePostmasterOnly,
+} from '../common.js';
+import type { RoleModule } from '../role.js';
+import { joinList } from '../../postfix/lists.js';
+import { VIRTUAL_MAP } from '../../model/paths.js';
+import { postmasterAtGateway, relayDomainSample } from '../verifySamples.js';
+
+export const firewallRelay: RoleModule = {
+  info: {
+    id: 'firewall-relay',
+    title: 'Firewall / gateway relay',
+    summary: 'no local delivery: passes mail for the inside domain to the inside mail host',
+  },
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'relay_domains',
+    'transport',
+    'relay_recipients',
+    'mynetworks',
+    'relayhost',
+    'postmaster',
+    'proxy_interfaces',
+    'inet_interfaces',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
+  required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
+  explain: {
+    relay_domains: () => 'the inside domain(s) this gateway accepts mail for',
+    transport: () => 'domain → relay:[inside.mail.host] for each inside domain',
+  },
+  checkAnswer: remotePostmasterOnly,
+  recognize: (v) =>
+    v.get('mydestination') !== undefined &&
+    v.destinations.length === 0 &&
+    !!v.get('local_transport')?.startsWith('error') &&
+    v.relayDomains.length > 0,
+  receivesMail: true,
+  mx: null,
+  rules: [],
+  defaults(host, base) {
+    return {
+      inet_interfaces: 'all',
+      mynetworks: [...loopbackNetworks(base.inet_protocols), ...privateSubnets(host, base.inet_protocols)],
+      relay_domains: [base.mydomain],
+    };
+  },
+  configure(a, ctx) {
+    const { main, maps } = merge(
+      {
+        main: {
+          ...(a.proxy_interfaces.length ? { proxy_interfaces: joinList(a.proxy_interfaces) } : {}),
+          mydestination: '',
+          local_recipient_maps: '',
+          local_transport: 'error:local mail delivery is disabled',
+          relay_domains: joinList(a.relay_domains),
+          parent_domain_matches_subdomains: 'debug_peer_list smtpd_access_maps',
+          mynetworks: joinList(a.mynetworks),
+          relayhost: a.relayhost,
+          inet_interfaces: a.inet_interfaces,
+          smtpd_relay_restrictions: RELAY_RESTRICTIONS,
+          virtual_alias_maps: mapRef(ctx, VIRTUAL_MAP),
+        },
+        maps: [
+          {
+            path: VIRTUAL_MAP,
+            entries: [
+              ['postmaster', a.postmaster],
+              ['abuse', a.postmaster],
+              ['root', a.postmaster],
+            ],
+            description: 'postmaster and abuse at the gateway itself (virtual_alias_maps)',
+          },
+        ],
+      },
+      relayRecipients(a, ctx),
+      transportMap(a, ctx),
+    );
+    return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: ['local/unix'] };
+  },
+  verifySamples(params, answers) {
+    // No local delivery: postmaster at the gateway's own address is rewritten by virtual_alias_maps.
+    const relay = relayDomainSample(params, answers);
+    return {
+      postmaster: postmasterAtGateway(params, 'postmaster'),
+      addresses: [postmasterAtGateway(params), ...('sample' in relay ? [relay.sample] : [])],
+      skipped: 'skipped' in relay ? [relay.skipped] : [],
+    };
+  },
+};

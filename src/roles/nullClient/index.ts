@@ -1,0 +1,96 @@
+/**
+ * Null client (STANDARD_CONFIGURATION_README "Postfix on a null client"): sends only, all mail
+ * through the relay host; listens on loopback; no local delivery. Mail for root and postmaster
+ * is rewritten by virtual_alias_maps to the address the user gives, so it leaves the host too.
+ */
+import {
+  LOOPBACK_V4,
+  LOOPBACK_V6,
+  mapRef,
+  merge,
+  saslOverlay,
+  ipv4Enabled,
+  ipv6Enabled,
+  remotePostmasterOnly,
+} from '../common.js';
+import { joinList } from '../../postfix/lists.js';
+import type { RoleModule } from '../role.js';
+import { nullClientDirect } from './nullClientDirect.js';
+import { submissionWithoutLogin } from './submissionWithoutLogin.js';
+import { VIRTUAL_MAP } from '../../model/paths.js';
+
+export const nullClient: RoleModule = {
+  info: {
+    id: 'null-client',
+    title: 'Null client',
+    summary: 'sends only: all mail goes out through a relay host; nothing is received or delivered here',
+  },
+  keys: [
+    'myhostname',
+    'mydomain',
+    'myorigin',
+    'relayhost',
+    'smtp_sasl',
+    'postmaster',
+    'inet_protocols',
+    'notify_classes',
+    'chroot',
+    'logging',
+  ],
+  required: ['relayhost', 'postmaster'],
+  explain: {
+    relayhost: () => 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port',
+    inet_interfaces: () => 'loopback-only: a null client accepts no mail from the network',
+  },
+  checkAnswer: remotePostmasterOnly,
+  recognize: (v) =>
+    v.get('mydestination') !== undefined &&
+    v.destinations.length === 0 &&
+    !!v.get('relayhost') &&
+    (v.get('inet_interfaces') === 'loopback-only' || v.get('inet_interfaces') === 'localhost'),
+  receivesMail: false,
+  mx: null,
+  rules: [nullClientDirect, submissionWithoutLogin],
+  defaults(_host, base) {
+    const nets: string[] = [];
+    if (ipv4Enabled(base.inet_protocols)) nets.push(LOOPBACK_V4);
+    if (ipv6Enabled(base.inet_protocols)) nets.push(LOOPBACK_V6);
+    return { inet_interfaces: 'loopback-only', mynetworks: nets, relayhost: base.relayhost };
+  },
+  configure(a, ctx) {
+    const sasl = saslOverlay(a, ctx);
+    const { main, maps } = merge(
+      {
+        main: {
+          relayhost: a.relayhost,
+          mydestination: '',
+          relay_domains: '',
+          inet_interfaces: 'loopback-only',
+          mynetworks: joinList(a.mynetworks),
+          virtual_alias_maps: mapRef(ctx, VIRTUAL_MAP),
+        },
+        maps: [
+          {
+            path: VIRTUAL_MAP,
+            entries: [
+              ['postmaster', a.postmaster],
+              ['root', a.postmaster],
+            ],
+            description: 'where mail for root and postmaster goes (virtual_alias_maps)',
+          },
+        ],
+      },
+      sasl,
+    );
+    return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+  },
+  verifySamples(params) {
+    // Everything leaves through the relay host, root's mail too (virtual_alias_maps).
+    const relayhost = params.relayhost;
+    return {
+      postmaster: { cls: 'postmaster', address: 'postmaster', notLocal: true }, // @myorigin, rewritten
+      addresses: [{ cls: 'local (root)', address: 'root', notLocal: true, ...(relayhost ? { hop: relayhost } : {}) }],
+      skipped: [],
+    };
+  },
+};
