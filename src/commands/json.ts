@@ -7,7 +7,7 @@
 import type { ExitCode } from '../model/errors.js';
 import type { ApplyResult, StepEvent } from '../model/events.js';
 import type { CliOptions } from '../model/options.js';
-import type { FileChange, Plan } from '../model/plan.js';
+import type { Action, FileChange, Plan } from '../model/plan.js';
 import {
   commandsJson,
   emptyDocument,
@@ -22,7 +22,6 @@ import {
 } from '../output/json.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { secretForms } from '../system/smtpLogin.js';
-import type { Action } from '../model/plan.js';
 
 /** The mode the options ask for, as the document names it. */
 export function modeOf(opts: CliOptions): JsonMode {
@@ -68,11 +67,6 @@ export class JsonRun {
     this.actions = actions;
     const pw = p.answers.smtp_sasl?.password;
     if (pw !== undefined && pw !== SECRET_PLACEHOLDER) this.secrets = secretForms(p.answers.smtp_sasl!.username, pw);
-  }
-
-  /** Findings found after the plan (the MX records of the live DNS). */
-  findings(p: Plan): void {
-    this.doc.findings = planParts(p).findings;
   }
 
   /** What a rollback restores (or would). */
