@@ -118,6 +118,11 @@ function ignoreBrokenPipes(): void {
   }
 }
 
+/** Everything but the argument parser, loaded only when a mode runs (one import site: one chunk). */
+function loadCommands(): Promise<typeof import('./commands/index.js')> {
+  return import('./commands/index.js');
+}
+
 async function main(): Promise<number> {
   ignoreBrokenPipes();
   let opts: ReturnType<typeof parseCli>;
@@ -128,8 +133,7 @@ async function main(): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`mailsetup: ${err.message}\nTry 'mailsetup --help'.\n`);
       // Asked for JSON: a program reads stdout, so the refusal is a document there too.
-      if (argv.includes('--json'))
-        process.stdout.write((await import('./commands/index.js')).jsonErrorText(2, err.message));
+      if (argv.includes('--json')) process.stdout.write((await loadCommands()).jsonErrorText(2, err.message));
       return 2;
     }
     throw err;
@@ -142,7 +146,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const commands = await import('./commands/index.js');
+  const commands = await loadCommands();
   const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
   try {
     return await commands.run(opts, {
