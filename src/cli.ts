@@ -16,14 +16,19 @@ Usage: mailsetup [options]
 Roles: null-client, mail-server, backup-mx, firewall-relay
 
 Options:
-  --answers FILE   answers YAML: pre-fills the questions (with --yes, skips them)
+  --answers FILE   answers YAML: pre-fills the questions (with --yes, skips them);
+                   - reads them from standard input
   --role ID        the role to configure (overrides the answers file)
   --yes            no prompts: apply when the answers are complete and valid
   --dry-run        show the plan and the diff, write nothing (exit 0)
   --check          with --dry-run: exit 1 when changes would be made
   --root DIR       treat DIR as the file system root; never touch the live system
   --rollback       restore the files of the last apply from its backup
+  --only-last      with --rollback: undo the last apply only while it is in place;
+                   once it is undone, do nothing (never an older apply)
   --verify         check that the running Postfix does what its role promises
+  --json           one JSON document on stdout (the plan, the result, the checks;
+                   schema in the README); progress and messages go to stderr
   --no-color       no colours (also NO_COLOR=1); without it, colours only on a
                    terminal, or wherever FORCE_COLOR=1 asks for them
   -h, --help       this text
@@ -66,6 +71,8 @@ export function parseCli(
         root: { type: 'string' },
         rollback: { type: 'boolean' },
         verify: { type: 'boolean' },
+        'only-last': { type: 'boolean' },
+        json: { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -78,6 +85,11 @@ export function parseCli(
   if (v.help) return 'help';
   if (v.version) return 'version';
   if (v.check && !v['dry-run']) throw new UsageError('--check goes with --dry-run');
+  if (v['only-last'] && !v.rollback) throw new UsageError('--only-last goes with --rollback');
+  if (v.rollback && v.verify) throw new UsageError('--rollback and --verify do not go together');
+  if (v.json && !v.answers && !v.role && !v['dry-run'] && !v.yes && !v.verify && !v.rollback) {
+    throw new UsageError('--json goes with --answers, --dry-run, --yes, --verify or --rollback (not with the wizard)');
+  }
   return {
     answers: v.answers,
     role: v.role,
@@ -87,7 +99,10 @@ export function parseCli(
     root: v.root,
     rollback: v.rollback ?? false,
     verify: v.verify ?? false,
-    color: colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
+    onlyLast: v['only-last'] ?? false,
+    json: v.json ?? false,
+    // --json: stdout holds only the document, and the text on stderr is for logs: no colours.
+    color: v.json ? false : colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
   };
 }
 
@@ -103,14 +118,22 @@ function ignoreBrokenPipes(): void {
   }
 }
 
+/** Everything but the argument parser, loaded only when a mode runs (one import site: one chunk). */
+function loadCommands(): Promise<typeof import('./commands/index.js')> {
+  return import('./commands/index.js');
+}
+
 async function main(): Promise<number> {
   ignoreBrokenPipes();
   let opts: ReturnType<typeof parseCli>;
+  const argv = process.argv.slice(2);
   try {
-    opts = parseCli(process.argv.slice(2), process.env);
+    opts = parseCli(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`mailsetup: ${err.message}\nTry 'mailsetup --help'.\n`);
+      // Asked for JSON: a program reads stdout, so the refusal is a document there too.
+      if (argv.includes('--json')) process.stdout.write((await loadCommands()).jsonErrorText(2, err.message));
       return 2;
     }
     throw err;
@@ -123,7 +146,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const commands = await import('./commands/index.js');
+  const commands = await loadCommands();
   const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
   try {
     return await commands.run(opts, {
@@ -131,6 +154,7 @@ async function main(): Promise<number> {
       stdoutIsTty: process.stdout.isTTY === true,
       isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
       io: { out: write(process.stdout), err: write(process.stderr) },
+      argv,
     });
   } catch (err) {
     if (isMailsetupError(err)) {
@@ -139,7 +163,7 @@ async function main(): Promise<number> {
       return err.exitCode;
     }
     // Nothing the user can act on was expected here: one line, the details in a file.
-    const where = commands.writeCrashReport(err, process.argv.slice(2), VERSION);
+    const where = commands.writeCrashReport(err, argv, VERSION);
     process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}${where ? ` (details in ${where})` : ''}\n`);
     return 1;
   }

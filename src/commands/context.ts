@@ -6,6 +6,7 @@ import type { Effects } from '../model/effects.js';
 import type { StepEvent } from '../model/events.js';
 import type { CliOptions } from '../model/options.js';
 import { stepText } from '../output/steps.js';
+import type { JsonRun } from './json.js';
 
 export interface Io {
   out(s: string): void;
@@ -22,11 +23,16 @@ export interface CommandContext {
   interactive: boolean;
   /** The process runs as root. */
   isRoot: boolean;
+  /** --json: the document the run fills (`io` then writes to stderr; the document alone goes to stdout). */
+  json?: JsonRun;
 }
 
-/** Print step events as plain lines (the non-interactive step list). */
+/** Print step events as plain lines (the non-interactive step list); with --json also record them. */
 export function eventPrinter(ctx: CommandContext): (e: StepEvent) => void {
-  return (e) => ctx.io.out(stepText(e, ctx.opts.color));
+  return (e) => {
+    ctx.json?.event(e);
+    ctx.io.out(stepText(e, ctx.opts.color));
+  };
 }
 
 /** `s` quoted for a POSIX shell when it needs quoting. */

@@ -2,33 +2,74 @@
  * The modes behind the command line, one folder each: the wizard (interactive), apply (answers
  * file, dry run), rollback and verify. This file decides which one runs; each mode returns its
  * exit code or throws a MailsetupError that carries one (src/model/errors.ts): 0 success or
- * nothing to do, 1 apply failed (rolled back), 2 usage error or invalid answers.
+ * nothing to do, 1 apply failed (rolled back), 2 usage error or invalid answers. With --json the
+ * mode's text goes to stderr and the one JSON document to stdout (./json.ts), also when it fails.
  */
 import { resolve as resolvePath } from 'node:path';
-import { UsageError, type ExitCode } from '../model/errors.js';
+import { isMailsetupError, UsageError, type ExitCode } from '../model/errors.js';
 import type { CliOptions } from '../model/options.js';
+import { errorDocument } from '../output/json.js';
+import { writeCrashReport } from '../system/crashReport.js';
 import { createRealEffects } from '../system/realEffects.js';
+import { VERSION } from '../version.js';
 import type { CommandContext, Io } from './context.js';
+import { JsonRun } from './json.js';
 
-export { writeCrashReport } from '../system/crashReport.js';
+export { writeCrashReport };
 
 export interface Terminal {
   stdinIsTty: boolean;
   stdoutIsTty: boolean;
   isRoot: boolean;
   io: Io;
+  /** The command line (for the crash report of an unexpected error under --json). */
+  argv: readonly string[];
+}
+
+/** The document of a command line refused before any mode ran (--json given): one line of JSON. */
+export function jsonErrorText(exitCode: ExitCode, message: string, details: string[] = []): string {
+  return `${JSON.stringify(errorDocument(VERSION, exitCode, message, details))}\n`;
 }
 
 /** Which mode the options ask for, and whether it may ask questions. */
 export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
   const root = opts.root ? resolvePath(opts.root) : '/';
+  if (!opts.json) return runMode(opts, term, root, term.io);
+  const json = new JsonRun(VERSION, opts, root);
+  const err = (s: string) => term.io.err(s);
+  try {
+    const code = await runMode(opts, term, root, { out: err, err }, json);
+    // --dry-run --check: exit 1 says "would change"; the run itself went well.
+    term.io.out(json.finish(code, null, code === 0 || (opts.dryRun && opts.check && code === 1)));
+    return code;
+  } catch (e) {
+    if (isMailsetupError(e)) {
+      if (e.message !== '') err(`mailsetup: ${e.message}\n`);
+      for (const line of e.details) err(`${line}\n`);
+      term.io.out(json.finish(e.exitCode, { message: e.message, details: [...e.details] }));
+      return e.exitCode;
+    }
+    const where = writeCrashReport(e, term.argv, VERSION);
+    const message = `unexpected error: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`;
+    err(`mailsetup: ${message}${where ? ` (details in ${where})` : ''}\n`);
+    term.io.out(json.finish(1, { message, details: where ? [`details in ${where}`] : [] }));
+    return 1;
+  }
+}
+
+async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, json?: JsonRun): Promise<ExitCode> {
   if (root === '/' && !opts.dryRun && !opts.verify && !term.isRoot) {
     throw new UsageError(
       'root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)',
     );
   }
+  if (opts.answers === '-' && term.stdinIsTty) {
+    throw new UsageError(
+      '--answers -: standard input is a terminal; pipe the answers in (… | mailsetup --answers - --yes)',
+    );
+  }
   const interactive =
-    !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && term.stdinIsTty && term.stdoutIsTty;
+    !opts.json && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && term.stdinIsTty && term.stdoutIsTty;
   if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !opts.role) {
     throw new UsageError(
       'no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal',
@@ -38,16 +79,13 @@ export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
     opts,
     fx: createRealEffects(root),
     root,
-    io: term.io,
+    io,
     interactive,
     isRoot: term.isRoot,
+    ...(json ? { json } : {}),
   };
   if (interactive) return (await import('./wizard/index.js')).wizard(ctx);
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
-  if (opts.verify) {
-    const { readHostFacts } = await import('../system/hostFacts.js');
-    const { verify } = await import('./verify/index.js');
-    return (await verify(ctx.fx, await readHostFacts(ctx.fx), { color: opts.color })) as ExitCode;
-  }
+  if (opts.verify) return (await import('./verify/index.js')).verifyCommand(ctx);
   return (await import('./apply/index.js')).applyAnswers(ctx);
 }

@@ -25,6 +25,7 @@ export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
     }
     return 0;
   }
+  ctx.json?.failure(r.error ?? 'unknown error');
   io.err(`${paint(color, 'failed', 'Apply failed:')} ${r.error ?? 'unknown error'}\n`);
   if (r.rolledBack) io.err(`Every file was restored from the backup${r.backupDir ? ` (${r.backupDir})` : ''}.\n`);
   return 1;
@@ -35,6 +36,10 @@ export function reportRollback(ctx: CommandContext, r: ApplyResult): ExitCode {
   const { io } = ctx;
   const color = ctx.opts.color;
   for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  if (r.ok && r.backupDir === undefined) {
+    io.out('Nothing was rolled back.\n');
+    return 0;
+  }
   if (r.ok) {
     io.out(
       `${paint(color, 'ok', 'Rolled back.')}` +
@@ -42,6 +47,7 @@ export function reportRollback(ctx: CommandContext, r: ApplyResult): ExitCode {
     );
     return 0;
   }
+  ctx.json?.failure(r.error ?? 'unknown error');
   io.err(`${paint(color, 'failed', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
   return 1;
 }

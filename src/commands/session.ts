@@ -39,15 +39,22 @@ export async function loadSecrets(fx: Effects, answers: Partial<Answers>): Promi
   return { ...answers, smtp_sasl: { ...s, password } };
 }
 
-/** The answers given on the command line: the answers file (with its password file read) and --role. */
+/** `--answers -`: standard input holds at most this much (an answers file is a few hundred bytes). */
+export const MAX_ANSWERS_BYTES = 1024 * 1024;
+
+/**
+ * The answers given on the command line: the answers file (`-`: standard input) with its
+ * password file read, and --role.
+ */
 export async function givenAnswers(fx: Effects, opts: CliOptions): Promise<Partial<Answers>> {
   let given: Partial<Answers> = {};
   if (opts.answers !== undefined) {
     let text: string;
     try {
-      text = await fx.readUserFile(opts.answers);
+      text = opts.answers === '-' ? await fx.readStdin(MAX_ANSWERS_BYTES) : await fx.readUserFile(opts.answers);
     } catch (e) {
-      throw new UsageError(`cannot read answers file ${opts.answers}: ${(e as Error).message}`);
+      const from = opts.answers === '-' ? 'the answers from standard input' : `answers file ${opts.answers}`;
+      throw new UsageError(`cannot read ${from}: ${(e as Error).message}`);
     }
     try {
       given = await loadSecrets(fx, parseAnswersYaml(text, false));

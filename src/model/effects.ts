@@ -89,6 +89,11 @@ export interface Effects {
   readonly root: string;
   /** True when root is '/': daemons may be started, stopped and reloaded. */
   readonly live: boolean;
+  /**
+   * The standard input, read to its end (`--answers -`). Throws an Error saying so when it holds
+   * more than `maxBytes` bytes or is not UTF-8 text.
+   */
+  readStdin(maxBytes: number): Promise<string>;
   /** Map a system path ('/etc/postfix/main.cf') to the real path under root. */
   resolve(path: string): string;
   /** The file's text (UTF-8; refuses other encodings), or null when absent. Paths are system paths. */

@@ -15,6 +15,18 @@ export interface StepEvent {
   detail?: string;
   /** Log or command lines that explain a failure. */
   explain?: string[];
+  /** The commands the step ran, each with how it ended (for --json). */
+  commands?: CommandRun[];
+}
+
+/** One command a step ran, and how it ended. */
+export interface CommandRun {
+  /** The command line. */
+  command: string;
+  exitCode: number;
+  timedOut: boolean;
+  /** The last lines of what it printed (stderr, then stdout), at most a few kB; '' when nothing. */
+  output: string;
 }
 
 /** How an apply (or a rollback) ended. */

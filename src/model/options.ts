@@ -9,5 +9,9 @@ export interface CliOptions {
   root?: string;
   rollback: boolean;
   verify: boolean;
+  /** With --rollback: undo the last apply only while it is in place (never an older one). */
+  onlyLast: boolean;
+  /** One JSON document on stdout (src/output/json.ts); progress and messages go to stderr. */
+  json: boolean;
   color: boolean;
 }

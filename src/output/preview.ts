@@ -191,3 +191,39 @@ export function planLines(plan: Plan): StyledLine[] {
 export function renderPlanText(plan: Plan, opts: { color: boolean }): string {
   return renderLines(planLines(plan), opts);
 }
+
+/** What a --rollback --dry-run shows: which backup would be restored, and each file's change. */
+export interface RollbackPreview {
+  kind: 'recover' | 'apply';
+  /** The backup directory (real path). */
+  dir: string;
+  created: string;
+  files: FileChange[];
+  /** Whether anything would change (also only a mode or owner). */
+  changes: boolean;
+}
+
+/** The preview of a rollback: the backup, then a diff per file that changes (now → backup). */
+export function rollbackLines(p: RollbackPreview): StyledLine[] {
+  const what =
+    p.kind === 'recover'
+      ? `Roll back the unfinished apply of ${p.created} (backup ${p.dir})`
+      : `Roll back the apply of ${p.created} (backup ${p.dir})`;
+  const out: StyledLine[] = [[{ text: what, style: 'title' }], []];
+  if (!p.changes) out.push([{ text: 'No file differs from the backup: nothing would be restored.' }], []);
+  for (const f of p.files) {
+    out.push([
+      { text: f.path, style: 'file' },
+      { text: ` — ${f.description} (${changeKind(f)})`, style: 'dim' },
+    ]);
+    out.push(...fileDiffLines(f), []);
+  }
+  if (p.changes && p.files.length === 0) out.push([{ text: 'Only modes or owners differ from the backup.' }], []);
+  while (out.length > 0 && out[out.length - 1].length === 0) out.pop();
+  return out;
+}
+
+/** rollbackLines() as text. */
+export function renderRollbackText(p: RollbackPreview, opts: { color: boolean }): string {
+  return renderLines(rollbackLines(p), opts);
+}

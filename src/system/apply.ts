@@ -23,13 +23,14 @@ import {
   type ManifestStep,
 } from './backup.js';
 import { acquireLock, type Lock } from './lock.js';
-import { messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
+import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
   postfixRunning,
   reloadPostfix,
   restartPostfix,
   restartSyslog,
   runAction,
+  runsOf,
   stopPostfix,
   type StepOutcome,
 } from './services.js';
@@ -134,9 +135,9 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         const o = await runAction(fx, host, a);
         s.status = o.status;
         rec.warnings.push(...o.warnings);
-        if (o.status === 'failed') throw new Error(o.error);
+        if (o.status === 'failed') throw new CommandFailure(o.error ?? 'failed', runsOf(o.results));
         if (o.status === 'ok') changed = true;
-        return { status: o.status, detail: o.detail };
+        return { status: o.status, detail: o.detail, commands: runsOf(o.results) };
       });
     }
 
@@ -164,11 +165,12 @@ type RollbackMode = 'apply' | 'recover' | 'latest';
 
 function outcomeEvent(rec: StepRunner, id: string, label: string, o: StepOutcome): string | null {
   rec.warnings.push(...o.warnings);
+  const commands = runsOf(o.results);
   if (o.status === 'failed') {
-    rec.emit({ id, label, status: 'failed', detail: o.error });
+    rec.emit({ id, label, status: 'failed', detail: o.error, commands });
     return `${label}: ${o.error}`;
   }
-  rec.emit({ id, label, status: o.status === 'ok' ? 'rolled-back' : 'skipped', detail: o.detail });
+  rec.emit({ id, label, status: o.status === 'ok' ? 'rolled-back' : 'skipped', detail: o.detail, commands });
   return null;
 }
 
@@ -296,6 +298,7 @@ async function rollback(
   // 4. Record it.
   try {
     m.status = 'rolled-back';
+    m.rolledBackBy = mode === 'latest' ? 'rollback' : mode;
     await writeManifest(fx, dir, m);
   } catch (e) {
     errors.push(`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`);
@@ -381,28 +384,156 @@ export async function recoverUnfinished(fx: Effects, host: HostFacts, opts: Appl
   });
 }
 
+/** What a --rollback will do: which backup it restores and how each file changes. */
+export interface RollbackPlan {
+  /** recover: an apply that never finished; apply: the newest finished apply. */
+  kind: 'recover' | 'apply';
+  /** The backup directory (system path). */
+  dir: string;
+  /** When the apply made it (ISO 8601). */
+  created: string;
+  /** The files whose content the restore changes: before = now, after = the backup's copy (null: removed). */
+  files: FileChange[];
+  /** Whether the restore changes anything (content, or only a mode or owner). */
+  changes: boolean;
+  /** Files changed since that apply wrote them (their changes are lost in the restore). */
+  changedSince: string[];
+}
+
+/** Nothing to roll back, and why. */
+export interface NoRollback {
+  kind: 'none';
+  reason: string;
+}
+
+async function restorePreview(
+  fx: Effects,
+  dir: string,
+  m: Manifest,
+): Promise<{ files: FileChange[]; changes: boolean }> {
+  const files: FileChange[] = [];
+  let changes = false;
+  for (const f of m.files) {
+    let now: string | null;
+    try {
+      now = await fx.readFile(f.path);
+    } catch (e) {
+      throw new Error(`${f.path}: ${messageOf(e)}; mailsetup --rollback (without --dry-run) replaces it`);
+    }
+    let was: string | null = null;
+    if (!f.absent) {
+      was = await fx.readFile(`${dir}/${f.copy}`);
+      if (was === null) throw new Error(`the backup copy ${fx.resolve(dir)}/${f.copy} of ${f.path} is missing`);
+    }
+    if (now !== was) {
+      changes = true;
+      files.push({
+        path: f.path,
+        before: now,
+        after: was,
+        ...(now === null && !f.absent ? { mode: f.mode } : {}),
+        ...(f.secret ? { secret: true } : {}),
+        description: f.absent ? 'removed: it did not exist before that apply' : 'restored from the backup',
+      });
+    } else if (!f.absent) {
+      const meta = await fx.stat(f.path);
+      if (meta !== null && (meta.mode !== f.mode || meta.uid !== f.uid || meta.gid !== f.gid)) changes = true;
+    }
+  }
+  return { files, changes };
+}
+
+/** The files of `m` changed since its apply wrote them. */
+async function changedSinceApply(fx: Effects, m: Manifest): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of m.files) {
+    const cur = await fx.readFile(f.path).catch(() => undefined);
+    const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
+    if (curSha !== f.afterSha256) out.push(f.path);
+  }
+  return out;
+}
+
+async function rollbackPlanOf(
+  fx: Effects,
+  kind: RollbackPlan['kind'],
+  dir: string,
+  m: Manifest,
+): Promise<RollbackPlan> {
+  const { files, changes } = await restorePreview(fx, dir, m);
+  return {
+    kind,
+    dir,
+    created: m.created,
+    files,
+    changes,
+    changedSince: kind === 'apply' ? await changedSinceApply(fx, m) : [],
+  };
+}
+
+/**
+ * Which backup --rollback restores: an apply that never finished, else the newest finished apply.
+ * `onlyLast`: the last apply only, and only while it is in place: backups of applies that failed
+ * or were killed (rolled back by themselves) are passed over; when the last apply that took
+ * effect has been rolled back already, there is nothing to do.
+ */
+export async function planRollback(fx: Effects, opts: { onlyLast?: boolean } = {}): Promise<RollbackPlan | NoRollback> {
+  const u = await findUnfinishedDir(fx);
+  if (u) return rollbackPlanOf(fx, 'recover', u.dir, u.manifest);
+  for (const dir of (await listBackups(fx)).reverse()) {
+    const m = await readManifest(fx, dir);
+    if (m?.status === 'applied') return rollbackPlanOf(fx, 'apply', dir, m);
+    if (!opts.onlyLast || m === null) continue;
+    if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
+    return { kind: 'none', reason: `the last apply (${fx.resolve(dir)}) is already rolled back` };
+  }
+  return { kind: 'none', reason: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+}
+
+export interface RollbackOptions extends ApplyOptions {
+  /** See planRollback. Nothing to roll back is then a success that changes nothing. */
+  onlyLast?: boolean;
+  /** Told which backup is restored and how, under the lock, before anything is written. */
+  onPlan?: (p: RollbackPlan) => void;
+}
+
 /**
  * --rollback: restore the newest applied backup exactly (content, mode, owner; files that were
  * absent are removed), rebuild its maps, reload/restart Postfix when it runs, and mark the
- * backup rolled-back (a second --rollback then undoes the apply before). An interrupted apply,
- * if there is one, is what gets rolled back.
+ * backup rolled-back (a second --rollback then undoes the apply before; with `onlyLast` it does
+ * nothing). An interrupted apply, if there is one, is what gets rolled back. With `onlyLast`, a
+ * file changed by hand since the apply stops the rollback (nothing is written); without it, the
+ * hand changes are replaced, with a warning.
  */
-export async function rollbackLatest(fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function rollbackLatest(fx: Effects, host: HostFacts, opts: RollbackOptions = {}): Promise<ApplyResult> {
   return withLock(fx, opts, async (rec) => {
-    const u = await findUnfinishedDir(fx);
-    if (u) return undo(fx, host, u.dir, u.manifest, 'recover', rec);
-    for (const dir of (await listBackups(fx)).reverse()) {
-      const m = await readManifest(fx, dir);
-      if (m?.status !== 'applied') continue;
-      for (const f of m.files) {
-        const cur = await fx.readFile(f.path).catch(() => undefined);
-        const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
-        if (curSha !== f.afterSha256) {
-          rec.warnings.push(`${f.path} was changed after mailsetup wrote it; those changes are replaced by the backup`);
-        }
-      }
-      return undo(fx, host, dir, m, 'latest', rec);
+    const p = await planRollback(fx, { onlyLast: opts.onlyLast });
+    if (p.kind === 'none') {
+      if (!opts.onlyLast) return { ok: false, error: p.reason };
+      rec.emit({
+        id: 'rollback',
+        label: 'Roll back to the previous configuration',
+        status: 'skipped',
+        detail: p.reason,
+      });
+      return { ok: true };
     }
-    return { ok: false, error: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+    opts.onPlan?.(p);
+    const m = (await readManifest(fx, p.dir)) as Manifest;
+    if (p.kind === 'recover') return undo(fx, host, p.dir, m, 'recover', rec);
+    if (opts.onlyLast && p.changedSince.length > 0) {
+      return {
+        ok: false,
+        backupDir: fx.resolve(p.dir),
+        error:
+          `${p.changedSince.join(', ')} changed after the apply of ${fx.resolve(p.dir)} wrote ` +
+          `${p.changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
+          'mailsetup --rollback replaces those changes with the backup',
+      };
+    }
+    for (const f of p.changedSince) {
+      rec.warnings.push(`${f} was changed after mailsetup wrote it; those changes are replaced by the backup`);
+    }
+    return undo(fx, host, p.dir, m, 'latest', rec);
   });
 }

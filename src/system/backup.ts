@@ -59,6 +59,11 @@ export interface Manifest {
   derived: DerivedFile[];
   /** Live only: whether Postfix ran before the apply. */
   postfixRunningBefore?: boolean;
+  /**
+   * With status rolled-back, what undid it: the apply itself when it failed ('apply'), the next
+   * run after it was killed ('recover'), or --rollback ('rollback'). Absent in older manifests.
+   */
+  rolledBackBy?: 'apply' | 'recover' | 'rollback';
 }
 
 /** A file to back up: its path, its current content (null = absent) and whether it is secret. */

@@ -37,6 +37,8 @@ export interface MemoryEffectsInit {
   alivePids?: number[];
   /** Files the user names on the command line (readUserFile), by path as given. */
   userFiles?: Record<string, string>;
+  /** What readStdin() reads; default: nothing (an empty standard input). */
+  stdin?: string;
   /** Paths that exist but cannot be read (readFileRange gives null), e.g. a log of group adm. */
   unreadable?: string[];
   /** The LISTEN sockets that listeningSockets() reports. */
@@ -154,6 +156,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       const s = sys(p);
       if (dirs.has(s)) throw new Error(`${p} is a directory, not a file`);
       return files.get(s)?.content ?? null;
+    },
+    async readStdin(maxBytes) {
+      const text = init.stdin ?? '';
+      if (Buffer.byteLength(text) > maxBytes) throw new Error(`standard input holds more than ${maxBytes} bytes`);
+      return text;
     },
     async readUserFile(p) {
       const text = init.userFiles?.[p];

@@ -180,6 +180,42 @@ const signalNumbers: Record<string, number> = {
 };
 
 /** Create the real Effects for `root` ('/' = the live system). */
+/** A stream's bytes as UTF-8 text, at most `maxBytes` of them (more is an error: then it stops reading). */
+export function readStream(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (f: () => void) => {
+      stream.removeListener('data', onData);
+      stream.removeListener('end', onEnd);
+      stream.removeListener('error', onError);
+      f();
+    };
+    const onData = (chunk: Buffer | string) => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += b.length;
+      if (size > maxBytes) {
+        stream.pause();
+        done(() => reject(new Error(`standard input holds more than ${maxBytes} bytes`)));
+        return;
+      }
+      chunks.push(b);
+    };
+    const onEnd = () =>
+      done(() => {
+        try {
+          resolve(decodeUtf8Strict(Buffer.concat(chunks), 'standard input'));
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+    const onError = (e: Error) => done(() => reject(new Error(errnoCode(e) ?? e.message)));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+  });
+}
+
 export function createRealEffects(root: string, options: RealEffectsOptions = {}): Effects {
   const rootDir = normalize(root === '' ? '/' : root).replace(/(.)\/+$/, '$1');
   const live = rootDir === '/';
@@ -282,6 +318,10 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         throw new Error(`cannot read ${p}: ${errorMessage(e)}`);
       }
       return decodeUtf8Strict(buf, p);
+    },
+
+    readStdin(maxBytes) {
+      return readStream(process.stdin, maxBytes);
     },
 
     async readUserFile(p) {

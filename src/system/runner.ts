@@ -5,7 +5,7 @@
  * the run (StepFailure); a step may also return a failed outcome and let the run go on (a
  * --verify check).
  */
-import type { StepEvent } from '../model/events.js';
+import type { CommandRun, StepEvent } from '../model/events.js';
 
 export interface StepRunnerOptions {
   onEvent?: (e: StepEvent) => void;
@@ -18,10 +18,22 @@ export interface StepOutcomeReport {
   status?: 'ok' | 'skipped' | 'failed';
   detail?: string;
   explain?: string[];
+  /** The commands the step ran, with their results. */
+  commands?: CommandRun[];
 }
 
 /** A step whose body threw: the run stops here. */
 export class StepFailure extends Error {}
+
+/** What a step's body throws when a command it ran failed: the message, and the commands it ran. */
+export class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly commands: CommandRun[],
+  ) {
+    super(message);
+  }
+}
 
 /** The message of anything thrown. */
 export function messageOf(e: unknown): string {
@@ -38,6 +50,7 @@ export class StepRunner {
     const ev = { ...e };
     if (ev.detail === undefined) delete ev.detail;
     if (ev.explain === undefined || ev.explain.length === 0) delete ev.explain;
+    if (ev.commands === undefined || ev.commands.length === 0) delete ev.commands;
     this.events.push(ev);
     this.opts.onEvent?.(ev);
   }
@@ -50,11 +63,24 @@ export class StepRunner {
       r = await body();
     } catch (e) {
       const msg = messageOf(e);
-      this.emit({ id, label, status: 'failed', detail: msg });
+      this.emit({
+        id,
+        label,
+        status: 'failed',
+        detail: msg,
+        commands: e instanceof CommandFailure ? e.commands : undefined,
+      });
       throw new StepFailure(`${label} failed: ${msg}`);
     }
     const res = r ?? {};
-    this.emit({ id, label, status: res.status ?? 'ok', detail: res.detail, explain: res.explain });
+    this.emit({
+      id,
+      label,
+      status: res.status ?? 'ok',
+      detail: res.detail,
+      explain: res.explain,
+      commands: res.commands,
+    });
     return res;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Action } from '../model/plan.js';
 import type { CommandResult, Effects } from '../model/effects.js';
+import type { CommandRun } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
 import {
   CONFIGURE_INSTANCE,
@@ -91,6 +92,18 @@ export function describeFailure(r: CommandResult, timeoutMs?: number): string {
   const out = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
   const how = r.timedOut ? `timed out after ${Math.round((timeoutMs ?? 60_000) / 1000)} s` : `exited ${r.exitCode}`;
   return `${r.command} ${how}${out ? `: ${out}` : ' (no output)'}`;
+}
+
+/** At most this many characters of a command's output are kept for the --json document. */
+export const RUN_OUTPUT_MAX = 4000;
+
+/** Commands' results as a step reports them: the command line, how it ended, the end of its output. */
+export function runsOf(results: readonly CommandResult[]): CommandRun[] {
+  return results.map((r) => {
+    let output = [r.stderr.trim(), r.stdout.trim()].filter((t) => t !== '').join('\n');
+    if (output.length > RUN_OUTPUT_MAX) output = `…${output.slice(-RUN_OUTPUT_MAX)}`;
+    return { command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, output };
+  });
 }
 
 /** warning:/error:/fatal: lines of a command's output. */

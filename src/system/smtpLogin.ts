@@ -363,7 +363,7 @@ async function quit(send: (l: string) => void, reader: SmtpReplyReader, timeoutM
 }
 
 /** The password and every encoding of it that could appear on the wire. */
-function secretForms(username: string, password: string): string[] {
+export function secretForms(username: string, password: string): string[] {
   if (password === '') return [];
   const forms = [b64(`\0${username}\0${password}`), b64(password), password];
   return forms.filter((f) => f.length >= 3);

@@ -265,6 +265,8 @@ describe.concurrent.each(VIAS)('mailsetup via the %s: usage', (via: Via) => {
         '--root DIR',
         '--rollback',
         '--verify',
+        '--only-last',
+        '--json',
         '--no-color',
       ])
         expect(r.stdout).toContain(opt);

@@ -85,3 +85,23 @@ export function needsLive(what: string, alsoAsk?: string): boolean {
     throw new Error(`${switches.join('=1 and ')}=1 but ${testFile()} is not run as root: ${what} needs root`);
   return true;
 }
+
+/**
+ * True when `ansible-playbook` can run here, for this file's Ansible tests (`what`). Otherwise
+ * one loud line, or, with MAILSETUP_REQUIRE_POSTFIX=1 (CI, which installs ansible-core), an
+ * error that fails the file.
+ */
+export function needsAnsible(what: string): boolean {
+  if (spawnSync('ansible-playbook', ['--version']).status === 0) return true;
+  if (POSTFIX_REQUIRED) {
+    throw new Error(
+      `MAILSETUP_REQUIRE_POSTFIX=1 but ansible-playbook is not installed (apt-get install ansible-core): ${what} cannot run`,
+    );
+  }
+  skipLoudly(
+    what,
+    'ansible-playbook is not installed',
+    'apt-get install --no-install-recommends ansible-core to run them',
+  );
+  return false;
+}

@@ -27,24 +27,33 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const given = await givenAnswers(fx, opts);
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
+  ctx.json?.role(session.detected.role, role);
   const p = session.planOrExit({ ...given, role });
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+  ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));
   const blocking = p.findings.filter((f) => f.level === 'error');
   if (blocking.length) {
     const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
+    // The text mode has just printed the findings; the JSON document's error names them.
     throw new MailsetupError(
-      `refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''} above` +
+      `refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''}${ctx.json ? '' : ' above'}` +
         (ids.length ? ` (override knowingly with "overrides: [${ids.join(', ')}]" in the answers file)` : ''),
       2,
+      ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
     );
   }
-  if (opts.dryRun) return opts.check && !isEmptyPlan(p) ? 1 : 0;
+  if (opts.dryRun) {
+    ctx.json?.changed(!isEmptyPlan(p));
+    return opts.check && !isEmptyPlan(p) ? 1 : 0;
+  }
   if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
 
   const onEvent = eventPrinter(ctx);
   // Install only now that the answers are valid; then plan again against what the package wrote.
   const target = await installIfMissing(fx, host, p, onEvent);
+  if (target.host !== host) ctx.json?.changed(true); // Postfix was installed
+  if (target.plan !== p) ctx.json?.plan(target.plan);
   if (isEmptyPlan(target.plan)) {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
@@ -58,6 +67,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     );
   }
   const result = await apply(target.plan, fx, target.host, { onEvent });
+  ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
   return reportApply(ctx, result);
 }

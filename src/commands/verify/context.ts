@@ -3,6 +3,7 @@
  * directory and its parameters as Postfix reads them, the mail log, and the bounds.
  */
 import type { Effects } from '../../model/effects.js';
+import type { StepEvent } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
 import type { LiveParams } from '../../roles/role.js';
 import type { LogTail } from './log.js';
@@ -25,6 +26,8 @@ export interface VerifyOptions {
   waitMs?: number;
   /** Where the report goes (default stdout). */
   write?: (s: string) => void;
+  /** Also told of each check's events (--json). */
+  onEvent?: (e: StepEvent) => void;
 }
 
 /** Where the SMTP checks talk to the smtp service. */

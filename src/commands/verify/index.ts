@@ -25,6 +25,11 @@ import { stepText } from '../../output/steps.js';
 import { paint } from '../../output/styled.js';
 import { roleModule } from '../../roles/index.js';
 import { StepFailure, StepRunner, type StepOutcomeReport } from '../../system/runner.js';
+import { readHostFacts } from '../../system/hostFacts.js';
+import { detect } from '../../plan/detect.js';
+import type { ExitCode } from '../../model/errors.js';
+import type { CommandContext } from '../context.js';
+import { readPlanFiles } from '../session.js';
 import { addressLabel, addressSamples, checkAddressRoute } from './checks/addressRoutes.js';
 import { checkListening, LISTENING_LABEL } from './checks/listening.js';
 import { checkMapKeys, mapTables } from './checks/mapKeys.js';
@@ -131,9 +136,34 @@ export async function verify(fx: Effects, host: HostFacts, opts: VerifyOptions):
   write(
     `mailsetup --verify: the Postfix of ${cfg}${host.postfix.version ? ` (Postfix ${host.postfix.version})` : ''}\n`,
   );
-  const runner = new StepRunner({ onEvent: (e) => write(stepText(e, opts.color, { skippedWord: true })) });
+  const runner = new StepRunner({
+    onEvent: (e) => {
+      opts.onEvent?.(e);
+      write(stepText(e, opts.color, { skippedWord: true }));
+    },
+  });
   await runChecks(fx, host, opts, runner);
   const summary = summaryOf(runner.events);
   write(`${paint(opts.color, summary.failed ? 'failed' : 'ok', summary.text)}\n`);
   return summary.failed ? 1 : 0;
+}
+
+/** The --verify mode of the command line: the report on ctx.io, each check also in the --json document. */
+export async function verifyCommand(ctx: CommandContext): Promise<ExitCode> {
+  const { fx, json } = ctx;
+  if (json) {
+    let role: string | null = null;
+    try {
+      role = detect(await readPlanFiles(fx)).role;
+    } catch {
+      // The checks say what is wrong with the files; the role stays unknown.
+    }
+    json.role(role, role);
+  }
+  const code = await verify(fx, await readHostFacts(fx), {
+    color: ctx.opts.color,
+    write: ctx.io.out,
+    ...(json ? { onEvent: (e: StepEvent) => json.check(e) } : {}),
+  });
+  return code === 0 ? 0 : 1;
 }
