@@ -23,9 +23,8 @@ const mailQs = fakeQuestions('mail-server', {});
 /** A state on the first null-client question with the host known. */
 function atQuestions(): WizardState {
   return run(
-    initialState(ROLES),
+    initialState(ROLES, { role: null, answers: {}, summary: [] }),
     { type: 'host', host: HOST },
-    { type: 'detected', detection: { role: null, answers: {}, summary: [] } },
     { type: 'choose-role' },
     { type: 'questions', questions: nullQs },
   );
@@ -45,22 +44,35 @@ describe('reducer', () => {
     expect(s).toMatchObject({ step: 'role', host: null, detection: null, roleCursor: 0, role: null, exitCode: null });
   });
 
-  test('detection pre-selects the current role and its answers become defaults, unless the user moved first', () => {
+  test("detection (before the first frame) pre-selects the current role; its values stay the questions' business; probes never move the cursor", () => {
     const detection = {
       role: 'mail-server' as const,
       answers: { role: 'mail-server' as const, myhostname: 'a.example.org' },
       summary: [],
     };
-    const s = run(initialState(ROLES), { type: 'detected', detection });
+    const s = initialState(ROLES, detection);
     expect(s.roleCursor).toBe(1);
-    expect(s.answers).toEqual({ myhostname: 'a.example.org' });
-    const moved = run(initialState(ROLES), { type: 'role-cursor', index: 0 }, { type: 'detected', detection });
+    // The current values are the questions' defaults (the backend's), not answers given in this session.
+    expect(s.detection?.answers).toEqual({ role: 'mail-server', myhostname: 'a.example.org' });
+    expect(s.answers).toEqual({});
+    const moved = run(
+      s,
+      { type: 'role-cursor', index: 0 },
+      { type: 'host', host: HOST },
+      { type: 'probed', lines: ['x'] },
+    );
     expect(moved.roleCursor).toBe(0);
-    const custom = run(initialState(ROLES), {
-      type: 'detected',
-      detection: { role: 'custom', answers: {}, summary: [] },
-    });
-    expect(custom.roleCursor).toBe(0);
+    expect(moved.probes).toEqual(['x']);
+    expect(initialState(ROLES, { role: 'custom', answers: {}, summary: [] }).roleCursor).toBe(0);
+    // The role an answers file names is selected first, the current one stays the current one.
+    expect(initialState(ROLES, { role: null, answers: {}, summary: [], suggested: 'mail-server' }).roleCursor).toBe(1);
+  });
+
+  test('role-move moves relative to the cursor as it is, clamped', () => {
+    const s = run(initialState(ROLES), { type: 'role-move', by: 1 }, { type: 'role-move', by: 1 });
+    expect(s.roleCursor).toBe(1);
+    expect(run(s, { type: 'role-move', by: -1 }).roleCursor).toBe(0);
+    expect(run(s, { type: 'role-move', by: -99 }).roleCursor).toBe(0);
   });
 
   test('the role cursor is clamped to the list', () => {
@@ -163,13 +175,22 @@ describe('reducer', () => {
       { id: 'a', label: 'A', status: 'ok' },
       { id: 'b', label: 'B', status: 'running' },
     ]);
+    const ok: ApplyResult = { ok: true, changed: true, rolledBack: false, warnings: [], events: [] };
+    const applied = run(s, { type: 'applied', result: ok });
+    expect(applied).toMatchObject({ step: 'summary', exitCode: 0, result: ok });
+    expect(applied.events).toHaveLength(2);
+    // A failed apply returns to the preview (planned again), every answer kept, the failure to show there.
     const result: ApplyResult = { ok: false, changed: false, rolledBack: true, error: 'x', warnings: [], events: [] };
     const done = run(s, { type: 'applied', result });
-    expect(done).toMatchObject({ step: 'summary', exitCode: 1, result });
-    expect(done.events).toHaveLength(2);
+    expect(done).toMatchObject({ step: 'planning', exitCode: null, failure: { ok: false, error: 'x' } });
+    expect(done.failure?.events).toHaveLength(2);
+    expect(done.answers).toEqual(s.answers);
+    // Leaving then ends as that apply did: exit 1, with its report.
+    expect(run(done, { type: 'cancel' })).toMatchObject({ step: 'summary', exitCode: 1, result: done.failure });
     const crashed = run(s, { type: 'apply-crashed', message: 'boom' });
-    expect(crashed.result).toMatchObject({ ok: false, error: 'boom', rolledBack: false });
-    expect(crashed.exitCode).toBe(1);
+    expect(crashed.failure).toMatchObject({ ok: false, error: 'boom', rolledBack: false });
+    expect(crashed.exitCode).toBe(null);
+    expect(run(crashed, { type: 'cancel' }).exitCode).toBe(1);
   });
 
   test('cancel exits 130 before the apply, is ignored during it; nothing happens after the exit code is set', () => {
@@ -200,11 +221,14 @@ describe('answersForPlan', () => {
         chroot: false,
         overrides: ['a'],
       },
+      edited: ['myhostname', 'relayhost', 'mynetworks', 'chroot'],
     };
+    // The other questions go as their defaults show them (inet_protocols); SASL has none.
     expect(answersForPlan(s)).toEqual({
       role: 'null-client',
       myhostname: 'h.example.com',
       relayhost: '',
+      inet_protocols: 'ipv4',
       chroot: false,
       overrides: ['a'],
     });

@@ -315,7 +315,7 @@ describe('preview', () => {
     expect(f).toContain('+inet_interfaces = loopback-only');
     expect(f).toContain('+relayhost = [smtp.example.com]:587');
     expect(f).toContain('⚠ 1 warning: see Findings at the end');
-    expect(f).toContain('Apply these changes? y/Enter apply');
+    expect(f).toContain('Apply these changes? y apply');
     await press(w.stdin, KEY.pageDown);
     f = w.frame();
     expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
@@ -366,7 +366,16 @@ describe('preview', () => {
     await press(w.stdin, KEY.enter, 'y');
     expect(w.frame()).toContain('Blocked by 1 error');
     expect(w.fake.applyCalls).toHaveLength(0);
+    // The override names the rule: o asks for its id; a wrong one is refused.
     await press(w.stdin, 'o');
+    f = await w.wait('Type the id of the rule to override knowingly (mynetworks-public)');
+    expect(w.fake.planCalls).toHaveLength(1);
+    await type(w.stdin, 'mynetworks');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('is not the id of an error shown above');
+    expect(w.fake.planCalls).toHaveLength(1);
+    await type(w.stdin, '-public');
+    await press(w.stdin, KEY.enter);
     f = await w.wait('Apply these changes?');
     expect(w.fake.planCalls).toHaveLength(2);
     expect(w.fake.planCalls[1].overrides).toEqual(['mynetworks-public']);
@@ -469,14 +478,22 @@ describe('apply and summary', () => {
   test('a failed apply shows the failure, its detail, the rollback and the backup path; exit 1', async () => {
     const w = start({ applyOutcome: 'failure' });
     await nullClientDefaults(w);
-    await press(w.stdin, KEY.enter);
-    const f = await w.wait('Apply failed');
+    await press(w.stdin, 'y');
+    let f = await w.wait('Apply failed');
+    // Back at the preview (planned again), nothing lost: it says what failed and that the files are back.
+    f = await w.wait('Apply these changes?');
     expect(f).toContain('✗ Apply failed: postfix check failed');
     expect(f).toContain('✗ postfix check');
     expect(f).toContain('postfix/postfix-script: fatal: bad parameter');
     expect(f).toContain('↺ Write /etc/postfix/main.cf (rolled back)');
     expect(f).toContain('↺ Rolled back: the earlier files are back in place');
     expect(f).toContain('Backup:  /var/backups/mailsetup/20240102T030405');
+    expect(w.fake.planCalls).toHaveLength(2);
+    expect(w.exits).toEqual([]);
+    // Leaving now ends as the failed apply did: exit 1, its report on the screen.
+    await press(w.stdin, KEY.ctrlC);
+    f = await w.wait('Apply failed');
+    expect(f).toContain('↺ Rolled back: the earlier files are back in place');
     expect(w.exits).toEqual([1]);
   });
 });
