@@ -62,7 +62,13 @@ function PlainField({ value, draft, submit, clear, onBack }: FieldProps) {
       <Box flexShrink={0}>
         <Text>{'> '}</Text>
       </Box>
-      <TextField defaultValue={start} onChange={clear} onSubmit={(v) => submit(v.trim())} onEscape={(v) => onBack(v)} />
+      <TextField
+        defaultValue={start}
+        onChange={clear}
+        onSubmit={(v) => submit(v.trim())}
+        // What was typed is kept; a field left as it came keeps following its default.
+        onEscape={(v) => onBack(v === start ? undefined : v)}
+      />
     </Box>
   );
 }
@@ -130,14 +136,15 @@ function ChoiceField({ question, value, submit, onBack }: FieldProps) {
 /** A list, or a map edited as "key value" entries. */
 function EntriesField({ question, value, draft, height, columns, submit, fail, clear, onBack }: FieldProps) {
   const isMap = question.kind === 'map';
+  const initial = Array.isArray(draft) ? draft : toEntries(value);
   return (
     <ListEditor
-      initial={Array.isArray(draft) ? draft : toEntries(value)}
+      initial={initial}
       format={isMap ? 'key value (e.g. example.com relay:[10.0.0.5])' : undefined}
       height={height}
       columns={columns}
       onEdit={clear}
-      onBack={(entries) => onBack(entries)}
+      onBack={(entries) => onBack(sameEntries(entries, initial) ? undefined : entries)}
       onSubmit={(entries) => {
         if (!isMap) {
           submit(entries);
@@ -149,6 +156,10 @@ function EntriesField({ question, value, draft, height, columns, submit, fail, c
       }}
     />
   );
+}
+
+function sameEntries(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A masked secret; empty keeps the current one when there is one. */
@@ -182,7 +193,7 @@ function SaslField({ question, value, draft, submit, fail, clear, onBack }: Fiel
             key="user"
             defaultValue={username}
             onChange={clear}
-            onEscape={(v) => onBack(v)}
+            onEscape={(v) => onBack(v === (current?.username ?? '') ? undefined : v)}
             onSubmit={(v) => {
               const u = v.trim();
               setUsername(u);

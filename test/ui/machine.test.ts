@@ -3,6 +3,8 @@ import { describe, expect, test } from 'vitest';
 import {
   answersForPlan,
   canConfirm,
+  currentValue,
+  editedAnswers,
   EXIT_CANCELLED,
   initialState,
   overrideIds,
@@ -207,6 +209,41 @@ describe('reducer', () => {
       fatal: 'no host',
       exitCode: 1,
     });
+  });
+});
+
+describe('answers, edits and drafts', () => {
+  test('only the question on the screen can be answered: an answer for another key changes nothing', () => {
+    const s = atQuestions();
+    expect(run(s, { type: 'answer', key: 'relayhost', value: '[x.example]', questions: nullQs })).toBe(s);
+  });
+
+  test('an answer equal to the default is not an edit (it follows the default); another value is', () => {
+    let s = atQuestions();
+    s = run(s, { type: 'answer', key: 'myhostname', value: nullQs[0].default, questions: nullQs });
+    expect(s.edited).toEqual([]);
+    s = run(s, { type: 'back' }, { type: 'answer', key: 'myhostname', value: 'other.example.com', questions: nullQs });
+    expect(s.edited).toEqual(['myhostname']);
+    expect(editedAnswers(s)).toEqual({ myhostname: 'other.example.com' });
+    s = run(s, { type: 'back' }, { type: 'answer', key: 'myhostname', value: nullQs[0].default, questions: nullQs });
+    expect(s.edited).toEqual([]);
+  });
+
+  test('Esc keeps what was typed as a draft of the question left; answering it drops the draft', () => {
+    let s = run(atQuestions(), { type: 'answer', key: 'myhostname', value: 'h.example.net', questions: nullQs });
+    s = run(s, { type: 'back', draft: '[half' });
+    expect(s.drafts).toEqual({ relayhost: '[half' });
+    expect(s.index).toBe(0);
+    s = run(s, { type: 'answer', key: 'myhostname', value: 'h.example.net', questions: nullQs });
+    expect(s.drafts).toEqual({ relayhost: '[half' });
+    s = run(s, { type: 'answer', key: 'relayhost', value: '[relay.example.net]', questions: nullQs });
+    expect(s.drafts).toEqual({});
+  });
+
+  test('the value a question stands for: its edited answer, else its default', () => {
+    const s = { answers: { myhostname: 'a.example', relayhost: '[r]' }, edited: ['relayhost' as const] };
+    expect(currentValue(s, nullQs[0])).toBe(nullQs[0].default);
+    expect(currentValue(s, nullQs[1])).toBe('[r]');
   });
 });
 

@@ -248,6 +248,8 @@ export class KeyDecoder {
         next: inner.next,
       };
     }
+    // Alt-Backspace (ESC DEL), the word delete of shells.
+    if (next === '\u007f') return { key: key('backspace', '\u001b\u007f', { meta: true }), next: i + 2 };
     // Esc followed by anything else: the Esc key; what follows is parsed on its own (Esc then a
     // letter typed in one read is two keys; mailsetup binds no Alt-letter).
     return { key: esc(), next: i + 1 };
