@@ -247,7 +247,10 @@ export function withDefaults(
   // mydomain follows myhostname unless it was given or set apart from it before.
   if (given.mydomain === undefined) {
     const keptDomain = carried.mydomain !== undefined && carried.myhostname === identity.myhostname;
-    identity.mydomain = keptDomain ? (carried.mydomain as string) : parentDomain(identity.myhostname);
+    // (An empty host name is refused on its own; the domain then comes from the host's name.)
+    identity.mydomain = keptDomain
+      ? (carried.mydomain as string)
+      : parentDomain(identity.myhostname || base.myhostname);
   }
   const roleDefaults = role.defaults(host, identity);
   const merged: Resolved = {
