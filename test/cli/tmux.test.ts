@@ -267,8 +267,10 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       expect(first).toContain('Which role should this host play?');
       expect(first).toContain('❯ Null client — sends only');
       if (run.index === 0 && WRITE_DOCS) {
+        // The whole first screen: with the host's facts and the probes' findings in.
+        const whole = await p.waitFor((x) => x.includes('Which role') && !x.includes('probing'));
         mkdirSync(join(ROOT, 'docs'), { recursive: true });
-        writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(first));
+        writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(whole));
       }
       await chooseRole(p, 0, run);
 
