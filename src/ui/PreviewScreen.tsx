@@ -14,7 +14,7 @@ import type { Plan } from '../model/plan.js';
 import { isEmptyPlan } from '../model/plan.js';
 import { planLines } from '../output/preview.js';
 import type { StyledLine } from '../output/styled.js';
-import { EventRow } from './ApplyScreen.js';
+import { STEP_MARKS } from '../output/steps.js';
 import type { ApplyResult } from './backend.js';
 import { isChar } from './input/keys.js';
 import { useKeys } from './input/InputProvider.js';
@@ -100,19 +100,64 @@ function Block({ lines, color, bold }: { lines: string[]; color?: 'red' | 'yello
   );
 }
 
-/** What the failed apply left: its error, the steps that failed or were rolled back, the backup. */
-function failureLines(failure: ApplyResult, width: number): { head: string[]; tail: string[] } {
-  const head = wrapText(`✗ Apply failed: ${failure.error ?? 'unknown error'}`, width);
-  const tail = [
-    ...wrapText(
-      failure.rolledBack
-        ? '↺ Rolled back: the earlier files are back in place; nothing was left changed.'
-        : 'Not rolled back: restore the earlier files with `mailsetup --rollback`.',
-      width,
-    ),
-    ...(failure.backupDir !== undefined ? [`Backup:  ${failure.backupDir}`] : []),
+/** A line of the fixed parts above the plan, in its colour. */
+interface Said {
+  text: string;
+  color?: 'red' | 'yellow' | 'gray' | 'green';
+  bold?: boolean;
+}
+
+/**
+ * What the failed apply left: its error, the steps that failed or were rolled back (each with its
+ * detail), whether the files are back, the backup.
+ */
+function failureLines(failure: ApplyResult, width: number): Said[] {
+  const out: Said[] = wrapText(`✗ Apply failed: ${failure.error ?? 'unknown error'}`, width).map((text) => ({
+    text,
+    color: 'red',
+    bold: true,
+  }));
+  for (const e of failure.events) {
+    if (e.status !== 'failed' && e.status !== 'rolled-back') continue;
+    const failedStep = e.status === 'failed';
+    out.push({
+      text: `  ${STEP_MARKS[e.status].mark} ${e.label}${failedStep ? '' : ' (rolled back)'}`,
+      color: failedStep ? 'red' : 'yellow',
+    });
+    if (e.detail !== undefined)
+      for (const text of wrapText(e.detail, width - 6))
+        out.push({ text: `      ${text}`, color: failedStep ? 'red' : 'gray' });
+  }
+  const back = failure.rolledBack
+    ? '↺ Rolled back: the earlier files are back in place; nothing was left changed.'
+    : 'Not rolled back: restore the earlier files with `mailsetup --rollback`.';
+  for (const text of wrapText(back, width)) out.push({ text, color: failure.rolledBack ? 'yellow' : 'red' });
+  if (failure.backupDir !== undefined) out.push({ text: `Backup:  ${failure.backupDir}` });
+  return out;
+}
+
+/** `lines` in at most `max` lines: the first ones, then how many more there are. */
+function capped(lines: Said[], max: number): Said[] {
+  if (lines.length <= max) return lines;
+  const keep = Math.max(0, max - 1);
+  return [
+    ...lines.slice(0, keep),
+    { text: `  … ${lines.length - keep} more lines (a taller terminal shows them)`, color: 'gray' },
   ];
-  return { head, tail };
+}
+
+/** Lines said above the plan. */
+function Said({ lines }: { lines: Said[] }) {
+  const tint = useColor();
+  return (
+    <>
+      {lines.map((l, i) => (
+        <Text key={i} color={l.color === undefined ? undefined : tint(l.color)} bold={l.bold} wrap="truncate-end">
+          {l.text}
+        </Text>
+      ))}
+    </>
+  );
 }
 
 /** The preview screen. */
@@ -138,15 +183,12 @@ export function PreviewScreen({
   const liftable = plan === null ? [] : liftingOverrides(plan);
 
   // The fixed parts: the failure and the blocking errors at the top, the footer at the bottom.
-  const failed = failure === null ? null : failureLines(failure, width);
-  const failedSteps =
-    failure === null ? [] : failure.events.filter((e) => e.status === 'failed' || e.status === 'rolled-back');
-  const top: string[] = [];
+  const errors: Said[] = [];
   if (blocking.length > 0) {
-    top.push(
-      ...wrapText(`✗ Blocked by ${count(blocking.length, 'error')}: ${blocking.map((f) => f.id).join(', ')}.`, width),
-    );
-    for (const f of blocking) top.push(...wrapText(`  error ${f.id}: ${f.message}`, width, '    '));
+    const head = `✗ Blocked by ${count(blocking.length, 'error')}: ${blocking.map((f) => f.id).join(', ')}.`;
+    for (const text of wrapText(head, width)) errors.push({ text, color: 'red', bold: true });
+    for (const f of blocking)
+      for (const text of wrapText(`  error ${f.id}: ${f.message}`, width, '    ')) errors.push({ text, color: 'red' });
   }
   const warnings = plan === null ? 0 : plan.findings.filter((f) => f.level === 'warning').length;
   const footer = plan === null ? null : footerText(plan, blocking.length > 0, liftable, warnings);
@@ -155,11 +197,12 @@ export function PreviewScreen({
   const footerLines = [...warnLines, ...promptText];
   const promptLines = prompting ? 2 + (promptError === null ? 0 : wrapText(`✗ ${promptError}`, width).length) : 0;
   const hintLines = hint === null ? [] : wrapText(hint, width);
-  const failedLines =
-    failed === null
-      ? 0
-      : failed.head.length + failedSteps.reduce((n, e) => n + (e.detail === undefined ? 1 : 2), 0) + failed.tail.length;
-  const page = Math.max(1, height - failedLines - top.length - 1 - footerLines.length - promptLines - hintLines.length);
+  // The top takes at most what leaves the prompt and a few lines of the plan on the screen.
+  const bottom = 1 + footerLines.length + promptLines + hintLines.length;
+  const topRoom = Math.max(2, height - bottom - 3);
+  const failedShown = failure === null ? [] : capped(failureLines(failure, width), Math.ceil(topRoom / 2));
+  const errorsShown = capped(errors, topRoom - failedShown.length);
+  const page = Math.max(1, height - failedShown.length - errorsShown.length - bottom);
   const maxTop = Math.max(0, rows.length - page);
   const first = Math.min(rowAt(rows, anchor), maxTop);
 
@@ -219,15 +262,7 @@ export function PreviewScreen({
       </Box>
     );
   }
-  const failedBlock = failed !== null && (
-    <>
-      <Block lines={failed.head} color="red" bold />
-      {failedSteps.map((e) => (
-        <EventRow key={e.id} event={e} />
-      ))}
-      <Block lines={failed.tail} color={failure?.rolledBack ? 'yellow' : 'red'} />
-    </>
-  );
+  const failedBlock = failedShown.length > 0 && <Said lines={failedShown} />;
   if (plan === null) {
     return (
       <Box flexDirection="column">
@@ -242,7 +277,7 @@ export function PreviewScreen({
   return (
     <Box flexDirection="column">
       {failedBlock}
-      {top.length > 0 && <Block lines={top} color="red" />}
+      {errorsShown.length > 0 && <Said lines={errorsShown} />}
       {shown.map((r) => (
         <Line key={`${r.logical}.${r.part}`} line={r.line} />
       ))}
