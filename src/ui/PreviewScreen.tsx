@@ -108,32 +108,45 @@ interface Said {
 }
 
 /**
- * What the failed apply left: its error, the steps that failed or were rolled back (each with its
- * detail), whether the files are back, the backup.
+ * What the failed apply left: its error (head), the steps that failed, then those rolled back,
+ * each with its detail (steps), whether the files are back and the backup (tail).
  */
-function failureLines(failure: ApplyResult, width: number): Said[] {
-  const out: Said[] = wrapText(`✗ Apply failed: ${failure.error ?? 'unknown error'}`, width).map((text) => ({
+function failureLines(failure: ApplyResult, width: number): { head: Said[]; steps: Said[]; tail: Said[] } {
+  const head: Said[] = wrapText(`✗ Apply failed: ${failure.error ?? 'unknown error'}`, width).map((text) => ({
     text,
     color: 'red',
     bold: true,
   }));
-  for (const e of failure.events) {
-    if (e.status !== 'failed' && e.status !== 'rolled-back') continue;
+  const steps: Said[] = [];
+  // The step that failed first, then what was rolled back (the part a short screen leaves out).
+  const failed = failure.events.filter((e) => e.status === 'failed');
+  for (const e of [...failed, ...failure.events.filter((x) => x.status === 'rolled-back')]) {
     const failedStep = e.status === 'failed';
-    out.push({
-      text: `  ${STEP_MARKS[e.status].mark} ${e.label}${failedStep ? '' : ' (rolled back)'}`,
+    steps.push({
+      text: `  ${STEP_MARKS[failedStep ? 'failed' : 'rolled-back'].mark} ${e.label}${failedStep ? '' : ' (rolled back)'}`,
       color: failedStep ? 'red' : 'yellow',
     });
     if (e.detail !== undefined)
       for (const text of wrapText(e.detail, width - 6))
-        out.push({ text: `      ${text}`, color: failedStep ? 'red' : 'gray' });
+        steps.push({ text: `      ${text}`, color: failedStep ? 'red' : 'gray' });
   }
+  const tail: Said[] = [];
   const back = failure.rolledBack
     ? '↺ Rolled back: the earlier files are back in place; nothing was left changed.'
     : 'Not rolled back: restore the earlier files with `mailsetup --rollback`.';
-  for (const text of wrapText(back, width)) out.push({ text, color: failure.rolledBack ? 'yellow' : 'red' });
-  if (failure.backupDir !== undefined) out.push({ text: `Backup:  ${failure.backupDir}` });
-  return out;
+  for (const text of wrapText(back, width)) tail.push({ text, color: failure.rolledBack ? 'yellow' : 'red' });
+  if (failure.backupDir !== undefined) tail.push({ text: `Backup:  ${failure.backupDir}` });
+  return { head, steps, tail };
+}
+
+/**
+ * The failure in at most `max` lines: what failed and whether the files are back always (they say
+ * what the user must know), the steps in the room left.
+ */
+function failureShown(failure: ApplyResult, width: number, max: number): Said[] {
+  const { head, steps, tail } = failureLines(failure, width);
+  const error = capped(head, Math.max(2, max - tail.length - 1));
+  return [...error, ...capped(steps, Math.max(1, max - error.length - tail.length)), ...tail];
 }
 
 /** `lines` in at most `max` lines: the first ones, then how many more there are. */
@@ -200,8 +213,8 @@ export function PreviewScreen({
   // The top takes at most what leaves the prompt and a few lines of the plan on the screen.
   const bottom = 1 + footerLines.length + promptLines + hintLines.length;
   const topRoom = Math.max(2, height - bottom - 3);
-  const failedShown = failure === null ? [] : capped(failureLines(failure, width), Math.ceil(topRoom / 2));
-  const errorsShown = capped(errors, topRoom - failedShown.length);
+  const failedShown = failure === null ? [] : failureShown(failure, width, Math.ceil(topRoom / 2));
+  const errorsShown = capped(errors, Math.max(2, topRoom - failedShown.length));
   const page = Math.max(1, height - failedShown.length - errorsShown.length - bottom);
   const maxTop = Math.max(0, rows.length - page);
   const first = Math.min(rowAt(rows, anchor), maxTop);

@@ -56,6 +56,9 @@ describe('the preview on a small terminal', () => {
     expect(lines.length).toBeLessThanOrEqual(18);
     expect(f).toContain('✗ Apply failed: postfix check failed');
     expect(f).toMatch(/… \d+ more lines \(a taller terminal shows them\)/);
+    // What failed, and that the files are back, are never among the lines left out.
+    expect(f).toContain('↺ Rolled back: the earlier files are back in place');
+    expect(f).toContain('Backup:  /var/backups/mailsetup/20240102T030405');
     expect(f).toMatch(/lines 1–\d+ of \d+/);
   });
 
@@ -64,6 +67,7 @@ describe('the preview on a small terminal', () => {
     const f = await waitFor(p.lastFrame, 'Blocked by 1 error');
     expect(f.split('\n').length).toBeLessThanOrEqual(18);
     expect(f).toContain('✗ Apply failed: postfix check failed');
+    expect(f).toContain('↺ Rolled back: the earlier files are back in place');
     expect(f).toContain('o override');
   });
 
