@@ -18,12 +18,28 @@ const LAYERS = {
   ui: ['system', 'commands'],
 };
 
+/**
+ * Imports refused in a layer whatever the folder: the screens read keys only through the wizard's
+ * input layer (src/ui/input/), which splits every read of the terminal into keys and gives each
+ * to the one input owner of the screen; Ink's useInput takes a whole read for one key.
+ */
+const PATHS = {
+  ui: [
+    {
+      name: 'ink',
+      importNames: ['useInput'],
+      message: "read keys with useKeys (src/ui/input/): Ink's useInput takes a whole read of the terminal for one key.",
+    },
+  ],
+};
+
 const layerRules = Object.entries(LAYERS).map(([layer, forbidden]) => ({
   files: [`src/${layer}/**/*.{ts,tsx}`],
   rules: {
     'no-restricted-imports': [
       'error',
       {
+        paths: PATHS[layer] ?? [],
         patterns: forbidden.map((f) => ({
           group: [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../${f}.js`, `../../${f}.js`],
           message: `src/${layer}/ must not import src/${f}/: dependencies flow one way (README, "Architecture").`,

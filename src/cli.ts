@@ -47,7 +47,18 @@ export function colorWanted(noColorFlag: boolean, env: NodeJS.ProcessEnv, stdout
   if (noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== '0' && force !== 'false';
-  return stdoutIsTty;
+  return stdoutIsTty && env.TERM !== 'dumb';
+}
+
+/**
+ * Whether the terminal shows characters beyond ASCII: the locale's character set (LC_ALL, else
+ * LC_CTYPE, else LANG; unset is POSIX, i.e. ASCII) is UTF-8, and the terminal is not the Linux
+ * console, whose fonts lack ❯ ✓ ✗ and the braille spinner.
+ */
+export function unicodeWanted(env: NodeJS.ProcessEnv): boolean {
+  if (env.TERM === 'linux') return false;
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  return /utf-?8/i.test(locale);
 }
 
 /** Parse the command line; throws UsageError (exit 2) for an unknown option or a bad combination. */
@@ -103,6 +114,7 @@ export function parseCli(
     json: v.json ?? false,
     // --json: stdout holds only the document, and the text on stderr is for logs: no colours.
     color: v.json ? false : colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
+    unicode: unicodeWanted(env),
   };
 }
 
@@ -152,6 +164,7 @@ async function main(): Promise<number> {
     return await commands.run(opts, {
       stdinIsTty: process.stdin.isTTY === true,
       stdoutIsTty: process.stdout.isTTY === true,
+      dumb: process.env.TERM === 'dumb',
       isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
       io: { out: write(process.stdout), err: write(process.stderr) },
       argv,

@@ -12,6 +12,7 @@ import { errorDocument } from '../output/json.js';
 import { writeCrashReport } from '../system/crashReport.js';
 import { createRealEffects } from '../system/realEffects.js';
 import { VERSION } from '../version.js';
+import { toAscii } from '../output/ascii.js';
 import type { CommandContext, Io } from './context.js';
 import { JsonRun } from './json.js';
 
@@ -20,6 +21,8 @@ export { writeCrashReport };
 export interface Terminal {
   stdinIsTty: boolean;
   stdoutIsTty: boolean;
+  /** TERM=dumb: a terminal that cannot move its cursor (an Emacs shell, a serial console). */
+  dumb?: boolean;
   isRoot: boolean;
   io: Io;
   /** The command line (for the crash report of an unexpected error under --json). */
@@ -29,6 +32,11 @@ export interface Terminal {
 /** The document of a command line refused before any mode ran (--json given): one line of JSON. */
 export function jsonErrorText(exitCode: ExitCode, message: string, details: string[] = []): string {
   return `${JSON.stringify(errorDocument(VERSION, exitCode, message, details))}\n`;
+}
+
+/** Text for a terminal that shows only ASCII (opts.unicode false): the marks in ASCII. */
+function asciiIo(io: Io): Io {
+  return { out: (s) => io.out(toAscii(s)), err: (s) => io.err(toAscii(s)) };
 }
 
 /** Which mode the options ask for, and whether it may ask questions. */
@@ -68,18 +76,22 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
       '--answers -: standard input is a terminal; pipe the answers in (… | mailsetup --answers - --yes)',
     );
   }
-  const interactive =
-    !opts.json && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && term.stdinIsTty && term.stdoutIsTty;
+  const wantsQuestions = !opts.json && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify;
+  // A dumb terminal cannot redraw a screen: it is treated like no terminal at all.
+  const interactive = wantsQuestions && term.stdinIsTty && term.stdoutIsTty && term.dumb !== true;
   if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !opts.role) {
     throw new UsageError(
-      'no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal',
+      term.dumb === true && term.stdinIsTty && term.stdoutIsTty
+        ? 'this terminal (TERM=dumb) cannot show the wizard: pass --answers FILE (and --yes to apply), ' +
+            'or run it in a terminal that can'
+        : 'no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal',
     );
   }
   const ctx: CommandContext = {
     opts,
     fx: createRealEffects(root),
     root,
-    io,
+    io: opts.unicode ? io : asciiIo(io),
     interactive,
     isRoot: term.isRoot,
     ...(json ? { json } : {}),

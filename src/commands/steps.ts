@@ -45,8 +45,11 @@ export async function installIfMissing(
   return { plan: again, host: after };
 }
 
-/** The first screen's lines: what is configured now, what the probes found, and debconf's view. */
-export async function hostSummary(fx: Effects, host: HostFacts, detected: Detection, files: Files): Promise<string[]> {
+/**
+ * The first screen's slow lines (they arrive after its first frame): what the probes found (the
+ * network, DNS) and debconf's view. What is configured now is the detection's own summary.
+ */
+export async function probeLines(fx: Effects, host: HostFacts, detected: Detection, files: Files): Promise<string[]> {
   const role = detected.role && detected.role !== 'custom' ? detected.role : undefined;
   const isMx = role === undefined ? undefined : roleModule(role).mx !== null;
   // Network probes only on the live system: a --root sandbox never reaches out.
@@ -57,7 +60,7 @@ export async function hostSummary(fx: Effects, host: HostFacts, detected: Detect
       ? debconfDisagreement(fx, files[MAIN_CF] as string, host.fqdn)
       : Promise.resolve([]),
   ]);
-  const lines = [...detected.summary, ...probeSummary(probes)];
+  const lines = probeSummary(probes);
   for (const w of debconf) lines.push(`debconf: ${w.message}`);
   return lines;
 }

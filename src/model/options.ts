@@ -14,4 +14,6 @@ export interface CliOptions {
   /** One JSON document on stdout (src/output/json.ts); progress and messages go to stderr. */
   json: boolean;
   color: boolean;
+  /** The terminal shows more than ASCII (a UTF-8 locale, not the Linux console): ❯ ✓ ✗ and the spinner as they are. */
+  unicode: boolean;
 }

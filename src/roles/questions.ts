@@ -4,7 +4,7 @@
  */
 import type { HostFacts } from '../model/host.js';
 import { roleModule } from './index.js';
-import { validateAnswer, withDefaults } from './resolve.js';
+import { checkAnswer, NEVER_EMPTY, withDefaults } from './resolve.js';
 import type { AnswerKey, Answers, Question, RoleId } from '../model/answers.js';
 
 interface Spec {
@@ -115,36 +115,43 @@ const SPECS: Record<AnswerKey, Spec> = {
   overrides: { label: 'Overrides', kind: 'list', explain: () => 'linter rules to override knowingly' },
 };
 
-/** The questions for `role`, defaults from the current values and the host. */
+/**
+ * The questions for `role`. `current` holds the values found on the machine and `currentRole`
+ * their role; `preset` the answers given beforehand (an answers file), which the questions offer
+ * as their defaults; `given` the answers the user changed. Each question's default is the value
+ * it takes without an answer of its own, given the others: the domain follows the host name
+ * until the domain itself is answered.
+ */
 export function questionsFor(
   role: RoleId,
   host: HostFacts,
   current: Partial<Answers> = {},
   currentRole: RoleId | 'custom' | null = null,
+  given: Partial<Answers> = {},
+  preset: Partial<Answers> = {},
 ): Question[] {
   const mod = roleModule(role);
-  const d = withDefaults({ role }, host, current, currentRole);
+  // On a role change, what both roles ask keeps its current value; the rest takes the new role's defaults.
+  const defaults = (g: Partial<Answers>) =>
+    withDefaults({ ...g, role }, host, current, currentRole, { keepShared: true });
+  const d = defaults({ ...preset, ...given });
   return mod.keys.map((key) => {
     const spec = SPECS[key];
-    const optional = !mod.required.includes(key);
+    const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
+    let def = d[key];
+    if (Object.hasOwn(given, key)) {
+      const { [key]: _own, ...others } = given;
+      def = defaults({ ...preset, ...others })[key];
+    }
     return {
       key,
       label: spec.label,
       explain: (mod.explain?.[key] ?? spec.explain)(d, host),
       kind: spec.kind,
       choices: spec.choices,
-      default: d[key],
+      default: def,
       optional,
-      validate(value) {
-        const empty =
-          value === undefined ||
-          value === '' ||
-          (Array.isArray(value) && value.length === 0) ||
-          (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
-        if (empty) return optional ? null : 'required';
-        const r = validateAnswer(key, value, role);
-        return 'error' in r ? r.error : null;
-      },
+      validate: (value) => checkAnswer(key, value, role),
     } satisfies Question;
   });
 }

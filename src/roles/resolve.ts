@@ -19,7 +19,7 @@ import {
 import type { HostFacts } from '../model/host.js';
 import { splitList } from '../postfix/lists.js';
 import { commonDefaults, parentDomain } from './common.js';
-import { roleModule } from './index.js';
+import { isRoleId, roleModule } from './index.js';
 import type { Resolved } from './role.js';
 import type { AnswerKey, Answers, AnswerValue, RoleId } from '../model/answers.js';
 
@@ -48,7 +48,26 @@ const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
   'proxy_interfaces',
 ]);
 
+/**
+ * Keys that always have a value: an empty answer is refused (an answers file leaves the key out
+ * to take its default), since Postfix's own tools fail on `myhostname =` and the like.
+ */
+export const NEVER_EMPTY: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
+  'myhostname',
+  'mydomain',
+  'myorigin',
+  'inet_interfaces',
+  'inet_protocols',
+  'postmaster',
+  'logging',
+]);
+
+const EMPTY_MESSAGE = 'cannot be empty (leave it out to take the default)';
+
 const LOCAL_NAME = /^[a-z_][a-z0-9_.-]*$/;
+
+/** $mydomain or $myhostname, in any of the three forms Postfix expands: $name, ${name}, $(name). */
+const ORIGIN_REFERENCE = /^\$(?:(mydomain|myhostname)|\{(mydomain|myhostname)\}|\((mydomain|myhostname)\))$/;
 
 function present(v: AnswerValue): boolean {
   if (v === undefined) return false;
@@ -86,7 +105,7 @@ export function validateAnswer(
       }
       case 'myorigin': {
         const v = value as string;
-        if (/^\$\{?(mydomain|myhostname)\}?$/.test(v)) return { value: v };
+        if (ORIGIN_REFERENCE.test(v)) return { value: v };
         const m = checkDomain(v);
         return m ? err(`${m} (or use $mydomain or $myhostname)`) : { value: v.toLowerCase() };
       }
@@ -160,6 +179,24 @@ export function validateAnswer(
 }
 
 /**
+ * One answer as its question in the wizard and the answers file (validateResolved) check it: an
+ * empty value where the role needs one or the key never is empty, a control character, then
+ * the value itself. null when it is valid.
+ */
+export function checkAnswer(key: AnswerKey, value: AnswerValue, role: RoleId): string | null {
+  if (!present(value) && typeof value !== 'boolean') {
+    if (roleModule(role).required.includes(key)) return requiredMessage(key, role);
+    return NEVER_EMPTY.has(key) ? EMPTY_MESSAGE : null;
+  }
+  if (typeof value === 'string') {
+    const m = checkPlainValue(value, key);
+    if (m) return m;
+  }
+  const r = validateAnswer(key, value, role);
+  return 'error' in r ? r.error : null;
+}
+
+/**
  * Complete and validate answers for `role`. `current` holds the values found on the machine
  * (state file or recognised configuration) and `currentRole` their role.
  */
@@ -173,26 +210,47 @@ export function resolveAnswers(
   return validateResolved(merged);
 }
 
+/** How withDefaults() treats the current values on a role change. */
+export interface DefaultsOptions {
+  /**
+   * The wizard: what both roles ask keeps its current value (it is shown, and can be changed),
+   * as well as what describes the host. Without it (an answers file) only the host's keys carry
+   * over, so that switching roles and back gives the same files.
+   */
+  keepShared?: boolean;
+}
+
 /** The answers with every default filled in, not yet validated (the wizard's starting values). */
 export function withDefaults(
   given: Partial<Answers> & { role: RoleId },
   host: HostFacts,
   current: Partial<Answers> = {},
   currentRole: RoleId | 'custom' | null = null,
+  opts: DefaultsOptions = {},
 ): Resolved {
   const role = roleModule(given.role);
   const base = commonDefaults(host);
   const sameRole = currentRole === given.role;
+  const shared = new Set<AnswerKey>(
+    opts.keepShared && currentRole !== null && isRoleId(currentRole)
+      ? roleModule(currentRole).keys.filter((k) => role.keys.includes(k))
+      : [],
+  );
   const carried: Partial<Answers> = {};
   for (const [k, v] of Object.entries(current) as Array<[AnswerKey, AnswerValue]>) {
     if (k === ('role' as string) || v === undefined) continue;
-    if (sameRole || HOST_KEYS.has(k)) (carried as Record<string, unknown>)[k] = v;
+    // An empty value found where one is needed (`inet_interfaces =` by hand): the default instead.
+    if (NEVER_EMPTY.has(k) && !present(v)) continue;
+    if (sameRole || HOST_KEYS.has(k) || shared.has(k)) (carried as Record<string, unknown>)[k] = v;
   }
   const identity: Resolved = { ...base, ...carried, ...stripUndefined(given), role: given.role } as Resolved;
   // mydomain follows myhostname unless it was given or set apart from it before.
   if (given.mydomain === undefined) {
     const keptDomain = carried.mydomain !== undefined && carried.myhostname === identity.myhostname;
-    identity.mydomain = keptDomain ? (carried.mydomain as string) : parentDomain(identity.myhostname);
+    // (An empty host name is refused on its own; the domain then comes from the host's name.)
+    identity.mydomain = keptDomain
+      ? (carried.mydomain as string)
+      : parentDomain(identity.myhostname || base.myhostname);
   }
   const roleDefaults = role.defaults(host, identity);
   const merged: Resolved = {
@@ -219,6 +277,10 @@ export function validateResolved(input: Resolved): Resolved {
         problems.push({ key: k, message: m });
         continue;
       }
+    }
+    if (v !== undefined && !present(v) && NEVER_EMPTY.has(k as AnswerKey) && !role.required.includes(k as AnswerKey)) {
+      problems.push({ key: k, message: EMPTY_MESSAGE });
+      continue;
     }
     if (v === undefined || (!present(v) && typeof v !== 'boolean')) continue;
     const r = validateAnswer(k as AnswerKey, v, merged.role);

@@ -1,14 +1,17 @@
 /**
  * The wizard: header, role, questions, preview, apply, summary. State lives in machine.ts, effects
- * in driver.ts; this component only picks the screen for the step and wires keys to actions.
- * Ctrl-C before the apply starts ends the wizard with exit code 130 and nothing written.
+ * in driver.ts, keys in ./input/ (one reader of the terminal, one input owner per screen); this
+ * component only picks the screen for the step and sizes it to the terminal. Ctrl-C before the
+ * apply starts ends the wizard with exit code 130 and nothing written.
  */
 import { useEffect, useRef } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
 import type { WizardBackend } from './backend.js';
 import { useWizard } from './driver.js';
-import type { WizardState } from './machine.js';
+import { currentValue, type WizardState } from './machine.js';
 import { Header } from './Header.js';
+import { InputProvider } from './input/InputProvider.js';
+import { frameHeight } from './layout.js';
 import { RoleScreen } from './RoleScreen.js';
 import { QuestionScreen } from './QuestionScreen.js';
 import { PreviewScreen } from './PreviewScreen.js';
@@ -34,11 +37,19 @@ function roleTitle(state: WizardState): string {
   return info === undefined ? (state.role ?? '') : `${info.title} (${info.id})`;
 }
 
+interface ScreenProps {
+  state: WizardState;
+  actions: WizardActions;
+  rows: number;
+  columns: number;
+}
+
 /** The screen for the current step. */
-function Screen({ state, actions }: { state: WizardState; actions: WizardActions }) {
+function Screen({ state, actions, rows, columns }: ScreenProps) {
   const tint = useColor();
-  const { rows, columns } = useTerminalSize();
   const compact = <Header host={state.host} detection={state.detection} roles={state.roles} compact />;
+  // Below the one-line header of the later screens.
+  const height = frameHeight(rows) - 1;
 
   if (state.fatal !== null) {
     return (
@@ -52,17 +63,17 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
   switch (state.step) {
     case 'role':
       return (
-        <Box flexDirection="column">
-          <Header host={state.host} detection={state.detection} roles={state.roles} />
-          <RoleScreen
-            roles={state.roles}
-            index={state.roleCursor}
-            current={state.detection?.role ?? null}
-            waiting={state.host === null || state.detection === null}
-            onMove={actions.moveRole}
-            onChoose={actions.chooseRole}
-          />
-        </Box>
+        <RoleScreen
+          roles={state.roles}
+          index={state.roleCursor}
+          detection={state.detection}
+          host={state.host}
+          probes={state.probes}
+          rows={rows}
+          columns={columns}
+          onMove={actions.moveRole}
+          onChoose={actions.chooseRole}
+        />
       );
     case 'questions': {
       const q = state.questions?.[state.index];
@@ -77,11 +88,13 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
             <QuestionScreen
               key={`${state.role ?? ''}:${q.key}`}
               question={q}
-              value={state.answers[q.key] ?? q.default}
+              value={currentValue(state, q)}
+              draft={state.drafts[q.key]}
               position={state.index + 1}
               total={state.questions.length}
               roleTitle={roleTitle(state)}
-              maxRows={Math.max(3, rows - 12)}
+              height={height}
+              columns={columns}
               onSubmit={(v) => actions.answer(q.key, v)}
               onBack={actions.back}
             />
@@ -98,10 +111,11 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
             key={state.planRequest}
             plan={state.plan}
             planError={state.planError}
-            height={Math.max(3, rows - 5)}
+            failure={state.failure}
+            height={height}
             width={Math.max(20, columns - 1)}
             onConfirm={actions.confirm}
-            onBack={actions.back}
+            onBack={() => actions.back()}
             onOverride={actions.override}
           />
         </Box>
@@ -110,14 +124,14 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
       return (
         <Box flexDirection="column">
           {compact}
-          <ApplyScreen events={state.events} height={Math.max(3, rows - 4)} />
+          <ApplyScreen events={state.events} height={Math.max(3, height - 1)} />
         </Box>
       );
     case 'summary':
       return (
         <Box flexDirection="column">
           {compact}
-          <SummaryScreen plan={state.plan} result={state.result} roleTitle={roleTitle(state)} height={rows - 2} />
+          <SummaryScreen plan={state.plan} result={state.result} roleTitle={roleTitle(state)} height={height} />
         </Box>
       );
   }
@@ -127,9 +141,7 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
 export function App({ backend, color = true, onExit, root }: AppProps) {
   const [state, actions] = useWizard(backend);
   const { exit } = useApp();
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') actions.cancel();
-  });
+  const { rows, columns } = useTerminalSize();
   const ended = useRef(false);
   useEffect(() => {
     if (state.exitCode === null || ended.current) return;
@@ -140,7 +152,9 @@ export function App({ backend, color = true, onExit, root }: AppProps) {
   return (
     <ColorContext.Provider value={color}>
       <RootContext.Provider value={root}>
-        <Screen state={state} actions={actions} />
+        <InputProvider onInterrupt={actions.cancel}>
+          <Screen state={state} actions={actions} rows={rows} columns={columns} />
+        </InputProvider>
       </RootContext.Provider>
     </ColorContext.Provider>
   );

@@ -1,6 +1,7 @@
 /**
  * The start header: host name and addresses, Postfix installed or not (and its version), the
- * current role and values. The probes arrive after the first frame: until then it says "probing…".
+ * current role and values. The role comes from the files, read before the first frame; the host's
+ * facts arrive after it, in lines kept for them ("probing…"), so nothing below them moves.
  * `compact` gives the one-line form the later screens use.
  */
 import { Box, Text } from 'ink';
@@ -14,6 +15,8 @@ export interface HeaderProps {
   detection: Detection | null;
   roles: RoleInfo[];
   compact?: boolean;
+  /** Most lines of the current configuration's summary to show (the rest is counted). */
+  maxSummary?: number;
 }
 
 /** "3.7.11, running", "installed, stopped", "not installed". */
@@ -39,8 +42,14 @@ export function currentRole(detection: Detection, roles: RoleInfo[]): string {
   return info === undefined ? detection.role : `${info.title} (${detection.role})`;
 }
 
+/** Lines the full header takes: the title, host, Postfix and role lines, the summary shown, the gap. */
+export function headerHeight(detection: Detection | null, maxSummary: number): number {
+  const summary = detection?.summary.length ?? 0;
+  return 5 + Math.min(summary, Math.max(0, maxSummary));
+}
+
 /** The header. */
-export function Header({ host, detection, roles, compact = false }: HeaderProps) {
+export function Header({ host, detection, roles, compact = false, maxSummary = Infinity }: HeaderProps) {
   const tint = useColor();
   if (compact) {
     const parts = ['mailsetup'];
@@ -52,11 +61,21 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
       </Text>
     );
   }
+  const summary = detection?.summary ?? [];
+  // When the summary does not fit, its last shown line says how many more there are.
+  const fits = summary.length <= maxSummary;
+  const shown = fits ? summary : summary.slice(0, Math.max(0, maxSummary - 1));
+  const hidden = summary.length - shown.length;
   return (
     <Box flexDirection="column" marginBottom={1}>
-      <Text bold>mailsetup: configure Postfix for a standard role</Text>
+      <Text bold wrap="truncate-end">
+        mailsetup: configure Postfix for a standard role
+      </Text>
       {host === null ? (
-        <Text color={tint('gray')}>probing the host…</Text>
+        <>
+          <Text color={tint('gray')}>probing the host…</Text>
+          <Text> </Text>
+        </>
       ) : (
         <>
           <Text wrap="truncate-end">
@@ -64,25 +83,25 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
             {host.fqdn}
             {host.hostname !== host.fqdn ? ` (${host.hostname})` : ''} · {addressList(host)}
           </Text>
-          <Text>
+          <Text wrap="truncate-end">
             Postfix: <Text color={host.postfix.installed ? tint('green') : tint('yellow')}>{postfixStatus(host)}</Text>
           </Text>
         </>
       )}
-      {host !== null && detection === null && <Text color={tint('gray')}>reading the current configuration…</Text>}
-      {detection !== null && (
-        <>
-          <Text>
-            {'Role:    '}
-            {currentRole(detection, roles)}
-          </Text>
-          {detection.summary.map((line, i) => (
-            <Text key={i} color={tint('gray')} wrap="truncate-end">
-              {'         '}
-              {line}
-            </Text>
-          ))}
-        </>
+      <Text wrap="truncate-end">
+        {'Role:    '}
+        {detection === null ? 'reading the current configuration…' : currentRole(detection, roles)}
+      </Text>
+      {shown.map((line, i) => (
+        <Text key={i} color={tint('gray')} wrap="truncate-end">
+          {'         '}
+          {line}
+        </Text>
+      ))}
+      {hidden > 0 && maxSummary > 0 && (
+        <Text color={tint('gray')} wrap="truncate-end">
+          {'         '}… {hidden} more {hidden === 1 ? 'line' : 'lines'} (a taller terminal shows them)
+        </Text>
       )}
     </Box>
   );

@@ -1,28 +1,33 @@
 /**
- * A list edited as a list. The rows are the entries, then "+ add an entry" and "✓ done". Keys:
- * ↑/↓ move; Enter edits the entry under the cursor (or adds, or accepts the list on "done"); `a`
- * adds; `d` or Del/Backspace removes the entry under the cursor; Esc goes back a question. While
- * editing an entry: Enter keeps it (an emptied entry is removed), Esc cancels the edit.
- * The cursor starts on "done", so Enter alone accepts the list as shown.
+ * A list edited as a list, the active input owner while it is mounted. The rows are the entries,
+ * then "+ add an entry" and "✓ done"; the keys are those of ./edit/list.ts: ↑/↓ move; Enter edits
+ * the entry under the cursor (or adds, or accepts the list on "done"); `a` adds; `d` or
+ * Del/Backspace removes the entry under the cursor; Esc goes back a question, keeping the entries
+ * as they are. While editing an entry: Enter keeps it (an emptied entry is removed), Esc cancels
+ * the edit. The cursor starts on "done", so Enter alone accepts the list as shown.
  */
-import { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { TextField } from './TextField.js';
+import { useRef, useState } from 'react';
+import { Box, Text } from 'ink';
+import { editList, listOf, type ListState } from './edit/list.js';
+import { useKeys } from './input/InputProvider.js';
+import { wrapText } from './layout.js';
+import { TextView } from './TextField.js';
 import { useColor } from './style.js';
 
 export interface ListEditorProps {
   initial: string[];
   /** One line on the form of an entry, e.g. "domain next-hop". */
   format?: string;
-  /** Most entry rows shown at once. */
-  maxRows?: number;
+  /** Lines the editor may take, its key help included. */
+  height?: number;
+  /** Width of the terminal. */
+  columns?: number;
   onSubmit(entries: string[]): void;
-  onBack(): void;
+  /** Esc while browsing, with the entries as they are now. */
+  onBack(entries: string[]): void;
   /** Called on every edit (the caller clears a validation error). */
   onEdit?(): void;
 }
-
-type Mode = { kind: 'nav' } | { kind: 'edit'; index: number } | { kind: 'add' };
 
 /** The first entry row to show so that the cursor is visible. */
 function windowStart(cursor: number, count: number, rows: number): number {
@@ -31,66 +36,44 @@ function windowStart(cursor: number, count: number, rows: number): number {
   return Math.max(0, Math.min(c - Math.floor(rows / 2), count - rows));
 }
 
-/** The cursor after removing the entry at `index`, leaving `left` entries: the next entry, else the last, else "add". */
-function afterRemoval(index: number, left: number): number {
-  return Math.min(index, Math.max(left - 1, 0));
+/** The key help under the list (browsing, or editing an entry). */
+function helpText(s: ListState, format: string | undefined): string {
+  return (
+    (s.mode.kind === 'browse'
+      ? '↑/↓ move · Enter edit/choose · a add · d/Del remove · Esc back · Ctrl-C quit'
+      : 'Enter keep (empty removes) · Esc cancel the edit') + (format !== undefined ? ` · entry: ${format}` : '')
+  );
 }
 
 /** The list editor. */
-export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, onEdit }: ListEditorProps) {
+export function ListEditor({ initial, format, height = 14, columns = 80, onSubmit, onBack, onEdit }: ListEditorProps) {
   const tint = useColor();
-  const [entries, setEntries] = useState<string[]>(initial);
-  const [cursor, setCursor] = useState(initial.length + 1);
-  const [mode, setMode] = useState<Mode>({ kind: 'nav' });
-  const addRow = entries.length;
-  const doneRow = entries.length + 1;
+  const [state, setState] = useState<ListState>(() => listOf(initial));
+  // The list as the last key left it: the next key starts from it, however fast keys come.
+  const latest = useRef(state);
 
-  const change = (next: string[]) => {
-    setEntries(next);
-    onEdit?.();
-  };
-
-  useInput((input, key) => {
-    if (mode.kind !== 'nav') {
-      if (key.escape) setMode({ kind: 'nav' });
-      return;
+  useKeys((key) => {
+    const r = editList(latest.current, key);
+    if (r.state !== latest.current) {
+      latest.current = r.state;
+      setState(r.state);
     }
-    if (key.escape) onBack();
-    else if (key.upArrow) setCursor(Math.max(0, cursor - 1));
-    else if (key.downArrow) setCursor(Math.min(doneRow, cursor + 1));
-    else if (key.return) {
-      if (cursor < entries.length) setMode({ kind: 'edit', index: cursor });
-      else if (cursor === addRow) setMode({ kind: 'add' });
-      else onSubmit(entries);
-    } else if (input === 'a' && !key.ctrl && !key.meta) setMode({ kind: 'add' });
-    else if ((input === 'd' && !key.ctrl && !key.meta) || key.delete || key.backspace) {
-      if (cursor < entries.length) {
-        change(entries.filter((_, i) => i !== cursor));
-        setCursor(afterRemoval(cursor, entries.length - 1));
-      }
-    }
+    if (r.changed) onEdit?.();
+    if (r.submit !== undefined) onSubmit(r.submit);
+    else if (r.back) onBack(r.state.entries);
   });
 
-  const save = (text: string) => {
-    const t = text.trim();
-    if (mode.kind === 'edit') {
-      if (t === '') {
-        change(entries.filter((_, i) => i !== mode.index));
-        setCursor(afterRemoval(mode.index, entries.length - 1));
-      } else {
-        change(entries.map((e, i) => (i === mode.index ? t : e)));
-      }
-    } else if (t !== '') {
-      change([...entries, t]);
-      setCursor(entries.length + 2);
-    }
-    setMode({ kind: 'nav' });
-  };
-
-  const start = windowStart(cursor, entries.length, maxRows);
+  const { entries, cursor, mode } = state;
+  const addRow = entries.length;
+  const doneRow = entries.length + 1;
+  const help = wrapText(helpText(state, format), columns);
+  // Rows for entries: the height less "add", "done", the help and the "entries x–y" line.
+  const maxRows = Math.max(1, height - 2 - help.length - 1);
+  const start = windowStart(mode.kind === 'edit' ? mode.index : cursor, entries.length, maxRows);
   const shown = entries.slice(start, start + maxRows);
-  const pointer = (row: number) => (row === cursor && mode.kind === 'nav' ? '❯ ' : '  ');
-  const rowColor = (row: number) => (row === cursor && mode.kind === 'nav' ? tint('cyan') : undefined);
+  const browsing = mode.kind === 'browse';
+  const pointer = (row: number) => (row === cursor && browsing ? '❯ ' : '  ');
+  const rowColor = (row: number) => (row === cursor && browsing ? tint('cyan') : undefined);
 
   return (
     <Box flexDirection="column">
@@ -106,12 +89,12 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
           return (
             <Box key={i}>
               <Text>{`  ${i + 1}. `}</Text>
-              <TextField defaultValue={entry} onSubmit={save} />
+              <TextView edit={mode.text} />
             </Box>
           );
         }
         return (
-          <Text key={i} color={rowColor(i)} wrap="truncate-end">
+          <Text key={i} color={rowColor(i)} bold={i === cursor && browsing} wrap="truncate-end">
             {pointer(i)}
             {i + 1}. {entry}
           </Text>
@@ -120,20 +103,21 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
       {mode.kind === 'add' ? (
         <Box>
           <Text>{`  ${entries.length + 1}. `}</Text>
-          <TextField placeholder={format ?? 'new entry'} onSubmit={save} />
+          <TextView edit={mode.text} placeholder={format ?? 'new entry'} />
         </Box>
       ) : (
-        <Text color={rowColor(addRow)}>{pointer(addRow)}+ add an entry</Text>
+        <Text color={rowColor(addRow)} bold={cursor === addRow && browsing}>
+          {pointer(addRow)}+ add an entry
+        </Text>
       )}
-      <Text color={rowColor(doneRow)} bold={cursor === doneRow && mode.kind === 'nav'}>
+      <Text color={rowColor(doneRow)} bold={cursor === doneRow && browsing}>
         {pointer(doneRow)}✓ done: accept this list
       </Text>
-      <Text color={tint('gray')}>
-        {mode.kind === 'nav'
-          ? '↑/↓ move · Enter edit/choose · a add · d/Del remove · Esc back'
-          : 'Enter keep (empty removes) · Esc cancel the edit'}
-        {format !== undefined ? ` · entry: ${format}` : ''}
-      </Text>
+      {help.map((line, i) => (
+        <Text key={i} color={tint('gray')} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -1,23 +1,35 @@
 /**
- * The preview: the plan's lines from src/plan/diff.ts (the same text --dry-run prints), scrolled in
- * a window sized to the terminal. ↑/↓ line, PgUp/PgDn page. y/Enter confirms, unless an error
- * finding blocks it: then the footer says so and, when every blocking error has an override id,
- * `o` adds those ids to the answers' overrides and plans again. Esc goes back to the questions.
+ * The preview: the plan's lines (the same text --dry-run prints), scrolled in a window sized to
+ * the terminal; ↑/↓ line, PgUp/PgDn (Space) page, Home/End. Only `y` applies, and only a y typed
+ * while the plan is on the screen: Enter, which accepts a default everywhere else, does not (two
+ * quick Enters on the last question never apply), nor does a y typed before the plan was shown.
+ * Blocking errors are shown at the top with their reasons; overriding one takes typing its rule's
+ * id after `o`. `h` takes mailsetup's values over hand edits. A failed apply comes back here,
+ * saying what failed and whether the files were restored. Esc goes back to the questions. A
+ * resize keeps the line at the top of the window.
  */
-import { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { useRef, useState } from 'react';
+import { Box, Text } from 'ink';
 import type { Plan } from '../model/plan.js';
 import { isEmptyPlan } from '../model/plan.js';
 import { planLines } from '../output/preview.js';
 import type { StyledLine } from '../output/styled.js';
+import { STEP_MARKS } from '../output/steps.js';
+import type { ApplyResult } from './backend.js';
+import { isChar } from './input/keys.js';
+import { useKeys } from './input/InputProvider.js';
+import { wrapText } from './layout.js';
 import { blockingFindings } from './machine.js';
 import { Spinner } from './Spinner.js';
 import { Line, useColor, wrapLine } from './style.js';
+import { TextField } from './TextField.js';
 
 export interface PreviewScreenProps {
   plan: Plan | null;
   planError: string | null;
-  /** Lines available for the scrolled body. */
+  /** The apply that failed just before, to say what happened. */
+  failure?: ApplyResult | null;
+  /** Lines available for the whole screen. */
   height: number;
   width: number;
   onConfirm(): void;
@@ -45,101 +57,298 @@ function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** The footer under the scrolled plan: what Enter does, or why it does nothing. */
-function Footer({ plan }: { plan: Plan }) {
+/** A wrapped row of the plan: which plan line it comes from and which part of it. */
+interface Row {
+  line: StyledLine;
+  logical: number;
+  part: number;
+}
+
+function rowsOf(plan: Plan | null, width: number): Row[] {
+  if (plan === null) return [];
+  return planLines(plan).flatMap((l, logical) => wrapLine(l, width).map((line, part) => ({ line, logical, part })));
+}
+
+/** Where the window starts: a plan line (and which of its wrapped parts), so that a resize keeps it. */
+interface Anchor {
+  logical: number;
+  part: number;
+}
+
+/** The row index of `anchor` among `rows`. */
+function rowAt(rows: Row[], anchor: Anchor): number {
+  let best = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i].logical > anchor.logical) break;
+    best = i;
+    if (rows[i].logical === anchor.logical && rows[i].part >= anchor.part) break;
+  }
+  return best;
+}
+
+/** A block of text lines in one colour, each cut at the edge. */
+function Block({ lines, color, bold }: { lines: string[]; color?: 'red' | 'yellow' | 'gray'; bold?: boolean }) {
   const tint = useColor();
-  const blocking = blockingFindings(plan);
-  const warnings = plan.findings.filter((f) => f.level === 'warning').length;
+  return (
+    <>
+      {lines.map((l, i) => (
+        <Text key={i} color={color === undefined ? undefined : tint(color)} bold={bold} wrap="truncate-end">
+          {l}
+        </Text>
+      ))}
+    </>
+  );
+}
+
+/** A line of the fixed parts above the plan, in its colour. */
+interface Said {
+  text: string;
+  color?: 'red' | 'yellow' | 'gray' | 'green';
+  bold?: boolean;
+}
+
+/**
+ * What the failed apply left: its error (head), the steps that failed, then those rolled back,
+ * each with its detail (steps), whether the files are back and the backup (tail).
+ */
+function failureLines(failure: ApplyResult, width: number): { head: Said[]; steps: Said[]; tail: Said[] } {
+  const head: Said[] = wrapText(`✗ Apply failed: ${failure.error ?? 'unknown error'}`, width).map((text) => ({
+    text,
+    color: 'red',
+    bold: true,
+  }));
+  const steps: Said[] = [];
+  // The step that failed first, then what was rolled back (the part a short screen leaves out).
+  const failed = failure.events.filter((e) => e.status === 'failed');
+  for (const e of [...failed, ...failure.events.filter((x) => x.status === 'rolled-back')]) {
+    const failedStep = e.status === 'failed';
+    steps.push({
+      text: `  ${STEP_MARKS[failedStep ? 'failed' : 'rolled-back'].mark} ${e.label}${failedStep ? '' : ' (rolled back)'}`,
+      color: failedStep ? 'red' : 'yellow',
+    });
+    if (e.detail !== undefined)
+      for (const text of wrapText(e.detail, width - 6))
+        steps.push({ text: `      ${text}`, color: failedStep ? 'red' : 'gray' });
+  }
+  const tail: Said[] = [];
+  const back = failure.rolledBack
+    ? '↺ Rolled back: the earlier files are back in place; nothing was left changed.'
+    : 'Not rolled back: restore the earlier files with `mailsetup --rollback`.';
+  for (const text of wrapText(back, width)) tail.push({ text, color: failure.rolledBack ? 'yellow' : 'red' });
+  if (failure.backupDir !== undefined) tail.push({ text: `Backup:  ${failure.backupDir}` });
+  return { head, steps, tail };
+}
+
+/**
+ * The failure in at most `max` lines: what failed and whether the files are back always (they say
+ * what the user must know), the steps in the room left.
+ */
+function failureShown(failure: ApplyResult, width: number, max: number): Said[] {
+  const { head, steps, tail } = failureLines(failure, width);
+  const error = capped(head, Math.max(2, max - tail.length - 1));
+  return [...error, ...capped(steps, Math.max(1, max - error.length - tail.length)), ...tail];
+}
+
+/** `lines` in at most `max` lines: the first ones, then how many more there are. */
+function capped(lines: Said[], max: number): Said[] {
+  if (lines.length <= max) return lines;
+  const keep = Math.max(0, max - 1);
+  return [
+    ...lines.slice(0, keep),
+    { text: `  … ${lines.length - keep} more lines (a taller terminal shows them)`, color: 'gray' },
+  ];
+}
+
+/** Lines said above the plan. */
+function Said({ lines }: { lines: Said[] }) {
+  const tint = useColor();
+  return (
+    <>
+      {lines.map((l, i) => (
+        <Text key={i} color={l.color === undefined ? undefined : tint(l.color)} bold={l.bold} wrap="truncate-end">
+          {l.text}
+        </Text>
+      ))}
+    </>
+  );
+}
+
+/** The preview screen. */
+export function PreviewScreen({
+  plan,
+  planError,
+  failure = null,
+  height,
+  width,
+  onConfirm,
+  onBack,
+  onOverride,
+}: PreviewScreenProps) {
+  const tint = useColor();
+  const [anchor, setAnchor] = useState<Anchor>({ logical: 0, part: 0 });
+  const anchorRef = useRef(anchor);
+  const [prompting, setPrompting] = useState(false);
+  const [promptError, setPromptError] = useState<string | null>(null);
+  const [hint, setHint] = useState<string | null>(null);
+
+  const rows = rowsOf(plan, width);
+  const blocking = plan === null ? [] : blockingFindings(plan);
+  const liftable = plan === null ? [] : liftingOverrides(plan);
+
+  // The fixed parts: the failure and the blocking errors at the top, the footer at the bottom.
+  const errors: Said[] = [];
   if (blocking.length > 0) {
-    const ids = liftingOverrides(plan);
+    const head = `✗ Blocked by ${count(blocking.length, 'error')}: ${blocking.map((f) => f.id).join(', ')}.`;
+    for (const text of wrapText(head, width)) errors.push({ text, color: 'red', bold: true });
+    for (const f of blocking)
+      for (const text of wrapText(`  error ${f.id}: ${f.message}`, width, '    ')) errors.push({ text, color: 'red' });
+  }
+  const warnings = plan === null ? 0 : plan.findings.filter((f) => f.level === 'warning').length;
+  const footer = plan === null ? null : footerText(plan, blocking.length > 0, liftable, warnings);
+  const warnLines = footer?.warn == null ? [] : wrapText(footer.warn, width);
+  const promptText = footer === null ? [] : wrapText(footer.prompt, width);
+  const footerLines = [...warnLines, ...promptText];
+  const promptLines = prompting ? 2 + (promptError === null ? 0 : wrapText(`✗ ${promptError}`, width).length) : 0;
+  const hintLines = hint === null ? [] : wrapText(hint, width);
+  // The top takes at most what leaves the prompt and a few lines of the plan on the screen.
+  const bottom = 1 + footerLines.length + promptLines + hintLines.length;
+  const topRoom = Math.max(2, height - bottom - 3);
+  const failedShown = failure === null ? [] : failureShown(failure, width, Math.ceil(topRoom / 2));
+  const errorsShown = capped(errors, Math.max(2, topRoom - failedShown.length));
+  const page = Math.max(1, height - failedShown.length - errorsShown.length - bottom);
+  const maxTop = Math.max(0, rows.length - page);
+  const first = Math.min(rowAt(rows, anchor), maxTop);
+
+  const scrollTo = (row: number) => {
+    const r = rows[Math.max(0, Math.min(maxTop, row))];
+    if (r === undefined) return;
+    const next = { logical: r.logical, part: r.part };
+    anchorRef.current = next;
+    setAnchor(next);
+  };
+  // From the anchor as the last key left it (not as this render saw it).
+  const scroll = (by: number) => scrollTo(Math.min(rowAt(rows, anchorRef.current), maxTop) + by);
+
+  // While the plan is being built: Esc goes back; any other key waits for the plan to be shown
+  // (and then counts as typed before it: a y does not apply).
+  const building = plan === null && planError === null;
+  useKeys((key) => {
+    if (key.name !== 'escape') return false;
+    onBack();
+  }, building);
+  useKeys((key, info) => {
+    if (key.name === 'escape') {
+      onBack();
+      return;
+    }
+    if (plan === null) return;
+    setHint(null);
+    if (key.name === 'up') scroll(-1);
+    else if (key.name === 'down') scroll(1);
+    else if (key.name === 'pageup') scroll(-Math.max(1, page - 1));
+    else if (key.name === 'pagedown' || isChar(key, ' ')) scroll(Math.max(1, page - 1));
+    else if (key.name === 'home') scrollTo(0);
+    else if (key.name === 'end') scrollTo(maxTop);
+    else if (
+      isEmptyPlan(plan) &&
+      blocking.length === 0 &&
+      (key.name === 'return' || isChar(key, 'y') || isChar(key, 'Y'))
+    )
+      onConfirm();
+    else if (isChar(key, 'y') || isChar(key, 'Y')) {
+      if (blocking.length > 0) return;
+      if (info.early) setHint('That y was typed before the plan was on the screen: press y again to apply.');
+      else onConfirm();
+    } else if (key.name === 'return') {
+      if (blocking.length === 0) setHint('Enter does not apply: press y to apply these changes, Esc to go back.');
+    } else if (isChar(key, 'o') && liftable.length > 0) {
+      setPromptError(null);
+      setPrompting(true);
+    } else if (isChar(key, 'h') && keepsHandEdits(plan)) onOverride([OVERWRITE_HAND_EDITS]);
+  }, !building && !prompting);
+
+  if (planError !== null) {
     return (
       <Box flexDirection="column">
-        <Text color={tint('red')} bold>
-          ✗ Blocked by {count(blocking.length, 'error')}: {blocking.map((f) => f.id).join(', ')}.
-        </Text>
+        <Block lines={wrapText(`✗ Could not build the plan: ${planError}`, width)} color="red" bold />
+        <Text>Esc back to the questions · Ctrl-C quit without writing</Text>
+      </Box>
+    );
+  }
+  const failedBlock = failedShown.length > 0 && <Said lines={failedShown} />;
+  if (plan === null) {
+    return (
+      <Box flexDirection="column">
+        {failedBlock}
         <Text>
-          Esc back to change the answers
-          {ids.length > 0 ? ` · o override knowingly (override id: ${ids.join(', ')})` : ''} · Ctrl-C quit
+          <Spinner /> Building the plan…
         </Text>
       </Box>
     );
   }
+  const shown = rows.slice(first, first + page);
   return (
     <Box flexDirection="column">
-      {warnings > 0 ? (
-        <Text color={tint('yellow')}>
-          ⚠ {count(warnings, 'warning')}: see Findings at the end
-          {keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : ''}
-        </Text>
+      {failedBlock}
+      {errorsShown.length > 0 && <Said lines={errorsShown} />}
+      {shown.map((r) => (
+        <Line key={`${r.logical}.${r.part}`} line={r.line} />
+      ))}
+      <Text color={tint('gray')} wrap="truncate-end">
+        lines {rows.length === 0 ? 0 : first + 1}–{first + shown.length} of {rows.length}
+        {rows.length > page ? ' · ↑/↓ scroll · PgUp/PgDn page' : ''}
+      </Text>
+      {hintLines.length > 0 && <Block lines={hintLines} color="yellow" bold />}
+      {prompting ? (
+        <Box flexDirection="column">
+          <Text bold wrap="truncate-end">
+            Type the id of the rule to override knowingly ({liftable.join(', ')}), then Enter; Esc cancels:
+          </Text>
+          <Box>
+            <Text>{'> '}</Text>
+            <TextField
+              onChange={() => setPromptError(null)}
+              onEscape={() => setPrompting(false)}
+              onSubmit={(typed) => {
+                const id = typed.trim();
+                if (liftable.includes(id)) onOverride([id]);
+                else
+                  setPromptError(
+                    `"${id}" is not the id of an error shown above: type ${liftable.map((x) => `"${x}"`).join(' or ')}`,
+                  );
+              }}
+            />
+          </Box>
+          {promptError !== null && <Block lines={wrapText(`✗ ${promptError}`, width)} color="red" />}
+        </Box>
       ) : (
-        <Text> </Text>
-      )}
-      {isEmptyPlan(plan) ? (
-        <Text bold>Nothing to change. Enter/y finish · Esc back · Ctrl-C quit</Text>
-      ) : (
-        <Text bold>Apply these changes? y/Enter apply · Esc back to the questions · Ctrl-C quit without writing</Text>
+        <Box flexDirection="column">
+          <Block lines={warnLines} color={warnings > 0 ? 'yellow' : undefined} />
+          <Block lines={promptText} bold={blocking.length === 0} />
+        </Box>
       )}
     </Box>
   );
 }
 
-/** The preview screen. */
-export function PreviewScreen({ plan, planError, height, width, onConfirm, onBack, onOverride }: PreviewScreenProps) {
-  const tint = useColor();
-  const [top, setTop] = useState(0);
-  const lines: StyledLine[] = plan === null ? [] : planLines(plan).flatMap((l) => wrapLine(l, width));
-  const page = Math.max(1, height);
-  const maxTop = Math.max(0, lines.length - page);
-  const first = Math.min(top, maxTop);
-
-  // Functional update: keys that arrive before the next render add up.
-  const scroll = (by: number) => setTop((t) => Math.max(0, Math.min(maxTop, Math.min(t, maxTop) + by)));
-
-  useInput((input, key) => {
-    if (key.escape) onBack();
-    else if (plan === null) return;
-    else if (key.upArrow) scroll(-1);
-    else if (key.downArrow) scroll(1);
-    else if (key.pageUp) scroll(-Math.max(1, page - 1));
-    else if (key.pageDown || input === ' ') scroll(Math.max(1, page - 1));
-    else if (key.return || input === 'y' || input === 'Y') {
-      if (blockingFindings(plan).length === 0) onConfirm();
-    } else if (input === 'o') {
-      const ids = liftingOverrides(plan);
-      if (ids.length > 0) onOverride(ids);
-    } else if (input === 'h' && keepsHandEdits(plan)) {
-      onOverride([OVERWRITE_HAND_EDITS]);
-    }
-  });
-
-  if (planError !== null) {
-    return (
-      <Box flexDirection="column">
-        <Text color={tint('red')} bold>
-          ✗ Could not build the plan: {planError}
-        </Text>
-        <Text>Esc back to the questions · Ctrl-C quit without writing</Text>
-      </Box>
-    );
+/** The footer: a line on the warnings (blank when none), then what y does; or why nothing applies. */
+function footerText(
+  plan: Plan,
+  blocked: boolean,
+  liftable: string[],
+  warnings: number,
+): { warn: string | null; prompt: string } {
+  if (blocked) {
+    const o = liftable.length > 0 ? ` · o override knowingly (override id: ${liftable.join(', ')})` : '';
+    return { warn: null, prompt: `Esc back to change the answers${o} · Ctrl-C quit` };
   }
-  if (plan === null) {
-    return (
-      <Text>
-        <Spinner /> Building the plan…
-      </Text>
-    );
-  }
-  const shown = lines.slice(first, first + page);
-  return (
-    <Box flexDirection="column">
-      {shown.map((l, i) => (
-        <Line key={first + i} line={l} />
-      ))}
-      <Text color={tint('gray')}>
-        lines {lines.length === 0 ? 0 : first + 1}–{first + shown.length} of {lines.length}
-        {lines.length > page ? ' · ↑/↓ scroll · PgUp/PgDn page' : ''}
-      </Text>
-      <Footer plan={plan} />
-    </Box>
-  );
+  const warn =
+    warnings > 0
+      ? `⚠ ${count(warnings, 'warning')}: see Findings at the end` +
+        (keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : '')
+      : ' ';
+  const prompt = isEmptyPlan(plan)
+    ? 'Nothing to change. Enter/y finish · Esc back · Ctrl-C quit'
+    : 'Apply these changes? y apply · Esc back · Ctrl-C quit without writing';
+  return { warn, prompt };
 }

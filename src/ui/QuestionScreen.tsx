@@ -1,13 +1,19 @@
 /**
  * One question: its label, its `explain` line, the default, and the field for its kind (text,
- * list/map as a ListEditor, boolean y/n, choice as a list, secret masked). Enter validates with
- * question.validate and shows the exact message under the field without advancing; Esc goes back.
+ * list/map as a ListEditor, boolean y/n, choice as a list, secret masked). The field is the
+ * screen's one input owner. Enter validates with question.validate (the planner's own rules) and
+ * shows the exact message under the field without advancing; Esc goes back, keeping what was
+ * typed (it is shown again when the question comes back).
  */
-import { useCallback, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { useCallback, useRef, useState } from 'react';
+import { Box, Text } from 'ink';
 import type { AnswerValue, Question, SaslAnswers } from '../model/answers.js';
+import { select, yesNo } from './edit/choice.js';
 import { entriesToMap, formatValue, isEmptyValue, isSasl, isSaslQuestion, toEntries } from './format.js';
+import { useKeys } from './input/InputProvider.js';
+import { wrapText } from './layout.js';
 import { ListEditor } from './ListEditor.js';
+import type { Draft } from './machine.js';
 import { SelectList } from './SelectList.js';
 import { TextField } from './TextField.js';
 import { useColor } from './style.js';
@@ -19,69 +25,77 @@ export interface QuestionScreenProps {
   question: Question;
   /** The value to start from: the answer given before, else the question's default. */
   value: AnswerValue;
+  /** What was typed before leaving the question with Esc: shown instead of `value`. */
+  draft?: Draft;
   position: number; // 1-based
   total: number;
   roleTitle: string;
-  /** Rows the field may use (list editors scroll beyond). */
-  maxRows: number;
+  /** Lines the screen may take. */
+  height: number;
+  columns: number;
   onSubmit(value: AnswerValue): void;
-  onBack(): void;
+  /** Esc: back a question, with what was typed. */
+  onBack(draft?: Draft): void;
 }
 
 /** Props every field gets. */
 interface FieldProps {
   question: Question;
   value: AnswerValue;
-  maxRows: number;
+  draft?: Draft;
+  /** Lines the field may take. */
+  height: number;
+  columns: number;
   /** Validate and submit; returns false when refused (the message is shown). */
   submit(value: AnswerValue): boolean;
   /** Show an error without validating (a field's own parse error). */
   fail(message: string): void;
   clear(): void;
-  onBack(): void;
-}
-
-/** Esc → back, for fields that have no other use for it. */
-function useEscape(onBack: () => void): void {
-  useInput((_input, key) => {
-    if (key.escape) onBack();
-  });
+  onBack(draft?: Draft): void;
 }
 
 /** Free text; the value is trimmed. */
-function PlainField({ value, submit, clear, onBack }: FieldProps) {
-  useEscape(onBack);
+function PlainField({ value, draft, submit, clear, onBack }: FieldProps) {
+  const start = typeof draft === 'string' ? draft : typeof value === 'string' ? value : '';
   return (
     <Box>
-      <Text>{'> '}</Text>
+      <Box flexShrink={0}>
+        <Text>{'> '}</Text>
+      </Box>
       <TextField
-        defaultValue={typeof value === 'string' ? value : ''}
+        defaultValue={start}
         onChange={clear}
         onSubmit={(v) => submit(v.trim())}
+        // What was typed is kept; a field left as it came keeps following its default.
+        onEscape={(v) => onBack(v === start ? undefined : v)}
       />
     </Box>
   );
 }
 
-/** y / n answer at once; Enter takes the value shown; ←/→ toggle. */
+/** y / n answer at once; Enter takes the value shown; ←/→ (or Space) switch. */
 function BooleanField({ value, submit, onBack }: FieldProps) {
   const [on, setOn] = useState(value === true);
+  const latest = useRef(on);
   const tint = useColor();
-  useInput((input, key) => {
-    if (key.escape) onBack();
-    else if (input === 'y' || input === 'Y') submit(true);
-    else if (input === 'n' || input === 'N') submit(false);
-    else if (key.leftArrow || key.rightArrow) setOn(!on);
-    else if (key.return) submit(on);
+  useKeys((key) => {
+    const r = yesNo(latest.current, key);
+    if (r.on !== latest.current) {
+      latest.current = r.on;
+      setOn(r.on);
+    }
+    if (r.submit) submit(r.on);
+    else if (r.back) onBack();
   });
+  // The selected answer in brackets, so that it shows without colours or reverse video too.
   return (
     <Text>
       {'> '}
-      <Text inverse={on} color={on ? tint('cyan') : undefined}>
-        {' yes '}
+      <Text inverse={on} color={on ? tint('cyan') : undefined} bold={on}>
+        {on ? '[yes]' : ' yes '}
       </Text>{' '}
-      <Text inverse={!on} color={!on ? tint('cyan') : undefined}>
-        {' no '}
+      <Text inverse={!on} color={!on ? tint('cyan') : undefined} bold={!on}>
+        {on ? ' no ' : '[no]'}
       </Text>
       <Text color={tint('gray')}> (y/n, or Enter for {on ? 'yes' : 'no'})</Text>
     </Text>
@@ -91,13 +105,22 @@ function BooleanField({ value, submit, onBack }: FieldProps) {
 /** One of the question's choices. */
 function ChoiceField({ question, value, submit, onBack }: FieldProps) {
   const choices = question.choices ?? [];
-  const [index, setIndex] = useState(
+  const [index, setIndex] = useState(() =>
     Math.max(
       0,
       choices.findIndex((c) => c.value === value),
     ),
   );
-  useEscape(onBack);
+  const latest = useRef(index);
+  useKeys((key) => {
+    const r = select(latest.current, choices.length, key);
+    if (r.index !== latest.current) {
+      latest.current = r.index;
+      setIndex(r.index);
+    }
+    if (r.submit) submit(choices[r.index].value);
+    else if (r.back) onBack();
+  });
   return (
     <SelectList
       items={choices.map((c) => ({
@@ -106,22 +129,22 @@ function ChoiceField({ question, value, submit, onBack }: FieldProps) {
         hint: c.label === c.value ? undefined : `(${c.value})`,
       }))}
       index={index}
-      onMove={setIndex}
-      onSubmit={(i) => submit(choices[i].value)}
     />
   );
 }
 
 /** A list, or a map edited as "key value" entries. */
-function EntriesField({ question, value, maxRows, submit, fail, clear, onBack }: FieldProps) {
+function EntriesField({ question, value, draft, height, columns, submit, fail, clear, onBack }: FieldProps) {
   const isMap = question.kind === 'map';
+  const initial = Array.isArray(draft) ? draft : toEntries(value);
   return (
     <ListEditor
-      initial={toEntries(value)}
+      initial={initial}
       format={isMap ? 'key value (e.g. example.com relay:[10.0.0.5])' : undefined}
-      maxRows={maxRows}
+      height={height}
+      columns={columns}
       onEdit={clear}
-      onBack={onBack}
+      onBack={(entries) => onBack(sameEntries(entries, initial) ? undefined : entries)}
       onSubmit={(entries) => {
         if (!isMap) {
           submit(entries);
@@ -135,16 +158,19 @@ function EntriesField({ question, value, maxRows, submit, fail, clear, onBack }:
   );
 }
 
+function sameEntries(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** A masked secret; empty keeps the current one when there is one. */
 function SecretField({ value, submit, clear, onBack }: FieldProps) {
   const tint = useColor();
   const current = typeof value === 'string' && value !== '' ? value : undefined;
-  useEscape(onBack);
   return (
     <Box flexDirection="column">
       <Box>
         <Text>{'> '}</Text>
-        <TextField mask onChange={clear} onSubmit={(v) => submit(v === '' ? current : v)} />
+        <TextField mask onChange={clear} onSubmit={(v) => submit(v === '' ? current : v)} onEscape={() => onBack()} />
       </Box>
       {current !== undefined && <Text color={tint('gray')}>leave empty to keep the current value</Text>}
     </Box>
@@ -152,19 +178,12 @@ function SecretField({ value, submit, clear, onBack }: FieldProps) {
 }
 
 /** SASL credentials: the user name, then the password (masked). An empty user name means no SASL. */
-function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps) {
+function SaslField({ question, value, draft, submit, fail, clear, onBack }: FieldProps) {
   const tint = useColor();
   const current: SaslAnswers | undefined = isSasl(value) ? value : undefined;
   const [stage, setStage] = useState<'user' | 'password'>('user');
-  const [username, setUsername] = useState(current?.username ?? '');
+  const [username, setUsername] = useState(typeof draft === 'string' ? draft : (current?.username ?? ''));
   const keeps = current !== undefined && (current.password !== undefined || current.password_file !== undefined);
-  useInput((_input, key) => {
-    if (!key.escape) return;
-    if (stage === 'password') {
-      clear();
-      setStage('user');
-    } else onBack();
-  });
   if (stage === 'user') {
     return (
       <Box flexDirection="column">
@@ -174,6 +193,7 @@ function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps)
             key="user"
             defaultValue={username}
             onChange={clear}
+            onEscape={(v) => onBack(v === (current?.username ?? '') ? undefined : v)}
             onSubmit={(v) => {
               const u = v.trim();
               setUsername(u);
@@ -199,6 +219,10 @@ function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps)
           mask
           key="password"
           onChange={clear}
+          onEscape={() => {
+            clear();
+            setStage('user');
+          }}
           onSubmit={(p) => {
             if (p !== '') {
               submit({ username, password: p });
@@ -228,14 +252,30 @@ function Field(props: FieldProps) {
   return <PlainField {...props} />;
 }
 
+/** Gray lines, one Text each. */
+function Lines({ lines, color }: { lines: string[]; color?: 'gray' | 'red' }) {
+  const tint = useColor();
+  return (
+    <>
+      {lines.map((line, i) => (
+        <Text key={i} color={color === undefined ? undefined : tint(color)} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+    </>
+  );
+}
+
 /** The question screen. */
 export function QuestionScreen({
   question,
   value,
+  draft,
   position,
   total,
   roleTitle,
-  maxRows,
+  height,
+  columns,
   onSubmit,
   onBack,
 }: QuestionScreenProps) {
@@ -254,31 +294,47 @@ export function QuestionScreen({
     question.kind === 'list' || question.kind === 'map'
       ? null
       : question.kind === 'choice'
-        ? '↑/↓ move · Enter choose · Esc back'
+        ? '↑/↓ move · Enter choose · Esc back · Ctrl-C quit without writing'
         : question.kind === 'boolean'
-          ? 'y yes · n no · Enter keep · Esc back'
-          : 'Enter accept · Esc back';
+          ? 'y yes · n no · Enter keep · Esc back · Ctrl-C quit without writing'
+          : 'Enter accept · Esc back · Ctrl-C quit without writing';
+  const label = wrapText(question.label, columns);
+  const explain = wrapText(question.explain, columns);
+  const def = wrapText(`default: ${formatValue(question, question.default)}`, columns);
+  const errorLines = error === null ? [] : wrapText(`✗ ${error}`, columns);
+  const keysLines = simpleKeys === null ? [] : wrapText(simpleKeys, columns);
+  // What the field may take: the rest of the screen.
+  const fieldHeight = Math.max(
+    3,
+    height - 1 - label.length - explain.length - def.length - 1 - errorLines.length - keysLines.length,
+  );
   return (
     <Box flexDirection="column">
-      <Text color={tint('gray')}>
+      <Text color={tint('gray')} wrap="truncate-end">
         {roleTitle} · question {position} of {total}
       </Text>
-      <Text bold>{question.label}</Text>
-      <Text color={tint('gray')}>{question.explain}</Text>
-      <Text color={tint('gray')}>default: {formatValue(question, question.default)}</Text>
+      {label.map((line, i) => (
+        <Text key={i} bold wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+      <Lines lines={explain} color="gray" />
+      <Lines lines={def} color="gray" />
       <Box marginTop={1} flexDirection="column">
         <Field
           question={question}
           value={value}
-          maxRows={maxRows}
+          draft={draft}
+          height={fieldHeight}
+          columns={columns}
           submit={submit}
           fail={setError}
           clear={clear}
           onBack={onBack}
         />
       </Box>
-      {error !== null && <Text color={tint('red')}>✗ {error}</Text>}
-      {simpleKeys !== null && <Text color={tint('gray')}>{simpleKeys} · Ctrl-C quit without writing</Text>}
+      <Lines lines={errorLines} color="red" />
+      <Lines lines={keysLines} color="gray" />
     </Box>
   );
 }

@@ -1,8 +1,9 @@
 /**
- * A vertical list with a cursor: ↑/↓ move, Enter picks. Controlled (the cursor lives with the
- * caller) so that a detected role can move it after the first frame.
+ * A vertical list with the selected row marked "❯" (">" in ASCII), in bold and cyan: the mark
+ * alone shows the selection when colours are off. A pure view: the screen that shows it owns the
+ * keys. Each row is one line, cut at the edge; a hint too long for it is cut with "…".
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useColor } from './style.js';
 
 export interface SelectItem {
@@ -15,27 +16,15 @@ export interface SelectItem {
 export interface SelectListProps {
   items: SelectItem[];
   index: number;
-  onMove(index: number): void;
-  onSubmit(index: number): void;
-  isActive?: boolean;
 }
 
-/** The list; the highlighted row starts with "❯". */
-export function SelectList({ items, index, onMove, onSubmit, isActive = true }: SelectListProps) {
+/** The list. */
+export function SelectList({ items, index }: SelectListProps) {
   const tint = useColor();
-  useInput(
-    (_input, key) => {
-      if (key.upArrow) onMove(Math.max(0, index - 1));
-      else if (key.downArrow) onMove(Math.min(items.length - 1, index + 1));
-      else if (key.return && items.length > 0) onSubmit(index);
-    },
-    { isActive },
-  );
   return (
     <Box flexDirection="column">
-      {/* One Text per row: a hint too long for the line wraps under the row; two Texts side by side would squeeze the label. */}
       {items.map((item, i) => (
-        <Text key={item.value}>
+        <Text key={item.value} wrap="truncate-end">
           <Text color={i === index ? tint('cyan') : undefined} bold={i === index}>
             {i === index ? '❯ ' : '  '}
             {item.label}

@@ -1,14 +1,18 @@
 /**
- * A one-line text input (optionally masked). Keys: typing inserts at the cursor, ←/→ move,
- * Backspace deletes before the cursor, Ctrl-A / Ctrl-E go to the start / end, Ctrl-U clears the
- * line, Enter submits. Unlike @inkjs/ui's TextInput it also handles input that arrives in one
- * chunk (a paste, or keys repeated faster than a frame): Backspace bytes inside the chunk delete,
- * escape sequences and other control characters are dropped, so no invisible byte ever reaches
- * an answer.
+ * A one-line text input (optionally masked), the active input owner while it is mounted. Keys:
+ * those of ./edit/text.ts (typing, ←/→, Home/End, Ctrl-A/E, Backspace, Delete, Ctrl-U/K/W, a paste
+ * as text); Enter submits; Esc calls onEscape with the text as it stands. Every key sees the text
+ * as the previous key left it, however fast the keys come. The cursor is drawn in reverse video,
+ * which stays when colours are off.
  */
 import { useRef, useState } from 'react';
-import { Text, useInput } from 'ink';
+import { Text } from 'ink';
+import { editText, textAt, type TextEdit } from './edit/text.js';
+import { useKeys } from './input/InputProvider.js';
+import type { Key } from './input/keys.js';
 import { useColor } from './style.js';
+
+export { applyChunk } from './edit/text.js';
 
 export interface TextFieldProps {
   defaultValue?: string;
@@ -18,68 +22,23 @@ export interface TextFieldProps {
   placeholder?: string;
   onChange?(value: string): void;
   onSubmit(value: string): void;
+  /** Esc, with the text typed so far. */
+  onEscape?(value: string): void;
+  /** A key the field has no use for (↑/↓, Tab, …). */
+  onOtherKey?(key: Key): void;
 }
 
-interface Edit {
-  value: string;
-  cursor: number;
-}
-
-/** Apply a chunk of typed input: printable characters insert, DEL/BS delete back, the rest is dropped. */
-export function applyChunk(edit: Edit, chunk: string): Edit {
-  let { value, cursor } = edit;
-  const clean = chunk.replace(/\u001B\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\u001B./g, '');
-  for (const ch of clean) {
-    if (ch === '\u007F' || ch === '\b') {
-      if (cursor > 0) {
-        value = value.slice(0, cursor - 1) + value.slice(cursor);
-        cursor -= 1;
-      }
-    } else if (ch >= ' ' && ch !== '\u007F' && !(ch >= '\u0080' && ch <= '\u009F')) {
-      value = value.slice(0, cursor) + ch + value.slice(cursor);
-      cursor += ch.length;
-    }
-  }
-  return { value, cursor };
-}
-
-/** The text field. */
-export function TextField({ defaultValue = '', mask = false, placeholder, onChange, onSubmit }: TextFieldProps) {
+/** The text and its cursor, as the field draws them. */
+export function TextView({
+  edit,
+  mask = false,
+  placeholder,
+}: {
+  edit: TextEdit;
+  mask?: boolean;
+  placeholder?: string;
+}) {
   const tint = useColor();
-  const [edit, setEdit] = useState<Edit>({ value: defaultValue, cursor: defaultValue.length });
-  // The latest edit, updated at once: keys that arrive before the next render still see it.
-  const latest = useRef(edit);
-
-  const update = (next: Edit) => {
-    const before = latest.current.value;
-    latest.current = next;
-    setEdit(next);
-    if (next.value !== before) onChange?.(next.value);
-  };
-
-  useInput((input, key) => {
-    const now = latest.current;
-    if (key.return) onSubmit(now.value);
-    else if (key.leftArrow) update({ ...now, cursor: Math.max(0, now.cursor - 1) });
-    else if (key.rightArrow) update({ ...now, cursor: Math.min(now.value.length, now.cursor + 1) });
-    else if (key.backspace || key.delete) update(applyChunk(now, '\u007F'));
-    else if (key.ctrl && input === 'a') update({ ...now, cursor: 0 });
-    else if (key.ctrl && input === 'e') update({ ...now, cursor: now.value.length });
-    else if (key.ctrl && input === 'u') update({ value: '', cursor: 0 });
-    else if (
-      key.ctrl ||
-      key.meta ||
-      key.escape ||
-      key.tab ||
-      key.upArrow ||
-      key.downArrow ||
-      key.pageUp ||
-      key.pageDown
-    )
-      return;
-    else update(applyChunk(now, input));
-  });
-
   const shown = mask ? '*'.repeat(edit.value.length) : edit.value;
   // The same element tree whatever the content: Ink re-measures a text only when a child is
   // appended, removed or its text changes, not when a child is inserted before another one.
@@ -98,4 +57,37 @@ export function TextField({ defaultValue = '', mask = false, placeholder, onChan
       <Text>{shown.slice(edit.cursor + 1)}</Text>
     </Text>
   );
+}
+
+/** The text field. */
+export function TextField({
+  defaultValue = '',
+  mask = false,
+  placeholder,
+  onChange,
+  onSubmit,
+  onEscape,
+  onOtherKey,
+}: TextFieldProps) {
+  const [edit, setEdit] = useState<TextEdit>(() => textAt(defaultValue));
+  // The latest edit, updated at once: the next key sees it even before React renders.
+  const latest = useRef(edit);
+
+  useKeys((key) => {
+    const before = latest.current;
+    const r = editText(before, key);
+    if (!r.handled) {
+      onOtherKey?.(key);
+      return;
+    }
+    if (r.edit !== before) {
+      latest.current = r.edit;
+      setEdit(r.edit);
+      if (r.edit.value !== before.value) onChange?.(r.edit.value);
+    }
+    if (r.submit !== undefined) onSubmit(r.submit);
+    else if (r.escape) onEscape?.(before.value);
+  });
+
+  return <TextView edit={edit} mask={mask} placeholder={placeholder} />;
 }

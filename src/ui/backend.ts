@@ -14,19 +14,30 @@ export interface Detection {
   role: RoleId | 'custom' | null;
   /** The current values, used as the questions' defaults on a re-run. */
   answers: Partial<Answers>;
-  /** Lines for the start header describing the current configuration (Postfix status, role, values). */
+  /** The role to select first when it is not the current one (the answers file names it). */
+  suggested?: RoleId;
+  /** Lines for the start header describing the current configuration (its source, the role, its values). */
   summary: string[];
 }
 
 export type { StepEvent, ApplyResult } from '../model/events.js';
 
 export interface WizardBackend {
+  /**
+   * What the files say (the state file and main.cf, both local and fast): the current role, its
+   * values and the header's lines about them. Called once, for the first frame.
+   */
+  detection(): Detection;
   /** Host facts; may arrive after the first frame (show "probing…" until then). */
   loadHost(): Promise<HostFacts>;
-  /** Current role and answers found on the machine (state file or recognised), or null on a fresh box; plus Postfix status line. */
-  detect(host: HostFacts): Promise<Detection>;
+  /**
+   * The slow probes (DNS, the network, debconf): more lines for the start header. They arrive
+   * after the first frame and never move the selection.
+   */
+  probe(host: HostFacts): Promise<string[]>;
   roles(): RoleInfo[];
-  questions(role: RoleId, host: HostFacts, current: Partial<Answers>): Question[];
+  /** The role's questions; `given` holds the answers the user changed from their defaults. */
+  questions(role: RoleId, host: HostFacts, given: Partial<Answers>): Question[];
   plan(answers: Answers, host: HostFacts): Promise<Plan>;
   apply(plan: Plan, host: HostFacts, onEvent: (e: StepEvent) => void): Promise<ApplyResult>;
 }

@@ -1,20 +1,23 @@
 /**
  * The driver hook: the only place where the wizard calls its backend. It owns the reducer of
- * machine.ts, runs the effects each step needs (probe the host, detect, load questions, plan,
- * apply) and hands the screens plain callbacks.
+ * machine.ts, runs the effects each step needs (probe the host, load questions, plan, apply)
+ * and hands the screens plain callbacks. Every callback reads the state as it is now (not as it
+ * was when the screen last rendered) and moves it with relative actions.
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import type { AnswerKey, AnswerValue } from '../model/answers.js';
 import type { WizardBackend } from './backend.js';
-import { answersForPlan, initialState, reducer } from './machine.js';
+import { answersForPlan, editedAnswers, initialState, reducer, sameValue, type Draft } from './machine.js';
 import type { WizardState } from './machine.js';
 
 /** What the screens may ask for. */
 export interface WizardActions {
-  moveRole(index: number): void;
+  /** Move the role cursor by `by` rows. */
+  moveRole(by: number): void;
   chooseRole(): void;
   answer(key: AnswerKey, value: AnswerValue): void;
-  back(): void;
+  /** One step back; `draft` is what was typed into the question being left. */
+  back(draft?: Draft): void;
   override(ids: string[]): void;
   confirm(): void;
   cancel(): void;
@@ -27,12 +30,12 @@ function messageOf(err: unknown): string {
 
 /** Run the wizard's state machine against `backend`. */
 export function useWizard(backend: WizardBackend): [WizardState, WizardActions] {
-  const [state, dispatch] = useReducer(reducer, backend, (b) => initialState(b.roles()));
+  const [state, dispatch] = useReducer(reducer, backend, (b) => initialState(b.roles(), b.detection()));
   const latest = useRef(state);
   latest.current = state;
   const applyStarted = useRef(false);
 
-  // Probe the host, then detect the current configuration. Both may arrive after the first frame.
+  // Probe the host, then the slow probes. Both may arrive after the first frame.
   useEffect(() => {
     let live = true;
     void (async () => {
@@ -45,37 +48,29 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
       }
       if (!live) return;
       dispatch({ type: 'host', host });
+      let lines: string[];
       try {
-        const detection = await backend.detect(host);
-        if (live) dispatch({ type: 'detected', detection });
+        lines = await backend.probe(host);
       } catch (err) {
-        if (live) {
-          dispatch({
-            type: 'detected',
-            detection: {
-              role: null,
-              answers: {},
-              summary: [`Could not read the current configuration: ${messageOf(err)}`],
-            },
-          });
-        }
+        lines = [`Could not probe the network: ${messageOf(err)}`];
       }
+      if (live) dispatch({ type: 'probed', lines });
     })();
     return () => {
       live = false;
     };
   }, [backend]);
 
-  // Load the chosen role's questions once the host and the current values are known.
-  const { step, questions, role, host, detection } = state;
+  // Load the chosen role's questions once the host is known.
+  const { step, questions, role, host } = state;
   useEffect(() => {
-    if (step !== 'questions' || questions !== null || role === null || host === null || detection === null) return;
+    if (step !== 'questions' || questions !== null || role === null || host === null) return;
     try {
-      dispatch({ type: 'questions', questions: backend.questions(role, host, latest.current.answers) });
+      dispatch({ type: 'questions', questions: backend.questions(role, host, editedAnswers(latest.current)) });
     } catch (err) {
       dispatch({ type: 'fatal', message: `Could not list the questions: ${messageOf(err)}` });
     }
-  }, [backend, step, questions, role, host, detection]);
+  }, [backend, step, questions, role, host]);
 
   // Build the plan whenever a new plan was requested.
   const { planRequest } = state;
@@ -95,9 +90,10 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
     );
   }, [backend, step, planRequest, host]);
 
-  // Apply, once, after the user confirmed.
+  // Apply, once per confirmation.
   const { confirmed, plan } = state;
   useEffect(() => {
+    if (step !== 'applying') applyStarted.current = false;
     if (step !== 'applying' || !confirmed || plan === null || host === null || applyStarted.current) return;
     applyStarted.current = true;
     let run;
@@ -116,10 +112,15 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
   const answer = useCallback(
     (key: AnswerKey, value: AnswerValue) => {
       const s = latest.current;
-      if (s.role === null || s.host === null) return;
+      const shown = s.questions?.[s.index];
+      if (s.role === null || s.host === null || shown === undefined || shown.key !== key) return;
+      // The questions again, with this answer: later defaults may follow it.
+      const edited = sameValue(value, shown.default)
+        ? s.edited.filter((k) => k !== key)
+        : [...s.edited.filter((k) => k !== key), key];
       try {
-        const questionsNow = backend.questions(s.role, s.host, { ...s.answers, [key]: value });
-        dispatch({ type: 'answer', key, value, questions: questionsNow });
+        const given = editedAnswers({ answers: { ...s.answers, [key]: value }, edited });
+        dispatch({ type: 'answer', key, value, questions: backend.questions(s.role, s.host, given) });
       } catch (err) {
         dispatch({ type: 'fatal', message: `Could not list the questions: ${messageOf(err)}` });
       }
@@ -129,10 +130,10 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
 
   const actions = useMemo<WizardActions>(
     () => ({
-      moveRole: (index) => dispatch({ type: 'role-cursor', index }),
+      moveRole: (by) => dispatch({ type: 'role-move', by }),
       chooseRole: () => dispatch({ type: 'choose-role' }),
       answer,
-      back: () => dispatch({ type: 'back' }),
+      back: (draft) => dispatch({ type: 'back', draft }),
       override: (ids) => dispatch({ type: 'override', ids }),
       confirm: () => dispatch({ type: 'confirm' }),
       cancel: () => dispatch({ type: 'cancel' }),

@@ -3,6 +3,12 @@
  * apply events. It performs no I/O; src/ui/driver.ts calls the backend and feeds results back in as
  * actions. Invariant: the step becomes 'applying' only through 'confirm' from a plan without
  * blocking errors, so the backend's apply() cannot run before the user confirmed.
+ *
+ * Answers: `answers` holds the last value given to each question in this session; `edited` names
+ * those that differ from the default their question offered. The others follow their default,
+ * which may move with an earlier answer (the domain follows the host name) or with a role change
+ * (the new role's default). A question shows its draft (what was typed before leaving it with
+ * Esc), else its edited answer, else its default; and the plan gets exactly what was shown.
  */
 import type { Finding, Plan } from '../model/plan.js';
 import { isEmptyPlan } from '../model/plan.js';
@@ -15,22 +21,29 @@ export type Step = 'role' | 'questions' | 'planning' | 'preview' | 'applying' | 
 /** Exit code when the user quits (Ctrl-C) before confirming: nothing was written. */
 export const EXIT_CANCELLED = 130;
 
+/** What was typed into a question not yet answered: a line of text, or the entries of a list. */
+export type Draft = string | string[];
+
 export interface WizardState {
   step: Step;
   /** Host facts; null until the probe answers. */
   host: HostFacts | null;
-  /** What detect() found; null until it answers. */
+  /** What the files say (read before the first frame); null only before it is known. */
   detection: Detection | null;
+  /** Lines from the slow probes (DNS, network, debconf); null while they run. */
+  probes: string[] | null;
   /** A failure that ends the wizard (host probe or questions failed). */
   fatal: string | null;
   roles: RoleInfo[];
   /** The highlighted role on the role screen. */
   roleCursor: number;
-  /** The user moved the cursor: detection no longer moves it. */
-  roleTouched: boolean;
   role: RoleId | null;
-  /** Detected values overlaid with every answer given, kept across steps (Esc never loses them). */
+  /** The last answer given to each question in this session, kept across steps and roles (Esc never loses them). */
   answers: Partial<Answers>;
+  /** The answers that differ from the default their question offered. */
+  edited: AnswerKey[];
+  /** What was typed into a question and left with Esc, not answered yet. */
+  drafts: Partial<Record<AnswerKey, Draft>>;
   /** The chosen role's questions; null while they load. */
   questions: Question[] | null;
   /** The question shown. */
@@ -39,6 +52,8 @@ export interface WizardState {
   planRequest: number;
   plan: Plan | null;
   planError: string | null;
+  /** The last apply, when it failed: the preview it returned to says what happened. */
+  failure: ApplyResult | null;
   confirmed: boolean;
   events: StepEvent[];
   result: ApplyResult | null;
@@ -48,13 +63,14 @@ export interface WizardState {
 
 export type WizardAction =
   | { type: 'host'; host: HostFacts }
-  | { type: 'detected'; detection: Detection }
+  | { type: 'probed'; lines: string[] }
   | { type: 'fatal'; message: string }
   | { type: 'role-cursor'; index: number }
+  | { type: 'role-move'; by: number }
   | { type: 'choose-role' }
   | { type: 'questions'; questions: Question[] }
   | { type: 'answer'; key: AnswerKey; value: AnswerValue; questions: Question[] }
-  | { type: 'back' }
+  | { type: 'back'; draft?: Draft }
   | { type: 'planned'; request: number; plan: Plan }
   | { type: 'plan-failed'; request: number; message: string }
   | { type: 'override'; ids: string[] }
@@ -64,23 +80,37 @@ export type WizardAction =
   | { type: 'apply-crashed'; message: string }
   | { type: 'cancel' };
 
-/** The state before anything is known: role screen, cursor on the first role. */
-export function initialState(roles: RoleInfo[]): WizardState {
+/** The cursor on the detected role, else on the first. */
+function cursorFor(roles: RoleInfo[], detection: Detection | null): number {
+  const role = detection?.suggested ?? detection?.role;
+  if (role === undefined || role === null || role === 'custom') return 0;
+  const i = roles.findIndex((r) => r.id === role);
+  return i >= 0 ? i : 0;
+}
+
+/**
+ * The state before the first frame: role screen, the cursor on the role the files describe (the
+ * state file and main.cf are read before the first frame, so it never moves under the user).
+ */
+export function initialState(roles: RoleInfo[], detection: Detection | null = null): WizardState {
   return {
     step: 'role',
     host: null,
-    detection: null,
+    detection,
+    probes: null,
     fatal: null,
     roles,
-    roleCursor: 0,
-    roleTouched: false,
+    roleCursor: cursorFor(roles, detection),
     role: null,
     answers: {},
+    edited: [],
+    drafts: {},
     questions: null,
     index: 0,
     planRequest: 0,
     plan: null,
     planError: null,
+    failure: null,
     confirmed: false,
     events: [],
     result: null,
@@ -125,16 +155,36 @@ export function canConfirm(state: WizardState): boolean {
   );
 }
 
+/** Two answer values are the same (lists and maps by content). */
+export function sameValue(a: AnswerValue, b: AnswerValue): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The answers given that differ from their defaults: what the questions and the plan must keep. */
+export function editedAnswers(state: Pick<WizardState, 'answers' | 'edited'>): Partial<Answers> {
+  const out: Record<string, unknown> = {};
+  for (const k of state.edited) if (state.answers[k] !== undefined) out[k] = state.answers[k];
+  return out as Partial<Answers>;
+}
+
+/** The value a question stands for now: the edited answer, else the question's default. */
+export function currentValue(state: Pick<WizardState, 'answers' | 'edited'>, q: Question): AnswerValue {
+  return state.edited.includes(q.key) ? state.answers[q.key] : q.default;
+}
+
 /**
- * The answers the plan is built from: the role, the values of the role's questions (answers to
- * another role's questions are kept in the state but not sent) and the overrides.
+ * The answers the plan is built from: the role, the value of each of the role's questions as
+ * the screen showed it (answers to another role's questions are kept in the state but not sent)
+ * and the overrides.
  */
 export function answersForPlan(state: WizardState): Answers {
   if (state.role === null) throw new Error('answersForPlan: no role chosen');
   const out: Answers = { role: state.role };
   const target = out as unknown as Record<string, unknown>;
   for (const q of state.questions ?? []) {
-    const v = state.answers[q.key];
+    const v = currentValue(state, q);
     if (v !== undefined) target[q.key] = v;
   }
   if (state.answers.overrides !== undefined && state.answers.overrides.length > 0)
@@ -142,15 +192,15 @@ export function answersForPlan(state: WizardState): Answers {
   return out;
 }
 
-/** The answers without the `role` key (a role is chosen on its own screen). */
-function withoutRole(a: Partial<Answers>): Partial<Answers> {
-  const { role: _role, ...rest } = a;
-  return rest;
-}
-
 /** Enter the planning step with a fresh request number. */
 function toPlanning(state: WizardState): WizardState {
   return { ...state, step: 'planning', plan: null, planError: null, planRequest: state.planRequest + 1 };
+}
+
+/** `drafts` without `key`. */
+function withoutDraft(drafts: WizardState['drafts'], key: AnswerKey): WizardState['drafts'] {
+  const { [key]: _gone, ...rest } = drafts;
+  return rest;
 }
 
 /** The pure transition function. Actions that make no sense in the current step leave the state unchanged. */
@@ -159,24 +209,15 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
   switch (action.type) {
     case 'host':
       return { ...state, host: action.host };
-    case 'detected': {
-      const d = action.detection;
-      let { roleCursor } = state;
-      if (!state.roleTouched && d.role !== null && d.role !== 'custom') {
-        const i = state.roles.findIndex((r) => r.id === d.role);
-        if (i >= 0) roleCursor = i;
-      }
-      return { ...state, detection: d, roleCursor, answers: { ...withoutRole(d.answers), ...state.answers } };
-    }
+    case 'probed':
+      return { ...state, probes: action.lines };
     case 'fatal':
       return { ...state, fatal: action.message, exitCode: 1 };
     case 'role-cursor':
       if (state.step !== 'role' || state.roles.length === 0) return state;
-      return {
-        ...state,
-        roleCursor: Math.min(Math.max(action.index, 0), state.roles.length - 1),
-        roleTouched: true,
-      };
+      return { ...state, roleCursor: Math.min(Math.max(action.index, 0), state.roles.length - 1) };
+    case 'role-move':
+      return reducer(state, { type: 'role-cursor', index: state.roleCursor + action.by });
     case 'choose-role': {
       if (state.step !== 'role' || state.roles.length === 0) return state;
       const role = state.roles[state.roleCursor].id;
@@ -188,18 +229,33 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
       return { ...state, questions: action.questions, index: Math.min(state.index, action.questions.length - 1) };
     case 'answer': {
       if (state.step !== 'questions' || state.questions === null) return state;
+      // Only the question on the screen can be answered (a key meant for it, never one that was).
+      const shown = state.questions[state.index];
+      if (shown === undefined || shown.key !== action.key) return state;
       const answers = { ...state.answers, [action.key]: action.value };
+      const others = state.edited.filter((k) => k !== action.key);
+      const edited = sameValue(action.value, shown.default) ? others : [...others, action.key];
       const pos = action.questions.findIndex((q) => q.key === action.key);
       const index = (pos >= 0 ? pos : state.index) + 1;
-      const next = { ...state, answers, questions: action.questions };
+      const next = {
+        ...state,
+        answers,
+        edited,
+        drafts: withoutDraft(state.drafts, action.key),
+        questions: action.questions,
+      };
       if (index >= action.questions.length) return toPlanning({ ...next, index: action.questions.length - 1 });
       return { ...next, index };
     }
     case 'back':
       switch (state.step) {
-        case 'questions':
-          if (state.index > 0) return { ...state, index: state.index - 1 };
-          return { ...state, step: 'role' };
+        case 'questions': {
+          const q = state.questions?.[state.index];
+          const drafts =
+            q !== undefined && action.draft !== undefined ? { ...state.drafts, [q.key]: action.draft } : state.drafts;
+          if (state.index > 0) return { ...state, drafts, index: state.index - 1 };
+          return { ...state, drafts, step: 'role' };
+        }
         case 'planning':
         case 'preview':
           if (state.questions === null || state.questions.length === 0)
@@ -234,31 +290,32 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
       if (state.step !== 'applying') return state;
       // The engine's result lists every event it emitted (running, then ok…): keep one row per step.
       const result = { ...action.result, events: latestEvents(action.result.events) };
-      return {
-        ...state,
-        step: 'summary',
-        result,
-        events: result.events.length > 0 ? result.events : state.events,
-        exitCode: action.result.ok ? 0 : 1,
-      };
+      const events = result.events.length > 0 ? result.events : state.events;
+      if (!result.ok) return failed(state, { ...result, events });
+      return { ...state, step: 'summary', result, events, failure: null, exitCode: 0 };
     }
     case 'apply-crashed':
       if (state.step !== 'applying') return state;
-      return {
-        ...state,
-        step: 'summary',
-        result: {
-          ok: false,
-          changed: false,
-          error: action.message,
-          rolledBack: false,
-          warnings: [],
-          events: state.events,
-        },
-        exitCode: 1,
-      };
+      return failed(state, {
+        ok: false,
+        changed: false,
+        error: action.message,
+        rolledBack: false,
+        warnings: [],
+        events: state.events,
+      });
     case 'cancel':
       if (state.step === 'applying') return state;
+      // After a failed apply the run ends as that apply did: failed (exit 1), with its report.
+      if (state.failure !== null) return { ...state, step: 'summary', result: state.failure, exitCode: 1 };
       return { ...state, exitCode: EXIT_CANCELLED };
   }
+}
+
+/**
+ * A failed apply: back to the preview, every answer kept, with the failure to show there. The
+ * plan is built again (the files may differ from the ones it was built from).
+ */
+function failed(state: WizardState, result: ApplyResult): WizardState {
+  return toPlanning({ ...state, failure: result, result: null, confirmed: false, events: result.events });
 }

@@ -85,16 +85,28 @@ function sizeOf(stdout: NodeJS.WriteStream): { rows: number; columns: number } {
   return { rows: stdout.rows > 0 ? stdout.rows : 24, columns: stdout.columns > 0 ? stdout.columns : 80 };
 }
 
-/** The terminal's size, following resizes (24×80 when the output is not a terminal). */
+/** Clear the visible screen and put the cursor at its top left. */
+const CLEAR_SCREEN = '\u001b[H\u001b[2J';
+
+/**
+ * The terminal's size, following resizes (24×80 when the output is not a terminal). A terminal
+ * re-wraps (or cuts) what is on it when it is resized, so the lines of the frame Ink drew last
+ * are no longer where Ink would erase them: on a resize the screen is cleared and the frame
+ * drawn afresh at its top (Ink's write() redraws its last frame after the text it is given, and
+ * its own resize handler, which runs first, has already laid that frame out for the new width).
+ */
 export function useTerminalSize(): { rows: number; columns: number } {
-  const { stdout } = useStdout();
+  const { stdout, write } = useStdout();
   const [size, setSize] = useState(() => sizeOf(stdout));
   useEffect(() => {
-    const onResize = () => setSize(sizeOf(stdout));
+    const onResize = () => {
+      if (stdout.isTTY) write(CLEAR_SCREEN);
+      setSize(sizeOf(stdout));
+    };
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
     };
-  }, [stdout]);
+  }, [stdout, write]);
   return size;
 }

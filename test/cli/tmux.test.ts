@@ -267,14 +267,16 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       expect(first).toContain('Which role should this host play?');
       expect(first).toContain('❯ Null client — sends only');
       if (run.index === 0 && WRITE_DOCS) {
+        // The whole first screen: with the host's facts and the probes' findings in.
+        const whole = await p.waitFor((x) => x.includes('Which role') && !x.includes('probing'));
         mkdirSync(join(ROOT, 'docs'), { recursive: true });
-        writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(first));
+        writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(whole));
       }
       await chooseRole(p, 0, run);
 
       const preview = await answerAll(p, run.answers);
       expect(preview).toContain(`Plan for role ${run.role}`);
-      expect(preview).toContain('Apply these changes? y/Enter apply');
+      expect(preview).toContain('Apply these changes? y apply');
       expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
       for (const line of run.preview) await findInPreview(p, line);
 
@@ -359,7 +361,7 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         writeFileSync(join(ROOT, 'docs', 'preview.txt'), trimmed(p.screen()));
         writeFileSync(join(ROOT, 'docs', 'preview.ansi'), trimmed(p.screen(true)));
       }
-      p.keys('Enter');
+      p.keys('y');
       await p.waitFor('✓ Done: this host is now configured as Backup MX (behind NAT) (backup-mx).', 30_000);
       await p.waitFor('Check it now with mailsetup --verify');
       p.type('n');
@@ -391,8 +393,12 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     await p.waitFor('question 1 of ');
     await answerAll(p, RUNS[0].answers);
     p.keys('y');
-    const s = await p.waitFor('↺ Rolled back: the earlier files are back in place', 30_000);
+    await p.waitFor('↺ Rolled back: the earlier files are back in place', 30_000);
+    // The wizard is back at the preview with the answers; leaving ends it as the failed apply did.
+    await p.waitFor('Apply these changes?');
+    p.keys('C-c');
     expect(await p.exitCode()).toBe(1);
+    const s = p.screen();
     expect(s).toContain('✗ Apply failed: Rebuild the lookup table /etc/postfix/virtual (postmap) failed:');
     expect(s).toContain('postmap: fatal: simulated failure');
     expect(s.split('Take the lock')).toHaveLength(2);

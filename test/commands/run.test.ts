@@ -23,6 +23,7 @@ const OPTS: CliOptions = {
   onlyLast: false,
   json: false,
   color: false,
+  unicode: true,
 };
 
 function terminal(over: Partial<Terminal> = {}): Terminal & { out: string[]; err: string[] } {

@@ -69,11 +69,16 @@ export function cliArgv(args: string[], via: Via): string[] {
     : [process.execPath, '--import', TS_LOADER, join(ROOT, 'src', 'cli.ts'), ...args];
 }
 
-/** The environment of a CLI run: this process's, without colour switches, plus `extra`. */
+/**
+ * The environment of a CLI run: this process's, without colour switches, in a UTF-8 locale (as a
+ * user's terminal; a CI container may have none, and mailsetup then writes ASCII), plus `extra`.
+ */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8' };
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
+  delete env.LC_ALL;
+  delete env.LC_CTYPE;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -41,6 +41,30 @@ export class Pane {
     for (const k of keys) this.server.tmux('send-keys', '-t', this.name, k);
   }
 
+  /**
+   * Send keys in one burst: a single send-keys call with every key, so that they reach the
+   * program together (usually in one read), as over a slow SSH link or from a macro. A word that
+   * is no key name (`box1.example.com`) is typed as text.
+   */
+  burst(...keys: string[]): void {
+    this.server.tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /**
+   * Paste `text` with tmux's own paste (set-buffer, paste-buffer -p): wrapped in the bracketed
+   * paste codes when the program asked the terminal for them; newlines become carriage returns
+   * as in a terminal.
+   */
+  paste(text: string): void {
+    this.server.tmux('set-buffer', '-b', `paste-${this.name}`, '--', text);
+    this.server.tmux('paste-buffer', '-p', '-d', '-b', `paste-${this.name}`, '-t', this.name);
+  }
+
+  /** Resize the terminal to cols×rows (the program gets SIGWINCH). */
+  resize(cols: number, rows: number): void {
+    this.server.tmux('resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows));
+  }
+
   /** Type text literally (send-keys -l). */
   type(text: string): void {
     this.server.tmux('send-keys', '-t', this.name, '-l', text);
@@ -108,7 +132,9 @@ export class TmuxServer {
 
   /**
    * Start `argv` in a new session of cols×rows. `env` is set for the program (a value of
-   * undefined unsets the variable). The exit code is recorded and the pane kept open afterwards.
+   * undefined unsets the variable); LANG is C.UTF-8 unless `env` says otherwise, as on a user's
+   * UTF-8 terminal (a CI container may have no locale at all). The exit code is recorded and
+   * the pane kept open afterwards.
    */
   start(
     argv: string[],
@@ -116,9 +142,12 @@ export class TmuxServer {
   ): Pane {
     const name = `p${++this.sessions}`;
     const exitFile = join(this.dir, `${name}.exit`);
-    const envArgs: string[] = [];
-    for (const [k, v] of Object.entries(opts.env ?? {}))
-      envArgs.push(v === undefined ? `-u ${sh(k)}` : sh(`${k}=${v}`));
+    // env(1) takes its -u options before the assignments.
+    const env = Object.entries({ LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined, ...opts.env });
+    const envArgs = [
+      ...env.filter(([, v]) => v === undefined).map(([k]) => `-u ${sh(k)}`),
+      ...env.flatMap(([k, v]) => (v === undefined ? [] : [sh(`${k}=${v}`)])),
+    ];
     const command = `env ${envArgs.join(' ')} ${argv.map(sh).join(' ')}; echo $? > ${sh(exitFile)}; sleep 3600`;
     this.tmux(
       'new-session',

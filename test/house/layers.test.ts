@@ -35,6 +35,13 @@ describe('layers', () => {
     expect(found[0]).toContain(message);
   });
 
+  it("a screen cannot read keys with Ink's useInput (one input layer: src/ui/input/)", async () => {
+    const found = await lintAs('src/ui/X.tsx', "import { Text, useInput } from 'ink';\nexport { Text, useInput };\n");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('read keys with useKeys');
+    expect(await lintAs('src/ui/X.tsx', "import { Text } from 'ink';\nexport { Text };\n")).toEqual([]);
+  });
+
   it('a downward import passes', async () => {
     expect(
       await lintAs('src/plan/x.ts', "import { MainCf } from '../postfix/mainCf.js';\nexport { MainCf };\n"),

@@ -28,6 +28,7 @@ const OPTS: CliOptions = {
   onlyLast: false,
   json: true,
   color: false,
+  unicode: true,
 };
 
 const MAIN: FileChange = {

@@ -114,6 +114,12 @@ describe('answer validation (resolveAnswers)', () => {
       { smtp_sasl: { username: 'u:x', password: 'p w' } },
       'smtp_sasl: smtp_sasl.username: must not contain whitespace or ":"',
     ],
+    // Postfix's tools fail on these when empty (postalias: "bad string length 0 < 1"), or cannot expand them.
+    [{ myhostname: '' }, 'myhostname: cannot be empty'],
+    [{ mydomain: '' }, 'mydomain: cannot be empty'],
+    [{ myorigin: '' }, 'myorigin: cannot be empty'],
+    [{ myorigin: '${mydomain' }, 'myorigin: "${mydomain" is not a valid domain name'],
+    [{ inet_interfaces: '' }, 'inet_interfaces: cannot be empty'],
   ])('%j → %s', (extra, message) => {
     const p = problems({ ...NC, ...extra });
     expect(p).toHaveLength(1);
@@ -219,9 +225,52 @@ describe('questions', () => {
     expect(domain?.explain).toBe('the domain part of mx.example.com');
     const relay = qs.find((q) => q.key === 'relayhost');
     expect(relay?.optional).toBe(false);
-    expect(relay?.validate('')).toBe('required');
+    // The planner's own message for a missing required answer.
+    expect(relay?.validate('')).toMatch(/^required/);
     expect(relay?.validate('[a.example.net]:587')).toBeNull();
     expect(relay?.validate('a,b')).toMatch(/is not a valid relay host/);
+  });
+
+  it('an empty host name, domain or origin is refused at its question, and ${mydomain too (the planner could not expand it)', () => {
+    const qs = questionsFor('mail-server', host);
+    const q = (k: string) => qs.find((x) => x.key === k);
+    for (const k of ['myhostname', 'mydomain', 'myorigin', 'inet_interfaces', 'postmaster']) {
+      expect(q(k)?.optional, k).toBe(false);
+      expect(q(k)?.validate(''), k).not.toBeNull();
+    }
+    expect(q('myorigin')?.validate('${mydomain')).toMatch(/is not a valid domain name/);
+    for (const ok of ['$mydomain', '${mydomain}', '$(myhostname)', 'example.com'])
+      expect(q('myorigin')?.validate(ok)).toBeNull();
+    expect(q('relayhost')?.validate('')).toBeNull();
+  });
+
+  it('each default is what the question takes without an answer of its own: the domain follows the host name', () => {
+    const qs = questionsFor('mail-server', host, {}, null, { myhostname: 'mx.other.net' });
+    expect(qs.find((q) => q.key === 'myhostname')?.default).toBe('mx.example.com');
+    expect(qs.find((q) => q.key === 'mydomain')?.default).toBe('other.net');
+    expect(qs.find((q) => q.key === 'mydomain')?.explain).toBe('the domain part of mx.other.net');
+    const answered = questionsFor('mail-server', host, {}, null, { myhostname: 'mx.other.net', mydomain: 'x.org' });
+    expect(answered.find((q) => q.key === 'mydomain')?.default).toBe('other.net');
+  });
+
+  it('answers given beforehand (an answers file) are the defaults offered', () => {
+    const qs = questionsFor('null-client', host, {}, null, {}, { relayhost: '[relay.example.org]:587' });
+    expect(qs.find((q) => q.key === 'relayhost')?.default).toBe('[relay.example.org]:587');
+  });
+
+  it('on a role change the questions both roles ask keep their current value; the others take the new role’s defaults', () => {
+    const current = {
+      role: 'null-client',
+      relayhost: '[smtp.example.net]:587',
+      inet_interfaces: 'loopback-only',
+      myhostname: 'box1.example.com',
+    };
+    const qs = questionsFor('mail-server', host, current, 'null-client');
+    expect(qs.find((q) => q.key === 'relayhost')?.default).toBe('[smtp.example.net]:587');
+    expect(qs.find((q) => q.key === 'inet_interfaces')?.default).toBe('all');
+    expect(qs.find((q) => q.key === 'myhostname')?.default).toBe('box1.example.com');
+    // The planner (an answers file) keeps only the host's keys, so that a round trip gives the same files.
+    expect(withDefaults({ role: 'mail-server' }, host, current, 'null-client').relayhost).toBe('');
   });
 
   it('on a re-run defaults to the current values of the same role', () => {

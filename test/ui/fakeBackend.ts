@@ -48,6 +48,12 @@ function hostnameQuestion(current: Partial<Answers>): Question {
   );
 }
 
+/** The domain part of a host name (example.com for mx1.example.com and for no name). */
+function domainOf(host: string | undefined): string {
+  const h = host ?? HOST.fqdn;
+  return h.includes('.') ? h.slice(h.indexOf('.') + 1) : h;
+}
+
 /** The questions of the two fake roles. */
 export function fakeQuestions(role: RoleId, current: Partial<Answers>): Question[] {
   if (role === 'null-client') {
@@ -83,7 +89,8 @@ export function fakeQuestions(role: RoleId, current: Partial<Answers>): Question
       },
     ),
     q('transport', 'Next hops (transport_maps)', 'map', current.transport ?? {}, () => null, { optional: true }),
-    q('postmaster', 'Postmaster address', 'text', current.postmaster ?? 'root@example.com', (v) =>
+    // A default that follows an earlier answer: root at the host name's domain.
+    q('postmaster', 'Postmaster address', 'text', current.postmaster ?? `root@${domainOf(current.myhostname)}`, (v) =>
       typeof v === 'string' && v.includes('@') ? null : 'an address with @ is expected',
     ),
   ];
@@ -188,6 +195,10 @@ export function deferred<T>(): Deferred<T> {
 
 export interface FakeOptions {
   detection?: Detection;
+  /** Hold probe() (the slow probes) until resolved by the test. */
+  probeGate?: Deferred<void>;
+  /** What the slow probes report. */
+  probeLines?: string[];
   /** Hold loadHost() until resolved by the test. */
   hostGate?: Deferred<void>;
   applyOutcome?: 'success' | 'failure';
@@ -207,7 +218,8 @@ export interface FakeOptions {
 export interface FakeBackend extends WizardBackend {
   planCalls: Answers[];
   applyCalls: Plan[];
-  questionCalls: Array<{ role: RoleId; current: Partial<Answers> }>;
+  /** Each questions() call: the role, and the values its defaults came from (detected, then given). */
+  questionCalls: Array<{ role: RoleId; current: Partial<Answers>; given: Partial<Answers> }>;
 }
 
 /** The fake backend. */
@@ -221,13 +233,25 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       if (opts.hostError !== undefined) throw new Error(opts.hostError);
       return HOST;
     },
-    async detect() {
+    detection() {
       return opts.detection ?? { role: null, answers: {}, summary: ['Postfix 3.7.11: no main.cf yet'] };
     },
+    async probe() {
+      if (opts.probeGate) await opts.probeGate.promise;
+      return opts.probeLines ?? [];
+    },
     roles: () => ROLES,
-    questions(role, _host, current) {
-      fake.questionCalls.push({ role, current });
-      return fakeQuestions(role, current);
+    questions(role, _host, given) {
+      // Like the real questions: a question's own answer is not its default; the others' may move it.
+      const detected = fake.detection().answers;
+      const current = { ...detected, ...given };
+      fake.questionCalls.push({ role, current, given });
+      return fakeQuestions(role, current).map((question) => {
+        if (!Object.hasOwn(given, question.key)) return question;
+        const { [question.key]: _own, ...others } = given;
+        const def = fakeQuestions(role, { ...detected, ...others }).find((x) => x.key === question.key)?.default;
+        return { ...question, default: def };
+      });
     },
     async plan(answers) {
       fake.planCalls.push(answers);

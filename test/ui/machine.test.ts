@@ -3,6 +3,8 @@ import { describe, expect, test } from 'vitest';
 import {
   answersForPlan,
   canConfirm,
+  currentValue,
+  editedAnswers,
   EXIT_CANCELLED,
   initialState,
   overrideIds,
@@ -23,9 +25,8 @@ const mailQs = fakeQuestions('mail-server', {});
 /** A state on the first null-client question with the host known. */
 function atQuestions(): WizardState {
   return run(
-    initialState(ROLES),
+    initialState(ROLES, { role: null, answers: {}, summary: [] }),
     { type: 'host', host: HOST },
-    { type: 'detected', detection: { role: null, answers: {}, summary: [] } },
     { type: 'choose-role' },
     { type: 'questions', questions: nullQs },
   );
@@ -45,22 +46,35 @@ describe('reducer', () => {
     expect(s).toMatchObject({ step: 'role', host: null, detection: null, roleCursor: 0, role: null, exitCode: null });
   });
 
-  test('detection pre-selects the current role and its answers become defaults, unless the user moved first', () => {
+  test("detection (before the first frame) pre-selects the current role; its values stay the questions' business; probes never move the cursor", () => {
     const detection = {
       role: 'mail-server' as const,
       answers: { role: 'mail-server' as const, myhostname: 'a.example.org' },
       summary: [],
     };
-    const s = run(initialState(ROLES), { type: 'detected', detection });
+    const s = initialState(ROLES, detection);
     expect(s.roleCursor).toBe(1);
-    expect(s.answers).toEqual({ myhostname: 'a.example.org' });
-    const moved = run(initialState(ROLES), { type: 'role-cursor', index: 0 }, { type: 'detected', detection });
+    // The current values are the questions' defaults (the backend's), not answers given in this session.
+    expect(s.detection?.answers).toEqual({ role: 'mail-server', myhostname: 'a.example.org' });
+    expect(s.answers).toEqual({});
+    const moved = run(
+      s,
+      { type: 'role-cursor', index: 0 },
+      { type: 'host', host: HOST },
+      { type: 'probed', lines: ['x'] },
+    );
     expect(moved.roleCursor).toBe(0);
-    const custom = run(initialState(ROLES), {
-      type: 'detected',
-      detection: { role: 'custom', answers: {}, summary: [] },
-    });
-    expect(custom.roleCursor).toBe(0);
+    expect(moved.probes).toEqual(['x']);
+    expect(initialState(ROLES, { role: 'custom', answers: {}, summary: [] }).roleCursor).toBe(0);
+    // The role an answers file names is selected first, the current one stays the current one.
+    expect(initialState(ROLES, { role: null, answers: {}, summary: [], suggested: 'mail-server' }).roleCursor).toBe(1);
+  });
+
+  test('role-move moves relative to the cursor as it is, clamped', () => {
+    const s = run(initialState(ROLES), { type: 'role-move', by: 1 }, { type: 'role-move', by: 1 });
+    expect(s.roleCursor).toBe(1);
+    expect(run(s, { type: 'role-move', by: -1 }).roleCursor).toBe(0);
+    expect(run(s, { type: 'role-move', by: -99 }).roleCursor).toBe(0);
   });
 
   test('the role cursor is clamped to the list', () => {
@@ -163,13 +177,22 @@ describe('reducer', () => {
       { id: 'a', label: 'A', status: 'ok' },
       { id: 'b', label: 'B', status: 'running' },
     ]);
+    const ok: ApplyResult = { ok: true, changed: true, rolledBack: false, warnings: [], events: [] };
+    const applied = run(s, { type: 'applied', result: ok });
+    expect(applied).toMatchObject({ step: 'summary', exitCode: 0, result: ok });
+    expect(applied.events).toHaveLength(2);
+    // A failed apply returns to the preview (planned again), every answer kept, the failure to show there.
     const result: ApplyResult = { ok: false, changed: false, rolledBack: true, error: 'x', warnings: [], events: [] };
     const done = run(s, { type: 'applied', result });
-    expect(done).toMatchObject({ step: 'summary', exitCode: 1, result });
-    expect(done.events).toHaveLength(2);
+    expect(done).toMatchObject({ step: 'planning', exitCode: null, failure: { ok: false, error: 'x' } });
+    expect(done.failure?.events).toHaveLength(2);
+    expect(done.answers).toEqual(s.answers);
+    // Leaving then ends as that apply did: exit 1, with its report.
+    expect(run(done, { type: 'cancel' })).toMatchObject({ step: 'summary', exitCode: 1, result: done.failure });
     const crashed = run(s, { type: 'apply-crashed', message: 'boom' });
-    expect(crashed.result).toMatchObject({ ok: false, error: 'boom', rolledBack: false });
-    expect(crashed.exitCode).toBe(1);
+    expect(crashed.failure).toMatchObject({ ok: false, error: 'boom', rolledBack: false });
+    expect(crashed.exitCode).toBe(null);
+    expect(run(crashed, { type: 'cancel' }).exitCode).toBe(1);
   });
 
   test('cancel exits 130 before the apply, is ignored during it; nothing happens after the exit code is set', () => {
@@ -189,6 +212,41 @@ describe('reducer', () => {
   });
 });
 
+describe('answers, edits and drafts', () => {
+  test('only the question on the screen can be answered: an answer for another key changes nothing', () => {
+    const s = atQuestions();
+    expect(run(s, { type: 'answer', key: 'relayhost', value: '[x.example]', questions: nullQs })).toBe(s);
+  });
+
+  test('an answer equal to the default is not an edit (it follows the default); another value is', () => {
+    let s = atQuestions();
+    s = run(s, { type: 'answer', key: 'myhostname', value: nullQs[0].default, questions: nullQs });
+    expect(s.edited).toEqual([]);
+    s = run(s, { type: 'back' }, { type: 'answer', key: 'myhostname', value: 'other.example.com', questions: nullQs });
+    expect(s.edited).toEqual(['myhostname']);
+    expect(editedAnswers(s)).toEqual({ myhostname: 'other.example.com' });
+    s = run(s, { type: 'back' }, { type: 'answer', key: 'myhostname', value: nullQs[0].default, questions: nullQs });
+    expect(s.edited).toEqual([]);
+  });
+
+  test('Esc keeps what was typed as a draft of the question left; answering it drops the draft', () => {
+    let s = run(atQuestions(), { type: 'answer', key: 'myhostname', value: 'h.example.net', questions: nullQs });
+    s = run(s, { type: 'back', draft: '[half' });
+    expect(s.drafts).toEqual({ relayhost: '[half' });
+    expect(s.index).toBe(0);
+    s = run(s, { type: 'answer', key: 'myhostname', value: 'h.example.net', questions: nullQs });
+    expect(s.drafts).toEqual({ relayhost: '[half' });
+    s = run(s, { type: 'answer', key: 'relayhost', value: '[relay.example.net]', questions: nullQs });
+    expect(s.drafts).toEqual({});
+  });
+
+  test('the value a question stands for: its edited answer, else its default', () => {
+    const s = { answers: { myhostname: 'a.example', relayhost: '[r]' }, edited: ['relayhost' as const] };
+    expect(currentValue(s, nullQs[0])).toBe(nullQs[0].default);
+    expect(currentValue(s, nullQs[1])).toBe('[r]');
+  });
+});
+
 describe('answersForPlan', () => {
   test("sends the role, the role's question keys and the overrides, nothing else", () => {
     const s: WizardState = {
@@ -200,11 +258,14 @@ describe('answersForPlan', () => {
         chroot: false,
         overrides: ['a'],
       },
+      edited: ['myhostname', 'relayhost', 'mynetworks', 'chroot'],
     };
+    // The other questions go as their defaults show them (inet_protocols); SASL has none.
     expect(answersForPlan(s)).toEqual({
       role: 'null-client',
       myhostname: 'h.example.com',
       relayhost: '',
+      inet_protocols: 'ipv4',
       chroot: false,
       overrides: ['a'],
     });

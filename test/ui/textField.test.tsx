@@ -52,7 +52,8 @@ describe('TextField', () => {
     f.stdin.write('\u007F\u007F\u007F');
     await tick();
     expect(f.frame()).toBe('abc');
-    f.stdin.write('12.34\r\n');
+    // A bracketed paste (the terminal marks it) ending in a line break.
+    f.stdin.write('\u001B[200~12.34\r\n\u001B[201~');
     await tick();
     expect(f.frame()).toBe('abc12.34');
     expect(f.submitted).toEqual([]);

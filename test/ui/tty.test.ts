@@ -43,7 +43,7 @@ function startPane(env: Record<string, string>) {
     '100',
     '-y',
     '24',
-    `env ${vars} node ${join(dir, 'out', 'entry.js')}; echo $? > ${exitFile}; sleep 60`,
+    `env LANG=C.UTF-8 ${vars} node ${join(dir, 'out', 'entry.js')}; echo $? > ${exitFile}; sleep 60`,
   );
   const screen = (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name);
   return {
@@ -90,7 +90,7 @@ function startPane(env: Record<string, string>) {
         `import { runWizard } from ${JSON.stringify(join(ROOT, 'src/ui/render.tsx'))};`,
         `import { fakeBackend } from ${JSON.stringify(join(ROOT, 'test/ui/fakeBackend.ts'))};`,
         `const fake = fakeBackend({ applyOutcome: process.env.OUTCOME === 'failure' ? 'failure' : 'success' });`,
-        `const code = await runWizard(fake, { color: process.env.COLOR === '1' });`,
+        `const code = await runWizard(fake, { color: process.env.COLOR === '1', unicode: true });`,
         'process.stdout.write(`RESULT code=${code} applyCalls=${fake.applyCalls.length}\\n`);',
         'process.exitCode = code;',
       ].join('\n'),
@@ -164,7 +164,11 @@ function startPane(env: Record<string, string>) {
     await p.waitFor('Apply these changes?');
     // No foreground colour (30–37, 90–97); tmux's own resets (39, 49) and bold are fine.
     expect(p.screen(true)).not.toMatch(/\u001b\[(?:\d+;)*(?:3[0-7]|9[0-7])m/);
-    await p.keys('Enter');
+    await p.keys('y');
+    // Back at the preview with the failure; leaving now ends as the failed apply did.
+    await p.waitFor('Apply failed');
+    await p.waitFor('Apply these changes?');
+    await p.keys('C-c');
     expect(await p.exitCode()).toBe(1);
     const s = p.screen();
     expect(s).toContain('✗ Apply failed: postfix check failed');

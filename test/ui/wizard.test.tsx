@@ -315,7 +315,7 @@ describe('preview', () => {
     expect(f).toContain('+inet_interfaces = loopback-only');
     expect(f).toContain('+relayhost = [smtp.example.com]:587');
     expect(f).toContain('⚠ 1 warning: see Findings at the end');
-    expect(f).toContain('Apply these changes? y/Enter apply');
+    expect(f).toContain('Apply these changes? y apply');
     await press(w.stdin, KEY.pageDown);
     f = w.frame();
     expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
@@ -366,7 +366,16 @@ describe('preview', () => {
     await press(w.stdin, KEY.enter, 'y');
     expect(w.frame()).toContain('Blocked by 1 error');
     expect(w.fake.applyCalls).toHaveLength(0);
+    // The override names the rule: o asks for its id; a wrong one is refused.
     await press(w.stdin, 'o');
+    f = await w.wait('Type the id of the rule to override knowingly (mynetworks-public)');
+    expect(w.fake.planCalls).toHaveLength(1);
+    await type(w.stdin, 'mynetworks');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('is not the id of an error shown above');
+    expect(w.fake.planCalls).toHaveLength(1);
+    await type(w.stdin, '-public');
+    await press(w.stdin, KEY.enter);
     f = await w.wait('Apply these changes?');
     expect(w.fake.planCalls).toHaveLength(2);
     expect(w.fake.planCalls[1].overrides).toEqual(['mynetworks-public']);
@@ -469,14 +478,22 @@ describe('apply and summary', () => {
   test('a failed apply shows the failure, its detail, the rollback and the backup path; exit 1', async () => {
     const w = start({ applyOutcome: 'failure' });
     await nullClientDefaults(w);
-    await press(w.stdin, KEY.enter);
-    const f = await w.wait('Apply failed');
+    await press(w.stdin, 'y');
+    let f = await w.wait('Apply failed');
+    // Back at the preview (planned again), nothing lost: it says what failed and that the files are back.
+    f = await w.wait('Apply these changes?');
     expect(f).toContain('✗ Apply failed: postfix check failed');
     expect(f).toContain('✗ postfix check');
     expect(f).toContain('postfix/postfix-script: fatal: bad parameter');
     expect(f).toContain('↺ Write /etc/postfix/main.cf (rolled back)');
     expect(f).toContain('↺ Rolled back: the earlier files are back in place');
     expect(f).toContain('Backup:  /var/backups/mailsetup/20240102T030405');
+    expect(w.fake.planCalls).toHaveLength(2);
+    expect(w.exits).toEqual([]);
+    // Leaving now ends as the failed apply did: exit 1, its report on the screen.
+    await press(w.stdin, KEY.ctrlC);
+    f = await w.wait('Apply failed');
+    expect(f).toContain('↺ Rolled back: the earlier files are back in place');
     expect(w.exits).toEqual([1]);
   });
 });
@@ -524,5 +541,211 @@ describe('leaving without writing', () => {
     expect(w.fake.applyCalls).toHaveLength(0);
     expect(w.exits).toEqual([]);
     expect(w.frame()).toContain('Apply these changes?');
+  });
+});
+
+/**
+ * Keys that arrive in one read (a burst over SSH, a macro, a paste, tmux send-keys): each is
+ * honoured, in order, on the screen it reaches; a key that ends a screen is the last one that
+ * screen sees. Each write below is one read for the wizard.
+ */
+describe('keys in one read', () => {
+  test('Down Enter chooses the second role', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.down + KEY.enter);
+    await w.wait('Mail server (mail-server) · question 1 of 4');
+  });
+
+  test('Ctrl-U, a host name, Enter, Ctrl-U, a relay host, Enter: each answer on its own question', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 1 of 5');
+    w.stdin.write('\u0015box.example.org\r\u0015[relay.example.org]:25\r');
+    await w.wait('question 3 of 5');
+    await press(w.stdin, KEY.esc);
+    let f = await w.wait('question 2 of 5');
+    expect(f).toContain('> [relay.example.org]:25');
+    await press(w.stdin, KEY.esc);
+    f = await w.wait('question 1 of 5');
+    expect(f).toContain('> box.example.org');
+  });
+
+  test('a choice: Up Up Enter picks two rows up; a boolean: Left Left Enter switches twice', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.enter + KEY.enter + KEY.enter);
+    await w.wait('question 3 of 5');
+    w.stdin.write(KEY.up + KEY.up + KEY.enter);
+    await w.wait('question 4 of 5');
+    w.stdin.write('\u001B[D\u001B[D\r');
+    await w.wait('question 5 of 5');
+    w.stdin.write('\r');
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls[0]).toMatchObject({ inet_protocols: 'all', chroot: true });
+  });
+
+  test('a list: Up Up Up d d removes both entries; a, text, Enter adds one (its letters are not commands)', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.down + KEY.enter + KEY.enter);
+    await w.wait('question 2 of 4');
+    w.stdin.write(KEY.up + KEY.up + KEY.up + 'dd' + 'a10.0.0.0/8\r');
+    const f = await w.wait('1. 10.0.0.0/8');
+    expect(f).not.toMatch(/^. \d\. (127\.0\.0\.0\/8|192\.168\.1\.0\/24)$/m);
+    expect(f).toContain('❯ ✓ done: accept this list');
+  });
+
+  test('SASL: Esc Esc in the password goes back to the user name and then to the question before', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.enter + KEY.enter + KEY.enter + KEY.enter + KEY.enter);
+    await w.wait('question 5 of 5');
+    w.stdin.write('bob\rsecret' + KEY.esc + KEY.esc);
+    const f = await w.wait('question 4 of 5');
+    expect(f).toContain('Chroot network services');
+  });
+
+  test('two Enters on the last question show the preview and apply nothing; a y typed with them neither; y afterwards applies', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.enter);
+    await w.wait('question 1 of 5');
+    w.stdin.write(KEY.enter.repeat(4));
+    await w.wait('question 5 of 5');
+    w.stdin.write(KEY.enter + KEY.enter + 'y');
+    let f = await w.wait('press y again to apply');
+    expect(f).toContain('Apply these changes? y apply');
+    expect(w.fake.applyCalls).toHaveLength(0);
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('Enter does not apply');
+    expect(w.fake.applyCalls).toHaveLength(0);
+    await press(w.stdin, 'y');
+    await w.wait('Done');
+    expect(w.fake.applyCalls).toHaveLength(1);
+  });
+
+  test('keys typed while the host is probed wait for the first question and land in it', async () => {
+    const gate = deferred<void>();
+    const w = start({ hostGate: gate });
+    await tick();
+    w.stdin.write(KEY.enter + '\u0015typed.example.net');
+    expect(w.frame()).toContain('Probing the host…');
+    gate.resolve();
+    const f = await w.wait('> typed.example.net');
+    expect(f).toContain('question 1 of 5');
+  });
+
+  test('a bracketed paste goes into the field as text and never submits', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 1 of 5');
+    w.stdin.write('\u0015\u001B[200~mx7.example.org\r\u001B[201~');
+    const f = await w.wait('> mx7.example.org');
+    expect(f).toContain('question 1 of 5');
+  });
+});
+
+describe('answers that follow, drafts, role changes', () => {
+  test('a default derived from an earlier answer follows it until the user edits the field', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.down + KEY.enter);
+    await w.wait('question 1 of 4');
+    w.stdin.write('\u0015mx1.example.net\r\r\r');
+    let f = await w.wait('question 4 of 4');
+    expect(f).toContain('default: root@example.net');
+    expect(f).toContain('> root@example.net');
+    // Back to the host name, change it: the postmaster's default follows.
+    w.stdin.write(KEY.esc + KEY.esc + KEY.esc);
+    await w.wait('question 1 of 4');
+    w.stdin.write('\u0015mx1.example.org\r\r\r');
+    f = await w.wait('question 4 of 4');
+    expect(f).toContain('> root@example.org');
+    // Edited, it stays as typed whatever the host name becomes.
+    w.stdin.write('\u0015hostmaster@example.org\r');
+    await w.wait('Plan for role mail-server');
+    expect(w.fake.planCalls.at(-1)).toMatchObject({
+      myhostname: 'mx1.example.org',
+      postmaster: 'hostmaster@example.org',
+    });
+    w.stdin.write(KEY.esc + KEY.esc + KEY.esc + KEY.esc);
+    await w.wait('question 1 of 4');
+    w.stdin.write('\u0015mx2.example.com\r\r\r');
+    f = await w.wait('question 4 of 4');
+    expect(f).toContain('> hostmaster@example.org');
+    expect(f).toContain('default: root@example.com');
+  });
+
+  test('Esc keeps what was typed: a text and a list edit come back as they were left', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.down + KEY.enter);
+    await w.wait('question 1 of 4');
+    w.stdin.write('\u0015half-typed' + KEY.esc);
+    await w.wait('Which role should this host play?');
+    w.stdin.write(KEY.enter);
+    let f = await w.wait('question 1 of 4');
+    expect(f).toContain('> half-typed');
+    w.stdin.write('\u0015mx1.example.com\r');
+    await w.wait('question 2 of 4');
+    w.stdin.write(KEY.up + KEY.up + KEY.up + 'd' + KEY.esc);
+    await w.wait('question 1 of 4');
+    w.stdin.write(KEY.enter);
+    f = await w.wait('question 2 of 4');
+    expect(f).not.toMatch(/^. \d\. 127\.0\.0\.0\/8$/m);
+    expect(f).toContain('1. 192.168.1.0/24');
+  });
+
+  test('an answer changed under one role is kept for the same question of another; the rest take the new role’s defaults', async () => {
+    const w = start();
+    await w.wait('Role:');
+    w.stdin.write(KEY.enter);
+    await w.wait('question 1 of 5');
+    w.stdin.write('\u0015kept.example.com\r\u0015[other.example.com]\r');
+    await w.wait('question 3 of 5');
+    w.stdin.write(KEY.esc + KEY.esc + KEY.esc);
+    await w.wait('Which role should this host play?');
+    w.stdin.write(KEY.down + KEY.enter);
+    let f = await w.wait('Mail server (mail-server) · question 1 of 4');
+    expect(f).toContain('> kept.example.com');
+    w.stdin.write('\r\r\r');
+    f = await w.wait('question 4 of 4');
+    expect(f).toContain('> root@example.com');
+    w.stdin.write('\r');
+    await w.wait('Plan for role mail-server');
+    expect(w.fake.planCalls.at(-1)).toEqual({
+      role: 'mail-server',
+      myhostname: 'kept.example.com',
+      mynetworks: ['127.0.0.0/8', '192.168.1.0/24'],
+      transport: {},
+      postmaster: 'root@example.com',
+    });
+  });
+
+  test('after a failed apply, y tries again with the same answers', async () => {
+    const w = start({ applyOutcome: 'failure' });
+    await nullClientDefaults(w);
+    await press(w.stdin, 'y');
+    await w.wait('Apply failed');
+    await w.wait('Apply these changes?');
+    await press(w.stdin, 'y');
+    for (let i = 0; i < 200 && w.fake.applyCalls.length < 2; i++) await tick(10);
+    expect(w.fake.applyCalls).toHaveLength(2);
+    expect(w.fake.applyCalls[1].answers).toEqual(w.fake.applyCalls[0].answers);
+  });
+
+  test('the slow probes arrive below the role list: the list does not move', async () => {
+    const probeGate = deferred<void>();
+    const w = start({ probeGate, probeLines: ['Public IPv4 address: 192.0.2.2', 'Map type: hash'] });
+    const before = await w.wait('(still probing the host)');
+    const row = (f: string) => f.split('\n').findIndex((l) => l.includes('Null client —'));
+    probeGate.resolve();
+    const after = await w.wait('Map type: hash');
+    expect(after).not.toContain('probing');
+    expect(row(after)).toBe(row(before));
+    expect(after.indexOf('Map type: hash')).toBeGreaterThan(after.indexOf('Enter choose'));
   });
 });

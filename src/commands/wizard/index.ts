@@ -1,114 +1,167 @@
 /**
- * The wizard. The first frame is drawn at once; host probes and the reading of the files run
- * behind it and arrive as they finish. Postfix, when missing, is installed as the first step of
- * the confirmed apply. After a successful apply it offers to run --verify.
+ * The wizard. What the files say (the state file, main.cf: local and fast) is read before the
+ * first frame, so the role list opens on the current role and never moves under the user; the
+ * host probes and the slow network probes run behind the first frame and arrive as they finish.
+ * From the start the terminal is in raw mode: a key typed while the wizard loads is neither
+ * echoed over the first frame nor lost. Postfix, when missing, is installed as the first step of
+ * the confirmed apply. A failed apply returns to the preview (the files are read again); after a
+ * successful one it offers to run --verify.
  */
-import type { RoleId } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
-import type { ApplyResult } from '../../model/events.js';
+import type { ApplyResult, StepEvent } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
+import type { Detection, Plan } from '../../model/plan.js';
+import { detect } from '../../plan/detect.js';
 import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { roleInfos } from '../../roles/index.js';
 import { questionsFor } from '../../roles/questions.js';
-import { apply } from '../../system/apply.js';
+import { apply, findUnfinished } from '../../system/apply.js';
+import { mxHostsOf } from '../../system/dns.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
-import { givenAnswers, Session } from '../session.js';
-import { afterApply, hostSummary, installIfMissing, preflight } from '../steps.js';
+import { givenAnswers, readPlanFiles, Session, type Files } from '../session.js';
+import { afterApply, installIfMissing, preflight, probeLines } from '../steps.js';
 
 /** An apply that stopped before writing anything, as the wizard shows it. */
 function notApplied(error: string): ApplyResult {
   return { ok: false, changed: false, rolledBack: false, error, warnings: [], events: [] };
 }
 
+/** What the files say; a file that cannot be read as expected is named, not fatal. */
+function detectFiles(files: Files): Detection {
+  try {
+    return detect(files);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return {
+      role: null,
+      answers: {},
+      source: 'none',
+      summary: [`Could not read the current configuration: ${message}`],
+    };
+  }
+}
+
+/** Raw mode on stdin from now until the wizard ends (when stdin is a terminal). */
+function rawInput(): () => void {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return () => undefined;
+  stdin.setRawMode(true);
+  return () => {
+    if (stdin.isTTY) stdin.setRawMode(false);
+  };
+}
+
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts } = ctx;
   const prefill = await givenAnswers(fx, opts);
-  // Host probes and file reads start when the wizard first asks for them, after its first frame
-  // is drawn: spawning them before would make the user wait for the first screen.
-  let hostP: Promise<HostFacts> | null = null;
-  let sessionP: Promise<Session> | null = null;
-  let detectedRole: RoleId | 'custom' | null = null;
-  const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
-  const session = (): Promise<Session> =>
-    (sessionP ??= host().then(async (h) => {
-      await recoverIfNeeded(ctx, h);
-      const s = await Session.open(fx, h, loadTemplates());
-      detectedRole = s.detected.role;
-      return s;
-    }));
-  const { runWizard } = await import('../../ui/render.js');
+  const restore = rawInput();
+  let code: number;
   let applied: HostFacts | null = null;
-  const code = await runWizard(
-    {
-      loadHost: host,
-      detect: async () => {
-        const s = await session();
-        return {
-          ...s.detected,
-          role: prefill.role ?? s.detected.role,
-          answers: { ...s.detected.answers, ...prefill },
-          summary: await hostSummary(fx, s.host, s.detected, s.files),
-        };
+  try {
+    const ui = import('../../ui/render.js');
+    // Host probes start now; the first frame does not wait for them.
+    let hostP: Promise<HostFacts> | null = null;
+    const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
+    // An apply killed half way is rolled back before anything else (it reports on stderr, before the first frame).
+    if ((await findUnfinished(fx)) !== null) await recoverIfNeeded(ctx, await host());
+    let files = await readPlanFiles(fx);
+    const detected = detectFiles(files);
+    const { role: suggested, ...preset } = prefill;
+    const templates = loadTemplates();
+    let sessionP: Promise<Session> | null = null;
+    const session = (): Promise<Session> => (sessionP ??= host().then((h) => new Session(fx, h, files, templates)));
+    const { runWizard } = await ui;
+    code = await runWizard(
+      {
+        detection: () => ({ role: detected.role, answers: detected.answers, summary: detected.summary, suggested }),
+        loadHost: host,
+        probe: (h) => probeLines(fx, h, detected, files),
+        roles: () => roleInfos(),
+        questions: (role, h, given) => questionsFor(role, h, detected.answers, detected.role, given, preset),
+        plan: async (answers) => {
+          const p = (await session()).plan(answers);
+          // DNS is asked only on the live system; a --root sandbox never reaches out.
+          if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+          return p;
+        },
+        apply: async (p, h, onEvent) => {
+          let result: ApplyResult;
+          try {
+            result = await applyPlan(ctx, p, h, onEvent);
+          } finally {
+            // Whatever happened, the next plan starts from the files as they are now.
+            files = await readPlanFiles(fx);
+            sessionP = null;
+          }
+          if (result.ok && result.changed) applied = h;
+          return result;
+        },
       },
-      roles: () => roleInfos(),
-      questions: (role, host, current) => questionsFor(role, host, current, detectedRole),
-      plan: async (answers) => {
-        const p = (await session()).plan(answers);
-        // DNS is asked only on the live system; a --root sandbox never reaches out.
-        if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
-        return p;
-      },
-      apply: async (p, h, onEvent) => {
-        let target;
-        try {
-          target = await installIfMissing(fx, h, p, onEvent);
-        } catch (e) {
-          if (isMailsetupError(e)) return notApplied(e.message);
-          throw e;
-        }
-        const stop = await preflight(target.plan, fx, onEvent);
-        if (stop) return notApplied(`nothing applied: ${stop.message}`);
-        const result = await apply(target.plan, fx, target.host, { onEvent });
-        if (result.ok && result.changed) {
-          await afterApply(fx, target.host, onEvent);
-          applied = target.host;
-        }
-        return result;
-      },
-    },
-    { color: opts.color, root: ctx.root === '/' ? undefined : ctx.root },
-  );
+      { color: opts.color, unicode: opts.unicode, root: ctx.root === '/' ? undefined : ctx.root },
+    );
+  } finally {
+    restore();
+  }
   if (code === 0 && applied !== null) await offerVerify(ctx, applied);
   return code as ExitCode;
 }
 
+/** Install Postfix when missing, the checks before the apply, the apply, and the steps after it. */
+async function applyPlan(
+  ctx: CommandContext,
+  p: Plan,
+  h: HostFacts,
+  onEvent: (e: StepEvent) => void,
+): Promise<ApplyResult> {
+  const { fx } = ctx;
+  let target;
+  try {
+    target = await installIfMissing(fx, h, p, onEvent);
+  } catch (e) {
+    if (isMailsetupError(e)) return notApplied(e.message);
+    throw e;
+  }
+  const stop = await preflight(target.plan, fx, onEvent);
+  if (stop) return notApplied(`nothing applied: ${stop.message}`);
+  const result = await apply(target.plan, fx, target.host, { onEvent });
+  if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
+  return result;
+}
+
 /**
  * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
- * the exit code stays the apply's).
+ * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
+ * printed than a line end.
  */
 async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
-  const { createInterface } = await import('node:readline/promises');
+  const { createInterface } = await import('node:readline');
   // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
   process.stdin.ref();
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  let answer: string;
-  try {
-    answer = (
-      await rl.question(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
-    )
-      .trim()
-      .toLowerCase();
-  } catch {
-    // Ctrl-C or Ctrl-D at the prompt: no check wanted; the apply's exit code stands.
+  const answer = await new Promise<string | null>((resolve) => {
+    let done = false;
+    const finish = (a: string | null) => {
+      if (done) return;
+      done = true;
+      resolve(a);
+    };
+    rl.on('SIGINT', () => finish(null));
+    rl.on('close', () => finish(null));
+    rl.question(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `, (a) =>
+      finish(a),
+    );
+  });
+  rl.close();
+  process.stdin.unref();
+  if (answer === null) {
+    ctx.io.out('\n');
     return;
-  } finally {
-    rl.close();
   }
-  if (answer !== '' && answer !== 'y' && answer !== 'yes') return;
+  const a = answer.trim().toLowerCase();
+  if (a !== '' && a !== 'y' && a !== 'yes') return;
   const { verify } = await import('../verify/index.js');
-  await verify(ctx.fx, host, { color: ctx.opts.color });
+  await verify(ctx.fx, host, { color: ctx.opts.color, write: ctx.io.out });
 }
