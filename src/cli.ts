@@ -106,6 +106,9 @@ export function parseCli(
   if (v['only-last'] && !v.rollback) throw new UsageError('--only-last goes with --rollback');
   const modes = (['rollback', 'list-backups', 'forget', 'verify'] as const).filter((m) => v[m]);
   if (modes.length > 1) throw new UsageError(`--${modes[0]} and --${modes[1]} do different things: give one of them`);
+  if (v.json && (v['list-backups'] || v.forget)) {
+    throw new UsageError(`--json does not go with --${v.forget ? 'forget' : 'list-backups'}`);
+  }
   if (v.json && !v.answers && !v.role && !v['dry-run'] && !v.yes && !v.verify && !v.rollback) {
     throw new UsageError('--json goes with --answers, --dry-run, --yes, --verify or --rollback (not with the wizard)');
   }

@@ -71,6 +71,19 @@ const BACKUP_MX =
   'role: backup-mx\nmyhostname: mx2.example.com\nmynetworks: [127.0.0.0/8]\nrelay_domains: [example.org]\n' +
   'transport: {example.org: "relay:[127.0.0.1]:2599"}\nrelay_recipients: ["@example.org"]\npostmaster: admin@example.com\n';
 
+describe('the command line of the modes issue 13 added', () => {
+  test.concurrent.each([
+    [['--rollback', '--forget'], '--rollback and --forget do different things: give one of them'],
+    [['--list-backups', '--verify'], '--list-backups and --verify do different things: give one of them'],
+    [['--forget', '--json'], '--json does not go with --forget'],
+    [['--list-backups', '--json'], '--json does not go with --list-backups'],
+  ])('%j is refused (exit 2)', async (args, message) => {
+    const r = await cli([...args, '--root', '/nonexistent']);
+    expectExit(r, 2);
+    expect(r.stderr).toBe(`mailsetup: ${message}\nTry 'mailsetup --help'.\n`);
+  });
+});
+
 (AS_ROOT ? describePostfix : describe.skip)('re-runs you can trust (--root sandbox, real Postfix tools)', () => {
   test.concurrent('a hand edit stays the user’s on three re-runs with the same answers', async () => {
     const root = sandbox();
@@ -186,6 +199,13 @@ const BACKUP_MX =
     expect(list.stdout).toMatch(new RegExp(`  ${first}  .* applied +none → mail-server\\n`));
     expect(list.stdout).toMatch(
       new RegExp(`  ${second}  .* rollback failed +mail-server → null-client  ← --rollback undoes this one\\n`),
+    );
+    // Another run meanwhile says so, and leaves the retry to --rollback (it does not roll back on its own).
+    const dry = await cli(['--answers', answers(NULL_CLIENT), '--dry-run', '--root', root]);
+    expectExit(dry, 0);
+    expect(dry.stderr).toContain(
+      `mailsetup: the last rollback did not complete (backup ${join(root, 'var/backups/mailsetup', second)}): ` +
+        'mailsetup --rollback retries it; this run goes on from the files as they are\n',
     );
     writeFileSync(copy, good);
     const retried = await cli(['--rollback', '--root', root]);
