@@ -162,6 +162,28 @@ describe('a rollback that did not complete is the one to retry', () => {
     expect(fx.files.get('/etc/mailname')?.content).toBe('a\n');
   });
 
+  it('--only-last retries a failed rollback of the last apply, then does nothing (never the apply before)', async () => {
+    const fx = await twoApplies();
+    const copy = `${SECOND}/files/etc/mailname`;
+    const good = fx.files.get(copy);
+    if (!good) throw new Error('no copy');
+    fx.files.set(copy, { ...good, content: 'damaged\n' });
+    expect((await rollbackLatest(fx, testHost(), { onlyLast: true })).ok).toBe(false);
+    expect(await findRollbackTarget(fx, { onlyLast: true })).toMatchObject({ dir: SECOND, reason: 'rollback-failed' });
+    fx.files.set(copy, good);
+    const told: string[] = [];
+    const retried = await rollbackLatest(fx, testHost(), { onlyLast: true, onPlan: (p) => told.push(p.kind) });
+    expect(retried.ok).toBe(true);
+    expect(told).toEqual(['apply']);
+    expect(fx.files.get('/etc/mailname')?.content).toBe('b\n');
+    expect(await findRollbackTarget(fx, { onlyLast: true })).toBeNull();
+    const again = await rollbackLatest(fx, testHost(), { onlyLast: true });
+    expect(again.ok).toBe(true);
+    expect(again.backupDir).toBeUndefined();
+    expect(fx.files.get('/etc/mailname')?.content).toBe('b\n');
+    expect((await readManifest(fx, FIRST))?.status).toBe('applied');
+  });
+
   it('a rollback killed half-way (rolling-back) is found at the next start and completed', async () => {
     const fx = await twoApplies();
     const m = await readManifest(fx, SECOND);
