@@ -23,7 +23,12 @@ Options:
   --dry-run        show the plan and the diff, write nothing (exit 0)
   --check          with --dry-run: exit 1 when changes would be made
   --root DIR       treat DIR as the file system root; never touch the live system
-  --rollback       restore the files of the last apply from its backup
+  --rollback       undo the last apply from its backup (or finish a rollback
+                   that did not complete); says which apply first and, on a
+                   terminal, asks [y/N]
+  --list-backups   the backups of earlier applies, and which one --rollback undoes
+  --forget         hand the box back: show what mailsetup owned, then remove
+                   its record (mailsetup.yaml); no Postfix setting changes
   --only-last      with --rollback: undo the last apply only while it is in place;
                    once it is undone, do nothing (never an older apply)
   --verify         check that the running Postfix does what its role promises
@@ -81,6 +86,8 @@ export function parseCli(
         check: { type: 'boolean' },
         root: { type: 'string' },
         rollback: { type: 'boolean' },
+        'list-backups': { type: 'boolean' },
+        forget: { type: 'boolean' },
         verify: { type: 'boolean' },
         'only-last': { type: 'boolean' },
         json: { type: 'boolean' },
@@ -97,7 +104,11 @@ export function parseCli(
   if (v.version) return 'version';
   if (v.check && !v['dry-run']) throw new UsageError('--check goes with --dry-run');
   if (v['only-last'] && !v.rollback) throw new UsageError('--only-last goes with --rollback');
-  if (v.rollback && v.verify) throw new UsageError('--rollback and --verify do not go together');
+  const modes = (['rollback', 'list-backups', 'forget', 'verify'] as const).filter((m) => v[m]);
+  if (modes.length > 1) throw new UsageError(`--${modes[0]} and --${modes[1]} do different things: give one of them`);
+  if (v.json && (v['list-backups'] || v.forget)) {
+    throw new UsageError(`--json does not go with --${v.forget ? 'forget' : 'list-backups'}`);
+  }
   if (v.json && !v.answers && !v.role && !v['dry-run'] && !v.yes && !v.verify && !v.rollback) {
     throw new UsageError('--json goes with --answers, --dry-run, --yes, --verify or --rollback (not with the wizard)');
   }
@@ -109,6 +120,8 @@ export function parseCli(
     check: v.check ?? false,
     root: v.root,
     rollback: v.rollback ?? false,
+    listBackups: v['list-backups'] ?? false,
+    forget: v.forget ?? false,
     verify: v.verify ?? false,
     onlyLast: v['only-last'] ?? false,
     json: v.json ?? false,

@@ -13,7 +13,7 @@ import { writeCrashReport } from '../system/crashReport.js';
 import { createRealEffects } from '../system/realEffects.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
-import type { CommandContext, Io } from './context.js';
+import { askOnTerminal, type CommandContext, type Io } from './context.js';
 import { JsonRun } from './json.js';
 
 export { writeCrashReport };
@@ -67,6 +67,7 @@ export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
 
 async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, json?: JsonRun): Promise<ExitCode> {
   if (root === '/' && !opts.dryRun && !opts.verify && !term.isRoot) {
+    // --list-backups too: the backups are root's alone (0700).
     throw new UsageError(
       'root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)',
     );
@@ -76,10 +77,11 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
       '--answers -: standard input is a terminal; pipe the answers in (… | mailsetup --answers - --yes)',
     );
   }
-  const wantsQuestions = !opts.json && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify;
+  const otherMode = opts.rollback || opts.verify || opts.listBackups || opts.forget;
+  const wantsQuestions = !opts.json && !opts.yes && !opts.dryRun && !otherMode;
   // A dumb terminal cannot redraw a screen: it is treated like no terminal at all.
   const interactive = wantsQuestions && term.stdinIsTty && term.stdoutIsTty && term.dumb !== true;
-  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !opts.role) {
+  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !otherMode && !opts.role) {
     throw new UsageError(
       term.dumb === true && term.stdinIsTty && term.stdoutIsTty
         ? 'this terminal (TERM=dumb) cannot show the wizard: pass --answers FILE (and --yes to apply), ' +
@@ -95,9 +97,12 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
     interactive,
     isRoot: term.isRoot,
     ...(json ? { json } : {}),
+    ...(term.stdinIsTty && term.stdoutIsTty ? { ask: askOnTerminal } : {}),
   };
   if (interactive) return (await import('./wizard/index.js')).wizard(ctx);
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
+  if (opts.listBackups) return (await import('./rollback/index.js')).listBackupsMode(ctx);
+  if (opts.forget) return (await import('./forget/index.js')).forget(ctx);
   if (opts.verify) return (await import('./verify/index.js')).verifyCommand(ctx);
   return (await import('./apply/index.js')).applyAnswers(ctx);
 }

@@ -4,14 +4,21 @@
  */
 import type { ExitCode } from '../model/errors.js';
 import type { ApplyResult } from '../model/events.js';
-import { paint } from '../output/styled.js';
+import { findingLines } from '../output/preview.js';
+import { paint, renderLines } from '../output/styled.js';
 import { shellWord, type CommandContext } from './context.js';
 
 /** Print how an apply ended; returns the exit code. The undo hint names the sandbox under --root. */
 export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
   const { io } = ctx;
   const color = ctx.opts.color;
-  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  const findings = r.findings ?? [];
+  if (findings.length > 0) {
+    io.out(renderLines([[{ text: 'Findings', style: 'heading' }], ...findings.flatMap(findingLines)], { color }));
+  }
+  for (const w of r.warnings) {
+    if (!findings.some((f) => f.message === w)) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  }
   if (r.ok) {
     if (!r.changed) io.out('Nothing to do: the configuration is already as asked.\n');
     else {

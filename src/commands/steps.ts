@@ -10,7 +10,7 @@ import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
 import { MAIN_CF } from '../model/paths.js';
-import type { Detection, Plan } from '../model/plan.js';
+import { samePlan, type Detection, type Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
 import { debconfDisagreement, pinNoConfiguration } from '../system/debconf.js';
@@ -24,25 +24,55 @@ import { Session, type Files } from './session.js';
 /** The override id that applies despite a failed smart-host login test. */
 export const LOGIN_OVERRIDE = 'smarthost-login';
 
+/** Plan the same answers again against the files as they are now (after an install, or a change on disk). */
+export type Replan = (session: Session) => Plan;
+
+/** The default Replan: the resolved answers of the plan, planned again. */
+function sameAnswers(given: Plan): Replan {
+  return (session) => session.planOrExit(given.answers as Partial<Answers> & { role: RoleId });
+}
+
 /**
  * Before the first apply on a box without Postfix: install it (live system only), then plan the
- * same answers again against the files the package wrote. Returns the plan and host to apply.
+ * same answers again against the files the package wrote. Returns the plan and host to apply, and
+ * whether that plan differs from the one shown (then the wizard shows it again before applying).
  */
 export async function installIfMissing(
   fx: Effects,
   host: HostFacts,
   given: Plan,
   onEvent: (e: StepEvent) => void,
-): Promise<{ plan: Plan; host: HostFacts }> {
-  if (host.postfix.installed || !fx.live) return { plan: given, host };
+  replan: Replan = sameAnswers(given),
+): Promise<{ plan: Plan; host: HostFacts; changed: boolean }> {
+  if (host.postfix.installed || !fx.live) return { plan: given, host, changed: false };
   if (!(await installPostfix(fx, onEvent))) {
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = (await Session.open(fx, after, loadTemplates())).planOrExit(
-    given.answers as Partial<Answers> & { role: RoleId },
-  );
-  return { plan: again, host: after };
+  const again = replan(await Session.open(fx, after, loadTemplates()));
+  const changed = !samePlan(given, again);
+  if (changed) {
+    again.notes = [
+      "Postfix was installed: the plan was made again against the package's files, and it changed. " +
+        'This is the plan that will be applied.',
+      ...(again.notes ?? []),
+    ];
+  }
+  return { plan: again, host: after, changed };
+}
+
+/**
+ * The plan made again after apply() found files changed on disk since the plan was made: nothing
+ * was written, and this plan (built on the files as they are now) says why it is shown again.
+ */
+export async function replanAfterStale(fx: Effects, host: HostFacts, stale: string[], replan: Replan): Promise<Plan> {
+  const again = replan(await Session.open(fx, host, loadTemplates()));
+  again.notes = [
+    `${stale.join(', ')} changed on disk since the plan was made (another admin, a package upgrade?): ` +
+      'nothing was written. This is the plan made again against the files as they are now.',
+    ...(again.notes ?? []),
+  ];
+  return again;
 }
 
 /**

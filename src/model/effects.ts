@@ -98,6 +98,11 @@ export interface Effects {
   resolve(path: string): string;
   /** The file's text (UTF-8; refuses other encodings), or null when absent. Paths are system paths. */
   readFile(path: string): Promise<string | null>;
+  /**
+   * The file's bytes, or null when absent: for files that are not text (the databases postmap and
+   * postalias build), copied into a backup and back exactly.
+   */
+  readFileBytes(path: string): Promise<Uint8Array | null>;
   stat(path: string): Promise<FileMeta | null>;
   /**
    * A file the user named on the command line (the answers file, a password file): a path of the
@@ -106,11 +111,11 @@ export interface Effects {
    */
   readUserFile(path: string): Promise<string>;
   /**
-   * Write atomically: temp file in the same directory, fsync, rename. Keeps the existing owner,
+   * Write atomically (text as UTF-8, or bytes as they are): temp file in the same directory, fsync, rename. Keeps the existing owner,
    * group and mode unless `meta` says otherwise; new files get `meta` or root:root 0644. Follows
    * symlinks (writes the target). Creates missing parent directories (0755).
    */
-  writeFileAtomic(path: string, content: string, meta?: Partial<FileMeta>): Promise<void>;
+  writeFileAtomic(path: string, content: string | Uint8Array, meta?: Partial<FileMeta>): Promise<void>;
   /** Remove a file; no error when it is already absent. */
   removeFile(path: string): Promise<void>;
   /** List a directory's entries (names), or [] when absent. */

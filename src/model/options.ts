@@ -8,6 +8,10 @@ export interface CliOptions {
   check: boolean;
   root?: string;
   rollback: boolean;
+  /** --list-backups: the backups --rollback can undo, newest last. */
+  listBackups: boolean;
+  /** --forget: remove the state file (after showing what mailsetup owned); no Postfix setting changes. */
+  forget: boolean;
   verify: boolean;
   /** With --rollback: undo the last apply only while it is in place (never an older one). */
   onlyLast: boolean;

@@ -2,7 +2,7 @@
  * What one run of mailsetup intends to do, as data. `plan()` (src/plan/plan.ts) computes it
  * without I/O; the preview shows it; `apply()` (src/system/apply.ts) carries it out.
  */
-import type { Answers, RoleId } from './answers.js';
+import type { AnswerKey, AnswerValue, Answers, RoleId } from './answers.js';
 
 /** What detect() found on the machine: the role configured now and the values that explain it. */
 export interface Detection {
@@ -13,6 +13,26 @@ export interface Detection {
   source: 'state' | 'config' | 'none';
   /** Lines describing the current configuration, for the start header. */
   summary: string[];
+  /** Parameters mailsetup set that were changed by hand since (state file present only). */
+  handEdits?: HandEdit[];
+}
+
+/**
+ * A main.cf parameter mailsetup set and someone changed by hand since, as detect() reports it:
+ * it stays the user's until the user chooses mailsetup's value.
+ */
+export interface HandEdit {
+  name: string;
+  /** What mailsetup set (the state file's record). */
+  ours: string;
+  /** What main.cf says now (undefined: removed). */
+  now: string | undefined;
+  /** The question that asks for this parameter, when one does (mynetworks, relayhost, …). */
+  key?: AnswerKey;
+  /** mailsetup's value as that question's answer. */
+  oursAnswer?: AnswerValue;
+  /** The hand edit as that question's answer, when it is a valid one: the question's default. */
+  nowAnswer?: AnswerValue;
 }
 
 /** One file's change. `before`/`after` null = absent (after null = remove the file). */
@@ -20,8 +40,14 @@ export interface FileChange {
   path: string; // system path, e.g. /etc/postfix/main.cf
   before: string | null;
   after: string | null;
-  /** Mode for a new file (existing files keep theirs). */
+  /** Mode for a new file; for an existing file, with `modeBefore`, the mode it is given (else it keeps its own). */
   mode?: number;
+  /**
+   * An existing file whose mode changes: from this to `mode` (Postfix warns of group or other
+   * writable files; mailsetup writes what it owns as Postfix expects). `before` = `after` when
+   * only the mode changes.
+   */
+  modeBefore?: number;
   /** Holds a secret: never shown in a diff or log, backups kept 0600. */
   secret?: boolean;
   /** mailsetup's own bookkeeping (the state file): the preview names it without its diff. */
@@ -65,12 +91,22 @@ export interface Drift {
 
 export interface Plan {
   role: RoleId;
+  /** The role configured before (detect(): a role id, 'custom', or null on a fresh box), for the backup's record. */
+  previousRole?: RoleId | 'custom' | null;
   answers: Answers;
   files: FileChange[]; // only files whose content changes
   actions: Action[]; // in the order they must run
   params: ParamChange[];
   findings: Finding[];
   drift: Drift[];
+  /** Why this plan is shown (again): lines at the top of the preview ("made again: … changed since"). */
+  notes?: string[];
+}
+
+/** Whether two plans would do the same: the same files with the same contents and modes, the same commands. */
+export function samePlan(a: Plan, b: Plan): boolean {
+  const files = (p: Plan) => p.files.map((f) => [f.path, f.after, f.mode ?? null]);
+  return JSON.stringify([files(a), a.actions]) === JSON.stringify([files(b), b.actions]);
 }
 
 /** True when the plan changes nothing. */

@@ -28,7 +28,12 @@ function octal(mode: number): string {
 
 /** One word (and the mode of a new file) saying what happens to the file. */
 function changeKind(change: FileChange): string {
-  if (change.before === change.after) return 'no change';
+  const mode =
+    change.modeBefore !== undefined && change.mode !== undefined
+      ? `mode ${octal(change.modeBefore)} → ${octal(change.mode)}: Postfix expects no group or other write access`
+      : '';
+  if (change.before === change.after) return mode || 'no change';
+  if (mode) return `${change.after === null ? 'removed' : 'changed'}, ${mode}`;
   if (change.before === null) return change.mode === undefined ? 'new file' : `new file, mode ${octal(change.mode)}`;
   if (change.after === null) return 'removed';
   return 'changed';
@@ -138,6 +143,10 @@ export const CONFIG_FILES = [
 
 export function planLines(plan: Plan): StyledLine[] {
   const out: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }], []];
+  if (plan.notes && plan.notes.length > 0) {
+    for (const n of plan.notes) out.push([{ text: n, style: 'warning' }]);
+    out.push([]);
+  }
   if (isEmptyPlan(plan)) {
     out.push([{ text: 'No change: the files already match these answers; nothing will run.' }], []);
   } else {
@@ -203,13 +212,16 @@ export interface RollbackPreview {
   changes: boolean;
 }
 
-/** The preview of a rollback: the backup, then a diff per file that changes (now → backup). */
-export function rollbackLines(p: RollbackPreview): StyledLine[] {
+/**
+ * The preview of a rollback: the backup (unless `title` is false: --rollback has described it
+ * already), then a diff per file that changes (now → backup).
+ */
+export function rollbackLines(p: RollbackPreview, title = true): StyledLine[] {
   const what =
     p.kind === 'recover'
       ? `Roll back the unfinished apply of ${p.created} (backup ${p.dir})`
       : `Roll back the apply of ${p.created} (backup ${p.dir})`;
-  const out: StyledLine[] = [[{ text: what, style: 'title' }], []];
+  const out: StyledLine[] = title ? [[{ text: what, style: 'title' }], []] : [];
   if (!p.changes) out.push([{ text: 'No file differs from the backup: nothing would be restored.' }], []);
   for (const f of p.files) {
     out.push([
@@ -224,6 +236,6 @@ export function rollbackLines(p: RollbackPreview): StyledLine[] {
 }
 
 /** rollbackLines() as text. */
-export function renderRollbackText(p: RollbackPreview, opts: { color: boolean }): string {
-  return renderLines(rollbackLines(p), opts);
+export function renderRollbackText(p: RollbackPreview, opts: { color: boolean; title?: boolean }): string {
+  return renderLines(rollbackLines(p, opts.title ?? true), opts);
 }

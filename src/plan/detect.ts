@@ -13,7 +13,12 @@ import type { Detection } from '../model/plan.js';
 import { splitList as split } from '../postfix/lists.js';
 import { RECOGNITION_ORDER, roleModule } from '../roles/index.js';
 import type { ConfigView } from '../roles/role.js';
+import { findHandEdits, handEditLine, withHandEdits } from './handEdits.js';
 import { parseState } from './state.js';
+
+/** The header's line when mailsetup.yaml outlived main.cf. */
+export const STALE_STATE_LINE =
+  '  mailsetup.yaml from an earlier setup is still there: main.cf is gone (Postfix purged?), so this box is treated as fresh';
 import {
   ALIASES,
   MAIN_CF,
@@ -38,12 +43,19 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
 /** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
 export function detect(files: Readonly<Record<string, string | null>>): Detection {
   const stateText = files[STATE_PATH];
+  const mainText = files[MAIN_CF];
+  if (mainText === null || mainText === undefined) {
+    // No main.cf: a fresh box, also when a state file outlived it (purge and reinstall).
+    return described({ role: null, answers: {}, source: 'none' }, stateText ? [STALE_STATE_LINE] : []);
+  }
   if (stateText) {
     const state = parseState(stateText);
-    return described({ role: state.answers.role, answers: state.answers, source: 'state' });
+    const handEdits = findHandEdits(state, mainText);
+    return described(
+      { role: state.answers.role, answers: withHandEdits(state.answers, handEdits), source: 'state', handEdits },
+      handEdits.map((e) => `  ${handEditLine(e)}`),
+    );
   }
-  const mainText = files[MAIN_CF];
-  if (mainText === null || mainText === undefined) return described({ role: null, answers: {}, source: 'none' });
   const cf = MainCf.parse(mainText);
   const get = (n: string) => cf.get(n);
   const a: Partial<Answers> = {};
@@ -121,19 +133,21 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
  * from and its main values. The header's own lines show the host, its addresses and the Postfix
  * status, so they are not repeated here.
  */
-function described(d: Omit<Detection, 'summary'>): Detection {
+function described(d: Omit<Detection, 'summary'>, extra: string[] = []): Detection {
   const lines: string[] = [];
-  if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)');
+  if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)', ...extra);
   else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
   else
     lines.push(
       `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
     );
   const a = d.answers;
+  const byHand = new Set((d.handEdits ?? []).map((e) => e.name));
   for (const k of ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const) {
     const v = a[k];
-    if (v === undefined || (Array.isArray(v) && v.length === 0) || v === '') continue;
+    if (byHand.has(k) || v === undefined || (Array.isArray(v) && v.length === 0) || v === '') continue;
     lines.push(`  ${k} = ${Array.isArray(v) ? v.join(', ') : v}`);
   }
+  if (d.role !== null) lines.push(...extra);
   return { ...d, summary: lines };
 }

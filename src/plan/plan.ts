@@ -4,20 +4,21 @@
  * config-file layer (src/postfix/), so every byte mailsetup does not own stays as it is.
  */
 import { Aliases } from '../postfix/aliases.js';
-import { joinList } from '../postfix/lists.js';
+import { joinList, splitList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
 import { expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
-import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
+import { usedAnswersOnly } from '../roles/usage.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
+import type { FileMeta } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
+import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
 import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
@@ -68,6 +69,8 @@ export interface PlanInput {
   host: HostFacts;
   /** Current contents of PLAN_PATHS (null = absent). */
   files: Readonly<Record<string, string | null>>;
+  /** Mode and owner of the existing files of PLAN_PATHS, where known: the modes Postfix expects are planned. */
+  meta?: Readonly<Record<string, FileMeta>>;
   templates: Templates;
   /**
    * Parameters mailsetup set and someone changed by hand since: keep the hand edit or take
@@ -105,43 +108,71 @@ function handEditPolicy(h: PlanInput['handEdits'], name: string): HandEdits {
   return h[name] ?? 'keep';
 }
 
-/** main.cf: set what the role wants, restore what the old role set and this one does not. */
+/** Whether two values of a parameter say the same to Postfix (lists: the same items in the same order). */
+function sameValue(a: string, b: string | undefined): boolean {
+  return b !== undefined && (a === b || splitList(a).join(' ') === splitList(b).join(' '));
+}
+
+/**
+ * main.cf: set what the role wants, restore what the old role set and this one does not.
+ *
+ * A parameter mailsetup set and someone changed since (a hand edit) stays the user's: it is kept
+ * as it is, and the ledger goes on recording mailsetup's own value, so that the next run sees the
+ * hand edit again (never mailsetup's value, which a later run would then revert). It becomes
+ * mailsetup's only when the user chooses mailsetup's value (`ours`) or asks for a new one (an
+ * answer that is neither mailsetup's recorded value nor the hand edit's). A hand edit of a
+ * parameter the new role no longer sets is left as it is and stops being mailsetup's.
+ */
 function planMain(
   text: string,
   want: Record<string, string>,
   state: State,
   next: State,
   handEdits: PlanInput['handEdits'],
-): { text: string; drift: Drift[]; touched: string[] } {
+): { text: string; drift: Drift[]; touched: string[]; kept: string[] } {
   const cf = MainCf.parse(text);
   const drift: Drift[] = [];
-  const desired = { ...want };
+  const kept: string[] = [];
+  /** What mailsetup owns after this run: its own values. */
+  const owned: Record<string, string> = { ...want };
+  /** What main.cf gets (undefined: a parameter removed by hand stays removed). */
+  const write: Record<string, string | undefined> = { ...want };
+  /** Hand edits of parameters the new role drops: left alone, no longer mailsetup's. */
+  const released = new Set<string>();
   for (const [name, ours] of Object.entries(state.main.owned)) {
     const now = cf.get(name);
     if (now === ours) continue;
     drift.push({ name, ours, now });
-    // A hand edit wins unless the user asked for a new value this time, or chose ours.
-    if (name in desired && desired[name] === ours && handEditPolicy(handEdits, name) === 'keep') {
-      if (now === undefined) delete desired[name];
-      else desired[name] = now;
+    const keep = handEditPolicy(handEdits, name) === 'keep';
+    if (!(name in want)) {
+      if (keep) released.add(name);
+      continue;
     }
+    // The answer asks for mailsetup's value or for the hand edit's own (the current value the
+    // questions offer): no new value, so the hand edit stays, or mailsetup's value comes back.
+    const noNewValue = want[name] === ours || (now !== undefined && sameValue(want[name], now));
+    if (!noNewValue) continue;
+    write[name] = keep ? now : ours;
+    owned[name] = ours;
+    kept.push(name);
   }
   // Values before mailsetup first touched each parameter.
   const previous: Record<string, string | null> = { ...state.main.previous };
-  for (const name of Object.keys(desired)) {
+  for (const name of Object.keys(owned)) {
     if (!(name in previous)) previous[name] = cf.get(name) ?? null;
   }
-  const appendedBefore = Object.keys(state.main.owned).filter((n) => previous[n] === null);
-  const appendedNow = Object.keys(desired).filter((n) => previous[n] === null);
+  const appendedBefore = Object.keys(state.main.owned).filter((n) => previous[n] === null && !released.has(n));
+  const appendedNow = Object.keys(owned).filter((n) => previous[n] === null);
   // Parameters the old role set and this one does not: back to their earlier value, or gone.
-  const dropped = Object.keys(state.main.owned).filter((n) => !(n in desired));
+  const dropped = Object.keys(state.main.owned).filter((n) => !(n in owned));
   const restore: Array<[string, string]> = [];
   const remove: string[] = [];
   for (const n of dropped) {
     const p = previous[n];
+    delete previous[n];
+    if (released.has(n)) continue;
     if (p === null || p === undefined) remove.push(n);
     else restore.push([n, p]);
-    delete previous[n];
   }
   if (!sameSet(appendedBefore, appendedNow)) {
     // The set of parameters mailsetup appended changes (a role change): rebuild that tail in
@@ -150,11 +181,13 @@ function planMain(
   }
   if (remove.length) cf.removeMany(remove.filter((n) => cf.has(n)));
   if (restore.length) cf.setMany(restore);
-  const changes = Object.entries(desired).filter(([n, v]) => cf.get(n) !== v);
+  const changes = Object.entries(write).filter(
+    (e): e is [string, string] => e[1] !== undefined && cf.get(e[0]) !== e[1],
+  );
   if (changes.length) cf.setMany(changes);
-  next.main.owned = desired;
-  next.main.previous = Object.fromEntries(Object.keys(desired).map((n) => [n, previous[n] ?? null]));
-  return { text: cf.toString(), drift, touched: [...new Set([...Object.keys(desired), ...dropped])] };
+  next.main.owned = owned;
+  next.main.previous = Object.fromEntries(Object.keys(owned).map((n) => [n, previous[n] ?? null]));
+  return { text: cf.toString(), drift, touched: [...new Set([...Object.keys(owned), ...dropped])], kept };
 }
 
 /** The physical lines of one master.cf entry (start line + its continuation lines). */
@@ -333,9 +366,16 @@ export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
-  const state = stateText ? parseState(stateText) : emptyState(a);
+  // A state file without main.cf (Postfix purged and reinstalled, mailsetup.yaml left behind)
+  // describes a configuration that is gone: the box is fresh, and nothing in the old record is a
+  // hand edit.
+  const staleState = stateText !== null && (files[MAIN_CF] ?? null) === null;
+  const state = stateText && !staleState ? parseState(stateText) : emptyState(a);
   // A choice for this run only: later hand edits are kept again unless asked anew.
-  const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
+  // The ledger records the answers this role used, nothing it ignored.
+  const next: State = emptyState(
+    usedAnswersOnly({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') }, a.role),
+  );
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
   const created = new Set(state.created);
@@ -356,6 +396,10 @@ export function plan(input: PlanInput): Plan {
   const mainBase = mainBefore ?? templates.mainCf;
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
   const m = planMain(mainBase, want.main, state, next, handEdits);
+  // A hand edit is not an answer either: the ledger keeps the answer mailsetup's value came from.
+  const recorded = next.answers as unknown as Record<string, unknown>;
+  const earlier = state.answers as unknown as Record<string, unknown>;
+  for (const name of m.kept) if (name in recorded && earlier[name] !== undefined) recorded[name] = earlier[name];
   add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
 
   // master.cf
@@ -414,6 +458,34 @@ export function plan(input: PlanInput): Plan {
       add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644, quiet: true });
   }
 
+  // The files Postfix reads from mailsetup's hands, with the modes Postfix expects: never group or
+  // other writable (`postfix check` warns), secrets 0600. Other bits are the admin's and stay.
+  for (const path of [MAIN_CF, MASTER_CF, ALIASES, STATE_PATH, ...[...mapPaths].sort()]) {
+    const before = files[path] ?? null;
+    const meta = input.meta?.[path];
+    if (before === null || meta === undefined) continue;
+    const c = changes.find((x) => x.path === path);
+    if (c?.after === null) continue;
+    const secret = want.maps.find((x) => x.path === path)?.secret === true;
+    const expected = secret ? meta.mode & 0o700 & ~0o022 : meta.mode & ~0o022;
+    if (expected === meta.mode) continue;
+    if (c) {
+      c.mode = expected;
+      c.modeBefore = meta.mode;
+    } else {
+      const description =
+        {
+          [MAIN_CF]: 'Postfix main configuration',
+          [MASTER_CF]: 'Postfix services (master.cf)',
+          [ALIASES]: 'local aliases (postmaster, root)',
+          [STATE_PATH]: 'what mailsetup owns (its state file)',
+        }[path] ??
+        want.maps.find((x) => x.path === path)?.description ??
+        'lookup table';
+      changes.push({ path, before, after: before, mode: expected, modeBefore: meta.mode, description });
+    }
+  }
+
   // Parameters, before → after.
   const beforeMain = MainCf.parse(mainBefore ?? '');
   const params: ParamChange[] = [];
@@ -434,10 +506,12 @@ export function plan(input: PlanInput): Plan {
   const actions: Action[] = [];
   for (const c of mapChanges)
     if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
-  if (changes.some((c) => c.path === ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
-  const postfixChanged = changes.some((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
-  if (postfixChanged) {
-    actions.push({ kind: 'postfix-check' });
+  const contentChanged = (path: string) => changes.some((c) => c.path === path && c.before !== c.after);
+  if (contentChanged(ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
+  const postfixFiles = changes.filter((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
+  if (postfixFiles.length > 0) actions.push({ kind: 'postfix-check' });
+  // A file whose mode alone changes is checked, but Postfix need not read anything again.
+  if (postfixFiles.some((c) => c.before !== c.after)) {
     const restartReasons: string[] = [];
     for (const p of ['inet_interfaces', 'inet_protocols']) {
       if (safeExpand(beforeMain, p, defaults) !== safeExpand(finalMain, p, defaults))
@@ -447,31 +521,60 @@ export function plan(input: PlanInput): Plan {
     if (mainBefore === null) restartReasons.push('first configuration');
     if (!host.postfix.running) restartReasons.push('Postfix is not running');
     if (restartReasons.length) actions.push({ kind: 'restart', reason: restartReasons.join('; ') });
-    else if (changes.some((c) => c.path === MAIN_CF || c.path === MASTER_CF)) actions.push({ kind: 'reload' });
+    else if (contentChanged(MAIN_CF) || contentChanged(MASTER_CF)) actions.push({ kind: 'reload' });
   }
-  if (changes.some((c) => c.path === RSYSLOG_DROPIN))
-    actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
+  if (contentChanged(RSYSLOG_DROPIN)) actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
   const findings = lint({
     a,
     host,
     main: (name) => safeExpand(finalMain, name, defaults),
     isSet: (name) => finalMain.has(name),
+    // What the user had: a value mailsetup wrote itself is nobody else's table.
+    before: (name) => (state.main.owned[name] === beforeMain.get(name) ? undefined : beforeMain.get(name)),
   });
-  for (const d of m.drift) {
-    const kept = finalMain.get(d.name) === d.now;
-    findings.push({
-      id: 'hand-edit',
-      level: 'warning',
-      message:
-        `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
-        `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ` +
-        (kept
-          ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)"
-          : "taking mailsetup's value"),
-    });
-  }
-  return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };
+  for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
+  if (staleState) findings.push(STALE_STATE_FINDING);
+  return {
+    role: a.role,
+    previousRole: stateText && !staleState ? state.answers.role : null,
+    answers: a,
+    files: changes,
+    actions,
+    params,
+    findings,
+    drift: m.drift,
+  };
+}
+
+/** What the preview says when mailsetup.yaml outlived main.cf. */
+export const STALE_STATE_FINDING: Finding = {
+  id: 'fresh-box',
+  level: 'info',
+  message:
+    `${MAIN_CF} is missing while ${STATE_PATH} from an earlier setup is still there (Postfix purged and ` +
+    'reinstalled?): treating this box as fresh; the old record describes nothing that exists and is replaced',
+};
+
+/** The warning that says what happens to a parameter changed by hand since mailsetup set it. */
+function handEditFinding(d: Drift, after: string | undefined, stillSet: boolean): Finding {
+  const outcome =
+    after === d.now
+      ? stillSet
+        ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)"
+        : 'the new role does not set it: the hand edit stays, and mailsetup no longer owns it'
+      : after === d.ours
+        ? "taking mailsetup's value"
+        : stillSet
+          ? `taking the value asked for now ("${after ?? ''}")`
+          : `restoring its value from before mailsetup set it (${after === undefined ? 'not set' : `"${after}"`})`;
+  return {
+    id: 'hand-edit',
+    level: 'warning',
+    message:
+      `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
+      `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${outcome}`,
+  };
 }
 
 function safeExpand(cf: MainCf, name: string, defaults: Record<string, string>): string {

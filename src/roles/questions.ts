@@ -6,6 +6,7 @@ import type { HostFacts } from '../model/host.js';
 import { roleModule } from './index.js';
 import { checkAnswer, NEVER_EMPTY, withDefaults } from './resolve.js';
 import type { AnswerKey, Answers, Question, RoleId } from '../model/answers.js';
+import type { HandEdit } from '../model/plan.js';
 
 interface Spec {
   label: string;
@@ -115,12 +116,32 @@ const SPECS: Record<AnswerKey, Spec> = {
   overrides: { label: 'Overrides', kind: 'list', explain: () => 'linter rules to override knowingly' },
 };
 
+/** A value as one line of an explanation. */
+function shown(v: string | undefined): string {
+  if (v === undefined) return '(removed)';
+  return v === '' ? '(empty)' : v;
+}
+
+/**
+ * Where the default of a question comes from when its parameter was changed by hand since
+ * mailsetup set it: the hand edit is the current value, and stays the user's unless the answer
+ * takes mailsetup's value back.
+ */
+function handEditExplain(e: HandEdit): string {
+  return e.nowAnswer !== undefined
+    ? `changed by hand: main.cf has ${shown(e.now)}, mailsetup had set ${shown(e.ours)}; ` +
+        "Enter keeps your value (it stays yours), mailsetup's value takes it back"
+    : `changed by hand: main.cf has ${shown(e.now)} (kept unless you answer a new value); mailsetup had set ${shown(e.ours)}`;
+}
+
 /**
  * The questions for `role`. `current` holds the values found on the machine and `currentRole`
  * their role; `preset` the answers given beforehand (an answers file), which the questions offer
  * as their defaults; `given` the answers the user changed. Each question's default is the value
  * it takes without an answer of its own, given the others: the domain follows the host name
  * until the domain itself is answered.
+ * `handEdits` (from detect()) are the parameters changed by hand since mailsetup set them: on a
+ * re-run with the same role their questions say so.
  */
 export function questionsFor(
   role: RoleId,
@@ -129,6 +150,7 @@ export function questionsFor(
   currentRole: RoleId | 'custom' | null = null,
   given: Partial<Answers> = {},
   preset: Partial<Answers> = {},
+  handEdits: readonly HandEdit[] = [],
 ): Question[] {
   const mod = roleModule(role);
   // On a role change, what both roles ask keeps its current value; the rest takes the new role's defaults.
@@ -138,6 +160,7 @@ export function questionsFor(
   return mod.keys.map((key) => {
     const spec = SPECS[key];
     const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
+    const byHand = currentRole === role ? handEdits.find((e) => e.key === key) : undefined;
     let def = d[key];
     if (Object.hasOwn(given, key)) {
       const { [key]: _own, ...others } = given;
@@ -146,7 +169,7 @@ export function questionsFor(
     return {
       key,
       label: spec.label,
-      explain: (mod.explain?.[key] ?? spec.explain)(d, host),
+      explain: byHand ? handEditExplain(byHand) : (mod.explain?.[key] ?? spec.explain)(d, host),
       kind: spec.kind,
       choices: spec.choices,
       default: def,

@@ -61,6 +61,11 @@ export interface LintContext {
   main(name: string): string;
   /** Whether main.cf sets the parameter explicitly after the plan. */
   isSet(name: string): boolean;
+  /**
+   * The raw value main.cf had before the plan, unless it was mailsetup's own (undefined: not set,
+   * no main.cf, or the value mailsetup wrote). Absent where not known.
+   */
+  before?(name: string): string | undefined;
 }
 
 /** One safety rule of the linter (src/plan/lint/): a named finding with its reason. */
@@ -126,6 +131,12 @@ export interface RoleModule {
   keys: AnswerKey[];
   /** Keys that must have a non-empty value. */
   required: AnswerKey[];
+  /**
+   * Answers the role applies although the wizard does not ask for them (an answers file may give
+   * them). Any other key outside `keys` is not used by the role: an answers file that gives one
+   * is refused (src/roles/usage.ts).
+   */
+  alsoApplies?: readonly AnswerKey[];
   /** This role's explanation of a question, where it differs from the common one. */
   explain?: Partial<Record<AnswerKey, Explain>>;
   /** Role-specific defaults, given the common ones. */

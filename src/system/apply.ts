@@ -5,22 +5,25 @@
  * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
  */
 import { basename, dirname } from 'node:path';
-import { describeAction, type Action, type FileChange, type Plan } from '../model/plan.js';
+import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
 import type { StepEvent, ApplyResult } from '../model/events.js';
 import type { Effects } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import {
   createBackup,
   fullEffects,
+  hasDatabaseCopies,
   listBackups,
   pruneBackups,
   readManifest,
+  restoreDatabases,
   restoreFiles,
   sha256,
   writeManifest,
   type BackupEntry,
   type Manifest,
   type ManifestStep,
+  type ManifestSummary,
 } from './backup.js';
 import { acquireLock, type Lock } from './lock.js';
 import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
@@ -40,6 +43,8 @@ export type { StepEvent, ApplyResult };
 
 export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
+  /** What the backup's manifest says this apply was (default: the plan's role change). */
+  summary?: ManifestSummary;
 }
 
 function writeLabel(c: FileChange): string {
@@ -50,6 +55,13 @@ async function readCurrent(fx: Effects, files: FileChange[]): Promise<Array<stri
   return Promise.all(files.map((c) => fx.readFile(c.path)));
 }
 
+/** Whether a file already is as the change leaves it: its content, and its mode when that changes. */
+async function upToDate(fx: Effects, c: FileChange, current: string | null): Promise<boolean> {
+  if (current !== c.after) return false;
+  if (c.modeBefore === undefined || c.mode === undefined || c.after === null) return true;
+  return (await fx.stat(c.path))?.mode === c.mode;
+}
+
 function hasDaemonAction(actions: Action[]): boolean {
   return actions.some((a) => a.kind === 'reload' || a.kind === 'restart');
 }
@@ -58,23 +70,26 @@ function hasDaemonAction(actions: Action[]): boolean {
 export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const rec = new StepRunner(opts);
   const now = opts.now ?? (() => new Date());
+  const findings: Finding[] = [];
   const done = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
     changed: false,
     rolledBack: false,
     ...r,
     warnings: rec.warnings,
     events: rec.events,
+    ...(findings.length > 0 ? { findings } : {}),
   });
   fullEffects(fx);
   if (plan.files.length === 0 && plan.actions.length === 0) return done({ ok: true });
 
-  let pre: Array<string | null>;
+  let already: boolean[];
   try {
-    pre = await readCurrent(fx, plan.files);
+    const pre = await readCurrent(fx, plan.files);
+    already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, pre[i])));
   } catch (e) {
     return done({ ok: false, error: messageOf(e) });
   }
-  if (plan.actions.length === 0 && plan.files.every((c, i) => pre[i] === c.after)) {
+  if (plan.actions.length === 0 && already.every(Boolean)) {
     for (const c of plan.files)
       rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
     return done({ ok: true });
@@ -83,6 +98,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   let lock: Lock | undefined;
   let backup: { dir: string; manifest: Manifest } | undefined;
   let changed = false;
+  const stale: string[] = [];
   try {
     await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
@@ -91,21 +107,30 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     const unchanged = new Set<string>();
     await rec.step('backup', 'Back up the files to change', async () => {
       const current = await readCurrent(fx, plan.files);
+      const asWanted = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, current[i])));
       const entries: BackupEntry[] = [];
       plan.files.forEach((c, i) => {
-        if (current[i] === c.after) {
+        if (asWanted[i]) {
           unchanged.add(c.path);
           return;
         }
-        if (current[i] !== c.before) {
-          throw new Error(
-            `${c.path}: changed on disk since the plan was made; nothing was written (run mailsetup again)`,
-          );
-        }
+        if (current[i] !== c.before) stale.push(c.path);
         entries.push({ path: c.path, current: current[i], after: c.after, secret: c.secret === true });
       });
+      // Never write over a change made since the preview (another admin, a package upgrade):
+      // the caller plans again against the files as they are now.
+      if (stale.length > 0) {
+        throw new Error(
+          `${stale.join(', ')}: changed on disk since the plan was made; nothing was written (run mailsetup again)`,
+        );
+      }
       const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
-      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore);
+      const summary: ManifestSummary = opts.summary ?? {
+        kind: 'apply',
+        roleBefore: plan.previousRole ?? null,
+        roleAfter: plan.role,
+      };
+      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore, summary);
       await pruneBackups(fx);
       return { detail: fx.resolve(backup.dir) };
     });
@@ -118,6 +143,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
           await fx.removeFile(c.path);
         } else if (c.before === null) {
           await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? (c.secret ? 0o600 : 0o644) });
+        } else if (c.modeBefore !== undefined && c.mode !== undefined) {
+          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode });
         } else {
           await fx.writeFileAtomic(c.path, c.after);
         }
@@ -134,10 +161,19 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         await writeManifest(fx, b.dir, b.manifest);
         const o = await runAction(fx, host, a);
         s.status = o.status;
-        rec.warnings.push(...o.warnings);
+        // postfix check runs postconf many times: each warning once.
+        const warnings = [...new Set(o.warnings)];
+        rec.warnings.push(...warnings);
         if (o.status === 'failed') throw new CommandFailure(o.error ?? 'failed', runsOf(o.results));
         if (o.status === 'ok') changed = true;
-        return { status: o.status, detail: o.detail, commands: runsOf(o.results) };
+        const commands = runsOf(o.results);
+        if (a.kind === 'postfix-check' && warnings.length > 0) {
+          // What postfix check warns of (printed only to a terminal, captured): findings, not a ✓.
+          for (const w of warnings) findings.push({ id: 'postfix-check', level: 'warning', message: w });
+          const n = warnings.length;
+          return { status: o.status, detail: `${n} warning${n === 1 ? '' : 's'}`, explain: warnings, commands };
+        }
+        return { status: o.status, detail: o.detail, commands };
       });
     }
 
@@ -148,7 +184,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     return done({ ok: true, changed, backupDir: fx.resolve(b.dir) });
   } catch (e) {
     const error = e instanceof StepFailure ? e.message : messageOf(e);
-    if (!backup) return done({ ok: false, error });
+    if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({
       ok: false,
@@ -206,56 +242,87 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // 1. Files (and any temporary file a killed write left behind).
+  // The rollback is recorded as started: killed half-way, it is what the next run completes.
+  m.status = 'rolling-back';
+  m.rollback = { mode };
+  await writeManifest(fx, dir, m).catch((e: unknown) => {
+    errors.push(`marking ${fx.resolve(dir)}/manifest.json rolling-back failed: ${messageOf(e)}`);
+  });
+
+  // The order cannot fail for lack of a file: 1. the files that existed before (main.cf among
+  // them), 2. the databases, exactly as they were, 3. removal of the files that did not exist.
   let restored: string[];
   try {
     await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
-    restored = await restoreFiles(fx, dir, m);
+    restored = await restoreFiles(fx, dir, m, 'present');
   } catch (e) {
     const msg = `restoring the files from ${fx.resolve(dir)} failed: ${messageOf(e)}`;
-    rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'failed', detail: msg });
-    return { filesRestored: false, errors: [msg], changed: false };
+    return failRollback(fx, rec, dir, m, [...errors, msg]);
   }
-  for (const p of restored) {
-    const f = m.files.find((x) => x.path === p);
-    rec.emit({
-      id: `write:${p}`,
-      label: `Restore ${p}`,
-      status: 'rolled-back',
-      detail: f?.absent ? 'removed (it did not exist before)' : 'restored from the backup',
-    });
-  }
+  for (const p of restored)
+    rec.emit({ id: `write:${p}`, label: `Restore ${p}`, status: 'rolled-back', detail: 'restored from the backup' });
 
-  // 2. Maps: rebuild from the restored source where the apply rebuilt them; remove database
-  //    files that did not exist before.
-  for (const a of m.actions) {
-    if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
-    const id = describeAction(a).stepId;
-    const derived = m.derived.filter((d) => d.source === a.path);
-    const hadDb = derived.some((d) => !d.absent);
-    if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
-      const err = outcomeEvent(
-        rec,
-        `rollback:${id}`,
-        `Rebuild ${a.path} from the restored file`,
-        await runAction(fx, host, a),
-      );
-      if (err) errors.push(err);
-    }
-    for (const d of derived) {
-      if (!d.absent || (await fx.stat(d.path)) === null) continue;
-      try {
-        await fx.removeFile(d.path);
+  // 2. Databases: the backup's copies, byte for byte; a backup made before mailsetup kept copies
+  //    is rebuilt from its restored source instead (main.cf is still in place for that).
+  if (hasDatabaseCopies(m)) {
+    try {
+      for (const [p, what] of await restoreDatabases(fx, dir, m)) {
         rec.emit({
-          id: `rollback:remove:${d.path}`,
-          label: `Remove ${d.path}`,
+          id: `rollback:db:${p}`,
+          label: what === 'removed' ? `Remove ${p}` : `Restore ${p}`,
           status: 'rolled-back',
-          detail: 'it did not exist before',
+          detail: what === 'removed' ? 'it did not exist before' : 'the database as it was, from the backup',
         });
-      } catch (e) {
-        errors.push(messageOf(e));
+        restored.push(p);
+      }
+    } catch (e) {
+      errors.push(`restoring the databases from ${fx.resolve(dir)} failed: ${messageOf(e)}`);
+    }
+  } else {
+    for (const a of m.actions) {
+      if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
+      const id = describeAction(a).stepId;
+      const derived = m.derived.filter((d) => d.source === a.path);
+      const hadDb = derived.some((d) => !d.absent);
+      if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
+        const err = outcomeEvent(
+          rec,
+          `rollback:${id}`,
+          `Rebuild ${a.path} from the restored file`,
+          await runAction(fx, host, a),
+        );
+        if (err) errors.push(err);
+      }
+      for (const d of derived) {
+        if (!d.absent || (await fx.stat(d.path)) === null) continue;
+        try {
+          await fx.removeFile(d.path);
+          rec.emit({
+            id: `rollback:remove:${d.path}`,
+            label: `Remove ${d.path}`,
+            status: 'rolled-back',
+            detail: 'it did not exist before',
+          });
+        } catch (e) {
+          errors.push(messageOf(e));
+        }
       }
     }
+  }
+
+  // 3. The files that did not exist before the apply.
+  try {
+    for (const p of await restoreFiles(fx, dir, m, 'absent')) {
+      rec.emit({
+        id: `write:${p}`,
+        label: `Restore ${p}`,
+        status: 'rolled-back',
+        detail: 'removed (it did not exist before)',
+      });
+      restored.push(p);
+    }
+  } catch (e) {
+    errors.push(`removing the files that did not exist before failed: ${messageOf(e)}`);
   }
 
   // 3. Daemons (live only).
@@ -295,21 +362,56 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // 4. Record it.
+  // 4. Record it: a rollback with errors stays the one to retry.
+  if (errors.length > 0) return failRollback(fx, rec, dir, m, errors, restored.length > 0);
   try {
     m.status = 'rolled-back';
     m.rolledBackBy = mode === 'latest' ? 'rollback' : mode;
+    delete m.rollback;
     await writeManifest(fx, dir, m);
   } catch (e) {
-    errors.push(`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`);
+    return failRollback(
+      fx,
+      rec,
+      dir,
+      m,
+      [`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`],
+      true,
+    );
   }
   rec.emit({
     id: 'rollback',
     label: 'Roll back to the previous configuration',
-    status: errors.length === 0 ? 'rolled-back' : 'failed',
-    detail: errors.length === 0 ? `restored from ${fx.resolve(dir)}` : errors.join('; '),
+    status: 'rolled-back',
+    detail: `restored from ${fx.resolve(dir)}`,
   });
   return { filesRestored: true, errors, changed: restored.length > 0 };
+}
+
+/**
+ * A rollback that did not complete: the manifest says rollback-failed (with the errors), so the
+ * next --rollback retries this one and not the apply before it.
+ */
+async function failRollback(
+  fx: Effects,
+  rec: StepRunner,
+  dir: string,
+  m: Manifest,
+  errors: string[],
+  filesRestored = false,
+): Promise<{ filesRestored: boolean; errors: string[]; changed: boolean }> {
+  m.status = 'rollback-failed';
+  m.rollback = { mode: m.rollback?.mode ?? 'latest', errors };
+  await writeManifest(fx, dir, m).catch((e: unknown) => {
+    errors.push(`marking ${fx.resolve(dir)}/manifest.json rollback-failed failed: ${messageOf(e)}`);
+  });
+  rec.emit({
+    id: 'rollback',
+    label: 'Roll back to the previous configuration',
+    status: 'failed',
+    detail: errors.join('; '),
+  });
+  return { filesRestored, errors, changed: filesRestored };
 }
 
 /** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files. */
@@ -323,18 +425,98 @@ async function removeTempFiles(fx: Effects, paths: string[]): Promise<void> {
   }
 }
 
+/** Whether the manifest is of an apply or a rollback that never finished (killed, power loss). */
+function unfinished(m: Manifest | null): boolean {
+  return m?.status === 'in-progress' || m?.status === 'rolling-back';
+}
+
 async function findUnfinishedDir(fx: Effects): Promise<{ dir: string; manifest: Manifest } | null> {
   for (const dir of (await listBackups(fx)).reverse()) {
     const m = await readManifest(fx, dir).catch(() => null);
-    if (m?.status === 'in-progress') return { dir, manifest: m };
+    if (m !== null && unfinished(m)) return { dir, manifest: m };
   }
   return null;
 }
 
-/** The backup directory (real path) of an apply that never finished (manifest in-progress), or null. */
+/**
+ * The backup directory (real path) of an apply that never finished (manifest in-progress), or of
+ * a rollback that never finished (rolling-back), or null.
+ */
 export async function findUnfinished(fx: Effects): Promise<string | null> {
   const u = await findUnfinishedDir(fx);
   return u ? fx.resolve(u.dir) : null;
+}
+
+/** What --rollback undoes now, and why that one. */
+export interface RollbackTarget {
+  /** The backup directory (system path). */
+  dir: string;
+  manifest: Manifest;
+  /**
+   * apply-unfinished: an apply that was killed; rollback-unfinished: a rollback that was killed;
+   * rollback-failed: a rollback that ended with errors (retried); applied: the last finished apply.
+   */
+  reason: 'apply-unfinished' | 'rollback-unfinished' | 'rollback-failed' | 'applied';
+}
+
+/** Nothing to roll back, and why. */
+export interface NoRollback {
+  kind: 'none';
+  reason: string;
+}
+
+/**
+ * The backup --rollback undoes: an apply or rollback that never finished, else the newest backup
+ * not rolled back yet, which is the last apply or a rollback that did not complete (retried
+ * before the apply before it is touched). `onlyLast`: the last apply only, and only while it is
+ * (even partly) in place: backups of applies that failed or were killed (rolled back by
+ * themselves) are passed over; when the last apply that took effect has been rolled back
+ * already, there is nothing to do.
+ */
+async function scanRollbackTarget(fx: Effects, onlyLast: boolean): Promise<RollbackTarget | NoRollback> {
+  const u = await findUnfinishedDir(fx);
+  if (u) {
+    return {
+      ...u,
+      reason: u.manifest.status === 'in-progress' ? 'apply-unfinished' : 'rollback-unfinished',
+    };
+  }
+  for (const dir of (await listBackups(fx)).reverse()) {
+    const m = await readManifest(fx, dir);
+    if (m?.status === 'applied') return { dir, manifest: m, reason: 'applied' };
+    if (m?.status === 'rollback-failed') return { dir, manifest: m, reason: 'rollback-failed' };
+    if (!onlyLast || m === null) continue;
+    if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
+    return { kind: 'none', reason: `the last apply (${fx.resolve(dir)}) is already rolled back` };
+  }
+  return { kind: 'none', reason: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+}
+
+/** See scanRollbackTarget; null when there is nothing to roll back. */
+export async function findRollbackTarget(
+  fx: Effects,
+  opts: { onlyLast?: boolean } = {},
+): Promise<RollbackTarget | null> {
+  const t = await scanRollbackTarget(fx, opts.onlyLast ?? false);
+  return 'kind' in t ? null : t;
+}
+
+/** How a target is rolled back: a finished apply as --rollback does, else as an interrupted one. */
+function targetMode(t: RollbackTarget): RollbackMode {
+  if (t.reason === 'applied') return 'latest';
+  if (t.reason === 'apply-unfinished') return 'recover';
+  return t.manifest.rollback?.mode === 'latest' ? 'latest' : 'recover';
+}
+
+/** The files of the backup that were changed after the apply wrote them (a rollback replaces those changes). */
+export async function changedSinceApply(fx: Effects, m: Manifest): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of m.files) {
+    const cur = await fx.readFile(f.path).catch(() => undefined);
+    const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
+    if (curSha !== f.afterSha256) out.push(f.path);
+  }
+  return out;
 }
 
 async function withLock(
@@ -375,19 +557,23 @@ async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode
   };
 }
 
-/** Complete the rollback of an apply that was interrupted (killed, power loss). */
+/** Complete the rollback of an apply, or a rollback, that was interrupted (killed, power loss). */
 export async function recoverUnfinished(fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   return withLock(fx, opts, async (rec) => {
     const u = await findUnfinishedDir(fx);
     if (!u) return { ok: true };
-    return undo(fx, host, u.dir, u.manifest, 'recover', rec);
+    // A rollback killed half way is completed the way it was going (a finished apply's, or not).
+    const mode = u.manifest.status === 'rolling-back' && u.manifest.rollback?.mode === 'latest' ? 'latest' : 'recover';
+    return undo(fx, host, u.dir, u.manifest, mode, rec);
   });
 }
 
 /** What a --rollback will do: which backup it restores and how each file changes. */
 export interface RollbackPlan {
-  /** recover: an apply that never finished; apply: the newest finished apply. */
+  /** recover: an apply that never finished; apply: a finished apply (also a failed rollback of one, retried). */
   kind: 'recover' | 'apply';
+  /** Why this backup (see RollbackTarget). */
+  reason: RollbackTarget['reason'];
   /** The backup directory (system path). */
   dir: string;
   /** When the apply made it (ISO 8601). */
@@ -398,12 +584,6 @@ export interface RollbackPlan {
   changes: boolean;
   /** Files changed since that apply wrote them (their changes are lost in the restore). */
   changedSince: string[];
-}
-
-/** Nothing to roll back, and why. */
-export interface NoRollback {
-  kind: 'none';
-  reason: string;
 }
 
 async function restorePreview(
@@ -443,97 +623,93 @@ async function restorePreview(
   return { files, changes };
 }
 
-/** The files of `m` changed since its apply wrote them. */
-async function changedSinceApply(fx: Effects, m: Manifest): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of m.files) {
-    const cur = await fx.readFile(f.path).catch(() => undefined);
-    const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
-    if (curSha !== f.afterSha256) out.push(f.path);
-  }
-  return out;
-}
-
-async function rollbackPlanOf(
-  fx: Effects,
-  kind: RollbackPlan['kind'],
-  dir: string,
-  m: Manifest,
-): Promise<RollbackPlan> {
-  const { files, changes } = await restorePreview(fx, dir, m);
-  return {
-    kind,
-    dir,
-    created: m.created,
+function rollbackPlanOf(fx: Effects, t: RollbackTarget): Promise<RollbackPlan> {
+  return restorePreview(fx, t.dir, t.manifest).then(async ({ files, changes }) => ({
+    kind: targetMode(t) === 'latest' ? 'apply' : 'recover',
+    reason: t.reason,
+    dir: t.dir,
+    created: t.manifest.created,
     files,
     changes,
-    changedSince: kind === 'apply' ? await changedSinceApply(fx, m) : [],
-  };
+    changedSince: t.reason === 'applied' ? await changedSinceApply(fx, t.manifest) : [],
+  }));
 }
 
-/**
- * Which backup --rollback restores: an apply that never finished, else the newest finished apply.
- * `onlyLast`: the last apply only, and only while it is in place: backups of applies that failed
- * or were killed (rolled back by themselves) are passed over; when the last apply that took
- * effect has been rolled back already, there is nothing to do.
- */
+/** Which backup --rollback restores (see scanRollbackTarget), and how each file changes. */
 export async function planRollback(fx: Effects, opts: { onlyLast?: boolean } = {}): Promise<RollbackPlan | NoRollback> {
-  const u = await findUnfinishedDir(fx);
-  if (u) return rollbackPlanOf(fx, 'recover', u.dir, u.manifest);
-  for (const dir of (await listBackups(fx)).reverse()) {
-    const m = await readManifest(fx, dir);
-    if (m?.status === 'applied') return rollbackPlanOf(fx, 'apply', dir, m);
-    if (!opts.onlyLast || m === null) continue;
-    if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
-    return { kind: 'none', reason: `the last apply (${fx.resolve(dir)}) is already rolled back` };
-  }
-  return { kind: 'none', reason: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+  const t = await scanRollbackTarget(fx, opts.onlyLast ?? false);
+  return 'kind' in t ? t : rollbackPlanOf(fx, t);
 }
 
 export interface RollbackOptions extends ApplyOptions {
-  /** See planRollback. Nothing to roll back is then a success that changes nothing. */
+  /** See scanRollbackTarget. Nothing to roll back is then a success that changes nothing. */
   onlyLast?: boolean;
   /** Told which backup is restored and how, under the lock, before anything is written. */
   onPlan?: (p: RollbackPlan) => void;
+  /**
+   * The backup (system path) the user was shown and agreed to: when another run changed the
+   * backups since, nothing is done.
+   */
+  expected?: string;
 }
 
 /**
- * --rollback: restore the newest applied backup exactly (content, mode, owner; files that were
- * absent are removed), rebuild its maps, reload/restart Postfix when it runs, and mark the
- * backup rolled-back (a second --rollback then undoes the apply before; with `onlyLast` it does
- * nothing). An interrupted apply, if there is one, is what gets rolled back. With `onlyLast`, a
- * file changed by hand since the apply stops the rollback (nothing is written); without it, the
- * hand changes are replaced, with a warning.
+ * --rollback: restore the backup scanRollbackTarget() names exactly (content, mode, owner of the
+ * files and their databases; files that were absent are removed), reload/restart Postfix when it
+ * runs, and mark the backup rolled-back (a second --rollback then undoes the apply before; with
+ * `onlyLast` it does nothing). A rollback that fails is marked rollback-failed and is the one the
+ * next --rollback retries. With `onlyLast`, a file changed by hand since the apply stops the
+ * rollback (nothing is written); without it, the hand changes are replaced, with a warning.
  */
 export async function rollbackLatest(fx: Effects, host: HostFacts, opts: RollbackOptions = {}): Promise<ApplyResult> {
   return withLock(fx, opts, async (rec) => {
-    const p = await planRollback(fx, { onlyLast: opts.onlyLast });
-    if (p.kind === 'none') {
-      if (!opts.onlyLast) return { ok: false, error: p.reason };
+    const t = await scanRollbackTarget(fx, opts.onlyLast ?? false);
+    if ('kind' in t) {
+      if (!opts.onlyLast) return { ok: false, error: t.reason };
       rec.emit({
         id: 'rollback',
         label: 'Roll back to the previous configuration',
         status: 'skipped',
-        detail: p.reason,
+        detail: t.reason,
       });
       return { ok: true };
     }
-    opts.onPlan?.(p);
-    const m = (await readManifest(fx, p.dir)) as Manifest;
-    if (p.kind === 'recover') return undo(fx, host, p.dir, m, 'recover', rec);
-    if (opts.onlyLast && p.changedSince.length > 0) {
+    if (opts.expected !== undefined && t.dir !== opts.expected) {
       return {
         ok: false,
-        backupDir: fx.resolve(p.dir),
         error:
-          `${p.changedSince.join(', ')} changed after the apply of ${fx.resolve(p.dir)} wrote ` +
-          `${p.changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
+          `the backups changed since they were shown (${fx.resolve(t.dir)} is now the one to roll back): ` +
+          'nothing was done; run mailsetup --rollback again',
+      };
+    }
+    const mode = targetMode(t);
+    const changedSince = t.reason === 'applied' ? await changedSinceApply(fx, t.manifest) : [];
+    if (opts.onPlan) {
+      // The preview reads every file as text; one it cannot read is still restored.
+      const p = await rollbackPlanOf(fx, t).catch((): RollbackPlan => ({
+        kind: mode === 'latest' ? 'apply' : 'recover',
+        reason: t.reason,
+        dir: t.dir,
+        created: t.manifest.created,
+        files: [],
+        changes: true,
+        changedSince,
+      }));
+      opts.onPlan(p);
+    }
+    if (opts.onlyLast && changedSince.length > 0) {
+      return {
+        ok: false,
+        backupDir: fx.resolve(t.dir),
+        error:
+          `${changedSince.join(', ')} changed after the apply of ${fx.resolve(t.dir)} wrote ` +
+          `${changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
           'mailsetup --rollback replaces those changes with the backup',
       };
     }
-    for (const f of p.changedSince) {
-      rec.warnings.push(`${f} was changed after mailsetup wrote it; those changes are replaced by the backup`);
+    for (const path of changedSince) {
+      rec.warnings.push(`${path} was changed after mailsetup wrote it; those changes are replaced by the backup`);
     }
-    return undo(fx, host, p.dir, m, 'latest', rec);
+    return undo(fx, host, t.dir, t.manifest, mode, rec);
   });
 }

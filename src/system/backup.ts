@@ -31,11 +31,22 @@ export interface ManifestFile {
   afterSha256: string | null;
 }
 
-/** A database file postmap/postalias may (re)build, and whether it existed before. */
+/**
+ * A database file postmap/postalias may (re)build, and whether it existed before. A database that
+ * existed is copied into the backup byte for byte (`copy`, with its hash, mode and owner), so that
+ * a rollback puts it back exactly as it was without running a command; a backup made before
+ * mailsetup copied databases has no `copy` and is rebuilt from its restored source instead.
+ */
 export interface DerivedFile {
   path: string;
   source: string;
   absent: boolean;
+  /** The copy, relative to the backup directory (absent files: null). */
+  copy?: string | null;
+  sha256?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
 }
 
 /** An action step apply started, in order. */
@@ -44,7 +55,29 @@ export interface ManifestStep {
   status: 'running' | 'ok' | 'failed' | 'skipped';
 }
 
-export type ManifestStatus = 'in-progress' | 'applied' | 'rolled-back';
+/**
+ * in-progress: the apply runs (or was killed); applied: it finished; rolling-back: a rollback of
+ * it runs (or was killed); rolled-back: the rollback completed; rollback-failed: a rollback ended
+ * with errors and is the one the next --rollback retries.
+ */
+export type ManifestStatus = 'in-progress' | 'applied' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
+
+export const MANIFEST_STATUSES: readonly ManifestStatus[] = [
+  'in-progress',
+  'applied',
+  'rolling-back',
+  'rolled-back',
+  'rollback-failed',
+];
+
+/** What the apply was, for --rollback and --list-backups to say. */
+export interface ManifestSummary {
+  /** 'apply' (a configuration), 'forget' (mailsetup --forget removed its state file). */
+  kind: 'apply' | 'forget';
+  /** The role before the apply: a role id, 'custom', or null (no configuration). */
+  roleBefore: string | null;
+  roleAfter: string | null;
+}
 
 /** manifest.json */
 export interface Manifest {
@@ -64,6 +97,10 @@ export interface Manifest {
    * run after it was killed ('recover'), or --rollback ('rollback'). Absent in older manifests.
    */
   rolledBackBy?: 'apply' | 'recover' | 'rollback';
+  /** Which apply this was (backups made before mailsetup recorded it have none). */
+  summary?: ManifestSummary;
+  /** The rollback that started (rolling-back) or failed (rollback-failed): how it was undoing the apply. */
+  rollback?: { mode: 'apply' | 'recover' | 'latest'; errors?: string[] };
 }
 
 /** A file to back up: its path, its current content (null = absent) and whether it is secret. */
@@ -89,9 +126,11 @@ export function fullEffects(fx: Effects): FullEffects {
   return fx as FullEffects;
 }
 
-/** sha256 (hex) of a text's UTF-8 bytes. */
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+/** sha256 (hex) of a text's UTF-8 bytes, or of bytes. */
+export function sha256(data: string | Uint8Array): string {
+  return typeof data === 'string'
+    ? createHash('sha256').update(data, 'utf8').digest('hex')
+    : createHash('sha256').update(data).digest('hex');
 }
 
 /** The directory name for a backup made at `date`: 20261126T073412Z. */
@@ -139,7 +178,7 @@ export async function readManifest(fx: Effects, dir: string): Promise<Manifest |
     (m as Manifest).version === 1 &&
     Array.isArray((m as Manifest).files) &&
     Array.isArray((m as Manifest).actions) &&
-    ['in-progress', 'applied', 'rolled-back'].includes((m as Manifest).status);
+    MANIFEST_STATUSES.includes((m as Manifest).status);
   if (!ok) throw new Error(`${dir}/manifest.json is not a mailsetup manifest (version 1)`);
   const man = m as Manifest;
   man.steps ??= [];
@@ -158,6 +197,7 @@ export async function createBackup(
   actions: Action[],
   now: Date,
   postfixRunningBefore?: boolean,
+  summary?: ManifestSummary,
 ): Promise<{ dir: string; manifest: Manifest }> {
   const f = fullEffects(fx);
   await f.mkdir(BACKUP_ROOT, 0o700);
@@ -197,11 +237,24 @@ export async function createBackup(
         afterSha256,
       });
     }
+    // The databases of every table the apply rebuilds or removes, copied as they are.
+    const sources = new Set<string>();
+    for (const a of actions) if (a.kind === 'postmap' || a.kind === 'newaliases') sources.add(a.path);
+    for (const e of entries) if (e.after === null) sources.add(e.path);
     const derived: DerivedFile[] = [];
-    for (const a of actions) {
-      if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
-      for (const p of derivedFiles(a.path))
-        derived.push({ path: p, source: a.path, absent: (await fx.stat(p)) === null });
+    for (const source of sources) {
+      const secret = entries.find((e) => e.path === source)?.secret === true;
+      for (const p of derivedFiles(source)) {
+        const meta = await fx.stat(p);
+        const bytes = meta === null ? null : await fx.readFileBytes(p);
+        if (meta === null || bytes === null) {
+          derived.push({ path: p, source, absent: true, copy: null });
+          continue;
+        }
+        const copy = `files${p}`;
+        await fx.writeFileAtomic(`${dir}/${copy}`, bytes, { mode: secret ? 0o600 : meta.mode, uid: 0, gid: 0 });
+        derived.push({ path: p, source, absent: false, copy, sha256: sha256(bytes), ...meta });
+      }
     }
     const manifest: Manifest = {
       version: 1,
@@ -213,6 +266,7 @@ export async function createBackup(
       derived,
     };
     if (postfixRunningBefore !== undefined) manifest.postfixRunningBefore = postfixRunningBefore;
+    if (summary !== undefined) manifest.summary = summary;
     await writeManifest(fx, dir, manifest);
     return { dir, manifest };
   } catch (e) {
@@ -221,14 +275,14 @@ export async function createBackup(
   }
 }
 
-/** Delete all but the newest `keep` backups (an unfinished one is never deleted). */
+/** Delete all but the newest `keep` backups (one whose apply or rollback never finished is never deleted). */
 export async function pruneBackups(fx: Effects, keep = KEEP_BACKUPS): Promise<string[]> {
   const f = fullEffects(fx);
   const all = await listBackups(fx);
   const removed: string[] = [];
   for (const dir of all.slice(0, Math.max(0, all.length - keep))) {
     const m = await readManifest(fx, dir).catch(() => null);
-    if (m?.status === 'in-progress') continue;
+    if (m?.status === 'in-progress' || m?.status === 'rolling-back') continue;
     await f.removeTree(dir);
     removed.push(dir);
   }
@@ -236,19 +290,27 @@ export async function pruneBackups(fx: Effects, keep = KEEP_BACKUPS): Promise<st
 }
 
 /**
- * Put every file of the manifest back: content, mode and owner from the backup; files that
- * were absent are removed. Files already identical are not touched. Returns the paths changed.
+ * Put the files of the manifest back: content, mode and owner from the backup (`present`: the
+ * files that existed before the apply), or remove the files that did not exist (`absent`). A
+ * rollback does the first, then the databases, then the second: while a table's database is put
+ * back, main.cf is still there. Files already identical are not touched. Returns the paths changed.
  */
-export async function restoreFiles(fx: Effects, dir: string, m: Manifest): Promise<string[]> {
+export async function restoreFiles(
+  fx: Effects,
+  dir: string,
+  m: Manifest,
+  which: 'present' | 'absent' | 'all' = 'all',
+): Promise<string[]> {
   const changed: string[] = [];
   for (const f of m.files) {
     if (f.absent) {
-      if ((await fx.stat(f.path)) !== null) {
+      if (which !== 'present' && (await fx.stat(f.path)) !== null) {
         await fx.removeFile(f.path);
         changed.push(f.path);
       }
       continue;
     }
+    if (which === 'absent') continue;
     const content = await fx.readFile(`${dir}/${f.copy}`);
     if (content === null) throw new Error(`the backup copy ${dir}/${f.copy} of ${f.path} is missing`);
     if (sha256(content) !== f.sha256)
@@ -259,4 +321,49 @@ export async function restoreFiles(fx: Effects, dir: string, m: Manifest): Promi
     changed.push(f.path);
   }
   return changed;
+}
+
+/** Whether the backup holds copies of its databases (backups made before it did are rebuilt instead). */
+export function hasDatabaseCopies(m: Manifest): boolean {
+  return m.derived.every((d) => d.copy !== undefined);
+}
+
+/**
+ * Put every database of the manifest back exactly: the backup's bytes, mode and owner where it
+ * existed, removed where it did not. No command runs, so this cannot fail for lack of a main.cf.
+ * Returns what it did per path ('restored' | 'removed'); unchanged databases are not listed.
+ */
+export async function restoreDatabases(
+  fx: Effects,
+  dir: string,
+  m: Manifest,
+): Promise<Array<[string, 'restored' | 'removed']>> {
+  const out: Array<[string, 'restored' | 'removed']> = [];
+  for (const d of m.derived) {
+    if (d.absent) {
+      if ((await fx.stat(d.path)) !== null) {
+        await fx.removeFile(d.path);
+        out.push([d.path, 'removed']);
+      }
+      continue;
+    }
+    if (!d.copy) continue;
+    const bytes = await fx.readFileBytes(`${dir}/${d.copy}`);
+    if (bytes === null) throw new Error(`the backup copy ${dir}/${d.copy} of ${d.path} is missing`);
+    if (sha256(bytes) !== d.sha256)
+      throw new Error(`the backup copy ${dir}/${d.copy} of ${d.path} is damaged (sha256 differs)`);
+    const [now, meta] = await Promise.all([fx.readFileBytes(d.path).catch(() => null), fx.stat(d.path)]);
+    if (
+      now !== null &&
+      sha256(now) === d.sha256 &&
+      meta !== null &&
+      meta.mode === d.mode &&
+      meta.uid === d.uid &&
+      meta.gid === d.gid
+    )
+      continue;
+    await fx.writeFileAtomic(d.path, bytes, { mode: d.mode, uid: d.uid, gid: d.gid });
+    out.push([d.path, 'restored']);
+  }
+  return out;
 }

@@ -23,6 +23,8 @@ import { commandLine } from './commands.js';
 /** One file held in memory. */
 export interface MemoryFile extends FileMeta {
   content: string;
+  /** The bytes of a file written as bytes (a database); `content` is then their UTF-8 reading. */
+  bytes?: Uint8Array;
 }
 
 /** What `createMemoryEffects` starts from. */
@@ -162,6 +164,13 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       if (Buffer.byteLength(text) > maxBytes) throw new Error(`standard input holds more than ${maxBytes} bytes`);
       return text;
     },
+    async readFileBytes(p) {
+      const s = sys(p);
+      if (dirs.has(s)) throw new Error(`${p} is a directory, not a file`);
+      const f = files.get(s);
+      if (!f) return null;
+      return new Uint8Array(f.bytes ?? Buffer.from(f.content, 'utf8'));
+    },
     async readUserFile(p) {
       const text = init.userFiles?.[p];
       if (text === undefined) throw new Error('ENOENT');
@@ -179,12 +188,14 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       if (dirs.has(s)) throw new Error(`cannot write ${p}: it exists and is not a regular file`);
       addParents(s);
       const old = files.get(s);
-      files.set(s, {
-        content,
+      const file: MemoryFile = {
+        content: typeof content === 'string' ? content : Buffer.from(content).toString('utf8'),
         mode: (meta?.mode ?? old?.mode ?? 0o644) & 0o7777,
         uid: meta?.uid ?? old?.uid ?? 0,
         gid: meta?.gid ?? old?.gid ?? 0,
-      });
+      };
+      if (typeof content !== 'string') file.bytes = new Uint8Array(content);
+      files.set(s, file);
       writes.push(s);
     },
     async removeFile(p) {

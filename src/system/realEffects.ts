@@ -324,6 +324,18 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       return readStream(process.stdin, maxBytes);
     },
 
+    async readFileBytes(p) {
+      const real = resolve(await follow(p));
+      try {
+        return new Uint8Array(await fs.readFile(real));
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        if (code === 'EISDIR') throw new Error(`${p} is a directory, not a file`);
+        throw new Error(`cannot read ${p}: ${errorMessage(e)}`);
+      }
+    },
+
     async readUserFile(p) {
       try {
         return await fs.readFile(pathResolve(p), 'utf8');
@@ -365,7 +377,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       try {
         await mkdirs(dir, 0o755);
         fh = await fs.open(tmp, 'wx', 0o600);
-        await fh.writeFile(content, 'utf8');
+        await (typeof content === 'string' ? fh.writeFile(content, 'utf8') : fh.writeFile(content));
         const st = await fh.stat();
         if (st.uid !== want.uid || st.gid !== want.gid) {
           try {

@@ -19,6 +19,8 @@ const OPTS: CliOptions = {
   dryRun: true,
   check: false,
   rollback: false,
+  listBackups: false,
+  forget: false,
   verify: false,
   onlyLast: false,
   json: false,

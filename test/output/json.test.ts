@@ -24,6 +24,8 @@ const OPTS: CliOptions = {
   dryRun: false,
   check: false,
   rollback: false,
+  listBackups: false,
+  forget: false,
   verify: false,
   onlyLast: false,
   json: true,

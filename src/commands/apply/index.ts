@@ -5,7 +5,7 @@
  */
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
-import { isEmptyPlan } from '../../model/plan.js';
+import { isEmptyPlan, type Plan } from '../../model/plan.js';
 import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
@@ -16,33 +16,31 @@ import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
 import { reportApply } from '../report.js';
-import { givenAnswers, Session } from '../session.js';
-import { afterApply, installIfMissing, preflight } from '../steps.js';
+import { readGiven, Session, settleUnused } from '../session.js';
+import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
 
 export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   const host: HostFacts = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
   const session = await Session.open(fx, host, loadTemplates());
-  const given = await givenAnswers(fx, opts);
-  const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
+  const raw = await readGiven(fx, opts);
+  const role = raw.answers.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
-  const p = session.planOrExit({ ...given, role });
+  const { answers: given, findings: ignored } = settleUnused(raw, role);
+  // The one way these answers are planned: first, after an install, after files changed on disk.
+  const replan: Replan = (s) => {
+    const p = s.planOrExit({ ...given, role });
+    p.findings.push(...ignored);
+    return p;
+  };
+  const p = replan(session);
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+  p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));
-  const blocking = p.findings.filter((f) => f.level === 'error');
-  if (blocking.length) {
-    const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
-    // The text mode has just printed the findings; the JSON document's error names them.
-    throw new MailsetupError(
-      `refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''}${ctx.json ? '' : ' above'}` +
-        (ids.length ? ` (override knowingly with "overrides: [${ids.join(', ')}]" in the answers file)` : ''),
-      2,
-      ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
-    );
-  }
+  refuseErrors(ctx, p);
   if (opts.dryRun) {
     ctx.json?.changed(!isEmptyPlan(p));
     return opts.check && !isEmptyPlan(p) ? 1 : 0;
@@ -50,15 +48,21 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
 
   const onEvent = eventPrinter(ctx);
-  // Install only now that the answers are valid; then plan again against what the package wrote.
-  const target = await installIfMissing(fx, host, p, onEvent);
+  // Install only now that the answers are valid; then plan again against what the package wrote
+  // (--yes: the new plan is shown and applied).
+  const target = await installIfMissing(fx, host, p, onEvent, replan);
   if (target.host !== host) ctx.json?.changed(true); // Postfix was installed
   if (target.plan !== p) ctx.json?.plan(target.plan);
-  if (isEmptyPlan(target.plan)) {
+  if (target.changed) {
+    io.out(renderPlanText(target.plan, { color: opts.color }));
+    refuseErrors(ctx, target.plan);
+  }
+  let plan = target.plan;
+  if (isEmptyPlan(plan)) {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const stop = await preflight(target.plan, fx, onEvent);
+  const stop = await preflight(plan, fx, onEvent);
   if (stop) {
     throw new MailsetupError(
       `nothing applied: ${stop.message}`,
@@ -66,8 +70,35 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       (stop.login?.transcript ?? []).map((l) => `  ${l}`),
     );
   }
-  const result = await apply(target.plan, fx, target.host, { onEvent });
+  let result = await apply(plan, fx, target.host, { onEvent });
+  if (result.stale) {
+    // Someone changed a file since the plan was made: plan again against it, show it, and apply
+    // that (--yes); never write over the change. A second change in between ends the run.
+    plan = await replanAfterStale(fx, target.host, result.stale, replan);
+    ctx.json?.plan(plan);
+    io.out(renderPlanText(plan, { color: opts.color }));
+    refuseErrors(ctx, plan);
+    if (isEmptyPlan(plan)) {
+      io.out('Nothing to do: the configuration is already as asked.\n');
+      return 0;
+    }
+    result = await apply(plan, fx, target.host, { onEvent });
+  }
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
   return reportApply(ctx, result);
+}
+
+/** Unoverridden linter errors end the run (exit 2) before anything is written. */
+function refuseErrors(ctx: CommandContext, p: Plan): void {
+  const blocking = p.findings.filter((f) => f.level === 'error');
+  if (blocking.length === 0) return;
+  const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
+  // The text mode has just printed the findings; the JSON document's error names them.
+  throw new MailsetupError(
+    `refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''}${ctx.json ? '' : ' above'}` +
+      (ids.length ? ` (override knowingly with "overrides: [${ids.join(', ')}]" in the answers file)` : ''),
+    2,
+    ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
+  );
 }

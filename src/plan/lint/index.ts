@@ -21,6 +21,7 @@ import { mynetworksStyle } from './mynetworksStyle.js';
 import { mynetworksWide } from './mynetworksWide.js';
 import { relayAcceptAll } from './relayAcceptAll.js';
 import { relayRestrictions } from './relayRestrictions.js';
+import { tableDropped } from './tableDropped.js';
 
 export { loopsToSelf } from './mailLoop.js';
 
@@ -35,6 +36,7 @@ export const COMMON_RULES: readonly LintRule[] = [
   mailLoop,
   relayRestrictions,
   loopbackOnlyServer,
+  tableDropped,
 ];
 
 /**

@@ -38,6 +38,8 @@ export const nullClient: RoleModule = {
     'logging',
   ],
   required: ['relayhost', 'postmaster'],
+  // Loopback unless an answers file names other local networks (it listens on loopback only).
+  alsoApplies: ['mynetworks'],
   explain: {
     relayhost: () => 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port',
     inet_interfaces: () => 'loopback-only: a null client accepts no mail from the network',
