@@ -3,6 +3,7 @@
  * without I/O; the preview shows it; `apply()` (src/system/apply.ts) carries it out.
  */
 import type { Answers, RoleId } from './answers.js';
+import type { TlsSummary } from './tls.js';
 
 /** What detect() found on the machine: the role configured now and the values that explain it. */
 export interface Detection {
@@ -71,6 +72,13 @@ export interface Plan {
   params: ParamChange[];
   findings: Finding[];
   drift: Drift[];
+  /** What TLS each direction gets after the plan (absent in hand-made plans). */
+  tls?: TlsSummary;
+  /**
+   * Debian's snakeoil certificate is to be made before anything is written (the inbound
+   * certificate, and it does not exist yet): `make-ssl-cert generate-default-snakeoil`.
+   */
+  makeSnakeoil?: boolean;
 }
 
 /** True when the plan changes nothing. */

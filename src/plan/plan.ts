@@ -18,7 +18,18 @@ import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
 import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
-import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
+import {
+  ALIASES,
+  CERTBOT_DEPLOY_HOOK,
+  MAILLOG_FILE,
+  MAILNAME,
+  MAIN_CF,
+  MASTER_CF,
+  RSYSLOG_DROPIN,
+  STATE_PATH,
+} from '../model/paths.js';
+import type { CertificateCheck } from '../model/tls.js';
+import { deployHookScript, planTls, REPLACE_TLS, tlsSummary, type TlsPlan } from './tls.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
 
@@ -34,7 +45,11 @@ export const PLAN_PATHS = [
   '/etc/postfix/relay_recipients',
   '/etc/postfix/virtual',
   '/etc/postfix/sasl_passwd',
+  CERTBOT_DEPLOY_HOOK,
 ] as const;
+
+/** Files that are not Postfix's configuration: changing them needs no postfix check or reload. */
+const NOT_POSTFIX = new Set<string>([STATE_PATH, MAILNAME, RSYSLOG_DROPIN, CERTBOT_DEPLOY_HOOK]);
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = [
@@ -74,6 +89,13 @@ export interface PlanInput {
    * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
+  /**
+   * The system layer's checks of the certificate candidates (certificateCandidates in tls.ts),
+   * by certFilesKey. The session supplies them; a certificate without a check is planned unchecked.
+   */
+  certs?: Readonly<Record<string, CertificateCheck>>;
+  /** The live system (default); false for a --root sandbox (no snakeoil certificate is made there). */
+  live?: boolean;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -226,6 +248,10 @@ function planMaster(
     const [service, type] = key.split('/');
     out = MasterCf.parse(out).commentOutService(service, type).toString();
   }
+  // TLS needs the tlsmgr service (session cache, random numbers): Debian ships it; put it back where missing.
+  if (!MasterCf.parse(out).get('tlsmgr', 'unix')) {
+    out = MasterCf.parse(out).replaceService('tlsmgr', 'unix', 'tlsmgr unix - - y 1000? 1 tlsmgr').toString();
+  }
   const wantChroot = a.chroot ? 'y' : 'n';
   for (const key of CHROOT_SERVICES) {
     const [service, type] = key.split('/');
@@ -334,8 +360,11 @@ export function plan(input: PlanInput): Plan {
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
   const state = stateText ? parseState(stateText) : emptyState(a);
-  // A choice for this run only: later hand edits are kept again unless asked anew.
-  const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
+  // Choices for this run only: later hand edits are kept again; TLS replaced once is mailsetup's anyway.
+  const next: State = emptyState({
+    ...a,
+    overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits' && o !== REPLACE_TLS),
+  });
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
   const created = new Set(state.created);
@@ -355,6 +384,20 @@ export function plan(input: PlanInput): Plan {
   const mainBefore = files[MAIN_CF] ?? null;
   const mainBase = mainBefore ?? templates.mainCf;
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
+  const receivesMail = roleModule(a.role).receivesMail;
+  const tls: TlsPlan = planTls({
+    a,
+    host,
+    receivesMail,
+    dbType: ctx.dbType,
+    main: MainCf.parse(mainBase),
+    owned: state.main.owned,
+    certs: input.certs ?? {},
+    live: input.live !== false,
+  });
+  want.main = { ...want.main, ...tls.main };
+  // A setting kept as the user's is not mailsetup's answer: a later hand edit of it stays the user's.
+  for (const k of tls.keptAnswers) delete (next.answers as unknown as Record<string, unknown>)[k];
   const m = planMain(mainBase, want.main, state, next, handEdits);
   add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
 
@@ -405,6 +448,14 @@ export function plan(input: PlanInput): Plan {
   const rsyslogAfter = planRsyslog(rsyslogBefore, a, host, templates);
   add(RSYSLOG_DROPIN, rsyslogBefore, rsyslogAfter, 'rsyslog socket inside the Postfix chroot');
 
+  // certbot's deploy hook: Postfix reloads after a renewal of the certificate it uses.
+  const hookBefore = files[CERTBOT_DEPLOY_HOOK] ?? null;
+  const hookAfter =
+    tls.hook !== null ? deployHookScript(tls.hook) : state.created.includes(CERTBOT_DEPLOY_HOOK) ? null : hookBefore;
+  add(CERTBOT_DEPLOY_HOOK, hookBefore, hookAfter, "certbot's deploy hook: reload Postfix after a renewal", {
+    mode: 0o755,
+  });
+
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
   const configChanged = changes.length > 0;
@@ -435,7 +486,7 @@ export function plan(input: PlanInput): Plan {
   for (const c of mapChanges)
     if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   if (changes.some((c) => c.path === ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
-  const postfixChanged = changes.some((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
+  const postfixChanged = changes.some((c) => !NOT_POSTFIX.has(c.path));
   if (postfixChanged) {
     actions.push({ kind: 'postfix-check' });
     const restartReasons: string[] = [];
@@ -471,7 +522,20 @@ export function plan(input: PlanInput): Plan {
           : "taking mailsetup's value"),
     });
   }
-  return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };
+  findings.push(...tls.findings);
+  return {
+    role: a.role,
+    answers: a,
+    files: changes,
+    actions,
+    params,
+    findings,
+    drift: m.drift,
+    tls: tlsSummary(tls, { a, host, receivesMail, live: input.live !== false }, (name) =>
+      safeExpand(finalMain, name, defaults),
+    ),
+    ...(tls.certificate?.create ? { makeSnakeoil: true } : {}),
+  };
 }
 
 function safeExpand(cf: MainCf, name: string, defaults: Record<string, string>): string {

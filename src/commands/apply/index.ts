@@ -28,7 +28,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
-  const p = session.planOrExit({ ...given, role });
+  const p = await session.planOrExit({ ...given, role });
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));
@@ -58,7 +58,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const stop = await preflight(target.plan, fx, onEvent);
+  const stop = await preflight(target.plan, fx, onEvent, target.host);
   if (stop) {
     throw new MailsetupError(
       `nothing applied: ${stop.message}`,

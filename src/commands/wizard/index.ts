@@ -82,7 +82,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         roles: () => roleInfos(),
         questions: (role, h, given) => questionsFor(role, h, detected.answers, detected.role, given, preset),
         plan: async (answers) => {
-          const p = (await session()).plan(answers);
+          const p = await (await session()).plan(answers);
           // DNS is asked only on the live system; a --root sandbox never reaches out.
           if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
           return p;
@@ -124,7 +124,7 @@ async function applyPlan(
     if (isMailsetupError(e)) return notApplied(e.message);
     throw e;
   }
-  const stop = await preflight(target.plan, fx, onEvent);
+  const stop = await preflight(target.plan, fx, onEvent, target.host);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
   const result = await apply(target.plan, fx, target.host, { onEvent });
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
