@@ -245,9 +245,11 @@ describeRealPostfix('outbound TLS: a null client sends through a STARTTLS stand-
       'Subject: mailsetup test tls-out\n\nmailsetup test tls-out\n',
     );
     expect(r.status, r.stderr).toBe(0);
+    const up = UPSTREAM.replace(/\./g, '\\.');
     const line = await lab.instance.waitForLog(
       new RegExp(
-        `postfix/smtp\\[\\d+\\]: (Untrusted|Trusted|Verified) TLS connection established to ${UPSTREAM.replace(/\./g, '\\.')}\\[${UPSTREAM.replace(/\./g, '\\.')}\\]:${port}: TLSv1\\.[23] with cipher`,
+        `postfix/smtp\\[\\d+\\]: (Untrusted|Trusted|Verified) TLS connection established to ${up}\\[${up}\\]:${port}: ` +
+          'TLSv1\\.[23] with cipher',
       ),
       'the TLS connection to the upstream',
       0,
