@@ -151,7 +151,9 @@ export function planTls(input: TlsInput): TlsPlan {
     const v = cf.get(n);
     return v !== undefined && v.trim() !== '' && !(n in owned) ? v : undefined;
   };
-  const userSet = (names: readonly string[]) => names.filter((n) => userValue(n) !== undefined);
+  /** The user's settings of a group; none once mailsetup owns a member (it took the group over before). */
+  const userSet = (names: readonly string[]) =>
+    names.some((n) => n in owned) ? [] : names.filter((n) => userValue(n) !== undefined);
   const keep = (names: readonly string[]) => {
     for (const n of names) kept.push({ name: n, value: userValue(n) as string });
   };
@@ -221,11 +223,17 @@ export function planTls(input: TlsInput): TlsPlan {
           keptAnswers.push('smtpd_tls_security_level');
         } else set.smtpd_tls_security_level = 'may';
         if (certificate.source === 'main.cf') keep(userSet(CERT_PARAMS));
-        else certificateParams(certificate.files, cf, set);
+        else certificateParams(certificate.files, cf, owned, set);
         soft(['smtpd_tls_loglevel'], () => (set.smtpd_tls_loglevel = '1'));
         soft(['smtpd_tls_protocols'], () => (set.smtpd_tls_protocols = OPPORTUNISTIC_PROTOCOLS));
         soft(['smtpd_tls_mandatory_protocols'], () => (set.smtpd_tls_mandatory_protocols = MANDATORY_PROTOCOLS));
-        findings.push(...certificateFindings(certificate, a.myhostname));
+        findings.push(...certificateFindings(certificate));
+        if (certificate.source === 'snakeoil')
+          notes.push(
+            "Debian's snakeoil certificate is self-signed: senders encrypt but cannot authenticate this host; with a " +
+              `Let's Encrypt certificate for ${a.myhostname} (certbot certonly --standalone -d ${a.myhostname}) run ` +
+              'mailsetup again: it takes that one',
+          );
         const found = foundCertificate(host, a.myhostname);
         if (certificate.source === 'main.cf' && found?.source === 'letsencrypt')
           notes.push(
@@ -265,10 +273,9 @@ function chooseCertificate(input: TlsInput, replace: boolean): ChosenCertificate
   const named = answeredCertificate(a);
   if (named) return with_({ source: 'answers', files: named });
   const theirs = mainCfCertificate(cf);
-  const userHasCert = CERT_PARAMS.some((n) => {
-    const v = cf.get(n);
-    return v !== undefined && v.trim() !== '' && !(n in input.owned);
-  });
+  // As for every group: the user's until mailsetup owns one of its parameters.
+  const userHasCert =
+    !CERT_PARAMS.some((n) => n in input.owned) && CERT_PARAMS.some((n) => (cf.get(n) ?? '').trim() !== '');
   if (theirs && userHasCert && !replace) return with_({ source: 'main.cf', files: theirs });
   const found = foundCertificate(host, a.myhostname);
   if (!found) return null;
@@ -280,16 +287,27 @@ function chooseCertificate(input: TlsInput, replace: boolean): ChosenCertificate
   });
 }
 
-/** The parameters naming `files`; the other form is emptied where main.cf sets it (Postfix warns about both). */
-function certificateParams(files: CertFiles, cf: MainCf, set: Record<string, string>): void {
-  const nonEmpty = (n: string) => (cf.get(n) ?? '').trim() !== '';
+/**
+ * The parameters naming `files`. Postfix warns when both forms are set, so the other form is
+ * emptied where the user set it (and stays emptied on later runs); where mailsetup set it
+ * itself, leaving it out lets the planner remove it.
+ */
+function certificateParams(
+  files: CertFiles,
+  cf: MainCf,
+  owned: Readonly<Record<string, string>>,
+  set: Record<string, string>,
+): void {
+  const empty = (n: string) => {
+    if (n in owned ? owned[n] === '' : (cf.get(n) ?? '').trim() !== '') set[n] = '';
+  };
   if ('chain' in files) {
     set.smtpd_tls_chain_files = joinList(files.chain);
-    for (const n of CERT_PARAMS) if (n !== 'smtpd_tls_chain_files' && nonEmpty(n)) set[n] = '';
+    for (const n of CERT_PARAMS) if (n !== 'smtpd_tls_chain_files') empty(n);
   } else {
     set.smtpd_tls_cert_file = files.cert;
     set.smtpd_tls_key_file = files.key;
-    if (nonEmpty('smtpd_tls_chain_files')) set.smtpd_tls_chain_files = '';
+    empty('smtpd_tls_chain_files');
   }
 }
 
@@ -301,7 +319,7 @@ const SOURCE_WORDS: Record<CertSource, string> = {
 };
 
 /** The check of the chosen certificate as findings: errors stop the apply unless the certificate is the user's kept one. */
-function certificateFindings(c: ChosenCertificate, myhostname: string): Finding[] {
+function certificateFindings(c: ChosenCertificate): Finding[] {
   const out: Finding[] = [];
   const what = SOURCE_WORDS[c.source];
   const blocking = c.source !== 'main.cf';
@@ -312,19 +330,10 @@ function certificateFindings(c: ChosenCertificate, myhostname: string): Finding[
       message: `${what}: ${e}${blocking ? '' : ' (mailsetup does not change it; replace it, or name another)'}`,
     });
   for (const w of c.check && !c.create ? c.check.warnings : []) {
-    // A snakeoil certificate names the host it was made on: said once, below.
+    // A snakeoil certificate names the host it was made on: the notes say so.
     if (c.source === 'snakeoil' && /do not cover myhostname/.test(w)) continue;
     out.push({ id: 'tls-certificate', level: 'warning', message: `${what}: ${w}` });
   }
-  if (c.source === 'snakeoil')
-    out.push({
-      id: 'tls-snakeoil',
-      level: 'info',
-      message:
-        "Debian's snakeoil certificate is self-signed: senders encrypt but cannot authenticate this host. " +
-        `With a Let's Encrypt certificate for ${myhostname} (e.g. certbot certonly --standalone -d ${myhostname}) ` +
-        'run mailsetup again: it takes that one',
-    });
   return out;
 }
 
@@ -396,7 +405,11 @@ export function tlsSummary(
       inbound = `STARTTLS offered on port 25 (${inLevel}), never required; TLS logged at level ${value('smtpd_tls_loglevel') || '0'}`;
       certificate.push(`${SOURCE_WORDS[c.source]}: ${certFilePaths(c.files).join(', ')}`);
       if (c.create)
-        certificate.push('  made by make-ssl-cert generate-default-snakeoil (ssl-cert) before anything is written');
+        certificate.push(
+          input.live
+            ? '  missing: make-ssl-cert generate-default-snakeoil (ssl-cert) makes it before anything is written'
+            : '  missing: --root: it is made only on the live system (make-ssl-cert generate-default-snakeoil)',
+        );
       const info = c.check?.certificate;
       if (info) {
         certificate.push(`  ${info.subject}${info.selfSigned ? ' (self-signed)' : `, issued by ${info.issuer}`}`);

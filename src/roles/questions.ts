@@ -222,8 +222,10 @@ export function questionsFor(
   const defaults = (g: Partial<Answers>) =>
     withDefaults({ ...g, role }, host, current, currentRole, { keepShared: true });
   const d = defaults({ ...preset, ...given });
+  // Which TLS questions appear follows the answers as the wizard holds them (given ones included).
+  const seen = d;
   return mod.keys
-    .filter((key) => asked(key, mod, d, host))
+    .filter((key) => asked(key, mod, seen, host))
     .map((key) => {
       const spec = SPECS[key];
       const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
