@@ -201,6 +201,8 @@ export function planTls(input: TlsInput): TlsPlan {
 
   // Inbound, the roles that receive mail.
   let certificate: ChosenCertificate | null = null;
+  if (!input.receivesMail && answeredCertificate(a) !== null)
+    notes.push('the certificate in the answers is not used: this role receives no mail (no STARTTLS to offer)');
   if (input.receivesMail) {
     const inAsked = a.smtpd_tls_security_level;
     if (inAsked === 'none') {

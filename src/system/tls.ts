@@ -156,9 +156,12 @@ export async function inspectCertificate(
     ...(certificate ? { certificate } : {}),
   });
 
-  // 1. Every file: there, a regular file, readable text.
+  // 1. Every file: there, a regular file, readable text. A run that is not root (a --dry-run as a
+  //    user) may not read a key: it says so and checks the rest as far as it can.
   const texts = new Map<string, string>();
   let exists = true;
+  const notRoot = typeof process.getuid === 'function' && process.getuid() !== 0;
+  let unreadableAsUser = false;
   for (const path of certFilePaths(files)) {
     let meta;
     try {
@@ -179,10 +182,13 @@ export async function inspectCertificate(
         errors.push(`${path}: no such file`);
       } else texts.set(path, text);
     } catch (e) {
-      errors.push(`${path}: cannot read it: ${errorText(e)}`);
+      if (notRoot && /\b(EACCES|EPERM)\b/.test(errorText(e))) {
+        unreadableAsUser = true;
+        warnings.push(`${path}: this user may not read it; run mailsetup as root to check the certificate`);
+      } else errors.push(`${path}: cannot read it: ${errorText(e)}`);
     }
   }
-  if (errors.length) return out(exists);
+  if (errors.length || unreadableAsUser) return out(exists);
 
   // 2. The PEM objects, grouped as Postfix reads them: each key, then its certificate chain.
   const groups: Group[] = [];

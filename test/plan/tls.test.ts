@@ -494,6 +494,29 @@ describe("TLS already in main.cf is the user's", () => {
   });
 });
 
+describe('warnings about settings that stay', () => {
+  it("encrypt on port 25 (the user's, kept): a warning that senders without TLS are refused", () => {
+    const files = {
+      ...freshFiles(),
+      [MAIN_CF]: `${readDebian('main.cf.debian')}smtpd_tls_security_level = encrypt\nsmtpd_tls_cert_file = /etc/ssl/certs/mail.pem\n`,
+    };
+    const p = planFor(MS, files, hostWith());
+    expect(mainOf(p).get('smtpd_tls_security_level')).toBe('encrypt');
+    expect(p.findings.find((f) => f.id === 'encrypt-on-port-25')).toMatchObject({ level: 'warning' });
+    expect(p.findings.find((f) => f.id === 'encrypt-on-port-25')?.message).toMatch(
+      /^smtpd_tls_security_level = encrypt: senders without STARTTLS are refused on port 25/,
+    );
+  });
+
+  it('a certificate named for a null client is not used, and the preview says so', () => {
+    const p = planFor({ ...NC, smtpd_tls_chain_files: ['/etc/ssl/private/mail.pem'] }, freshFiles(), hostWith());
+    expect(mainOf(p).get('smtpd_tls_chain_files')).toBeUndefined();
+    expect(p.tls?.notes).toContain(
+      'the certificate in the answers is not used: this role receives no mail (no STARTTLS to offer)',
+    );
+  });
+});
+
 describe('re-runs, role switches, master.cf', () => {
   it("a re-run with a new Let's Encrypt certificate switches from the snakeoil (mailsetup's own choice is not the user's)", () => {
     const first = planFor(MS, freshFiles(), hostWith());

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CertFiles } from '../../src/model/tls.js';
 import { createMemoryEffects, type MemoryFile } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
@@ -180,6 +180,32 @@ describe('inspectCertificate: every problem has its own clear message', () => {
       expect(d.errors).toEqual(['smtpd_tls_chain_files: /etc/ssl/private/notes.txt holds no PEM key or certificate']);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a key this user may not read (a --dry-run as a user): a warning, not an error; as root it is an error', async () => {
+    const fx = createMemoryEffects({ files: { '/c.pem': pub(good.cert), '/k.pem': key(good.key) } });
+    const denied = {
+      ...fx,
+      async readFile(p: string) {
+        if (p === '/k.pem') throw new Error("cannot read /k.pem: EACCES: permission denied, open '/k.pem'");
+        return fx.readFile(p);
+      },
+    };
+    const uid = vi.spyOn(process as unknown as { getuid: () => number }, 'getuid').mockReturnValue(1000);
+    try {
+      const asUser = await inspectCertificate(denied, { cert: '/c.pem', key: '/k.pem' }, OPTS);
+      expect(asUser.errors).toEqual([]);
+      expect(asUser.warnings).toEqual([
+        '/k.pem: this user may not read it; run mailsetup as root to check the certificate',
+      ]);
+      uid.mockReturnValue(0);
+      const asRoot = await inspectCertificate(denied, { cert: '/c.pem', key: '/k.pem' }, OPTS);
+      expect(asRoot.errors).toEqual([
+        "/k.pem: cannot read it: cannot read /k.pem: EACCES: permission denied, open '/k.pem'",
+      ]);
+    } finally {
+      uid.mockRestore();
     }
   });
 

@@ -14,6 +14,7 @@ import { ROLES, roleModule } from '../../roles/index.js';
 import type { LintContext, LintRule, Resolved } from '../../roles/role.js';
 import { daneWithoutResolver } from './daneWithoutResolver.js';
 import { domainLocalAndRelay } from './domainLocalAndRelay.js';
+import { encryptOnPort25 } from './encryptOnPort25.js';
 import { encryptWithoutRelayhost } from './encryptWithoutRelayhost.js';
 import { loopbackOnlyServer } from './loopbackOnlyServer.js';
 import { mailLoop } from './mailLoop.js';
@@ -39,6 +40,7 @@ export const COMMON_RULES: readonly LintRule[] = [
   loopbackOnlyServer,
   daneWithoutResolver,
   encryptWithoutRelayhost,
+  encryptOnPort25,
 ];
 
 /**
