@@ -48,6 +48,28 @@ function installLineage(sandboxRoot: string, name: string, pki: TestPki, dir: st
   return { leaf: made.cert };
 }
 
+/**
+ * certbot's renewal of `name`'s lineage in the sandbox: a new key and certificate in
+ * archive/NAME/…2.pem, and live/NAME/ pointed at them, as certbot does before its deploy hooks run.
+ */
+function renewLineage(sandboxRoot: string, name: string, pki: TestPki, dir: string): { leaf: string } {
+  const made = makeCertificate(dir, name, {
+    cn: name,
+    dns: [name],
+    days: 90,
+    ca: { keyFile: join(pki.dir, 'ca.key'), certFile: pki.caFile },
+  });
+  const archive = join(sandboxRoot, 'etc', 'letsencrypt', 'archive', name);
+  const live = join(sandboxRoot, 'etc', 'letsencrypt', 'live', name);
+  writeFileSync(join(archive, 'privkey2.pem'), made.key, { mode: 0o600 });
+  writeFileSync(join(archive, 'fullchain2.pem'), made.cert + pki.ca, { mode: 0o644 });
+  for (const f of ['privkey', 'fullchain']) {
+    rmSync(join(live, `${f}.pem`));
+    symlinkSync(`../../archive/${name}/${f}2.pem`, join(live, `${f}.pem`));
+  }
+  return { leaf: made.cert };
+}
+
 const RECEIVING: Array<[RoleId, number]> = [
   ['mail-server', 31],
   ['backup-mx', 32],
@@ -183,6 +205,34 @@ describeRealPostfix("STARTTLS on port 25 of each receiving role, with the Let's 
           /^✓ Outbound TLS: smtp_tls_security_level = may; CA store \/etc\/ssl\/certs\/ca-certificates\.crt$/m,
         );
         expect(code, out).toBe(0);
+      });
+
+      it("certbot's deploy hook: another lineage's renewal leaves Postfix alone; this one's reloads it, and STARTTLS serves the new certificate", async () => {
+        const hook = join(lab.sandbox.root, 'etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload');
+        // The hook runs /usr/sbin/postfix as certbot would; MAIL_CONFIG points it at this instance.
+        const env = { MAIL_CONFIG: lab.instance.conf };
+        const reloaded = /postfix\/master\[\d+\]: reload -- version /;
+        const from = lab.instance.log().length;
+        const other = run(hook, [], { env: { ...env, RENEWED_LINEAGE: '/etc/letsencrypt/live/other.example.org' } });
+        expect(other.status, other.stderr).toBe(0);
+        expect(lab.instance.log().slice(from)).not.toMatch(reloaded);
+
+        const renewedDir = join(work, `${role}-renewed`);
+        mkdirSync(renewedDir);
+        const renewed = new X509Certificate(renewLineage(lab.sandbox.root, name, pki, renewedDir).leaf);
+        expect(renewed.fingerprint256).not.toBe(leaf.fingerprint256);
+        const r = run(hook, [], { env: { ...env, RENEWED_LINEAGE: `/etc/letsencrypt/live/${name}` } });
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        await lab.instance.waitForLog(reloaded, 'the reload the deploy hook asked for', from, 15_000);
+
+        const s = run(
+          'openssl',
+          ['s_client', '-starttls', 'smtp', '-connect', hostPort(lab.addrs.smtp), '-servername', name],
+          { input: 'QUIT\r\n', timeoutMs: 30_000 },
+        );
+        const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(s.stdout)?.[0];
+        expect(pem, s.stdout + s.stderr).toBeDefined();
+        expect(new X509Certificate(`${pem}\n`).fingerprint256).toBe(renewed.fingerprint256);
       });
     });
   }
