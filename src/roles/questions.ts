@@ -222,8 +222,8 @@ export function questionsFor(
   const defaults = (g: Partial<Answers>) =>
     withDefaults({ ...g, role }, host, current, currentRole, { keepShared: true });
   const d = defaults({ ...preset, ...given });
-  // Which TLS questions appear follows the answers as the wizard holds them (given ones included).
-  const seen = d;
+  // Which TLS questions appear follows the answers as the wizard holds them: found, preset, typed.
+  const seen = { ...d, ...current, ...preset, ...given, role } as Answers;
   return mod.keys
     .filter((key) => asked(key, mod, seen, host))
     .map((key) => {
