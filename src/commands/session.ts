@@ -9,10 +9,15 @@ import { UsageError } from '../model/errors.js';
 import type { HostFacts } from '../model/host.js';
 import type { CliOptions } from '../model/options.js';
 import type { Detection, Finding, Plan } from '../model/plan.js';
+import { certFilesKey, type CertificateCheck } from '../model/tls.js';
 import { detect } from '../plan/detect.js';
 import { queuedMailFindings } from '../plan/queue.js';
 import { resolveForPlan } from '../plan/lint/index.js';
 import { plan, PLAN_PATHS, type PlanInput, type Templates } from '../plan/plan.js';
+import { certificateCandidates } from '../plan/tls.js';
+import { MainCf } from '../postfix/mainCf.js';
+import type { Resolved } from '../roles/role.js';
+import { inspectCertificate } from '../system/tls.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
 import { isRoleId, ROLE_IDS } from '../roles/index.js';
 import { AnswersInvalid } from '../roles/resolve.js';
@@ -155,9 +160,13 @@ export class Session {
     return new Session(fx, host, files, templates, meta);
   }
 
-  /** Resolve (defaults + validation; throws AnswersInvalid) and plan. */
-  plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Plan {
+  /**
+   * Resolve (defaults + validation; throws AnswersInvalid), check the files of every certificate
+   * the plan may name (before anything is written), and plan.
+   */
+  async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
     const answers = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
+    const certs = await this.checkCertificates(answers);
     const p = plan({
       answers,
       host: this.host,
@@ -165,8 +174,31 @@ export class Session {
       meta: this.meta,
       templates: this.templates,
       handEdits,
+      certs,
+      live: this.fx.live,
     });
     return { ...p, previousRole: this.detected.role };
+  }
+
+  /** The system layer's checks of the certificates the plan may name, by certFilesKey. */
+  async checkCertificates(answers: Resolved): Promise<Record<string, CertificateCheck>> {
+    let main: MainCf;
+    try {
+      main = MainCf.parse(this.files[MAIN_CF] ?? '');
+    } catch {
+      // An unreadable main.cf is the planner's to report.
+      main = MainCf.parse('');
+    }
+    const now = new Date();
+    const out: Record<string, CertificateCheck> = {};
+    for (const files of certificateCandidates(answers, this.host, main)) {
+      out[certFilesKey(files)] = await inspectCertificate(this.fx, files, {
+        myhostname: answers.myhostname,
+        now,
+        ...(this.host.tls?.sslCertGid !== undefined ? { sslCertGid: this.host.tls.sslCertGid } : {}),
+      });
+    }
+    return out;
   }
 
   private queue: Promise<QueuedMessage[] | null> | null = null;
@@ -185,9 +217,9 @@ export class Session {
   }
 
   /** plan(), with invalid answers turned into the UsageError that ends the run. */
-  planOrExit(given: Partial<Answers> & { role: RoleId }): Plan {
+  async planOrExit(given: Partial<Answers> & { role: RoleId }): Promise<Plan> {
     try {
-      return this.plan(given);
+      return await this.plan(given);
     } catch (e) {
       if (e instanceof AnswersInvalid) throw invalidAnswers(e);
       throw e;

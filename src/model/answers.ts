@@ -36,6 +36,21 @@ export interface Answers {
   chroot?: boolean;
   logging?: 'syslog' | 'file';
   smtp_sasl?: SaslAnswers;
+  /**
+   * Outbound TLS (smtp_tls_security_level): may (opportunistic), dane (needs a DNSSEC-validating
+   * resolver on this host) or encrypt. Absent: dane where the host has a validating resolver, else
+   * may; encrypt with a smart-host login.
+   */
+  smtp_tls_security_level?: string;
+  /** Inbound STARTTLS on port 25 (smtpd_tls_security_level): may, or none. Never encrypt on port 25. */
+  smtpd_tls_security_level?: string;
+  /** The server's private key and certificate chain, key first (smtpd_tls_chain_files). */
+  smtpd_tls_chain_files?: string[];
+  /** The server certificate (with its chain) and its key, the older form (smtpd_tls_cert_file/key_file). */
+  smtpd_tls_cert_file?: string;
+  smtpd_tls_key_file?: string;
+  /** Install certbot's deploy hook that reloads Postfix after a renewal (Let's Encrypt certificates). */
+  certbot_deploy_hook?: boolean;
   /** Linter rules the user overrode knowingly (ids from Finding.override). */
   overrides?: string[];
 }

@@ -3,6 +3,7 @@
  * the services around it. Read once per run by src/system/hostFacts.ts; everything else gets it
  * as a plain value.
  */
+import type { HostTlsFacts } from './tls.js';
 
 export interface HostAddress {
   iface: string;
@@ -32,4 +33,9 @@ export interface HostFacts {
   rsyslog: boolean; // rsyslogd is installed
   distro: { id: string; versionId: string; debianLike: boolean };
   ipv6DefaultRoute: boolean;
+  /**
+   * What the host offers for TLS: certificates, the CA store, a validating resolver (read with
+   * the other facts; absent in hand-made facts, then read as none of these).
+   */
+  tls?: HostTlsFacts;
 }

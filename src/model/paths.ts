@@ -18,6 +18,16 @@ export const RELAY_RECIPIENTS_MAP = '/etc/postfix/relay_recipients';
 export const VIRTUAL_MAP = '/etc/postfix/virtual';
 export const SASL_PASSWD_MAP = '/etc/postfix/sasl_passwd';
 
+/** TLS: Debian's snakeoil certificate (ssl-cert). */
+export const SNAKEOIL_CERT = '/etc/ssl/certs/ssl-cert-snakeoil.pem';
+export const SNAKEOIL_KEY = '/etc/ssl/private/ssl-cert-snakeoil.key';
+/** The system CA store (ca-certificates). */
+export const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+/** certbot's live lineages. */
+export const LETSENCRYPT_LIVE = '/etc/letsencrypt/live';
+/** The deploy hook mailsetup writes: certbot runs it after each renewal. */
+export const CERTBOT_DEPLOY_HOOK = '/etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload';
+
 /** One folder per apply: the files as they were, and a manifest. */
 export const BACKUP_ROOT = '/var/backups/mailsetup';
 /** Held while an apply or a rollback runs. */

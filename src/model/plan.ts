@@ -3,6 +3,7 @@
  * without I/O; the preview shows it; `apply()` (src/system/apply.ts) carries it out.
  */
 import type { AnswerKey, AnswerValue, Answers, RoleId } from './answers.js';
+import type { TlsSummary } from './tls.js';
 
 /** What detect() found on the machine: the role configured now and the values that explain it. */
 export interface Detection {
@@ -101,12 +102,23 @@ export interface Plan {
   drift: Drift[];
   /** Why this plan is shown (again): lines at the top of the preview ("made again: … changed since"). */
   notes?: string[];
+  /** What TLS each direction gets after the plan (absent in hand-made plans). */
+  tls?: TlsSummary;
+  /**
+   * Debian's snakeoil certificate is to be made before anything is written (the inbound
+   * certificate, and it does not exist yet): `make-ssl-cert generate-default-snakeoil`.
+   */
+  makeSnakeoil?: boolean;
 }
 
-/** Whether two plans would do the same: the same files with the same contents and modes, the same commands. */
+/**
+ * Whether two plans would do the same: the same files with the same contents and modes, the same
+ * commands, the same snakeoil certificate to make.
+ */
 export function samePlan(a: Plan, b: Plan): boolean {
   const files = (p: Plan) => p.files.map((f) => [f.path, f.after, f.mode ?? null]);
-  return JSON.stringify([files(a), a.actions]) === JSON.stringify([files(b), b.actions]);
+  const does = (p: Plan) => [files(p), p.actions, p.makeSnakeoil ?? false];
+  return JSON.stringify(does(a)) === JSON.stringify(does(b));
 }
 
 /** True when the plan changes nothing. */

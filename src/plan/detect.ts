@@ -80,6 +80,9 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
   const notify = get('notify_classes');
   if (notify !== undefined) a.notify_classes = split(notify);
   if (get('maillog_file')) a.logging = 'file';
+  // The outbound TLS level, as the wizard's default (the planner keeps it as the user's when unchanged).
+  const tlsLevel = get('smtp_tls_security_level')?.trim().toLowerCase();
+  if (tlsLevel === 'may' || tlsLevel === 'dane' || tlsLevel === 'encrypt') a.smtp_tls_security_level = tlsLevel;
 
   if (get('transport_maps')?.includes(TRANSPORT_MAP)) {
     const t = tableEntries(files[TRANSPORT_MAP]);

@@ -26,6 +26,12 @@ const PARAM_KEYS: Readonly<Partial<Record<AnswerKey, 'text' | 'list'>>> = {
   relay_domains: 'list',
   proxy_interfaces: 'list',
   notify_classes: 'list',
+  // TLS: what mailsetup set (a level, the certificate it found) is owned like any other value.
+  smtp_tls_security_level: 'text',
+  smtpd_tls_security_level: 'text',
+  smtpd_tls_chain_files: 'list',
+  smtpd_tls_cert_file: 'text',
+  smtpd_tls_key_file: 'text',
 };
 
 /** A parameter value as the answer of `key` for `role`, when it is a valid one. */

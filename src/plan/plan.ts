@@ -19,7 +19,18 @@ import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
 import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
-import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
+import {
+  ALIASES,
+  CERTBOT_DEPLOY_HOOK,
+  MAILLOG_FILE,
+  MAILNAME,
+  MAIN_CF,
+  MASTER_CF,
+  RSYSLOG_DROPIN,
+  STATE_PATH,
+} from '../model/paths.js';
+import type { CertificateCheck } from '../model/tls.js';
+import { deployHookScript, planTls, REPLACE_TLS, tlsSummary, type TlsPlan } from './tls.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
 
@@ -35,7 +46,11 @@ export const PLAN_PATHS = [
   '/etc/postfix/relay_recipients',
   '/etc/postfix/virtual',
   '/etc/postfix/sasl_passwd',
+  CERTBOT_DEPLOY_HOOK,
 ] as const;
+
+/** Files that are not Postfix's configuration: changing them needs no postfix check or reload. */
+const NOT_POSTFIX = new Set<string>([STATE_PATH, MAILNAME, RSYSLOG_DROPIN, CERTBOT_DEPLOY_HOOK]);
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = [
@@ -77,6 +92,13 @@ export interface PlanInput {
    * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
+  /**
+   * The system layer's checks of the certificate candidates (certificateCandidates in tls.ts),
+   * by certFilesKey. The session supplies them; a certificate without a check is planned unchecked.
+   */
+  certs?: Readonly<Record<string, CertificateCheck>>;
+  /** The live system (default); false for a --root sandbox (no snakeoil certificate is made there). */
+  live?: boolean;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -259,6 +281,10 @@ function planMaster(
     const [service, type] = key.split('/');
     out = MasterCf.parse(out).commentOutService(service, type).toString();
   }
+  // TLS needs the tlsmgr service (session cache, random numbers): Debian ships it; put it back where missing.
+  if (!MasterCf.parse(out).get('tlsmgr', 'unix')) {
+    out = MasterCf.parse(out).replaceService('tlsmgr', 'unix', 'tlsmgr unix - - y 1000? 1 tlsmgr').toString();
+  }
   const wantChroot = a.chroot ? 'y' : 'n';
   for (const key of CHROOT_SERVICES) {
     const [service, type] = key.split('/');
@@ -371,10 +397,13 @@ export function plan(input: PlanInput): Plan {
   // hand edit.
   const staleState = stateText !== null && (files[MAIN_CF] ?? null) === null;
   const state = stateText && !staleState ? parseState(stateText) : emptyState(a);
-  // A choice for this run only: later hand edits are kept again unless asked anew.
-  // The ledger records the answers this role used, nothing it ignored.
+  // Choices for this run only: later hand edits are kept again unless asked anew; TLS replaced
+  // once is mailsetup's anyway. The ledger records the answers this role used, nothing it ignored.
   const next: State = emptyState(
-    usedAnswersOnly({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') }, a.role),
+    usedAnswersOnly(
+      { ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits' && o !== REPLACE_TLS) },
+      a.role,
+    ),
   );
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
@@ -395,11 +424,32 @@ export function plan(input: PlanInput): Plan {
   const mainBefore = files[MAIN_CF] ?? null;
   const mainBase = mainBefore ?? templates.mainCf;
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
+  const receivesMail = roleModule(a.role).receivesMail;
+  const tls: TlsPlan = planTls({
+    a,
+    host,
+    receivesMail,
+    dbType: ctx.dbType,
+    main: MainCf.parse(mainBase),
+    owned: state.main.owned,
+    certs: input.certs ?? {},
+    live: input.live !== false,
+  });
+  want.main = { ...want.main, ...tls.main };
+  // A setting kept as the user's is not mailsetup's answer: a later hand edit of it stays the user's.
+  for (const k of tls.keptAnswers) delete (next.answers as unknown as Record<string, unknown>)[k];
   const m = planMain(mainBase, want.main, state, next, handEdits);
   // A hand edit is not an answer either: the ledger keeps the answer mailsetup's value came from.
   const recorded = next.answers as unknown as Record<string, unknown>;
   const earlier = state.answers as unknown as Record<string, unknown>;
-  for (const name of m.kept) if (name in recorded && earlier[name] !== undefined) recorded[name] = earlier[name];
+  // Where mailsetup's value came from no answer (a default, as TLS levels and certificates often do),
+  // the kept hand edit is recorded as no answer either.
+  const written = MainCf.parse(m.text);
+  for (const name of m.kept) {
+    if (!(name in recorded)) continue;
+    if (earlier[name] !== undefined) recorded[name] = earlier[name];
+    else if (written.get(name) !== state.main.owned[name]) delete recorded[name];
+  }
   add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
 
   // master.cf
@@ -448,6 +498,14 @@ export function plan(input: PlanInput): Plan {
   const rsyslogBefore = files[RSYSLOG_DROPIN] ?? null;
   const rsyslogAfter = planRsyslog(rsyslogBefore, a, host, templates);
   add(RSYSLOG_DROPIN, rsyslogBefore, rsyslogAfter, 'rsyslog socket inside the Postfix chroot');
+
+  // certbot's deploy hook: Postfix reloads after a renewal of the certificate it uses.
+  const hookBefore = files[CERTBOT_DEPLOY_HOOK] ?? null;
+  const hookAfter =
+    tls.hook !== null ? deployHookScript(tls.hook) : state.created.includes(CERTBOT_DEPLOY_HOOK) ? null : hookBefore;
+  add(CERTBOT_DEPLOY_HOOK, hookBefore, hookAfter, "certbot's deploy hook: reload Postfix after a renewal", {
+    mode: 0o755,
+  });
 
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
@@ -508,7 +566,7 @@ export function plan(input: PlanInput): Plan {
     if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   const contentChanged = (path: string) => changes.some((c) => c.path === path && c.before !== c.after);
   if (contentChanged(ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
-  const postfixFiles = changes.filter((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
+  const postfixFiles = changes.filter((c) => !NOT_POSTFIX.has(c.path));
   if (postfixFiles.length > 0) actions.push({ kind: 'postfix-check' });
   // A file whose mode alone changes is checked, but Postfix need not read anything again.
   if (postfixFiles.some((c) => c.before !== c.after)) {
@@ -535,6 +593,7 @@ export function plan(input: PlanInput): Plan {
   });
   for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
   if (staleState) findings.push(STALE_STATE_FINDING);
+  findings.push(...tls.findings);
   return {
     role: a.role,
     previousRole: stateText && !staleState ? state.answers.role : null,
@@ -544,6 +603,10 @@ export function plan(input: PlanInput): Plan {
     params,
     findings,
     drift: m.drift,
+    tls: tlsSummary(tls, { a, host, receivesMail, live: input.live !== false }, (name) =>
+      safeExpand(finalMain, name, defaults),
+    ),
+    ...(tls.certificate?.create ? { makeSnakeoil: true } : {}),
   };
 }
 

@@ -31,6 +31,12 @@ export const ANSWER_KEYS: Readonly<Record<keyof Answers, Kind>> = {
   chroot: 'boolean',
   logging: 'logging',
   smtp_sasl: 'sasl',
+  smtp_tls_security_level: 'string',
+  smtpd_tls_security_level: 'string',
+  smtpd_tls_chain_files: 'string[]',
+  smtpd_tls_cert_file: 'string',
+  smtpd_tls_key_file: 'string',
+  certbot_deploy_hook: 'boolean',
   overrides: 'string[]',
 };
 

@@ -108,7 +108,8 @@ export function transportMap(a: Resolved, ctx: PlanContext): { main: Record<stri
 
 /**
  * The SASL smart host overlay (roles.md "smart host with SASL"): credentials in a 0600 map whose
- * key is the relayhost exactly as written, TLS required, wrapper mode on port 465.
+ * key is the relayhost exactly as written, wrapper mode on port 465. TLS required
+ * (smtp_tls_security_level = encrypt) is the TLS planner's (src/plan/tls.ts), with the rest of TLS.
  */
 export function saslOverlay(a: Resolved, ctx: PlanContext): { main: Record<string, string>; maps: MapSpec[] } {
   const sasl = a.smtp_sasl;
@@ -118,7 +119,6 @@ export function saslOverlay(a: Resolved, ctx: PlanContext): { main: Record<strin
     smtp_sasl_password_maps: mapRef(ctx, SASL_PASSWD_MAP),
     smtp_sasl_security_options: 'noanonymous',
     smtp_sasl_tls_security_options: 'noanonymous',
-    smtp_tls_security_level: 'encrypt',
   };
   if (/:(465|smtps|submissions)$/.test(a.relayhost)) main.smtp_tls_wrappermode = 'yes';
   return {

@@ -5,8 +5,11 @@
 import type { HostFacts } from '../model/host.js';
 import { roleModule } from './index.js';
 import { checkAnswer, NEVER_EMPTY, withDefaults } from './resolve.js';
-import type { AnswerKey, Answers, Question, RoleId } from '../model/answers.js';
+import { answeredCertificate, daneAvailable, defaultOutboundLevel, foundCertificate } from './tls.js';
+import type { AnswerKey, AnswerValue, Answers, Question, RoleId } from '../model/answers.js';
 import type { HandEdit } from '../model/plan.js';
+import type { RoleModule } from './role.js';
+import { lineageOfPath } from '../model/tls.js';
 
 interface Spec {
   label: string;
@@ -113,6 +116,52 @@ const SPECS: Record<AnswerKey, Spec> = {
     kind: 'secret',
     explain: () => 'username and password for the relay host; empty = no login',
   },
+  smtp_tls_security_level: {
+    label: 'Outbound TLS (smtp_tls_security_level)',
+    kind: 'choice',
+    choices: [
+      {
+        value: 'dane',
+        label: 'dane: DNSSEC-authenticated TLS where the receiver publishes TLSA records, else opportunistic',
+      },
+      { value: 'may', label: 'may: opportunistic TLS (encrypt when the receiver offers STARTTLS)' },
+      { value: 'encrypt', label: 'encrypt: mandatory TLS to every destination (mail to servers without it waits)' },
+    ],
+    explain: (_d, host) => `${host.tls?.resolver.detail ?? 'a validating resolver'}: DANE can be trusted here`,
+  },
+  smtpd_tls_security_level: {
+    label: 'Inbound STARTTLS (smtpd_tls_security_level)',
+    kind: 'choice',
+    choices: [
+      { value: 'may', label: 'may: STARTTLS offered, never required' },
+      { value: 'none', label: 'none: no STARTTLS' },
+    ],
+    explain: () => 'never encrypt on port 25: senders without TLS must still reach a public MX',
+  },
+  smtpd_tls_chain_files: {
+    label: 'Server key and certificate chain (smtpd_tls_chain_files)',
+    kind: 'list',
+    explain: (d) =>
+      `no certificate found for ${d.myhostname ?? 'this host'} (no Let's Encrypt lineage, no Debian snakeoil): ` +
+      'the key file first, then the certificate chain; empty = no STARTTLS',
+  },
+  smtpd_tls_cert_file: {
+    label: 'Server certificate (smtpd_tls_cert_file)',
+    kind: 'text',
+    explain: () => 'the certificate and its chain, PEM',
+  },
+  smtpd_tls_key_file: {
+    label: 'Server private key (smtpd_tls_key_file)',
+    kind: 'text',
+    explain: () => 'the private key of smtpd_tls_cert_file, PEM, readable by root only',
+  },
+  certbot_deploy_hook: {
+    label: 'Reload Postfix after certbot renews the certificate',
+    kind: 'boolean',
+    explain: () =>
+      "running smtpd processes keep the old certificate until Postfix reloads: certbot's deploy hook " +
+      '/etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload does it after each renewal',
+  },
   overrides: { label: 'Overrides', kind: 'list', explain: () => 'linter rules to override knowingly' },
 };
 
@@ -132,6 +181,44 @@ function handEditExplain(e: HandEdit): string {
     ? `changed by hand: main.cf has ${shown(e.now)}, mailsetup had set ${shown(e.ours)}; ` +
         "Enter keeps your value (it stays yours), mailsetup's value takes it back"
     : `changed by hand: main.cf has ${shown(e.now)} (kept unless you answer a new value); mailsetup had set ${shown(e.ours)}`;
+}
+
+/**
+ * Whether the wizard asks `key` for this role and host. The TLS questions appear only where
+ * mailsetup cannot decide alone: outbound DANE where a validating resolver makes it possible,
+ * a certificate where none is found, certbot's hook where the certificate is Let's Encrypt's.
+ */
+function asked(key: AnswerKey, mod: RoleModule, d: Answers, host: HostFacts): boolean {
+  switch (key) {
+    case 'smtp_tls_security_level':
+      return daneAvailable(host) && !(d.smtp_sasl && d.relayhost);
+    case 'smtpd_tls_chain_files':
+      if (!mod.receivesMail) return false;
+      if ((d.smtpd_tls_chain_files ?? []).length > 0) return true;
+      return answeredCertificate(d) === null && foundCertificate(host, d.myhostname ?? host.fqdn) === null;
+    case 'certbot_deploy_hook': {
+      if (!mod.receivesMail) return false;
+      const named = answeredCertificate(d);
+      if (named) return ('chain' in named ? named.chain : [named.cert]).some((p) => lineageOfPath(p) !== undefined);
+      return foundCertificate(host, d.myhostname ?? host.fqdn)?.source === 'letsencrypt';
+    }
+    default:
+      return true;
+  }
+}
+
+/** The default a TLS question offers when the answers have none. */
+function tlsDefault(key: AnswerKey, d: Answers, host: HostFacts): AnswerValue {
+  switch (key) {
+    case 'smtp_tls_security_level':
+      return d.smtp_tls_security_level ?? defaultOutboundLevel(d, host);
+    case 'smtpd_tls_chain_files':
+      return d.smtpd_tls_chain_files ?? [];
+    case 'certbot_deploy_hook':
+      return d.certbot_deploy_hook ?? true;
+    default:
+      return d[key];
+  }
 }
 
 /**
@@ -157,24 +244,32 @@ export function questionsFor(
   const defaults = (g: Partial<Answers>) =>
     withDefaults({ ...g, role }, host, current, currentRole, { keepShared: true });
   const d = defaults({ ...preset, ...given });
-  return mod.keys.map((key) => {
-    const spec = SPECS[key];
-    const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
-    const byHand = currentRole === role ? handEdits.find((e) => e.key === key) : undefined;
-    let def = d[key];
-    if (Object.hasOwn(given, key)) {
-      const { [key]: _own, ...others } = given;
-      def = defaults({ ...preset, ...others })[key];
-    }
-    return {
-      key,
-      label: spec.label,
-      explain: byHand ? handEditExplain(byHand) : (mod.explain?.[key] ?? spec.explain)(d, host),
-      kind: spec.kind,
-      choices: spec.choices,
-      default: def,
-      optional,
-      validate: (value) => checkAnswer(key, value, role),
-    } satisfies Question;
-  });
+  // Which TLS questions appear follows the answers as the wizard holds them: found, preset, typed.
+  const seen = { ...d, ...current, ...preset, ...given, role } as Answers;
+  const byHand = (key: AnswerKey) => (currentRole === role ? handEdits.find((e) => e.key === key) : undefined);
+  return (
+    mod.keys
+      // A parameter changed by hand is always asked: its question says so, and lets mailsetup's value back.
+      .filter((key) => asked(key, mod, seen, host) || byHand(key) !== undefined)
+      .map((key) => {
+        const spec = SPECS[key];
+        const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
+        const edit = byHand(key);
+        let base = d;
+        if (Object.hasOwn(given, key)) {
+          const { [key]: _own, ...others } = given;
+          base = defaults({ ...preset, ...others });
+        }
+        return {
+          key,
+          label: spec.label,
+          explain: edit ? handEditExplain(edit) : (mod.explain?.[key] ?? spec.explain)(d, host),
+          kind: spec.kind,
+          choices: spec.choices,
+          default: tlsDefault(key, base, host),
+          optional,
+          validate: (value) => checkAnswer(key, value, role),
+        } satisfies Question;
+      })
+  );
 }

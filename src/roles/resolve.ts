@@ -46,6 +46,13 @@ const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
   'chroot',
   'logging',
   'proxy_interfaces',
+  // TLS is the host's: its certificate and its outbound policy stay when the role changes.
+  'smtp_tls_security_level',
+  'smtpd_tls_security_level',
+  'smtpd_tls_chain_files',
+  'smtpd_tls_cert_file',
+  'smtpd_tls_key_file',
+  'certbot_deploy_hook',
 ]);
 
 /**
@@ -68,6 +75,16 @@ const LOCAL_NAME = /^[a-z_][a-z0-9_.-]*$/;
 
 /** $mydomain or $myhostname, in any of the three forms Postfix expands: $name, ${name}, $(name). */
 const ORIGIN_REFERENCE = /^\$(?:(mydomain|myhostname)|\{(mydomain|myhostname)\}|\((mydomain|myhostname)\))$/;
+
+/** A file named in a TLS parameter: absolute, and nothing Postfix would split or expand. */
+const TLS_FILE = /^\/[^\s,$]+$/;
+
+function checkTlsFile(path: string, key: string): string | null {
+  if (!TLS_FILE.test(path))
+    return `${key}: "${path}" must be an absolute file path without spaces, commas or "$" (e.g. /etc/ssl/private/mail.pem)`;
+  if (/(^|\/)\.\.?(\/|$)/.test(path)) return `${key}: "${path}" must not contain "." or ".." components`;
+  return null;
+}
 
 function present(v: AnswerValue): boolean {
   if (v === undefined) return false;
@@ -169,6 +186,37 @@ export function validateAnswer(
         if (/[\s:]/.test(s.username)) return err('smtp_sasl.username: must not contain whitespace or ":"');
         return { value };
       }
+      case 'smtp_tls_security_level': {
+        const v = (value as string).toLowerCase();
+        if (v === 'may' || v === 'dane' || v === 'encrypt') return { value: v };
+        if (v === 'none')
+          return err(
+            'none sends every message in clear: leave it out for opportunistic TLS (may), which falls back to clear text by itself',
+          );
+        return err(
+          `"${value as string}" is not one mailsetup sets: may (opportunistic), dane (DNSSEC) or encrypt (mandatory); ` +
+            'per-destination policies (verify, secure, dane-only) belong in smtp_tls_policy_maps',
+        );
+      }
+      case 'smtpd_tls_security_level': {
+        const v = (value as string).toLowerCase();
+        if (v === 'may' || v === 'none') return { value: v };
+        if (v === 'encrypt')
+          return err(
+            'never encrypt on port 25: a public MX must accept mail from senders without TLS (RFC 3207); ' +
+              'use may (STARTTLS offered, never required)',
+          );
+        return err(`"${value as string}": expected may (STARTTLS offered) or none`);
+      }
+      case 'smtpd_tls_chain_files':
+        return eachList(value as string[], (f) => checkTlsFile(f, key));
+      case 'smtpd_tls_cert_file':
+      case 'smtpd_tls_key_file': {
+        const m = checkTlsFile(value as string, key);
+        return m ? err(m) : { value };
+      }
+      case 'certbot_deploy_hook':
+        return typeof value === 'boolean' ? { value } : err('expected true or false');
       case 'overrides':
         // Which ids exist is the linter's to say (src/plan/lint/): checked when the plan is made.
         return { value };
@@ -295,8 +343,23 @@ export function validateResolved(input: Resolved): Resolved {
   if (merged.smtp_sasl && merged.relayhost === '') {
     problems.push({ key: 'smtp_sasl', message: 'a smart host login needs a relayhost' });
   }
+  problems.push(...tlsProblems(merged));
   if (problems.length) throw new AnswersInvalid(problems);
   return merged;
+}
+
+/** The TLS answers that only make sense together (or not at all together). */
+function tlsProblems(a: Resolved): AnswerProblem[] {
+  const out: AnswerProblem[] = [];
+  const chain = (a.smtpd_tls_chain_files ?? []).length > 0;
+  if (chain && (a.smtpd_tls_cert_file || a.smtpd_tls_key_file))
+    out.push({
+      key: 'smtpd_tls_chain_files',
+      message: 'give smtpd_tls_chain_files or smtpd_tls_cert_file/smtpd_tls_key_file, not both',
+    });
+  if (a.smtpd_tls_key_file && !a.smtpd_tls_cert_file)
+    out.push({ key: 'smtpd_tls_key_file', message: 'needs smtpd_tls_cert_file: the certificate the key belongs to' });
+  return out;
 }
 
 function requiredMessage(key: AnswerKey, role: RoleId): string {

@@ -17,7 +17,9 @@ import { execa } from 'execa';
 import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions } from '../model/effects.js';
 import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
+import { dnssecProbeUdp } from './dnssec.js';
 import { dialTcp } from './net.js';
+import { starttlsProbeTcp } from './starttls.js';
 import { listenSocketsOf } from './procNet.js';
 
 /** Options for `createRealEffects`. */
@@ -518,6 +520,20 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         );
       }
       return dialTcp(opts);
+    },
+
+    async dnssecProbe(server, timeoutMs) {
+      if (!live) throw new Error(`--root ${rootDir}: a sandbox does not query DNS (DNSSEC probe of ${server})`);
+      return dnssecProbeUdp(server, timeoutMs);
+    },
+
+    async starttlsProbe(opts) {
+      if (!live) {
+        throw new Error(
+          `--root ${rootDir}: a sandbox does not reach the network (no STARTTLS probe of ${showEndpoint(opts.host, opts.port)})`,
+        );
+      }
+      return starttlsProbeTcp(opts);
     },
 
     async resolveMx(domain) {

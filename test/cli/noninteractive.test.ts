@@ -350,7 +350,18 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
       const after = await runCli(['--answers', file, '--dry-run', '--check', '--root', root], { via });
       expectExit(after, 0);
       expect(after.stdout).toBe(
-        'Plan for role null-client\n\nNo change: the files already match these answers; nothing will run.\n',
+        [
+          'Plan for role null-client',
+          '',
+          'No change: the files already match these answers; nothing will run.',
+          '',
+          // What TLS each direction gets, also when nothing changes (issue 17).
+          'TLS (encryption in transit)',
+          '  Outbound: opportunistic TLS (may): encrypted when the receiver offers STARTTLS, else plain; ' +
+            'CA store /etc/ssl/certs/ca-certificates.crt; protocols >=TLSv1, mandatory >=TLSv1.2',
+          '  Inbound:  none: this role receives no mail (smtpd listens on loopback only)',
+          '',
+        ].join('\n'),
       );
       expect(snapshotTree(root)).toEqual(applied);
     });

@@ -138,6 +138,21 @@ describe('the command line of the modes issue 13 added', () => {
     expect(nc.stderr).toContain(
       '  proxy_interfaces: the null-client role does not use it (mail-server, backup-mx and firewall-relay do)\n',
     );
+    // The inbound TLS answers belong to the roles that receive mail (issue 17).
+    const tls = await cli([
+      '--answers',
+      answers(
+        `${NULL_CLIENT}smtpd_tls_cert_file: /etc/ssl/certs/m.pem\nsmtpd_tls_security_level: may\ncertbot_deploy_hook: true\n`,
+      ),
+      '--dry-run',
+      '--root',
+      root,
+    ]);
+    expectExit(tls, 2);
+    for (const key of ['smtpd_tls_cert_file', 'smtpd_tls_security_level', 'certbot_deploy_hook'])
+      expect(tls.stderr).toContain(
+        `  ${key}: the null-client role does not use it (mail-server, backup-mx and firewall-relay do)\n`,
+      );
     expect(snapshotTree(root)).toEqual(before);
   });
 

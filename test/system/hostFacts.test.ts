@@ -136,7 +136,19 @@ describe('readHostFacts with memory effects', () => {
       rsyslog: true,
       distro: { id: 'unknown', versionId: '', debianLike: false },
       ipv6DefaultRoute: false,
+      // No resolv.conf: the C library asks 127.0.0.1, which (here) never answers the DNSSEC probe.
+      tls: {
+        lineages: [],
+        snakeoil: false,
+        caBundle: false,
+        resolver: {
+          validating: false,
+          nameservers: ['127.0.0.1'],
+          detail: '127.0.0.1: no answer to the DNSSEC probe within 3 s',
+        },
+      },
     });
+    expect(fx.dnssecProbes).toEqual(['127.0.0.1']);
     const g = await readHostFacts(createMemoryEffects({ run: () => fail }), {
       interfaces: {},
       osHostname: 'k.example',

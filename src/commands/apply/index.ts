@@ -30,12 +30,12 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   ctx.json?.role(session.detected.role, role);
   const { answers: given, findings: ignored } = settleUnused(raw, role);
   // The one way these answers are planned: first, after an install, after files changed on disk.
-  const replan: Replan = (s) => {
-    const p = s.planOrExit({ ...given, role });
+  const replan: Replan = async (s) => {
+    const p = await s.planOrExit({ ...given, role });
     p.findings.push(...ignored);
     return p;
   };
-  const p = replan(session);
+  const p = await replan(session);
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
@@ -62,7 +62,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const stop = await preflight(plan, fx, onEvent);
+  const stop = await preflight(plan, fx, onEvent, target.host);
   if (stop) {
     throw new MailsetupError(
       `nothing applied: ${stop.message}`,

@@ -90,14 +90,14 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       (sessionP ??= host().then(async (h) => new Session(fx, h, files, templates, await readPlanMeta(fx))));
     /** The answers each plan was made from, to plan them again (after an install, or a change on disk). */
     const askedFor = new WeakMap<Plan, Answers>();
-    const planAsked = (s: Session, asked: Answers): Plan => {
+    const planAsked = async (s: Session, asked: Answers): Promise<Plan> => {
       // The answers file's answers the role applies without asking (a null client's mynetworks).
       const answers: Answers = { ...asked };
       for (const key of roleModule(asked.role).alsoApplies ?? [])
         if (prefill[key] !== undefined && answers[key] === undefined)
           (answers as unknown as Record<string, unknown>)[key] = prefill[key];
       // A question that offered a hand edit and got mailsetup's value back takes that value.
-      const p = s.plan(answers, handEditChoices(answers, s.detected.handEdits ?? []));
+      const p = await s.plan(answers, handEditChoices(answers, s.detected.handEdits ?? []));
       // The answers file's answers that the role chosen here does not use: left out, each said.
       for (const key of unusedAnswers(prefill, answers.role))
         p.findings.push(ignoredAnswer(key, answers.role, given.fileRole));
@@ -115,7 +115,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
           questionsFor(role, h, detected.answers, detected.role, changed, preset, detected.handEdits ?? []),
         plan: async (asked) => {
           const s = await session();
-          const p = planAsked(s, asked);
+          const p = await planAsked(s, asked);
           p.findings.push(...(await s.queueFindings(p)));
           // DNS is asked only on the live system; a --root sandbox never reaches out.
           if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
@@ -173,7 +173,7 @@ async function applyPlan(
   }
   // Postfix was installed and its files changed the plan: show the new one first.
   if (target.changed) return { replanned: target.plan, host: target.host };
-  const stop = await preflight(target.plan, fx, onEvent);
+  const stop = await preflight(target.plan, fx, onEvent, target.host);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
   const result = await apply(target.plan, fx, target.host, { onEvent });
   // Files changed since the preview: never written over; the plan made again is shown.

@@ -12,7 +12,10 @@ import type { Finding } from '../../model/plan.js';
 import { AnswersInvalid, resolveAnswers } from '../../roles/resolve.js';
 import { ROLES, roleModule } from '../../roles/index.js';
 import type { LintContext, LintRule, Resolved } from '../../roles/role.js';
+import { daneWithoutResolver } from './daneWithoutResolver.js';
 import { domainLocalAndRelay } from './domainLocalAndRelay.js';
+import { encryptOnPort25 } from './encryptOnPort25.js';
+import { encryptWithoutRelayhost } from './encryptWithoutRelayhost.js';
 import { loopbackOnlyServer } from './loopbackOnlyServer.js';
 import { mailLoop } from './mailLoop.js';
 import { mynetworksForeign } from './mynetworksForeign.js';
@@ -37,13 +40,17 @@ export const COMMON_RULES: readonly LintRule[] = [
   relayRestrictions,
   loopbackOnlyServer,
   tableDropped,
+  daneWithoutResolver,
+  encryptWithoutRelayhost,
+  encryptOnPort25,
 ];
 
 /**
  * Overrides that concern the apply, not a rule of the configuration: apply although the live
- * login test at the smart host failed; take mailsetup's values over parameters changed by hand.
+ * login test at the smart host failed; take mailsetup's values over parameters changed by hand;
+ * take mailsetup's TLS settings over those already in main.cf (src/plan/tls.ts).
  */
-export const APPLY_OVERRIDES = ['smarthost-login', 'overwrite-hand-edits'] as const;
+export const APPLY_OVERRIDES = ['smarthost-login', 'overwrite-hand-edits', 'replace-tls-settings'] as const;
 
 /** Every rule: the common ones, then each role's own. */
 export function allRules(): LintRule[] {

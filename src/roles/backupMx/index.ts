@@ -10,6 +10,7 @@ import type { RoleModule } from '../role.js';
 import { natWithoutProxyInterfaces } from './natWithoutProxyInterfaces.js';
 import { relayOwnDomain } from './relayOwnDomain.js';
 import { postmasterHere, relayDomainSample } from '../verifySamples.js';
+import { INBOUND_TLS_ANSWERS } from '../tls.js';
 
 export const backupMx: RoleModule = {
   info: {
@@ -30,9 +31,13 @@ export const backupMx: RoleModule = {
     'inet_interfaces',
     'inet_protocols',
     'notify_classes',
+    'smtp_tls_security_level',
+    'smtpd_tls_chain_files',
+    'certbot_deploy_hook',
     'chroot',
     'logging',
   ],
+  alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['relay_domains', 'postmaster', 'mynetworks'],
   explain: {
     relay_domains: () => 'the domains this host is a backup MX for (never its own domain)',

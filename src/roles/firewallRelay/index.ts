@@ -18,6 +18,7 @@ import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
 import { VIRTUAL_MAP } from '../../model/paths.js';
 import { postmasterAtGateway, relayDomainSample } from '../verifySamples.js';
+import { INBOUND_TLS_ANSWERS } from '../tls.js';
 
 export const firewallRelay: RoleModule = {
   info: {
@@ -39,9 +40,13 @@ export const firewallRelay: RoleModule = {
     'inet_interfaces',
     'inet_protocols',
     'notify_classes',
+    'smtp_tls_security_level',
+    'smtpd_tls_chain_files',
+    'certbot_deploy_hook',
     'chroot',
     'logging',
   ],
+  alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
   explain: {
     relay_domains: () => 'the inside domain(s) this gateway accepts mail for',

@@ -7,6 +7,7 @@ import { LOOPBACK_V4, RELAY_RESTRICTIONS, loopbackNetworks, merge, privateSubnet
 import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
 import { postmasterHere } from '../verifySamples.js';
+import { INBOUND_TLS_ANSWERS } from '../tls.js';
 
 export const mailServer: RoleModule = {
   info: {
@@ -26,9 +27,13 @@ export const mailServer: RoleModule = {
     'inet_interfaces',
     'inet_protocols',
     'notify_classes',
+    'smtp_tls_security_level',
+    'smtpd_tls_chain_files',
+    'certbot_deploy_hook',
     'chroot',
     'logging',
   ],
+  alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['postmaster', 'mynetworks'],
   recognize: (v) => v.destinations.includes('$mydomain') || (v.domain !== '' && v.destinations.includes(v.domain)),
   receivesMail: true,

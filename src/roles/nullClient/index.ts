@@ -34,6 +34,7 @@ export const nullClient: RoleModule = {
     'postmaster',
     'inet_protocols',
     'notify_classes',
+    'smtp_tls_security_level',
     'chroot',
     'logging',
   ],
