@@ -18,23 +18,21 @@ import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
 import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
-import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
+import {
+  ALIASES,
+  MAILLOG_FILE,
+  MAILNAME,
+  MAIN_CF,
+  MASTER_CF,
+  PLANNED_PATHS,
+  RSYSLOG_DROPIN,
+  STATE_PATH,
+} from '../model/paths.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
 
 /** Every file the planner may read or write; the caller reads them all into `files`. */
-export const PLAN_PATHS = [
-  MAIN_CF,
-  MASTER_CF,
-  ALIASES,
-  MAILNAME,
-  RSYSLOG_DROPIN,
-  STATE_PATH,
-  '/etc/postfix/transport',
-  '/etc/postfix/relay_recipients',
-  '/etc/postfix/virtual',
-  '/etc/postfix/sasl_passwd',
-] as const;
+export const PLAN_PATHS = PLANNED_PATHS;
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = [
@@ -432,8 +430,14 @@ export function plan(input: PlanInput): Plan {
 
   // Commands, in order.
   const actions: Action[] = [];
+  for (const c of mapChanges) {
+    const secret = want.maps.find((x) => x.path === c.path)?.secret === true;
+    if (c.after !== null)
+      actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path, ...(secret ? { secret } : {}) });
+  }
+  // A map removed: its databases go too (a left-over sasl_passwd.db would keep the password).
   for (const c of mapChanges)
-    if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
+    if (c.after === null) actions.push({ kind: 'unmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   if (changes.some((c) => c.path === ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
   const postfixChanged = changes.some((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
   if (postfixChanged) {

@@ -1,8 +1,10 @@
 /**
- * Carry out a Plan: lock → backup (manifest in-progress) → atomic writes → actions in plan order
- * → manifest applied → unlock. Any failure restores every file from the backup, rebuilds the
- * maps it restored, brings the daemons back to the previous configuration and marks the backup
- * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
+ * Carry out a Plan: lock → free space checked, backup (manifest in-progress, the files as they
+ * were kept beside them) → atomic writes → actions in plan order → manifest applied → unlock.
+ * Any failure, or SIGINT/SIGTERM/SIGHUP (the caller's AbortSignal), restores every file (by
+ * renaming the kept originals back: no free space needed), puts the databases back, brings the
+ * daemons back to the previous configuration and marks the backup rolled-back. Also: --rollback
+ * (rollbackLatest) and recovery of an apply that was killed.
  */
 import { basename, dirname } from 'node:path';
 import { describeAction, type Action, type FileChange, type Plan } from '../model/plan.js';
@@ -12,9 +14,11 @@ import type { HostFacts } from '../model/host.js';
 import {
   createBackup,
   fullEffects,
+  isKeepName,
   listBackups,
   pruneBackups,
   readManifest,
+  removeKeeps,
   restoreFiles,
   sha256,
   writeManifest,
@@ -22,7 +26,8 @@ import {
   type Manifest,
   type ManifestStep,
 } from './backup.js';
-import { acquireLock, type Lock } from './lock.js';
+import { derivedFiles, temporaryDatabases } from './commands.js';
+import { acquireLock, lockHolder, type Lock } from './lock.js';
 import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
   postfixRunning,
@@ -31,6 +36,7 @@ import {
   restartSyslog,
   runAction,
   runsOf,
+  SECRET_META,
   stopPostfix,
   type StepOutcome,
 } from './services.js';
@@ -40,6 +46,17 @@ export type { StepEvent, ApplyResult };
 
 export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
+  /**
+   * Aborted (with the signal's name as its reason) when the run is asked to stop: the step under
+   * way finishes, then everything is rolled back. A rollback, once started, always finishes.
+   */
+  signal?: AbortSignal;
+}
+
+/** The reason of an abort: "SIGTERM" → "interrupted by SIGTERM". */
+function interruption(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return `interrupted by ${typeof r === 'string' ? r : 'a signal'}`;
 }
 
 function writeLabel(c: FileChange): string {
@@ -52,6 +69,70 @@ async function readCurrent(fx: Effects, files: FileChange[]): Promise<Array<stri
 
 function hasDaemonAction(actions: Action[]): boolean {
   return actions.some((a) => a.kind === 'reload' || a.kind === 'restart');
+}
+
+function mapActions(actions: Action[]): Array<Extract<Action, { kind: 'postmap' | 'newaliases' | 'unmap' }>> {
+  return actions.filter(
+    (a): a is Extract<Action, { kind: 'postmap' | 'newaliases' | 'unmap' }> =>
+      a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'unmap',
+  );
+}
+
+/** A database postmap builds: about 2.5 times its source in Berkeley DB hash (measured), plus its pages. */
+export function databaseEstimate(sourceBytes: number): number {
+  return 3 * sourceBytes + 64 * 1024;
+}
+
+/** Room kept free beyond the estimate, per file system. */
+export const SPACE_MARGIN = 256 * 1024;
+
+/**
+ * Bytes the apply needs on each file system: the new files (written beside the old ones, which
+ * stay as kept links until the end), the backup copies and manifest, a copy of each database
+ * that is rebuilt, and the new databases. Refuses (throws) when a file system has too little.
+ */
+async function checkSpace(fx: Effects, plan: Plan, current: Array<string | null>): Promise<string> {
+  const need = new Map<string, number>(); // directory → bytes
+  const add = (dir: string, bytes: number) => need.set(dir, (need.get(dir) ?? 0) + bytes);
+  const size = (t: string | null) => (t === null ? 0 : Buffer.byteLength(t, 'utf8'));
+  let backup = 4096;
+  plan.files.forEach((c, i) => {
+    add(dirname(c.path), size(c.after));
+    backup += size(current[i]) + 512;
+  });
+  add(BACKUP_ROOT, backup);
+  for (const a of mapActions(plan.actions)) {
+    for (const d of derivedFiles(a.path)) {
+      const old = await fx.fileSize(d);
+      if (old !== null) add(dirname(d), old); // the kept copy
+    }
+    if (a.kind === 'unmap') continue;
+    const src = plan.files.find((c) => c.path === a.path);
+    add(dirname(a.path), databaseEstimate(size(src ? src.after : await fx.readFile(a.path))));
+  }
+  const perDevice = new Map<number, { free: number; need: number; dirs: string[] }>();
+  for (const [dir, bytes] of need) {
+    const space = await fx.diskSpace(dir);
+    if (space === null) continue;
+    const e = perDevice.get(space.device) ?? { free: space.free, need: SPACE_MARGIN, dirs: [] };
+    e.need += bytes;
+    e.dirs.push(dir);
+    perDevice.set(space.device, e);
+  }
+  for (const e of perDevice.values()) {
+    if (e.need > e.free) {
+      const where = await fx.realPath(e.dirs[0]);
+      throw new Error(
+        `not enough free space on the file system of ${where}: the apply needs about ${kb(e.need)} ` +
+          `(new files, backups, databases), ${kb(e.free)} are free; nothing was written`,
+      );
+    }
+  }
+  return [...perDevice.values()].map((e) => `${kb(e.free)} free, about ${kb(e.need)} needed`).join('; ');
+}
+
+function kb(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KB`;
 }
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
@@ -83,11 +164,17 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   let lock: Lock | undefined;
   let backup: { dir: string; manifest: Manifest } | undefined;
   let changed = false;
+  /** Between steps: stop here when a signal asked to. */
+  const checkSignal = () => {
+    if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
+  };
   try {
-    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+    checkSignal();
+    await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
 
+    checkSignal();
     const unchanged = new Set<string>();
     await rec.step('backup', 'Back up the files to change', async () => {
       const current = await readCurrent(fx, plan.files);
@@ -104,20 +191,26 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         }
         entries.push({ path: c.path, current: current[i], after: c.after, secret: c.secret === true });
       });
+      // Before anything is written: enough room for every write, the backup and the databases.
+      await checkSpace(fx, plan, current);
       const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
-      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore);
+      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore, rec.warnings);
       await pruneBackups(fx);
-      return { detail: fx.resolve(backup.dir) };
+      return { detail: await fx.realPath(backup.dir) };
     });
     const b = backup as { dir: string; manifest: Manifest };
 
     for (const c of plan.files) {
+      checkSignal();
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
         if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
         if (c.after === null) {
           await fx.removeFile(c.path);
+        } else if (c.secret) {
+          // A secret is root-only, whatever the file was before (the backup step said so).
+          await fx.writeFileAtomic(c.path, c.after, SECRET_META);
         } else if (c.before === null) {
-          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? (c.secret ? 0o600 : 0o644) });
+          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? 0o644 });
         } else {
           await fx.writeFileAtomic(c.path, c.after);
         }
@@ -127,6 +220,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
 
     for (const a of plan.actions) {
+      checkSignal();
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
         const s: ManifestStep = { id, status: 'running' };
@@ -141,18 +235,20 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       });
     }
 
+    checkSignal();
     await rec.step('manifest', 'Record the apply as finished', async () => {
       b.manifest.status = 'applied';
       await writeManifest(fx, b.dir, b.manifest);
     });
-    return done({ ok: true, changed, backupDir: fx.resolve(b.dir) });
+    await removeKeeps(fx, b.manifest);
+    return done({ ok: true, changed, backupDir: await fx.realPath(b.dir) });
   } catch (e) {
     const error = e instanceof StepFailure ? e.message : messageOf(e);
     if (!backup) return done({ ok: false, error });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({
       ok: false,
-      backupDir: fx.resolve(backup.dir),
+      backupDir: await fx.realPath(backup.dir).catch(() => fx.resolve((backup as { dir: string }).dir)),
       error: rb.errors.length > 0 ? `${error}; the rollback did not complete: ${rb.errors.join('; ')}` : error,
       rolledBack: rb.filesRestored,
     });
@@ -175,9 +271,29 @@ function outcomeEvent(rec: StepRunner, id: string, label: string, o: StepOutcome
 }
 
 /**
+ * Put the kept originals back: each kept link (or database copy) is renamed over the name the
+ * apply wrote, which needs no free space; a secret never comes back wider than 0600. Returns
+ * the paths restored this way; the others are restored from the backup copies.
+ */
+async function restoreKept(fx: Effects, m: Manifest): Promise<Set<string>> {
+  const restored = new Set<string>();
+  for (const f of m.files) {
+    if (f.absent || !f.keep) continue;
+    const kept = await fx.readFile(f.keep).catch(() => null);
+    if (kept === null || sha256(kept) !== f.sha256) continue; // not the file as it was: use the backup copy
+    await fx.rename(f.keep, f.path);
+    const meta = f.secret ? { mode: f.mode & SECRET_META.mode, uid: f.uid, gid: f.gid } : f;
+    await fx.setMeta(f.path, { mode: meta.mode, uid: meta.uid, gid: meta.gid });
+    restored.add(f.path);
+  }
+  return restored;
+}
+
+/**
  * Restore the files of backup `dir`, rebuild the maps, bring the daemons back, mark the
  * manifest rolled-back. 'apply'/'recover': undo an apply that failed or was killed (only what
- * it started is redone); 'latest': undo a finished apply (--rollback).
+ * it started is redone); 'latest': undo a finished apply (--rollback). New files and new or
+ * partial databases go first, which frees the space the restore may need.
  */
 async function rollback(
   fx: Effects,
@@ -190,6 +306,7 @@ async function rollback(
   const errors: string[] = [];
   const started = new Set(m.steps.map((s) => s.id));
   rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'running' });
+  const shownDir = await fx.realPath(dir).catch(() => fx.resolve(dir));
 
   // Whether Postfix runs now, asked while the configuration it runs with is still on disk
   // (`postfix status` fails without a main.cf, which a rollback to a fresh box removes).
@@ -206,13 +323,21 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // 1. Files (and any temporary file a killed write left behind).
+  // 1. Files: temporaries a killed write or build left, new databases, then the files themselves.
   let restored: string[];
   try {
     await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
-    restored = await restoreFiles(fx, dir, m);
+    for (const a of mapActions(m.actions)) {
+      for (const t of temporaryDatabases(a.path)) await fx.removeFile(t);
+    }
+    const kept = mode === 'latest' ? new Set<string>() : await restoreKept(fx, m);
+    const rest = { ...m, files: m.files.filter((f) => !kept.has(f.path)) };
+    // Files that were absent go first: that frees room for the copies.
+    rest.files.sort((x, y) => Number(y.absent) - Number(x.absent));
+    restored = [...kept, ...(await restoreFiles(fx, dir, rest))];
+    restored.sort((x, y) => m.files.findIndex((f) => f.path === x) - m.files.findIndex((f) => f.path === y));
   } catch (e) {
-    const msg = `restoring the files from ${fx.resolve(dir)} failed: ${messageOf(e)}`;
+    const msg = `restoring the files from ${shownDir} failed: ${messageOf(e)}`;
     rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'failed', detail: msg });
     return { filesRestored: false, errors: [msg], changed: false };
   }
@@ -226,22 +351,11 @@ async function rollback(
     });
   }
 
-  // 2. Maps: rebuild from the restored source where the apply rebuilt them; remove database
-  //    files that did not exist before.
-  for (const a of m.actions) {
-    if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
+  // 2. Maps: the databases as they were (their kept copies), else rebuilt from the restored
+  //    source where the apply rebuilt or removed them; databases that did not exist are removed.
+  for (const a of mapActions(m.actions)) {
     const id = describeAction(a).stepId;
     const derived = m.derived.filter((d) => d.source === a.path);
-    const hadDb = derived.some((d) => !d.absent);
-    if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
-      const err = outcomeEvent(
-        rec,
-        `rollback:${id}`,
-        `Rebuild ${a.path} from the restored file`,
-        await runAction(fx, host, a),
-      );
-      if (err) errors.push(err);
-    }
     for (const d of derived) {
       if (!d.absent || (await fx.stat(d.path)) === null) continue;
       try {
@@ -256,7 +370,39 @@ async function rollback(
         errors.push(messageOf(e));
       }
     }
+    let putBack = 0;
+    if (mode !== 'latest') {
+      for (const d of derived) {
+        if (d.absent || !d.keep || (await fx.stat(d.keep)) === null) continue;
+        try {
+          await fx.rename(d.keep, d.path);
+          putBack++;
+        } catch (e) {
+          errors.push(messageOf(e));
+        }
+      }
+    }
+    const hadDb = derived.some((d) => !d.absent);
+    const wanted = derived.filter((d) => !d.absent).length;
+    if (putBack > 0 && putBack === wanted) {
+      rec.emit({ id: `rollback:${id}`, label: `Put back the databases of ${a.path}`, status: 'rolled-back' });
+      continue;
+    }
+    if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
+      const rebuild: Action =
+        a.kind === 'unmap'
+          ? { kind: 'postmap', map: a.map, path: a.path, ...(a.path.endsWith('sasl_passwd') ? { secret: true } : {}) }
+          : a;
+      const err = outcomeEvent(
+        rec,
+        `rollback:${id}`,
+        `Rebuild ${a.path} from the restored file`,
+        await runAction(fx, host, rebuild),
+      );
+      if (err) errors.push(err);
+    }
   }
+  await removeKeeps(fx, m);
 
   // 3. Daemons (live only).
   if (daemons) {
@@ -301,24 +447,24 @@ async function rollback(
     m.rolledBackBy = mode === 'latest' ? 'rollback' : mode;
     await writeManifest(fx, dir, m);
   } catch (e) {
-    errors.push(`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`);
+    errors.push(`marking ${shownDir}/manifest.json rolled-back failed: ${messageOf(e)}`);
   }
   rec.emit({
     id: 'rollback',
     label: 'Roll back to the previous configuration',
     status: errors.length === 0 ? 'rolled-back' : 'failed',
-    detail: errors.length === 0 ? `restored from ${fx.resolve(dir)}` : errors.join('; '),
+    detail: errors.length === 0 ? `restored from ${shownDir}` : errors.join('; '),
   });
   return { filesRestored: true, errors, changed: restored.length > 0 };
 }
 
-/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files. */
+/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files (not the keeps). */
 async function removeTempFiles(fx: Effects, paths: string[]): Promise<void> {
   for (const p of paths) {
     const prefix = `.${basename(p)}.mailsetup-`;
     const d = dirname(p);
     for (const name of await fx.listDir(d)) {
-      if (name.startsWith(prefix)) await fx.removeFile(`${d}/${name}`);
+      if (name.startsWith(prefix) && !isKeepName(name)) await fx.removeFile(`${d}/${name}`);
     }
   }
 }
@@ -331,10 +477,20 @@ async function findUnfinishedDir(fx: Effects): Promise<{ dir: string; manifest: 
   return null;
 }
 
-/** The backup directory (real path) of an apply that never finished (manifest in-progress), or null. */
+/**
+ * The backup directory (real path) of an apply that never finished (manifest in-progress), or
+ * null. An apply that holds the lock now is not unfinished: it is running (`running` says by
+ * whom), and nothing must be done to its files.
+ */
 export async function findUnfinished(fx: Effects): Promise<string | null> {
   const u = await findUnfinishedDir(fx);
-  return u ? fx.resolve(u.dir) : null;
+  if (!u) return null;
+  return fx.realPath(u.dir);
+}
+
+/** The pid of another live mailsetup that holds the lock, or null. */
+export async function runningApply(fx: Effects): Promise<number | null> {
+  return lockHolder(fx);
 }
 
 async function withLock(
@@ -353,7 +509,7 @@ async function withLock(
   let lock: Lock | undefined;
   try {
     fullEffects(fx);
-    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+    await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
     return finish(await body(rec));
@@ -369,7 +525,7 @@ async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode
   return {
     ok: rb.errors.length === 0,
     changed: rb.changed,
-    backupDir: fx.resolve(dir),
+    backupDir: await fx.realPath(dir).catch(() => fx.resolve(dir)),
     rolledBack: rb.filesRestored,
     ...(rb.errors.length > 0 ? { error: `the rollback did not complete: ${rb.errors.join('; ')}` } : {}),
   };
@@ -443,6 +599,11 @@ async function restorePreview(
   return { files, changes };
 }
 
+/** A path as the user finds it: links inside the sandbox followed. */
+function shownPath(fx: Effects, p: string): Promise<string> {
+  return fx.realPath(p).catch(() => fx.resolve(p));
+}
+
 /** The files of `m` changed since its apply wrote them. */
 async function changedSinceApply(fx: Effects, m: Manifest): Promise<string[]> {
   const out: string[] = [];
@@ -485,9 +646,9 @@ export async function planRollback(fx: Effects, opts: { onlyLast?: boolean } = {
     if (m?.status === 'applied') return rollbackPlanOf(fx, 'apply', dir, m);
     if (!opts.onlyLast || m === null) continue;
     if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
-    return { kind: 'none', reason: `the last apply (${fx.resolve(dir)}) is already rolled back` };
+    return { kind: 'none', reason: `the last apply (${await shownPath(fx, dir)}) is already rolled back` };
   }
-  return { kind: 'none', reason: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+  return { kind: 'none', reason: `no applied mailsetup backup in ${await shownPath(fx, BACKUP_ROOT)} to roll back to` };
 }
 
 export interface RollbackOptions extends ApplyOptions {
@@ -522,11 +683,12 @@ export async function rollbackLatest(fx: Effects, host: HostFacts, opts: Rollbac
     const m = (await readManifest(fx, p.dir)) as Manifest;
     if (p.kind === 'recover') return undo(fx, host, p.dir, m, 'recover', rec);
     if (opts.onlyLast && p.changedSince.length > 0) {
+      const shown = await shownPath(fx, p.dir);
       return {
         ok: false,
-        backupDir: fx.resolve(p.dir),
+        backupDir: shown,
         error:
-          `${p.changedSince.join(', ')} changed after the apply of ${fx.resolve(p.dir)} wrote ` +
+          `${p.changedSince.join(', ')} changed after the apply of ${shown} wrote ` +
           `${p.changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
           'mailsetup --rollback replaces those changes with the backup',
       };

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import type { Action } from '../model/plan.js';
 import type { Effects } from '../model/effects.js';
 import { derivedFiles } from './commands.js';
-import { BACKUP_ROOT } from '../model/paths.js';
+import { BACKUP_ROOT, PLANNED_PATHS } from '../model/paths.js';
+import { existingDatabases, octal, SECRET_META } from './services.js';
 
 export const KEEP_BACKUPS = 10;
 const NAME_RE = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/;
@@ -29,6 +30,11 @@ export interface ManifestFile {
   secret: boolean;
   /** sha256 of what apply writes (null = apply removes the file). */
   afterSha256: string | null;
+  /**
+   * A second name of the file as it was (a hard link beside it, .main.cf.mailsetup-keep), held
+   * while the apply runs: a rollback renames it back, which needs no free space.
+   */
+  keep?: string | null;
 }
 
 /** A database file postmap/postalias may (re)build, and whether it existed before. */
@@ -36,6 +42,8 @@ export interface DerivedFile {
   path: string;
   source: string;
   absent: boolean;
+  /** A copy of the database as it was (postmap rewrites it in place), held while the apply runs. */
+  keep?: string | null;
 }
 
 /** An action step apply started, in order. */
@@ -144,7 +152,45 @@ export async function readManifest(fx: Effects, dir: string): Promise<Manifest |
   const man = m as Manifest;
   man.steps ??= [];
   man.derived ??= [];
+  const bad = manifestProblem(man);
+  if (bad) throw new Error(`${dir}/manifest.json is not one mailsetup wrote: ${bad}; it is not used`);
   return man;
+}
+
+/**
+ * What makes a manifest one mailsetup cannot have written: a path it never writes, a copy or a
+ * kept name elsewhere than it puts them. A rollback acts only on these paths.
+ */
+function manifestProblem(m: Manifest): string | null {
+  const planned = new Set<string>(PLANNED_PATHS);
+  for (const f of m.files) {
+    if (typeof f !== 'object' || f === null || !planned.has(f.path)) return `file ${JSON.stringify(f?.path)}`;
+    if (f.copy !== null && f.copy !== `files${f.path}`) return `copy ${JSON.stringify(f.copy)}`;
+    if (f.keep != null && f.keep !== keepName(f.path)) return `kept name ${JSON.stringify(f.keep)}`;
+    if (!Number.isInteger(f.mode) || !Number.isInteger(f.uid) || !Number.isInteger(f.gid)) return `meta of ${f.path}`;
+  }
+  for (const d of m.derived) {
+    if (typeof d !== 'object' || d === null || !planned.has(d.source) || !derivedFiles(d.source).includes(d.path))
+      return `database ${JSON.stringify(d?.path)}`;
+    if (d.keep != null && d.keep !== keepName(d.path)) return `kept name ${JSON.stringify(d.keep)}`;
+  }
+  for (const a of m.actions) {
+    if (typeof a !== 'object' || a === null) return 'an action';
+    if ((a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'unmap') && !planned.has(a.path))
+      return `action on ${JSON.stringify(a.path)}`;
+  }
+  return null;
+}
+
+/** The name of the second link (or copy) that keeps a file as it was during an apply. */
+export function keepName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return `${path.slice(0, slash)}/.${path.slice(slash + 1)}.mailsetup-keep`;
+}
+
+/** Whether a directory entry is a keep (see keepName). */
+export function isKeepName(name: string): boolean {
+  return /^\..+\.mailsetup-keep$/.test(name);
 }
 
 /**
@@ -158,6 +204,7 @@ export async function createBackup(
   actions: Action[],
   now: Date,
   postfixRunningBefore?: boolean,
+  warnings: string[] = [],
 ): Promise<{ dir: string; manifest: Manifest }> {
   const f = fullEffects(fx);
   await f.mkdir(BACKUP_ROOT, 0o700);
@@ -187,6 +234,14 @@ export async function createBackup(
       if (meta === null) throw new Error(`${e.path} disappeared while it was being backed up`);
       const copy = `files${e.path}`;
       await fx.writeFileAtomic(`${dir}/${copy}`, e.current, { mode: e.secret ? 0o600 : meta.mode, uid: 0, gid: 0 });
+      if (e.secret && (meta.mode !== SECRET_META.mode || meta.uid !== 0 || meta.gid !== 0)) {
+        // A secret stays root-only from here on, its old content too (the keep below is the same file).
+        await fx.setMeta(e.path, SECRET_META);
+        warnings.push(
+          `${e.path} was mode ${octal(meta.mode)} (owner ${meta.uid}:${meta.gid}): it holds a secret, so mailsetup ` +
+            'made it root-only (root:root 0600)',
+        );
+      }
       files.push({
         path: e.path,
         absent: false,
@@ -195,13 +250,22 @@ export async function createBackup(
         copy,
         secret: e.secret,
         afterSha256,
+        keep: await keepLink(fx, e.path),
       });
     }
     const derived: DerivedFile[] = [];
     for (const a of actions) {
-      if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
-      for (const p of derivedFiles(a.path))
-        derived.push({ path: p, source: a.path, absent: (await fx.stat(p)) === null });
+      if (a.kind !== 'postmap' && a.kind !== 'newaliases' && a.kind !== 'unmap') continue;
+      const present = new Set(await existingDatabases(fx, a.path));
+      for (const p of derivedFiles(a.path)) {
+        if (derived.some((d) => d.path === p)) continue;
+        derived.push({
+          path: p,
+          source: a.path,
+          absent: !present.has(p),
+          keep: present.has(p) ? await keepCopy(fx, p) : null,
+        });
+      }
     }
     const manifest: Manifest = {
       version: 1,
@@ -221,11 +285,54 @@ export async function createBackup(
   }
 }
 
-/** Delete all but the newest `keep` backups (an unfinished one is never deleted). */
+/**
+ * A hard link to `path` beside it, so that the file as it was survives the apply's writes (each
+ * write renames a new file over the name) without using space; null when the link cannot be made.
+ */
+async function keepLink(fx: Effects, path: string): Promise<string | null> {
+  const keep = keepName(path);
+  try {
+    await fx.removeFile(keep); // a left-over of a killed run: the recovery before this one is done
+    await fx.link(path, keep);
+    return keep;
+  } catch {
+    return null;
+  }
+}
+
+/** A copy of a database beside it (postmap rewrites a database in place); null when it cannot be made. */
+async function keepCopy(fx: Effects, path: string): Promise<string | null> {
+  const keep = keepName(path);
+  try {
+    await fx.removeFile(keep);
+    await fx.copyFile(path, keep);
+    return keep;
+  } catch {
+    await fx.removeFile(keep).catch(() => undefined);
+    return null;
+  }
+}
+
+/** Remove the keeps of a finished (or rolled back) apply. */
+export async function removeKeeps(fx: Effects, m: Manifest): Promise<void> {
+  for (const k of [...m.files.map((f) => f.keep), ...m.derived.map((d) => d.keep)]) {
+    if (k) await fx.removeFile(k).catch(() => undefined);
+  }
+}
+
+/**
+ * Delete all but the newest `keep` backups (an unfinished one is never deleted), and every
+ * backup directory without a manifest: one left by a run killed while it made the backup.
+ */
 export async function pruneBackups(fx: Effects, keep = KEEP_BACKUPS): Promise<string[]> {
   const f = fullEffects(fx);
-  const all = await listBackups(fx);
   const removed: string[] = [];
+  for (const dir of await listBackups(fx)) {
+    if ((await fx.listDir(dir)).includes('manifest.json')) continue;
+    await f.removeTree(dir);
+    removed.push(dir);
+  }
+  const all = await listBackups(fx);
   for (const dir of all.slice(0, Math.max(0, all.length - keep))) {
     const m = await readManifest(fx, dir).catch(() => null);
     if (m?.status === 'in-progress') continue;
@@ -253,9 +360,11 @@ export async function restoreFiles(fx: Effects, dir: string, m: Manifest): Promi
     if (content === null) throw new Error(`the backup copy ${dir}/${f.copy} of ${f.path} is missing`);
     if (sha256(content) !== f.sha256)
       throw new Error(`the backup copy ${dir}/${f.copy} of ${f.path} is damaged (sha256 differs)`);
+    // A secret comes back exactly, but never with a mode wider than 0600.
+    const mode = f.secret ? f.mode & SECRET_META.mode : f.mode;
     const [now, meta] = await Promise.all([fx.readFile(f.path).catch(() => null), fx.stat(f.path)]);
-    if (now === content && meta !== null && meta.mode === f.mode && meta.uid === f.uid && meta.gid === f.gid) continue;
-    await fx.writeFileAtomic(f.path, content, { mode: f.mode, uid: f.uid, gid: f.gid });
+    if (now === content && meta !== null && meta.mode === mode && meta.uid === f.uid && meta.gid === f.gid) continue;
+    await fx.writeFileAtomic(f.path, content, { mode, uid: f.uid, gid: f.gid });
     changed.push(f.path);
   }
   return changed;

@@ -11,6 +11,9 @@ import {
   CONFIGURE_INSTANCE,
   SANDBOX_SKIP,
   actionCommands,
+  derivedFiles,
+  mapType,
+  temporaryDatabases,
   reloadCommands,
   restartCommands,
   startCommands,
@@ -21,6 +24,7 @@ import {
   type CommandSpec,
   type ServiceState,
 } from './commands.js';
+import { directoriesOf, sandboxPostfixCheck } from './sandbox.js';
 
 /** Options of the service functions. */
 export interface ServiceOptions {
@@ -144,6 +148,86 @@ function needsState(a: Action): boolean {
 
 const NO_STATE: ServiceState = { postfixRunning: false, configureInstance: false, rsyslogRunning: false };
 
+/**
+ * The paths an action hands its commands, each checked by Effects.commandPath (under --root a
+ * path a program would follow out of the sandbox is refused, and so is a database file beside a
+ * map that is a link): system path → the path to give the command.
+ */
+async function commandPaths(fx: Effects, action: Action, opts: ServiceOptions): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (opts.configDir) return out;
+  const need = async (p: string, outputs: string[] = []) => out.set(p, await fx.commandPath(p, outputs));
+  if (action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'postfix-check') {
+    await need('/etc/postfix');
+  }
+  if (action.kind === 'postmap' || action.kind === 'newaliases') {
+    await need(action.path, [...derivedFiles(action.path), ...temporaryDatabases(action.path)]);
+  }
+  return out;
+}
+
+/**
+ * Remove the temporary files a Berkeley DB build left beside a map (__db.transport.db): one that
+ * outlived a failed postmap (a full disk) makes every later postmap of the map wait ~100 s and
+ * fail. They exist only while a postmap runs, and mailsetup holds the lock. The removed names.
+ */
+export async function removeTemporaryDatabases(fx: Effects, path: string): Promise<string[]> {
+  const removed: string[] = [];
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const names = new Set(await fx.listDir(dir));
+  for (const t of temporaryDatabases(path)) {
+    if (!names.has(t.slice(t.lastIndexOf('/') + 1))) continue;
+    await fx.removeFile(t); // a link is removed as a link
+    removed.push(t);
+  }
+  return removed;
+}
+
+/** The database files of a map that exist (transport.db, …), by the names in its directory. */
+export async function existingDatabases(fx: Effects, path: string): Promise<string[]> {
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const names = new Set(await fx.listDir(dir));
+  return derivedFiles(path).filter((d) => names.has(d.slice(d.lastIndexOf('/') + 1)));
+}
+
+/** Remove a map's database files (and a build's temporaries); the removed names. */
+export async function removeDatabases(fx: Effects, path: string): Promise<string[]> {
+  const removed = [...(await removeTemporaryDatabases(fx, path))];
+  for (const d of await existingDatabases(fx, path)) {
+    await fx.removeFile(d);
+    removed.push(d);
+  }
+  return removed;
+}
+
+/** The mode a secret file gets: root:root 0600. */
+export const SECRET_META = { mode: 0o600, uid: 0, gid: 0 } as const;
+
+/**
+ * Make a secret map's databases root-only (0600, root:root) whatever they were; one warning per
+ * file that was wider, saying so.
+ */
+export async function secureDatabases(fx: Effects, path: string): Promise<string[]> {
+  const said: string[] = [];
+  for (const d of await existingDatabases(fx, path)) {
+    const meta = await fx.stat(d);
+    if (meta === null) continue;
+    if (meta.mode !== SECRET_META.mode || meta.uid !== 0 || meta.gid !== 0) {
+      await fx.setMeta(d, SECRET_META);
+      said.push(
+        `${d} was mode ${octal(meta.mode)} (owner ${meta.uid}:${meta.gid}): it holds a secret, so mailsetup made it ` +
+          'root-only (root:root 0600)',
+      );
+    }
+  }
+  return said;
+}
+
+/** 0644 */
+export function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
 /** Carry out one plan action. */
 export async function runAction(
   fx: Effects,
@@ -152,6 +236,8 @@ export async function runAction(
   opts: ServiceOptions = {},
 ): Promise<StepOutcome> {
   const ctx = commandContext(fx, host, opts);
+  const paths = await commandPaths(fx, action, opts);
+  if (paths.size > 0) ctx.resolve = (p) => paths.get(p) ?? fx.resolve(p);
   const state =
     ctx.live && needsState(action)
       ? await probeServiceState(fx, host, opts, {
@@ -159,7 +245,51 @@ export async function runAction(
           rsyslog: action.kind === 'syslog-restart',
         })
       : NO_STATE;
+  if ((action.kind === 'postmap' || action.kind === 'newaliases') && !opts.configDir) {
+    const type = action.kind === 'postmap' ? mapType(action.map, ctx.defaultDatabaseType) : ctx.defaultDatabaseType;
+    if (!KNOWN_TYPES.has(type)) {
+      return {
+        status: 'failed',
+        error: `the map type "${type}" is not one mailsetup builds (${[...KNOWN_TYPES].join(', ')})`,
+        warnings: [],
+        results: [],
+      };
+    }
+    await removeTemporaryDatabases(fx, action.path);
+  }
+  if (action.kind === 'unmap') {
+    const removed = await removeDatabases(fx, action.path);
+    return {
+      status: removed.length ? 'ok' : 'skipped',
+      detail: removed.length ? `removed ${removed.join(', ')}` : 'no database file to remove',
+      warnings: [],
+      results: [],
+    };
+  }
+  if (action.kind === 'postmap' && action.secret) {
+    const o = await runResolved(fx, actionCommands(action, ctx, state));
+    if (o.status === 'ok') o.warnings.push(...(await secureDatabases(fx, action.path)));
+    return o;
+  }
+  if (action.kind === 'postfix-check' && !ctx.live && !opts.configDir) {
+    const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000);
+    return outcomeOf([r], 180_000);
+  }
   return runResolved(fx, actionCommands(action, ctx, state));
+}
+
+/** Map types mailsetup builds, and the text types that need no build. */
+const KNOWN_TYPES = new Set(['hash', 'btree', 'lmdb', 'cdb', 'dbm', 'sdbm', 'texthash', 'inline']);
+
+function outcomeOf(results: CommandResult[], timeoutMs: number): StepOutcome {
+  const warnings: string[] = [];
+  for (const r of results) {
+    if (r.exitCode !== 0 || r.timedOut) {
+      return { status: 'failed', error: describeFailure(r, timeoutMs), warnings, results };
+    }
+    warnings.push(...warningLines(r));
+  }
+  return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
 
 async function service(

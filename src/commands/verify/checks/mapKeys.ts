@@ -40,7 +40,7 @@ export async function checkMapKeys(
   t: MapTable,
 ): Promise<StepOutcomeReport> {
   const type = ctx.params.default_database_type || 'hash';
-  const file = realPath(ctx, t.path);
+  const file = await realPath(ctx, t.path);
   const wrong: string[] = [];
   for (const [key, value] of Object.entries(t.keys)) {
     const r = await ctx.fx.run(t.cmd, ['-c', ctx.cfg, '-q', key, `${type}:${file}`], { timeoutMs: 30_000 });
