@@ -4,6 +4,7 @@
  */
 import type { ExitCode } from '../model/errors.js';
 import type { ApplyResult } from '../model/events.js';
+import { printable } from '../model/text.js';
 import { paint } from '../output/styled.js';
 import { shellWord, type CommandContext } from './context.js';
 
@@ -11,7 +12,7 @@ import { shellWord, type CommandContext } from './context.js';
 export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
   const { io } = ctx;
   const color = ctx.opts.color;
-  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${printable(w)}\n`);
   if (r.ok) {
     if (!r.changed) io.out('Nothing to do: the configuration is already as asked.\n');
     else {
@@ -26,7 +27,7 @@ export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
     return 0;
   }
   ctx.json?.failure(r.error ?? 'unknown error');
-  io.err(`${paint(color, 'failed', 'Apply failed:')} ${r.error ?? 'unknown error'}\n`);
+  io.err(`${paint(color, 'failed', 'Apply failed:')} ${printable(r.error ?? 'unknown error')}\n`);
   if (r.rolledBack) io.err(`Every file was restored from the backup${r.backupDir ? ` (${r.backupDir})` : ''}.\n`);
   return 1;
 }
@@ -35,7 +36,7 @@ export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
 export function reportRollback(ctx: CommandContext, r: ApplyResult): ExitCode {
   const { io } = ctx;
   const color = ctx.opts.color;
-  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${printable(w)}\n`);
   if (r.ok && r.backupDir === undefined) {
     io.out('Nothing was rolled back.\n');
     return 0;
@@ -48,6 +49,6 @@ export function reportRollback(ctx: CommandContext, r: ApplyResult): ExitCode {
     return 0;
   }
   ctx.json?.failure(r.error ?? 'unknown error');
-  io.err(`${paint(color, 'failed', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
+  io.err(`${paint(color, 'failed', 'Rollback failed:')} ${printable(r.error ?? 'unknown error')}\n`);
   return 1;
 }

@@ -9,7 +9,7 @@ import type { Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
-import { MAIN_CF } from '../model/paths.js';
+import { MAIN_CF, SASL_PASSWD_MAP } from '../model/paths.js';
 import type { Detection, Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
@@ -87,17 +87,19 @@ export async function preflight(
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {
     return { message: 'libsasl2-modules could not be installed: Postfix would fail with "no mechanism available"' };
   }
-  if (sasl.password === undefined || sasl.password === SECRET_PLACEHOLDER) {
-    onEvent({
-      id: 'login-test',
-      label: `Test the login at ${plan.answers.relayhost}`,
-      status: 'skipped',
-      detail: 'the stored password is kept and not tested',
-    });
-    return null;
-  }
   const id = 'login-test';
   const label = `Test the login at ${plan.answers.relayhost}`;
+  if (sasl.password === undefined || sasl.password === SECRET_PLACEHOLDER) {
+    onEvent({ id, label, status: 'skipped', detail: 'the stored password is kept and not tested' });
+    return null;
+  }
+  if (!plan.files.some((f) => f.path === SASL_PASSWD_MAP)) {
+    // The login written is the one there already (the stored password, kept byte for byte).
+    onEvent({ id, label, status: 'skipped', detail: 'the stored login is kept unchanged and not tested again' });
+    return null;
+  }
+  // Under --root too: the test is of the credentials, not of the box (README, "A smart host").
+  const where = fx.live ? '' : ' (run under --root too: it tests the credentials, not this box)';
   onEvent({ id, label, status: 'running' });
   const login = await testSmartHostLogin({
     relayhost: plan.answers.relayhost,
@@ -106,7 +108,7 @@ export async function preflight(
     ehloName: plan.answers.myhostname,
   });
   if (login.ok) {
-    onEvent({ id, label, status: 'ok', detail: login.message });
+    onEvent({ id, label, status: 'ok', detail: `${login.message}${where}` });
     return null;
   }
   const overridden = (plan.answers.overrides ?? []).includes(LOGIN_OVERRIDE);
@@ -114,7 +116,7 @@ export async function preflight(
     id,
     label,
     status: overridden ? 'skipped' : 'failed',
-    detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}`,
+    detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}${where}`,
   });
   if (overridden) return null;
   return {

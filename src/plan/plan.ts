@@ -11,12 +11,13 @@ import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
+import { checkAliasTarget, validateAliasTarget } from '../postfix/validate.js';
 import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
-import { emptyState, parseState, serializeState, type State } from './state.js';
+import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
 import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
 import {
   ALIASES,
@@ -29,33 +30,14 @@ import {
   STATE_PATH,
 } from '../model/paths.js';
 
-export const SECRET_PLACEHOLDER = '(secret)';
+export { SECRET_PLACEHOLDER } from './secrets.js';
+import { SECRET_PLACEHOLDER } from './secrets.js';
 
 /** Every file the planner may read or write; the caller reads them all into `files`. */
 export const PLAN_PATHS = PLANNED_PATHS;
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
-export const CHROOT_SERVICES = [
-  'smtp/inet',
-  'pickup/unix',
-  'cleanup/unix',
-  'tlsmgr/unix',
-  'rewrite/unix',
-  'bounce/unix',
-  'defer/unix',
-  'trace/unix',
-  'verify/unix',
-  'flush/unix',
-  'smtp/unix',
-  'relay/unix',
-  'showq/unix',
-  'error/unix',
-  'retry/unix',
-  'discard/unix',
-  'lmtp/unix',
-  'anvil/unix',
-  'scache/unix',
-] as const;
+export const CHROOT_SERVICES = CHROOT_SERVICE_KEYS;
 
 export type { Templates };
 
@@ -72,6 +54,11 @@ export interface PlanInput {
    * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
+  /**
+   * Ignore the state file (it does not validate and the user chose a fresh start): plan as if
+   * mailsetup had never run; the state file is replaced, and the apply's backup keeps its copy.
+   */
+  freshState?: boolean;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -193,6 +180,12 @@ function entryLine(e: MasterEntry): string {
   ].join(' ');
 }
 
+/** Whether two entries are the same service but for the chroot column. */
+function sameButChroot(a: MasterEntry | undefined, b: MasterEntry): boolean {
+  if (a === undefined) return false;
+  return entryLine({ ...a, chroot: '-' }) === entryLine({ ...b, chroot: '-' });
+}
+
 /** master.cf: chroot column, services to disable, the postlog service for file logging. */
 function planMaster(
   text: string,
@@ -232,7 +225,11 @@ function planMaster(
     if (!e) continue;
     const original = next.master.previous[key];
     const current = e.chroot === '-' ? 'n' : e.chroot;
-    if (original !== undefined) {
+    if (original !== undefined && !sameButChroot(MasterCf.parse(original).get(service, type), e)) {
+      // The entry changed since mailsetup recorded it (or the record is not what was there):
+      // the text is not put back; only the chroot column is set below.
+      delete next.master.previous[key];
+    } else if (original !== undefined) {
       const originalChroot = MasterCf.parse(original).get(service, type)?.chroot;
       if (originalChroot === wantChroot || (originalChroot === '-' && wantChroot === 'n')) {
         // Back to how it was: restore the original text byte-for-byte.
@@ -247,7 +244,7 @@ function planMaster(
       }
     }
     if (current === wantChroot) continue;
-    if (original === undefined) {
+    if (next.master.previous[key] === undefined) {
       const lines = splitPhysicalLines(out);
       const r = entryRange(lines, key);
       if (r) next.master.previous[key] = lines.slice(r.start, r.end).join('');
@@ -264,9 +261,17 @@ function planMaster(
 }
 
 function planAliases(text: string, want: Record<string, string>, state: State, next: State): string {
+  // What mailsetup writes is an address or a user name, never a command, file or include.
+  for (const v of Object.values(want)) validateAliasTarget(v);
   const al = Aliases.parse(text);
   const previous: Record<string, string | null> = { ...state.aliases.previous };
-  for (const name of Object.keys(want)) if (!(name in previous)) previous[name] = al.get(name) ?? null;
+  for (const name of Object.keys(want)) {
+    if (name in previous) continue;
+    // A value mailsetup would not write back (a command, a file) is not recorded to restore:
+    // the backup of this apply keeps it.
+    const now = al.get(name);
+    previous[name] = now !== undefined && checkAliasTarget(now) === null ? now : null;
+  }
   for (const name of Object.keys(state.aliases.owned)) {
     if (name in want) continue;
     const p = previous[name];
@@ -304,7 +309,12 @@ function planMap(
   const rebuild = !sameSet(ownedKeys, wantKeys);
   table.removeMany(ownedKeys.filter((k) => rebuild || !wantKeys.has(k)));
   for (const [k, v] of entries) {
-    if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`) && table.get(k) !== undefined) continue; // keep the stored password
+    if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`)) {
+      // The answers keep the stored password (Session fills it in: src/plan/secrets.ts); the
+      // placeholder itself is never written as a password.
+      if (table.get(k) !== undefined) continue;
+      throw new Error(`${path}: the password to keep for ${k} is not known (give password or password_file)`);
+    }
     if (table.get(k) !== v) table.set(k, v);
   }
   const created = owned?.created ?? current === null;
@@ -331,7 +341,7 @@ export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
-  const state = stateText ? parseState(stateText) : emptyState(a);
+  const state = stateText && !input.freshState ? parseState(stateText) : emptyState(a);
   // A choice for this run only: later hand edits are kept again unless asked anew.
   const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
   const want = desiredConfig(a, ctx);

@@ -4,6 +4,7 @@
  * from an answer that failed here.
  */
 import {
+  checkAliasTarget,
   checkDomain,
   checkEmail,
   checkHostname,
@@ -17,6 +18,7 @@ import {
   validateProxyInterfaces,
 } from '../postfix/validate.js';
 import type { HostFacts } from '../model/host.js';
+import { quoteValue } from '../model/text.js';
 import { splitList } from '../postfix/lists.js';
 import { commonDefaults, parentDomain } from './common.js';
 import { isRoleId, roleModule } from './index.js';
@@ -150,9 +152,11 @@ export function validateAnswer(
         if (!v.includes('@')) {
           return LOCAL_NAME.test(v)
             ? { value: v }
-            : err(`"${v}" is neither an address (user@domain) nor a local user name`);
+            : err(`${quoteValue(v)} is neither an address (user@domain) nor a local user name`);
         }
-        const m = checkEmail(v);
+        // An address that aliases(5) would read as a command, a file or an include is refused
+        // whatever its quoting: mail to root and postmaster would run it.
+        const m = checkEmail(v) ?? checkAliasTarget(v);
         return m ? err(m) : { value: v };
       }
       case 'chroot':
@@ -167,6 +171,12 @@ export function validateAnswer(
           (s.password !== undefined ? checkPlainValue(s.password, 'smtp_sasl.password') : null);
         if (m) return err(m);
         if (/[\s:]/.test(s.username)) return err('smtp_sasl.username: must not contain whitespace or ":"');
+        if (s.password !== undefined && /\s$/.test(s.password)) {
+          return err(
+            'smtp_sasl.password ends with whitespace, which postmap strips from the map: Postfix would send a ' +
+              'different password than the one tested (remove it, or choose another password)',
+          );
+        }
         return { value };
       }
       case 'overrides':

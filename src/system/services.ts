@@ -7,6 +7,7 @@ import type { Action } from '../model/plan.js';
 import type { CommandResult, Effects } from '../model/effects.js';
 import type { CommandRun } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
+import { printable } from '../model/text.js';
 import {
   CONFIGURE_INSTANCE,
   SANDBOX_SKIP,
@@ -95,7 +96,7 @@ export async function probeServiceState(
 export function describeFailure(r: CommandResult, timeoutMs?: number): string {
   const out = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
   const how = r.timedOut ? `timed out after ${Math.round((timeoutMs ?? 60_000) / 1000)} s` : `exited ${r.exitCode}`;
-  return `${r.command} ${how}${out ? `: ${out}` : ' (no output)'}`;
+  return printable(`${r.command} ${how}${out ? `: ${out}` : ' (no output)'}`);
 }
 
 /** At most this many characters of a command's output are kept for the --json document. */
@@ -114,7 +115,7 @@ export function runsOf(results: readonly CommandResult[]): CommandRun[] {
 export function warningLines(r: CommandResult): string[] {
   return `${r.stderr}\n${r.stdout}`
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => printable(l.trim()))
     .filter((l) => /\b(warning|error|fatal):/i.test(l));
 }
 

@@ -21,6 +21,7 @@ const OPTS: CliOptions = {
   rollback: false,
   verify: false,
   onlyLast: false,
+  freshStart: false,
   json: false,
   color: false,
   unicode: true,

@@ -26,6 +26,7 @@ const OPTS: CliOptions = {
   rollback: false,
   verify: false,
   onlyLast: false,
+  freshStart: false,
   json: true,
   color: false,
   unicode: true,

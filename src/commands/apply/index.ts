@@ -15,6 +15,7 @@ import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
+import { guarded, signalExitCode } from '../signals.js';
 import { reportApply } from '../report.js';
 import { givenAnswers, Session } from '../session.js';
 import { afterApply, installIfMissing, preflight } from '../steps.js';
@@ -23,8 +24,14 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   const host: HostFacts = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
-  const session = await Session.open(fx, host, loadTemplates());
-  const given = await givenAnswers(fx, opts);
+  const session = await Session.open(fx, host, loadTemplates(), { freshStart: opts.freshStart });
+  if (session.discardedState !== null) {
+    io.err(
+      `mailsetup: --fresh-start: ${session.discardedState}; it is set aside (the apply's backup keeps it) ` +
+        'and mailsetup starts afresh\n',
+    );
+  }
+  const given = await givenAnswers(fx, opts, (w) => io.err(`mailsetup: warning: ${w}\n`));
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
@@ -66,8 +73,11 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       (stop.login?.transcript ?? []).map((l) => `  ${l}`),
     );
   }
-  const result = await apply(target.plan, fx, target.host, { onEvent });
+  const { value: result, signal } = await guarded(io, (abort) =>
+    apply(target.plan, fx, target.host, { onEvent, signal: abort }),
+  );
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
-  return reportApply(ctx, result);
+  const code = reportApply(ctx, result);
+  return signal !== null && !result.ok ? (signalExitCode(signal) as ExitCode) : code;
 }

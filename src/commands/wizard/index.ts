@@ -23,6 +23,7 @@ import type { CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
 import { givenAnswers, readPlanFiles, Session, type Files } from '../session.js';
 import { afterApply, installIfMissing, preflight, probeLines } from '../steps.js';
+import { guarded } from '../signals.js';
 
 /** An apply that stopped before writing anything, as the wizard shows it. */
 function notApplied(error: string): ApplyResult {
@@ -56,7 +57,7 @@ function rawInput(): () => void {
 
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts } = ctx;
-  const prefill = await givenAnswers(fx, opts);
+  const prefill = await givenAnswers(fx, opts, (w) => ctx.io.err(`mailsetup: warning: ${w}\n`));
   const restore = rawInput();
   let code: number;
   let applied: HostFacts | null = null;
@@ -72,7 +73,8 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     const { role: suggested, ...preset } = prefill;
     const templates = loadTemplates();
     let sessionP: Promise<Session> | null = null;
-    const session = (): Promise<Session> => (sessionP ??= host().then((h) => new Session(fx, h, files, templates)));
+    const session = (): Promise<Session> =>
+      (sessionP ??= host().then((h) => new Session(fx, h, files, templates, { freshStart: opts.freshStart })));
     const { runWizard } = await ui;
     code = await runWizard(
       {
@@ -126,7 +128,9 @@ async function applyPlan(
   }
   const stop = await preflight(target.plan, fx, onEvent);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
-  const result = await apply(target.plan, fx, target.host, { onEvent });
+  const { value: result } = await guarded(ctx.io, (abort) =>
+    apply(target.plan, fx, target.host, { onEvent, signal: abort }),
+  );
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
   return result;
 }

@@ -9,6 +9,7 @@
 import type { Answers, RoleId } from '../../model/answers.js';
 import type { HostFacts } from '../../model/host.js';
 import type { Finding } from '../../model/plan.js';
+import { quoteValue } from '../../model/text.js';
 import { AnswersInvalid, resolveAnswers } from '../../roles/resolve.js';
 import { ROLES, roleModule } from '../../roles/index.js';
 import type { LintContext, LintRule, Resolved } from '../../roles/role.js';
@@ -39,9 +40,10 @@ export const COMMON_RULES: readonly LintRule[] = [
 
 /**
  * Overrides that concern the apply, not a rule of the configuration: apply although the live
- * login test at the smart host failed; take mailsetup's values over parameters changed by hand.
+ * login test at the smart host failed; take mailsetup's values over parameters changed by hand;
+ * send the stored smart-host password to a relay host other than the one it was stored for.
  */
-export const APPLY_OVERRIDES = ['smarthost-login', 'overwrite-hand-edits'] as const;
+export const APPLY_OVERRIDES = ['smarthost-login', 'overwrite-hand-edits', 'smarthost-password-reuse'] as const;
 
 /** Every rule: the common ones, then each role's own. */
 export function allRules(): LintRule[] {
@@ -60,7 +62,7 @@ export function overrideIds(): string[] {
 export function checkOverrides(ids: readonly string[]): string | null {
   const known = overrideIds();
   const bad = ids.find((o) => !known.includes(o));
-  return bad === undefined ? null : `"${bad}" is not an override (${known.join(', ')})`;
+  return bad === undefined ? null : `${quoteValue(bad)} is not an override (${known.join(', ')})`;
 }
 
 /**
