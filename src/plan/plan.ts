@@ -6,7 +6,7 @@
 import { Aliases } from '../postfix/aliases.js';
 import { joinList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
-import { expandParam } from '../postfix/expand.js';
+import { expand, expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
@@ -14,7 +14,7 @@ import { splitPhysicalLines } from '../postfix/lines.js';
 import { checkAliasTarget, validateAliasTarget } from '../postfix/validate.js';
 import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
-import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
+import type { LintService, MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
@@ -466,11 +466,14 @@ export function plan(input: PlanInput): Plan {
   if (changes.some((c) => c.path === RSYSLOG_DROPIN))
     actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
+  const lintMaster = masterView(ms.text, finalMain, defaults);
   const findings = lint({
     a,
     host,
     main: (name) => safeExpand(finalMain, name, defaults),
     isSet: (name) => finalMain.has(name),
+    services: lintMaster.services,
+    transports: lintMaster.transports,
   });
   for (const d of m.drift) {
     const kept = finalMain.get(d.name) === d.now;
@@ -486,6 +489,49 @@ export function plan(input: PlanInput): Plan {
     });
   }
   return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };
+}
+
+/**
+ * master.cf as the linter sees it: every smtpd service with its effective settings (main.cf and
+ * Postfix's defaults, overridden by its -o options) and the names of all services (transports).
+ */
+function masterView(
+  text: string,
+  main: MainCf,
+  defaults: Record<string, string>,
+): { services: LintService[]; transports: Set<string> } {
+  const services: LintService[] = [];
+  const transports = new Set<string>();
+  let entries: MasterEntry[];
+  try {
+    entries = MasterCf.parse(text).services();
+  } catch {
+    return { services, transports };
+  }
+  const fromMain = (n: string) => main.get(n) ?? (Object.hasOwn(defaults, n) ? defaults[n] : undefined);
+  for (const e of entries) {
+    transports.add(e.service);
+    if (e.command.split('/').pop() !== 'smtpd') continue;
+    const options: Record<string, string> = Object.fromEntries(e.options);
+    const look = (n: string) => (Object.hasOwn(options, n) ? options[n] : fromMain(n));
+    const colon = e.service.lastIndexOf(':');
+    services.push({
+      key: `${e.service}/${e.type}`,
+      ...(e.type === 'inet' && colon > 0 ? { host: e.service.slice(0, colon).replace(/^\[|\]$/g, '') } : {}),
+      options,
+      main(name) {
+        const raw = look(name);
+        if (raw === undefined) return '';
+        try {
+          return expand(raw, look, { self: name });
+        } catch (err) {
+          return `(cannot expand: ${(err as Error).message})`;
+        }
+      },
+      isSet: (name) => Object.hasOwn(options, name) || main.has(name),
+    });
+  }
+  return { services, transports };
 }
 
 function safeExpand(cf: MainCf, name: string, defaults: Record<string, string>): string {

@@ -130,6 +130,12 @@ export function validateAnswer(
           const m = checkDomain(d.startsWith('.') ? d.slice(1) : d);
           if (m) return err(m);
           const t = parseTransportValue(hop);
+          if (t.nexthop?.includes('$')) {
+            return err(
+              `${domain}: ${quoteValue(hop)}: transport(5) does not expand $names (Postfix would look up a host ` +
+                `named ${quoteValue(t.nexthop)}): write the host name`,
+            );
+          }
           if ((t.transport === 'relay' || t.transport === 'smtp' || t.transport === 'lmtp') && !t.nexthop) {
             return err(`${domain}: "${hop}" names no next hop (write e.g. relay:[mail.${d}])`);
           }

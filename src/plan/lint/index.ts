@@ -13,6 +13,9 @@ import { quoteValue } from '../../model/text.js';
 import { AnswersInvalid, resolveAnswers } from '../../roles/resolve.js';
 import { ROLES, roleModule } from '../../roles/index.js';
 import type { LintContext, LintRule, Resolved } from '../../roles/role.js';
+import { nextHopDrops } from './nextHopDrops.js';
+import { serviceListens } from './serviceListens.js';
+import { transportUnknown } from './transportUnknown.js';
 import { domainLocalAndRelay } from './domainLocalAndRelay.js';
 import { loopbackOnlyServer } from './loopbackOnlyServer.js';
 import { mailLoop } from './mailLoop.js';
@@ -36,6 +39,9 @@ export const COMMON_RULES: readonly LintRule[] = [
   mailLoop,
   relayRestrictions,
   loopbackOnlyServer,
+  transportUnknown,
+  nextHopDrops,
+  serviceListens,
 ];
 
 /**
@@ -81,16 +87,33 @@ export function resolveForPlan(
   return answers;
 }
 
-/** Run the common rules and the role's own on the configuration after the plan. */
+/**
+ * Run the common rules and the role's own on the configuration after the plan; the rules marked
+ * perService also on every master.cf smtpd service whose -o options give it settings of its own
+ * (what they find only there is reported with the service's name).
+ */
 export function lint(ctx: LintContext): Finding[] {
   const overridden = new Set(ctx.a.overrides);
   const out: Finding[] = [];
-  for (const rule of [...COMMON_RULES, ...roleModule(ctx.a.role).rules]) {
-    for (const message of rule.check(ctx)) {
-      const override = rule.overridable ? rule.id : undefined;
-      if (rule.level === 'error' && override !== undefined && overridden.has(override)) {
-        out.push({ id: rule.id, level: 'warning', message: `${message} (overridden: ${override})`, override });
-      } else out.push({ id: rule.id, level: rule.level, message, ...(override ? { override } : {}) });
+  const push = (rule: LintRule, message: string) => {
+    const override = rule.overridable ? rule.id : undefined;
+    if (override !== undefined && overridden.has(override)) {
+      // Overridden knowingly: an error is still shown (as a warning), a warning as information.
+      const level = rule.level === 'error' ? 'warning' : 'info';
+      out.push({ id: rule.id, level, message: `${message} (overridden: ${override})`, override });
+    } else out.push({ id: rule.id, level: rule.level, message, ...(override ? { override } : {}) });
+  };
+  const rules = [...COMMON_RULES, ...roleModule(ctx.a.role).rules];
+  for (const rule of rules) {
+    const base = rule.check(ctx);
+    for (const message of base) push(rule, message);
+    if (!rule.perService) continue;
+    for (const svc of ctx.services ?? []) {
+      if (Object.keys(svc.options).length === 0) continue;
+      const own = rule.check({ ...ctx, main: svc.main, isSet: svc.isSet });
+      for (const message of own) {
+        if (!base.includes(message)) push(rule, `master.cf service ${svc.key}: ${message}`);
+      }
     }
   }
   return out;
