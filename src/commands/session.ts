@@ -204,7 +204,7 @@ export class Session {
     }
     this.state = state;
     this.discardedState = discarded;
-    this.detected = detect(discarded === null ? files : { ...files, [STATE_PATH]: null });
+    this.detected = detect(discarded === null ? files : { ...files, [STATE_PATH]: null }, state ?? undefined);
   }
 
   static async open(fx: Effects, host: HostFacts, templates: Templates, opts: SessionOptions = {}): Promise<Session> {
@@ -222,6 +222,7 @@ export class Session {
       templates: this.templates,
       handEdits,
       freshState: this.discardedState !== null,
+      ...(this.state ? { state: this.state } : {}),
     });
   }
 

@@ -13,7 +13,7 @@ import type { Detection } from '../model/plan.js';
 import { splitList as split } from '../postfix/lists.js';
 import { RECOGNITION_ORDER, roleModule } from '../roles/index.js';
 import type { ConfigView } from '../roles/role.js';
-import { parseState } from './state.js';
+import { parseState, type State } from './state.js';
 import {
   ALIASES,
   MAIN_CF,
@@ -35,11 +35,14 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
   }
 }
 
-/** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
-export function detect(files: Readonly<Record<string, string | null>>): Detection {
+/**
+ * Recognise the role and answers from the files (paths as in PLAN_PATHS). `parsed` is the state
+ * file already parsed (it is parsed once per run: a large one takes time).
+ */
+export function detect(files: Readonly<Record<string, string | null>>, parsed?: State): Detection {
   const stateText = files[STATE_PATH];
   if (stateText) {
-    const state = parseState(stateText);
+    const state = parsed ?? parseState(stateText);
     return described({ role: state.answers.role, answers: state.answers, source: 'state' });
   }
   const mainText = files[MAIN_CF];

@@ -59,6 +59,8 @@ export interface PlanInput {
    * mailsetup had never run; the state file is replaced, and the apply's backup keeps its copy.
    */
   freshState?: boolean;
+  /** The state file of `files`, already parsed (it is parsed once per run). */
+  state?: State;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -341,7 +343,7 @@ export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
-  const state = stateText && !input.freshState ? parseState(stateText) : emptyState(a);
+  const state = stateText && !input.freshState ? (input.state ?? parseState(stateText)) : emptyState(a);
   // A choice for this run only: later hand edits are kept again unless asked anew.
   const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
   const want = desiredConfig(a, ctx);

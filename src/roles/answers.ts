@@ -3,7 +3,7 @@
  * merge of answers from several sources. Value checks (host names, CIDR, …) live in
  * src/roles/validateAnswers.ts; this file only says whether the document has the right shape.
  */
-import { isScalar, parseDocument, type Document } from 'yaml';
+import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { splitList } from '../postfix/lists.js';
 import type { Answers, SaslAnswers } from '../model/answers.js';
 import { quoteValue } from '../model/text.js';
@@ -173,7 +173,8 @@ export function lineColumn(text: string, offset: number): { line: number; column
 export function parseYamlQuietly(text: string, what: string): { doc: Document.Parsed; value: unknown } {
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    // uniqueKeys is checked below: the library's own check costs time in the square of a map's size.
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   } catch (err) {
     throw new AnswersError(`${what} is not usable YAML: ${(err as Error).message}`);
   }
@@ -182,11 +183,39 @@ export function parseYamlQuietly(text: string, what: string): { doc: Document.Pa
     const at = lineColumn(text, first.pos[0]);
     throw new AnswersError(`${what} is not valid YAML: ${first.message} at line ${at.line}, column ${at.column}`);
   }
+  const dup = duplicateKey(doc);
+  if (dup !== null) {
+    const at = lineColumn(text, dup);
+    throw new AnswersError(
+      `${what} is not valid YAML: Map keys must be unique at line ${at.line}, column ${at.column}`,
+    );
+  }
   try {
     return { doc, value: doc.toJS({ maxAliasCount: 100 }) };
   } catch (err) {
     throw new AnswersError(`${what} is not usable YAML: ${(err as Error).message}`);
   }
+}
+
+/** The offset of the first key that repeats one before it in the same mapping, or null (one pass). */
+function duplicateKey(doc: Document.Parsed): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        const name = isScalar(k) ? `${typeof k.value}:${String(k.value)}` : JSON.stringify(k);
+        if (seen.has(name)) {
+          found = isScalar(k) && k.range ? k.range[0] : 0;
+          return visit.BREAK;
+        }
+        seen.add(name);
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /**
