@@ -21,7 +21,7 @@ export function printableLine(text: string): string {
 }
 
 /** The longest value a message quotes whole. */
-export const QUOTE_MAX = 200;
+export const QUOTE_MAX = 512;
 
 /**
  * A value quoted for a message: JSON string syntax (so control characters show as \u001b, \n),

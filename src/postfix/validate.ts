@@ -20,11 +20,11 @@ export class ValidationError extends Error {
 
 /**
  * Quote a value for a message: JSON string syntax, so control characters stay visible; a value
- * longer than 200 characters is cut, with its length said (a message never echoes a huge value).
+ * longer than 512 characters is cut, with its length said (a message never echoes a huge value).
  */
 export function quoteForMessage(text: string): string {
-  if (text.length <= 200) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, 200))}… (${text.length} characters)`;
+  if (text.length <= 512) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, 512))}… (${text.length} characters)`;
 }
 
 const q = quoteForMessage;

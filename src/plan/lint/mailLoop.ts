@@ -71,9 +71,10 @@ export const mailLoop: LintRule = {
     const items = splitList(relayhost);
     const destinations = new Set(splitList(main('mydestination')).map((d) => d.toLowerCase()));
     if (items.length > 1) {
+      const self = items.some((i) => loopsToSelf(i, host, a) || destinations.has(i.toLowerCase()));
       out.push(
         `relayhost expands to ${items.length} destinations (${relayhost}): it names one relay host` +
-          `${items.some((i) => loopsToSelf(i, host, a) || destinations.has(i.toLowerCase())) ? ', and these are this host itself: mail for other domains would loop back to myself' : ''}`,
+          (self ? ', and these are this host itself: mail for other domains would loop back to myself' : ''),
       );
     } else if (relayhost !== '' && loopsToSelf(relayhost, host, a)) {
       out.push(
