@@ -29,6 +29,11 @@ export interface RunOptions {
    * stderr then arrive merged, in `stderr`. Falls back to a plain run where script(1) is absent.
    */
   tty?: boolean;
+  /**
+   * When aborted, the command (and everything it started) is terminated, as on a timeout: a
+   * build or a check that a signal interrupted is rolled back rather than waited for.
+   */
+  signal?: AbortSignal;
 }
 
 /** A TCP socket in LISTEN state. */

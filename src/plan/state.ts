@@ -214,7 +214,8 @@ export function parseState(text: string): State {
   try {
     return parseStateText(text);
   } catch (e) {
-    if (e instanceof StateError) throw new StateError(`${STATE_PATH}: ${e.message}`);
+    if (e instanceof StateError)
+      throw new StateError(`${STATE_PATH}${e.message.startsWith('is not ') ? ' ' : ': '}${e.message}`);
     throw e;
   }
 }

@@ -30,6 +30,7 @@ import { derivedFiles, temporaryDatabases } from './commands.js';
 import { acquireLock, lockHolder, type Lock } from './lock.js';
 import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
+  checkCommandPaths,
   postfixRunning,
   reloadPostfix,
   restartPostfix,
@@ -191,7 +192,9 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         }
         entries.push({ path: c.path, current: current[i], after: c.after, secret: c.secret === true });
       });
-      // Before anything is written: enough room for every write, the backup and the databases.
+      // Before anything is written: no path a command is given leads out of a sandbox, and
+      // there is room for every write, the backup and the databases.
+      await checkCommandPaths(fx, plan.actions);
       await checkSpace(fx, plan, current);
       const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
       backup = await createBackup(fx, entries, plan.actions, now(), runningBefore, rec.warnings);
@@ -226,7 +229,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
-        const o = await runAction(fx, host, a);
+        const o = await runAction(fx, host, a, opts.signal ? { signal: opts.signal } : {});
         s.status = o.status;
         rec.warnings.push(...o.warnings);
         if (o.status === 'failed') throw new CommandFailure(o.error ?? 'failed', runsOf(o.results));
@@ -243,7 +246,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     await removeKeeps(fx, b.manifest);
     return done({ ok: true, changed, backupDir: await fx.realPath(b.dir) });
   } catch (e) {
-    const error = e instanceof StepFailure ? e.message : messageOf(e);
+    let error = e instanceof StepFailure ? e.message : messageOf(e);
+    if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
     if (!backup) return done({ ok: false, error });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({

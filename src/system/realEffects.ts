@@ -314,18 +314,25 @@ async function spawn(
   // On timeout the whole tree goes: script(1) puts its command in a session of its own, which a
   // signal to script alone would leave running (an orphan). TERM first, KILL 2 s later; what
   // survives TERM is killed as soon as the command itself has ended.
-  const timer = setTimeout(() => {
-    timedOut = true;
+  const stop = () => {
     const pid = sub.pid;
-    if (pid === undefined) return;
+    if (pid === undefined || tree.length > 0) return;
     tree = [...descendants(pid).reverse(), pid];
     killAll(tree, 'SIGTERM');
     forceTimer = setTimeout(() => killAll([...descendants(pid).reverse(), ...tree], 'SIGKILL'), 2_000);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
   }, timeoutMs);
+  const onAbort = () => stop();
+  if (opts.signal?.aborted) stop();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const r = await sub;
   clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
   if (forceTimer) clearTimeout(forceTimer);
-  if (timedOut) killAll(tree, 'SIGKILL');
+  if (tree.length > 0) killAll(tree, 'SIGKILL');
   const stdout = out.text();
   let stderr = err.text();
   let exitCode = r.exitCode;
@@ -341,6 +348,11 @@ async function spawn(
       exitCode = 126;
       stderr = stderr || r.shortMessage || `${cmd}: could not be run`;
     }
+  }
+  if (tree.length > 0 && !timedOut) {
+    // Stopped on purpose (the run was interrupted): never a success, whatever a wrapper returned.
+    if (exitCode === 0) exitCode = 128 + 15;
+    stderr = `${stderr ? `${stderr}\n` : ''}${cmd}: stopped (the run was interrupted)`;
   }
   return { command, exitCode, stdout, stderr, timedOut };
 }

@@ -117,6 +117,7 @@ export async function sandboxPostfixCheck(
   fx: Effects,
   pkg: PackageDirectories,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<CommandResult> {
   await guardSandbox(fx, pkg);
   const cfgDir = await fx.commandPath('/etc/postfix');
@@ -147,7 +148,7 @@ export async function sandboxPostfixCheck(
     }
     if (master !== null) await scratch.write('config/master.cf', master, old);
     await scratch.mkdir('queue');
-    const r = await fx.run('postfix', ['-c', config, 'check'], { tty: true, timeoutMs });
+    const r = await fx.run('postfix', ['-c', config, 'check'], { tty: true, timeoutMs, ...(signal ? { signal } : {}) });
     const mapped = (s: string) =>
       s
         .split(`${config}/main.cf`)

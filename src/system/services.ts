@@ -31,6 +31,11 @@ import { directoriesOf, sandboxPostfixCheck } from './sandbox.js';
 export interface ServiceOptions {
   /** Drive a private Postfix instance with this config directory instead of the system's. */
   configDir?: string;
+  /**
+   * A build or a check (postmap, postalias, postfix check) is terminated when this aborts (a
+   * signal asked the apply to stop); daemon commands always run to their end.
+   */
+  signal?: AbortSignal;
 }
 
 /** What one step did. */
@@ -120,7 +125,7 @@ export function warningLines(r: CommandResult): string[] {
 }
 
 /** Run commands in order; stops at the first failure. */
-export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepOutcome> {
+export async function runSpecs(fx: Effects, specs: CommandSpec[], signal?: AbortSignal): Promise<StepOutcome> {
   const results: CommandResult[] = [];
   const warnings: string[] = [];
   for (const s of specs) {
@@ -128,6 +133,7 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepO
       ...(s.env ? { env: s.env } : {}),
       ...(s.tty ? { tty: true } : {}),
       ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
+      ...(signal ? { signal } : {}),
     });
     results.push(r);
     if (r.exitCode !== 0 || r.timedOut) {
@@ -138,9 +144,9 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepO
   return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
 
-async function runResolved(fx: Effects, ac: ActionCommands): Promise<StepOutcome> {
+async function runResolved(fx: Effects, ac: ActionCommands, signal?: AbortSignal): Promise<StepOutcome> {
   if ('skip' in ac) return { status: 'skipped', detail: ac.skip, warnings: [], results: [] };
-  return runSpecs(fx, ac.run);
+  return runSpecs(fx, ac.run, signal);
 }
 
 function needsState(a: Action): boolean {
@@ -161,10 +167,19 @@ async function commandPaths(fx: Effects, action: Action, opts: ServiceOptions): 
   if (action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'postfix-check') {
     await need('/etc/postfix');
   }
-  if (action.kind === 'postmap' || action.kind === 'newaliases') {
+  if (action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'unmap') {
     await need(action.path, [...derivedFiles(action.path), ...temporaryDatabases(action.path)]);
   }
   return out;
+}
+
+/**
+ * Check, before anything is written, every path the plan's commands will be given (Effects.
+ * commandPath): under --root a link a program would follow out of the sandbox, or a database
+ * file beside a map that is a link, stops the run here (a UsageError naming it).
+ */
+export async function checkCommandPaths(fx: Effects, actions: readonly Action[]): Promise<void> {
+  for (const a of actions) await commandPaths(fx, a, {});
 }
 
 /**
@@ -267,16 +282,19 @@ export async function runAction(
       results: [],
     };
   }
+  // Builds and checks stop when the apply is asked to stop; daemon commands finish.
+  const stoppable = action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'postfix-check';
+  const signal = stoppable ? opts.signal : undefined;
   if (action.kind === 'postmap' && action.secret) {
-    const o = await runResolved(fx, actionCommands(action, ctx, state));
+    const o = await runResolved(fx, actionCommands(action, ctx, state), signal);
     if (o.status === 'ok') o.warnings.push(...(await secureDatabases(fx, action.path)));
     return o;
   }
   if (action.kind === 'postfix-check' && !ctx.live && !opts.configDir) {
-    const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000);
+    const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000, signal);
     return outcomeOf([r], 180_000);
   }
-  return runResolved(fx, actionCommands(action, ctx, state));
+  return runResolved(fx, actionCommands(action, ctx, state), signal);
 }
 
 /** Map types mailsetup builds, and the text types that need no build. */

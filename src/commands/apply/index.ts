@@ -11,6 +11,7 @@ import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
+import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
@@ -36,6 +37,9 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
   const p = session.planOrExit({ ...given, role });
+  // Under --root, the paths the commands would be given are checked before anything is shown as
+  // doable: a link out of the sandbox stops the run here (exit 2).
+  await checkCommandPaths(fx, p.actions);
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));
