@@ -496,26 +496,33 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
   }
 
   /**
-   * Where the kernel (a program given `resolve(p)`) ends up: links followed with the host's
-   * root. The part that exists is resolved by realpath; the rest cannot hold a link.
+   * Where the kernel (a program given `full`) ends up: links followed with the host's root, also a
+   * dangling one (a program creating the file writes where it points). What does not exist holds
+   * no link.
    */
   function kernelView(full: string): string {
-    let head = full;
-    const tail: string[] = [];
-    for (;;) {
-      try {
-        const r = realpathSync(head);
-        return tail.length ? join(r, ...tail.reverse()) : r;
-      } catch (e) {
-        const code = errnoCode(e);
-        if (code === 'ELOOP') throw new UsageError(`${full}: too many levels of symbolic links (a loop of links?)`);
-        if (!absentCodes.has(code ?? '')) throw e;
-        const up = dirname(head);
-        if (up === head) return full;
-        tail.push(basename(head));
-        head = up;
+    let todo = full.split('/').filter(Boolean);
+    let done: string[] = [];
+    let hops = 0;
+    while (todo.length > 0) {
+      const c = todo.shift() as string;
+      if (c === '.') continue;
+      if (c === '..') {
+        done.pop();
+        continue;
       }
+      const path = `/${[...done, c].join('/')}`;
+      const st = lstatOrNull(path);
+      if (st === null) return posix.normalize(`/${[...done, c, ...todo].join('/')}`);
+      if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS)
+          throw new UsageError(`${full}: too many levels of symbolic links (a loop of links?)`);
+        const target = readlinkSync(path);
+        if (target.startsWith('/')) done = [];
+        todo = [...target.split('/').filter(Boolean), ...todo];
+      } else done.push(c);
     }
+    return `/${done.join('/')}`;
   }
 
   async function mkdirs(realDir: string, lastMode: number): Promise<void> {
@@ -734,7 +741,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     async removeTree(p) {
       // The followed path: a link on the way is resolved inside the root, never on the host.
       // fs.rm removes links inside the tree as links; it never follows them.
-      const r = await real(p);
+      const r = (await real(p)).replace(/(.)\/+$/, '$1');
       if (r === rootDir || r === '/' || !inside(r)) throw new Error(`refusing to remove ${r}`);
       await fs.rm(r, { recursive: true, force: true });
     },

@@ -108,21 +108,19 @@ export async function guardSandbox(fx: Effects, pkg: PackageDirectories): Promis
 }
 
 /**
- * `postfix check` of a sandbox's configuration, without touching the host's queue: main.cf and
- * master.cf are copied into a private scratch directory, with queue_directory and data_directory
- * pointing into it and import_environment the package's; the check runs there. The result names
- * the sandbox's configuration directory (the copy's path is replaced by it).
+ * Run `body` with a private copy of the sandbox's configuration directory: main.cf and master.cf
+ * copied into a scratch directory, with queue_directory and data_directory pointing into it and
+ * import_environment the package's. Postfix's tools given `-c` that copy never reach the host's
+ * queue (postsuper, the postlog socket under public/). `body` gets the copy's path; the copy is
+ * removed afterwards.
  */
-export async function sandboxPostfixCheck(
+export async function withSandboxConfig<T>(
   fx: Effects,
   pkg: PackageDirectories,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<CommandResult> {
+  body: (config: string) => Promise<T>,
+): Promise<T> {
   await guardSandbox(fx, pkg);
-  const cfgDir = await fx.commandPath('/etc/postfix');
   const [main, master] = await Promise.all([fx.readFile(MAIN_CF), fx.readFile(MASTER_CF)]);
-  const command = `postfix -c ${cfgDir} check`;
   const scratch = await fx.scratchDir();
   try {
     const config = `${scratch.path}/config`;
@@ -131,7 +129,7 @@ export async function sandboxPostfixCheck(
       ['data_directory', `${scratch.path}/data`],
       ['import_environment', pkg.import_environment],
     ];
-    // The copy is as old as nothing new: postfix waits while a main.cf is under a second old.
+    // The copy is as old as nothing new: Postfix's tools wait while a main.cf is under a second old.
     const old = Date.now() - 5_000;
     if (main !== null) {
       let pinned: string;
@@ -144,23 +142,37 @@ export async function sandboxPostfixCheck(
       }
       await scratch.write('config/main.cf', pinned, old);
     } else {
-      await scratch.mkdir('config'); // postfix says that main.cf is missing, as it would of the sandbox
+      await scratch.mkdir('config'); // the tools say that main.cf is missing, as they would of the sandbox
     }
     if (master !== null) await scratch.write('config/master.cf', master, old);
     await scratch.mkdir('queue');
-    const r = await fx.run('postfix', ['-c', config, 'check'], { tty: true, timeoutMs, ...(signal ? { signal } : {}) });
-    const mapped = (s: string) =>
-      s
-        .split(`${config}/main.cf`)
-        .join(`${cfgDir}/main.cf`)
-        .split(`${config}/master.cf`)
-        .join(`${cfgDir}/master.cf`)
-        .split(config)
-        .join(cfgDir);
-    return { ...r, command, stdout: mapped(r.stdout), stderr: mapped(r.stderr) };
+    return await body(config);
   } finally {
     await scratch.remove().catch(() => undefined);
   }
+}
+
+/** A command's result told in terms of the sandbox: the private copy's path is the sandbox's. */
+export function asSandbox(r: CommandResult, config: string, cfgDir: string): CommandResult {
+  const mapped = (s: string) => s.split(config).join(cfgDir);
+  return { ...r, command: mapped(r.command), stdout: mapped(r.stdout), stderr: mapped(r.stderr) };
+}
+
+/**
+ * `postfix check` of a sandbox's configuration, on a private copy (withSandboxConfig): the
+ * host's queue is never opened, and the result names the sandbox's configuration directory.
+ */
+export async function sandboxPostfixCheck(
+  fx: Effects,
+  pkg: PackageDirectories,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
+  const cfgDir = await fx.commandPath('/etc/postfix');
+  return withSandboxConfig(fx, pkg, async (config) => {
+    const r = await fx.run('postfix', ['-c', config, 'check'], { tty: true, timeoutMs, ...(signal ? { signal } : {}) });
+    return asSandbox(r, config, cfgDir);
+  });
 }
 
 /** The package's directories as the host facts recorded them (Debian's when they did not). */

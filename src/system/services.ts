@@ -25,7 +25,7 @@ import {
   type CommandSpec,
   type ServiceState,
 } from './commands.js';
-import { directoriesOf, sandboxPostfixCheck } from './sandbox.js';
+import { asSandbox, directoriesOf, sandboxPostfixCheck, withSandboxConfig } from './sandbox.js';
 
 /** Options of the service functions. */
 export interface ServiceOptions {
@@ -285,6 +285,33 @@ export async function runAction(
   // Builds and checks stop when the apply is asked to stop; daemon commands finish.
   const stoppable = action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'postfix-check';
   const signal = stoppable ? opts.signal : undefined;
+  if ((action.kind === 'postmap' || action.kind === 'newaliases') && !ctx.live && !opts.configDir) {
+    // Under --root the tools get a private copy of the configuration (src/system/sandbox.ts):
+    // with the sandbox's own, they would log through the host's postlog socket.
+    const cfgDir = paths.get('/etc/postfix') ?? fx.resolve('/etc/postfix');
+    const o = await withSandboxConfig(fx, directoriesOf(host), async (config) => {
+      const specs = actionCommands(
+        action,
+        { ...ctx, resolve: (p) => (p === '/etc/postfix' ? config : ctx.resolve(p)) },
+        state,
+      );
+      if ('skip' in specs) return runResolved(fx, specs);
+      const results: CommandResult[] = [];
+      for (const spec of specs.run) {
+        const r = await fx.run(spec.cmd, spec.args, {
+          ...(spec.tty ? { tty: true } : {}),
+          ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        results.push(asSandbox(r, config, cfgDir));
+        if (r.exitCode !== 0 || r.timedOut) break;
+      }
+      return outcomeOf(results, 180_000);
+    });
+    if (o.status === 'ok' && action.kind === 'postmap' && action.secret)
+      o.warnings.push(...(await secureDatabases(fx, action.path)));
+    return o;
+  }
   if (action.kind === 'postmap' && action.secret) {
     const o = await runResolved(fx, actionCommands(action, ctx, state), signal);
     if (o.status === 'ok') o.warnings.push(...(await secureDatabases(fx, action.path)));
