@@ -20,6 +20,7 @@ import {
 import type { HostFacts } from '../model/host.js';
 import { quoteValue } from '../model/text.js';
 import { splitList } from '../postfix/lists.js';
+import { validateLookupKey } from '../postfix/lookupTable.js';
 import { commonDefaults, parentDomain } from './common.js';
 import { isRoleId, roleModule } from './index.js';
 import type { Resolved } from './role.js';
@@ -49,6 +50,16 @@ const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
   'logging',
   'proxy_interfaces',
 ]);
+
+/** Non-throwing validateLookupKey: its message, or null. */
+function checkLookupKey(key: string): string | null {
+  try {
+    validateLookupKey(key);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 /**
  * Keys that always have a value: an empty answer is refused (an answers file leaves the key out
@@ -144,7 +155,11 @@ export function validateAnswer(
         return { value: out };
       }
       case 'relay_recipients':
-        return eachList(value as string[], (r) => (r.startsWith('@') ? checkDomain(r.slice(1)) : checkEmail(r)));
+        // Each is a key of relay_recipients(5): an address the table cannot hold (a "#" that
+        // would make the line a comment, a quoted space) is refused here, not when it is written.
+        return eachList(value as string[], (r) =>
+          r.startsWith('@') ? checkDomain(r.slice(1)) : (checkEmail(r) ?? checkLookupKey(r.toLowerCase())),
+        );
       case 'proxy_interfaces':
         return { value: splitList(validateProxyInterfaces((value as string[]).join(', '))) };
       case 'inet_interfaces':

@@ -607,13 +607,13 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-        if (code === 'EISDIR') throw new UsageError(`${p} is a directory, not a file`);
+        if (code === 'EISDIR') throw new UsageError(`${r} is a directory, not a file`);
         if (code === 'ENOTREG') {
           const msg = errorMessage(e);
-          if (msg.startsWith('a directory')) throw new UsageError(`${p} is a directory, not a file`);
-          throw new UsageError(`${p} is ${msg}; mailsetup reads only regular files`);
+          if (msg.startsWith('a directory')) throw new UsageError(`${r} is a directory, not a file`);
+          throw new UsageError(`${r} is ${msg}; mailsetup reads only regular files`);
         }
-        if (code === 'EFBIG') throw new UsageError(`${p} is ${errorMessage(e)}`);
+        if (code === 'EFBIG') throw new UsageError(`${r} is ${errorMessage(e)}`);
         throw new Error(`cannot read ${p}: ${errorMessage(e)}`);
       }
       return decodeUtf8Strict(buf, p);
