@@ -51,6 +51,11 @@ const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
   'proxy_interfaces',
 ]);
 
+/** The $names a relayhost answer may hold. */
+const RELAYHOST_REFERENCES: ReadonlySet<string> = new Set(['mydomain', 'myhostname', 'mydestination', 'myorigin']);
+/** The service names a relayhost answer's port may be. */
+const RELAYHOST_SERVICES: ReadonlySet<string> = new Set(['smtp', 'submission', 'smtps', 'submissions']);
+
 /** Non-throwing validateLookupKey: its message, or null. */
 function checkLookupKey(key: string): string | null {
   try {
@@ -125,7 +130,22 @@ export function validateAnswer(
       case 'relayhost': {
         const v = value as string;
         if (v === '') return { value: '' };
-        return { value: parseRelayhost(v).form };
+        const r = parseRelayhost(v);
+        // A $name is expanded by Postfix: only the names that hold this host's names are a host
+        // (the loop check then expands them); $config_directory and the like are nonsense here.
+        const ref = /^\$[{(]?([A-Za-z0-9_]+)/.exec(r.host)?.[1];
+        if (ref !== undefined && !RELAYHOST_REFERENCES.has(ref)) {
+          return err(
+            `${quoteValue(v)}: $${ref} is not a host name; a relay host may name $mydomain, $myhostname or $mydestination`,
+          );
+        }
+        // A service name is looked up by Postfix in /etc/services: only the mail ports are taken.
+        if (typeof r.port === 'string' && !RELAYHOST_SERVICES.has(r.port.toLowerCase())) {
+          return err(
+            `${quoteValue(v)}: port ${quoteValue(r.port)} is not a mail service name (smtp, submission, smtps, submissions); give the number`,
+          );
+        }
+        return { value: r.form };
       }
       case 'mynetworks':
         return { value: (value as string[]).map((c) => parseCidr(c).postfix) };

@@ -3,6 +3,7 @@ import type { LintRule } from '../../roles/role.js';
 
 const WHAT: Record<string, string> = {
   local: 'is delivered on this host (local), not passed on',
+  virtual: 'is delivered into mailboxes on this host (virtual), not passed on',
   pipe: 'is given to a command (pipe), not passed on',
   discard: 'is dropped without a word (discard)',
   error: 'is bounced to its senders (error)',
@@ -10,7 +11,7 @@ const WHAT: Record<string, string> = {
 };
 
 /**
- * A transport next hop that does not pass mail on: local delivery, a command, discard, error,
+ * A transport next hop that does not pass mail on: local or virtual delivery, a command, discard, error,
  * retry. Legitimate now and then, so a warning, with an override id that acknowledges it.
  */
 export const nextHopDrops: LintRule = {
