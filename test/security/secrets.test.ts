@@ -91,26 +91,40 @@ describePostfix('H3: a re-run keeps the stored smart-host password', () => {
 });
 
 describePostfix('H4 and L3: secrets are root-only and leave with the role', () => {
-  it.skipIf(!AS_ROOT)('a sasl_passwd that was 0644 becomes 0600 (and its .db), and the output says so', async () => {
-    const port = await closedPort();
-    const d = lab.sandbox();
-    writeFileSync(join(d, SASL), '# my old creds\n[old.example.net]:587 olduser:oldpass\n', { mode: 0o644 });
-    execFileSync('chmod', ['644', join(d, SASL)]);
-    const r = await mailsetup([
-      '--root',
-      d,
-      '--answers',
-      lab.answers(nullClient(`[127.0.0.1]:${port}`, '{username: me@example.net, password: "Hunter2-real"}')),
-      '--yes',
-    ]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(mode(join(d, SASL))).toBe(0o600);
-    expect(mode(join(d, `${SASL}.db`))).toBe(0o600);
-    expect(`${r.stdout}${r.stderr}`).toContain('it holds a secret, so mailsetup');
-    // nobody reads neither
-    const nobody = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'cat', join(d, SASL)]);
-    expect(nobody.status).not.toBe(0);
-  });
+  it.skipIf(!AS_ROOT)(
+    'a sasl_passwd that was 0644 becomes 0600 (and its .db), the output says so, a rollback keeps it 0600',
+    async () => {
+      const port = await closedPort();
+      const d = lab.sandbox();
+      writeFileSync(join(d, SASL), '# my old creds\n[old.example.net]:587 olduser:oldpass\n', { mode: 0o644 });
+      execFileSync('chmod', ['644', join(d, SASL)]);
+      const r = await mailsetup([
+        '--root',
+        d,
+        '--answers',
+        lab.answers(nullClient(`[127.0.0.1]:${port}`, '{username: me@example.net, password: "Hunter2-real"}')),
+        '--yes',
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(mode(join(d, SASL))).toBe(0o600);
+      expect(mode(join(d, `${SASL}.db`))).toBe(0o600);
+      expect(`${r.stdout}${r.stderr}`).toContain('it holds a secret, so mailsetup');
+      // nobody reads neither
+      const nobody = spawnSync('setpriv', [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        'cat',
+        join(d, SASL),
+      ]);
+      expect(nobody.status).not.toBe(0);
+      // A rollback restores the old content exactly, never with the old (wider) mode.
+      const back = await mailsetup(['--root', d, '--rollback']);
+      expect(back.status, back.stderr).toBe(0);
+      expect(readFileSync(join(d, SASL), 'utf8')).toBe('# my old creds\n[old.example.net]:587 olduser:oldpass\n');
+      expect(mode(join(d, SASL))).toBe(0o600);
+    },
+  );
 
   it.skipIf(!AS_ROOT)('null-client with a login, then backup-mx: no sasl_passwd.db holds the password', async () => {
     const port = await closedPort();
