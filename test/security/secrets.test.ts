@@ -50,6 +50,12 @@ describePostfix('H3: a re-run keeps the stored smart-host password', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(lastLine(join(d, SASL))).toBe(`[127.0.0.1]:${port} me@example.net:S3cr3t-pw`);
     expect(again.stdout).not.toContain('S3cr3t-pw');
+    // What the wizard submits on Enter at "leave empty to keep the current password": the state's
+    // placeholder (the wizard's own screen test covers the key press).
+    const kept = lab.answers(nullClient(`[127.0.0.1]:${port}`, '{username: me@example.net, password: "(secret)"}'));
+    const wizardLike = await mailsetup(['--root', d, '--answers', kept, '--yes']);
+    expect(wizardLike.status, wizardLike.stderr).toBe(0);
+    expect(lastLine(join(d, SASL))).toBe(`[127.0.0.1]:${port} me@example.net:S3cr3t-pw`);
   });
 
   it.skipIf(!AS_ROOT)(
