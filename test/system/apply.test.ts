@@ -350,10 +350,11 @@ describe('apply with memory effects', () => {
       gid: 0,
     });
     expect(fx.dirs.get('/var/backups/mailsetup/20260102T030405Z')).toBe(0o700);
-    // Under --root, postfix check runs on a private copy of the sandbox's main.cf and master.cf
-    // whose queue and data directories are private too (src/system/sandbox.ts): never the host's queue.
+    // Under --root, postmap and postfix check run on a private copy of the sandbox's main.cf and
+    // master.cf whose queue and data directories are private too (src/system/sandbox.ts): never the
+    // host's queue, nor its postlog socket. The map itself is the sandbox's.
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
-      'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/sasl_passwd',
+      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/sasl_passwd',
       'postfix -c /tmp/mailsetup-scratch-1/config check',
     ]);
     expect(fx.scratch.size).toBe(0); // removed after the check
