@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -327,5 +328,95 @@ describe('L6: a password a server echoes back is hidden in every encoding', () =
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describePostfix('L5, L6, L14: the login test under --root, with a hostile smart host', () => {
+  const USER = 'relay-user@example.net';
+  const GOOD = 'Gööd-pässword 1';
+  let server: SMTPServer;
+  let port = 0;
+  let caFile = '';
+
+  beforeAll(async () => {
+    lab.file('l14/.keep', '');
+    const pki = makeTestPki(lab.path('l14'));
+    caFile = pki.caFile;
+    server = new SMTPServer({
+      logger: false,
+      key: pki.key,
+      cert: pki.cert,
+      authMethods: ['PLAIN', 'LOGIN'],
+      closeTimeout: 1000,
+      onAuth(auth, _s, cb) {
+        if (auth.username === USER && auth.password === GOOD) return cb(null, { user: USER });
+        // A hostile reply: the password echoed back (smtp-server itself blanks control characters).
+        const msg = `denied for password ${auth.password ?? ''}`;
+        return cb(Object.assign(new Error(msg), { responseCode: 535 }));
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    port = (server.server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 3000);
+      server.close(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  });
+
+  const answers = (password: string) =>
+    lab.answers(
+      `role: null-client\nmyhostname: client.example.com\nrelayhost: "[127.0.0.1]:${port}"\npostmaster: admin@example.net\n` +
+        `smtp_sasl: {username: "${USER}", password: ${JSON.stringify(password)}}\n`,
+    );
+
+  it.skipIf(!AS_ROOT)('the login is tested under --root too, and the output says why', async () => {
+    const r = await mailsetup(['--root', lab.sandbox(), '--answers', answers(GOOD), '--yes'], {
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(run under --root too: it tests the credentials, not this box)');
+    expect(r.stdout).not.toContain(GOOD);
+  });
+
+  it.skipIf(!AS_ROOT)('a 554 greeting with escape sequences reaches the terminal made visible', async () => {
+    const socks = new Set<Socket>();
+    const raw = createServer((sock) => {
+      socks.add(sock);
+      sock.on('error', () => undefined);
+      sock.end('554 \x1b]0;PWNED-TITLE\x07\x1b[2J go away\r\n');
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const rawPort = (raw.address() as { port: number }).port;
+      const text =
+        `role: null-client\nmyhostname: client.example.com\nrelayhost: "[127.0.0.1]:${rawPort}"\n` +
+        `postmaster: admin@example.net\nsmtp_sasl: {username: "${USER}", password: "x-y-z"}\n`;
+      const r = await mailsetup(['--root', lab.sandbox(), '--answers', lab.answers(text), '--yes']);
+      expect(r.status).toBe(2);
+      const all = `${r.stdout}${r.stderr}`;
+      expect(all).toContain('554 \\x1b]0;PWNED-TITLE\\x07\\x1b[2J go away');
+      expect(all).not.toContain('\x1b');
+      expect(all).not.toContain('\x07');
+    } finally {
+      for (const k of socks) k.destroy(); // the client may keep its end open: close() would wait for it
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+
+  it.skipIf(!AS_ROOT)('the echoed non-ASCII password is hidden, in UTF-8 and as its bytes read as latin1', async () => {
+    const wrong = 'pässwörd-Sécret';
+    const r = await mailsetup(['--root', lab.sandbox(), '--answers', answers(wrong), '--yes'], {
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    });
+    expect(r.status).toBe(2);
+    const all = `${r.stdout}${r.stderr}`;
+    expect(all).toContain('denied for password ********');
+    expect(all).not.toContain(wrong);
+    expect(all).not.toContain(Buffer.from(wrong, 'utf8').toString('latin1'));
   });
 });
