@@ -272,6 +272,29 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
+/** The session id of `pid` (from /proc), or null when it is gone. */
+function sessionOf(pid: number | 'self'): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // … ) state ppid pgrp session …
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every process in one of `sessions` (from /proc). */
+export function sessionMembers(sessions: ReadonlySet<number>): number[] {
+  if (sessions.size === 0) return [];
+  const out: number[] = [];
+  for (const name of readdirSyncSafe('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const sid = sessionOf(Number(name));
+    if (sid !== null && sessions.has(sid)) out.push(Number(name));
+  }
+  return out;
+}
+
 function readdirSyncSafe(dir: string): string[] {
   return readdirSync(dir);
 }
@@ -314,12 +337,28 @@ async function spawn(
   // On timeout the whole tree goes: script(1) puts its command in a session of its own, which a
   // signal to script alone would leave running (an orphan). TERM first, KILL 2 s later; what
   // survives TERM is killed as soon as the command itself has ended.
+  // A process forked while the tree is taken (a shell between two commands) is not in it, and
+  // once its parent is killed it is nobody's descendant: the sessions of the tree (script(1)'s
+  // own, never this process's) are swept every 100 ms until the command has ended.
+  let sweep: NodeJS.Timeout | undefined;
+  let sessions = new Set<number>();
   const stop = () => {
     const pid = sub.pid;
     if (pid === undefined || tree.length > 0) return;
     tree = [...descendants(pid).reverse(), pid];
+    const own = sessionOf('self');
+    sessions = new Set(tree.map((p) => sessionOf(p)).filter((s): s is number => s !== null && s !== own));
     killAll(tree, 'SIGTERM');
-    forceTimer = setTimeout(() => killAll([...descendants(pid).reverse(), ...tree], 'SIGKILL'), 2_000);
+    let signal: NodeJS.Signals = 'SIGTERM';
+    sweep = setInterval(() => {
+      const more = [...descendants(pid), ...sessionMembers(sessions)].filter((p) => !tree.includes(p));
+      tree.push(...more);
+      killAll(signal === 'SIGKILL' ? tree : more, signal);
+    }, 100);
+    forceTimer = setTimeout(() => {
+      signal = 'SIGKILL';
+      killAll([...descendants(pid).reverse(), ...tree], 'SIGKILL');
+    }, 2_000);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -332,7 +371,8 @@ async function spawn(
   clearTimeout(timer);
   opts.signal?.removeEventListener('abort', onAbort);
   if (forceTimer) clearTimeout(forceTimer);
-  if (tree.length > 0) killAll(tree, 'SIGKILL');
+  if (sweep) clearInterval(sweep);
+  if (tree.length > 0) killAll([...tree, ...sessionMembers(sessions)], 'SIGKILL');
   const stdout = out.text();
   let stderr = err.text();
   let exitCode = r.exitCode;

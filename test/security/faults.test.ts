@@ -197,6 +197,20 @@ describe('L9, L10: no orphan after a timeout, no backup folder without a manifes
     expect(spawnSync('pgrep', ['-f', `sleep ${tag}`]).status).toBe(1); // none left
   });
 
+  it('a stopped command whose shell forks after the tree was taken leaves nothing behind (its session is swept)', async () => {
+    const tag = `1002.${process.pid}`;
+    const fx = createRealEffects('/');
+    const abort = new AbortController();
+    setTimeout(() => abort.abort('SIGTERM'), 500);
+    // The shell ignores TERM; its sleep 2 dies of it, then the shell starts one more sleep (also
+    // deaf to TERM) and exits: that sleep was in no tree taken at the abort, and is nobody's child.
+    const script = `trap "" TERM HUP; sleep 2; (trap "" TERM HUP; exec sleep ${tag}) & exit 0`;
+    const r = await fx.run('sh', ['-c', script], { tty: true, timeoutMs: 60_000, signal: abort.signal });
+    expect(r.exitCode).not.toBe(0);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(spawnSync('pgrep', ['-f', `sleep ${tag}`]).status).toBe(1); // none left
+  }, 20_000);
+
   it.skipIf(!AS_ROOT)('a backup folder without a manifest (a kill while the backup was made) is removed', async () => {
     const d = lab.sandbox();
     const half = join(d, 'var/backups/mailsetup/20000101T000000Z/files/etc/postfix');
