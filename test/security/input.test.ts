@@ -95,9 +95,9 @@ describePostfix('M3: a tampered state file is refused, never written through', (
     [
       'a newline in a previous value',
       (s) => {
-        s.main = { owned: {}, previous: { biff: 'no\nmynetworks = 0.0.0.0/0' } };
+        s.main = { owned: {}, previous: { myhostname: 'a.example.com\nmynetworks = 0.0.0.0/0' } };
       },
-      'main.previous.biff',
+      'main.previous.myhostname',
     ],
     [
       'a command as a previous alias target',
