@@ -21,6 +21,16 @@ import { mynetworksStyle } from './mynetworksStyle.js';
 import { mynetworksWide } from './mynetworksWide.js';
 import { relayAcceptAll } from './relayAcceptAll.js';
 import { relayRestrictions } from './relayRestrictions.js';
+import { dialup } from './dialup.js';
+import { fantasyName } from './fantasyName.js';
+import { localUser } from './localUser.js';
+import { logrotateMissing } from './logrotate.js';
+import { mxLookupPort } from './mxLookupPort.js';
+import { mydestinationHostname } from './mydestinationHostname.js';
+import { mynetworksStyleIgnored } from './mynetworksStyleIgnored.js';
+import { namesResolve } from './namesResolve.js';
+import { tableFiles } from './tableFiles.js';
+import { transportService } from './transportService.js';
 
 export { loopsToSelf } from './mailLoop.js';
 
@@ -30,11 +40,21 @@ export const COMMON_RULES: readonly LintRule[] = [
   mynetworksWide,
   mynetworksForeign,
   mynetworksStyle,
+  mynetworksStyleIgnored,
+  tableFiles,
   domainLocalAndRelay,
   relayAcceptAll,
   mailLoop,
+  transportService,
   relayRestrictions,
   loopbackOnlyServer,
+  mydestinationHostname,
+  mxLookupPort,
+  namesResolve,
+  localUser,
+  fantasyName,
+  dialup,
+  logrotateMissing,
 ];
 
 /**
