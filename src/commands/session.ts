@@ -10,6 +10,10 @@ import type { HostFacts } from '../model/host.js';
 import type { CliOptions } from '../model/options.js';
 import type { Detection, Plan } from '../model/plan.js';
 import { detect } from '../plan/detect.js';
+import { factsNeeded } from '../plan/facts.js';
+import { mxDomains, mxFindings } from '../plan/mx.js';
+import { gatherFacts } from '../system/facts.js';
+import { mxHostsOf } from '../system/dns.js';
 import { resolveForPlan } from '../plan/lint/index.js';
 import { plan, PLAN_PATHS, type HandEdits, type Templates } from '../plan/plan.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
@@ -94,16 +98,24 @@ export class Session {
     return new Session(fx, host, await readPlanFiles(fx), templates);
   }
 
-  /** Resolve (defaults + validation; throws AnswersInvalid) and plan. */
-  plan(given: Partial<Answers> & { role: RoleId }, handEdits?: HandEdits): Plan {
+  /**
+   * Resolve (defaults + validation; throws AnswersInvalid), look up what the answers refer to
+   * (tables, users, names; src/system/facts.ts) and plan; on the live system add what DNS says
+   * of the MX records.
+   */
+  async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: HandEdits): Promise<Plan> {
     const answers = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
-    return plan({ answers, host: this.host, files: this.files, templates: this.templates, handEdits });
+    const facts = await gatherFacts(this.fx, factsNeeded(answers, this.host));
+    const p = plan({ answers, host: this.host, files: this.files, templates: this.templates, handEdits, facts });
+    // DNS is asked only on the live system; a --root sandbox never reaches out.
+    if (this.fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
+    return p;
   }
 
   /** plan(), with invalid answers turned into the UsageError that ends the run. */
-  planOrExit(given: Partial<Answers> & { role: RoleId }): Plan {
+  async planOrExit(given: Partial<Answers> & { role: RoleId }): Promise<Plan> {
     try {
-      return this.plan(given);
+      return await this.plan(given);
     } catch (e) {
       if (e instanceof AnswersInvalid) throw invalidAnswers(e);
       throw e;

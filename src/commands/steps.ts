@@ -9,7 +9,7 @@ import type { Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
-import { MAIN_CF } from '../model/paths.js';
+import { LOGROTATE_DROPIN, MAIN_CF } from '../model/paths.js';
 import type { Detection, Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
@@ -39,9 +39,9 @@ export async function installIfMissing(
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = (await Session.open(fx, after, loadTemplates())).planOrExit(
-    given.answers as Partial<Answers> & { role: RoleId },
-  );
+  const again = await (
+    await Session.open(fx, after, loadTemplates())
+  ).planOrExit(given.answers as Partial<Answers> & { role: RoleId });
   return { plan: again, host: after };
 }
 
@@ -82,6 +82,10 @@ export async function preflight(
   onEvent: (e: StepEvent) => void,
 ): Promise<PreflightFailure | null> {
   await probeRelayPort(plan, fx, onEvent);
+  // Postfix's own log file is rotated by logrotate: install it with the drop-in (advice only when it fails).
+  if (fx.live && plan.files.some((f) => f.path === LOGROTATE_DROPIN && f.after !== null)) {
+    await ensurePackage(fx, 'logrotate', onEvent);
+  }
   const sasl = plan.answers.smtp_sasl;
   if (!sasl || !plan.answers.relayhost) return null;
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {

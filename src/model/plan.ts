@@ -146,6 +146,21 @@ export interface PlanFacts {
   relayhostMx?: readonly string[];
 }
 
+/** What to look up for PlanFacts (src/plan/facts.ts says it from the answers; src/system/facts.ts asks). */
+export interface FactsNeeded {
+  /** Table source files and pattern files to read. */
+  files: string[];
+  /** Databases whose existence to check. */
+  databases: string[];
+  /** Whether to ask `postconf -m` for the supported table types. */
+  mapTypes: boolean;
+  users: string[];
+  /** Host names to resolve (live system only). */
+  names: string[];
+  /** The host whose MX records to ask (live system only): an unbracketed relay host. */
+  relayhostMx?: string;
+}
+
 /** No facts gathered (a plan made without the machine). */
 export const NO_FACTS: PlanFacts = { files: {}, databases: {}, users: {}, names: {} };
 

@@ -14,8 +14,10 @@ import { splitList as split } from '../postfix/lists.js';
 import { RECOGNITION_ORDER, roleModule } from '../roles/index.js';
 import type { ConfigView } from '../roles/role.js';
 import { parseState } from './state.js';
+import { parseRestrictions } from '../postfix/validate.js';
 import {
   ALIASES,
+  GENERIC_MAP,
   MAIN_CF,
   MASTER_CF,
   RELAY_RECIPIENTS_MAP,
@@ -57,6 +59,29 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
   if (relayhost !== undefined) a.relayhost = relayhost;
   const mynetworks = get('mynetworks');
   if (mynetworks !== undefined && !/[:/][a-z]|^[a-z]+:/.test(mynetworks)) a.mynetworks = split(mynetworks);
+  const mydestination = get('mydestination');
+  if (mydestination !== undefined) a.mydestination = split(mydestination);
+  const style = get('mynetworks_style');
+  if (style !== undefined && ['host', 'subnet', 'class'].includes(style) && mynetworks === undefined)
+    a.mynetworks_style = style;
+  const fallback = split(get('fallback_relay'));
+  if (fallback.length) a.fallback_relay = fallback;
+  const deferred = split(get('defer_transports'));
+  if (deferred.length) a.defer_transports = deferred;
+  const dns = get('smtp_dns_support_level');
+  if (dns) a.smtp_dns_support_level = dns;
+  const restrictions = split(get('smtpd_recipient_restrictions'));
+  if (restrictions.length) {
+    try {
+      a.smtpd_recipient_restrictions = parseRestrictions(restrictions);
+    } catch {
+      // restriction classes and the like: not mailsetup's to take over
+    }
+  }
+  if (get('smtp_generic_maps')?.includes(GENERIC_MAP)) {
+    const g = tableEntries(files[GENERIC_MAP]);
+    if (g.length) a.smtp_generic_maps = Object.fromEntries(g);
+  }
   const relayDomains = split(get('relay_domains')).filter((d) => !d.startsWith('$'));
   if (relayDomains.length) a.relay_domains = relayDomains;
   const proxy = split(get('proxy_interfaces'));

@@ -6,8 +6,6 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan } from '../../model/plan.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
@@ -28,8 +26,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
-  const p = session.planOrExit({ ...given, role });
-  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+  const p = await session.planOrExit({ ...given, role });
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));
   const blocking = p.findings.filter((f) => f.level === 'error');

@@ -12,11 +12,9 @@ import type { ApplyResult, StepEvent } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
 import type { Detection, Plan } from '../../model/plan.js';
 import { detect } from '../../plan/detect.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { roleInfos } from '../../roles/index.js';
 import { questionsFor } from '../../roles/questions.js';
 import { apply, findUnfinished } from '../../system/apply.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
@@ -81,12 +79,8 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         probe: (h) => probeLines(fx, h, detected, files),
         roles: () => roleInfos(),
         questions: (role, h, given) => questionsFor(role, h, detected.answers, detected.role, given, preset),
-        plan: async (answers) => {
-          const p = (await session()).plan(answers);
-          // DNS is asked only on the live system; a --root sandbox never reaches out.
-          if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
-          return p;
-        },
+        // The session gathers what the answers refer to and asks DNS on the live system only.
+        plan: async (answers) => (await session()).plan(answers),
         apply: async (p, h, onEvent) => {
           let result: ApplyResult;
           try {
