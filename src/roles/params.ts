@@ -43,12 +43,12 @@ export function answerParams(a: Resolved, host: HostFacts): Record<string, strin
  * Expand `value` as Postfix will, with the parameters `a` writes (`key`'s own value being
  * `value`): throws a ValidationError naming the problem (syntax, a loop, an unknown name).
  */
-export function expandAnswer(value: string, a: Resolved, host: HostFacts, key?: string): string {
+export function expandAnswer(value: string, a: Resolved, host: HostFacts, key?: string, whole = value): string {
   const params = answerParams(a, host);
   const defaults = postfixDefaults({ fqdn: host.fqdn });
   const unknown: string[] = [];
   const lookup = (n: string): string | undefined =>
-    n === key ? value : Object.hasOwn(params, n) ? params[n] : Object.hasOwn(defaults, n) ? defaults[n] : undefined;
+    n === key ? whole : Object.hasOwn(params, n) ? params[n] : Object.hasOwn(defaults, n) ? defaults[n] : undefined;
   let out: string;
   try {
     out = expand(value, lookup, { self: key, onUndefined: (n) => unknown.push(n) });
@@ -66,8 +66,19 @@ export function expandAnswer(value: string, a: Resolved, host: HostFacts, key?: 
   return out;
 }
 
-/** The items of a list answer as Postfix reads them: joined, expanded, split again. */
-export function expandItems(items: readonly string[], a: Resolved, host: HostFacts, key: string): string[] {
-  if (!items.some(hasReference)) return [...items];
-  return splitList(expandAnswer(joinList(items), a, host, key));
+/**
+ * The items of a list answer as Postfix reads them, each with what it expands to (an item such
+ * as $mydestination gives several). `key`'s own value is the whole list (a loop through it is found).
+ */
+export function expandItems(
+  items: readonly string[],
+  a: Resolved,
+  host: HostFacts,
+  key: string,
+): Array<{ item: string; values: string[] }> {
+  const whole = joinList(items);
+  return items.map((item) => ({
+    item,
+    values: hasReference(item) ? splitList(expandAnswer(item, a, host, key, whole)) : [item],
+  }));
 }

@@ -204,7 +204,8 @@ export function questionsFor(
   const defaults = (g: Partial<Answers>) =>
     withDefaults({ ...g, role }, host, current, currentRole, { keepShared: true });
   const d = defaults({ ...preset, ...given });
-  // A style chosen: Postfix derives the networks, there is no list to ask for.
+  // A style chosen (in the wizard, or kept from the last run): Postfix derives the networks, there
+  // is no list to ask for.
   const keys = mod.keys.filter((k) => !(k === 'mynetworks' && present(d.mynetworks_style)));
   return keys.map((key) => {
     const spec = SPECS[key];

@@ -29,7 +29,7 @@ import { splitList } from '../postfix/lists.js';
 import { commonDefaults, parentDomain } from './common.js';
 import { cite, DOCS } from './docs.js';
 import { isRoleId, roleModule } from './index.js';
-import { expandAnswer, expandItems, hasReference } from './params.js';
+import { answerParams, expandAnswer, expandItems, hasReference } from './params.js';
 import type { AnswerContext, Resolved } from './role.js';
 import type { AnswerKey, Answers, AnswerValue, RoleId } from '../model/answers.js';
 
@@ -201,8 +201,23 @@ export function validateAnswer(
   // Expanded with the value under test in place of the current one.
   const expanded = (v: string): string =>
     ctx ? expandAnswer(v, { ...ctx.answers, [key]: value } as Resolved, ctx.host, key) : v;
-  const expandedItems = (items: string[]): string[] =>
-    ctx ? expandItems(items, { ...ctx.answers, [key]: value } as Resolved, ctx.host, key) : items;
+  /** Each item with '$' expanded and checked by `check` (which throws or returns a message): the first problem. */
+  const checkExpanded = (items: string[], check: (x: string) => string | null | void): string | null => {
+    if (!ctx || !items.some(hasReference)) return null;
+    for (const { item, values } of expandItems(items, { ...ctx.answers, [key]: value } as Resolved, ctx.host, key)) {
+      if (!hasReference(item)) continue;
+      for (const x of values) {
+        let m: string | null | void;
+        try {
+          m = check(x);
+        } catch (e) {
+          m = (e as Error).message;
+        }
+        if (m) return `in ${JSON.stringify(item)}: ${m}`;
+      }
+    }
+    return null;
+  };
   try {
     switch (key) {
       case 'myhostname': {
@@ -232,20 +247,21 @@ export function validateAnswer(
       case 'fallback_relay': {
         const items = value as string[];
         for (const i of items) if (!hasReference(i)) parseRelayhost(i);
-        for (const x of expandedItems(items)) parseRelayhost(x);
+        const m = checkExpanded(items, (x) => void parseRelayhost(x));
+        if (m) return err(m);
         return { value: items.map((i) => (hasReference(i) ? i : parseRelayhost(i).form)) };
       }
       case 'mynetworks': {
         const items = (value as string[]).map(mynetworksItem);
-        if (items.some(hasReference)) for (const x of expandedItems(items)) mynetworksItem(x);
-        return { value: items };
+        const m = checkExpanded(items, (x) => void mynetworksItem(x));
+        return m ? err(m) : { value: items };
       }
       case 'mynetworks_style':
         return { value: validateMynetworksStyle(value as string) };
       case 'mydestination': {
         const items = (value as string[]).map(mydestinationItem);
-        if (items.some(hasReference)) for (const x of expandedItems(items)) mydestinationItem(x);
-        return { value: items };
+        const m = checkExpanded(items, (x) => void mydestinationItem(x));
+        return m ? err(m) : { value: items };
       }
       case 'relay_domains': {
         const items = value as string[];
@@ -255,13 +271,8 @@ export function validateAnswer(
           if (m) return err(m);
         }
         for (const t of items.filter((d) => !hasReference(d) && looksLikeTableRef(d))) parseTableRef(t);
-        if (items.some(hasReference)) {
-          for (const x of expandedItems(items)) {
-            if (looksLikeTableRef(x)) continue;
-            const m = checkListName(x);
-            if (m) return err(m);
-          }
-        }
+        const m = checkExpanded(items, (x) => (looksLikeTableRef(x) ? null : checkListName(x)));
+        if (m) return err(m);
         return { value: items.map((d) => (hasReference(d) || looksLikeTableRef(d) ? d : d.toLowerCase())) };
       }
       case 'transport': {
@@ -286,8 +297,8 @@ export function validateAnswer(
         return eachList(value as string[], (r) => (r.startsWith('@') ? checkDomain(r.slice(1)) : checkEmail(r)));
       case 'proxy_interfaces': {
         const v = splitList(validateProxyInterfaces((value as string[]).join(', ')));
-        if (v.some(hasReference)) validateProxyInterfaces(expandedItems(v).join(', '));
-        return { value: v };
+        const m = checkExpanded(v, (x) => void validateProxyInterfaces(x));
+        return m ? err(m) : { value: v };
       }
       case 'inet_interfaces': {
         const v = validateInetInterfaces(value as string);
@@ -517,7 +528,14 @@ export function validateResolved(input: Resolved, host: HostFacts, given: Partia
   const role = roleModule(merged.role);
   const problems: AnswerProblem[] = [];
   const ctx: AnswerContext = { answers: input, host };
-  for (const [k, v] of Object.entries(merged) as Array<[keyof Answers, AnswerValue]>) {
+  // The host's identity first: a value that refers to an invalid one ($myhostname) is not
+  // refused a second time for it.
+  const failed = new Set<string>();
+  const order = (k: string) => (['myhostname', 'mydomain', 'myorigin'].includes(k) ? 0 : 1);
+  const entries = (Object.entries(merged) as Array<[keyof Answers, AnswerValue]>).sort(
+    ([a], [b]) => order(a) - order(b),
+  );
+  for (const [k, v] of entries) {
     if (k === 'role') continue;
     if (typeof v === 'string') {
       const m = checkPlainValue(v, k);
@@ -531,10 +549,14 @@ export function validateResolved(input: Resolved, host: HostFacts, given: Partia
       continue;
     }
     if (v === undefined || (!present(v) && typeof v !== 'boolean')) continue;
-    const r = validateAnswer(k as AnswerKey, v, merged.role, ctx);
-    if ('error' in r) problems.push({ key: k, message: explainDerived(k, r.error, given, host) });
-    else (merged as unknown as Record<string, unknown>)[k] = r.value;
+    const refersToFailed = [...referencedNames(v, input, host)].some((n) => failed.has(n));
+    const r = validateAnswer(k as AnswerKey, v, merged.role, refersToFailed ? undefined : ctx);
+    if ('error' in r) {
+      failed.add(k);
+      problems.push({ key: k, message: explainDerived(k, r.error, given, host) });
+    } else (merged as unknown as Record<string, unknown>)[k] = r.value;
   }
+  problems.sort((a, b) => Object.keys(merged).indexOf(a.key) - Object.keys(merged).indexOf(b.key));
   for (const k of role.required) {
     if (present(merged[k])) continue;
     if (k === 'relayhost' && merged.overrides.includes('null-client-direct')) continue;
@@ -552,6 +574,23 @@ export function validateResolved(input: Resolved, host: HostFacts, given: Partia
   }
   if (problems.length) throw new AnswersInvalid(problems);
   return merged;
+}
+
+/** The parameter names a value refers to, directly or through the parameters these answers write. */
+function referencedNames(value: AnswerValue, a: Resolved, host: HostFacts): Set<string> {
+  const text = typeof value === 'string' ? value : Array.isArray(value) ? value.join(' ') : '';
+  const out = new Set<string>();
+  if (!hasReference(text)) return out;
+  const params = answerParams(a, host);
+  const todo = [text];
+  while (todo.length > 0) {
+    for (const m of (todo.pop() as string).matchAll(/\$[{(]?([A-Za-z0-9_]+)/g)) {
+      if (out.has(m[1])) continue;
+      out.add(m[1]);
+      if (params[m[1]] !== undefined) todo.push(params[m[1]]);
+    }
+  }
+  return out;
 }
 
 /**

@@ -70,14 +70,17 @@ export async function gatherFacts(fx: Effects, need: FactsNeeded): Promise<PlanF
     );
   }
   if (need.mapTypes) {
+    // postconf -m needs a main.cf; on a box without one (a first configuration) the types are not checked.
     jobs.push(
-      fx.run('postconf', ['-m'], { timeoutMs: LOOKUP_TIMEOUT_MS }).then((r) => {
+      (async () => {
+        if ((await fx.fileKind('/etc/postfix/main.cf').catch(() => null)) !== 'file') return;
+        const r = await fx.run('postconf', ['-c', fx.resolve('/etc/postfix'), '-m'], { timeoutMs: LOOKUP_TIMEOUT_MS });
         if (r.exitCode === 0)
           more.mapTypes = r.stdout
             .split('\n')
             .map((l) => l.trim())
             .filter(Boolean);
-      }),
+      })(),
     );
   }
   for (const name of need.users) {
