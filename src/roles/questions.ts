@@ -155,9 +155,9 @@ const SPECS: Record<AnswerKey, Spec> = {
     kind: 'choice',
     choices: [
       { value: '', label: "Postfix's default (DNS lookups on)" },
-      { value: 'disabled', label: 'disabled: no DNS lookups (a dial-up LAN host)' },
-      { value: 'enabled', label: 'enabled' },
-      { value: 'dnssec', label: 'dnssec (with a validating resolver)' },
+      { value: 'disabled', label: 'no DNS lookups (a dial-up LAN host)' },
+      { value: 'enabled', label: 'DNS lookups (as the default)' },
+      { value: 'dnssec', label: 'DNSSEC validation (needs a validating resolver)' },
     ],
     explain: () => 'disabled: the SMTP client looks up no MX records and resolves names through /etc/hosts',
   },
