@@ -218,6 +218,15 @@ async function rollback(
   }
   for (const p of restored) {
     const f = m.files.find((x) => x.path === p);
+    if (f === undefined && (m.createdDirs ?? []).includes(p)) {
+      rec.emit({
+        id: `write:${p}`,
+        label: `Remove the directory ${p}`,
+        status: 'rolled-back',
+        detail: 'removed (the apply created it)',
+      });
+      continue;
+    }
     rec.emit({
       id: `write:${p}`,
       label: `Restore ${p}`,

@@ -92,6 +92,19 @@ describe('the logrotate drop-in for maillog_file', () => {
     const back = await rollbackLatest(fx, NO_SYSLOG);
     expect(back.ok).toBe(true);
     expect(await fx.readFile(LOGROTATE_DROPIN)).toBeNull();
+    // The directory the apply created for it goes too (the box had no logrotate).
+    expect(await fx.fileKind('/etc/logrotate.d')).toBeNull();
+    expect(back.events.filter((e) => e.id === 'write:/etc/logrotate.d').at(-1)).toMatchObject({
+      label: 'Remove the directory /etc/logrotate.d',
+      status: 'rolled-back',
+    });
+    // A directory that holds something else by then stays.
+    const again = await apply(p, fx, NO_SYSLOG);
+    expect(again.ok).toBe(true);
+    await fx.writeFileAtomic('/etc/logrotate.d/other', '/var/log/other.log {}\n');
+    expect((await rollbackLatest(fx, NO_SYSLOG)).ok).toBe(true);
+    expect(await fx.readFile(LOGROTATE_DROPIN)).toBeNull();
+    expect(await fx.listDir('/etc/logrotate.d')).toEqual(['other']);
   });
 });
 
