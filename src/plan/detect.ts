@@ -58,7 +58,8 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
   const relayhost = get('relayhost');
   if (relayhost !== undefined) a.relayhost = relayhost;
   const mynetworks = get('mynetworks');
-  if (mynetworks !== undefined && !/[:/][a-z]|^[a-z]+:/.test(mynetworks)) a.mynetworks = split(mynetworks);
+  // Networks, and the pattern files and tables Postfix also takes (checked like typed ones).
+  if (mynetworks !== undefined) a.mynetworks = split(mynetworks);
   const mydestination = get('mydestination');
   if (mydestination !== undefined) a.mydestination = split(mydestination);
   const style = get('mynetworks_style');
@@ -82,8 +83,16 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
     const g = tableEntries(files[GENERIC_MAP]);
     if (g.length) a.smtp_generic_maps = Object.fromEntries(g);
   }
-  const relayDomains = split(get('relay_domains')).filter((d) => !d.startsWith('$'));
-  if (relayDomains.length) a.relay_domains = relayDomains;
+  // relay_domains as written ($mydomain on a gateway, "$mydestination other.domain" on a backup
+  // MX), except Postfix's old default "$mydestination" alone, which relays for no other domain.
+  const relayList = split(get('relay_domains'));
+  if (relayList.some((d) => !/^\$(\{mydestination\}|mydestination)$/.test(d))) a.relay_domains = relayList;
+  const domain = (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase();
+  // For recognition, the domains relayed beyond mydestination: $mydomain is the domain's name.
+  const relayDomains = relayList
+    .map((d) => (/^\$(\{mydomain\}|mydomain)$/.test(d) ? domain : d))
+    .filter((d) => d !== '' && !d.startsWith('$'))
+    .map((d) => d.toLowerCase());
   const proxy = split(get('proxy_interfaces'));
   if (proxy.length) a.proxy_interfaces = proxy;
   const inetInterfaces = get('inet_interfaces');
@@ -135,7 +144,7 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
     list: (n) => split(get(n)),
     relayDomains,
     destinations: split(get('mydestination')).map((d) => d.toLowerCase()),
-    domain: (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase(),
+    domain,
   };
   const role = RECOGNITION_ORDER.find((id) => roleModule(id).recognize(view)) ?? 'custom';
   return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' });

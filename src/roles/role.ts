@@ -100,7 +100,7 @@ export interface ConfigView {
   get(name: string): string | undefined;
   /** A list parameter's items (whitespace or comma separated); [] when unset. */
   list(name: string): string[];
-  /** relay_domains without $names, lower-cased. */
+  /** relay_domains without $names ($mydomain read as the domain's name), lower-cased. */
   relayDomains: string[];
   /** mydestination's items, lower-cased. */
   destinations: string[];

@@ -62,7 +62,14 @@ export const mailServer: RoleModule = {
       'receives mail only for its own names (a LAN host whose relayhost is the mailhost)',
     transport: () => 'optional: domain → next hop (":" = deliver by MX lookup, "*" = every other domain)',
   },
-  recognize: (v) => v.destinations.includes('$mydomain') || (v.domain !== '' && v.destinations.includes(v.domain)),
+  recognize: (v) =>
+    v.destinations.includes('$mydomain') ||
+    (v.domain !== '' && v.destinations.includes(v.domain)) ||
+    // STANDARD_CONFIGURATION_README's other machine of the LAN: its own names, all mail to the mailhost.
+    (v.destinations.length > 0 &&
+      !!v.get('relayhost') &&
+      v.relayDomains.length === 0 &&
+      !['loopback-only', 'localhost'].includes(v.get('inet_interfaces') ?? 'all')),
   receivesMail: true,
   mx: 'primary',
   rules: [],
