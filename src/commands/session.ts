@@ -11,6 +11,10 @@ import type { CliOptions } from '../model/options.js';
 import type { Detection, Finding, Plan } from '../model/plan.js';
 import { detect } from '../plan/detect.js';
 import { queuedMailFindings } from '../plan/queue.js';
+import { factsNeeded } from '../plan/facts.js';
+import { mxDomains, mxFindings } from '../plan/mx.js';
+import { gatherFacts } from '../system/facts.js';
+import { mxHostsOf } from '../system/dns.js';
 import { resolveForPlan } from '../plan/lint/index.js';
 import { plan, PLAN_PATHS, type PlanInput, type Templates } from '../plan/plan.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
@@ -155,9 +159,14 @@ export class Session {
     return new Session(fx, host, files, templates, meta);
   }
 
-  /** Resolve (defaults + validation; throws AnswersInvalid) and plan. */
-  plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Plan {
+  /**
+   * Resolve (defaults + validation; throws AnswersInvalid), look up what the answers refer to
+   * (tables, users, names; src/system/facts.ts) and plan; on the live system add what DNS says
+   * of the MX records.
+   */
+  async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
     const answers = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
+    const facts = await gatherFacts(this.fx, factsNeeded(answers, this.host));
     const p = plan({
       answers,
       host: this.host,
@@ -165,7 +174,10 @@ export class Session {
       meta: this.meta,
       templates: this.templates,
       handEdits,
+      facts,
     });
+    // DNS is asked only on the live system; a --root sandbox never reaches out.
+    if (this.fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
     return { ...p, previousRole: this.detected.role };
   }
 
@@ -185,9 +197,9 @@ export class Session {
   }
 
   /** plan(), with invalid answers turned into the UsageError that ends the run. */
-  planOrExit(given: Partial<Answers> & { role: RoleId }): Plan {
+  async planOrExit(given: Partial<Answers> & { role: RoleId }): Promise<Plan> {
     try {
-      return this.plan(given);
+      return await this.plan(given);
     } catch (e) {
       if (e instanceof AnswersInvalid) throw invalidAnswers(e);
       throw e;

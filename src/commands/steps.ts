@@ -9,7 +9,7 @@ import type { Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
-import { MAIN_CF } from '../model/paths.js';
+import { LOGROTATE_DROPIN, MAIN_CF } from '../model/paths.js';
 import { samePlan, type Detection, type Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
@@ -25,7 +25,7 @@ import { Session, type Files } from './session.js';
 export const LOGIN_OVERRIDE = 'smarthost-login';
 
 /** Plan the same answers again against the files as they are now (after an install, or a change on disk). */
-export type Replan = (session: Session) => Plan;
+export type Replan = (session: Session) => Promise<Plan>;
 
 /** The default Replan: the resolved answers of the plan, planned again. */
 function sameAnswers(given: Plan): Replan {
@@ -49,7 +49,7 @@ export async function installIfMissing(
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = replan(await Session.open(fx, after, loadTemplates()));
+  const again = await replan(await Session.open(fx, after, loadTemplates()));
   const changed = !samePlan(given, again);
   if (changed) {
     again.notes = [
@@ -66,7 +66,7 @@ export async function installIfMissing(
  * was written, and this plan (built on the files as they are now) says why it is shown again.
  */
 export async function replanAfterStale(fx: Effects, host: HostFacts, stale: string[], replan: Replan): Promise<Plan> {
-  const again = replan(await Session.open(fx, host, loadTemplates()));
+  const again = await replan(await Session.open(fx, host, loadTemplates()));
   again.notes = [
     `${stale.join(', ')} changed on disk since the plan was made (another admin, a package upgrade?): ` +
       'nothing was written. This is the plan made again against the files as they are now.',
@@ -112,6 +112,10 @@ export async function preflight(
   onEvent: (e: StepEvent) => void,
 ): Promise<PreflightFailure | null> {
   await probeRelayPort(plan, fx, onEvent);
+  // Postfix's own log file is rotated by logrotate: install it with the drop-in (advice only when it fails).
+  if (fx.live && plan.files.some((f) => f.path === LOGROTATE_DROPIN && f.after !== null)) {
+    await ensurePackage(fx, 'logrotate', onEvent);
+  }
   const sasl = plan.answers.smtp_sasl;
   if (!sasl || !plan.answers.relayhost) return null;
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {

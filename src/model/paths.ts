@@ -22,3 +22,6 @@ export const SASL_PASSWD_MAP = '/etc/postfix/sasl_passwd';
 export const BACKUP_ROOT = '/var/backups/mailsetup';
 /** Held while an apply or a rollback runs. */
 export const LOCK_PATH = '/run/mailsetup.lock';
+export const GENERIC_MAP = '/etc/postfix/generic';
+/** Rotation of MAILLOG_FILE when Postfix logs to it itself (logging: file). */
+export const LOGROTATE_DROPIN = '/etc/logrotate.d/postfix-maillog';

@@ -6,7 +6,7 @@
 import { Aliases } from '../postfix/aliases.js';
 import { joinList, splitList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
-import { expandParam } from '../postfix/expand.js';
+import { expand, expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
@@ -18,8 +18,28 @@ import type { FileMeta } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
-import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
+import {
+  NO_FACTS,
+  type Action,
+  type Drift,
+  type Finding,
+  type FileChange,
+  type ParamChange,
+  type Plan,
+  type PlanFacts,
+  type Templates,
+} from '../model/plan.js';
+import {
+  ALIASES,
+  GENERIC_MAP,
+  LOGROTATE_DROPIN,
+  MAILLOG_FILE,
+  MAILNAME,
+  MAIN_CF,
+  MASTER_CF,
+  RSYSLOG_DROPIN,
+  STATE_PATH,
+} from '../model/paths.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
 
@@ -35,6 +55,8 @@ export const PLAN_PATHS = [
   '/etc/postfix/relay_recipients',
   '/etc/postfix/virtual',
   '/etc/postfix/sasl_passwd',
+  GENERIC_MAP,
+  LOGROTATE_DROPIN,
 ] as const;
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
@@ -77,6 +99,8 @@ export interface PlanInput {
    * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
+  /** What the machine says of the files, users and names the answers refer to (src/system/facts.ts). */
+  facts?: PlanFacts;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -361,6 +385,38 @@ function planRsyslog(current: string | null, a: Resolved, host: HostFacts, templ
   return `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${socket}\n`;
 }
 
+/**
+ * logrotate's drop-in for Postfix's own log file (MAILLOG_README: a rotated file is closed on
+ * "postfix reload"): weekly, four weeks kept, compressed a week late; Postfix reopens its file on
+ * the reload after the rename and creates it anew.
+ */
+export function logrotateDropin(): string {
+  return [
+    `# Rotation of Postfix's own log file (maillog_file = ${MAILLOG_FILE}).`,
+    '# Written by mailsetup; it removes this file when Postfix logs through syslog again.',
+    `${MAILLOG_FILE} {`,
+    '\tweekly',
+    '\trotate 4',
+    '\tmissingok',
+    '\tnotifempty',
+    '\tcompress',
+    '\tdelaycompress',
+    '\tnocreate',
+    '\tpostrotate',
+    '\t\t/usr/sbin/postfix status >/dev/null 2>&1 && /usr/sbin/postfix reload >/dev/null 2>&1 || true',
+    '\tendscript',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The logrotate drop-in: written while Postfix logs to its own file, removed (if mailsetup wrote it) when not. */
+function planLogrotate(current: string | null, a: Resolved, state: State): string | null {
+  const ours = state.created.includes(LOGROTATE_DROPIN);
+  if (a.logging === 'file') return current === null || ours ? logrotateDropin() : current;
+  return ours ? null : current;
+}
+
 /** Compute the plan. Throws only on unreadable input files (the config layer's errors). */
 export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
@@ -449,6 +505,16 @@ export function plan(input: PlanInput): Plan {
   const rsyslogAfter = planRsyslog(rsyslogBefore, a, host, templates);
   add(RSYSLOG_DROPIN, rsyslogBefore, rsyslogAfter, 'rsyslog socket inside the Postfix chroot');
 
+  // Rotation of Postfix's own log file.
+  const logrotateBefore = files[LOGROTATE_DROPIN] ?? null;
+  add(
+    LOGROTATE_DROPIN,
+    logrotateBefore,
+    planLogrotate(logrotateBefore, a, state),
+    `rotation of Postfix's own log ${MAILLOG_FILE} (logrotate)`,
+    { mode: 0o644 },
+  );
+
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
   const configChanged = changes.length > 0;
@@ -508,7 +574,9 @@ export function plan(input: PlanInput): Plan {
     if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   const contentChanged = (path: string) => changes.some((c) => c.path === path && c.before !== c.after);
   if (contentChanged(ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
-  const postfixFiles = changes.filter((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
+  const postfixFiles = changes.filter(
+    (c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN && c.path !== LOGROTATE_DROPIN,
+  );
   if (postfixFiles.length > 0) actions.push({ kind: 'postfix-check' });
   // A file whose mode alone changes is checked, but Postfix need not read anything again.
   if (postfixFiles.some((c) => c.before !== c.after)) {
@@ -525,6 +593,13 @@ export function plan(input: PlanInput): Plan {
   }
   if (contentChanged(RSYSLOG_DROPIN)) actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
+  const finalMaster = MasterCf.parse(ms.text);
+  const services = new Set(
+    finalMaster
+      .services()
+      .filter((e) => e.type === 'unix')
+      .map((e) => e.service),
+  );
   const findings = lint({
     a,
     host,
@@ -532,6 +607,11 @@ export function plan(input: PlanInput): Plan {
     isSet: (name) => finalMain.has(name),
     // What the user had: a value mailsetup wrote itself is nobody else's table.
     before: (name) => (state.main.owned[name] === beforeMain.get(name) ? undefined : beforeMain.get(name)),
+    raw: (name) => finalMain.get(name),
+    expand: (value) => expand(value, (n) => finalMain.get(n) ?? defaults[n]),
+    services,
+    facts: input.facts ?? NO_FACTS,
+    aliases: Aliases.parse(aliasesAfter),
   });
   for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
   if (staleState) findings.push(STALE_STATE_FINDING);

@@ -176,6 +176,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       if (text === undefined) throw new Error('ENOENT');
       return text;
     },
+    async fileKind(p) {
+      const s = sys(p);
+      if (files.has(s)) return 'file';
+      return dirs.has(s) ? 'directory' : null;
+    },
     async stat(p) {
       const s = sys(p);
       const f = files.get(s);

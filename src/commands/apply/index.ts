@@ -6,8 +6,6 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan, type Plan } from '../../model/plan.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
@@ -30,13 +28,13 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   ctx.json?.role(session.detected.role, role);
   const { answers: given, findings: ignored } = settleUnused(raw, role);
   // The one way these answers are planned: first, after an install, after files changed on disk.
-  const replan: Replan = (s) => {
-    const p = s.planOrExit({ ...given, role });
+  const replan: Replan = async (s) => {
+    const p = await s.planOrExit({ ...given, role });
     p.findings.push(...ignored);
     return p;
   };
-  const p = replan(session);
-  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+  // The session gathers what the answers refer to and asks DNS on the live system only.
+  const p = await replan(session);
   p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));

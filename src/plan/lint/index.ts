@@ -22,6 +22,16 @@ import { mynetworksWide } from './mynetworksWide.js';
 import { relayAcceptAll } from './relayAcceptAll.js';
 import { relayRestrictions } from './relayRestrictions.js';
 import { tableDropped } from './tableDropped.js';
+import { dialup } from './dialup.js';
+import { fantasyName } from './fantasyName.js';
+import { localUser } from './localUser.js';
+import { logrotateMissing } from './logrotate.js';
+import { mxLookupPort } from './mxLookupPort.js';
+import { mydestinationHostname } from './mydestinationHostname.js';
+import { mynetworksStyleIgnored } from './mynetworksStyleIgnored.js';
+import { namesResolve } from './namesResolve.js';
+import { tableFiles } from './tableFiles.js';
+import { transportService } from './transportService.js';
 
 export { loopsToSelf } from './mailLoop.js';
 
@@ -31,12 +41,22 @@ export const COMMON_RULES: readonly LintRule[] = [
   mynetworksWide,
   mynetworksForeign,
   mynetworksStyle,
+  mynetworksStyleIgnored,
+  tableFiles,
   domainLocalAndRelay,
   relayAcceptAll,
   mailLoop,
+  transportService,
   relayRestrictions,
   loopbackOnlyServer,
   tableDropped,
+  mydestinationHostname,
+  mxLookupPort,
+  namesResolve,
+  localUser,
+  fantasyName,
+  dialup,
+  logrotateMissing,
 ];
 
 /**
