@@ -21,6 +21,10 @@ import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf } from '../postfix/masterCf.js';
 import { detect } from '../plan/detect.js';
 import { queuedMailFindings } from '../plan/queue.js';
+import { factsNeeded } from '../plan/facts.js';
+import { mxDomains, mxFindings } from '../plan/mx.js';
+import { gatherFacts } from '../system/facts.js';
+import { mxHostsOf } from '../system/dns.js';
 import { resolveForPlan } from '../plan/lint/index.js';
 import { plan, PLAN_PATHS, type PlanInput, type Templates } from '../plan/plan.js';
 import { certificateCandidates } from '../plan/tls.js';
@@ -281,13 +285,17 @@ export class Session {
   }
 
   /**
+  /**
    * Resolve (defaults + validation; throws AnswersInvalid), check the files of every certificate
-   * the plan may name (before anything is written), and plan.
+   * the plan may name (before anything is written), look up what the answers refer to (tables,
+   * users, names; src/system/facts.ts) and plan; on the live system add what DNS says of the MX
+   * records.
    */
   async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
     const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
     const answers = withStoredPassword(resolved, this.files, this.state);
     const certs = await this.checkCertificates(answers);
+    const facts = await gatherFacts(this.fx, factsNeeded(answers, this.host));
     const p = plan({
       answers,
       host: this.host,
@@ -299,7 +307,10 @@ export class Session {
       live: this.fx.live,
       freshState: this.discardedState !== null,
       ...(this.state ? { state: this.state } : {}),
+      facts,
     });
+    // DNS is asked only on the live system; a --root sandbox never reaches out.
+    if (this.fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
     return { ...p, previousRole: this.detected.role };
   }
 

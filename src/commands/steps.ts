@@ -9,7 +9,7 @@ import type { Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
-import { CA_BUNDLE, MAIN_CF, SASL_PASSWD_MAP, SNAKEOIL_CERT, SNAKEOIL_KEY } from '../model/paths.js';
+import { CA_BUNDLE, LOGROTATE_DROPIN, MAIN_CF, SASL_PASSWD_MAP, SNAKEOIL_CERT, SNAKEOIL_KEY } from '../model/paths.js';
 import { samePlan, type Detection, type Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
@@ -124,6 +124,10 @@ export async function preflight(
   const tls = await prepareTls(plan, fx, onEvent, host);
   if (tls) return tls;
   await probeRelayPort(plan, fx, onEvent);
+  // Postfix's own log file is rotated by logrotate: install it with the drop-in (advice only when it fails).
+  if (fx.live && plan.files.some((f) => f.path === LOGROTATE_DROPIN && f.after !== null)) {
+    await ensurePackage(fx, 'logrotate', onEvent);
+  }
   const sasl = plan.answers.smtp_sasl;
   if (!sasl || !plan.answers.relayhost) return null;
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {

@@ -159,6 +159,11 @@ export interface Effects {
   readFileBytes(path: string): Promise<Uint8Array | null>;
   stat(path: string): Promise<FileMeta | null>;
   /**
+   * What is at a path (following symlinks under the root): a regular file, a directory, something
+   * else (a FIFO, a device, a socket: never read those), or null when nothing is there.
+   */
+  fileKind(path: string): Promise<'file' | 'directory' | 'other' | null>;
+  /**
    * A file the user named on the command line (the answers file, a password file): a path of the
    * machine mailsetup runs on, relative to the working directory, never mapped into --root.
    * Only a regular file of at most `maxBytes` (default 64 MiB) is read (a FIFO or a device is

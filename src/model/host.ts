@@ -37,6 +37,8 @@ export interface HostFacts {
   postfix: PostfixFacts;
   systemd: boolean; // PID 1 is systemd
   rsyslog: boolean; // rsyslogd is installed
+  /** logrotate is installed (/usr/sbin/logrotate); undefined when not probed. */
+  logrotate?: boolean;
   distro: { id: string; versionId: string; debianLike: boolean };
   ipv6DefaultRoute: boolean;
   /**

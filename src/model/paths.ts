@@ -33,8 +33,13 @@ export const BACKUP_ROOT = '/var/backups/mailsetup';
 /** Held while an apply or a rollback runs. */
 export const LOCK_PATH = '/run/mailsetup.lock';
 
+/** Rotation of MAILLOG_FILE when Postfix logs to it itself (logging: file). */
+export const LOGROTATE_DROPIN = '/etc/logrotate.d/postfix-maillog';
+/** smtp_generic_maps: local addresses rewritten to Internet ones on the way out. */
+export const GENERIC_MAP = '/etc/postfix/generic';
+
 /** The lookup tables mailsetup writes (each postmap'd into a database beside it). */
-export const MAP_PATHS = [TRANSPORT_MAP, RELAY_RECIPIENTS_MAP, VIRTUAL_MAP, SASL_PASSWD_MAP] as const;
+export const MAP_PATHS = [TRANSPORT_MAP, RELAY_RECIPIENTS_MAP, VIRTUAL_MAP, SASL_PASSWD_MAP, GENERIC_MAP] as const;
 
 /**
  * Every file mailsetup reads to plan, and the only files it ever writes (with their databases):
@@ -49,4 +54,5 @@ export const PLANNED_PATHS = [
   STATE_PATH,
   ...MAP_PATHS,
   CERTBOT_DEPLOY_HOOK,
+  LOGROTATE_DROPIN,
 ] as const;

@@ -188,6 +188,45 @@ export function describeAction(a: Action): ActionInfo {
   }
 }
 
+/**
+ * What the machine says of what the answers refer to, gathered before planning
+ * (src/system/facts.ts) so that the planner stays pure: the tables and pattern files named in
+ * parameters, the databases postmap built from them, local users, host names and the map types
+ * Postfix supports. Each record holds only what was asked; a name absent from it was not checked.
+ */
+export interface PlanFacts {
+  /** Text files: path → content, null = absent; a string starting "!" says why it was not read. */
+  files: Readonly<Record<string, string | null>>;
+  /** Indexed-table databases (FILE.db, FILE.lmdb …): path → exists. */
+  databases: Readonly<Record<string, boolean>>;
+  /** Local users (getent passwd): name → exists. */
+  users: Readonly<Record<string, boolean>>;
+  /** Host names: name → its addresses ([] = it does not resolve), or why it was not looked up. */
+  names: Readonly<Record<string, readonly string[] | string>>;
+  /** The lookup table types Postfix supports here (postconf -m); undefined when unknown. */
+  mapTypes?: readonly string[];
+  /** The MX hosts of the relay host's domain (lowercase, best first), when it was looked up. */
+  relayhostMx?: readonly string[];
+}
+
+/** What to look up for PlanFacts (src/plan/facts.ts says it from the answers; src/system/facts.ts asks). */
+export interface FactsNeeded {
+  /** Table source files and pattern files to read. */
+  files: string[];
+  /** Databases whose existence to check. */
+  databases: string[];
+  /** Whether to ask `postconf -m` for the supported table types. */
+  mapTypes: boolean;
+  users: string[];
+  /** Host names to resolve (live system only). */
+  names: string[];
+  /** The host whose MX records to ask (live system only): an unbracketed relay host. */
+  relayhostMx?: string;
+}
+
+/** No facts gathered (a plan made without the machine). */
+export const NO_FACTS: PlanFacts = { files: {}, databases: {}, users: {}, names: {} };
+
 /** The texts of files mailsetup writes when they are absent (templates/). */
 export interface Templates {
   mainCf: string;

@@ -19,10 +19,21 @@ import type { FileMeta } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
+import {
+  NO_FACTS,
+  type Action,
+  type Drift,
+  type Finding,
+  type FileChange,
+  type ParamChange,
+  type Plan,
+  type PlanFacts,
+  type Templates,
+} from '../model/plan.js';
 import {
   ALIASES,
   CERTBOT_DEPLOY_HOOK,
+  LOGROTATE_DROPIN,
   MAILLOG_FILE,
   MAILNAME,
   MAIN_CF,
@@ -41,7 +52,7 @@ import { SECRET_PLACEHOLDER } from './secrets.js';
 export const PLAN_PATHS = PLANNED_PATHS;
 
 /** Files that are not Postfix's configuration: changing them needs no postfix check or reload. */
-const NOT_POSTFIX = new Set<string>([STATE_PATH, MAILNAME, RSYSLOG_DROPIN, CERTBOT_DEPLOY_HOOK]);
+const NOT_POSTFIX = new Set<string>([STATE_PATH, MAILNAME, RSYSLOG_DROPIN, CERTBOT_DEPLOY_HOOK, LOGROTATE_DROPIN]);
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = CHROOT_SERVICE_KEYS;
@@ -77,6 +88,8 @@ export interface PlanInput {
   freshState?: boolean;
   /** The state file of `files`, already parsed (it is parsed once per run). */
   state?: State;
+  /** What the machine says of the files, users and names the answers refer to (src/system/facts.ts). */
+  facts?: PlanFacts;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -388,6 +401,38 @@ function planRsyslog(current: string | null, a: Resolved, host: HostFacts, templ
   return `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${socket}\n`;
 }
 
+/**
+ * logrotate's drop-in for Postfix's own log file (MAILLOG_README: a rotated file is closed on
+ * "postfix reload"): weekly, four weeks kept, compressed a week late; Postfix reopens its file on
+ * the reload after the rename and creates it anew.
+ */
+export function logrotateDropin(): string {
+  return [
+    `# Rotation of Postfix's own log file (maillog_file = ${MAILLOG_FILE}).`,
+    '# Written by mailsetup; it removes this file when Postfix logs through syslog again.',
+    `${MAILLOG_FILE} {`,
+    '\tweekly',
+    '\trotate 4',
+    '\tmissingok',
+    '\tnotifempty',
+    '\tcompress',
+    '\tdelaycompress',
+    '\tnocreate',
+    '\tpostrotate',
+    '\t\t/usr/sbin/postfix status >/dev/null 2>&1 && /usr/sbin/postfix reload >/dev/null 2>&1 || true',
+    '\tendscript',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The logrotate drop-in: written while Postfix logs to its own file, removed (if mailsetup wrote it) when not. */
+function planLogrotate(current: string | null, a: Resolved, state: State): string | null {
+  const ours = state.created.includes(LOGROTATE_DROPIN);
+  if (a.logging === 'file') return current === null || ours ? logrotateDropin() : current;
+  return ours ? null : current;
+}
+
 /** Compute the plan. Throws only on unreadable input files (the config layer's errors). */
 export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
@@ -507,6 +552,15 @@ export function plan(input: PlanInput): Plan {
   add(CERTBOT_DEPLOY_HOOK, hookBefore, hookAfter, "certbot's deploy hook: reload Postfix after a renewal", {
     mode: 0o755,
   });
+  // Rotation of Postfix's own log file.
+  const logrotateBefore = files[LOGROTATE_DROPIN] ?? null;
+  add(
+    LOGROTATE_DROPIN,
+    logrotateBefore,
+    planLogrotate(logrotateBefore, a, state),
+    `rotation of Postfix's own log ${MAILLOG_FILE} (logrotate)`,
+    { mode: 0o644 },
+  );
 
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
@@ -600,6 +654,10 @@ export function plan(input: PlanInput): Plan {
     before: (name) => (state.main.owned[name] === beforeMain.get(name) ? undefined : beforeMain.get(name)),
     services: lintMaster.services,
     transports: lintMaster.transports,
+    raw: (name) => finalMain.get(name),
+    expand: (value) => expand(value, (n) => finalMain.get(n) ?? defaults[n]),
+    facts: input.facts ?? NO_FACTS,
+    aliases: Aliases.parse(aliasesAfter),
   });
   for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
   if (staleState) findings.push(STALE_STATE_FINDING);

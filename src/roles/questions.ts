@@ -4,7 +4,7 @@
  */
 import type { HostFacts } from '../model/host.js';
 import { roleModule } from './index.js';
-import { checkAnswer, NEVER_EMPTY, withDefaults } from './resolve.js';
+import { checkAnswer, NEVER_EMPTY, present, withDefaults } from './resolve.js';
 import { answeredCertificate, daneAvailable, defaultOutboundLevel, foundCertificate } from './tls.js';
 import type { AnswerKey, AnswerValue, Answers, Question, RoleId } from '../model/answers.js';
 import type { HandEdit } from '../model/plan.js';
@@ -30,22 +30,53 @@ const SPECS: Record<AnswerKey, Spec> = {
   mydomain: {
     label: 'Domain (mydomain)',
     kind: 'text',
-    explain: (d) => `the domain part of ${d.myhostname ?? 'the host name'}`,
+    explain: (d) => {
+      const name = d.myhostname ?? '';
+      const labels = name.split('.').length;
+      if (labels === 2)
+        return `${name} has two labels: it is the domain itself (Postfix alone would take "${name.split('.')[1]}")`;
+      if (labels === 1)
+        return `${name || 'the host name'} has no dot: localdomain, as Postfix does (a host without a real name)`;
+      return `the domain part of ${name || 'the host name'}`;
+    },
   },
   myorigin: {
     label: 'Sender domain (myorigin)',
     kind: 'text',
     explain: () => 'appended to locally posted mail: $mydomain sends as user@domain, not user@host',
   },
+  mydestination: {
+    label: 'Domains delivered here (mydestination)',
+    kind: 'list',
+    explain: () =>
+      'names, $names (localhost.$mydomain), /file/name or type:table; list every name of this host to avoid loops',
+  },
   relayhost: {
     label: 'Relay host (relayhost)',
     kind: 'text',
     explain: () => 'optional smart host for all outgoing mail; empty = deliver directly via MX lookups',
   },
+  fallback_relay: {
+    label: 'Fallback relay (fallback_relay)',
+    kind: 'list',
+    explain: () => 'where mail goes when a destination is unreachable, e.g. [gateway.example.com]; empty = none',
+  },
+  mynetworks_style: {
+    label: 'Trusted clients (mynetworks_style)',
+    kind: 'choice',
+    choices: [
+      { value: '', label: 'the networks I list (mynetworks, next question)' },
+      { value: 'host', label: 'this host only (mynetworks_style = host)' },
+      { value: 'subnet', label: "this host's subnets (mynetworks_style = subnet)" },
+      { value: 'class', label: "this host's whole class A/B/C networks (mynetworks_style = class)" },
+    ],
+    explain: () => 'who may relay through this host: a list, or a style Postfix derives from the interfaces',
+  },
   mynetworks: {
     label: 'Trusted networks (mynetworks)',
     kind: 'list',
-    explain: () => "clients in these networks may relay: loopback and this host's own private subnets",
+    explain: () =>
+      "clients in these networks may relay: loopback and this host's own private subnets (also /file/name, type:table)",
   },
   relay_domains: {
     label: 'Relayed domains (relay_domains)',
@@ -95,6 +126,44 @@ const SPECS: Record<AnswerKey, Spec> = {
     label: 'Postmaster address (aliases for postmaster and root)',
     kind: 'text',
     explain: () => 'a person who reads mail: bounces and problem reports go there',
+  },
+  aliases: {
+    label: 'More aliases (/etc/aliases)',
+    kind: 'map',
+    explain: () => 'name → address(es), e.g. joe joe@joes.preferred.machine; empty = none',
+  },
+  virtual: {
+    label: 'Address rewrites (virtual_alias_maps)',
+    kind: 'map',
+    explain: () => "address → address(es), e.g. root root@localhost to keep root's mail here; empty = none",
+  },
+  smtp_generic_maps: {
+    label: 'Outgoing address rewrites (smtp_generic_maps)',
+    kind: 'map',
+    explain: () =>
+      'for a host without a real name: local address or @domain → Internet address, e.g. @localdomain me@isp.example',
+  },
+  smtpd_recipient_restrictions: {
+    label: 'Spam rules (smtpd_recipient_restrictions)',
+    kind: 'list',
+    explain: () =>
+      'one restriction per entry, after the relay rules, e.g. reject_rbl_client zen.spamhaus.org; empty = none',
+  },
+  defer_transports: {
+    label: 'Deferred transports (defer_transports)',
+    kind: 'list',
+    explain: () => 'a dial-up host: smtp keeps mail queued until "sendmail -q" runs; empty = deliver at once',
+  },
+  smtp_dns_support_level: {
+    label: 'DNS lookups (smtp_dns_support_level)',
+    kind: 'choice',
+    choices: [
+      { value: '', label: "Postfix's default (DNS lookups on)" },
+      { value: 'disabled', label: 'no DNS lookups (a dial-up LAN host)' },
+      { value: 'enabled', label: 'DNS lookups (as the default)' },
+      { value: 'dnssec', label: 'DNSSEC validation (needs a validating resolver)' },
+    ],
+    explain: () => 'disabled: the SMTP client looks up no MX records and resolves names through /etc/hosts',
   },
   chroot: {
     label: 'Chroot network services (master.cf)',
@@ -251,6 +320,9 @@ export function questionsFor(
     mod.keys
       // A parameter changed by hand is always asked: its question says so, and lets mailsetup's value back.
       .filter((key) => asked(key, mod, seen, host) || byHand(key) !== undefined)
+      // A style chosen (in the wizard, or kept from the last run): Postfix derives the networks, there
+      // is no list to ask for.
+      .filter((key) => !(key === 'mynetworks' && present(d.mynetworks_style)))
       .map((key) => {
         const spec = SPECS[key];
         const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
@@ -268,7 +340,7 @@ export function questionsFor(
           choices: spec.choices,
           default: tlsDefault(key, base, host),
           optional,
-          validate: (value) => checkAnswer(key, value, role),
+          validate: (value) => checkAnswer(key, value, role, { answers: d, host }),
         } satisfies Question;
       })
   );

@@ -29,11 +29,12 @@ const PROBE_TIMEOUT_MS = 10_000;
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
   const osName = opts.osHostname ?? hostFx.kernelHostname();
-  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces, tls] = await Promise.all([
+  const [names, postfix, systemd, rsyslog, logrotate, distro, ipv6DefaultRoute, interfaces, tls] = await Promise.all([
     readHostNames(hostFx, osName),
     readPostfixFacts(fx),
     exists(hostFx, '/run/systemd/system'),
     rsyslogInstalled(hostFx),
+    exists(hostFx, '/usr/sbin/logrotate'),
     readDistro(fx, hostFx),
     readIpv6DefaultRoute(hostFx),
     opts.interfaces ?? hostFx.networkInterfaces(),
@@ -46,6 +47,7 @@ export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): P
     postfix,
     systemd,
     rsyslog,
+    logrotate,
     distro,
     ipv6DefaultRoute,
     tls,

@@ -235,6 +235,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       if (init.userFiles?.[p] === undefined) return null;
       return init.userFileMeta?.[p] ?? { mode: 0o600, uid: 0, gid: 0 };
     },
+    async fileKind(p) {
+      const s = sys(p);
+      if (files.has(s)) return 'file';
+      return dirs.has(s) ? 'directory' : null;
+    },
     async stat(p) {
       const s = sys(p);
       const f = files.get(s);

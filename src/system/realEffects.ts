@@ -704,6 +704,17 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       }
     },
 
+    async fileKind(p) {
+      try {
+        const st = await fs.stat(resolve(await follow(p)));
+        return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw new Error(`cannot stat ${p}: ${errorMessage(e)}`);
+      }
+    },
+
     async stat(p) {
       try {
         const st = await fs.stat(await real(p));

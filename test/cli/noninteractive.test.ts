@@ -457,7 +457,9 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
         expectExit(refused, 2);
         expectExit(dry, 2);
         expect(refused.stdout).toContain(
-          '  error   mynetworks-public: mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)\n' +
+          '  error   mynetworks-public: mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)' +
+            ' (BASIC_CONFIGURATION_README, "What clients to relay mail from": "IMPORTANT: If your machine is connected to a wide area ' +
+            'network then your default mynetworks setting may be too friendly.")\n' +
             '          override id: mynetworks-public\n',
         );
         expect(refused.stderr).toBe(
@@ -471,7 +473,9 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
         );
         expectExit(overridden, 0);
         expect(overridden.stdout).toContain(
-          'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay) (overridden: mynetworks-public)',
+          'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)' +
+            ' (BASIC_CONFIGURATION_README, "What clients to relay mail from": "IMPORTANT: If your machine is connected to a wide area ' +
+            'network then your default mynetworks setting may be too friendly.") (overridden: mynetworks-public)',
         );
         expect(postconfN(root).mynetworks).toBe('0.0.0.0/0');
       },

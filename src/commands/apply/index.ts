@@ -6,8 +6,6 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan, type Plan } from '../../model/plan.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
@@ -43,11 +41,11 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     p.findings.push(...ignored);
     return p;
   };
+  // The session gathers what the answers refer to and asks DNS on the live system only.
   const p = await replan(session);
   // Under --root, the paths the commands would be given are checked before anything is shown as
   // doable: a link out of the sandbox stops the run here (exit 2).
   await checkCommandPaths(fx, p.actions);
-  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));

@@ -14,12 +14,10 @@ import type { HostFacts } from '../../model/host.js';
 import type { Detection, Plan } from '../../model/plan.js';
 import { detect } from '../../plan/detect.js';
 import { handEditChoices } from '../../plan/handEdits.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { roleInfos, roleModule } from '../../roles/index.js';
 import { questionsFor } from '../../roles/questions.js';
 import { unusedAnswers } from '../../roles/usage.js';
 import { apply, findUnfinished } from '../../system/apply.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
@@ -114,14 +112,13 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         loadHost: host,
         probe: (h) => probeLines(fx, h, detected, files),
         roles: () => roleInfos(),
-        questions: (role, h, changed) =>
-          questionsFor(role, h, detected.answers, detected.role, changed, preset, detected.handEdits ?? []),
+        questions: (role, h, given) =>
+          questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []),
+        // The session gathers what the answers refer to and asks DNS on the live system only.
         plan: async (asked) => {
           const s = await session();
           const p = await planAsked(s, asked);
           p.findings.push(...(await s.queueFindings(p)));
-          // DNS is asked only on the live system; a --root sandbox never reaches out.
-          if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
           return p;
         },
         apply: async (p, h, onEvent) => {

@@ -29,6 +29,15 @@ import { mynetworksWide } from './mynetworksWide.js';
 import { relayAcceptAll } from './relayAcceptAll.js';
 import { relayRestrictions } from './relayRestrictions.js';
 import { tableDropped } from './tableDropped.js';
+import { dialup } from './dialup.js';
+import { fantasyName } from './fantasyName.js';
+import { localUser } from './localUser.js';
+import { logrotateMissing } from './logrotate.js';
+import { mxLookupPort } from './mxLookupPort.js';
+import { mydestinationHostname } from './mydestinationHostname.js';
+import { mynetworksStyleIgnored } from './mynetworksStyleIgnored.js';
+import { namesResolve } from './namesResolve.js';
+import { tableFiles } from './tableFiles.js';
 
 export { loopsToSelf } from './mailLoop.js';
 
@@ -38,6 +47,8 @@ export const COMMON_RULES: readonly LintRule[] = [
   mynetworksWide,
   mynetworksForeign,
   mynetworksStyle,
+  mynetworksStyleIgnored,
+  tableFiles,
   domainLocalAndRelay,
   relayAcceptAll,
   mailLoop,
@@ -50,6 +61,13 @@ export const COMMON_RULES: readonly LintRule[] = [
   transportUnknown,
   nextHopDrops,
   serviceListens,
+  mydestinationHostname,
+  mxLookupPort,
+  namesResolve,
+  localUser,
+  fantasyName,
+  dialup,
+  logrotateMissing,
 ];
 
 /**
