@@ -52,6 +52,22 @@ const CA_PARAMS = ['smtp_tls_CAfile', 'smtp_tls_CApath'] as const;
 const OUT_LEVEL_PARAMS = ['smtp_tls_security_level', 'smtp_use_tls', 'smtp_enforce_tls'] as const;
 const IN_LEVEL_PARAMS = ['smtpd_tls_security_level', 'smtpd_use_tls', 'smtpd_enforce_tls'] as const;
 
+/** Every parameter planTls may set (the state file may name these as mailsetup's). */
+export const TLS_SET_PARAMS = [
+  ...CERT_PARAMS,
+  'smtp_tls_CAfile',
+  'smtp_tls_security_level',
+  'smtp_tls_session_cache_database',
+  'smtp_tls_loglevel',
+  'smtp_tls_protocols',
+  'smtp_tls_mandatory_protocols',
+  'smtp_dns_support_level',
+  'smtpd_tls_security_level',
+  'smtpd_tls_loglevel',
+  'smtpd_tls_protocols',
+  'smtpd_tls_mandatory_protocols',
+] as const;
+
 /** Protocol floors in Postfix's own syntax: no SSLv2/3 ever; TLS 1.2 or newer where TLS is mandatory. */
 export const OPPORTUNISTIC_PROTOCOLS = '>=TLSv1';
 export const MANDATORY_PROTOCOLS = '>=TLSv1.2';
