@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isMailsetupError, UsageError } from './model/errors.js';
+import { printable } from './model/text.js';
 import type { CliOptions } from './model/options.js';
 import { VERSION } from './version.js';
 
@@ -34,6 +35,9 @@ Options:
   --verify         check that the running Postfix does what its role promises
   --json           one JSON document on stdout (the plan, the result, the checks;
                    schema in the README); progress and messages go to stderr
+  --fresh-start    when the state file (/etc/postfix/mailsetup.yaml) does not
+                   validate: set it aside (the apply's backup keeps it) and
+                   start as if mailsetup had never configured this host
   --no-color       no colours (also NO_COLOR=1); without it, colours only on a
                    terminal, or wherever FORCE_COLOR=1 asks for them
   -h, --help       this text
@@ -91,6 +95,7 @@ export function parseCli(
         verify: { type: 'boolean' },
         'only-last': { type: 'boolean' },
         json: { type: 'boolean' },
+        'fresh-start': { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -128,6 +133,7 @@ export function parseCli(
     // --json: stdout holds only the document, and the text on stderr is for logs: no colours.
     color: v.json ? false : colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
     unicode: unicodeWanted(env),
+    freshStart: v['fresh-start'] ?? false,
   };
 }
 
@@ -138,7 +144,8 @@ export function parseCli(
 function ignoreBrokenPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+      // A hung-up terminal (SIGHUP, a dropped SSH session) answers EIO: the run goes on.
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED' && err.code !== 'EIO') throw err;
     });
   }
 }
@@ -184,13 +191,16 @@ async function main(): Promise<number> {
     });
   } catch (err) {
     if (isMailsetupError(err)) {
-      if (err.message !== '') process.stderr.write(`mailsetup: ${err.message}\n`);
-      for (const line of err.details) process.stderr.write(`${line}\n`);
+      // Messages quote answers, files and servers: control characters are shown, not obeyed.
+      if (err.message !== '') process.stderr.write(`mailsetup: ${printable(err.message)}\n`);
+      for (const line of err.details) process.stderr.write(`${printable(line)}\n`);
       return err.exitCode;
     }
     // Nothing the user can act on was expected here: one line, the details in a file.
     const where = commands.writeCrashReport(err, argv, VERSION);
-    process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}${where ? ` (details in ${where})` : ''}\n`);
+    process.stderr.write(
+      `mailsetup: unexpected error: ${printable(firstLine(err))}${where ? ` (details in ${where})` : ''}\n`,
+    );
     return 1;
   }
 }

@@ -5,6 +5,7 @@
  * nothing to do, 1 apply failed (rolled back), 2 usage error or invalid answers. With --json the
  * mode's text goes to stderr and the one JSON document to stdout (./json.ts), also when it fails.
  */
+import { realpathSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { isMailsetupError, UsageError, type ExitCode } from '../model/errors.js';
 import type { CliOptions } from '../model/options.js';
@@ -41,7 +42,19 @@ function asciiIo(io: Io): Io {
 
 /** Which mode the options ask for, and whether it may ask questions. */
 export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
-  const root = opts.root ? resolvePath(opts.root) : '/';
+  let root: string;
+  try {
+    root = rootOf(opts.root);
+  } catch (e) {
+    // Refused before any mode ran: with --json, the refusal is a document on stdout too.
+    if (!opts.json || !isMailsetupError(e)) throw e;
+    term.io.err(`mailsetup: ${e.message}\n`);
+    term.io.out(jsonErrorText(e.exitCode, e.message));
+    return e.exitCode;
+  }
+  if (opts.root !== undefined && root === '/') {
+    term.io.err(`mailsetup: --root ${opts.root} is / itself: this run configures this host (a live run)\n`);
+  }
   if (!opts.json) return runMode(opts, term, root, term.io);
   const json = new JsonRun(VERSION, opts, root);
   const err = (s: string) => term.io.err(s);
@@ -105,4 +118,31 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   if (opts.forget) return (await import('./forget/index.js')).forget(ctx);
   if (opts.verify) return (await import('./verify/index.js')).verifyCommand(ctx);
   return (await import('./apply/index.js')).applyAnswers(ctx);
+}
+
+/**
+ * The root a --root value names: '/' without one; else the directory, its symbolic links
+ * resolved (a sandbox whose path leads through a link is the directory the link names, and a
+ * value that resolves to / is the live system). An empty value (an unset variable in a script)
+ * and a missing directory are usage errors: neither may silently mean the live system or a new
+ * tree built by a typo.
+ */
+export function rootOf(value: string | undefined): string {
+  if (value === undefined) return '/';
+  if (value === '') {
+    throw new UsageError(
+      '--root needs a sandbox directory, and the value is empty (an unset variable?); omit --root to configure this host',
+    );
+  }
+  const abs = resolvePath(value);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--root ${value}: no such directory`);
+    throw new UsageError(`--root ${value}: ${code ?? (e as Error).message}`);
+  }
+  if (!statSync(real).isDirectory()) throw new UsageError(`--root ${value}: not a directory`);
+  return real;
 }

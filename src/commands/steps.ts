@@ -9,7 +9,7 @@ import type { Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
-import { MAIN_CF } from '../model/paths.js';
+import { MAIN_CF, SASL_PASSWD_MAP } from '../model/paths.js';
 import { samePlan, type Detection, type Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
@@ -19,7 +19,7 @@ import { ensurePackage, installPostfix } from '../system/install.js';
 import { outbound25, probeSummary, runProbes } from '../system/probes.js';
 import { testSmartHostLogin, type LoginResult } from '../system/smtpLogin.js';
 import { loadTemplates } from '../system/templates.js';
-import { Session, type Files } from './session.js';
+import { Session, type Files, type SessionOptions } from './session.js';
 
 /** The override id that applies despite a failed smart-host login test. */
 export const LOGIN_OVERRIDE = 'smarthost-login';
@@ -36,6 +36,7 @@ function sameAnswers(given: Plan): Replan {
  * Before the first apply on a box without Postfix: install it (live system only), then plan the
  * same answers again against the files the package wrote. Returns the plan and host to apply, and
  * whether that plan differs from the one shown (then the wizard shows it again before applying).
+ * `sessionOpts`: the run's session options (--fresh-start), for the session planned again.
  */
 export async function installIfMissing(
   fx: Effects,
@@ -43,13 +44,14 @@ export async function installIfMissing(
   given: Plan,
   onEvent: (e: StepEvent) => void,
   replan: Replan = sameAnswers(given),
+  sessionOpts: SessionOptions = {},
 ): Promise<{ plan: Plan; host: HostFacts; changed: boolean }> {
   if (host.postfix.installed || !fx.live) return { plan: given, host, changed: false };
   if (!(await installPostfix(fx, onEvent))) {
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = replan(await Session.open(fx, after, loadTemplates()));
+  const again = replan(await Session.open(fx, after, loadTemplates(), sessionOpts));
   const changed = !samePlan(given, again);
   if (changed) {
     again.notes = [
@@ -65,8 +67,14 @@ export async function installIfMissing(
  * The plan made again after apply() found files changed on disk since the plan was made: nothing
  * was written, and this plan (built on the files as they are now) says why it is shown again.
  */
-export async function replanAfterStale(fx: Effects, host: HostFacts, stale: string[], replan: Replan): Promise<Plan> {
-  const again = replan(await Session.open(fx, host, loadTemplates()));
+export async function replanAfterStale(
+  fx: Effects,
+  host: HostFacts,
+  stale: string[],
+  replan: Replan,
+  sessionOpts: SessionOptions = {},
+): Promise<Plan> {
+  const again = replan(await Session.open(fx, host, loadTemplates(), sessionOpts));
   again.notes = [
     `${stale.join(', ')} changed on disk since the plan was made (another admin, a package upgrade?): ` +
       'nothing was written. This is the plan made again against the files as they are now.',
@@ -117,17 +125,19 @@ export async function preflight(
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {
     return { message: 'libsasl2-modules could not be installed: Postfix would fail with "no mechanism available"' };
   }
-  if (sasl.password === undefined || sasl.password === SECRET_PLACEHOLDER) {
-    onEvent({
-      id: 'login-test',
-      label: `Test the login at ${plan.answers.relayhost}`,
-      status: 'skipped',
-      detail: 'the stored password is kept and not tested',
-    });
-    return null;
-  }
   const id = 'login-test';
   const label = `Test the login at ${plan.answers.relayhost}`;
+  if (sasl.password === undefined || sasl.password === SECRET_PLACEHOLDER) {
+    onEvent({ id, label, status: 'skipped', detail: 'the stored password is kept and not tested' });
+    return null;
+  }
+  if (!plan.files.some((f) => f.path === SASL_PASSWD_MAP)) {
+    // The login written is the one there already (the stored password, kept byte for byte).
+    onEvent({ id, label, status: 'skipped', detail: 'the stored login is kept unchanged and not tested again' });
+    return null;
+  }
+  // Under --root too: the test is of the credentials, not of the box (README, "A smart host").
+  const where = fx.live ? '' : ' (run under --root too: it tests the credentials, not this box)';
   onEvent({ id, label, status: 'running' });
   const login = await testSmartHostLogin({
     relayhost: plan.answers.relayhost,
@@ -136,7 +146,7 @@ export async function preflight(
     ehloName: plan.answers.myhostname,
   });
   if (login.ok) {
-    onEvent({ id, label, status: 'ok', detail: login.message });
+    onEvent({ id, label, status: 'ok', detail: `${login.message}${where}` });
     return null;
   }
   const overridden = (plan.answers.overrides ?? []).includes(LOGIN_OVERRIDE);
@@ -144,7 +154,7 @@ export async function preflight(
     id,
     label,
     status: overridden ? 'skipped' : 'failed',
-    detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}`,
+    detail: `${login.stage}: ${login.message}${overridden ? ` (overridden: ${LOGIN_OVERRIDE})` : ''}${where}`,
   });
   if (overridden) return null;
   return {

@@ -21,6 +21,12 @@ export interface PostfixFacts {
   running: boolean;
   /** The port the smtp/inet service listens on (25 unless master.cf says otherwise). */
   smtpPort?: number;
+  /**
+   * The installed package's directories (`postconf -d`: daemon_directory, command_directory,
+   * shlib_directory, meta_directory, queue_directory, data_directory) and import_environment:
+   * what a --root sandbox's main.cf must not change.
+   */
+  directories?: Record<string, string>;
 }
 
 export interface HostFacts {

@@ -20,4 +20,6 @@ export interface CliOptions {
   color: boolean;
   /** The terminal shows more than ASCII (a UTF-8 locale, not the Linux console): ❯ ✓ ✗ and the spinner as they are. */
   unicode: boolean;
+  /** An invalid state file is set aside (kept in the apply's backup) and mailsetup starts afresh. */
+  freshStart: boolean;
 }

@@ -22,3 +22,12 @@ export const SASL_PASSWD_MAP = '/etc/postfix/sasl_passwd';
 export const BACKUP_ROOT = '/var/backups/mailsetup';
 /** Held while an apply or a rollback runs. */
 export const LOCK_PATH = '/run/mailsetup.lock';
+
+/** The lookup tables mailsetup writes (each postmap'd into a database beside it). */
+export const MAP_PATHS = [TRANSPORT_MAP, RELAY_RECIPIENTS_MAP, VIRTUAL_MAP, SASL_PASSWD_MAP] as const;
+
+/**
+ * Every file mailsetup reads to plan, and the only files it ever writes (with their databases):
+ * the state file and a backup's manifest name no other path.
+ */
+export const PLANNED_PATHS = [MAIN_CF, MASTER_CF, ALIASES, MAILNAME, RSYSLOG_DROPIN, STATE_PATH, ...MAP_PATHS] as const;

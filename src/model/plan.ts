@@ -57,7 +57,10 @@ export interface FileChange {
 }
 
 export type Action =
-  | { kind: 'postmap'; map: string; path: string } // map = "hash:/etc/postfix/transport"
+  // map = "hash:/etc/postfix/transport"; secret: the database is made root-only (0600) too
+  | { kind: 'postmap'; map: string; path: string; secret?: boolean }
+  // a map no role uses any more: its source is removed, and so are its databases
+  | { kind: 'unmap'; map: string; path: string }
   | { kind: 'newaliases'; path: string }
   | { kind: 'postfix-check' }
   | { kind: 'reload' }
@@ -124,8 +127,20 @@ export interface ActionInfo {
 
 /** The one description of an action, used by the preview, the progress list and the summary. */
 export function describeAction(a: Action): ActionInfo {
-  const stepId = a.kind === 'postmap' || a.kind === 'newaliases' ? `action:${a.kind}:${a.path}` : `action:${a.kind}`;
+  const stepId =
+    a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'unmap'
+      ? `action:${a.kind}:${a.path}`
+      : `action:${a.kind}`;
   switch (a.kind) {
+    case 'unmap':
+      return {
+        stepId,
+        label: `Remove the databases of ${a.path}`,
+        command: `rm ${a.path}.db (and the other database files postmap made of it)`,
+        reason: `${a.path} is no longer used: its database would keep its entries${
+          a.path.endsWith('sasl_passwd') ? ' (the smart host password)' : ''
+        }`,
+      };
     case 'postmap':
       return {
         stepId,

@@ -7,6 +7,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { FileChange, Finding, ParamChange, Plan } from '../model/plan.js';
 import { describeAction, isEmptyPlan } from '../model/plan.js';
+import { printable } from '../model/text.js';
 import { renderLines, type Style, type StyledLine } from './styled.js';
 
 /** The number of lines in a file's text (a final newline does not start another line). */
@@ -53,6 +54,10 @@ export function fileDiff(change: FileChange): string {
 
 /** fileDiff() as styled lines. */
 export function fileDiffLines(change: FileChange): StyledLine[] {
+  return visible(rawDiffLines(change));
+}
+
+function rawDiffLines(change: FileChange): StyledLine[] {
   if (change.before === change.after) return [[{ text: 'no change', style: 'dim' }]];
   const oldName = change.before === null ? '/dev/null' : change.path;
   const newName = change.after === null ? '/dev/null' : change.path;
@@ -193,7 +198,12 @@ export function planLines(plan: Plan): StyledLine[] {
     out.push([]);
   }
   while (out.length > 0 && out[out.length - 1].length === 0) out.pop();
-  return out;
+  return visible(out);
+}
+
+/** Lines whose text came from files and answers, with control characters made visible. */
+function visible(lines: StyledLine[]): StyledLine[] {
+  return lines.map((l) => l.map((s) => ({ ...s, text: printable(s.text) })));
 }
 
 /** The preview of a plan for the non-interactive mode (--dry-run, --yes): see planLines(). */

@@ -14,7 +14,7 @@ import { splitList as split } from '../postfix/lists.js';
 import { RECOGNITION_ORDER, roleModule } from '../roles/index.js';
 import type { ConfigView } from '../roles/role.js';
 import { findHandEdits, handEditLine, withHandEdits } from './handEdits.js';
-import { parseState } from './state.js';
+import { parseState, type State } from './state.js';
 
 /** The header's line when mailsetup.yaml outlived main.cf. */
 export const STALE_STATE_LINE =
@@ -40,8 +40,11 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
   }
 }
 
-/** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
-export function detect(files: Readonly<Record<string, string | null>>): Detection {
+/**
+ * Recognise the role and answers from the files (paths as in PLAN_PATHS). `parsed` is the state
+ * file already parsed (it is parsed once per run: a large one takes time).
+ */
+export function detect(files: Readonly<Record<string, string | null>>, parsed?: State): Detection {
   const stateText = files[STATE_PATH];
   const mainText = files[MAIN_CF];
   if (mainText === null || mainText === undefined) {
@@ -49,7 +52,7 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
     return described({ role: null, answers: {}, source: 'none' }, stateText ? [STALE_STATE_LINE] : []);
   }
   if (stateText) {
-    const state = parseState(stateText);
+    const state = parsed ?? parseState(stateText);
     const handEdits = findHandEdits(state, mainText);
     return described(
       { role: state.answers.role, answers: withHandEdits(state.answers, handEdits), source: 'state', handEdits },

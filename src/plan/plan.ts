@@ -6,59 +6,39 @@
 import { Aliases } from '../postfix/aliases.js';
 import { joinList, splitList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
-import { expandParam } from '../postfix/expand.js';
+import { expand, expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
+import { checkAliasTarget, validateAliasTarget } from '../postfix/validate.js';
 import { roleModule } from '../roles/index.js';
 import { usedAnswersOnly } from '../roles/usage.js';
-import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
+import type { LintService, MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
 import type { FileMeta } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
-import { emptyState, parseState, serializeState, type State } from './state.js';
+import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
 import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
-import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
-
-export const SECRET_PLACEHOLDER = '(secret)';
-
-/** Every file the planner may read or write; the caller reads them all into `files`. */
-export const PLAN_PATHS = [
+import {
+  ALIASES,
+  MAILLOG_FILE,
+  MAILNAME,
   MAIN_CF,
   MASTER_CF,
-  ALIASES,
-  MAILNAME,
+  PLANNED_PATHS,
   RSYSLOG_DROPIN,
   STATE_PATH,
-  '/etc/postfix/transport',
-  '/etc/postfix/relay_recipients',
-  '/etc/postfix/virtual',
-  '/etc/postfix/sasl_passwd',
-] as const;
+} from '../model/paths.js';
+
+export { SECRET_PLACEHOLDER } from './secrets.js';
+import { SECRET_PLACEHOLDER } from './secrets.js';
+
+/** Every file the planner may read or write; the caller reads them all into `files`. */
+export const PLAN_PATHS = PLANNED_PATHS;
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
-export const CHROOT_SERVICES = [
-  'smtp/inet',
-  'pickup/unix',
-  'cleanup/unix',
-  'tlsmgr/unix',
-  'rewrite/unix',
-  'bounce/unix',
-  'defer/unix',
-  'trace/unix',
-  'verify/unix',
-  'flush/unix',
-  'smtp/unix',
-  'relay/unix',
-  'showq/unix',
-  'error/unix',
-  'retry/unix',
-  'discard/unix',
-  'lmtp/unix',
-  'anvil/unix',
-  'scache/unix',
-] as const;
+export const CHROOT_SERVICES = CHROOT_SERVICE_KEYS;
 
 export type { Templates };
 
@@ -77,6 +57,13 @@ export interface PlanInput {
    * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
+  /**
+   * Ignore the state file (it does not validate and the user chose a fresh start): plan as if
+   * mailsetup had never run; the state file is replaced, and the apply's backup keeps its copy.
+   */
+  freshState?: boolean;
+  /** The state file of `files`, already parsed (it is parsed once per run). */
+  state?: State;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -228,6 +215,12 @@ function entryLine(e: MasterEntry): string {
   ].join(' ');
 }
 
+/** Whether two entries are the same service but for the chroot column. */
+function sameButChroot(a: MasterEntry | undefined, b: MasterEntry): boolean {
+  if (a === undefined) return false;
+  return entryLine({ ...a, chroot: '-' }) === entryLine({ ...b, chroot: '-' });
+}
+
 /** master.cf: chroot column, services to disable, the postlog service for file logging. */
 function planMaster(
   text: string,
@@ -267,7 +260,11 @@ function planMaster(
     if (!e) continue;
     const original = next.master.previous[key];
     const current = e.chroot === '-' ? 'n' : e.chroot;
-    if (original !== undefined) {
+    if (original !== undefined && !sameButChroot(MasterCf.parse(original).get(service, type), e)) {
+      // The entry changed since mailsetup recorded it (or the record is not what was there):
+      // the text is not put back; only the chroot column is set below.
+      delete next.master.previous[key];
+    } else if (original !== undefined) {
       const originalChroot = MasterCf.parse(original).get(service, type)?.chroot;
       if (originalChroot === wantChroot || (originalChroot === '-' && wantChroot === 'n')) {
         // Back to how it was: restore the original text byte-for-byte.
@@ -282,7 +279,7 @@ function planMaster(
       }
     }
     if (current === wantChroot) continue;
-    if (original === undefined) {
+    if (next.master.previous[key] === undefined) {
       const lines = splitPhysicalLines(out);
       const r = entryRange(lines, key);
       if (r) next.master.previous[key] = lines.slice(r.start, r.end).join('');
@@ -299,9 +296,17 @@ function planMaster(
 }
 
 function planAliases(text: string, want: Record<string, string>, state: State, next: State): string {
+  // What mailsetup writes is an address or a user name, never a command, file or include.
+  for (const v of Object.values(want)) validateAliasTarget(v);
   const al = Aliases.parse(text);
   const previous: Record<string, string | null> = { ...state.aliases.previous };
-  for (const name of Object.keys(want)) if (!(name in previous)) previous[name] = al.get(name) ?? null;
+  for (const name of Object.keys(want)) {
+    if (name in previous) continue;
+    // A value mailsetup would not write back (a command, a file) is not recorded to restore:
+    // the backup of this apply keeps it.
+    const now = al.get(name);
+    previous[name] = now !== undefined && checkAliasTarget(now) === null ? now : null;
+  }
   for (const name of Object.keys(state.aliases.owned)) {
     if (name in want) continue;
     const p = previous[name];
@@ -339,7 +344,12 @@ function planMap(
   const rebuild = !sameSet(ownedKeys, wantKeys);
   table.removeMany(ownedKeys.filter((k) => rebuild || !wantKeys.has(k)));
   for (const [k, v] of entries) {
-    if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`) && table.get(k) !== undefined) continue; // keep the stored password
+    if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`)) {
+      // The answers keep the stored password (Session fills it in: src/plan/secrets.ts); the
+      // placeholder itself is never written as a password.
+      if (table.get(k) !== undefined) continue;
+      throw new Error(`${path}: the password to keep for ${k} is not known (give password or password_file)`);
+    }
     if (table.get(k) !== v) table.set(k, v);
   }
   const created = owned?.created ?? current === null;
@@ -368,9 +378,9 @@ export function plan(input: PlanInput): Plan {
   const stateText = files[STATE_PATH] ?? null;
   // A state file without main.cf (Postfix purged and reinstalled, mailsetup.yaml left behind)
   // describes a configuration that is gone: the box is fresh, and nothing in the old record is a
-  // hand edit.
+  // hand edit. So does one the user set aside (--fresh-start: it does not validate).
   const staleState = stateText !== null && (files[MAIN_CF] ?? null) === null;
-  const state = stateText && !staleState ? parseState(stateText) : emptyState(a);
+  const state = stateText && !staleState && !input.freshState ? (input.state ?? parseState(stateText)) : emptyState(a);
   // A choice for this run only: later hand edits are kept again unless asked anew.
   // The ledger records the answers this role used, nothing it ignored.
   const next: State = emptyState(
@@ -504,8 +514,14 @@ export function plan(input: PlanInput): Plan {
 
   // Commands, in order.
   const actions: Action[] = [];
+  for (const c of mapChanges) {
+    const secret = want.maps.find((x) => x.path === c.path)?.secret === true;
+    if (c.after !== null)
+      actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path, ...(secret ? { secret } : {}) });
+  }
+  // A map removed: its databases go too (a left-over sasl_passwd.db would keep the password).
   for (const c of mapChanges)
-    if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
+    if (c.after === null) actions.push({ kind: 'unmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   const contentChanged = (path: string) => changes.some((c) => c.path === path && c.before !== c.after);
   if (contentChanged(ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
   const postfixFiles = changes.filter((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
@@ -525,6 +541,7 @@ export function plan(input: PlanInput): Plan {
   }
   if (contentChanged(RSYSLOG_DROPIN)) actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
+  const lintMaster = masterView(ms.text, finalMain, defaults);
   const findings = lint({
     a,
     host,
@@ -532,6 +549,8 @@ export function plan(input: PlanInput): Plan {
     isSet: (name) => finalMain.has(name),
     // What the user had: a value mailsetup wrote itself is nobody else's table.
     before: (name) => (state.main.owned[name] === beforeMain.get(name) ? undefined : beforeMain.get(name)),
+    services: lintMaster.services,
+    transports: lintMaster.transports,
   });
   for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
   if (staleState) findings.push(STALE_STATE_FINDING);
@@ -575,6 +594,49 @@ function handEditFinding(d: Drift, after: string | undefined, stillSet: boolean)
       `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
       `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${outcome}`,
   };
+}
+
+/**
+ * master.cf as the linter sees it: every smtpd service with its effective settings (main.cf and
+ * Postfix's defaults, overridden by its -o options) and the names of all services (transports).
+ */
+function masterView(
+  text: string,
+  main: MainCf,
+  defaults: Record<string, string>,
+): { services: LintService[]; transports: Set<string> } {
+  const services: LintService[] = [];
+  const transports = new Set<string>();
+  let entries: MasterEntry[];
+  try {
+    entries = MasterCf.parse(text).services();
+  } catch {
+    return { services, transports };
+  }
+  const fromMain = (n: string) => main.get(n) ?? (Object.hasOwn(defaults, n) ? defaults[n] : undefined);
+  for (const e of entries) {
+    transports.add(e.service);
+    if (e.command.split('/').pop() !== 'smtpd') continue;
+    const options: Record<string, string> = Object.fromEntries(e.options);
+    const look = (n: string) => (Object.hasOwn(options, n) ? options[n] : fromMain(n));
+    const colon = e.service.lastIndexOf(':');
+    services.push({
+      key: `${e.service}/${e.type}`,
+      ...(e.type === 'inet' && colon > 0 ? { host: e.service.slice(0, colon).replace(/^\[|\]$/g, '') } : {}),
+      options,
+      main(name) {
+        const raw = look(name);
+        if (raw === undefined) return '';
+        try {
+          return expand(raw, look, { self: name });
+        } catch (err) {
+          return `(cannot expand: ${(err as Error).message})`;
+        }
+      },
+      isSet: (name) => Object.hasOwn(options, name) || main.has(name),
+    });
+  }
+  return { services, transports };
 }
 
 function safeExpand(cf: MainCf, name: string, defaults: Record<string, string>): string {

@@ -18,10 +18,16 @@ export class ValidationError extends Error {
   }
 }
 
-/** Quote a value for a message: JSON string syntax, so control characters stay visible. */
-function q(text: string): string {
-  return JSON.stringify(text);
+/**
+ * Quote a value for a message: JSON string syntax, so control characters stay visible; a value
+ * longer than 512 characters is cut, with its length said (a message never echoes a huge value).
+ */
+export function quoteForMessage(text: string): string {
+  if (text.length <= 512) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, 512))}… (${text.length} characters)`;
 }
+
+const q = quoteForMessage;
 
 function fail(message: string): never {
   throw new ValidationError(message);
@@ -210,6 +216,51 @@ export function validateEmail(addr: string): string {
 /** Non-throwing `validateEmail`. */
 export function checkEmail(addr: string): string | null {
   return messageOf(() => validateEmail(addr));
+}
+
+/** A local part as local(8) sees it: quotes removed, backslash escapes resolved. */
+export function unquoteLocalPart(local: string): string {
+  if (!local.startsWith('"')) return local.replace(/\\(.)/g, '$1');
+  let out = '';
+  for (let i = 1; i < local.length; i++) {
+    const ch = local[i];
+    if (ch === '\\' && i + 1 < local.length) {
+      out += local[++i];
+      continue;
+    }
+    if (ch === '"') break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * A target mailsetup writes into aliases(5) or virtual(5): a local user name (`admin`) or an
+ * address (`admin@example.com`, quoted as needed), never something local(8) would run, append
+ * to or read: after quote removal the local part must not start with `|` (a command), `/` (a
+ * file) or `:include:`, whatever the quoting, and holds no routing (`!`, `%`, another `@`).
+ * Returns the target unchanged.
+ */
+export function validateAliasTarget(target: string): string {
+  const bad = (reason: string): never => fail(`${q(target)} cannot be written as an alias target: ${reason}`);
+  if (target === '') bad('it is empty');
+  const ctl = findControlChar(target, false);
+  if (ctl >= 0) bad(`it contains a control character (${describeControlChar(target.charCodeAt(ctl))})`);
+  const at = target.lastIndexOf('@');
+  const local = unquoteLocalPart(at < 0 ? target : target.slice(0, at));
+  const word = local.trimStart();
+  if (word.startsWith('|')) bad('aliases(5) would run it as a command ("|…"); give a mailbox address');
+  if (word.startsWith('/')) bad('aliases(5) would append mail to it as a file ("/…"); give a mailbox address');
+  if (word.toLowerCase().startsWith(':include:'))
+    bad('aliases(5) would read it as an include file; give a mailbox address');
+  if (/[!%@]/.test(local)) bad('its local part routes mail onwards ("!", "%" or "@"); give the final address');
+  if (/[,\s]/.test(local) && !target.startsWith('"')) bad('it would be read as several targets');
+  return target;
+}
+
+/** Non-throwing `validateAliasTarget`. */
+export function checkAliasTarget(target: string): string | null {
+  return messageOf(() => validateAliasTarget(target));
 }
 
 // ------------------------------------------------------------------------------------------

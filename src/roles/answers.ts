@@ -3,9 +3,10 @@
  * merge of answers from several sources. Value checks (host names, CIDR, …) live in
  * src/roles/validateAnswers.ts; this file only says whether the document has the right shape.
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { splitList } from '../postfix/lists.js';
 import type { Answers, SaslAnswers } from '../model/answers.js';
+import { quoteValue } from '../model/text.js';
 import { isRoleId, ROLE_IDS, roleIdList } from './index.js';
 
 export class AnswersError extends Error {}
@@ -41,11 +42,19 @@ function typeName(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** The longest value an answer may have (a host name is at most 253; a list item much less). */
+export const MAX_VALUE_LENGTH = 4096;
+
 function expectString(key: string, v: unknown): string {
   // YAML turns `25` or `yes` into numbers/booleans; a string key accepts numbers as text.
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  throw new AnswersError(`${key}: expected a string, got ${typeName(v)}`);
+  let text: string;
+  if (typeof v === 'string') text = v;
+  else if (typeof v === 'number') text = String(v);
+  else throw new AnswersError(`${key}: expected a string, got ${typeName(v)}`);
+  if (text.length > MAX_VALUE_LENGTH) {
+    throw new AnswersError(`${key}: the value is ${text.length} characters long (at most ${MAX_VALUE_LENGTH})`);
+  }
+  return text;
 }
 
 function expectList(key: string, v: unknown): string[] {
@@ -106,7 +115,9 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
     switch (kind) {
       case 'role':
         if (!isRoleId(v)) {
-          throw new AnswersError(`role: "${String(v)}" is not a role (${ROLE_IDS.join(', ')})`);
+          throw new AnswersError(
+            `role: ${typeof v === 'string' ? quoteValue(v) : typeName(v)} is not a role (${ROLE_IDS.join(', ')})`,
+          );
         }
         out.role = v;
         break;
@@ -122,7 +133,9 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
         break;
       case 'logging':
         if (v !== 'syslog' && v !== 'file')
-          throw new AnswersError(`logging: expected syslog or file, got "${String(v)}"`);
+          throw new AnswersError(
+            `logging: expected syslog or file, got ${typeof v === 'string' ? quoteValue(v) : typeName(v)}`,
+          );
         out.logging = v;
         break;
       case 'record': {
@@ -145,14 +158,85 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
   return out;
 }
 
-/** Parse an answers file's YAML text. Errors name the line (YAML) or the key (schema). */
-export function parseAnswersYaml(text: string, requireRole = true): Partial<Answers> {
-  let doc: unknown;
+/** Line and column (1-based) of an offset in a text. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * Parse YAML text into plain values, or throw an AnswersError naming `what`, the problem and
+ * where it is (line, column) — never the text itself, which may hold a password. An alias bomb
+ * or a too deep nesting is refused the same way.
+ */
+export function parseYamlQuietly(text: string, what: string): { doc: Document.Parsed; value: unknown } {
+  let doc: Document.Parsed;
   try {
-    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    // uniqueKeys is checked below: the library's own check costs time in the square of a map's size.
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
   } catch (err) {
-    if (err instanceof YAMLParseError) throw new AnswersError(`answers file is not valid YAML: ${err.message}`);
-    throw err;
+    throw new AnswersError(`${what} is not usable YAML: ${(err as Error).message}`);
   }
-  return answersFromObject(doc, requireRole);
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const at = lineColumn(text, first.pos[0]);
+    throw new AnswersError(`${what} is not valid YAML: ${first.message} at line ${at.line}, column ${at.column}`);
+  }
+  const dup = duplicateKey(doc);
+  if (dup !== null) {
+    const at = lineColumn(text, dup);
+    throw new AnswersError(
+      `${what} is not valid YAML: Map keys must be unique at line ${at.line}, column ${at.column}`,
+    );
+  }
+  try {
+    return { doc, value: doc.toJS({ maxAliasCount: 100 }) };
+  } catch (err) {
+    throw new AnswersError(`${what} is not usable YAML: ${(err as Error).message}`);
+  }
+}
+
+/** The offset of the first key that repeats one before it in the same mapping, or null (one pass). */
+function duplicateKey(doc: Document.Parsed): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        const name = isScalar(k) ? `${typeof k.value}:${String(k.value)}` : JSON.stringify(k);
+        if (seen.has(name)) {
+          found = isScalar(k) && k.range ? k.range[0] : 0;
+          return visit.BREAK;
+        }
+        seen.add(name);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * The secrets of an answers document must be YAML strings: an unquoted 012345, 0x1F or 1e3 is a
+ * number to YAML and would be stored changed (12345, 31, 1000). The value is never echoed.
+ */
+function checkSecretScalars(doc: Document.Parsed): void {
+  for (const key of ['password', 'username'] as const) {
+    const node = doc.getIn(['smtp_sasl', key], true);
+    if (node === undefined || node === null || !isScalar(node)) continue;
+    if (typeof node.value === 'string') continue;
+    throw new AnswersError(
+      `smtp_sasl.${key}: YAML reads this unquoted value as ${node.value === null ? 'empty' : `a ${typeof node.value}`}, ` +
+        `which would change it (012345 becomes 12345): write it in quotes, e.g. ${key}: "…"`,
+    );
+  }
+}
+
+/** Parse an answers file's YAML text. Errors name the line (YAML) or the key (schema), never the text. */
+export function parseAnswersYaml(text: string, requireRole = true): Partial<Answers> {
+  const { doc, value } = parseYamlQuietly(text, 'answers file');
+  checkSecretScalars(doc);
+  return answersFromObject(value, requireRole);
 }

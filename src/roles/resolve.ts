@@ -4,6 +4,7 @@
  * from an answer that failed here.
  */
 import {
+  checkAliasTarget,
   checkDomain,
   checkEmail,
   checkHostname,
@@ -17,7 +18,9 @@ import {
   validateProxyInterfaces,
 } from '../postfix/validate.js';
 import type { HostFacts } from '../model/host.js';
+import { quoteValue } from '../model/text.js';
 import { splitList } from '../postfix/lists.js';
+import { validateLookupKey } from '../postfix/lookupTable.js';
 import { commonDefaults, parentDomain } from './common.js';
 import { isRoleId, roleModule } from './index.js';
 import type { Resolved } from './role.js';
@@ -47,6 +50,21 @@ const HOST_KEYS: ReadonlySet<AnswerKey> = new Set<AnswerKey>([
   'logging',
   'proxy_interfaces',
 ]);
+
+/** The $names a relayhost answer may hold. */
+const RELAYHOST_REFERENCES: ReadonlySet<string> = new Set(['mydomain', 'myhostname', 'mydestination', 'myorigin']);
+/** The service names a relayhost answer's port may be. */
+const RELAYHOST_SERVICES: ReadonlySet<string> = new Set(['smtp', 'submission', 'smtps', 'submissions']);
+
+/** Non-throwing validateLookupKey: its message, or null. */
+function checkLookupKey(key: string): string | null {
+  try {
+    validateLookupKey(key);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 /**
  * Keys that always have a value: an empty answer is refused (an answers file leaves the key out
@@ -112,7 +130,22 @@ export function validateAnswer(
       case 'relayhost': {
         const v = value as string;
         if (v === '') return { value: '' };
-        return { value: parseRelayhost(v).form };
+        const r = parseRelayhost(v);
+        // A $name is expanded by Postfix: only the names that hold this host's names are a host
+        // (the loop check then expands them); $config_directory and the like are nonsense here.
+        const ref = /^\$[{(]?([A-Za-z0-9_]+)/.exec(r.host)?.[1];
+        if (ref !== undefined && !RELAYHOST_REFERENCES.has(ref)) {
+          return err(
+            `${quoteValue(v)}: $${ref} is not a host name; a relay host may name $mydomain, $myhostname or $mydestination`,
+          );
+        }
+        // A service name is looked up by Postfix in /etc/services: only the mail ports are taken.
+        if (typeof r.port === 'string' && !RELAYHOST_SERVICES.has(r.port.toLowerCase())) {
+          return err(
+            `${quoteValue(v)}: port ${quoteValue(r.port)} is not a mail service name (smtp, submission, smtps, submissions); give the number`,
+          );
+        }
+        return { value: r.form };
       }
       case 'mynetworks':
         return { value: (value as string[]).map((c) => parseCidr(c).postfix) };
@@ -128,6 +161,12 @@ export function validateAnswer(
           const m = checkDomain(d.startsWith('.') ? d.slice(1) : d);
           if (m) return err(m);
           const t = parseTransportValue(hop);
+          if (t.nexthop?.includes('$')) {
+            return err(
+              `${domain}: ${quoteValue(hop)}: transport(5) does not expand $names (Postfix would look up a host ` +
+                `named ${quoteValue(t.nexthop)}): write the host name`,
+            );
+          }
           if ((t.transport === 'relay' || t.transport === 'smtp' || t.transport === 'lmtp') && !t.nexthop) {
             return err(`${domain}: "${hop}" names no next hop (write e.g. relay:[mail.${d}])`);
           }
@@ -136,7 +175,11 @@ export function validateAnswer(
         return { value: out };
       }
       case 'relay_recipients':
-        return eachList(value as string[], (r) => (r.startsWith('@') ? checkDomain(r.slice(1)) : checkEmail(r)));
+        // Each is a key of relay_recipients(5): an address the table cannot hold (a "#" that
+        // would make the line a comment, a quoted space) is refused here, not when it is written.
+        return eachList(value as string[], (r) =>
+          r.startsWith('@') ? checkDomain(r.slice(1)) : (checkEmail(r) ?? checkLookupKey(r.toLowerCase())),
+        );
       case 'proxy_interfaces':
         return { value: splitList(validateProxyInterfaces((value as string[]).join(', '))) };
       case 'inet_interfaces':
@@ -150,9 +193,11 @@ export function validateAnswer(
         if (!v.includes('@')) {
           return LOCAL_NAME.test(v)
             ? { value: v }
-            : err(`"${v}" is neither an address (user@domain) nor a local user name`);
+            : err(`${quoteValue(v)} is neither an address (user@domain) nor a local user name`);
         }
-        const m = checkEmail(v);
+        // An address that aliases(5) would read as a command, a file or an include is refused
+        // whatever its quoting: mail to root and postmaster would run it.
+        const m = checkEmail(v) ?? checkAliasTarget(v);
         return m ? err(m) : { value: v };
       }
       case 'chroot':
@@ -167,6 +212,12 @@ export function validateAnswer(
           (s.password !== undefined ? checkPlainValue(s.password, 'smtp_sasl.password') : null);
         if (m) return err(m);
         if (/[\s:]/.test(s.username)) return err('smtp_sasl.username: must not contain whitespace or ":"');
+        if (s.password !== undefined && /\s$/.test(s.password)) {
+          return err(
+            'smtp_sasl.password ends with whitespace, which postmap strips from the map: Postfix would send a ' +
+              'different password than the one tested (remove it, or choose another password)',
+          );
+        }
         return { value };
       }
       case 'overrides':

@@ -66,6 +66,27 @@ export interface LintContext {
    * no main.cf, or the value mailsetup wrote). Absent where not known.
    */
   before?(name: string): string | undefined;
+  /**
+   * The smtpd services of master.cf as the plan leaves it, each with its effective settings
+   * (main.cf overridden by its -o options): the rules marked perService run on each of them.
+   */
+  services?: readonly LintService[];
+  /** The service names master.cf defines after the plan (the transports mail can be given to). */
+  transports?: ReadonlySet<string>;
+}
+
+/** One smtpd service of master.cf. */
+export interface LintService {
+  /** "smtp/inet", "submission/inet", "127.0.0.1:10025/inet". */
+  key: string;
+  /** The listen address of an inet service ("0.0.0.0" of "0.0.0.0:smtp"), else undefined. */
+  host?: string;
+  /** The -o options, name → value as written. */
+  options: Readonly<Record<string, string>>;
+  /** The effective value of a parameter for this service, $names expanded. */
+  main(name: string): string;
+  /** Whether main.cf or an -o option sets the parameter. */
+  isSet(name: string): boolean;
 }
 
 /** One safety rule of the linter (src/plan/lint/): a named finding with its reason. */
@@ -76,6 +97,11 @@ export interface LintRule {
   overridable?: boolean;
   /** The rule in one line, as the README's table of rules gives it. */
   summary: string;
+  /**
+   * Also run on each master.cf smtpd service whose -o options change a setting: what it finds
+   * there is reported for that service (an open relay set in master.cf alone).
+   */
+  perService?: boolean;
   /** The findings' messages (none when the configuration passes). */
   check(ctx: LintContext): string[];
 }

@@ -1,8 +1,11 @@
 /**
- * Carry out a Plan: lock → backup (manifest in-progress) → atomic writes → actions in plan order
- * → manifest applied → unlock. Any failure restores every file from the backup, rebuilds the
- * maps it restored, brings the daemons back to the previous configuration and marks the backup
- * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
+ * Carry out a Plan: lock → free space checked, backup (manifest in-progress, the files as they
+ * were kept beside them) → atomic writes → actions in plan order → manifest applied → unlock.
+ * Any failure, or SIGINT/SIGTERM/SIGHUP (the caller's AbortSignal), restores every file (by
+ * renaming the kept originals back: no free space needed), puts the databases back, brings the
+ * daemons back to the previous configuration and marks the backup rolled-back (rollback-failed
+ * when it did not complete: the next --rollback retries it). Also: --rollback (rollbackLatest)
+ * and recovery of an apply, or a rollback, that was killed.
  */
 import { basename, dirname } from 'node:path';
 import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
@@ -13,9 +16,12 @@ import {
   createBackup,
   fullEffects,
   hasDatabaseCopies,
+  isKeepName,
+  isTable,
   listBackups,
   pruneBackups,
   readManifest,
+  removeKeeps,
   restoreDatabases,
   restoreFiles,
   sha256,
@@ -25,15 +31,18 @@ import {
   type ManifestStep,
   type ManifestSummary,
 } from './backup.js';
-import { acquireLock, type Lock } from './lock.js';
+import { derivedFiles, temporaryDatabases } from './commands.js';
+import { acquireLock, lockHolder, type Lock } from './lock.js';
 import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
+  checkCommandPaths,
   postfixRunning,
   reloadPostfix,
   restartPostfix,
   restartSyslog,
   runAction,
   runsOf,
+  SECRET_META,
   stopPostfix,
   type StepOutcome,
 } from './services.js';
@@ -45,6 +54,17 @@ export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
   /** What the backup's manifest says this apply was (default: the plan's role change). */
   summary?: ManifestSummary;
+  /**
+   * Aborted (with the signal's name as its reason) when the run is asked to stop: the step under
+   * way finishes, then everything is rolled back. A rollback, once started, always finishes.
+   */
+  signal?: AbortSignal;
+}
+
+/** The reason of an abort: "SIGTERM" → "interrupted by SIGTERM". */
+function interruption(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return `interrupted by ${typeof r === 'string' ? r : 'a signal'}`;
 }
 
 function writeLabel(c: FileChange): string {
@@ -64,6 +84,78 @@ async function upToDate(fx: Effects, c: FileChange, current: string | null): Pro
 
 function hasDaemonAction(actions: Action[]): boolean {
   return actions.some((a) => a.kind === 'reload' || a.kind === 'restart');
+}
+
+function mapActions(actions: Action[]): Array<Extract<Action, { kind: 'postmap' | 'newaliases' | 'unmap' }>> {
+  return actions.filter(
+    (a): a is Extract<Action, { kind: 'postmap' | 'newaliases' | 'unmap' }> =>
+      a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'unmap',
+  );
+}
+
+/** A database postmap builds: about 2.5 times its source in Berkeley DB hash (measured), plus its pages. */
+export function databaseEstimate(sourceBytes: number): number {
+  return 3 * sourceBytes + 64 * 1024;
+}
+
+/** Room kept free beyond the estimate, per file system. */
+export const SPACE_MARGIN = 256 * 1024;
+
+/**
+ * Bytes the apply needs on each file system: the new files (written beside the old ones, which
+ * stay as kept links until the end), the backup copies (of the files and of the databases of the
+ * tables it rebuilds or removes) and manifest, a kept copy of each such database beside it, and
+ * the new databases. Refuses (throws) when a file system has too little.
+ */
+async function checkSpace(fx: Effects, plan: Plan, current: Array<string | null>): Promise<string> {
+  const need = new Map<string, number>(); // directory → bytes
+  const add = (dir: string, bytes: number) => need.set(dir, (need.get(dir) ?? 0) + bytes);
+  const size = (t: string | null) => (t === null ? 0 : Buffer.byteLength(t, 'utf8'));
+  let backup = 4096;
+  plan.files.forEach((c, i) => {
+    add(dirname(c.path), size(c.after));
+    backup += size(current[i]) + 512;
+  });
+  // The tables whose databases the backup copies: those rebuilt or removed, and removed files'.
+  const sources = new Set(mapActions(plan.actions).map((a) => a.path));
+  for (const c of plan.files) if (c.after === null && isTable(c.path)) sources.add(c.path);
+  for (const source of sources) {
+    for (const d of derivedFiles(source)) {
+      const old = await fx.fileSize(d);
+      if (old === null) continue;
+      add(dirname(d), old); // the kept copy beside it
+      backup += old + 512; // the copy in the backup
+    }
+  }
+  add(BACKUP_ROOT, backup);
+  for (const a of mapActions(plan.actions)) {
+    if (a.kind === 'unmap') continue;
+    const src = plan.files.find((c) => c.path === a.path);
+    add(dirname(a.path), databaseEstimate(size(src ? src.after : await fx.readFile(a.path))));
+  }
+  const perDevice = new Map<number, { free: number; need: number; dirs: string[] }>();
+  for (const [dir, bytes] of need) {
+    const space = await fx.diskSpace(dir);
+    if (space === null) continue;
+    const e = perDevice.get(space.device) ?? { free: space.free, need: SPACE_MARGIN, dirs: [] };
+    e.need += bytes;
+    e.dirs.push(dir);
+    perDevice.set(space.device, e);
+  }
+  for (const e of perDevice.values()) {
+    if (e.need > e.free) {
+      const where = await fx.realPath(e.dirs[0]);
+      throw new Error(
+        `not enough free space on the file system of ${where}: the apply needs about ${kb(e.need)} ` +
+          `(new files, backups, databases), ${kb(e.free)} are free; nothing was written`,
+      );
+    }
+  }
+  return [...perDevice.values()].map((e) => `${kb(e.free)} free, about ${kb(e.need)} needed`).join('; ');
+}
+
+function kb(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KB`;
 }
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
@@ -99,11 +191,17 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   let backup: { dir: string; manifest: Manifest } | undefined;
   let changed = false;
   const stale: string[] = [];
+  /** Between steps: stop here when a signal asked to. */
+  const checkSignal = () => {
+    if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
+  };
   try {
-    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+    checkSignal();
+    await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
 
+    checkSignal();
     const unchanged = new Set<string>();
     await rec.step('backup', 'Back up the files to change', async () => {
       const current = await readCurrent(fx, plan.files);
@@ -124,25 +222,33 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
           `${stale.join(', ')}: changed on disk since the plan was made; nothing was written (run mailsetup again)`,
         );
       }
+      // Before anything is written: no path a command is given leads out of a sandbox, and
+      // there is room for every write, the backup and the databases.
+      await checkCommandPaths(fx, plan.actions);
+      await checkSpace(fx, plan, current);
       const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
       const summary: ManifestSummary = opts.summary ?? {
         kind: 'apply',
         roleBefore: plan.previousRole ?? null,
         roleAfter: plan.role,
       };
-      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore, summary);
+      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore, summary, rec.warnings);
       await pruneBackups(fx);
-      return { detail: fx.resolve(backup.dir) };
+      return { detail: await fx.realPath(backup.dir) };
     });
     const b = backup as { dir: string; manifest: Manifest };
 
     for (const c of plan.files) {
+      checkSignal();
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
         if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
         if (c.after === null) {
           await fx.removeFile(c.path);
+        } else if (c.secret) {
+          // A secret is root-only, whatever the file was before (the backup step said so).
+          await fx.writeFileAtomic(c.path, c.after, SECRET_META);
         } else if (c.before === null) {
-          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? (c.secret ? 0o600 : 0o644) });
+          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? 0o644 });
         } else if (c.modeBefore !== undefined && c.mode !== undefined) {
           await fx.writeFileAtomic(c.path, c.after, { mode: c.mode });
         } else {
@@ -154,12 +260,13 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
 
     for (const a of plan.actions) {
+      checkSignal();
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
-        const o = await runAction(fx, host, a);
+        const o = await runAction(fx, host, a, opts.signal ? { signal: opts.signal } : {});
         s.status = o.status;
         // postfix check runs postconf many times: each warning once.
         const warnings = [...new Set(o.warnings)];
@@ -177,18 +284,21 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       });
     }
 
+    checkSignal();
     await rec.step('manifest', 'Record the apply as finished', async () => {
       b.manifest.status = 'applied';
       await writeManifest(fx, b.dir, b.manifest);
     });
-    return done({ ok: true, changed, backupDir: fx.resolve(b.dir) });
+    await removeKeeps(fx, b.manifest);
+    return done({ ok: true, changed, backupDir: await fx.realPath(b.dir) });
   } catch (e) {
-    const error = e instanceof StepFailure ? e.message : messageOf(e);
+    let error = e instanceof StepFailure ? e.message : messageOf(e);
+    if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
     if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({
       ok: false,
-      backupDir: fx.resolve(backup.dir),
+      backupDir: await fx.realPath(backup.dir).catch(() => fx.resolve((backup as { dir: string }).dir)),
       error: rb.errors.length > 0 ? `${error}; the rollback did not complete: ${rb.errors.join('; ')}` : error,
       rolledBack: rb.filesRestored,
     });
@@ -211,9 +321,29 @@ function outcomeEvent(rec: StepRunner, id: string, label: string, o: StepOutcome
 }
 
 /**
- * Restore the files of backup `dir`, rebuild the maps, bring the daemons back, mark the
+ * Put the kept originals back: each kept link is renamed over the name the apply wrote, which
+ * needs no free space; a secret never comes back wider than 0600. Returns the paths restored
+ * this way; the others are restored from the backup copies.
+ */
+async function restoreKept(fx: Effects, m: Manifest): Promise<Set<string>> {
+  const restored = new Set<string>();
+  for (const f of m.files) {
+    if (f.absent || !f.keep) continue;
+    const kept = await fx.readFile(f.keep).catch(() => null);
+    if (kept === null || sha256(kept) !== f.sha256) continue; // not the file as it was: use the backup copy
+    await fx.rename(f.keep, f.path);
+    const meta = f.secret ? { mode: f.mode & SECRET_META.mode, uid: f.uid, gid: f.gid } : f;
+    await fx.setMeta(f.path, { mode: meta.mode, uid: meta.uid, gid: meta.gid });
+    restored.add(f.path);
+  }
+  return restored;
+}
+
+/**
+ * Restore the files of backup `dir`, put the databases back, bring the daemons back, mark the
  * manifest rolled-back. 'apply'/'recover': undo an apply that failed or was killed (only what
- * it started is redone); 'latest': undo a finished apply (--rollback).
+ * it started is redone; the originals kept beside the files are renamed back, which needs no
+ * free space); 'latest': undo a finished apply (--rollback).
  */
 async function rollback(
   fx: Effects,
@@ -226,6 +356,7 @@ async function rollback(
   const errors: string[] = [];
   const started = new Set(m.steps.map((s) => s.id));
   rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'running' });
+  const shownDir = await fx.realPath(dir).catch(() => fx.resolve(dir));
 
   // Whether Postfix runs now, asked while the configuration it runs with is still on disk
   // (`postfix status` fails without a main.cf, which a rollback to a fresh box removes).
@@ -242,31 +373,44 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // The rollback is recorded as started: killed half-way, it is what the next run completes.
+  // The rollback is recorded as started: killed half-way, it is what the next run completes. On a
+  // full disk this write can fail: it is tried again once the files are back (which frees room).
   m.status = 'rolling-back';
   m.rollback = { mode };
-  await writeManifest(fx, dir, m).catch((e: unknown) => {
-    errors.push(`marking ${fx.resolve(dir)}/manifest.json rolling-back failed: ${messageOf(e)}`);
-  });
+  const marked = await writeManifest(fx, dir, m).then(
+    () => true,
+    () => false,
+  );
 
   // The order cannot fail for lack of a file: 1. the files that existed before (main.cf among
-  // them), 2. the databases, exactly as they were, 3. removal of the files that did not exist.
+  // them; the kept originals renamed back, needing no free space), 2. the databases, exactly as
+  // they were, 3. removal of the files that did not exist. Temporaries a killed write or build
+  // left go first.
   let restored: string[];
   try {
     await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
-    restored = await restoreFiles(fx, dir, m, 'present');
+    for (const a of mapActions(m.actions)) {
+      for (const t of temporaryDatabases(a.path)) await fx.removeFile(t);
+    }
+    const kept = mode === 'latest' ? new Set<string>() : await restoreKept(fx, m);
+    const copied = await restoreFiles(fx, dir, { ...m, files: m.files.filter((f) => !kept.has(f.path)) }, 'present');
+    restored = m.files.map((f) => f.path).filter((p) => kept.has(p) || copied.includes(p));
   } catch (e) {
-    const msg = `restoring the files from ${fx.resolve(dir)} failed: ${messageOf(e)}`;
+    const msg = `restoring the files from ${shownDir} failed: ${messageOf(e)}`;
     return failRollback(fx, rec, dir, m, [...errors, msg]);
   }
   for (const p of restored)
     rec.emit({ id: `write:${p}`, label: `Restore ${p}`, status: 'rolled-back', detail: 'restored from the backup' });
+  // Best effort: the record that counts is the one written at the end (rolled-back, or
+  // rollback-failed); an apply's manifest still says in-progress, which is completed all the same.
+  if (!marked) await writeManifest(fx, dir, m).catch(() => undefined);
 
-  // 2. Databases: the backup's copies, byte for byte; a backup made before mailsetup kept copies
-  //    is rebuilt from its restored source instead (main.cf is still in place for that).
+  // 2. Databases: the backup's copies, byte for byte (the copies kept beside them renamed back
+  //    first when the apply did not finish); a backup made before mailsetup kept copies is
+  //    rebuilt from its restored source instead (main.cf is still in place for that).
   if (hasDatabaseCopies(m)) {
     try {
-      for (const [p, what] of await restoreDatabases(fx, dir, m)) {
+      for (const [p, what] of await restoreDatabases(fx, dir, m, { useKeeps: mode !== 'latest' })) {
         rec.emit({
           id: `rollback:db:${p}`,
           label: what === 'removed' ? `Remove ${p}` : `Restore ${p}`,
@@ -276,7 +420,7 @@ async function rollback(
         restored.push(p);
       }
     } catch (e) {
-      errors.push(`restoring the databases from ${fx.resolve(dir)} failed: ${messageOf(e)}`);
+      errors.push(`restoring the databases from ${shownDir} failed: ${messageOf(e)}`);
     }
   } else {
     for (const a of m.actions) {
@@ -324,8 +468,9 @@ async function rollback(
   } catch (e) {
     errors.push(`removing the files that did not exist before failed: ${messageOf(e)}`);
   }
+  await removeKeeps(fx, m);
 
-  // 3. Daemons (live only).
+  // 4. Daemons (live only).
   if (daemons) {
     const planRestart = m.actions.some((a) => a.kind === 'restart');
     let o: StepOutcome | null = null;
@@ -362,7 +507,7 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // 4. Record it: a rollback with errors stays the one to retry.
+  // 5. Record it: a rollback with errors stays the one to retry.
   if (errors.length > 0) return failRollback(fx, rec, dir, m, errors, restored.length > 0);
   try {
     m.status = 'rolled-back';
@@ -375,7 +520,7 @@ async function rollback(
       rec,
       dir,
       m,
-      [`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`],
+      [`marking ${shownDir}/manifest.json rolled-back failed: ${messageOf(e)}`],
       true,
     );
   }
@@ -383,7 +528,7 @@ async function rollback(
     id: 'rollback',
     label: 'Roll back to the previous configuration',
     status: 'rolled-back',
-    detail: `restored from ${fx.resolve(dir)}`,
+    detail: `restored from ${shownDir}`,
   });
   return { filesRestored: true, errors, changed: restored.length > 0 };
 }
@@ -400,10 +545,11 @@ async function failRollback(
   errors: string[],
   filesRestored = false,
 ): Promise<{ filesRestored: boolean; errors: string[]; changed: boolean }> {
+  const shownDir = await fx.realPath(dir).catch(() => fx.resolve(dir));
   m.status = 'rollback-failed';
   m.rollback = { mode: m.rollback?.mode ?? 'latest', errors };
   await writeManifest(fx, dir, m).catch((e: unknown) => {
-    errors.push(`marking ${fx.resolve(dir)}/manifest.json rollback-failed failed: ${messageOf(e)}`);
+    errors.push(`marking ${shownDir}/manifest.json rollback-failed failed: ${messageOf(e)}`);
   });
   rec.emit({
     id: 'rollback',
@@ -414,13 +560,13 @@ async function failRollback(
   return { filesRestored, errors, changed: filesRestored };
 }
 
-/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files. */
+/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files (not the keeps). */
 async function removeTempFiles(fx: Effects, paths: string[]): Promise<void> {
   for (const p of paths) {
     const prefix = `.${basename(p)}.mailsetup-`;
     const d = dirname(p);
     for (const name of await fx.listDir(d)) {
-      if (name.startsWith(prefix)) await fx.removeFile(`${d}/${name}`);
+      if (name.startsWith(prefix) && !isKeepName(name)) await fx.removeFile(`${d}/${name}`);
     }
   }
 }
@@ -440,11 +586,23 @@ async function findUnfinishedDir(fx: Effects): Promise<{ dir: string; manifest: 
 
 /**
  * The backup directory (real path) of an apply that never finished (manifest in-progress), or of
- * a rollback that never finished (rolling-back), or null.
+ * a rollback that never finished (rolling-back), or null. An apply that holds the lock now is not
+ * unfinished: it is running (`runningApply` says by whom), and nothing must be done to its files.
  */
 export async function findUnfinished(fx: Effects): Promise<string | null> {
   const u = await findUnfinishedDir(fx);
-  return u ? fx.resolve(u.dir) : null;
+  if (!u) return null;
+  return fx.realPath(u.dir);
+}
+
+/** The pid of another live mailsetup that holds the lock, or null. */
+export async function runningApply(fx: Effects): Promise<number | null> {
+  return lockHolder(fx);
+}
+
+/** A path as the user finds it: links inside the sandbox followed. */
+function shownPath(fx: Effects, p: string): Promise<string> {
+  return fx.realPath(p).catch(() => fx.resolve(p));
 }
 
 /** What --rollback undoes now, and why that one. */
@@ -487,9 +645,9 @@ async function scanRollbackTarget(fx: Effects, onlyLast: boolean): Promise<Rollb
     if (m?.status === 'rollback-failed') return { dir, manifest: m, reason: 'rollback-failed' };
     if (!onlyLast || m === null) continue;
     if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
-    return { kind: 'none', reason: `the last apply (${fx.resolve(dir)}) is already rolled back` };
+    return { kind: 'none', reason: `the last apply (${await shownPath(fx, dir)}) is already rolled back` };
   }
-  return { kind: 'none', reason: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+  return { kind: 'none', reason: `no applied mailsetup backup in ${await shownPath(fx, BACKUP_ROOT)} to roll back to` };
 }
 
 /** See scanRollbackTarget; null when there is nothing to roll back. */
@@ -535,7 +693,7 @@ async function withLock(
   let lock: Lock | undefined;
   try {
     fullEffects(fx);
-    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+    await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
     return finish(await body(rec));
@@ -551,7 +709,7 @@ async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode
   return {
     ok: rb.errors.length === 0,
     changed: rb.changed,
-    backupDir: fx.resolve(dir),
+    backupDir: await shownPath(fx, dir),
     rolledBack: rb.filesRestored,
     ...(rb.errors.length > 0 ? { error: `the rollback did not complete: ${rb.errors.join('; ')}` } : {}),
   };
@@ -603,7 +761,8 @@ async function restorePreview(
     let was: string | null = null;
     if (!f.absent) {
       was = await fx.readFile(`${dir}/${f.copy}`);
-      if (was === null) throw new Error(`the backup copy ${fx.resolve(dir)}/${f.copy} of ${f.path} is missing`);
+      if (was === null)
+        throw new Error(`the backup copy ${await shownPath(fx, dir)}/${f.copy} of ${f.path} is missing`);
     }
     if (now !== was) {
       changes = true;
@@ -678,7 +837,7 @@ export async function rollbackLatest(fx: Effects, host: HostFacts, opts: Rollbac
       return {
         ok: false,
         error:
-          `the backups changed since they were shown (${fx.resolve(t.dir)} is now the one to roll back): ` +
+          `the backups changed since they were shown (${await shownPath(fx, t.dir)} is now the one to roll back): ` +
           'nothing was done; run mailsetup --rollback again',
       };
     }
@@ -698,11 +857,12 @@ export async function rollbackLatest(fx: Effects, host: HostFacts, opts: Rollbac
       opts.onPlan(p);
     }
     if (opts.onlyLast && changedSince.length > 0) {
+      const shown = await shownPath(fx, t.dir);
       return {
         ok: false,
-        backupDir: fx.resolve(t.dir),
+        backupDir: shown,
         error:
-          `${changedSince.join(', ')} changed after the apply of ${fx.resolve(t.dir)} wrote ` +
+          `${changedSince.join(', ')} changed after the apply of ${shown} wrote ` +
           `${changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
           'mailsetup --rollback replaces those changes with the backup',
       };

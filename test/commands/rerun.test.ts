@@ -28,6 +28,7 @@ const OPTS: CliOptions = {
   forget: false,
   verify: false,
   onlyLast: false,
+  freshStart: false,
   json: false,
   color: false,
   unicode: true,

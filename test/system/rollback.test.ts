@@ -107,7 +107,8 @@ describe('rollback on a fresh box whose /etc/aliases.db existed before', () => {
     const r = await rollbackLatest(fx, testHost());
     expect(r.error).toBeUndefined();
     expect(r.ok).toBe(true);
-    expect(log).toEqual(['postalias -c /srv/box/etc/postfix hash:/srv/box/etc/aliases (main.cf present)']);
+    // Under --root postalias is given the private copy of the sandbox's configuration (issue 14).
+    expect(log).toEqual(['postalias -c /tmp/mailsetup-scratch-1/config hash:/srv/box/etc/aliases (main.cf present)']);
     expect(fx.files.has(MAIN)).toBe(false);
   });
 });
@@ -293,5 +294,82 @@ describe('the apply side', () => {
       explain: [warning],
       commands: [{ command: 'postfix -c /srv/x/etc/postfix check', exitCode: 0, output: warning, timedOut: false }],
     });
+  });
+});
+
+describe('issue 13 and issue 14 together: the database copies and the kept originals', () => {
+  const SASL = '/etc/postfix/sasl_passwd';
+  const OLD_DB = new Uint8Array(4096).fill(7);
+  const NEW_SASL_DB = new Uint8Array([1, 2, 3]);
+
+  /** A box whose sasl_passwd and its database exist, the database 0644 (wider than a secret may be). */
+  function box(run: (cmd: string, args: string[], opts: RunOptions) => CommandResult): MemoryEffects {
+    const fx = createMemoryEffects({
+      root: '/srv/box',
+      files: { [SASL]: { content: '[old.example]:587 u:old\n', mode: 0o600, uid: 0, gid: 0 } },
+      run,
+    });
+    fx.files.set(`${SASL}.db`, { content: '', bytes: OLD_DB, mode: 0o644, uid: 0, gid: 0 });
+    return fx;
+  }
+
+  const change = planOf(
+    [
+      {
+        path: SASL,
+        before: '[old.example]:587 u:old\n',
+        after: '[new.example]:587 u:new\n',
+        secret: true,
+        description: 'sasl',
+      },
+    ],
+    [{ kind: 'postmap', map: `hash:${SASL}`, path: SASL, secret: true }, { kind: 'postfix-check' }],
+  );
+
+  it('an apply that fails on a full disk puts the database back by renaming its kept copy, never wider than 0600', async () => {
+    const holder: { fx?: MemoryEffects } = {};
+    const fx = box((cmd, args) => {
+      const f = holder.fx as MemoryEffects;
+      if (cmd === 'postmap')
+        f.files.set(`${SASL}.db`, { content: '', bytes: NEW_SASL_DB, mode: 0o600, uid: 0, gid: 0 });
+      if (cmd === 'postfix' && args.includes('check')) {
+        // The disk is full now: only what needs no free space can put things back.
+        let used = 0;
+        for (const x of new Set(f.files.values())) used += x.bytes?.byteLength ?? Buffer.byteLength(x.content);
+        f.capacity = used + 4096;
+        return { command: 'postfix check', exitCode: 1, stdout: '', stderr: 'postfix: fatal: bad', timedOut: false };
+      }
+      return okResult(cmd, args);
+    });
+    holder.fx = fx;
+    const r = await apply(change, fx, testHost(), { now: () => new Date('2026-12-05T18:00:00Z') });
+    expect(r.ok).toBe(false);
+    expect(r.error).not.toContain('did not complete');
+    expect(r.rolledBack).toBe(true);
+    const db = fx.files.get(`${SASL}.db`);
+    expect(db?.bytes).toEqual(OLD_DB);
+    expect(db?.mode).toBe(0o600); // the backup recorded 0644; a secret's database never comes back wider
+    expect(fx.files.get(SASL)?.content).toBe('[old.example]:587 u:old\n');
+    // The backup holds the database as it was (issue 13), and the kept copies beside the files are gone.
+    const copy = fx.files.get('/var/backups/mailsetup/20261205T180000Z/files/etc/postfix/sasl_passwd.db');
+    expect(copy?.bytes).toEqual(OLD_DB);
+    expect(copy?.mode).toBe(0o600);
+    expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-keep'))).toEqual([]);
+    expect((await readManifest(fx, '/var/backups/mailsetup/20261205T180000Z'))?.status).toBe('rolled-back');
+  });
+
+  it('--rollback of a finished apply restores the database from the backup copy, never wider than 0600', async () => {
+    const fx = box((cmd, args) => {
+      if (cmd === 'postmap')
+        fx.files.set(`${SASL}.db`, { content: '', bytes: NEW_SASL_DB, mode: 0o600, uid: 0, gid: 0 });
+      return okResult(cmd, args);
+    });
+    expect((await apply(change, fx, testHost(), { now: () => new Date('2026-12-05T18:00:00Z') })).ok).toBe(true);
+    expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-keep'))).toEqual([]);
+    const r = await rollbackLatest(fx, testHost());
+    expect(r.error).toBeUndefined();
+    const db = fx.files.get(`${SASL}.db`);
+    expect(db?.bytes).toEqual(OLD_DB);
+    expect(db?.mode).toBe(0o600);
   });
 });

@@ -11,10 +11,12 @@ import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
+import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
+import { guarded, signalExitCode } from '../signals.js';
 import { reportApply } from '../report.js';
 import { readGiven, Session, settleUnused } from '../session.js';
 import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
@@ -23,8 +25,14 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   const host: HostFacts = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
-  const session = await Session.open(fx, host, loadTemplates());
-  const raw = await readGiven(fx, opts);
+  const session = await Session.open(fx, host, loadTemplates(), { freshStart: opts.freshStart });
+  if (session.discardedState !== null) {
+    io.err(
+      `mailsetup: --fresh-start: ${session.discardedState}; it is set aside (the apply's backup keeps it) ` +
+        'and mailsetup starts afresh\n',
+    );
+  }
+  const raw = await readGiven(fx, opts, (w) => io.err(`mailsetup: warning: ${w}\n`));
   const role = raw.answers.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
@@ -36,6 +44,9 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     return p;
   };
   const p = replan(session);
+  // Under --root, the paths the commands would be given are checked before anything is shown as
+  // doable: a link out of the sandbox stops the run here (exit 2).
+  await checkCommandPaths(fx, p.actions);
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
@@ -50,7 +61,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const onEvent = eventPrinter(ctx);
   // Install only now that the answers are valid; then plan again against what the package wrote
   // (--yes: the new plan is shown and applied).
-  const target = await installIfMissing(fx, host, p, onEvent, replan);
+  const target = await installIfMissing(fx, host, p, onEvent, replan, { freshStart: opts.freshStart });
   if (target.host !== host) ctx.json?.changed(true); // Postfix was installed
   if (target.plan !== p) ctx.json?.plan(target.plan);
   if (target.changed) {
@@ -70,11 +81,14 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       (stop.login?.transcript ?? []).map((l) => `  ${l}`),
     );
   }
-  let result = await apply(plan, fx, target.host, { onEvent });
-  if (result.stale) {
+  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, target.host, { onEvent, signal: abort }));
+  let { value: result, signal } = await run(plan);
+  if (result.stale && signal === null) {
     // Someone changed a file since the plan was made: plan again against it, show it, and apply
     // that (--yes); never write over the change. A second change in between ends the run.
-    plan = await replanAfterStale(fx, target.host, result.stale, replan);
+    plan = await replanAfterStale(fx, target.host, result.stale, replan, {
+      freshStart: opts.freshStart,
+    });
     ctx.json?.plan(plan);
     io.out(renderPlanText(plan, { color: opts.color }));
     refuseErrors(ctx, plan);
@@ -82,11 +96,12 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       io.out('Nothing to do: the configuration is already as asked.\n');
       return 0;
     }
-    result = await apply(plan, fx, target.host, { onEvent });
+    ({ value: result, signal } = await run(plan));
   }
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
-  return reportApply(ctx, result);
+  const code = reportApply(ctx, result);
+  return signal !== null && !result.ok ? (signalExitCode(signal) as ExitCode) : code;
 }
 
 /** Unoverridden linter errors end the run (exit 2) before anything is written. */

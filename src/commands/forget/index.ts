@@ -5,6 +5,7 @@
  */
 import type { ExitCode } from '../../model/errors.js';
 import { MAIN_CF, STATE_PATH } from '../../model/paths.js';
+import { printable } from '../../model/text.js';
 import type { Plan } from '../../model/plan.js';
 import { findHandEdits } from '../../plan/handEdits.js';
 import { emptyState, parseState, StateError, type State } from '../../plan/state.js';
@@ -48,19 +49,20 @@ export async function forget(ctx: CommandContext): Promise<ExitCode> {
   const host = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
   const text = await fx.readFile(STATE_PATH);
+  const shown = await fx.realPath(STATE_PATH).catch(() => fx.resolve(STATE_PATH));
   if (text === null) {
-    io.out(`mailsetup has no record here (no ${fx.resolve(STATE_PATH)}): there is nothing to forget.\n`);
+    io.out(`mailsetup has no record here (no ${shown}): there is nothing to forget.\n`);
     return 0;
   }
   let state: State;
   try {
     state = parseState(text);
-    io.out(`What mailsetup owns here (${fx.resolve(STATE_PATH)}), role ${state.answers.role}:\n`);
+    io.out(`What mailsetup owns here (${shown}), role ${state.answers.role}:\n`);
     for (const line of ownedLines(state, await fx.readFile(MAIN_CF))) io.out(`${line}\n`);
   } catch (e) {
     if (!(e instanceof StateError)) throw e;
     // A damaged record is forgotten all the same; there is just nothing to show of it.
-    io.out(`mailsetup's record cannot be read (${e.message}); it is removed all the same.\n`);
+    io.out(`mailsetup's record cannot be read (${printable(e.message)}); it is removed all the same.\n`);
     state = emptyState({ role: 'unknown' });
   }
   io.out(
@@ -90,7 +92,7 @@ export async function forget(ctx: CommandContext): Promise<ExitCode> {
     summary: { kind: 'forget', roleBefore: state.answers.role, roleAfter: null },
   });
   if (!r.ok) return reportApply(ctx, r);
-  for (const w of r.warnings) io.out(`warning: ${w}\n`);
+  for (const w of r.warnings) io.out(`warning: ${printable(w)}\n`);
   io.out(
     `Forgotten: mailsetup owns nothing here now.${r.backupDir ? ` Backup: ${r.backupDir}` : ''}\n` +
       `Undo with: mailsetup --rollback${ctx.root === '/' ? '' : ` --root ${shellWord(ctx.root)}`}\n`,

@@ -5,7 +5,9 @@
 import type { Effects } from '../../model/effects.js';
 import { BACKUP_ROOT, MAIN_CF, STATE_PATH } from '../../model/paths.js';
 import { queuedMailFindings } from '../../plan/queue.js';
+import { printable } from '../../model/text.js';
 import { readQueue } from '../../system/queue.js';
+import type { PackageDirectories } from '../../system/sandbox.js';
 import { parseState } from '../../plan/state.js';
 import { changedSinceApply, type RollbackTarget } from '../../system/apply.js';
 import { listBackups, readManifest, sha256, type Manifest } from '../../system/backup.js';
@@ -70,18 +72,37 @@ export function backupName(dir: string): string {
  * Queued mail for domains the rollback stops delivering or relaying here: main.cf now against
  * the backup's copy (or no main.cf, when the apply created it).
  */
-async function queueLines(fx: Effects, dir: string, m: Manifest, fqdn: string): Promise<string[]> {
+async function queueLines(
+  fx: Effects,
+  dir: string,
+  m: Manifest,
+  fqdn: string,
+  pkg?: PackageDirectories,
+): Promise<string[]> {
   const f = m.files.find((x) => x.path === MAIN_CF);
   if (!f) return [];
-  const queue = await readQueue(fx).catch(() => null);
+  const queue = await readQueue(fx, pkg).catch(() => null);
   if (queue === null || queue.length === 0) return [];
   const now = await fx.readFile(MAIN_CF).catch(() => null);
   const restored = f.absent || f.copy === null ? null : await fx.readFile(`${dir}/${f.copy}`).catch(() => null);
   return queuedMailFindings(queue, now, restored, fqdn, 'this rollback').map((x) => `  warning ${x.id}: ${x.message}`);
 }
 
-/** The lines --rollback prints before it acts (and before it asks). */
-export async function describeTarget(fx: Effects, t: RollbackTarget, fqdn: string): Promise<string[]> {
+/** A path as the user finds it: links inside the sandbox followed. */
+function shown(fx: Effects, p: string): Promise<string> {
+  return fx.realPath(p).catch(() => fx.resolve(p));
+}
+
+/**
+ * The lines --rollback prints before it acts (and before it asks). `pkg`: the installed package's
+ * directories (a sandbox's queue is read only when its main.cf names those).
+ */
+export async function describeTarget(
+  fx: Effects,
+  t: RollbackTarget,
+  fqdn: string,
+  pkg?: PackageDirectories,
+): Promise<string[]> {
   const m = t.manifest;
   const what = m.summary?.kind === 'forget' ? 'mailsetup --forget' : 'the apply';
   const head: Record<RollbackTarget['reason'], string> = {
@@ -91,20 +112,20 @@ export async function describeTarget(fx: Effects, t: RollbackTarget, fqdn: strin
     'rollback-failed': `Retry the rollback of ${what} of ${when(m.created)}: that rollback did not complete`,
   };
   const lines = [
-    `${head[t.reason]} (backup ${fx.resolve(t.dir)}):`,
+    `${head[t.reason]} (backup ${await shown(fx, t.dir)}):`,
     `  role:      ${await roleChange(fx, t.dir, m)}`,
     `  files:     ${fileWords(m).join(', ') || '(none)'}`,
   ];
   const dbs = databaseWords(m);
   if (dbs.length > 0) lines.push(`  databases: ${dbs.join(', ')}`);
   if (t.reason === 'rollback-failed' && m.rollback?.errors?.length)
-    lines.push(`  it failed: ${m.rollback.errors.join('; ')}`);
+    lines.push(`  it failed: ${printable(m.rollback.errors.join('; '))}`);
   if (t.reason === 'applied') {
     const changed = await changedSinceApply(fx, m);
     if (changed.length > 0)
       lines.push(`  changed since that apply (those changes are replaced by the backup): ${changed.join(', ')}`);
   }
-  lines.push(...(await queueLines(fx, t.dir, m, fqdn)));
+  lines.push(...(await queueLines(fx, t.dir, m, fqdn, pkg)));
   return lines;
 }
 
@@ -119,14 +140,15 @@ const STATUS_WORDS: Record<Manifest['status'], string> = {
 /** --list-backups: every backup, oldest first, with what it holds; then which one --rollback undoes. */
 export async function backupListLines(fx: Effects, target: RollbackTarget | null): Promise<string[]> {
   const dirs = await listBackups(fx);
-  if (dirs.length === 0) return [`No mailsetup backups in ${fx.resolve(BACKUP_ROOT)}.`];
-  const lines = [`Backups in ${fx.resolve(BACKUP_ROOT)} (oldest first):`];
+  const root = await shown(fx, BACKUP_ROOT);
+  if (dirs.length === 0) return [`No mailsetup backups in ${root}.`];
+  const lines = [`Backups in ${root} (oldest first):`];
   for (const dir of dirs) {
     let m: Manifest | null;
     try {
       m = await readManifest(fx, dir);
     } catch (e) {
-      lines.push(`  ${backupName(dir)}  unreadable: ${(e as Error).message}`);
+      lines.push(`  ${backupName(dir)}  unreadable: ${printable((e as Error).message)}`);
       continue;
     }
     if (m === null) {

@@ -17,6 +17,7 @@ import {
   type RollbackTarget,
 } from '../../system/apply.js';
 import { readHostFacts } from '../../system/hostFacts.js';
+import { directoriesOf } from '../../system/sandbox.js';
 import { confirmed, eventPrinter, type CommandContext } from '../context.js';
 import { reportRollback } from '../report.js';
 import { readPlanFiles } from '../session.js';
@@ -64,7 +65,8 @@ async function dryRun(ctx: CommandContext): Promise<ExitCode> {
   tell(ctx, p);
   json?.changed(p.changes);
   io.out('\n');
-  io.out(renderRollbackText({ ...p, dir: fx.resolve(p.dir) }, { color: opts.color, title: false }));
+  const dir = await fx.realPath(p.dir).catch(() => fx.resolve(p.dir));
+  io.out(renderRollbackText({ ...p, dir }, { color: opts.color, title: false }));
   if (p.changedSince.length > 0) {
     // The description said it; --only-last stops here, and the document records it.
     const what = `${p.changedSince.join(', ')} changed after that apply wrote ${p.changedSince.length > 1 ? 'them' : 'it'}`;
@@ -81,7 +83,7 @@ export async function rollback(ctx: CommandContext): Promise<ExitCode> {
   json?.role(before, before);
   const host = await readHostFacts(fx);
   const t = await target(ctx);
-  if (t !== null) for (const line of await describeTarget(fx, t, host.fqdn)) io.out(`${line}\n`);
+  if (t !== null) for (const line of await describeTarget(fx, t, host.fqdn, directoriesOf(host))) io.out(`${line}\n`);
   if (opts.dryRun) return dryRun(ctx);
   if (t !== null && !(await confirmed(ctx, 'Roll back?'))) {
     io.out('Nothing was rolled back.\n');

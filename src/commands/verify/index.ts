@@ -47,7 +47,7 @@ const ADDRESSES_LABEL = 'Address checks (sendmail -bv)';
 
 /** Run every check, each reported through `runner` (no output here). */
 export async function runChecks(fx: Effects, host: HostFacts, opts: VerifyOptions, runner: StepRunner): Promise<void> {
-  const cfg = opts.configDir ?? fx.resolve('/etc/postfix');
+  const cfg = opts.configDir ?? (await fx.commandPath('/etc/postfix'));
   /** One check: its outcome is reported; a check that throws is reported failed and the others still run. */
   const check = async (id: string, label: string, body: () => Promise<StepOutcomeReport>): Promise<void> => {
     try {

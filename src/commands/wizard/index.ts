@@ -34,6 +34,7 @@ import {
   type Files,
 } from '../session.js';
 import { afterApply, installIfMissing, preflight, probeLines, replanAfterStale, type Replan } from '../steps.js';
+import { guarded } from '../signals.js';
 
 /** An apply that stopped before writing anything, as the wizard shows it. */
 function notApplied(error: string): ApplyResult {
@@ -67,7 +68,7 @@ function rawInput(): () => void {
 
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts } = ctx;
-  const given = await readGiven(fx, opts);
+  const given = await readGiven(fx, opts, (w) => ctx.io.err(`mailsetup: warning: ${w}\n`));
   // Answers the file's own role does not use stop the run before the wizard starts (exit 2).
   if (given.answers.role !== undefined) settleUnused(given, given.answers.role);
   const prefill = given.answers;
@@ -87,7 +88,9 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     const templates = loadTemplates();
     let sessionP: Promise<Session> | null = null;
     const session = (): Promise<Session> =>
-      (sessionP ??= host().then(async (h) => new Session(fx, h, files, templates, await readPlanMeta(fx))));
+      (sessionP ??= host().then(
+        async (h) => new Session(fx, h, files, templates, await readPlanMeta(fx), { freshStart: opts.freshStart }),
+      ));
     /** The answers each plan was made from, to plan them again (after an install, or a change on disk). */
     const askedFor = new WeakMap<Plan, Answers>();
     const planAsked = (s: Session, asked: Answers): Plan => {
@@ -166,7 +169,7 @@ async function applyPlan(
   const { fx } = ctx;
   let target;
   try {
-    target = await installIfMissing(fx, h, p, onEvent, replan);
+    target = await installIfMissing(fx, h, p, onEvent, replan, { freshStart: ctx.opts.freshStart });
   } catch (e) {
     if (isMailsetupError(e)) return notApplied(e.message);
     throw e;
@@ -175,10 +178,15 @@ async function applyPlan(
   if (target.changed) return { replanned: target.plan, host: target.host };
   const stop = await preflight(target.plan, fx, onEvent);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
-  const result = await apply(target.plan, fx, target.host, { onEvent });
+  const { value: result } = await guarded(ctx.io, (abort) =>
+    apply(target.plan, fx, target.host, { onEvent, signal: abort }),
+  );
   // Files changed since the preview: never written over; the plan made again is shown.
   if (result.stale) {
-    return { replanned: await replanAfterStale(fx, target.host, result.stale, replan), host: target.host };
+    const replanned = await replanAfterStale(fx, target.host, result.stale, replan, {
+      freshStart: ctx.opts.freshStart,
+    });
+    return { replanned, host: target.host };
   }
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
   return result;

@@ -1,13 +1,27 @@
+import { splitList } from '../../postfix/lists.js';
 import { parseRelayhost, parseTransportValue } from '../../postfix/validate.js';
 import type { HostFacts } from '../../model/host.js';
 import type { LintRule, Resolved } from '../../roles/role.js';
 
-/** The addresses that reach this host's own Postfix: its interfaces, proxy_interfaces, loopback. */
+/**
+ * The addresses that reach this host's own Postfix: its interfaces, proxy_interfaces, loopback,
+ * and the wildcard addresses (a connection to 0.0.0.0 or :: reaches the host itself).
+ */
 function ownAddresses(host: HostFacts, proxy: string[]): Set<string> {
-  const own = new Set<string>(['127.0.0.1', '::1', 'localhost']);
+  const own = new Set<string>(['127.0.0.1', '::1', 'localhost', '0.0.0.0', '::']);
   for (const a of host.addresses) own.add(a.address.toLowerCase());
-  for (const p of proxy) own.add(p.toLowerCase());
+  for (const p of proxy) own.add(p.toLowerCase().replace(/^\[|\]$/g, ''));
   return own;
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:127.0.0.1, ::ffff:7f00:1) as its IPv4 address. */
+function unmapped(address: string): string {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted) return dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex) return address;
+  const [hi, lo] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 /** Names that are this host. */
@@ -35,8 +49,11 @@ export function loopsToSelf(hop: string, host: HostFacts, a: Resolved): boolean 
   const port = host.postfix.smtpPort ?? 25;
   const samePort = h.port === String(port) || (port === 25 && h.port === 'smtp');
   if (!samePort) return false;
-  if (ownAddresses(host, a.proxy_interfaces).has(h.host)) return true;
-  if (h.host.startsWith('127.')) return true;
+  const address = unmapped(h.host);
+  if (ownAddresses(host, a.proxy_interfaces).has(address)) return true;
+  if (address.startsWith('127.')) return true;
+  // localhost.localdomain and the like: the resolver's names for this host.
+  if (address === 'localhost' || address.startsWith('localhost.')) return true;
   // A name: only when it is this host's own name (MX lookups of other names are not resolved here).
   return ownNames(host, a).has(h.host);
 }
@@ -51,11 +68,27 @@ export const mailLoop: LintRule = {
   check({ a, host, main }) {
     const out: string[] = [];
     const relayhost = main('relayhost');
-    if (relayhost !== '' && loopsToSelf(relayhost, host, a)) {
+    const items = splitList(relayhost);
+    const destinations = new Set(splitList(main('mydestination')).map((d) => d.toLowerCase()));
+    if (items.length > 1) {
+      const self = items.some((i) => loopsToSelf(i, host, a) || destinations.has(i.toLowerCase()));
+      out.push(
+        `relayhost expands to ${items.length} destinations (${relayhost}): it names one relay host` +
+          (self ? ', and these are this host itself: mail for other domains would loop back to myself' : ''),
+      );
+    } else if (relayhost !== '' && loopsToSelf(relayhost, host, a)) {
       out.push(
         `relayhost ${relayhost} is this host itself (port ${host.postfix.smtpPort ?? 25}): ` +
           'mail for other domains would loop back to myself',
       );
+    } else if (relayhost !== '') {
+      const target = hostPart(relayhost)?.host;
+      if (target !== undefined && destinations.has(target)) {
+        out.push(
+          `relayhost ${relayhost} is a destination of this host (mydestination): ` +
+            'mail for other domains would loop back to myself',
+        );
+      }
     }
     for (const [domain, value] of Object.entries(a.transport)) {
       const t = parseTransportValue(value);

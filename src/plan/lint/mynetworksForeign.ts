@@ -8,6 +8,7 @@ export const mynetworksForeign: LintRule = {
   id: 'mynetworks-foreign',
   level: 'warning',
   summary: '`mynetworks` names a network the host is not on (NAT?)',
+  perService: true,
   check(ctx) {
     const own = hostNetworks(ctx.host);
     const out: string[] = [];

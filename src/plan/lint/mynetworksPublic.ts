@@ -8,6 +8,7 @@ export const mynetworksPublic: LintRule = {
   level: 'error',
   overridable: true,
   summary: '`mynetworks` contains `/0` or a public range: an open relay',
+  perService: true,
   check(ctx) {
     const out: string[] = [];
     for (const { cidr } of mynetworks(ctx)) {

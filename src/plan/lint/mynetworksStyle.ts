@@ -5,6 +5,7 @@ export const mynetworksStyle: LintRule = {
   id: 'mynetworks-style',
   level: 'error',
   summary: '`mynetworks_style = subnet/class` on a host with a public address and no explicit `mynetworks`',
+  perService: true,
   check({ host, main, isSet }) {
     if (isSet('mynetworks')) return [];
     const style = main('mynetworks_style');

@@ -8,6 +8,7 @@ export const mynetworksWide: LintRule = {
   level: 'error',
   overridable: true,
   summary: "`mynetworks` is wider than the host's own subnets",
+  perService: true,
   check(ctx) {
     const own = hostNetworks(ctx.host);
     const out: string[] = [];
