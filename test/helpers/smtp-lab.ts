@@ -77,8 +77,12 @@ export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> 
     logging: 'file' as const,
   };
   switch (role) {
-    case 'null-client':
-      return { role, ...common, relayhost: nexthop(a.relay), ...over };
+    case 'null-client': {
+      // A null client listens on loopback only: proxy_interfaces is not its answer (an answers
+      // file giving it is refused, issue 13), and a switch away from it carries nothing over.
+      const { proxy_interfaces: _unused, ...shared } = common;
+      return { role, ...shared, relayhost: nexthop(a.relay), ...over };
+    }
     case 'mail-server':
       return { role, ...common, relayhost: nexthop(a.relay), ...over };
     case 'backup-mx':
