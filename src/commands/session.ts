@@ -285,7 +285,6 @@ export class Session {
   }
 
   /**
-  /**
    * Resolve (defaults + validation; throws AnswersInvalid), check the files of every certificate
    * the plan may name (before anything is written), look up what the answers refer to (tables,
    * users, names; src/system/facts.ts) and plan; on the live system add what DNS says of the MX

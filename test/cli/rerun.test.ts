@@ -310,7 +310,7 @@ describe('the command line of the modes issue 13 added', () => {
     'queued mail for a domain the role change stops relaying: said with the count (postqueue -j)',
     async () => {
       const root = sandbox();
-      // The sandbox's own queue (postfix check creates it), so that postqueue reads this one.
+      // The sandbox's own queue, so that postqueue reads this one.
       mkdirSync(join(root, 'var/spool/postfix'), { recursive: true });
       mkdirSync(join(root, 'var/lib/postfix'), { recursive: true });
       execFileSync('chown', ['postfix', join(root, 'var/lib/postfix')]);
@@ -319,10 +319,13 @@ describe('the command line of the modes issue 13 added', () => {
         `queue_directory = ${join(root, 'var/spool/postfix')}\ndata_directory = ${join(root, 'var/lib/postfix')}\n`,
       );
       expectExit(await cli(['--answers', answers(BACKUP_MX), '--yes', '--root', root]), 0);
+      // mailsetup checks a sandbox on a private copy and never makes its queue (issue 14): the test does.
+      execFileSync('postfix', ['-c', join(root, 'etc/postfix'), 'check']);
       for (const to of [['bob@example.org'], ['carol@example.org', 'dave@example.net']]) {
         const s = spawnSync('sendmail', ['-C', join(root, 'etc/postfix'), '-f', 'a@example.com', ...to], {
           input: 'Subject: queued\n\nx\n',
           encoding: 'utf8',
+          timeout: 30_000,
         });
         expect(s.status, s.stderr).toBe(0);
       }

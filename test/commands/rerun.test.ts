@@ -18,21 +18,9 @@ import { createMemoryEffects, type MemoryEffects } from '../../src/system/memory
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { planOf, testHost } from '../helpers/system-fixture.js';
 import { MAIN_CF, STATE_PATH } from '../../src/model/paths.js';
+import { cliOptions } from '../helpers/options.js';
 
-const OPTS: CliOptions = {
-  yes: false,
-  dryRun: false,
-  check: false,
-  rollback: false,
-  listBackups: false,
-  forget: false,
-  verify: false,
-  onlyLast: false,
-  freshStart: false,
-  json: false,
-  color: false,
-  unicode: true,
-};
+const OPTS: CliOptions = cliOptions();
 
 interface Run {
   ctx: CommandContext;

@@ -18,21 +18,9 @@ import {
   type JsonDocument,
 } from '../../src/output/json.js';
 import { expectSchema, onlyDocument, schemaErrors, SCHEMA } from '../helpers/jsonSchema.js';
+import { cliOptions } from '../helpers/options.js';
 
-const OPTS: CliOptions = {
-  yes: true,
-  dryRun: false,
-  check: false,
-  rollback: false,
-  listBackups: false,
-  forget: false,
-  verify: false,
-  onlyLast: false,
-  freshStart: false,
-  json: true,
-  color: false,
-  unicode: true,
-};
+const OPTS: CliOptions = cliOptions({ yes: true, json: true });
 
 const MAIN: FileChange = {
   path: '/etc/postfix/main.cf',
