@@ -180,6 +180,11 @@ export interface RoleModule {
    * is refused (src/roles/usage.ts).
    */
   alsoApplies?: readonly AnswerKey[];
+  /**
+   * Why this role does not take a key it does not use, in the documents' words, where they give a
+   * reason (a null client and mynetworks_style); other keys get the general "does not use it".
+   */
+  declines?: Partial<Record<AnswerKey, string>>;
   /** This role's explanation of a question, where it differs from the common one. */
   explain?: Partial<Record<AnswerKey, Explain>>;
   /** Role-specific defaults, given the common ones. */
