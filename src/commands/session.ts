@@ -13,6 +13,7 @@ import type { HostFacts } from '../model/host.js';
 import type { CliOptions } from '../model/options.js';
 import { ALIASES, MAIN_CF, MAP_PATHS, MASTER_CF, STATE_PATH } from '../model/paths.js';
 import type { Detection, Finding, Plan } from '../model/plan.js';
+import { certFilesKey, type CertificateCheck } from '../model/tls.js';
 import { quoteValue } from '../model/text.js';
 import { Aliases } from '../postfix/aliases.js';
 import { LookupTable } from '../postfix/lookupTable.js';
@@ -20,8 +21,15 @@ import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf } from '../postfix/masterCf.js';
 import { detect } from '../plan/detect.js';
 import { queuedMailFindings } from '../plan/queue.js';
+import { factsNeeded } from '../plan/facts.js';
+import { mxDomains, mxFindings } from '../plan/mx.js';
+import { gatherFacts } from '../system/facts.js';
+import { mxHostsOf } from '../system/dns.js';
 import { resolveForPlan } from '../plan/lint/index.js';
 import { plan, PLAN_PATHS, type PlanInput, type Templates } from '../plan/plan.js';
+import { certificateCandidates } from '../plan/tls.js';
+import type { Resolved } from '../roles/role.js';
+import { inspectCertificate } from '../system/tls.js';
 import { withStoredPassword } from '../plan/secrets.js';
 import { parseState, StateError, type State } from '../plan/state.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
@@ -276,10 +284,17 @@ export class Session {
     return new Session(fx, host, files, templates, meta, opts);
   }
 
-  /** Resolve (defaults + validation; throws AnswersInvalid) and plan. */
-  plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Plan {
+  /**
+   * Resolve (defaults + validation; throws AnswersInvalid), check the files of every certificate
+   * the plan may name (before anything is written), look up what the answers refer to (tables,
+   * users, names; src/system/facts.ts) and plan; on the live system add what DNS says of the MX
+   * records.
+   */
+  async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
     const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
     const answers = withStoredPassword(resolved, this.files, this.state);
+    const certs = await this.checkCertificates(answers);
+    const facts = await gatherFacts(this.fx, factsNeeded(answers, this.host));
     const p = plan({
       answers,
       host: this.host,
@@ -287,10 +302,36 @@ export class Session {
       meta: this.meta,
       templates: this.templates,
       handEdits,
+      certs,
+      live: this.fx.live,
       freshState: this.discardedState !== null,
       ...(this.state ? { state: this.state } : {}),
+      facts,
     });
+    // DNS is asked only on the live system; a --root sandbox never reaches out.
+    if (this.fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
     return { ...p, previousRole: this.detected.role };
+  }
+
+  /** The system layer's checks of the certificates the plan may name, by certFilesKey. */
+  async checkCertificates(answers: Resolved): Promise<Record<string, CertificateCheck>> {
+    let main: MainCf;
+    try {
+      main = MainCf.parse(this.files[MAIN_CF] ?? '');
+    } catch {
+      // An unreadable main.cf is the planner's to report.
+      main = MainCf.parse('');
+    }
+    const now = new Date();
+    const out: Record<string, CertificateCheck> = {};
+    for (const files of certificateCandidates(answers, this.host, main)) {
+      out[certFilesKey(files)] = await inspectCertificate(this.fx, files, {
+        myhostname: answers.myhostname,
+        now,
+        ...(this.host.tls?.sslCertGid !== undefined ? { sslCertGid: this.host.tls.sslCertGid } : {}),
+      });
+    }
+    return out;
   }
 
   private queue: Promise<QueuedMessage[] | null> | null = null;
@@ -309,9 +350,9 @@ export class Session {
   }
 
   /** plan(), with invalid answers turned into the UsageError that ends the run. */
-  planOrExit(given: Partial<Answers> & { role: RoleId }): Plan {
+  async planOrExit(given: Partial<Answers> & { role: RoleId }): Promise<Plan> {
     try {
-      return this.plan(given);
+      return await this.plan(given);
     } catch (e) {
       if (e instanceof AnswersInvalid) throw invalidAnswers(e);
       throw e;

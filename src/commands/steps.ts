@@ -9,23 +9,24 @@ import type { Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
-import { MAIN_CF, SASL_PASSWD_MAP } from '../model/paths.js';
+import { CA_BUNDLE, LOGROTATE_DROPIN, MAIN_CF, SASL_PASSWD_MAP, SNAKEOIL_CERT, SNAKEOIL_KEY } from '../model/paths.js';
 import { samePlan, type Detection, type Plan } from '../model/plan.js';
 import { SECRET_PLACEHOLDER } from '../plan/plan.js';
 import { roleModule } from '../roles/index.js';
 import { debconfDisagreement, pinNoConfiguration } from '../system/debconf.js';
 import { readHostFacts } from '../system/hostFacts.js';
-import { ensurePackage, installPostfix } from '../system/install.js';
+import { ensurePackage, ensureSnakeoil, installPostfix } from '../system/install.js';
 import { outbound25, probeSummary, runProbes } from '../system/probes.js';
 import { testSmartHostLogin, type LoginResult } from '../system/smtpLogin.js';
 import { loadTemplates } from '../system/templates.js';
+import { groupId, inspectCertificate } from '../system/tls.js';
 import { Session, type Files, type SessionOptions } from './session.js';
 
 /** The override id that applies despite a failed smart-host login test. */
 export const LOGIN_OVERRIDE = 'smarthost-login';
 
 /** Plan the same answers again against the files as they are now (after an install, or a change on disk). */
-export type Replan = (session: Session) => Plan;
+export type Replan = (session: Session) => Promise<Plan>;
 
 /** The default Replan: the resolved answers of the plan, planned again. */
 function sameAnswers(given: Plan): Replan {
@@ -51,7 +52,7 @@ export async function installIfMissing(
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = replan(await Session.open(fx, after, loadTemplates(), sessionOpts));
+  const again = await replan(await Session.open(fx, after, loadTemplates(), sessionOpts));
   const changed = !samePlan(given, again);
   if (changed) {
     again.notes = [
@@ -69,18 +70,19 @@ export async function installIfMissing(
  */
 export async function replanAfterStale(
   fx: Effects,
-  host: HostFacts,
   stale: string[],
   replan: Replan,
   sessionOpts: SessionOptions = {},
-): Promise<Plan> {
-  const again = replan(await Session.open(fx, host, loadTemplates(), sessionOpts));
+): Promise<{ plan: Plan; host: HostFacts }> {
+  // The host is read again too: what changed may be a certificate, a package, Postfix itself.
+  const host = await readHostFacts(fx);
+  const again = await replan(await Session.open(fx, host, loadTemplates(), sessionOpts));
   again.notes = [
     `${stale.join(', ')} changed on disk since the plan was made (another admin, a package upgrade?): ` +
       'nothing was written. This is the plan made again against the files as they are now.',
     ...(again.notes ?? []),
   ];
-  return again;
+  return { plan: again, host };
 }
 
 /**
@@ -118,8 +120,15 @@ export async function preflight(
   plan: Plan,
   fx: Effects,
   onEvent: (e: StepEvent) => void,
+  host?: HostFacts,
 ): Promise<PreflightFailure | null> {
+  const tls = await prepareTls(plan, fx, onEvent, host);
+  if (tls) return tls;
   await probeRelayPort(plan, fx, onEvent);
+  // Postfix's own log file is rotated by logrotate: install it with the drop-in (advice only when it fails).
+  if (fx.live && plan.files.some((f) => f.path === LOGROTATE_DROPIN && f.after !== null)) {
+    await ensurePackage(fx, 'logrotate', onEvent);
+  }
   const sasl = plan.answers.smtp_sasl;
   if (!sasl || !plan.answers.relayhost) return null;
   if (fx.live && !(await ensurePackage(fx, 'libsasl2-modules', onEvent))) {
@@ -161,6 +170,43 @@ export async function preflight(
     message: `the smart host refused the login at the ${login.stage} step: ${login.message} (override knowingly with "overrides: [${LOGIN_OVERRIDE}]")`,
     login,
   };
+}
+
+/**
+ * What TLS needs before anything is written: Debian's snakeoil certificate where the plan names
+ * it and it is missing (ssl-cert installed, or make-ssl-cert run; then checked like any other
+ * certificate), and the CA store where main.cf will name it (ca-certificates). Live system only.
+ */
+export async function prepareTls(
+  plan: Plan,
+  fx: Effects,
+  onEvent: (e: StepEvent) => void,
+  host?: HostFacts,
+): Promise<PreflightFailure | null> {
+  if (plan.makeSnakeoil) {
+    if (!(await ensureSnakeoil(fx, onEvent))) {
+      return {
+        message:
+          "Debian's snakeoil certificate could not be made (ssl-cert): name a certificate with smtpd_tls_chain_files, " +
+          'or answer smtpd_tls_security_level: none',
+      };
+    }
+    if (fx.live) {
+      const sslCertGid = groupId(await fx.readFile('/etc/group').catch(() => null), 'ssl-cert');
+      const check = await inspectCertificate(
+        fx,
+        { cert: SNAKEOIL_CERT, key: SNAKEOIL_KEY },
+        { myhostname: plan.answers.myhostname ?? host?.fqdn ?? '', now: new Date(), sslCertGid },
+      );
+      if (check.errors.length) return { message: `Debian's snakeoil certificate: ${check.errors.join('; ')}` };
+    }
+  }
+  const namesCaStore = plan.params.some((p) => p.name === 'smtp_tls_CAfile' && p.after === CA_BUNDLE);
+  if (namesCaStore && fx.live && host?.distro.debianLike && (await fx.stat(CA_BUNDLE)) === null) {
+    if (!(await ensurePackage(fx, 'ca-certificates', onEvent)))
+      return { message: `ca-certificates could not be installed: Postfix would find no CA store at ${CA_BUNDLE}` };
+  }
+  return null;
 }
 
 /**

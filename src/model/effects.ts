@@ -3,6 +3,7 @@
  * file system or run commands themselves: the commands hand the system layer an `Effects` (real:
  * src/system/realEffects.ts; in memory for tests: src/system/memoryEffects.ts).
  */
+import type { CertificateInfo } from './tls.js';
 
 /** Owner, group and permission bits of a file. */
 export interface FileMeta {
@@ -89,6 +90,39 @@ export interface Connection {
   close(): void;
 }
 
+/** What a resolver answered to a DNSSEC probe (Postfix's own dnssec_probe: NS records of the root). */
+export interface DnssecProbeResult {
+  /** The DNS response code (0 = NOERROR). */
+  rcode: number;
+  /** The AD bit: the resolver validated the answer. */
+  ad: boolean;
+}
+
+/** Where a STARTTLS probe dials, and the name it greets with. */
+export interface StarttlsProbeOptions {
+  host: string;
+  port: number;
+  ehloName: string;
+  /** Bound on the connect, on every reply and on the handshake. */
+  timeoutMs: number;
+}
+
+/** What a STARTTLS probe saw: the offer, the handshake and the certificate presented. */
+export interface StarttlsProbeResult {
+  /** The server's greeting (first line). */
+  greeting: string;
+  /** The EHLO reply lists STARTTLS. */
+  offered: boolean;
+  /** The reply to STARTTLS (when offered): 220 to go ahead, 454 when TLS is not available. */
+  reply?: string;
+  /** After a completed handshake: "TLSv1.3", the cipher, and the server's certificate. */
+  protocol?: string;
+  cipher?: string;
+  certificate?: CertificateInfo;
+  /** The conversation ("S: …", "C: …", "-- …"). */
+  transcript: string[];
+}
+
 export interface Effects {
   /** '/' for the live system, or the sandbox directory of --root. */
   readonly root: string;
@@ -124,6 +158,11 @@ export interface Effects {
    */
   readFileBytes(path: string): Promise<Uint8Array | null>;
   stat(path: string): Promise<FileMeta | null>;
+  /**
+   * What is at a path (following symlinks under the root): a regular file, a directory, something
+   * else (a FIFO, a device, a socket: never read those), or null when nothing is there.
+   */
+  fileKind(path: string): Promise<'file' | 'directory' | 'other' | null>;
   /**
    * A file the user named on the command line (the answers file, a password file): a path of the
    * machine mailsetup runs on, relative to the working directory, never mapped into --root.
@@ -203,6 +242,23 @@ export interface Effects {
   createExclusive?(path: string, content: string): Promise<boolean>;
   /** Whether a process with this pid exists (stale-lock detection). */
   processAlive?(pid: number): boolean;
+  /*
+   * Optional members of the TLS checks (src/system/tls.ts, --verify). Both createRealEffects and
+   * createMemoryEffects implement them; without them the checks say they could not probe.
+   */
+  /**
+   * Ask the resolver at `server` (UDP port 53) whether it validates DNSSEC: the query Postfix's
+   * dnssec_probe sends (NS records of the root, DNSSEC OK, AD asked for). Rejects with an Error
+   * saying why when no answer comes within `timeoutMs`. A sandbox never reaches the network:
+   * under --root it always rejects.
+   */
+  dnssecProbe?(server: string, timeoutMs: number): Promise<DnssecProbeResult>;
+  /**
+   * Connect to an SMTP server, EHLO, STARTTLS, complete the TLS handshake without verifying the
+   * certificate (what the server presents is reported), QUIT. Rejects with an Error naming the
+   * endpoint when the connection or the handshake fails. Under --root it always rejects.
+   */
+  starttlsProbe?(opts: StarttlsProbeOptions): Promise<StarttlsProbeResult>;
   /**
    * The file system that holds `path` (or would: the nearest existing directory above it): its
    * device number and the bytes free for this process; null when it cannot be told.

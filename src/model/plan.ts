@@ -3,6 +3,7 @@
  * without I/O; the preview shows it; `apply()` (src/system/apply.ts) carries it out.
  */
 import type { AnswerKey, AnswerValue, Answers, RoleId } from './answers.js';
+import type { TlsSummary } from './tls.js';
 
 /** What detect() found on the machine: the role configured now and the values that explain it. */
 export interface Detection {
@@ -104,12 +105,23 @@ export interface Plan {
   drift: Drift[];
   /** Why this plan is shown (again): lines at the top of the preview ("made again: … changed since"). */
   notes?: string[];
+  /** What TLS each direction gets after the plan (absent in hand-made plans). */
+  tls?: TlsSummary;
+  /**
+   * Debian's snakeoil certificate is to be made before anything is written (the inbound
+   * certificate, and it does not exist yet): `make-ssl-cert generate-default-snakeoil`.
+   */
+  makeSnakeoil?: boolean;
 }
 
-/** Whether two plans would do the same: the same files with the same contents and modes, the same commands. */
+/**
+ * Whether two plans would do the same: the same files with the same contents and modes, the same
+ * commands, the same snakeoil certificate to make.
+ */
 export function samePlan(a: Plan, b: Plan): boolean {
   const files = (p: Plan) => p.files.map((f) => [f.path, f.after, f.mode ?? null]);
-  return JSON.stringify([files(a), a.actions]) === JSON.stringify([files(b), b.actions]);
+  const does = (p: Plan) => [files(p), p.actions, p.makeSnakeoil ?? false];
+  return JSON.stringify(does(a)) === JSON.stringify(does(b));
 }
 
 /** True when the plan changes nothing. */
@@ -175,6 +187,45 @@ export function describeAction(a: Action): ActionInfo {
       return { stepId, label: `Restart rsyslog (${a.reason})`, command: 'restart rsyslog', reason: a.reason };
   }
 }
+
+/**
+ * What the machine says of what the answers refer to, gathered before planning
+ * (src/system/facts.ts) so that the planner stays pure: the tables and pattern files named in
+ * parameters, the databases postmap built from them, local users, host names and the map types
+ * Postfix supports. Each record holds only what was asked; a name absent from it was not checked.
+ */
+export interface PlanFacts {
+  /** Text files: path → content, null = absent; a string starting "!" says why it was not read. */
+  files: Readonly<Record<string, string | null>>;
+  /** Indexed-table databases (FILE.db, FILE.lmdb …): path → exists. */
+  databases: Readonly<Record<string, boolean>>;
+  /** Local users (getent passwd): name → exists. */
+  users: Readonly<Record<string, boolean>>;
+  /** Host names: name → its addresses ([] = it does not resolve), or why it was not looked up. */
+  names: Readonly<Record<string, readonly string[] | string>>;
+  /** The lookup table types Postfix supports here (postconf -m); undefined when unknown. */
+  mapTypes?: readonly string[];
+  /** The MX hosts of the relay host's domain (lowercase, best first), when it was looked up. */
+  relayhostMx?: readonly string[];
+}
+
+/** What to look up for PlanFacts (src/plan/facts.ts says it from the answers; src/system/facts.ts asks). */
+export interface FactsNeeded {
+  /** Table source files and pattern files to read. */
+  files: string[];
+  /** Databases whose existence to check. */
+  databases: string[];
+  /** Whether to ask `postconf -m` for the supported table types. */
+  mapTypes: boolean;
+  users: string[];
+  /** Host names to resolve (live system only). */
+  names: string[];
+  /** The host whose MX records to ask (live system only): an unbracketed relay host. */
+  relayhostMx?: string;
+}
+
+/** No facts gathered (a plan made without the machine). */
+export const NO_FACTS: PlanFacts = { files: {}, databases: {}, users: {}, names: {} };
 
 /** The texts of files mailsetup writes when they are absent (templates/). */
 export interface Templates {

@@ -6,6 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import type { FileChange, Finding, ParamChange, Plan } from '../model/plan.js';
+import type { TlsSummary } from '../model/tls.js';
 import { describeAction, isEmptyPlan } from '../model/plan.js';
 import { printable } from '../model/text.js';
 import { renderLines, type Style, type StyledLine } from './styled.js';
@@ -137,7 +138,28 @@ export function findingLines(f: Finding): StyledLine[] {
   return out;
 }
 
-/** The whole preview of a plan as styled lines. */
+/** The override that takes mailsetup's TLS settings over those already in main.cf. */
+export const REPLACE_TLS_OVERRIDE = 'replace-tls-settings';
+
+/** What TLS each direction gets, the certificate, the user's TLS settings kept, and the notes. */
+export function tlsLines(t: TlsSummary): StyledLine[] {
+  const out: StyledLine[] = [[{ text: 'TLS (encryption in transit)', style: 'heading' }]];
+  out.push([{ text: '  Outbound: ', style: 'dim' }, { text: t.outbound }]);
+  out.push([{ text: '  Inbound:  ', style: 'dim' }, { text: t.inbound }]);
+  for (const l of t.certificate) out.push([{ text: `    ${l}` }]);
+  if (t.kept.length > 0) {
+    out.push([{ text: '  Kept as yours (already in main.cf, not set by mailsetup):', style: 'dim' }]);
+    for (const k of t.kept) out.push([{ text: `    ${k.name} = ${k.value}`, style: 'warning' }]);
+    out.push([
+      { text: "    to take mailsetup's values instead: override ", style: 'dim' },
+      { text: REPLACE_TLS_OVERRIDE, style: 'warning' },
+      { text: ' (the wizard: t)', style: 'dim' },
+    ]);
+  }
+  for (const n of t.notes) out.push([{ text: `  ${n}`, style: 'dim' }]);
+  return out;
+}
+
 /** main.cf, master.cf, the aliases and the syslog drop-in: the files the preview always accounts for. */
 export const CONFIG_FILES = [
   '/etc/postfix/main.cf',
@@ -146,6 +168,7 @@ export const CONFIG_FILES = [
   '/etc/rsyslog.d/postfix.conf',
 ];
 
+/** The whole preview of a plan as styled lines. */
 export function planLines(plan: Plan): StyledLine[] {
   const out: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }], []];
   if (plan.notes && plan.notes.length > 0) {
@@ -182,6 +205,7 @@ export function planLines(plan: Plan): StyledLine[] {
     });
     out.push([]);
   }
+  if (plan.tls) out.push(...tlsLines(plan.tls), []);
   if (plan.drift.length > 0) {
     out.push([{ text: 'Changed by hand since mailsetup set them', style: 'heading' }]);
     for (const d of plan.drift) {

@@ -22,10 +22,21 @@ const PARAM_KEYS: Readonly<Partial<Record<AnswerKey, 'text' | 'list'>>> = {
   relayhost: 'text',
   inet_interfaces: 'text',
   inet_protocols: 'text',
+  mydestination: 'list',
   mynetworks: 'list',
+  mynetworks_style: 'text',
+  fallback_relay: 'list',
+  defer_transports: 'list',
+  smtp_dns_support_level: 'text',
   relay_domains: 'list',
   proxy_interfaces: 'list',
   notify_classes: 'list',
+  // TLS: what mailsetup set (a level, the certificate it found) is owned like any other value.
+  smtp_tls_security_level: 'text',
+  smtpd_tls_security_level: 'text',
+  smtpd_tls_chain_files: 'list',
+  smtpd_tls_cert_file: 'text',
+  smtpd_tls_key_file: 'text',
 };
 
 /** A parameter value as the answer of `key` for `role`, when it is a valid one. */

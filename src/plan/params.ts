@@ -7,6 +7,7 @@ import type { HostFacts } from '../model/host.js';
 import { ROLE_IDS, roleModule } from '../roles/index.js';
 import { commonDefaults } from '../roles/common.js';
 import type { Resolved } from '../roles/role.js';
+import { TLS_SET_PARAMS } from './tls.js';
 
 /** The parameters every role settles (plan.ts desiredConfig), besides the role's own. */
 export const COMMON_PARAMS = [
@@ -18,6 +19,20 @@ export const COMMON_PARAMS = [
   'alias_maps',
   'alias_database',
   'maillog_file',
+] as const;
+
+/**
+ * Parameters set only when an answer of the same name asks for them (the documents' recipes), and
+ * the TLS parameters (plan/tls.ts): configure() with fullAnswers does not name them all.
+ */
+export const ANSWERED_PARAMS = [
+  'mydestination',
+  'mynetworks_style',
+  'fallback_relay',
+  'defer_transports',
+  'smtp_dns_support_level',
+  'smtp_generic_maps',
+  'smtpd_recipient_restrictions',
 ] as const;
 
 /** The aliases mailsetup writes. */
@@ -61,7 +76,7 @@ let owned: ReadonlySet<string> | null = null;
  */
 export function ownedParameters(): ReadonlySet<string> {
   if (owned) return owned;
-  const names = new Set<string>(COMMON_PARAMS);
+  const names = new Set<string>([...COMMON_PARAMS, ...ANSWERED_PARAMS, ...TLS_SET_PARAMS]);
   for (const role of ROLE_IDS) {
     for (const relayhost of ['[smtp.example.net]:465', '[smtp.example.net]:587', '']) {
       for (const a of [fullAnswers(role, relayhost), { ...commonDefaults(HOST), role, relayhost }]) {

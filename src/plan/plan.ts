@@ -19,9 +19,21 @@ import type { FileMeta } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
+import {
+  NO_FACTS,
+  type Action,
+  type Drift,
+  type Finding,
+  type FileChange,
+  type ParamChange,
+  type Plan,
+  type PlanFacts,
+  type Templates,
+} from '../model/plan.js';
 import {
   ALIASES,
+  CERTBOT_DEPLOY_HOOK,
+  LOGROTATE_DROPIN,
   MAILLOG_FILE,
   MAILNAME,
   MAIN_CF,
@@ -30,12 +42,17 @@ import {
   RSYSLOG_DROPIN,
   STATE_PATH,
 } from '../model/paths.js';
+import type { CertificateCheck } from '../model/tls.js';
+import { deployHookScript, planTls, REPLACE_TLS, tlsSummary, type TlsPlan } from './tls.js';
 
 export { SECRET_PLACEHOLDER } from './secrets.js';
 import { SECRET_PLACEHOLDER } from './secrets.js';
 
 /** Every file the planner may read or write; the caller reads them all into `files`. */
 export const PLAN_PATHS = PLANNED_PATHS;
+
+/** Files that are not Postfix's configuration: changing them needs no postfix check or reload. */
+const NOT_POSTFIX = new Set<string>([STATE_PATH, MAILNAME, RSYSLOG_DROPIN, CERTBOT_DEPLOY_HOOK, LOGROTATE_DROPIN]);
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
 export const CHROOT_SERVICES = CHROOT_SERVICE_KEYS;
@@ -58,12 +75,21 @@ export interface PlanInput {
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
   /**
+   * The system layer's checks of the certificate candidates (certificateCandidates in tls.ts),
+   * by certFilesKey. The session supplies them; a certificate without a check is planned unchecked.
+   */
+  certs?: Readonly<Record<string, CertificateCheck>>;
+  /** The live system (default); false for a --root sandbox (no snakeoil certificate is made there). */
+  live?: boolean;
+  /**
    * Ignore the state file (it does not validate and the user chose a fresh start): plan as if
    * mailsetup had never run; the state file is replaced, and the apply's backup keeps its copy.
    */
   freshState?: boolean;
   /** The state file of `files`, already parsed (it is parsed once per run). */
   state?: State;
+  /** What the machine says of the files, users and names the answers refer to (src/system/facts.ts). */
+  facts?: PlanFacts;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -252,6 +278,10 @@ function planMaster(
     const [service, type] = key.split('/');
     out = MasterCf.parse(out).commentOutService(service, type).toString();
   }
+  // TLS needs the tlsmgr service (session cache, random numbers): Debian ships it; put it back where missing.
+  if (!MasterCf.parse(out).get('tlsmgr', 'unix')) {
+    out = MasterCf.parse(out).replaceService('tlsmgr', 'unix', 'tlsmgr unix - - y 1000? 1 tlsmgr').toString();
+  }
   const wantChroot = a.chroot ? 'y' : 'n';
   for (const key of CHROOT_SERVICES) {
     const [service, type] = key.split('/');
@@ -296,8 +326,9 @@ function planMaster(
 }
 
 function planAliases(text: string, want: Record<string, string>, state: State, next: State): string {
-  // What mailsetup writes is an address or a user name, never a command, file or include.
-  for (const v of Object.values(want)) validateAliasTarget(v);
+  // What mailsetup writes is a list of addresses or user names (extra aliases may name several,
+  // "alice, bob@example.net"), never a command, file or include.
+  for (const v of Object.values(want)) for (const t of v.split(',')) validateAliasTarget(t.trim());
   const al = Aliases.parse(text);
   const previous: Record<string, string | null> = { ...state.aliases.previous };
   for (const name of Object.keys(want)) {
@@ -371,6 +402,38 @@ function planRsyslog(current: string | null, a: Resolved, host: HostFacts, templ
   return `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${socket}\n`;
 }
 
+/**
+ * logrotate's drop-in for Postfix's own log file (MAILLOG_README: a rotated file is closed on
+ * "postfix reload"): weekly, four weeks kept, compressed a week late; Postfix reopens its file on
+ * the reload after the rename and creates it anew.
+ */
+export function logrotateDropin(): string {
+  return [
+    `# Rotation of Postfix's own log file (maillog_file = ${MAILLOG_FILE}).`,
+    '# Written by mailsetup; it removes this file when Postfix logs through syslog again.',
+    `${MAILLOG_FILE} {`,
+    '\tweekly',
+    '\trotate 4',
+    '\tmissingok',
+    '\tnotifempty',
+    '\tcompress',
+    '\tdelaycompress',
+    '\tnocreate',
+    '\tpostrotate',
+    '\t\t/usr/sbin/postfix status >/dev/null 2>&1 && /usr/sbin/postfix reload >/dev/null 2>&1 || true',
+    '\tendscript',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The logrotate drop-in: written while Postfix logs to its own file, removed (if mailsetup wrote it) when not. */
+function planLogrotate(current: string | null, a: Resolved, state: State): string | null {
+  const ours = state.created.includes(LOGROTATE_DROPIN);
+  if (a.logging === 'file') return current === null || ours ? logrotateDropin() : current;
+  return ours ? null : current;
+}
+
 /** Compute the plan. Throws only on unreadable input files (the config layer's errors). */
 export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
@@ -381,10 +444,13 @@ export function plan(input: PlanInput): Plan {
   // hand edit. So does one the user set aside (--fresh-start: it does not validate).
   const staleState = stateText !== null && (files[MAIN_CF] ?? null) === null;
   const state = stateText && !staleState && !input.freshState ? (input.state ?? parseState(stateText)) : emptyState(a);
-  // A choice for this run only: later hand edits are kept again unless asked anew.
-  // The ledger records the answers this role used, nothing it ignored.
+  // Choices for this run only: later hand edits are kept again unless asked anew; TLS replaced
+  // once is mailsetup's anyway. The ledger records the answers this role used, nothing it ignored.
   const next: State = emptyState(
-    usedAnswersOnly({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') }, a.role),
+    usedAnswersOnly(
+      { ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits' && o !== REPLACE_TLS) },
+      a.role,
+    ),
   );
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
@@ -405,11 +471,32 @@ export function plan(input: PlanInput): Plan {
   const mainBefore = files[MAIN_CF] ?? null;
   const mainBase = mainBefore ?? templates.mainCf;
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
+  const receivesMail = roleModule(a.role).receivesMail;
+  const tls: TlsPlan = planTls({
+    a,
+    host,
+    receivesMail,
+    dbType: ctx.dbType,
+    main: MainCf.parse(mainBase),
+    owned: state.main.owned,
+    certs: input.certs ?? {},
+    live: input.live !== false,
+  });
+  want.main = { ...want.main, ...tls.main };
+  // A setting kept as the user's is not mailsetup's answer: a later hand edit of it stays the user's.
+  for (const k of tls.keptAnswers) delete (next.answers as unknown as Record<string, unknown>)[k];
   const m = planMain(mainBase, want.main, state, next, handEdits);
   // A hand edit is not an answer either: the ledger keeps the answer mailsetup's value came from.
   const recorded = next.answers as unknown as Record<string, unknown>;
   const earlier = state.answers as unknown as Record<string, unknown>;
-  for (const name of m.kept) if (name in recorded && earlier[name] !== undefined) recorded[name] = earlier[name];
+  // Where mailsetup's value came from no answer (a default, as TLS levels and certificates often do),
+  // the kept hand edit is recorded as no answer either.
+  const written = MainCf.parse(m.text);
+  for (const name of m.kept) {
+    if (!(name in recorded)) continue;
+    if (earlier[name] !== undefined) recorded[name] = earlier[name];
+    else if (written.get(name) !== state.main.owned[name]) delete recorded[name];
+  }
   add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
 
   // master.cf
@@ -458,6 +545,23 @@ export function plan(input: PlanInput): Plan {
   const rsyslogBefore = files[RSYSLOG_DROPIN] ?? null;
   const rsyslogAfter = planRsyslog(rsyslogBefore, a, host, templates);
   add(RSYSLOG_DROPIN, rsyslogBefore, rsyslogAfter, 'rsyslog socket inside the Postfix chroot');
+
+  // certbot's deploy hook: Postfix reloads after a renewal of the certificate it uses.
+  const hookBefore = files[CERTBOT_DEPLOY_HOOK] ?? null;
+  const hookAfter =
+    tls.hook !== null ? deployHookScript(tls.hook) : state.created.includes(CERTBOT_DEPLOY_HOOK) ? null : hookBefore;
+  add(CERTBOT_DEPLOY_HOOK, hookBefore, hookAfter, "certbot's deploy hook: reload Postfix after a renewal", {
+    mode: 0o755,
+  });
+  // Rotation of Postfix's own log file.
+  const logrotateBefore = files[LOGROTATE_DROPIN] ?? null;
+  add(
+    LOGROTATE_DROPIN,
+    logrotateBefore,
+    planLogrotate(logrotateBefore, a, state),
+    `rotation of Postfix's own log ${MAILLOG_FILE} (logrotate)`,
+    { mode: 0o644 },
+  );
 
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
@@ -524,7 +628,7 @@ export function plan(input: PlanInput): Plan {
     if (c.after === null) actions.push({ kind: 'unmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
   const contentChanged = (path: string) => changes.some((c) => c.path === path && c.before !== c.after);
   if (contentChanged(ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
-  const postfixFiles = changes.filter((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
+  const postfixFiles = changes.filter((c) => !NOT_POSTFIX.has(c.path));
   if (postfixFiles.length > 0) actions.push({ kind: 'postfix-check' });
   // A file whose mode alone changes is checked, but Postfix need not read anything again.
   if (postfixFiles.some((c) => c.before !== c.after)) {
@@ -551,9 +655,14 @@ export function plan(input: PlanInput): Plan {
     before: (name) => (state.main.owned[name] === beforeMain.get(name) ? undefined : beforeMain.get(name)),
     services: lintMaster.services,
     transports: lintMaster.transports,
+    raw: (name) => finalMain.get(name),
+    expand: (value) => expand(value, (n) => finalMain.get(n) ?? defaults[n]),
+    facts: input.facts ?? NO_FACTS,
+    aliases: Aliases.parse(aliasesAfter),
   });
   for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
   if (staleState) findings.push(STALE_STATE_FINDING);
+  findings.push(...tls.findings);
   return {
     role: a.role,
     previousRole: stateText && !staleState ? state.answers.role : null,
@@ -563,6 +672,10 @@ export function plan(input: PlanInput): Plan {
     params,
     findings,
     drift: m.drift,
+    tls: tlsSummary(tls, { a, host, receivesMail, live: input.live !== false }, (name) =>
+      safeExpand(finalMain, name, defaults),
+    ),
+    ...(tls.certificate?.create ? { makeSnakeoil: true } : {}),
   };
 }
 

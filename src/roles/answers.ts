@@ -1,7 +1,7 @@
 /**
  * The answers schema: parsing an answers file (YAML), type checks that name the key, and the
  * merge of answers from several sources. Value checks (host names, CIDR, …) live in
- * src/roles/validateAnswers.ts; this file only says whether the document has the right shape.
+ * src/roles/resolve.ts; this file only says whether the document has the right shape.
  */
 import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { splitList } from '../postfix/lists.js';
@@ -19,8 +19,11 @@ export const ANSWER_KEYS: Readonly<Record<keyof Answers, Kind>> = {
   myhostname: 'string',
   mydomain: 'string',
   myorigin: 'string',
+  mydestination: 'string[]',
   relayhost: 'string',
+  fallback_relay: 'string[]',
   mynetworks: 'string[]',
+  mynetworks_style: 'string',
   relay_domains: 'string[]',
   transport: 'record',
   relay_recipients: 'string[]',
@@ -29,10 +32,37 @@ export const ANSWER_KEYS: Readonly<Record<keyof Answers, Kind>> = {
   inet_protocols: 'string',
   notify_classes: 'string[]',
   postmaster: 'string',
+  aliases: 'record',
+  virtual: 'record',
+  smtp_generic_maps: 'record',
+  smtpd_recipient_restrictions: 'string[]',
+  defer_transports: 'string[]',
+  smtp_dns_support_level: 'string',
   chroot: 'boolean',
   logging: 'logging',
   smtp_sasl: 'sasl',
+  smtp_tls_security_level: 'string',
+  smtpd_tls_security_level: 'string',
+  smtpd_tls_chain_files: 'string[]',
+  smtpd_tls_cert_file: 'string',
+  smtpd_tls_key_file: 'string',
+  certbot_deploy_hook: 'boolean',
   overrides: 'string[]',
+};
+
+/** What a mapping answer maps, for the type error. */
+const RECORD_FORM: Readonly<Record<string, string>> = {
+  transport: 'domain: next hop',
+  aliases: 'name: address',
+  virtual: 'address: address',
+  smtp_generic_maps: 'local address: Internet address',
+};
+
+/** Keys Postfix has retired, with what to write instead. */
+const RETIRED: Readonly<Record<string, string>> = {
+  disable_dns_lookups:
+    "deprecated since Postfix 3.9: write smtp_dns_support_level: disabled (STANDARD_CONFIGURATION_README's " +
+    '"disable_dns_lookups = yes" for a dial-up host)',
 };
 
 function typeName(v: unknown): string {
@@ -103,6 +133,7 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
   const rec = out as Record<string, unknown>;
   for (const [key, v] of Object.entries(doc as Record<string, unknown>)) {
     const kind = (ANSWER_KEYS as Record<string, Kind | undefined>)[key];
+    if (kind === undefined && Object.hasOwn(RETIRED, key)) throw new AnswersError(`${key}: ${RETIRED[key]}`);
     if (kind === undefined) throw new AnswersError(`${key}: unknown key`);
     if (v === null && kind !== 'role') {
       // `relayhost:` with nothing after it means "empty".
@@ -140,7 +171,9 @@ export function answersFromObject(doc: unknown, requireRole = true): Partial<Ans
         break;
       case 'record': {
         if (typeof v !== 'object' || Array.isArray(v)) {
-          throw new AnswersError(`${key}: expected a mapping (domain: next hop), got ${typeName(v)}`);
+          throw new AnswersError(
+            `${key}: expected a mapping (${RECORD_FORM[key] ?? 'key: value'}), got ${typeName(v)}`,
+          );
         }
         const r: Record<string, string> = {};
         for (const [k, val] of Object.entries(v as Record<string, unknown>)) r[k] = expectString(`${key}.${k}`, val);

@@ -7,6 +7,7 @@
  */
 import type { AnswerKey, AnswerValue, Answers, RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
+import type { PlanFacts } from '../model/plan.js';
 
 /** Answers with every key the planner needs filled in (defaults applied, validated). */
 export interface Resolved extends Answers {
@@ -26,6 +27,14 @@ export interface Resolved extends Answers {
   chroot: boolean;
   logging: 'syslog' | 'file';
   overrides: string[];
+  /** Always set: each role has its default (empty for the roles that deliver nothing locally). */
+  mydestination: string[];
+}
+
+/** What an answer is checked among: the other answers (defaults filled in) and the host. */
+export interface AnswerContext {
+  answers: Resolved;
+  host: HostFacts;
 }
 
 /** A lookup table file that a role writes (postmap'd after each change). */
@@ -73,6 +82,14 @@ export interface LintContext {
   services?: readonly LintService[];
   /** The service names master.cf defines after the plan (the transports mail can be given to). */
   transports?: ReadonlySet<string>;
+  /** The raw value main.cf gives a parameter after the plan ($names kept), undefined when unset. */
+  raw(name: string): string | undefined;
+  /** Expand a value with main.cf after the plan (and Postfix's defaults); throws on a bad expression. */
+  expand(value: string): string;
+  /** What the machine said of the files, users and names the answers refer to. */
+  facts: PlanFacts;
+  /** /etc/aliases after the plan. */
+  aliases: { get(name: string): string | undefined };
 }
 
 /** One smtpd service of master.cf. */
@@ -112,7 +129,7 @@ export interface ConfigView {
   get(name: string): string | undefined;
   /** A list parameter's items (whitespace or comma separated); [] when unset. */
   list(name: string): string[];
-  /** relay_domains without $names, lower-cased. */
+  /** relay_domains without $names ($mydomain read as the domain's name), lower-cased. */
   relayDomains: string[];
   /** mydestination's items, lower-cased. */
   destinations: string[];
@@ -163,12 +180,17 @@ export interface RoleModule {
    * is refused (src/roles/usage.ts).
    */
   alsoApplies?: readonly AnswerKey[];
+  /**
+   * Why this role does not take a key it does not use, in the documents' words, where they give a
+   * reason (a null client and mynetworks_style); other keys get the general "does not use it".
+   */
+  declines?: Partial<Record<AnswerKey, string>>;
   /** This role's explanation of a question, where it differs from the common one. */
   explain?: Partial<Record<AnswerKey, Explain>>;
   /** Role-specific defaults, given the common ones. */
   defaults(host: HostFacts, base: Resolved): Partial<Answers>;
   /** A check of one answer that only this role makes, run before the common check: the message, or null. */
-  checkAnswer?(key: AnswerKey, value: AnswerValue): string | null;
+  checkAnswer?(key: AnswerKey, value: AnswerValue, ctx?: AnswerContext): string | null;
   /** The role's own parameters; the common ones are added by the planner. */
   configure(a: Resolved, ctx: PlanContext): RoleConfig;
   /**

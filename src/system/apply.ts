@@ -457,12 +457,22 @@ async function rollback(
   // 3. The files that did not exist before the apply.
   try {
     for (const p of await restoreFiles(fx, dir, m, 'absent')) {
-      rec.emit({
-        id: `write:${p}`,
-        label: `Restore ${p}`,
-        status: 'rolled-back',
-        detail: 'removed (it did not exist before)',
-      });
+      const isFile = m.files.some((x) => x.path === p);
+      rec.emit(
+        !isFile && (m.createdDirs ?? []).includes(p)
+          ? {
+              id: `write:${p}`,
+              label: `Remove the directory ${p}`,
+              status: 'rolled-back',
+              detail: 'removed (the apply created it)',
+            }
+          : {
+              id: `write:${p}`,
+              label: `Restore ${p}`,
+              status: 'rolled-back',
+              detail: 'removed (it did not exist before)',
+            },
+      );
       restored.push(p);
     }
   } catch (e) {

@@ -101,6 +101,12 @@ export interface Manifest {
   /** The actions run so far (status as last recorded). */
   steps: ManifestStep[];
   derived: DerivedFile[];
+  /**
+   * Directories that did not exist before the apply and that writing its new files creates
+   * (/etc/logrotate.d on a box without logrotate), deepest first: a rollback removes them when
+   * they are empty again.
+   */
+  createdDirs?: string[];
   /** Live only: whether Postfix ran before the apply. */
   postfixRunningBefore?: boolean;
   /**
@@ -304,6 +310,15 @@ export async function createBackup(
         keep: await keepLink(fx, e.path),
       });
     }
+    const createdDirs: string[] = [];
+    for (const e of entries) {
+      if (e.current !== null || e.after === null) continue;
+      for (let d = parentDir(e.path); d !== '/' && !createdDirs.includes(d); d = parentDir(d)) {
+        if ((await fx.fileKind(d)) !== null) break;
+        createdDirs.push(d);
+      }
+    }
+    createdDirs.sort((a, b) => b.split('/').length - a.split('/').length || a.localeCompare(b));
     // The databases of every table the apply rebuilds or removes, copied as they are.
     const sources = new Set<string>();
     for (const a of actions)
@@ -346,6 +361,7 @@ export async function createBackup(
       steps: [],
       derived,
     };
+    if (createdDirs.length > 0) manifest.createdDirs = createdDirs;
     if (postfixRunningBefore !== undefined) manifest.postfixRunningBefore = postfixRunningBefore;
     if (summary !== undefined) manifest.summary = summary;
     await writeManifest(fx, dir, manifest);
@@ -414,17 +430,41 @@ export async function pruneBackups(fx: Effects, keep = KEEP_BACKUPS): Promise<st
   return removed;
 }
 
+/** The directory of a system path: /etc/logrotate.d/x → /etc/logrotate.d. */
+function parentDir(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/**
 /**
  * Put the files of the manifest back: content, mode and owner from the backup (`present`: the
- * files that existed before the apply), or remove the files that did not exist (`absent`). A
- * rollback does the first, then the databases, then the second: while a table's database is put
- * back, main.cf is still there. Files already identical are not touched. Returns the paths changed.
+ * files that existed before the apply), or remove the files that did not exist and then the
+ * directories the apply created, when they are empty (`absent`). A rollback does the first, then
+ * the databases, then the second: while a table's database is put back, main.cf is still there.
+ * Files already identical are not touched. Returns the paths changed.
  */
 export async function restoreFiles(
   fx: Effects,
   dir: string,
   m: Manifest,
   which: 'present' | 'absent' | 'all' = 'all',
+): Promise<string[]> {
+  const changed = await restoreEachFile(fx, dir, m, which);
+  if (which === 'present') return changed;
+  for (const d of m.createdDirs ?? []) {
+    if ((await fx.fileKind(d)) !== 'directory' || (await fx.listDir(d)).length > 0) continue;
+    await fullEffects(fx).removeTree(d);
+    changed.push(d);
+  }
+  return changed;
+}
+
+async function restoreEachFile(
+  fx: Effects,
+  dir: string,
+  m: Manifest,
+  which: 'present' | 'absent' | 'all',
 ): Promise<string[]> {
   const changed: string[] = [];
   for (const f of m.files) {

@@ -10,6 +10,7 @@ import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { createRealEffects } from './realEffects.js';
+import { readTlsHostFacts } from './tls.js';
 import { guardSandbox, packageDirectories } from './sandbox.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
@@ -28,14 +29,16 @@ const PROBE_TIMEOUT_MS = 10_000;
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
   const osName = opts.osHostname ?? hostFx.kernelHostname();
-  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces] = await Promise.all([
+  const [names, postfix, systemd, rsyslog, logrotate, distro, ipv6DefaultRoute, interfaces, tls] = await Promise.all([
     readHostNames(hostFx, osName),
     readPostfixFacts(fx),
     exists(hostFx, '/run/systemd/system'),
     rsyslogInstalled(hostFx),
+    exists(hostFx, '/usr/sbin/logrotate'),
     readDistro(fx, hostFx),
     readIpv6DefaultRoute(hostFx),
     opts.interfaces ?? hostFx.networkInterfaces(),
+    readTlsHostFacts(fx, hostFx),
   ]);
   return {
     fqdn: names.fqdn,
@@ -44,8 +47,10 @@ export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): P
     postfix,
     systemd,
     rsyslog,
+    logrotate,
     distro,
     ipv6DefaultRoute,
+    tls,
   };
 }
 

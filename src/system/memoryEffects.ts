@@ -10,12 +10,14 @@ import { posix } from 'node:path';
 import type {
   CommandResult,
   Connection,
+  DnssecProbeResult,
   Effects,
   FileMeta,
   InterfaceInfo,
   ListenSocket,
   MxRecord,
   RunOptions,
+  StarttlsProbeResult,
   ScratchDir,
 } from '../model/effects.js';
 import { showEndpoint } from '../postfix/network.js';
@@ -63,6 +65,10 @@ export interface MemoryEffectsInit {
   mx?: Record<string, MxRecord[] | DnsFailure>;
   /** What connect() reaches: "host:port" ("[v6]:port") → the peer there; elsewhere ECONNREFUSED. */
   peers?: Record<string, MemoryPeer>;
+  /** dnssecProbe(): resolver address → its answer, or no answer ever; elsewhere a timeout. */
+  resolvers?: Record<string, DnssecProbeResult | 'silent'>;
+  /** starttlsProbe(): "host:port" → what the probe sees, or how it fails; elsewhere ECONNREFUSED. */
+  starttls?: Record<string, StarttlsProbeResult | { error: string }>;
 }
 
 /** A failing MX query: the resolver's error code (ENODATA, ESERVFAIL …), or no answer ever. */
@@ -105,6 +111,10 @@ export interface MemoryEffects extends Effects {
   connections: MemoryConnectionRecord[];
   /** Every MX query, in order. */
   dnsQueries: string[];
+  /** Every DNSSEC probe (the resolver asked), in order. */
+  dnssecProbes: string[];
+  /** Every STARTTLS probe ("host:port"), in order. */
+  starttlsProbes: string[];
   /** Files to remove at exit (removeAtExit), by path. */
   exitRemovals: Map<string, string>;
   /** The scratch directories made (scratchDir), real path → file (relative path) → content. */
@@ -134,6 +144,8 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
   const unreadable = new Set<string>(init.unreadable ?? []);
   const connections: MemoryConnectionRecord[] = [];
   const dnsQueries: string[] = [];
+  const dnssecProbes: string[] = [];
+  const starttlsProbes: string[] = [];
   const exitRemovals = new Map<string, string>();
   let random = 0;
 
@@ -222,6 +234,11 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     async userFileMeta(p) {
       if (init.userFiles?.[p] === undefined) return null;
       return init.userFileMeta?.[p] ?? { mode: 0o600, uid: 0, gid: 0 };
+    },
+    async fileKind(p) {
+      const s = sys(p);
+      if (files.has(s)) return 'file';
+      return dirs.has(s) ? 'directory' : null;
     },
     async stat(p) {
       const s = sys(p);
@@ -341,6 +358,8 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     sockets: [...(init.sockets ?? [])],
     connections,
     dnsQueries,
+    dnssecProbes,
+    starttlsProbes,
     exitRemovals,
     append(p, text) {
       const s = sys(p);
@@ -418,6 +437,24 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         throw Object.assign(new Error(`queryMx ${code} ${domain}`), { code });
       }
       return answer.map((r) => ({ ...r }));
+    },
+    async dnssecProbe(server, timeoutMs) {
+      if (!live) throw new Error(`--root ${root}: a sandbox does not query DNS (DNSSEC probe of ${server})`);
+      dnssecProbes.push(server);
+      const answer = init.resolvers?.[server];
+      if (answer === undefined || answer === 'silent')
+        throw new Error(`no answer to the DNSSEC probe within ${Math.round(timeoutMs / 100) / 10} s`);
+      return { ...answer };
+    },
+    async starttlsProbe(opts) {
+      const where = showEndpoint(opts.host, opts.port);
+      if (!live)
+        throw new Error(`--root ${root}: a sandbox does not reach the network (no STARTTLS probe of ${where})`);
+      starttlsProbes.push(where);
+      const r = init.starttls?.[where];
+      if (r === undefined) throw new Error(`cannot connect to ${where}: ECONNREFUSED`);
+      if ('error' in r) throw new Error(r.error);
+      return structuredClone(r);
     },
     removeAtExit(p, content) {
       const s = sys(p);

@@ -27,7 +27,9 @@ import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, Scrat
 import { UsageError } from '../model/errors.js';
 import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
+import { dnssecProbeUdp } from './dnssec.js';
 import { dialTcp } from './net.js';
+import { starttlsProbeTcp } from './starttls.js';
 import { listenSocketsOf } from './procNet.js';
 
 /** Options for `createRealEffects`. */
@@ -702,6 +704,17 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       }
     },
 
+    async fileKind(p) {
+      try {
+        const st = await fs.stat(resolve(await follow(p)));
+        return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw new Error(`cannot stat ${p}: ${errorMessage(e)}`);
+      }
+    },
+
     async stat(p) {
       try {
         const st = await fs.stat(await real(p));
@@ -965,6 +978,20 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         );
       }
       return dialTcp(opts);
+    },
+
+    async dnssecProbe(server, timeoutMs) {
+      if (!live) throw new Error(`--root ${rootDir}: a sandbox does not query DNS (DNSSEC probe of ${server})`);
+      return dnssecProbeUdp(server, timeoutMs);
+    },
+
+    async starttlsProbe(opts) {
+      if (!live) {
+        throw new Error(
+          `--root ${rootDir}: a sandbox does not reach the network (no STARTTLS probe of ${showEndpoint(opts.host, opts.port)})`,
+        );
+      }
+      return starttlsProbeTcp(opts);
     },
 
     async resolveMx(domain) {

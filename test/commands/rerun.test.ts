@@ -216,7 +216,8 @@ describe('--forget hands the box back', () => {
 });
 
 describe('answers the role does not use', () => {
-  const given = { role: 'mail-server', postmaster: 'a@example.com', transport: { 'example.org': 'relay:[h]' } };
+  // relay_domains: the mail-server role takes a transport table since issue 16, not relay domains.
+  const given = { role: 'mail-server', postmaster: 'a@example.com', relay_domains: ['example.org'] };
 
   it('the answers file names the role: an error (exit 2) that names the key and the role', () => {
     let err: unknown;
@@ -233,8 +234,24 @@ describe('answers the role does not use', () => {
     expect(err.exitCode).toBe(2);
     expect(err.message).toBe('the answers give 2 answers the mail-server role does not use; nothing was written:');
     expect(err.details).toEqual([
-      '  transport: the mail-server role does not use it (backup-mx and firewall-relay do)',
+      '  relay_domains: the mail-server role does not use it (backup-mx and firewall-relay do)',
       '  relay_recipients: the mail-server role does not use it (backup-mx and firewall-relay do)',
+    ]);
+  });
+
+  it("a null client given mynetworks_style is refused with the document's reason", () => {
+    let err: unknown;
+    try {
+      settleUnused({ answers: { role: 'null-client', mynetworks_style: 'subnet' } }, 'null-client');
+    } catch (e) {
+      err = e;
+    }
+    expect(isMailsetupError(err)).toBe(true);
+    if (!isMailsetupError(err)) return;
+    expect(err.details).toEqual([
+      expect.stringMatching(
+        /^ {2}mynetworks_style: a null client trusts only loopback \(it listens on nothing else\): no mynetworks_style \(STANDARD_CONFIGURATION_README/,
+      ),
     ]);
   });
 
@@ -250,7 +267,7 @@ describe('answers the role does not use', () => {
         id: 'answer-ignored',
         level: 'warning',
         message:
-          'transport: ignored and not recorded: the mail-server role does not use it (backup-mx and ' +
+          'relay_domains: ignored and not recorded: the mail-server role does not use it (backup-mx and ' +
           'firewall-relay do) (the answers file was written for backup-mx)',
       },
     ]);

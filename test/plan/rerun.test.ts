@@ -189,10 +189,51 @@ describe('a kept hand edit stays the user’s on every later run', () => {
     expect(other?.explain).not.toContain('changed by hand');
   });
 
+  it('issue 16’s parameters: a hand edit is offered at its question, kept, and taken back by mailsetup’s value', () => {
+    const given: Partial<Answers> & { role: RoleId } = {
+      ...MS,
+      mydestination: ['$myhostname', 'localhost.$mydomain', '$mydomain'],
+      defer_transports: ['smtp'],
+      smtp_dns_support_level: 'disabled',
+    };
+    let files = applied(given);
+    files = handEdit(files, 'defer_transports', 'smtp, relay');
+    files = handEdit(files, 'smtp_dns_support_level', 'enabled');
+    files = handEdit(files, 'mydestination', '$myhostname, $mydomain');
+    const edits = findHandEdits(parseState(files[STATE_PATH] ?? ''), files[MAIN_CF] ?? '');
+    expect(edits.find((e) => e.name === 'defer_transports')).toMatchObject({
+      key: 'defer_transports',
+      nowAnswer: ['smtp', 'relay'],
+      oursAnswer: ['smtp'],
+    });
+    expect(edits.find((e) => e.name === 'smtp_dns_support_level')).toMatchObject({
+      key: 'smtp_dns_support_level',
+      nowAnswer: 'enabled',
+      oursAnswer: 'disabled',
+    });
+    expect(edits.find((e) => e.name === 'mydestination')).toMatchObject({
+      key: 'mydestination',
+      nowAnswer: ['$myhostname', '$mydomain'],
+    });
+    const d = detect(files);
+    const q = questionsFor('mail-server', host, d.answers, d.role, {}, {}, d.handEdits);
+    expect(q.find((x) => x.key === 'defer_transports')?.default).toEqual(['smtp', 'relay']);
+    expect(q.find((x) => x.key === 'smtp_dns_support_level')?.explain).toContain('changed by hand');
+    // The wizard's defaults keep every hand edit; nothing changes.
+    expect(isEmptyPlan(planFor({ role: 'mail-server' }, files))).toBe(true);
+    // Answering mailsetup's value takes it back.
+    const choices = handEditChoices({ role: 'mail-server', defer_transports: ['smtp'] }, d.handEdits ?? []);
+    expect(choices).toEqual({ defer_transports: 'ours' });
+    const back = afterPlan(files, planFor({ role: 'mail-server' }, files, { handEdits: choices }));
+    expect(mainValue(back, 'defer_transports')).toBe('smtp');
+    expect(mainValue(back, 'smtp_dns_support_level')).toBe('enabled');
+  });
+
   it('a hand edit no answer can express stays the default mailsetup had, and is still kept', () => {
-    const files = handEdit(applied(MS), 'mynetworks', 'hash:/etc/postfix/networks');
+    // Tables and pattern files are answers since issue 16; an inline: table (Postfix reads it) is not.
+    const files = handEdit(applied(MS), 'mynetworks', 'inline:{ 192.168.10.0/24=ok }');
     const [e] = findHandEdits(parseState(files[STATE_PATH] ?? ''), files[MAIN_CF] ?? '');
-    expect(e).toMatchObject({ name: 'mynetworks', key: 'mynetworks', now: 'hash:/etc/postfix/networks' });
+    expect(e).toMatchObject({ name: 'mynetworks', key: 'mynetworks', now: 'inline:{ 192.168.10.0/24=ok }' });
     expect(e.nowAnswer).toBeUndefined();
     const d = detect(files);
     expect(d.answers.mynetworks).toEqual(['127.0.0.0/8', '192.168.10.0/24']);
@@ -200,7 +241,7 @@ describe('a kept hand edit stays the user’s on every later run', () => {
       questionsFor('mail-server', host, d.answers, d.role, {}, {}, d.handEdits).find((x) => x.key === 'mynetworks')
         ?.explain,
     ).toBe(
-      'changed by hand: main.cf has hash:/etc/postfix/networks (kept unless you answer a new value); ' +
+      'changed by hand: main.cf has inline:{ 192.168.10.0/24=ok } (kept unless you answer a new value); ' +
         'mailsetup had set 127.0.0.0/8, 192.168.10.0/24',
     );
     expect(isEmptyPlan(planFor({ role: 'mail-server' }, files))).toBe(true);
@@ -213,18 +254,44 @@ describe('answers a role does not use', () => {
     expect(usedKeys('null-client')).not.toContain('inet_interfaces');
     expect(usedKeys('null-client')).not.toContain('proxy_interfaces');
     for (const role of ROLE_IDS) expect(usedKeys(role)).toContain('overrides');
+    // Issue 16: a mail server takes a transport table too (STANDARD_CONFIGURATION_README).
     expect(
       unusedAnswers(
         { role: 'mail-server', transport: {}, relay_domains: ['a.example'], relay_recipients: [] },
         'mail-server',
       ),
-    ).toEqual(['transport', 'relay_domains', 'relay_recipients']);
+    ).toEqual(['relay_domains', 'relay_recipients']);
     expect(
       unusedAnswers({ inet_interfaces: 'all', proxy_interfaces: ['192.0.2.1'], relayhost: 'x' }, 'null-client'),
     ).toEqual(['inet_interfaces', 'proxy_interfaces']);
-    expect(rolesUsing('transport')).toEqual(['backup-mx', 'firewall-relay']);
-    expect(unusedReason('transport', 'mail-server')).toBe(
+    expect(rolesUsing('transport')).toEqual(['mail-server', 'backup-mx', 'firewall-relay']);
+    expect(rolesUsing('relay_domains')).toEqual(['backup-mx', 'firewall-relay']);
+    expect(unusedReason('relay_domains', 'mail-server')).toBe(
       'the mail-server role does not use it (backup-mx and firewall-relay do)',
+    );
+    // Issue 16's answers, per role.
+    expect(
+      unusedAnswers(
+        {
+          mydestination: ['$myhostname'],
+          mynetworks_style: 'host',
+          aliases: { info: 'root' },
+          smtpd_recipient_restrictions: ['reject_unknown_sender_domain'],
+          fallback_relay: ['[backup.example.net]'],
+          virtual: { 'a@example.com': 'b' },
+        },
+        'null-client',
+      ),
+    ).toEqual(['mydestination', 'mynetworks_style', 'aliases', 'smtpd_recipient_restrictions']);
+    expect(
+      unusedAnswers(
+        { defer_transports: ['smtp'], smtp_dns_support_level: 'disabled', smtp_generic_maps: {}, virtual: {} },
+        'backup-mx',
+      ),
+    ).toEqual(['defer_transports', 'smtp_dns_support_level', 'smtp_generic_maps', 'virtual']);
+    expect(rolesUsing('smtp_generic_maps')).toEqual(['null-client', 'mail-server']);
+    expect(unusedReason('mynetworks_style', 'null-client')).toMatch(
+      /^a null client trusts only loopback \(it listens on nothing else\): no mynetworks_style \(STANDARD_CONFIGURATION_README/,
     );
     expect(unusedReason('inet_interfaces', 'null-client')).toBe(
       'the null-client role does not use it (mail-server, backup-mx and firewall-relay do)',

@@ -213,9 +213,14 @@ describe('questions', () => {
       'mydomain',
       'myorigin',
       'relayhost',
+      'fallback_relay',
       'smtp_sasl',
       'postmaster',
+      'virtual',
+      'smtp_generic_maps',
       'inet_protocols',
+      'defer_transports',
+      'smtp_dns_support_level',
       'notify_classes',
       'chroot',
       'logging',
@@ -239,6 +244,8 @@ describe('questions', () => {
       expect(q(k)?.validate(''), k).not.toBeNull();
     }
     expect(q('myorigin')?.validate('${mydomain')).toMatch(/is not a valid domain name/);
+    // …with Postfix's own reason (issue 16's $name check).
+    expect(q('myorigin')?.validate('${mydomain')).toMatch(/Postfix cannot expand it: truncated macro reference/);
     for (const ok of ['$mydomain', '${mydomain}', '$(myhostname)', 'example.com'])
       expect(q('myorigin')?.validate(ok)).toBeNull();
     expect(q('relayhost')?.validate('')).toBeNull();
@@ -271,6 +278,27 @@ describe('questions', () => {
     expect(qs.find((q) => q.key === 'myhostname')?.default).toBe('box1.example.com');
     // The planner (an answers file) keeps only the host's keys, so that a round trip gives the same files.
     expect(withDefaults({ role: 'mail-server' }, host, current, 'null-client').relayhost).toBe('');
+  });
+
+  it("a role change keeps what both roles ask only where it is not the old role's own default", () => {
+    const ms = withDefaults({ role: 'mail-server', myhostname: 'mail.example.com' }, host);
+    expect(ms.mydestination).toContain('$mydomain');
+    const plain = questionsFor('backup-mx', host, { ...ms }, 'mail-server');
+    expect(plain.find((q) => q.key === 'mydestination')?.default).toEqual(
+      withDefaults({ role: 'backup-mx' }, host).mydestination,
+    );
+    expect(plain.find((q) => q.key === 'myhostname')?.default).toBe('mail.example.com');
+    const typed = questionsFor(
+      'backup-mx',
+      host,
+      { ...ms, mydestination: ['$myhostname', 'localhost', 'extra.example.com'] },
+      'mail-server',
+    );
+    expect(typed.find((q) => q.key === 'mydestination')?.default).toEqual([
+      '$myhostname',
+      'localhost',
+      'extra.example.com',
+    ]);
   });
 
   it('on a re-run defaults to the current values of the same role', () => {

@@ -86,7 +86,15 @@ describe('rollback on a fresh box whose /etc/aliases.db existed before', () => {
     expect(fx.files.has(MAIN)).toBe(false);
     expect(fx.files.get('/etc/aliases')?.content).toBe('postmaster: root\n');
     const ids = r.events.filter((e) => e.status === 'rolled-back').map((e) => e.id);
-    expect(ids).toEqual(['write:/etc/aliases', 'rollback:db:/etc/aliases.db', `write:${MAIN}`, 'rollback']);
+    // main.cf last, then the directory the apply created for it (issue 16: created directories go too).
+    expect(ids).toEqual([
+      'write:/etc/aliases',
+      'rollback:db:/etc/aliases.db',
+      `write:${MAIN}`,
+      'write:/etc/postfix',
+      'rollback',
+    ]);
+    expect(r.events.find((e) => e.id === 'write:/etc/postfix')?.label).toBe('Remove the directory /etc/postfix');
     expect((await readManifest(fx, '/var/backups/mailsetup/20261205T162635Z'))?.status).toBe('rolled-back');
   });
 

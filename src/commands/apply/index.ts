@@ -6,8 +6,6 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan, type Plan } from '../../model/plan.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
@@ -38,16 +36,16 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   ctx.json?.role(session.detected.role, role);
   const { answers: given, findings: ignored } = settleUnused(raw, role);
   // The one way these answers are planned: first, after an install, after files changed on disk.
-  const replan: Replan = (s) => {
-    const p = s.planOrExit({ ...given, role });
+  const replan: Replan = async (s) => {
+    const p = await s.planOrExit({ ...given, role });
     p.findings.push(...ignored);
     return p;
   };
-  const p = replan(session);
+  // The session gathers what the answers refer to and asks DNS on the live system only.
+  const p = await replan(session);
   // Under --root, the paths the commands would be given are checked before anything is shown as
   // doable: a link out of the sandbox stops the run here (exit 2).
   await checkCommandPaths(fx, p.actions);
-  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
   io.out(renderPlanText(p, { color: opts.color }));
@@ -73,22 +71,26 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const stop = await preflight(plan, fx, onEvent);
-  if (stop) {
-    throw new MailsetupError(
-      `nothing applied: ${stop.message}`,
-      2,
-      (stop.login?.transcript ?? []).map((l) => `  ${l}`),
-    );
-  }
-  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, target.host, { onEvent, signal: abort }));
+  let applyHost = target.host;
+  // What must be true before anything is written (TLS files, packages, the smart-host login).
+  const checkBefore = async (p: Plan) => {
+    const stop = await preflight(p, fx, onEvent, applyHost);
+    if (stop) {
+      throw new MailsetupError(
+        `nothing applied: ${stop.message}`,
+        2,
+        (stop.login?.transcript ?? []).map((l) => `  ${l}`),
+      );
+    }
+  };
+  await checkBefore(plan);
+  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, applyHost, { onEvent, signal: abort }));
   let { value: result, signal } = await run(plan);
   if (result.stale && signal === null) {
     // Someone changed a file since the plan was made: plan again against it, show it, and apply
-    // that (--yes); never write over the change. A second change in between ends the run.
-    plan = await replanAfterStale(fx, target.host, result.stale, replan, {
-      freshStart: opts.freshStart,
-    });
+    // that (--yes) after the same checks as the first; never write over the change. A second
+    // change in between ends the run.
+    ({ plan, host: applyHost } = await replanAfterStale(fx, result.stale, replan, { freshStart: opts.freshStart }));
     ctx.json?.plan(plan);
     io.out(renderPlanText(plan, { color: opts.color }));
     refuseErrors(ctx, plan);
@@ -96,10 +98,11 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       io.out('Nothing to do: the configuration is already as asked.\n');
       return 0;
     }
+    await checkBefore(plan);
     ({ value: result, signal } = await run(plan));
   }
   ctx.json?.result(result);
-  if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
+  if (result.ok && result.changed) await afterApply(fx, applyHost, onEvent);
   const code = reportApply(ctx, result);
   return signal !== null && !result.ok ? (signalExitCode(signal) as ExitCode) : code;
 }

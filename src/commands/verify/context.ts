@@ -65,6 +65,14 @@ export const PARAMS = [
   'relay_domains',
   'maillog_file',
   'default_database_type',
+  'smtp_tls_security_level',
+  'smtp_use_tls',
+  'smtp_enforce_tls',
+  'smtp_dns_support_level',
+  'smtp_tls_CAfile',
+  'smtp_tls_CApath',
+  'smtpd_tls_security_level',
+  'smtpd_use_tls',
 ] as const;
 
 /** The parameters (expanded, as Postfix uses them), or what postconf said when it failed. */

@@ -14,12 +14,10 @@ import type { HostFacts } from '../../model/host.js';
 import type { Detection, Plan } from '../../model/plan.js';
 import { detect } from '../../plan/detect.js';
 import { handEditChoices } from '../../plan/handEdits.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { roleInfos, roleModule } from '../../roles/index.js';
 import { questionsFor } from '../../roles/questions.js';
 import { unusedAnswers } from '../../roles/usage.js';
 import { apply, findUnfinished } from '../../system/apply.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
@@ -93,14 +91,14 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       ));
     /** The answers each plan was made from, to plan them again (after an install, or a change on disk). */
     const askedFor = new WeakMap<Plan, Answers>();
-    const planAsked = (s: Session, asked: Answers): Plan => {
+    const planAsked = async (s: Session, asked: Answers): Promise<Plan> => {
       // The answers file's answers the role applies without asking (a null client's mynetworks).
       const answers: Answers = { ...asked };
       for (const key of roleModule(asked.role).alsoApplies ?? [])
         if (prefill[key] !== undefined && answers[key] === undefined)
           (answers as unknown as Record<string, unknown>)[key] = prefill[key];
       // A question that offered a hand edit and got mailsetup's value back takes that value.
-      const p = s.plan(answers, handEditChoices(answers, s.detected.handEdits ?? []));
+      const p = await s.plan(answers, handEditChoices(answers, s.detected.handEdits ?? []));
       // The answers file's answers that the role chosen here does not use: left out, each said.
       for (const key of unusedAnswers(prefill, answers.role))
         p.findings.push(ignoredAnswer(key, answers.role, given.fileRole));
@@ -114,14 +112,13 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         loadHost: host,
         probe: (h) => probeLines(fx, h, detected, files),
         roles: () => roleInfos(),
-        questions: (role, h, changed) =>
-          questionsFor(role, h, detected.answers, detected.role, changed, preset, detected.handEdits ?? []),
+        questions: (role, h, given) =>
+          questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []),
+        // The session gathers what the answers refer to and asks DNS on the live system only.
         plan: async (asked) => {
           const s = await session();
-          const p = planAsked(s, asked);
+          const p = await planAsked(s, asked);
           p.findings.push(...(await s.queueFindings(p)));
-          // DNS is asked only on the live system; a --root sandbox never reaches out.
-          if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
           return p;
         },
         apply: async (p, h, onEvent) => {
@@ -176,17 +173,15 @@ async function applyPlan(
   }
   // Postfix was installed and its files changed the plan: show the new one first.
   if (target.changed) return { replanned: target.plan, host: target.host };
-  const stop = await preflight(target.plan, fx, onEvent);
+  const stop = await preflight(target.plan, fx, onEvent, target.host);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
   const { value: result } = await guarded(ctx.io, (abort) =>
     apply(target.plan, fx, target.host, { onEvent, signal: abort }),
   );
   // Files changed since the preview: never written over; the plan made again is shown.
   if (result.stale) {
-    const replanned = await replanAfterStale(fx, target.host, result.stale, replan, {
-      freshStart: ctx.opts.freshStart,
-    });
-    return { replanned, host: target.host };
+    const again = await replanAfterStale(fx, result.stale, replan, { freshStart: ctx.opts.freshStart });
+    return { replanned: again.plan, host: again.host };
   }
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
   return result;

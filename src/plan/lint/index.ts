@@ -13,10 +13,13 @@ import { quoteValue } from '../../model/text.js';
 import { AnswersInvalid, resolveAnswers } from '../../roles/resolve.js';
 import { ROLES, roleModule } from '../../roles/index.js';
 import type { LintContext, LintRule, Resolved } from '../../roles/role.js';
+import { daneWithoutResolver } from './daneWithoutResolver.js';
 import { nextHopDrops } from './nextHopDrops.js';
 import { serviceListens } from './serviceListens.js';
 import { transportUnknown } from './transportUnknown.js';
 import { domainLocalAndRelay } from './domainLocalAndRelay.js';
+import { encryptOnPort25 } from './encryptOnPort25.js';
+import { encryptWithoutRelayhost } from './encryptWithoutRelayhost.js';
 import { loopbackOnlyServer } from './loopbackOnlyServer.js';
 import { mailLoop } from './mailLoop.js';
 import { mynetworksForeign } from './mynetworksForeign.js';
@@ -26,6 +29,15 @@ import { mynetworksWide } from './mynetworksWide.js';
 import { relayAcceptAll } from './relayAcceptAll.js';
 import { relayRestrictions } from './relayRestrictions.js';
 import { tableDropped } from './tableDropped.js';
+import { dialup } from './dialup.js';
+import { fantasyName } from './fantasyName.js';
+import { localUser } from './localUser.js';
+import { logrotateMissing } from './logrotate.js';
+import { mxLookupPort } from './mxLookupPort.js';
+import { mydestinationHostname } from './mydestinationHostname.js';
+import { mynetworksStyleIgnored } from './mynetworksStyleIgnored.js';
+import { namesResolve } from './namesResolve.js';
+import { tableFiles } from './tableFiles.js';
 
 export { loopsToSelf } from './mailLoop.js';
 
@@ -35,23 +47,41 @@ export const COMMON_RULES: readonly LintRule[] = [
   mynetworksWide,
   mynetworksForeign,
   mynetworksStyle,
+  mynetworksStyleIgnored,
+  tableFiles,
   domainLocalAndRelay,
   relayAcceptAll,
   mailLoop,
   relayRestrictions,
   loopbackOnlyServer,
   tableDropped,
+  daneWithoutResolver,
+  encryptWithoutRelayhost,
+  encryptOnPort25,
   transportUnknown,
   nextHopDrops,
   serviceListens,
+  mydestinationHostname,
+  mxLookupPort,
+  namesResolve,
+  localUser,
+  fantasyName,
+  dialup,
+  logrotateMissing,
 ];
 
 /**
  * Overrides that concern the apply, not a rule of the configuration: apply although the live
  * login test at the smart host failed; take mailsetup's values over parameters changed by hand;
- * send the stored smart-host password to a relay host other than the one it was stored for.
+ * take mailsetup's TLS settings over those already in main.cf (src/plan/tls.ts); send the stored
+ * smart-host password to a relay host other than the one it was stored for.
  */
-export const APPLY_OVERRIDES = ['smarthost-login', 'overwrite-hand-edits', 'smarthost-password-reuse'] as const;
+export const APPLY_OVERRIDES = [
+  'smarthost-login',
+  'overwrite-hand-edits',
+  'replace-tls-settings',
+  'smarthost-password-reuse',
+] as const;
 
 /** Every rule: the common ones, then each role's own. */
 export function allRules(): LintRule[] {

@@ -2,6 +2,7 @@ import { splitList } from '../../postfix/lists.js';
 import { parseRelayhost, parseTransportValue } from '../../postfix/validate.js';
 import type { HostFacts } from '../../model/host.js';
 import type { LintRule, Resolved } from '../../roles/role.js';
+import { cite, DOCS } from '../../roles/docs.js';
 
 /**
  * The addresses that reach this host's own Postfix: its interfaces, proxy_interfaces, loopback,
@@ -64,29 +65,53 @@ export const mailLoop: LintRule = {
   level: 'error',
   summary:
     '`relayhost` or a transport next hop is this host itself: one of its addresses (or `proxy_interfaces`) **and** ' +
-    'the port its Postfix listens on',
-  check({ a, host, main }) {
+    'the port its Postfix listens on; or `relayhost` is a domain of `mydestination` (`$mydomain` on the ' +
+    "domain's mail server), or a name whose MX is this host",
+  check({ a, host, main, facts }) {
     const out: string[] = [];
     const relayhost = main('relayhost');
     const items = splitList(relayhost);
     const destinations = new Set(splitList(main('mydestination')).map((d) => d.toLowerCase()));
+    let self = false;
     if (items.length > 1) {
-      const self = items.some((i) => loopsToSelf(i, host, a) || destinations.has(i.toLowerCase()));
+      self = true;
+      const loops = items.some((i) => loopsToSelf(i, host, a) || destinations.has(i.toLowerCase()));
       out.push(
         `relayhost expands to ${items.length} destinations (${relayhost}): it names one relay host` +
-          (self ? ', and these are this host itself: mail for other domains would loop back to myself' : ''),
+          (loops ? ', and these are this host itself: mail for other domains would loop back to myself' : ''),
       );
     } else if (relayhost !== '' && loopsToSelf(relayhost, host, a)) {
+      self = true;
       out.push(
         `relayhost ${relayhost} is this host itself (port ${host.postfix.smtpPort ?? 25}): ` +
           'mail for other domains would loop back to myself',
       );
-    } else if (relayhost !== '') {
+    } else if (relayhost.startsWith('[')) {
       const target = hostPart(relayhost)?.host;
       if (target !== undefined && destinations.has(target)) {
+        self = true;
         out.push(
           `relayhost ${relayhost} is a destination of this host (mydestination): ` +
             'mail for other domains would loop back to myself',
+        );
+      }
+    }
+    // relayhost = $mydomain on the domain's own mail server: the MX lookup finds this host.
+    const hop = hostPart(relayhost);
+    const direct = !self && relayhost !== '' && !relayhost.startsWith('[');
+    if (hop && direct && destinations.has(hop.host)) {
+      out.push(
+        `relayhost ${relayhost} looks up the MX hosts of ${hop.host}, a domain this host is the final destination ` +
+          `for (mydestination): that is this host, and mail for other domains would loop back to myself` +
+          cite(DOCS.mailhostRelayhost),
+      );
+    } else if (hop && direct && facts.relayhostMx !== undefined) {
+      const names = ownNames(host, a);
+      const me = facts.relayhostMx.find((mx) => names.has(mx));
+      if (me !== undefined) {
+        out.push(
+          `relayhost ${relayhost}: its MX host ${me} is this host itself: mail for other domains would loop back to ` +
+            `myself${cite(DOCS.mailhostRelayhost)}`,
         );
       }
     }

@@ -9,7 +9,9 @@ export const transportUnknown: LintRule = {
   id: 'transport-unknown',
   level: 'error',
   overridable: true,
-  summary: 'a transport next hop names a service master.cf does not have (mail for it stays in the queue)',
+  summary:
+    'a transport next hop (or a `defer_transports` entry) names a service master.cf does not have (mail for it ' +
+    'stays in the queue)',
   check({ a, transports }) {
     if (!transports) return [];
     const out: string[] = [];
@@ -20,6 +22,10 @@ export const transportUnknown: LintRule = {
         `transport for ${domain} is ${value}: master.cf has no service ${t.transport}` +
           `${t.transport === 'local' ? ' (local delivery is disabled here)' : ''}, so mail for ${domain} would stay in the queue`,
       );
+    }
+    for (const name of a.defer_transports ?? []) {
+      if (!transports.has(name))
+        out.push(`defer_transports: "${name}" is not a service in master.cf: it would defer nothing`);
     }
     return out;
   },
