@@ -180,6 +180,17 @@ export function targetsOf(value: string): string[] {
     .filter((t) => t !== '');
 }
 
+/** The targets of an alias or virtual entry, each checked: joined as written, or the first problem. */
+function entryTargets(entry: string, targets: string): { value: string } | { error: string } {
+  const list = targetsOf(targets);
+  if (list.length === 0) return { error: `${entry}: no address` };
+  for (const t of list) {
+    const m = checkTarget(t, true);
+    if (m) return { error: `${entry}: ${m}` };
+  }
+  return { value: list.join(', ') };
+}
+
 /** A key of the virtual or generic table: user@domain, @domain, or a bare local name. */
 function checkAddressKey(key: string, allowBare: boolean): string | null {
   if (key.startsWith('@')) {
@@ -429,13 +440,9 @@ export function validateAnswer(
           if (!LOCAL_NAME.test(n)) return err(`alias name ${JSON.stringify(name)} is not a local name`);
           if (n === 'postmaster' || n === 'root')
             return err(`${n}: its alias comes from the postmaster answer (the address of a person)`);
-          const list = targetsOf(targets);
-          if (list.length === 0) return err(`${name}: no address`);
-          for (const t of list) {
-            const m = checkTarget(t, true);
-            if (m) return err(`${name}: ${m}`);
-          }
-          out[n] = list.join(', ');
+          const list = entryTargets(name, targets);
+          if ('error' in list) return list;
+          out[n] = list.value;
         }
         return { value: out };
       }
@@ -445,13 +452,9 @@ export function validateAnswer(
           const k = addr.toLowerCase();
           const mk = checkAddressKey(k, true);
           if (mk) return err(mk);
-          const list = targetsOf(targets);
-          if (list.length === 0) return err(`${addr}: no address`);
-          for (const t of list) {
-            const m = checkTarget(t, true);
-            if (m) return err(`${addr}: ${m}`);
-          }
-          out[k] = list.join(', ');
+          const list = entryTargets(addr, targets);
+          if ('error' in list) return list;
+          out[k] = list.value;
         }
         return { value: out };
       }

@@ -12,6 +12,37 @@ export function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
+/**
+ * The socket once `event` ('connect', or 'secureConnect' for TLS) has fired, within the timeout;
+ * on a timeout or an error before it, the socket is destroyed and the promise rejects with the
+ * caller's error. After it, errors are left to the socket's next owner (the reader, or the TLS
+ * socket on top), and one with none is ignored rather than ending the process.
+ */
+export function whenReady<T extends Socket>(
+  sock: T,
+  event: 'connect' | 'secureConnect',
+  timeoutMs: number,
+  errors: { timeout: () => Error; failed: (e: NodeJS.ErrnoException) => Error },
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      sock.destroy();
+      reject(errors.timeout());
+    }, timeoutMs);
+    sock.once(event, () => {
+      clearTimeout(t);
+      sock.removeAllListeners('error');
+      sock.on('error', () => undefined);
+      resolve(sock);
+    });
+    sock.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(t);
+      sock.destroy();
+      reject(errors.failed(e));
+    });
+  });
+}
+
 /** A node socket as a Connection (it must already be connected). */
 export function socketConnection(sock: Socket): Connection {
   let ended: { error?: Error } | null = null;

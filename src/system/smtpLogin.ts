@@ -20,7 +20,8 @@ import { hostname as osHostname } from 'node:os';
 import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { printable } from '../model/text.js';
 import { parseRelayhost } from '../postfix/validate.js';
-import { seconds, socketConnection } from './net.js';
+import { seconds, socketConnection, whenReady } from './net.js';
+import { ehloOffers as offers } from './starttls.js';
 import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
 
 export type LoginStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'auth' | 'done';
@@ -104,30 +105,11 @@ export function authMechanisms(ehloLines: readonly string[]): string[] {
   return out;
 }
 
-/** Whether an EHLO reply offers `keyword` (e.g. STARTTLS). */
-function offers(ehloLines: readonly string[], keyword: string): boolean {
-  return ehloLines.some((l, i) => i > 0 && new RegExp(`^\\d{3}[- ]${keyword}(\\s|$)`, 'i').test(l));
-}
-
 function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = netConnect({ host, port });
-    const t = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no connection to ${host} port ${port} within ${seconds(timeoutMs)}`));
-    }, timeoutMs);
-    sock.once('connect', () => {
-      clearTimeout(t);
-      sock.removeAllListeners('error');
-      // Errors of the raw socket surface through the reader (or the TLS socket on top of it).
-      sock.on('error', () => undefined);
-      resolve(sock);
-    });
-    sock.once('error', (e) => {
-      clearTimeout(t);
-      sock.destroy();
-      reject(e);
-    });
+  // Errors of the raw socket, once connected, surface through the reader (or the TLS socket on top of it).
+  return whenReady(netConnect({ host, port }), 'connect', timeoutMs, {
+    timeout: () => new Error(`no connection to ${host} port ${port} within ${seconds(timeoutMs)}`),
+    failed: (e) => e,
   });
 }
 
@@ -137,29 +119,17 @@ function startTls(
   ca: string | Buffer | undefined,
   timeoutMs: number,
 ): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tls = tlsConnect({
-      socket: sock,
-      servername: isIP(verifyName) ? undefined : verifyName,
-      ca,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      checkServerIdentity: (_host, cert) => checkServerIdentity(verifyName, cert),
-    });
-    const t = setTimeout(() => {
-      tls.destroy();
-      reject(new Error(`TLS handshake did not finish within ${seconds(timeoutMs)}`));
-    }, timeoutMs);
-    tls.once('secureConnect', () => {
-      clearTimeout(t);
-      tls.removeAllListeners('error');
-      resolve(tls);
-    });
-    tls.once('error', (e) => {
-      clearTimeout(t);
-      tls.destroy();
-      reject(e);
-    });
+  const tls = tlsConnect({
+    socket: sock,
+    servername: isIP(verifyName) ? undefined : verifyName,
+    ca,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+    checkServerIdentity: (_host, cert) => checkServerIdentity(verifyName, cert),
+  });
+  return whenReady(tls, 'secureConnect', timeoutMs, {
+    timeout: () => new Error(`TLS handshake did not finish within ${seconds(timeoutMs)}`),
+    failed: (e) => e,
   });
 }
 

@@ -8,54 +8,23 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { StarttlsProbeOptions, StarttlsProbeResult } from '../model/effects.js';
 import { showEndpoint } from '../postfix/network.js';
-import { seconds, socketConnection } from './net.js';
+import { seconds, socketConnection, whenReady } from './net.js';
 import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
 import { certificateInfo } from './tls.js';
 
 function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
   const where = showEndpoint(host, port);
-  return new Promise((resolve, reject) => {
-    const sock = netConnect({ host, port });
-    const t = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`no connection to ${where} within ${seconds(timeoutMs)}`));
-    }, timeoutMs);
-    sock.once('connect', () => {
-      clearTimeout(t);
-      sock.removeAllListeners('error');
-      sock.on('error', () => undefined);
-      resolve(sock);
-    });
-    sock.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(t);
-      sock.destroy();
-      reject(new Error(`cannot connect to ${where}: ${e.code ?? e.message}`));
-    });
+  return whenReady(netConnect({ host, port }), 'connect', timeoutMs, {
+    timeout: () => new Error(`no connection to ${where} within ${seconds(timeoutMs)}`),
+    failed: (e) => new Error(`cannot connect to ${where}: ${e.code ?? e.message}`),
   });
 }
 
 function handshake(sock: Socket, host: string, timeoutMs: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const tls = tlsConnect({
-      socket: sock,
-      servername: isIP(host) ? undefined : host,
-      rejectUnauthorized: false,
-    });
-    const t = setTimeout(() => {
-      tls.destroy();
-      reject(new Error(`the TLS handshake did not finish within ${seconds(timeoutMs)}`));
-    }, timeoutMs);
-    tls.once('secureConnect', () => {
-      clearTimeout(t);
-      tls.removeAllListeners('error');
-      tls.on('error', () => undefined);
-      resolve(tls);
-    });
-    tls.once('error', (e) => {
-      clearTimeout(t);
-      tls.destroy();
-      reject(new Error(`the TLS handshake failed: ${e.message}`));
-    });
+  const tls = tlsConnect({ socket: sock, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+  return whenReady(tls, 'secureConnect', timeoutMs, {
+    timeout: () => new Error(`the TLS handshake did not finish within ${seconds(timeoutMs)}`),
+    failed: (e) => new Error(`the TLS handshake failed: ${e.message}`),
   });
 }
 
