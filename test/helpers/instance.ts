@@ -39,6 +39,7 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { stringify } from 'yaml';
 import type { Answers, RoleId } from '../../src/model/answers.js';
+import { postInstallSyncsChroot } from '../../src/system/commands.js';
 import { debianPath } from './reference.js';
 import { ensureBuilt } from './cli.js';
 import { IS_ROOT, needsRoot } from './needs.js';
@@ -597,21 +598,24 @@ export class Instance {
   }
 
   /**
-   * Start: configure-instance.sh when a service is chrooted (copies etc files into the queue
-   * directory), `postfix check` the first time (it creates the queue directories), then `master -c CONF -w`;
-   * returns once the smtp service accepts connections.
+   * Start: fill the chroot when a service is chrooted (copies etc files into the queue directory)
+   * the way the installed package does it: Debian 12's configure-instance.sh, or, where
+   * `postfix check` runs it itself (Debian 13), that; `postfix check` the first time (it creates
+   * the queue directories); then `master -c CONF -w`. Returns once the smtp service accepts
+   * connections.
    */
   async start(): Promise<void> {
-    if (this.needsChroot()) {
+    this.daemonDir ||= run('postconf', ['-dh', 'daemon_directory']).stdout.trim();
+    const checkSyncsChroot = postInstallSyncsChroot(readFileSync(join(this.daemonDir, 'post-install'), 'utf8'));
+    if (this.needsChroot() && !checkSyncsChroot) {
       const ci = run('/usr/lib/postfix/configure-instance.sh', ['-'], { env: { MAIL_CONFIG: this.conf } });
       if (ci.status !== 0) throw new Error(`configure-instance.sh exited ${ci.status}: ${ci.stderr}${ci.stdout}`);
     }
-    if (!existsSync(join(this.queue, 'pid'))) {
+    if (!existsSync(join(this.queue, 'pid')) || (this.needsChroot() && checkSyncsChroot)) {
       const check = run('postfix', ['-c', this.conf, 'check']);
       if (check.status !== 0)
         throw new Error(`postfix -c ${this.conf} check exited ${check.status}: ${check.stderr}\n${this.log()}`);
     }
-    this.daemonDir ||= run('postconf', ['-dh', 'daemon_directory']).stdout.trim();
     liveMasters.add(this.pidFile);
     const r = run(join(this.daemonDir, 'master'), ['-c', this.conf, '-w']);
     if (r.status !== 0) throw new Error(`master -c ${this.conf} -w exited ${r.status}: ${r.stderr}\n${this.log()}`);
