@@ -39,7 +39,7 @@ export async function installIfMissing(
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = (await Session.open(fx, after, loadTemplates())).planOrExit(
+  const again = (await Session.open(fx, after, await loadTemplates(fx))).planOrExit(
     given.answers as Partial<Answers> & { role: RoleId },
   );
   return { plan: again, host: after };

@@ -125,10 +125,17 @@ export function describeAction(a: Action): ActionInfo {
   }
 }
 
-/** The texts of files mailsetup writes when they are absent (templates/). */
+/**
+ * The texts of files mailsetup writes when they are absent: main.cf and master.cf from this box's
+ * Postfix package where it has them, else templates/ (src/system/templates.ts).
+ */
 export interface Templates {
   mainCf: string;
   masterCf: string;
   aliases: string;
   rsyslog: string;
+  /** Where mainCf comes from, for the preview ("/usr/share/postfix/main.cf.debian"). */
+  mainCfFrom?: string;
+  /** Where masterCf comes from. */
+  masterCfFrom?: string;
 }

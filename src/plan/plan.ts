@@ -10,7 +10,7 @@ import { expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
-import { splitPhysicalLines } from '../postfix/lines.js';
+import { isContinuation, splitPhysicalLines } from '../postfix/lines.js';
 import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
@@ -105,6 +105,38 @@ function handEditPolicy(h: PlanInput['handEdits'], name: string): HandEdits {
   return h[name] ?? 'keep';
 }
 
+/**
+ * The physical lines of the one definition of `name` in main.cf text (its line and the
+ * continuation lines right after it), as [start, end) indexes; null when it is not defined
+ * exactly once.
+ */
+function definitionSpan(lines: string[], cf: MainCf, name: string): { start: number; end: number } | null {
+  const defs = cf.entries().filter((e) => e.name === name);
+  if (defs.length !== 1) return null;
+  const start = defs[0].line - 1;
+  let end = start + 1;
+  while (end < lines.length && isContinuation(lines[end])) end++;
+  return { start, end };
+}
+
+/** The text of the one definition of `name` (ending in a newline), or null. */
+function definitionText(cf: MainCf, name: string): string | null {
+  const lines = splitPhysicalLines(cf.toString());
+  const span = definitionSpan(lines, cf, name);
+  if (!span) return null;
+  const text = lines.slice(span.start, span.end).join('');
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** main.cf text with the one definition of `name` replaced by `text`. */
+function replaceDefinition(mainText: string, name: string, text: string): string {
+  const cf = MainCf.parse(mainText);
+  const lines = splitPhysicalLines(mainText);
+  const span = definitionSpan(lines, cf, name);
+  if (!span) return mainText;
+  return [...lines.slice(0, span.start), text, ...lines.slice(span.end)].join('');
+}
+
 /** main.cf: set what the role wants, restore what the old role set and this one does not. */
 function planMain(
   text: string,
@@ -126,11 +158,18 @@ function planMain(
       else desired[name] = now;
     }
   }
-  // Values before mailsetup first touched each parameter.
+  // Values before mailsetup first touched each parameter, and their text where it is not the
+  // `name = value` line an edit writes.
   const previous: Record<string, string | null> = { ...state.main.previous };
+  const originalLines: Record<string, string> = { ...(state.main.lines ?? {}) };
   for (const name of Object.keys(desired)) {
-    if (!(name in previous)) previous[name] = cf.get(name) ?? null;
+    if (name in previous) continue;
+    const value = cf.get(name);
+    previous[name] = value ?? null;
+    const text = value === undefined ? null : definitionText(cf, name);
+    if (text !== null && text !== `${name} = ${value}\n`) originalLines[name] = text;
   }
+  const firstValues = { ...previous };
   const appendedBefore = Object.keys(state.main.owned).filter((n) => previous[n] === null);
   const appendedNow = Object.keys(desired).filter((n) => previous[n] === null);
   // Parameters the old role set and this one does not: back to their earlier value, or gone.
@@ -152,9 +191,18 @@ function planMain(
   if (restore.length) cf.setMany(restore);
   const changes = Object.entries(desired).filter(([n, v]) => cf.get(n) !== v);
   if (changes.length) cf.setMany(changes);
+  // A parameter set back to the value it had before mailsetup touched it gets its original text.
+  let out = cf.toString();
+  const rewritten = new Set([...restore.map(([n]) => n), ...changes.map(([n]) => n)]);
+  for (const name of rewritten) {
+    const text = originalLines[name];
+    if (text !== undefined && cf.get(name) === firstValues[name]) out = replaceDefinition(out, name, text);
+  }
   next.main.owned = desired;
   next.main.previous = Object.fromEntries(Object.keys(desired).map((n) => [n, previous[n] ?? null]));
-  return { text: cf.toString(), drift, touched: [...new Set([...Object.keys(desired), ...dropped])] };
+  const keptLines = Object.entries(originalLines).filter(([n]) => n in desired);
+  if (keptLines.length) next.main.lines = Object.fromEntries(keptLines);
+  return { text: out, drift, touched: [...new Set([...Object.keys(desired), ...dropped])] };
 }
 
 /** The physical lines of one master.cf entry (start line + its continuation lines). */
@@ -356,12 +404,28 @@ export function plan(input: PlanInput): Plan {
   const mainBase = mainBefore ?? templates.mainCf;
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
   const m = planMain(mainBase, want.main, state, next, handEdits);
-  add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
+  add(
+    MAIN_CF,
+    mainBefore,
+    m.text,
+    mainBefore === null && templates.mainCfFrom
+      ? `Postfix main configuration, started from ${templates.mainCfFrom}`
+      : 'Postfix main configuration',
+    mainBefore === null ? { mode: 0o644 } : {},
+  );
 
   // master.cf
   const masterBefore = files[MASTER_CF] ?? null;
   const ms = planMaster(masterBefore ?? templates.masterCf, want, a, state, next);
-  add(MASTER_CF, masterBefore, ms.text, 'Postfix services (master.cf)', masterBefore === null ? { mode: 0o644 } : {});
+  add(
+    MASTER_CF,
+    masterBefore,
+    ms.text,
+    masterBefore === null && templates.masterCfFrom
+      ? `Postfix services (master.cf), started from ${templates.masterCfFrom}`
+      : 'Postfix services (master.cf)',
+    masterBefore === null ? { mode: 0o644 } : {},
+  );
 
   // aliases
   const aliasesBefore = files[ALIASES] ?? null;

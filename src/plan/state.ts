@@ -25,6 +25,13 @@ export interface State {
     owned: Record<string, string>;
     /** Their values before mailsetup first set them; null = not set. */
     previous: Record<string, string | null>;
+    /**
+     * The text of a definition before mailsetup first set it, where it differs from the
+     * `name = value` line mailsetup would write for that value (Debian 13's template has
+     * `relayhost =`): written back whenever the parameter gets that value again, so that a role
+     * change and back gives the same bytes. Absent when there is none.
+     */
+    lines?: Record<string, string>;
   };
   master: {
     /** "service/type" → the entry's original text, for entries whose fields mailsetup changed. */
@@ -65,7 +72,13 @@ export function serializeState(state: State): string {
     const { username, password_file } = answers.smtp_sasl;
     answers.smtp_sasl = password_file !== undefined ? { username, password_file } : { username, password: '(secret)' };
   }
-  const doc = { ...state, answers: sortKeys(answers as unknown as Record<string, unknown>) };
+  const { lines, ...main } = state.main;
+  const doc = {
+    ...state,
+    answers: sortKeys(answers as unknown as Record<string, unknown>),
+    // Only when there are any: state files without them stay as they were.
+    main: lines && Object.keys(lines).length > 0 ? { ...main, lines } : main,
+  };
   return HEADER + stringify(doc, { lineWidth: 0, sortMapEntries: false });
 }
 
@@ -119,7 +132,11 @@ export function parseState(text: string): State {
   return {
     version: 1,
     answers,
-    main: { owned: strRec(main.owned, 'main.owned'), previous: nullableRec(main.previous, 'main.previous') },
+    main: {
+      owned: strRec(main.owned, 'main.owned'),
+      previous: nullableRec(main.previous, 'main.previous'),
+      ...(main.lines === undefined ? {} : { lines: strRec(main.lines, 'main.lines') }),
+    },
     master: {
       previous: strRec(master.previous, 'master.previous'),
       commented: strRec(master.commented, 'master.commented'),

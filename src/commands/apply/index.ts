@@ -23,7 +23,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   const host: HostFacts = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
-  const session = await Session.open(fx, host, loadTemplates());
+  const session = await Session.open(fx, host, await loadTemplates(fx));
   const given = await givenAnswers(fx, opts);
   const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);

@@ -70,7 +70,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     let files = await readPlanFiles(fx);
     const detected = detectFiles(files);
     const { role: suggested, ...preset } = prefill;
-    const templates = loadTemplates();
+    const templates = await loadTemplates(fx);
     let sessionP: Promise<Session> | null = null;
     const session = (): Promise<Session> => (sessionP ??= host().then((h) => new Session(fx, h, files, templates)));
     const { runWizard } = await ui;
