@@ -10,7 +10,8 @@ import { expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
-import { isContinuation, splitPhysicalLines } from '../postfix/lines.js';
+import { splitPhysicalLines } from '../postfix/lines.js';
+import { definitionText, replaceDefinition } from './mainText.js';
 import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
@@ -103,38 +104,6 @@ function handEditPolicy(h: PlanInput['handEdits'], name: string): HandEdits {
   if (h === undefined) return 'keep';
   if (typeof h === 'string') return h;
   return h[name] ?? 'keep';
-}
-
-/**
- * The physical lines of the one definition of `name` in main.cf text (its line and the
- * continuation lines right after it), as [start, end) indexes; null when it is not defined
- * exactly once.
- */
-function definitionSpan(lines: string[], cf: MainCf, name: string): { start: number; end: number } | null {
-  const defs = cf.entries().filter((e) => e.name === name);
-  if (defs.length !== 1) return null;
-  const start = defs[0].line - 1;
-  let end = start + 1;
-  while (end < lines.length && isContinuation(lines[end])) end++;
-  return { start, end };
-}
-
-/** The text of the one definition of `name` (ending in a newline), or null. */
-function definitionText(cf: MainCf, name: string): string | null {
-  const lines = splitPhysicalLines(cf.toString());
-  const span = definitionSpan(lines, cf, name);
-  if (!span) return null;
-  const text = lines.slice(span.start, span.end).join('');
-  return text.endsWith('\n') ? text : `${text}\n`;
-}
-
-/** main.cf text with the one definition of `name` replaced by `text`. */
-function replaceDefinition(mainText: string, name: string, text: string): string {
-  const cf = MainCf.parse(mainText);
-  const lines = splitPhysicalLines(mainText);
-  const span = definitionSpan(lines, cf, name);
-  if (!span) return mainText;
-  return [...lines.slice(0, span.start), text, ...lines.slice(span.end)].join('');
 }
 
 /** main.cf: set what the role wants, restore what the old role set and this one does not. */

@@ -7,7 +7,7 @@
  * from master.cf) come from the files under the root.
  */
 import type { Effects, InterfaceInfo } from '../model/effects.js';
-import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
+import type { DeprecatedParameter, HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { createRealEffects } from './realEffects.js';
 
@@ -121,7 +121,27 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   if (installed) facts.version = version.stdout.trim();
   const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
   if (port !== undefined) facts.smtpPort = port;
+  // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
+  if (hasMain) facts.deprecated = deprecatedParameters(dbType.stderr);
   return facts;
+}
+
+/**
+ * The deprecated parameters in postconf's warnings (`postconf: warning: /etc/postfix/main.cf:
+ * support for parameter "smtpd_use_tls" will be removed; instead, specify
+ * "smtpd_tls_security_level"`), each once per file, in the order Postfix names them.
+ */
+export function deprecatedParameters(stderr: string): DeprecatedParameter[] {
+  const out: DeprecatedParameter[] = [];
+  const re =
+    /^\S+: warning: \S*\/(main\.cf|master\.cf): support for parameter "([^"]+)" will be removed; instead, (.*)$/;
+  for (const line of stderr.split('\n')) {
+    const m = re.exec(line.trim());
+    if (!m) continue;
+    const file = m[1] as DeprecatedParameter['file'];
+    if (!out.some((d) => d.name === m[2] && d.file === file)) out.push({ name: m[2], file, advice: m[3].trim() });
+  }
+  return out;
 }
 
 const SERVICE_PORTS: Record<string, number> = { smtp: 25, submission: 587, smtps: 465, submissions: 465 };
