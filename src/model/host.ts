@@ -34,6 +34,12 @@ export interface PostfixFacts {
   running: boolean;
   /** The port the smtp/inet service listens on (25 unless master.cf says otherwise). */
   smtpPort?: number;
+  /**
+   * The installed package recommends running without chroot: its postfix-script has Debian's
+   * `postfix chroot on|off` command, which came (3.9.1-8, Debian 13) with README.Debian's "It is
+   * strongly recommended that you turn off chroot feature".
+   */
+  recommendsChrootOff?: boolean;
   /** The deprecated parameters the configuration sets, as the installed postconf reports them. */
   deprecated?: DeprecatedParameter[];
 }

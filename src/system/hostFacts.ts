@@ -27,7 +27,7 @@ const PROBE_TIMEOUT_MS = 10_000;
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
   const osName = opts.osHostname ?? hostFx.kernelHostname();
-  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces] = await Promise.all([
+  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces, chrootOff] = await Promise.all([
     readHostNames(hostFx, osName),
     readPostfixFacts(fx),
     exists(hostFx, '/run/systemd/system'),
@@ -35,7 +35,9 @@ export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): P
     readDistro(fx, hostFx),
     readIpv6DefaultRoute(hostFx),
     opts.interfaces ?? hostFx.networkInterfaces(),
+    recommendsChrootOff(hostFx),
   ]);
+  if (chrootOff) postfix.recommendsChrootOff = true;
   return {
     fqdn: names.fqdn,
     hostname: names.hostname,
@@ -61,6 +63,19 @@ export async function readHostNames(fx: Effects, osHostname: string): Promise<{ 
   if (!fqdn) fqdn = osHostname.trim();
   const short = (osHostname.trim() || fqdn).split('.')[0];
   return { fqdn, hostname: short };
+}
+
+/** Where Debian's package keeps postfix-script (daemon_directory). */
+export const POSTFIX_SCRIPT = '/usr/lib/postfix/sbin/postfix-script';
+
+/**
+ * The installed Postfix's package recommends `postfix chroot off`: its postfix-script has the
+ * Debian-only `chroot)` command (3.9.1-8 added it together with that advice in README.Debian).
+ * The program that runs is the host's, so this is read on the host even under --root.
+ */
+export async function recommendsChrootOff(fx: Effects): Promise<boolean> {
+  const text = await fx.readFile(POSTFIX_SCRIPT).catch(() => null);
+  return text !== null && /^chroot\)/m.test(text);
 }
 
 /** rsyslogd is installed (its binary exists). */
