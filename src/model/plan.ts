@@ -71,6 +71,12 @@ export interface Plan {
   params: ParamChange[];
   findings: Finding[];
   drift: Drift[];
+  /**
+   * Clean-ups of main.cf lines mailsetup did not write that it can do when asked (this run only):
+   * how many deprecated parameters the override migrate-deprecated would migrate, and how many
+   * values with a `# comment` inside the override fix-value-comments would fix. Absent: none.
+   */
+  offers?: { migrateDeprecated: number; fixValueComments: number };
 }
 
 /** True when the plan changes nothing. */

@@ -12,13 +12,21 @@ import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
 import { definitionText, replaceDefinition } from './mainText.js';
+import {
+  FIX_VALUE_COMMENTS,
+  MIGRATE_DEPRECATED,
+  findDeprecated,
+  findValueComments,
+  fixValueComments,
+  migrateDeprecated,
+} from './cleanups.js';
 import {} from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
 import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
-import type { HostFacts } from '../model/host.js';
+import type { DeprecatedParameter, HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
+import type { Action, Drift, FileChange, Finding, ParamChange, Plan, Templates } from '../model/plan.js';
 import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
 
 export const SECRET_PLACEHOLDER = '(secret)';
@@ -351,8 +359,10 @@ export function plan(input: PlanInput): Plan {
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
   const state = stateText ? parseState(stateText) : emptyState(a);
-  // A choice for this run only: later hand edits are kept again unless asked anew.
-  const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
+  // Choices for this run only: later hand edits are kept again unless asked anew, and a clean-up
+  // is asked for each time it is wanted.
+  const oneShot = new Set(['overwrite-hand-edits', MIGRATE_DEPRECATED, FIX_VALUE_COMMENTS]);
+  const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => !oneShot.has(o)) });
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
   const created = new Set(state.created);
@@ -370,7 +380,12 @@ export function plan(input: PlanInput): Plan {
 
   // main.cf
   const mainBefore = files[MAIN_CF] ?? null;
-  const mainBase = mainBefore ?? templates.mainCf;
+  let mainBase = mainBefore ?? templates.mainCf;
+  // The clean-ups the user asked for, on the lines mailsetup did not write (else byte-for-byte).
+  const reported = host.postfix.deprecated ?? [];
+  if (mainBefore !== null && a.overrides.includes(MIGRATE_DEPRECATED))
+    mainBase = migrateDeprecated(mainBase, findDeprecated(mainBase, reported));
+  if (mainBefore !== null && a.overrides.includes(FIX_VALUE_COMMENTS)) mainBase = fixValueComments(mainBase);
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
   const m = planMain(mainBase, want.main, state, next, handEdits);
   add(
@@ -504,7 +519,59 @@ export function plan(input: PlanInput): Plan {
           : "taking mailsetup's value"),
     });
   }
-  return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };
+  const offers = cleanupFindings(m.text, reported, findings);
+  return {
+    role: a.role,
+    answers: a,
+    files: changes,
+    actions,
+    params,
+    findings,
+    drift: m.drift,
+    ...(offers.migrateDeprecated + offers.fixValueComments > 0 ? { offers } : {}),
+  };
+}
+
+/**
+ * What is left in the planned main.cf that Postfix warns about and mailsetup did not write:
+ * deprecated parameters (as the installed Postfix reported them) and values with a `# comment`
+ * inside; a finding for each, and how many of them the opt-in clean-ups would fix.
+ */
+function cleanupFindings(
+  text: string,
+  reported: readonly DeprecatedParameter[],
+  findings: Finding[],
+): NonNullable<Plan['offers']> {
+  let migrateDeprecated = 0;
+  for (const d of findDeprecated(text, reported)) {
+    const what = d.value === undefined ? `${d.name} (${d.file})` : `${d.name} = ${d.value}`;
+    let todo: string;
+    if (d.manual !== undefined) todo = `not migrated: ${d.manual}`;
+    else {
+      migrateDeprecated++;
+      const how = d.replacement ? `write ${d.replacement.name} = ${d.replacement.value} in its place` : 'remove it';
+      todo = `mailsetup can ${how} (key m in the preview, or override ${MIGRATE_DEPRECATED})`;
+    }
+    findings.push({
+      id: 'deprecated-parameter',
+      level: 'warning',
+      message:
+        `${what}: this Postfix will remove support for it and warns on every postconf call and in postfix check ` +
+        `(instead, ${d.advice}); ${todo}`,
+    });
+  }
+  const comments = findValueComments(text);
+  for (const c of comments) {
+    findings.push({
+      id: 'value-comment',
+      level: 'warning',
+      message:
+        `${c.name} (line ${c.line}): "${c.comments.join(' ')}" is part of the value, not a comment: Postfix reads ` +
+        `"${c.value}" (3.10 and later warn about it${c.fatal ? '; postfix check fails on it' : ''}); mailsetup can ` +
+        `move it onto a line of its own above (key c in the preview, or override ${FIX_VALUE_COMMENTS})`,
+    });
+  }
+  return { migrateDeprecated, fixValueComments: comments.length };
 }
 
 function safeExpand(cf: MainCf, name: string, defaults: Record<string, string>): string {

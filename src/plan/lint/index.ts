@@ -39,9 +39,15 @@ export const COMMON_RULES: readonly LintRule[] = [
 
 /**
  * Overrides that concern the apply, not a rule of the configuration: apply although the live
- * login test at the smart host failed; take mailsetup's values over parameters changed by hand.
+ * login test at the smart host failed; take mailsetup's values over parameters changed by hand;
+ * migrate the deprecated parameters (Postfix 3.9+); move `# comments` out of values.
  */
-export const APPLY_OVERRIDES = ['smarthost-login', 'overwrite-hand-edits'] as const;
+export const APPLY_OVERRIDES = [
+  'smarthost-login',
+  'overwrite-hand-edits',
+  'migrate-deprecated',
+  'fix-value-comments',
+] as const;
 
 /** Every rule: the common ones, then each role's own. */
 export function allRules(): LintRule[] {
