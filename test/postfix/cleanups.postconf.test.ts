@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { findDeprecated, findValueComments, fixValueComments, migrateDeprecated } from '../../src/plan/cleanups.js';
 import { deprecatedParameters } from '../../src/system/hostFacts.js';
 import { cleanup, describePostfix, fixedIn, postconf, postfixVersion, tempDir } from '../helpers/postfix.js';
