@@ -3,8 +3,9 @@
  * box (no main.cf, Postfix stopped), one `mailsetup --answers FILE --yes`, Postfix running with
  * the role's parameters, probes over loopback (what the role must accept, and a relay it must
  * refuse from a client outside mynetworks), a re-run that changes nothing, a restart-class change
- * (inet_interfaces gains 127.0.0.2: only a restart makes Postfix listen there), and --rollback
- * of that change (127.0.0.2 no longer answers, the role's files are back). .ci/debian13 runs it
+ * (inet_interfaces gains 127.0.0.2: only a restart makes Postfix listen there; the null client,
+ * which always listens on loopback only, turns the chroot off), and --rollback of that change
+ * (the role's files back, 127.0.0.2 silent again). .ci/debian13 runs it
  * with the command installed from the packed tarball (MAILSETUP_INSTALLED_BIN) inside the Debian 13
  * root; .ci/run on the CI machine itself with the bundle. Runs only when asked
  * (MAILSETUP_TEST_LIVE=1), as root; /etc is put back as it was afterwards.
@@ -79,6 +80,11 @@ interface Case {
   accept: { from: string; rcpt: string };
   /** Whether a relay to an unrelated domain from OUTSIDE must be refused. */
   refusesRelay: boolean;
+  /**
+   * The restart-class change: inet_interfaces gains 127.0.0.2 (then Postfix must answer there);
+   * a null client always listens on loopback only, so its change is the chroot (off).
+   */
+  change: 'interfaces' | 'chroot';
 }
 
 const CASES: Case[] = [
@@ -90,6 +96,7 @@ const CASES: Case[] = [
     accept: { from: '127.0.0.1', rcpt: 'someone@example.org' },
     // Its mynetworks is all of loopback: no loopback client is outside it.
     refusesRelay: false,
+    change: 'chroot',
   },
   {
     role: 'mail-server',
@@ -97,6 +104,7 @@ const CASES: Case[] = [
     params: ['myhostname = mail.example.com', 'mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain'],
     accept: { from: OUTSIDE, rcpt: 'postmaster@mail.example.com' },
     refusesRelay: true,
+    change: 'interfaces',
   },
   {
     role: 'backup-mx',
@@ -110,6 +118,7 @@ const CASES: Case[] = [
     params: ['relay_domains = example.net'],
     accept: { from: OUTSIDE, rcpt: 'info@example.net' },
     refusesRelay: true,
+    change: 'interfaces',
   },
   {
     role: 'firewall-relay',
@@ -123,6 +132,7 @@ const CASES: Case[] = [
     params: ['relay_domains = example.com'],
     accept: { from: OUTSIDE, rcpt: 'info@example.com' },
     refusesRelay: true,
+    change: 'interfaces',
   },
 ];
 
@@ -196,25 +206,38 @@ const LIVE = needsLive('each role applied to the real /etc/postfix');
       expect(again.stdout).toContain('Nothing to do');
       expect(differences(applied)).toEqual([]);
 
-      // A restart-class change on the running Postfix: it must come back listening on 127.0.0.2 too.
-      const wider = join(dir, `${c.role}-wider.yaml`);
-      writeFileSync(
-        wider,
-        [`role: ${c.role}`, ...c.answers, ...common, 'inet_interfaces: "127.0.0.1, 127.0.0.2"', ''].join('\n'),
-      );
-      const w = await apply(wider);
+      // A restart-class change on the running Postfix: a new master (not a reload), and for the
+      // interfaces, listening on 127.0.0.2 too.
+      const masters = masterPids();
+      expect(masters).toHaveLength(1);
+      const changed = join(dir, `${c.role}-changed.yaml`);
+      const extra =
+        c.change === 'interfaces'
+          ? ['inet_interfaces: "127.0.0.1, 127.0.0.2"']
+          : ['inet_interfaces: loopback-only', 'chroot: false'];
+      writeFileSync(changed, [`role: ${c.role}`, ...c.answers, ...common, ...extra, ''].join('\n'));
+      const w = await apply(changed);
       expect(w.status, w.stdout + w.stderr).toBe(0);
+      expect(w.stdout).toMatch(c.change === 'interfaces' ? /inet_interfaces changed/ : /chroot changed/);
       expect(w.stdout).toMatch(/✓ Restart Postfix/);
       expect(postfixRunning()).toBe(true);
-      expect(greets('127.0.0.2')).toBe(true);
-      expect(probe('127.0.0.2', c.accept.from, c.accept.rcpt)).toMatch(ACCEPTED);
+      expect(masterPids()).not.toEqual(masters);
+      if (c.change === 'interfaces') {
+        expect(greets('127.0.0.2')).toBe(true);
+        expect(probe('127.0.0.2', c.accept.from, c.accept.rcpt)).toMatch(ACCEPTED);
+      } else {
+        expect(sh('postconf', ['-F', 'smtp/inet/chroot']).stdout.trim()).toBe('smtp/inet/chroot = n');
+        expect(probe('127.0.0.1', c.accept.from, c.accept.rcpt)).toMatch(ACCEPTED);
+      }
 
-      // --rollback undoes that change: the role's files back, Postfix restarted on loopback only.
+      // --rollback undoes that change: the role's files back, Postfix restarted as it was.
       const rb = await runCli(['--rollback', '--no-color'], { via: LIVE_VIA, timeoutMs: 180_000 });
       expect(rb.status, rb.stdout + rb.stderr).toBe(0);
       expect(differences(applied)).toEqual([]);
       expect(postfixRunning()).toBe(true);
       expect(greets('127.0.0.2')).toBe(false);
+      if (c.change === 'chroot')
+        expect(sh('postconf', ['-F', 'smtp/inet/chroot']).stdout.trim()).toBe('smtp/inet/chroot = y');
       expect(probe('127.0.0.1', c.accept.from, c.accept.rcpt)).toMatch(ACCEPTED);
     });
   }
