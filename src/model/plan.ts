@@ -72,7 +72,7 @@ export interface Plan {
   findings: Finding[];
   drift: Drift[];
   /**
-   * Clean-ups of main.cf lines mailsetup did not write that it can do when asked (this run only):
+   * Clean-ups of main.cf lines mailsetup did not write that it does when the answers' overrides ask (this run only):
    * how many deprecated parameters the override migrate-deprecated would migrate, and how many
    * values with a `# comment` inside the override fix-value-comments would fix. Absent: none.
    */

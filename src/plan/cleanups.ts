@@ -17,9 +17,9 @@ import { splitPhysicalLines } from '../postfix/lines.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { definitionSpan, spanAt } from './mainText.js';
 
-/** The opt-in that migrates deprecated parameters (preview key m). */
+/** The opt-in that migrates deprecated parameters (answers override). */
 export const MIGRATE_DEPRECATED = 'migrate-deprecated';
-/** The opt-in that moves value comments onto lines of their own (preview key c). */
+/** The opt-in that moves value comments onto lines of their own (answers override). */
 export const FIX_VALUE_COMMENTS = 'fix-value-comments';
 
 /** How a group of deprecated parameters turns into its replacement. */

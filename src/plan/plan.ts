@@ -550,7 +550,7 @@ function cleanupFindings(
     else {
       migrateDeprecated++;
       const how = d.replacement ? `write ${d.replacement.name} = ${d.replacement.value} in its place` : 'remove it';
-      todo = `mailsetup can ${how} (key m in the preview, or override ${MIGRATE_DEPRECATED})`;
+      todo = `mailsetup can ${how} (overrides: [${MIGRATE_DEPRECATED}] in the answers)`;
     }
     findings.push({
       id: 'deprecated-parameter',
@@ -568,7 +568,7 @@ function cleanupFindings(
       message:
         `${c.name} (line ${c.line}): "${c.comments.join(' ')}" is part of the value, not a comment: Postfix reads ` +
         `"${c.value}" (3.10 and later warn about it${c.fatal ? '; postfix check fails on it' : ''}); mailsetup can ` +
-        `move it onto a line of its own above (key c in the preview, or override ${FIX_VALUE_COMMENTS})`,
+        `move it onto a line of its own above (overrides: [${FIX_VALUE_COMMENTS}] in the answers)`,
     });
   }
   return { migrateDeprecated, fixValueComments: comments.length };

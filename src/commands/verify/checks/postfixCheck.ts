@@ -28,7 +28,7 @@ function summarizeKnown(lines: readonly string[]): string {
   if (comments) parts.push(`a # comment inside a value`);
   return (
     `known: ${parts.join(' and ')} (not new problems; run mailsetup and accept the clean-up: ` +
-    `key m / c in the preview, or override migrate-deprecated / fix-value-comments)`
+    `overrides: [migrate-deprecated] / [fix-value-comments] in the answers)`
   );
 }
 
