@@ -3,6 +3,7 @@
  * offers to clean up (Postfix 3.9+'s deprecated parameters, 3.10's `#comment after other text`)
  * are told apart: alone they do not fail the check, they are named with what to run.
  */
+import { directoriesOf, sandboxPostfixCheck } from '../../../system/sandbox.js';
 import { warningLines } from '../../../system/services.js';
 import type { StepOutcomeReport } from '../../../system/runner.js';
 import type { VerifyContext } from '../context.js';
@@ -32,8 +33,14 @@ function summarizeKnown(lines: readonly string[]): string {
   );
 }
 
-export async function checkPostfixCheck(ctx: Pick<VerifyContext, 'fx' | 'cfg'>): Promise<StepOutcomeReport> {
-  const r = await ctx.fx.run('postfix', ['-c', ctx.cfg, 'check'], { tty: true, timeoutMs: 180_000 });
+export async function checkPostfixCheck(
+  ctx: Pick<VerifyContext, 'fx' | 'cfg' | 'configDir' | 'host'>,
+): Promise<StepOutcomeReport> {
+  // A sandbox's configuration is checked on a private copy, never with the host's queue.
+  const r =
+    !ctx.fx.live && !ctx.configDir
+      ? await sandboxPostfixCheck(ctx.fx, directoriesOf(ctx.host), 180_000)
+      : await ctx.fx.run('postfix', ['-c', ctx.cfg, 'check'], { tty: true, timeoutMs: 180_000 });
   const warnings = warningLines(r);
   const known = warnings.filter(isKnownWarning);
   const fresh = warnings.filter((w) => !isKnownWarning(w));
