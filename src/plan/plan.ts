@@ -744,7 +744,7 @@ function cleanupFindings(
     else {
       migrateDeprecated++;
       const how = d.replacement ? `write ${d.replacement.name} = ${d.replacement.value} in its place` : 'remove it';
-      todo = `mailsetup can ${how} (overrides: [${MIGRATE_DEPRECATED}] in the answers)`;
+      todo = `mailsetup can ${how} when you accept it (m in the preview; ${MIGRATE_DEPRECATED} in the answers' overrides)`;
     }
     findings.push({
       id: 'deprecated-parameter',
@@ -762,7 +762,7 @@ function cleanupFindings(
       message:
         `${c.name} (line ${c.line}): "${c.comments.join(' ')}" is part of the value, not a comment: Postfix reads ` +
         `"${c.value}" (3.10 and later warn about it${c.fatal ? '; postfix check fails on it' : ''}); mailsetup can ` +
-        `move it onto a line of its own above (overrides: [${FIX_VALUE_COMMENTS}] in the answers)`,
+        `move it onto a line of its own above when you accept it (c in the preview; ${FIX_VALUE_COMMENTS} in the answers' overrides)`,
     });
   }
   return { migrateDeprecated, fixValueComments: comments.length };

@@ -91,8 +91,15 @@ export async function waitFor<T>(ms: number, check: () => T | undefined, everyMs
 export function canConnect(e: Endpoint): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: e.host, port: e.port });
-    const t = setTimeout(() => done(false), 2_000);
+    let settled = false;
+    // The verdict "no" waits one turn of the event loop (setImmediate runs after the I/O poll):
+    // when the loop was blocked past the 2 s (a synchronous spawn elsewhere in this worker, at
+    // high load), timers run before I/O callbacks, and a connection that was made meanwhile would
+    // be called a failure. That turned slow starts into "did not come up" in the Debian 13 root.
+    const t = setTimeout(() => setImmediate(() => done(false)), 2_000);
     function done(v: boolean): void {
+      if (settled) return;
+      settled = true;
       clearTimeout(t);
       s.destroy();
       resolve(v);
@@ -131,13 +138,13 @@ export function run(
 export function runAsync(
   cmd: string,
   args: string[],
-  opts: { timeoutMs?: number; cwd?: string } = {},
+  opts: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<RunResult & { ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: { ...process.env, NORANDOMIZE: '1', NO_COLOR: '1' },
+      env: { ...process.env, NORANDOMIZE: '1', NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -633,17 +640,22 @@ export class Instance {
   async start(): Promise<void> {
     this.daemonDir ||= run('postconf', ['-dh', 'daemon_directory']).stdout.trim();
     const checkSyncsChroot = postInstallSyncsChroot(readFileSync(join(this.daemonDir, 'post-install'), 'utf8'));
+    // The slow steps run without blocking the event loop: other labs of this worker start in
+    // parallel, and their waits for a port (canConnect, deadlines) must keep running meanwhile.
     if (this.needsChroot() && !checkSyncsChroot) {
-      const ci = run('/usr/lib/postfix/configure-instance.sh', ['-'], { env: { MAIL_CONFIG: this.conf } });
+      const ci = await runAsync('/usr/lib/postfix/configure-instance.sh', ['-'], {
+        env: { MAIL_CONFIG: this.conf },
+        timeoutMs: 60_000,
+      });
       if (ci.status !== 0) throw new Error(`configure-instance.sh exited ${ci.status}: ${ci.stderr}${ci.stdout}`);
     }
     if (!existsSync(join(this.queue, 'pid')) || (this.needsChroot() && checkSyncsChroot)) {
-      const check = run('postfix', ['-c', this.conf, 'check']);
+      const check = await runAsync('postfix', ['-c', this.conf, 'check'], { timeoutMs: 60_000 });
       if (check.status !== 0)
         throw new Error(`postfix -c ${this.conf} check exited ${check.status}: ${check.stderr}\n${this.log()}`);
     }
     liveMasters.add(this.pidFile);
-    const r = run(join(this.daemonDir, 'master'), ['-c', this.conf, '-w']);
+    const r = await runAsync(join(this.daemonDir, 'master'), ['-c', this.conf, '-w'], { timeoutMs: 60_000 });
     if (r.status !== 0) throw new Error(`master -c ${this.conf} -w exited ${r.status}: ${r.stderr}\n${this.log()}`);
     const deadline = Date.now() + 15_000;
     while (!(await canConnect(this.smtp))) {

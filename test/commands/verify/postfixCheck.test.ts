@@ -40,8 +40,8 @@ describe('check: postfix check', () => {
     expect(r.status).toBe('ok');
     expect(r.detail).toBe(
       'no new warnings; known: deprecated parameter smtpd_use_tls and a # comment inside a value (not new ' +
-        'problems; run mailsetup and accept the clean-up: overrides: [migrate-deprecated] / [fix-value-comments] ' +
-        'in the answers)',
+        'problems; run mailsetup and accept the clean-up: m / c in the preview, or overrides: ' +
+        '[migrate-deprecated] / [fix-value-comments] in the answers)',
     );
     expect(r.explain).toEqual([DEPRECATED, DEPRECATED, COMMENT]);
     expect(isKnownWarning(DEPRECATED)).toBe(true);

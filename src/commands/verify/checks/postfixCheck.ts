@@ -29,7 +29,7 @@ function summarizeKnown(lines: readonly string[]): string {
   if (comments) parts.push(`a # comment inside a value`);
   return (
     `known: ${parts.join(' and ')} (not new problems; run mailsetup and accept the clean-up: ` +
-    `overrides: [migrate-deprecated] / [fix-value-comments] in the answers)`
+    `m / c in the preview, or overrides: [migrate-deprecated] / [fix-value-comments] in the answers)`
   );
 }
 
