@@ -2,7 +2,8 @@
  * Differential tests: every MasterCf edit is compared byte for byte with the installed postconf
  * (3.7.11 on Debian 12, 3.10.13 on Debian 13), one postconf call per API call. Hand-written cases cover each consequence of
  * the reference's §3.3/§3.4 on Debian's real master.cf; a seeded generator adds >= 600 random
- * files and edit sequences (MAILSETUP_SEED=<n> replays a run; the seed is printed).
+ * files and edit sequences (MAILSETUP_SEED=<n> replays a run; the seed is printed;
+ * MAILSETUP_DIFF_CASES=<n> makes it 2n, as .ci/debian13 does on the second release).
  *
  * Missing final newline: the editor implements the fixed releases (3.7.15+), where the reader
  * adds the newline; on any release that equals running postconf on the text with the newline added.
@@ -439,7 +440,8 @@ describePostfix('refused inputs: postconf refuses or corrupts them too', () => {
 /* ---------------------------------------------------------------------------------------- */
 
 const SEED = seedFromEnv(20250610);
-const CASES = 640;
+/** MAILSETUP_DIFF_CASES=N: 2N generated cases instead of 640 (as mainCf.diff's N per seed, two seeds). */
+const CASES = process.env.MAILSETUP_DIFF_CASES ? 2 * Number(process.env.MAILSETUP_DIFF_CASES) : 640;
 const BATCH = 64;
 const CONCURRENCY = 3;
 
