@@ -21,6 +21,7 @@ const GIVEN: Partial<Answers> & { role: RoleId } = { role: 'mail-server', postma
 
 const REPORTED: DeprecatedParameter[] = [
   { name: 'smtpd_use_tls', file: 'main.cf', advice: 'specify "smtpd_tls_security_level"' },
+  { name: 'lmtp_use_tls', file: 'main.cf', advice: 'specify "lmtp_tls_security_level"' },
   { name: 'disable_dns_lookups', file: 'main.cf', advice: 'specify "smtp_dns_support_level"' },
   { name: 'smtpd_tls_eecdh_grade', file: 'main.cf', advice: 'do not specify (leave at default)' },
   { name: 'smtp_use_tls', file: 'master.cf', advice: 'specify "smtp_tls_security_level"' },
@@ -32,7 +33,8 @@ function upgradedBox(): Record<string, string | null> {
   const first = plan({ answers: resolveAnswers(GIVEN, host), host, files: freshFiles(), templates: T });
   const files = afterPlan(freshFiles(), first);
   files[MAIN] =
-    `${files[MAIN] ?? ''}smtpd_use_tls = yes\ndisable_dns_lookups = no\nsmtpd_tls_eecdh_grade = strong\n` +
+    `${files[MAIN] ?? ''}smtpd_use_tls = yes\nlmtp_use_tls = yes\ndisable_dns_lookups = no\n` +
+    'smtpd_tls_eecdh_grade = strong\n' +
     'relayhost = [smtp.example.net]:587 # the provider\n';
   return files;
 }
@@ -51,15 +53,18 @@ describe('clean-ups of lines mailsetup did not write', () => {
     const p = planOn(files);
     expect(p.files.find((f) => f.path === MAIN)).toBeUndefined();
     const dep = p.findings.filter((f) => f.id === 'deprecated-parameter').map((f) => f.message);
-    expect(dep).toHaveLength(4);
-    expect(dep[0]).toMatch(/^smtpd_use_tls = yes: .*write smtpd_tls_security_level = may in its place/);
-    expect(dep[1]).toMatch(/^disable_dns_lookups = no: .*remove it/);
-    expect(dep[2]).toMatch(/^smtpd_tls_eecdh_grade = strong: .*remove it .*migrate-deprecated/);
-    expect(dep[3]).toMatch(/^smtp_use_tls \(master\.cf\): .*not migrated: .*edit that service by hand/);
+    expect(dep).toHaveLength(5);
+    // mailsetup's own TLS settings (issue 17) already set smtpd_tls_security_level, which wins over
+    // smtpd_use_tls: the old line only goes. lmtp's replacement is not set: it takes the old line's place.
+    expect(dep[0]).toMatch(/^smtpd_use_tls = yes: .*mailsetup can remove it/);
+    expect(dep[1]).toMatch(/^lmtp_use_tls = yes: .*write lmtp_tls_security_level = may in its place/);
+    expect(dep[2]).toMatch(/^disable_dns_lookups = no: .*remove it/);
+    expect(dep[3]).toMatch(/^smtpd_tls_eecdh_grade = strong: .*remove it .*m in the preview; migrate-deprecated/);
+    expect(dep[4]).toMatch(/^smtp_use_tls \(master\.cf\): .*not migrated: .*edit that service by hand/);
     const com = p.findings.filter((f) => f.id === 'value-comment');
     expect(com).toHaveLength(1);
     expect(com[0].message).toMatch(/^relayhost \(line \d+\): "# the provider" is part of the value/);
-    expect(p.offers).toEqual({ migrateDeprecated: 3, fixValueComments: 1 });
+    expect(p.offers).toEqual({ migrateDeprecated: 4, fixValueComments: 1 });
   });
 
   it('migrate-deprecated: the replacement in place of the old lines, the rest byte-for-byte, not remembered', () => {
@@ -68,13 +73,15 @@ describe('clean-ups of lines mailsetup did not write', () => {
     const main = p.files.find((f) => f.path === MAIN);
     const before = files[MAIN] ?? '';
     const expected = before
-      .replace('smtpd_use_tls = yes\n', 'smtpd_tls_security_level = may\n')
+      .replace('smtpd_use_tls = yes\n', '')
+      .replace('lmtp_use_tls = yes\n', 'lmtp_tls_security_level = may\n')
       .replace('disable_dns_lookups = no\n', '')
       .replace('smtpd_tls_eecdh_grade = strong\n', '');
     expect(main?.after).toBe(expected);
     expect(p.findings.filter((f) => f.id === 'deprecated-parameter')).toHaveLength(1); // master.cf's
     expect(p.offers).toEqual({ migrateDeprecated: 0, fixValueComments: 1 });
-    const state = parseState(p.files.find((f) => f.path === STATE_PATH)?.after ?? '');
+    // The state file after the run (unchanged: it is not among the changes then).
+    const state = parseState(p.files.find((f) => f.path === STATE_PATH)?.after ?? files[STATE_PATH] ?? '');
     expect(state.answers.overrides ?? []).not.toContain('migrate-deprecated');
   });
 
