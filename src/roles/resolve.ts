@@ -601,9 +601,17 @@ export function withDefaults(
   const role = roleModule(given.role);
   const base = commonDefaults(host);
   const sameRole = currentRole === given.role;
+  // What both roles ask, where the current value is not just the current role's default (a
+  // mail server's mydestination with $mydomain is its role's, not an answer to keep on a backup MX).
+  const oldDefaults: Partial<Answers> =
+    opts.keepShared && currentRole !== null && isRoleId(currentRole) && !sameRole
+      ? withDefaults({ role: currentRole }, host)
+      : {};
   const shared = new Set<AnswerKey>(
     opts.keepShared && currentRole !== null && isRoleId(currentRole)
-      ? roleModule(currentRole).keys.filter((k) => role.keys.includes(k))
+      ? roleModule(currentRole)
+          .keys.filter((k) => role.keys.includes(k))
+          .filter((k) => sameRole || JSON.stringify(current[k]) !== JSON.stringify(oldDefaults[k]))
       : [],
   );
   const carried: Partial<Answers> = {};

@@ -103,6 +103,20 @@ async function enterUntil(p: Pane, label: string): Promise<string> {
   throw new Error(`no question "${label}":\n${p.screen()}`);
 }
 
+/** Press Enter until the role's last question ("question N of N"), each screen seen. */
+async function enterUntilLast(p: Pane): Promise<string> {
+  for (let guard = 0; guard < 40; guard++) {
+    const s = await p.waitFor((x) => question(x) !== null);
+    const m = QUESTION.exec(s);
+    if (m !== null && m[1] === m[2]) return s;
+    const n = question(s)?.n;
+    p.keys('Enter');
+    await p.waitFor((x) => question(x)?.n !== n || x.includes('\n✗ '));
+    if (p.screen().includes('\n✗ ')) throw new Error(`a default was refused:\n${p.screen()}`);
+  }
+  throw new Error(`no last question:\n${p.screen()}`);
+}
+
 const PREVIEW = 'Plan for role ';
 
 (TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('wizard input in a real terminal', () => {
@@ -147,7 +161,7 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: NULL_CLIENT });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 40; i++) {
         const s = await p.waitFor((x) => question(x) !== null || x.includes(PREVIEW));
         if (s.includes(PREVIEW)) break;
         const n = question(s)?.n;
@@ -222,7 +236,7 @@ const PREVIEW = 'Plan for role ';
         const p = wizard(root, { answers: NULL_CLIENT });
         await p.waitFor('❯ Null client — ');
         p.keys('Enter');
-        await enterUntil(p, 'Logging');
+        await enterUntilLast(p);
         // Two Enters in one read, then a Down: the Down scrolls the preview only after both Enters were handled.
         p.burst('Enter', 'Enter', 'Down');
         const s = await p.waitFor('lines 2–');
@@ -332,7 +346,7 @@ const PREVIEW = 'Plan for role ';
         p.keys('Enter');
         await atQuestion(p, 1);
         p.burst('C-u', 'typed.example.com', 'Enter');
-        await enterUntil(p, 'Logging');
+        await enterUntilLast(p);
         p.keys('Enter');
         await p.waitFor('Apply these changes?');
         p.keys('y');
@@ -342,8 +356,9 @@ const PREVIEW = 'Plan for role ';
         expect(s).toContain('Rolled back: the earlier files are back in place');
         await p.waitFor('Apply these changes?');
         p.keys('Escape');
-        await p.waitFor('Logging');
-        p.burst(...Array<string>(9).fill('Escape'));
+        // Back on the last question; as many Escapes again reach the first.
+        const last = question(await p.waitFor((x) => question(x) !== null))?.n ?? 1;
+        p.burst(...Array<string>(last - 1).fill('Escape'));
         const first = await atQuestion(p, 1);
         expect(first).toMatch(/^> typed\.example\.com ?$/m);
         p.keys('C-c');
@@ -363,7 +378,7 @@ const PREVIEW = 'Plan for role ';
       await p.waitFor(/^ {2}\d\. 0\.0\.0\.0\/0$/m);
       p.keys('Enter');
       await p.waitFor((s) => question(s)?.label !== 'Trusted networks (mynetworks)');
-      for (let i = 0; i < 15; i++) {
+      for (let i = 0; i < 40; i++) {
         const s = await p.waitFor((x) => question(x) !== null || x.includes(PREVIEW));
         if (s.includes(PREVIEW)) break;
         const n = question(s)?.n;
@@ -387,7 +402,7 @@ const PREVIEW = 'Plan for role ';
         const p = wizard(sandbox(), { answers: NULL_CLIENT });
         await p.waitFor('❯ Null client — ');
         p.keys('Enter');
-        await enterUntil(p, 'Logging');
+        await enterUntilLast(p);
         p.keys('Enter');
         await p.waitFor('Apply these changes?');
         p.keys('y');
@@ -450,7 +465,7 @@ const PREVIEW = 'Plan for role ';
       let s = await p.waitFor('❯ Null client');
       expect(s).toContain('Enter choose');
       p.keys('Enter');
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 40; i++) {
         s = await p.waitFor((x) => question(x) !== null || x.includes(PREVIEW));
         if (s.includes(PREVIEW)) break;
         expect(s).toMatch(/Esc back/);
@@ -481,7 +496,7 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: NULL_CLIENT, cols: 100, rows: 30 });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 40; i++) {
         const s = await p.waitFor((x) => question(x) !== null || x.includes(PREVIEW));
         if (s.includes(PREVIEW)) break;
         const n = question(s)?.n;
