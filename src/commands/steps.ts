@@ -52,7 +52,7 @@ export async function installIfMissing(
     throw new MailsetupError('installing Postfix failed; nothing was configured', 1);
   }
   const after = await readHostFacts(fx);
-  const again = await replan(await Session.open(fx, after, loadTemplates(), sessionOpts));
+  const again = await replan(await Session.open(fx, after, await loadTemplates(fx), sessionOpts));
   const changed = !samePlan(given, again);
   if (changed) {
     again.notes = [
@@ -76,7 +76,7 @@ export async function replanAfterStale(
 ): Promise<{ plan: Plan; host: HostFacts }> {
   // The host is read again too: what changed may be a certificate, a package, Postfix itself.
   const host = await readHostFacts(fx);
-  const again = await replan(await Session.open(fx, host, loadTemplates(), sessionOpts));
+  const again = await replan(await Session.open(fx, host, await loadTemplates(fx), sessionOpts));
   again.notes = [
     `${stale.join(', ')} changed on disk since the plan was made (another admin, a package upgrade?): ` +
       'nothing was written. This is the plan made again against the files as they are now.',

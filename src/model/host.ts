@@ -15,6 +15,19 @@ export interface HostAddress {
   scope: 'loopback' | 'link-local' | 'private' | 'public';
 }
 
+/**
+ * A parameter the installed Postfix says it will stop supporting: since 3.9 every postconf call
+ * warns `support for parameter "NAME" will be removed; instead, ADVICE`. Read from those warnings,
+ * so the list is always the installed release's own (empty on 3.7).
+ */
+export interface DeprecatedParameter {
+  name: string;
+  /** Where it is set: main.cf, or master.cf (a service's -o option). */
+  file: 'main.cf' | 'master.cf';
+  /** Postfix's words after "instead, ": `specify "smtpd_tls_security_level"`, `do not specify (leave at default)`. */
+  advice: string;
+}
+
 export interface PostfixFacts {
   installed: boolean;
   version?: string; // mail_version, e.g. "3.7.11"
@@ -22,6 +35,14 @@ export interface PostfixFacts {
   running: boolean;
   /** The port the smtp/inet service listens on (25 unless master.cf says otherwise). */
   smtpPort?: number;
+  /**
+   * The installed package recommends running without chroot: its postfix-script has Debian's
+   * `postfix chroot on|off` command, which came (3.9.1-8, Debian 13) with README.Debian's "It is
+   * strongly recommended that you turn off chroot feature".
+   */
+  recommendsChrootOff?: boolean;
+  /** The deprecated parameters the configuration sets, as the installed postconf reports them. */
+  deprecated?: DeprecatedParameter[];
   /**
    * The installed package's directories (`postconf -d`: daemon_directory, command_directory,
    * shlib_directory, meta_directory, queue_directory, data_directory) and import_environment:

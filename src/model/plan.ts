@@ -103,6 +103,12 @@ export interface Plan {
   params: ParamChange[];
   findings: Finding[];
   drift: Drift[];
+  /**
+   * Clean-ups of main.cf lines mailsetup did not write that it does when the user accepts them (this run only):
+   * how many deprecated parameters the override migrate-deprecated would migrate, and how many
+   * values with a `# comment` inside the override fix-value-comments would fix. Absent: none.
+   */
+  offers?: { migrateDeprecated: number; fixValueComments: number };
   /** Why this plan is shown (again): lines at the top of the preview ("made again: … changed since"). */
   notes?: string[];
   /** What TLS each direction gets after the plan (absent in hand-made plans). */
@@ -227,10 +233,17 @@ export interface FactsNeeded {
 /** No facts gathered (a plan made without the machine). */
 export const NO_FACTS: PlanFacts = { files: {}, databases: {}, users: {}, names: {} };
 
-/** The texts of files mailsetup writes when they are absent (templates/). */
+/**
+ * The texts of files mailsetup writes when they are absent: main.cf and master.cf from this box's
+ * Postfix package where it has them, else templates/ (src/system/templates.ts).
+ */
 export interface Templates {
   mainCf: string;
   masterCf: string;
   aliases: string;
   rsyslog: string;
+  /** Where mainCf comes from, for the preview ("/usr/share/postfix/main.cf.debian"). */
+  mainCfFrom?: string;
+  /** Where masterCf comes from. */
+  masterCfFrom?: string;
 }

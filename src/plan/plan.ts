@@ -12,11 +12,20 @@ import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
 import { checkAliasTarget, validateAliasTarget } from '../postfix/validate.js';
+import { definitionText, replaceDefinition } from './mainText.js';
+import {
+  FIX_VALUE_COMMENTS,
+  MIGRATE_DEPRECATED,
+  findDeprecated,
+  findValueComments,
+  fixValueComments,
+  migrateDeprecated,
+} from './cleanups.js';
 import { roleModule } from '../roles/index.js';
 import { usedAnswersOnly } from '../roles/usage.js';
 import type { LintService, MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
 import type { FileMeta } from '../model/effects.js';
-import type { HostFacts } from '../model/host.js';
+import type { DeprecatedParameter, HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
 import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
 import {
@@ -169,11 +178,18 @@ function planMain(
     owned[name] = ours;
     kept.push(name);
   }
-  // Values before mailsetup first touched each parameter.
+  // Values before mailsetup first touched each parameter, and their text where it is not the
+  // `name = value` line an edit writes.
   const previous: Record<string, string | null> = { ...state.main.previous };
+  const originalLines: Record<string, string> = { ...(state.main.lines ?? {}) };
   for (const name of Object.keys(owned)) {
-    if (!(name in previous)) previous[name] = cf.get(name) ?? null;
+    if (name in previous) continue;
+    const value = cf.get(name);
+    previous[name] = value ?? null;
+    const text = value === undefined ? null : definitionText(cf, name);
+    if (text !== null && text !== `${name} = ${value}\n`) originalLines[name] = text;
   }
+  const firstValues = { ...previous };
   const appendedBefore = Object.keys(state.main.owned).filter((n) => previous[n] === null && !released.has(n));
   const appendedNow = Object.keys(owned).filter((n) => previous[n] === null);
   // Parameters the old role set and this one does not: back to their earlier value, or gone.
@@ -198,9 +214,18 @@ function planMain(
     (e): e is [string, string] => e[1] !== undefined && cf.get(e[0]) !== e[1],
   );
   if (changes.length) cf.setMany(changes);
+  // A parameter set back to the value it had before mailsetup touched it gets its original text.
+  let out = cf.toString();
+  const rewritten = new Set([...restore.map(([n]) => n), ...changes.map(([n]) => n)]);
+  for (const name of rewritten) {
+    const text = originalLines[name];
+    if (text !== undefined && cf.get(name) === firstValues[name]) out = replaceDefinition(out, name, text);
+  }
   next.main.owned = owned;
   next.main.previous = Object.fromEntries(Object.keys(owned).map((n) => [n, previous[n] ?? null]));
-  return { text: cf.toString(), drift, touched: [...new Set([...Object.keys(owned), ...dropped])], kept };
+  const keptLines = Object.entries(originalLines).filter(([n]) => n in owned);
+  if (keptLines.length) next.main.lines = Object.fromEntries(keptLines);
+  return { text: out, drift, touched: [...new Set([...Object.keys(owned), ...dropped])], kept };
 }
 
 /** The physical lines of one master.cf entry (start line + its continuation lines). */
@@ -445,12 +470,11 @@ export function plan(input: PlanInput): Plan {
   const staleState = stateText !== null && (files[MAIN_CF] ?? null) === null;
   const state = stateText && !staleState && !input.freshState ? (input.state ?? parseState(stateText)) : emptyState(a);
   // Choices for this run only: later hand edits are kept again unless asked anew; TLS replaced
-  // once is mailsetup's anyway. The ledger records the answers this role used, nothing it ignored.
+  // once is mailsetup's anyway; a clean-up is asked for each time it is wanted. The ledger records
+  // the answers this role used, nothing it ignored.
+  const oneShot = new Set<string>(['overwrite-hand-edits', REPLACE_TLS, MIGRATE_DEPRECATED, FIX_VALUE_COMMENTS]);
   const next: State = emptyState(
-    usedAnswersOnly(
-      { ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits' && o !== REPLACE_TLS) },
-      a.role,
-    ),
+    usedAnswersOnly({ ...a, overrides: a.overrides.filter((o) => !oneShot.has(o)) }, a.role),
   );
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
@@ -469,7 +493,12 @@ export function plan(input: PlanInput): Plan {
 
   // main.cf
   const mainBefore = files[MAIN_CF] ?? null;
-  const mainBase = mainBefore ?? templates.mainCf;
+  let mainBase = mainBefore ?? templates.mainCf;
+  // The clean-ups the user asked for, on the lines mailsetup did not write (else byte-for-byte).
+  const reported = host.postfix.deprecated ?? [];
+  if (mainBefore !== null && a.overrides.includes(MIGRATE_DEPRECATED))
+    mainBase = migrateDeprecated(mainBase, findDeprecated(mainBase, reported));
+  if (mainBefore !== null && a.overrides.includes(FIX_VALUE_COMMENTS)) mainBase = fixValueComments(mainBase);
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
   const receivesMail = roleModule(a.role).receivesMail;
   const tls: TlsPlan = planTls({
@@ -497,12 +526,28 @@ export function plan(input: PlanInput): Plan {
     if (earlier[name] !== undefined) recorded[name] = earlier[name];
     else if (written.get(name) !== state.main.owned[name]) delete recorded[name];
   }
-  add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
+  add(
+    MAIN_CF,
+    mainBefore,
+    m.text,
+    mainBefore === null && templates.mainCfFrom
+      ? `Postfix main configuration, started from ${templates.mainCfFrom}`
+      : 'Postfix main configuration',
+    mainBefore === null ? { mode: 0o644 } : {},
+  );
 
   // master.cf
   const masterBefore = files[MASTER_CF] ?? null;
   const ms = planMaster(masterBefore ?? templates.masterCf, want, a, state, next);
-  add(MASTER_CF, masterBefore, ms.text, 'Postfix services (master.cf)', masterBefore === null ? { mode: 0o644 } : {});
+  add(
+    MASTER_CF,
+    masterBefore,
+    ms.text,
+    masterBefore === null && templates.masterCfFrom
+      ? `Postfix services (master.cf), started from ${templates.masterCfFrom}`
+      : 'Postfix services (master.cf)',
+    masterBefore === null ? { mode: 0o644 } : {},
+  );
 
   // aliases
   const aliasesBefore = files[ALIASES] ?? null;
@@ -663,6 +708,7 @@ export function plan(input: PlanInput): Plan {
   for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
   if (staleState) findings.push(STALE_STATE_FINDING);
   findings.push(...tls.findings);
+  const offers = cleanupFindings(m.text, reported, findings);
   return {
     role: a.role,
     previousRole: stateText && !staleState ? state.answers.role : null,
@@ -676,7 +722,50 @@ export function plan(input: PlanInput): Plan {
       safeExpand(finalMain, name, defaults),
     ),
     ...(tls.certificate?.create ? { makeSnakeoil: true } : {}),
+    ...(offers.migrateDeprecated + offers.fixValueComments > 0 ? { offers } : {}),
   };
+}
+
+/**
+ * What is left in the planned main.cf that Postfix warns about and mailsetup did not write:
+ * deprecated parameters (as the installed Postfix reported them) and values with a `# comment`
+ * inside; a finding for each, and how many of them the opt-in clean-ups would fix.
+ */
+function cleanupFindings(
+  text: string,
+  reported: readonly DeprecatedParameter[],
+  findings: Finding[],
+): NonNullable<Plan['offers']> {
+  let migrateDeprecated = 0;
+  for (const d of findDeprecated(text, reported)) {
+    const what = d.value === undefined ? `${d.name} (${d.file})` : `${d.name} = ${d.value}`;
+    let todo: string;
+    if (d.manual !== undefined) todo = `not migrated: ${d.manual}`;
+    else {
+      migrateDeprecated++;
+      const how = d.replacement ? `write ${d.replacement.name} = ${d.replacement.value} in its place` : 'remove it';
+      todo = `mailsetup can ${how} when you accept it (m in the preview; ${MIGRATE_DEPRECATED} in the answers' overrides)`;
+    }
+    findings.push({
+      id: 'deprecated-parameter',
+      level: 'warning',
+      message:
+        `${what}: this Postfix will remove support for it and warns on every postconf call and in postfix check ` +
+        `(instead, ${d.advice}); ${todo}`,
+    });
+  }
+  const comments = findValueComments(text);
+  for (const c of comments) {
+    findings.push({
+      id: 'value-comment',
+      level: 'warning',
+      message:
+        `${c.name} (line ${c.line}): "${c.comments.join(' ')}" is part of the value, not a comment: Postfix reads ` +
+        `"${c.value}" (3.10 and later warn about it${c.fatal ? '; postfix check fails on it' : ''}); mailsetup can ` +
+        `move it onto a line of its own above when you accept it (c in the preview; ${FIX_VALUE_COMMENTS} in the answers' overrides)`,
+    });
+  }
+  return { migrateDeprecated, fixValueComments: comments.length };
 }
 
 /** What the preview says when mailsetup.yaml outlived main.cf. */

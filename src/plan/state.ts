@@ -9,7 +9,8 @@ import { stringify } from 'yaml';
 import type { AnswerKey, Answers } from '../model/answers.js';
 import { MAP_PATHS, PLANNED_PATHS, SASL_PASSWD_MAP, STATE_PATH } from '../model/paths.js';
 import { quoteValue } from '../model/text.js';
-import { checkParameterValue } from '../postfix/mainCf.js';
+import { checkParameterValue, MainCf } from '../postfix/mainCf.js';
+import { isContinuation, splitPhysicalLines } from '../postfix/lines.js';
 import { MasterCf } from '../postfix/masterCf.js';
 import { validateLookupKey, validateLookupValue } from '../postfix/lookupTable.js';
 import { checkAliasTarget, checkPlainValue, findControlChar } from '../postfix/validate.js';
@@ -56,6 +57,13 @@ export interface State {
     owned: Record<string, string>;
     /** Their values before mailsetup first set them; null = not set. */
     previous: Record<string, string | null>;
+    /**
+     * The text of a definition before mailsetup first set it, where it differs from the
+     * `name = value` line mailsetup would write for that value (Debian 13's template has
+     * `relayhost =`): written back whenever the parameter gets that value again, so that a role
+     * change and back gives the same bytes. Absent when there is none.
+     */
+    lines?: Record<string, string>;
   };
   master: {
     /** "service/type" → the entry's original text, for entries whose fields mailsetup changed. */
@@ -96,7 +104,13 @@ export function serializeState(state: State): string {
     const { username, password_file } = answers.smtp_sasl;
     answers.smtp_sasl = password_file !== undefined ? { username, password_file } : { username, password: '(secret)' };
   }
-  const doc = { ...state, answers: sortKeys(answers as unknown as Record<string, unknown>) };
+  const { lines, ...main } = state.main;
+  const doc = {
+    ...state,
+    answers: sortKeys(answers as unknown as Record<string, unknown>),
+    // Only when there are any: state files without them stay as they were.
+    main: lines && Object.keys(lines).length > 0 ? { ...main, lines } : main,
+  };
   return HEADER + stringify(doc, { lineWidth: 0, sortMapEntries: false });
 }
 
@@ -143,6 +157,33 @@ function paramValue(name: string, v: unknown, what: string): string {
     throw new StateError(`${what}: ${(e as Error).message}`);
   }
   return value;
+}
+
+/**
+ * The original text of one main.cf definition (main.lines): exactly one definition of `name`
+ * (its start line and continuation lines, nothing else: no comment, no blank line, no other
+ * parameter), no control characters, and the value recorded in main.previous. It is written back
+ * into main.cf, so it may never carry anything else.
+ */
+function originalLine(name: string, v: unknown, previous: string | null | undefined, what: string): string {
+  const text = str(v, what);
+  if (!text.endsWith('\n') || findControlChar(text.slice(0, -1).replace(/\n/g, ''), true) >= 0)
+    throw new StateError(`${what} must be lines of text ending in a newline, without control characters`);
+  const physical = splitPhysicalLines(text);
+  if (/^[\s#]/.test(physical[0]) || physical.slice(1).some((l) => !isContinuation(l)))
+    throw new StateError(`${what} must be one definition of ${name} and nothing else`);
+  let cf: MainCf;
+  try {
+    cf = MainCf.parse(text);
+  } catch (e) {
+    throw new StateError(`${what}: ${(e as Error).message}`);
+  }
+  const entries = cf.entries();
+  if (entries.length !== 1 || entries[0].name !== name)
+    throw new StateError(`${what} must be one definition of ${name} and nothing else`);
+  if (previous === undefined || previous === null || cf.get(name) !== previous)
+    throw new StateError(`${what} must define the value recorded in main.previous.${name}`);
+  return text;
 }
 
 /** A parameter name mailsetup sets (a role or every role), never another. */
@@ -236,7 +277,7 @@ function parseStateText(text: string): State {
     throw new StateError(`unknown version ${typeof v === 'number' ? v : quoteValue(String(v))}`);
   }
   const answers = validAnswers(raw.answers);
-  const main = rec(raw.main, 'main', ['owned', 'previous']);
+  const main = rec(raw.main, 'main', ['owned', 'previous', 'lines']);
   const master = rec(raw.master, 'master', ['previous', 'commented']);
   const aliases = rec(raw.aliases, 'aliases', ['owned', 'previous']);
 
@@ -246,6 +287,9 @@ function parseStateText(text: string): State {
   const previous: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(rec(main.previous, 'main.previous')))
     previous[ownedName(k, 'main.previous')] = v === null ? null : paramValue(k, v, `main.previous.${k}`);
+  const lines: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec(main.lines, 'main.lines')))
+    lines[ownedName(k, 'main.lines')] = originalLine(k, v, previous[k], `main.lines.${k}`);
 
   const chrootKeys: readonly string[] = CHROOT_SERVICE_KEYS;
   const masterPrevious: Record<string, string> = {};
@@ -309,7 +353,7 @@ function parseStateText(text: string): State {
   return {
     version: 1,
     answers,
-    main: { owned, previous },
+    main: { owned, previous, ...(Object.keys(lines).length ? { lines } : {}) },
     master: { previous: masterPrevious, commented },
     aliases: { owned: aliasOwned, previous: aliasPrevious },
     maps,

@@ -168,7 +168,11 @@ const SPECS: Record<AnswerKey, Spec> = {
   chroot: {
     label: 'Chroot network services (master.cf)',
     kind: 'boolean',
-    explain: () => 'as Debian ships it: smtpd, smtp, cleanup … run inside /var/spool/postfix',
+    explain: (_d, host) =>
+      host.postfix.recommendsChrootOff
+        ? "this Postfix's README.Debian strongly recommends no: a chroot is usually overkill and its copies of " +
+          'resolv.conf, hosts and the TLS files go stale (answer no, or later `postfix chroot off` + `postfix reload`)'
+        : 'as Debian ships it: smtpd, smtp, cleanup … run inside /var/spool/postfix',
   },
   logging: {
     label: 'Logging',

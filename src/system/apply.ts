@@ -362,8 +362,10 @@ async function rollback(
   // (`postfix status` fails without a main.cf, which a rollback to a fresh box removes).
   const daemons = fx.live && hasDaemonAction(m.actions);
   const runningNow = daemons ? await postfixRunning(fx, host) : false;
-  if (daemons && mode === 'latest' && runningNow && m.postfixRunningBefore === false) {
-    // It was not running before that apply: stop it while it can still be stopped.
+  const stopFirst = daemons && runningNow && m.postfixRunningBefore === false;
+  if (stopFirst) {
+    // It was not running before that apply: stop it while it can still be stopped (before the
+    // files are restored, and before anything else in the rollback can fail, e.g. rsyslog).
     const err = outcomeEvent(
       rec,
       'rollback:postfix',
@@ -493,10 +495,7 @@ async function rollback(
         o = planRestart ? await restartPostfix(fx, host) : await reloadPostfix(fx, host);
       }
     } else if (m.postfixRunningBefore === false) {
-      if (runningNow) {
-        label = 'Stop Postfix (it was not running before)';
-        o = await stopPostfix(fx, host);
-      }
+      // Stopped above, before the files were restored.
     } else if (started.has('action:restart') || !runningNow) {
       label = 'Restart Postfix with the restored configuration';
       o = await restartPostfix(fx, host);

@@ -1,18 +1,22 @@
 /**
  * Plan actions → concrete commands (argv), for the live system or a --root sandbox. Pure: the
- * runtime state a choice depends on (is Postfix running, does configure-instance.sh exist, does
- * rsyslogd run) is passed in as `ServiceState`; src/system/services.ts probes it and runs them.
+ * runtime state a choice depends on (is Postfix running, how the installed package fills the
+ * chroot, which rsyslogd runs) is passed in as `ServiceState`; src/system/services.ts probes it
+ * and runs them. Every choice follows what the installed packages do, never a distribution name.
  */
 import type { Action } from '../model/plan.js';
+import { versionAtLeast } from '../model/version.js';
 
 /** One command to run. */
 export interface CommandSpec {
   cmd: string;
   args: string[];
   env?: Record<string, string>;
-  /** Run under a pseudo-terminal: postfix(1) prints its errors only to a terminal. */
+  /** Run under a pseudo-terminal: postfix(1) before 3.8 prints its errors only to a terminal. */
   tty?: boolean;
   timeoutMs?: number;
+  /** After the command, wait (up to timeoutMs) until this process has exited. */
+  waitForExit?: number;
 }
 
 /** What the commands depend on besides the action. */
@@ -23,6 +27,8 @@ export interface CommandContext {
   resolve(path: string): string;
   /** HostFacts.postfix.defaultDatabaseType. */
   defaultDatabaseType: string;
+  /** HostFacts.postfix.version (mail_version), when Postfix is installed. */
+  postfixVersion?: string;
   systemd: boolean;
   rsyslog: boolean;
   /**
@@ -32,13 +38,35 @@ export interface CommandContext {
   configDir?: string;
 }
 
+/**
+ * How the chroot in the queue directory gets the files it needs (/etc/hosts, resolv.conf, …)
+ * before Postfix starts, as the installed package does it:
+ * - 'postfix-start': `postfix start` does it itself (its post-install runs Debian's
+ *   configure-instance.sh; Debian 13's postfix 3.9.1-7 and later), and calling that script by
+ *   hand fails ("E: This is internal script used by postfix");
+ * - 'configure-instance': the init script or unit runs `/usr/lib/postfix/configure-instance.sh`
+ *   first (Debian 12, Ubuntu 22.04/24.04), so mailsetup does too without systemd;
+ * - 'none': neither (upstream Postfix): nothing to run.
+ */
+export type ChrootSync = 'postfix-start' | 'configure-instance' | 'none';
+
+/** A running rsyslogd: its pid, its command line, and whether root runs it. */
+export interface RsyslogProcess {
+  pid: number;
+  argv: string[];
+  root: boolean;
+}
+
 /** Runtime state the service commands depend on. */
 export interface ServiceState {
   postfixRunning: boolean;
-  /** /usr/lib/postfix/configure-instance.sh exists. */
-  configureInstance: boolean;
-  /** An rsyslogd process runs (only probed without systemd). */
-  rsyslogRunning: boolean;
+  chrootSync: ChrootSync;
+  /** The running rsyslogd (only probed without systemd), or null. */
+  rsyslogd: RsyslogProcess | null;
+  /** /etc/init.d/rsyslog exists (service(8) can restart it; neither Debian 12 nor 13 ships one). */
+  rsyslogInitScript: boolean;
+  /** Where the rsyslogd binary is (HostFacts found it): what a restart without an init script runs. */
+  rsyslogBinary: string;
 }
 
 /** The commands of one action, or why it is skipped. */
@@ -100,19 +128,37 @@ function postfixArgs(ctx: CommandContext, sub: string): string[] {
   return ctx.configDir ? ['-c', ctx.configDir, sub] : [sub];
 }
 
+/**
+ * Whether postfix(1) must run under a terminal for its errors to be seen: before Postfix 3.8 it
+ * wrote them only to a terminal (and syslog); since 3.8 also to stderr. Unknown version: yes.
+ */
+export function postfixNeedsTty(version: string | undefined): boolean {
+  return version === undefined || !versionAtLeast(version, 3, 8);
+}
+
 function postfixCmd(ctx: CommandContext, sub: string): CommandSpec {
-  return { cmd: 'postfix', args: postfixArgs(ctx, sub), tty: true, timeoutMs: SLOW_MS };
+  const spec: CommandSpec = { cmd: 'postfix', args: postfixArgs(ctx, sub), timeoutMs: SLOW_MS };
+  if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
+  return spec;
 }
 
 function systemctl(verb: string, unit: string): CommandSpec {
   return { cmd: 'systemctl', args: [verb, unit], timeoutMs: SLOW_MS };
 }
 
-/** Start Postfix: systemctl start, or configure-instance.sh (chroot sync) + postfix start. */
+/**
+ * Whether the text of Postfix's post-install script (`$daemon_directory/post-install`) runs
+ * Debian's configure-instance.sh itself: then `postfix start` (and `postfix check`) fill the chroot.
+ */
+export function postInstallSyncsChroot(text: string): boolean {
+  return text.split('\n').some((l) => !l.trim().startsWith('#') && l.includes('configure-instance.sh'));
+}
+
+/** Start Postfix: systemctl start, or [configure-instance.sh (chroot sync)] + postfix start. */
 export function startCommands(ctx: CommandContext, state: ServiceState): CommandSpec[] {
   if (ctx.systemd && !ctx.configDir) return [systemctl('start', 'postfix')];
   const out: CommandSpec[] = [];
-  if (state.configureInstance) {
+  if (state.chrootSync === 'configure-instance') {
     const spec: CommandSpec = { cmd: CONFIGURE_INSTANCE, args: ['-'], timeoutMs: SLOW_MS };
     if (ctx.configDir) spec.env = { MAIL_CONFIG: ctx.configDir };
     out.push(spec);
@@ -127,7 +173,7 @@ export function stopCommands(ctx: CommandContext, state: ServiceState): CommandS
   return state.postfixRunning ? [postfixCmd(ctx, 'stop')] : [];
 }
 
-/** Restart: systemctl restart (runs configure-instance.sh), or stop + configure-instance.sh + start. */
+/** Restart: systemctl restart, or stop + start (with the chroot sync the package needs). */
 export function restartCommands(ctx: CommandContext, state: ServiceState): CommandSpec[] {
   if (ctx.systemd && !ctx.configDir) return [systemctl('restart', 'postfix')];
   return [...stopCommands(ctx, state), ...startCommands(ctx, state)];
@@ -140,12 +186,45 @@ export function reloadCommands(ctx: CommandContext, state: ServiceState): Comman
   return [postfixCmd(ctx, 'reload')];
 }
 
-/** Restart rsyslog, or why not. */
+/** Whether an rsyslogd command line keeps it in the foreground (-n, also combined as -nN…). */
+export function rsyslogInForeground(argv: readonly string[]): boolean {
+  return argv.slice(1).some((a) => /^-[A-Za-z]*n/.test(a) && !a.startsWith('--'));
+}
+
+/**
+ * Restart rsyslog so that it reads /etc/rsyslog.d/postfix.conf and opens the socket inside the
+ * chroot (`kill -HUP` is not enough: rsyslog 8 reads its configuration only when it starts). With
+ * systemd: systemctl. Without: service(8) when an init script exists; else, when root's rsyslogd
+ * runs daemonized, stop it (TERM, wait until it is gone) and start the installed rsyslogd with the
+ * same arguments; else skipped, saying what to do.
+ */
 export function syslogRestartCommands(ctx: CommandContext, state: ServiceState): ActionCommands {
   if (!ctx.rsyslog) return { skip: 'rsyslog is not installed' };
   if (ctx.systemd) return { run: [systemctl('restart', 'rsyslog')] };
-  if (state.rsyslogRunning) return { run: [{ cmd: 'service', args: ['rsyslog', 'restart'], timeoutMs: SLOW_MS }] };
-  return { skip: 'rsyslog is not running' };
+  const r = state.rsyslogd;
+  if (r === null) {
+    return {
+      skip:
+        "rsyslog is not running: nothing logs Postfix's messages until it runs; start it (rsyslogd), " +
+        'or answer logging: file',
+    };
+  }
+  if (state.rsyslogInitScript) return { run: [{ cmd: 'service', args: ['rsyslog', 'restart'], timeoutMs: SLOW_MS }] };
+  const restartBy =
+    'restart it yourself so that it reads /etc/rsyslog.d/postfix.conf (kill -HUP is not enough: rsyslog reads ' +
+    'its configuration only when it starts)';
+  if (!r.root) return { skip: `rsyslogd (pid ${r.pid}) is not run by root: ${restartBy}` };
+  if (rsyslogInForeground(r.argv)) {
+    return {
+      skip: `rsyslogd (pid ${r.pid}) runs in the foreground (-n) under the program that started it: ${restartBy}`,
+    };
+  }
+  return {
+    run: [
+      { cmd: 'kill', args: ['-TERM', String(r.pid)], timeoutMs: 30_000, waitForExit: r.pid },
+      { cmd: state.rsyslogBinary, args: r.argv.slice(1), timeoutMs: 30_000 },
+    ],
+  };
 }
 
 /** The commands that carry out `action`. */
@@ -160,7 +239,11 @@ export function actionCommands(action: Action, ctx: CommandContext, state: Servi
       };
     }
     case 'newaliases':
-      if (ctx.live && !ctx.configDir) return { run: [{ cmd: 'newaliases', args: [], tty: true, timeoutMs: SLOW_MS }] };
+      if (ctx.live && !ctx.configDir) {
+        const spec: CommandSpec = { cmd: 'newaliases', args: [], timeoutMs: SLOW_MS };
+        if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
+        return { run: [spec] };
+      }
       return {
         run: [
           {
@@ -172,8 +255,11 @@ export function actionCommands(action: Action, ctx: CommandContext, state: Servi
       };
     case 'unmap':
       return { skip: 'removes files; runs no command' };
-    case 'postfix-check':
-      return { run: [{ cmd: 'postfix', args: ['-c', cfgDir, 'check'], tty: true, timeoutMs: SLOW_MS }] };
+    case 'postfix-check': {
+      const spec: CommandSpec = { cmd: 'postfix', args: ['-c', cfgDir, 'check'], timeoutMs: SLOW_MS };
+      if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
+      return { run: [spec] };
+    }
     case 'reload':
       if (!ctx.live) return { skip: SANDBOX_SKIP };
       return { run: reloadCommands(ctx, state) };

@@ -7,7 +7,7 @@
  * from master.cf) come from the files under the root.
  */
 import type { Effects, InterfaceInfo } from '../model/effects.js';
-import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
+import type { DeprecatedParameter, HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { createRealEffects } from './realEffects.js';
 import { readTlsHostFacts } from './tls.js';
@@ -29,17 +29,20 @@ const PROBE_TIMEOUT_MS = 10_000;
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
   const osName = opts.osHostname ?? hostFx.kernelHostname();
-  const [names, postfix, systemd, rsyslog, logrotate, distro, ipv6DefaultRoute, interfaces, tls] = await Promise.all([
-    readHostNames(hostFx, osName),
-    readPostfixFacts(fx),
-    exists(hostFx, '/run/systemd/system'),
-    rsyslogInstalled(hostFx),
-    exists(hostFx, '/usr/sbin/logrotate'),
-    readDistro(fx, hostFx),
-    readIpv6DefaultRoute(hostFx),
-    opts.interfaces ?? hostFx.networkInterfaces(),
-    readTlsHostFacts(fx, hostFx),
-  ]);
+  const [names, postfix, systemd, rsyslog, logrotate, distro, ipv6DefaultRoute, interfaces, tls, chrootOff] =
+    await Promise.all([
+      readHostNames(hostFx, osName),
+      readPostfixFacts(fx),
+      exists(hostFx, '/run/systemd/system'),
+      rsyslogInstalled(hostFx),
+      exists(hostFx, '/usr/sbin/logrotate'),
+      readDistro(fx, hostFx),
+      readIpv6DefaultRoute(hostFx),
+      opts.interfaces ?? hostFx.networkInterfaces(),
+      readTlsHostFacts(fx, hostFx),
+      recommendsChrootOff(hostFx),
+    ]);
+  if (chrootOff) postfix.recommendsChrootOff = true;
   return {
     fqdn: names.fqdn,
     hostname: names.hostname,
@@ -67,6 +70,19 @@ export async function readHostNames(fx: Effects, osHostname: string): Promise<{ 
   if (!fqdn) fqdn = osHostname.trim();
   const short = (osHostname.trim() || fqdn).split('.')[0];
   return { fqdn, hostname: short };
+}
+
+/** Where Debian's package keeps postfix-script (daemon_directory). */
+export const POSTFIX_SCRIPT = '/usr/lib/postfix/sbin/postfix-script';
+
+/**
+ * The installed Postfix's package recommends `postfix chroot off`: its postfix-script has the
+ * Debian-only `chroot)` command (3.9.1-8 added it together with that advice in README.Debian).
+ * The program that runs is the host's, so this is read on the host even under --root.
+ */
+export async function recommendsChrootOff(fx: Effects): Promise<boolean> {
+  const text = await fx.readFile(POSTFIX_SCRIPT).catch(() => null);
+  return text !== null && /^chroot\)/m.test(text);
 }
 
 /** rsyslogd is installed (its binary exists). */
@@ -131,7 +147,27 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   if (directories) facts.directories = { ...directories };
   const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
   if (port !== undefined) facts.smtpPort = port;
+  // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
+  if (hasMain) facts.deprecated = deprecatedParameters(dbType.stderr);
   return facts;
+}
+
+/**
+ * The deprecated parameters in postconf's warnings (`postconf: warning: /etc/postfix/main.cf:
+ * support for parameter "smtpd_use_tls" will be removed; instead, specify
+ * "smtpd_tls_security_level"`), each once per file, in the order Postfix names them.
+ */
+export function deprecatedParameters(stderr: string): DeprecatedParameter[] {
+  const out: DeprecatedParameter[] = [];
+  const re =
+    /^\S+: warning: \S*\/(main\.cf|master\.cf): support for parameter "([^"]+)" will be removed; instead, (.*)$/;
+  for (const line of stderr.split('\n')) {
+    const m = re.exec(line.trim());
+    if (!m) continue;
+    const file = m[1] as DeprecatedParameter['file'];
+    if (!out.some((d) => d.name === m[2] && d.file === file)) out.push({ name: m[2], file, advice: m[3].trim() });
+  }
+  return out;
 }
 
 const SERVICE_PORTS: Record<string, number> = { smtp: 25, submission: 587, smtps: 465, submissions: 465 };

@@ -1,7 +1,7 @@
 /**
- * Running actions: probes the state the commands depend on (is Postfix running, does
- * configure-instance.sh exist, does rsyslogd run), runs the commands of src/system/commands.ts
- * and turns the results into a step outcome with the message to show on failure.
+ * Running actions: probes the state the commands depend on (is Postfix running, how the installed
+ * package fills the chroot, which rsyslogd runs), runs the commands of src/system/commands.ts and
+ * turns the results into a step outcome with the message to show on failure.
  */
 import type { Action } from '../model/plan.js';
 import type { CommandResult, Effects } from '../model/effects.js';
@@ -19,10 +19,13 @@ import {
   restartCommands,
   startCommands,
   stopCommands,
+  postInstallSyncsChroot,
   syslogRestartCommands,
   type ActionCommands,
+  type ChrootSync,
   type CommandContext,
   type CommandSpec,
+  type RsyslogProcess,
   type ServiceState,
 } from './commands.js';
 import { asSandbox, directoriesOf, sandboxPostfixCheck, withSandboxConfig } from './sandbox.js';
@@ -59,6 +62,7 @@ export function commandContext(fx: Effects, host: HostFacts, opts: ServiceOption
     systemd: host.systemd,
     rsyslog: host.rsyslog,
   };
+  if (host.postfix.version !== undefined) ctx.postfixVersion = host.postfix.version;
   if (opts.configDir) ctx.configDir = opts.configDir;
   return ctx;
 }
@@ -72,15 +76,45 @@ export async function postfixRunning(fx: Effects, host: HostFacts, opts: Service
   return (await fx.run('postfix', args, { timeoutMs: 30_000 })).exitCode === 0;
 }
 
-/** Whether an rsyslogd process runs (scans /proc/<pid>/comm). */
-export async function rsyslogRunning(fx: Effects): Promise<boolean> {
+/**
+ * The running rsyslogd, or null: the first process whose /proc/<pid>/comm is "rsyslogd", with its
+ * command line (/proc/<pid>/cmdline) and whether its real uid is 0 (/proc/<pid>/status). Anyone
+ * can name a process rsyslogd: a restart only ever reuses the arguments of root's.
+ */
+export async function findRsyslogd(fx: Effects): Promise<RsyslogProcess | null> {
   for (const name of await fx.listDir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const comm = await fx.readFile(`/proc/${name}/comm`).catch(() => null);
-    if (comm?.trim() === 'rsyslogd') return true;
+    if (comm?.trim() !== 'rsyslogd') continue;
+    const [cmdline, status] = await Promise.all([
+      fx.readFile(`/proc/${name}/cmdline`).catch(() => null),
+      fx.readFile(`/proc/${name}/status`).catch(() => null),
+    ]);
+    const argv = (cmdline ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    const uid = /^Uid:\s+(\d+)/m.exec(status ?? '');
+    return { pid: Number(name), argv: argv.length ? argv : ['rsyslogd'], root: uid !== null && uid[1] === '0' };
   }
-  return false;
+  return null;
 }
+
+/** Whether an rsyslogd process runs (scans /proc/<pid>/comm). */
+export async function rsyslogRunning(fx: Effects): Promise<boolean> {
+  return (await findRsyslogd(fx)) !== null;
+}
+
+/**
+ * How the installed Postfix package fills its chroot before a start (see ChrootSync): from its
+ * post-install script (in `postconf -d daemon_directory`) and configure-instance.sh's presence.
+ */
+export async function probeChrootSync(fx: Effects): Promise<ChrootSync> {
+  const dd = await fx.run('postconf', ['-dh', 'daemon_directory'], { timeoutMs: 30_000 });
+  const dir = dd.exitCode === 0 && dd.stdout.trim().startsWith('/') ? dd.stdout.trim() : '/usr/lib/postfix/sbin';
+  const postInstall = await fx.readFile(`${dir}/post-install`).catch(() => null);
+  if (postInstall !== null && postInstallSyncsChroot(postInstall)) return 'postfix-start';
+  return (await fx.stat(CONFIGURE_INSTANCE)) !== null ? 'configure-instance' : 'none';
+}
+
+const RSYSLOGD_PATHS = ['/usr/sbin/rsyslogd', '/sbin/rsyslogd'];
 
 /** Probe the state the service commands depend on (only what `need` asks for). */
 export async function probeServiceState(
@@ -89,12 +123,22 @@ export async function probeServiceState(
   opts: ServiceOptions = {},
   need: { postfix: boolean; rsyslog: boolean } = { postfix: true, rsyslog: false },
 ): Promise<ServiceState> {
-  const [running, ci, rs] = await Promise.all([
+  const rsyslog = need.rsyslog && !host.systemd;
+  const [running, sync, rsyslogd, initScript, binaries] = await Promise.all([
     need.postfix ? postfixRunning(fx, host, opts) : Promise.resolve(false),
-    need.postfix ? fx.stat(CONFIGURE_INSTANCE) : Promise.resolve(null),
-    need.rsyslog && !host.systemd ? rsyslogRunning(fx) : Promise.resolve(false),
+    need.postfix ? probeChrootSync(fx) : Promise.resolve<ChrootSync>('none'),
+    rsyslog ? findRsyslogd(fx) : Promise.resolve(null),
+    rsyslog ? fx.stat('/etc/init.d/rsyslog') : Promise.resolve(null),
+    rsyslog ? Promise.all(RSYSLOGD_PATHS.map((p) => fx.stat(p))) : Promise.resolve([]),
   ]);
-  return { postfixRunning: running, configureInstance: ci !== null, rsyslogRunning: rs };
+  const binary = RSYSLOGD_PATHS.find((_, i) => binaries[i] != null) ?? RSYSLOGD_PATHS[0];
+  return {
+    postfixRunning: running,
+    chrootSync: sync,
+    rsyslogd,
+    rsyslogInitScript: initScript !== null,
+    rsyslogBinary: binary,
+  };
 }
 
 /** The failure text of a command: its command line, how it ended, and what it printed. */
@@ -124,6 +168,22 @@ export function warningLines(r: CommandResult): string[] {
     .filter((l) => /\b(warning|error|fatal):/i.test(l));
 }
 
+/** Whether process `pid` is gone (or a zombie: it has exited, its parent has not reaped it yet). */
+async function processGone(fx: Effects, pid: number): Promise<boolean> {
+  const stat = await fx.readFile(`/proc/${pid}/stat`).catch(() => null);
+  if (stat === null) return true;
+  return /\)\s+Z\s/.test(stat);
+}
+
+/** Wait until process `pid` is gone, polling every 100 ms, up to `timeoutMs`. */
+async function waitForExit(fx: Effects, pid: number, timeoutMs: number): Promise<boolean> {
+  for (let waited = 0; waited <= timeoutMs; waited += 100) {
+    if (await processGone(fx, pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /** Run commands in order; stops at the first failure. */
 export async function runSpecs(fx: Effects, specs: CommandSpec[], signal?: AbortSignal): Promise<StepOutcome> {
   const results: CommandResult[] = [];
@@ -140,6 +200,15 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[], signal?: Abort
       return { status: 'failed', error: describeFailure(r, s.timeoutMs), warnings, results };
     }
     warnings.push(...warningLines(r));
+    if (s.waitForExit !== undefined && !(await waitForExit(fx, s.waitForExit, s.timeoutMs ?? 60_000))) {
+      const secs = Math.round((s.timeoutMs ?? 60_000) / 1000);
+      return {
+        status: 'failed',
+        error: `${r.command}: process ${s.waitForExit} was still running ${secs} s later`,
+        warnings,
+        results,
+      };
+    }
   }
   return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
@@ -153,7 +222,13 @@ function needsState(a: Action): boolean {
   return a.kind === 'reload' || a.kind === 'restart' || a.kind === 'syslog-restart';
 }
 
-const NO_STATE: ServiceState = { postfixRunning: false, configureInstance: false, rsyslogRunning: false };
+const NO_STATE: ServiceState = {
+  postfixRunning: false,
+  chrootSync: 'none',
+  rsyslogd: null,
+  rsyslogInitScript: false,
+  rsyslogBinary: RSYSLOGD_PATHS[0],
+};
 
 /**
  * The paths an action hands its commands, each checked by Effects.commandPath (under --root a
@@ -351,7 +426,7 @@ async function service(
   return runSpecs(fx, specs);
 }
 
-/** Start Postfix (configure-instance.sh first without systemd). */
+/** Start Postfix (without systemd: configure-instance.sh first where the package needs it). */
 export function startPostfix(fx: Effects, host: HostFacts, opts: ServiceOptions = {}): Promise<StepOutcome> {
   return service(fx, host, opts, startCommands);
 }
@@ -366,12 +441,15 @@ export function reloadPostfix(fx: Effects, host: HostFacts, opts: ServiceOptions
   return service(fx, host, opts, reloadCommands);
 }
 
-/** Restart Postfix: stop (when running), configure-instance.sh, start — or systemctl restart. */
+/** Restart Postfix: stop (when running), [configure-instance.sh,] start — or systemctl restart. */
 export function restartPostfix(fx: Effects, host: HostFacts, opts: ServiceOptions = {}): Promise<StepOutcome> {
   return service(fx, host, opts, restartCommands);
 }
 
-/** Restart rsyslog (systemctl, or service(8) when rsyslogd runs); skipped with the reason otherwise. */
+/**
+ * Restart rsyslog (systemctl; without systemd service(8) when there is an init script, else stop
+ * and start root's daemonized rsyslogd); skipped with the reason and what to do otherwise.
+ */
 export async function restartSyslog(fx: Effects, host: HostFacts): Promise<StepOutcome> {
   if (!fx.live) return { status: 'skipped', detail: SANDBOX_SKIP, warnings: [], results: [] };
   const ctx = commandContext(fx, host);

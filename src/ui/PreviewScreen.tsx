@@ -4,7 +4,9 @@
  * while the plan is on the screen: Enter, which accepts a default everywhere else, does not (two
  * quick Enters on the last question never apply), nor does a y typed before the plan was shown.
  * Blocking errors are shown at the top with their reasons; overriding one takes typing its rule's
- * id after `o`. `h` takes mailsetup's values over hand edits. A failed apply comes back here,
+ * id after `o`. `h` takes mailsetup's values over hand edits; `m` accepts the migration of the
+ * deprecated parameters the plan found, `c` moving `# comments` out of values (each for this run,
+ * planned again and shown before anything is written). A failed apply comes back here,
  * saying what failed and whether the files were restored. Esc goes back to the questions. A
  * resize keeps the line at the top of the window.
  */
@@ -50,6 +52,21 @@ export const OVERWRITE_HAND_EDITS = 'overwrite-hand-edits';
 /** Whether the plan keeps hand edits that `h` could overwrite. */
 export function keepsHandEdits(plan: Plan): boolean {
   return plan.drift.length > 0 && !(plan.answers.overrides ?? []).includes(OVERWRITE_HAND_EDITS);
+}
+
+/** The clean-up that migrates the deprecated parameters (Postfix 3.9+) of lines mailsetup did not write. */
+export const MIGRATE_DEPRECATED = 'migrate-deprecated';
+/** The clean-up that moves a `# comment` inside a value onto a line of its own. */
+export const FIX_VALUE_COMMENTS = 'fix-value-comments';
+
+/** Whether the plan found deprecated parameters that `m` could migrate. */
+export function offersMigration(plan: Plan): boolean {
+  return (plan.offers?.migrateDeprecated ?? 0) > 0 && !(plan.answers.overrides ?? []).includes(MIGRATE_DEPRECATED);
+}
+
+/** Whether the plan found values with a `# comment` inside that `c` could fix. */
+export function offersCommentFix(plan: Plan): boolean {
+  return (plan.offers?.fixValueComments ?? 0) > 0 && !(plan.answers.overrides ?? []).includes(FIX_VALUE_COMMENTS);
 }
 
 /** Whether the plan keeps TLS settings of main.cf as the user's, which `t` could replace with mailsetup's. */
@@ -271,6 +288,8 @@ export function PreviewScreen({
       setPrompting(true);
     } else if (isChar(key, 'h') && keepsHandEdits(plan)) onOverride([OVERWRITE_HAND_EDITS]);
     else if (isChar(key, 't') && keepsTlsSettings(plan)) onOverride([REPLACE_TLS_OVERRIDE]);
+    else if (isChar(key, 'm') && offersMigration(plan)) onOverride([MIGRATE_DEPRECATED]);
+    else if (isChar(key, 'c') && offersCommentFix(plan)) onOverride([FIX_VALUE_COMMENTS]);
   }, !building && !prompting);
 
   if (planError !== null) {
@@ -351,10 +370,18 @@ function footerText(
   const tls = keepsTlsSettings(plan)
     ? ` · t take mailsetup's TLS settings over your ${count(plan.tls?.kept.length ?? 0, 'setting')}`
     : '';
+  const deprecated = plan.offers?.migrateDeprecated ?? 0;
+  const comments = plan.offers?.fixValueComments ?? 0;
+  const cleanups =
+    (offersMigration(plan) ? ` · m migrate the ${count(deprecated, 'deprecated parameter')}` : '') +
+    (offersCommentFix(plan)
+      ? ` · c move the ${count(comments, '# comment')} out of ${comments === 1 ? 'its value' : 'their values'}`
+      : '');
   const warn =
     warnings > 0
       ? `⚠ ${count(warnings, 'warning')}: see Findings at the end` +
         (keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : '') +
+        cleanups +
         tls
       : tls
         ? `TLS: see the TLS section${tls}`

@@ -31,9 +31,17 @@ export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN: string = join(ROOT, 'bin', 'mailsetup.js');
 const TS_LOADER = join(ROOT, 'test', 'helpers', 'ts-loader.mjs');
 
-/** Which program runs: the esbuild bundle (what npx runs) or the TypeScript sources. */
-export type Via = 'bundle' | 'source';
+/**
+ * Which program runs: the esbuild bundle (what npx runs), the TypeScript sources, or the command
+ * installed from the packed tarball (MAILSETUP_INSTALLED_BIN, set by .ci/debian13 after `npm
+ * install -g`; the bundle where it is not set).
+ */
+export type Via = 'bundle' | 'source' | 'installed';
 export const VIAS: readonly Via[] = ['bundle', 'source'];
+/** The installed command .ci/debian13 tests, or undefined outside it. */
+export const INSTALLED_BIN: string | undefined = process.env.MAILSETUP_INSTALLED_BIN || undefined;
+/** What the live tests run: the installed command when there is one, else the bundle. */
+export const LIVE_VIA: Via = INSTALLED_BIN ? 'installed' : 'bundle';
 
 export interface RunCliOptions {
   via: Via;
@@ -64,6 +72,7 @@ export interface CliResult {
 
 /** The argv that runs mailsetup with `args` through `via`. */
 export function cliArgv(args: string[], via: Via): string[] {
+  if (via === 'installed') return [process.execPath, INSTALLED_BIN ?? BIN, ...args];
   return via === 'bundle'
     ? [process.execPath, BIN, ...args]
     : [process.execPath, '--import', TS_LOADER, join(ROOT, 'src', 'cli.ts'), ...args];

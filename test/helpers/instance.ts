@@ -40,6 +40,7 @@ import { join } from 'node:path';
 import { describe } from 'vitest';
 import { stringify } from 'yaml';
 import type { Answers, RoleId } from '../../src/model/answers.js';
+import { postInstallSyncsChroot } from '../../src/system/commands.js';
 import { debianPath } from './reference.js';
 import { ensureBuilt } from './cli.js';
 import { IS_ROOT, needsRoot } from './needs.js';
@@ -90,8 +91,15 @@ export async function waitFor<T>(ms: number, check: () => T | undefined, everyMs
 export function canConnect(e: Endpoint): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: e.host, port: e.port });
-    const t = setTimeout(() => done(false), 2_000);
+    let settled = false;
+    // The verdict "no" waits one turn of the event loop (setImmediate runs after the I/O poll):
+    // when the loop was blocked past the 2 s (a synchronous spawn elsewhere in this worker, at
+    // high load), timers run before I/O callbacks, and a connection that was made meanwhile would
+    // be called a failure. That turned slow starts into "did not come up" in the Debian 13 root.
+    const t = setTimeout(() => setImmediate(() => done(false)), 2_000);
     function done(v: boolean): void {
+      if (settled) return;
+      settled = true;
       clearTimeout(t);
       s.destroy();
       resolve(v);
@@ -130,13 +138,13 @@ export function run(
 export function runAsync(
   cmd: string,
   args: string[],
-  opts: { timeoutMs?: number; cwd?: string } = {},
+  opts: { timeoutMs?: number; cwd?: string; env?: Record<string, string> } = {},
 ): Promise<RunResult & { ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: { ...process.env, NORANDOMIZE: '1', NO_COLOR: '1' },
+      env: { ...process.env, NORANDOMIZE: '1', NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -623,23 +631,31 @@ export class Instance {
   }
 
   /**
-   * Start: configure-instance.sh when a service is chrooted (copies etc files into the queue
-   * directory), `postfix check` the first time (it creates the queue directories), then `master -c CONF -w`;
-   * returns once the smtp service accepts connections.
+   * Start: fill the chroot when a service is chrooted (copies etc files into the queue directory)
+   * the way the installed package does it: Debian 12's configure-instance.sh, or, where
+   * `postfix check` runs it itself (Debian 13), that; `postfix check` the first time (it creates
+   * the queue directories); then `master -c CONF -w`. Returns once the smtp service accepts
+   * connections.
    */
   async start(): Promise<void> {
-    if (this.needsChroot()) {
-      const ci = run('/usr/lib/postfix/configure-instance.sh', ['-'], { env: { MAIL_CONFIG: this.conf } });
+    this.daemonDir ||= run('postconf', ['-dh', 'daemon_directory']).stdout.trim();
+    const checkSyncsChroot = postInstallSyncsChroot(readFileSync(join(this.daemonDir, 'post-install'), 'utf8'));
+    // The slow steps run without blocking the event loop: other labs of this worker start in
+    // parallel, and their waits for a port (canConnect, deadlines) must keep running meanwhile.
+    if (this.needsChroot() && !checkSyncsChroot) {
+      const ci = await runAsync('/usr/lib/postfix/configure-instance.sh', ['-'], {
+        env: { MAIL_CONFIG: this.conf },
+        timeoutMs: 60_000,
+      });
       if (ci.status !== 0) throw new Error(`configure-instance.sh exited ${ci.status}: ${ci.stderr}${ci.stdout}`);
     }
-    if (!existsSync(join(this.queue, 'pid'))) {
-      const check = run('postfix', ['-c', this.conf, 'check']);
+    if (!existsSync(join(this.queue, 'pid')) || (this.needsChroot() && checkSyncsChroot)) {
+      const check = await runAsync('postfix', ['-c', this.conf, 'check'], { timeoutMs: 60_000 });
       if (check.status !== 0)
         throw new Error(`postfix -c ${this.conf} check exited ${check.status}: ${check.stderr}\n${this.log()}`);
     }
-    this.daemonDir ||= run('postconf', ['-dh', 'daemon_directory']).stdout.trim();
     liveMasters.add(this.pidFile);
-    const r = run(join(this.daemonDir, 'master'), ['-c', this.conf, '-w']);
+    const r = await runAsync(join(this.daemonDir, 'master'), ['-c', this.conf, '-w'], { timeoutMs: 60_000 });
     if (r.status !== 0) throw new Error(`master -c ${this.conf} -w exited ${r.status}: ${r.stderr}\n${this.log()}`);
     const deadline = Date.now() + 15_000;
     while (!(await canConnect(this.smtp))) {

@@ -31,6 +31,21 @@ export function postfixVersion(): string {
   return execFileSync('postconf', ['-dh', 'mail_version'], { encoding: 'utf8' }).trim();
 }
 
+/**
+ * Whether Postfix `version` has a fix that came in the given patch releases of each stable
+ * series (e.g. ['3.7.15', '3.8.10', '3.9.4', '3.10.2']): a later series always has it, an
+ * earlier one never, a listed series from that patch on.
+ */
+export function fixedIn(version: string, releases: string[]): boolean {
+  const num = (v: string): number[] => v.split(/[.-]/).slice(0, 3).map(Number);
+  const [maj, min, patch] = num(version);
+  const series = releases.map(num).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const last = series[series.length - 1];
+  if (maj > last[0] || (maj === last[0] && min > last[1])) return true;
+  const same = series.find((r) => r[0] === maj && r[1] === min);
+  return same !== undefined && (patch ?? 0) >= same[2];
+}
+
 /** A fresh temporary directory; remove it with `cleanup`. */
 export function tempDir(prefix = 'mailsetup-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -1,8 +1,10 @@
 /**
  * Debian 12's own files (postfix 3.7.11-0+deb12u1, installed with "No configuration"), all inside
  * the repository: the ones mailsetup ships byte-identical in templates/ are read from there, the
- * others from test/fixtures/debian-bookworm/. test/fixtures/README.md says where each comes from,
- * and test/postfix/debianFiles.test.ts checks the bytes.
+ * others from test/fixtures/debian-bookworm/; and Debian 13's templates (postfix 3.10.13-0+deb13u1)
+ * from test/fixtures/debian-trixie/, for planner tests of a Debian 13 box on any machine.
+ * test/fixtures/README.md says where each comes from, and test/postfix/debianFiles.test.ts checks
+ * the bytes.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +26,10 @@ export const DEBIAN_FILES = {
   'main.cf.dist': 'test/fixtures/debian-bookworm/main.cf.dist',
   /** /usr/share/postfix/main.cf.tls: the TLS lines the postinst appends. */
   'main.cf.tls': 'test/fixtures/debian-bookworm/main.cf.tls',
+  /** Debian 13's /usr/share/postfix/main.cf.debian. */
+  'trixie/main.cf.debian': 'test/fixtures/debian-trixie/main.cf.debian',
+  /** Debian 13's /usr/share/postfix/master.cf.dist (= /etc/postfix/master.cf as installed). */
+  'trixie/master.cf': 'test/fixtures/debian-trixie/master.cf.dist',
 } as const;
 
 export type DebianFile = keyof typeof DEBIAN_FILES;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from '../helpers/cli.js';
+import { ensureBuilt, LIVE_VIA, runCli } from '../helpers/cli.js';
 import { acquireEtcLock } from '../helpers/etcLock.js';
 import { differences, restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
 import { masterPids, stopAllMasters } from '../helpers/masters.js';
@@ -76,7 +76,7 @@ const LIVE = needsLive('the apply to the real /etc/postfix');
       ].join('\n'),
     );
     const before = snapshot(['/etc/postfix/main.cf', '/etc/postfix/master.cf', '/etc/aliases']);
-    const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: 'bundle', timeoutMs: 120_000 });
+    const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: LIVE_VIA, timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/✓ Restart Postfix/);
@@ -106,11 +106,11 @@ const LIVE = needsLive('the apply to the real /etc/postfix');
     expect(swaks.stdout).toMatch(/<- +250 2\.1\.5 Ok/);
 
     // A second run changes nothing and runs nothing.
-    const again = await runCli(['--answers', answers, '--yes', '--no-color'], { via: 'bundle', timeoutMs: 120_000 });
+    const again = await runCli(['--answers', answers, '--yes', '--no-color'], { via: LIVE_VIA, timeoutMs: 120_000 });
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('Nothing to do');
 
-    const rb = await runCli(['--rollback', '--no-color'], { via: 'bundle', timeoutMs: 120_000 });
+    const rb = await runCli(['--rollback', '--no-color'], { via: LIVE_VIA, timeoutMs: 120_000 });
     expect(rb.status).toBe(0);
     // Postfix was not running before the apply, and the rollback leaves no main.cf: it is stopped.
     expect(rb.stdout).toContain('Stop Postfix (it was not running before)');

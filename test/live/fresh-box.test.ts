@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from '../helpers/cli.js';
+import { ensureBuilt, LIVE_VIA, runCli } from '../helpers/cli.js';
 import { acquireEtcLock } from '../helpers/etcLock.js';
 import { restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
 import { needsLive } from '../helpers/needs.js';
@@ -74,7 +74,7 @@ const PATHS = [
       answers,
       'role: null-client\nmyhostname: fresh.example.com\nrelayhost: "[127.0.0.1]:2525"\npostmaster: admin@example.net\ninet_protocols: ipv4\n',
     );
-    const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: 'bundle', timeoutMs: 600_000 });
+    const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: LIVE_VIA, timeoutMs: 600_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✓ Install postfix \(apt-get install\)/);
     // The plan is made again against the package's files (master.cf is the package's now, not a

@@ -66,6 +66,29 @@ function probeNode18(): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 const NODE18_VERSION = probeNode18();
+
+/**
+ * Ubuntu 22.04's nodejs (12.22.9), for the too-old-Node message: .cache/node12/, fetched like
+ * Node 18 (`node scripts/fetch-node18.mjs 12.22.9`; with MAILSETUP_REQUIRE_NODE18=1 here).
+ */
+const NODE12 = join(ROOT, '.cache', 'node12', 'package', 'bin', 'node');
+function node12(): string | null {
+  if (REQUIRE_NODE18 && !existsSync(NODE12)) {
+    const r = spawnSync(process.execPath, [FETCH_NODE18, '12.22.9'], { encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) throw new Error(`MAILSETUP_REQUIRE_NODE18=1 but Node 12 could not be fetched: ${r.stderr}`);
+  }
+  if (!existsSync(NODE12)) return null;
+  const r = spawnSync(NODE12, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+const NODE12_VERSION = node12();
+if (!NODE12_VERSION) {
+  skipLoudly(
+    'the too-old-Node test (Node 12)',
+    `${relative(ROOT, NODE12)} is missing or does not run`,
+    '`node scripts/fetch-node18.mjs 12.22.9` fetches it once (MAILSETUP_REQUIRE_NODE18=1, as in CI, does that too)',
+  );
+}
 const TMUX = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
 
 if (!NODE18_VERSION) {
@@ -433,6 +456,19 @@ describe('the tarball', () => {
     const r = run(join(prefix, 'bin', 'mailsetup'), ['--version']);
     expect(r).toEqual({ status: 0, stdout: `${PKG.version}\n`, stderr: '' });
   });
+
+  it.skipIf(!NODE12_VERSION)(
+    "on Node 12 (Ubuntu 22.04's nodejs): one line that says how to get a newer Node, exit 2",
+    () => {
+      const line =
+        `mailsetup needs Node.js 18.19 or newer and this is ${NODE12_VERSION ?? ''}: install Node 20 with ` +
+        '`sudo npm install -g node@20` and run mailsetup again (see "Node.js" in the README)\n';
+      for (const args of [['--version'], ['--answers', '/nonexistent.yaml', '--yes'], []]) {
+        const r = run(NODE12, [join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.js'), ...args]);
+        expect(r).toEqual({ status: 2, stdout: '', stderr: line });
+      }
+    },
+  );
 
   it('serves `mailsetup/config` through its exports map, on this Node and on Node 18.19', () => {
     const consumer = freshDir('consumer');

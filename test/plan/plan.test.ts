@@ -9,6 +9,7 @@ import type { Answers, RoleId } from '../../src/model/answers.js';
 import { ROLE_IDS } from '../../src/roles/index.js';
 import { generator, SEED } from '../helpers/gen-answers.js';
 import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
+import { readDebian } from '../helpers/reference.js';
 import { STATE_PATH } from '../../src/model/paths.js';
 
 const host = fakeHost();
@@ -107,6 +108,62 @@ describe('plan on a fresh box', () => {
     expect(after).toContain(
       'smtp       inet  n       -       n       -       -       smtpd\n    -o smtpd_banner=$myhostname\n    -v\n',
     );
+  });
+});
+
+describe("a Debian 13 box: its package's templates, no /etc/aliases", () => {
+  const T13 = {
+    ...T,
+    mainCf: readDebian('trixie/main.cf.debian'),
+    masterCf: readDebian('trixie/master.cf'),
+    mainCfFrom: '/usr/share/postfix/main.cf.debian',
+    masterCfFrom: '/usr/share/postfix/master.cf.dist',
+  };
+  /** "No configuration" on Debian 13: master.cf as installed, no main.cf, no /etc/aliases. */
+  const fresh13 = (): Record<string, string | null> => ({
+    '/etc/postfix/master.cf': T13.masterCf,
+    '/etc/rsyslog.d/postfix.conf': readDebian('rsyslog.d/postfix.conf'),
+  });
+  const plan13 = (given: Partial<Answers> & { role: RoleId }, files: Record<string, string | null>): Plan => {
+    const d = detect(files);
+    return plan({ answers: resolveAnswers(given, host, d.answers, d.role), host, files, templates: T13 });
+  };
+
+  it("main.cf starts from the package's main.cf.debian and says so; aliases is a new file", () => {
+    const p = plan13(BASE['null-client'], fresh13());
+    const main = p.files.find((f) => f.path === '/etc/postfix/main.cf');
+    expect(main?.before).toBeNull();
+    expect(main?.after?.startsWith(T13.mainCf.slice(0, T13.mainCf.indexOf('myorigin =')))).toBe(true);
+    expect(main?.after).toContain('compatibility_level = 3.9\n');
+    expect(main?.after).toContain('smtpd_banner = $myhostname ESMTP $mail_name (Debian)\n');
+    expect(main?.description).toBe('Postfix main configuration, started from /usr/share/postfix/main.cf.debian');
+    const aliases = p.files.find((f) => f.path === '/etc/aliases');
+    expect(aliases).toMatchObject({ before: null, mode: 0o644 });
+    expect(aliases?.after).toBe(
+      `${T.aliases}root: admin@example.net\n`.replace('postmaster:    root', 'postmaster: admin@example.net'),
+    );
+    const kinds = p.actions.map((a) => a.kind);
+    expect(kinds.indexOf('newaliases')).toBeLessThan(kinds.indexOf('postfix-check'));
+    // The template's own values of parameters the role sets are rewritten in place, not duplicated.
+    const cf = main?.after ?? '';
+    for (const name of ['myorigin', 'mynetworks', 'mydestination', 'relayhost', 'alias_maps', 'inet_protocols']) {
+      expect(cf.match(new RegExp(`^${name} =`, 'gm'))?.length, name).toBe(1);
+    }
+    expect(p.files.find((f) => f.path === '/etc/postfix/master.cf')).toBeUndefined();
+  });
+
+  it('the state records aliases as created: a role switch keeps it, and every role round-trips', () => {
+    for (const role of ROLE_IDS) {
+      const first = afterPlan(fresh13(), plan13(BASE[role], fresh13()));
+      expect(parseState(first[STATE_PATH] ?? '').created).toContain('/etc/aliases');
+      expect(isEmptyPlan(plan13(BASE[role], first)), role).toBe(true);
+      for (const other of ROLE_IDS.filter((r) => r !== role)) {
+        const switched = afterPlan(first, plan13(BASE[other], first));
+        const back = afterPlan(switched, plan13(BASE[role], switched));
+        for (const path of Object.keys(first))
+          expect(back[path], `${role} → ${other} → ${role}: ${path}`).toBe(first[path]);
+      }
+    }
   });
 });
 

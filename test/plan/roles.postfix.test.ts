@@ -1,12 +1,16 @@
 /**
  * Each role's plan, written into a private config directory and read back by the real
  * `postconf -c DIR -n`; `postfix -c DIR check` must accept it (root only: postfix refuses other users).
+ * Once on mailsetup's bundled templates (Debian 12's), and once on this box's own package's
+ * (/usr/share/postfix/main.cf.debian, master.cf.dist), as mailsetup uses them on a fresh box.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { plan } from '../../src/plan/plan.js';
+import { plan, type Templates } from '../../src/plan/plan.js';
+import { createRealEffects } from '../../src/system/realEffects.js';
+import { loadTemplates, PACKAGE_MAIN_CF } from '../../src/system/templates.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
@@ -141,40 +145,78 @@ const CASES: Case[] = [
   },
 ];
 
+/** postconf -n of a main.cf alone, config_directory excluded (3.7 prints it under -c, 3.10 does not). */
+function postconfN(cfg: string): { lines: string[]; stderr: string; status: number | null } {
+  const n = spawnSync('postconf', ['-c', cfg, '-n'], { encoding: 'utf8' });
+  const lines = n.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('config_directory ='));
+  return { lines, stderr: n.stderr, status: n.status };
+}
+
+const INSTALLED = existsSync(PACKAGE_MAIN_CF);
+
 describePostfix('each role read back by the real postconf and postfix check', () => {
   let dir: string;
-  beforeAll(() => {
+  let installed: Templates;
+  /** postconf -n of the package's main.cf.debian alone. */
+  let packageLines: string[] = [];
+  beforeAll(async () => {
     dir = tempDir();
+    installed = await loadTemplates(createRealEffects('/'));
+    const cfg = join(dir, 'package-template');
+    mkdirSync(cfg);
+    writeFileSync(join(cfg, 'main.cf'), installed.mainCf);
+    writeFileSync(join(cfg, 'master.cf'), installed.masterCf);
+    packageLines = postconfN(cfg).lines;
   });
   afterAll(() => cleanup(dir));
 
-  /** The role's main.cf and master.cf written into DIR/<role>; returns that directory. */
-  function writeRole(c: Case): string {
+  /** The role's main.cf and master.cf written into DIR/<role>[-package]; returns that directory. */
+  function writeRole(c: Case, which: 'bundled' | 'package'): string {
     const answers = resolveAnswers(c.answers, host);
-    const p = plan({ answers, host, files: freshFiles(), templates: templates() });
+    const t = which === 'bundled' ? templates() : installed;
+    // A fresh box: master.cf as the package installed it, no main.cf.
+    const files = which === 'bundled' ? freshFiles() : { ...freshFiles(), '/etc/postfix/master.cf': t.masterCf };
+    const p = plan({ answers, host, files, templates: t });
     expect(p.findings.filter((f) => f.level === 'error')).toEqual([]);
-    const cfg = join(dir, c.answers.role);
+    const cfg = join(dir, `${c.answers.role}-${which}`);
     mkdirSync(cfg, { recursive: true });
     const main = p.files.find((f) => f.path === '/etc/postfix/main.cf');
     const master = p.files.find((f) => f.path === '/etc/postfix/master.cf');
     writeFileSync(join(cfg, 'main.cf'), main?.after ?? '');
-    writeFileSync(join(cfg, 'master.cf'), master?.after ?? freshFiles()['/etc/postfix/master.cf'] ?? '');
+    writeFileSync(join(cfg, 'master.cf'), master?.after ?? t.masterCf);
     return cfg;
   }
 
   for (const c of CASES) {
     it(`${c.answers.role}: postconf -n shows the canonical settings`, () => {
-      const cfg = writeRole(c);
-      const n = spawnSync('postconf', ['-c', cfg, '-n'], { encoding: 'utf8' });
+      const n = postconfN(writeRole(c, 'bundled'));
       expect(n.stderr).toBe('');
       expect(n.status).toBe(0);
-      const lines = n.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('config_directory ='));
-      expect(lines).toEqual([...DEBIAN, ...c.expected].sort());
+      expect(n.lines).toEqual([...DEBIAN, ...c.expected].sort());
     });
 
     it.skipIf(!AS_ROOT)(`${c.answers.role}: postfix check accepts it`, () => {
-      const cfg = writeRole(c);
+      const cfg = writeRole(c, 'bundled');
       const check = spawnSync('postfix', ['-c', cfg, 'check'], { encoding: 'utf8' });
+      expect(check.stderr).toBe('');
+      expect(check.status).toBe(0);
+    });
+
+    it.skipIf(!INSTALLED)(
+      `${c.answers.role} on this box's own package template: the role's settings, the package's others`,
+      () => {
+        const n = postconfN(writeRole(c, 'package'));
+        expect(n.stderr).toBe('');
+        expect(n.status).toBe(0);
+        const name = (line: string): string => line.split(' ')[0];
+        const ours = new Set(c.expected.map(name));
+        const kept = packageLines.filter((l) => !ours.has(name(l)));
+        expect(n.lines).toEqual([...kept, ...c.expected].sort());
+      },
+    );
+
+    it.skipIf(!INSTALLED || !AS_ROOT)(`${c.answers.role} on this box's own package template: postfix check`, () => {
+      const check = spawnSync('postfix', ['-c', writeRole(c, 'package'), 'check'], { encoding: 'utf8' });
       expect(check.stderr).toBe('');
       expect(check.status).toBe(0);
     });

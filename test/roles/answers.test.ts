@@ -337,3 +337,24 @@ describe('state file', () => {
     );
   });
 });
+
+describe('the chroot question', () => {
+  const chroot = (recommendsChrootOff?: boolean) => {
+    const base = fakeHost();
+    const host = fakeHost({ postfix: { ...base.postfix, ...(recommendsChrootOff ? { recommendsChrootOff } : {}) } });
+    const q = questionsFor('mail-server', host).find((x) => x.key === 'chroot');
+    if (!q) throw new Error('no chroot question');
+    return q;
+  };
+
+  it("says the package's advice, with the reason, only on releases that recommend postfix chroot off", () => {
+    const advised = chroot(true);
+    expect(advised.explain).toMatch(/README\.Debian strongly recommends no/);
+    expect(advised.explain).toMatch(/overkill/);
+    expect(advised.explain).toContain('postfix chroot off');
+    const plain = chroot();
+    expect(plain.explain).toBe('as Debian ships it: smtpd, smtp, cleanup … run inside /var/spool/postfix');
+    // The default stays what the package ships (chrooted): the advice informs, it does not decide.
+    expect(advised.default).toBe(plain.default);
+  });
+});

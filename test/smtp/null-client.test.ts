@@ -41,7 +41,7 @@ describeRealPostfix('null client on a real Postfix (127.0.11.25:2411, chroot on)
     expect(socks.filter((s) => !s.loopback)).toEqual([]);
   });
 
-  it('chroot as Debian ships it: smtpd runs chrooted in the queue directory, configure-instance.sh filled it', () => {
+  it('chroot as Debian ships it: smtpd runs chrooted in the queue directory, which the package filled', () => {
     expect(
       lab.instance.postconf(['-Fh', `${lab.addrs.smtp.host}:${lab.addrs.smtp.port}/inet/chroot`]).stdout.trim(),
     ).toBe('y');

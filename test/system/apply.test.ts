@@ -440,7 +440,15 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
   const stubs: string[] = [];
   afterAll(() => stubs.forEach(cleanup));
 
-  function setup(opts: { systemd: boolean; running: boolean; failReload?: boolean }) {
+  function setup(opts: {
+    systemd: boolean;
+    running: boolean;
+    failReload?: boolean;
+    /** /etc/init.d/rsyslog exists (default yes). */
+    rsyslogInit?: boolean;
+    /** The stand-in `service` fails (as Debian's does without an init script). */
+    failService?: boolean;
+  }) {
     const isActive = opts.running ? 0 : 3;
     const stub = stubBin({
       systemctl: {
@@ -449,8 +457,10 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       postfix: { body: `[ "$1" = status ] && exit ${opts.running ? 0 : 1}\nexit 0` },
       postmap: {},
       newaliases: {},
-      service: {},
+      service: { body: opts.failService ? 'echo "rsyslog: unrecognized service" >&2\nexit 1' : 'exit 0' },
       'configure-instance.sh': {},
+      kill: {},
+      rsyslogd: {},
     });
     stubs.push(stub.dir);
     const fx = createMemoryEffects({
@@ -459,7 +469,11 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
         '/etc/postfix/master.cf': 'm\n',
         '/etc/aliases': 'postmaster: root\n',
         '/usr/lib/postfix/configure-instance.sh': '#!/bin/sh\n',
+        '/usr/sbin/rsyslogd': '',
         '/proc/77/comm': 'rsyslogd\n',
+        '/proc/77/cmdline': 'rsyslogd\0-i\0/run/rsyslogd.pid\0',
+        '/proc/77/status': 'Name:\trsyslogd\nUid:\t0\t0\t0\t0\n',
+        ...(opts.rsyslogInit === false ? {} : { '/etc/init.d/rsyslog': '#!/bin/sh\n' }),
       },
       // every command runs the stand-in of the same name, never the real program
       run: (cmd, args, o) => runCommand(join(stub.dir, basename(cmd)), args, o),
@@ -538,6 +552,60 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       testHost({ rsyslog: false }),
     );
     expect(c.stub.calls().filter((x) => x !== 'postfix status')).toEqual(['configure-instance.sh -', 'postfix start']);
+  });
+
+  it('no systemd, no rsyslog init script (Debian 12 and 13): TERM rsyslogd, wait, start it with its arguments', async () => {
+    const a = setup({ systemd: false, running: true, rsyslogInit: false });
+    const r = await apply(
+      planOf(files, [{ kind: 'syslog-restart', reason: 'socket' }]),
+      a.fx,
+      testHost({ rsyslog: true }),
+    );
+    expect(r.error).toBeUndefined();
+    expect(a.stub.calls().filter((c) => c !== 'postfix status')).toEqual([
+      'kill -TERM 77',
+      'rsyslogd -i /run/rsyslogd.pid',
+    ]);
+  });
+
+  it('a failing rsyslog restart after a first start: Postfix is stopped first, then the files restored', async () => {
+    const { fx, stub } = setup({ systemd: false, running: false, failService: true });
+    const r = await apply(
+      planOf(files, [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]),
+      fx,
+      testHost({ rsyslog: true }),
+      {
+        faultHook: (id) => {
+          // once started, the stand-in postfix reports running
+          if (id === 'action:syslog-restart')
+            writeFileSync(
+              join(stub.dir, 'postfix'),
+              `#!/bin/sh\nprintf '%s\\n' "postfix $*" >> '${stub.dir}/calls.log'\nexit 0\n`,
+              { mode: 0o755 },
+            );
+        },
+      },
+    );
+    expect(r.ok).toBe(false);
+    expect(r.rolledBack).toBe(true);
+    expect(r.error).toMatch(
+      /^Restart rsyslog \(socket\) failed: \S*service rsyslog restart exited 1: rsyslog: unrecognized service/,
+    );
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
+    const calls = stub.calls();
+    expect(calls.slice(calls.indexOf('service rsyslog restart') + 1)).toEqual([
+      'postfix status',
+      'postfix status',
+      'postfix stop',
+      'service rsyslog restart',
+    ]);
+    // The rollback stops the Postfix the apply started before it restores the files (a real
+    // `postfix status` cannot see a Postfix whose main.cf a rollback to a fresh box removed).
+    const order = r.events.filter((e) => e.status !== 'running').map((e) => `${e.id} ${e.status}`);
+    expect(order.indexOf('rollback:postfix rolled-back')).toBeGreaterThan(-1);
+    expect(order.indexOf('rollback:postfix rolled-back')).toBeLessThan(
+      order.indexOf('write:/etc/postfix/main.cf rolled-back'),
+    );
   });
 
   it('no systemd: a fault after postfix was started from stopped stops it again in the rollback', async () => {

@@ -8,6 +8,9 @@ import {
   mapType,
   type ActionCommands,
   type CommandContext,
+  postInstallSyncsChroot,
+  postfixNeedsTty,
+  rsyslogInForeground,
   type ServiceState,
 } from '../../src/system/commands.js';
 
@@ -27,10 +30,13 @@ const sandbox = (over: Partial<CommandContext> = {}): CommandContext => ({
   rsyslog: true,
   ...over,
 });
+const RSYSLOGD = { pid: 321, argv: ['/usr/sbin/rsyslogd'], root: true };
 const state = (over: Partial<ServiceState> = {}): ServiceState => ({
   postfixRunning: true,
-  configureInstance: true,
-  rsyslogRunning: true,
+  chrootSync: 'configure-instance',
+  rsyslogd: RSYSLOGD,
+  rsyslogInitScript: true,
+  rsyslogBinary: '/usr/sbin/rsyslogd',
   ...over,
 });
 /** The command lines (with env) of an action, or "skip: reason". */
@@ -102,6 +108,28 @@ describe('actionCommands', () => {
     }
   });
 
+  it('postfix(1) under a terminal only before 3.8 (since 3.8 it writes its errors to stderr too)', () => {
+    for (const v of ['3.7.11', '3.6.4', '3.7.17']) {
+      expect(lines(actionCommands({ kind: 'postfix-check' }, live({ postfixVersion: v }), state()))).toEqual([
+        'postfix -c /etc/postfix check [tty]',
+      ]);
+    }
+    for (const v of ['3.8.6', '3.10.13', '3.11-20250601']) {
+      expect(lines(actionCommands({ kind: 'postfix-check' }, live({ postfixVersion: v }), state()))).toEqual([
+        'postfix -c /etc/postfix check',
+      ]);
+      expect(lines(actionCommands(newaliases, live({ postfixVersion: v }), state()))).toEqual(['newaliases']);
+      expect(lines(actionCommands({ kind: 'reload' }, live({ postfixVersion: v }), state()))).toEqual([
+        'postfix reload',
+      ]);
+    }
+    expect([postfixNeedsTty(undefined), postfixNeedsTty('3.7.11'), postfixNeedsTty('3.8.0')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
   it('without systemd: reload / start sequence / restart with configure-instance.sh', () => {
     const reload: Action = { kind: 'reload' };
     const restart: Action = { kind: 'restart', reason: 'inet_interfaces changed' };
@@ -115,7 +143,7 @@ describe('actionCommands', () => {
       '/usr/lib/postfix/configure-instance.sh -',
       'postfix start [tty]',
     ]);
-    expect(lines(actionCommands(restart, live(), state({ postfixRunning: false, configureInstance: false })))).toEqual([
+    expect(lines(actionCommands(restart, live(), state({ postfixRunning: false, chrootSync: 'none' })))).toEqual([
       'postfix start [tty]',
     ]);
     expect(lines(actionCommands(restart, live({ configDir: '/tmp/pi' }), state()))).toEqual([
@@ -123,6 +151,32 @@ describe('actionCommands', () => {
       'MAIL_CONFIG=/tmp/pi /usr/lib/postfix/configure-instance.sh -',
       'postfix -c /tmp/pi start [tty]',
     ]);
+  });
+
+  it('where postfix start fills the chroot itself (Debian 13): never configure-instance.sh', () => {
+    const synced = state({ chrootSync: 'postfix-start' });
+    const v = live({ postfixVersion: '3.10.13' });
+    expect(lines(actionCommands({ kind: 'reload' }, v, { ...synced, postfixRunning: false }))).toEqual([
+      'postfix start',
+    ]);
+    expect(lines(actionCommands({ kind: 'restart', reason: 'x' }, v, synced))).toEqual([
+      'postfix stop',
+      'postfix start',
+    ]);
+    expect(lines(actionCommands({ kind: 'restart', reason: 'x' }, live({ configDir: '/tmp/pi' }), synced))).toEqual([
+      'postfix -c /tmp/pi stop [tty]',
+      'postfix -c /tmp/pi start [tty]',
+    ]);
+  });
+
+  it('postInstallSyncsChroot: post-install runs configure-instance.sh itself (not in a comment)', () => {
+    expect(
+      postInstallSyncsChroot(
+        '    done\n    /usr/lib/postfix/configure-instance.sh || exit 1\t # debian-specific: setup chroot\n}\n',
+      ),
+    ).toBe(true);
+    expect(postInstallSyncsChroot('# /usr/lib/postfix/configure-instance.sh is run by the init script\n')).toBe(false);
+    expect(postInstallSyncsChroot('create-missing)\n    exit 0\n')).toBe(false);
   });
 
   it('with systemd: systemctl reload / start / restart postfix', () => {
@@ -136,16 +190,45 @@ describe('actionCommands', () => {
     ]);
   });
 
-  it('syslog restart: systemctl, service(8) when rsyslogd runs, else skipped with the reason', () => {
+  it("syslog restart: systemctl; service(8) with an init script; else TERM + start root's daemonized rsyslogd", () => {
     const a: Action = { kind: 'syslog-restart', reason: 'chroot socket' };
     expect(lines(actionCommands(a, live({ systemd: true }), state()))).toEqual(['systemctl restart rsyslog']);
     expect(lines(actionCommands(a, live(), state()))).toEqual(['service rsyslog restart']);
-    expect(lines(actionCommands(a, live(), state({ rsyslogRunning: false })))).toEqual([
-      'skip: rsyslog is not running',
+    const noInit = state({
+      rsyslogInitScript: false,
+      rsyslogd: { pid: 57, argv: ['rsyslogd', '-i', '/run/r.pid'], root: true },
+    });
+    const ac = actionCommands(a, live(), noInit);
+    expect(lines(ac)).toEqual(['kill -TERM 57', '/usr/sbin/rsyslogd -i /run/r.pid']);
+    expect('run' in ac && ac.run[0].waitForExit).toBe(57);
+    expect(lines(actionCommands(a, live(), state({ rsyslogd: null })))).toEqual([
+      "skip: rsyslog is not running: nothing logs Postfix's messages until it runs; start it (rsyslogd), or answer logging: file",
+    ]);
+    expect(
+      lines(
+        actionCommands(a, live(), { ...noInit, rsyslogd: { pid: 9, argv: ['rsyslogd', '-n', '-iNONE'], root: true } }),
+      ),
+    ).toEqual([
+      'skip: rsyslogd (pid 9) runs in the foreground (-n) under the program that started it: restart it yourself so ' +
+        'that it reads /etc/rsyslog.d/postfix.conf (kill -HUP is not enough: rsyslog reads its configuration only when it starts)',
+    ]);
+    expect(
+      lines(actionCommands(a, live(), { ...noInit, rsyslogd: { pid: 10, argv: ['/tmp/x/rsyslogd'], root: false } })),
+    ).toEqual([
+      'skip: rsyslogd (pid 10) is not run by root: restart it yourself so that it reads /etc/rsyslog.d/postfix.conf ' +
+        '(kill -HUP is not enough: rsyslog reads its configuration only when it starts)',
     ]);
     expect(lines(actionCommands(a, live({ rsyslog: false, systemd: true }), state()))).toEqual([
       'skip: rsyslog is not installed',
     ]);
+  });
+
+  it('rsyslogInForeground: -n alone or among other single-letter flags', () => {
+    expect(rsyslogInForeground(['rsyslogd', '-n'])).toBe(true);
+    expect(rsyslogInForeground(['rsyslogd', '-niNONE'])).toBe(true);
+    expect(rsyslogInForeground(['rsyslogd', '-i', '/run/x.pid'])).toBe(false);
+    expect(rsyslogInForeground(['rsyslogd'])).toBe(false);
+    expect(rsyslogInForeground(['-n'])).toBe(false);
   });
 });
 

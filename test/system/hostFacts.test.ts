@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,9 @@ import {
   hasIpv6DefaultRoute,
   interfaceAddresses,
   parseOsRelease,
+  POSTFIX_SCRIPT,
   readHostFacts,
+  recommendsChrootOff,
   smtpPortFromMasterCf,
 } from '../../src/system/hostFacts.js';
 import { addressScope, networkOf } from '../../src/postfix/network.js';
@@ -249,4 +252,37 @@ describe('fact parsers', () => {
       debianLike: false,
     });
   });
+});
+
+describe('the chroot advice follows the installed package', () => {
+  const script = (chroot: boolean) =>
+    `case "$1" in\nstart)\n\t;;\n${chroot ? 'chroot) # debian-specific\n\t;;\n' : ''}*)\n\t;;\nesac\n`;
+
+  it("recommendsChrootOff: postfix-script's Debian chroot command, nothing else", async () => {
+    const has = (files: Record<string, string>) => recommendsChrootOff(createMemoryEffects({ files }));
+    expect(await has({ [POSTFIX_SCRIPT]: script(true) })).toBe(true);
+    expect(await has({ [POSTFIX_SCRIPT]: script(false) })).toBe(false);
+    expect(await has({ [POSTFIX_SCRIPT]: '# run "postfix chroot off" yourself\n' })).toBe(false);
+    expect(await has({})).toBe(false);
+  });
+
+  it('readHostFacts carries it only where the package recommends it', async () => {
+    const facts = (chroot: boolean) =>
+      readHostFacts(createMemoryEffects({ files: { [POSTFIX_SCRIPT]: script(chroot) } }), {
+        interfaces: {},
+        osHostname: 'box',
+      });
+    expect((await facts(true)).postfix.recommendsChrootOff).toBe(true);
+    expect((await facts(false)).postfix).not.toHaveProperty('recommendsChrootOff');
+  });
+
+  const readme = '/usr/share/doc/postfix/README.Debian.gz';
+  (existsSync(readme) && existsSync(POSTFIX_SCRIPT) ? it : it.skip)(
+    "on this box: exactly where the installed README.Debian recommends 'postfix chroot off'",
+    async () => {
+      const text = gunzipSync(readFileSync(readme)).toString('utf8').replace(/\s+/g, ' ');
+      const recommends = /strongly recommended that you turn off chroot/.test(text);
+      expect(await recommendsChrootOff(createRealEffects('/'))).toBe(recommends);
+    },
+  );
 });

@@ -15,7 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
-import { cleanup, tempDir } from '../helpers/postfix.js';
+import { cleanup, postfixVersion, tempDir } from '../helpers/postfix.js';
+import { postfixNeedsTty } from '../../src/system/commands.js';
 import { NOBODY_UID, NOGROUP_GID } from '../helpers/system-fixture.js';
 
 const AS_ROOT = needsRoot('the owner tests of writeFileAtomic', 'they set and expect root and nobody as owners');
@@ -178,19 +179,21 @@ describe('createRealEffects: the rest', () => {
     const slow = await fx.run('sleep', ['10'], { timeoutMs: 200 });
     expect(slow.timedOut).toBe(true);
     expect(slow.exitCode).not.toBe(0);
-    // postfix(1) prints its fatal error only to a terminal: to root, the missing main.cf; to any
-    // other user, before it looks at anything, that the command is root's.
+    // Before 3.8 postfix(1) prints its fatal error only to a terminal, since 3.8 to stderr as
+    // well: to root, the missing main.cf; to any other user, before it looks at anything, that
+    // the command is root's.
+    const words = IS_ROOT
+      ? 'postfix: fatal: open /nonexistent-dir/main.cf: No such file or directory'
+      : 'postfix: error: to submit mail, use the Postfix sendmail command\n' +
+        'postfix: fatal: the postfix command is reserved for the superuser';
     const plain = await fx.run('postfix', ['-c', '/nonexistent-dir', 'check']);
-    expect([plain.exitCode, plain.stderr]).toEqual([1, '']);
+    expect([plain.exitCode, plain.stderr]).toEqual([1, postfixNeedsTty(postfixVersion()) ? '' : words]);
     const tty = await fx.run('postfix', ['-c', '/nonexistent-dir', 'check'], { tty: true });
     expect(tty).toEqual({
       command: 'postfix -c /nonexistent-dir check',
       exitCode: 1,
       stdout: '',
-      stderr: IS_ROOT
-        ? 'postfix: fatal: open /nonexistent-dir/main.cf: No such file or directory'
-        : 'postfix: error: to submit mail, use the Postfix sendmail command\n' +
-          'postfix: fatal: the postfix command is reserved for the superuser',
+      stderr: words,
       timedOut: false,
     });
   });

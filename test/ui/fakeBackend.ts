@@ -110,7 +110,7 @@ export const MAIN_CF_BEFORE = [
 /** The plan the fake planner builds: a main.cf diff, a secret map when SASL is set, findings from mynetworks. */
 export function fakePlan(
   answers: Answers,
-  opts: { empty?: boolean; padLines?: number; drift?: boolean; tlsKept?: boolean } = {},
+  opts: { empty?: boolean; padLines?: number; drift?: boolean; tlsKept?: boolean; cleanups?: boolean } = {},
 ): Plan {
   if (opts.empty) return { role: answers.role, answers, files: [], actions: [], params: [], findings: [], drift: [] };
   const after = MAIN_CF_BEFORE.replace(
@@ -173,6 +173,16 @@ export function fakePlan(
       message: 'notify_classes was changed by hand since mailsetup set it: keeping the hand edit',
     });
   }
+  if (opts.cleanups) {
+    // An upgraded box: two deprecated parameters and a value with a comment, until accepted.
+    const overrides = answers.overrides ?? [];
+    const migrate = overrides.includes('migrate-deprecated') ? 0 : 2;
+    const fix = overrides.includes('fix-value-comments') ? 0 : 1;
+    for (const name of ['smtpd_use_tls', 'smtp_use_tls'].slice(0, migrate))
+      plan.findings.push({ id: 'deprecated-parameter', level: 'warning', message: `${name} = yes: deprecated` });
+    if (fix) plan.findings.push({ id: 'value-comment', level: 'warning', message: 'relayhost: a comment in a value' });
+    if (migrate + fix > 0) plan.offers = { migrateDeprecated: migrate, fixValueComments: fix };
+  }
   if (opts.tlsKept) {
     const replaced = (answers.overrides ?? []).includes('replace-tls-settings');
     plan.tls = {
@@ -228,6 +238,8 @@ export interface FakeOptions {
   drift?: boolean;
   /** The plan keeps a TLS setting of main.cf as the user's until replace-tls-settings is in the overrides. */
   tlsKept?: boolean;
+  /** The plan finds deprecated parameters and a value comment, each until its clean-up is in the overrides. */
+  cleanups?: boolean;
 }
 
 export interface FakeBackend extends WizardBackend {
@@ -276,6 +288,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
         padLines: opts.padLines,
         drift: opts.drift,
         tlsKept: opts.tlsKept,
+        cleanups: opts.cleanups,
       });
     },
     async apply(plan, _host, onEvent) {

@@ -400,6 +400,41 @@ describe('preview', () => {
     expect(w.fake.applyCalls).toHaveLength(0);
   });
 
+  test('deprecated parameters and value comments are offered in the preview: m and c accept each clean-up, which plans again', async () => {
+    const w = start({ cleanups: true });
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    // The footer wraps at the terminal's width: read it as one line.
+    const flat = (frame: string) => frame.replace(/\s*\n\s*/g, ' ');
+    let f = flat(await w.wait('Apply these changes?'));
+    expect(f).toContain('m migrate the 2 deprecated parameters');
+    expect(f).toContain('c move the 1 # comment out of its value');
+    // Not accepted: nothing asks for a clean-up, and h (no hand edits here) does nothing.
+    expect(w.fake.planCalls[0].overrides ?? []).toEqual([]);
+    await press(w.stdin, 'h');
+    expect(w.fake.planCalls).toHaveLength(1);
+    await press(w.stdin, 'm');
+    for (let i = 0; i < 200 && w.fake.planCalls.length < 2; i++) await tick(10);
+    f = flat(await w.wait('Apply these changes?'));
+    expect(w.fake.planCalls).toHaveLength(2);
+    expect(w.fake.planCalls[1].overrides).toEqual(['migrate-deprecated']);
+    expect(f).not.toContain('m migrate');
+    expect(f).toContain('c move the 1 # comment out of its value');
+    // m again: nothing left to migrate, no new plan.
+    await press(w.stdin, 'm');
+    await tick(50);
+    expect(w.fake.planCalls).toHaveLength(2);
+    await press(w.stdin, 'c');
+    for (let i = 0; i < 200 && w.fake.planCalls.length < 3; i++) await tick(10);
+    f = flat(await w.wait('Apply these changes?'));
+    expect(w.fake.planCalls[2].overrides).toEqual(['migrate-deprecated', 'fix-value-comments']);
+    expect(f).not.toContain('c move');
+    expect(w.fake.applyCalls).toHaveLength(0);
+    await press(w.stdin, 'y');
+    await w.wait('Done');
+    expect(w.fake.applyCalls[0].answers.overrides).toEqual(['migrate-deprecated', 'fix-value-comments']);
+  });
+
   test("TLS settings already in main.cf are shown as kept; t takes mailsetup's TLS settings, which plans again", async () => {
     const w = start({ tlsKept: true });
     await w.wait('Role:');

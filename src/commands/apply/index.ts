@@ -23,7 +23,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   const host: HostFacts = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
-  const session = await Session.open(fx, host, loadTemplates(), { freshStart: opts.freshStart });
+  const session = await Session.open(fx, host, await loadTemplates(fx), { freshStart: opts.freshStart });
   if (session.discardedState !== null) {
     io.err(
       `mailsetup: --fresh-start: ${session.discardedState}; it is set aside (the apply's backup keeps it) ` +

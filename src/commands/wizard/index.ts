@@ -83,7 +83,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     let files = await readPlanFiles(fx);
     const detected = detectFiles(files);
     const { role: suggested, ...preset } = prefill;
-    const templates = loadTemplates();
+    const templates = await loadTemplates(fx);
     let sessionP: Promise<Session> | null = null;
     const session = (): Promise<Session> =>
       (sessionP ??= host().then(

@@ -74,13 +74,16 @@ export const COMMON_RULES: readonly LintRule[] = [
  * Overrides that concern the apply, not a rule of the configuration: apply although the live
  * login test at the smart host failed; take mailsetup's values over parameters changed by hand;
  * take mailsetup's TLS settings over those already in main.cf (src/plan/tls.ts); send the stored
- * smart-host password to a relay host other than the one it was stored for.
+ * smart-host password to a relay host other than the one it was stored for; migrate the deprecated
+ * parameters (Postfix 3.9+); move `# comments` out of values.
  */
 export const APPLY_OVERRIDES = [
   'smarthost-login',
   'overwrite-hand-edits',
   'replace-tls-settings',
   'smarthost-password-reuse',
+  'migrate-deprecated',
+  'fix-value-comments',
 ] as const;
 
 /** Every rule: the common ones, then each role's own. */
