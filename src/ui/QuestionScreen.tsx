@@ -263,9 +263,14 @@ export function QuestionScreen({
       <Text color={tint('gray')}>
         {roleTitle} · question {position} of {total}
       </Text>
-      <Text bold>{question.label}</Text>
+      <Text>
+        <Text bold>{question.label}</Text>
+        <Text color={tint('gray')}> ({question.param})</Text>
+      </Text>
       <Text color={tint('gray')}>{question.explain}</Text>
-      <Text color={tint('gray')}>default: {formatValue(question, question.default)}</Text>
+      <Text color={tint('gray')}>
+        default: {formatValue(question, question.default)} · {question.origin}
+      </Text>
       <Box marginTop={1} flexDirection="column">
         <Field
           question={question}

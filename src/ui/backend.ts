@@ -16,6 +16,13 @@ export interface Detection {
   answers: Partial<Answers>;
   /** Lines for the start header describing the current configuration (Postfix status, role, values). */
   summary: string[];
+  /**
+   * The answers given on the command line (--answers, --role): they pre-fill the questions and their
+   * role is pre-selected, but they are not what the machine has now (the header never shows them).
+   */
+  prefill?: Partial<Answers>;
+  /** The --root sandbox the wizard works in; undefined on the live system. */
+  sandbox?: string;
 }
 
 export type { StepEvent, ApplyResult } from '../model/events.js';

@@ -162,11 +162,14 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
     case 'detected': {
       const d = action.detection;
       let { roleCursor } = state;
-      if (!state.roleTouched && d.role !== null && d.role !== 'custom') {
-        const i = state.roles.findIndex((r) => r.id === d.role);
+      // The role asked for on the command line is pre-selected; else the one configured now.
+      const preselect = d.prefill?.role ?? d.role;
+      if (!state.roleTouched && preselect !== null && preselect !== undefined && preselect !== 'custom') {
+        const i = state.roles.findIndex((r) => r.id === preselect);
         if (i >= 0) roleCursor = i;
       }
-      return { ...state, detection: d, roleCursor, answers: { ...withoutRole(d.answers), ...state.answers } };
+      const answers = { ...withoutRole(d.answers), ...withoutRole(d.prefill ?? {}), ...state.answers };
+      return { ...state, detection: d, roleCursor, answers };
     }
     case 'fatal':
       return { ...state, fatal: action.message, exitCode: 1 };

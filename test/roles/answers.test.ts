@@ -182,9 +182,22 @@ describe('answer validation (resolveAnswers)', () => {
       chroot: true,
     });
     expect(withDefaults({ role: 'mail-server', myhostname: 'a.b.example.org' }, host).mydomain).toBe('b.example.org');
+    // IPv6 is used only where it works (a default route and a global address), as the header advises.
+    const v6 = fakeHost({
+      addresses: [
+        ...host.addresses,
+        { iface: 'eth0', family: 6, address: '2001:db8::5', prefix: 64, network: '[2001:db8::]/64', scope: 'public' },
+      ],
+    });
+    expect(withDefaults({ role: 'null-client' }, v6)).toMatchObject({
+      inet_interfaces: 'loopback-only',
+      inet_protocols: 'all',
+      mynetworks: ['127.0.0.0/8', '[::1]/128'],
+    });
     expect(withDefaults({ role: 'null-client' }, host)).toMatchObject({
       inet_interfaces: 'loopback-only',
-      mynetworks: ['127.0.0.0/8', '[::1]/128'],
+      inet_protocols: 'ipv4',
+      mynetworks: ['127.0.0.0/8'],
     });
   });
 
@@ -193,8 +206,8 @@ describe('answer validation (resolveAnswers)', () => {
     expect(problems({ role: 'mail-server', postmaster: 'a@example.com' }, bare)[0]).toMatch(
       /^myhostname: "vm" is not a valid host name/,
     );
-    expect(questionsFor('mail-server', bare)[0].explain).toBe(
-      'hostname --fqdn says "vm", which is no FQDN: type the full name, e.g. mail.example.com',
+    expect(questionsFor('mail-server', bare)[0].origin).toBe(
+      'hostname --fqdn says "vm", which is no full name: type one, e.g. mail.example.com',
     );
   });
 });
@@ -216,7 +229,7 @@ describe('questions', () => {
     ]);
     const domain = qs.find((q) => q.key === 'mydomain');
     expect(domain?.default).toBe('example.com');
-    expect(domain?.explain).toBe('the domain part of mx.example.com');
+    expect(domain?.origin).toBe("the domain part of mx.example.com (this host's name)");
     const relay = qs.find((q) => q.key === 'relayhost');
     expect(relay?.optional).toBe(false);
     expect(relay?.validate('')).toBe('required');

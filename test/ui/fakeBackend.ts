@@ -39,7 +39,20 @@ function q(
   validate: (v: AnswerValue) => string | null,
   extra: Partial<Question> = {},
 ): Question {
-  return { key, label, explain: `explains ${key}`, kind, default: def, optional: false, validate, ...extra };
+  return {
+    key,
+    label,
+    param: key,
+    explain: `explains ${key}`,
+    origin: `origin of ${key}`,
+    help: [`what ${key} does`, `when to change ${key}`],
+    kind,
+    default: def,
+    optional: false,
+    advanced: false,
+    validate,
+    ...extra,
+  };
 }
 
 function hostnameQuestion(current: Partial<Answers>): Question {

@@ -3,7 +3,7 @@
  * behind it and arrive as they finish. Postfix, when missing, is installed as the first step of
  * the confirmed apply. After a successful apply it offers to run --verify.
  */
-import type { RoleId } from '../../model/answers.js';
+import type { Answers, RoleId } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
 import type { ApplyResult } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
@@ -19,6 +19,19 @@ import { recoverIfNeeded } from '../recover.js';
 import { givenAnswers, Session } from '../session.js';
 import { afterApply, hostSummary, installIfMissing, preflight } from '../steps.js';
 
+/**
+ * The answers the user gave in this run (typed, chosen, or from the answers file): those of the
+ * wizard's answers that differ from what the machine has now. Defaults follow these.
+ */
+export function givenAnswersOf(answers: Partial<Answers>, detected: Partial<Answers>): Partial<Answers> {
+  const out: Partial<Answers> = {};
+  for (const [k, v] of Object.entries(answers) as Array<[keyof Answers, unknown]>) {
+    if (k === 'role' || v === undefined) continue;
+    if (JSON.stringify(v) !== JSON.stringify(detected[k])) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}
+
 /** An apply that stopped before writing anything, as the wizard shows it. */
 function notApplied(error: string): ApplyResult {
   return { ok: false, changed: false, rolledBack: false, error, warnings: [], events: [] };
@@ -32,12 +45,14 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   let hostP: Promise<HostFacts> | null = null;
   let sessionP: Promise<Session> | null = null;
   let detectedRole: RoleId | 'custom' | null = null;
+  let detectedAnswers: Partial<Answers> = {};
   const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
   const session = (): Promise<Session> =>
     (sessionP ??= host().then(async (h) => {
       await recoverIfNeeded(ctx, h);
       const s = await Session.open(fx, h, loadTemplates());
       detectedRole = s.detected.role;
+      detectedAnswers = s.detected.answers;
       return s;
     }));
   const { runWizard } = await import('../../ui/render.js');
@@ -47,15 +62,17 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       loadHost: host,
       detect: async () => {
         const s = await session();
+        // The header says what the machine has; the answers given on the command line only pre-fill.
         return {
           ...s.detected,
-          role: prefill.role ?? s.detected.role,
-          answers: { ...s.detected.answers, ...prefill },
+          prefill,
           summary: await hostSummary(fx, s.host, s.detected, s.files),
+          ...(fx.live ? {} : { sandbox: ctx.root }),
         };
       },
       roles: () => roleInfos(),
-      questions: (role, host, current) => questionsFor(role, host, current, detectedRole),
+      questions: (role, host, answers) =>
+        questionsFor(role, host, detectedAnswers, detectedRole, givenAnswersOf(answers, detectedAnswers)),
       plan: async (answers) => {
         const p = (await session()).plan(answers);
         // DNS is asked only on the live system; a --root sandbox never reaches out.
