@@ -35,7 +35,7 @@ export interface MemoryEffectsInit {
   root?: string;
   /** Pids that `processAlive` reports as running (besides this process). */
   alivePids?: number[];
-  /** Files the user names on the command line (readUserFile), by path as given. */
+  /** Files the user names on the command line (readUserFile, writeUserFile), by path as given. */
   userFiles?: Record<string, string>;
   /** What readStdin() reads; default: nothing (an empty standard input). */
   stdin?: string;
@@ -83,6 +83,8 @@ export interface MemoryConnectionRecord {
 export interface MemoryEffects extends Effects {
   files: Map<string, MemoryFile>;
   dirs: Map<string, number>;
+  /** Files the user named on the command line, by path as given: read by readUserFile, written by writeUserFile. */
+  userFiles: Map<string, string>;
   calls: Array<{ cmd: string; args: string[]; opts: RunOptions }>;
   /** System paths in the order writeFileAtomic/removeFile/createExclusive changed them. */
   writes: string[];
@@ -119,6 +121,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
   const connections: MemoryConnectionRecord[] = [];
   const dnsQueries: string[] = [];
   const exitRemovals = new Map<string, string>();
+  const userFiles = new Map<string, string>(Object.entries(init.userFiles ?? {}));
   let random = 0;
 
   function sys(p: string): string {
@@ -162,10 +165,15 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       if (Buffer.byteLength(text) > maxBytes) throw new Error(`standard input holds more than ${maxBytes} bytes`);
       return text;
     },
+    userFiles,
     async readUserFile(p) {
-      const text = init.userFiles?.[p];
+      const text = userFiles.get(p);
       if (text === undefined) throw new Error('ENOENT');
       return text;
+    },
+    async writeUserFile(p, content) {
+      if (p === '' || p.endsWith('/')) throw new Error('EISDIR');
+      userFiles.set(p, content);
     },
     async stat(p) {
       const s = sys(p);

@@ -11,7 +11,8 @@ import { questionsFor } from '../../src/roles/questions.js';
 import { ipv6Status } from '../../src/system/probes.js';
 import { fakeHost } from '../helpers/host.js';
 
-const host = fakeHost();
+/** A host whose IPv6 does not reach the Internet (a route, but only a ULA address): IPv4 is the default. */
+const host = fakeHost({ addresses: fakeHost().addresses.filter((a) => a.scope !== 'public') });
 const lo: HostAddress[] = host.addresses.filter((a) => a.scope === 'loopback');
 const addr = (iface: string, family: 4 | 6, address: string, network: string, scope: HostAddress['scope']) =>
   ({ iface, family, address, prefix: family === 4 ? 24 : 64, network, scope }) satisfies HostAddress;

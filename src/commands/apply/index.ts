@@ -16,6 +16,7 @@ import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
 import { reportApply } from '../report.js';
+import { saveAnswers } from '../saveAnswers.js';
 import { givenAnswers, Session } from '../session.js';
 import { afterApply, installIfMissing, preflight } from '../steps.js';
 
@@ -43,6 +44,10 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
     );
   }
+  if (opts.saveAnswers !== undefined)
+    for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers))
+      io.out(`${line}
+`);
   if (opts.dryRun) {
     ctx.json?.changed(!isEmptyPlan(p));
     return opts.check && !isEmptyPlan(p) ? 1 : 0;

@@ -6,6 +6,7 @@
 import type { Answers, RoleId } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
 import type { ApplyResult } from '../../model/events.js';
+import type { Plan } from '../../model/plan.js';
 import type { HostFacts } from '../../model/host.js';
 import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { mxHostsOf } from '../../system/dns.js';
@@ -16,6 +17,7 @@ import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
+import { saveAnswers } from '../saveAnswers.js';
 import { givenAnswers, Session } from '../session.js';
 import { afterApply, hostSummary, installIfMissing, preflight } from '../steps.js';
 
@@ -57,6 +59,8 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     }));
   const { runWizard } = await import('../../ui/render.js');
   let applied: HostFacts | null = null;
+  // The last plan shown: the one confirmed when the wizard ends with 0.
+  const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
   const code = await runWizard(
     {
       loadHost: host,
@@ -74,9 +78,11 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       questions: (role, host, answers) =>
         questionsFor(role, host, detectedAnswers, detectedRole, givenAnswersOf(answers, detectedAnswers)),
       plan: async (answers) => {
-        const p = (await session()).plan(answers);
+        const s = await session();
+        const p = s.plan(answers);
         // DNS is asked only on the live system; a --root sandbox never reaches out.
         if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+        shown.last = { plan: p, host: s.host };
         return p;
       },
       apply: async (p, h, onEvent) => {
@@ -100,7 +106,44 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     { color: opts.color, root: ctx.root === '/' ? undefined : ctx.root },
   );
   if (code === 0 && applied !== null) await offerVerify(ctx, applied);
+  if (code === 0 && shown.last !== null) await offerSave(ctx, shown.last.plan, shown.last.host);
   return code as ExitCode;
+}
+
+/** One line typed at a prompt after the wizard's screens; null for Ctrl-C or Ctrl-D. */
+async function ask(question: string): Promise<string | null> {
+  const { createInterface } = await import('node:readline/promises');
+  // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
+  process.stdin.ref();
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim();
+  } catch {
+    return null;
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * After the wizard: write the answers for another host, to --save-answers FILE when given, else
+ * when the user names a file at the offer (Enter, Ctrl-C or Ctrl-D: no). A file that cannot be
+ * written is said, and asked again; the exit code stays the wizard's.
+ */
+async function offerSave(ctx: CommandContext, plan: Plan, host: HostFacts): Promise<void> {
+  let path = ctx.opts.saveAnswers;
+  for (;;) {
+    path ??= (await ask('Save these answers to reuse on another host? File name (Enter: no): ')) ?? '';
+    if (path === '') return;
+    try {
+      for (const line of await saveAnswers(ctx, plan.answers, host, path)) ctx.io.out(`${line}\n`);
+      return;
+    } catch (e) {
+      ctx.io.err(`mailsetup: ${(e as Error).message}\n`);
+      if (ctx.opts.saveAnswers !== undefined) return;
+      path = undefined;
+    }
+  }
 }
 
 /**
@@ -108,24 +151,11 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
  * the exit code stays the apply's).
  */
 async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
-  const { createInterface } = await import('node:readline/promises');
-  // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
-  process.stdin.ref();
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  let answer: string;
-  try {
-    answer = (
-      await rl.question(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
-    )
-      .trim()
-      .toLowerCase();
-  } catch {
-    // Ctrl-C or Ctrl-D at the prompt: no check wanted; the apply's exit code stands.
-    return;
-  } finally {
-    rl.close();
-  }
-  if (answer !== '' && answer !== 'y' && answer !== 'yes') return;
+  const answer = (
+    await ask(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
+  )?.toLowerCase();
+  // Ctrl-C or Ctrl-D at the prompt (null): no check wanted; the apply's exit code stands.
+  if (answer === undefined || (answer !== '' && answer !== 'y' && answer !== 'yes')) return;
   const { verify } = await import('../verify/index.js');
   await verify(ctx.fx, host, { color: ctx.opts.color });
 }
