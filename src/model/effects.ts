@@ -161,6 +161,13 @@ export interface Effects {
    */
   resolveMx(domain: string): Promise<MxRecord[]>;
   /**
+   * DNS records of a name, as strings: A and AAAA the addresses, TXT each record's strings joined,
+   * PTR the names an address maps back to (`name` is then the address). Rejects with the
+   * resolver's Error, whose `code` says why (ENOTFOUND, ENODATA: no such records). A sandbox never
+   * reaches the network: under --root it always rejects (code ESANDBOX).
+   */
+  resolveDns(name: string, type: 'A' | 'AAAA' | 'TXT' | 'PTR'): Promise<string[]>;
+  /**
    * When the process exits without the returned function having been called, remove the file
    * at `path` if it still holds exactly `content` (a lock left by a run that never released it).
    * The returned function cancels that.

@@ -49,6 +49,8 @@ export interface MemoryEffectsInit {
   interfaces?: Record<string, InterfaceInfo[]>;
   /** DNS: domain → its MX records, or how the query fails; any other domain: ENOTFOUND. */
   mx?: Record<string, MxRecord[] | DnsFailure>;
+  /** DNS for resolveDns: "TYPE name" ("A mail.example.com", "PTR 192.0.2.2") → records or failure; else ENOTFOUND. */
+  dns?: Record<string, string[] | DnsFailure>;
   /** What connect() reaches: "host:port" ("[v6]:port") → the peer there; elsewhere ECONNREFUSED. */
   peers?: Record<string, MemoryPeer>;
 }
@@ -93,7 +95,7 @@ export interface MemoryEffects extends Effects {
   sockets: ListenSocket[];
   /** Every connect() attempt, in order (refused ones too). */
   connections: MemoryConnectionRecord[];
-  /** Every MX query, in order. */
+  /** Every DNS query, in order: an MX query by its domain, the others as "TYPE name". */
   dnsQueries: string[];
   /** Files to remove at exit (removeAtExit), by path. */
   exitRemovals: Map<string, string>;
@@ -316,6 +318,22 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         throw Object.assign(new Error(`queryMx ${code} ${domain}`), { code });
       }
       return answer.map((r) => ({ ...r }));
+    },
+    async resolveDns(name, type) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${root}: a sandbox does not query DNS (${type} of ${name})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      const key = `${type} ${name}`;
+      dnsQueries.push(key);
+      const answer = init.dns?.[key];
+      if (answer === 'silent') return new Promise<never>(() => undefined);
+      if (answer === undefined || !Array.isArray(answer)) {
+        const code = answer?.code ?? 'ENOTFOUND';
+        throw Object.assign(new Error(`query ${code} ${name}`), { code });
+      }
+      return [...answer];
     },
     removeAtExit(p, content) {
       const s = sys(p);

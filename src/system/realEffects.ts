@@ -538,6 +538,24 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       return dns.resolveMx(domain);
     },
 
+    async resolveDns(name, type) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${rootDir}: a sandbox does not query DNS (${type} of ${name})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      switch (type) {
+        case 'A':
+          return dns.resolve4(name);
+        case 'AAAA':
+          return dns.resolve6(name);
+        case 'TXT':
+          return (await dns.resolveTxt(name)).map((chunks) => chunks.join(''));
+        case 'PTR':
+          return dns.reverse(name);
+      }
+    },
+
     removeAtExit(p, content) {
       const real = resolve(p);
       const onExit = (): void => {

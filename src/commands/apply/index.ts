@@ -5,7 +5,10 @@
  */
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
-import { isEmptyPlan } from '../../model/plan.js';
+import { isEmptyPlan, type Plan } from '../../model/plan.js';
+import { nextStepsLines } from '../../output/nextSteps.js';
+import { renderLines } from '../../output/styled.js';
+import { nextStepsFor } from '../nextSteps.js';
 import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
@@ -32,7 +35,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const p = session.planOrExit({ ...given, role });
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   ctx.json?.plan(p);
-  io.out(renderPlanText(p, { color: opts.color }));
+  io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
   const blocking = p.findings.filter((f) => f.level === 'error');
   if (blocking.length) {
     const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
@@ -45,11 +48,10 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     );
   }
   if (opts.saveAnswers !== undefined)
-    for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers))
-      io.out(`${line}
-`);
+    for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers)) io.out(`${line}\n`);
   if (opts.dryRun) {
     ctx.json?.changed(!isEmptyPlan(p));
+    if (!isEmptyPlan(p)) await printNextSteps(ctx, p, host);
     return opts.check && !isEmptyPlan(p) ? 1 : 0;
   }
   if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
@@ -74,5 +76,13 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const result = await apply(target.plan, fx, target.host, { onEvent });
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
-  return reportApply(ctx, result);
+  const code = reportApply(ctx, result);
+  if (result.ok && result.changed) await printNextSteps(ctx, target.plan, target.host);
+  return code;
+}
+
+/** The next steps after the plan (--dry-run) or the apply, as plain text. */
+async function printNextSteps(ctx: CommandContext, p: Plan, host: HostFacts): Promise<void> {
+  const steps = await nextStepsFor(ctx.fx, p, host);
+  ctx.io.out(`\n${renderLines(nextStepsLines(steps), { color: ctx.opts.color })}`);
 }

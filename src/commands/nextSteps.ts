@@ -1,0 +1,57 @@
+/**
+ * The next steps of a plan on this machine: the DNS lookups and the outbound probe they need,
+ * bounded and made through Effects on the live system only (a --root sandbox never reaches out),
+ * then worked out by the pure src/plan/nextSteps.ts.
+ */
+import type { Effects } from '../model/effects.js';
+import type { HostFacts } from '../model/host.js';
+import type { NextSteps, OutboundCheck } from '../model/nextSteps.js';
+import type { Plan } from '../model/plan.js';
+import { nextStepQueries, nextSteps, outboundTarget } from '../plan/nextSteps.js';
+import { lookupAll } from '../system/dns.js';
+import { outbound25 } from '../system/probes.js';
+
+/** How long one DNS answer or the outbound connection may take. */
+const DNS_TIMEOUT_MS = 3000;
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** The bounded outbound probe: to the relay host, or to the MX of the postmaster's own domain. */
+async function outbound(fx: Effects, plan: Plan, host: HostFacts): Promise<OutboundCheck> {
+  const target = outboundTarget(plan.answers, host);
+  if (target === undefined) {
+    return {
+      target: 'port 25 of other mail servers',
+      verdict: null,
+      advice: 'not tried (no outside server named): nc -vz -w 5 <the MX host of a domain you write to> 25',
+    };
+  }
+  if (!fx.live) return { target, verdict: null, advice: 'not tried: a --root sandbox does not reach the network' };
+  try {
+    const o = await outbound25(fx, target, { timeoutMs: CONNECT_TIMEOUT_MS });
+    if (o === null) return { target, verdict: null, advice: null };
+    const named = o.target.replace(/^\[([^\]]*)\].*$/, '$1').replace(/:\d+$/, '');
+    return {
+      target: `${o.host} port ${o.port}${o.host !== named ? ` (the MX of ${named})` : ''}`,
+      verdict: o.verdict,
+      advice: o.advice,
+    };
+  } catch (e) {
+    return { target, verdict: null, advice: (e as Error).message };
+  }
+}
+
+/** Look up and probe what the next steps need (live system only), and work them out. */
+export async function nextStepsFor(fx: Effects, plan: Plan, host: HostFacts): Promise<NextSteps> {
+  if (!fx.live) {
+    return nextSteps(plan.answers, host, {
+      dns: null,
+      outbound: await outbound(fx, plan, host),
+      notLookedUp: 'not looked up: a --root sandbox does not reach the network',
+    });
+  }
+  const [dns, out] = await Promise.all([
+    lookupAll(fx, nextStepQueries(plan.answers, host), DNS_TIMEOUT_MS),
+    outbound(fx, plan, host),
+  ]);
+  return nextSteps(plan.answers, host, { dns, outbound: out });
+}
