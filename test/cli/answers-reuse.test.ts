@@ -208,10 +208,8 @@ describe('the plain text: summary first, next steps last', () => {
     const order = [
       at('Parameters (old → new, $names expanded)'),
       at(
-        at(
-          '  mydestination: (default: mail.example.com, localhost.example.com, localhost) → ' +
-            '$myhostname, localhost.$mydomain, localhost, $mydomain (mail.example.com, localhost.example.com, localhost, example.com)',
-        ),
+        '  mydestination: (default: mail.example.com, localhost.example.com, localhost) → ' +
+          '$myhostname, localhost.$mydomain, localhost, $mydomain (mail.example.com, localhost.example.com, localhost, example.com)',
       ),
       at('Commands to run, in order'),
       at('Files'),
