@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { describeAction } from '../../src/model/plan.js';
 import { countLines, fileDiff, planLines, previewOf, renderPlanText } from '../../src/output/preview.js';
-import { renderLines } from '../../src/output/styled.js';
+import { foldLine, renderLines } from '../../src/output/styled.js';
 import type { FileChange, Plan } from '../../src/model/plan.js';
 
 const MAIN = '/etc/postfix/main.cf';
@@ -352,5 +352,39 @@ describe('the summary leads', () => {
     const t = text(one, { current: 'mail-server' });
     expect(t.indexOf('Commands to run, in order')).toBeLessThan(t.indexOf('--- /etc/postfix/main.cf'));
     expect(t.indexOf('Parameters (old → new, $names expanded)')).toBeLessThan(t.indexOf('Files'));
+  });
+});
+
+describe('foldLine', () => {
+  const plain = (ls: ReturnType<typeof foldLine>) => ls.map((l) => l.map((s) => s.text).join(''));
+
+  test('folds at spaces, continuations under the text with a hanging indent, styles kept', () => {
+    const line = [
+      { text: '  warning submission-without-login: ', style: 'warning' as const },
+      { text: 'relayhost [smtp.example.net]:587 is a submission port, which usually needs a login (smtp_sasl)' },
+    ];
+    const folded = foldLine(line, 60);
+    expect(plain(folded)).toEqual([
+      '  warning submission-without-login: relayhost',
+      '    [smtp.example.net]:587 is a submission port, which',
+      '    usually needs a login (smtp_sasl)',
+    ]);
+    for (const l of plain(folded)) expect(l.length).toBeLessThanOrEqual(60);
+    expect(folded[0][0]).toEqual({ text: '  warning submission-without-login: ', style: 'warning' });
+    expect(folded[0][1]).toEqual({ text: 'relayhost' });
+    expect(folded[1][0]).toEqual({ text: '    ' });
+  });
+
+  test('a short line stays as it is; a word longer than the room is cut; no text is lost', () => {
+    const short = [{ text: 'Plan for role null-client', style: 'title' as const }];
+    expect(foldLine(short, 80)).toEqual([short]);
+    const long = [{ text: `x ${'a'.repeat(30)} y` }];
+    expect(plain(foldLine(long, 12))).toEqual(['x', '  aaaaaaaaaa', '  aaaaaaaaaa', '  aaaaaaaaaa', '  y']);
+    const text = 'one two three four five six seven eight nine ten';
+    expect(
+      plain(foldLine([{ text }], 9))
+        .map((l) => l.trim())
+        .join(' '),
+    ).toBe(text);
   });
 });
