@@ -81,8 +81,12 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   return code;
 }
 
-/** The next steps after the plan (--dry-run) or the apply, as plain text. */
+/**
+ * The next steps after the plan (--dry-run) or the apply, as plain text. Not with --json: its
+ * document is what a program asked for, and the lookups would only slow a fleet down.
+ */
 async function printNextSteps(ctx: CommandContext, p: Plan, host: HostFacts): Promise<void> {
+  if (ctx.json) return;
   const steps = await nextStepsFor(ctx.fx, p, host);
   ctx.io.out(`\n${renderLines(nextStepsLines(steps), { color: ctx.opts.color })}`);
 }
