@@ -7,7 +7,10 @@ import type { Effects } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import type { NextSteps, OutboundCheck } from '../model/nextSteps.js';
 import type { Plan } from '../model/plan.js';
+import type { CommandContext } from './context.js';
 import { nextStepQueries, nextSteps, outboundTarget } from '../plan/nextSteps.js';
+import { nextStepsLines } from '../output/nextSteps.js';
+import { renderLines } from '../output/styled.js';
 import { lookupAll } from '../system/dns.js';
 import { outbound25 } from '../system/probes.js';
 
@@ -54,4 +57,15 @@ export async function nextStepsFor(fx: Effects, plan: Plan, host: HostFacts): Pr
     outbound(fx, plan, host),
   ]);
   return nextSteps(plan.answers, host, { dns, outbound: out });
+}
+
+/**
+ * The next steps after the plan (--dry-run) or the apply (non-interactive or the wizard's), as
+ * plain text. Not with --json: its document is what a program asked for, and the lookups would
+ * only slow a fleet down.
+ */
+export async function printNextSteps(ctx: CommandContext, p: Plan, host: HostFacts): Promise<void> {
+  if (ctx.json) return;
+  const steps = await nextStepsFor(ctx.fx, p, host);
+  ctx.io.out(`\n${renderLines(nextStepsLines(steps), { color: ctx.opts.color })}`);
 }

@@ -98,6 +98,14 @@ function Screen({ state, actions }: { state: WizardState; actions: WizardActions
             key={state.planRequest}
             plan={state.plan}
             planError={state.planError}
+            context={
+              state.detection === null
+                ? {}
+                : {
+                    current: state.detection.role,
+                    ...(state.detection.sandbox !== undefined ? { sandbox: state.detection.sandbox } : {}),
+                  }
+            }
             height={Math.max(3, rows - 5)}
             width={Math.max(20, columns - 1)}
             onConfirm={actions.confirm}

@@ -1,12 +1,15 @@
 /**
  * The start header: host name and addresses, Postfix installed or not (and its version), the
  * current role and values. The probes arrive after the first frame: until then it says "probing…".
- * `compact` gives the one-line form the later screens use.
+ * `compact` gives the one-line form the later screens use. Under --root it says so: a sandbox,
+ * whose files are written but whose daemons and network are never touched.
  */
+import { useContext } from 'react';
 import { Box, Text } from 'ink';
 import type { RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
 import type { Detection } from './backend.js';
+import { RootContext } from './SummaryScreen.js';
 import { useColor } from './style.js';
 
 export interface HeaderProps {
@@ -42,8 +45,10 @@ export function currentRole(detection: Detection, roles: RoleInfo[]): string {
 /** The header. */
 export function Header({ host, detection, roles, compact = false }: HeaderProps) {
   const tint = useColor();
+  const sandbox = useContext(RootContext);
   if (compact) {
     const parts = ['mailsetup'];
+    if (sandbox !== undefined) parts.push(`sandbox ${sandbox}`);
     if (host !== null) parts.push(host.fqdn, `Postfix ${postfixStatus(host)}`);
     if (detection !== null) parts.push(`now: ${detection.role ?? 'none'}`);
     return (
@@ -55,6 +60,13 @@ export function Header({ host, detection, roles, compact = false }: HeaderProps)
   return (
     <Box flexDirection="column" marginBottom={1}>
       <Text bold>mailsetup: configure Postfix for a standard role</Text>
+      {sandbox !== undefined && (
+        <Text wrap="truncate-end">
+          {'Sandbox: '}
+          <Text color={tint('yellow')}>{sandbox}</Text>
+          <Text color={tint('gray')}> (--root: only files here are written; no daemon, no network)</Text>
+        </Text>
+      )}
       {host === null ? (
         <Text color={tint('gray')}>probing the host…</Text>
       ) : (

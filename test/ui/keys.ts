@@ -10,6 +10,10 @@ export const KEY = {
   delete: '\u001B[3~',
   pageUp: '\u001B[5~',
   pageDown: '\u001B[6~',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  tab: '\t',
+  shiftTab: '\u001B[Z',
   ctrlC: '\u0003',
 } as const;
 

@@ -217,9 +217,12 @@ describe('questions', () => {
       chroot: false,
       smtp_sasl: { username: 'relayuser', password: 's3cr3t' },
     });
-    // The secret map shows no contents in the preview.
-    await press(w.stdin, KEY.pageDown);
+    // The secret map shows no contents in the preview: its page, by its key, says so.
     f = w.frame();
+    expect(f).toContain('[s summary]  1 main.cf   2 sasl_passwd');
+    await press(w.stdin, '2');
+    f = w.frame();
+    expect(f).toContain('[2 sasl_passwd]');
     expect(f).toContain('(secret: contents hidden, 1 line)');
     expect(f).not.toContain('relayuser:');
   });
@@ -304,53 +307,95 @@ describe('questions', () => {
 });
 
 describe('preview', () => {
-  test('shows the diff, the parameters old → new, the commands with reasons and the findings', async () => {
+  test('the summary comes first (role, parameters old → new, findings, commands, the files); a key per file shows its diff', async () => {
     const w = start({ padLines: 0 });
     await nullClientDefaults(w);
     let f = w.frame();
+    expect(f).toContain('[s summary]  1 main.cf');
+    expect(f).toContain('Plan for role null-client');
+    expect(f).toContain('Role:    null-client (first configuration: there is no main.cf yet)');
+    expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
+    expect(f).toContain('myorigin: (default: mx1.example.com) → $mydomain (example.com)');
+    expect(f).toContain('1. postfix check — check the configuration and file permissions before Postfix uses them');
+    expect(f).toContain('2. postfix reload — Postfix reads the changed configuration');
+    expect(f).toContain('warning helo-name: the HELO name has no DNS A record');
+    expect(f).toContain('  1 /etc/postfix/main.cf — Postfix main configuration (changed)');
+    expect(f).toContain('Unchanged: /etc/postfix/master.cf, /etc/aliases, /etc/rsyslog.d/postfix.conf');
+    expect(f).toContain('summary · lines 1–17 of 17 · Tab next · s summary · 1 the file');
+    expect(f).toContain('⚠ 1 warning: see Findings in the summary (s)');
+    expect(f).toContain('Apply these changes? y/Enter apply');
+    expect(f).not.toContain('--- /etc/postfix/main.cf');
+    // The summary names the parameters in order of the sections: parameters, findings, commands, files.
+    const order = ['Parameters (old → new', 'Findings', 'Commands to run, in order', 'Files (a key'].map((h) =>
+      f.indexOf(h),
+    );
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(order[0]).toBeGreaterThan(0);
+
+    await press(w.stdin, '1');
+    f = w.frame();
+    expect(f).toContain(' s summary  [1 main.cf]');
     expect(f).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
     expect(f).toContain('--- /etc/postfix/main.cf');
     expect(f).toContain('@@ -1,6 +1,6 @@');
     expect(f).toContain('-inet_interfaces = all');
     expect(f).toContain('+inet_interfaces = loopback-only');
     expect(f).toContain('+relayhost = [smtp.example.com]:587');
-    expect(f).toContain('⚠ 1 warning: see Findings at the end');
+    expect(f).toContain('main.cf · lines 1–12 of 12');
+    expect(f).not.toContain('Commands to run');
     expect(f).toContain('Apply these changes? y/Enter apply');
-    await press(w.stdin, KEY.pageDown);
-    f = w.frame();
-    expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
-    expect(f).toContain('myorigin: (not set) → $mydomain');
-    expect(f).toContain('expands to: mx1.example.com → example.com');
-    expect(f).toContain('1. postfix check — check the configuration and file permissions before Postfix uses them');
-    expect(f).toContain('2. postfix reload — Postfix reads the changed configuration');
-    expect(f).toContain('warning helo-name: the HELO name has no DNS A record');
+
+    await press(w.stdin, 's');
+    expect(w.frame()).toContain('[s summary]');
+    expect(w.frame()).toContain('Commands to run, in order');
+    // Tab and → go to the next page, Shift-Tab and ← back; past the last, the first again.
+    await press(w.stdin, KEY.tab);
+    expect(w.frame()).toContain('[1 main.cf]');
+    await press(w.stdin, KEY.tab);
+    expect(w.frame()).toContain('[s summary]');
+    await press(w.stdin, KEY.shiftTab);
+    expect(w.frame()).toContain('[1 main.cf]');
+    await press(w.stdin, KEY.left);
+    expect(w.frame()).toContain('[s summary]');
+    await press(w.stdin, KEY.right);
+    expect(w.frame()).toContain('[1 main.cf]');
+    // A key past the files does nothing.
+    await press(w.stdin, '2');
+    expect(w.frame()).toContain('[1 main.cf]');
   });
 
-  test('a long plan scrolls with arrows and PgUp/PgDn and says which lines are shown', async () => {
+  test('a long page scrolls with arrows and PgUp/PgDn and says which lines are shown; a new page starts at its top', async () => {
     const w = start({ padLines: 60 });
     await nullClientDefaults(w);
-    // 24 rows: 1 header line, 19 plan lines, the position line and a 2-line footer.
+    expect(w.frame()).toContain('summary · lines 1–17 of 17');
+    await press(w.stdin, '1');
+    // 24 rows: 1 header line, the tabs, 18 lines of the page, the position line and a 2-line footer.
     let f = w.frame();
-    const total = /lines 1–19 of (\d+)/.exec(f);
+    const total = /main\.cf · lines 1–18 of (\d+)/.exec(f);
     expect(total).not.toBeNull();
     const n = Number(total?.[1]);
     expect(n).toBeGreaterThan(60);
     expect(f.split('\n')).toHaveLength(23);
-    expect(f).toContain('Plan for role null-client');
+    expect(f).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
     await press(w.stdin, KEY.down);
     f = w.frame();
-    expect(f).toContain('lines 2–20 of');
-    expect(f).not.toContain('Plan for role null-client');
+    expect(f).toContain('lines 2–19 of');
+    expect(f).not.toContain('/etc/postfix/main.cf — Postfix main configuration');
     await press(w.stdin, KEY.pageDown);
-    expect(w.frame()).toContain('lines 20–38 of');
+    expect(w.frame()).toContain('lines 19–36 of');
     await press(w.stdin, KEY.pageUp, KEY.up);
-    expect(w.frame()).toContain('lines 1–19 of');
+    expect(w.frame()).toContain('lines 1–18 of');
     await press(w.stdin, KEY.up);
-    expect(w.frame()).toContain('lines 1–19 of');
+    expect(w.frame()).toContain('lines 1–18 of');
     for (let i = 0; i < 10; i++) await press(w.stdin, KEY.pageDown);
     f = w.frame();
-    expect(f).toContain(`lines ${n - 18}–${n} of ${n}`);
-    expect(f).toContain('the HELO name has no DNS A record');
+    expect(f).toContain(`lines ${n - 17}–${n} of ${n}`);
+    expect(f).toContain('+# padding line 60');
+    // The summary starts at its top, and so does the file page when it is shown again.
+    await press(w.stdin, 's');
+    expect(w.frame()).toContain('summary · lines 1–17 of 17');
+    await press(w.stdin, '1');
+    expect(w.frame()).toContain('main.cf · lines 1–18 of');
   });
 
   test('an error finding blocks confirmation; o overrides it knowingly and plans again', async () => {

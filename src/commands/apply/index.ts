@@ -5,10 +5,8 @@
  */
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
-import { isEmptyPlan, type Plan } from '../../model/plan.js';
-import { nextStepsLines } from '../../output/nextSteps.js';
-import { renderLines } from '../../output/styled.js';
-import { nextStepsFor } from '../nextSteps.js';
+import { isEmptyPlan } from '../../model/plan.js';
+import { printNextSteps } from '../nextSteps.js';
 import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
@@ -79,14 +77,4 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const code = reportApply(ctx, result);
   if (result.ok && result.changed) await printNextSteps(ctx, target.plan, target.host);
   return code;
-}
-
-/**
- * The next steps after the plan (--dry-run) or the apply, as plain text. Not with --json: its
- * document is what a program asked for, and the lookups would only slow a fleet down.
- */
-async function printNextSteps(ctx: CommandContext, p: Plan, host: HostFacts): Promise<void> {
-  if (ctx.json) return;
-  const steps = await nextStepsFor(ctx.fx, p, host);
-  ctx.io.out(`\n${renderLines(nextStepsLines(steps), { color: ctx.opts.color })}`);
 }

@@ -1,7 +1,8 @@
 /**
  * The wizard. The first frame is drawn at once; host probes and the reading of the files run
  * behind it and arrive as they finish. Postfix, when missing, is installed as the first step of
- * the confirmed apply. After a successful apply it offers to run --verify.
+ * the confirmed apply. After a successful apply it prints the next steps (what the role needs outside
+ * this host, a test message, the log), offers to run --verify, then to save the answers.
  */
 import type { Answers, RoleId } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
@@ -16,6 +17,7 @@ import { apply } from '../../system/apply.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
+import { printNextSteps } from '../nextSteps.js';
 import { recoverIfNeeded } from '../recover.js';
 import { saveAnswers } from '../saveAnswers.js';
 import { givenAnswers, Session } from '../session.js';
@@ -58,7 +60,8 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       return s;
     }));
   const { runWizard } = await import('../../ui/render.js');
-  let applied: HostFacts | null = null;
+  // The plan applied and the host it was applied to (after an install, the host with Postfix).
+  let applied: { plan: Plan; host: HostFacts } | null = null;
   // The last plan shown: the one confirmed when the wizard ends with 0.
   const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
   const code = await runWizard(
@@ -98,14 +101,19 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         const result = await apply(target.plan, fx, target.host, { onEvent });
         if (result.ok && result.changed) {
           await afterApply(fx, target.host, onEvent);
-          applied = target.host;
+          applied = { plan: target.plan, host: target.host };
         }
         return result;
       },
     },
     { color: opts.color, root: ctx.root === '/' ? undefined : ctx.root },
   );
-  if (code === 0 && applied !== null) await offerVerify(ctx, applied);
+  if (code === 0 && applied !== null) {
+    // What the role needs outside this host, how to send a test message, where the log is.
+    const done: { plan: Plan; host: HostFacts } = applied;
+    await printNextSteps(ctx, done.plan, done.host);
+    await offerVerify(ctx, done.host);
+  }
   if (code === 0 && shown.last !== null) await offerSave(ctx, shown.last.plan, shown.last.host);
   return code as ExitCode;
 }
