@@ -145,7 +145,7 @@ function startPane(env: Record<string, string>) {
     await p.waitFor('password: **');
     await p.keys('Enter');
     const summary = await p.waitFor('Apply these changes?');
-    expect(summary).toContain('myhostname: mx1.example.com → mx1.example.net');
+    expect(summary).toContain('Parameters (old → new, $names expanded)');
     expect(summary).toContain('[s summary]');
     // The diff of main.cf is its own page, one key away.
     await p.keys('1');
