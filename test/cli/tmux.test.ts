@@ -298,7 +298,10 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       for (const line of run.preview) await findInPreview(p, line);
 
       p.keys('y');
-      const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
+      const summary = await p.waitFor(
+        `✓ Done: the sandbox ${root} is now configured as ${run.title} (${run.role}).`,
+        30_000,
+      );
       // The wizard offers --verify; the first role takes it (Enter = yes), the others decline.
       await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`);
       // Before that offer, the next steps: a sandbox looks nothing up.
@@ -387,7 +390,7 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         writeFileSync(join(ROOT, 'docs', 'preview.ansi'), trimmed(p.screen(true)));
       }
       p.keys('Enter');
-      await p.waitFor('✓ Done: this host is now configured as Backup MX (behind NAT) (backup-mx).', 30_000);
+      await p.waitFor(`✓ Done: the sandbox ${root} is now configured as Backup MX (behind NAT) (backup-mx).`, 30_000);
       await p.waitFor('Check it now with mailsetup --verify');
       p.type('n');
       p.keys('Enter');

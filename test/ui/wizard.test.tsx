@@ -486,6 +486,26 @@ describe('failures before the apply', () => {
 });
 
 describe('apply and summary', () => {
+  test('under --root every screen says sandbox: the header, the compact header, the summary', async () => {
+    const fake = fakeBackend({ padLines: 0 });
+    const exits: number[] = [];
+    const r = render(<App backend={fake} root="/srv/sb" onExit={(c) => exits.push(c)} />);
+    let f = plain(await waitFor(r.lastFrame, 'Role:'));
+    expect(f).toContain('Sandbox: /srv/sb (--root: only files here are written; no daemon, no network)');
+    await press(r.stdin, KEY.enter);
+    f = plain(await waitFor(r.lastFrame, 'question 1 of 5'));
+    expect(f.split('\n')[0]).toBe(
+      'mailsetup · sandbox /srv/sb · mx1.example.com · Postfix 3.7.11, running · now: none',
+    );
+    await press(r.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await waitFor(r.lastFrame, 'Plan for role null-client');
+    await press(r.stdin, 'y');
+    f = plain(await waitFor(r.lastFrame, 'Done'));
+    expect(f).toContain('✓ Done: the sandbox /srv/sb is now configured as Null client (null-client).');
+    expect(f).not.toContain('this host');
+    expect(exits).toEqual([0]);
+  });
+
   test('confirm → live steps with a spinner → summary with the backup path, undo and checks', async () => {
     const gate = deferred<void>();
     const w = start({ applyGate: gate });
