@@ -5,10 +5,10 @@
  * editing an entry: Enter keeps it (an emptied entry is removed), Esc cancels the edit.
  * The cursor starts on "done", so Enter alone accepts the list as shown.
  */
-import { useState } from 'react';
+import { useContext, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { TextField } from './TextField.js';
-import { useColor } from './style.js';
+import { InputPaused, useColor } from './style.js';
 
 export interface ListEditorProps {
   initial: string[];
@@ -50,26 +50,30 @@ export function ListEditor({ initial, format, maxRows = 10, onSubmit, onBack, on
     onEdit?.();
   };
 
-  useInput((input, key) => {
-    if (mode.kind !== 'nav') {
-      if (key.escape) setMode({ kind: 'nav' });
-      return;
-    }
-    if (key.escape) onBack();
-    else if (key.upArrow) setCursor(Math.max(0, cursor - 1));
-    else if (key.downArrow) setCursor(Math.min(doneRow, cursor + 1));
-    else if (key.return) {
-      if (cursor < entries.length) setMode({ kind: 'edit', index: cursor });
-      else if (cursor === addRow) setMode({ kind: 'add' });
-      else onSubmit(entries);
-    } else if (input === 'a' && !key.ctrl && !key.meta) setMode({ kind: 'add' });
-    else if ((input === 'd' && !key.ctrl && !key.meta) || key.delete || key.backspace) {
-      if (cursor < entries.length) {
-        change(entries.filter((_, i) => i !== cursor));
-        setCursor(afterRemoval(cursor, entries.length - 1));
+  const paused = useContext(InputPaused);
+  useInput(
+    (input, key) => {
+      if (mode.kind !== 'nav') {
+        if (key.escape) setMode({ kind: 'nav' });
+        return;
       }
-    }
-  });
+      if (key.escape) onBack();
+      else if (key.upArrow) setCursor(Math.max(0, cursor - 1));
+      else if (key.downArrow) setCursor(Math.min(doneRow, cursor + 1));
+      else if (key.return) {
+        if (cursor < entries.length) setMode({ kind: 'edit', index: cursor });
+        else if (cursor === addRow) setMode({ kind: 'add' });
+        else onSubmit(entries);
+      } else if (input === 'a' && !key.ctrl && !key.meta) setMode({ kind: 'add' });
+      else if ((input === 'd' && !key.ctrl && !key.meta) || key.delete || key.backspace) {
+        if (cursor < entries.length) {
+          change(entries.filter((_, i) => i !== cursor));
+          setCursor(afterRemoval(cursor, entries.length - 1));
+        }
+      }
+    },
+    { isActive: !paused },
+  );
 
   const save = (text: string) => {
     const t = text.trim();

@@ -2,15 +2,18 @@
  * One question: its label, its `explain` line, the default, and the field for its kind (text,
  * list/map as a ListEditor, boolean y/n, choice as a list, secret masked). Enter validates with
  * question.validate and shows the exact message under the field without advancing; Esc goes back.
+ * `?` opens the question's longer help (what, when to change it, the seed's advice, postconf(5))
+ * in place of its one-line explanation; the field waits underneath, with what was typed, and `?`,
+ * Esc or Enter close the help. In a secret's field `?` is typed like any other key.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useContext, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { AnswerValue, Question, SaslAnswers } from '../model/answers.js';
 import { entriesToMap, formatValue, isEmptyValue, isSasl, isSaslQuestion, toEntries } from './format.js';
 import { ListEditor } from './ListEditor.js';
 import { SelectList } from './SelectList.js';
 import { TextField } from './TextField.js';
-import { useColor } from './style.js';
+import { HELP_KEY, InputPaused, useColor } from './style.js';
 
 /** Shown when a required question gets an empty answer its validate() accepted. */
 export const REQUIRED_MESSAGE = 'An answer is required.';
@@ -43,9 +46,13 @@ interface FieldProps {
 
 /** Esc → back, for fields that have no other use for it. */
 function useEscape(onBack: () => void): void {
-  useInput((_input, key) => {
-    if (key.escape) onBack();
-  });
+  const paused = useContext(InputPaused);
+  useInput(
+    (_input, key) => {
+      if (key.escape) onBack();
+    },
+    { isActive: !paused },
+  );
 }
 
 /** Free text; the value is trimmed. */
@@ -67,13 +74,17 @@ function PlainField({ value, submit, clear, onBack }: FieldProps) {
 function BooleanField({ value, submit, onBack }: FieldProps) {
   const [on, setOn] = useState(value === true);
   const tint = useColor();
-  useInput((input, key) => {
-    if (key.escape) onBack();
-    else if (input === 'y' || input === 'Y') submit(true);
-    else if (input === 'n' || input === 'N') submit(false);
-    else if (key.leftArrow || key.rightArrow) setOn(!on);
-    else if (key.return) submit(on);
-  });
+  const paused = useContext(InputPaused);
+  useInput(
+    (input, key) => {
+      if (key.escape) onBack();
+      else if (input === 'y' || input === 'Y') submit(true);
+      else if (input === 'n' || input === 'N') submit(false);
+      else if (key.leftArrow || key.rightArrow) setOn(!on);
+      else if (key.return) submit(on);
+    },
+    { isActive: !paused },
+  );
   return (
     <Text>
       {'> '}
@@ -158,13 +169,17 @@ function SaslField({ question, value, submit, fail, clear, onBack }: FieldProps)
   const [stage, setStage] = useState<'user' | 'password'>('user');
   const [username, setUsername] = useState(current?.username ?? '');
   const keeps = current !== undefined && (current.password !== undefined || current.password_file !== undefined);
-  useInput((_input, key) => {
-    if (!key.escape) return;
-    if (stage === 'password') {
-      clear();
-      setStage('user');
-    } else onBack();
-  });
+  const paused = useContext(InputPaused);
+  useInput(
+    (_input, key) => {
+      if (!key.escape) return;
+      if (stage === 'password') {
+        clear();
+        setStage('user');
+      } else onBack();
+    },
+    { isActive: !paused },
+  );
   if (stage === 'user') {
     return (
       <Box flexDirection="column">
@@ -228,6 +243,21 @@ function Field(props: FieldProps) {
   return <PlainField {...props} />;
 }
 
+/** The longer help of a question, in place of its one-line explanation. */
+function Help({ question }: { question: Question }) {
+  const tint = useColor();
+  return (
+    <Box flexDirection="column" borderStyle="single" borderColor={tint('cyan')} paddingX={1}>
+      {question.help.map((paragraph, i) => (
+        <Text key={i} wrap="wrap">
+          {paragraph}
+        </Text>
+      ))}
+      <Text color={tint('gray')}>? Esc or Enter close this help</Text>
+    </Box>
+  );
+}
+
 /** The question screen. */
 export function QuestionScreen({
   question,
@@ -241,6 +271,13 @@ export function QuestionScreen({
 }: QuestionScreenProps) {
   const tint = useColor();
   const [error, setError] = useState<string | null>(null);
+  const [help, setHelp] = useState(false);
+  // `?` opens the help (not in a secret: there it is typed); while open, it has the keys.
+  useInput((input, key) => {
+    if (help) {
+      if (input === HELP_KEY || key.escape || key.return) setHelp(false);
+    } else if (input === HELP_KEY && question.kind !== 'secret' && question.help.length > 0) setHelp(true);
+  });
   // Stable: text inputs call it from an effect that reruns whenever the callback changes.
   const clear = useCallback(() => setError(null), []);
   const submit = (v: AnswerValue): boolean => {
@@ -267,23 +304,30 @@ export function QuestionScreen({
         <Text bold>{question.label}</Text>
         <Text color={tint('gray')}> ({question.param})</Text>
       </Text>
-      <Text color={tint('gray')}>{question.explain}</Text>
+      {help ? <Help question={question} /> : <Text color={tint('gray')}>{question.explain}</Text>}
       <Text color={tint('gray')}>
         default: {formatValue(question, question.default)} · {question.origin}
       </Text>
       <Box marginTop={1} flexDirection="column">
-        <Field
-          question={question}
-          value={value}
-          maxRows={maxRows}
-          submit={submit}
-          fail={setError}
-          clear={clear}
-          onBack={onBack}
-        />
+        <InputPaused.Provider value={help}>
+          <Field
+            question={question}
+            value={value}
+            maxRows={maxRows}
+            submit={submit}
+            fail={setError}
+            clear={clear}
+            onBack={onBack}
+          />
+        </InputPaused.Provider>
       </Box>
       {error !== null && <Text color={tint('red')}>✗ {error}</Text>}
-      {simpleKeys !== null && <Text color={tint('gray')}>{simpleKeys} · Ctrl-C quit without writing</Text>}
+      {simpleKeys !== null && (
+        <Text color={tint('gray')}>
+          {simpleKeys}
+          {question.kind !== 'secret' && question.help.length > 0 ? ' · ? help' : ''} · Ctrl-C quit without writing
+        </Text>
+      )}
     </Box>
   );
 }

@@ -2,8 +2,9 @@
  * A vertical list with a cursor: ↑/↓ move, Enter picks. Controlled (the cursor lives with the
  * caller) so that a detected role can move it after the first frame.
  */
+import { useContext } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { useColor } from './style.js';
+import { InputPaused, useColor } from './style.js';
 
 export interface SelectItem {
   value: string;
@@ -23,13 +24,14 @@ export interface SelectListProps {
 /** The list; the highlighted row starts with "❯". */
 export function SelectList({ items, index, onMove, onSubmit, isActive = true }: SelectListProps) {
   const tint = useColor();
+  const paused = useContext(InputPaused);
   useInput(
     (_input, key) => {
       if (key.upArrow) onMove(Math.max(0, index - 1));
       else if (key.downArrow) onMove(Math.min(items.length - 1, index + 1));
       else if (key.return && items.length > 0) onSubmit(index);
     },
-    { isActive },
+    { isActive: isActive && !paused },
   );
   return (
     <Box flexDirection="column">

@@ -6,13 +6,13 @@
  * escape sequences and other control characters are dropped, so no invisible byte ever reaches
  * an answer.
  */
-import { useRef, useState } from 'react';
+import { useContext, useRef, useState } from 'react';
 import { Text, useInput } from 'ink';
-import { useColor } from './style.js';
+import { HELP_KEY, InputPaused, useColor } from './style.js';
 
 export interface TextFieldProps {
   defaultValue?: string;
-  /** Show one "*" per character instead of the text. */
+  /** Show one "*" per character instead of the text (a secret: `?` is typed into it like any key). */
   mask?: boolean;
   /** Shown dimmed while the field is empty. */
   placeholder?: string;
@@ -57,28 +57,34 @@ export function TextField({ defaultValue = '', mask = false, placeholder, onChan
     if (next.value !== before) onChange?.(next.value);
   };
 
-  useInput((input, key) => {
-    const now = latest.current;
-    if (key.return) onSubmit(now.value);
-    else if (key.leftArrow) update({ ...now, cursor: Math.max(0, now.cursor - 1) });
-    else if (key.rightArrow) update({ ...now, cursor: Math.min(now.value.length, now.cursor + 1) });
-    else if (key.backspace || key.delete) update(applyChunk(now, '\u007F'));
-    else if (key.ctrl && input === 'a') update({ ...now, cursor: 0 });
-    else if (key.ctrl && input === 'e') update({ ...now, cursor: now.value.length });
-    else if (key.ctrl && input === 'u') update({ value: '', cursor: 0 });
-    else if (
-      key.ctrl ||
-      key.meta ||
-      key.escape ||
-      key.tab ||
-      key.upArrow ||
-      key.downArrow ||
-      key.pageUp ||
-      key.pageDown
-    )
-      return;
-    else update(applyChunk(now, input));
-  });
+  const paused = useContext(InputPaused);
+  useInput(
+    (input, key) => {
+      const now = latest.current;
+      if (key.return) onSubmit(now.value);
+      else if (key.leftArrow) update({ ...now, cursor: Math.max(0, now.cursor - 1) });
+      else if (key.rightArrow) update({ ...now, cursor: Math.min(now.value.length, now.cursor + 1) });
+      else if (key.backspace || key.delete) update(applyChunk(now, '\u007F'));
+      else if (key.ctrl && input === 'a') update({ ...now, cursor: 0 });
+      else if (key.ctrl && input === 'e') update({ ...now, cursor: now.value.length });
+      else if (key.ctrl && input === 'u') update({ value: '', cursor: 0 });
+      else if (
+        key.ctrl ||
+        key.meta ||
+        key.escape ||
+        key.tab ||
+        key.upArrow ||
+        key.downArrow ||
+        key.pageUp ||
+        key.pageDown ||
+        // The help key alone opens the question's help; in a paste it is text.
+        (input === HELP_KEY && !mask)
+      )
+        return;
+      else update(applyChunk(now, input));
+    },
+    { isActive: !paused },
+  );
 
   const shown = mask ? '*'.repeat(edit.value.length) : edit.value;
   // The same element tree whatever the content: Ink re-measures a text only when a child is

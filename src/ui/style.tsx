@@ -6,6 +6,15 @@ import { createContext, useContext, useEffect, useState } from 'react';
 import { Text, useStdout } from 'ink';
 import { STYLES, type Color, type StyledLine } from '../output/styled.js';
 
+/**
+ * Whether the fields of a question are paused: while its help is open, the help has the keys and
+ * the field (with what was typed in it) waits underneath.
+ */
+export const InputPaused = createContext(false);
+
+/** The key that opens and closes a question's help; a field never takes it as typed text. */
+export const HELP_KEY = '?';
+
 /** Whether screens may use colours. */
 export const ColorContext = createContext(true);
 

@@ -203,8 +203,11 @@ describe('questions', () => {
     await press(w.stdin, KEY.enter);
     await w.wait('password:');
     await type(w.stdin, 's3cr3t');
+    // In a secret, ? is a character of the password, not the help.
+    await press(w.stdin, '?');
     f = w.frame();
-    expect(f).toContain('password: ******');
+    expect(f).toContain('password: *******');
+    expect(f).not.toContain('close this help');
     expect(f).not.toContain('s3cr3t');
     await press(w.stdin, KEY.enter);
     f = await w.wait('Plan for role null-client');
@@ -215,7 +218,7 @@ describe('questions', () => {
       relayhost: '[smtp.example.com]:587',
       inet_protocols: 'all',
       chroot: false,
-      smtp_sasl: { username: 'relayuser', password: 's3cr3t' },
+      smtp_sasl: { username: 'relayuser', password: 's3cr3t?' },
     });
     // The secret map shows no contents in the preview: its page, by its key, says so.
     f = w.frame();
@@ -225,6 +228,48 @@ describe('questions', () => {
     expect(f).toContain('[2 sasl_passwd]');
     expect(f).toContain('(secret: contents hidden, 1 line)');
     expect(f).not.toContain('relayuser:');
+  });
+
+  test('? opens the help in place of the explanation; the field keeps what was typed; ?, Esc and Enter close it', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    let f = await w.wait('question 1 of 5');
+    expect(f).toContain('Enter accept · Esc back · ? help · Ctrl-C quit without writing');
+    await press(w.stdin, KEY.backspace, KEY.backspace, KEY.backspace);
+    await type(w.stdin, 'org');
+    await w.wait('> mx1.example.org');
+    await press(w.stdin, '?');
+    f = w.frame();
+    expect(f).toContain('what myhostname does');
+    expect(f).toContain('when to change myhostname');
+    expect(f).toContain('? Esc or Enter close this help');
+    expect(f).not.toContain('explains myhostname');
+    expect(f).toContain('> mx1.example.org');
+    expect(f).not.toContain('> mx1.example.org?');
+    // While the help is open, keys are the help's: typing, Enter and Esc reach neither field nor wizard.
+    await type(w.stdin, 'xyz');
+    expect(w.frame()).toContain('> mx1.example.org');
+    expect(w.frame()).not.toContain('xyz');
+    await press(w.stdin, KEY.enter);
+    f = w.frame();
+    expect(f).not.toContain('what myhostname does');
+    expect(f).toContain('explains myhostname');
+    expect(f).toContain('question 1 of 5');
+    await press(w.stdin, '?');
+    expect(w.frame()).toContain('what myhostname does');
+    await press(w.stdin, KEY.esc);
+    f = w.frame();
+    expect(f).toContain('question 1 of 5');
+    expect(f).not.toContain('what myhostname does');
+    await press(w.stdin, '?', '?');
+    expect(w.frame()).not.toContain('what myhostname does');
+    // The typed answer is still there and is what Enter submits.
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 2 of 5');
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls[0].myhostname).toBe('mx1.example.org');
   });
 
   test('list editing: add, edit and remove entries; the list reaches the plan', async () => {
