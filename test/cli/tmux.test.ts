@@ -321,6 +321,22 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         p.type('n');
         p.keys('Enter');
       }
+      // Last, the offer to save the answers: the first role names a file, the others decline (Enter).
+      await p.waitFor('Save these answers to reuse on another host? File name (Enter: no): ');
+      const saved = `${root}.answers.yaml`;
+      made.push(saved);
+      if (run.role === 'null-client') {
+        p.type(saved);
+        p.keys('Enter');
+        await p.waitFor(`Answers saved to ${saved}; on another host: mailsetup --answers ${saved} --yes`);
+        const file = parseYaml(readFileSync(saved, 'utf8')) as Record<string, unknown>;
+        expect(file).toMatchObject({
+          role: 'null-client',
+          myhostname: 'client.example.com',
+          relayhost: '[127.0.0.1]:2525',
+        });
+        expect(file.postmaster).toBe(POSTMASTER);
+      } else p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       expect(summary).toContain('  /etc/postfix/main.cf (created)');
       expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
@@ -357,6 +373,10 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       await p.waitFor(
         `✓ Nothing to change: the configuration already matches these answers (${run.title} (${run.role})).`,
       );
+      // Nothing applied: no next steps and no check, only the offer to save the answers (declined).
+      await p.waitFor('Save these answers to reuse on another host?');
+      expect(p.history()).not.toContain('Next steps, outside this host');
+      p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
       expect(snapshotTree(root)).toEqual(before);
@@ -393,6 +413,8 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       await p.waitFor(`✓ Done: the sandbox ${root} is now configured as Backup MX (behind NAT) (backup-mx).`, 30_000);
       await p.waitFor('Check it now with mailsetup --verify');
       p.type('n');
+      p.keys('Enter');
+      await p.waitFor('Save these answers to reuse on another host?');
       p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
