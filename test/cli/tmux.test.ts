@@ -464,6 +464,18 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     const first = await p.waitFor('Role:    none yet (fresh configuration)');
     expect(first).toContain(`Sandbox: ${root}`);
     await chooseRole(p, 0, RUNS[0]);
+    // ? opens the question's help, which fits the terminal; ? closes it.
+    p.type('?');
+    const help = await p.waitFor('? Esc or Enter close this help');
+    expect(help).toContain(HOST_Q);
+    expect(help).toContain('BASIC_CONFIGURATION_README');
+    expect(help).toContain('https://www.postfix.org/postconf.5.html#myhostname');
+    expect(help).not.toContain('the name other mail servers know this host by');
+    for (const l of help.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    p.type('?');
+    await p.waitFor(
+      (x) => x.includes('the name other mail servers know this host by') && !x.includes('close this help'),
+    );
     const page = await answerAll(p, RUNS[0].answers);
     const lines = page.split('\n');
     // The compact header, then the tabs, then the summary from its first line; no diff on this page.
