@@ -101,6 +101,23 @@ describe('start header and role screen', () => {
     expect(w.fake.questionCalls[0].current.myhostname).toBe('mail.example.org');
   });
 
+  test('answers from the command line pre-select their role and pre-fill, but the header names what the machine has', async () => {
+    const w = start({
+      detection: {
+        role: null,
+        answers: {},
+        summary: ['Postfix 3.7.11: no main.cf yet'],
+        prefill: { role: 'mail-server', myhostname: 'given.example.org' },
+      },
+    });
+    const f = await w.wait('Role:');
+    expect(f).toContain('Role:    none yet (fresh configuration)');
+    expect(f).toContain('❯ Mail server');
+    expect(f).not.toContain('(current)');
+    await press(w.stdin, KEY.enter);
+    expect(await w.wait('question 1 of 4')).toContain('> given.example.org');
+  });
+
   test('a custom configuration is named but no role is pre-selected', async () => {
     const w = start({ detection: { role: 'custom', answers: {}, summary: [] } });
     const f = await w.wait('Role:');
