@@ -66,6 +66,9 @@ export async function nextStepsFor(fx: Effects, plan: Plan, host: HostFacts): Pr
  */
 export async function printNextSteps(ctx: CommandContext, p: Plan, host: HostFacts): Promise<void> {
   if (ctx.json) return;
+  // On the live system the lookups may take a few seconds offline: say what the wait is.
+  if (ctx.fx.live)
+    ctx.io.out('\nLooking up the DNS records and trying the outgoing connection (a few seconds at most)…\n');
   const steps = await nextStepsFor(ctx.fx, p, host);
   ctx.io.out(`\n${renderLines(nextStepsLines(steps), { color: ctx.opts.color })}`);
 }
