@@ -6,8 +6,9 @@
  * run again: the role is pre-selected and accepting every default changes nothing. Also: a role
  * change in the wizard, Ctrl-C (exit 130, nothing written) and the root check on a terminal.
  *
- * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (the role screen) and
- * docs/preview.txt / docs/preview.ansi (the preview of a role change) for the README.
+ * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (a fresh box's role screen) and
+ * docs/preview.txt / docs/preview.ansi (the summary page of a role change), screens like the
+ * README's (which were captured by hand with --answers: see there).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
