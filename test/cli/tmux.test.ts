@@ -295,8 +295,8 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       const preview = await answerAll(p, run.answers);
       expect(preview).toContain(`Plan for role ${run.role}`);
       expect(preview).toContain('Apply these changes? y/Enter apply');
-      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
       for (const line of run.preview) await findInPreview(p, line);
+      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal (a file's page, its added lines)
 
       p.keys('y');
       const summary = await p.waitFor(
