@@ -18,6 +18,10 @@ Roles: null-client, mail-server, backup-mx, firewall-relay
 Options:
   --answers FILE   answers YAML: pre-fills the questions (with --yes, skips them);
                    - reads them from standard input
+  --save-answers FILE
+                   write the answers of this run to FILE for another host:
+                   what was typed or chosen, no password; replay it with
+                   --answers FILE --yes
   --role ID        the role to configure (overrides the answers file)
   --yes            no prompts: apply when the answers are complete and valid
   --dry-run        show the plan and the diff, write nothing (exit 0)
@@ -75,6 +79,7 @@ export function parseCli(
       allowPositionals: false,
       options: {
         answers: { type: 'string' },
+        'save-answers': { type: 'string' },
         role: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         'dry-run': { type: 'boolean' },
@@ -101,8 +106,14 @@ export function parseCli(
   if (v.json && !v.answers && !v.role && !v['dry-run'] && !v.yes && !v.verify && !v.rollback) {
     throw new UsageError('--json goes with --answers, --dry-run, --yes, --verify or --rollback (not with the wizard)');
   }
+  if (v['save-answers'] !== undefined && (v.rollback || v.verify))
+    throw new UsageError(
+      `--save-answers goes with the wizard, --answers or --dry-run, not with --${v.rollback ? 'rollback' : 'verify'}`,
+    );
+  if (v['save-answers'] === '') throw new UsageError('--save-answers: give a file name');
   return {
     answers: v.answers,
+    saveAnswers: v['save-answers'],
     role: v.role,
     yes: v.yes ?? false,
     dryRun: v['dry-run'] ?? false,

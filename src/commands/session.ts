@@ -11,7 +11,9 @@ import type { CliOptions } from '../model/options.js';
 import type { Detection, Plan } from '../model/plan.js';
 import { detect } from '../plan/detect.js';
 import { resolveForPlan } from '../plan/lint/index.js';
-import { plan, PLAN_PATHS, type HandEdits, type Templates } from '../plan/plan.js';
+import { plan, PLAN_PATHS, SECRET_PLACEHOLDER, type HandEdits, type Templates } from '../plan/plan.js';
+import { LookupTable } from '../postfix/lookupTable.js';
+import { SASL_PASSWD_MAP } from '../model/paths.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
 import { isRoleId, ROLE_IDS } from '../roles/index.js';
 import { AnswersInvalid } from '../roles/resolve.js';
@@ -97,7 +99,30 @@ export class Session {
   /** Resolve (defaults + validation; throws AnswersInvalid) and plan. */
   plan(given: Partial<Answers> & { role: RoleId }, handEdits?: HandEdits): Plan {
     const answers = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
+    // A state file records "(secret)" where the password was: it stands for the login already in
+    // sasl_passwd, and means nothing on a host (or sandbox) that has none for this relay host.
+    if (answers.smtp_sasl?.password === SECRET_PLACEHOLDER && !this.hasStoredLogin(answers.relayhost)) {
+      throw new AnswersInvalid([
+        {
+          key: 'smtp_sasl',
+          message:
+            `no password for ${answers.relayhost} here: a state file never holds one ("${SECRET_PLACEHOLDER}"); ` +
+            'give smtp_sasl.password_file, or type it in the wizard',
+        },
+      ]);
+    }
     return plan({ answers, host: this.host, files: this.files, templates: this.templates, handEdits });
+  }
+
+  /** Whether sasl_passwd already holds a login for this relay host. */
+  private hasStoredLogin(relayhost: string): boolean {
+    const text = this.files[SASL_PASSWD_MAP];
+    if (!text) return false;
+    try {
+      return LookupTable.parse(text).get(relayhost) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** plan(), with invalid answers turned into the UsageError that ends the run. */

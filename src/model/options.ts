@@ -2,6 +2,8 @@
 
 export interface CliOptions {
   answers?: string;
+  /** Write the answers of this run to FILE, to replay them on another host (--save-answers). */
+  saveAnswers?: string;
   role?: string;
   yes: boolean;
   dryRun: boolean;

@@ -38,12 +38,13 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
 /** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
 export function detect(files: Readonly<Record<string, string | null>>): Detection {
   const stateText = files[STATE_PATH];
+  const mainText = files[MAIN_CF];
   if (stateText) {
     const state = parseState(stateText);
-    return described({ role: state.answers.role, answers: state.answers, source: 'state' });
+    const cf = mainText ? MainCf.parse(mainText) : null;
+    return described({ role: state.answers.role, answers: state.answers, source: 'state' }, cf, state.main.owned);
   }
-  const mainText = files[MAIN_CF];
-  if (mainText === null || mainText === undefined) return described({ role: null, answers: {}, source: 'none' });
+  if (mainText === null || mainText === undefined) return described({ role: null, answers: {}, source: 'none' }, null);
   const cf = MainCf.parse(mainText);
   const get = (n: string) => cf.get(n);
   const a: Partial<Answers> = {};
@@ -113,15 +114,19 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
     domain: (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase(),
   };
   const role = RECOGNITION_ORDER.find((id) => roleModule(id).recognize(view)) ?? 'custom';
-  return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' });
+  return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' }, cf);
 }
+
+/** The main.cf values the start header shows. */
+const SHOWN = ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const;
 
 /**
  * The lines under "Role:" in the wizard's start header: where the current configuration comes
- * from and its main values. The header's own lines show the host, its addresses and the Postfix
- * status, so they are not repeated here.
+ * from and its main values, as main.cf has them now (what Postfix runs with), not as mailsetup
+ * recorded them: a value changed by hand since says so. The header's own lines show the host,
+ * its addresses and the Postfix status, so they are not repeated here.
  */
-function described(d: Omit<Detection, 'summary'>): Detection {
+function described(d: Omit<Detection, 'summary'>, cf: MainCf | null, owned: Record<string, string> = {}): Detection {
   const lines: string[] = [];
   if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)');
   else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
@@ -129,11 +134,18 @@ function described(d: Omit<Detection, 'summary'>): Detection {
     lines.push(
       `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
     );
-  const a = d.answers;
-  for (const k of ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const) {
-    const v = a[k];
-    if (v === undefined || (Array.isArray(v) && v.length === 0) || v === '') continue;
-    lines.push(`  ${k} = ${Array.isArray(v) ? v.join(', ') : v}`);
+  if (d.source === 'state' && cf === null) lines.push('  main.cf is missing: mailsetup set it up, someone removed it');
+  for (const k of SHOWN) {
+    const v = cf?.get(k);
+    const ours = owned[k];
+    if (ours !== undefined && v !== ours) {
+      lines.push(
+        `  ${k} = ${v === undefined ? '(not set)' : v} (changed by hand; mailsetup set ${ours === '' ? '(empty)' : ours})`,
+      );
+      continue;
+    }
+    if (v === undefined || v.trim() === '') continue;
+    lines.push(`  ${k} = ${v}`);
   }
   return { ...d, summary: lines };
 }

@@ -154,5 +154,18 @@ export function parseAnswersYaml(text: string, requireRole = true): Partial<Answ
     if (err instanceof YAMLParseError) throw new AnswersError(`answers file is not valid YAML: ${err.message}`);
     throw err;
   }
-  return answersFromObject(doc, requireRole);
+  return answersFromObject(stateAnswers(doc) ?? doc, requireRole);
+}
+
+/**
+ * The answers section of mailsetup's state file (/etc/postfix/mailsetup.yaml: `version: 1`,
+ * `answers:`, and the ownership ledger), so that the state file of one host can be handed to
+ * --answers on another; undefined for any other document.
+ */
+function stateAnswers(doc: unknown): unknown {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const d = doc as Record<string, unknown>;
+  if (d.version === undefined || !('answers' in d) || 'role' in d) return undefined;
+  if (d.version !== 1) throw new AnswersError(`version: ${String(d.version)}: not a state file mailsetup knows (1)`);
+  return d.answers;
 }

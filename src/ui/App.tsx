@@ -4,7 +4,7 @@
  * component only picks the screen for the step and sizes it to the terminal. Ctrl-C before the
  * apply starts ends the wizard with exit code 130 and nothing written.
  */
-import { useEffect, useRef } from 'react';
+import { useContext, useEffect, useRef } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { WizardBackend } from './backend.js';
 import { useWizard } from './driver.js';
@@ -47,6 +47,7 @@ interface ScreenProps {
 /** The screen for the current step. */
 function Screen({ state, actions, rows, columns }: ScreenProps) {
   const tint = useColor();
+  const root = useContext(RootContext);
   const compact = <Header host={state.host} detection={state.detection} roles={state.roles} compact />;
   // Below the one-line header of the later screens.
   const height = frameHeight(rows) - 1;
@@ -111,6 +112,10 @@ function Screen({ state, actions, rows, columns }: ScreenProps) {
             key={state.planRequest}
             plan={state.plan}
             planError={state.planError}
+            context={{
+              ...(state.detection === null ? {} : { current: state.detection.role }),
+              ...(root === undefined ? {} : { sandbox: root }),
+            }}
             failure={state.failure}
             height={height}
             width={Math.max(20, columns - 1)}

@@ -6,8 +6,9 @@
  * run again: the role is pre-selected and accepting every default changes nothing. Also: a role
  * change in the wizard, Ctrl-C (exit 130, nothing written) and the root check on a terminal.
  *
- * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (the role screen) and
- * docs/preview.txt / docs/preview.ansi (the preview of a role change) for the README.
+ * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (a fresh box's role screen) and
+ * docs/preview.txt / docs/preview.ansi (the summary page of a role change), screens like the
+ * README's (which were captured by hand with --answers: see there).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,11 +32,12 @@ const ESC = '\u001b';
 let server: TmuxServer;
 const made: string[] = [];
 
-/** Start the bundle in a terminal of 120×40 on the sandbox `root`, colours as on a user's terminal. */
-function wizard(root: string): Pane {
+/** Start the bundle in a terminal of 120×40 (or `size`) on the sandbox `root`, colours as on a user's terminal. */
+function wizard(root: string, size: { cols?: number; rows?: number } = {}): Pane {
   // CI=true as in CI itself: Ink then draws only the last frame unless mailsetup, on a terminal,
   // tells it otherwise; every test here shows that it does.
   return server.start([process.execPath, BIN, '--root', root], {
+    ...size,
     env: { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: 'true' },
   });
 }
@@ -55,8 +57,8 @@ interface RoleRun {
   params: Record<string, string>;
 }
 
-const HOST_Q = 'Host name (myhostname)';
-const POSTMASTER_Q = 'Postmaster address (aliases for postmaster and root)';
+const HOST_Q = "This host's full name (myhostname)";
+const POSTMASTER_Q = 'Who reads mail for postmaster and root? (/etc/aliases: postmaster, root)';
 const POSTMASTER = 'admin@example.com';
 
 const RUNS: RoleRun[] = [
@@ -66,7 +68,7 @@ const RUNS: RoleRun[] = [
     index: 0,
     answers: {
       [HOST_Q]: { text: 'client.example.com' },
-      'Relay host (relayhost)': { text: '[127.0.0.1]:2525' },
+      'Send all mail through which server? (relayhost)': { text: '[127.0.0.1]:2525' },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
     preview: ['+relayhost = [127.0.0.1]:2525', '+inet_interfaces = loopback-only', '+root admin@example.com'],
@@ -99,10 +101,10 @@ const RUNS: RoleRun[] = [
     index: 2,
     answers: {
       [HOST_Q]: { text: 'mx2.example.com' },
-      'Relayed domains (relay_domains)': { add: ['example.net'] },
-      'Next hops (transport_maps)': { add: ['example.net relay:[10.0.0.5]'] },
-      'Valid recipients (relay_recipient_maps)': { add: ['@example.net'] },
-      'Public NAT/proxy addresses (proxy_interfaces)': { add: ['203.0.113.7'] },
+      'Which domains is this host a backup MX for? (relay_domains)': { add: ['example.net'] },
+      "Where is each domain's primary mail server? (transport_maps)": { add: ['example.net relay:[10.0.0.5]'] },
+      'Addresses to accept in those domains (relay_recipient_maps)': { add: ['@example.net'] },
+      "This host's public address, when it is behind NAT (proxy_interfaces)": { add: ['203.0.113.7'] },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
     preview: [
@@ -125,9 +127,9 @@ const RUNS: RoleRun[] = [
     index: 3,
     answers: {
       [HOST_Q]: { text: 'gw.example.com' },
-      'Relayed domains (relay_domains)': { keep: ['example.com'] },
-      'Next hops (transport_maps)': { add: ['example.com relay:[10.0.0.5]'] },
-      'Valid recipients (relay_recipient_maps)': { add: ['@example.com'] },
+      'Which inside domains does this gateway take mail for? (relay_domains)': { keep: ['example.com'] },
+      "Where is each inside domain's mail server? (transport_maps)": { add: ['example.com relay:[10.0.0.5]'] },
+      'Addresses to accept in those domains (relay_recipient_maps)': { add: ['@example.com'] },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
     preview: [
@@ -199,27 +201,45 @@ async function answerAll(p: Pane, answers: Record<string, Answer>): Promise<stri
   throw new Error(`still asking after 40 questions:\n${p.screen()}`);
 }
 
-/** Scroll the preview from its top down until `text` shows; fails at the last line. */
-async function findInPreview(p: Pane, text: string): Promise<void> {
-  await previewTop(p);
+/** The keys of the preview's pages, from its tab line: ["s", "1", "2"]; [] when it has one page. */
+function pageKeys(screen: string): string[] {
+  const tabs = /^.*\[?s summary\]?.*$/m.exec(screen)?.[0];
+  if (tabs === undefined) return [];
+  return ['s', ...[...tabs.matchAll(/(?:^|[\s[])([1-9]) \S+/g)].map((m) => m[1])];
+}
+
+/** Scroll the page shown from its top down until `text` shows; false at its last line. */
+async function findOnPage(p: Pane, text: string): Promise<boolean> {
   for (;;) {
     const s = p.screen();
-    if (s.includes(text)) return;
+    if (s.includes(text)) return true;
     const m = /lines (\d+)–(\d+) of (\d+)/.exec(s);
-    if (m === null || Number(m[2]) >= Number(m[3]))
-      throw new Error(`${JSON.stringify(text)} is not in the preview; its last page:\n${s}`);
+    if (m === null || Number(m[2]) >= Number(m[3])) return false;
     p.keys('NPage');
     await p.waitFor((x) => !x.includes(m[0]));
   }
 }
 
-/** Back to the top of the preview. */
-async function previewTop(p: Pane): Promise<void> {
-  for (let i = 0; i < 50 && !/lines 1–\d+ of/.test(p.screen()); i++) {
-    const before = /lines \d+–\d+ of \d+/.exec(p.screen())?.[0] ?? '';
-    p.keys('PPage');
-    await p.waitFor((x) => !x.includes(before));
+/** Find `text` in the preview: each page by its key (the summary, then each file), scrolled from its top. */
+async function findInPreview(p: Pane, text: string): Promise<void> {
+  const keys = pageKeys(p.screen());
+  if (keys.length === 0) {
+    if (await findOnPage(p, text)) return;
+    throw new Error(`${JSON.stringify(text)} is not in the preview:\n${p.screen()}`);
   }
+  for (const k of keys) {
+    p.type(k);
+    await p.waitFor((x) => new RegExp(`\\[${k} \\S+\\]`).test(x) && /lines 1–/.test(x));
+    if (await findOnPage(p, text)) return;
+  }
+  throw new Error(`${JSON.stringify(text)} is on no page of the preview; its last page:\n${p.screen()}`);
+}
+
+/** Back to the top of the preview's first page, the summary. */
+async function previewTop(p: Pane): Promise<void> {
+  if (pageKeys(p.screen()).length === 0) return;
+  p.type('s');
+  await p.waitFor((x) => x.includes('[s summary]') && /lines 1–/.test(x));
 }
 
 /** The screen without the trailing blank lines, for docs/. */
@@ -277,13 +297,24 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       const preview = await answerAll(p, run.answers);
       expect(preview).toContain(`Plan for role ${run.role}`);
       expect(preview).toContain('Apply these changes? y apply');
-      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
       for (const line of run.preview) await findInPreview(p, line);
+      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal (a file's page, its added lines)
 
       p.keys('y');
-      const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
+      const summary = await p.waitFor(
+        `✓ Done: the sandbox ${root} is now configured as ${run.title} (${run.role}).`,
+        30_000,
+      );
       // The wizard offers --verify; the first role takes it (Enter = yes), the others decline.
       await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`);
+      // Before that offer, the next steps: a sandbox looks nothing up.
+      const written = p.history();
+      const next = written.slice(written.lastIndexOf('✓ Done: '));
+      expect(next).toContain('Next steps, outside this host');
+      expect(next).toContain('not looked up: a --root sandbox does not reach the network');
+      expect(next).toContain('Send a test message:');
+      expect(next).toContain('Watch the log: ');
+      expect(next.indexOf('Next steps, outside this host')).toBeLessThan(next.indexOf('Check it now'));
       if (run.role === 'null-client') {
         p.keys('Enter');
         const checked = await p.waitFor('passed, 0 failed', 60_000);
@@ -293,6 +324,23 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         p.type('n');
         p.keys('Enter');
       }
+      // Last, the offer to save the answers: the first role names a file, the others decline (Enter).
+      await p.waitFor('Save these answers to reuse on another host? File name (Enter: no):');
+      const saved = `${root}.answers.yaml`;
+      made.push(saved);
+      if (run.role === 'null-client') {
+        p.type(saved);
+        p.keys('Enter');
+        // The line is wider than the terminal: its start, and the file.
+        await p.waitFor('Answers saved to ');
+        const file = parseYaml(readFileSync(saved, 'utf8')) as Record<string, unknown>;
+        expect(file).toMatchObject({
+          role: 'null-client',
+          myhostname: 'client.example.com',
+          relayhost: '[127.0.0.1]:2525',
+        });
+        expect(file.postmaster).toBe(POSTMASTER);
+      } else p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       expect(summary).toContain('  /etc/postfix/main.cf (created)');
       expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
@@ -329,6 +377,10 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       await p.waitFor(
         `✓ Nothing to change: the configuration already matches these answers (${run.title} (${run.role})).`,
       );
+      // Nothing applied: no next steps and no check, only the offer to save the answers (declined).
+      await p.waitFor('Save these answers to reuse on another host?');
+      expect(p.history()).not.toContain('Next steps, outside this host');
+      p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
       expect(snapshotTree(root)).toEqual(before);
@@ -362,9 +414,11 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         writeFileSync(join(ROOT, 'docs', 'preview.ansi'), trimmed(p.screen(true)));
       }
       p.keys('y');
-      await p.waitFor('✓ Done: this host is now configured as Backup MX (behind NAT) (backup-mx).', 30_000);
+      await p.waitFor(`✓ Done: the sandbox ${root} is now configured as Backup MX (behind NAT) (backup-mx).`, 30_000);
       await p.waitFor('Check it now with mailsetup --verify');
       p.type('n');
+      p.keys('Enter');
+      await p.waitFor('Save these answers to reuse on another host?');
       p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
@@ -408,6 +462,58 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     const etc = (snap: Record<string, unknown>) =>
       Object.fromEntries(Object.entries(snap).filter(([k]) => k.startsWith('etc')));
     expect(etc(contentOf(snapshotTree(root)))).toEqual(etc(before));
+  });
+
+  test("at 80×24: ? shows a question's help; the preview opens on the summary; each file is one key away", async () => {
+    const root = makeSandbox();
+    made.push(root);
+    const before = snapshotTree(root);
+    const p = wizard(root, { cols: 80, rows: 24 });
+    const first = await p.waitFor('Role:    none yet (fresh configuration)');
+    expect(first).toContain(`Sandbox: ${root}`);
+    await chooseRole(p, 0, RUNS[0]);
+    // ? opens the question's help, which fits the terminal; ? closes it.
+    p.type('?');
+    const help = await p.waitFor('? Esc or Enter close this help');
+    expect(help).toContain(HOST_Q);
+    expect(help).toContain('BASIC_CONFIGURATION_README');
+    expect(help).toContain('https://www.postfix.org/postconf.5.html#myhostname');
+    expect(help).not.toContain('the name other mail servers know this host by');
+    for (const l of help.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    p.type('?');
+    await p.waitFor(
+      (x) => x.includes('the name other mail servers know this host by') && !x.includes('close this help'),
+    );
+    const page = await answerAll(p, RUNS[0].answers);
+    const lines = page.split('\n');
+    // The compact header, then the tabs, then the summary from its first line; no diff on this page.
+    expect(lines[0]).toContain(`sandbox ${root}`);
+    expect(lines[1]).toMatch(/^\[s summary\] +1 main\.cf +2 /);
+    expect(lines[2]).toBe('Plan for role null-client');
+    expect(lines[3]).toBe('Role:    null-client (first configuration: there is no main.cf yet)');
+    expect(page).toContain(`Sandbox: ${root} (--root: files only`);
+    expect(page).toContain('Parameters (old → new, $names expanded)');
+    expect(page).not.toMatch(/^(---|\+\+\+|@@) /m);
+    expect(page).toMatch(/summary · lines 1–\d+ of \d+/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    // The rest of the summary is on the same page, below: the relay host typed, the commands.
+    await findInPreview(p, '  relayhost: (default: empty) → [127.0.0.1]:2525');
+    expect(p.screen()).toContain('[s summary]');
+    await findInPreview(p, 'Commands to run, in order');
+    expect(p.screen()).toContain('[s summary]');
+    await findInPreview(p, 'postfix check — check the configuration');
+    expect(p.screen()).toContain('[s summary]');
+    // One key shows main.cf's diff.
+    p.type('1');
+    const diff = await p.waitFor('[1 main.cf]');
+    expect(diff).toContain('/etc/postfix/main.cf — Postfix main configuration');
+    expect(diff).toMatch(/^\+\+\+ \/etc\/postfix\/main\.cf$/m);
+    await findInPreview(p, '+relayhost = [127.0.0.1]:2525');
+    expect(p.screen()).toContain('[1 main.cf]');
+    p.keys('C-c');
+    expect(await p.exitCode()).toBe(130);
+    p.close();
+    expect(snapshotTree(root)).toEqual(before);
   });
 
   test('Ctrl-C before confirming exits 130 and writes nothing', async () => {

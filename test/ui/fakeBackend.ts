@@ -39,7 +39,20 @@ function q(
   validate: (v: AnswerValue) => string | null,
   extra: Partial<Question> = {},
 ): Question {
-  return { key, label, explain: `explains ${key}`, kind, default: def, optional: false, validate, ...extra };
+  return {
+    key,
+    label,
+    param: key,
+    explain: `explains ${key}`,
+    origin: `origin of ${key}`,
+    help: [`what ${key} does`, `when to change ${key}`],
+    kind,
+    default: def,
+    optional: false,
+    advanced: false,
+    validate,
+    ...extra,
+  };
 }
 
 function hostnameQuestion(current: Partial<Answers>): Question {
@@ -195,6 +208,8 @@ export function deferred<T>(): Deferred<T> {
 
 export interface FakeOptions {
   detection?: Detection;
+  /** Answers given beforehand (an answers file): the questions offer them as their defaults. */
+  preset?: Partial<Answers>;
   /** Hold probe() (the slow probes) until resolved by the test. */
   probeGate?: Deferred<void>;
   /** What the slow probes report. */
@@ -244,7 +259,7 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     questions(role, _host, given) {
       // Like the real questions: a question's own answer is not its default; the others' may move it.
       const detected = fake.detection().answers;
-      const current = { ...detected, ...given };
+      const current = { ...detected, ...opts.preset, ...given };
       fake.questionCalls.push({ role, current, given });
       return fakeQuestions(role, current).map((question) => {
         if (!Object.hasOwn(given, question.key)) return question;

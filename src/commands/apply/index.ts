@@ -6,6 +6,7 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan } from '../../model/plan.js';
+import { printNextSteps } from '../nextSteps.js';
 import { mxDomains, mxFindings } from '../../plan/mx.js';
 import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
@@ -16,6 +17,7 @@ import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
 import { reportApply } from '../report.js';
+import { saveAnswers } from '../saveAnswers.js';
 import { givenAnswers, Session } from '../session.js';
 import { afterApply, installIfMissing, preflight } from '../steps.js';
 
@@ -31,7 +33,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const p = session.planOrExit({ ...given, role });
   if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
   ctx.json?.plan(p);
-  io.out(renderPlanText(p, { color: opts.color }));
+  io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
   const blocking = p.findings.filter((f) => f.level === 'error');
   if (blocking.length) {
     const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
@@ -43,8 +45,11 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
     );
   }
+  if (opts.saveAnswers !== undefined)
+    for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers)) io.out(`${line}\n`);
   if (opts.dryRun) {
     ctx.json?.changed(!isEmptyPlan(p));
+    if (!isEmptyPlan(p)) await printNextSteps(ctx, p, host);
     return opts.check && !isEmptyPlan(p) ? 1 : 0;
   }
   if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
@@ -69,5 +74,7 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const result = await apply(target.plan, fx, target.host, { onEvent });
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
-  return reportApply(ctx, result);
+  const code = reportApply(ctx, result);
+  if (result.ok && result.changed) await printNextSteps(ctx, target.plan, target.host);
+  return code;
 }

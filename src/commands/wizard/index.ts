@@ -4,8 +4,9 @@
  * host probes and the slow network probes run behind the first frame and arrive as they finish.
  * From the start the terminal is in raw mode: a key typed while the wizard loads is neither
  * echoed over the first frame nor lost. Postfix, when missing, is installed as the first step of
- * the confirmed apply. A failed apply returns to the preview (the files are read again); after a
- * successful one it offers to run --verify.
+ * the confirmed apply. A failed apply returns to the preview (the files are read again). After a
+ * successful apply it prints the next steps (what the role needs outside this host, a test
+ * message, the log), offers to run --verify, then to save the answers.
  */
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
 import type { ApplyResult, StepEvent } from '../../model/events.js';
@@ -20,7 +21,9 @@ import { mxHostsOf } from '../../system/dns.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
+import { printNextSteps } from '../nextSteps.js';
 import { recoverIfNeeded } from '../recover.js';
+import { saveAnswers } from '../saveAnswers.js';
 import { givenAnswers, readPlanFiles, Session, type Files } from '../session.js';
 import { afterApply, installIfMissing, preflight, probeLines } from '../steps.js';
 
@@ -59,7 +62,10 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const prefill = await givenAnswers(fx, opts);
   const restore = rawInput();
   let code: number;
-  let applied: HostFacts | null = null;
+  // The plan applied and the host it was applied to (after an install, the host with Postfix).
+  let applied: { plan: Plan; host: HostFacts } | null = null;
+  // The last plan shown: the one confirmed when the wizard ends with 0.
+  const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
   try {
     const ui = import('../../ui/render.js');
     // Host probes start now; the first frame does not wait for them.
@@ -82,22 +88,23 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         roles: () => roleInfos(),
         questions: (role, h, given) => questionsFor(role, h, detected.answers, detected.role, given, preset),
         plan: async (answers) => {
-          const p = (await session()).plan(answers);
+          const s = await session();
+          const p = s.plan(answers);
           // DNS is asked only on the live system; a --root sandbox never reaches out.
           if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+          shown.last = { plan: p, host: s.host };
           return p;
         },
         apply: async (p, h, onEvent) => {
-          let result: ApplyResult;
           try {
-            result = await applyPlan(ctx, p, h, onEvent);
+            return await applyPlan(ctx, p, h, onEvent, (plan, host) => {
+              applied = { plan, host };
+            });
           } finally {
             // Whatever happened, the next plan starts from the files as they are now.
             files = await readPlanFiles(fx);
             sessionP = null;
           }
-          if (result.ok && result.changed) applied = h;
-          return result;
         },
       },
       { color: opts.color, unicode: opts.unicode, root: ctx.root === '/' ? undefined : ctx.root },
@@ -105,7 +112,13 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   } finally {
     restore();
   }
-  if (code === 0 && applied !== null) await offerVerify(ctx, applied);
+  if (code === 0 && applied !== null) {
+    // What the role needs outside this host, how to send a test message, where the log is.
+    const done: { plan: Plan; host: HostFacts } = applied;
+    await printNextSteps(ctx, done.plan, done.host);
+    await offerVerify(ctx, done.host);
+  }
+  if (code === 0 && shown.last !== null) await offerSave(ctx, shown.last.plan, shown.last.host);
   return code as ExitCode;
 }
 
@@ -115,6 +128,7 @@ async function applyPlan(
   p: Plan,
   h: HostFacts,
   onEvent: (e: StepEvent) => void,
+  onApplied: (plan: Plan, host: HostFacts) => void,
 ): Promise<ApplyResult> {
   const { fx } = ctx;
   let target;
@@ -127,16 +141,18 @@ async function applyPlan(
   const stop = await preflight(target.plan, fx, onEvent);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
   const result = await apply(target.plan, fx, target.host, { onEvent });
-  if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
+  if (result.ok && result.changed) {
+    await afterApply(fx, target.host, onEvent);
+    onApplied(target.plan, target.host);
+  }
   return result;
 }
 
 /**
- * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
- * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
- * printed than a line end.
+ * One line typed at a prompt after the wizard's screens, trimmed; null for Ctrl-C or Ctrl-D
+ * (then only a line end is printed).
  */
-async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
+async function ask(ctx: CommandContext, question: string): Promise<string | null> {
   const { createInterface } = await import('node:readline');
   // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
   process.stdin.ref();
@@ -150,18 +166,46 @@ async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> 
     };
     rl.on('SIGINT', () => finish(null));
     rl.on('close', () => finish(null));
-    rl.question(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `, (a) =>
-      finish(a),
-    );
+    rl.question(question, (a) => finish(a));
   });
   rl.close();
   process.stdin.unref();
-  if (answer === null) {
-    ctx.io.out('\n');
-    return;
+  if (answer === null) ctx.io.out('\n');
+  return answer === null ? null : answer.trim();
+}
+
+/**
+ * After the wizard: write the answers for another host, to --save-answers FILE when given, else
+ * when the user names a file at the offer (Enter, Ctrl-C or Ctrl-D: no). A file that cannot be
+ * written is said, and asked again; the exit code stays the wizard's.
+ */
+async function offerSave(ctx: CommandContext, plan: Plan, host: HostFacts): Promise<void> {
+  let path = ctx.opts.saveAnswers;
+  for (;;) {
+    path ??= (await ask(ctx, 'Save these answers to reuse on another host? File name (Enter: no): ')) ?? '';
+    if (path === '') return;
+    try {
+      for (const line of await saveAnswers(ctx, plan.answers, host, path)) ctx.io.out(`${line}\n`);
+      return;
+    } catch (e) {
+      ctx.io.err(`mailsetup: ${(e as Error).message}\n`);
+      if (ctx.opts.saveAnswers !== undefined) return;
+      path = undefined;
+    }
   }
-  const a = answer.trim().toLowerCase();
-  if (a !== '' && a !== 'y' && a !== 'yes') return;
+}
+
+/**
+ * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
+ * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
+ * printed than a line end.
+ */
+async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
+  const answer = (
+    await ask(ctx, `Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
+  )?.toLowerCase();
+  // Ctrl-C or Ctrl-D at the prompt (null): no check wanted; the apply's exit code stands.
+  if (answer === undefined || (answer !== '' && answer !== 'y' && answer !== 'yes')) return;
   const { verify } = await import('../verify/index.js');
   await verify(ctx.fx, host, { color: ctx.opts.color, write: ctx.io.out });
 }

@@ -43,9 +43,17 @@ export const firewallRelay: RoleModule = {
     'logging',
   ],
   required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
-  explain: {
-    relay_domains: () => 'the inside domain(s) this gateway accepts mail for',
-    transport: () => 'domain → relay:[inside.mail.host] for each inside domain',
+  basic: ['myhostname', 'relay_domains', 'transport', 'relay_recipients', 'postmaster'],
+  wording: {
+    relay_domains: {
+      label: 'Which inside domains does this gateway take mail for?',
+      explain: 'mail for these domains is accepted from anywhere and passed to the inside mail server',
+    },
+    transport: {
+      label: "Where is each inside domain's mail server?",
+      explain: 'domain → relay:[inside.mail.host] for each inside domain',
+      help: ['A gateway delivers nothing itself: each inside domain needs the inside server its mail goes to.'],
+    },
   },
   checkAnswer: remotePostmasterOnly,
   recognize: (v) =>

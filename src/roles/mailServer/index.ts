@@ -30,6 +30,7 @@ export const mailServer: RoleModule = {
     'logging',
   ],
   required: ['postmaster', 'mynetworks'],
+  basic: ['myhostname', 'postmaster'],
   recognize: (v) => v.destinations.includes('$mydomain') || (v.domain !== '' && v.destinations.includes(v.domain)),
   receivesMail: true,
   mx: 'primary',

@@ -38,9 +38,14 @@ export const nullClient: RoleModule = {
     'logging',
   ],
   required: ['relayhost', 'postmaster'],
-  explain: {
-    relayhost: () => 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port',
-    inet_interfaces: () => 'loopback-only: a null client accepts no mail from the network',
+  basic: ['myhostname', 'relayhost', 'smtp_sasl', 'postmaster'],
+  wording: {
+    relayhost: {
+      label: 'Send all mail through which server?',
+      explain: "your provider's or your company's mail server, e.g. [smtp.example.net]:587",
+      help: ['A null client delivers nothing itself: every message, also mail to root, leaves through this server.'],
+    },
+    inet_interfaces: { explain: 'loopback-only: a null client accepts no mail from the network' },
   },
   checkAnswer: remotePostmasterOnly,
   recognize: (v) =>
