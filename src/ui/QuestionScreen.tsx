@@ -293,6 +293,14 @@ function Lines({ lines, color }: { lines: string[]; color?: 'gray' | 'red' }) {
   );
 }
 
+/** The fewest lines the field of `q` takes (a list scrolls within what it gets). */
+function fieldNeeds(q: Question): number {
+  if (q.kind === 'secret') return isSaslQuestion(q) ? 3 : 2;
+  if (q.kind === 'choice') return Math.max(1, q.choices?.length ?? 1);
+  if (q.kind === 'list' || q.kind === 'map') return 4;
+  return 1;
+}
+
 /** The key that closes the help: it has the keys while open, the field waits underneath. */
 function HelpKeys({ onClose }: { onClose(): void }) {
   useKeys((key) => {
@@ -360,7 +368,7 @@ export function QuestionScreen({
   const fixed = 1 + label.length + (paramapart ? 1 : 0) + def.length + 1 + errorLines.length + keysLines.length;
   // The help, in place of the explanation, takes what the field (3 lines at least) leaves.
   const explain = help
-    ? helpLines(question.help, columns, Math.max(2, height - fixed - 3 - 2))
+    ? helpLines(question.help, columns, Math.max(2, height - fixed - fieldNeeds(question) - 2))
     : wrapText(question.explain, columns);
   const explainHeight = explain.length + (help ? 2 : 0);
   // What the field may take: the rest of the screen.

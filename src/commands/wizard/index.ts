@@ -112,13 +112,17 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   } finally {
     restore();
   }
+  // Ctrl-C or Ctrl-D at a prompt after the wizard: no more questions (a --save-answers FILE asked
+  // for on the command line is still written: that needs no answer).
+  let interrupted = false;
   if (code === 0 && applied !== null) {
     // What the role needs outside this host, how to send a test message, where the log is.
     const done: { plan: Plan; host: HostFacts } = applied;
     await printNextSteps(ctx, done.plan, done.host);
-    await offerVerify(ctx, done.host);
+    interrupted = await offerVerify(ctx, done.host);
   }
-  if (code === 0 && shown.last !== null) await offerSave(ctx, shown.last.plan, shown.last.host);
+  if (code === 0 && shown.last !== null && (!interrupted || opts.saveAnswers !== undefined))
+    await offerSave(ctx, shown.last.plan, shown.last.host);
   return code as ExitCode;
 }
 
@@ -198,14 +202,16 @@ async function offerSave(ctx: CommandContext, plan: Plan, host: HostFacts): Prom
 /**
  * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
  * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
- * printed than a line end.
+ * printed than a line end, and true is returned: the user wants no more questions.
  */
-async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
+async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<boolean> {
   const answer = (
     await ask(ctx, `Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
   )?.toLowerCase();
-  // Ctrl-C or Ctrl-D at the prompt (null): no check wanted; the apply's exit code stands.
-  if (answer === undefined || (answer !== '' && answer !== 'y' && answer !== 'yes')) return;
+  // Ctrl-C or Ctrl-D at the prompt (undefined): no check wanted; the apply's exit code stands.
+  if (answer === undefined) return true;
+  if (answer !== '' && answer !== 'y' && answer !== 'yes') return false;
   const { verify } = await import('../verify/index.js');
   await verify(ctx.fx, host, { color: ctx.opts.color, write: ctx.io.out });
+  return false;
 }
