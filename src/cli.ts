@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isMailsetupError, UsageError } from './model/errors.js';
+import { printable } from './model/text.js';
 import type { CliOptions } from './model/options.js';
 import { VERSION } from './version.js';
 
@@ -27,12 +28,20 @@ Options:
   --dry-run        show the plan and the diff, write nothing (exit 0)
   --check          with --dry-run: exit 1 when changes would be made
   --root DIR       treat DIR as the file system root; never touch the live system
-  --rollback       restore the files of the last apply from its backup
+  --rollback       undo the last apply from its backup (or finish a rollback
+                   that did not complete); says which apply first and, on a
+                   terminal, asks [y/N]
+  --list-backups   the backups of earlier applies, and which one --rollback undoes
+  --forget         hand the box back: show what mailsetup owned, then remove
+                   its record (mailsetup.yaml); no Postfix setting changes
   --only-last      with --rollback: undo the last apply only while it is in place;
                    once it is undone, do nothing (never an older apply)
   --verify         check that the running Postfix does what its role promises
   --json           one JSON document on stdout (the plan, the result, the checks;
                    schema in the README); progress and messages go to stderr
+  --fresh-start    when the state file (/etc/postfix/mailsetup.yaml) does not
+                   validate: set it aside (the apply's backup keeps it) and
+                   start as if mailsetup had never configured this host
   --no-color       no colours (also NO_COLOR=1); without it, colours only on a
                    terminal, or wherever FORCE_COLOR=1 asks for them
   -h, --help       this text
@@ -86,9 +95,12 @@ export function parseCli(
         check: { type: 'boolean' },
         root: { type: 'string' },
         rollback: { type: 'boolean' },
+        'list-backups': { type: 'boolean' },
+        forget: { type: 'boolean' },
         verify: { type: 'boolean' },
         'only-last': { type: 'boolean' },
         json: { type: 'boolean' },
+        'fresh-start': { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -102,7 +114,11 @@ export function parseCli(
   if (v.version) return 'version';
   if (v.check && !v['dry-run']) throw new UsageError('--check goes with --dry-run');
   if (v['only-last'] && !v.rollback) throw new UsageError('--only-last goes with --rollback');
-  if (v.rollback && v.verify) throw new UsageError('--rollback and --verify do not go together');
+  const modes = (['rollback', 'list-backups', 'forget', 'verify'] as const).filter((m) => v[m]);
+  if (modes.length > 1) throw new UsageError(`--${modes[0]} and --${modes[1]} do different things: give one of them`);
+  if (v.json && (v['list-backups'] || v.forget)) {
+    throw new UsageError(`--json does not go with --${v.forget ? 'forget' : 'list-backups'}`);
+  }
   if (v.json && !v.answers && !v.role && !v['dry-run'] && !v.yes && !v.verify && !v.rollback) {
     throw new UsageError('--json goes with --answers, --dry-run, --yes, --verify or --rollback (not with the wizard)');
   }
@@ -120,12 +136,15 @@ export function parseCli(
     check: v.check ?? false,
     root: v.root,
     rollback: v.rollback ?? false,
+    listBackups: v['list-backups'] ?? false,
+    forget: v.forget ?? false,
     verify: v.verify ?? false,
     onlyLast: v['only-last'] ?? false,
     json: v.json ?? false,
     // --json: stdout holds only the document, and the text on stderr is for logs: no colours.
     color: v.json ? false : colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
     unicode: unicodeWanted(env),
+    freshStart: v['fresh-start'] ?? false,
   };
 }
 
@@ -136,7 +155,8 @@ export function parseCli(
 function ignoreBrokenPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+      // A hung-up terminal (SIGHUP, a dropped SSH session) answers EIO: the run goes on.
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED' && err.code !== 'EIO') throw err;
     });
   }
 }
@@ -182,13 +202,16 @@ async function main(): Promise<number> {
     });
   } catch (err) {
     if (isMailsetupError(err)) {
-      if (err.message !== '') process.stderr.write(`mailsetup: ${err.message}\n`);
-      for (const line of err.details) process.stderr.write(`${line}\n`);
+      // Messages quote answers, files and servers: control characters are shown, not obeyed.
+      if (err.message !== '') process.stderr.write(`mailsetup: ${printable(err.message)}\n`);
+      for (const line of err.details) process.stderr.write(`${printable(line)}\n`);
       return err.exitCode;
     }
     // Nothing the user can act on was expected here: one line, the details in a file.
     const where = commands.writeCrashReport(err, argv, VERSION);
-    process.stderr.write(`mailsetup: unexpected error: ${firstLine(err)}${where ? ` (details in ${where})` : ''}\n`);
+    process.stderr.write(
+      `mailsetup: unexpected error: ${printable(firstLine(err))}${where ? ` (details in ${where})` : ''}\n`,
+    );
     return 1;
   }
 }

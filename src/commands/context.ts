@@ -25,6 +25,36 @@ export interface CommandContext {
   isRoot: boolean;
   /** --json: the document the run fills (`io` then writes to stderr; the document alone goes to stdout). */
   json?: JsonRun;
+  /**
+   * Ask a yes/no question on the terminal and return the line typed (null: Ctrl-C/Ctrl-D).
+   * Absent when stdin or stdout is not a terminal: a mode that would ask goes ahead instead.
+   */
+  ask?: (question: string) => Promise<string | null>;
+}
+
+/**
+ * Whether to go ahead with something that changes the machine: with --yes, with --json (a program
+ * reads stdout), or without a terminal to ask on, yes; otherwise the answer to `question` ([y/N]:
+ * only y or yes).
+ */
+export async function confirmed(ctx: CommandContext, question: string): Promise<boolean> {
+  if (ctx.opts.yes || ctx.json !== undefined || ctx.ask === undefined) return true;
+  const answer = (await ctx.ask(`${question} [y/N] `))?.trim().toLowerCase() ?? '';
+  return answer === 'y' || answer === 'yes';
+}
+
+/** A question on the process's terminal (readline); null when the user ends it (Ctrl-C, Ctrl-D). */
+export async function askOnTerminal(question: string): Promise<string | null> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const closed = new Promise<null>((resolve) => rl.once('close', () => resolve(null)));
+  try {
+    return await Promise.race([rl.question(question), closed]);
+  } catch {
+    return null;
+  } finally {
+    rl.close();
+  }
 }
 
 /** Print step events as plain lines (the non-interactive step list); with --json also record them. */

@@ -5,6 +5,7 @@
  * nothing to do, 1 apply failed (rolled back), 2 usage error or invalid answers. With --json the
  * mode's text goes to stderr and the one JSON document to stdout (./json.ts), also when it fails.
  */
+import { realpathSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { isMailsetupError, UsageError, type ExitCode } from '../model/errors.js';
 import type { CliOptions } from '../model/options.js';
@@ -13,7 +14,7 @@ import { writeCrashReport } from '../system/crashReport.js';
 import { createRealEffects } from '../system/realEffects.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
-import type { CommandContext, Io } from './context.js';
+import { askOnTerminal, type CommandContext, type Io } from './context.js';
 import { JsonRun } from './json.js';
 
 export { writeCrashReport };
@@ -41,7 +42,19 @@ function asciiIo(io: Io): Io {
 
 /** Which mode the options ask for, and whether it may ask questions. */
 export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
-  const root = opts.root ? resolvePath(opts.root) : '/';
+  let root: string;
+  try {
+    root = rootOf(opts.root);
+  } catch (e) {
+    // Refused before any mode ran: with --json, the refusal is a document on stdout too.
+    if (!opts.json || !isMailsetupError(e)) throw e;
+    term.io.err(`mailsetup: ${e.message}\n`);
+    term.io.out(jsonErrorText(e.exitCode, e.message));
+    return e.exitCode;
+  }
+  if (opts.root !== undefined && root === '/') {
+    term.io.err(`mailsetup: --root ${opts.root} is / itself: this run configures this host (a live run)\n`);
+  }
   if (!opts.json) return runMode(opts, term, root, term.io);
   const json = new JsonRun(VERSION, opts, root);
   const err = (s: string) => term.io.err(s);
@@ -67,6 +80,7 @@ export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
 
 async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, json?: JsonRun): Promise<ExitCode> {
   if (root === '/' && !opts.dryRun && !opts.verify && !term.isRoot) {
+    // --list-backups too: the backups are root's alone (0700).
     throw new UsageError(
       'root is needed to configure Postfix: run it with sudo (or use --dry-run, or --root DIR for a sandbox)',
     );
@@ -76,10 +90,11 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
       '--answers -: standard input is a terminal; pipe the answers in (… | mailsetup --answers - --yes)',
     );
   }
-  const wantsQuestions = !opts.json && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify;
+  const otherMode = opts.rollback || opts.verify || opts.listBackups || opts.forget;
+  const wantsQuestions = !opts.json && !opts.yes && !opts.dryRun && !otherMode;
   // A dumb terminal cannot redraw a screen: it is treated like no terminal at all.
   const interactive = wantsQuestions && term.stdinIsTty && term.stdoutIsTty && term.dumb !== true;
-  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !opts.rollback && !opts.verify && !opts.role) {
+  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !otherMode && !opts.role) {
     throw new UsageError(
       term.dumb === true && term.stdinIsTty && term.stdoutIsTty
         ? 'this terminal (TERM=dumb) cannot show the wizard: pass --answers FILE (and --yes to apply), ' +
@@ -95,9 +110,39 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
     interactive,
     isRoot: term.isRoot,
     ...(json ? { json } : {}),
+    ...(term.stdinIsTty && term.stdoutIsTty ? { ask: askOnTerminal } : {}),
   };
   if (interactive) return (await import('./wizard/index.js')).wizard(ctx);
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
+  if (opts.listBackups) return (await import('./rollback/index.js')).listBackupsMode(ctx);
+  if (opts.forget) return (await import('./forget/index.js')).forget(ctx);
   if (opts.verify) return (await import('./verify/index.js')).verifyCommand(ctx);
   return (await import('./apply/index.js')).applyAnswers(ctx);
+}
+
+/**
+ * The root a --root value names: '/' without one; else the directory, its symbolic links
+ * resolved (a sandbox whose path leads through a link is the directory the link names, and a
+ * value that resolves to / is the live system). An empty value (an unset variable in a script)
+ * and a missing directory are usage errors: neither may silently mean the live system or a new
+ * tree built by a typo.
+ */
+export function rootOf(value: string | undefined): string {
+  if (value === undefined) return '/';
+  if (value === '') {
+    throw new UsageError(
+      '--root needs a sandbox directory, and the value is empty (an unset variable?); omit --root to configure this host',
+    );
+  }
+  const abs = resolvePath(value);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--root ${value}: no such directory`);
+    throw new UsageError(`--root ${value}: ${code ?? (e as Error).message}`);
+  }
+  if (!statSync(real).isDirectory()) throw new UsageError(`--root ${value}: not a directory`);
+  return real;
 }

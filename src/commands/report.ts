@@ -4,14 +4,24 @@
  */
 import type { ExitCode } from '../model/errors.js';
 import type { ApplyResult } from '../model/events.js';
-import { paint } from '../output/styled.js';
+import { printable } from '../model/text.js';
+import { findingLines } from '../output/preview.js';
+import { paint, renderLines } from '../output/styled.js';
 import { shellWord, type CommandContext } from './context.js';
 
 /** Print how an apply ended; returns the exit code. The undo hint names the sandbox under --root. */
 export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
   const { io } = ctx;
   const color = ctx.opts.color;
-  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  const findings = r.findings ?? [];
+  if (findings.length > 0) {
+    // postfix check's warnings are a tool's output: control characters shown, not obeyed.
+    const lines = findings.flatMap((f) => findingLines({ ...f, message: printable(f.message) }));
+    io.out(renderLines([[{ text: 'Findings', style: 'heading' }], ...lines], { color }));
+  }
+  for (const w of r.warnings) {
+    if (!findings.some((f) => f.message === w)) io.out(`${paint(color, 'warning', 'warning:')} ${printable(w)}\n`);
+  }
   if (r.ok) {
     if (!r.changed) io.out('Nothing to do: the configuration is already as asked.\n');
     else {
@@ -26,7 +36,7 @@ export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
     return 0;
   }
   ctx.json?.failure(r.error ?? 'unknown error');
-  io.err(`${paint(color, 'failed', 'Apply failed:')} ${r.error ?? 'unknown error'}\n`);
+  io.err(`${paint(color, 'failed', 'Apply failed:')} ${printable(r.error ?? 'unknown error')}\n`);
   if (r.rolledBack) io.err(`Every file was restored from the backup${r.backupDir ? ` (${r.backupDir})` : ''}.\n`);
   return 1;
 }
@@ -35,7 +45,7 @@ export function reportApply(ctx: CommandContext, r: ApplyResult): ExitCode {
 export function reportRollback(ctx: CommandContext, r: ApplyResult): ExitCode {
   const { io } = ctx;
   const color = ctx.opts.color;
-  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${w}\n`);
+  for (const w of r.warnings) io.out(`${paint(color, 'warning', 'warning:')} ${printable(w)}\n`);
   if (r.ok && r.backupDir === undefined) {
     io.out('Nothing was rolled back.\n');
     return 0;
@@ -48,6 +58,6 @@ export function reportRollback(ctx: CommandContext, r: ApplyResult): ExitCode {
     return 0;
   }
   ctx.json?.failure(r.error ?? 'unknown error');
-  io.err(`${paint(color, 'failed', 'Rollback failed:')} ${r.error ?? 'unknown error'}\n`);
+  io.err(`${paint(color, 'failed', 'Rollback failed:')} ${printable(r.error ?? 'unknown error')}\n`);
   return 1;
 }

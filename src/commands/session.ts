@@ -1,54 +1,163 @@
 /**
  * One run's wiring between the pure core (roles, plan, detect) and the machine (Effects): read
  * the files the planner needs, detect the current role, take the answers given (answers file,
- * --role), resolve and plan. Every mode that plans goes through here.
+ * --role), resolve and plan. Every mode that plans goes through here. Every input problem (a
+ * file Postfix would misread, a state file that does not validate, an unusable answers or
+ * password file) ends here as a UsageError naming the file: exit 2, no stack trace.
  */
-import type { Answers, RoleId } from '../model/answers.js';
-import type { Effects } from '../model/effects.js';
-import { UsageError } from '../model/errors.js';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import type { AnswerKey, Answers, RoleId } from '../model/answers.js';
+import type { Effects, FileMeta } from '../model/effects.js';
+import { isMailsetupError, UsageError } from '../model/errors.js';
 import type { HostFacts } from '../model/host.js';
 import type { CliOptions } from '../model/options.js';
-import type { Detection, Plan } from '../model/plan.js';
-import { detect } from '../plan/detect.js';
-import { resolveForPlan } from '../plan/lint/index.js';
-import { plan, PLAN_PATHS, SECRET_PLACEHOLDER, type HandEdits, type Templates } from '../plan/plan.js';
+import { ALIASES, MAIN_CF, MAP_PATHS, MASTER_CF, STATE_PATH } from '../model/paths.js';
+import type { Detection, Finding, Plan } from '../model/plan.js';
+import { certFilesKey, type CertificateCheck } from '../model/tls.js';
+import { quoteValue } from '../model/text.js';
+import { Aliases } from '../postfix/aliases.js';
 import { LookupTable } from '../postfix/lookupTable.js';
-import { SASL_PASSWD_MAP } from '../model/paths.js';
+import { MainCf } from '../postfix/mainCf.js';
+import { MasterCf } from '../postfix/masterCf.js';
+import { detect } from '../plan/detect.js';
+import { queuedMailFindings } from '../plan/queue.js';
+import { factsNeeded } from '../plan/facts.js';
+import { mxDomains, mxFindings } from '../plan/mx.js';
+import { gatherFacts } from '../system/facts.js';
+import { mxHostsOf } from '../system/dns.js';
+import { resolveForPlan } from '../plan/lint/index.js';
+import { plan, PLAN_PATHS, type PlanInput, type Templates } from '../plan/plan.js';
+import { certificateCandidates } from '../plan/tls.js';
+import type { Resolved } from '../roles/role.js';
+import { inspectCertificate } from '../system/tls.js';
+import { withStoredPassword } from '../plan/secrets.js';
+import { parseState, StateError, type State } from '../plan/state.js';
 import { AnswersError, parseAnswersYaml } from '../roles/answers.js';
 import { isRoleId, ROLE_IDS } from '../roles/index.js';
 import { AnswersInvalid } from '../roles/resolve.js';
+import { unusedAnswers, unusedReason, usedAnswersOnly } from '../roles/usage.js';
+import { readQueue } from '../system/queue.js';
+import { directoriesOf } from '../system/sandbox.js';
+import type { QueuedMessage } from '../model/queue.js';
 
 export type Files = Record<string, string | null>;
 
-/** Read every file the planner looks at. */
+/** The parser of each file the planner reads (the state file is checked on its own). */
+const PARSERS: Record<string, (text: string) => unknown> = {
+  [MAIN_CF]: (t) => MainCf.parse(t),
+  [MASTER_CF]: (t) => MasterCf.parse(t),
+  [ALIASES]: (t) => Aliases.parse(t),
+  ...Object.fromEntries(MAP_PATHS.map((p) => [p, (t: string) => LookupTable.parse(t)])),
+};
+
+/** An input file's problem as the run's error: its real path and what is wrong (exit 2). */
+function fileError(path: string, realPath: string, e: unknown): UsageError {
+  if (isMailsetupError(e)) return e as UsageError;
+  const msg = (e as Error).message.replace(/^(main\.cf|master\.cf|aliases|lookup table)(: )?/, '').trim();
+  return new UsageError(`${realPath}: ${msg.replace(/^: /, '')}`, [
+    `  mailsetup does not edit a file that Postfix would misread; fix ${path} by hand, then run it again`,
+  ]);
+}
+
+/**
+ * Read every file the planner looks at, each checked by its parser: a file that would make the
+ * planner fail (a NUL byte, a BOM, a broken master.cf entry, a loop of links, a FIFO) is a
+ * UsageError naming it.
+ */
 export async function readPlanFiles(fx: Effects): Promise<Files> {
-  const entries = await Promise.all(PLAN_PATHS.map(async (p) => [p, await fx.readFile(p)] as const));
+  const entries = await Promise.all(
+    PLAN_PATHS.map(async (p) => {
+      try {
+        const text = await fx.readFile(p);
+        if (text !== null) PARSERS[p]?.(text);
+        return [p, text] as const;
+      } catch (e) {
+        throw fileError(p, await fx.realPath(p).catch(() => fx.resolve(p)), e);
+      }
+    }),
+  );
   return Object.fromEntries(entries);
 }
 
-/** Put the password of `smtp_sasl.password_file` into the answers (the file is read here, not by the planner). */
-export async function loadSecrets(fx: Effects, answers: Partial<Answers>): Promise<Partial<Answers>> {
+/** Mode and owner of each existing file the planner looks at (the modes Postfix expects are planned). */
+export async function readPlanMeta(fx: Effects): Promise<Record<string, FileMeta>> {
+  const out: Record<string, FileMeta> = {};
+  for (const p of PLAN_PATHS) {
+    const m = await fx.stat(p);
+    if (m !== null) out[p] = m;
+  }
+  return out;
+}
+
+/** The most a password file holds. */
+export const MAX_PASSWORD_FILE_BYTES = 4096;
+
+/**
+ * Put the password of `smtp_sasl.password_file` into the answers (the file is read here, not by
+ * the planner). The file must be a regular file of at most 4 KiB, owned by root or the user
+ * running mailsetup, writable by no one else, holding the password alone on one line (so
+ * /etc/shadow or a key file is never taken for one); UTF-8 only. A relative path is relative to
+ * the answers file. `warn` hears that the file is readable by others.
+ */
+export async function loadSecrets(
+  fx: Effects,
+  answers: Partial<Answers>,
+  baseDir?: string,
+  warn: (message: string) => void = () => undefined,
+): Promise<Partial<Answers>> {
   const s = answers.smtp_sasl;
   if (!s?.password_file) return answers;
+  const given = s.password_file;
+  const path = baseDir && !isAbsolute(given) ? resolvePath(baseDir, given) : given;
+  const what = `smtp_sasl.password_file: ${quoteValue(path)}`;
   let text: string;
   try {
-    text = await fx.readUserFile(s.password_file);
+    const meta = await fx.userFileMeta(path);
+    if (meta === null) throw new Error('ENOENT');
+    if (meta.uid !== 0 && meta.uid !== fx.uid) {
+      throw new UsageError(`${what} belongs to uid ${meta.uid}: a password file must belong to root (or to you)`);
+    }
+    if ((meta.mode & 0o022) !== 0) {
+      throw new UsageError(`${what} is writable by others (mode ${octal(meta.mode)}): chmod 600 it`);
+    }
+    text = await fx.readUserFile(path, MAX_PASSWORD_FILE_BYTES);
+    if ((meta.mode & 0o044) !== 0) warn(`${path} is readable by others (mode ${octal(meta.mode)}): chmod 600 it`);
   } catch (err) {
-    throw new UsageError(`smtp_sasl.password_file: cannot read ${s.password_file}: ${(err as Error).message}`);
+    if (isMailsetupError(err)) throw err;
+    throw new UsageError(`${what}: cannot read it: ${(err as Error).message}`);
   }
-  const password = text.split('\n')[0].replace(/\r$/, '');
-  if (password === '') throw new UsageError(`smtp_sasl.password_file: ${s.password_file} is empty`);
+  const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
+  if (lines.length > 1) {
+    throw new UsageError(`${what} holds ${lines.length} lines; a password file holds the password alone on one line`);
+  }
+  const password = lines[0];
+  if (password === '') throw new UsageError(`${what} is empty`);
   return { ...answers, smtp_sasl: { ...s, password } };
 }
 
 /** `--answers -`: standard input holds at most this much (an answers file is a few hundred bytes). */
 export const MAX_ANSWERS_BYTES = 1024 * 1024;
 
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
+/** The answers given on the command line, and the role the answers file itself names (if any). */
+export interface Given {
+  answers: Partial<Answers>;
+  /** The answers file's own `role:` (before --role). */
+  fileRole?: RoleId;
+}
+
 /**
  * The answers given on the command line: the answers file (`-`: standard input) with its
- * password file read, and --role.
+ * password file read, and --role. `warn` hears what is allowed but unwise (a password file others can read).
  */
-export async function givenAnswers(fx: Effects, opts: CliOptions): Promise<Partial<Answers>> {
+export async function readGiven(
+  fx: Effects,
+  opts: CliOptions,
+  warn: (message: string) => void = () => undefined,
+): Promise<Given> {
   let given: Partial<Answers> = {};
   if (opts.answers !== undefined) {
     let text: string;
@@ -59,17 +168,59 @@ export async function givenAnswers(fx: Effects, opts: CliOptions): Promise<Parti
       throw new UsageError(`cannot read ${from}: ${(e as Error).message}`);
     }
     try {
-      given = await loadSecrets(fx, parseAnswersYaml(text, false));
+      given = await loadSecrets(fx, parseAnswersYaml(text, false), dirname(resolvePath(opts.answers)), warn);
     } catch (e) {
       if (e instanceof AnswersError) throw new UsageError(e.message);
       throw e;
     }
   }
+  const fileRole = given.role;
   if (opts.role !== undefined) {
-    if (!isRoleId(opts.role)) throw new UsageError(`--role: "${opts.role}" is not a role (${ROLE_IDS.join(', ')})`);
+    if (!isRoleId(opts.role))
+      throw new UsageError(`--role: ${quoteValue(opts.role)} is not a role (${ROLE_IDS.join(', ')})`);
     given.role = opts.role;
   }
-  return given;
+  return fileRole === undefined ? { answers: given } : { answers: given, fileRole };
+}
+
+/** The answers given on the command line (see readGiven). */
+export async function givenAnswers(
+  fx: Effects,
+  opts: CliOptions,
+  warn: (message: string) => void = () => undefined,
+): Promise<Partial<Answers>> {
+  return (await readGiven(fx, opts, warn)).answers;
+}
+
+/**
+ * Answers the role does not use. When --role overrides the answers file's role, each is left out
+ * with a warning finding that names it (and so is never recorded); otherwise the answers file was
+ * written for this role and giving them is an error (exit 2) that names each key and the role.
+ */
+export function settleUnused(given: Given, role: RoleId): { answers: Partial<Answers>; findings: Finding[] } {
+  const unused = unusedAnswers(given.answers, role);
+  if (unused.length === 0) return { answers: given.answers, findings: [] };
+  if (given.fileRole !== undefined && given.fileRole !== role) {
+    return {
+      answers: usedAnswersOnly(given.answers, role),
+      findings: unused.map((key) => ignoredAnswer(key, role, given.fileRole as RoleId)),
+    };
+  }
+  throw new UsageError(
+    `the answers give ${unused.length === 1 ? 'an answer' : `${unused.length} answers`} the ${role} role does not use; nothing was written:`,
+    unused.map((key) => `  ${key}: ${unusedReason(key, role)}`),
+  );
+}
+
+/** The warning for an answer left out because the role chosen (--role, or in the wizard) does not use it. */
+export function ignoredAnswer(key: AnswerKey, role: RoleId, fileRole?: RoleId): Finding {
+  return {
+    id: 'answer-ignored',
+    level: 'warning',
+    message:
+      `${key}: ignored and not recorded: ${unusedReason(key, role)}` +
+      (fileRole === undefined ? '' : ` (the answers file was written for ${fileRole})`),
+  };
 }
 
 /** Invalid answers as the error that stops the run (exit 2), one line per problem. */
@@ -80,55 +231,128 @@ export function invalidAnswers(e: AnswersInvalid): UsageError {
   );
 }
 
+/** Options of a session. */
+export interface SessionOptions {
+  /**
+   * The state file does not validate and the user chose a fresh start (--fresh-start): plan as
+   * if mailsetup had never run here; the apply replaces the state file, and its backup keeps the
+   * invalid one.
+   */
+  freshStart?: boolean;
+}
+
 export class Session {
   readonly detected: Detection;
+  /** The state file, validated; null without one (or on a fresh start). */
+  readonly state: State | null;
+  /** The state file did not validate and is set aside (a fresh start): what was wrong with it. */
+  readonly discardedState: string | null;
 
   constructor(
     readonly fx: Effects,
     readonly host: HostFacts,
     readonly files: Files,
     readonly templates: Templates,
+    readonly meta: Readonly<Record<string, FileMeta>> = {},
+    opts: SessionOptions = {},
   ) {
-    this.detected = detect(files);
-  }
-
-  static async open(fx: Effects, host: HostFacts, templates: Templates): Promise<Session> {
-    return new Session(fx, host, await readPlanFiles(fx), templates);
-  }
-
-  /** Resolve (defaults + validation; throws AnswersInvalid) and plan. */
-  plan(given: Partial<Answers> & { role: RoleId }, handEdits?: HandEdits): Plan {
-    const answers = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
-    // A state file records "(secret)" where the password was: it stands for the login already in
-    // sasl_passwd, and means nothing on a host (or sandbox) that has none for this relay host.
-    if (answers.smtp_sasl?.password === SECRET_PLACEHOLDER && !this.hasStoredLogin(answers.relayhost)) {
-      throw new AnswersInvalid([
-        {
-          key: 'smtp_sasl',
-          message:
-            `no password for ${answers.relayhost} here: a state file never holds one ("${SECRET_PLACEHOLDER}"); ` +
-            'give smtp_sasl.password_file, or type it in the wizard',
-        },
-      ]);
+    let state: State | null = null;
+    let discarded: string | null = null;
+    const text = files[STATE_PATH] ?? null;
+    if (text !== null) {
+      try {
+        state = parseState(text);
+      } catch (e) {
+        if (!(e instanceof StateError)) throw e;
+        if (!opts.freshStart) {
+          throw new UsageError(e.message.replace(STATE_PATH, fx.resolve(STATE_PATH)), [
+            '  mailsetup trusts nothing in a state file it cannot have written: nothing was changed.',
+            '  Restore it from a backup (mailsetup --rollback), or start afresh with --fresh-start: the',
+            '  invalid file is kept in the backup of that apply, and mailsetup then owns only what it sets anew.',
+          ]);
+        }
+        discarded = e.message;
+      }
     }
-    return plan({ answers, host: this.host, files: this.files, templates: this.templates, handEdits });
+    this.state = state;
+    this.discardedState = discarded;
+    this.detected = detect(discarded === null ? files : { ...files, [STATE_PATH]: null }, state ?? undefined);
   }
 
-  /** Whether sasl_passwd already holds a login for this relay host. */
-  private hasStoredLogin(relayhost: string): boolean {
-    const text = this.files[SASL_PASSWD_MAP];
-    if (!text) return false;
+  static async open(fx: Effects, host: HostFacts, templates: Templates, opts: SessionOptions = {}): Promise<Session> {
+    const [files, meta] = await Promise.all([readPlanFiles(fx), readPlanMeta(fx)]);
+    return new Session(fx, host, files, templates, meta, opts);
+  }
+
+  /**
+   * Resolve (defaults + validation; throws AnswersInvalid), check the files of every certificate
+   * the plan may name (before anything is written), look up what the answers refer to (tables,
+   * users, names; src/system/facts.ts) and plan; on the live system add what DNS says of the MX
+   * records.
+   */
+  async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
+    const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
+    const answers = withStoredPassword(resolved, this.files, this.state);
+    const certs = await this.checkCertificates(answers);
+    const facts = await gatherFacts(this.fx, factsNeeded(answers, this.host));
+    const p = plan({
+      answers,
+      host: this.host,
+      files: this.files,
+      meta: this.meta,
+      templates: this.templates,
+      handEdits,
+      certs,
+      live: this.fx.live,
+      freshState: this.discardedState !== null,
+      ...(this.state ? { state: this.state } : {}),
+      facts,
+    });
+    // DNS is asked only on the live system; a --root sandbox never reaches out.
+    if (this.fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
+    return { ...p, previousRole: this.detected.role };
+  }
+
+  /** The system layer's checks of the certificates the plan may name, by certFilesKey. */
+  async checkCertificates(answers: Resolved): Promise<Record<string, CertificateCheck>> {
+    let main: MainCf;
     try {
-      return LookupTable.parse(text).get(relayhost) !== undefined;
+      main = MainCf.parse(this.files[MAIN_CF] ?? '');
     } catch {
-      return false;
+      // An unreadable main.cf is the planner's to report.
+      main = MainCf.parse('');
     }
+    const now = new Date();
+    const out: Record<string, CertificateCheck> = {};
+    for (const files of certificateCandidates(answers, this.host, main)) {
+      out[certFilesKey(files)] = await inspectCertificate(this.fx, files, {
+        myhostname: answers.myhostname,
+        now,
+        ...(this.host.tls?.sslCertGid !== undefined ? { sslCertGid: this.host.tls.sslCertGid } : {}),
+      });
+    }
+    return out;
+  }
+
+  private queue: Promise<QueuedMessage[] | null> | null = null;
+
+  /**
+   * Queued mail for domains the plan stops delivering or relaying here (`postqueue -j`, read once
+   * per session): one warning per domain, with the count.
+   */
+  async queueFindings(p: Plan): Promise<Finding[]> {
+    const after = p.files.find((f) => f.path === MAIN_CF);
+    if (after === undefined || after.before === after.after) return [];
+    const queue = await (this.queue ??= readQueue(this.fx, directoriesOf(this.host)).catch(() => null));
+    if (queue === null || queue.length === 0) return [];
+    const what = p.previousRole !== p.role ? `the change to ${p.role}` : 'this change';
+    return queuedMailFindings(queue, after.before, after.after, this.host.fqdn, what);
   }
 
   /** plan(), with invalid answers turned into the UsageError that ends the run. */
-  planOrExit(given: Partial<Answers> & { role: RoleId }): Plan {
+  async planOrExit(given: Partial<Answers> & { role: RoleId }): Promise<Plan> {
     try {
-      return this.plan(given);
+      return await this.plan(given);
     } catch (e) {
       if (e instanceof AnswersInvalid) throw invalidAnswers(e);
       throw e;

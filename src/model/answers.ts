@@ -23,8 +23,14 @@ export interface Answers {
   myhostname?: string;
   mydomain?: string;
   myorigin?: string;
+  /** The domains delivered here (mydestination): names, $names, /file/name, type:table. */
+  mydestination?: string[];
   relayhost?: string; // "" = direct delivery
+  /** Where mail goes when a destination (or the relayhost) is unreachable. */
+  fallback_relay?: string[];
   mynetworks?: string[];
+  /** host | subnet | class: let Postfix derive mynetworks (instead of a mynetworks list). */
+  mynetworks_style?: string;
   relay_domains?: string[];
   transport?: Record<string, string>; // domain -> "relay:[host]"
   relay_recipients?: string[]; // user@domain or @domain
@@ -33,9 +39,36 @@ export interface Answers {
   inet_protocols?: string; // all | ipv4 | ipv6
   notify_classes?: string[];
   postmaster?: string; // where mail to postmaster and root goes
+  /** More /etc/aliases entries: name -> address(es) (postmaster and root come from `postmaster`). */
+  aliases?: Record<string, string>;
+  /** More /etc/postfix/virtual entries (virtual_alias_maps): address -> address(es). */
+  virtual?: Record<string, string>;
+  /** /etc/postfix/generic entries (smtp_generic_maps): local address or @domain -> Internet address. */
+  smtp_generic_maps?: Record<string, string>;
+  /** The spam rules after the relay rules (smtpd_recipient_restrictions), one restriction per item. */
+  smtpd_recipient_restrictions?: string[];
+  /** Transports whose mail waits for `sendmail -q` (a dial-up host: smtp). */
+  defer_transports?: string[];
+  /** enabled | disabled | dnssec ('' = Postfix's default): disabled = no DNS lookups (dial-up LAN). */
+  smtp_dns_support_level?: string;
   chroot?: boolean;
   logging?: 'syslog' | 'file';
   smtp_sasl?: SaslAnswers;
+  /**
+   * Outbound TLS (smtp_tls_security_level): may (opportunistic), dane (needs a DNSSEC-validating
+   * resolver on this host) or encrypt. Absent: dane where the host has a validating resolver, else
+   * may; encrypt with a smart-host login.
+   */
+  smtp_tls_security_level?: string;
+  /** Inbound STARTTLS on port 25 (smtpd_tls_security_level): may, or none. Never encrypt on port 25. */
+  smtpd_tls_security_level?: string;
+  /** The server's private key and certificate chain, key first (smtpd_tls_chain_files). */
+  smtpd_tls_chain_files?: string[];
+  /** The server certificate (with its chain) and its key, the older form (smtpd_tls_cert_file/key_file). */
+  smtpd_tls_cert_file?: string;
+  smtpd_tls_key_file?: string;
+  /** Install certbot's deploy hook that reloads Postfix after a renewal (Let's Encrypt certificates). */
+  certbot_deploy_hook?: boolean;
   /** Linter rules the user overrode knowingly (ids from Finding.override). */
   overrides?: string[];
 }

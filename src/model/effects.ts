@@ -3,6 +3,7 @@
  * file system or run commands themselves: the commands hand the system layer an `Effects` (real:
  * src/system/realEffects.ts; in memory for tests: src/system/memoryEffects.ts).
  */
+import type { CertificateInfo } from './tls.js';
 
 /** Owner, group and permission bits of a file. */
 export interface FileMeta {
@@ -29,6 +30,11 @@ export interface RunOptions {
    * stderr then arrive merged, in `stderr`. Falls back to a plain run where script(1) is absent.
    */
   tty?: boolean;
+  /**
+   * When aborted, the command (and everything it started) is terminated, as on a timeout: a
+   * build or a check that a signal interrupted is rolled back rather than waited for.
+   */
+  signal?: AbortSignal;
 }
 
 /** A TCP socket in LISTEN state. */
@@ -84,6 +90,39 @@ export interface Connection {
   close(): void;
 }
 
+/** What a resolver answered to a DNSSEC probe (Postfix's own dnssec_probe: NS records of the root). */
+export interface DnssecProbeResult {
+  /** The DNS response code (0 = NOERROR). */
+  rcode: number;
+  /** The AD bit: the resolver validated the answer. */
+  ad: boolean;
+}
+
+/** Where a STARTTLS probe dials, and the name it greets with. */
+export interface StarttlsProbeOptions {
+  host: string;
+  port: number;
+  ehloName: string;
+  /** Bound on the connect, on every reply and on the handshake. */
+  timeoutMs: number;
+}
+
+/** What a STARTTLS probe saw: the offer, the handshake and the certificate presented. */
+export interface StarttlsProbeResult {
+  /** The server's greeting (first line). */
+  greeting: string;
+  /** The EHLO reply lists STARTTLS. */
+  offered: boolean;
+  /** The reply to STARTTLS (when offered): 220 to go ahead, 454 when TLS is not available. */
+  reply?: string;
+  /** After a completed handshake: "TLSv1.3", the cipher, and the server's certificate. */
+  protocol?: string;
+  cipher?: string;
+  certificate?: CertificateInfo;
+  /** The conversation ("S: …", "C: …", "-- …"). */
+  transcript: string[];
+}
+
 export interface Effects {
   /** '/' for the live system, or the sandbox directory of --root. */
   readonly root: string;
@@ -96,15 +135,47 @@ export interface Effects {
   readStdin(maxBytes: number): Promise<string>;
   /** Map a system path ('/etc/postfix/main.cf') to the real path under root. */
   resolve(path: string): string;
+  /**
+   * The real path of a system path: under --root inside the sandbox, with every symbolic link
+   * resolved the way a chroot would (an absolute link target is taken under the root too), so it
+   * names no link and never leads out of the sandbox. The path to show in messages. Throws a
+   * UsageError for a loop of links.
+   */
+  realPath(path: string): Promise<string>;
+  /**
+   * The path to hand a command (postmap, postalias, postconf -c) for a system path. A program
+   * follows symbolic links with the host's root, not the sandbox's: under --root a path whose
+   * links it would follow elsewhere than mailsetup does (out of the sandbox) is refused, and so is
+   * any of `outputs` (files the program writes beside it: transport.db) that is a symbolic link
+   * or not a regular file. Throws a UsageError naming the link. Live: the path itself.
+   */
+  commandPath(path: string, outputs?: readonly string[]): Promise<string>;
   /** The file's text (UTF-8; refuses other encodings), or null when absent. Paths are system paths. */
   readFile(path: string): Promise<string | null>;
+  /**
+   * The file's bytes, or null when absent: for files that are not text (the databases postmap and
+   * postalias build), copied into a backup and back exactly.
+   */
+  readFileBytes(path: string): Promise<Uint8Array | null>;
   stat(path: string): Promise<FileMeta | null>;
+  /**
+   * What is at a path (following symlinks under the root): a regular file, a directory, something
+   * else (a FIFO, a device, a socket: never read those), or null when nothing is there.
+   */
+  fileKind(path: string): Promise<'file' | 'directory' | 'other' | null>;
   /**
    * A file the user named on the command line (the answers file, a password file): a path of the
    * machine mailsetup runs on, relative to the working directory, never mapped into --root.
-   * Throws an Error whose message is the system's error code (ENOENT, EACCES, …).
+   * Only a regular file of at most `maxBytes` (default 64 MiB) is read (a FIFO or a device is
+   * never opened for reading), and only UTF-8 text. Throws an Error whose message is the system's
+   * error code (ENOENT, EACCES, …) or says what is wrong ("not a regular file (a FIFO)",
+   * "larger than 4096 bytes", "not UTF-8 text (byte 0xff at offset 3)").
    */
-  readUserFile(path: string): Promise<string>;
+  readUserFile(path: string, maxBytes?: number): Promise<string>;
+  /** Owner, group and mode of a user-named file (as readUserFile resolves it), or null when absent. */
+  userFileMeta(path: string): Promise<FileMeta | null>;
+  /** The uid this process runs as (0 for root). */
+  readonly uid: number;
   /**
    * Write a file the user named on the command line (--save-answers): a path of the machine
    * mailsetup runs on, relative to the working directory, never mapped into --root. Atomic (a
@@ -113,11 +184,11 @@ export interface Effects {
    */
   writeUserFile(path: string, content: string): Promise<void>;
   /**
-   * Write atomically: temp file in the same directory, fsync, rename. Keeps the existing owner,
+   * Write atomically (text as UTF-8, or bytes as they are): temp file in the same directory, fsync, rename. Keeps the existing owner,
    * group and mode unless `meta` says otherwise; new files get `meta` or root:root 0644. Follows
    * symlinks (writes the target). Creates missing parent directories (0755).
    */
-  writeFileAtomic(path: string, content: string, meta?: Partial<FileMeta>): Promise<void>;
+  writeFileAtomic(path: string, content: string | Uint8Array, meta?: Partial<FileMeta>): Promise<void>;
   /** Remove a file; no error when it is already absent. */
   removeFile(path: string): Promise<void>;
   /** List a directory's entries (names), or [] when absent. */
@@ -185,4 +256,52 @@ export interface Effects {
   createExclusive?(path: string, content: string): Promise<boolean>;
   /** Whether a process with this pid exists (stale-lock detection). */
   processAlive?(pid: number): boolean;
+  /*
+   * Optional members of the TLS checks (src/system/tls.ts, --verify). Both createRealEffects and
+   * createMemoryEffects implement them; without them the checks say they could not probe.
+   */
+  /**
+   * Ask the resolver at `server` (UDP port 53) whether it validates DNSSEC: the query Postfix's
+   * dnssec_probe sends (NS records of the root, DNSSEC OK, AD asked for). Rejects with an Error
+   * saying why when no answer comes within `timeoutMs`. A sandbox never reaches the network:
+   * under --root it always rejects.
+   */
+  dnssecProbe?(server: string, timeoutMs: number): Promise<DnssecProbeResult>;
+  /**
+   * Connect to an SMTP server, EHLO, STARTTLS, complete the TLS handshake without verifying the
+   * certificate (what the server presents is reported), QUIT. Rejects with an Error naming the
+   * endpoint when the connection or the handshake fails. Under --root it always rejects.
+   */
+  starttlsProbe?(opts: StarttlsProbeOptions): Promise<StarttlsProbeResult>;
+  /**
+   * The file system that holds `path` (or would: the nearest existing directory above it): its
+   * device number and the bytes free for this process; null when it cannot be told.
+   */
+  diskSpace(path: string): Promise<{ device: number; free: number } | null>;
+  /** Give `path` a second name `link` (a hard link: no data is copied, no space is used). */
+  link(path: string, link: string): Promise<void>;
+  /** Rename `from` to `to` atomically (replacing `to`); needs no free space. */
+  rename(from: string, to: string): Promise<void>;
+  /** Copy a file's bytes (any content, also a database) with its owner and mode to `to`. */
+  copyFile(from: string, to: string): Promise<void>;
+  /** Set the owner, group and mode of an existing file. */
+  setMeta(path: string, meta: FileMeta): Promise<void>;
+  /**
+   * A new private directory for copies handed to a command (a sandbox's `postfix check` runs on
+   * one): root-only, outside the configuration, removed with `remove()`. Paths inside it are
+   * real paths (they are given to commands as they are).
+   */
+  scratchDir(): Promise<ScratchDir>;
+}
+
+/** A private scratch directory (Effects.scratchDir). */
+export interface ScratchDir {
+  /** Its real path. */
+  readonly path: string;
+  /** Write a file at `rel` (creating parent directories), optionally with a modification time. */
+  write(rel: string, content: string, mtimeMs?: number): Promise<void>;
+  /** Create the directory `rel` (and its parents). */
+  mkdir(rel: string): Promise<void>;
+  /** Remove the directory and everything in it. */
+  remove(): Promise<void>;
 }

@@ -6,8 +6,11 @@
 
 const BRAND = Symbol.for('mailsetup.MailsetupError');
 
-/** 0 success or nothing to do, 1 apply (or rollback, or a check) failed, 2 usage or invalid input, 130 cancelled. */
-export type ExitCode = 0 | 1 | 2 | 130;
+/**
+ * 0 success or nothing to do, 1 apply (or rollback, or a check) failed, 2 usage or invalid input,
+ * 130 cancelled; 129, 130, 143: an apply stopped by SIGHUP, SIGINT, SIGTERM and rolled back.
+ */
+export type ExitCode = 0 | 1 | 2 | 129 | 130 | 143;
 
 /**
  * A problem the user can act on: its message is printed as it is ("mailsetup: <message>", then the

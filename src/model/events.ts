@@ -4,6 +4,8 @@
  * earlier one); the screens and the plain-text mode render the same events.
  */
 
+import type { Finding } from './plan.js';
+
 export type StepStatus = 'running' | 'ok' | 'failed' | 'skipped' | 'rolled-back';
 
 /** One step, reported live; a later event with the same id replaces the earlier one. */
@@ -41,4 +43,11 @@ export interface ApplyResult {
   rolledBack: boolean;
   warnings: string[];
   events: StepEvent[];
+  /** What `postfix check` warned of (it succeeded): shown as findings after the apply. */
+  findings?: Finding[];
+  /**
+   * Files that changed on disk since the plan was made: nothing was written, and the caller plans
+   * again against them (and shows the new plan) instead of writing over someone's change.
+   */
+  stale?: string[];
 }

@@ -3,6 +3,7 @@
  * the services around it. Read once per run by src/system/hostFacts.ts; everything else gets it
  * as a plain value.
  */
+import type { HostTlsFacts } from './tls.js';
 
 export interface HostAddress {
   iface: string;
@@ -21,6 +22,12 @@ export interface PostfixFacts {
   running: boolean;
   /** The port the smtp/inet service listens on (25 unless master.cf says otherwise). */
   smtpPort?: number;
+  /**
+   * The installed package's directories (`postconf -d`: daemon_directory, command_directory,
+   * shlib_directory, meta_directory, queue_directory, data_directory) and import_environment:
+   * what a --root sandbox's main.cf must not change.
+   */
+  directories?: Record<string, string>;
 }
 
 export interface HostFacts {
@@ -30,8 +37,15 @@ export interface HostFacts {
   postfix: PostfixFacts;
   systemd: boolean; // PID 1 is systemd
   rsyslog: boolean; // rsyslogd is installed
+  /** logrotate is installed (/usr/sbin/logrotate); undefined when not probed. */
+  logrotate?: boolean;
   distro: { id: string; versionId: string; debianLike: boolean };
   ipv6DefaultRoute: boolean;
+  /**
+   * What the host offers for TLS: certificates, the CA store, a validating resolver (read with
+   * the other facts; absent in hand-made facts, then read as none of these).
+   */
+  tls?: HostTlsFacts;
 }
 
 /**

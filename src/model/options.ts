@@ -10,6 +10,10 @@ export interface CliOptions {
   check: boolean;
   root?: string;
   rollback: boolean;
+  /** --list-backups: the backups --rollback can undo, newest last. */
+  listBackups: boolean;
+  /** --forget: remove the state file (after showing what mailsetup owned); no Postfix setting changes. */
+  forget: boolean;
   verify: boolean;
   /** With --rollback: undo the last apply only while it is in place (never an older one). */
   onlyLast: boolean;
@@ -18,4 +22,6 @@ export interface CliOptions {
   color: boolean;
   /** The terminal shows more than ASCII (a UTF-8 locale, not the Linux console): ❯ ✓ ✗ and the spinner as they are. */
   unicode: boolean;
+  /** An invalid state file is set aside (kept in the apply's backup) and mailsetup starts afresh. */
+  freshStart: boolean;
 }

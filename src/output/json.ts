@@ -12,6 +12,7 @@
 import type { CommandRun, StepEvent, StepStatus } from '../model/events.js';
 import type { Action, Drift, FileChange, Finding, ParamChange, Plan } from '../model/plan.js';
 import { describeAction } from '../model/plan.js';
+import type { TlsSummary } from '../model/tls.js';
 import { fileDiff } from './preview.js';
 
 /** The document's version: its `version` key. */
@@ -68,6 +69,20 @@ export interface JsonFinding {
   message: string;
   /** The id to list in `overrides:` to apply despite this error; null when it cannot be overridden. */
   override: string | null;
+}
+
+/** What TLS each direction gets after the plan: the preview's TLS section, as data. */
+export interface JsonTls {
+  /** "opportunistic (may): …", "DANE (dane): …", "mandatory (encrypt) to the smart host …". */
+  outbound: string;
+  /** "STARTTLS offered (may) on port 25 …", or why none. */
+  inbound: string;
+  /** The certificate's lines (source, files, subject, names, expiry); [] when none is used. */
+  certificate: string[];
+  /** TLS settings already in main.cf that stay as the user's. */
+  kept: Array<{ name: string; value: string }>;
+  /** Further lines: the certbot hook, the snakeoil to create, a Let's Encrypt certificate not used. */
+  notes: string[];
 }
 
 /** One command of the plan (what the preview lists under "Commands to run"). */
@@ -135,6 +150,8 @@ export interface JsonDocument {
   params: JsonParam[];
   drift: JsonDrift[];
   findings: JsonFinding[];
+  /** What TLS each direction gets after the plan; null when there is no plan (--verify, --rollback, a refusal before it). */
+  tls: JsonTls | null;
   commands: JsonCommand[];
   steps: JsonStep[];
   /** --verify: each check. */
@@ -169,6 +186,7 @@ export function emptyDocument(
     params: [],
     drift: [],
     findings: [],
+    tls: null,
     commands: [],
     steps: [],
     checks: [],
@@ -230,6 +248,16 @@ export function findingJson(f: Finding): JsonFinding {
   return { id: f.id, level: f.level, message: f.message, override: f.override ?? null };
 }
 
+export function tlsJson(t: TlsSummary): JsonTls {
+  return {
+    outbound: t.outbound,
+    inbound: t.inbound,
+    certificate: [...t.certificate],
+    kept: t.kept.map(({ name, value }) => ({ name, value })),
+    notes: [...t.notes],
+  };
+}
+
 export function stepJson(e: StepEvent): JsonStep {
   return {
     id: e.id,
@@ -257,15 +285,16 @@ export function commandsJson(actions: readonly Action[], steps: readonly JsonSte
   });
 }
 
-/** The parts of the document a plan fills: files, parameters, hand edits, findings, its commands. */
+/** The parts of the document a plan fills: files, parameters, hand edits, findings, TLS, its commands. */
 export function planParts(
   plan: Plan,
-): Pick<JsonDocument, 'files' | 'params' | 'drift' | 'findings'> & { actions: readonly Action[] } {
+): Pick<JsonDocument, 'files' | 'params' | 'drift' | 'findings' | 'tls'> & { actions: readonly Action[] } {
   return {
     files: plan.files.map(fileJson),
     params: plan.params.map(paramJson),
     drift: plan.drift.map(driftJson),
     findings: plan.findings.map(findingJson),
+    tls: plan.tls ? tlsJson(plan.tls) : null,
     actions: plan.actions,
   };
 }

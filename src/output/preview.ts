@@ -8,7 +8,9 @@
 import { createTwoFilesPatch } from 'diff';
 import type { RoleId } from '../model/answers.js';
 import type { FileChange, Finding, ParamChange, Plan } from '../model/plan.js';
+import type { TlsSummary } from '../model/tls.js';
 import { describeAction, isEmptyPlan } from '../model/plan.js';
+import { printable } from '../model/text.js';
 import { renderLines, type Style, type StyledLine } from './styled.js';
 
 /** The number of lines in a file's text (a final newline does not start another line). */
@@ -30,7 +32,12 @@ function octal(mode: number): string {
 
 /** One word (and the mode of a new file) saying what happens to the file. */
 function changeKind(change: FileChange): string {
-  if (change.before === change.after) return 'no change';
+  const mode =
+    change.modeBefore !== undefined && change.mode !== undefined
+      ? `mode ${octal(change.modeBefore)} → ${octal(change.mode)}: Postfix expects no group or other write access`
+      : '';
+  if (change.before === change.after) return mode || 'no change';
+  if (mode) return `${change.after === null ? 'removed' : 'changed'}, ${mode}`;
   if (change.before === null) return change.mode === undefined ? 'new file' : `new file, mode ${octal(change.mode)}`;
   if (change.after === null) return 'removed';
   return 'changed';
@@ -50,6 +57,10 @@ export function fileDiff(change: FileChange): string {
 
 /** fileDiff() as styled lines. */
 export function fileDiffLines(change: FileChange): StyledLine[] {
+  return visible(rawDiffLines(change));
+}
+
+function rawDiffLines(change: FileChange): StyledLine[] {
   if (change.before === change.after) return [[{ text: 'no change', style: 'dim' }]];
   const oldName = change.before === null ? '/dev/null' : change.path;
   const newName = change.after === null ? '/dev/null' : change.path;
@@ -128,6 +139,28 @@ export function findingLines(f: Finding): StyledLine[] {
   return out;
 }
 
+/** The override that takes mailsetup's TLS settings over those already in main.cf. */
+export const REPLACE_TLS_OVERRIDE = 'replace-tls-settings';
+
+/** What TLS each direction gets, the certificate, the user's TLS settings kept, and the notes. */
+export function tlsLines(t: TlsSummary): StyledLine[] {
+  const out: StyledLine[] = [[{ text: 'TLS (encryption in transit)', style: 'heading' }]];
+  out.push([{ text: '  Outbound: ', style: 'dim' }, { text: t.outbound }]);
+  out.push([{ text: '  Inbound:  ', style: 'dim' }, { text: t.inbound }]);
+  for (const l of t.certificate) out.push([{ text: `    ${l}` }]);
+  if (t.kept.length > 0) {
+    out.push([{ text: '  Kept as yours (already in main.cf, not set by mailsetup):', style: 'dim' }]);
+    for (const k of t.kept) out.push([{ text: `    ${k.name} = ${k.value}`, style: 'warning' }]);
+    out.push([
+      { text: "    to take mailsetup's values instead: override ", style: 'dim' },
+      { text: REPLACE_TLS_OVERRIDE, style: 'warning' },
+      { text: ' (the wizard: t)', style: 'dim' },
+    ]);
+  }
+  for (const n of t.notes) out.push([{ text: `  ${n}`, style: 'dim' }]);
+  return out;
+}
+
 /** main.cf, master.cf, the aliases and the syslog drop-in: the files the preview always accounts for. */
 export const CONFIG_FILES = [
   '/etc/postfix/main.cf',
@@ -180,6 +213,10 @@ export function previewOf(plan: Plan, ctx: PreviewContext = {}): Preview {
       { text: ' (--root: files only; no daemon is touched, nothing reaches the network)', style: 'dim' },
     ]);
   summary.push([]);
+  if (plan.notes && plan.notes.length > 0) {
+    for (const n of plan.notes) summary.push([{ text: n, style: 'warning' }]);
+    summary.push([]);
+  }
   if (empty) {
     summary.push([{ text: 'No change: the files already match these answers; nothing will run.' }], []);
   } else if (plan.params.length > 0) {
@@ -200,6 +237,7 @@ export function previewOf(plan: Plan, ctx: PreviewContext = {}): Preview {
     for (const f of plan.findings) summary.push(...findingLines(f));
     summary.push([]);
   }
+  if (plan.tls) summary.push(...tlsLines(plan.tls), []);
   if (plan.drift.length > 0) {
     summary.push([{ text: 'Changed by hand since mailsetup set them', style: 'heading' }]);
     for (const d of plan.drift) {
@@ -238,7 +276,11 @@ export function previewOf(plan: Plan, ctx: PreviewContext = {}): Preview {
   // The configuration files every role looks at: those the plan leaves alone say so.
   const unchanged =
     empty || plan.files.length === 0 ? [] : CONFIG_FILES.filter((p) => !plan.files.some((f) => f.path === p));
-  return { summary, files, unchanged };
+  return {
+    summary: visible(summary),
+    files: files.map((f) => ({ ...f, heading: visible([f.heading])[0], diff: visible(f.diff) })),
+    unchanged: unchanged.map((u) => printable(u)),
+  };
 }
 
 /** The whole preview as styled lines: the summary, then the files with their diffs. */
@@ -252,7 +294,12 @@ export function planLines(plan: Plan, ctx: PreviewContext = {}): StyledLine[] {
     if (p.unchanged.length > 0) out.push([{ text: `Unchanged: ${p.unchanged.join(', ')}`, style: 'dim' }]);
   }
   while (out.length > 0 && out[out.length - 1].length === 0) out.pop();
-  return out;
+  return visible(out);
+}
+
+/** Lines whose text came from files and answers, with control characters made visible. */
+function visible(lines: StyledLine[]): StyledLine[] {
+  return lines.map((l) => l.map((s) => ({ ...s, text: printable(s.text) })));
 }
 
 /** The preview of a plan for the non-interactive mode (--dry-run, --yes): see planLines(). */
@@ -271,13 +318,16 @@ export interface RollbackPreview {
   changes: boolean;
 }
 
-/** The preview of a rollback: the backup, then a diff per file that changes (now → backup). */
-export function rollbackLines(p: RollbackPreview): StyledLine[] {
+/**
+ * The preview of a rollback: the backup (unless `title` is false: --rollback has described it
+ * already), then a diff per file that changes (now → backup).
+ */
+export function rollbackLines(p: RollbackPreview, title = true): StyledLine[] {
   const what =
     p.kind === 'recover'
       ? `Roll back the unfinished apply of ${p.created} (backup ${p.dir})`
       : `Roll back the apply of ${p.created} (backup ${p.dir})`;
-  const out: StyledLine[] = [[{ text: what, style: 'title' }], []];
+  const out: StyledLine[] = title ? [[{ text: what, style: 'title' }], []] : [];
   if (!p.changes) out.push([{ text: 'No file differs from the backup: nothing would be restored.' }], []);
   for (const f of p.files) {
     out.push([
@@ -292,6 +342,6 @@ export function rollbackLines(p: RollbackPreview): StyledLine[] {
 }
 
 /** rollbackLines() as text. */
-export function renderRollbackText(p: RollbackPreview, opts: { color: boolean }): string {
-  return renderLines(rollbackLines(p), opts);
+export function renderRollbackText(p: RollbackPreview, opts: { color: boolean; title?: boolean }): string {
+  return renderLines(rollbackLines(p, opts.title ?? true), opts);
 }

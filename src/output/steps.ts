@@ -3,6 +3,7 @@
  * status, the same in the Ink screens and in plain text.
  */
 import type { StepEvent, StepStatus } from '../model/events.js';
+import { printable } from '../model/text.js';
 import { paint, type Style } from './styled.js';
 
 /** The mark and style of each finished status. */
@@ -30,7 +31,8 @@ export function stepText(e: StepEvent, color: boolean, opts: StepTextOptions = {
   const m = STEP_MARKS[e.status];
   const word = opts.skippedWord && e.status === 'skipped' ? 'skipped: ' : '';
   const detail = e.detail || word ? `: ${word}${e.detail ?? ''}` : '';
-  const lines = [`${paint(color, m.style, m.mark)} ${e.label}${detail}\n`];
-  for (const l of e.explain ?? []) lines.push(`    ${paint(color, 'dim', l)}\n`);
+  // Details and explanations quote servers, logs and files: no control character reaches the terminal.
+  const lines = [`${paint(color, m.style, m.mark)} ${printable(e.label)}${printable(detail)}\n`];
+  for (const l of e.explain ?? []) lines.push(`    ${paint(color, 'dim', printable(l))}\n`);
   return lines.join('');
 }

@@ -13,9 +13,16 @@ import type { Detection } from '../model/plan.js';
 import { splitList as split } from '../postfix/lists.js';
 import { RECOGNITION_ORDER, roleModule } from '../roles/index.js';
 import type { ConfigView } from '../roles/role.js';
-import { parseState } from './state.js';
+import { findHandEdits, handEditLine, withHandEdits } from './handEdits.js';
+import { parseState, type State } from './state.js';
+import { parseRestrictions } from '../postfix/validate.js';
+
+/** The header's line when mailsetup.yaml outlived main.cf. */
+export const STALE_STATE_LINE =
+  '  mailsetup.yaml from an earlier setup is still there: main.cf is gone (Postfix purged?), so this box is treated as fresh';
 import {
   ALIASES,
+  GENERIC_MAP,
   MAIN_CF,
   MASTER_CF,
   RELAY_RECIPIENTS_MAP,
@@ -35,16 +42,26 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
   }
 }
 
-/** Recognise the role and answers from the files (paths as in PLAN_PATHS). */
-export function detect(files: Readonly<Record<string, string | null>>): Detection {
+/**
+ * Recognise the role and answers from the files (paths as in PLAN_PATHS). `parsed` is the state
+ * file already parsed (it is parsed once per run: a large one takes time).
+ */
+export function detect(files: Readonly<Record<string, string | null>>, parsed?: State): Detection {
   const stateText = files[STATE_PATH];
   const mainText = files[MAIN_CF];
-  if (stateText) {
-    const state = parseState(stateText);
-    const cf = mainText ? MainCf.parse(mainText) : null;
-    return described({ role: state.answers.role, answers: state.answers, source: 'state' }, cf, state.main.owned);
+  if (mainText === null || mainText === undefined) {
+    // No main.cf: a fresh box, also when a state file outlived it (purge and reinstall).
+    return described({ role: null, answers: {}, source: 'none' }, null, stateText ? [STALE_STATE_LINE] : []);
   }
-  if (mainText === null || mainText === undefined) return described({ role: null, answers: {}, source: 'none' }, null);
+  if (stateText) {
+    const state = parsed ?? parseState(stateText);
+    const handEdits = findHandEdits(state, mainText);
+    return described(
+      { role: state.answers.role, answers: withHandEdits(state.answers, handEdits), source: 'state', handEdits },
+      MainCf.parse(mainText),
+      handEdits.map((e) => `  ${handEditLine(e)}`),
+    );
+  }
   const cf = MainCf.parse(mainText);
   const get = (n: string) => cf.get(n);
   const a: Partial<Answers> = {};
@@ -57,9 +74,41 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
   const relayhost = get('relayhost');
   if (relayhost !== undefined) a.relayhost = relayhost;
   const mynetworks = get('mynetworks');
-  if (mynetworks !== undefined && !/[:/][a-z]|^[a-z]+:/.test(mynetworks)) a.mynetworks = split(mynetworks);
-  const relayDomains = split(get('relay_domains')).filter((d) => !d.startsWith('$'));
-  if (relayDomains.length) a.relay_domains = relayDomains;
+  // Networks, and the pattern files and tables Postfix also takes (checked like typed ones).
+  if (mynetworks !== undefined) a.mynetworks = split(mynetworks);
+  const mydestination = get('mydestination');
+  if (mydestination !== undefined) a.mydestination = split(mydestination);
+  const style = get('mynetworks_style');
+  if (style !== undefined && ['host', 'subnet', 'class'].includes(style) && mynetworks === undefined)
+    a.mynetworks_style = style;
+  const fallback = split(get('fallback_relay'));
+  if (fallback.length) a.fallback_relay = fallback;
+  const deferred = split(get('defer_transports'));
+  if (deferred.length) a.defer_transports = deferred;
+  const dns = get('smtp_dns_support_level');
+  if (dns) a.smtp_dns_support_level = dns;
+  const restrictions = split(get('smtpd_recipient_restrictions'));
+  if (restrictions.length) {
+    try {
+      a.smtpd_recipient_restrictions = parseRestrictions(restrictions);
+    } catch {
+      // restriction classes and the like: not mailsetup's to take over
+    }
+  }
+  if (get('smtp_generic_maps')?.includes(GENERIC_MAP)) {
+    const g = tableEntries(files[GENERIC_MAP]);
+    if (g.length) a.smtp_generic_maps = Object.fromEntries(g);
+  }
+  // relay_domains as written ($mydomain on a gateway, "$mydestination other.domain" on a backup
+  // MX), except Postfix's old default "$mydestination" alone, which relays for no other domain.
+  const relayList = split(get('relay_domains'));
+  if (relayList.some((d) => !/^\$(\{mydestination\}|mydestination)$/.test(d))) a.relay_domains = relayList;
+  const domain = (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase();
+  // For recognition, the domains relayed beyond mydestination: $mydomain is the domain's name.
+  const relayDomains = relayList
+    .map((d) => (/^\$(\{mydomain\}|mydomain)$/.test(d) ? domain : d))
+    .filter((d) => d !== '' && !d.startsWith('$'))
+    .map((d) => d.toLowerCase());
   const proxy = split(get('proxy_interfaces'));
   if (proxy.length) a.proxy_interfaces = proxy;
   const inetInterfaces = get('inet_interfaces');
@@ -69,6 +118,9 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
   const notify = get('notify_classes');
   if (notify !== undefined) a.notify_classes = split(notify);
   if (get('maillog_file')) a.logging = 'file';
+  // The outbound TLS level, as the wizard's default (the planner keeps it as the user's when unchanged).
+  const tlsLevel = get('smtp_tls_security_level')?.trim().toLowerCase();
+  if (tlsLevel === 'may' || tlsLevel === 'dane' || tlsLevel === 'encrypt') a.smtp_tls_security_level = tlsLevel;
 
   if (get('transport_maps')?.includes(TRANSPORT_MAP)) {
     const t = tableEntries(files[TRANSPORT_MAP]);
@@ -111,7 +163,7 @@ export function detect(files: Readonly<Record<string, string | null>>): Detectio
     list: (n) => split(get(n)),
     relayDomains,
     destinations: split(get('mydestination')).map((d) => d.toLowerCase()),
-    domain: (mydomain ?? (myhostname ? parentDomain(myhostname) : '')).toLowerCase(),
+    domain,
   };
   const role = RECOGNITION_ORDER.find((id) => roleModule(id).recognize(view)) ?? 'custom';
   return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' }, cf);
@@ -126,26 +178,21 @@ const SHOWN = ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetwor
  * recorded them: a value changed by hand since says so. The header's own lines show the host,
  * its addresses and the Postfix status, so they are not repeated here.
  */
-function described(d: Omit<Detection, 'summary'>, cf: MainCf | null, owned: Record<string, string> = {}): Detection {
+function described(d: Omit<Detection, 'summary'>, cf: MainCf | null, extra: string[] = []): Detection {
   const lines: string[] = [];
-  if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)');
+  if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)', ...extra);
   else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
   else
     lines.push(
       `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
     );
-  if (d.source === 'state' && cf === null) lines.push('  main.cf is missing: mailsetup set it up, someone removed it');
+  const byHand = new Set((d.handEdits ?? []).map((e) => e.name));
   for (const k of SHOWN) {
+    // A hand edit has its own line (extra), with the value mailsetup had set.
     const v = cf?.get(k);
-    const ours = owned[k];
-    if (ours !== undefined && v !== ours) {
-      lines.push(
-        `  ${k} = ${v === undefined ? '(not set)' : v} (changed by hand; mailsetup set ${ours === '' ? '(empty)' : ours})`,
-      );
-      continue;
-    }
-    if (v === undefined || v.trim() === '') continue;
+    if (byHand.has(k) || v === undefined || v.trim() === '') continue;
     lines.push(`  ${k} = ${v}`);
   }
+  if (d.role !== null) lines.push(...extra);
   return { ...d, summary: lines };
 }

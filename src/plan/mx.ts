@@ -14,9 +14,20 @@ import { roleModule } from '../roles/index.js';
  */
 export function mxDomains(a: Answers): string[] {
   const mx = roleModule(a.role).mx;
-  if (mx === 'primary' && a.mydomain) return [a.mydomain];
+  if (mx === 'primary' && a.mydomain && deliversDomain(a)) return [a.mydomain];
   if (mx === 'backup') return [...(a.relay_domains ?? [])];
   return [];
+}
+
+/**
+ * Whether the answers make this host the final destination of its whole domain: mydestination
+ * lists $mydomain (or the domain itself). A LAN host whose mydestination has only its own names
+ * is no MX of the domain.
+ */
+export function deliversDomain(a: Answers): boolean {
+  if (a.mydestination === undefined) return true;
+  const domain = (a.mydomain ?? '').toLowerCase();
+  return a.mydestination.some((d) => /^\$(mydomain|\{mydomain\}|\(mydomain\))$/.test(d) || d.toLowerCase() === domain);
 }
 
 /**

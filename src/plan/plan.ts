@@ -4,60 +4,58 @@
  * config-file layer (src/postfix/), so every byte mailsetup does not own stays as it is.
  */
 import { Aliases } from '../postfix/aliases.js';
-import { joinList } from '../postfix/lists.js';
+import { joinList, splitList } from '../postfix/lists.js';
 import { postfixDefaults } from '../postfix/defaults.js';
-import { expandParam } from '../postfix/expand.js';
+import { expand, expandParam } from '../postfix/expand.js';
 import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { MasterCf, type MasterEntry } from '../postfix/masterCf.js';
 import { splitPhysicalLines } from '../postfix/lines.js';
-import {} from '../roles/common.js';
+import { checkAliasTarget, validateAliasTarget } from '../postfix/validate.js';
 import { roleModule } from '../roles/index.js';
-import type { MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
+import { usedAnswersOnly } from '../roles/usage.js';
+import type { LintService, MapSpec, PlanContext, Resolved, RoleConfig } from '../roles/role.js';
+import type { FileMeta } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import { lint } from './lint/index.js';
-import { emptyState, parseState, serializeState, type State } from './state.js';
-import type { Action, Drift, FileChange, ParamChange, Plan, Templates } from '../model/plan.js';
-import { ALIASES, MAILLOG_FILE, MAILNAME, MAIN_CF, MASTER_CF, RSYSLOG_DROPIN, STATE_PATH } from '../model/paths.js';
-
-export const SECRET_PLACEHOLDER = '(secret)';
-
-/** Every file the planner may read or write; the caller reads them all into `files`. */
-export const PLAN_PATHS = [
+import { CHROOT_SERVICE_KEYS, emptyState, parseState, serializeState, type State } from './state.js';
+import {
+  NO_FACTS,
+  type Action,
+  type Drift,
+  type Finding,
+  type FileChange,
+  type ParamChange,
+  type Plan,
+  type PlanFacts,
+  type Templates,
+} from '../model/plan.js';
+import {
+  ALIASES,
+  CERTBOT_DEPLOY_HOOK,
+  LOGROTATE_DROPIN,
+  MAILLOG_FILE,
+  MAILNAME,
   MAIN_CF,
   MASTER_CF,
-  ALIASES,
-  MAILNAME,
+  PLANNED_PATHS,
   RSYSLOG_DROPIN,
   STATE_PATH,
-  '/etc/postfix/transport',
-  '/etc/postfix/relay_recipients',
-  '/etc/postfix/virtual',
-  '/etc/postfix/sasl_passwd',
-] as const;
+} from '../model/paths.js';
+import type { CertificateCheck } from '../model/tls.js';
+import { deployHookScript, planTls, REPLACE_TLS, tlsSummary, type TlsPlan } from './tls.js';
+
+export { SECRET_PLACEHOLDER } from './secrets.js';
+import { SECRET_PLACEHOLDER } from './secrets.js';
+
+/** Every file the planner may read or write; the caller reads them all into `files`. */
+export const PLAN_PATHS = PLANNED_PATHS;
+
+/** Files that are not Postfix's configuration: changing them needs no postfix check or reload. */
+const NOT_POSTFIX = new Set<string>([STATE_PATH, MAILNAME, RSYSLOG_DROPIN, CERTBOT_DEPLOY_HOOK, LOGROTATE_DROPIN]);
 
 /** Network-facing services Debian chroots (40_chroot_by_default.diff). */
-export const CHROOT_SERVICES = [
-  'smtp/inet',
-  'pickup/unix',
-  'cleanup/unix',
-  'tlsmgr/unix',
-  'rewrite/unix',
-  'bounce/unix',
-  'defer/unix',
-  'trace/unix',
-  'verify/unix',
-  'flush/unix',
-  'smtp/unix',
-  'relay/unix',
-  'showq/unix',
-  'error/unix',
-  'retry/unix',
-  'discard/unix',
-  'lmtp/unix',
-  'anvil/unix',
-  'scache/unix',
-] as const;
+export const CHROOT_SERVICES = CHROOT_SERVICE_KEYS;
 
 export type { Templates };
 
@@ -68,12 +66,30 @@ export interface PlanInput {
   host: HostFacts;
   /** Current contents of PLAN_PATHS (null = absent). */
   files: Readonly<Record<string, string | null>>;
+  /** Mode and owner of the existing files of PLAN_PATHS, where known: the modes Postfix expects are planned. */
+  meta?: Readonly<Record<string, FileMeta>>;
   templates: Templates;
   /**
    * Parameters mailsetup set and someone changed by hand since: keep the hand edit or take
    * mailsetup's value. Default: 'ours' when the answers override overwrite-hand-edits, else 'keep'.
    */
   handEdits?: HandEdits | Record<string, HandEdits>;
+  /**
+   * The system layer's checks of the certificate candidates (certificateCandidates in tls.ts),
+   * by certFilesKey. The session supplies them; a certificate without a check is planned unchecked.
+   */
+  certs?: Readonly<Record<string, CertificateCheck>>;
+  /** The live system (default); false for a --root sandbox (no snakeoil certificate is made there). */
+  live?: boolean;
+  /**
+   * Ignore the state file (it does not validate and the user chose a fresh start): plan as if
+   * mailsetup had never run; the state file is replaced, and the apply's backup keeps its copy.
+   */
+  freshState?: boolean;
+  /** The state file of `files`, already parsed (it is parsed once per run). */
+  state?: State;
+  /** What the machine says of the files, users and names the answers refer to (src/system/facts.ts). */
+  facts?: PlanFacts;
 }
 
 /** The configuration a role wants, with the parameters every role settles. */
@@ -105,43 +121,71 @@ function handEditPolicy(h: PlanInput['handEdits'], name: string): HandEdits {
   return h[name] ?? 'keep';
 }
 
-/** main.cf: set what the role wants, restore what the old role set and this one does not. */
+/** Whether two values of a parameter say the same to Postfix (lists: the same items in the same order). */
+function sameValue(a: string, b: string | undefined): boolean {
+  return b !== undefined && (a === b || splitList(a).join(' ') === splitList(b).join(' '));
+}
+
+/**
+ * main.cf: set what the role wants, restore what the old role set and this one does not.
+ *
+ * A parameter mailsetup set and someone changed since (a hand edit) stays the user's: it is kept
+ * as it is, and the ledger goes on recording mailsetup's own value, so that the next run sees the
+ * hand edit again (never mailsetup's value, which a later run would then revert). It becomes
+ * mailsetup's only when the user chooses mailsetup's value (`ours`) or asks for a new one (an
+ * answer that is neither mailsetup's recorded value nor the hand edit's). A hand edit of a
+ * parameter the new role no longer sets is left as it is and stops being mailsetup's.
+ */
 function planMain(
   text: string,
   want: Record<string, string>,
   state: State,
   next: State,
   handEdits: PlanInput['handEdits'],
-): { text: string; drift: Drift[]; touched: string[] } {
+): { text: string; drift: Drift[]; touched: string[]; kept: string[] } {
   const cf = MainCf.parse(text);
   const drift: Drift[] = [];
-  const desired = { ...want };
+  const kept: string[] = [];
+  /** What mailsetup owns after this run: its own values. */
+  const owned: Record<string, string> = { ...want };
+  /** What main.cf gets (undefined: a parameter removed by hand stays removed). */
+  const write: Record<string, string | undefined> = { ...want };
+  /** Hand edits of parameters the new role drops: left alone, no longer mailsetup's. */
+  const released = new Set<string>();
   for (const [name, ours] of Object.entries(state.main.owned)) {
     const now = cf.get(name);
     if (now === ours) continue;
     drift.push({ name, ours, now });
-    // A hand edit wins unless the user asked for a new value this time, or chose ours.
-    if (name in desired && desired[name] === ours && handEditPolicy(handEdits, name) === 'keep') {
-      if (now === undefined) delete desired[name];
-      else desired[name] = now;
+    const keep = handEditPolicy(handEdits, name) === 'keep';
+    if (!(name in want)) {
+      if (keep) released.add(name);
+      continue;
     }
+    // The answer asks for mailsetup's value or for the hand edit's own (the current value the
+    // questions offer): no new value, so the hand edit stays, or mailsetup's value comes back.
+    const noNewValue = want[name] === ours || (now !== undefined && sameValue(want[name], now));
+    if (!noNewValue) continue;
+    write[name] = keep ? now : ours;
+    owned[name] = ours;
+    kept.push(name);
   }
   // Values before mailsetup first touched each parameter.
   const previous: Record<string, string | null> = { ...state.main.previous };
-  for (const name of Object.keys(desired)) {
+  for (const name of Object.keys(owned)) {
     if (!(name in previous)) previous[name] = cf.get(name) ?? null;
   }
-  const appendedBefore = Object.keys(state.main.owned).filter((n) => previous[n] === null);
-  const appendedNow = Object.keys(desired).filter((n) => previous[n] === null);
+  const appendedBefore = Object.keys(state.main.owned).filter((n) => previous[n] === null && !released.has(n));
+  const appendedNow = Object.keys(owned).filter((n) => previous[n] === null);
   // Parameters the old role set and this one does not: back to their earlier value, or gone.
-  const dropped = Object.keys(state.main.owned).filter((n) => !(n in desired));
+  const dropped = Object.keys(state.main.owned).filter((n) => !(n in owned));
   const restore: Array<[string, string]> = [];
   const remove: string[] = [];
   for (const n of dropped) {
     const p = previous[n];
+    delete previous[n];
+    if (released.has(n)) continue;
     if (p === null || p === undefined) remove.push(n);
     else restore.push([n, p]);
-    delete previous[n];
   }
   if (!sameSet(appendedBefore, appendedNow)) {
     // The set of parameters mailsetup appended changes (a role change): rebuild that tail in
@@ -150,11 +194,13 @@ function planMain(
   }
   if (remove.length) cf.removeMany(remove.filter((n) => cf.has(n)));
   if (restore.length) cf.setMany(restore);
-  const changes = Object.entries(desired).filter(([n, v]) => cf.get(n) !== v);
+  const changes = Object.entries(write).filter(
+    (e): e is [string, string] => e[1] !== undefined && cf.get(e[0]) !== e[1],
+  );
   if (changes.length) cf.setMany(changes);
-  next.main.owned = desired;
-  next.main.previous = Object.fromEntries(Object.keys(desired).map((n) => [n, previous[n] ?? null]));
-  return { text: cf.toString(), drift, touched: [...new Set([...Object.keys(desired), ...dropped])] };
+  next.main.owned = owned;
+  next.main.previous = Object.fromEntries(Object.keys(owned).map((n) => [n, previous[n] ?? null]));
+  return { text: cf.toString(), drift, touched: [...new Set([...Object.keys(owned), ...dropped])], kept };
 }
 
 /** The physical lines of one master.cf entry (start line + its continuation lines). */
@@ -195,6 +241,12 @@ function entryLine(e: MasterEntry): string {
   ].join(' ');
 }
 
+/** Whether two entries are the same service but for the chroot column. */
+function sameButChroot(a: MasterEntry | undefined, b: MasterEntry): boolean {
+  if (a === undefined) return false;
+  return entryLine({ ...a, chroot: '-' }) === entryLine({ ...b, chroot: '-' });
+}
+
 /** master.cf: chroot column, services to disable, the postlog service for file logging. */
 function planMaster(
   text: string,
@@ -226,6 +278,10 @@ function planMaster(
     const [service, type] = key.split('/');
     out = MasterCf.parse(out).commentOutService(service, type).toString();
   }
+  // TLS needs the tlsmgr service (session cache, random numbers): Debian ships it; put it back where missing.
+  if (!MasterCf.parse(out).get('tlsmgr', 'unix')) {
+    out = MasterCf.parse(out).replaceService('tlsmgr', 'unix', 'tlsmgr unix - - y 1000? 1 tlsmgr').toString();
+  }
   const wantChroot = a.chroot ? 'y' : 'n';
   for (const key of CHROOT_SERVICES) {
     const [service, type] = key.split('/');
@@ -234,7 +290,11 @@ function planMaster(
     if (!e) continue;
     const original = next.master.previous[key];
     const current = e.chroot === '-' ? 'n' : e.chroot;
-    if (original !== undefined) {
+    if (original !== undefined && !sameButChroot(MasterCf.parse(original).get(service, type), e)) {
+      // The entry changed since mailsetup recorded it (or the record is not what was there):
+      // the text is not put back; only the chroot column is set below.
+      delete next.master.previous[key];
+    } else if (original !== undefined) {
       const originalChroot = MasterCf.parse(original).get(service, type)?.chroot;
       if (originalChroot === wantChroot || (originalChroot === '-' && wantChroot === 'n')) {
         // Back to how it was: restore the original text byte-for-byte.
@@ -249,7 +309,7 @@ function planMaster(
       }
     }
     if (current === wantChroot) continue;
-    if (original === undefined) {
+    if (next.master.previous[key] === undefined) {
       const lines = splitPhysicalLines(out);
       const r = entryRange(lines, key);
       if (r) next.master.previous[key] = lines.slice(r.start, r.end).join('');
@@ -266,9 +326,17 @@ function planMaster(
 }
 
 function planAliases(text: string, want: Record<string, string>, state: State, next: State): string {
+  // What mailsetup writes is an address or a user name, never a command, file or include.
+  for (const v of Object.values(want)) validateAliasTarget(v);
   const al = Aliases.parse(text);
   const previous: Record<string, string | null> = { ...state.aliases.previous };
-  for (const name of Object.keys(want)) if (!(name in previous)) previous[name] = al.get(name) ?? null;
+  for (const name of Object.keys(want)) {
+    if (name in previous) continue;
+    // A value mailsetup would not write back (a command, a file) is not recorded to restore:
+    // the backup of this apply keeps it.
+    const now = al.get(name);
+    previous[name] = now !== undefined && checkAliasTarget(now) === null ? now : null;
+  }
   for (const name of Object.keys(state.aliases.owned)) {
     if (name in want) continue;
     const p = previous[name];
@@ -306,7 +374,12 @@ function planMap(
   const rebuild = !sameSet(ownedKeys, wantKeys);
   table.removeMany(ownedKeys.filter((k) => rebuild || !wantKeys.has(k)));
   for (const [k, v] of entries) {
-    if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`) && table.get(k) !== undefined) continue; // keep the stored password
+    if (spec?.secret && v.endsWith(`:${SECRET_PLACEHOLDER}`)) {
+      // The answers keep the stored password (Session fills it in: src/plan/secrets.ts); the
+      // placeholder itself is never written as a password.
+      if (table.get(k) !== undefined) continue;
+      throw new Error(`${path}: the password to keep for ${k} is not known (give password or password_file)`);
+    }
     if (table.get(k) !== v) table.set(k, v);
   }
   const created = owned?.created ?? current === null;
@@ -328,14 +401,56 @@ function planRsyslog(current: string | null, a: Resolved, host: HostFacts, templ
   return `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${socket}\n`;
 }
 
+/**
+ * logrotate's drop-in for Postfix's own log file (MAILLOG_README: a rotated file is closed on
+ * "postfix reload"): weekly, four weeks kept, compressed a week late; Postfix reopens its file on
+ * the reload after the rename and creates it anew.
+ */
+export function logrotateDropin(): string {
+  return [
+    `# Rotation of Postfix's own log file (maillog_file = ${MAILLOG_FILE}).`,
+    '# Written by mailsetup; it removes this file when Postfix logs through syslog again.',
+    `${MAILLOG_FILE} {`,
+    '\tweekly',
+    '\trotate 4',
+    '\tmissingok',
+    '\tnotifempty',
+    '\tcompress',
+    '\tdelaycompress',
+    '\tnocreate',
+    '\tpostrotate',
+    '\t\t/usr/sbin/postfix status >/dev/null 2>&1 && /usr/sbin/postfix reload >/dev/null 2>&1 || true',
+    '\tendscript',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The logrotate drop-in: written while Postfix logs to its own file, removed (if mailsetup wrote it) when not. */
+function planLogrotate(current: string | null, a: Resolved, state: State): string | null {
+  const ours = state.created.includes(LOGROTATE_DROPIN);
+  if (a.logging === 'file') return current === null || ours ? logrotateDropin() : current;
+  return ours ? null : current;
+}
+
 /** Compute the plan. Throws only on unreadable input files (the config layer's errors). */
 export function plan(input: PlanInput): Plan {
   const { answers: a, host, files, templates } = input;
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
-  const state = stateText ? parseState(stateText) : emptyState(a);
-  // A choice for this run only: later hand edits are kept again unless asked anew.
-  const next: State = emptyState({ ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits') });
+  // A state file without main.cf (Postfix purged and reinstalled, mailsetup.yaml left behind)
+  // describes a configuration that is gone: the box is fresh, and nothing in the old record is a
+  // hand edit. So does one the user set aside (--fresh-start: it does not validate).
+  const staleState = stateText !== null && (files[MAIN_CF] ?? null) === null;
+  const state = stateText && !staleState && !input.freshState ? (input.state ?? parseState(stateText)) : emptyState(a);
+  // Choices for this run only: later hand edits are kept again unless asked anew; TLS replaced
+  // once is mailsetup's anyway. The ledger records the answers this role used, nothing it ignored.
+  const next: State = emptyState(
+    usedAnswersOnly(
+      { ...a, overrides: a.overrides.filter((o) => o !== 'overwrite-hand-edits' && o !== REPLACE_TLS) },
+      a.role,
+    ),
+  );
   const want = desiredConfig(a, ctx);
   const changes: FileChange[] = [];
   const created = new Set(state.created);
@@ -355,7 +470,32 @@ export function plan(input: PlanInput): Plan {
   const mainBefore = files[MAIN_CF] ?? null;
   const mainBase = mainBefore ?? templates.mainCf;
   const handEdits = input.handEdits ?? (a.overrides.includes('overwrite-hand-edits') ? 'ours' : 'keep');
+  const receivesMail = roleModule(a.role).receivesMail;
+  const tls: TlsPlan = planTls({
+    a,
+    host,
+    receivesMail,
+    dbType: ctx.dbType,
+    main: MainCf.parse(mainBase),
+    owned: state.main.owned,
+    certs: input.certs ?? {},
+    live: input.live !== false,
+  });
+  want.main = { ...want.main, ...tls.main };
+  // A setting kept as the user's is not mailsetup's answer: a later hand edit of it stays the user's.
+  for (const k of tls.keptAnswers) delete (next.answers as unknown as Record<string, unknown>)[k];
   const m = planMain(mainBase, want.main, state, next, handEdits);
+  // A hand edit is not an answer either: the ledger keeps the answer mailsetup's value came from.
+  const recorded = next.answers as unknown as Record<string, unknown>;
+  const earlier = state.answers as unknown as Record<string, unknown>;
+  // Where mailsetup's value came from no answer (a default, as TLS levels and certificates often do),
+  // the kept hand edit is recorded as no answer either.
+  const written = MainCf.parse(m.text);
+  for (const name of m.kept) {
+    if (!(name in recorded)) continue;
+    if (earlier[name] !== undefined) recorded[name] = earlier[name];
+    else if (written.get(name) !== state.main.owned[name]) delete recorded[name];
+  }
   add(MAIN_CF, mainBefore, m.text, 'Postfix main configuration', mainBefore === null ? { mode: 0o644 } : {});
 
   // master.cf
@@ -405,6 +545,23 @@ export function plan(input: PlanInput): Plan {
   const rsyslogAfter = planRsyslog(rsyslogBefore, a, host, templates);
   add(RSYSLOG_DROPIN, rsyslogBefore, rsyslogAfter, 'rsyslog socket inside the Postfix chroot');
 
+  // certbot's deploy hook: Postfix reloads after a renewal of the certificate it uses.
+  const hookBefore = files[CERTBOT_DEPLOY_HOOK] ?? null;
+  const hookAfter =
+    tls.hook !== null ? deployHookScript(tls.hook) : state.created.includes(CERTBOT_DEPLOY_HOOK) ? null : hookBefore;
+  add(CERTBOT_DEPLOY_HOOK, hookBefore, hookAfter, "certbot's deploy hook: reload Postfix after a renewal", {
+    mode: 0o755,
+  });
+  // Rotation of Postfix's own log file.
+  const logrotateBefore = files[LOGROTATE_DROPIN] ?? null;
+  add(
+    LOGROTATE_DROPIN,
+    logrotateBefore,
+    planLogrotate(logrotateBefore, a, state),
+    `rotation of Postfix's own log ${MAILLOG_FILE} (logrotate)`,
+    { mode: 0o644 },
+  );
+
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
   const configChanged = changes.length > 0;
@@ -412,6 +569,34 @@ export function plan(input: PlanInput): Plan {
     const stateAfter = serializeState(next);
     if (configChanged || stateAfter !== stateText)
       add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644, quiet: true });
+  }
+
+  // The files Postfix reads from mailsetup's hands, with the modes Postfix expects: never group or
+  // other writable (`postfix check` warns), secrets 0600. Other bits are the admin's and stay.
+  for (const path of [MAIN_CF, MASTER_CF, ALIASES, STATE_PATH, ...[...mapPaths].sort()]) {
+    const before = files[path] ?? null;
+    const meta = input.meta?.[path];
+    if (before === null || meta === undefined) continue;
+    const c = changes.find((x) => x.path === path);
+    if (c?.after === null) continue;
+    const secret = want.maps.find((x) => x.path === path)?.secret === true;
+    const expected = secret ? meta.mode & 0o700 & ~0o022 : meta.mode & ~0o022;
+    if (expected === meta.mode) continue;
+    if (c) {
+      c.mode = expected;
+      c.modeBefore = meta.mode;
+    } else {
+      const description =
+        {
+          [MAIN_CF]: 'Postfix main configuration',
+          [MASTER_CF]: 'Postfix services (master.cf)',
+          [ALIASES]: 'local aliases (postmaster, root)',
+          [STATE_PATH]: 'what mailsetup owns (its state file)',
+        }[path] ??
+        want.maps.find((x) => x.path === path)?.description ??
+        'lookup table';
+      changes.push({ path, before, after: before, mode: expected, modeBefore: meta.mode, description });
+    }
   }
 
   // Parameters, before → after.
@@ -432,12 +617,20 @@ export function plan(input: PlanInput): Plan {
 
   // Commands, in order.
   const actions: Action[] = [];
+  for (const c of mapChanges) {
+    const secret = want.maps.find((x) => x.path === c.path)?.secret === true;
+    if (c.after !== null)
+      actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path, ...(secret ? { secret } : {}) });
+  }
+  // A map removed: its databases go too (a left-over sasl_passwd.db would keep the password).
   for (const c of mapChanges)
-    if (c.after !== null) actions.push({ kind: 'postmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
-  if (changes.some((c) => c.path === ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
-  const postfixChanged = changes.some((c) => c.path !== STATE_PATH && c.path !== MAILNAME && c.path !== RSYSLOG_DROPIN);
-  if (postfixChanged) {
-    actions.push({ kind: 'postfix-check' });
+    if (c.after === null) actions.push({ kind: 'unmap', map: `${ctx.dbType}:${c.path}`, path: c.path });
+  const contentChanged = (path: string) => changes.some((c) => c.path === path && c.before !== c.after);
+  if (contentChanged(ALIASES)) actions.push({ kind: 'newaliases', path: ALIASES });
+  const postfixFiles = changes.filter((c) => !NOT_POSTFIX.has(c.path));
+  if (postfixFiles.length > 0) actions.push({ kind: 'postfix-check' });
+  // A file whose mode alone changes is checked, but Postfix need not read anything again.
+  if (postfixFiles.some((c) => c.before !== c.after)) {
     const restartReasons: string[] = [];
     for (const p of ['inet_interfaces', 'inet_protocols']) {
       if (safeExpand(beforeMain, p, defaults) !== safeExpand(finalMain, p, defaults))
@@ -447,31 +640,115 @@ export function plan(input: PlanInput): Plan {
     if (mainBefore === null) restartReasons.push('first configuration');
     if (!host.postfix.running) restartReasons.push('Postfix is not running');
     if (restartReasons.length) actions.push({ kind: 'restart', reason: restartReasons.join('; ') });
-    else if (changes.some((c) => c.path === MAIN_CF || c.path === MASTER_CF)) actions.push({ kind: 'reload' });
+    else if (contentChanged(MAIN_CF) || contentChanged(MASTER_CF)) actions.push({ kind: 'reload' });
   }
-  if (changes.some((c) => c.path === RSYSLOG_DROPIN))
-    actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
+  if (contentChanged(RSYSLOG_DROPIN)) actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
 
+  const lintMaster = masterView(ms.text, finalMain, defaults);
   const findings = lint({
     a,
     host,
     main: (name) => safeExpand(finalMain, name, defaults),
     isSet: (name) => finalMain.has(name),
+    // What the user had: a value mailsetup wrote itself is nobody else's table.
+    before: (name) => (state.main.owned[name] === beforeMain.get(name) ? undefined : beforeMain.get(name)),
+    services: lintMaster.services,
+    transports: lintMaster.transports,
+    raw: (name) => finalMain.get(name),
+    expand: (value) => expand(value, (n) => finalMain.get(n) ?? defaults[n]),
+    facts: input.facts ?? NO_FACTS,
+    aliases: Aliases.parse(aliasesAfter),
   });
-  for (const d of m.drift) {
-    const kept = finalMain.get(d.name) === d.now;
-    findings.push({
-      id: 'hand-edit',
-      level: 'warning',
-      message:
-        `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
-        `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ` +
-        (kept
-          ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)"
-          : "taking mailsetup's value"),
+  for (const d of m.drift) findings.push(handEditFinding(d, finalMain.get(d.name), d.name in want.main));
+  if (staleState) findings.push(STALE_STATE_FINDING);
+  findings.push(...tls.findings);
+  return {
+    role: a.role,
+    previousRole: stateText && !staleState ? state.answers.role : null,
+    answers: a,
+    files: changes,
+    actions,
+    params,
+    findings,
+    drift: m.drift,
+    tls: tlsSummary(tls, { a, host, receivesMail, live: input.live !== false }, (name) =>
+      safeExpand(finalMain, name, defaults),
+    ),
+    ...(tls.certificate?.create ? { makeSnakeoil: true } : {}),
+  };
+}
+
+/** What the preview says when mailsetup.yaml outlived main.cf. */
+export const STALE_STATE_FINDING: Finding = {
+  id: 'fresh-box',
+  level: 'info',
+  message:
+    `${MAIN_CF} is missing while ${STATE_PATH} from an earlier setup is still there (Postfix purged and ` +
+    'reinstalled?): treating this box as fresh; the old record describes nothing that exists and is replaced',
+};
+
+/** The warning that says what happens to a parameter changed by hand since mailsetup set it. */
+function handEditFinding(d: Drift, after: string | undefined, stillSet: boolean): Finding {
+  const outcome =
+    after === d.now
+      ? stillSet
+        ? "keeping the hand edit (override overwrite-hand-edits to take mailsetup's value)"
+        : 'the new role does not set it: the hand edit stays, and mailsetup no longer owns it'
+      : after === d.ours
+        ? "taking mailsetup's value"
+        : stillSet
+          ? `taking the value asked for now ("${after ?? ''}")`
+          : `restoring its value from before mailsetup set it (${after === undefined ? 'not set' : `"${after}"`})`;
+  return {
+    id: 'hand-edit',
+    level: 'warning',
+    message:
+      `${d.name} was changed by hand since mailsetup set it (mailsetup: "${d.ours}", ` +
+      `now: ${d.now === undefined ? 'removed' : `"${d.now}"`}): ${outcome}`,
+  };
+}
+
+/**
+ * master.cf as the linter sees it: every smtpd service with its effective settings (main.cf and
+ * Postfix's defaults, overridden by its -o options) and the names of all services (transports).
+ */
+function masterView(
+  text: string,
+  main: MainCf,
+  defaults: Record<string, string>,
+): { services: LintService[]; transports: Set<string> } {
+  const services: LintService[] = [];
+  const transports = new Set<string>();
+  let entries: MasterEntry[];
+  try {
+    entries = MasterCf.parse(text).services();
+  } catch {
+    return { services, transports };
+  }
+  const fromMain = (n: string) => main.get(n) ?? (Object.hasOwn(defaults, n) ? defaults[n] : undefined);
+  for (const e of entries) {
+    transports.add(e.service);
+    if (e.command.split('/').pop() !== 'smtpd') continue;
+    const options: Record<string, string> = Object.fromEntries(e.options);
+    const look = (n: string) => (Object.hasOwn(options, n) ? options[n] : fromMain(n));
+    const colon = e.service.lastIndexOf(':');
+    services.push({
+      key: `${e.service}/${e.type}`,
+      ...(e.type === 'inet' && colon > 0 ? { host: e.service.slice(0, colon).replace(/^\[|\]$/g, '') } : {}),
+      options,
+      main(name) {
+        const raw = look(name);
+        if (raw === undefined) return '';
+        try {
+          return expand(raw, look, { self: name });
+        } catch (err) {
+          return `(cannot expand: ${(err as Error).message})`;
+        }
+      },
+      isSet: (name) => Object.hasOwn(options, name) || main.has(name),
     });
   }
-  return { role: a.role, answers: a, files: changes, actions, params, findings, drift: m.drift };
+  return { services, transports };
 }
 
 function safeExpand(cf: MainCf, name: string, defaults: Record<string, string>): string {

@@ -20,7 +20,7 @@
 import { assertNoNul, isSpace } from './lines.js';
 import { foldKey } from './lookupTable.js';
 import { KeyedTable, type ReadEntry } from './table.js';
-import { ValidationError, describeControlChar, findControlChar } from './validate.js';
+import { ValidationError, describeControlChar, findControlChar, quoteForMessage } from './validate.js';
 
 export type { TableWarning } from './table.js';
 
@@ -200,7 +200,7 @@ export interface AliasEntry {
 }
 
 function q(text: string): string {
-  return JSON.stringify(text);
+  return quoteForMessage(text);
 }
 
 const fold = foldKey;

@@ -21,7 +21,7 @@
  */
 import { assertNoNul, isSpace } from './lines.js';
 import { KeyedTable, type ReadEntry } from './table.js';
-import { ValidationError, describeControlChar, findControlChar } from './validate.js';
+import { ValidationError, describeControlChar, findControlChar, quoteForMessage } from './validate.js';
 
 export type { TableWarning } from './table.js';
 
@@ -42,7 +42,7 @@ function trimSpace(s: string): string {
 }
 
 function q(text: string): string {
-  return JSON.stringify(text);
+  return quoteForMessage(text);
 }
 
 /** Split a logical line like postmap: key (quote/backslash aware), value; or a warning. */

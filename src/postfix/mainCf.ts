@@ -17,6 +17,7 @@
  * or a control character other than TAB. A value may start with '#' (postconf accepts it and
  * Postfix reads it as data).
  */
+import { quoteForMessage } from './validate.js';
 import { assertNoNul, isContinuation, isNonContent, isSpace, splitPhysicalLines } from './lines.js';
 import { strcmp } from './expand.js';
 
@@ -42,8 +43,8 @@ export interface MainCfSyntaxError {
 
 type EditMode = 'set' | 'remove' | 'comment';
 
-function quote(s: string): string {
-  return JSON.stringify(s);
+function quote(text: string): string {
+  return quoteForMessage(text);
 }
 
 function hex(ch: string): string {

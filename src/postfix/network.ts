@@ -210,3 +210,33 @@ export function reverseName(address: string): string | null {
   const nibbles = a.value.toString(16).padStart(32, '0').split('').reverse();
   return `${nibbles.join('.')}.ip6.arpa`;
 }
+
+/** mynetworks_style: what Postfix trusts when mynetworks is not set. */
+export type MynetworksStyle = 'host' | 'subnet' | 'class';
+
+/**
+ * The networks Postfix derives from mynetworks_style and the host's interface addresses
+ * (`global/mynetworks.c`): `host` each address alone (/32, /128), `subnet` each address's
+ * subnet, `class` the IPv4 class A/B/C network of each address (IPv6 as for subnet). IPv4
+ * first, then IPv6, in the order given, each once; in Postfix's mynetworks form.
+ */
+export function styleNetworks(
+  addresses: ReadonlyArray<{ address: string; family: 4 | 6; prefix: number }>,
+  style: MynetworksStyle,
+): string[] {
+  const out: string[] = [];
+  for (const family of [4, 6] as const) {
+    for (const a of addresses) {
+      if (a.family !== family) continue;
+      let prefix = a.prefix;
+      if (style === 'host') prefix = BITS[family];
+      else if (style === 'class' && family === 4) {
+        const first = Number(a.address.split('.')[0]);
+        prefix = first < 128 ? 8 : first < 192 ? 16 : first < 224 ? 24 : 32;
+      }
+      const net = networkOf(a.address, prefix, family);
+      if (!out.includes(net)) out.push(net);
+    }
+  }
+  return out;
+}

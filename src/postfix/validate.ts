@@ -18,10 +18,16 @@ export class ValidationError extends Error {
   }
 }
 
-/** Quote a value for a message: JSON string syntax, so control characters stay visible. */
-function q(text: string): string {
-  return JSON.stringify(text);
+/**
+ * Quote a value for a message: JSON string syntax, so control characters stay visible; a value
+ * longer than 512 characters is cut, with its length said (a message never echoes a huge value).
+ */
+export function quoteForMessage(text: string): string {
+  if (text.length <= 512) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, 512))}… (${text.length} characters)`;
 }
+
+const q = quoteForMessage;
 
 function fail(message: string): never {
   throw new ValidationError(message);
@@ -188,7 +194,7 @@ function checkLocalPart(local: string, bad: (reason: string) => never): void {
  * single dots) or a quoted string (printable ASCII, `\` escapes), at most 64 characters; the
  * domain passes `validateDomain`. Returns `local@domain` with the domain lowercased.
  */
-export function validateEmail(addr: string): string {
+export function validateEmail(addr: string, options: EmailOptions = {}): string {
   const bad = (reason: string): never => fail(`${q(addr)} is not a valid email address: ${reason}`);
   if (addr === '') bad('it is empty');
   const at = addr.lastIndexOf('@');
@@ -199,7 +205,8 @@ export function validateEmail(addr: string): string {
   if (domain === '') bad('the domain is empty');
   let normal = '';
   try {
-    normal = validateDomain(domain);
+    const single = domain.toLowerCase();
+    normal = (options.singleLabelDomains ?? []).includes(single) ? single : validateDomain(domain);
   } catch (e) {
     if (e instanceof ValidationError) bad(e.message);
     throw e;
@@ -207,9 +214,60 @@ export function validateEmail(addr: string): string {
   return `${local}@${normal}`;
 }
 
+/** Options for `validateEmail`. */
+export interface EmailOptions {
+  /** Domains without a dot accepted after the "@" (e.g. ["localhost"] for root@localhost). */
+  singleLabelDomains?: readonly string[];
+}
+
 /** Non-throwing `validateEmail`. */
-export function checkEmail(addr: string): string | null {
-  return messageOf(() => validateEmail(addr));
+export function checkEmail(addr: string, options: EmailOptions = {}): string | null {
+  return messageOf(() => validateEmail(addr, options));
+}
+
+/** A local part as local(8) sees it: quotes removed, backslash escapes resolved. */
+export function unquoteLocalPart(local: string): string {
+  if (!local.startsWith('"')) return local.replace(/\\(.)/g, '$1');
+  let out = '';
+  for (let i = 1; i < local.length; i++) {
+    const ch = local[i];
+    if (ch === '\\' && i + 1 < local.length) {
+      out += local[++i];
+      continue;
+    }
+    if (ch === '"') break;
+    out += ch;
+  }
+  return out;
+}
+
+/**
+ * A target mailsetup writes into aliases(5) or virtual(5): a local user name (`admin`) or an
+ * address (`admin@example.com`, quoted as needed), never something local(8) would run, append
+ * to or read: after quote removal the local part must not start with `|` (a command), `/` (a
+ * file) or `:include:`, whatever the quoting, and holds no routing (`!`, `%`, another `@`).
+ * Returns the target unchanged.
+ */
+export function validateAliasTarget(target: string): string {
+  const bad = (reason: string): never => fail(`${q(target)} cannot be written as an alias target: ${reason}`);
+  if (target === '') bad('it is empty');
+  const ctl = findControlChar(target, false);
+  if (ctl >= 0) bad(`it contains a control character (${describeControlChar(target.charCodeAt(ctl))})`);
+  const at = target.lastIndexOf('@');
+  const local = unquoteLocalPart(at < 0 ? target : target.slice(0, at));
+  const word = local.trimStart();
+  if (word.startsWith('|')) bad('aliases(5) would run it as a command ("|…"); give a mailbox address');
+  if (word.startsWith('/')) bad('aliases(5) would append mail to it as a file ("/…"); give a mailbox address');
+  if (word.toLowerCase().startsWith(':include:'))
+    bad('aliases(5) would read it as an include file; give a mailbox address');
+  if (/[!%@]/.test(local)) bad('its local part routes mail onwards ("!", "%" or "@"); give the final address');
+  if (/[,\s]/.test(local) && !target.startsWith('"')) bad('it would be read as several targets');
+  return target;
+}
+
+/** Non-throwing `validateAliasTarget`. */
+export function checkAliasTarget(target: string): string | null {
+  return messageOf(() => validateAliasTarget(target));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -625,4 +683,281 @@ export function validateNotifyClasses(text: string): string {
 /** Non-throwing `validateNotifyClasses`. */
 export function checkNotifyClasses(text: string): string | null {
   return messageOf(() => validateNotifyClasses(text));
+}
+
+// ------------------------------------------------------------------------------------------
+// Lookup tables and pattern files named in a parameter (mynetworks, mydestination, …)
+
+/**
+ * Postfix's lookup table types (`postconf -m` lists those built into or installed with the
+ * package; Debian ships pcre, lmdb, ldap, mysql, pgsql, sqlite as separate packages).
+ */
+export const TABLE_TYPES = [
+  'btree',
+  'cdb',
+  'cidr',
+  'dbm',
+  'environ',
+  'fail',
+  'hash',
+  'inline',
+  'internal',
+  'ldap',
+  'lmdb',
+  'memcache',
+  'mysql',
+  'nis',
+  'nisplus',
+  'pcre',
+  'pgsql',
+  'pipemap',
+  'proxy',
+  'randmap',
+  'regexp',
+  'sdbm',
+  'socketmap',
+  'sqlite',
+  'static',
+  'tcp',
+  'texthash',
+  'unionmap',
+  'unix',
+] as const;
+
+/** Indexed types: postmap builds a database beside the source file (hash: FILE.db, lmdb: FILE.lmdb, …). */
+export const INDEXED_TABLE_TYPES: Readonly<Record<string, string>> = {
+  hash: '.db',
+  btree: '.db',
+  dbm: '.dir',
+  sdbm: '.dir',
+  lmdb: '.lmdb',
+  cdb: '.cdb',
+};
+
+/** Types whose name is a text file read as is (no postmap). */
+const TEXT_TABLE_TYPES = new Set(['cidr', 'pcre', 'regexp', 'texthash']);
+
+/** A lookup table or pattern file named in a parameter's value. */
+export type TableRef =
+  | { kind: 'file'; text: string; path: string }
+  | {
+      kind: 'table';
+      text: string;
+      /** The type, without a proxy: prefix. */
+      type: string;
+      name: string;
+      /** The source text file of a file-based table (hash:/etc/postfix/x → /etc/postfix/x). */
+      path?: string;
+      /** The database postmap builds from it (/etc/postfix/x.db), for indexed types. */
+      database?: string;
+    };
+
+/** Whether a list item names a table or a pattern file rather than a value ("/file", "type:name"). */
+export function looksLikeTableRef(item: string): boolean {
+  if (item.startsWith('/')) return true;
+  const m = /^([a-z0-9_]+):/.exec(item);
+  return m !== null && (TABLE_TYPES as readonly string[]).includes(m[1]);
+}
+
+/**
+ * Parse "/file/name" or "type:name" (also "proxy:type:name"). A file-based type needs an
+ * absolute path; "inline:" tables hold spaces and braces that a list cannot carry: write a file.
+ * Message form: `"hash:network_table" is not a valid lookup table: hash: needs an absolute path`.
+ */
+export function parseTableRef(text: string): TableRef {
+  const bad = (reason: string): never => fail(`${q(text)} is not a valid lookup table: ${reason}`);
+  const ctl = findControlChar(text, false);
+  if (ctl >= 0) bad(`it contains a control character (${describeControlChar(text.charCodeAt(ctl))})`);
+  if (/\s/.test(text)) bad('it contains whitespace');
+  if (text.startsWith('/')) {
+    if (text.includes('//') || text.endsWith('/')) bad('it is not a file name');
+    return { kind: 'file', text, path: text };
+  }
+  let rest = text;
+  if (rest.startsWith('proxy:')) rest = rest.slice('proxy:'.length);
+  const colon = rest.indexOf(':');
+  if (colon < 0) bad('expected type:name or /file/name');
+  const type = rest.slice(0, colon);
+  const name = rest.slice(colon + 1);
+  if (!(TABLE_TYPES as readonly string[]).includes(type) || type === 'proxy') {
+    bad(`${q(type)} is not a lookup table type (postconf -m lists them)`);
+  }
+  if (type === 'inline') bad('inline: tables are not accepted here: put the entries in a file');
+  if (name === '') bad('the table name is empty');
+  const fileBased = type in INDEXED_TABLE_TYPES || TEXT_TABLE_TYPES.has(type);
+  if (fileBased) {
+    if (!name.startsWith('/')) bad(`${type}: needs an absolute path, e.g. ${type}:/etc/postfix/${name}`);
+    const database = INDEXED_TABLE_TYPES[type];
+    return database === undefined
+      ? { kind: 'table', text, type, name, path: name }
+      : { kind: 'table', text, type, name, path: name, database: `${name}${database}` };
+  }
+  return { kind: 'table', text, type, name };
+}
+
+/** Non-throwing `parseTableRef`. */
+export function checkTableRef(text: string): string | null {
+  return messageOf(() => parseTableRef(text));
+}
+
+// ------------------------------------------------------------------------------------------
+// Small keyword parameters
+
+/** mynetworks_style: host, subnet or class. */
+export function validateMynetworksStyle(text: string): string {
+  const v = text.trim().toLowerCase();
+  if (!['host', 'subnet', 'class'].includes(v)) {
+    fail(`mynetworks_style: ${q(text)} is not a style (expected host, subnet or class)`);
+  }
+  return v;
+}
+
+/** smtp_dns_support_level: enabled, disabled or dnssec (empty: Postfix's default). */
+export function validateDnsSupportLevel(text: string): string {
+  const v = text.trim().toLowerCase();
+  if (!['', 'enabled', 'disabled', 'dnssec'].includes(v)) {
+    fail(`smtp_dns_support_level: ${q(text)} is not a level (expected enabled, disabled or dnssec)`);
+  }
+  return v;
+}
+
+/** A master.cf service (transport) name, as defer_transports and transport(5) name them. */
+export function validateServiceName(text: string, what = 'transport'): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(text)) fail(`${what} ${q(text)} is not a master.cf service name`);
+  return text;
+}
+
+// ------------------------------------------------------------------------------------------
+// smtpd restrictions
+
+/** Restrictions that take no argument. */
+const PLAIN_RESTRICTIONS = new Set([
+  'permit',
+  'defer',
+  'reject',
+  'defer_if_permit',
+  'defer_if_reject',
+  'permit_mynetworks',
+  'permit_sasl_authenticated',
+  'permit_tls_clientcerts',
+  'permit_tls_all_clientcerts',
+  'permit_inet_interfaces',
+  'permit_mx_backup',
+  'permit_auth_destination',
+  'reject_unauth_destination',
+  'defer_unauth_destination',
+  'reject_unauth_pipelining',
+  'reject_unknown_client_hostname',
+  'reject_unknown_reverse_client_hostname',
+  'reject_unknown_client',
+  'reject_unknown_helo_hostname',
+  'reject_unknown_hostname',
+  'reject_invalid_helo_hostname',
+  'reject_invalid_hostname',
+  'reject_non_fqdn_helo_hostname',
+  'reject_non_fqdn_hostname',
+  'reject_unknown_sender_domain',
+  'reject_unknown_recipient_domain',
+  'reject_non_fqdn_sender',
+  'reject_non_fqdn_recipient',
+  'reject_unlisted_recipient',
+  'reject_unlisted_sender',
+  'reject_unverified_recipient',
+  'reject_unverified_sender',
+  'reject_multi_recipient_bounce',
+  'reject_plaintext_session',
+  'reject_sender_login_mismatch',
+  'reject_authenticated_sender_login_mismatch',
+  'reject_known_sender_login_mismatch',
+  'reject_unauthenticated_sender_login_mismatch',
+  'warn_if_reject',
+]);
+
+/** Restrictions followed by a DNS list domain (optionally =d.d.d.d or =d.d.d.[n..m] filters). */
+const DNSXL_RESTRICTIONS = new Set([
+  'reject_rbl_client',
+  'reject_rhsbl_client',
+  'reject_rhsbl_reverse_client',
+  'reject_rhsbl_sender',
+  'reject_rhsbl_recipient',
+  'reject_rhsbl_helo',
+  'permit_dnswl_client',
+  'permit_rhswl_client',
+]);
+
+/** check_*_access restrictions: followed by a lookup table. */
+function isAccessRestriction(name: string): boolean {
+  return (
+    /^check_(client|reverse_client_hostname|helo|sender|recipient)(_(a|mx|ns))?_access$/.test(name) ||
+    name === 'check_ccert_access' ||
+    name === 'check_sasl_access'
+  );
+}
+
+/**
+ * An smtpd restriction list (smtpd_recipient_restrictions and friends) from its items, as a
+ * list of restrictions each with its argument ("reject_rbl_client zen.spamhaus.org",
+ * "check_client_access hash:/etc/postfix/access"). Accepts the items one restriction each or
+ * split at whitespace (as splitList gives them). Refuses unknown names (restriction classes are
+ * not supported here), a missing or malformed argument, and a restriction after
+ * warn_if_reject that is not a reject.
+ */
+export function parseRestrictions(items: readonly string[]): string[] {
+  const tokens = items.flatMap((i) => splitList(i));
+  const out: string[] = [];
+  const bad = (reason: string): never => fail(`smtpd restrictions: ${reason}`);
+  for (let i = 0; i < tokens.length; i++) {
+    const name = tokens[i].toLowerCase();
+    const ctl = findControlChar(tokens[i], false);
+    if (ctl >= 0)
+      bad(`${q(tokens[i])} contains a control character (${describeControlChar(tokens[i].charCodeAt(ctl))})`);
+    const arg = (what: string): string => {
+      const next = tokens[i + 1];
+      if (next === undefined) bad(`${name} needs ${what}`);
+      i++;
+      return next as string;
+    };
+    if (PLAIN_RESTRICTIONS.has(name)) {
+      out.push(name);
+    } else if (DNSXL_RESTRICTIONS.has(name)) {
+      const list = arg('a DNS list domain, e.g. zen.spamhaus.org');
+      const [domain, filter] = list.split('=', 2);
+      const m = checkHostname(domain);
+      if (m) bad(`${name}: ${m}`);
+      if (filter !== undefined && !/^[0-9.[\];.]+$/.test(filter))
+        bad(`${name}: ${q(list)} has a malformed reply filter`);
+      out.push(`${name} ${list.toLowerCase()}`);
+    } else if (isAccessRestriction(name)) {
+      const table = arg('a lookup table, e.g. hash:/etc/postfix/access');
+      if (table.startsWith('/')) bad(`${name}: ${q(table)} must be a type:table, e.g. hash:${table}`);
+      parseTableRef(table);
+      out.push(`${name} ${table}`);
+    } else if (name === 'check_policy_service') {
+      const svc = arg('a policy service, e.g. inet:127.0.0.1:10023 or unix:private/policy');
+      if (!/^(inet:[^\s:]+:[0-9A-Za-z-]+|inet:\[[0-9A-Fa-f:.]+\]:[0-9A-Za-z-]+|unix:[^\s]+)$/.test(svc)) {
+        bad(`check_policy_service: ${q(svc)} is not inet:host:port or unix:path`);
+      }
+      out.push(`${name} ${svc}`);
+    } else if (name === 'sleep') {
+      const s = arg('a number of seconds');
+      if (!/^[0-9]+$/.test(s)) bad(`sleep: ${q(s)} is not a number of seconds`);
+      out.push(`${name} ${s}`);
+    } else {
+      bad(
+        `${q(tokens[i])} is not an smtpd restriction mailsetup knows (restriction classes are not supported; ` +
+          'see postconf(5), smtpd_recipient_restrictions)',
+      );
+    }
+  }
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === 'warn_if_reject' && (i + 1 >= out.length || !/^(reject|defer)/.test(out[i + 1]))) {
+      bad('warn_if_reject must be followed by a reject or defer restriction');
+    }
+  }
+  return out;
+}
+
+/** Non-throwing `parseRestrictions`. */
+export function checkRestrictions(items: readonly string[]): string | null {
+  return messageOf(() => parseRestrictions(items));
 }

@@ -9,9 +9,12 @@
  */
 import { behindNat, ipv6Usable, type HostFacts } from '../model/host.js';
 import { roleModule } from './index.js';
-import { checkAnswer, NEVER_EMPTY, withDefaults } from './resolve.js';
+import { checkAnswer, NEVER_EMPTY, present, withDefaults } from './resolve.js';
+import { answeredCertificate, daneAvailable, defaultOutboundLevel, foundCertificate } from './tls.js';
 import type { Resolved, RoleModule } from './role.js';
 import type { AnswerKey, AnswerValue, Answers, Question, RoleId } from '../model/answers.js';
+import type { HandEdit } from '../model/plan.js';
+import { lineageOfPath } from '../model/tls.js';
 
 /** What an origin or a help text may look at. */
 interface Context {
@@ -81,8 +84,15 @@ const SPECS: Record<AnswerKey, Spec> = {
     param: 'mydomain',
     kind: 'text',
     explain: "the domain this host belongs to; your users' addresses are user@this-domain",
-    origin: ({ d, given }) =>
-      `the domain part of ${d.myhostname} (${given.myhostname !== undefined ? 'the host name you gave' : "this host's name"})`,
+    origin: ({ d, given }) => {
+      const name = d.myhostname;
+      const labels = name.split('.').length;
+      if (labels === 2)
+        return `${name} has two labels: it is the domain itself (Postfix alone would take "${name.split('.')[1]}")`;
+      if (labels === 1)
+        return `${name || 'the host name'} has no dot: localdomain, as Postfix does (a host without a real name)`;
+      return `the domain part of ${name} (${given.myhostname !== undefined ? 'the host name you gave' : "this host's name"})`;
+    },
     help: () => [
       'The parent domain of this host. Other settings use it ($mydomain): the domain outgoing mail is sent ' +
         'from, and the domain a mail server accepts mail for.',
@@ -109,6 +119,24 @@ const SPECS: Record<AnswerKey, Spec> = {
       manual('myorigin'),
     ],
   },
+  mydestination: {
+    label: 'Domains whose mail is delivered on this host',
+    param: 'mydestination',
+    kind: 'list',
+    explain:
+      'names, $names (localhost.$mydomain), /file/name or type:table; list every name of this host to avoid loops',
+    origin: ({ d }) =>
+      d.mydestination.length === 0 ? 'none: this role delivers no mail here' : "this role's usual list",
+    help: () => [
+      'The domains whose mail this host delivers itself (to local mailboxes and aliases) instead of passing ' +
+        'it on. Every name this host is known by belongs here, or mail to it loops back.',
+      'Add $mydomain when this host is the mail server of the whole domain; leave it out on a machine of the ' +
+        'LAN that sends everything to the mailhost. A domain must never be both delivered here and relayed.',
+      'BASIC_CONFIGURATION_README: by default Postfix accepts mail for the local machine only; if your host ' +
+        'is the mail server for the entire domain, you should also include $mydomain in mydestination.',
+      manual('mydestination'),
+    ],
+  },
   relayhost: {
     label: 'Send outgoing mail through a smart host?',
     param: 'relayhost',
@@ -128,11 +156,50 @@ const SPECS: Record<AnswerKey, Spec> = {
       manual('relayhost'),
     ],
   },
+  fallback_relay: {
+    label: 'Where mail goes when its destination cannot be reached',
+    param: 'fallback_relay',
+    kind: 'list',
+    explain: 'e.g. [gateway.example.com]; empty = mail waits in the queue and is tried again',
+    origin: () => 'none',
+    help: () => [
+      'Hosts that take mail this host cannot deliver right now (the destination does not answer, or its ' +
+        'name cannot be found), tried in order. Only for mail that is not sent through a smart host.',
+      'Leave it empty unless a gateway is meant to hold mail for you: otherwise the mail waits in this ' +
+        "host's queue and is retried for days before it bounces.",
+      manual('fallback_relay'),
+    ],
+  },
+  mynetworks_style: {
+    label: 'How to decide which clients may send mail through this host',
+    param: 'mynetworks_style',
+    kind: 'choice',
+    choices: [
+      { value: '', label: 'the networks I list (mynetworks, next question)' },
+      { value: 'host', label: 'this host only (mynetworks_style = host)' },
+      { value: 'subnet', label: "this host's subnets (mynetworks_style = subnet)" },
+      { value: 'class', label: "this host's whole class A/B/C networks (mynetworks_style = class)" },
+    ],
+    explain: 'a list you give, or a rule Postfix applies to the addresses of this host',
+    origin: () => 'the networks you list',
+    help: () => [
+      'Postfix trusts some clients to relay mail anywhere. Either you list their networks (the next ' +
+        'question), or Postfix works them out from the addresses of this host: host trusts this host ' +
+        'alone, subnet the subnets it is attached to, class their whole class A/B/C networks.',
+      'A list is the safest: it says exactly who is trusted and does not change when an interface does.',
+      'BASIC_CONFIGURATION_README: mynetworks_style = host is safe (only the local machine); do not use ' +
+        'class on a dialup machine, since Postfix will trust the entire network of your provider; a ' +
+        'mynetworks list overrides the style.',
+      manual('mynetworks_style'),
+    ],
+  },
   mynetworks: {
     label: 'Networks allowed to send mail through this host',
     param: 'mynetworks',
     kind: 'list',
-    explain: 'machines in these networks may send mail anywhere through this host; others only to your domains',
+    explain:
+      'machines in these networks may send mail anywhere through this host (also /file/name, type:table); ' +
+      'others only to your domains',
     origin: ({ d, host }) => {
       const nets = privateNets(host, d.mynetworks);
       return nets === '' ? 'this host only (loopback)' : `this host (loopback) and its private subnets: ${nets}`;
@@ -274,6 +341,102 @@ const SPECS: Record<AnswerKey, Spec> = {
       'More: man 5 aliases; https://www.postfix.org/aliases.5.html',
     ],
   },
+  aliases: {
+    label: 'More mail aliases on this host',
+    param: '/etc/aliases',
+    kind: 'map',
+    explain: 'name → address(es), e.g. joe joe@joes.preferred.machine; empty = none',
+    origin: () => 'none besides postmaster and root',
+    help: () => [
+      'More entries for /etc/aliases, the names whose local mail goes elsewhere: a name, a space, and one ' +
+        'or more addresses separated by commas. postmaster and root come from the question about who ' +
+        'reads their mail. mailsetup runs newaliases after a change.',
+      'Only for mail delivered on this host (the local domains); for other addresses use the address ' +
+        'rewrites (virtual_alias_maps).',
+      'More: man 5 aliases; https://www.postfix.org/aliases.5.html',
+    ],
+  },
+  virtual: {
+    label: 'Addresses to rewrite or forward',
+    param: 'virtual_alias_maps',
+    kind: 'map',
+    explain: "address → address(es), e.g. root root@localhost to keep root's mail here; empty = none",
+    origin: () => 'none',
+    help: () => [
+      'Entries for /etc/postfix/virtual: mail to the address on the left goes to the address(es) on the ' +
+        'right, for any domain, before delivery. An address may forward to another host or domain.',
+      'Use it to forward single addresses or to keep one address local; postmaster and root come from the ' +
+        'question about who reads their mail. mailsetup rebuilds the table (postmap) after a change.',
+      'More: man 5 virtual; https://www.postfix.org/virtual.5.html',
+    ],
+  },
+  smtp_generic_maps: {
+    label: 'Sender addresses to rewrite on the way out',
+    param: 'smtp_generic_maps',
+    kind: 'map',
+    explain:
+      'for a host without a real name: local address or @domain → Internet address, e.g. @localdomain me@isp.example',
+    origin: () => 'none',
+    help: () => [
+      'Entries for /etc/postfix/generic: addresses this host uses locally (user@localdomain) are replaced ' +
+        'by real Internet addresses in mail that leaves it, so that replies can come back.',
+      'Needed on a host without a real Internet name (a home machine with a provider account); not ' +
+        'needed when this host has a name other servers know.',
+      'STANDARD_CONFIGURATION_README, "Postfix on hosts without a real Internet hostname": map the local ' +
+        'addresses to your provider address with smtp_generic_maps.',
+      manual('smtp_generic_maps'),
+    ],
+  },
+  smtpd_recipient_restrictions: {
+    label: 'Extra spam rules for incoming mail',
+    param: 'smtpd_recipient_restrictions',
+    kind: 'list',
+    explain: 'one rule per entry, after the relay rules, e.g. reject_rbl_client zen.spamhaus.org; empty = none',
+    origin: () => 'none: the relay rules alone',
+    help: () => [
+      'Checks Postfix makes on each recipient of incoming mail, after the relay rules that stop this host ' +
+        'from being an open relay (smtpd_relay_restrictions, which mailsetup sets). One restriction per ' +
+        'entry, in order: reject_rbl_client zen.spamhaus.org, reject_unknown_recipient_domain, …',
+      'A rule that rejects too much loses mail silently for the sender: add one at a time and watch the log.',
+      manual('smtpd_recipient_restrictions'),
+    ],
+  },
+  defer_transports: {
+    label: 'Mail to hold until you send it on',
+    param: 'defer_transports',
+    kind: 'list',
+    explain: 'a dial-up host: smtp keeps mail queued until "sendmail -q" runs; empty = deliver at once',
+    origin: () => 'none: deliver at once',
+    help: () => [
+      'Mail for these delivery methods (transports) stays in the queue until "sendmail -q" (or postqueue ' +
+        '-f) is run, for instance when the dial-up link comes up.',
+      'Only for a host that is not always online; smtp holds all mail to other hosts.',
+      'STANDARD_CONFIGURATION_README, "Postfix on a dialup machine": defer_transports = smtp, and run ' +
+        'sendmail -q when the link is up.',
+      manual('defer_transports'),
+    ],
+  },
+  smtp_dns_support_level: {
+    label: 'Look up mail servers in DNS?',
+    param: 'smtp_dns_support_level',
+    kind: 'choice',
+    choices: [
+      { value: '', label: "Postfix's default (DNS lookups on)" },
+      { value: 'disabled', label: 'no DNS lookups (a dial-up LAN host)' },
+      { value: 'enabled', label: 'DNS lookups (as the default)' },
+      { value: 'dnssec', label: 'DNSSEC validation (needs a validating resolver)' },
+    ],
+    explain: 'disabled: the SMTP client looks up no MX records and resolves names through /etc/hosts',
+    origin: () => "Postfix's default",
+    help: () => [
+      'Whether the SMTP client finds the mail servers of other domains in DNS (MX records). disabled ' +
+        'resolves names through the system (/etc/hosts) instead: only for a host without DNS that sends ' +
+        'everything through a smart host. dnssec validates the answers (DANE needs it).',
+      'STANDARD_CONFIGURATION_README, "Postfix on a dialup machine": turn off DNS lookups where the ' +
+        'dial-up link would be brought up for each one.',
+      manual('smtp_dns_support_level'),
+    ],
+  },
   chroot: {
     label: 'Run the network services in a chroot jail?',
     param: 'master.cf chroot column',
@@ -324,6 +487,104 @@ const SPECS: Record<AnswerKey, Spec> = {
         'https://www.postfix.org/SASL_README.html#client_sasl',
     ],
   },
+  smtp_tls_security_level: {
+    label: 'Encrypt the mail this host sends?',
+    param: 'smtp_tls_security_level',
+    kind: 'choice',
+    choices: [
+      {
+        value: 'dane',
+        label: 'dane: DNSSEC-authenticated TLS where the receiver publishes TLSA records, else opportunistic',
+      },
+      { value: 'may', label: 'may: opportunistic TLS (encrypt when the receiver offers STARTTLS)' },
+      { value: 'encrypt', label: 'encrypt: mandatory TLS to every destination (mail to servers without it waits)' },
+    ],
+    explain: 'how the SMTP client protects mail to other servers',
+    origin: ({ host }) => `${host.tls?.resolver.detail ?? 'a validating resolver'}: DANE can be trusted here`,
+    help: () => [
+      'may encrypts whenever the receiving server offers STARTTLS, without checking its certificate. dane ' +
+        'also checks the certificate where the receiver publishes TLSA records in DNSSEC-signed DNS, which ' +
+        'needs a validating resolver on this host. encrypt refuses to send without TLS: mail to servers ' +
+        'that do not offer it waits in the queue.',
+      'dane where this host has a validating resolver, may otherwise; encrypt only towards a smart host ' +
+        'with a login.',
+      `${manual('smtp_tls_security_level')}; https://www.postfix.org/TLS_README.html#client_tls_dane`,
+    ],
+  },
+  smtpd_tls_security_level: {
+    label: 'Offer encryption to servers that send mail here?',
+    param: 'smtpd_tls_security_level',
+    kind: 'choice',
+    choices: [
+      { value: 'may', label: 'may: STARTTLS offered, never required' },
+      { value: 'none', label: 'none: no STARTTLS' },
+    ],
+    explain: 'never encrypt on port 25: senders without TLS must still reach a public MX',
+    origin: () => 'may: STARTTLS offered where this host has a certificate',
+    help: () => [
+      'Whether the SMTP server offers STARTTLS to the servers that deliver mail here. It needs a ' +
+        'certificate and its key.',
+      'Keep may on a public MX: requiring TLS (encrypt) on port 25 would refuse mail from the servers that ' +
+        'do not use it, which RFC 3207 forbids for a public server.',
+      `${manual('smtpd_tls_security_level')}; https://www.postfix.org/TLS_README.html#server_enable`,
+    ],
+  },
+  smtpd_tls_chain_files: {
+    label: "This server's private key and certificate files",
+    param: 'smtpd_tls_chain_files',
+    kind: 'list',
+    explain: 'the key file first, then the certificate chain; empty = no STARTTLS',
+    origin: ({ d }) => `no certificate found for ${d.myhostname} (no Let's Encrypt lineage, no Debian snakeoil)`,
+    help: () => [
+      'The files the SMTP server proves its name with: the private key first, then the certificate and ' +
+        'its chain (PEM), absolute paths. mailsetup checks that the key matches the certificate and that ' +
+        'it names this host before it writes anything.',
+      "A Let's Encrypt certificate (certbot) under /etc/letsencrypt/live/ or Debian's snakeoil " +
+        'certificate is found without asking; leave the answer empty for no STARTTLS.',
+      `${manual('smtpd_tls_chain_files')}; https://www.postfix.org/TLS_README.html#server_cert_key`,
+    ],
+  },
+  smtpd_tls_cert_file: {
+    label: "This server's certificate file",
+    param: 'smtpd_tls_cert_file',
+    kind: 'text',
+    explain: 'the certificate and its chain, PEM',
+    origin: () => 'none',
+    help: () => [
+      'The older form of the key and certificate files: the certificate with its chain (PEM), with the key ' +
+        'in the private key file.',
+      'Prefer the key and certificate chain files (smtpd_tls_chain_files), which Postfix 3.4 and later read.',
+      manual('smtpd_tls_cert_file'),
+    ],
+  },
+  smtpd_tls_key_file: {
+    label: "This server's private key file",
+    param: 'smtpd_tls_key_file',
+    kind: 'text',
+    explain: 'the private key of the certificate file, PEM, readable by root only',
+    origin: () => 'none',
+    help: () => [
+      'The private key of the certificate file (PEM). It must be readable by root only: mailsetup refuses a ' +
+        'key file others can read.',
+      'Prefer the key and certificate chain files (smtpd_tls_chain_files), which Postfix 3.4 and later read.',
+      manual('smtpd_tls_key_file'),
+    ],
+  },
+  certbot_deploy_hook: {
+    label: 'Reload Postfix after certbot renews the certificate',
+    param: 'certbot deploy hook',
+    kind: 'boolean',
+    explain: 'running smtpd processes keep the old certificate until Postfix reloads',
+    origin: () => "recommended for a Let's Encrypt certificate",
+    help: () => [
+      "certbot renews a Let's Encrypt certificate every two months, but running smtpd processes keep the " +
+        'old one until Postfix reloads. The hook /etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload ' +
+        'reloads Postfix after each renewal.',
+      'Say no only when another hook of yours already reloads Postfix.',
+      'More: TLS_README, "Server-side certificate and private key configuration"; ' +
+        'https://www.postfix.org/TLS_README.html#server_cert_key',
+    ],
+  },
   overrides: {
     label: 'Rules overridden knowingly',
     param: 'overrides',
@@ -343,6 +604,62 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A value as one line of an explanation. */
+function shown(v: string | undefined): string {
+  if (v === undefined) return '(removed)';
+  return v === '' ? '(empty)' : v;
+}
+
+/**
+ * The explanation of a question whose parameter was changed by hand since mailsetup set it: the
+ * hand edit is the current value, and stays the user's unless the answer takes mailsetup's value
+ * back.
+ */
+function handEditExplain(e: HandEdit): string {
+  return e.nowAnswer !== undefined
+    ? `changed by hand: main.cf has ${shown(e.now)}, mailsetup had set ${shown(e.ours)}; ` +
+        "Enter keeps your value (it stays yours), mailsetup's value takes it back"
+    : `changed by hand: main.cf has ${shown(e.now)} (kept unless you answer a new value); mailsetup had set ${shown(e.ours)}`;
+}
+
+/**
+ * Whether the wizard asks `key` for this role and host. The TLS questions appear only where
+ * mailsetup cannot decide alone: outbound DANE where a validating resolver makes it possible,
+ * a certificate where none is found, certbot's hook where the certificate is Let's Encrypt's.
+ */
+function asked(key: AnswerKey, mod: RoleModule, d: Answers, host: HostFacts): boolean {
+  switch (key) {
+    case 'smtp_tls_security_level':
+      return daneAvailable(host) && !(d.smtp_sasl && d.relayhost);
+    case 'smtpd_tls_chain_files':
+      if (!mod.receivesMail) return false;
+      if ((d.smtpd_tls_chain_files ?? []).length > 0) return true;
+      return answeredCertificate(d) === null && foundCertificate(host, d.myhostname ?? host.fqdn) === null;
+    case 'certbot_deploy_hook': {
+      if (!mod.receivesMail) return false;
+      const named = answeredCertificate(d);
+      if (named) return ('chain' in named ? named.chain : [named.cert]).some((p) => lineageOfPath(p) !== undefined);
+      return foundCertificate(host, d.myhostname ?? host.fqdn)?.source === 'letsencrypt';
+    }
+    default:
+      return true;
+  }
+}
+
+/** The default a TLS question offers when the answers have none. */
+function tlsDefault(key: AnswerKey, d: Answers, host: HostFacts): AnswerValue {
+  switch (key) {
+    case 'smtp_tls_security_level':
+      return d.smtp_tls_security_level ?? defaultOutboundLevel(d, host);
+    case 'smtpd_tls_chain_files':
+      return d.smtpd_tls_chain_files ?? [];
+    case 'certbot_deploy_hook':
+      return d.certbot_deploy_hook ?? true;
+    default:
+      return d[key];
+  }
+}
+
 /**
  * The questions for `role`. `current` holds the values found on the machine and `currentRole`
  * their role; `preset` the answers given beforehand (an answers file, --role), which the
@@ -350,6 +667,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * is the value it takes without an answer of its own, given the others (the domain follows the
  * host name until the domain itself is answered); its origin is worked out from the same values.
  * A question is `advanced` when the role does not need it from the user and its default fits.
+ * `handEdits` (from detect()) are the parameters changed by hand since mailsetup set them: on a
+ * re-run with the same role their questions say so, and are asked on the short path too.
  */
 export function questionsFor(
   role: RoleId,
@@ -358,48 +677,71 @@ export function questionsFor(
   currentRole: RoleId | 'custom' | null = null,
   given: Partial<Answers> = {},
   preset: Partial<Answers> = {},
+  handEdits: readonly HandEdit[] = [],
 ): Question[] {
   const mod = roleModule(role);
-  return mod.keys.map((key) => {
-    const spec = SPECS[key];
-    // The answers before this one: the preset ones (its own too: it is offered as the default),
-    // and those the user gave, but not its own.
-    const earlier: Partial<Answers> = { ...preset, ...given };
-    delete earlier.role;
-    if (Object.hasOwn(given, key)) {
-      if (Object.hasOwn(preset, key)) (earlier as Record<string, unknown>)[key] = preset[key];
-      else delete earlier[key];
-    }
-    const others: Partial<Answers> = { ...earlier };
-    delete others[key];
-    // On a role change, what both roles ask keeps its current value; the rest takes the new role's defaults.
-    const d = withDefaults({ ...earlier, role }, host, current, currentRole, { keepShared: true });
-    const derived = withDefaults({ ...others, role }, host, {}, null);
-    const ctx: Context = { d: derived, host, given: others, mod };
-    const wording = mod.wording?.[key] ?? {};
-    const fromPreset = Object.hasOwn(preset, key) && deepEqual(d[key], preset[key]);
-    const fromCurrent = !fromPreset && !deepEqual(d[key], derived[key]);
-    const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
-    const validate = (value: AnswerValue): string | null => checkAnswer(key, value, role);
-    // Asked by default: what the role needs from the user, a required answer without a default, a
-    // default that does not fit (a host name without a dot), the NAT address of an MX behind NAT.
-    const basic =
-      mod.basic.includes(key) ||
-      validate(d[key]) !== null ||
-      (key === 'proxy_interfaces' && mod.mx !== null && behindNat(host));
-    return {
-      key,
-      label: wording.label ?? spec.label,
-      param: spec.param,
-      explain: wording.explain ?? spec.explain,
-      origin: fromPreset ? 'the answers given (--answers)' : fromCurrent ? 'the current value' : spec.origin(ctx),
-      help: [...(wording.help ?? []), ...spec.help(ctx)],
-      kind: spec.kind,
-      choices: spec.choices,
-      default: d[key],
-      optional,
-      advanced: !basic,
-      validate,
-    } satisfies Question;
-  });
+  // On a role change, what both roles ask keeps its current value; the rest takes the new role's defaults.
+  const all = withDefaults({ ...preset, ...given, role }, host, current, currentRole, { keepShared: true });
+  // Which TLS questions appear follows the answers as the wizard holds them: found, preset, typed.
+  const seen = { ...all, ...current, ...preset, ...given, role } as Answers;
+  const byHand = (key: AnswerKey) => (currentRole === role ? handEdits.find((e) => e.key === key) : undefined);
+  return (
+    mod.keys
+      // A parameter changed by hand is always asked: its question says so, and lets mailsetup's value back.
+      .filter((key) => asked(key, mod, seen, host) || byHand(key) !== undefined)
+      // A style chosen (in the wizard, or kept from the last run): Postfix derives the networks, there
+      // is no list to ask for.
+      .filter((key) => !(key === 'mynetworks' && present(all.mynetworks_style)))
+      .map((key) => {
+        const spec = SPECS[key];
+        // The answers before this one: the preset ones (its own too: it is offered as the default),
+        // and those the user gave, but not its own.
+        const earlier: Partial<Answers> = { ...preset, ...given };
+        delete earlier.role;
+        if (Object.hasOwn(given, key)) {
+          if (Object.hasOwn(preset, key)) (earlier as Record<string, unknown>)[key] = preset[key];
+          else delete earlier[key];
+        }
+        const others: Partial<Answers> = { ...earlier };
+        delete others[key];
+        const d = withDefaults({ ...earlier, role }, host, current, currentRole, { keepShared: true });
+        const derived = withDefaults({ ...others, role }, host, {}, null);
+        const ctx: Context = { d: derived, host, given: others, mod };
+        const wording = mod.wording?.[key] ?? {};
+        const edit = byHand(key);
+        const value = tlsDefault(key, d, host);
+        const fromPreset = Object.hasOwn(preset, key) && deepEqual(value, preset[key]);
+        const fromCurrent = !fromPreset && !deepEqual(value, tlsDefault(key, derived, host));
+        const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
+        const validate = (v: AnswerValue): string | null => checkAnswer(key, v, role, { answers: all, host });
+        // Asked by default: what the role needs from the user, a required answer without a default, a
+        // default that does not fit (a host name without a dot), the NAT address of an MX behind NAT,
+        // a parameter changed by hand.
+        const basic =
+          mod.basic.includes(key) ||
+          edit !== undefined ||
+          validate(value) !== null ||
+          (key === 'proxy_interfaces' && mod.mx !== null && behindNat(host));
+        return {
+          key,
+          label: wording.label ?? spec.label,
+          param: spec.param,
+          explain: edit ? handEditExplain(edit) : (wording.explain ?? spec.explain),
+          origin: edit
+            ? 'the current value, changed by hand'
+            : fromPreset
+              ? 'the answers given (--answers)'
+              : fromCurrent
+                ? 'the current value'
+                : spec.origin(ctx),
+          help: [...(wording.help ?? []), ...spec.help(ctx)],
+          kind: spec.kind,
+          choices: spec.choices,
+          default: value,
+          optional,
+          advanced: !basic,
+          validate,
+        } satisfies Question;
+      })
+  );
 }

@@ -7,6 +7,7 @@
  */
 import type { AnswerKey, AnswerValue, Answers, RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
+import type { PlanFacts } from '../model/plan.js';
 
 /** Answers with every key the planner needs filled in (defaults applied, validated). */
 export interface Resolved extends Answers {
@@ -26,6 +27,14 @@ export interface Resolved extends Answers {
   chroot: boolean;
   logging: 'syslog' | 'file';
   overrides: string[];
+  /** Always set: each role has its default (empty for the roles that deliver nothing locally). */
+  mydestination: string[];
+}
+
+/** What an answer is checked among: the other answers (defaults filled in) and the host. */
+export interface AnswerContext {
+  answers: Resolved;
+  host: HostFacts;
 }
 
 /** A lookup table file that a role writes (postmap'd after each change). */
@@ -61,6 +70,40 @@ export interface LintContext {
   main(name: string): string;
   /** Whether main.cf sets the parameter explicitly after the plan. */
   isSet(name: string): boolean;
+  /**
+   * The raw value main.cf had before the plan, unless it was mailsetup's own (undefined: not set,
+   * no main.cf, or the value mailsetup wrote). Absent where not known.
+   */
+  before?(name: string): string | undefined;
+  /**
+   * The smtpd services of master.cf as the plan leaves it, each with its effective settings
+   * (main.cf overridden by its -o options): the rules marked perService run on each of them.
+   */
+  services?: readonly LintService[];
+  /** The service names master.cf defines after the plan (the transports mail can be given to). */
+  transports?: ReadonlySet<string>;
+  /** The raw value main.cf gives a parameter after the plan ($names kept), undefined when unset. */
+  raw(name: string): string | undefined;
+  /** Expand a value with main.cf after the plan (and Postfix's defaults); throws on a bad expression. */
+  expand(value: string): string;
+  /** What the machine said of the files, users and names the answers refer to. */
+  facts: PlanFacts;
+  /** /etc/aliases after the plan. */
+  aliases: { get(name: string): string | undefined };
+}
+
+/** One smtpd service of master.cf. */
+export interface LintService {
+  /** "smtp/inet", "submission/inet", "127.0.0.1:10025/inet". */
+  key: string;
+  /** The listen address of an inet service ("0.0.0.0" of "0.0.0.0:smtp"), else undefined. */
+  host?: string;
+  /** The -o options, name → value as written. */
+  options: Readonly<Record<string, string>>;
+  /** The effective value of a parameter for this service, $names expanded. */
+  main(name: string): string;
+  /** Whether main.cf or an -o option sets the parameter. */
+  isSet(name: string): boolean;
 }
 
 /** One safety rule of the linter (src/plan/lint/): a named finding with its reason. */
@@ -71,6 +114,11 @@ export interface LintRule {
   overridable?: boolean;
   /** The rule in one line, as the README's table of rules gives it. */
   summary: string;
+  /**
+   * Also run on each master.cf smtpd service whose -o options change a setting: what it finds
+   * there is reported for that service (an open relay set in master.cf alone).
+   */
+  perService?: boolean;
   /** The findings' messages (none when the configuration passes). */
   check(ctx: LintContext): string[];
 }
@@ -81,7 +129,7 @@ export interface ConfigView {
   get(name: string): string | undefined;
   /** A list parameter's items (whitespace or comma separated); [] when unset. */
   list(name: string): string[];
-  /** relay_domains without $names, lower-cased. */
+  /** relay_domains without $names ($mydomain read as the domain's name), lower-cased. */
   relayDomains: string[];
   /** mydestination's items, lower-cased. */
   destinations: string[];
@@ -139,12 +187,18 @@ export interface RoleModule {
    * the user opens the "review all settings" screen.
    */
   basic: AnswerKey[];
+  /**
+   * Answers the role applies although the wizard does not ask for them (an answers file may give
+   * them). Any other key outside `keys` is not used by the role: an answers file that gives one
+   * is refused (src/roles/usage.ts).
+   */
+  alsoApplies?: readonly AnswerKey[];
   /** This role's wording of a question, where it differs from the common one. */
   wording?: Partial<Record<AnswerKey, Wording>>;
   /** Role-specific defaults, given the common ones. */
   defaults(host: HostFacts, base: Resolved): Partial<Answers>;
   /** A check of one answer that only this role makes, run before the common check: the message, or null. */
-  checkAnswer?(key: AnswerKey, value: AnswerValue): string | null;
+  checkAnswer?(key: AnswerKey, value: AnswerValue, ctx?: AnswerContext): string | null;
   /** The role's own parameters; the common ones are added by the planner. */
   configure(a: Resolved, ctx: PlanContext): RoleConfig;
   /**

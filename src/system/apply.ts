@@ -1,36 +1,48 @@
 /**
- * Carry out a Plan: lock → backup (manifest in-progress) → atomic writes → actions in plan order
- * → manifest applied → unlock. Any failure restores every file from the backup, rebuilds the
- * maps it restored, brings the daemons back to the previous configuration and marks the backup
- * rolled-back. Also: --rollback (rollbackLatest) and recovery of an apply that was killed.
+ * Carry out a Plan: lock → free space checked, backup (manifest in-progress, the files as they
+ * were kept beside them) → atomic writes → actions in plan order → manifest applied → unlock.
+ * Any failure, or SIGINT/SIGTERM/SIGHUP (the caller's AbortSignal), restores every file (by
+ * renaming the kept originals back: no free space needed), puts the databases back, brings the
+ * daemons back to the previous configuration and marks the backup rolled-back (rollback-failed
+ * when it did not complete: the next --rollback retries it). Also: --rollback (rollbackLatest)
+ * and recovery of an apply, or a rollback, that was killed.
  */
 import { basename, dirname } from 'node:path';
-import { describeAction, type Action, type FileChange, type Plan } from '../model/plan.js';
+import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
 import type { StepEvent, ApplyResult } from '../model/events.js';
 import type { Effects } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import {
   createBackup,
   fullEffects,
+  hasDatabaseCopies,
+  isKeepName,
+  isTable,
   listBackups,
   pruneBackups,
   readManifest,
+  removeKeeps,
+  restoreDatabases,
   restoreFiles,
   sha256,
   writeManifest,
   type BackupEntry,
   type Manifest,
   type ManifestStep,
+  type ManifestSummary,
 } from './backup.js';
-import { acquireLock, type Lock } from './lock.js';
+import { derivedFiles, temporaryDatabases } from './commands.js';
+import { acquireLock, lockHolder, type Lock } from './lock.js';
 import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
+  checkCommandPaths,
   postfixRunning,
   reloadPostfix,
   restartPostfix,
   restartSyslog,
   runAction,
   runsOf,
+  SECRET_META,
   stopPostfix,
   type StepOutcome,
 } from './services.js';
@@ -40,6 +52,19 @@ export type { StepEvent, ApplyResult };
 
 export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
+  /** What the backup's manifest says this apply was (default: the plan's role change). */
+  summary?: ManifestSummary;
+  /**
+   * Aborted (with the signal's name as its reason) when the run is asked to stop: the step under
+   * way finishes, then everything is rolled back. A rollback, once started, always finishes.
+   */
+  signal?: AbortSignal;
+}
+
+/** The reason of an abort: "SIGTERM" → "interrupted by SIGTERM". */
+function interruption(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return `interrupted by ${typeof r === 'string' ? r : 'a signal'}`;
 }
 
 function writeLabel(c: FileChange): string {
@@ -50,31 +75,113 @@ async function readCurrent(fx: Effects, files: FileChange[]): Promise<Array<stri
   return Promise.all(files.map((c) => fx.readFile(c.path)));
 }
 
+/** Whether a file already is as the change leaves it: its content, and its mode when that changes. */
+async function upToDate(fx: Effects, c: FileChange, current: string | null): Promise<boolean> {
+  if (current !== c.after) return false;
+  if (c.modeBefore === undefined || c.mode === undefined || c.after === null) return true;
+  return (await fx.stat(c.path))?.mode === c.mode;
+}
+
 function hasDaemonAction(actions: Action[]): boolean {
   return actions.some((a) => a.kind === 'reload' || a.kind === 'restart');
+}
+
+function mapActions(actions: Action[]): Array<Extract<Action, { kind: 'postmap' | 'newaliases' | 'unmap' }>> {
+  return actions.filter(
+    (a): a is Extract<Action, { kind: 'postmap' | 'newaliases' | 'unmap' }> =>
+      a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'unmap',
+  );
+}
+
+/** A database postmap builds: about 2.5 times its source in Berkeley DB hash (measured), plus its pages. */
+export function databaseEstimate(sourceBytes: number): number {
+  return 3 * sourceBytes + 64 * 1024;
+}
+
+/** Room kept free beyond the estimate, per file system. */
+export const SPACE_MARGIN = 256 * 1024;
+
+/**
+ * Bytes the apply needs on each file system: the new files (written beside the old ones, which
+ * stay as kept links until the end), the backup copies (of the files and of the databases of the
+ * tables it rebuilds or removes) and manifest, a kept copy of each such database beside it, and
+ * the new databases. Refuses (throws) when a file system has too little.
+ */
+async function checkSpace(fx: Effects, plan: Plan, current: Array<string | null>): Promise<string> {
+  const need = new Map<string, number>(); // directory → bytes
+  const add = (dir: string, bytes: number) => need.set(dir, (need.get(dir) ?? 0) + bytes);
+  const size = (t: string | null) => (t === null ? 0 : Buffer.byteLength(t, 'utf8'));
+  let backup = 4096;
+  plan.files.forEach((c, i) => {
+    add(dirname(c.path), size(c.after));
+    backup += size(current[i]) + 512;
+  });
+  // The tables whose databases the backup copies: those rebuilt or removed, and removed files'.
+  const sources = new Set(mapActions(plan.actions).map((a) => a.path));
+  for (const c of plan.files) if (c.after === null && isTable(c.path)) sources.add(c.path);
+  for (const source of sources) {
+    for (const d of derivedFiles(source)) {
+      const old = await fx.fileSize(d);
+      if (old === null) continue;
+      add(dirname(d), old); // the kept copy beside it
+      backup += old + 512; // the copy in the backup
+    }
+  }
+  add(BACKUP_ROOT, backup);
+  for (const a of mapActions(plan.actions)) {
+    if (a.kind === 'unmap') continue;
+    const src = plan.files.find((c) => c.path === a.path);
+    add(dirname(a.path), databaseEstimate(size(src ? src.after : await fx.readFile(a.path))));
+  }
+  const perDevice = new Map<number, { free: number; need: number; dirs: string[] }>();
+  for (const [dir, bytes] of need) {
+    const space = await fx.diskSpace(dir);
+    if (space === null) continue;
+    const e = perDevice.get(space.device) ?? { free: space.free, need: SPACE_MARGIN, dirs: [] };
+    e.need += bytes;
+    e.dirs.push(dir);
+    perDevice.set(space.device, e);
+  }
+  for (const e of perDevice.values()) {
+    if (e.need > e.free) {
+      const where = await fx.realPath(e.dirs[0]);
+      throw new Error(
+        `not enough free space on the file system of ${where}: the apply needs about ${kb(e.need)} ` +
+          `(new files, backups, databases), ${kb(e.free)} are free; nothing was written`,
+      );
+    }
+  }
+  return [...perDevice.values()].map((e) => `${kb(e.free)} free, about ${kb(e.need)} needed`).join('; ');
+}
+
+function kb(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KB`;
 }
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
 export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const rec = new StepRunner(opts);
   const now = opts.now ?? (() => new Date());
+  const findings: Finding[] = [];
   const done = (r: Partial<ApplyResult> & { ok: boolean }): ApplyResult => ({
     changed: false,
     rolledBack: false,
     ...r,
     warnings: rec.warnings,
     events: rec.events,
+    ...(findings.length > 0 ? { findings } : {}),
   });
   fullEffects(fx);
   if (plan.files.length === 0 && plan.actions.length === 0) return done({ ok: true });
 
-  let pre: Array<string | null>;
+  let already: boolean[];
   try {
-    pre = await readCurrent(fx, plan.files);
+    const pre = await readCurrent(fx, plan.files);
+    already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, pre[i])));
   } catch (e) {
     return done({ ok: false, error: messageOf(e) });
   }
-  if (plan.actions.length === 0 && plan.files.every((c, i) => pre[i] === c.after)) {
+  if (plan.actions.length === 0 && already.every(Boolean)) {
     for (const c of plan.files)
       rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
     return done({ ok: true });
@@ -83,41 +190,67 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   let lock: Lock | undefined;
   let backup: { dir: string; manifest: Manifest } | undefined;
   let changed = false;
+  const stale: string[] = [];
+  /** Between steps: stop here when a signal asked to. */
+  const checkSignal = () => {
+    if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
+  };
   try {
-    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+    checkSignal();
+    await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
 
+    checkSignal();
     const unchanged = new Set<string>();
     await rec.step('backup', 'Back up the files to change', async () => {
       const current = await readCurrent(fx, plan.files);
+      const asWanted = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, current[i])));
       const entries: BackupEntry[] = [];
       plan.files.forEach((c, i) => {
-        if (current[i] === c.after) {
+        if (asWanted[i]) {
           unchanged.add(c.path);
           return;
         }
-        if (current[i] !== c.before) {
-          throw new Error(
-            `${c.path}: changed on disk since the plan was made; nothing was written (run mailsetup again)`,
-          );
-        }
+        if (current[i] !== c.before) stale.push(c.path);
         entries.push({ path: c.path, current: current[i], after: c.after, secret: c.secret === true });
       });
+      // Never write over a change made since the preview (another admin, a package upgrade):
+      // the caller plans again against the files as they are now.
+      if (stale.length > 0) {
+        throw new Error(
+          `${stale.join(', ')}: changed on disk since the plan was made; nothing was written (run mailsetup again)`,
+        );
+      }
+      // Before anything is written: no path a command is given leads out of a sandbox, and
+      // there is room for every write, the backup and the databases.
+      await checkCommandPaths(fx, plan.actions);
+      await checkSpace(fx, plan, current);
       const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
-      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore);
+      const summary: ManifestSummary = opts.summary ?? {
+        kind: 'apply',
+        roleBefore: plan.previousRole ?? null,
+        roleAfter: plan.role,
+      };
+      backup = await createBackup(fx, entries, plan.actions, now(), runningBefore, summary, rec.warnings);
       await pruneBackups(fx);
-      return { detail: fx.resolve(backup.dir) };
+      return { detail: await fx.realPath(backup.dir) };
     });
     const b = backup as { dir: string; manifest: Manifest };
 
     for (const c of plan.files) {
+      checkSignal();
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
         if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
         if (c.after === null) {
           await fx.removeFile(c.path);
+        } else if (c.secret) {
+          // A secret is root-only, whatever the file was before (the backup step said so).
+          await fx.writeFileAtomic(c.path, c.after, SECRET_META);
         } else if (c.before === null) {
-          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? (c.secret ? 0o600 : 0o644) });
+          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? 0o644 });
+        } else if (c.modeBefore !== undefined && c.mode !== undefined) {
+          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode });
         } else {
           await fx.writeFileAtomic(c.path, c.after);
         }
@@ -127,32 +260,45 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
 
     for (const a of plan.actions) {
+      checkSignal();
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
-        const o = await runAction(fx, host, a);
+        const o = await runAction(fx, host, a, opts.signal ? { signal: opts.signal } : {});
         s.status = o.status;
-        rec.warnings.push(...o.warnings);
+        // postfix check runs postconf many times: each warning once.
+        const warnings = [...new Set(o.warnings)];
+        rec.warnings.push(...warnings);
         if (o.status === 'failed') throw new CommandFailure(o.error ?? 'failed', runsOf(o.results));
         if (o.status === 'ok') changed = true;
-        return { status: o.status, detail: o.detail, commands: runsOf(o.results) };
+        const commands = runsOf(o.results);
+        if (a.kind === 'postfix-check' && warnings.length > 0) {
+          // What postfix check warns of (printed only to a terminal, captured): findings, not a ✓.
+          for (const w of warnings) findings.push({ id: 'postfix-check', level: 'warning', message: w });
+          const n = warnings.length;
+          return { status: o.status, detail: `${n} warning${n === 1 ? '' : 's'}`, explain: warnings, commands };
+        }
+        return { status: o.status, detail: o.detail, commands };
       });
     }
 
+    checkSignal();
     await rec.step('manifest', 'Record the apply as finished', async () => {
       b.manifest.status = 'applied';
       await writeManifest(fx, b.dir, b.manifest);
     });
-    return done({ ok: true, changed, backupDir: fx.resolve(b.dir) });
+    await removeKeeps(fx, b.manifest);
+    return done({ ok: true, changed, backupDir: await fx.realPath(b.dir) });
   } catch (e) {
-    const error = e instanceof StepFailure ? e.message : messageOf(e);
-    if (!backup) return done({ ok: false, error });
+    let error = e instanceof StepFailure ? e.message : messageOf(e);
+    if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
+    if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({
       ok: false,
-      backupDir: fx.resolve(backup.dir),
+      backupDir: await fx.realPath(backup.dir).catch(() => fx.resolve((backup as { dir: string }).dir)),
       error: rb.errors.length > 0 ? `${error}; the rollback did not complete: ${rb.errors.join('; ')}` : error,
       rolledBack: rb.filesRestored,
     });
@@ -175,9 +321,29 @@ function outcomeEvent(rec: StepRunner, id: string, label: string, o: StepOutcome
 }
 
 /**
- * Restore the files of backup `dir`, rebuild the maps, bring the daemons back, mark the
+ * Put the kept originals back: each kept link is renamed over the name the apply wrote, which
+ * needs no free space; a secret never comes back wider than 0600. Returns the paths restored
+ * this way; the others are restored from the backup copies.
+ */
+async function restoreKept(fx: Effects, m: Manifest): Promise<Set<string>> {
+  const restored = new Set<string>();
+  for (const f of m.files) {
+    if (f.absent || !f.keep) continue;
+    const kept = await fx.readFile(f.keep).catch(() => null);
+    if (kept === null || sha256(kept) !== f.sha256) continue; // not the file as it was: use the backup copy
+    await fx.rename(f.keep, f.path);
+    const meta = f.secret ? { mode: f.mode & SECRET_META.mode, uid: f.uid, gid: f.gid } : f;
+    await fx.setMeta(f.path, { mode: meta.mode, uid: meta.uid, gid: meta.gid });
+    restored.add(f.path);
+  }
+  return restored;
+}
+
+/**
+ * Restore the files of backup `dir`, put the databases back, bring the daemons back, mark the
  * manifest rolled-back. 'apply'/'recover': undo an apply that failed or was killed (only what
- * it started is redone); 'latest': undo a finished apply (--rollback).
+ * it started is redone; the originals kept beside the files are renamed back, which needs no
+ * free space); 'latest': undo a finished apply (--rollback).
  */
 async function rollback(
   fx: Effects,
@@ -190,6 +356,7 @@ async function rollback(
   const errors: string[] = [];
   const started = new Set(m.steps.map((s) => s.id));
   rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'running' });
+  const shownDir = await fx.realPath(dir).catch(() => fx.resolve(dir));
 
   // Whether Postfix runs now, asked while the configuration it runs with is still on disk
   // (`postfix status` fails without a main.cf, which a rollback to a fresh box removes).
@@ -206,59 +373,114 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // 1. Files (and any temporary file a killed write left behind).
+  // The rollback is recorded as started: killed half-way, it is what the next run completes. On a
+  // full disk this write can fail: it is tried again once the files are back (which frees room).
+  m.status = 'rolling-back';
+  m.rollback = { mode };
+  const marked = await writeManifest(fx, dir, m).then(
+    () => true,
+    () => false,
+  );
+
+  // The order cannot fail for lack of a file: 1. the files that existed before (main.cf among
+  // them; the kept originals renamed back, needing no free space), 2. the databases, exactly as
+  // they were, 3. removal of the files that did not exist. Temporaries a killed write or build
+  // left go first.
   let restored: string[];
   try {
     await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
-    restored = await restoreFiles(fx, dir, m);
-  } catch (e) {
-    const msg = `restoring the files from ${fx.resolve(dir)} failed: ${messageOf(e)}`;
-    rec.emit({ id: 'rollback', label: 'Roll back to the previous configuration', status: 'failed', detail: msg });
-    return { filesRestored: false, errors: [msg], changed: false };
-  }
-  for (const p of restored) {
-    const f = m.files.find((x) => x.path === p);
-    rec.emit({
-      id: `write:${p}`,
-      label: `Restore ${p}`,
-      status: 'rolled-back',
-      detail: f?.absent ? 'removed (it did not exist before)' : 'restored from the backup',
-    });
-  }
-
-  // 2. Maps: rebuild from the restored source where the apply rebuilt them; remove database
-  //    files that did not exist before.
-  for (const a of m.actions) {
-    if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
-    const id = describeAction(a).stepId;
-    const derived = m.derived.filter((d) => d.source === a.path);
-    const hadDb = derived.some((d) => !d.absent);
-    if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
-      const err = outcomeEvent(
-        rec,
-        `rollback:${id}`,
-        `Rebuild ${a.path} from the restored file`,
-        await runAction(fx, host, a),
-      );
-      if (err) errors.push(err);
+    for (const a of mapActions(m.actions)) {
+      for (const t of temporaryDatabases(a.path)) await fx.removeFile(t);
     }
-    for (const d of derived) {
-      if (!d.absent || (await fx.stat(d.path)) === null) continue;
-      try {
-        await fx.removeFile(d.path);
+    const kept = mode === 'latest' ? new Set<string>() : await restoreKept(fx, m);
+    const copied = await restoreFiles(fx, dir, { ...m, files: m.files.filter((f) => !kept.has(f.path)) }, 'present');
+    restored = m.files.map((f) => f.path).filter((p) => kept.has(p) || copied.includes(p));
+  } catch (e) {
+    const msg = `restoring the files from ${shownDir} failed: ${messageOf(e)}`;
+    return failRollback(fx, rec, dir, m, [...errors, msg]);
+  }
+  for (const p of restored)
+    rec.emit({ id: `write:${p}`, label: `Restore ${p}`, status: 'rolled-back', detail: 'restored from the backup' });
+  // Best effort: the record that counts is the one written at the end (rolled-back, or
+  // rollback-failed); an apply's manifest still says in-progress, which is completed all the same.
+  if (!marked) await writeManifest(fx, dir, m).catch(() => undefined);
+
+  // 2. Databases: the backup's copies, byte for byte (the copies kept beside them renamed back
+  //    first when the apply did not finish); a backup made before mailsetup kept copies is
+  //    rebuilt from its restored source instead (main.cf is still in place for that).
+  if (hasDatabaseCopies(m)) {
+    try {
+      for (const [p, what] of await restoreDatabases(fx, dir, m, { useKeeps: mode !== 'latest' })) {
         rec.emit({
-          id: `rollback:remove:${d.path}`,
-          label: `Remove ${d.path}`,
+          id: `rollback:db:${p}`,
+          label: what === 'removed' ? `Remove ${p}` : `Restore ${p}`,
           status: 'rolled-back',
-          detail: 'it did not exist before',
+          detail: what === 'removed' ? 'it did not exist before' : 'the database as it was, from the backup',
         });
-      } catch (e) {
-        errors.push(messageOf(e));
+        restored.push(p);
+      }
+    } catch (e) {
+      errors.push(`restoring the databases from ${shownDir} failed: ${messageOf(e)}`);
+    }
+  } else {
+    for (const a of m.actions) {
+      if (a.kind !== 'postmap' && a.kind !== 'newaliases') continue;
+      const id = describeAction(a).stepId;
+      const derived = m.derived.filter((d) => d.source === a.path);
+      const hadDb = derived.some((d) => !d.absent);
+      if ((mode === 'latest' || started.has(id)) && hadDb && (await fx.stat(a.path)) !== null) {
+        const err = outcomeEvent(
+          rec,
+          `rollback:${id}`,
+          `Rebuild ${a.path} from the restored file`,
+          await runAction(fx, host, a),
+        );
+        if (err) errors.push(err);
+      }
+      for (const d of derived) {
+        if (!d.absent || (await fx.stat(d.path)) === null) continue;
+        try {
+          await fx.removeFile(d.path);
+          rec.emit({
+            id: `rollback:remove:${d.path}`,
+            label: `Remove ${d.path}`,
+            status: 'rolled-back',
+            detail: 'it did not exist before',
+          });
+        } catch (e) {
+          errors.push(messageOf(e));
+        }
       }
     }
   }
 
-  // 3. Daemons (live only).
+  // 3. The files that did not exist before the apply.
+  try {
+    for (const p of await restoreFiles(fx, dir, m, 'absent')) {
+      const isFile = m.files.some((x) => x.path === p);
+      rec.emit(
+        !isFile && (m.createdDirs ?? []).includes(p)
+          ? {
+              id: `write:${p}`,
+              label: `Remove the directory ${p}`,
+              status: 'rolled-back',
+              detail: 'removed (the apply created it)',
+            }
+          : {
+              id: `write:${p}`,
+              label: `Restore ${p}`,
+              status: 'rolled-back',
+              detail: 'removed (it did not exist before)',
+            },
+      );
+      restored.push(p);
+    }
+  } catch (e) {
+    errors.push(`removing the files that did not exist before failed: ${messageOf(e)}`);
+  }
+  await removeKeeps(fx, m);
+
+  // 4. Daemons (live only).
   if (daemons) {
     const planRestart = m.actions.some((a) => a.kind === 'restart');
     let o: StepOutcome | null = null;
@@ -295,46 +517,174 @@ async function rollback(
     if (err) errors.push(err);
   }
 
-  // 4. Record it.
+  // 5. Record it: a rollback with errors stays the one to retry.
+  if (errors.length > 0) return failRollback(fx, rec, dir, m, errors, restored.length > 0);
   try {
     m.status = 'rolled-back';
     m.rolledBackBy = mode === 'latest' ? 'rollback' : mode;
+    delete m.rollback;
     await writeManifest(fx, dir, m);
   } catch (e) {
-    errors.push(`marking ${fx.resolve(dir)}/manifest.json rolled-back failed: ${messageOf(e)}`);
+    return failRollback(
+      fx,
+      rec,
+      dir,
+      m,
+      [`marking ${shownDir}/manifest.json rolled-back failed: ${messageOf(e)}`],
+      true,
+    );
   }
   rec.emit({
     id: 'rollback',
     label: 'Roll back to the previous configuration',
-    status: errors.length === 0 ? 'rolled-back' : 'failed',
-    detail: errors.length === 0 ? `restored from ${fx.resolve(dir)}` : errors.join('; '),
+    status: 'rolled-back',
+    detail: `restored from ${shownDir}`,
   });
   return { filesRestored: true, errors, changed: restored.length > 0 };
 }
 
-/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files. */
+/**
+ * A rollback that did not complete: the manifest says rollback-failed (with the errors), so the
+ * next --rollback retries this one and not the apply before it.
+ */
+async function failRollback(
+  fx: Effects,
+  rec: StepRunner,
+  dir: string,
+  m: Manifest,
+  errors: string[],
+  filesRestored = false,
+): Promise<{ filesRestored: boolean; errors: string[]; changed: boolean }> {
+  const shownDir = await fx.realPath(dir).catch(() => fx.resolve(dir));
+  m.status = 'rollback-failed';
+  m.rollback = { mode: m.rollback?.mode ?? 'latest', errors };
+  await writeManifest(fx, dir, m).catch((e: unknown) => {
+    errors.push(`marking ${shownDir}/manifest.json rollback-failed failed: ${messageOf(e)}`);
+  });
+  rec.emit({
+    id: 'rollback',
+    label: 'Roll back to the previous configuration',
+    status: 'failed',
+    detail: errors.join('; '),
+  });
+  return { filesRestored, errors, changed: filesRestored };
+}
+
+/** Remove temporary files (.<name>.mailsetup-*) a killed atomic write left next to these files (not the keeps). */
 async function removeTempFiles(fx: Effects, paths: string[]): Promise<void> {
   for (const p of paths) {
     const prefix = `.${basename(p)}.mailsetup-`;
     const d = dirname(p);
     for (const name of await fx.listDir(d)) {
-      if (name.startsWith(prefix)) await fx.removeFile(`${d}/${name}`);
+      if (name.startsWith(prefix) && !isKeepName(name)) await fx.removeFile(`${d}/${name}`);
     }
   }
+}
+
+/** Whether the manifest is of an apply or a rollback that never finished (killed, power loss). */
+function unfinished(m: Manifest | null): boolean {
+  return m?.status === 'in-progress' || m?.status === 'rolling-back';
 }
 
 async function findUnfinishedDir(fx: Effects): Promise<{ dir: string; manifest: Manifest } | null> {
   for (const dir of (await listBackups(fx)).reverse()) {
     const m = await readManifest(fx, dir).catch(() => null);
-    if (m?.status === 'in-progress') return { dir, manifest: m };
+    if (m !== null && unfinished(m)) return { dir, manifest: m };
   }
   return null;
 }
 
-/** The backup directory (real path) of an apply that never finished (manifest in-progress), or null. */
+/**
+ * The backup directory (real path) of an apply that never finished (manifest in-progress), or of
+ * a rollback that never finished (rolling-back), or null. An apply that holds the lock now is not
+ * unfinished: it is running (`runningApply` says by whom), and nothing must be done to its files.
+ */
 export async function findUnfinished(fx: Effects): Promise<string | null> {
   const u = await findUnfinishedDir(fx);
-  return u ? fx.resolve(u.dir) : null;
+  if (!u) return null;
+  return fx.realPath(u.dir);
+}
+
+/** The pid of another live mailsetup that holds the lock, or null. */
+export async function runningApply(fx: Effects): Promise<number | null> {
+  return lockHolder(fx);
+}
+
+/** A path as the user finds it: links inside the sandbox followed. */
+function shownPath(fx: Effects, p: string): Promise<string> {
+  return fx.realPath(p).catch(() => fx.resolve(p));
+}
+
+/** What --rollback undoes now, and why that one. */
+export interface RollbackTarget {
+  /** The backup directory (system path). */
+  dir: string;
+  manifest: Manifest;
+  /**
+   * apply-unfinished: an apply that was killed; rollback-unfinished: a rollback that was killed;
+   * rollback-failed: a rollback that ended with errors (retried); applied: the last finished apply.
+   */
+  reason: 'apply-unfinished' | 'rollback-unfinished' | 'rollback-failed' | 'applied';
+}
+
+/** Nothing to roll back, and why. */
+export interface NoRollback {
+  kind: 'none';
+  reason: string;
+}
+
+/**
+ * The backup --rollback undoes: an apply or rollback that never finished, else the newest backup
+ * not rolled back yet, which is the last apply or a rollback that did not complete (retried
+ * before the apply before it is touched). `onlyLast`: the last apply only, and only while it is
+ * (even partly) in place: backups of applies that failed or were killed (rolled back by
+ * themselves) are passed over; when the last apply that took effect has been rolled back
+ * already, there is nothing to do.
+ */
+async function scanRollbackTarget(fx: Effects, onlyLast: boolean): Promise<RollbackTarget | NoRollback> {
+  const u = await findUnfinishedDir(fx);
+  if (u) {
+    return {
+      ...u,
+      reason: u.manifest.status === 'in-progress' ? 'apply-unfinished' : 'rollback-unfinished',
+    };
+  }
+  for (const dir of (await listBackups(fx)).reverse()) {
+    const m = await readManifest(fx, dir);
+    if (m?.status === 'applied') return { dir, manifest: m, reason: 'applied' };
+    if (m?.status === 'rollback-failed') return { dir, manifest: m, reason: 'rollback-failed' };
+    if (!onlyLast || m === null) continue;
+    if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
+    return { kind: 'none', reason: `the last apply (${await shownPath(fx, dir)}) is already rolled back` };
+  }
+  return { kind: 'none', reason: `no applied mailsetup backup in ${await shownPath(fx, BACKUP_ROOT)} to roll back to` };
+}
+
+/** See scanRollbackTarget; null when there is nothing to roll back. */
+export async function findRollbackTarget(
+  fx: Effects,
+  opts: { onlyLast?: boolean } = {},
+): Promise<RollbackTarget | null> {
+  const t = await scanRollbackTarget(fx, opts.onlyLast ?? false);
+  return 'kind' in t ? null : t;
+}
+
+/** How a target is rolled back: a finished apply as --rollback does, else as an interrupted one. */
+function targetMode(t: RollbackTarget): RollbackMode {
+  if (t.reason === 'applied') return 'latest';
+  if (t.reason === 'apply-unfinished') return 'recover';
+  return t.manifest.rollback?.mode === 'latest' ? 'latest' : 'recover';
+}
+
+/** The files of the backup that were changed after the apply wrote them (a rollback replaces those changes). */
+export async function changedSinceApply(fx: Effects, m: Manifest): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of m.files) {
+    const cur = await fx.readFile(f.path).catch(() => undefined);
+    const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
+    if (curSha !== f.afterSha256) out.push(f.path);
+  }
+  return out;
 }
 
 async function withLock(
@@ -353,7 +703,7 @@ async function withLock(
   let lock: Lock | undefined;
   try {
     fullEffects(fx);
-    await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
+    await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
     return finish(await body(rec));
@@ -369,25 +719,29 @@ async function undo(fx: Effects, host: HostFacts, dir: string, m: Manifest, mode
   return {
     ok: rb.errors.length === 0,
     changed: rb.changed,
-    backupDir: fx.resolve(dir),
+    backupDir: await shownPath(fx, dir),
     rolledBack: rb.filesRestored,
     ...(rb.errors.length > 0 ? { error: `the rollback did not complete: ${rb.errors.join('; ')}` } : {}),
   };
 }
 
-/** Complete the rollback of an apply that was interrupted (killed, power loss). */
+/** Complete the rollback of an apply, or a rollback, that was interrupted (killed, power loss). */
 export async function recoverUnfinished(fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   return withLock(fx, opts, async (rec) => {
     const u = await findUnfinishedDir(fx);
     if (!u) return { ok: true };
-    return undo(fx, host, u.dir, u.manifest, 'recover', rec);
+    // A rollback killed half way is completed the way it was going (a finished apply's, or not).
+    const mode = u.manifest.status === 'rolling-back' && u.manifest.rollback?.mode === 'latest' ? 'latest' : 'recover';
+    return undo(fx, host, u.dir, u.manifest, mode, rec);
   });
 }
 
 /** What a --rollback will do: which backup it restores and how each file changes. */
 export interface RollbackPlan {
-  /** recover: an apply that never finished; apply: the newest finished apply. */
+  /** recover: an apply that never finished; apply: a finished apply (also a failed rollback of one, retried). */
   kind: 'recover' | 'apply';
+  /** Why this backup (see RollbackTarget). */
+  reason: RollbackTarget['reason'];
   /** The backup directory (system path). */
   dir: string;
   /** When the apply made it (ISO 8601). */
@@ -398,12 +752,6 @@ export interface RollbackPlan {
   changes: boolean;
   /** Files changed since that apply wrote them (their changes are lost in the restore). */
   changedSince: string[];
-}
-
-/** Nothing to roll back, and why. */
-export interface NoRollback {
-  kind: 'none';
-  reason: string;
 }
 
 async function restorePreview(
@@ -423,7 +771,8 @@ async function restorePreview(
     let was: string | null = null;
     if (!f.absent) {
       was = await fx.readFile(`${dir}/${f.copy}`);
-      if (was === null) throw new Error(`the backup copy ${fx.resolve(dir)}/${f.copy} of ${f.path} is missing`);
+      if (was === null)
+        throw new Error(`the backup copy ${await shownPath(fx, dir)}/${f.copy} of ${f.path} is missing`);
     }
     if (now !== was) {
       changes = true;
@@ -443,97 +792,94 @@ async function restorePreview(
   return { files, changes };
 }
 
-/** The files of `m` changed since its apply wrote them. */
-async function changedSinceApply(fx: Effects, m: Manifest): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of m.files) {
-    const cur = await fx.readFile(f.path).catch(() => undefined);
-    const curSha = cur === undefined ? 'unreadable' : cur === null ? null : sha256(cur);
-    if (curSha !== f.afterSha256) out.push(f.path);
-  }
-  return out;
-}
-
-async function rollbackPlanOf(
-  fx: Effects,
-  kind: RollbackPlan['kind'],
-  dir: string,
-  m: Manifest,
-): Promise<RollbackPlan> {
-  const { files, changes } = await restorePreview(fx, dir, m);
-  return {
-    kind,
-    dir,
-    created: m.created,
+function rollbackPlanOf(fx: Effects, t: RollbackTarget): Promise<RollbackPlan> {
+  return restorePreview(fx, t.dir, t.manifest).then(async ({ files, changes }) => ({
+    kind: targetMode(t) === 'latest' ? 'apply' : 'recover',
+    reason: t.reason,
+    dir: t.dir,
+    created: t.manifest.created,
     files,
     changes,
-    changedSince: kind === 'apply' ? await changedSinceApply(fx, m) : [],
-  };
+    changedSince: t.reason === 'applied' ? await changedSinceApply(fx, t.manifest) : [],
+  }));
 }
 
-/**
- * Which backup --rollback restores: an apply that never finished, else the newest finished apply.
- * `onlyLast`: the last apply only, and only while it is in place: backups of applies that failed
- * or were killed (rolled back by themselves) are passed over; when the last apply that took
- * effect has been rolled back already, there is nothing to do.
- */
+/** Which backup --rollback restores (see scanRollbackTarget), and how each file changes. */
 export async function planRollback(fx: Effects, opts: { onlyLast?: boolean } = {}): Promise<RollbackPlan | NoRollback> {
-  const u = await findUnfinishedDir(fx);
-  if (u) return rollbackPlanOf(fx, 'recover', u.dir, u.manifest);
-  for (const dir of (await listBackups(fx)).reverse()) {
-    const m = await readManifest(fx, dir);
-    if (m?.status === 'applied') return rollbackPlanOf(fx, 'apply', dir, m);
-    if (!opts.onlyLast || m === null) continue;
-    if (m.rolledBackBy === 'apply' || m.rolledBackBy === 'recover') continue; // never took effect
-    return { kind: 'none', reason: `the last apply (${fx.resolve(dir)}) is already rolled back` };
-  }
-  return { kind: 'none', reason: `no applied mailsetup backup in ${fx.resolve(BACKUP_ROOT)} to roll back to` };
+  const t = await scanRollbackTarget(fx, opts.onlyLast ?? false);
+  return 'kind' in t ? t : rollbackPlanOf(fx, t);
 }
 
 export interface RollbackOptions extends ApplyOptions {
-  /** See planRollback. Nothing to roll back is then a success that changes nothing. */
+  /** See scanRollbackTarget. Nothing to roll back is then a success that changes nothing. */
   onlyLast?: boolean;
   /** Told which backup is restored and how, under the lock, before anything is written. */
   onPlan?: (p: RollbackPlan) => void;
+  /**
+   * The backup (system path) the user was shown and agreed to: when another run changed the
+   * backups since, nothing is done.
+   */
+  expected?: string;
 }
 
 /**
- * --rollback: restore the newest applied backup exactly (content, mode, owner; files that were
- * absent are removed), rebuild its maps, reload/restart Postfix when it runs, and mark the
- * backup rolled-back (a second --rollback then undoes the apply before; with `onlyLast` it does
- * nothing). An interrupted apply, if there is one, is what gets rolled back. With `onlyLast`, a
- * file changed by hand since the apply stops the rollback (nothing is written); without it, the
- * hand changes are replaced, with a warning.
+ * --rollback: restore the backup scanRollbackTarget() names exactly (content, mode, owner of the
+ * files and their databases; files that were absent are removed), reload/restart Postfix when it
+ * runs, and mark the backup rolled-back (a second --rollback then undoes the apply before; with
+ * `onlyLast` it does nothing). A rollback that fails is marked rollback-failed and is the one the
+ * next --rollback retries. With `onlyLast`, a file changed by hand since the apply stops the
+ * rollback (nothing is written); without it, the hand changes are replaced, with a warning.
  */
 export async function rollbackLatest(fx: Effects, host: HostFacts, opts: RollbackOptions = {}): Promise<ApplyResult> {
   return withLock(fx, opts, async (rec) => {
-    const p = await planRollback(fx, { onlyLast: opts.onlyLast });
-    if (p.kind === 'none') {
-      if (!opts.onlyLast) return { ok: false, error: p.reason };
+    const t = await scanRollbackTarget(fx, opts.onlyLast ?? false);
+    if ('kind' in t) {
+      if (!opts.onlyLast) return { ok: false, error: t.reason };
       rec.emit({
         id: 'rollback',
         label: 'Roll back to the previous configuration',
         status: 'skipped',
-        detail: p.reason,
+        detail: t.reason,
       });
       return { ok: true };
     }
-    opts.onPlan?.(p);
-    const m = (await readManifest(fx, p.dir)) as Manifest;
-    if (p.kind === 'recover') return undo(fx, host, p.dir, m, 'recover', rec);
-    if (opts.onlyLast && p.changedSince.length > 0) {
+    if (opts.expected !== undefined && t.dir !== opts.expected) {
       return {
         ok: false,
-        backupDir: fx.resolve(p.dir),
         error:
-          `${p.changedSince.join(', ')} changed after the apply of ${fx.resolve(p.dir)} wrote ` +
-          `${p.changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
+          `the backups changed since they were shown (${await shownPath(fx, t.dir)} is now the one to roll back): ` +
+          'nothing was done; run mailsetup --rollback again',
+      };
+    }
+    const mode = targetMode(t);
+    const changedSince = t.reason === 'applied' ? await changedSinceApply(fx, t.manifest) : [];
+    if (opts.onPlan) {
+      // The preview reads every file as text; one it cannot read is still restored.
+      const p = await rollbackPlanOf(fx, t).catch((): RollbackPlan => ({
+        kind: mode === 'latest' ? 'apply' : 'recover',
+        reason: t.reason,
+        dir: t.dir,
+        created: t.manifest.created,
+        files: [],
+        changes: true,
+        changedSince,
+      }));
+      opts.onPlan(p);
+    }
+    if (opts.onlyLast && changedSince.length > 0) {
+      const shown = await shownPath(fx, t.dir);
+      return {
+        ok: false,
+        backupDir: shown,
+        error:
+          `${changedSince.join(', ')} changed after the apply of ${shown} wrote ` +
+          `${changedSince.length > 1 ? 'them' : 'it'}: not rolling back with --only-last; ` +
           'mailsetup --rollback replaces those changes with the backup',
       };
     }
-    for (const f of p.changedSince) {
-      rec.warnings.push(`${f} was changed after mailsetup wrote it; those changes are replaced by the backup`);
+    for (const path of changedSince) {
+      rec.warnings.push(`${path} was changed after mailsetup wrote it; those changes are replaced by the backup`);
     }
-    return undo(fx, host, p.dir, m, 'latest', rec);
+    return undo(fx, host, t.dir, t.manifest, mode, rec);
   });
 }

@@ -64,6 +64,15 @@ export function derivedFiles(path: string): string[] {
 }
 
 /**
+ * The temporary files a Berkeley DB build makes beside a map while it creates the database
+ * (__db.transport.db): left behind by a postmap that died, they make the next build wait and fail.
+ */
+export function temporaryDatabases(path: string): string[] {
+  const slash = path.lastIndexOf('/');
+  return [`${path.slice(0, slash)}/__db.${path.slice(slash + 1)}.db`];
+}
+
+/**
  * The table type of a map string: "hash:/etc/postfix/transport" → hash; no type, or
  * $default_database_type / ${default_database_type}, → the host's default.
  */
@@ -161,6 +170,8 @@ export function actionCommands(action: Action, ctx: CommandContext, state: Servi
           },
         ],
       };
+    case 'unmap':
+      return { skip: 'removes files; runs no command' };
     case 'postfix-check':
       return { run: [{ cmd: 'postfix', args: ['-c', cfgDir, 'check'], tty: true, timeoutMs: SLOW_MS }] };
     case 'reload':

@@ -10,6 +10,8 @@ import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { createRealEffects } from './realEffects.js';
+import { readTlsHostFacts } from './tls.js';
+import { guardSandbox, packageDirectories } from './sandbox.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
 export interface HostFactsOptions {
@@ -27,14 +29,16 @@ const PROBE_TIMEOUT_MS = 10_000;
 export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): Promise<HostFacts> {
   const hostFx = opts.hostFx ?? (fx.live ? fx : createRealEffects('/'));
   const osName = opts.osHostname ?? hostFx.kernelHostname();
-  const [names, postfix, systemd, rsyslog, distro, ipv6DefaultRoute, interfaces] = await Promise.all([
+  const [names, postfix, systemd, rsyslog, logrotate, distro, ipv6DefaultRoute, interfaces, tls] = await Promise.all([
     readHostNames(hostFx, osName),
     readPostfixFacts(fx),
     exists(hostFx, '/run/systemd/system'),
     rsyslogInstalled(hostFx),
+    exists(hostFx, '/usr/sbin/logrotate'),
     readDistro(fx, hostFx),
     readIpv6DefaultRoute(hostFx),
     opts.interfaces ?? hostFx.networkInterfaces(),
+    readTlsHostFacts(fx, hostFx),
   ]);
   return {
     fqdn: names.fqdn,
@@ -43,8 +47,10 @@ export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): P
     postfix,
     systemd,
     rsyslog,
+    logrotate,
     distro,
     ipv6DefaultRoute,
+    tls,
   };
 }
 
@@ -97,8 +103,11 @@ export function interfaceAddresses(
 
 /** Postfix installed/version, default_database_type, running, and the smtp port. */
 export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
-  const cfg = fx.resolve('/etc/postfix');
   const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
+  // A sandbox's main.cf is checked before any Postfix tool is given it (src/system/sandbox.ts).
+  const directories = fx.live ? undefined : await packageDirectories(fx);
+  if (hasMain && directories) await guardSandbox(fx, directories);
+  const cfg = hasMain ? await fx.commandPath('/etc/postfix') : fx.resolve('/etc/postfix');
   const [version, dbType, status, masterCf] = await Promise.all([
     fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
     fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], {
@@ -119,6 +128,7 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
     running: installed && status.exitCode === 0,
   };
   if (installed) facts.version = version.stdout.trim();
+  if (directories) facts.directories = { ...directories };
   const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
   if (port !== undefined) facts.smtpPort = port;
   return facts;

@@ -5,6 +5,7 @@
  */
 import type { Effects } from '../model/effects.js';
 import type { StepEvent } from './apply.js';
+import { SNAKEOIL_CERT, SNAKEOIL_KEY } from '../model/paths.js';
 import { describeFailure } from './services.js';
 
 const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
@@ -127,4 +128,37 @@ export async function ensurePackage(fx: Effects, name: string, onEvent?: (e: Ste
     return true;
   }
   return aptInstall(fx, name, onEvent);
+}
+
+/**
+ * Debian's snakeoil certificate, as the postfix package relies on it: install ssl-cert where it
+ * is missing (its postinst makes the certificate), else make it with `make-ssl-cert
+ * generate-default-snakeoil`. True when both files exist afterwards (under --root: nothing is
+ * done, a skipped event, true).
+ */
+export async function ensureSnakeoil(fx: Effects, onEvent?: (e: StepEvent) => void): Promise<boolean> {
+  const id = 'snakeoil';
+  const label = "Make Debian's snakeoil certificate for STARTTLS (make-ssl-cert generate-default-snakeoil)";
+  if (!fx.live) {
+    onEvent?.({ id, label, status: 'skipped', detail: '--root: the certificate is made only on the live system' });
+    return true;
+  }
+  const present = async () => (await fx.stat(SNAKEOIL_CERT)) !== null && (await fx.stat(SNAKEOIL_KEY)) !== null;
+  if (!(await ensurePackage(fx, 'ssl-cert', onEvent))) return false;
+  if (await present()) {
+    onEvent?.({ id, label, status: 'skipped', detail: `${SNAKEOIL_CERT} exists` });
+    return true;
+  }
+  const err = await step(fx, onEvent, id, label, 'make-ssl-cert', ['generate-default-snakeoil'], {
+    timeoutMs: 120_000,
+  });
+  if (err) return false;
+  if (await present()) return true;
+  onEvent?.({
+    id,
+    label,
+    status: 'failed',
+    detail: `make-ssl-cert ran, but ${SNAKEOIL_CERT} or ${SNAKEOIL_KEY} is missing`,
+  });
+  return false;
 }

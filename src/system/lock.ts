@@ -25,7 +25,7 @@ export function lockedMessage(pid: number, realPath: string): string {
  */
 export async function acquireLock(fx: Effects): Promise<Lock> {
   const f = fullEffects(fx);
-  const real = fx.resolve(LOCK_PATH);
+  const real = await fx.realPath(LOCK_PATH);
   const mine = `${process.pid}\n`;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await f.createExclusive(LOCK_PATH, mine)) {
@@ -47,4 +47,17 @@ export async function acquireLock(fx: Effects): Promise<Lock> {
     if ((await fx.readFile(LOCK_PATH).catch(() => null)) === held) await fx.removeFile(LOCK_PATH);
   }
   throw new Error(`cannot take the lock ${real}: it keeps changing; is another mailsetup starting?`);
+}
+
+/**
+ * The pid of another mailsetup that holds the lock and is alive, or null (no lock, a stale one,
+ * or this process's own).
+ */
+export async function lockHolder(fx: Effects): Promise<number | null> {
+  const f = fullEffects(fx);
+  const held = await fx.readFile(LOCK_PATH).catch(() => null);
+  if (held === null) return null;
+  const pid = /^\s*(\d+)\s*$/.test(held) ? Number(held.trim()) : NaN;
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  return f.processAlive(pid) ? pid : null;
 }

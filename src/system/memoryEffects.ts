@@ -10,12 +10,15 @@ import { posix } from 'node:path';
 import type {
   CommandResult,
   Connection,
+  DnssecProbeResult,
   Effects,
   FileMeta,
   InterfaceInfo,
   ListenSocket,
   MxRecord,
   RunOptions,
+  StarttlsProbeResult,
+  ScratchDir,
 } from '../model/effects.js';
 import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
@@ -23,6 +26,8 @@ import { commandLine } from './commands.js';
 /** One file held in memory. */
 export interface MemoryFile extends FileMeta {
   content: string;
+  /** The bytes of a file written as bytes (a database); `content` is then their UTF-8 reading. */
+  bytes?: Uint8Array;
 }
 
 /** What `createMemoryEffects` starts from. */
@@ -39,6 +44,15 @@ export interface MemoryEffectsInit {
   userFiles?: Record<string, string>;
   /** What readStdin() reads; default: nothing (an empty standard input). */
   stdin?: string;
+  /** Owner and mode of those files (default root:root 0600). */
+  userFileMeta?: Record<string, FileMeta>;
+  /** The uid the process runs as (default 0). */
+  uid?: number;
+  /**
+   * The size of the file system, in bytes of file content (every file counts its UTF-8 bytes):
+   * a write that would pass it fails with ENOSPC. Default: unlimited.
+   */
+  capacity?: number;
   /** Paths that exist but cannot be read (readFileRange gives null), e.g. a log of group adm. */
   unreadable?: string[];
   /** The LISTEN sockets that listeningSockets() reports. */
@@ -53,6 +67,10 @@ export interface MemoryEffectsInit {
   dns?: Record<string, string[] | DnsFailure>;
   /** What connect() reaches: "host:port" ("[v6]:port") → the peer there; elsewhere ECONNREFUSED. */
   peers?: Record<string, MemoryPeer>;
+  /** dnssecProbe(): resolver address → its answer, or no answer ever; elsewhere a timeout. */
+  resolvers?: Record<string, DnssecProbeResult | 'silent'>;
+  /** starttlsProbe(): "host:port" → what the probe sees, or how it fails; elsewhere ECONNREFUSED. */
+  starttls?: Record<string, StarttlsProbeResult | { error: string }>;
 }
 
 /** A failing MX query: the resolver's error code (ENODATA, ESERVFAIL …), or no answer ever. */
@@ -97,8 +115,16 @@ export interface MemoryEffects extends Effects {
   connections: MemoryConnectionRecord[];
   /** Every DNS query, in order: an MX query by its domain, the others as "TYPE name". */
   dnsQueries: string[];
+  /** Every DNSSEC probe (the resolver asked), in order. */
+  dnssecProbes: string[];
+  /** Every STARTTLS probe ("host:port"), in order. */
+  starttlsProbes: string[];
   /** Files to remove at exit (removeAtExit), by path. */
   exitRemovals: Map<string, string>;
+  /** The scratch directories made (scratchDir), real path → file (relative path) → content. */
+  scratch: Map<string, Map<string, string>>;
+  /** The capacity (see MemoryEffectsInit.capacity); a test may change it between steps. */
+  capacity: number;
   /** Append text to a file (created root:root 0644 when absent): a log growing as daemons write. */
   append(path: string, text: string): void;
   /** What happens to this Effects' files when the process exits: run the removeAtExit removals. */
@@ -122,6 +148,8 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
   const unreadable = new Set<string>(init.unreadable ?? []);
   const connections: MemoryConnectionRecord[] = [];
   const dnsQueries: string[] = [];
+  const dnssecProbes: string[] = [];
+  const starttlsProbes: string[] = [];
   const exitRemovals = new Map<string, string>();
   const userFiles = new Map<string, string>(Object.entries(init.userFiles ?? {}));
   let random = 0;
@@ -145,9 +173,30 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     files.set(sys(p), file);
   }
 
+  const scratch = new Map<string, Map<string, string>>();
+  /** The bytes a file holds: its bytes when written as bytes, else its text's UTF-8. */
+  const sizeOf = (content: string | Uint8Array): number =>
+    typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.byteLength;
+  const fileSize = (f: MemoryFile): number => sizeOf(f.bytes ?? f.content);
+  const used = (): number => {
+    let n = 0;
+    for (const f of files.values()) n += fileSize(f);
+    return n;
+  };
+  /** Throws ENOSPC when `content` replacing what is at `s` would pass the capacity. */
+  const room = (s: string, content: string | Uint8Array, what: string): void => {
+    const old = files.get(s);
+    const after = used() - (old ? fileSize(old) : 0) + sizeOf(content);
+    if (after > fx.capacity) {
+      throw Object.assign(new Error(`cannot write ${what}: ENOSPC: no space left on device`), { code: 'ENOSPC' });
+    }
+  };
   const fx: MemoryEffects = {
     root,
     live,
+    uid: init.uid ?? 0,
+    capacity: init.capacity ?? Number.POSITIVE_INFINITY,
+    scratch,
     files,
     dirs,
     calls,
@@ -156,6 +205,12 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     resolve(p) {
       const s = sys(p);
       return live ? s : posix.join(root, s);
+    },
+    async realPath(p) {
+      return fx.resolve(p);
+    },
+    async commandPath(p) {
+      return fx.resolve(p);
     },
     async readFile(p) {
       const s = sys(p);
@@ -168,14 +223,32 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       return text;
     },
     userFiles,
-    async readUserFile(p) {
+    async readFileBytes(p) {
+      const s = sys(p);
+      if (dirs.has(s)) throw new Error(`${p} is a directory, not a file`);
+      const f = files.get(s);
+      if (!f) return null;
+      return new Uint8Array(f.bytes ?? Buffer.from(f.content, 'utf8'));
+    },
+    async readUserFile(p, maxBytes = 64 * 1024 * 1024) {
       const text = userFiles.get(p);
       if (text === undefined) throw new Error('ENOENT');
+      const size = Buffer.byteLength(text, 'utf8');
+      if (size > maxBytes) throw new Error(`${size} bytes, larger than the ${maxBytes} bytes mailsetup reads`);
       return text;
     },
     async writeUserFile(p, content) {
       if (p === '' || p.endsWith('/')) throw new Error('EISDIR');
       userFiles.set(p, content);
+    },
+    async userFileMeta(p) {
+      if (!userFiles.has(p)) return null;
+      return init.userFileMeta?.[p] ?? { mode: 0o600, uid: 0, gid: 0 };
+    },
+    async fileKind(p) {
+      const s = sys(p);
+      if (files.has(s)) return 'file';
+      return dirs.has(s) ? 'directory' : null;
     },
     async stat(p) {
       const s = sys(p);
@@ -187,14 +260,17 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     async writeFileAtomic(p, content, meta) {
       const s = sys(p);
       if (dirs.has(s)) throw new Error(`cannot write ${p}: it exists and is not a regular file`);
+      room(s, content, p);
       addParents(s);
       const old = files.get(s);
-      files.set(s, {
-        content,
+      const file: MemoryFile = {
+        content: typeof content === 'string' ? content : Buffer.from(content).toString('utf8'),
         mode: (meta?.mode ?? old?.mode ?? 0o644) & 0o7777,
         uid: meta?.uid ?? old?.uid ?? 0,
         gid: meta?.gid ?? old?.gid ?? 0,
-      });
+      };
+      if (typeof content !== 'string') file.bytes = new Uint8Array(content);
+      files.set(s, file);
       writes.push(s);
     },
     async removeFile(p) {
@@ -229,6 +305,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     async createExclusive(p, content) {
       const s = sys(p);
       if (files.has(s) || dirs.has(s)) return false;
+      room(s, content, p);
       addParents(s);
       files.set(s, { content, mode: 0o644, uid: 0, gid: 0 });
       writes.push(s);
@@ -237,10 +314,62 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     processAlive(pid) {
       return pid === process.pid || alivePids.has(pid);
     },
+    async diskSpace() {
+      return fx.capacity === Number.POSITIVE_INFINITY ? null : { device: 1, free: Math.max(0, fx.capacity - used()) };
+    },
+    async link(p, to) {
+      const f = files.get(sys(p));
+      if (!f) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+      if (files.has(sys(to))) throw Object.assign(new Error(`EEXIST: ${to}`), { code: 'EEXIST' });
+      addParents(sys(to));
+      files.set(sys(to), f); // the same object: a second name of one file, as a hard link is
+      writes.push(sys(to));
+    },
+    async rename(from, to) {
+      const f = files.get(sys(from));
+      if (!f) throw Object.assign(new Error(`ENOENT: ${from}`), { code: 'ENOENT' });
+      files.delete(sys(from));
+      addParents(sys(to));
+      files.set(sys(to), f);
+      writes.push(sys(to));
+    },
+    async copyFile(from, to) {
+      const f = files.get(sys(from));
+      if (!f) throw Object.assign(new Error(`ENOENT: ${from}`), { code: 'ENOENT' });
+      room(sys(to), f.bytes ?? f.content, to);
+      addParents(sys(to));
+      files.set(sys(to), { ...f });
+      writes.push(sys(to));
+    },
+    async setMeta(p, meta) {
+      const f = files.get(sys(p));
+      if (!f) throw Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
+      files.set(sys(p), { ...f, ...meta });
+    },
+    async scratchDir() {
+      const path = `/tmp/mailsetup-scratch-${scratch.size + 1}`;
+      const content = new Map<string, string>();
+      scratch.set(path, content);
+      const dir: ScratchDir = {
+        path,
+        async write(rel, text) {
+          content.set(rel, text);
+        },
+        async mkdir(rel) {
+          content.set(`${rel}/`, '');
+        },
+        async remove() {
+          scratch.delete(path);
+        },
+      };
+      return dir;
+    },
     unreadable,
     sockets: [...(init.sockets ?? [])],
     connections,
     dnsQueries,
+    dnssecProbes,
+    starttlsProbes,
     exitRemovals,
     append(p, text) {
       const s = sys(p);
@@ -257,7 +386,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     },
     async fileSize(p) {
       const f = files.get(sys(p));
-      return f ? Buffer.byteLength(f.content, 'utf8') : null;
+      return f ? fileSize(f) : null;
     },
     async readFileRange(p, start, end) {
       const s = sys(p);
@@ -334,6 +463,24 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         throw Object.assign(new Error(`query ${code} ${name}`), { code });
       }
       return [...answer];
+    },
+    async dnssecProbe(server, timeoutMs) {
+      if (!live) throw new Error(`--root ${root}: a sandbox does not query DNS (DNSSEC probe of ${server})`);
+      dnssecProbes.push(server);
+      const answer = init.resolvers?.[server];
+      if (answer === undefined || answer === 'silent')
+        throw new Error(`no answer to the DNSSEC probe within ${Math.round(timeoutMs / 100) / 10} s`);
+      return { ...answer };
+    },
+    async starttlsProbe(opts) {
+      const where = showEndpoint(opts.host, opts.port);
+      if (!live)
+        throw new Error(`--root ${root}: a sandbox does not reach the network (no STARTTLS probe of ${where})`);
+      starttlsProbes.push(where);
+      const r = init.starttls?.[where];
+      if (r === undefined) throw new Error(`cannot connect to ${where}: ECONNREFUSED`);
+      if ('error' in r) throw new Error(r.error);
+      return structuredClone(r);
     },
     removeAtExit(p, content) {
       const s = sys(p);

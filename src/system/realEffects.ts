@@ -10,14 +10,26 @@ import { randomBytes } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { readFileSync, unlinkSync, type Stats } from 'node:fs';
-import { hostname, networkInterfaces } from 'node:os';
+import {
+  constants as fsc,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs';
+import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
 import { execa } from 'execa';
-import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions } from '../model/effects.js';
+import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, ScratchDir } from '../model/effects.js';
+import { UsageError } from '../model/errors.js';
 import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
+import { dnssecProbeUdp } from './dnssec.js';
 import { dialTcp } from './net.js';
+import { starttlsProbeTcp } from './starttls.js';
 import { listenSocketsOf } from './procNet.js';
 
 /** Options for `createRealEffects`. */
@@ -28,6 +40,12 @@ export interface RealEffectsOptions {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_SYMLINK_HOPS = 40;
+/** The largest configuration file mailsetup reads (a file beyond it is refused, never read whole). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+/** The largest user-named file (answers file) read by default. */
+export const MAX_USER_FILE_BYTES = 64 * 1024 * 1024;
+/** What a command may print that is kept (the rest is counted, not kept): the end, where errors are. */
+export const MAX_OUTPUT_BYTES = 512 * 1024;
 
 /** The errno code of a node error, or undefined. */
 export function errnoCode(e: unknown): string | undefined {
@@ -47,15 +65,74 @@ function errorMessage(e: unknown): string {
  * so that whatever is written back later round-trips byte for byte (a BOM is kept).
  */
 export function decodeUtf8Strict(buf: Uint8Array, path: string): string {
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    throw new UsageError(`${path} is UTF-16 text; mailsetup reads only UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`);
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
     const at = firstInvalidUtf8(buf);
     const byte = buf[at] ?? 0;
-    throw new Error(
+    throw new UsageError(
       `${path} is not UTF-8 text (byte 0x${byte.toString(16).padStart(2, '0')} at offset ${at}); ` +
         'mailsetup edits only UTF-8 files: convert it (iconv -t UTF-8) or edit it by hand',
     );
+  }
+}
+
+/** What kind of file a Stats is, for messages: "a FIFO", "a directory", "a character device". */
+export function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
+/**
+ * Read a regular file of at most `maxBytes`, never blocking: it is opened without following a
+ * final link and without waiting (a FIFO opens at once and is refused), and checked on the open
+ * descriptor (no race between the check and the read). Throws an Error whose `code` is the
+ * system's (ENOENT, …) or ENOTREG / EFBIG with a message saying what the file is.
+ */
+export async function readRegular(real: string, maxBytes: number, follow = false): Promise<Buffer> {
+  const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | (follow ? 0 : fsc.O_NOFOLLOW);
+  let h: FileHandle;
+  try {
+    h = await fs.open(real, flags);
+  } catch (e) {
+    if (errnoCode(e) === 'ELOOP' && !follow) {
+      throw Object.assign(new Error('a symbolic link'), { code: 'ENOTREG' });
+    }
+    throw e;
+  }
+  try {
+    const st = await h.stat();
+    if (!st.isFile()) throw Object.assign(new Error(`${fileKind(st)}, not a regular file`), { code: 'ENOTREG' });
+    if (st.size > maxBytes) {
+      throw Object.assign(new Error(`${st.size} bytes, larger than the ${maxBytes} bytes mailsetup reads`), {
+        code: 'EFBIG',
+      });
+    }
+    // Read to the end, not to st.size: /proc files say 0 and have content.
+    const chunks: Buffer[] = [];
+    let got = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(Math.max(st.size - got, 65536), maxBytes + 1 - got));
+      if (chunk.length === 0) break;
+      const { bytesRead } = await h.read(chunk, 0, chunk.length, got);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      got += bytesRead;
+      if (got > maxBytes) {
+        throw Object.assign(new Error(`larger than the ${maxBytes} bytes mailsetup reads`), { code: 'EFBIG' });
+      }
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    await h.close();
   }
 }
 
@@ -131,6 +208,109 @@ export function pathWithSbin(path: string | undefined): string {
   return dirs.join(':');
 }
 
+/** Keeps the last `max` bytes of a stream and counts what it dropped. */
+class OutputTail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  dropped = 0;
+  constructor(private readonly max: number) {}
+  push(b: Buffer): void {
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size > this.max && this.chunks.length > 0) {
+      const first = this.chunks[0];
+      const over = this.size - this.max;
+      if (first.length <= over) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(over);
+        this.size -= over;
+        this.dropped += over;
+      }
+    }
+  }
+  text(): string {
+    const t = Buffer.concat(this.chunks).toString('utf8').replace(/\n$/, '');
+    if (this.dropped === 0) return t;
+    const nl = t.indexOf('\n');
+    return `[${this.dropped} bytes of output before this were not kept]\n${nl >= 0 ? t.slice(nl + 1) : t}`;
+  }
+}
+
+/** The pids of every descendant of `pid` (children first seen, then theirs), from /proc. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSyncSafe('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid …: comm may hold spaces and parentheses; the last ")" ends it.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid);
+    if (list) list.push(Number(name));
+    else children.set(ppid, [Number(name)]);
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.shift() as number;
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      todo.push(c);
+    }
+  }
+  return out;
+}
+
+/** The session id of `pid` (from /proc), or null when it is gone. */
+function sessionOf(pid: number | 'self'): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // … ) state ppid pgrp session …
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every process in one of `sessions` (from /proc). */
+export function sessionMembers(sessions: ReadonlySet<number>): number[] {
+  if (sessions.size === 0) return [];
+  const out: number[] = [];
+  for (const name of readdirSyncSafe('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const sid = sessionOf(Number(name));
+    if (sid !== null && sessions.has(sid)) out.push(Number(name));
+  }
+  return out;
+}
+
+function readdirSyncSafe(dir: string): string[] {
+  return readdirSync(dir);
+}
+
+function killAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // gone already
+    }
+  }
+}
+
 async function spawn(
   cmd: string,
   args: string[],
@@ -138,18 +318,65 @@ async function spawn(
   extraEnv: Record<string, string>,
   command: string,
 ): Promise<CommandResult> {
-  const r = await execa(cmd, args, {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const sub = execa(cmd, args, {
     reject: false,
-    timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    buffer: false,
     env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
     extendEnv: true,
     stdin: opts.input === undefined ? 'ignore' : 'pipe',
     input: opts.input,
-    encoding: 'utf8',
-    forceKillAfterDelay: 2_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
   });
-  const stdout = typeof r.stdout === 'string' ? r.stdout : '';
-  let stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  const out = new OutputTail(MAX_OUTPUT_BYTES);
+  const err = new OutputTail(MAX_OUTPUT_BYTES);
+  sub.stdout?.on('data', (b: Buffer) => out.push(b));
+  sub.stderr?.on('data', (b: Buffer) => err.push(b));
+  let timedOut = false;
+  let tree: number[] = [];
+  let forceTimer: NodeJS.Timeout | undefined;
+  // On timeout the whole tree goes: script(1) puts its command in a session of its own, which a
+  // signal to script alone would leave running (an orphan). TERM first, KILL 2 s later; what
+  // survives TERM is killed as soon as the command itself has ended.
+  // A process forked while the tree is taken (a shell between two commands) is not in it, and
+  // once its parent is killed it is nobody's descendant: the sessions of the tree (script(1)'s
+  // own, never this process's) are swept every 100 ms until the command has ended.
+  let sweep: NodeJS.Timeout | undefined;
+  let sessions = new Set<number>();
+  const stop = () => {
+    const pid = sub.pid;
+    if (pid === undefined || tree.length > 0) return;
+    tree = [...descendants(pid).reverse(), pid];
+    const own = sessionOf('self');
+    sessions = new Set(tree.map((p) => sessionOf(p)).filter((s): s is number => s !== null && s !== own));
+    killAll(tree, 'SIGTERM');
+    let signal: NodeJS.Signals = 'SIGTERM';
+    sweep = setInterval(() => {
+      const more = [...descendants(pid), ...sessionMembers(sessions)].filter((p) => !tree.includes(p));
+      tree.push(...more);
+      killAll(signal === 'SIGKILL' ? tree : more, signal);
+    }, 100);
+    forceTimer = setTimeout(() => {
+      signal = 'SIGKILL';
+      killAll([...descendants(pid).reverse(), ...tree], 'SIGKILL');
+    }, 2_000);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop();
+  }, timeoutMs);
+  const onAbort = () => stop();
+  if (opts.signal?.aborted) stop();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const r = await sub;
+  clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (forceTimer) clearTimeout(forceTimer);
+  if (sweep) clearInterval(sweep);
+  if (tree.length > 0) killAll([...tree, ...sessionMembers(sessions)], 'SIGKILL');
+  const stdout = out.text();
+  let stderr = err.text();
   let exitCode = r.exitCode;
   if (exitCode === undefined) {
     if (r.code === 'ENOENT' || (r.code === 'EACCES' && !cmd.includes('/'))) {
@@ -158,13 +385,18 @@ async function spawn(
       stderr = `${cmd}: command not found`;
     } else if (r.signal !== undefined) {
       exitCode = 128 + (signalNumbers[r.signal] ?? 0);
-      if (!stderr) stderr = `${cmd}: killed by ${r.signal}${r.timedOut ? ' (timed out)' : ''}`;
+      if (!stderr) stderr = `${cmd}: killed by ${r.signal}${timedOut ? ' (timed out)' : ''}`;
     } else {
       exitCode = 126;
       stderr = stderr || r.shortMessage || `${cmd}: could not be run`;
     }
   }
-  return { command, exitCode, stdout, stderr, timedOut: r.timedOut };
+  if (tree.length > 0 && !timedOut) {
+    // Stopped on purpose (the run was interrupted): never a success, whatever a wrapper returned.
+    if (exitCode === 0) exitCode = 128 + 15;
+    stderr = `${stderr ? `${stderr}\n` : ''}${cmd}: stopped (the run was interrupted)`;
+  }
+  return { command, exitCode, stdout, stderr, timedOut };
 }
 
 const signalNumbers: Record<string, number> = {
@@ -217,7 +449,13 @@ export function readStream(stream: NodeJS.ReadableStream, maxBytes: number): Pro
 }
 
 export function createRealEffects(root: string, options: RealEffectsOptions = {}): Effects {
-  const rootDir = normalize(root === '' ? '/' : root).replace(/(.)\/+$/, '$1');
+  let rootDir = normalize(root === '' ? '/' : root).replace(/(.)\/+$/, '$1');
+  try {
+    // The sandbox by its real name: a root reached through a link is the directory it names.
+    rootDir = realpathSync(rootDir);
+  } catch {
+    // Not there yet: it is created by the first write.
+  }
   const live = rootDir === '/';
   const extraEnv = options.env ?? {};
 
@@ -231,9 +469,81 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     return live ? sys : join(rootDir, sys);
   }
 
-  /** Follow symbolic links under the root; returns the system path of the final target. */
-  async function follow(p: string): Promise<string> {
+  /** How a link is named in a message: its real path, and where it points. */
+  function loopError(p: string): UsageError {
+    return new UsageError(`${live ? p : resolve(p)}: too many levels of symbolic links (a loop of links?)`);
+  }
+
+  /**
+   * Follow symbolic links under the root, the way a chroot would: an absolute target starts again
+   * at the root, ".." never climbs above it. Returns the system path of the final target, which
+   * names no link. A component that does not exist ends the lookups: what follows it cannot exist
+   * either, so it holds no link ("missing/.." is its parent, as after the directories are made).
+   */
+  function followWith(p: string, lstat: (real: string) => Stats | null, readlink: (real: string) => string): string {
     let todo = checkAbsolute(p).split('/').filter(Boolean);
+    let done: string[] = [];
+    let missingFrom = -1;
+    let hops = 0;
+    while (todo.length > 0) {
+      const c = todo.shift() as string;
+      if (c === '.') continue;
+      if (c === '..') {
+        done.pop();
+        if (missingFrom >= done.length) missingFrom = -1;
+        continue;
+      }
+      if (missingFrom >= 0) {
+        done.push(c);
+        continue;
+      }
+      const sys = `/${[...done, c].join('/')}`;
+      const st = lstat(resolve(sys));
+      if (st === null) {
+        missingFrom = done.length;
+        done.push(c);
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS) throw loopError(p);
+        const target = readlink(resolve(sys));
+        if (target.startsWith('/')) done = [];
+        todo = [...target.split('/').filter(Boolean), ...todo];
+      } else {
+        done.push(c);
+      }
+    }
+    return `/${done.join('/')}`;
+  }
+
+  const absentCodes = new Set(['ENOENT', 'ENOTDIR']);
+
+  async function follow(p: string): Promise<string> {
+    // The lookups are few and short: synchronous calls keep the walk simple and atomic enough.
+    return followWith(p, lstatOrNull, (real) => readlinkSync(real));
+  }
+
+  function lstatOrNull(real: string): Stats | null {
+    try {
+      return lstatSync(real);
+    } catch (e) {
+      if (absentCodes.has(errnoCode(e) ?? '')) return null;
+      throw e;
+    }
+  }
+
+  /** The real path of a system path (links resolved inside the root). */
+  async function real(p: string): Promise<string> {
+    return resolve(await follow(p));
+  }
+
+  /**
+   * Where the kernel (a program given `full`) ends up: links followed with the host's root, also a
+   * dangling one (a program creating the file writes where it points). What does not exist holds
+   * no link.
+   */
+  function kernelView(full: string): string {
+    let todo = full.split('/').filter(Boolean);
     let done: string[] = [];
     let hops = 0;
     while (todo.length > 0) {
@@ -243,23 +553,16 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         done.pop();
         continue;
       }
-      const sys = `/${[...done, c].join('/')}`;
-      let st: Stats;
-      try {
-        st = await fs.lstat(resolve(sys));
-      } catch (e) {
-        const code = errnoCode(e);
-        if (code === 'ENOENT' || code === 'ENOTDIR') return posix.normalize(`/${[...done, c, ...todo].join('/')}`);
-        throw e;
-      }
+      const path = `/${[...done, c].join('/')}`;
+      const st = lstatOrNull(path);
+      if (st === null) return posix.normalize(`/${[...done, c, ...todo].join('/')}`);
       if (st.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINK_HOPS) throw new Error(`${p}: too many levels of symbolic links`);
-        const target = await fs.readlink(resolve(sys));
+        if (++hops > MAX_SYMLINK_HOPS)
+          throw new UsageError(`${full}: too many levels of symbolic links (a loop of links?)`);
+        const target = readlinkSync(path);
         if (target.startsWith('/')) done = [];
         todo = [...target.split('/').filter(Boolean), ...todo];
-      } else {
-        done.push(c);
-      }
+      } else done.push(c);
     }
     return `/${done.join('/')}`;
   }
@@ -301,20 +604,58 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     }
   }
 
+  /** Inside the sandbox (or anywhere, live). */
+  function inside(realPath: string): boolean {
+    return live || realPath === rootDir || realPath.startsWith(`${rootDir}/`);
+  }
+
   const fx: Effects = {
     root: rootDir,
     live,
     resolve,
+    uid: typeof process.getuid === 'function' ? process.getuid() : 0,
+
+    realPath: real,
+
+    async commandPath(p, outputs = []) {
+      const full = resolve(p);
+      if (live) return full;
+      const mine = await real(p);
+      const theirs = kernelView(full);
+      if (mine !== theirs || !inside(theirs)) {
+        throw new UsageError(
+          `${full} leads through a symbolic link that a program would follow to ${theirs}` +
+            `${inside(theirs) ? '' : ', outside the sandbox'} (mailsetup reads it as ${mine}); ` +
+            "a --root run hands Postfix's tools only paths that stay inside the sandbox: replace the link " +
+            '(a relative link inside the sandbox, or the file itself)',
+        );
+      }
+      for (const o of outputs) {
+        const st = lstatOrNull(join(dirname(theirs), basename(o)));
+        if (st === null || st.isFile()) continue;
+        throw new UsageError(
+          `${join(dirname(theirs), basename(o))} is ${fileKind(st)}: the Postfix tool would write through it; ` +
+            'a --root run refuses that: remove it',
+        );
+      }
+      return full;
+    },
 
     async readFile(p) {
-      const real = resolve(await follow(p));
+      const r = await real(p);
       let buf: Buffer;
       try {
-        buf = await fs.readFile(real);
+        buf = await readRegular(r, MAX_FILE_BYTES);
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-        if (code === 'EISDIR') throw new Error(`${p} is a directory, not a file`);
+        if (code === 'EISDIR') throw new UsageError(`${r} is a directory, not a file`);
+        if (code === 'ENOTREG') {
+          const msg = errorMessage(e);
+          if (msg.startsWith('a directory')) throw new UsageError(`${r} is a directory, not a file`);
+          throw new UsageError(`${r} is ${msg}; mailsetup reads only regular files`);
+        }
+        if (code === 'EFBIG') throw new UsageError(`${r} is ${errorMessage(e)}`);
         throw new Error(`cannot read ${p}: ${errorMessage(e)}`);
       }
       return decodeUtf8Strict(buf, p);
@@ -324,11 +665,53 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       return readStream(process.stdin, maxBytes);
     },
 
-    async readUserFile(p) {
+    async readFileBytes(p) {
+      const r = await real(p);
       try {
-        return await fs.readFile(pathResolve(p), 'utf8');
+        return new Uint8Array(await readRegular(r, MAX_FILE_BYTES));
       } catch (e) {
-        throw new Error(errnoCode(e) ?? errorMessage(e));
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        if (code === 'EISDIR') throw new UsageError(`${r} is a directory, not a file`);
+        if (code === 'ENOTREG' || code === 'EFBIG') throw new UsageError(`${r} is ${errorMessage(e)}`);
+        throw new Error(`cannot read ${r}: ${errorMessage(e)}`);
+      }
+    },
+
+    async readUserFile(p, maxBytes = MAX_USER_FILE_BYTES) {
+      let buf: Buffer;
+      try {
+        buf = await readRegular(pathResolve(p), maxBytes, true);
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOTREG' || code === 'EFBIG') throw new Error(errorMessage(e));
+        throw new Error(code ?? errorMessage(e));
+      }
+      try {
+        return decodeUtf8Strict(buf, p);
+      } catch (e) {
+        throw new Error(errorMessage(e).replace(`${p} is `, ''));
+      }
+    },
+
+    async userFileMeta(p) {
+      try {
+        const st = await fs.stat(pathResolve(p));
+        return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+      } catch (e) {
+        if (absentCodes.has(errnoCode(e) ?? '')) return null;
+        throw e;
+      }
+    },
+
+    async fileKind(p) {
+      try {
+        const st = await fs.stat(resolve(await follow(p)));
+        return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other';
+      } catch (e) {
+        const code = errnoCode(e);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+        throw new Error(`cannot stat ${p}: ${errorMessage(e)}`);
       }
     },
 
@@ -355,7 +738,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
 
     async stat(p) {
       try {
-        const st = await fs.stat(resolve(await follow(p)));
+        const st = await fs.stat(await real(p));
         return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
       } catch (e) {
         const code = errnoCode(e);
@@ -365,10 +748,10 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     },
 
     async writeFileAtomic(p, content, meta) {
-      const target = resolve(await follow(p));
+      const target = await real(p);
       let existing: Stats | null = null;
       try {
-        existing = await fs.stat(target);
+        existing = await fs.lstat(target);
       } catch (e) {
         const code = errnoCode(e);
         if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new Error(`cannot write ${p}: ${errorMessage(e)}`);
@@ -386,7 +769,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       try {
         await mkdirs(dir, 0o755);
         fh = await fs.open(tmp, 'wx', 0o600);
-        await fh.writeFile(content, 'utf8');
+        await (typeof content === 'string' ? fh.writeFile(content, 'utf8') : fh.writeFile(content));
         const st = await fh.stat();
         if (st.uid !== want.uid || st.gid !== want.gid) {
           try {
@@ -411,20 +794,22 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     },
 
     async removeFile(p) {
-      const real = resolve(await follow(p));
+      // As unlink(2): the links on the way are followed, a link at the end is removed itself.
+      const sys = checkAbsolute(p);
+      const r = join(await real(posix.dirname(sys)), posix.basename(sys));
       try {
-        await fs.unlink(real);
+        await fs.unlink(r);
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' || code === 'ENOTDIR') return;
         throw new Error(`cannot remove ${p}: ${errorMessage(e)}`);
       }
-      await syncDir(dirname(real));
+      await syncDir(dirname(r));
     },
 
     async listDir(p) {
       try {
-        return (await fs.readdir(resolve(await follow(p)))).sort();
+        return (await fs.readdir(await real(p))).sort();
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -437,15 +822,19 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     },
 
     async mkdir(p, mode) {
-      await mkdirs(resolve(await follow(p)), mode);
+      await mkdirs(await real(p), mode);
     },
 
     async removeTree(p) {
-      await fs.rm(resolve(p), { recursive: true, force: true });
+      // The followed path: a link on the way is resolved inside the root, never on the host.
+      // fs.rm removes links inside the tree as links; it never follows them.
+      const r = (await real(p)).replace(/(.)\/+$/, '$1');
+      if (r === rootDir || r === '/' || !inside(r)) throw new Error(`refusing to remove ${r}`);
+      await fs.rm(r, { recursive: true, force: true });
     },
 
     async createExclusive(p, content) {
-      const target = resolve(await follow(p));
+      const target = await real(p);
       const dir = dirname(target);
       await mkdirs(dir, 0o755);
       const tmp = join(dir, `.${basename(target)}.mailsetup-${randomBytes(6).toString('hex')}`);
@@ -472,9 +861,91 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       }
     },
 
+    async diskSpace(p) {
+      let d = await real(p);
+      for (;;) {
+        try {
+          const [st, info] = await Promise.all([fs.statfs(d), fs.stat(d)]);
+          return { device: info.dev, free: Number(st.bavail) * Number(st.bsize) };
+        } catch (e) {
+          if (!absentCodes.has(errnoCode(e) ?? '')) return null;
+          const up = dirname(d);
+          if (up === d) return null;
+          d = up;
+        }
+      }
+    },
+
+    async link(p, to) {
+      await fs.link(await real(p), await real(to));
+    },
+
+    async rename(from, to) {
+      const dest = await real(to);
+      await fs.rename(await real(from), dest);
+      await syncDir(dirname(dest));
+    },
+
+    async copyFile(from, to) {
+      const src = await real(from);
+      const dest = await real(to);
+      const st = await fs.lstat(src);
+      if (!st.isFile()) throw new Error(`cannot copy ${from}: ${fileKind(st)}`);
+      const tmp = join(dirname(dest), `.${basename(dest)}.mailsetup-${randomBytes(6).toString('hex')}`);
+      try {
+        await fs.copyFile(src, tmp, fsc.COPYFILE_EXCL);
+        await fs.chown(tmp, st.uid, st.gid).catch((e: unknown) => {
+          if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
+        });
+        await fs.chmod(tmp, st.mode & 0o7777);
+        await fs.rename(tmp, dest);
+      } catch (e) {
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+        throw e;
+      }
+    },
+
+    async setMeta(p, meta) {
+      const r = await real(p);
+      const st = await fs.lstat(r);
+      if (!st.isFile()) throw new Error(`cannot change ${p}: ${fileKind(st)}`);
+      if (st.uid !== meta.uid || st.gid !== meta.gid) {
+        await fs.chown(r, meta.uid, meta.gid).catch((e: unknown) => {
+          if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
+        });
+      }
+      if ((st.mode & 0o7777) !== meta.mode) await fs.chmod(r, meta.mode);
+    },
+
+    async scratchDir() {
+      const dir = await fs.mkdtemp(join(tmpdir(), 'mailsetup-'));
+      await fs.chmod(dir, 0o700);
+      const at = (rel: string) => {
+        const full = posix.normalize(join(dir, rel));
+        if (!full.startsWith(`${dir}/`)) throw new Error(`not inside ${dir}: ${rel}`);
+        return full;
+      };
+      const scratch: ScratchDir = {
+        path: dir,
+        async write(rel, content, mtimeMs) {
+          const full = at(rel);
+          await fs.mkdir(dirname(full), { recursive: true });
+          await fs.writeFile(full, content, { mode: 0o600, flag: 'wx' });
+          if (mtimeMs !== undefined) await fs.utimes(full, new Date(mtimeMs), new Date(mtimeMs));
+        },
+        async mkdir(rel) {
+          await fs.mkdir(at(rel), { recursive: true, mode: 0o755 });
+        },
+        async remove() {
+          await fs.rm(dir, { recursive: true, force: true });
+        },
+      };
+      return scratch;
+    },
+
     async fileSize(p) {
       try {
-        return (await fs.stat(resolve(await follow(p)))).size;
+        return (await fs.stat(await real(p))).size;
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' || code === 'ENOTDIR') return null;
@@ -485,13 +956,14 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     async readFileRange(p, start, end) {
       let h: FileHandle;
       try {
-        h = await fs.open(resolve(await follow(p)), 'r');
+        h = await fs.open(await real(p), fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return null;
         throw e;
       }
       try {
+        if (!(await h.stat()).isFile()) return null;
         const buf = Buffer.alloc(Math.max(0, end - start));
         const { bytesRead } = await h.read(buf, 0, buf.length, start);
         return buf.subarray(0, bytesRead).toString('utf8');
@@ -529,6 +1001,20 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       return dialTcp(opts);
     },
 
+    async dnssecProbe(server, timeoutMs) {
+      if (!live) throw new Error(`--root ${rootDir}: a sandbox does not query DNS (DNSSEC probe of ${server})`);
+      return dnssecProbeUdp(server, timeoutMs);
+    },
+
+    async starttlsProbe(opts) {
+      if (!live) {
+        throw new Error(
+          `--root ${rootDir}: a sandbox does not reach the network (no STARTTLS probe of ${showEndpoint(opts.host, opts.port)})`,
+        );
+      }
+      return starttlsProbeTcp(opts);
+    },
+
     async resolveMx(domain) {
       if (!live) {
         throw Object.assign(new Error(`--root ${rootDir}: a sandbox does not query DNS (MX of ${domain})`), {
@@ -557,10 +1043,16 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     },
 
     removeAtExit(p, content) {
-      const real = resolve(p);
+      // The followed path, worked out now: at exit there is no time for anything asynchronous.
+      let realPath: string;
+      try {
+        realPath = resolve(followWith(p, lstatOrNull, (r) => readlinkSync(r)));
+      } catch {
+        realPath = resolve(p);
+      }
       const onExit = (): void => {
         try {
-          if (readFileSync(real, 'utf8') === content) unlinkSync(real);
+          if (readFileSync(realPath, 'utf8') === content) unlinkSync(realPath);
         } catch {
           // already gone
         }

@@ -6,6 +6,7 @@
  * --verify check).
  */
 import type { CommandRun, StepEvent } from '../model/events.js';
+import { printable } from '../model/text.js';
 
 export interface StepRunnerOptions {
   onEvent?: (e: StepEvent) => void;
@@ -47,7 +48,13 @@ export class StepRunner {
   constructor(private readonly opts: StepRunnerOptions = {}) {}
 
   emit(e: StepEvent): void {
-    const ev = { ...e };
+    // Details quote servers, logs and files: no control character reaches a terminal (or a screen).
+    const ev: StepEvent = {
+      ...e,
+      label: printable(e.label),
+      ...(e.detail !== undefined ? { detail: printable(e.detail) } : {}),
+      ...(e.explain !== undefined ? { explain: e.explain.map((l) => printable(l)) } : {}),
+    };
     if (ev.detail === undefined) delete ev.detail;
     if (ev.explain === undefined || ev.explain.length === 0) delete ev.explain;
     if (ev.commands === undefined || ev.commands.length === 0) delete ev.commands;

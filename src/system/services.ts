@@ -7,10 +7,14 @@ import type { Action } from '../model/plan.js';
 import type { CommandResult, Effects } from '../model/effects.js';
 import type { CommandRun } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
+import { printable } from '../model/text.js';
 import {
   CONFIGURE_INSTANCE,
   SANDBOX_SKIP,
   actionCommands,
+  derivedFiles,
+  mapType,
+  temporaryDatabases,
   reloadCommands,
   restartCommands,
   startCommands,
@@ -21,11 +25,17 @@ import {
   type CommandSpec,
   type ServiceState,
 } from './commands.js';
+import { asSandbox, directoriesOf, sandboxPostfixCheck, withSandboxConfig } from './sandbox.js';
 
 /** Options of the service functions. */
 export interface ServiceOptions {
   /** Drive a private Postfix instance with this config directory instead of the system's. */
   configDir?: string;
+  /**
+   * A build or a check (postmap, postalias, postfix check) is terminated when this aborts (a
+   * signal asked the apply to stop); daemon commands always run to their end.
+   */
+  signal?: AbortSignal;
 }
 
 /** What one step did. */
@@ -91,7 +101,7 @@ export async function probeServiceState(
 export function describeFailure(r: CommandResult, timeoutMs?: number): string {
   const out = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
   const how = r.timedOut ? `timed out after ${Math.round((timeoutMs ?? 60_000) / 1000)} s` : `exited ${r.exitCode}`;
-  return `${r.command} ${how}${out ? `: ${out}` : ' (no output)'}`;
+  return printable(`${r.command} ${how}${out ? `: ${out}` : ' (no output)'}`);
 }
 
 /** At most this many characters of a command's output are kept for the --json document. */
@@ -110,12 +120,12 @@ export function runsOf(results: readonly CommandResult[]): CommandRun[] {
 export function warningLines(r: CommandResult): string[] {
   return `${r.stderr}\n${r.stdout}`
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => printable(l.trim()))
     .filter((l) => /\b(warning|error|fatal):/i.test(l));
 }
 
 /** Run commands in order; stops at the first failure. */
-export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepOutcome> {
+export async function runSpecs(fx: Effects, specs: CommandSpec[], signal?: AbortSignal): Promise<StepOutcome> {
   const results: CommandResult[] = [];
   const warnings: string[] = [];
   for (const s of specs) {
@@ -123,6 +133,7 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepO
       ...(s.env ? { env: s.env } : {}),
       ...(s.tty ? { tty: true } : {}),
       ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
+      ...(signal ? { signal } : {}),
     });
     results.push(r);
     if (r.exitCode !== 0 || r.timedOut) {
@@ -133,9 +144,9 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepO
   return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
 
-async function runResolved(fx: Effects, ac: ActionCommands): Promise<StepOutcome> {
+async function runResolved(fx: Effects, ac: ActionCommands, signal?: AbortSignal): Promise<StepOutcome> {
   if ('skip' in ac) return { status: 'skipped', detail: ac.skip, warnings: [], results: [] };
-  return runSpecs(fx, ac.run);
+  return runSpecs(fx, ac.run, signal);
 }
 
 function needsState(a: Action): boolean {
@@ -143,6 +154,95 @@ function needsState(a: Action): boolean {
 }
 
 const NO_STATE: ServiceState = { postfixRunning: false, configureInstance: false, rsyslogRunning: false };
+
+/**
+ * The paths an action hands its commands, each checked by Effects.commandPath (under --root a
+ * path a program would follow out of the sandbox is refused, and so is a database file beside a
+ * map that is a link): system path → the path to give the command.
+ */
+async function commandPaths(fx: Effects, action: Action, opts: ServiceOptions): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (opts.configDir) return out;
+  const need = async (p: string, outputs: string[] = []) => out.set(p, await fx.commandPath(p, outputs));
+  if (action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'postfix-check') {
+    await need('/etc/postfix');
+  }
+  if (action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'unmap') {
+    await need(action.path, [...derivedFiles(action.path), ...temporaryDatabases(action.path)]);
+  }
+  return out;
+}
+
+/**
+ * Check, before anything is written, every path the plan's commands will be given (Effects.
+ * commandPath): under --root a link a program would follow out of the sandbox, or a database
+ * file beside a map that is a link, stops the run here (a UsageError naming it).
+ */
+export async function checkCommandPaths(fx: Effects, actions: readonly Action[]): Promise<void> {
+  for (const a of actions) await commandPaths(fx, a, {});
+}
+
+/**
+ * Remove the temporary files a Berkeley DB build left beside a map (__db.transport.db): one that
+ * outlived a failed postmap (a full disk) makes every later postmap of the map wait ~100 s and
+ * fail. They exist only while a postmap runs, and mailsetup holds the lock. The removed names.
+ */
+export async function removeTemporaryDatabases(fx: Effects, path: string): Promise<string[]> {
+  const removed: string[] = [];
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const names = new Set(await fx.listDir(dir));
+  for (const t of temporaryDatabases(path)) {
+    if (!names.has(t.slice(t.lastIndexOf('/') + 1))) continue;
+    await fx.removeFile(t); // a link is removed as a link
+    removed.push(t);
+  }
+  return removed;
+}
+
+/** The database files of a map that exist (transport.db, …), by the names in its directory. */
+export async function existingDatabases(fx: Effects, path: string): Promise<string[]> {
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  const names = new Set(await fx.listDir(dir));
+  return derivedFiles(path).filter((d) => names.has(d.slice(d.lastIndexOf('/') + 1)));
+}
+
+/** Remove a map's database files (and a build's temporaries); the removed names. */
+export async function removeDatabases(fx: Effects, path: string): Promise<string[]> {
+  const removed = [...(await removeTemporaryDatabases(fx, path))];
+  for (const d of await existingDatabases(fx, path)) {
+    await fx.removeFile(d);
+    removed.push(d);
+  }
+  return removed;
+}
+
+/** The mode a secret file gets: root:root 0600. */
+export const SECRET_META = { mode: 0o600, uid: 0, gid: 0 } as const;
+
+/**
+ * Make a secret map's databases root-only (0600, root:root) whatever they were; one warning per
+ * file that was wider, saying so.
+ */
+export async function secureDatabases(fx: Effects, path: string): Promise<string[]> {
+  const said: string[] = [];
+  for (const d of await existingDatabases(fx, path)) {
+    const meta = await fx.stat(d);
+    if (meta === null) continue;
+    if (meta.mode !== SECRET_META.mode || meta.uid !== 0 || meta.gid !== 0) {
+      await fx.setMeta(d, SECRET_META);
+      said.push(
+        `${d} was mode ${octal(meta.mode)} (owner ${meta.uid}:${meta.gid}): it holds a secret, so mailsetup made it ` +
+          'root-only (root:root 0600)',
+      );
+    }
+  }
+  return said;
+}
+
+/** 0644 */
+export function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
 
 /** Carry out one plan action. */
 export async function runAction(
@@ -152,6 +252,8 @@ export async function runAction(
   opts: ServiceOptions = {},
 ): Promise<StepOutcome> {
   const ctx = commandContext(fx, host, opts);
+  const paths = await commandPaths(fx, action, opts);
+  if (paths.size > 0) ctx.resolve = (p) => paths.get(p) ?? fx.resolve(p);
   const state =
     ctx.live && needsState(action)
       ? await probeServiceState(fx, host, opts, {
@@ -159,7 +261,81 @@ export async function runAction(
           rsyslog: action.kind === 'syslog-restart',
         })
       : NO_STATE;
-  return runResolved(fx, actionCommands(action, ctx, state));
+  if ((action.kind === 'postmap' || action.kind === 'newaliases') && !opts.configDir) {
+    const type = action.kind === 'postmap' ? mapType(action.map, ctx.defaultDatabaseType) : ctx.defaultDatabaseType;
+    if (!KNOWN_TYPES.has(type)) {
+      return {
+        status: 'failed',
+        error: `the map type "${type}" is not one mailsetup builds (${[...KNOWN_TYPES].join(', ')})`,
+        warnings: [],
+        results: [],
+      };
+    }
+    await removeTemporaryDatabases(fx, action.path);
+  }
+  if (action.kind === 'unmap') {
+    const removed = await removeDatabases(fx, action.path);
+    return {
+      status: removed.length ? 'ok' : 'skipped',
+      detail: removed.length ? `removed ${removed.join(', ')}` : 'no database file to remove',
+      warnings: [],
+      results: [],
+    };
+  }
+  // Builds and checks stop when the apply is asked to stop; daemon commands finish.
+  const stoppable = action.kind === 'postmap' || action.kind === 'newaliases' || action.kind === 'postfix-check';
+  const signal = stoppable ? opts.signal : undefined;
+  if ((action.kind === 'postmap' || action.kind === 'newaliases') && !ctx.live && !opts.configDir) {
+    // Under --root the tools get a private copy of the configuration (src/system/sandbox.ts):
+    // with the sandbox's own, they would log through the host's postlog socket.
+    const cfgDir = paths.get('/etc/postfix') ?? fx.resolve('/etc/postfix');
+    const o = await withSandboxConfig(fx, directoriesOf(host), async (config) => {
+      const specs = actionCommands(
+        action,
+        { ...ctx, resolve: (p) => (p === '/etc/postfix' ? config : ctx.resolve(p)) },
+        state,
+      );
+      if ('skip' in specs) return runResolved(fx, specs);
+      const results: CommandResult[] = [];
+      for (const spec of specs.run) {
+        const r = await fx.run(spec.cmd, spec.args, {
+          ...(spec.tty ? { tty: true } : {}),
+          ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        results.push(asSandbox(r, config, cfgDir));
+        if (r.exitCode !== 0 || r.timedOut) break;
+      }
+      return outcomeOf(results, 180_000);
+    });
+    if (o.status === 'ok' && action.kind === 'postmap' && action.secret)
+      o.warnings.push(...(await secureDatabases(fx, action.path)));
+    return o;
+  }
+  if (action.kind === 'postmap' && action.secret) {
+    const o = await runResolved(fx, actionCommands(action, ctx, state), signal);
+    if (o.status === 'ok') o.warnings.push(...(await secureDatabases(fx, action.path)));
+    return o;
+  }
+  if (action.kind === 'postfix-check' && !ctx.live && !opts.configDir) {
+    const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000, signal);
+    return outcomeOf([r], 180_000);
+  }
+  return runResolved(fx, actionCommands(action, ctx, state), signal);
+}
+
+/** Map types mailsetup builds, and the text types that need no build. */
+const KNOWN_TYPES = new Set(['hash', 'btree', 'lmdb', 'cdb', 'dbm', 'sdbm', 'texthash', 'inline']);
+
+function outcomeOf(results: CommandResult[], timeoutMs: number): StepOutcome {
+  const warnings: string[] = [];
+  for (const r of results) {
+    if (r.exitCode !== 0 || r.timedOut) {
+      return { status: 'failed', error: describeFailure(r, timeoutMs), warnings, results };
+    }
+    warnings.push(...warningLines(r));
+  }
+  return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
 
 async function service(

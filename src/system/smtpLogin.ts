@@ -18,6 +18,7 @@ import { promises as dns } from 'node:dns';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { printable } from '../model/text.js';
 import { parseRelayhost } from '../postfix/validate.js';
 import { seconds, socketConnection } from './net.js';
 import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
@@ -362,15 +363,21 @@ async function quit(send: (l: string) => void, reader: SmtpReplyReader, timeoutM
   }
 }
 
-/** The password and every encoding of it that could appear on the wire. */
+/**
+ * The password and every encoding of it that could appear in what is shown: as typed, in base64
+ * (AUTH PLAIN and LOGIN), and as the bytes of its UTF-8 form read one character per byte (replies
+ * arrive so: a server that echoes a non-ASCII password shows it that way).
+ */
 export function secretForms(username: string, password: string): string[] {
   if (password === '') return [];
-  const forms = [b64(`\0${username}\0${password}`), b64(password), password];
-  return forms.filter((f) => f.length >= 3);
+  const latin1 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+  const forms = [b64(`\0${username}\0${password}`), b64(password), password, latin1(password)];
+  return [...new Set(forms)].filter((f) => f.length >= 3).sort((a, b) => b.length - a.length);
 }
 
+/** The text with every form of the password hidden and control characters made visible. */
 function scrubSecrets(s: string, forms: readonly string[]): string {
   let out = s;
   for (const f of forms) out = out.split(f).join('********');
-  return out;
+  return printable(out);
 }

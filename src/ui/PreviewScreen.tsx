@@ -16,7 +16,7 @@ import { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Plan } from '../model/plan.js';
 import { isEmptyPlan } from '../model/plan.js';
-import { previewOf, type Preview, type PreviewContext } from '../output/preview.js';
+import { previewOf, REPLACE_TLS_OVERRIDE, type Preview, type PreviewContext } from '../output/preview.js';
 import { foldLine, type StyledLine } from '../output/styled.js';
 import { STEP_MARKS } from '../output/steps.js';
 import type { ApplyResult } from './backend.js';
@@ -56,6 +56,11 @@ export const OVERWRITE_HAND_EDITS = 'overwrite-hand-edits';
 /** Whether the plan keeps hand edits that `h` could overwrite. */
 export function keepsHandEdits(plan: Plan): boolean {
   return plan.drift.length > 0 && !(plan.answers.overrides ?? []).includes(OVERWRITE_HAND_EDITS);
+}
+
+/** Whether the plan keeps TLS settings of main.cf as the user's, which `t` could replace with mailsetup's. */
+export function keepsTlsSettings(plan: Plan): boolean {
+  return (plan.tls?.kept.length ?? 0) > 0 && !(plan.answers.overrides ?? []).includes(REPLACE_TLS_OVERRIDE);
 }
 
 /** "1 error", "2 warnings". */
@@ -397,6 +402,7 @@ export function PreviewScreen({
       setPromptError(null);
       setPrompting(true);
     } else if (isChar(key, 'h') && keepsHandEdits(plan)) onOverride([OVERWRITE_HAND_EDITS]);
+    else if (isChar(key, 't') && keepsTlsSettings(plan)) onOverride([REPLACE_TLS_OVERRIDE]);
   }, !building && !prompting);
 
   if (planError !== null) {
@@ -472,11 +478,17 @@ function footerText(
     const o = liftable.length > 0 ? ` · o override knowingly (override id: ${liftable.join(', ')})` : '';
     return { warn: null, prompt: `Esc back to change the answers${o} · Ctrl-C quit` };
   }
+  const tls = keepsTlsSettings(plan)
+    ? ` · t take mailsetup's TLS settings over your ${count(plan.tls?.kept.length ?? 0, 'setting')}`
+    : '';
   const warn =
     warnings > 0
       ? `⚠ ${count(warnings, 'warning')}: see Findings in the summary (s)` +
-        (keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : '')
-      : ' ';
+        (keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : '') +
+        tls
+      : tls
+        ? `TLS: see the TLS section in the summary (s)${tls}`
+        : ' ';
   const prompt = isEmptyPlan(plan)
     ? 'Nothing to change. Enter/y finish · Esc back · Ctrl-C quit'
     : 'Apply these changes? y apply · Esc back · Ctrl-C quit without writing';

@@ -142,7 +142,8 @@ function ChoiceField({ question, value, submit, onBack, onHelp }: FieldProps) {
       items={choices.map((c) => ({
         value: c.value,
         label: c.label,
-        hint: c.label === c.value ? undefined : `(${c.value})`,
+        // The value in parentheses, unless the label already says it (`… (mynetworks_style = host)`) or it is empty.
+        hint: c.label === c.value || c.value === '' || c.label.includes(`= ${c.value})`) ? undefined : `(${c.value})`,
       }))}
       index={index}
     />

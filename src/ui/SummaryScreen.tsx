@@ -65,11 +65,22 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
       </Box>
     );
   }
-  const warnings = result.warnings.map((w, i) => (
-    <Text key={i} color={tint('yellow')}>
-      ⚠ {w}
-    </Text>
-  ));
+  // What postfix check warned of is a finding (its id says so); other warnings as they are.
+  const findings = result.findings ?? [];
+  const warnings = [
+    ...findings.map((f, i) => (
+      <Text key={`f${i}`} color={tint('yellow')}>
+        ⚠ {f.id}: {f.message}
+      </Text>
+    )),
+    ...result.warnings
+      .filter((w) => !findings.some((f) => f.message === w))
+      .map((w, i) => (
+        <Text key={i} color={tint('yellow')}>
+          ⚠ {w}
+        </Text>
+      )),
+  ];
   if (!result.ok) {
     return (
       <Box flexDirection="column">

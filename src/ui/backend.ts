@@ -22,6 +22,17 @@ export interface Detection {
 
 export type { StepEvent, ApplyResult } from '../model/events.js';
 
+/**
+ * Nothing was written because the plan had to be made again first: files changed on disk since
+ * the preview (another admin, a package upgrade), or Postfix was installed and its files changed
+ * the plan. The wizard shows the new plan (its notes say why) and asks again.
+ */
+export interface Replanned {
+  replanned: Plan;
+  /** The host facts the new plan was made with (Postfix installed now). */
+  host: HostFacts;
+}
+
 export interface WizardBackend {
   /**
    * What the files say (the state file and main.cf, both local and fast): the current role, its
@@ -39,5 +50,5 @@ export interface WizardBackend {
   /** The role's questions; `given` holds the answers the user changed from their defaults. */
   questions(role: RoleId, host: HostFacts, given: Partial<Answers>): Question[];
   plan(answers: Answers, host: HostFacts): Promise<Plan>;
-  apply(plan: Plan, host: HostFacts, onEvent: (e: StepEvent) => void): Promise<ApplyResult>;
+  apply(plan: Plan, host: HostFacts, onEvent: (e: StepEvent) => void): Promise<ApplyResult | Replanned>;
 }

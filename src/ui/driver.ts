@@ -104,7 +104,13 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
       return;
     }
     run.then(
-      (result) => dispatch({ type: 'applied', result }),
+      (result) => {
+        if ('replanned' in result) {
+          // Shown again and confirmed again: the next confirm applies the new plan.
+          applyStarted.current = false;
+          dispatch({ type: 'replanned', plan: result.replanned, host: result.host });
+        } else dispatch({ type: 'applied', result });
+      },
       (err: unknown) => dispatch({ type: 'apply-crashed', message: messageOf(err) }),
     );
   }, [backend, step, confirmed, plan, host]);

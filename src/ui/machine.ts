@@ -77,6 +77,7 @@ export type WizardAction =
   | { type: 'confirm' }
   | { type: 'apply-event'; event: StepEvent }
   | { type: 'applied'; result: ApplyResult }
+  | { type: 'replanned'; plan: Plan; host: HostFacts }
   | { type: 'apply-crashed'; message: string }
   | { type: 'cancel' };
 
@@ -294,6 +295,18 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
       if (!result.ok) return failed(state, { ...result, events });
       return { ...state, step: 'summary', result, events, failure: null, exitCode: 0 };
     }
+    case 'replanned':
+      // Nothing was written: the new plan is shown and must be confirmed again.
+      if (state.step !== 'applying') return state;
+      return {
+        ...state,
+        step: 'preview',
+        host: action.host,
+        plan: action.plan,
+        planError: null,
+        confirmed: false,
+        events: [],
+      };
     case 'apply-crashed':
       if (state.step !== 'applying') return state;
       return failed(state, {

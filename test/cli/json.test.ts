@@ -98,6 +98,7 @@ interface Doc {
   rollback: { backupDir: string; kind: string } | null;
   backupDir: string | null;
   error: { message: string; details: string[] } | null;
+  tls: { outbound: string; inbound: string; certificate: string[]; kept: unknown[]; notes: string[] } | null;
 }
 
 /** Run with --json: the exit code, and the one valid document on stdout (same exit code inside). */
@@ -144,6 +145,10 @@ describePostfix('--json for every role (bundle)', () => {
       expect(dry.commands.length).toBeGreaterThan(0);
       expect(dry.commands.every((c) => c.status === 'planned' && c.runs.length === 0)).toBe(true);
       expect(dry.steps).toEqual([]);
+      // What TLS each direction gets (the preview's TLS section): STARTTLS only where mail is received.
+      expect(dry.tls?.outbound).toMatch(/^opportunistic TLS \(may\)/);
+      if (role === 'null-client') expect(dry.tls?.inbound).toMatch(/^none: this role receives no mail/);
+      else expect(dry.tls?.inbound).toMatch(/^STARTTLS offered on port 25 \(may\), never required/);
       expect(contentOf(snapshotTree(root))).toEqual(fresh);
 
       // --yes: applied; the document says what ran and where the backup is.

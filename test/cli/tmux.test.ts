@@ -43,7 +43,7 @@ function wizard(root: string, size: { cols?: number; rows?: number } = {}): Pane
 }
 
 /** How to answer one question (by its label); anything not listed is accepted with Enter. */
-type Answer = { text: string } | { add: string[] } | { keep: string[] };
+type Answer = { text: string } | { add: string[] } | { keep: string[] } | { choose: string };
 
 interface RoleRun {
   role: string;
@@ -175,21 +175,35 @@ async function addEntries(p: Pane, entries: string[]): Promise<void> {
   p.keys('Enter');
 }
 
+/** In a choice: one Down at a time, each seen, until `label` is under the cursor; then Enter. */
+async function choose(p: Pane, label: string): Promise<void> {
+  for (let i = 0; i < 10 && !p.screen().includes(`❯ ${label}`); i++) {
+    const before = /❯ .*/.exec(p.screen())?.[0] ?? '';
+    p.keys('Down');
+    await p.waitFor((s) => !s.includes(before));
+  }
+  await p.waitFor(`❯ ${label}`);
+  p.keys('Enter');
+}
+
 /**
  * Answer the questions until the preview: each one by its label from `answers`, Enter for the
- * rest. Returns the preview's first screen. Fails when a question refuses its answer.
+ * rest. Returns the preview's first screen. Fails when a question refuses its answer. The labels
+ * of the questions asked are added to `asked`.
  */
-async function answerAll(p: Pane, answers: Record<string, Answer>): Promise<string> {
+async function answerAll(p: Pane, answers: Record<string, Answer>, asked: string[] = []): Promise<string> {
   for (let guard = 0; guard < 40; guard++) {
     const s = await p.waitFor((x) => /question \d+ of \d+\n/.test(x) || PREVIEW_OR_END.test(x), 15_000);
     const m = /question (\d+) of (\d+)\n(.*)\n/.exec(s);
     if (m === null) return s;
     const label = m[3];
+    asked.push(label);
     const marker = `question ${m[1]} of ${m[2]}\n${label}\n`;
     const a = answers[label];
     if (a === undefined) p.keys('Enter');
     else if ('text' in a) await typeAnswer(p, a.text);
     else if ('add' in a) await addEntries(p, a.add);
+    else if ('choose' in a) await choose(p, a.choose);
     else {
       for (const [i, e] of a.keep.entries())
         expect(s, `${label}: default entry ${e}`).toMatch(new RegExp(`^ {2}${i + 1}\\. ${e}$`, 'm'));
@@ -428,6 +442,52 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       expect(n.mydestination).toBe('$myhostname, localhost.$mydomain, localhost');
       expect(n.relay_domains).toBe('example.net');
       expect(n.myhostname).toBe('mail.example.com');
+    },
+  );
+
+  test.skipIf(!AS_ROOT)(
+    "the documents' recipes in the wizard: a name added to mydestination, mynetworks_style = host, an extra alias",
+    async () => {
+      const root = makeSandbox();
+      made.push(root);
+      const p = wizard(root);
+      await p.waitFor('Role:    none yet');
+      await chooseRole(p, 0, RUNS[1]);
+      const asked: string[] = [];
+      await answerAll(
+        p,
+        {
+          [HOST_Q]: { text: 'mailhost.example.com' },
+          'Domains delivered here (mydestination)': { add: ['www.$mydomain'] },
+          'Trusted clients (mynetworks_style)': { choose: 'this host only (mynetworks_style = host)' },
+          'Relay host (relayhost)': { text: '[mail.$mydomain]' },
+          [POSTMASTER_Q]: { text: POSTMASTER },
+          'More aliases (/etc/aliases)': { add: ['joe joe@joes.preferred.machine'] },
+        },
+        asked,
+      );
+      // The style chosen, the list of networks is not asked.
+      expect(asked).toContain('Trusted clients (mynetworks_style)');
+      expect(asked).not.toContain('Trusted networks (mynetworks)');
+      await findInPreview(p, '+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain, www.$mydomain');
+      await findInPreview(p, '+mynetworks_style = host');
+      await findInPreview(p, '+joe: joe@joes.preferred.machine');
+      // A $name reference: written as given, shown expanded.
+      await findInPreview(p, '  relayhost: (not set) → [mail.$mydomain]');
+      await findInPreview(p, '      expands to: (empty) → [mail.example.com]');
+      p.keys('y');
+      await p.waitFor('✓ Done: this host is now configured as Domain mail server (mail-server).', 30_000);
+      await p.waitFor('Check it now with mailsetup --verify');
+      p.type('n');
+      p.keys('Enter');
+      expect(await p.exitCode()).toBe(0);
+      p.close();
+      const n = postconfN(root);
+      expect(n.mydestination).toBe('$myhostname, localhost.$mydomain, localhost, $mydomain, www.$mydomain');
+      expect(n.mynetworks_style).toBe('host');
+      expect(n.mynetworks).toBeUndefined();
+      expect(n.relayhost).toBe('[mail.$mydomain]');
+      expect(readFileSync(join(root, 'etc/aliases'), 'utf8')).toContain('\njoe: joe@joes.preferred.machine\n');
     },
   );
 

@@ -13,18 +13,9 @@ import type { CliOptions } from '../../src/model/options.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { readStream } from '../../src/system/realEffects.js';
 import { expectSchema, onlyDocument } from '../helpers/jsonSchema.js';
+import { cliOptions } from '../helpers/options.js';
 
-const OPTS: CliOptions = {
-  yes: false,
-  dryRun: true,
-  check: false,
-  rollback: false,
-  verify: false,
-  onlyLast: false,
-  json: false,
-  color: false,
-  unicode: true,
-};
+const OPTS: CliOptions = cliOptions({ dryRun: true });
 
 function terminal(over: Partial<Terminal> = {}): Terminal & { out: string[]; err: string[] } {
   const out: string[] = [];

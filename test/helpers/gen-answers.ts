@@ -99,5 +99,89 @@ export function generator(seed: number) {
           throw new Error(`no generator for role ${role}`);
       }
     },
+    /**
+     * answers(role) with the knobs of the documents' recipes (mydestination, mynetworks_style,
+     * fallback_relay, aliases and virtual entries, smtp_generic_maps, the spam rules, a dial-up
+     * host, $name references), each in some answer sets only. For the planner's round trips: the
+     * real-SMTP labs keep answers(), whose values stay on loopback.
+     */
+    recipes(role: RoleId): Partial<Answers> & { role: RoleId } {
+      const base = this.answers(role);
+      const mydomain = (base.myhostname ?? '').split('.').slice(1).join('.');
+      const some = <T>(p: number, value: () => T): T | undefined => (r() < p ? value() : undefined);
+      const fallback = () => some(0.3, () => [`[${label()}.${domain()}]`]);
+      const dialup = (): Partial<Answers> =>
+        r() < 0.25
+          ? { defer_transports: ['smtp'], smtp_dns_support_level: 'disabled' }
+          : { smtp_dns_support_level: pick(['', 'enabled', 'dnssec']) };
+      const generic = () => some(0.3, () => ({ [`@${label()}.localdomain`]: `me+${label()}@${domain()}` }));
+      const spamRules = () =>
+        some(0.4, () =>
+          pick([
+            ['reject_unknown_sender_domain'],
+            ['reject_unknown_sender_domain', 'reject_rbl_client zen.spamhaus.org'],
+            ['reject_non_fqdn_recipient', 'reject_unknown_recipient_domain'],
+          ]),
+        );
+      /** mynetworks_style instead of the list, in some sets. */
+      const style = (): Partial<Answers> =>
+        r() < 0.3 ? { mynetworks: undefined, mynetworks_style: pick(['host', 'subnet']) } : {};
+      let out: Partial<Answers> & { role: RoleId };
+      switch (role) {
+        case 'null-client':
+          out = {
+            ...base,
+            relayhost: r() < 0.2 ? '[mail.$mydomain]' : base.relayhost,
+            fallback_relay: fallback(),
+            ...dialup(),
+            virtual: some(0.3, () => ({ [`@${mydomain}`]: `admin@${domain()}` })),
+            smtp_generic_maps: generic(),
+          };
+          break;
+        case 'mail-server': {
+          // The domain's mail server, or STANDARD's other machine of the LAN (its own names only, all mail to the mailhost).
+          const lan = r() < 0.3;
+          out = {
+            ...base,
+            ...style(),
+            mydestination: lan
+              ? ['$myhostname', 'localhost.$mydomain', 'localhost']
+              : some(0.3, () => ['$myhostname', 'localhost.$mydomain', 'localhost', '$mydomain', 'www.$mydomain']),
+            relayhost: lan ? pick(['$mydomain', '[mail.$mydomain]']) : base.relayhost,
+            fallback_relay: lan ? undefined : fallback(),
+            aliases: some(0.4, () => ({ joe: `joe@${label()}.${domain()}`, hostmaster: 'root' })),
+            virtual: lan ? some(0.5, () => ({ root: 'root@localhost' })) : undefined,
+            smtp_generic_maps: generic(),
+            smtpd_recipient_restrictions: spamRules(),
+            ...dialup(),
+          };
+          break;
+        }
+        case 'backup-mx':
+          out = {
+            ...base,
+            ...style(),
+            relay_domains: r() < 0.3 ? ['$mydestination', ...(base.relay_domains ?? [])] : base.relay_domains,
+            mydestination: some(0.3, () => ['$myhostname', 'localhost']),
+            smtpd_recipient_restrictions: spamRules(),
+            aliases: some(0.3, () => ({ hostmaster: 'root' })),
+          };
+          break;
+        case 'firewall-relay': {
+          const domains = base.relay_domains ?? [];
+          out = {
+            ...base,
+            ...style(),
+            relay_domains: r() < 0.3 ? ['$mydomain', ...domains.filter((d) => d !== mydomain)] : domains,
+            virtual: some(0.4, () => ({ abuse: `abuse@${domain()}` })),
+            smtpd_recipient_restrictions: spamRules(),
+          };
+          break;
+        }
+        default:
+          throw new Error(`no generator for role ${role}`);
+      }
+      return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as typeof out;
+    },
   };
 }

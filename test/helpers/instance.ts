@@ -6,7 +6,8 @@
  * are `smtp-sink` processes on other loopback addresses, capturing each transaction to a file.
  *
  * What the harness changes in mailsetup's output, and nothing else:
- * - paths: /etc/postfix/X → INSTANCE/conf/X, /etc/aliases → INSTANCE/conf/aliases, and
+ * - paths: /etc/postfix/X → INSTANCE/conf/X, /etc/aliases → INSTANCE/conf/aliases, the files of
+ *   the server certificate (smtpd_tls_*) that exist in the sandbox → SANDBOX/path, and
  *   queue_directory, data_directory, mail_spool_directory, maillog_file (always set: the tests
  *   read the log) inside INSTANCE;
  * - the smtp/inet service name in master.cf → HOST:PORT (`postconf -F`), and, for roles that
@@ -43,6 +44,7 @@ import { debianPath } from './reference.js';
 import { ensureBuilt } from './cli.js';
 import { IS_ROOT, needsRoot } from './needs.js';
 import { describePostfix } from './postfix.js';
+import { installSnakeoil } from './testCa.js';
 
 export const ROOT_DIR = join(import.meta.dirname, '..', '..');
 /**
@@ -252,7 +254,11 @@ export function plannedServiceAction(stdout: string): ServiceAction {
 /* The sandbox mailsetup configures                                                             */
 /* ------------------------------------------------------------------------------------------ */
 
-/** A --root sandbox laid out as a fresh Debian "No configuration" install: master.cf and aliases, no main.cf. */
+/**
+ * A --root sandbox laid out as a fresh Debian "No configuration" install: master.cf and aliases,
+ * no main.cf, and (as root) Debian's snakeoil certificate, which ssl-cert (a dependency of the
+ * postfix package) makes on a real box.
+ */
 export class Sandbox {
   private applies = 0;
   private constructor(
@@ -266,6 +272,7 @@ export class Sandbox {
     mkdirSync(join(root, 'etc', 'postfix'), { recursive: true });
     copyFileSync(debianPath('master.cf'), join(root, 'etc', 'postfix', 'master.cf'));
     copyFileSync(debianPath('aliases'), join(root, 'etc', 'aliases'));
+    if (IS_ROOT) installSnakeoil(root, 'vm');
     return new Sandbox(dir, root);
   }
 
@@ -534,6 +541,25 @@ export class Instance {
         .join(`${this.conf}/`)
         .replace(/\/etc\/aliases\b/g, `${this.conf}/aliases`);
       if (moved !== value) edits.push(`${name} = ${moved}`);
+    }
+    // The server certificate's files: where the sandbox holds them.
+    for (const name of ['smtpd_tls_chain_files', 'smtpd_tls_cert_file', 'smtpd_tls_key_file']) {
+      const value = this.param(name);
+      const moved = value
+        .split(/[\s,]+/)
+        .filter((p) => p !== '')
+        .map((p) => (p.startsWith('/') && existsSync(join(sandboxRoot, p)) ? join(sandboxRoot, p) : p))
+        .join(', ');
+      if (
+        moved !==
+        value
+          .split(/[\s,]+/)
+          .filter((p) => p !== '')
+          .join(', ')
+      ) {
+        edits.push(`${name} = ${moved}`);
+        subs.push({ what: name, from: value, to: moved });
+      }
     }
     const maillog = this.param('maillog_file');
     if (maillog === '')

@@ -53,6 +53,21 @@ export function needsTmux(what: string): boolean {
 }
 
 /**
+ * True when logrotate is installed, for this file's tests of the drop-in (`what`). Otherwise one
+ * loud line, or, with MAILSETUP_REQUIRE_POSTFIX=1 (CI, which installs it), an error that fails the file.
+ */
+export function needsLogrotate(what: string): boolean {
+  if (spawnSync('logrotate', ['--version']).status === 0) return true;
+  if (POSTFIX_REQUIRED) {
+    throw new Error(
+      `MAILSETUP_REQUIRE_POSTFIX=1 but logrotate is not installed (apt-get install logrotate): ${what} cannot run`,
+    );
+  }
+  skipLoudly(what, 'logrotate is not installed', 'apt-get install logrotate to run them');
+  return false;
+}
+
+/**
  * True when this file's root-only tests (`what`; `why` they need root) run. Otherwise one loud
  * line, or, with MAILSETUP_REQUIRE_POSTFIX=1, an error that fails the file. Call it once, at the
  * top of the file.

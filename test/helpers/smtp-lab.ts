@@ -10,6 +10,7 @@
  * Clients: 127.0.0.2 is in mynetworks, 127.0.0.9 is not (mynetworks = 127.0.0.1/32, 127.0.0.2/32).
  * Each test file takes its own slot S, so files can run in parallel.
  */
+import { existsSync } from 'node:fs';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { SmtpSession, sendMessage, type SendResult, type SmtpReply } from '../../src/system/smtpClient.js';
@@ -77,8 +78,12 @@ export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> 
     logging: 'file' as const,
   };
   switch (role) {
-    case 'null-client':
-      return { role, ...common, relayhost: nexthop(a.relay), ...over };
+    case 'null-client': {
+      // A null client listens on loopback only: proxy_interfaces is not its answer (an answers
+      // file giving it is refused, issue 13), and a switch away from it carries nothing over.
+      const { proxy_interfaces: _unused, ...shared } = common;
+      return { role, ...shared, relayhost: nexthop(a.relay), ...over };
+    }
     case 'mail-server':
       return { role, ...common, relayhost: nexthop(a.relay), ...over };
     case 'backup-mx':
@@ -110,11 +115,15 @@ export function matrixAnswers(role: RoleId, a: LabAddrs, over: Partial<Answers> 
  * Seeded random valid answers (test/helpers/gen-answers.ts) adapted to the lab: relayhost → the
  * relay sink, every transport next hop → the primary (backup MX) or inside (firewall) sink and a
  * transport for every relay domain, the loopback /8 of mynetworks → 127.0.0.1/32 + 127.0.0.2/32
- * (so that 127.0.0.9 is outside). Everything else stays as generated.
+ * (so that 127.0.0.9 is outside), and logging: syslog → file on a machine without rsyslog, where
+ * mailsetup refuses syslog (nothing would receive the chrooted daemons' logs; the instance logs to
+ * its own file either way). Everything else stays as generated.
  */
 export function randomLabAnswers(role: RoleId, seed: number, a: LabAddrs): RoleAnswers {
   const g = generator(seed).answers(role);
   const out: RoleAnswers = { ...g };
+  if (g.logging === 'syslog' && !['/usr/sbin/rsyslogd', '/sbin/rsyslogd'].some((p) => existsSync(p)))
+    out.logging = 'file';
   if (g.relayhost) out.relayhost = nexthop(a.relay);
   if (role === 'null-client') out.relayhost = nexthop(a.relay);
   const sink = role === 'backup-mx' ? a.primary : a.inside;

@@ -161,6 +161,7 @@ export const SNAPSHOT_PATHS = [
   'etc/aliases',
   'etc/postfix/transport',
   'etc/postfix/transport.db',
+  'etc/aliases.db',
 ];
 
 export type Snapshot = Record<string, { hex: string; mode: number; uid: number; gid: number; ino: number } | 'absent'>;

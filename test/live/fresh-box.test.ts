@@ -77,6 +77,12 @@ const PATHS = [
     const r = await runCli(['--answers', answers, '--yes', '--no-color'], { via: 'bundle', timeoutMs: 600_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✓ Install postfix \(apt-get install\)/);
+    // The plan is made again against the package's files (master.cf is the package's now, not a
+    // new file): it changed, so --yes prints it before applying it.
+    expect(r.stdout).toContain(
+      "Postfix was installed: the plan was made again against the package's files, and it changed. " +
+        'This is the plan that will be applied.',
+    );
     expect(r.stdout).toMatch(/✓ Restart Postfix/);
     expect(spawnSync('postfix', ['status']).status).toBe(0);
     const n = sh('postconf', ['-n']).stdout;

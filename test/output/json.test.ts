@@ -18,18 +18,9 @@ import {
   type JsonDocument,
 } from '../../src/output/json.js';
 import { expectSchema, onlyDocument, schemaErrors, SCHEMA } from '../helpers/jsonSchema.js';
+import { cliOptions } from '../helpers/options.js';
 
-const OPTS: CliOptions = {
-  yes: true,
-  dryRun: false,
-  check: false,
-  rollback: false,
-  verify: false,
-  onlyLast: false,
-  json: true,
-  color: false,
-  unicode: true,
-};
+const OPTS: CliOptions = cliOptions({ yes: true, json: true });
 
 const MAIN: FileChange = {
   path: '/etc/postfix/main.cf',
@@ -70,6 +61,13 @@ function plan(over: Partial<Plan> = {}): Plan {
       { id: 'hand-edit', level: 'warning', message: 'edited by hand' },
     ],
     drift: [{ name: 'mydestination', ours: '$myhostname', now: undefined }],
+    tls: {
+      outbound: 'opportunistic TLS (may): encrypted when the receiver offers STARTTLS, else plain',
+      inbound: 'STARTTLS offered on port 25 (may), never required; TLS logged at level 1',
+      certificate: ["Let's Encrypt: /etc/letsencrypt/live/b.example.com/ (privkey.pem, fullchain.pem)"],
+      kept: [{ name: 'smtpd_tls_ciphers', value: 'high' }],
+      notes: ['certbot deploy hook: /etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload'],
+    },
     ...over,
   };
 }
@@ -188,9 +186,27 @@ describe('the builder (one run)', () => {
         { id: 'mynetworks-public', level: 'error', message: 'open relay', override: 'mynetworks-public' },
         { id: 'hand-edit', level: 'warning', message: 'edited by hand', override: null },
       ],
+      tls: {
+        outbound: 'opportunistic TLS (may): encrypted when the receiver offers STARTTLS, else plain',
+        inbound: 'STARTTLS offered on port 25 (may), never required; TLS logged at level 1',
+        certificate: ["Let's Encrypt: /etc/letsencrypt/live/b.example.com/ (privkey.pem, fullchain.pem)"],
+        kept: [{ name: 'smtpd_tls_ciphers', value: 'high' }],
+        notes: ['certbot deploy hook: /etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload'],
+      },
       error: null,
     });
     expect((doc.commands as Array<{ status: string }>).map((c) => c.status)).toEqual(['planned', 'planned']);
+  });
+
+  it('a plan without a TLS summary (a hand-made plan), and a run without a plan: tls is null', () => {
+    const run = new JsonRun('1.2.3', { ...OPTS, dryRun: true }, '/');
+    run.plan(plan({ tls: undefined }));
+    const doc = onlyDocument(run.finish(0, null));
+    expectSchema(doc);
+    expect(doc.tls).toBeNull();
+    const verify = onlyDocument(new JsonRun('1.2.3', { ...OPTS, verify: true }, '/').finish(0, null));
+    expectSchema(verify);
+    expect(verify.tls).toBeNull();
   });
 
   it('a refused run keeps the role it found, carries the error, and is not ok', () => {
@@ -302,6 +318,15 @@ describe('the schema refuses what it must', () => {
         ]),
     ],
     ['an error without details', (d) => (d.error = { message: 'x' })],
+    ['a missing tls', (d) => delete d.tls],
+    [
+      'tls without what the inbound direction gets',
+      (d) => (d.tls = { outbound: 'may', certificate: [], kept: [], notes: [] }),
+    ],
+    [
+      'a kept TLS setting without its value',
+      (d) => (d.tls = { outbound: 'may', inbound: 'none', certificate: [], kept: [{ name: 'x' }], notes: [] }),
+    ],
   ])('%s', (_what, spoil) => {
     const d = good();
     spoil(d);

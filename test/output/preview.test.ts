@@ -388,3 +388,51 @@ describe('foldLine', () => {
     ).toBe(text);
   });
 });
+
+describe('the TLS section', () => {
+  const tls = {
+    outbound: 'opportunistic TLS (may): encrypted when the receiver offers STARTTLS, else plain',
+    inbound: 'STARTTLS offered on port 25 (may), never required; TLS logged at level 1',
+    certificate: [
+      "the Let's Encrypt certificate: /etc/letsencrypt/live/mx.example.com/privkey.pem, /etc/letsencrypt/live/mx.example.com/fullchain.pem",
+      '  CN=mx.example.com, issued by CN=R11',
+    ],
+    kept: [{ name: 'smtp_tls_CApath', value: '/etc/ssl/certs' }],
+    notes: ["certbot's deploy hook reloads Postfix after each renewal"],
+  };
+
+  test("what each direction gets, the certificate, the settings kept as the user's with the override, the notes", () => {
+    const text = renderPlanText(plan({ tls }), { color: false });
+    expect(text).toContain(
+      [
+        'TLS (encryption in transit)',
+        `  Outbound: ${tls.outbound}`,
+        `  Inbound:  ${tls.inbound}`,
+        `    ${tls.certificate[0]}`,
+        `      CN=mx.example.com, issued by CN=R11`,
+        '  Kept as yours (already in main.cf, not set by mailsetup):',
+        '    smtp_tls_CApath = /etc/ssl/certs',
+        "    to take mailsetup's values instead: override replace-tls-settings (the wizard: t)",
+        "  certbot's deploy hook reloads Postfix after each renewal",
+      ].join('\n'),
+    );
+  });
+
+  test('shown for a plan that changes nothing too; absent from plans without it', () => {
+    expect(renderPlanText(plan({ tls: { ...tls, kept: [], notes: [] } }), { color: false })).toBe(
+      [
+        'Plan for role null-client',
+        '',
+        'No change: the files already match these answers; nothing will run.',
+        '',
+        'TLS (encryption in transit)',
+        `  Outbound: ${tls.outbound}`,
+        `  Inbound:  ${tls.inbound}`,
+        `    ${tls.certificate[0]}`,
+        `      CN=mx.example.com, issued by CN=R11`,
+        '',
+      ].join('\n'),
+    );
+    expect(planLines(plan()).some((l) => l.some((s) => s.text.startsWith('TLS')))).toBe(false);
+  });
+});

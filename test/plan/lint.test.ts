@@ -4,9 +4,27 @@ import { lint, loopsToSelf } from '../../src/plan/lint/index.js';
 import { plan } from '../../src/plan/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
+import type { LintContext } from '../../src/roles/role.js';
+import { NO_FACTS } from '../../src/model/plan.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 
 const host = fakeHost();
+/** The reason BASIC_CONFIGURATION_README gives, which the mynetworks refusals quote. */
+const WAN =
+  ' (BASIC_CONFIGURATION_README, "What clients to relay mail from": "IMPORTANT: If your machine is connected to a ' +
+  'wide area network then your default mynetworks setting may be too friendly.")';
+
+/** A lint context from a main.cf given as values (the rest: nothing set, nothing gathered). */
+function ctxOf(c: Pick<LintContext, 'a' | 'host' | 'main' | 'isSet'>): LintContext {
+  return {
+    ...c,
+    raw: (n) => (c.isSet(n) ? c.main(n) : undefined),
+    expand: (v) => v,
+    transports: new Set(),
+    facts: NO_FACTS,
+    aliases: { get: () => undefined },
+  };
+}
 
 function findings(given: Partial<Answers> & { role: RoleId }) {
   const answers = resolveAnswers(given, host);
@@ -30,7 +48,8 @@ describe('linter', () => {
         level: 'error',
         override: 'mynetworks-public',
         message:
-          'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)',
+          'mynetworks contains 0.0.0.0/0: every client on the Internet could relay through this host (open relay)' +
+          WAN,
       },
     ]);
     expect(findings({ ...MS, mynetworks: ['0.0.0.0/0'], overrides: ['mynetworks-public'] })[0].level).toBe('warning');
@@ -38,7 +57,7 @@ describe('linter', () => {
 
   it('refuses a public range and ::/0', () => {
     expect(findings({ ...MS, mynetworks: ['198.51.100.0/24'] }).map((f) => f.message)).toEqual([
-      'mynetworks contains the public range 198.51.100.0/24: every client in it may relay through this host',
+      'mynetworks contains the public range 198.51.100.0/24: every client in it may relay through this host' + WAN,
     ]);
     expect(findings({ ...MS, mynetworks: ['::/0'] }).map((f) => f.id)).toEqual(['mynetworks-public']);
   });
@@ -74,7 +93,10 @@ describe('linter', () => {
   it('refuses a backup MX for its own domain', () => {
     const f = findings({ ...BMX, relay_domains: ['example.com'], relay_recipients: ['@example.com'] });
     expect(f.map((x) => x.message)).toEqual([
-      "relay_domains contains this host's own domain example.com: a backup MX for its own domain relays mail back to itself (mail loop)",
+      "relay_domains contains this host's own domain example.com: a backup MX for its own domain relays mail back to itself (mail loop)" +
+        ' (BASIC_CONFIGURATION_README, "Proxy/NAT external network addresses": "IMPORTANT: You must specify your ' +
+        'proxy/NAT external addresses when your system is a backup MX host for other domains, otherwise mail ' +
+        'delivery loops will happen when the primary MX host is down.")',
     ]);
   });
 
@@ -121,7 +143,7 @@ describe('linter', () => {
       smtpd_recipient_restrictions: '',
       mynetworks: '127.0.0.0/8',
     };
-    const f = lint({ a, host, main: (n) => values[n] ?? '', isSet: () => true });
+    const f = lint(ctxOf({ a, host, main: (n) => values[n] ?? '', isSet: () => true }));
     expect(f).toEqual([
       {
         id: 'relay-restrictions',
@@ -147,7 +169,7 @@ describe('linter', () => {
       mynetworks: '',
     };
     expect(
-      lint({ a, host: pub, main: (n) => values[n] ?? '', isSet: (n) => n !== 'mynetworks' }).map((x) => x.id),
+      lint(ctxOf({ a, host: pub, main: (n) => values[n] ?? '', isSet: (n) => n !== 'mynetworks' })).map((x) => x.id),
     ).toEqual(['mynetworks-style']);
   });
 

@@ -128,6 +128,21 @@ describe('round trips', () => {
         expect(isEmptyPlan(again)).toBe(true);
       }
     });
+    it(`${role}: the same with the knobs of the documents' recipes (seed ${SEED}, 40 answer sets)`, () => {
+      for (let i = 0; i < 40; i++) {
+        const given = g.recipes(role);
+        const answers = resolveAnswers(given, host);
+        const files = afterPlan(freshFiles(), plan({ answers, host, files: freshFiles(), templates: T }));
+        const d = detect(files);
+        expect(d.role).toBe(role);
+        expect(d.source).toBe('state');
+        expect(resolveAnswers({ ...d.answers, role }, host)).toEqual(answers);
+        const again = planFor({ role }, files);
+        expect(again.files).toEqual([]);
+        expect(again.actions).toEqual([]);
+        expect(isEmptyPlan(again)).toBe(true);
+      }
+    });
   }
 
   it('recognises each role from the files alone (no state file)', () => {
@@ -138,6 +153,119 @@ describe('round trips', () => {
       expect(d.role).toBe(role);
       expect(d.source).toBe('config');
       expect(d.answers.postmaster).toBe(BASE[role].postmaster);
+    }
+  });
+
+  it("recognises the documents' recipes from the files alone, with their knobs", () => {
+    const alone = (given: Partial<Answers> & { role: RoleId }) => {
+      const files = afterPlan(freshFiles(), planFor(given, freshFiles()));
+      files[STATE_PATH] = null;
+      return detect(files);
+    };
+    // STANDARD's firewall/gateway: relay_domains = $mydomain.
+    const gw = alone({
+      ...BASE['firewall-relay'],
+      relay_domains: ['$mydomain'],
+      smtpd_recipient_restrictions: ['reject_unknown_sender_domain', 'reject_rbl_client zen.spamhaus.org'],
+    });
+    expect(gw.role).toBe('firewall-relay');
+    expect(gw.answers).toMatchObject({
+      relay_domains: ['$mydomain'],
+      smtpd_recipient_restrictions: ['reject_unknown_sender_domain', 'reject_rbl_client zen.spamhaus.org'],
+    });
+    // STANDARD's other machine of the LAN: its own names only, all mail to the mailhost.
+    const lan = alone({
+      ...BASE['mail-server'],
+      mydestination: ['$myhostname', 'localhost.$mydomain', 'localhost'],
+      relayhost: '$mydomain',
+      mynetworks_style: 'host',
+      fallback_relay: ['[backup.example.com]'],
+      defer_transports: ['smtp'],
+      smtp_dns_support_level: 'disabled',
+      smtp_generic_maps: { '@localdomain.local': 'me@isp.example' },
+    });
+    expect(lan.role).toBe('mail-server');
+    expect(lan.answers).toMatchObject({
+      mydestination: ['$myhostname', 'localhost.$mydomain', 'localhost'],
+      relayhost: '$mydomain',
+      mynetworks_style: 'host',
+      fallback_relay: ['[backup.example.com]'],
+      defer_transports: ['smtp'],
+      smtp_dns_support_level: 'disabled',
+      smtp_generic_maps: { '@localdomain.local': 'me@isp.example' },
+    });
+    // BASIC's backup MX: relay_domains = $mydestination, the backed-up domain.
+    const bmx = alone({ ...BASE['backup-mx'], relay_domains: ['$mydestination', 'example.org'] });
+    expect(bmx.role).toBe('backup-mx');
+    expect(bmx.answers.relay_domains).toEqual(['$mydestination', 'example.org']);
+    // A pattern file in mynetworks is an answer like a list of networks.
+    const files = afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles()));
+    files[STATE_PATH] = null;
+    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace(
+      /^mynetworks = .*$/m,
+      'mynetworks = /etc/postfix/network_table',
+    );
+    expect(detect(files).answers.mynetworks).toEqual(['/etc/postfix/network_table']);
+    // Postfix's old default relay_domains = $mydestination relays for no other domain: no answer.
+    files['/etc/postfix/main.cf'] = (files['/etc/postfix/main.cf'] ?? '').replace(
+      /^relay_domains =.*$/m,
+      'relay_domains = $mydestination',
+    );
+    expect(detect(files).answers.relay_domains).toBeUndefined();
+    expect(detect(files).role).toBe('mail-server');
+  });
+
+  it("the recipes' knobs taken back on a re-run leave the files as if they had never been given", () => {
+    const plain = afterPlan(freshFiles(), planFor(BASE['mail-server'], freshFiles()));
+    const withKnobs = afterPlan(
+      plain,
+      planFor(
+        {
+          ...BASE['mail-server'],
+          mynetworks_style: 'host',
+          fallback_relay: ['[backup.example.com]'],
+          defer_transports: ['smtp'],
+          smtp_dns_support_level: 'disabled',
+          smtp_generic_maps: { '@localdomain.local': 'me@isp.example' },
+          smtpd_recipient_restrictions: ['reject_unknown_sender_domain'],
+          aliases: { joe: 'joe@joes.preferred.machine' },
+          virtual: { root: 'root@localhost' },
+        },
+        plain,
+      ),
+    );
+    const main = withKnobs['/etc/postfix/main.cf'] ?? '';
+    for (const line of [
+      'mynetworks_style = host',
+      'fallback_relay = [backup.example.com]',
+      'defer_transports = smtp',
+      'smtp_dns_support_level = disabled',
+      'smtp_generic_maps = hash:/etc/postfix/generic',
+      'smtpd_recipient_restrictions = reject_unknown_sender_domain',
+      'virtual_alias_maps = hash:/etc/postfix/virtual',
+    ])
+      expect(main.split('\n')).toContain(line);
+    expect(withKnobs['/etc/aliases']).toContain('joe: joe@joes.preferred.machine');
+    const back = afterPlan(
+      withKnobs,
+      planFor(
+        {
+          ...BASE['mail-server'],
+          mynetworks: detect(plain).answers.mynetworks,
+          fallback_relay: [],
+          defer_transports: [],
+          smtp_dns_support_level: '',
+          smtp_generic_maps: {},
+          smtpd_recipient_restrictions: [],
+          aliases: {},
+          virtual: {},
+        },
+        withKnobs,
+      ),
+    );
+    for (const path of Object.keys({ ...plain, ...back })) {
+      if (path === STATE_PATH) continue;
+      expect({ path, text: back[path] ?? null }).toEqual({ path, text: plain[path] ?? null });
     }
   });
 
@@ -218,7 +346,9 @@ describe('ownership', () => {
     expect(keep.drift).toEqual([
       { name: 'notify_classes', ours: 'resource, software', now: 'resource, software, bounce' },
     ]);
-    expect(keep.files.map((f) => f.path)).toEqual([STATE_PATH]);
+    // Kept, and still not mailsetup's: the ledger goes on recording mailsetup's value (issue 13), so
+    // nothing changes, the state file included.
+    expect(keep.files.map((f) => f.path)).toEqual([]);
     expect(keep.findings.find((f) => f.id === 'hand-edit')?.message).toBe(
       'notify_classes was changed by hand since mailsetup set it (mailsetup: ' +
         '"resource, software", now: "resource, software, bounce"): keeping the ' +

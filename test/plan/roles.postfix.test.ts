@@ -38,11 +38,30 @@ const COMMON = [
   'myorigin = $mydomain',
   'notify_classes = resource, software',
 ];
+// TLS (issue 17): outbound on every role, STARTTLS with Debian's snakeoil on the roles that receive mail.
+const OUTBOUND = [
+  'smtp_tls_CAfile = /etc/ssl/certs/ca-certificates.crt',
+  'smtp_tls_loglevel = 1',
+  'smtp_tls_mandatory_protocols = >=TLSv1.2',
+  'smtp_tls_protocols = >=TLSv1',
+  'smtp_tls_security_level = may',
+  'smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache',
+];
+const INBOUND = [
+  ...OUTBOUND,
+  'smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem',
+  'smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key',
+  'smtpd_tls_loglevel = 1',
+  'smtpd_tls_mandatory_protocols = >=TLSv1.2',
+  'smtpd_tls_protocols = >=TLSv1',
+  'smtpd_tls_security_level = may',
+];
 
 const CASES: Case[] = [
   {
     answers: { role: 'null-client', relayhost: '[smtp.example.net]:587', postmaster: 'admin@example.net' },
     expected: [
+      ...OUTBOUND,
       ...COMMON,
       'inet_interfaces = loopback-only',
       'inet_protocols = all',
@@ -56,6 +75,7 @@ const CASES: Case[] = [
   {
     answers: { role: 'mail-server', postmaster: 'alice@example.com', inet_protocols: 'ipv4' },
     expected: [
+      ...INBOUND,
       ...COMMON,
       'inet_interfaces = all',
       'inet_protocols = ipv4',
@@ -77,6 +97,7 @@ const CASES: Case[] = [
       postmaster: 'admin@example.com',
     },
     expected: [
+      ...INBOUND,
       ...COMMON.map((l) => (l.startsWith('myhostname') ? 'myhostname = mx2.example.com' : l)),
       'inet_interfaces = all',
       'inet_protocols = all',
@@ -101,6 +122,7 @@ const CASES: Case[] = [
       inet_protocols: 'ipv4',
     },
     expected: [
+      ...INBOUND,
       ...COMMON.map((l) => (l.startsWith('myhostname') ? 'myhostname = gw.example.com' : l)),
       'inet_interfaces = all',
       'inet_protocols = ipv4',

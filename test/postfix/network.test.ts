@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   addressScope,
@@ -18,12 +19,15 @@ import {
   parseEndpoint,
   parseNetwork,
   parseNetworkList,
+  styleNetworks,
   prefixOfMask,
   showEndpoint,
   type Network,
 } from '../../src/postfix/network.js';
 import { parseCidr } from '../../src/postfix/validate.js';
-import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
+import { cleanup, describePostfix, postconf, tempDir } from '../helpers/postfix.js';
+import { interfaceAddresses } from '../../src/system/hostFacts.js';
+import { splitList } from '../../src/postfix/lists.js';
 import { Rng } from '../helpers/prng.js';
 
 const net = (text: string): Network => {
@@ -187,6 +191,25 @@ describePostfix('network membership = Postfix CIDR matching (postmap -q - cidr:)
       }
       expect(ours).toEqual(postfix);
       expect(postfix.size).toBeGreaterThan(0);
+    });
+  }
+});
+
+describePostfix('styleNetworks: what mynetworks_style trusts, as the real Postfix derives it on this machine', () => {
+  const dir = tempDir();
+  afterAll(() => cleanup(dir));
+  for (const style of ['host', 'subnet', 'class'] as const) {
+    it(`mynetworks_style = ${style}`, () => {
+      writeFileSync(
+        join(dir, 'main.cf'),
+        `compatibility_level = 3.6\ninet_protocols = all\nmynetworks_style = ${style}\n`,
+      );
+      writeFileSync(join(dir, 'master.cf'), '');
+      const r = postconf(dir, ['-xh', 'mynetworks']);
+      expect(r.stderr).toBe('');
+      const ours = styleNetworks(interfaceAddresses(networkInterfaces()), style);
+      expect(ours.length).toBeGreaterThan(0);
+      expect([...new Set(splitList(r.stdout))].sort()).toEqual([...ours].sort());
     });
   }
 });

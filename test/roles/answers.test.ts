@@ -220,9 +220,14 @@ describe('questions', () => {
       'mydomain',
       'myorigin',
       'relayhost',
+      'fallback_relay',
       'smtp_sasl',
       'postmaster',
+      'virtual',
+      'smtp_generic_maps',
       'inet_protocols',
+      'defer_transports',
+      'smtp_dns_support_level',
       'notify_classes',
       'chroot',
       'logging',
@@ -246,6 +251,8 @@ describe('questions', () => {
       expect(q(k)?.validate(''), k).not.toBeNull();
     }
     expect(q('myorigin')?.validate('${mydomain')).toMatch(/is not a valid domain name/);
+    // …with Postfix's own reason (issue 16's $name check).
+    expect(q('myorigin')?.validate('${mydomain')).toMatch(/Postfix cannot expand it: truncated macro reference/);
     for (const ok of ['$mydomain', '${mydomain}', '$(myhostname)', 'example.com'])
       expect(q('myorigin')?.validate(ok)).toBeNull();
     expect(q('relayhost')?.validate('')).toBeNull();

@@ -86,7 +86,13 @@ describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', ()
     expect(line(r.lines, 'Aliases /etc/aliases')).toBe(
       `✓ Aliases /etc/aliases: 2 keys as written (postalias -q hash:${lab.instance.conf}/aliases)`,
     );
-    expect(r.lines.at(-2)).toBe('10 checks: 10 passed, 0 failed, 0 skipped');
+    expect(line(r.lines, 'Outbound TLS')).toBe(
+      '✓ Outbound TLS: smtp_tls_security_level = may; CA store /etc/ssl/certs/ca-certificates.crt',
+    );
+    expect(line(r.lines, 'STARTTLS on port 25')).toBe(
+      '- STARTTLS on port 25: skipped: a null client receives no mail: no inbound TLS',
+    );
+    expect(r.lines.at(-2)).toBe('12 checks: 11 passed, 0 failed, 1 skipped');
     const m = await lab.relay.waitFor(
       (x) => x.data.includes('mailsetup --verify test message'),
       'the verify test message',
@@ -257,6 +263,10 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
     expect(line(lines, 'Lookup table /etc/postfix/transport')).toBe(
       `✓ Lookup table /etc/postfix/transport: 1 key as written (postmap -q hash:${lab.sandbox.root}/etc/postfix/transport)`,
     );
-    expect(lines.at(-2)).toBe('10 checks: 5 passed, 0 failed, 5 skipped');
+    expect(line(lines, 'Outbound TLS')).toBe(
+      '✓ Outbound TLS: smtp_tls_security_level = may; CA store /etc/ssl/certs/ca-certificates.crt',
+    );
+    expect(line(lines, 'STARTTLS on port 25')).toBe('- STARTTLS on port 25: skipped: a sandbox (--root)');
+    expect(lines.at(-2)).toBe('12 checks: 6 passed, 0 failed, 6 skipped');
   }, 90_000);
 });

@@ -283,9 +283,11 @@ function sandbox(): string {
         'write:/etc/postfix/main.cf',
         'write:/etc/postfix/master.cf',
         'write:/etc/aliases',
+        // The databases from the backup's copies, before the files that did not exist are removed
+        // (issue 13: no newaliases against a removed main.cf).
+        'rollback:db:/etc/postfix/transport.db',
+        'rollback:db:/etc/aliases.db',
         'write:/etc/postfix/transport',
-        'rollback:remove:/etc/postfix/transport.db',
-        'rollback:action:newaliases:/etc/aliases',
         'rollback',
       ]);
       expect((await readManifest(fx, `${BACKUP_ROOT}/20261126T073412Z`))?.status).toBe('rolled-back');
@@ -350,11 +352,20 @@ describe('apply with memory effects', () => {
       gid: 0,
     });
     expect(fx.dirs.get('/var/backups/mailsetup/20260102T030405Z')).toBe(0o700);
+    // Under --root, postmap and postfix check run on a private copy of the sandbox's main.cf and
+    // master.cf whose queue and data directories are private too (src/system/sandbox.ts): never the
+    // host's queue, nor its postlog socket. The map itself is the sandbox's.
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
-      'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/sasl_passwd',
-      'postfix -c /srv/x/etc/postfix check',
+      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/sasl_passwd',
+      'postfix -c /tmp/mailsetup-scratch-1/config check',
     ]);
-    expect(fx.writes.filter((w) => w.startsWith('/etc'))).toEqual(['/etc/postfix/main.cf', '/etc/postfix/sasl_passwd']);
+    expect(fx.scratch.size).toBe(0); // removed after the check
+    // The originals kept beside the files while the apply ran (.main.cf.mailsetup-keep) are gone.
+    expect([...fx.files.keys()].filter((p) => p.includes('.mailsetup-keep'))).toEqual([]);
+    expect(fx.writes.filter((w) => w.startsWith('/etc') && !w.includes('.mailsetup-keep'))).toEqual([
+      '/etc/postfix/main.cf',
+      '/etc/postfix/sasl_passwd',
+    ]);
   });
 
   it('keeps the newest 10 backups', async () => {

@@ -76,6 +76,9 @@ describePostfix('readHostFacts on this machine (each fact against the tool that 
     expect(facts.systemd).toBe(existsSync('/run/systemd/system'));
     expect(facts.rsyslog).toBe(existsSync('/usr/sbin/rsyslogd') || existsSync('/sbin/rsyslogd'));
   });
+  it('logrotate = dpkg says logrotate is installed', () => {
+    expect(facts.logrotate).toBe(/install ok installed/.test(sh("dpkg-query -W -f='${Status}' logrotate || true")));
+  });
   it('distro = /etc/os-release ID and VERSION_ID', () => {
     expect(facts.distro).toEqual({
       id: sh('. /etc/os-release; echo "$ID"'),
@@ -121,6 +124,7 @@ describe('readHostFacts with memory effects', () => {
       files: {
         '/etc/hostname': 'box.example.org\n',
         '/usr/sbin/rsyslogd': '',
+        '/usr/sbin/logrotate': '',
         '/run/systemd/system/x': '',
         '/proc/net/ipv6_route': '',
       },
@@ -134,14 +138,27 @@ describe('readHostFacts with memory effects', () => {
       postfix: { installed: false, defaultDatabaseType: 'hash', running: false, smtpPort: 25 },
       systemd: true,
       rsyslog: true,
+      logrotate: true,
       distro: { id: 'unknown', versionId: '', debianLike: false },
       ipv6DefaultRoute: false,
+      // No resolv.conf: the C library asks 127.0.0.1, which (here) never answers the DNSSEC probe.
+      tls: {
+        lineages: [],
+        snakeoil: false,
+        caBundle: false,
+        resolver: {
+          validating: false,
+          nameservers: ['127.0.0.1'],
+          detail: '127.0.0.1: no answer to the DNSSEC probe within 3 s',
+        },
+      },
     });
+    expect(fx.dnssecProbes).toEqual(['127.0.0.1']);
     const g = await readHostFacts(createMemoryEffects({ run: () => fail }), {
       interfaces: {},
       osHostname: 'k.example',
     });
-    expect([g.fqdn, g.hostname]).toEqual(['k.example', 'k']);
+    expect([g.fqdn, g.hostname, g.logrotate]).toEqual(['k.example', 'k', false]);
   });
 });
 

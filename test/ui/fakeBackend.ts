@@ -121,7 +121,10 @@ export const MAIN_CF_BEFORE = [
 ].join('\n');
 
 /** The plan the fake planner builds: a main.cf diff, a secret map when SASL is set, findings from mynetworks. */
-export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: number; drift?: boolean } = {}): Plan {
+export function fakePlan(
+  answers: Answers,
+  opts: { empty?: boolean; padLines?: number; drift?: boolean; tlsKept?: boolean } = {},
+): Plan {
   if (opts.empty) return { role: answers.role, answers, files: [], actions: [], params: [], findings: [], drift: [] };
   const after = MAIN_CF_BEFORE.replace(
     'myhostname = mx1.example.com',
@@ -183,6 +186,16 @@ export function fakePlan(answers: Answers, opts: { empty?: boolean; padLines?: n
       message: 'notify_classes was changed by hand since mailsetup set it: keeping the hand edit',
     });
   }
+  if (opts.tlsKept) {
+    const replaced = (answers.overrides ?? []).includes('replace-tls-settings');
+    plan.tls = {
+      outbound: 'opportunistic TLS (may): encrypted when the receiver offers STARTTLS, else plain',
+      inbound: 'STARTTLS offered on port 25 (may), never required; TLS logged at level 1',
+      certificate: ["Debian's snakeoil certificate: /etc/ssl/certs/ssl-cert-snakeoil.pem"],
+      kept: replaced ? [] : [{ name: 'smtp_tls_CApath', value: '/etc/ssl/certs' }],
+      notes: [],
+    };
+  }
   if ((answers.mynetworks ?? []).includes('0.0.0.0/0') && !(answers.overrides ?? []).includes('mynetworks-public')) {
     plan.findings.unshift({
       id: 'mynetworks-public',
@@ -228,6 +241,8 @@ export interface FakeOptions {
   planError?: string;
   /** The plan reports a hand edit (drift) until overwrite-hand-edits is in the overrides. */
   drift?: boolean;
+  /** The plan keeps a TLS setting of main.cf as the user's until replace-tls-settings is in the overrides. */
+  tlsKept?: boolean;
 }
 
 export interface FakeBackend extends WizardBackend {
@@ -271,7 +286,12 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     async plan(answers) {
       fake.planCalls.push(answers);
       if (opts.planError !== undefined) throw new Error(opts.planError);
-      return fakePlan(answers, { empty: opts.emptyPlan, padLines: opts.padLines, drift: opts.drift });
+      return fakePlan(answers, {
+        empty: opts.emptyPlan,
+        padLines: opts.padLines,
+        drift: opts.drift,
+        tlsKept: opts.tlsKept,
+      });
     },
     async apply(plan, _host, onEvent) {
       fake.applyCalls.push(plan);

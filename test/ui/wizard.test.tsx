@@ -553,6 +553,25 @@ describe('preview', () => {
     expect(w.fake.applyCalls).toHaveLength(0);
   });
 
+  test("TLS settings already in main.cf are shown as kept; t takes mailsetup's TLS settings, which plans again", async () => {
+    const w = start({ tlsKept: true });
+    await w.wait('Role:');
+    await press(w.stdin, KEY.down, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    let f = await w.wait('Apply these changes?');
+    expect(f).toContain("t take mailsetup's TLS settings over your 1 setting");
+    await press(w.stdin, 'h');
+    expect(w.fake.planCalls).toHaveLength(1);
+    await press(w.stdin, 't');
+    for (let i = 0; i < 200 && w.fake.planCalls.length < 2; i++) await tick(10);
+    f = await w.wait('Apply these changes?');
+    expect(f).not.toContain("t take mailsetup's TLS settings");
+    expect(w.fake.planCalls).toHaveLength(2);
+    expect(w.fake.planCalls[1].overrides).toEqual(['replace-tls-settings']);
+    await press(w.stdin, 't');
+    await tick(50);
+    expect(w.fake.planCalls).toHaveLength(2);
+  });
+
   test('Esc from the preview returns to the last question with its answer', async () => {
     const w = start();
     await w.wait('Role:');

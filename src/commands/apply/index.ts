@@ -5,46 +5,53 @@
  */
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
-import { isEmptyPlan } from '../../model/plan.js';
+import { isEmptyPlan, type Plan } from '../../model/plan.js';
 import { printNextSteps } from '../nextSteps.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
+import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
+import { guarded, signalExitCode } from '../signals.js';
 import { reportApply } from '../report.js';
 import { saveAnswers } from '../saveAnswers.js';
-import { givenAnswers, Session } from '../session.js';
-import { afterApply, installIfMissing, preflight } from '../steps.js';
+import { readGiven, Session, settleUnused } from '../session.js';
+import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
 
 export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   const host: HostFacts = await readHostFacts(fx);
   await recoverIfNeeded(ctx, host);
-  const session = await Session.open(fx, host, loadTemplates());
-  const given = await givenAnswers(fx, opts);
-  const role = given.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
-  if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
-  ctx.json?.role(session.detected.role, role);
-  const p = session.planOrExit({ ...given, role });
-  if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
-  ctx.json?.plan(p);
-  io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
-  const blocking = p.findings.filter((f) => f.level === 'error');
-  if (blocking.length) {
-    const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
-    // The text mode has just printed the findings; the JSON document's error names them.
-    throw new MailsetupError(
-      `refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''}${ctx.json ? '' : ' above'}` +
-        (ids.length ? ` (override knowingly with "overrides: [${ids.join(', ')}]" in the answers file)` : ''),
-      2,
-      ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
+  const session = await Session.open(fx, host, loadTemplates(), { freshStart: opts.freshStart });
+  if (session.discardedState !== null) {
+    io.err(
+      `mailsetup: --fresh-start: ${session.discardedState}; it is set aside (the apply's backup keeps it) ` +
+        'and mailsetup starts afresh\n',
     );
   }
+  const raw = await readGiven(fx, opts, (w) => io.err(`mailsetup: warning: ${w}\n`));
+  const role = raw.answers.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
+  if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
+  ctx.json?.role(session.detected.role, role);
+  const { answers: given, findings: ignored } = settleUnused(raw, role);
+  // The one way these answers are planned: first, after an install, after files changed on disk.
+  const replan: Replan = async (s) => {
+    const p = await s.planOrExit({ ...given, role });
+    p.findings.push(...ignored);
+    return p;
+  };
+  // The session gathers what the answers refer to and asks DNS on the live system only.
+  const p = await replan(session);
+  // Under --root, the paths the commands would be given are checked before anything is shown as
+  // doable: a link out of the sandbox stops the run here (exit 2).
+  await checkCommandPaths(fx, p.actions);
+  p.findings.push(...(await session.queueFindings(p)));
+  ctx.json?.plan(p);
+  io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
+  refuseErrors(ctx, p);
   if (opts.saveAnswers !== undefined)
     for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers)) io.out(`${line}\n`);
   if (opts.dryRun) {
@@ -55,15 +62,21 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
 
   const onEvent = eventPrinter(ctx);
-  // Install only now that the answers are valid; then plan again against what the package wrote.
-  const target = await installIfMissing(fx, host, p, onEvent);
+  // Install only now that the answers are valid; then plan again against what the package wrote
+  // (--yes: the new plan is shown and applied).
+  const target = await installIfMissing(fx, host, p, onEvent, replan, { freshStart: opts.freshStart });
   if (target.host !== host) ctx.json?.changed(true); // Postfix was installed
   if (target.plan !== p) ctx.json?.plan(target.plan);
-  if (isEmptyPlan(target.plan)) {
+  if (target.changed) {
+    io.out(renderPlanText(target.plan, { color: opts.color }));
+    refuseErrors(ctx, target.plan);
+  }
+  let plan = target.plan;
+  if (isEmptyPlan(plan)) {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const stop = await preflight(target.plan, fx, onEvent);
+  const stop = await preflight(plan, fx, onEvent, target.host);
   if (stop) {
     throw new MailsetupError(
       `nothing applied: ${stop.message}`,
@@ -71,10 +84,41 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       (stop.login?.transcript ?? []).map((l) => `  ${l}`),
     );
   }
-  const result = await apply(target.plan, fx, target.host, { onEvent });
+  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, target.host, { onEvent, signal: abort }));
+  let { value: result, signal } = await run(plan);
+  if (result.stale && signal === null) {
+    // Someone changed a file since the plan was made: plan again against it, show it, and apply
+    // that (--yes); never write over the change. A second change in between ends the run.
+    plan = await replanAfterStale(fx, target.host, result.stale, replan, {
+      freshStart: opts.freshStart,
+    });
+    ctx.json?.plan(plan);
+    io.out(renderPlanText(plan, { color: opts.color }));
+    refuseErrors(ctx, plan);
+    if (isEmptyPlan(plan)) {
+      io.out('Nothing to do: the configuration is already as asked.\n');
+      return 0;
+    }
+    ({ value: result, signal } = await run(plan));
+  }
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
   const code = reportApply(ctx, result);
-  if (result.ok && result.changed) await printNextSteps(ctx, target.plan, target.host);
+  if (signal !== null && !result.ok) return signalExitCode(signal) as ExitCode;
+  if (result.ok && result.changed) await printNextSteps(ctx, plan, target.host);
   return code;
+}
+
+/** Unoverridden linter errors end the run (exit 2) before anything is written. */
+function refuseErrors(ctx: CommandContext, p: Plan): void {
+  const blocking = p.findings.filter((f) => f.level === 'error');
+  if (blocking.length === 0) return;
+  const ids = blocking.map((f) => f.override).filter((x): x is string => !!x);
+  // The text mode has just printed the findings; the JSON document's error names them.
+  throw new MailsetupError(
+    `refusing to apply: ${blocking.length} error${blocking.length > 1 ? 's' : ''}${ctx.json ? '' : ' above'}` +
+      (ids.length ? ` (override knowingly with "overrides: [${ids.join(', ')}]" in the answers file)` : ''),
+    2,
+    ctx.json ? blocking.map((f) => `${f.id}: ${f.message}`) : [],
+  );
 }

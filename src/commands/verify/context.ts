@@ -65,6 +65,14 @@ export const PARAMS = [
   'relay_domains',
   'maillog_file',
   'default_database_type',
+  'smtp_tls_security_level',
+  'smtp_use_tls',
+  'smtp_enforce_tls',
+  'smtp_dns_support_level',
+  'smtp_tls_CAfile',
+  'smtp_tls_CApath',
+  'smtpd_tls_security_level',
+  'smtpd_use_tls',
 ] as const;
 
 /** The parameters (expanded, as Postfix uses them), or what postconf said when it failed. */
@@ -81,12 +89,15 @@ export function logPathOf(params: LiveParams): string {
   return file && file !== '/dev/stdout' ? file : '/var/log/mail.log';
 }
 
-/** A system path of a file mailsetup wrote, as a real path (configDir-aware). */
-export function realPath(ctx: Pick<VerifyContext, 'fx' | 'configDir'>, path: string): string {
+/**
+ * A system path of a file mailsetup wrote, as the path to hand postmap/postalias (configDir-aware;
+ * under --root checked by Effects.commandPath: never a link that leads out of the sandbox).
+ */
+export async function realPath(ctx: Pick<VerifyContext, 'fx' | 'configDir'>, path: string): Promise<string> {
   const dir = ctx.configDir;
   if (dir) {
     if (path.startsWith('/etc/postfix/')) return `${dir}/${path.slice('/etc/postfix/'.length)}`;
     if (path === '/etc/aliases') return `${dir}/aliases`;
   }
-  return ctx.fx.resolve(path);
+  return ctx.fx.commandPath(path);
 }

@@ -5,7 +5,9 @@
  *
  * - state: mailsetup's state file is there (it says which role was set up and what it wrote);
  * - postfixRuns, postfixCheck: Postfix runs (`postfix status`) and `postfix check` is clean;
+ * - outboundTls: what TLS leaving mail gets (level, DNSSEC behind dane, CA store, tlsmgr);
  * - listening: the smtp service listens where the role wants it;
+ * - starttls: port 25 offers STARTTLS and completes a handshake: the certificate's subject and expiry;
  * - outsideRelay: a client outside mynetworks cannot relay;
  * - postmasterMessage: a test message to postmaster is accepted and delivered;
  * - addressRoutes: `sendmail -bv` for a sample address of each class the role handles (the role
@@ -33,7 +35,9 @@ import { readPlanFiles } from '../session.js';
 import { addressLabel, addressSamples, checkAddressRoute } from './checks/addressRoutes.js';
 import { checkListening, LISTENING_LABEL } from './checks/listening.js';
 import { checkMapKeys, mapTables } from './checks/mapKeys.js';
+import { checkOutboundTls, OUTBOUND_TLS_LABEL } from './checks/outboundTls.js';
 import { checkOutsideRelay, OUTSIDE_RELAY_LABEL } from './checks/outsideRelay.js';
+import { checkStarttls, STARTTLS_LABEL } from './checks/starttls.js';
 import { CHECK_LABEL, checkPostfixCheck } from './checks/postfixCheck.js';
 import { checkPostfixRuns, RUNS_LABEL } from './checks/postfixRuns.js';
 import { checkPostmasterMessage, POSTMASTER_LABEL } from './checks/postmasterMessage.js';
@@ -47,7 +51,7 @@ const ADDRESSES_LABEL = 'Address checks (sendmail -bv)';
 
 /** Run every check, each reported through `runner` (no output here). */
 export async function runChecks(fx: Effects, host: HostFacts, opts: VerifyOptions, runner: StepRunner): Promise<void> {
-  const cfg = opts.configDir ?? fx.resolve('/etc/postfix');
+  const cfg = opts.configDir ?? (await fx.commandPath('/etc/postfix'));
   /** One check: its outcome is reported; a check that throws is reported failed and the others still run. */
   const check = async (id: string, label: string, body: () => Promise<StepOutcomeReport>): Promise<void> => {
     try {
@@ -94,16 +98,19 @@ export async function runChecks(fx: Effects, host: HostFacts, opts: VerifyOption
   const role = state?.answers.role ?? null;
   const running = await learn('postfix-runs', RUNS_LABEL, false, () => checkPostfixRuns(ctx));
   await check('postfix-check', CHECK_LABEL, () => checkPostfixCheck(ctx));
+  const master = () => (opts.configDir ? fx.readFile(`${opts.configDir}/master.cf`) : fx.readFile(MASTER_CF));
+  await check('outbound-tls', OUTBOUND_TLS_LABEL, async () => checkOutboundTls(ctx, await master()));
 
   if (!running) {
     const why = !fx.live && !opts.configDir ? 'a sandbox (--root)' : 'Postfix is not running';
     await skip('listening', LISTENING_LABEL, why);
+    await skip('starttls', STARTTLS_LABEL, why);
     await skip('outside-relay', OUTSIDE_RELAY_LABEL, why);
     await skip('postmaster-message', POSTMASTER_LABEL, why);
     await skip('addresses', ADDRESSES_LABEL, why);
   } else {
-    const master = () => (opts.configDir ? fx.readFile(`${opts.configDir}/master.cf`) : fx.readFile(MASTER_CF));
     const to = await learn('listening', LISTENING_LABEL, null, async () => checkListening(ctx, await master(), role));
+    await check('starttls', STARTTLS_LABEL, () => checkStarttls(ctx, to, role));
     await check('outside-relay', OUTSIDE_RELAY_LABEL, () => checkOutsideRelay(ctx, to));
     if (!state || !role) {
       await skip('postmaster-message', POSTMASTER_LABEL, 'no role known (no state file)');

@@ -8,24 +8,34 @@
  * successful apply it prints the next steps (what the role needs outside this host, a test
  * message, the log), offers to run --verify, then to save the answers.
  */
+import type { Answers } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
 import type { ApplyResult, StepEvent } from '../../model/events.js';
 import type { HostFacts } from '../../model/host.js';
 import type { Detection, Plan } from '../../model/plan.js';
 import { detect } from '../../plan/detect.js';
-import { mxDomains, mxFindings } from '../../plan/mx.js';
-import { roleInfos } from '../../roles/index.js';
+import { handEditChoices } from '../../plan/handEdits.js';
+import { roleInfos, roleModule } from '../../roles/index.js';
 import { questionsFor } from '../../roles/questions.js';
+import { unusedAnswers } from '../../roles/usage.js';
 import { apply, findUnfinished } from '../../system/apply.js';
-import { mxHostsOf } from '../../system/dns.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
 import { printNextSteps } from '../nextSteps.js';
 import { recoverIfNeeded } from '../recover.js';
 import { saveAnswers } from '../saveAnswers.js';
-import { givenAnswers, readPlanFiles, Session, type Files } from '../session.js';
-import { afterApply, installIfMissing, preflight, probeLines } from '../steps.js';
+import {
+  ignoredAnswer,
+  readGiven,
+  readPlanFiles,
+  readPlanMeta,
+  Session,
+  settleUnused,
+  type Files,
+} from '../session.js';
+import { afterApply, installIfMissing, preflight, probeLines, replanAfterStale, type Replan } from '../steps.js';
+import { guarded } from '../signals.js';
 
 /** An apply that stopped before writing anything, as the wizard shows it. */
 function notApplied(error: string): ApplyResult {
@@ -59,7 +69,10 @@ function rawInput(): () => void {
 
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts } = ctx;
-  const prefill = await givenAnswers(fx, opts);
+  const given = await readGiven(fx, opts, (w) => ctx.io.err(`mailsetup: warning: ${w}\n`));
+  // Answers the file's own role does not use stop the run before the wizard starts (exit 2).
+  if (given.answers.role !== undefined) settleUnused(given, given.answers.role);
+  const prefill = given.answers;
   const restore = rawInput();
   let code: number;
   // The plan applied and the host it was applied to (after an install, the host with Postfix).
@@ -78,7 +91,26 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     const { role: suggested, ...preset } = prefill;
     const templates = loadTemplates();
     let sessionP: Promise<Session> | null = null;
-    const session = (): Promise<Session> => (sessionP ??= host().then((h) => new Session(fx, h, files, templates)));
+    const session = (): Promise<Session> =>
+      (sessionP ??= host().then(
+        async (h) => new Session(fx, h, files, templates, await readPlanMeta(fx), { freshStart: opts.freshStart }),
+      ));
+    /** The answers each plan was made from, to plan them again (after an install, or a change on disk). */
+    const askedFor = new WeakMap<Plan, Answers>();
+    const planAsked = async (s: Session, asked: Answers): Promise<Plan> => {
+      // The answers file's answers the role applies without asking (a null client's mynetworks).
+      const answers: Answers = { ...asked };
+      for (const key of roleModule(asked.role).alsoApplies ?? [])
+        if (prefill[key] !== undefined && answers[key] === undefined)
+          (answers as unknown as Record<string, unknown>)[key] = prefill[key];
+      // A question that offered a hand edit and got mailsetup's value back takes that value.
+      const p = await s.plan(answers, handEditChoices(answers, s.detected.handEdits ?? []));
+      // The answers file's answers that the role chosen here does not use: left out, each said.
+      for (const key of unusedAnswers(prefill, answers.role))
+        p.findings.push(ignoredAnswer(key, answers.role, given.fileRole));
+      askedFor.set(p, asked);
+      return p;
+    };
     const { runWizard } = await ui;
     code = await runWizard(
       {
@@ -86,20 +118,26 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         loadHost: host,
         probe: (h) => probeLines(fx, h, detected, files),
         roles: () => roleInfos(),
-        questions: (role, h, given) => questionsFor(role, h, detected.answers, detected.role, given, preset),
-        plan: async (answers) => {
+        questions: (role, h, given) =>
+          questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []),
+        // The session gathers what the answers refer to and asks DNS on the live system only.
+        plan: async (asked) => {
           const s = await session();
-          const p = s.plan(answers);
-          // DNS is asked only on the live system; a --root sandbox never reaches out.
-          if (fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(fx, mxDomains(p.answers))));
+          const p = await planAsked(s, asked);
+          p.findings.push(...(await s.queueFindings(p)));
           shown.last = { plan: p, host: s.host };
           return p;
         },
         apply: async (p, h, onEvent) => {
+          const asked = askedFor.get(p) ?? (p.answers as Answers);
+          const replan: Replan = (s) => planAsked(s, asked);
           try {
-            return await applyPlan(ctx, p, h, onEvent, (plan, host) => {
+            const result = await applyPlan(ctx, p, h, onEvent, replan, (plan, host) => {
               applied = { plan, host };
             });
+            // A plan made again is the one shown next (and the one whose answers may be saved).
+            if ('replanned' in result) shown.last = { plan: result.replanned, host: result.host };
+            return result;
           } finally {
             // Whatever happened, the next plan starts from the files as they are now.
             files = await readPlanFiles(fx);
@@ -126,25 +164,47 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   return code as ExitCode;
 }
 
-/** Install Postfix when missing, the checks before the apply, the apply, and the steps after it. */
+/** A plan made again (after an install, or files changed on disk) that the wizard shows before applying. */
+interface Replanned {
+  replanned: Plan;
+  host: HostFacts;
+}
+
+/**
+ * Install Postfix when missing, the checks before the apply, the apply, and the steps after it.
+ * When the install changed the plan, or files changed since the preview, nothing is written: the
+ * plan made again goes back to the preview.
+ */
 async function applyPlan(
   ctx: CommandContext,
   p: Plan,
   h: HostFacts,
   onEvent: (e: StepEvent) => void,
+  replan: Replan,
   onApplied: (plan: Plan, host: HostFacts) => void,
-): Promise<ApplyResult> {
+): Promise<ApplyResult | Replanned> {
   const { fx } = ctx;
   let target;
   try {
-    target = await installIfMissing(fx, h, p, onEvent);
+    target = await installIfMissing(fx, h, p, onEvent, replan, { freshStart: ctx.opts.freshStart });
   } catch (e) {
     if (isMailsetupError(e)) return notApplied(e.message);
     throw e;
   }
-  const stop = await preflight(target.plan, fx, onEvent);
+  // Postfix was installed and its files changed the plan: show the new one first.
+  if (target.changed) return { replanned: target.plan, host: target.host };
+  const stop = await preflight(target.plan, fx, onEvent, target.host);
   if (stop) return notApplied(`nothing applied: ${stop.message}`);
-  const result = await apply(target.plan, fx, target.host, { onEvent });
+  const { value: result } = await guarded(ctx.io, (abort) =>
+    apply(target.plan, fx, target.host, { onEvent, signal: abort }),
+  );
+  // Files changed since the preview: never written over; the plan made again is shown.
+  if (result.stale) {
+    const replanned = await replanAfterStale(fx, target.host, result.stale, replan, {
+      freshStart: ctx.opts.freshStart,
+    });
+    return { replanned, host: target.host };
+  }
   if (result.ok && result.changed) {
     await afterApply(fx, target.host, onEvent);
     onApplied(target.plan, target.host);

@@ -1,3 +1,4 @@
+import { cite, DOCS } from '../../roles/docs.js';
 import type { LintRule } from '../../roles/role.js';
 import { relayDomains } from './domainLocalAndRelay.js';
 
@@ -12,7 +13,8 @@ export const relayAcceptAll: LintRule = {
     if (domains.length === 0 || ctx.main('relay_recipient_maps') !== '') return [];
     return [
       `relay_domains (${domains.join(', ')}) without relay_recipient_maps accepts mail for any address and bounces ` +
-        'the unknown ones later (backscatter): list the valid recipients, or override relay-accept-all to accept all knowingly',
+        'the unknown ones later (backscatter): list the valid recipients, or override relay-accept-all to accept all knowingly' +
+        cite(DOCS.relayRecipients),
     ];
   },
 };

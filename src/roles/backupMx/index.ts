@@ -4,12 +4,24 @@
  * to their primary, accepts only the listed recipients, knows its public addresses through
  * proxy_interfaces so it never loops to itself when the primary is down.
  */
-import { RELAY_RESTRICTIONS, loopbackNetworks, merge, relayRecipients, transportMap } from '../common.js';
+import {
+  DEFAULT_MYDESTINATION,
+  RELAY_RESTRICTIONS,
+  loopbackNetworks,
+  merge,
+  relayRecipients,
+  roleAliases,
+  spamRules,
+  transportMap,
+  trustedNetworks,
+} from '../common.js';
 import { joinList } from '../../postfix/lists.js';
 import type { RoleModule } from '../role.js';
 import { natWithoutProxyInterfaces } from './natWithoutProxyInterfaces.js';
 import { relayOwnDomain } from './relayOwnDomain.js';
+import { relayVirtualDomain } from './relayVirtualDomain.js';
 import { postmasterHere, relayDomainSample } from '../verifySamples.js';
+import { INBOUND_TLS_ANSWERS } from '../tls.js';
 
 export const backupMx: RoleModule = {
   info: {
@@ -21,18 +33,26 @@ export const backupMx: RoleModule = {
     'myhostname',
     'mydomain',
     'myorigin',
+    'mydestination',
     'relay_domains',
     'transport',
     'relay_recipients',
+    'smtpd_recipient_restrictions',
     'proxy_interfaces',
+    'mynetworks_style',
     'mynetworks',
     'postmaster',
+    'aliases',
     'inet_interfaces',
     'inet_protocols',
     'notify_classes',
+    'smtp_tls_security_level',
+    'smtpd_tls_chain_files',
+    'certbot_deploy_hook',
     'chroot',
     'logging',
   ],
+  alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['relay_domains', 'postmaster', 'mynetworks'],
   basic: ['myhostname', 'relay_domains', 'transport', 'relay_recipients', 'postmaster'],
   wording: {
@@ -63,28 +83,33 @@ export const backupMx: RoleModule = {
     !v.relayDomains.some((d) => v.destinations.includes(d)),
   receivesMail: true,
   mx: 'backup',
-  rules: [relayOwnDomain, natWithoutProxyInterfaces],
+  rules: [relayOwnDomain, relayVirtualDomain, natWithoutProxyInterfaces],
   defaults(_host, base) {
-    return { inet_interfaces: 'all', mynetworks: loopbackNetworks(base.inet_protocols) };
+    return {
+      inet_interfaces: 'all',
+      mynetworks: loopbackNetworks(base.inet_protocols),
+      mydestination: [...DEFAULT_MYDESTINATION],
+    };
   },
   configure(a, ctx) {
     const { main, maps } = merge(
       {
         main: {
           ...(a.proxy_interfaces.length ? { proxy_interfaces: joinList(a.proxy_interfaces) } : {}),
-          mydestination: '$myhostname, localhost.$mydomain, localhost',
+          mydestination: joinList(a.mydestination),
           relay_domains: joinList(a.relay_domains),
-          mynetworks: joinList(a.mynetworks),
+          ...trustedNetworks(a),
           relayhost: '',
           inet_interfaces: a.inet_interfaces,
           smtpd_relay_restrictions: RELAY_RESTRICTIONS,
+          ...spamRules(a),
         },
         maps: [],
       },
       relayRecipients(a, ctx),
       transportMap(a, ctx),
     );
-    return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };
+    return { main, maps, aliases: roleAliases(a), disableServices: [] };
   },
   verifySamples(params, answers) {
     const relay = relayDomainSample(params, answers);

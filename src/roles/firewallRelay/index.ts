@@ -7,17 +7,21 @@
 import {
   RELAY_RESTRICTIONS,
   loopbackNetworks,
-  mapRef,
   merge,
+  noLocalDelivery,
   privateSubnets,
   relayRecipients,
+  spamRules,
   transportMap,
-  remotePostmasterOnly,
+  trustedNetworks,
+  virtualMap,
 } from '../common.js';
+import { DOCS } from '../docs.js';
 import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
-import { VIRTUAL_MAP } from '../../model/paths.js';
+import { inetInterfacesSource } from './inetInterfacesSource.js';
 import { postmasterAtGateway, relayDomainSample } from '../verifySamples.js';
+import { INBOUND_TLS_ANSWERS } from '../tls.js';
 
 export const firewallRelay: RoleModule = {
   info: {
@@ -32,16 +36,23 @@ export const firewallRelay: RoleModule = {
     'relay_domains',
     'transport',
     'relay_recipients',
+    'smtpd_recipient_restrictions',
+    'mynetworks_style',
     'mynetworks',
     'relayhost',
     'postmaster',
+    'virtual',
     'proxy_interfaces',
     'inet_interfaces',
     'inet_protocols',
     'notify_classes',
+    'smtp_tls_security_level',
+    'smtpd_tls_chain_files',
+    'certbot_deploy_hook',
     'chroot',
     'logging',
   ],
+  alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
   basic: ['myhostname', 'relay_domains', 'transport', 'relay_recipients', 'postmaster'],
   wording: {
@@ -54,8 +65,18 @@ export const firewallRelay: RoleModule = {
       explain: 'domain → relay:[inside.mail.host] for each inside domain',
       help: ['A gateway delivers nothing itself: each inside domain needs the inside server its mail goes to.'],
     },
+    virtual: { explain: 'more virtual entries; abuse → postmaster unless given here (e.g. abuse abuse@example.com)' },
+    smtpd_recipient_restrictions: {
+      explain: 'the spam rules, after the relay rules, e.g. reject_rbl_client zen.spamhaus.org',
+    },
   },
-  checkAnswer: remotePostmasterOnly,
+  checkAnswer(key, value) {
+    if (key === 'virtual' && value !== undefined && typeof value === 'object' && !Array.isArray(value)) {
+      const taken = Object.keys(value).find((k) => ['postmaster', 'root'].includes(k.toLowerCase()));
+      if (taken !== undefined) return `${taken}: comes from the postmaster answer`;
+    }
+    return noLocalDelivery(DOCS.firewallNoLocal)(key, value);
+  },
   recognize: (v) =>
     v.get('mydestination') !== undefined &&
     v.destinations.length === 0 &&
@@ -63,7 +84,7 @@ export const firewallRelay: RoleModule = {
     v.relayDomains.length > 0,
   receivesMail: true,
   mx: null,
-  rules: [],
+  rules: [inetInterfacesSource],
   defaults(host, base) {
     return {
       inet_interfaces: 'all',
@@ -81,24 +102,24 @@ export const firewallRelay: RoleModule = {
           local_transport: 'error:local mail delivery is disabled',
           relay_domains: joinList(a.relay_domains),
           parent_domain_matches_subdomains: 'debug_peer_list smtpd_access_maps',
-          mynetworks: joinList(a.mynetworks),
+          ...trustedNetworks(a),
           relayhost: a.relayhost,
           inet_interfaces: a.inet_interfaces,
           smtpd_relay_restrictions: RELAY_RESTRICTIONS,
-          virtual_alias_maps: mapRef(ctx, VIRTUAL_MAP),
+          ...spamRules(a),
         },
-        maps: [
-          {
-            path: VIRTUAL_MAP,
-            entries: [
-              ['postmaster', a.postmaster],
-              ['abuse', a.postmaster],
-              ['root', a.postmaster],
-            ],
-            description: 'postmaster and abuse at the gateway itself (virtual_alias_maps)',
-          },
-        ],
+        maps: [],
       },
+      virtualMap(
+        a,
+        ctx,
+        [
+          ['postmaster', a.postmaster],
+          ['abuse', a.postmaster],
+          ['root', a.postmaster],
+        ],
+        'postmaster and abuse at the gateway itself (virtual_alias_maps)',
+      ),
       relayRecipients(a, ctx),
       transportMap(a, ctx),
     );

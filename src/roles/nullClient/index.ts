@@ -6,18 +6,19 @@
 import {
   LOOPBACK_V4,
   LOOPBACK_V6,
-  mapRef,
+  linkOverlay,
   merge,
+  noLocalDelivery,
   saslOverlay,
   ipv4Enabled,
   ipv6Enabled,
-  remotePostmasterOnly,
+  virtualMap,
 } from '../common.js';
+import { cite, DOCS } from '../docs.js';
 import { joinList } from '../../postfix/lists.js';
 import type { RoleModule } from '../role.js';
 import { nullClientDirect } from './nullClientDirect.js';
 import { submissionWithoutLogin } from './submissionWithoutLogin.js';
-import { VIRTUAL_MAP } from '../../model/paths.js';
 
 export const nullClient: RoleModule = {
   info: {
@@ -30,15 +31,23 @@ export const nullClient: RoleModule = {
     'mydomain',
     'myorigin',
     'relayhost',
+    'fallback_relay',
     'smtp_sasl',
     'postmaster',
+    'virtual',
+    'smtp_generic_maps',
     'inet_protocols',
+    'defer_transports',
+    'smtp_dns_support_level',
     'notify_classes',
+    'smtp_tls_security_level',
     'chroot',
     'logging',
   ],
   required: ['relayhost', 'postmaster'],
   basic: ['myhostname', 'relayhost', 'smtp_sasl', 'postmaster'],
+  // Loopback unless an answers file names other local networks (it listens on loopback only).
+  alsoApplies: ['mynetworks'],
   wording: {
     relayhost: {
       label: 'Send all mail through which server?',
@@ -47,7 +56,15 @@ export const nullClient: RoleModule = {
     },
     inet_interfaces: { explain: 'loopback-only: a null client accepts no mail from the network' },
   },
-  checkAnswer: remotePostmasterOnly,
+  checkAnswer(key, value) {
+    if (key === 'mynetworks_style' && typeof value === 'string' && value !== '')
+      return `a null client trusts only loopback (it listens on nothing else): no mynetworks_style${cite(DOCS.nullClient)}`;
+    if (key === 'virtual' && value !== undefined && typeof value === 'object' && !Array.isArray(value)) {
+      const taken = Object.keys(value).find((k) => ['postmaster', 'root'].includes(k.toLowerCase()));
+      if (taken !== undefined) return `${taken}: comes from the postmaster answer`;
+    }
+    return noLocalDelivery(DOCS.nullClient)(key, value);
+  },
   recognize: (v) =>
     v.get('mydestination') !== undefined &&
     v.destinations.length === 0 &&
@@ -72,19 +89,19 @@ export const nullClient: RoleModule = {
           relay_domains: '',
           inet_interfaces: 'loopback-only',
           mynetworks: joinList(a.mynetworks),
-          virtual_alias_maps: mapRef(ctx, VIRTUAL_MAP),
         },
-        maps: [
-          {
-            path: VIRTUAL_MAP,
-            entries: [
-              ['postmaster', a.postmaster],
-              ['root', a.postmaster],
-            ],
-            description: 'where mail for root and postmaster goes (virtual_alias_maps)',
-          },
-        ],
+        maps: [],
       },
+      virtualMap(
+        a,
+        ctx,
+        [
+          ['postmaster', a.postmaster],
+          ['root', a.postmaster],
+        ],
+        'where mail for root and postmaster goes (virtual_alias_maps)',
+      ),
+      linkOverlay(a, ctx),
       sasl,
     );
     return { main, maps, aliases: { postmaster: a.postmaster, root: a.postmaster }, disableServices: [] };

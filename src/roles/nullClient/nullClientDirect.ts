@@ -1,3 +1,4 @@
+import { cite, DOCS } from '../docs.js';
 import type { LintRule } from '../role.js';
 
 /** A null client without relayhost sends straight to the Internet. */
@@ -10,7 +11,7 @@ export const nullClientDirect: LintRule = {
     if (main('relayhost') !== '') return [];
     return [
       'a null client without relayhost delivers directly to the Internet (port 25 is often blocked, and the mail ' +
-        'lacks a proper sender domain)',
+        `lacks a proper sender domain)${cite(DOCS.nullClientRelayhost)}`,
     ];
   },
 };

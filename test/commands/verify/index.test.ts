@@ -57,7 +57,9 @@ describe('mailsetup --verify (the mode)', () => {
         '✓ mailsetup state: role null-client, set up by mailsetup (/etc/postfix/mailsetup.yaml)',
         '✓ Postfix runs: postfix status: the Postfix mail system is running: PID: 4242',
         '✓ postfix check: no warnings',
+        '✓ Outbound TLS: smtp_tls_security_level = may; CA store /etc/ssl/certs/ca-certificates.crt',
         '✓ Listening addresses: loopback only: 127.0.0.1:25',
+        '- STARTTLS on port 25: skipped: a null client receives no mail: no inbound TLS',
         '✓ No relaying for strangers: from 127.0.0.9 (not in mynetworks) to 127.0.0.1:25: 6 of 6 relay attempts refused (454 4.7.1 ' +
           '<probe@relay-test.mailsetup.invalid>: Relay access denied)',
         `✓ Test message to postmaster: <postmaster> accepted over SMTP on 127.0.0.1:25 (queued as MEMQ1); to=<admin@example.org> via ${RELAY}: sent`,
@@ -65,7 +67,7 @@ describe('mailsetup --verify (the mode)', () => {
         `✓ Address foreign: mailsetup-verify@example.net: deliverable via ${RELAY} (250 2.1.5 Ok)`,
         '✓ Lookup table /etc/postfix/virtual: 2 keys as written (postmap -q hash:/etc/postfix/virtual)',
         '✓ Aliases /etc/aliases: 2 keys as written (postalias -q hash:/etc/aliases)',
-        '10 checks: 10 passed, 0 failed, 0 skipped',
+        '12 checks: 11 passed, 0 failed, 1 skipped',
         '',
       ].join('\n'),
     );
@@ -81,7 +83,7 @@ describe('mailsetup --verify (the mode)', () => {
     );
     expect(r.lines[3]).toBe('\x1b[31m✗\x1b[0m postfix check: 1 warning');
     expect(r.lines[4]).toBe('    \x1b[2mpostfix/postfix-script: warning: w\x1b[0m');
-    expect(r.lines.at(-2)).toBe('\x1b[31m10 checks: 9 passed, 1 failed, 0 skipped\x1b[0m');
+    expect(r.lines.at(-2)).toBe('\x1b[31m12 checks: 10 passed, 1 failed, 1 skipped\x1b[0m');
     const stopped = await report(postfixTwin({ running: false }), { color: true });
     expect(stopped.lines).toContain('\x1b[2m-\x1b[0m Listening addresses: skipped: Postfix is not running');
   });
@@ -93,13 +95,15 @@ describe('mailsetup --verify (the mode)', () => {
     expect(r.lines.slice(2)).toEqual([
       '✗ Postfix runs: postfix status exited 1: the Postfix mail system is not running',
       '✓ postfix check: no warnings',
+      '✓ Outbound TLS: smtp_tls_security_level = may; CA store /etc/ssl/certs/ca-certificates.crt',
       '- Listening addresses: skipped: Postfix is not running',
+      '- STARTTLS on port 25: skipped: Postfix is not running',
       '- No relaying for strangers: skipped: Postfix is not running',
       '- Test message to postmaster: skipped: Postfix is not running',
       '- Address checks (sendmail -bv): skipped: Postfix is not running',
       '✓ Lookup table /etc/postfix/virtual: 2 keys as written (postmap -q hash:/etc/postfix/virtual)',
       '✓ Aliases /etc/aliases: 2 keys as written (postalias -q hash:/etc/aliases)',
-      '9 checks: 4 passed, 1 failed, 4 skipped',
+      '11 checks: 5 passed, 1 failed, 5 skipped',
       '',
     ]);
     expect(fx.connections).toEqual([]);
@@ -128,13 +132,15 @@ describe('mailsetup --verify (the mode)', () => {
       '✓ mailsetup state: role null-client, set up by mailsetup (/srv/box/etc/postfix/mailsetup.yaml)',
       '- Postfix runs: skipped: --root /srv/box: no Postfix runs from a sandbox; only its files are checked',
       '✓ postfix check: no warnings',
+      '✓ Outbound TLS: smtp_tls_security_level = may; CA store /etc/ssl/certs/ca-certificates.crt',
       '- Listening addresses: skipped: a sandbox (--root)',
+      '- STARTTLS on port 25: skipped: a sandbox (--root)',
       '- No relaying for strangers: skipped: a sandbox (--root)',
       '- Test message to postmaster: skipped: a sandbox (--root)',
       '- Address checks (sendmail -bv): skipped: a sandbox (--root)',
       '✓ Lookup table /etc/postfix/virtual: 2 keys as written (postmap -q hash:/srv/box/etc/postfix/virtual)',
       '✓ Aliases /etc/aliases: 2 keys as written (postalias -q hash:/srv/box/etc/aliases)',
-      '9 checks: 4 passed, 0 failed, 5 skipped',
+      '11 checks: 5 passed, 0 failed, 6 skipped',
       '',
     ]);
     expect(calls.filter((c) => /status|sendmail/.test(c))).toEqual([]);
@@ -148,12 +154,13 @@ describe('mailsetup --verify (the mode)', () => {
       '✗ mailsetup state: no /etc/postfix/mailsetup.yaml: mailsetup has not configured this Postfix (run mailsetup first)',
     );
     // Without a role, loopback only is judged as for any mail host.
-    expect(r.lines[4]).toBe(
+    expect(r.lines[5]).toBe(
       '✗ Listening addresses: only loopback listens on port 25 (127.0.0.1:25): a mail host receives no mail from the network (inet_interfaces = loopback-only)',
     );
     expect(r.lines).toContain('- Test message to postmaster: skipped: no role known (no state file)');
     expect(r.lines).toContain('- Address checks (sendmail -bv): skipped: no role known (no state file)');
-    expect(r.lines.at(-2)).toBe('7 checks: 3 passed, 2 failed, 2 skipped');
+    expect(r.lines).toContain('- STARTTLS on port 25: skipped: smtpd_tls_security_level = (empty)');
+    expect(r.lines.at(-2)).toBe('9 checks: 4 passed, 2 failed, 3 skipped');
   });
 
   it('postconf fails: one failed check says so, exit 1', async () => {
@@ -178,7 +185,7 @@ describe('mailsetup --verify (the mode)', () => {
     const r = await report(fx);
     expect(r.code).toBe(1);
     expect(r.lines[3]).toBe('✗ postfix check: script: cannot open a pseudo-terminal');
-    expect(r.lines.at(-2)).toBe('10 checks: 9 passed, 1 failed, 0 skipped');
+    expect(r.lines.at(-2)).toBe('12 checks: 10 passed, 1 failed, 1 skipped');
     expect(r.lines).toContain(
       '✓ Lookup table /etc/postfix/virtual: 2 keys as written (postmap -q hash:/etc/postfix/virtual)',
     );

@@ -60,7 +60,14 @@ export const NULL_CLIENT_PARAMS: Readonly<Record<string, string>> = {
   relay_domains: '',
   maillog_file: '',
   default_database_type: 'hash',
+  smtp_tls_security_level: 'may',
+  smtp_tls_CAfile: '/etc/ssl/certs/ca-certificates.crt',
 };
+
+/** master.cf of the twin: the smtp service and the tlsmgr service. */
+export const TWIN_MASTER =
+  'smtp      inet  n       -       y       -       -       smtpd\n' +
+  'tlsmgr    unix  -       -       y       1000?   1       tlsmgr\n';
 
 /** A state file's content for these answers, with the map keys and aliases mailsetup wrote. */
 export function stateWith(
@@ -131,9 +138,9 @@ export function postfixTwin(o: TwinOptions = {}): MemoryEffects {
       ['hash:/etc/aliases', state?.aliases.owned ?? {}] as const,
     ]);
   let queue = 0;
-  const files: Record<string, string> = { [LOG]: '' };
+  const files: Record<string, string> = { [LOG]: '', '/etc/ssl/certs/ca-certificates.crt': '' };
   if (state) files['/etc/postfix/mailsetup.yaml'] = serializeState(state);
-  const master = o.master === undefined ? 'smtp      inet  n       -       y       -       -       smtpd\n' : o.master;
+  const master = o.master === undefined ? TWIN_MASTER : o.master;
   if (master !== null) files['/etc/postfix/master.cf'] = master;
   const fx: MemoryEffects = createMemoryEffects({
     files,

@@ -5,6 +5,7 @@
  */
 import type { State } from '../../../plan/state.js';
 import type { StepOutcomeReport } from '../../../system/runner.js';
+import { directoriesOf, withSandboxConfig } from '../../../system/sandbox.js';
 import { realPath, type VerifyContext } from '../context.js';
 
 /** One table whose keys are checked. */
@@ -36,14 +37,27 @@ function normalizeValue(v: string): string {
 }
 
 export async function checkMapKeys(
-  ctx: Pick<VerifyContext, 'fx' | 'cfg' | 'configDir' | 'params'>,
+  ctx: Pick<VerifyContext, 'fx' | 'cfg' | 'configDir' | 'params'> & Partial<Pick<VerifyContext, 'host'>>,
   t: MapTable,
 ): Promise<StepOutcomeReport> {
+  // A sandbox's tables are asked through a private copy of its configuration (never the host's queue).
+  if (!ctx.fx.live && !ctx.configDir && ctx.host) {
+    const host = ctx.host;
+    return withSandboxConfig(ctx.fx, directoriesOf(host), (config) => keysAsWritten(ctx, t, config));
+  }
+  return keysAsWritten(ctx, t, ctx.cfg);
+}
+
+async function keysAsWritten(
+  ctx: Pick<VerifyContext, 'fx' | 'cfg' | 'configDir' | 'params'>,
+  t: MapTable,
+  cfg: string,
+): Promise<StepOutcomeReport> {
   const type = ctx.params.default_database_type || 'hash';
-  const file = realPath(ctx, t.path);
+  const file = await realPath(ctx, t.path);
   const wrong: string[] = [];
   for (const [key, value] of Object.entries(t.keys)) {
-    const r = await ctx.fx.run(t.cmd, ['-c', ctx.cfg, '-q', key, `${type}:${file}`], { timeoutMs: 30_000 });
+    const r = await ctx.fx.run(t.cmd, ['-c', cfg, '-q', key, `${type}:${file}`], { timeoutMs: 30_000 });
     const got = r.stdout.replace(/\n$/, '');
     if (r.exitCode !== 0) {
       const err = r.stderr.trim().split('\n').pop();

@@ -1,0 +1,183 @@
+/**
+ * What keeps a --root sandbox from reaching the host through Postfix's own tools.
+ *
+ * `postfix -c DIR check` runs `$daemon_directory/postfix-script`, which runs programs from
+ * `$command_directory`, `post-install create-missing` (chown and chmod in `$queue_directory` and
+ * `$data_directory`) and `postsuper` on the queue; `postmap`/`postalias -c DIR` load map modules
+ * named in `$meta_directory` from `$shlib_directory`. A sandbox's main.cf is not trusted: before
+ * any Postfix tool is given `-c DIR`, its directory parameters must be the installed package's
+ * (queue and data directory may also lie inside the sandbox). The check itself then runs on a
+ * private copy of the sandbox's main.cf and master.cf whose queue and data directories are a
+ * private scratch directory: the live queue is never opened, and a sandbox apply still fails
+ * and rolls back wherever `postfix check` fails, as a live one would.
+ */
+import type { CommandResult, Effects } from '../model/effects.js';
+import type { HostFacts } from '../model/host.js';
+import { UsageError } from '../model/errors.js';
+import { MAIN_CF, MASTER_CF } from '../model/paths.js';
+import { quoteValue } from '../model/text.js';
+import { expandParam } from '../postfix/expand.js';
+import { MainCf } from '../postfix/mainCf.js';
+
+/** The directory parameters whose programs, modules or files Postfix's tools use as root. */
+export const DIRECTORY_PARAMS = [
+  'daemon_directory',
+  'command_directory',
+  'shlib_directory',
+  'meta_directory',
+  'queue_directory',
+  'data_directory',
+] as const;
+
+export type DirectoryParam = (typeof DIRECTORY_PARAMS)[number];
+
+/** The package's values (`postconf -d`) of the directory parameters and of import_environment. */
+export type PackageDirectories = Record<DirectoryParam | 'import_environment', string>;
+
+/** Debian's and Ubuntu's values, for when `postconf -d` cannot tell (Postfix not installed, tests). */
+export const DEBIAN_DIRECTORIES: PackageDirectories = {
+  daemon_directory: '/usr/lib/postfix/sbin',
+  command_directory: '/usr/sbin',
+  shlib_directory: '/usr/lib/postfix',
+  meta_directory: '/etc/postfix',
+  queue_directory: '/var/spool/postfix',
+  data_directory: '/var/lib/postfix',
+  import_environment:
+    'MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME',
+};
+
+const KEYS = [...DIRECTORY_PARAMS, 'import_environment'] as const;
+
+/**
+ * The installed package's directories: `postconf -d` of the host (never `-c`: the host's own
+ * configuration is trusted, the sandbox's is not). Falls back to Debian's values.
+ */
+export async function packageDirectories(hostFx: Effects): Promise<PackageDirectories> {
+  const r = await hostFx.run('postconf', ['-dh', ...KEYS], { timeoutMs: 10_000 });
+  const lines = r.stdout.split('\n');
+  if (r.exitCode !== 0 || lines.length < KEYS.length || lines.slice(0, KEYS.length).some((l) => l.trim() === ''))
+    return { ...DEBIAN_DIRECTORIES };
+  return Object.fromEntries(KEYS.map((k, i) => [k, lines[i].trim()])) as PackageDirectories;
+}
+
+/**
+ * What is wrong with a sandbox main.cf's directory parameters (expanded as Postfix would):
+ * each must be the package's; the queue and data directories may instead be a directory inside
+ * the sandbox (a real path under `root`). [] when all is well.
+ */
+export function sandboxDirectoryProblems(mainText: string, pkg: PackageDirectories, root: string): string[] {
+  let cf: MainCf;
+  try {
+    cf = MainCf.parse(mainText);
+  } catch {
+    return []; // an unreadable main.cf is reported where it is parsed, naming the file
+  }
+  const problems: string[] = [];
+  for (const name of DIRECTORY_PARAMS) {
+    let value: string;
+    try {
+      value = (expandParam(cf, name, pkg) ?? pkg[name]).trim();
+    } catch (e) {
+      problems.push(`${name} cannot be expanded (${(e as Error).message})`);
+      continue;
+    }
+    const normal = value.replace(/(.)\/+$/, '$1');
+    if (normal === pkg[name]) continue;
+    const insideRoot = normal.startsWith(`${root}/`) && !normal.split('/').includes('..');
+    if ((name === 'queue_directory' || name === 'data_directory') && insideRoot) continue;
+    problems.push(`${name} = ${quoteValue(value)} (the installed Postfix has ${pkg[name]})`);
+  }
+  return problems;
+}
+
+/**
+ * Refuse (UsageError, exit 2) a sandbox whose main.cf names other program, module or queue
+ * directories than the package: Postfix's tools would run what they name, as root. No-op live.
+ */
+export async function guardSandbox(fx: Effects, pkg: PackageDirectories): Promise<void> {
+  if (fx.live) return;
+  const text = await fx.readFile(MAIN_CF);
+  if (text === null) return;
+  const problems = sandboxDirectoryProblems(text, pkg, fx.root);
+  if (problems.length === 0) return;
+  throw new UsageError(
+    `${fx.resolve(MAIN_CF)} names directories of its own; Postfix's tools run as root would use them, ` +
+      'so a --root run refuses the sandbox:',
+    problems.map((p) => `  ${p}`),
+  );
+}
+
+/**
+ * Run `body` with a private copy of the sandbox's configuration directory: main.cf and master.cf
+ * copied into a scratch directory, with queue_directory and data_directory pointing into it and
+ * import_environment the package's. Postfix's tools given `-c` that copy never reach the host's
+ * queue (postsuper, the postlog socket under public/). `body` gets the copy's path; the copy is
+ * removed afterwards.
+ */
+export async function withSandboxConfig<T>(
+  fx: Effects,
+  pkg: PackageDirectories,
+  body: (config: string) => Promise<T>,
+): Promise<T> {
+  await guardSandbox(fx, pkg);
+  const [main, master] = await Promise.all([fx.readFile(MAIN_CF), fx.readFile(MASTER_CF)]);
+  const scratch = await fx.scratchDir();
+  try {
+    const config = `${scratch.path}/config`;
+    const pin: Array<[string, string]> = [
+      ['queue_directory', `${scratch.path}/queue`],
+      ['data_directory', `${scratch.path}/data`],
+      ['import_environment', pkg.import_environment],
+    ];
+    // The copy is as old as nothing new: Postfix's tools wait while a main.cf is under a second old.
+    const old = Date.now() - 5_000;
+    if (main !== null) {
+      let pinned: string;
+      try {
+        // As postconf -e would: in place, so that every other line keeps its number.
+        pinned = MainCf.parse(main).setMany(pin).toString();
+      } catch {
+        const sep = main === '' || main.endsWith('\n') ? '' : '\n';
+        pinned = `${main}${sep}${pin.map(([n, v]) => `${n} = ${v}\n`).join('')}`;
+      }
+      await scratch.write('config/main.cf', pinned, old);
+    } else {
+      await scratch.mkdir('config'); // the tools say that main.cf is missing, as they would of the sandbox
+    }
+    if (master !== null) await scratch.write('config/master.cf', master, old);
+    await scratch.mkdir('queue');
+    return await body(config);
+  } finally {
+    await scratch.remove().catch(() => undefined);
+  }
+}
+
+/** A command's result told in terms of the sandbox: the private copy's path is the sandbox's. */
+export function asSandbox(r: CommandResult, config: string, cfgDir: string): CommandResult {
+  const mapped = (s: string) => s.split(config).join(cfgDir);
+  return { ...r, command: mapped(r.command), stdout: mapped(r.stdout), stderr: mapped(r.stderr) };
+}
+
+/**
+ * `postfix check` of a sandbox's configuration, on a private copy (withSandboxConfig): the
+ * host's queue is never opened, and the result names the sandbox's configuration directory.
+ */
+export async function sandboxPostfixCheck(
+  fx: Effects,
+  pkg: PackageDirectories,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
+  const cfgDir = await fx.commandPath('/etc/postfix');
+  return withSandboxConfig(fx, pkg, async (config) => {
+    const r = await fx.run('postfix', ['-c', config, 'check'], { tty: true, timeoutMs, ...(signal ? { signal } : {}) });
+    return asSandbox(r, config, cfgDir);
+  });
+}
+
+/** The package's directories as the host facts recorded them (Debian's when they did not). */
+export function directoriesOf(host: HostFacts): PackageDirectories {
+  const d = host.postfix.directories;
+  if (!d) return { ...DEBIAN_DIRECTORIES };
+  return Object.fromEntries(KEYS.map((k) => [k, d[k] ?? DEBIAN_DIRECTORIES[k]])) as PackageDirectories;
+}
