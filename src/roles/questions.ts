@@ -705,13 +705,17 @@ export function questionsFor(
         const others: Partial<Answers> = { ...earlier };
         delete others[key];
         const d = withDefaults({ ...earlier, role }, host, current, currentRole, { keepShared: true });
-        const derived = withDefaults({ ...others, role }, host, {}, null);
+        // The same without the question's own current value: what it would be derived as.
+        const currentOthers: Partial<Answers> = { ...current };
+        delete currentOthers[key];
+        const derived = withDefaults({ ...others, role }, host, currentOthers, currentRole, { keepShared: true });
         const ctx: Context = { d: derived, host, given: others, mod };
         const wording = mod.wording?.[key] ?? {};
         const edit = byHand(key);
         const value = tlsDefault(key, d, host);
         const fromPreset = Object.hasOwn(preset, key) && deepEqual(value, preset[key]);
-        const fromCurrent = !fromPreset && !deepEqual(value, tlsDefault(key, derived, host));
+        const fromCurrent =
+          !fromPreset && Object.hasOwn(current, key) && !deepEqual(value, tlsDefault(key, derived, host));
         const optional = !mod.required.includes(key) && !NEVER_EMPTY.has(key);
         const validate = (v: AnswerValue): string | null => checkAnswer(key, v, role, { answers: all, host });
         // Asked by default: what the role needs from the user, a required answer without a default, a
@@ -721,6 +725,8 @@ export function questionsFor(
           mod.basic.includes(key) ||
           edit !== undefined ||
           validate(value) !== null ||
+          // A domain of one label (localdomain, from a host name without a dot) is no mail domain.
+          (key === 'mydomain' && !String(value).includes('.')) ||
           (key === 'proxy_interfaces' && mod.mx !== null && behindNat(host));
         return {
           key,

@@ -51,8 +51,10 @@ export function answersToSave(a: Answers, host: HostFacts): SavedAnswers {
       passwordLeftOut = s.password_file === undefined;
       continue;
     }
+    // Not set at all (an optional setting left alone): nothing to save, nothing derived.
+    if (a[key] === undefined) continue;
     const fresh = withDefaults(saved, host, {}, null);
-    if (a[key] === undefined || same(a[key], fresh[key])) derived.push(key);
+    if (same(a[key], fresh[key])) derived.push(key);
     else (saved as Record<string, unknown>)[key] = a[key];
   }
   const overrides = (a.overrides ?? []).filter((o) => !RUN_ONLY_OVERRIDES.includes(o));

@@ -176,7 +176,8 @@ describe('answersToSave', () => {
         '# mailsetup answers for the role mail-server, saved on box1.example.com.',
         '# Replay: mailsetup --answers FILE --yes (or --answers FILE to start the wizard with them).',
         '# Each host derives the settings not listed here from its own name and addresses: mydomain, myorigin, ' +
-          'mynetworks, relayhost, proxy_interfaces, inet_interfaces, inet_protocols, chroot, logging.',
+          'mydestination, mynetworks, relayhost, transport, proxy_interfaces, inet_interfaces, inet_protocols, ' +
+          'chroot, logging.',
         'role: mail-server',
         'myhostname: mail.example.com',
         'postmaster: alice',
