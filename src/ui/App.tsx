@@ -8,7 +8,8 @@ import { useContext, useEffect, useRef } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { WizardBackend } from './backend.js';
 import { useWizard } from './driver.js';
-import { currentValue, type WizardState } from './machine.js';
+import { askedPosition, currentValue, isAsked, type WizardState } from './machine.js';
+import { ReviewScreen, reviewOrigin } from './ReviewScreen.js';
 import { Header } from './Header.js';
 import { InputProvider } from './input/InputProvider.js';
 import { frameHeight } from './layout.js';
@@ -91,8 +92,8 @@ function Screen({ state, actions, rows, columns }: ScreenProps) {
               question={q}
               value={currentValue(state, q)}
               draft={state.drafts[q.key]}
-              position={state.index + 1}
-              total={state.questions.length}
+              position={state.editing !== null ? 0 : askedPosition(state.questions, state.index).position}
+              total={askedPosition(state.questions, state.index).total}
               roleTitle={roleTitle(state)}
               height={height}
               columns={columns}
@@ -100,6 +101,29 @@ function Screen({ state, actions, rows, columns }: ScreenProps) {
               onBack={actions.back}
             />
           )}
+        </Box>
+      );
+    }
+    case 'review': {
+      const questions = state.questions ?? [];
+      return (
+        <Box flexDirection="column">
+          {compact}
+          <ReviewScreen
+            rows={questions.map((q) => ({
+              question: q,
+              value: currentValue(state, q),
+              origin: reviewOrigin(q, state.edited.includes(q.key), isAsked(q)),
+            }))}
+            cursor={state.reviewCursor}
+            roleTitle={roleTitle(state)}
+            asked={questions.filter(isAsked).length}
+            height={height}
+            columns={columns}
+            onMove={actions.moveReview}
+            onChoose={actions.chooseReview}
+            onBack={() => actions.back()}
+          />
         </Box>
       );
     }

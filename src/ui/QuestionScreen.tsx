@@ -32,7 +32,8 @@ export interface QuestionScreenProps {
   value: AnswerValue;
   /** What was typed before leaving the question with Esc: shown instead of `value`. */
   draft?: Draft;
-  position: number; // 1-based
+  /** Its place on the short path (1-based), or 0 for a setting opened from the review. */
+  position: number;
   total: number;
   roleTitle: string;
   /** Lines the screen may take. */
@@ -377,7 +378,8 @@ export function QuestionScreen({
   return (
     <Box flexDirection="column">
       <Text color={tint('gray')} wrap="truncate-end">
-        {roleTitle} · question {position} of {total}
+        {roleTitle} ·{' '}
+        {position > 0 ? `question ${position} of ${total}` : 'one setting from the review (Enter returns there)'}
       </Text>
       {label.map((line, i) => (
         <Text key={i} wrap="truncate-end">
