@@ -24,6 +24,8 @@ Options:
                    what was typed or chosen, no password; replay it with
                    --answers FILE --yes
   --role ID        the role to configure (overrides the answers file)
+  --all-questions  the wizard asks every question of the role in turn, not only
+                   what the role needs from you (the rest is on its review screen)
   --yes            no prompts: apply when the answers are complete and valid
   --dry-run        show the plan and the diff, write nothing (exit 0)
   --check          with --dry-run: exit 1 when changes would be made
@@ -101,6 +103,7 @@ export function parseCli(
         'only-last': { type: 'boolean' },
         json: { type: 'boolean' },
         'fresh-start': { type: 'boolean' },
+        'all-questions': { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -127,6 +130,10 @@ export function parseCli(
       `--save-answers goes with the wizard, --answers or --dry-run, not with --${v.rollback ? 'rollback' : 'verify'}`,
     );
   if (v['save-answers'] === '') throw new UsageError('--save-answers: give a file name');
+  if (v['all-questions'] && (v.yes || v['dry-run'] || v.json || modes.length > 0))
+    throw new UsageError(
+      '--all-questions goes with the wizard (it asks questions), not with --yes, --dry-run or a mode',
+    );
   return {
     answers: v.answers,
     saveAnswers: v['save-answers'],
@@ -145,6 +152,7 @@ export function parseCli(
     color: v.json ? false : colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
     unicode: unicodeWanted(env),
     freshStart: v['fresh-start'] ?? false,
+    allQuestions: v['all-questions'] ?? false,
   };
 }
 

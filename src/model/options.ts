@@ -24,4 +24,6 @@ export interface CliOptions {
   unicode: boolean;
   /** An invalid state file is set aside (kept in the apply's backup) and mailsetup starts afresh. */
   freshStart: boolean;
+  /** --all-questions: the wizard asks every question of the role in turn (no short path). */
+  allQuestions: boolean;
 }

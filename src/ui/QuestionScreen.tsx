@@ -378,8 +378,7 @@ export function QuestionScreen({
   return (
     <Box flexDirection="column">
       <Text color={tint('gray')} wrap="truncate-end">
-        {roleTitle} ·{' '}
-        {position > 0 ? `question ${position} of ${total}` : 'one setting from the review (Enter returns there)'}
+        {roleTitle} · {position > 0 ? `question ${position} of ${total}` : 'setting from the review'}
       </Text>
       {label.map((line, i) => (
         <Text key={i} wrap="truncate-end">

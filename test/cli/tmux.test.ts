@@ -150,21 +150,21 @@ const PREVIEW_OR_END = /Apply these changes\?|Nothing to change\. Enter|✗ Bloc
 
 /** Clear the text field (Ctrl-U), type `value`, Enter. */
 async function typeAnswer(p: Pane, value: string): Promise<void> {
-  p.keys('C-u');
+  key(p, 'C-u');
   await p.waitFor(/^> ?$/m);
-  p.type(value);
+  typed(p, value);
   await p.waitFor(`> ${value}`);
-  p.keys('Enter');
+  key(p, 'Enter');
 }
 
 /** In a list editor: add each entry (a, text, Enter), then Enter on "done". */
 async function addEntries(p: Pane, entries: string[]): Promise<void> {
   for (const e of entries) {
-    p.keys('a');
+    key(p, 'a');
     await p.waitFor('Enter keep (empty removes)');
-    p.type(e);
+    typed(p, e);
     await p.waitFor(e);
-    p.keys('Enter');
+    key(p, 'Enter');
     await p.waitFor(
       (s) =>
         s.includes('Enter edit/choose') &&
@@ -172,47 +172,114 @@ async function addEntries(p: Pane, entries: string[]): Promise<void> {
     );
   }
   await p.waitFor('❯ ✓ done: accept this list');
-  p.keys('Enter');
+  key(p, 'Enter');
 }
 
 /** In a choice: one Down at a time, each seen, until `label` is under the cursor; then Enter. */
 async function choose(p: Pane, label: string): Promise<void> {
   for (let i = 0; i < 10 && !p.screen().includes(`❯ ${label}`); i++) {
     const before = /❯ .*/.exec(p.screen())?.[0] ?? '';
-    p.keys('Down');
+    key(p, 'Down');
     await p.waitFor((s) => !s.includes(before));
   }
   await p.waitFor(`❯ ${label}`);
-  p.keys('Enter');
+  key(p, 'Enter');
+}
+
+/** The keystrokes sent to a pane by the helpers below: each key, each character typed. */
+const sent = { keys: 0 };
+
+function key(p: Pane, ...names: string[]): void {
+  sent.keys += names.length;
+  p.keys(...names);
+}
+
+function typed(p: Pane, text: string): void {
+  sent.keys += [...text].length;
+  p.type(text);
+}
+
+const REVIEW = 'Review all settings: Enter on one to change it, or continue';
+/** A question's first lines: on the short path "question N of M", or a setting opened from the review. */
+const QUESTION = /(?:question \d+ of \d+|setting from the review)\n(.*)\n/;
+
+/** The Postfix name in a question's label: "relayhost" of "Send all mail through which server? (relayhost)". */
+function paramOfLabel(label: string): string {
+  return /\(([^()]+)\)$/.exec(label)?.[1] ?? label;
+}
+
+/** On the review: move the cursor, one row at a time (each seen), to the row of `param` ("" = continue). */
+async function reviewRow(p: Pane, param: string): Promise<void> {
+  // The review cuts a name longer than 28 characters (with "…").
+  const name = param.length > 28 ? param.slice(0, 27) : `${param} `;
+  const at = (x: string) =>
+    param === '' ? /^› Continue: build the plan/m.test(x) : new RegExp(`^› ${escapeRe(name)}`, 'm').test(x);
+  if (!at(p.screen())) {
+    // From the top: Home, then Down until the row is under the cursor.
+    key(p, 'Home');
+    await p.waitFor((x) => /^› Continue: build the plan/m.test(x));
+  }
+  for (let i = 0; i < 40 && !at(p.screen()); i++) {
+    const before = /^› .*$/m.exec(p.screen())?.[0] ?? '';
+    key(p, 'Down');
+    await p.waitFor((x) => (/^› .*$/m.exec(x)?.[0] ?? '') !== before);
+  }
+  if (!at(p.screen())) throw new Error(`no row ${param} on the review:\n${p.screen()}`);
+}
+
+function escapeRe(text: string): string {
+  return text.replace(/[[\]().*+?^$|\\/]/g, '\\$&');
 }
 
 /**
  * Answer the questions until the preview: each one by its label from `answers`, Enter for the
- * rest. Returns the preview's first screen. Fails when a question refuses its answer. The labels
- * of the questions asked are added to `asked`.
+ * rest. A label the short path does not ask is opened from the review (by its Postfix name) and
+ * answered there; then Enter on the review's "continue". Returns the preview's first screen.
+ * Fails when a question refuses its answer. The labels of the questions asked are added to
+ * `asked` (the short path's; those opened from the review too, after them).
  */
-async function answerAll(p: Pane, answers: Record<string, Answer>, asked: string[] = []): Promise<string> {
-  for (let guard = 0; guard < 40; guard++) {
-    const s = await p.waitFor((x) => /question \d+ of \d+\n/.test(x) || PREVIEW_OR_END.test(x), 15_000);
-    const m = /question (\d+) of (\d+)\n(.*)\n/.exec(s);
+async function answerAll(
+  p: Pane,
+  answers: Record<string, Answer>,
+  asked: string[] = [],
+  onReview?: (screen: string) => Promise<void>,
+): Promise<string> {
+  let reviewed = false;
+  for (let guard = 0; guard < 60; guard++) {
+    let s = await p.waitFor((x) => QUESTION.test(x) || x.includes(REVIEW) || PREVIEW_OR_END.test(x), 15_000);
+    if (!QUESTION.test(s) && s.includes(REVIEW) && !reviewed && onReview !== undefined) {
+      // The first time on the review: the caller looks at it (and may change settings there).
+      reviewed = true;
+      await onReview(s);
+      s = await p.waitFor((x) => QUESTION.test(x) || x.includes(REVIEW) || PREVIEW_OR_END.test(x), 15_000);
+    }
+    if (!QUESTION.test(s) && s.includes(REVIEW)) {
+      const pending = Object.keys(answers).find((l) => !asked.includes(l));
+      await reviewRow(p, pending === undefined ? '' : paramOfLabel(pending));
+      key(p, 'Enter');
+      if (pending === undefined) return p.waitFor((x) => PREVIEW_OR_END.test(x), 30_000);
+      await p.waitFor(`setting from the review\n${pending}\n`);
+      continue;
+    }
+    const m = QUESTION.exec(s);
     if (m === null) return s;
-    const label = m[3];
+    const label = m[1];
     asked.push(label);
-    const marker = `question ${m[1]} of ${m[2]}\n${label}\n`;
+    const marker = `${m[0]}`;
     const a = answers[label];
-    if (a === undefined) p.keys('Enter');
+    if (a === undefined) key(p, 'Enter');
     else if ('text' in a) await typeAnswer(p, a.text);
     else if ('add' in a) await addEntries(p, a.add);
     else if ('choose' in a) await choose(p, a.choose);
     else {
       for (const [i, e] of a.keep.entries())
         expect(s, `${label}: default entry ${e}`).toMatch(new RegExp(`^ {2}${i + 1}\\. ${e}$`, 'm'));
-      p.keys('Enter');
+      key(p, 'Enter');
     }
     const after = await p.waitFor((x) => !x.includes(marker) || x.includes('\n✗ '));
     if (after.includes(marker)) throw new Error(`"${label}" refused the answer:\n${after}`);
   }
-  throw new Error(`still asking after 40 questions:\n${p.screen()}`);
+  throw new Error(`still asking after 60 questions:\n${p.screen()}`);
 }
 
 /** The keys of the preview's pages, from its tab line: ["s", "1", "2"]; [] when it has one page. */
@@ -269,14 +336,17 @@ function trimmed(screen: string): string {
 async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
   const step = run.index > from ? 1 : -1;
   for (let i = from; i !== run.index; i += step) {
-    p.keys(step > 0 ? 'Down' : 'Up');
+    key(p, step > 0 ? 'Down' : 'Up');
     const title = RUNS.find((r) => r.index === i + step)?.title;
     await p.waitFor(`❯ ${title} — `);
   }
   await p.waitFor(`❯ ${run.title} — `);
-  p.keys('Enter');
+  key(p, 'Enter');
   await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
 }
+
+/** Per role: the questions the short path asked and the keystrokes from the role screen to the apply. */
+const shortPath: Record<string, { asked: number; keys: number }> = {};
 
 (TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('the wizard in a real terminal (tmux, bundle)', () => {
   beforeAll(() => {
@@ -287,6 +357,9 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
   afterAll(() => {
     server?.kill();
     for (const d of made) removeTree(d);
+    // The measurements of the short path, for the README.
+    for (const [role, m] of Object.entries(shortPath))
+      console.log(`short path ${role}: ${m.asked} questions, ${m.keys} keystrokes from the role screen to y`);
   });
 
   const roots: Record<string, string> = {};
@@ -306,11 +379,21 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         mkdirSync(join(ROOT, 'docs'), { recursive: true });
         writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(whole));
       }
+      sent.keys = 0;
       await chooseRole(p, 0, run);
 
-      const preview = await answerAll(p, run.answers);
+      const asked: string[] = [];
+      const preview = await answerAll(p, run.answers, asked);
+      // The keys to the preview, and y: the preview's own paging is not part of the path.
+      const keys = sent.keys + 1;
       expect(preview).toContain(`Plan for role ${run.role}`);
       expect(preview).toContain('Apply these changes? y apply');
+      // The short path: what the role needs (the host name typed here, the relay host, the
+      // postmaster...), at most 6 questions; the others were on the review, kept at their values.
+      expect(asked.length).toBeLessThanOrEqual(6);
+      expect(asked).toContain(HOST_Q);
+      expect(asked).toContain(POSTMASTER_Q);
+      shortPath[run.role] = { asked: asked.length, keys };
       for (const line of run.preview) await findInPreview(p, line);
       expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal (a file's page, its added lines)
 
@@ -458,17 +541,19 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         p,
         {
           [HOST_Q]: { text: 'mailhost.example.com' },
-          'Domains delivered here (mydestination)': { add: ['www.$mydomain'] },
-          'Trusted clients (mynetworks_style)': { choose: 'this host only (mynetworks_style = host)' },
-          'Relay host (relayhost)': { text: '[mail.$mydomain]' },
+          'Domains whose mail is delivered on this host (mydestination)': { add: ['www.$mydomain'] },
+          'How to decide which clients may send mail through this host (mynetworks_style)': {
+            choose: 'this host only (mynetworks_style = host)',
+          },
+          'Send outgoing mail through a smart host? (relayhost)': { text: '[mail.$mydomain]' },
           [POSTMASTER_Q]: { text: POSTMASTER },
-          'More aliases (/etc/aliases)': { add: ['joe joe@joes.preferred.machine'] },
+          'More mail aliases on this host (/etc/aliases)': { add: ['joe joe@joes.preferred.machine'] },
         },
         asked,
       );
-      // The style chosen, the list of networks is not asked.
-      expect(asked).toContain('Trusted clients (mynetworks_style)');
-      expect(asked).not.toContain('Trusted networks (mynetworks)');
+      // The style chosen (on the review), the list of networks is not asked.
+      expect(asked).toContain('How to decide which clients may send mail through this host (mynetworks_style)');
+      expect(asked).not.toContain('Networks allowed to send mail through this host (mynetworks)');
       await findInPreview(p, '+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain, www.$mydomain');
       await findInPreview(p, '+mynetworks_style = host');
       await findInPreview(p, '+joe: joe@joes.preferred.machine');
@@ -572,6 +657,57 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     expect(diff).toMatch(/^\+\+\+ \/etc\/postfix\/main\.cf$/m);
     await findInPreview(p, '+relayhost = [127.0.0.1]:2525');
     expect(p.screen()).toContain('[1 main.cf]');
+    p.keys('C-c');
+    expect(await p.exitCode()).toBe(130);
+    p.close();
+    expect(snapshotTree(root)).toEqual(before);
+  });
+
+  test('at 80×24: the review of all settings lists each with its value and origin; one is changed there and the review comes back', async () => {
+    const root = makeSandbox();
+    made.push(root);
+    const before = snapshotTree(root);
+    const p = wizard(root, { cols: 80, rows: 24 });
+    await p.waitFor('Role:    none yet (fresh configuration)');
+    await chooseRole(p, 0, RUNS[1]);
+    const asked: string[] = [];
+    const CHROOT_Q = 'Run the network services in a chroot jail? (master.cf chroot column)';
+    const preview = await answerAll(
+      p,
+      { [HOST_Q]: { text: 'mail.example.com' }, [POSTMASTER_Q]: { text: POSTMASTER } },
+      asked,
+      async (review) => {
+        const lines = review.split('\n');
+        for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+        expect(lines[0]).toContain(`sandbox ${root}`);
+        expect(lines[1]).toMatch(/^Domain mail server \(mail-server\) · review all settings · rows 1–\d+ of \d+$/);
+        expect(review).toContain(REVIEW);
+        expect(review).toMatch(/^2 asked, \d+ more at the value shown/m);
+        expect(review).toContain('› Continue: build the plan and show the preview');
+        expect(review).toMatch(/^ {2}myhostname +mail\.example\.com +you set$/m);
+        expect(review).toMatch(/^ {2}mydomain +example\.com +default$/m);
+        expect(review).toMatch(/^ {2}myorigin +\$mydomain +default$/m);
+        expect(review).toContain('Every setting below goes into the plan with the value shown');
+        expect(review).toContain('↑/↓ move · Enter change this setting / continue · Esc back');
+        if (WRITE_DOCS) writeFileSync(join(ROOT, 'docs', 'review.txt'), trimmed(review));
+        // The row of a setting not asked: its whole origin below the list; Enter opens its question.
+        await reviewRow(p, 'master.cf chroot column');
+        const row = await p.waitFor(/^› master\.cf chroot column +yes +default$/m);
+        expect(row).toContain('Run the network services in a chroot jail? (master.cf chroot column): yes · as');
+        key(p, 'Enter');
+        await p.waitFor(`Domain mail server (mail-server) · setting from the review\n${CHROOT_Q}\n`);
+        key(p, 'n');
+        // Back on the review, on the same row, with the new value and its origin.
+        const back = await p.waitFor(/^› master\.cf chroot column +no +you set$/m);
+        expect(back).toContain(REVIEW);
+      },
+    );
+    expect(asked).toEqual([HOST_Q, POSTMASTER_Q, CHROOT_Q]);
+    expect(preview).toContain('Plan for role mail-server');
+    await findInPreview(p, 'chroot');
+    // Esc from the preview: the review again, its cursor on "continue".
+    key(p, 'Escape');
+    await p.waitFor((x) => x.includes(REVIEW) && x.includes('› Continue: build the plan'));
     p.keys('C-c');
     expect(await p.exitCode()).toBe(130);
     p.close();

@@ -62,11 +62,16 @@ interface StartOptions {
   args?: string[];
 }
 
-/** The wizard on `root` in a terminal (colours as a user's terminal has them unless `env` says otherwise). */
+/**
+ * The wizard on `root` in a terminal (colours as a user's terminal has them unless `env` says
+ * otherwise). These tests are about input at given questions, one after the other: the wizard
+ * asks every question (--all-questions); the short path is test/cli/tmux.test.ts's.
+ */
 function wizard(root: string, opts: StartOptions = {}): Pane {
   const args = [
     '--root',
     root,
+    '--all-questions',
     ...(opts.answers ? ['--answers', answersFile(opts.answers)] : []),
     ...(opts.args ?? []),
   ];
@@ -331,9 +336,12 @@ const PREVIEW = 'Plan for role ';
         writeFileSync(join(bin, 'postmap'), '#!/bin/sh\necho "postmap: fatal: simulated failure" >&2\nexit 1\n', {
           mode: 0o755,
         });
-        const p = server.start([process.execPath, BIN, '--root', root, '--answers', answersFile(NULL_CLIENT)], {
-          env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` },
-        });
+        const p = server.start(
+          [process.execPath, BIN, '--root', root, '--all-questions', '--answers', answersFile(NULL_CLIENT)],
+          {
+            env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` },
+          },
+        );
         await p.waitFor('❯ Null client — ');
         p.keys('Enter');
         await atQuestion(p, 1);

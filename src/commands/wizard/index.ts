@@ -118,8 +118,11 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         loadHost: host,
         probe: (h) => probeLines(fx, h, detected, files),
         roles: () => roleInfos(),
-        questions: (role, h, given) =>
-          questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []),
+        questions: (role, h, given) => {
+          const qs = questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []);
+          // --all-questions: every question in turn, none left to the review alone.
+          return opts.allQuestions ? qs.map((q) => ({ ...q, advanced: false })) : qs;
+        },
         // The session gathers what the answers refer to and asks DNS on the live system only.
         plan: async (asked) => {
           const s = await session();
