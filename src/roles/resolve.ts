@@ -568,6 +568,13 @@ export function resolveAnswers(
   return validateResolved(merged, host, given);
 }
 
+/**
+ * Keys whose value is what makes a role (the domains delivered here: a mail server's includes
+ * $mydomain, a backup MX's never its relayed domains): a role change starts them from the new
+ * role's default, even in the wizard, where the other keys both roles ask keep their value.
+ */
+const ROLE_SHAPED: ReadonlySet<AnswerKey> = new Set<AnswerKey>(['mydestination']);
+
 /** How withDefaults() treats the current values on a role change. */
 export interface DefaultsOptions {
   /**
@@ -591,7 +598,7 @@ export function withDefaults(
   const sameRole = currentRole === given.role;
   const shared = new Set<AnswerKey>(
     opts.keepShared && currentRole !== null && isRoleId(currentRole)
-      ? roleModule(currentRole).keys.filter((k) => role.keys.includes(k))
+      ? roleModule(currentRole).keys.filter((k) => role.keys.includes(k) && !ROLE_SHAPED.has(k))
       : [],
   );
   const carried: Partial<Answers> = {};

@@ -52,7 +52,7 @@ function cut(text: string, width: number): string {
 
 export const REVIEW_CONTINUE = 'Continue: build the plan and show the preview';
 
-const KEYS = '↑/↓ move · Enter change this setting / continue · Esc back · Ctrl-C quit without writing';
+const KEYS = '↑/↓ move · Enter change it / continue · Esc back · Ctrl-C quit without writing';
 
 /** The rows as the screen draws them, `width` columns wide (pure, for the tests too). */
 export function reviewLines(rows: readonly ReviewRow[], cursor: number, width: number): string[] {
@@ -134,10 +134,7 @@ export function ReviewScreen({
         Review all settings: Enter on one to change it, or continue
       </Text>
       <Text color={tint('gray')} wrap="truncate-end">
-        {cut(
-          `${asked} asked, ${more} more at the value shown (a re-run keeps the current one, --answers its own)`,
-          width,
-        )}
+        {cut(`${asked} asked; the other ${more} keep the value shown (on a re-run, the current one)`, width)}
       </Text>
       <Box marginTop={1} flexDirection="column">
         {shown.map((line, i) => (

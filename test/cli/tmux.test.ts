@@ -7,7 +7,7 @@
  * change in the wizard, Ctrl-C (exit 130, nothing written) and the root check on a terminal.
  *
  * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (a fresh box's role screen) and
- * docs/preview.txt / docs/preview.ansi (the summary page of a role change), screens like the
+ * docs/preview.txt / docs/preview.ansi (the summary page of a role change) and docs/review.txt (the review of all settings at 80×24), screens like the
  * README's (which were captured by hand with --answers: see there).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -682,13 +682,13 @@ const shortPath: Record<string, { asked: number; keys: number }> = {};
         expect(lines[0]).toContain(`sandbox ${root}`);
         expect(lines[1]).toMatch(/^Domain mail server \(mail-server\) · review all settings · rows 1–\d+ of \d+$/);
         expect(review).toContain(REVIEW);
-        expect(review).toMatch(/^2 asked, \d+ more at the value shown/m);
+        expect(review).toMatch(/^2 asked; the other \d+ keep the value shown/m);
         expect(review).toContain('› Continue: build the plan and show the preview');
         expect(review).toMatch(/^ {2}myhostname +mail\.example\.com +you set$/m);
         expect(review).toMatch(/^ {2}mydomain +example\.com +default$/m);
         expect(review).toMatch(/^ {2}myorigin +\$mydomain +default$/m);
         expect(review).toContain('Every setting below goes into the plan with the value shown');
-        expect(review).toContain('↑/↓ move · Enter change this setting / continue · Esc back');
+        expect(review).toContain('↑/↓ move · Enter change it / continue · Esc back · Ctrl-C quit without writing');
         if (WRITE_DOCS) writeFileSync(join(ROOT, 'docs', 'review.txt'), trimmed(review));
         // The row of a setting not asked: its whole origin below the list; Enter opens its question.
         await reviewRow(p, 'master.cf chroot column');
