@@ -4,7 +4,7 @@
  * that succeeds or fails with a rollback. Every call is recorded.
  */
 import type { Plan } from '../../src/model/plan.js';
-import type { AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/model/answers.js';
+import type { AnswerKey, AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/model/answers.js';
 import type { HostFacts } from '../../src/model/host.js';
 import type { StepEvent, ApplyResult, Detection, WizardBackend } from '../../src/ui/backend.js';
 import { fakeHost } from '../helpers/host.js';
@@ -243,6 +243,8 @@ export interface FakeOptions {
   drift?: boolean;
   /** The plan keeps a TLS setting of main.cf as the user's until replace-tls-settings is in the overrides. */
   tlsKept?: boolean;
+  /** Questions the short path does not ask (they are on the review screen). */
+  advanced?: AnswerKey[];
 }
 
 export interface FakeBackend extends WizardBackend {
@@ -277,10 +279,11 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
       const current = { ...detected, ...opts.preset, ...given };
       fake.questionCalls.push({ role, current, given });
       return fakeQuestions(role, current).map((question) => {
-        if (!Object.hasOwn(given, question.key)) return question;
+        const advanced = (opts.advanced ?? []).includes(question.key);
+        if (!Object.hasOwn(given, question.key)) return { ...question, advanced };
         const { [question.key]: _own, ...others } = given;
         const def = fakeQuestions(role, { ...detected, ...others }).find((x) => x.key === question.key)?.default;
-        return { ...question, default: def };
+        return { ...question, default: def, advanced };
       });
     },
     async plan(answers) {

@@ -941,3 +941,54 @@ describe('answers that follow, drafts, role changes', () => {
     expect(after.indexOf('Map type: hash')).toBeGreaterThan(after.indexOf('Enter choose'));
   });
 });
+
+describe('the short path and the review of all settings', () => {
+  test('only the questions not advanced are asked; the review lists every setting with value and origin; one is changed there', async () => {
+    const w = start({ advanced: ['inet_protocols', 'chroot'] });
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    // 5 questions, 3 asked: host name, relay host, login.
+    await w.wait('Null client (null-client) · question 1 of 3');
+    await type(w.stdin, '\u0015mx9.example.com');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 2 of 3');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 3 of 3');
+    await press(w.stdin, KEY.enter);
+    let f = await w.wait('Review all settings: Enter on one to change it, or continue');
+    expect(f).toContain('Null client (null-client) · review all settings');
+    expect(f).toContain('3 asked; the other 2 keep the value shown');
+    expect(f).toContain('› Continue: build the plan and show the preview');
+    expect(f).toMatch(/^ {2}myhostname +mx9\.example\.com +you set$/m);
+    expect(f).toMatch(/^ {2}relayhost +\[smtp\.example\.com\]:587 +asked$/m);
+    expect(f).toMatch(/^ {2}inet_protocols +ipv4 only +default$/m);
+    expect(f).toMatch(/^ {2}chroot +yes +default$/m);
+    expect(w.fake.planCalls).toHaveLength(0);
+    // The chroot row: its origin in full below the list; Enter opens its question; n answers it.
+    await press(w.stdin, KEY.down, KEY.down, KEY.down, KEY.down);
+    f = await w.wait('› chroot');
+    expect(f).toContain('Chroot network services (master.cf) (chroot): yes · origin of chroot');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('setting from the review');
+    expect(f).toContain('Null client (null-client) · setting from the review');
+    expect(f).toContain('Chroot network services (master.cf)');
+    await type(w.stdin, 'n');
+    f = await w.wait('› chroot');
+    expect(f).toMatch(/^› chroot +no +you set$/m);
+    // Continue: the plan gets every setting, the ones not asked at their values.
+    await press(w.stdin, KEY.up, KEY.up, KEY.up, KEY.up, KEY.enter);
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls.at(-1)).toMatchObject({
+      role: 'null-client',
+      myhostname: 'mx9.example.com',
+      relayhost: '[smtp.example.com]:587',
+      inet_protocols: 'ipv4',
+      chroot: false,
+    });
+    // Esc from the preview: the review again; Esc there: the last question asked.
+    await press(w.stdin, KEY.esc);
+    await w.wait('› Continue: build the plan');
+    await press(w.stdin, KEY.esc);
+    await w.wait('question 3 of 3');
+  });
+});
