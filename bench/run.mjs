@@ -9,7 +9,7 @@
 //   2. first interactive frame in tmux (role list) vs `node -e` printing a marker   target <= 2
 //   3. 20 edits + unified diff of a 5,000-line main.cf (MainCf from dist/config.js, in process)
 //      vs the same 20 edits by one `postconf -c DIR -e` call                target: not slower
-//   4. npm pack size (<= 400 kB) and packages an install of the tarball fetches (0)
+//   4. npm pack size (<= 450 kB) and packages an install of the tarball fetches (0)
 //   5. `--dry-run --root` of a backup MX with 100,000 relay recipients vs the same with 10,000
 //      target ratio <= 12: the work is linear in the entries (10x the entries, 10x the time, plus
 //      the start-up both pay); a quadratic plan path (as the table editor once was: 10,000 took
@@ -185,8 +185,8 @@ if (want('pack'))
       value: kB(r.size),
       reference: '',
       ratio: '',
-      target: '≤ 400 kB',
-      pass: r.size <= 400_000 ? 'PASS' : 'FAIL',
+      target: '≤ 450 kB',
+      pass: r.size <= 450_000 ? 'PASS' : 'FAIL',
       extra: r,
     };
   });

@@ -70,18 +70,19 @@ export async function installIfMissing(
  */
 export async function replanAfterStale(
   fx: Effects,
-  host: HostFacts,
   stale: string[],
   replan: Replan,
   sessionOpts: SessionOptions = {},
-): Promise<Plan> {
+): Promise<{ plan: Plan; host: HostFacts }> {
+  // The host is read again too: what changed may be a certificate, a package, Postfix itself.
+  const host = await readHostFacts(fx);
   const again = await replan(await Session.open(fx, host, loadTemplates(), sessionOpts));
   again.notes = [
     `${stale.join(', ')} changed on disk since the plan was made (another admin, a package upgrade?): ` +
       'nothing was written. This is the plan made again against the files as they are now.',
     ...(again.notes ?? []),
   ];
-  return again;
+  return { plan: again, host };
 }
 
 /**

@@ -326,8 +326,9 @@ function planMaster(
 }
 
 function planAliases(text: string, want: Record<string, string>, state: State, next: State): string {
-  // What mailsetup writes is an address or a user name, never a command, file or include.
-  for (const v of Object.values(want)) validateAliasTarget(v);
+  // What mailsetup writes is a list of addresses or user names (extra aliases may name several,
+  // "alice, bob@example.net"), never a command, file or include.
+  for (const v of Object.values(want)) for (const t of v.split(',')) validateAliasTarget(t.trim());
   const al = Aliases.parse(text);
   const previous: Record<string, string | null> = { ...state.aliases.previous };
   for (const name of Object.keys(want)) {

@@ -174,8 +174,11 @@ function masterEntry(key: string, v: unknown, what: string): string {
 /** An alias target mailsetup could have written: an address or a local name, never a command or file. */
 function aliasTarget(v: unknown, what: string): string {
   const t = str(v, what);
-  const m = checkAliasTarget(t);
-  if (m) throw new StateError(`${what}: ${m}`);
+  // Extra aliases (the `aliases` answer) may name several targets: "alice, bob@example.net".
+  for (const one of t.split(',')) {
+    const m = checkAliasTarget(one.trim());
+    if (m) throw new StateError(`${what}: ${m}`);
+  }
   return t;
 }
 
@@ -258,7 +261,9 @@ function parseStateText(text: string): State {
     commented[k] = masterEntry(k, v, `master.commented.${k}`);
   }
 
-  const aliasNames: readonly string[] = OWNED_ALIASES;
+  // The aliases mailsetup sets: root/postmaster's and the extra ones this state's answers name
+  // (which went through the answers file's checks above).
+  const aliasNames: readonly string[] = [...OWNED_ALIASES, ...Object.keys(answers.aliases ?? {})];
   const aliasOwned: Record<string, string> = {};
   for (const [k, v] of Object.entries(rec(aliases.owned, 'aliases.owned'))) {
     if (!aliasNames.includes(k)) throw new StateError(`aliases.owned: ${quoteValue(k)} is not an alias mailsetup sets`);

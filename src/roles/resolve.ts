@@ -274,16 +274,19 @@ export function validateAnswer(
     switch (key) {
       case 'myhostname': {
         const v = value as string;
+        if (!ctx && hasReference(v)) return { value: v }; // expanded and checked when resolved
         const m = trailingDot(v) ?? checkHostname(hasReference(v) ? expandedName(v, 'host name') : v);
         return m ? err(m) : { value: hasReference(v) ? v : v.toLowerCase() };
       }
       case 'mydomain': {
         const v = value as string;
+        if (!ctx && hasReference(v)) return { value: v }; // expanded and checked when resolved
         const m = trailingDot(v) ?? checkMailDomain(hasReference(v) ? expandedName(v, 'domain name') : v);
         return m ? err(m) : { value: hasReference(v) ? v : v.toLowerCase() };
       }
       case 'myorigin': {
         const v = value as string;
+        if (!ctx && hasReference(v)) return { value: v }; // expanded and checked when resolved
         if (ORIGIN_REFERENCE.test(v)) return { value: v };
         const m = trailingDot(v) ?? checkMailDomain(hasReference(v) ? expandedName(v, 'domain name') : v);
         return m ? err(`${m} (or use $mydomain or $myhostname)`) : { value: hasReference(v) ? v : v.toLowerCase() };
@@ -305,9 +308,18 @@ export function validateAnswer(
             ? `${quoteValue(v)}: port ${quoteValue(r.port)} is not a mail service name (smtp, submission, smtps, submissions); give the number`
             : null;
         if (hasReference(v)) {
-          const x = expanded(v);
-          const pm = x === '' ? null : portProblem(parseRelayhost(x));
-          return pm ? err(pm) : { value: v };
+          // Without the other answers (a state file's ledger) the expansion is checked later,
+          // when the answers are resolved for a plan.
+          if (!ctx) return { value: v };
+          // $mydestination expands to a list: each of its items is checked (and the mail-loop rule
+          // then refuses a relay host that is one of this host's own destinations).
+          for (const x of expanded(v)
+            .split(/[\s,]+/)
+            .filter((i) => i !== '')) {
+            const pm = portProblem(parseRelayhost(x));
+            if (pm) return err(pm);
+          }
+          return { value: v };
         }
         const r = parseRelayhost(v);
         const pm = portProblem(r);
@@ -568,13 +580,6 @@ export function resolveAnswers(
   return validateResolved(merged, host, given);
 }
 
-/**
- * Keys whose value is what makes a role (the domains delivered here: a mail server's includes
- * $mydomain, a backup MX's never its relayed domains): a role change starts them from the new
- * role's default, even in the wizard, where the other keys both roles ask keep their value.
- */
-const ROLE_SHAPED: ReadonlySet<AnswerKey> = new Set<AnswerKey>(['mydestination']);
-
 /** How withDefaults() treats the current values on a role change. */
 export interface DefaultsOptions {
   /**
@@ -596,9 +601,17 @@ export function withDefaults(
   const role = roleModule(given.role);
   const base = commonDefaults(host);
   const sameRole = currentRole === given.role;
+  // What both roles ask, where the current value is not just the current role's default (a
+  // mail server's mydestination with $mydomain is its role's, not an answer to keep on a backup MX).
+  const oldDefaults: Partial<Answers> =
+    opts.keepShared && currentRole !== null && isRoleId(currentRole) && !sameRole
+      ? withDefaults({ role: currentRole }, host)
+      : {};
   const shared = new Set<AnswerKey>(
     opts.keepShared && currentRole !== null && isRoleId(currentRole)
-      ? roleModule(currentRole).keys.filter((k) => role.keys.includes(k) && !ROLE_SHAPED.has(k))
+      ? roleModule(currentRole)
+          .keys.filter((k) => role.keys.includes(k))
+          .filter((k) => sameRole || JSON.stringify(current[k]) !== JSON.stringify(oldDefaults[k]))
       : [],
   );
   const carried: Partial<Answers> = {};

@@ -193,6 +193,11 @@ export interface RoleModule {
    * is refused (src/roles/usage.ts).
    */
   alsoApplies?: readonly AnswerKey[];
+  /**
+   * Why this role does not take a key it does not use, in the documents' words, where they give a
+   * reason (a null client and mynetworks_style); other keys get the general "does not use it".
+   */
+  declines?: Partial<Record<AnswerKey, string>>;
   /** This role's wording of a question, where it differs from the common one. */
   wording?: Partial<Record<AnswerKey, Wording>>;
   /** Role-specific defaults, given the common ones. */

@@ -33,8 +33,13 @@ export function rolesUsing(key: AnswerKey): RoleId[] {
   return ROLE_IDS.filter((r) => usedKeys(r).includes(key));
 }
 
-/** Why `role` does not take `key`: "the mail-server role does not use it (backup-mx and firewall-relay do)". */
+/**
+ * Why `role` does not take `key`: the role's own reason from the documents where it has one, else
+ * "the mail-server role does not use it (backup-mx and firewall-relay do)".
+ */
 export function unusedReason(key: AnswerKey, role: RoleId): string {
+  const own = roleModule(role).declines?.[key];
+  if (own !== undefined) return own;
   const others = rolesUsing(key);
   const who =
     others.length === 0

@@ -119,8 +119,8 @@ describe('the command line of the modes issue 13 added', () => {
     ]);
     expectExit(ms, 2);
     expect(ms.stderr).toBe(
-      'mailsetup: the answers give 3 answers the mail-server role does not use; nothing was written:\n' +
-        '  transport: the mail-server role does not use it (backup-mx and firewall-relay do)\n' +
+      // A mail server takes a transport table (issue 16, the documents' recipes): not refused.
+      'mailsetup: the answers give 2 answers the mail-server role does not use; nothing was written:\n' +
         '  relay_domains: the mail-server role does not use it (backup-mx and firewall-relay do)\n' +
         '  relay_recipients: the mail-server role does not use it (backup-mx and firewall-relay do)\n',
     );
@@ -160,14 +160,16 @@ describe('the command line of the modes issue 13 added', () => {
     const root = sandbox();
     const r = await cli(['--answers', answers(BACKUP_MX), '--role', 'mail-server', '--yes', '--root', root]);
     expectExit(r, 0);
-    for (const key of ['relay_domains', 'transport', 'relay_recipients'])
+    for (const key of ['relay_domains', 'relay_recipients'])
       expect(r.stdout).toContain(
         `warning answer-ignored: ${key}: ignored and not recorded: the mail-server role does not use it ` +
           '(backup-mx and firewall-relay do) (the answers file was written for backup-mx)',
       );
     const state = readFileSync(join(root, 'etc/postfix/mailsetup.yaml'), 'utf8');
-    for (const key of ['relay_domains', 'transport', 'relay_recipients'])
-      expect(state).not.toMatch(new RegExp(`^  ${key}:`, 'm'));
+    for (const key of ['relay_domains', 'relay_recipients']) expect(state).not.toMatch(new RegExp(`^  ${key}:`, 'm'));
+    // A mail server takes a transport table too (issue 16): applied and recorded, not ignored.
+    expect(r.stdout).not.toContain('answer-ignored: transport');
+    expect(state).toMatch(/^ {2}transport:/m);
     expect(postconfN(root).relay_domains).toBe('');
   });
 

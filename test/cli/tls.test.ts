@@ -116,8 +116,9 @@ describePostfix('the server certificate through the CLI', () => {
       await refused(
         root,
         'smtpd_tls_chain_files: [/etc/ssl/private/mail.pem]\n',
-        'the certificate named in the answers: /etc/ssl/private/mail.pem: cannot read it: /etc/ssl/private/mail.pem ' +
-          'is a directory, not a file',
+        // Under --root the reader names the file where it is on this machine.
+        'the certificate named in the answers: /etc/ssl/private/mail.pem: cannot read it: ' +
+          `${join(root, 'etc/ssl/private/mail.pem')} is a directory, not a file`,
       );
       await refused(
         root,
@@ -161,13 +162,14 @@ describePostfix('the server certificate through the CLI', () => {
       expect(back.status, back.stdout + back.stderr).toBe(0);
       expect(existsSync(join(root, HOOK))).toBe(false);
       const after = contentOf(snapshotTree(root));
-      // What was there before is back; the rollback leaves only its backups (and the directories made for the hook).
+      // What was there before is back; the rollback leaves only its backups (the directories made
+      // for the hook are removed with it).
       for (const [p, e] of Object.entries(before)) expect(after[p], p).toEqual(e);
       expect(
         Object.keys(after).filter(
           (p) => !(p in before) && p !== 'var' && !p.startsWith('var/backups') && !p.startsWith('run'),
         ),
-      ).toEqual(['etc/letsencrypt/renewal-hooks', 'etc/letsencrypt/renewal-hooks/deploy']);
+      ).toEqual([]);
     },
   );
 });

@@ -239,6 +239,22 @@ describe('answers the role does not use', () => {
     ]);
   });
 
+  it("a null client given mynetworks_style is refused with the document's reason", () => {
+    let err: unknown;
+    try {
+      settleUnused({ answers: { role: 'null-client', mynetworks_style: 'subnet' } }, 'null-client');
+    } catch (e) {
+      err = e;
+    }
+    expect(isMailsetupError(err)).toBe(true);
+    if (!isMailsetupError(err)) return;
+    expect(err.details).toEqual([
+      expect.stringMatching(
+        /^ {2}mynetworks_style: a null client trusts only loopback \(it listens on nothing else\): no mynetworks_style \(STANDARD_CONFIGURATION_README/,
+      ),
+    ]);
+  });
+
   it('no role in the file (the role from --role or from the box): an error as well', () => {
     expect(() => settleUnused({ answers: given }, 'mail-server')).toThrow(/does not use/);
   });

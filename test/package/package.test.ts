@@ -412,9 +412,12 @@ describe('the tarball', () => {
     expect(paths.filter((p) => /\.(map|ts)$/.test(p) && !p.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it('is at most 400 kB', () => {
+  // The budget was 400 kB for the four roles; TLS (issue 17) and the documents' recipes (issue 16)
+  // added about 36 kB of mailsetup's own code, compressed. Identifiers stay unminified on purpose
+  // (scripts/build.mjs: a reported stack trace must read), so the budget grew instead.
+  it('is at most 450 kB', () => {
     expect(packed!.size).toBeGreaterThan(50_000);
-    expect(packed!.size).toBeLessThanOrEqual(400_000);
+    expect(packed!.size).toBeLessThanOrEqual(450_000);
   });
 
   it('installs with an empty cache and --offline: nothing is fetched, one package is added', () => {

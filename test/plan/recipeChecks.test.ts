@@ -101,7 +101,7 @@ describe('$name references', () => {
 
   it('are checked expanded: an unknown name, a broken expression, a loop, an expanded value that is invalid', () => {
     expect(problems({ ...MS, relayhost: '$mydomian' })).toEqual([
-      'relayhost: "$mydomian" refers to $mydomian, which this configuration does not set (Postfix would expand it to nothing)',
+      'relayhost: "$mydomian": $mydomian is not a host name; a relay host may name $mydomain, $myhostname or $mydestination',
     ]);
     expect(problems({ ...MS, relayhost: '[mail.${mydomain]' })[0]).toMatch(
       /^relayhost: "\[mail\.\$\{mydomain\]" cannot be expanded: /,
@@ -394,7 +394,7 @@ describe('the warnings and refusals of the documents', () => {
       {
         id: 'transport-unknown',
         level: 'error',
-        overridable: true,
+        override: 'transport-unknown',
         message:
           'transport for example.com is foo:[mail.inside.example.com]: master.cf has no service foo, so mail for ' +
           'example.com would stay in the queue',
@@ -679,7 +679,7 @@ describe('questions', () => {
     expect(keysWith({}, null, { mynetworks_style: '' }, { mynetworks_style: 'host' })).toContain('mynetworks');
     const relay = questionsFor('mail-server', host).find((q) => q.key === 'relayhost');
     expect(relay?.validate('[mail.$mydomain]')).toBeNull();
-    expect(relay?.validate('$mydomian')).toMatch(/refers to \$mydomian/);
+    expect(relay?.validate('$mydomian')).toMatch(/\$mydomian is not a host name/);
     const aliases = questionsFor('mail-server', host).find((q) => q.key === 'aliases');
     expect(aliases?.kind).toBe('map');
     expect(aliases?.validate({ joe: 'joe@joes.preferred.machine' })).toBeNull();

@@ -290,6 +290,9 @@ describe('answers a role does not use', () => {
       ),
     ).toEqual(['defer_transports', 'smtp_dns_support_level', 'smtp_generic_maps', 'virtual']);
     expect(rolesUsing('smtp_generic_maps')).toEqual(['null-client', 'mail-server']);
+    expect(unusedReason('mynetworks_style', 'null-client')).toMatch(
+      /^a null client trusts only loopback \(it listens on nothing else\): no mynetworks_style \(STANDARD_CONFIGURATION_README/,
+    );
     expect(unusedReason('inet_interfaces', 'null-client')).toBe(
       'the null-client role does not use it (mail-server, backup-mx and firewall-relay do)',
     );

@@ -291,6 +291,27 @@ describe('questions', () => {
     expect(withDefaults({ role: 'mail-server' }, host, current, 'null-client').relayhost).toBe('');
   });
 
+  it("a role change keeps what both roles ask only where it is not the old role's own default", () => {
+    const ms = withDefaults({ role: 'mail-server', myhostname: 'mail.example.com' }, host);
+    expect(ms.mydestination).toContain('$mydomain');
+    const plain = questionsFor('backup-mx', host, { ...ms }, 'mail-server');
+    expect(plain.find((q) => q.key === 'mydestination')?.default).toEqual(
+      withDefaults({ role: 'backup-mx' }, host).mydestination,
+    );
+    expect(plain.find((q) => q.key === 'myhostname')?.default).toBe('mail.example.com');
+    const typed = questionsFor(
+      'backup-mx',
+      host,
+      { ...ms, mydestination: ['$myhostname', 'localhost', 'extra.example.com'] },
+      'mail-server',
+    );
+    expect(typed.find((q) => q.key === 'mydestination')?.default).toEqual([
+      '$myhostname',
+      'localhost',
+      'extra.example.com',
+    ]);
+  });
+
   it('on a re-run defaults to the current values of the same role', () => {
     const qs = questionsFor(
       'backup-mx',

@@ -76,22 +76,26 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
     io.out('Nothing to do: the configuration is already as asked.\n');
     return 0;
   }
-  const stop = await preflight(plan, fx, onEvent, target.host);
-  if (stop) {
-    throw new MailsetupError(
-      `nothing applied: ${stop.message}`,
-      2,
-      (stop.login?.transcript ?? []).map((l) => `  ${l}`),
-    );
-  }
-  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, target.host, { onEvent, signal: abort }));
+  let applyHost = target.host;
+  // What must be true before anything is written (TLS files, packages, the smart-host login).
+  const checkBefore = async (p: Plan) => {
+    const stop = await preflight(p, fx, onEvent, applyHost);
+    if (stop) {
+      throw new MailsetupError(
+        `nothing applied: ${stop.message}`,
+        2,
+        (stop.login?.transcript ?? []).map((l) => `  ${l}`),
+      );
+    }
+  };
+  await checkBefore(plan);
+  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, applyHost, { onEvent, signal: abort }));
   let { value: result, signal } = await run(plan);
   if (result.stale && signal === null) {
     // Someone changed a file since the plan was made: plan again against it, show it, and apply
-    // that (--yes); never write over the change. A second change in between ends the run.
-    plan = await replanAfterStale(fx, target.host, result.stale, replan, {
-      freshStart: opts.freshStart,
-    });
+    // that (--yes) after the same checks as the first; never write over the change. A second
+    // change in between ends the run.
+    ({ plan, host: applyHost } = await replanAfterStale(fx, result.stale, replan, { freshStart: opts.freshStart }));
     ctx.json?.plan(plan);
     io.out(renderPlanText(plan, { color: opts.color }));
     refuseErrors(ctx, plan);
@@ -99,10 +103,11 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
       io.out('Nothing to do: the configuration is already as asked.\n');
       return 0;
     }
+    await checkBefore(plan);
     ({ value: result, signal } = await run(plan));
   }
   ctx.json?.result(result);
-  if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
+  if (result.ok && result.changed) await afterApply(fx, applyHost, onEvent);
   const code = reportApply(ctx, result);
   if (signal !== null && !result.ok) return signalExitCode(signal) as ExitCode;
   if (result.ok && result.changed) await printNextSteps(ctx, plan, target.host);

@@ -203,10 +203,8 @@ async function applyPlan(
   );
   // Files changed since the preview: never written over; the plan made again is shown.
   if (result.stale) {
-    const replanned = await replanAfterStale(fx, target.host, result.stale, replan, {
-      freshStart: ctx.opts.freshStart,
-    });
-    return { replanned, host: target.host };
+    const again = await replanAfterStale(fx, result.stale, replan, { freshStart: ctx.opts.freshStart });
+    return { replanned: again.plan, host: again.host };
   }
   if (result.ok && result.changed) {
     await afterApply(fx, target.host, onEvent);

@@ -48,6 +48,9 @@ export const nullClient: RoleModule = {
   basic: ['myhostname', 'relayhost', 'smtp_sasl', 'postmaster'],
   // Loopback unless an answers file names other local networks (it listens on loopback only).
   alsoApplies: ['mynetworks'],
+  declines: {
+    mynetworks_style: `a null client trusts only loopback (it listens on nothing else): no mynetworks_style${cite(DOCS.nullClient)}`,
+  },
   wording: {
     relayhost: {
       label: 'Send all mail through which server?',
@@ -57,8 +60,6 @@ export const nullClient: RoleModule = {
     inet_interfaces: { explain: 'loopback-only: a null client accepts no mail from the network' },
   },
   checkAnswer(key, value) {
-    if (key === 'mynetworks_style' && typeof value === 'string' && value !== '')
-      return `a null client trusts only loopback (it listens on nothing else): no mynetworks_style${cite(DOCS.nullClient)}`;
     if (key === 'virtual' && value !== undefined && typeof value === 'object' && !Array.isArray(value)) {
       const taken = Object.keys(value).find((k) => ['postmaster', 'root'].includes(k.toLowerCase()));
       if (taken !== undefined) return `${taken}: comes from the postmaster answer`;
