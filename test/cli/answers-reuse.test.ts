@@ -188,6 +188,22 @@ describePostfix('answers saved on one host, replayed on another', () => {
   });
 });
 
+describe('--all-questions', () => {
+  test('goes with the wizard only: with --yes or --dry-run it is a usage error (exit 2), nothing planned', async () => {
+    for (const other of ['--yes', '--dry-run']) {
+      const r = await runCli(['--all-questions', other, '--role', 'null-client', '--root', sandbox()], {
+        via: 'bundle',
+      });
+      expect(r.status, said(r)).toBe(2);
+      expect(r.stderr).toBe(
+        'mailsetup: --all-questions goes with the wizard (it asks questions), not with --yes, --dry-run or a mode\n' +
+          "Try 'mailsetup --help'.\n",
+      );
+      expect(r.stdout).toBe('');
+    }
+  });
+});
+
 describe('the plain text: summary first, next steps last', () => {
   test('--dry-run on a fresh sandbox: role, parameters, findings, commands, then the diffs, then the next steps', async () => {
     const root = sandbox();
