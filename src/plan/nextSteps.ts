@@ -27,6 +27,8 @@ import { parseAddress, reverseName } from '../postfix/network.js';
 import { parseRelayhost } from '../postfix/validate.js';
 import { ipv4Enabled, ipv6Enabled } from '../roles/common.js';
 import { roleModule } from '../roles/index.js';
+import { expandAnswer, hasReference } from '../roles/params.js';
+import type { Resolved } from '../roles/role.js';
 
 /** The complete answers of a plan (Plan.answers). */
 type Complete = Answers & { myhostname: string; mydomain: string };
@@ -47,7 +49,8 @@ interface Facts {
   /** Mail leaves directly (no relay host): PTR records matter. */
   direct: boolean;
   /** The relay host's name and the domain whose SPF it would be covered by. */
-  relay: { host: string; domain: string } | null;
+  /** The relay host's name and domain, and the relayhost with its $names expanded. */
+  relay: { host: string; domain: string; target: string } | null;
 }
 
 function unique(xs: readonly string[]): string[] {
@@ -86,9 +89,16 @@ function facts(answers: Answers, host: HostFacts): Facts {
   const senders = mod.mx === 'backup' ? [] : unique([originDomain, ...primaryOf]);
   const relayhost = a.relayhost ?? '';
   let relay: Facts['relay'] = null;
-  if (relayhost !== '' && !relayhost.startsWith('$')) {
-    const r = parseRelayhost(relayhost).host.toLowerCase();
-    relay = { host: r, domain: parseAddress(r) === null ? domainOf(r) : r };
+  if (relayhost !== '') {
+    // A $name reference ([mail.$mydomain]) as Postfix expands it; one that does not name a host
+    // ($mydestination's first item…) leaves the relay unnamed here.
+    try {
+      const expanded = hasReference(relayhost) ? expandAnswer(relayhost, a as Resolved, host, 'relayhost') : relayhost;
+      const r = parseRelayhost(expanded).host.toLowerCase();
+      relay = { host: r, domain: parseAddress(r) === null ? domainOf(r) : r, target: expanded };
+    } catch {
+      relay = null;
+    }
   }
   return { a, host, name, v4, v6, primaryOf, backupOf, senders, direct: relayhost === '', relay };
 }
@@ -117,7 +127,7 @@ export function nextStepQueries(answers: Answers, host: HostFacts): DnsQuery[] {
  */
 export function outboundTarget(answers: Answers, host: HostFacts): string | undefined {
   const f = facts(answers, host);
-  if (f.relay !== null) return f.a.relayhost;
+  if (f.relay !== null) return f.relay.target;
   const pm = f.a.postmaster ?? '';
   const domain = pm.includes('@') ? pm.slice(pm.lastIndexOf('@') + 1).toLowerCase() : '';
   if (domain === '' || domain === f.a.mydomain || f.primaryOf.includes(domain) || f.backupOf.includes(domain))

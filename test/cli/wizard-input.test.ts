@@ -258,6 +258,9 @@ const PREVIEW = 'Plan for role ';
         await p.waitFor('[Y/n]', 30_000);
         expect(p.history()).toContain(`✓ Done: the sandbox ${root} is now configured as Null client (null-client).`);
         p.burst('n', 'Enter');
+        // Last, the offer to save the answers: Enter declines.
+        await p.waitFor('Save these answers to reuse on another host? File name (Enter: no):');
+        p.keys('Enter');
         expect(await p.exitCode()).toBe(0);
         p.close();
       },

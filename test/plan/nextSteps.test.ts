@@ -264,4 +264,11 @@ describe('outboundTarget', () => {
     expect(t('backup-mx', { postmaster: 'someone@example.org' })).toBeUndefined();
     expect(t('backup-mx')).toBeUndefined(); // admin@example.com: the domain of this host (mx2.example.com)
   });
+
+  it('a $name relay host ([mail.$mydomain]) as Postfix expands it; the next steps name it too', () => {
+    const a = resolveAnswers({ role: 'mail-server', postmaster: 'alice', relayhost: '[mail.$mydomain]' }, host);
+    expect(outboundTarget(a, host)).toBe('[mail.example.com]');
+    const n = nextSteps(a, host, { dns: null, outbound: null });
+    expect(JSON.stringify(n)).toContain('[mail.$mydomain]');
+  });
 });
