@@ -19,7 +19,13 @@ Roles: null-client, mail-server, backup-mx, firewall-relay
 Options:
   --answers FILE   answers YAML: pre-fills the questions (with --yes, skips them);
                    - reads them from standard input
+  --save-answers FILE
+                   write the answers of this run to FILE for another host:
+                   what was typed or chosen, no password; replay it with
+                   --answers FILE --yes
   --role ID        the role to configure (overrides the answers file)
+  --all-questions  the wizard asks every question of the role in turn, not only
+                   what the role needs from you (the rest is on its review screen)
   --yes            no prompts: apply when the answers are complete and valid
   --dry-run        show the plan and the diff, write nothing (exit 0)
   --check          with --dry-run: exit 1 when changes would be made
@@ -84,6 +90,7 @@ export function parseCli(
       allowPositionals: false,
       options: {
         answers: { type: 'string' },
+        'save-answers': { type: 'string' },
         role: { type: 'string' },
         yes: { type: 'boolean', short: 'y' },
         'dry-run': { type: 'boolean' },
@@ -96,6 +103,7 @@ export function parseCli(
         'only-last': { type: 'boolean' },
         json: { type: 'boolean' },
         'fresh-start': { type: 'boolean' },
+        'all-questions': { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -117,8 +125,18 @@ export function parseCli(
   if (v.json && !v.answers && !v.role && !v['dry-run'] && !v.yes && !v.verify && !v.rollback) {
     throw new UsageError('--json goes with --answers, --dry-run, --yes, --verify or --rollback (not with the wizard)');
   }
+  if (v['save-answers'] !== undefined && (v.rollback || v.verify))
+    throw new UsageError(
+      `--save-answers goes with the wizard, --answers or --dry-run, not with --${v.rollback ? 'rollback' : 'verify'}`,
+    );
+  if (v['save-answers'] === '') throw new UsageError('--save-answers: give a file name');
+  if (v['all-questions'] && (v.yes || v['dry-run'] || v.json || modes.length > 0))
+    throw new UsageError(
+      '--all-questions goes with the wizard (it asks questions), not with --yes, --dry-run or a mode',
+    );
   return {
     answers: v.answers,
+    saveAnswers: v['save-answers'],
     role: v.role,
     yes: v.yes ?? false,
     dryRun: v['dry-run'] ?? false,
@@ -134,6 +152,7 @@ export function parseCli(
     color: v.json ? false : colorWanted(v['no-color'] ?? false, env, stdoutIsTty),
     unicode: unicodeWanted(env),
     freshStart: v['fresh-start'] ?? false,
+    allQuestions: v['all-questions'] ?? false,
   };
 }
 

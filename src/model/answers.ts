@@ -79,15 +79,33 @@ export type AnswerValue = Answers[AnswerKey];
 /** A question the wizard asks for a role. */
 export interface Question {
   key: AnswerKey;
-  label: string; // "Host name (myhostname)"
-  /** One line on what it means and where the default comes from. */
+  /** The question in plain words, as a new admin would ask it: "This host's full name". */
+  label: string;
+  /** The Postfix name it sets, shown second: "myhostname", "/etc/aliases: postmaster, root". */
+  param: string;
+  /** One line on what the answer does, in plain words. */
   explain: string;
+  /**
+   * Where the default comes from ("the domain part of mx.example.com (the host name you gave)"),
+   * computed from the same answers as the default itself, so that both stay true together.
+   */
+  origin: string;
+  /**
+   * The longer help (`?` or F1), as paragraphs: what it does, when to change it, the advice of
+   * Postfix's BASIC_CONFIGURATION_README, and where postconf(5) describes it.
+   */
+  help: string[];
   kind: 'text' | 'list' | 'boolean' | 'choice' | 'map' | 'secret';
   choices?: Array<{ value: string; label: string }>;
-  /** The value offered (current value on a re-run, else derived from the host). */
+  /** The value offered (current value on a re-run, else derived from the host and the earlier answers). */
   default: AnswerValue;
   /** Whether an empty answer is allowed. */
   optional: boolean;
+  /**
+   * Not asked by default: the role does not need it from the user and its default fits. The
+   * wizard shows it on its "review all settings" screen.
+   */
+  advanced: boolean;
   /** null when valid, else the exact message to show beside the field. */
   validate(value: AnswerValue): string | null;
 }

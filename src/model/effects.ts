@@ -177,6 +177,13 @@ export interface Effects {
   /** The uid this process runs as (0 for root). */
   readonly uid: number;
   /**
+   * Write a file the user named on the command line (--save-answers): a path of the machine
+   * mailsetup runs on, relative to the working directory, never mapped into --root. Atomic (a
+   * temporary file beside it, then rename); a new file is 0600, an existing one keeps its mode.
+   * Throws an Error whose message is the system's error code (ENOENT, EACCES, EISDIR, …).
+   */
+  writeUserFile(path: string, content: string): Promise<void>;
+  /**
    * Write atomically (text as UTF-8, or bytes as they are): temp file in the same directory, fsync, rename. Keeps the existing owner,
    * group and mode unless `meta` says otherwise; new files get `meta` or root:root 0644. Follows
    * symlinks (writes the target). Creates missing parent directories (0755).
@@ -224,6 +231,13 @@ export interface Effects {
    * network: under --root it always rejects (code ESANDBOX).
    */
   resolveMx(domain: string): Promise<MxRecord[]>;
+  /**
+   * DNS records of a name, as strings: A and AAAA the addresses, TXT each record's strings joined,
+   * PTR the names an address maps back to (`name` is then the address). Rejects with the
+   * resolver's Error, whose `code` says why (ENOTFOUND, ENODATA: no such records). A sandbox never
+   * reaches the network: under --root it always rejects (code ESANDBOX).
+   */
+  resolveDns(name: string, type: 'A' | 'AAAA' | 'TXT' | 'PTR'): Promise<string[]>;
   /**
    * When the process exits without the returned function having been called, remove the file
    * at `path` if it still holds exactly `content` (a lock left by a run that never released it).

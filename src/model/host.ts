@@ -68,3 +68,24 @@ export interface HostFacts {
    */
   tls?: HostTlsFacts;
 }
+
+/**
+ * Whether this host can send and receive mail over IPv6: a default route and a global address.
+ * Without both (no route, or only link-local/ULA addresses) other servers' IPv6 addresses are
+ * unreachable from here, so Postfix should use inet_protocols = ipv4. The default of the question,
+ * the header's advice and the probes all follow this one judgement.
+ */
+export function ipv6Usable(host: HostFacts): boolean {
+  return host.ipv6DefaultRoute && host.addresses.some((a) => a.family === 6 && a.scope === 'public');
+}
+
+/** No public IPv4 address on any interface: other servers reach this host through NAT or a proxy. */
+export function behindNat(host: HostFacts): boolean {
+  return !host.addresses.some((a) => a.family === 4 && a.scope === 'public');
+}
+
+/** The host's public addresses (IPv4 first), as other servers see them when there is no NAT. */
+export function publicAddresses(host: HostFacts): HostAddress[] {
+  const pub = host.addresses.filter((a) => a.scope === 'public');
+  return [...pub.filter((a) => a.family === 4), ...pub.filter((a) => a.family === 6)];
+}

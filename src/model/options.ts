@@ -2,6 +2,8 @@
 
 export interface CliOptions {
   answers?: string;
+  /** Write the answers of this run to FILE, to replay them on another host (--save-answers). */
+  saveAnswers?: string;
   role?: string;
   yes: boolean;
   dryRun: boolean;
@@ -22,4 +24,6 @@ export interface CliOptions {
   unicode: boolean;
   /** An invalid state file is set aside (kept in the apply's backup) and mailsetup starts afresh. */
   freshStart: boolean;
+  /** --all-questions: the wizard asks every question of the role in turn (no short path). */
+  allQuestions: boolean;
 }

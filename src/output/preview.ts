@@ -1,10 +1,12 @@
 /**
- * The preview of a Plan as styled lines: a unified diff per file (secrets hidden), the parameter
- * table old → new with expanded values, the commands that will run and why, hand edits since the
- * last run, and the findings. The wizard's preview screen draws these lines with Ink; the
- * non-interactive mode prints `renderPlanText()`. Both show the same text.
+ * The preview of a Plan as styled lines, what matters first: a summary (the role, the parameters
+ * that change old → new with their $names expanded, the findings, hand edits since the last run,
+ * the commands and restarts that will run and why), then a unified diff per file (secrets
+ * hidden). The wizard's preview screen shows the summary as its first page and one page per file;
+ * the non-interactive mode prints `renderPlanText()`, the same text in the same order.
  */
 import { createTwoFilesPatch } from 'diff';
+import type { RoleId } from '../model/answers.js';
 import type { FileChange, Finding, ParamChange, Plan } from '../model/plan.js';
 import type { TlsSummary } from '../model/tls.js';
 import { describeAction, isEmptyPlan } from '../model/plan.js';
@@ -90,36 +92,35 @@ function rawDiffLines(change: FileChange): StyledLine[] {
   return out;
 }
 
-/** A raw parameter value for the table: "(not set)", "(empty)" or the value. */
+/** What the preview says besides the plan: the role configured now, the sandbox. */
+export interface PreviewContext {
+  /** The role configured now (detect()): null on a fresh box, 'custom' for a configuration by hand. */
+  current?: RoleId | 'custom' | null;
+  /** The --root sandbox; undefined on the live system. */
+  sandbox?: string;
+}
+
+/** A value as Postfix reads it, and what its $names expand to when that says more. */
+function shownValue(raw: string | undefined, expanded: string): string {
+  if (raw === undefined) return `(default: ${expanded === '' ? 'empty' : expanded})`;
+  if (raw === '') return '(empty)';
+  return expanded === raw ? raw : `${raw} (${expanded === '' ? 'empty' : expanded})`;
+}
+
+/** One parameter: "  name: old → new", each side with its $names expanded where they are. */
+function paramLine(p: ParamChange): StyledLine {
+  return [
+    { text: `  ${p.name}: ` },
+    { text: shownValue(p.before, p.beforeExpanded), style: 'old' },
+    { text: ' → ' },
+    { text: p.after === undefined ? '(removed: Postfix default)' : shownValue(p.after, p.afterExpanded), style: 'new' },
+  ];
+}
+
+/** A raw value in the hand-edit lines: "(not set)", "(empty)" or the value. */
 function rawValue(v: string | undefined): string {
   if (v === undefined) return '(not set)';
   return v === '' ? '(empty)' : v;
-}
-
-/** An expanded value for the table. */
-function expandedValue(v: string): string {
-  return v === '' ? '(empty)' : v;
-}
-
-/** The table rows of one parameter: raw old → new, then the expanded values when they differ from the raw ones. */
-function paramLines(p: ParamChange): StyledLine[] {
-  const out: StyledLine[] = [
-    [
-      { text: `  ${p.name}: ` },
-      { text: rawValue(p.before), style: 'old' },
-      { text: ' → ' },
-      { text: rawValue(p.after), style: 'new' },
-    ],
-  ];
-  if (p.beforeExpanded !== (p.before ?? '') || p.afterExpanded !== (p.after ?? '')) {
-    out.push([
-      { text: '      expands to: ', style: 'dim' },
-      { text: expandedValue(p.beforeExpanded), style: 'old' },
-      { text: ' → ' },
-      { text: expandedValue(p.afterExpanded), style: 'new' },
-    ]);
-  }
-  return out;
 }
 
 const LEVEL_STYLE: Record<Finding['level'], Style> = { error: 'error', warning: 'warning', info: 'info' };
@@ -168,58 +169,129 @@ export const CONFIG_FILES = [
   '/etc/rsyslog.d/postfix.conf',
 ];
 
-/** The whole preview of a plan as styled lines. */
-export function planLines(plan: Plan): StyledLine[] {
-  const out: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }], []];
+/** The role line: which role now, which after. */
+function roleLine(plan: Plan, ctx: PreviewContext): StyledLine | null {
+  if (ctx.current === undefined) return null;
+  const now = ctx.current;
+  let what: string;
+  if (now === null) what = `${plan.role} (first configuration: there is no main.cf yet)`;
+  else if (now === plan.role) what = `${plan.role} (as now; only what differs changes)`;
+  else if (now === 'custom') what = `a custom configuration → ${plan.role} (only what this role needs changes)`;
+  else what = `${now} → ${plan.role} (what ${now} set and ${plan.role} does not is put back as it was)`;
+  return [{ text: 'Role:    ' }, { text: what, style: 'file' }];
+}
+
+/** One file of the plan: its heading line and its diff. */
+export interface FileSection {
+  path: string;
+  /** "/etc/postfix/main.cf — Postfix main configuration (changed)". */
+  heading: StyledLine;
+  /** The unified diff (or what stands for it: a secret, mailsetup's own record). */
+  diff: StyledLine[];
+}
+
+/** The preview in its parts: the summary first, then one section per file. */
+export interface Preview {
+  summary: StyledLine[];
+  files: FileSection[];
+  /** The configuration files the plan leaves as they are ("Unchanged: …"), empty when nothing changes. */
+  unchanged: string[];
+}
+
+/** The preview of a plan, in its parts. */
+export function previewOf(plan: Plan, ctx: PreviewContext = {}): Preview {
+  const summary: StyledLine[] = [[{ text: `Plan for role ${plan.role}`, style: 'title' }]];
+  const empty = isEmptyPlan(plan);
+  if (!empty) {
+    const role = roleLine(plan, ctx);
+    if (role !== null) summary.push(role);
+  }
+  if (ctx.sandbox !== undefined)
+    summary.push([
+      { text: 'Sandbox: ' },
+      { text: ctx.sandbox, style: 'file' },
+      { text: ' (--root: files only; no daemon is touched, nothing reaches the network)', style: 'dim' },
+    ]);
+  summary.push([]);
   if (plan.notes && plan.notes.length > 0) {
-    for (const n of plan.notes) out.push([{ text: n, style: 'warning' }]);
-    out.push([]);
+    for (const n of plan.notes) summary.push([{ text: n, style: 'warning' }]);
+    summary.push([]);
   }
-  if (isEmptyPlan(plan)) {
-    out.push([{ text: 'No change: the files already match these answers; nothing will run.' }], []);
-  } else {
-    out.push([{ text: 'Files', style: 'heading' }]);
-    if (plan.files.length === 0) out.push([{ text: 'no change', style: 'dim' }], []);
-    for (const f of plan.files) {
-      out.push([
-        { text: `${f.path}`, style: 'file' },
-        { text: ` — ${f.description} (${changeKind(f)})`, style: 'dim' },
+  if (empty) {
+    summary.push([{ text: 'No change: the files already match these answers; nothing will run.' }], []);
+  } else if (plan.params.length > 0) {
+    // The values Postfix works with change for these; the others are only written out now.
+    const effective = plan.params.filter((p) => p.beforeExpanded !== p.afterExpanded);
+    const same = plan.params.filter((p) => p.beforeExpanded === p.afterExpanded);
+    summary.push([{ text: 'Parameters (old → new, $names expanded)', style: 'heading' }]);
+    for (const p of effective) summary.push(paramLine(p));
+    if (same.length > 0)
+      summary.push([
+        { text: '  Same value as before, now written out: ', style: 'dim' },
+        { text: same.map((p) => p.name).join(', ') },
       ]);
-      if (f.before !== f.after) out.push(...fileDiffLines(f));
-      out.push([]);
-    }
-    // The configuration files every role looks at: those the plan leaves alone say so.
-    const unchanged = CONFIG_FILES.filter((p) => !plan.files.some((f) => f.path === p));
-    if (unchanged.length > 0 && plan.files.length > 0)
-      out.push([{ text: `Unchanged: ${unchanged.join(', ')}`, style: 'dim' }], []);
-    if (plan.params.length > 0) {
-      out.push([{ text: 'Parameters (old → new)', style: 'heading' }]);
-      for (const p of plan.params) out.push(...paramLines(p));
-      out.push([]);
-    }
-    out.push([{ text: 'Commands to run, in order', style: 'heading' }]);
-    if (plan.actions.length === 0) out.push([{ text: '  none', style: 'dim' }]);
-    plan.actions.forEach((a, i) => {
-      const { command, reason } = describeAction(a);
-      out.push([{ text: `  ${i + 1}. ` }, { text: command, style: 'file' }, { text: ` — ${reason}`, style: 'dim' }]);
-    });
-    out.push([]);
+    summary.push([]);
   }
-  if (plan.tls) out.push(...tlsLines(plan.tls), []);
+  if (plan.findings.length > 0) {
+    summary.push([{ text: 'Findings', style: 'heading' }]);
+    for (const f of plan.findings) summary.push(...findingLines(f));
+    summary.push([]);
+  }
+  if (plan.tls) summary.push(...tlsLines(plan.tls), []);
   if (plan.drift.length > 0) {
-    out.push([{ text: 'Changed by hand since mailsetup set them', style: 'heading' }]);
+    summary.push([{ text: 'Changed by hand since mailsetup set them', style: 'heading' }]);
     for (const d of plan.drift) {
-      out.push([
+      summary.push([
         { text: `  ${d.name}: `, style: 'warning' },
         { text: `mailsetup set ${rawValue(d.ours)}, main.cf now has ${rawValue(d.now)}` },
       ]);
     }
-    out.push([]);
+    summary.push([]);
   }
-  if (plan.findings.length > 0) {
-    out.push([{ text: 'Findings', style: 'heading' }]);
-    for (const f of plan.findings) out.push(...findingLines(f));
-    out.push([]);
+  if (!empty) {
+    summary.push([{ text: 'Commands to run, in order', style: 'heading' }]);
+    if (plan.actions.length === 0) summary.push([{ text: '  none', style: 'dim' }]);
+    plan.actions.forEach((a, i) => {
+      const { command, reason } = describeAction(a);
+      summary.push([
+        { text: `  ${i + 1}. ` },
+        { text: command, style: 'file' },
+        { text: ` — ${reason}`, style: 'dim' },
+      ]);
+    });
+    summary.push([]);
+  }
+  while (summary.length > 0 && summary[summary.length - 1].length === 0) summary.pop();
+
+  const files: FileSection[] = empty
+    ? []
+    : plan.files.map((f) => ({
+        path: f.path,
+        heading: [
+          { text: `${f.path}`, style: 'file' },
+          { text: ` — ${f.description} (${changeKind(f)})`, style: 'dim' },
+        ],
+        diff: f.before !== f.after ? fileDiffLines(f) : [],
+      }));
+  // The configuration files every role looks at: those the plan leaves alone say so.
+  const unchanged =
+    empty || plan.files.length === 0 ? [] : CONFIG_FILES.filter((p) => !plan.files.some((f) => f.path === p));
+  return {
+    summary: visible(summary),
+    files: files.map((f) => ({ ...f, heading: visible([f.heading])[0], diff: visible(f.diff) })),
+    unchanged: unchanged.map((u) => printable(u)),
+  };
+}
+
+/** The whole preview as styled lines: the summary, then the files with their diffs. */
+export function planLines(plan: Plan, ctx: PreviewContext = {}): StyledLine[] {
+  const p = previewOf(plan, ctx);
+  const out: StyledLine[] = [...p.summary];
+  if (!isEmptyPlan(plan)) {
+    out.push([], [{ text: 'Files', style: 'heading' }]);
+    if (p.files.length === 0) out.push([{ text: 'no change', style: 'dim' }]);
+    for (const f of p.files) out.push(f.heading, ...f.diff, []);
+    if (p.unchanged.length > 0) out.push([{ text: `Unchanged: ${p.unchanged.join(', ')}`, style: 'dim' }]);
   }
   while (out.length > 0 && out[out.length - 1].length === 0) out.pop();
   return visible(out);
@@ -231,8 +303,8 @@ function visible(lines: StyledLine[]): StyledLine[] {
 }
 
 /** The preview of a plan for the non-interactive mode (--dry-run, --yes): see planLines(). */
-export function renderPlanText(plan: Plan, opts: { color: boolean }): string {
-  return renderLines(planLines(plan), opts);
+export function renderPlanText(plan: Plan, opts: { color: boolean } & PreviewContext): string {
+  return renderLines(planLines(plan, opts), opts);
 }
 
 /** What a --rollback --dry-run shows: which backup would be restored, and each file's change. */

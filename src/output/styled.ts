@@ -87,3 +87,46 @@ export function renderLines(styled: StyledLine[], opts: { color: boolean }): str
     .map((l) => `${l}\n`)
     .join('');
 }
+
+/**
+ * Fold a styled line to lines of at most `width` columns at spaces, for reading: a continuation
+ * starts under the text of the first line (its leading spaces, plus `hang` more), a word longer
+ * than the room is cut. Styles carry over. An empty line stays one empty line.
+ */
+export function foldLine(line: StyledLine, width: number, hang = 2): StyledLine[] {
+  const text = line.map((s) => s.text).join('');
+  const w = Math.max(1, width);
+  if (text.length <= w) return [line];
+  // The style of each character, so that the pieces can be cut anywhere.
+  const styles: Array<Style | undefined> = [];
+  for (const s of line) for (let i = 0; i < s.text.length; i++) styles.push(s.style);
+  const indent = Math.min(/^ */.exec(text)?.[0].length ?? 0, Math.floor(w / 2)) + hang;
+  const pad = ' '.repeat(Math.min(indent, Math.max(0, w - 10)));
+  const out: StyledLine[] = [];
+  let start = 0;
+  let first = true;
+  while (start < text.length) {
+    const lead = first ? '' : pad;
+    const room = w - lead.length;
+    let end = start + room;
+    if (end >= text.length) end = text.length;
+    else {
+      const space = text.lastIndexOf(' ', end);
+      if (space > start) end = space;
+    }
+    const spans: StyledLine = lead === '' ? [] : [{ text: lead }];
+    for (let i = start; i < end;) {
+      let j = i;
+      while (j < end && styles[j] === styles[i]) j++;
+      const span: Span = { text: text.slice(i, j) };
+      if (styles[i] !== undefined) span.style = styles[i];
+      spans.push(span);
+      i = j;
+    }
+    out.push(spans);
+    start = end;
+    while (text[start] === ' ' && start < text.length) start++;
+    first = false;
+  }
+  return out;
+}

@@ -51,13 +51,14 @@ export function detect(files: Readonly<Record<string, string | null>>, parsed?: 
   const mainText = files[MAIN_CF];
   if (mainText === null || mainText === undefined) {
     // No main.cf: a fresh box, also when a state file outlived it (purge and reinstall).
-    return described({ role: null, answers: {}, source: 'none' }, stateText ? [STALE_STATE_LINE] : []);
+    return described({ role: null, answers: {}, source: 'none' }, null, stateText ? [STALE_STATE_LINE] : []);
   }
   if (stateText) {
     const state = parsed ?? parseState(stateText);
     const handEdits = findHandEdits(state, mainText);
     return described(
       { role: state.answers.role, answers: withHandEdits(state.answers, handEdits), source: 'state', handEdits },
+      MainCf.parse(mainText),
       handEdits.map((e) => `  ${handEditLine(e)}`),
     );
   }
@@ -165,15 +166,19 @@ export function detect(files: Readonly<Record<string, string | null>>, parsed?: 
     domain,
   };
   const role = RECOGNITION_ORDER.find((id) => roleModule(id).recognize(view)) ?? 'custom';
-  return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' });
+  return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' }, cf);
 }
+
+/** The main.cf values the start header shows. */
+const SHOWN = ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const;
 
 /**
  * The lines under "Role:" in the wizard's start header: where the current configuration comes
- * from and its main values. The header's own lines show the host, its addresses and the Postfix
- * status, so they are not repeated here.
+ * from and its main values, as main.cf has them now (what Postfix runs with), not as mailsetup
+ * recorded them: a value changed by hand since says so. The header's own lines show the host,
+ * its addresses and the Postfix status, so they are not repeated here.
  */
-function described(d: Omit<Detection, 'summary'>, extra: string[] = []): Detection {
+function described(d: Omit<Detection, 'summary'>, cf: MainCf | null, extra: string[] = []): Detection {
   const lines: string[] = [];
   if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)', ...extra);
   else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
@@ -181,12 +186,12 @@ function described(d: Omit<Detection, 'summary'>, extra: string[] = []): Detecti
     lines.push(
       `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
     );
-  const a = d.answers;
   const byHand = new Set((d.handEdits ?? []).map((e) => e.name));
-  for (const k of ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const) {
-    const v = a[k];
-    if (byHand.has(k) || v === undefined || (Array.isArray(v) && v.length === 0) || v === '') continue;
-    lines.push(`  ${k} = ${Array.isArray(v) ? v.join(', ') : v}`);
+  for (const k of SHOWN) {
+    // A hand edit has its own line (extra), with the value mailsetup had set.
+    const v = cf?.get(k);
+    if (byHand.has(k) || v === undefined || v.trim() === '') continue;
+    lines.push(`  ${k} = ${v}`);
   }
   if (d.role !== null) lines.push(...extra);
   return { ...d, summary: lines };

@@ -56,6 +56,13 @@ export function withStoredPassword(
     stored = undefined;
   }
   const colon = stored?.indexOf(':') ?? -1;
+  if ((stored === undefined || colon < 0) && a.smtp_sasl.password === SECRET_PLACEHOLDER) {
+    // A state file (or an answers file made from one) handed to another host: it never held the password.
+    return fail(
+      `no password for ${a.relayhost} here: a state file never holds one ("${SECRET_PLACEHOLDER}"); ` +
+        'give smtp_sasl.password_file, or type it in the wizard',
+    );
+  }
   if (stored === undefined || colon < 0) {
     return fail(
       `no stored password to keep (${SASL_PASSWD_MAP} has no login for ${oldKey || 'the relay host'}): ` +

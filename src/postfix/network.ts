@@ -199,6 +199,18 @@ export function parseEndpoint(text: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) };
 }
 
+/**
+ * The reverse-DNS name of an address, where its PTR record lives: 2.2.0.192.in-addr.arpa,
+ * 5.0.0.0…8.b.d.0.1.0.0.2.ip6.arpa; null when the text is no address.
+ */
+export function reverseName(address: string): string | null {
+  const a = parseAddress(address);
+  if (a === null) return null;
+  if (a.family === 4) return `${canonical(4, a.value).split('.').reverse().join('.')}.in-addr.arpa`;
+  const nibbles = a.value.toString(16).padStart(32, '0').split('').reverse();
+  return `${nibbles.join('.')}.ip6.arpa`;
+}
+
 /** mynetworks_style: what Postfix trusts when mynetworks is not set. */
 export type MynetworksStyle = 'host' | 'subnet' | 'class';
 

@@ -255,9 +255,9 @@ function duplicateKey(doc: Document.Parsed): number | null {
  * The secrets of an answers document must be YAML strings: an unquoted 012345, 0x1F or 1e3 is a
  * number to YAML and would be stored changed (12345, 31, 1000). The value is never echoed.
  */
-function checkSecretScalars(doc: Document.Parsed): void {
+function checkSecretScalars(doc: Document.Parsed, under: readonly string[]): void {
   for (const key of ['password', 'username'] as const) {
-    const node = doc.getIn(['smtp_sasl', key], true);
+    const node = doc.getIn([...under, 'smtp_sasl', key], true);
     if (node === undefined || node === null || !isScalar(node)) continue;
     if (typeof node.value === 'string') continue;
     throw new AnswersError(
@@ -270,6 +270,20 @@ function checkSecretScalars(doc: Document.Parsed): void {
 /** Parse an answers file's YAML text. Errors name the line (YAML) or the key (schema), never the text. */
 export function parseAnswersYaml(text: string, requireRole = true): Partial<Answers> {
   const { doc, value } = parseYamlQuietly(text, 'answers file');
-  checkSecretScalars(doc);
-  return answersFromObject(value, requireRole);
+  const state = stateAnswers(value);
+  checkSecretScalars(doc, state === undefined ? [] : ['answers']);
+  return answersFromObject(state ?? value, requireRole);
+}
+
+/**
+ * The answers section of mailsetup's state file (/etc/postfix/mailsetup.yaml: `version: 1`,
+ * `answers:`, and the ownership ledger), so that the state file of one host can be handed to
+ * --answers on another; undefined for any other document.
+ */
+function stateAnswers(doc: unknown): unknown {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return undefined;
+  const d = doc as Record<string, unknown>;
+  if (d.version === undefined || !('answers' in d) || 'role' in d) return undefined;
+  if (d.version !== 1) throw new AnswersError(`version: ${String(d.version)}: not a state file mailsetup knows (1)`);
+  return d.answers;
 }

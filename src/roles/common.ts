@@ -3,7 +3,7 @@
  * aliases for postmaster and root, trusted networks, and the pieces roles share (relay
  * restrictions, relay-recipient and transport maps, the SASL smart host overlay).
  */
-import type { HostFacts } from '../model/host.js';
+import { ipv6Usable, type HostFacts } from '../model/host.js';
 import type { MapSpec, PlanContext, Resolved } from './role.js';
 import type { AnswerKey, AnswerValue, Answers } from '../model/answers.js';
 import { GENERIC_MAP, RELAY_RECIPIENTS_MAP, SASL_PASSWD_MAP, TRANSPORT_MAP, VIRTUAL_MAP } from '../model/paths.js';
@@ -57,7 +57,8 @@ export function privateSubnets(host: HostFacts, protocols: string): string[] {
 
 /** The defaults every role starts from, derived from the host. */
 export function commonDefaults(host: HostFacts): Resolved {
-  const protocols = host.ipv6DefaultRoute ? 'all' : 'ipv4';
+  // The same judgement as the header's IPv6 advice: IPv6 only where it can reach other servers.
+  const protocols = ipv6Usable(host) ? 'all' : 'ipv4';
   const myhostname = host.fqdn;
   return {
     role: 'mail-server',

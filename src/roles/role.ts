@@ -138,7 +138,14 @@ export interface ConfigView {
 }
 
 /** A role's wording of a question, where it differs from the common one (src/roles/questions.ts). */
-export type Explain = (d: Answers, host: HostFacts) => string;
+export interface Wording {
+  /** The question in plain words. */
+  label?: string;
+  /** One line on what the answer does for this role. */
+  explain?: string;
+  /** Paragraphs of help that only this role needs, shown before the common ones. */
+  help?: string[];
+}
 
 /**
  * The running configuration as --verify reads it (`postconf -xh`): parameter name → value, ''
@@ -175,6 +182,12 @@ export interface RoleModule {
   /** Keys that must have a non-empty value. */
   required: AnswerKey[];
   /**
+   * The keys the wizard asks by default (besides the required ones, and any whose default does
+   * not fit this host): what the role needs from the user. The rest keep their defaults unless
+   * the user opens the "review all settings" screen.
+   */
+  basic: AnswerKey[];
+  /**
    * Answers the role applies although the wizard does not ask for them (an answers file may give
    * them). Any other key outside `keys` is not used by the role: an answers file that gives one
    * is refused (src/roles/usage.ts).
@@ -185,8 +198,8 @@ export interface RoleModule {
    * reason (a null client and mynetworks_style); other keys get the general "does not use it".
    */
   declines?: Partial<Record<AnswerKey, string>>;
-  /** This role's explanation of a question, where it differs from the common one. */
-  explain?: Partial<Record<AnswerKey, Explain>>;
+  /** This role's wording of a question, where it differs from the common one. */
+  wording?: Partial<Record<AnswerKey, Wording>>;
   /** Role-specific defaults, given the common ones. */
   defaults(host: HostFacts, base: Resolved): Partial<Answers>;
   /** A check of one answer that only this role makes, run before the common check: the message, or null. */

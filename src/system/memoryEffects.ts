@@ -40,7 +40,7 @@ export interface MemoryEffectsInit {
   root?: string;
   /** Pids that `processAlive` reports as running (besides this process). */
   alivePids?: number[];
-  /** Files the user names on the command line (readUserFile), by path as given. */
+  /** Files the user names on the command line (readUserFile, writeUserFile), by path as given. */
   userFiles?: Record<string, string>;
   /** What readStdin() reads; default: nothing (an empty standard input). */
   stdin?: string;
@@ -63,6 +63,8 @@ export interface MemoryEffectsInit {
   interfaces?: Record<string, InterfaceInfo[]>;
   /** DNS: domain → its MX records, or how the query fails; any other domain: ENOTFOUND. */
   mx?: Record<string, MxRecord[] | DnsFailure>;
+  /** DNS for resolveDns: "TYPE name" ("A mail.example.com", "PTR 192.0.2.2") → records or failure; else ENOTFOUND. */
+  dns?: Record<string, string[] | DnsFailure>;
   /** What connect() reaches: "host:port" ("[v6]:port") → the peer there; elsewhere ECONNREFUSED. */
   peers?: Record<string, MemoryPeer>;
   /** dnssecProbe(): resolver address → its answer, or no answer ever; elsewhere a timeout. */
@@ -101,6 +103,8 @@ export interface MemoryConnectionRecord {
 export interface MemoryEffects extends Effects {
   files: Map<string, MemoryFile>;
   dirs: Map<string, number>;
+  /** Files the user named on the command line, by path as given: read by readUserFile, written by writeUserFile. */
+  userFiles: Map<string, string>;
   calls: Array<{ cmd: string; args: string[]; opts: RunOptions }>;
   /** System paths in the order writeFileAtomic/removeFile/createExclusive changed them. */
   writes: string[];
@@ -109,7 +113,7 @@ export interface MemoryEffects extends Effects {
   sockets: ListenSocket[];
   /** Every connect() attempt, in order (refused ones too). */
   connections: MemoryConnectionRecord[];
-  /** Every MX query, in order. */
+  /** Every DNS query, in order: an MX query by its domain, the others as "TYPE name". */
   dnsQueries: string[];
   /** Every DNSSEC probe (the resolver asked), in order. */
   dnssecProbes: string[];
@@ -147,6 +151,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
   const dnssecProbes: string[] = [];
   const starttlsProbes: string[] = [];
   const exitRemovals = new Map<string, string>();
+  const userFiles = new Map<string, string>(Object.entries(init.userFiles ?? {}));
   let random = 0;
 
   function sys(p: string): string {
@@ -217,6 +222,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       if (Buffer.byteLength(text) > maxBytes) throw new Error(`standard input holds more than ${maxBytes} bytes`);
       return text;
     },
+    userFiles,
     async readFileBytes(p) {
       const s = sys(p);
       if (dirs.has(s)) throw new Error(`${p} is a directory, not a file`);
@@ -225,14 +231,18 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
       return new Uint8Array(f.bytes ?? Buffer.from(f.content, 'utf8'));
     },
     async readUserFile(p, maxBytes = 64 * 1024 * 1024) {
-      const text = init.userFiles?.[p];
+      const text = userFiles.get(p);
       if (text === undefined) throw new Error('ENOENT');
       const size = Buffer.byteLength(text, 'utf8');
       if (size > maxBytes) throw new Error(`${size} bytes, larger than the ${maxBytes} bytes mailsetup reads`);
       return text;
     },
+    async writeUserFile(p, content) {
+      if (p === '' || p.endsWith('/')) throw new Error('EISDIR');
+      userFiles.set(p, content);
+    },
     async userFileMeta(p) {
-      if (init.userFiles?.[p] === undefined) return null;
+      if (!userFiles.has(p)) return null;
       return init.userFileMeta?.[p] ?? { mode: 0o600, uid: 0, gid: 0 };
     },
     async fileKind(p) {
@@ -437,6 +447,22 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         throw Object.assign(new Error(`queryMx ${code} ${domain}`), { code });
       }
       return answer.map((r) => ({ ...r }));
+    },
+    async resolveDns(name, type) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${root}: a sandbox does not query DNS (${type} of ${name})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      const key = `${type} ${name}`;
+      dnsQueries.push(key);
+      const answer = init.dns?.[key];
+      if (answer === 'silent') return new Promise<never>(() => undefined);
+      if (answer === undefined || !Array.isArray(answer)) {
+        const code = answer?.code ?? 'ENOTFOUND';
+        throw Object.assign(new Error(`query ${code} ${name}`), { code });
+      }
+      return [...answer];
     },
     async dnssecProbe(server, timeoutMs) {
       if (!live) throw new Error(`--root ${root}: a sandbox does not query DNS (DNSSEC probe of ${server})`);

@@ -9,7 +9,7 @@ import { parseRelayhost } from '../postfix/validate.js';
 import { rsyslogInstalled } from './hostFacts.js';
 import { SERVICE_PORTS } from './smtpLogin.js';
 import type { Effects } from '../model/effects.js';
-import type { HostFacts } from '../model/host.js';
+import { behindNat, ipv6Usable, type HostFacts } from '../model/host.js';
 
 export type TcpVerdict = 'open' | 'refused' | 'timeout' | 'unreachable';
 
@@ -114,7 +114,7 @@ export type NatStatus = 'public' | 'private-only';
  * (behind NAT or a proxy for IPv4: a receiving role needs proxy_interfaces = the public address).
  */
 export function natStatus(host: HostFacts): NatStatus {
-  return host.addresses.some((a) => a.family === 4 && a.scope === 'public') ? 'public' : 'private-only';
+  return behindNat(host) ? 'private-only' : 'public';
 }
 
 /**
@@ -144,7 +144,8 @@ export function ipv6Status(host: HostFacts): Ipv6Status {
   const globalAddress = host.addresses.some((a) => a.family === 6 && a.scope === 'public');
   const restart = 'Postfix must be stopped and started for this (a reload is not enough)';
   let advice: string | null = null;
-  if (!defaultRoute) {
+  if (ipv6Usable(host)) advice = null;
+  else if (!defaultRoute) {
     advice = `no IPv6 default route: use inet_protocols = ipv4, or Postfix tries IPv6 addresses of other servers and logs "Network is unreachable"; ${restart}`;
   } else if (!globalAddress) {
     advice = `an IPv6 route but no global IPv6 address: use inet_protocols = ipv4 unless your provider routes your IPv6 addresses; ${restart}`;

@@ -715,6 +715,27 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       }
     },
 
+    async writeUserFile(p, content) {
+      const target = pathResolve(p);
+      const tmp = join(dirname(target), `.${basename(target)}.mailsetup-${randomBytes(6).toString('hex')}`);
+      try {
+        let mode = 0o600;
+        try {
+          const st = await fs.stat(target);
+          if (!st.isFile()) throw Object.assign(new Error('EISDIR'), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' });
+          mode = st.mode & 0o7777;
+        } catch (e) {
+          if (errnoCode(e) !== 'ENOENT') throw e;
+        }
+        await fs.writeFile(tmp, content, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
+        await fs.chmod(tmp, mode);
+        await fs.rename(tmp, target);
+      } catch (e) {
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+        throw new Error(errnoCode(e) ?? errorMessage(e));
+      }
+    },
+
     async stat(p) {
       try {
         const st = await fs.stat(await real(p));
@@ -1001,6 +1022,24 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         });
       }
       return dns.resolveMx(domain);
+    },
+
+    async resolveDns(name, type) {
+      if (!live) {
+        throw Object.assign(new Error(`--root ${rootDir}: a sandbox does not query DNS (${type} of ${name})`), {
+          code: 'ESANDBOX',
+        });
+      }
+      switch (type) {
+        case 'A':
+          return dns.resolve4(name);
+        case 'AAAA':
+          return dns.resolve6(name);
+        case 'TXT':
+          return (await dns.resolveTxt(name)).map((chunks) => chunks.join(''));
+        case 'PTR':
+          return dns.reverse(name);
+      }
     },
 
     removeAtExit(p, content) {

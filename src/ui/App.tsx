@@ -4,11 +4,12 @@
  * component only picks the screen for the step and sizes it to the terminal. Ctrl-C before the
  * apply starts ends the wizard with exit code 130 and nothing written.
  */
-import { useEffect, useRef } from 'react';
+import { useContext, useEffect, useRef } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { WizardBackend } from './backend.js';
 import { useWizard } from './driver.js';
-import { currentValue, type WizardState } from './machine.js';
+import { askedPosition, currentValue, isAsked, type WizardState } from './machine.js';
+import { ReviewScreen, reviewOrigin } from './ReviewScreen.js';
 import { Header } from './Header.js';
 import { InputProvider } from './input/InputProvider.js';
 import { frameHeight } from './layout.js';
@@ -47,6 +48,7 @@ interface ScreenProps {
 /** The screen for the current step. */
 function Screen({ state, actions, rows, columns }: ScreenProps) {
   const tint = useColor();
+  const root = useContext(RootContext);
   const compact = <Header host={state.host} detection={state.detection} roles={state.roles} compact />;
   // Below the one-line header of the later screens.
   const height = frameHeight(rows) - 1;
@@ -90,8 +92,8 @@ function Screen({ state, actions, rows, columns }: ScreenProps) {
               question={q}
               value={currentValue(state, q)}
               draft={state.drafts[q.key]}
-              position={state.index + 1}
-              total={state.questions.length}
+              position={state.editing !== null ? 0 : askedPosition(state.questions, state.index).position}
+              total={askedPosition(state.questions, state.index).total}
               roleTitle={roleTitle(state)}
               height={height}
               columns={columns}
@@ -99,6 +101,29 @@ function Screen({ state, actions, rows, columns }: ScreenProps) {
               onBack={actions.back}
             />
           )}
+        </Box>
+      );
+    }
+    case 'review': {
+      const questions = state.questions ?? [];
+      return (
+        <Box flexDirection="column">
+          {compact}
+          <ReviewScreen
+            rows={questions.map((q) => ({
+              question: q,
+              value: currentValue(state, q),
+              origin: reviewOrigin(q, state.edited.includes(q.key), isAsked(q)),
+            }))}
+            cursor={state.reviewCursor}
+            roleTitle={roleTitle(state)}
+            asked={questions.filter(isAsked).length}
+            height={height}
+            columns={columns}
+            onMove={actions.moveReview}
+            onChoose={actions.chooseReview}
+            onBack={() => actions.back()}
+          />
         </Box>
       );
     }
@@ -111,6 +136,10 @@ function Screen({ state, actions, rows, columns }: ScreenProps) {
             key={state.planRequest}
             plan={state.plan}
             planError={state.planError}
+            context={{
+              ...(state.detection === null ? {} : { current: state.detection.role }),
+              ...(root === undefined ? {} : { sandbox: root }),
+            }}
             failure={state.failure}
             height={height}
             width={Math.max(20, columns - 1)}

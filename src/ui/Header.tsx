@@ -2,12 +2,15 @@
  * The start header: host name and addresses, Postfix installed or not (and its version), the
  * current role and values. The role comes from the files, read before the first frame; the host's
  * facts arrive after it, in lines kept for them ("probing…"), so nothing below them moves.
- * `compact` gives the one-line form the later screens use.
+ * `compact` gives the one-line form the later screens use. Under --root it says so: a sandbox,
+ * whose files are written but whose daemons and network are never touched.
  */
+import { useContext } from 'react';
 import { Box, Text } from 'ink';
 import type { RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
 import type { Detection } from './backend.js';
+import { RootContext } from './SummaryScreen.js';
 import { useColor } from './style.js';
 
 export interface HeaderProps {
@@ -42,17 +45,22 @@ export function currentRole(detection: Detection, roles: RoleInfo[]): string {
   return info === undefined ? detection.role : `${info.title} (${detection.role})`;
 }
 
-/** Lines the full header takes: the title, host, Postfix and role lines, the summary shown, the gap. */
-export function headerHeight(detection: Detection | null, maxSummary: number): number {
+/**
+ * Lines the full header takes: the title, the sandbox (under --root), host, Postfix and role lines,
+ * the summary shown, the gap.
+ */
+export function headerHeight(detection: Detection | null, maxSummary: number, sandbox?: string): number {
   const summary = detection?.summary.length ?? 0;
-  return 5 + Math.min(summary, Math.max(0, maxSummary));
+  return 5 + (sandbox === undefined ? 0 : 1) + Math.min(summary, Math.max(0, maxSummary));
 }
 
 /** The header. */
 export function Header({ host, detection, roles, compact = false, maxSummary = Infinity }: HeaderProps) {
   const tint = useColor();
+  const sandbox = useContext(RootContext);
   if (compact) {
     const parts = ['mailsetup'];
+    if (sandbox !== undefined) parts.push(`sandbox ${sandbox}`);
     if (host !== null) parts.push(host.fqdn, `Postfix ${postfixStatus(host)}`);
     if (detection !== null) parts.push(`now: ${detection.role ?? 'none'}`);
     return (
@@ -71,6 +79,13 @@ export function Header({ host, detection, roles, compact = false, maxSummary = I
       <Text bold wrap="truncate-end">
         mailsetup: configure Postfix for a standard role
       </Text>
+      {sandbox !== undefined && (
+        <Text wrap="truncate-end">
+          {'Sandbox: '}
+          <Text color={tint('yellow')}>{sandbox}</Text>
+          <Text color={tint('gray')}> (--root: only files here are written; no daemon, no network)</Text>
+        </Text>
+      )}
       {host === null ? (
         <>
           <Text color={tint('gray')}>probing the host…</Text>

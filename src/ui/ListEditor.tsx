@@ -4,12 +4,14 @@
  * the entry under the cursor (or adds, or accepts the list on "done"); `a` adds; `d` or
  * Del/Backspace removes the entry under the cursor; Esc goes back a question, keeping the entries
  * as they are. While editing an entry: Enter keeps it (an emptied entry is removed), Esc cancels
- * the edit. The cursor starts on "done", so Enter alone accepts the list as shown.
+ * the edit. The cursor starts on "done", so Enter alone accepts the list as shown. With onHelp,
+ * `?` typed alone or F1 opens the question's help, browsing or editing (the entry keeps its text).
  */
 import { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { editList, listOf, type ListState } from './edit/list.js';
 import { useKeys } from './input/InputProvider.js';
+import { isHelpKey } from './input/keys.js';
 import { wrapText } from './layout.js';
 import { TextView } from './TextField.js';
 import { useColor } from './style.js';
@@ -27,6 +29,8 @@ export interface ListEditorProps {
   onBack(entries: string[]): void;
   /** Called on every edit (the caller clears a validation error). */
   onEdit?(): void;
+  /** The help key (`?`, F1). */
+  onHelp?(): void;
 }
 
 /** The first entry row to show so that the cursor is visible. */
@@ -37,22 +41,35 @@ function windowStart(cursor: number, count: number, rows: number): number {
 }
 
 /** The key help under the list (browsing, or editing an entry). */
-function helpText(s: ListState, format: string | undefined): string {
+function helpText(s: ListState, format: string | undefined, help: boolean): string {
   return (
     (s.mode.kind === 'browse'
-      ? '↑/↓ move · Enter edit/choose · a add · d/Del remove · Esc back · Ctrl-C quit'
+      ? `↑/↓ move · Enter edit/choose · a add · d/Del remove · Esc back${help ? ' · ? help' : ''} · Ctrl-C quit`
       : 'Enter keep (empty removes) · Esc cancel the edit') + (format !== undefined ? ` · entry: ${format}` : '')
   );
 }
 
 /** The list editor. */
-export function ListEditor({ initial, format, height = 14, columns = 80, onSubmit, onBack, onEdit }: ListEditorProps) {
+export function ListEditor({
+  initial,
+  format,
+  height = 14,
+  columns = 80,
+  onSubmit,
+  onBack,
+  onEdit,
+  onHelp,
+}: ListEditorProps) {
   const tint = useColor();
   const [state, setState] = useState<ListState>(() => listOf(initial));
   // The list as the last key left it: the next key starts from it, however fast keys come.
   const latest = useRef(state);
 
   useKeys((key) => {
+    if (onHelp !== undefined && isHelpKey(key)) {
+      onHelp();
+      return;
+    }
     const r = editList(latest.current, key);
     if (r.state !== latest.current) {
       latest.current = r.state;
@@ -66,7 +83,7 @@ export function ListEditor({ initial, format, height = 14, columns = 80, onSubmi
   const { entries, cursor, mode } = state;
   const addRow = entries.length;
   const doneRow = entries.length + 1;
-  const help = wrapText(helpText(state, format), columns);
+  const help = wrapText(helpText(state, format, onHelp !== undefined), columns);
   // Rows for entries: the height less "add", "done", the help and the "entries x–y" line.
   const maxRows = Math.max(1, height - 2 - help.length - 1);
   const start = windowStart(mode.kind === 'edit' ? mode.index : cursor, entries.length, maxRows);

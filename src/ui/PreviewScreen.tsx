@@ -1,6 +1,10 @@
 /**
- * The preview: the plan's lines (the same text --dry-run prints), scrolled in a window sized to
- * the terminal; ↑/↓ line, PgUp/PgDn (Space) page, Home/End. Only `y` applies, and only a y typed
+ * The preview: the parts of src/output/preview.ts (the same text --dry-run prints, in the same
+ * order), one page each: the summary first (role, parameters old → new, findings, hand edits,
+ * commands and restarts, the sandbox, the files with their keys), then one page per file with its
+ * diff. A key per page: s the summary, 1–9 a file, Tab/→ the next page, Shift-Tab/← the one
+ * before. Each page scrolls in a window sized to the terminal: ↑/↓ line, PgUp/PgDn (Space) page,
+ * Home/End; a new page starts at its top. Only `y` applies, and only a y typed
  * while the plan is on the screen: Enter, which accepts a default everywhere else, does not (two
  * quick Enters on the last question never apply), nor does a y typed before the plan was shown.
  * Blocking errors are shown at the top with their reasons; overriding one takes typing its rule's
@@ -14,8 +18,8 @@ import { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { Plan } from '../model/plan.js';
 import { isEmptyPlan } from '../model/plan.js';
-import { planLines, REPLACE_TLS_OVERRIDE } from '../output/preview.js';
-import type { StyledLine } from '../output/styled.js';
+import { previewOf, REPLACE_TLS_OVERRIDE, type Preview, type PreviewContext } from '../output/preview.js';
+import { foldLine, type StyledLine } from '../output/styled.js';
 import { STEP_MARKS } from '../output/steps.js';
 import type { ApplyResult } from './backend.js';
 import { isChar } from './input/keys.js';
@@ -29,6 +33,8 @@ import { TextField } from './TextField.js';
 export interface PreviewScreenProps {
   plan: Plan | null;
   planError: string | null;
+  /** The role configured now and the sandbox, for the summary. */
+  context?: PreviewContext;
   /** The apply that failed just before, to say what happened. */
   failure?: ApplyResult | null;
   /** Lines available for the whole screen. */
@@ -79,22 +85,115 @@ function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** A wrapped row of the plan: which plan line it comes from and which part of it. */
+/** One page of the preview: its tab name, its key and its lines as the preview made them. */
+interface PageParts {
+  /** "summary", or the file's name without its directory. */
+  name: string;
+  /** The key that shows it: "s", "1"…"9" (no key past the ninth file: Tab reaches it). */
+  key: string | null;
+  lines: StyledLine[];
+  /** The summary's lines fold at spaces; a diff's line is cut exactly, never reflowed. */
+  fold: 'words' | 'exact';
+}
+
+/** One page of the preview: its tab name, its key and its lines folded to the width. */
+export interface PreviewPage {
+  name: string;
+  key: string | null;
+  lines: StyledLine[];
+}
+
+/** The short name of a file for its tab: main.cf, sasl_passwd, postfix.conf. */
+function tabName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The pages of a preview before folding: the summary, which ends with the files and the key of each, then one per file. */
+function pageParts(p: Preview): PageParts[] {
+  const keyOf = (i: number): string | null => (i < 9 ? String(i + 1) : null);
+  const summary: StyledLine[] = [...p.summary];
+  if (p.files.length > 0) {
+    summary.push([], [{ text: 'Files (a key shows each one: its diff)', style: 'heading' }]);
+    p.files.forEach((f, i) => summary.push([{ text: `  ${keyOf(i) ?? ' '} ` }, ...f.heading]));
+  }
+  if (p.unchanged.length > 0) summary.push([{ text: `  Unchanged: ${p.unchanged.join(', ')}`, style: 'dim' }]);
+  const pages: PageParts[] = [{ name: 'summary', key: 's', lines: summary, fold: 'words' }];
+  p.files.forEach((f, i) =>
+    pages.push({
+      name: tabName(f.path),
+      key: keyOf(i),
+      lines: [
+        f.heading,
+        ...(f.diff.length > 0 ? f.diff : [[{ text: 'no change in the text', style: 'dim' as const }]]),
+      ],
+      fold: 'exact',
+    }),
+  );
+  return pages;
+}
+
+function fold(page: PageParts, line: StyledLine, width: number): StyledLine[] {
+  return page.fold === 'words' ? foldLine(line, width) : wrapLine(line, width);
+}
+
+/**
+ * The pages of a preview: the summary, which ends with the files and the key of each, then one
+ * page per file (its heading and diff). Lines are folded to `width`: the summary's at spaces, a
+ * diff's exactly (a diff line is cut, never reflowed).
+ */
+export function previewPages(p: Preview, width: number): PreviewPage[] {
+  return pageParts(p).map((pg) => ({
+    name: pg.name,
+    key: pg.key,
+    lines: pg.lines.flatMap((l) => fold(pg, l, width)),
+  }));
+}
+
+/** A folded row of a page: which of the page's lines it comes from and which part of it. */
 interface Row {
   line: StyledLine;
   logical: number;
   part: number;
 }
 
-function rowsOf(plan: Plan | null, width: number): Row[] {
-  if (plan === null) return [];
-  return planLines(plan).flatMap((l, logical) => wrapLine(l, width).map((line, part) => ({ line, logical, part })));
+function rowsOf(page: PageParts | undefined, width: number): Row[] {
+  if (page === undefined) return [];
+  return page.lines.flatMap((l, logical) => fold(page, l, width).map((line, part) => ({ line, logical, part })));
 }
 
-/** Where the window starts: a plan line (and which of its wrapped parts), so that a resize keeps it. */
+/** "1 the file", "1–3 files", "1–9 files" (no key past the ninth). */
+function fileKeys(n: number): string {
+  return n === 1 ? '1 the file' : `1–${Math.min(9, n)} files`;
+}
+
+/** The tabs above the page: "[s summary]  1 main.cf  2 master.cf", the shown one in brackets. */
+function Tabs({ pages, shown }: { pages: PageParts[]; shown: number }) {
+  const tint = useColor();
+  return (
+    <Text wrap="truncate-end">
+      {pages.map((pg, i) => {
+        const label = `${pg.key === null ? '' : `${pg.key} `}${pg.name}`;
+        return (
+          <Text key={i} bold={i === shown} color={i === shown ? tint('cyan') : tint('gray')}>
+            {i === shown ? `[${label}]` : ` ${label} `}
+            {i < pages.length - 1 ? ' ' : ''}
+          </Text>
+        );
+      })}
+    </Text>
+  );
+}
+
+/** Where the window starts: a page's line (and which of its folded parts), so that a resize keeps it. */
 interface Anchor {
   logical: number;
   part: number;
+}
+
+/** The page shown and where its window starts. */
+interface View {
+  page: number;
+  anchor: Anchor;
 }
 
 /** The row index of `anchor` among `rows`. */
@@ -199,6 +298,7 @@ function Said({ lines }: { lines: Said[] }) {
 export function PreviewScreen({
   plan,
   planError,
+  context,
   failure = null,
   height,
   width,
@@ -206,14 +306,19 @@ export function PreviewScreen({
   onBack,
   onOverride,
 }: PreviewScreenProps) {
-  const tint = useColor();
-  const [anchor, setAnchor] = useState<Anchor>({ logical: 0, part: 0 });
-  const anchorRef = useRef(anchor);
+  const [view, setView] = useState<View>({ page: 0, anchor: { logical: 0, part: 0 } });
+  // The view as the last key left it: the next key starts from it, however fast keys come.
+  const viewRef = useRef(view);
   const [prompting, setPrompting] = useState(false);
   const [promptError, setPromptError] = useState<string | null>(null);
   const [hint, setHint] = useState<string | null>(null);
 
-  const rows = rowsOf(plan, width);
+  const pages = plan === null ? [] : pageParts(previewOf(plan, context));
+  const multi = pages.length > 1;
+  const pageOf = (v: View) => Math.min(v.page, Math.max(0, pages.length - 1));
+  const shownPage = pageOf(view);
+  const rowsFor = (i: number) => rowsOf(pages[i], width);
+  const rows = rowsFor(shownPage);
   const blocking = plan === null ? [] : blockingFindings(plan);
   const liftable = plan === null ? [] : liftingOverrides(plan);
 
@@ -232,24 +337,46 @@ export function PreviewScreen({
   const footerLines = [...warnLines, ...promptText];
   const promptLines = prompting ? 2 + (promptError === null ? 0 : wrapText(`✗ ${promptError}`, width).length) : 0;
   const hintLines = hint === null ? [] : wrapText(hint, width);
+  // The tabs (more than one page) and the status line under the page.
+  const tabsLines = multi ? 1 : 0;
+  const statusFor = (first: number, shown: number, page: number) =>
+    wrapText(
+      `${multi ? `${pages[shownPage].name} · ` : ''}lines ${rows.length === 0 ? 0 : first + 1}–${first + shown} of ${rows.length}` +
+        (rows.length > page ? ' · ↑/↓ scroll · PgUp/PgDn page' : '') +
+        (multi ? ` · Tab next · s summary · ${fileKeys(pages.length - 1)}` : ''),
+      width,
+    );
+  // The status line's height does not depend on the numbers in it (they take as many digits at most).
+  const statusHeight = statusFor(rows.length, rows.length, 0).length;
   // The top takes at most what leaves the prompt and a few lines of the plan on the screen.
-  const bottom = 1 + footerLines.length + promptLines + hintLines.length;
+  const bottom = tabsLines + statusHeight + footerLines.length + promptLines + hintLines.length;
   const topRoom = Math.max(2, height - bottom - 3);
   const failedShown = failure === null ? [] : failureShown(failure, width, Math.ceil(topRoom / 2));
   const errorsShown = capped(errors, Math.max(2, topRoom - failedShown.length));
   const page = Math.max(1, height - failedShown.length - errorsShown.length - bottom);
-  const maxTop = Math.max(0, rows.length - page);
-  const first = Math.min(rowAt(rows, anchor), maxTop);
+  const maxTopOf = (r: Row[]) => Math.max(0, r.length - page);
+  const maxTop = maxTopOf(rows);
+  const first = Math.min(rowAt(rows, view.anchor), maxTop);
 
-  const scrollTo = (row: number) => {
-    const r = rows[Math.max(0, Math.min(maxTop, row))];
-    if (r === undefined) return;
-    const next = { logical: r.logical, part: r.part };
-    anchorRef.current = next;
-    setAnchor(next);
+  const show = (next: View) => {
+    viewRef.current = next;
+    setView(next);
   };
-  // From the anchor as the last key left it (not as this render saw it).
-  const scroll = (by: number) => scrollTo(Math.min(rowAt(rows, anchorRef.current), maxTop) + by);
+  // From the view as the last key left it (not as this render saw it).
+  const scrollTo = (row: number) => {
+    const at = pageOf(viewRef.current);
+    const r0 = rowsFor(at);
+    const r = r0[Math.max(0, Math.min(maxTopOf(r0), row))];
+    if (r === undefined) return;
+    show({ page: at, anchor: { logical: r.logical, part: r.part } });
+  };
+  const scroll = (by: number) => {
+    const r0 = rowsFor(pageOf(viewRef.current));
+    scrollTo(Math.min(rowAt(r0, viewRef.current.anchor), maxTopOf(r0)) + by);
+  };
+  const turnTo = (to: number) =>
+    show({ page: Math.max(0, Math.min(pages.length - 1, to)), anchor: { logical: 0, part: 0 } });
+  const turnBy = (by: number) => turnTo((pageOf(viewRef.current) + by + pages.length) % pages.length);
 
   // While the plan is being built: Esc goes back; any other key waits for the plan to be shown
   // (and then counts as typed before it: a y does not apply).
@@ -265,7 +392,12 @@ export function PreviewScreen({
     }
     if (plan === null) return;
     setHint(null);
-    if (key.name === 'up') scroll(-1);
+    if (key.name === 'backtab' || (key.name === 'tab' && key.shift) || key.name === 'left') turnBy(-1);
+    else if (key.name === 'tab' || key.name === 'right') turnBy(1);
+    else if (isChar(key, 's')) turnTo(0);
+    else if (key.name === 'char' && !key.ctrl && !key.meta && /^[1-9]$/.test(key.text)) {
+      if (Number(key.text) < pages.length) turnTo(Number(key.text));
+    } else if (key.name === 'up') scroll(-1);
     else if (key.name === 'down') scroll(1);
     else if (key.name === 'pageup') scroll(-Math.max(1, page - 1));
     else if (key.name === 'pagedown' || isChar(key, ' ')) scroll(Math.max(1, page - 1));
@@ -316,13 +448,11 @@ export function PreviewScreen({
     <Box flexDirection="column">
       {failedBlock}
       {errorsShown.length > 0 && <Said lines={errorsShown} />}
+      {multi ? <Tabs pages={pages} shown={shownPage} /> : null}
       {shown.map((r) => (
-        <Line key={`${r.logical}.${r.part}`} line={r.line} />
+        <Line key={`${shownPage}:${r.logical}.${r.part}`} line={r.line} />
       ))}
-      <Text color={tint('gray')} wrap="truncate-end">
-        lines {rows.length === 0 ? 0 : first + 1}–{first + shown.length} of {rows.length}
-        {rows.length > page ? ' · ↑/↓ scroll · PgUp/PgDn page' : ''}
-      </Text>
+      <Block lines={statusFor(first, shown.length, page)} color="gray" />
       {hintLines.length > 0 && <Block lines={hintLines} color="yellow" bold />}
       {prompting ? (
         <Box flexDirection="column">
@@ -379,12 +509,12 @@ function footerText(
       : '');
   const warn =
     warnings > 0
-      ? `⚠ ${count(warnings, 'warning')}: see Findings at the end` +
+      ? `⚠ ${count(warnings, 'warning')}: see Findings in the summary (s)` +
         (keepsHandEdits(plan) ? ` · h take mailsetup's values over the ${count(plan.drift.length, 'hand edit')}` : '') +
         cleanups +
         tls
       : tls
-        ? `TLS: see the TLS section${tls}`
+        ? `TLS: see the TLS section in the summary (s)${tls}`
         : ' ';
   const prompt = isEmptyPlan(plan)
     ? 'Nothing to change. Enter/y finish · Esc back · Ctrl-C quit'

@@ -3,7 +3,11 @@
  * list/map as a ListEditor, boolean y/n, choice as a list, secret masked). The field is the
  * screen's one input owner. Enter validates with question.validate (the planner's own rules) and
  * shows the exact message under the field without advancing; Esc goes back, keeping what was
- * typed (it is shown again when the question comes back).
+ * typed (it is shown again when the question comes back). `?` (or F1) opens the question's longer
+ * help (what, when to change it, the seed's advice, postconf(5)) in place of its one-line
+ * explanation: while it is open it is the input owner, and the field waits underneath with what
+ * was typed; `?`, F1, Esc or Enter close it. In a secret's field `?` is typed like any other key
+ * (F1 opens the help there).
  */
 import { useCallback, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -11,6 +15,7 @@ import type { AnswerValue, Question, SaslAnswers } from '../model/answers.js';
 import { select, yesNo } from './edit/choice.js';
 import { entriesToMap, formatValue, isEmptyValue, isSasl, isSaslQuestion, toEntries } from './format.js';
 import { useKeys } from './input/InputProvider.js';
+import { isHelpKey } from './input/keys.js';
 import { wrapText } from './layout.js';
 import { ListEditor } from './ListEditor.js';
 import type { Draft } from './machine.js';
@@ -27,7 +32,8 @@ export interface QuestionScreenProps {
   value: AnswerValue;
   /** What was typed before leaving the question with Esc: shown instead of `value`. */
   draft?: Draft;
-  position: number; // 1-based
+  /** Its place on the short path (1-based), or 0 for a setting opened from the review. */
+  position: number;
   total: number;
   roleTitle: string;
   /** Lines the screen may take. */
@@ -52,10 +58,12 @@ interface FieldProps {
   fail(message: string): void;
   clear(): void;
   onBack(draft?: Draft): void;
+  /** Open the question's help (`?` alone, F1); undefined: the question has none. */
+  onHelp?(): void;
 }
 
 /** Free text; the value is trimmed. */
-function PlainField({ value, draft, submit, clear, onBack }: FieldProps) {
+function PlainField({ value, draft, submit, clear, onBack, onHelp }: FieldProps) {
   const start = typeof draft === 'string' ? draft : typeof value === 'string' ? value : '';
   return (
     <Box>
@@ -66,6 +74,7 @@ function PlainField({ value, draft, submit, clear, onBack }: FieldProps) {
         defaultValue={start}
         onChange={clear}
         onSubmit={(v) => submit(v.trim())}
+        onHelp={onHelp}
         // What was typed is kept; a field left as it came keeps following its default.
         onEscape={(v) => onBack(v === start ? undefined : v)}
       />
@@ -74,11 +83,15 @@ function PlainField({ value, draft, submit, clear, onBack }: FieldProps) {
 }
 
 /** y / n answer at once; Enter takes the value shown; ←/→ (or Space) switch. */
-function BooleanField({ value, submit, onBack }: FieldProps) {
+function BooleanField({ value, submit, onBack, onHelp }: FieldProps) {
   const [on, setOn] = useState(value === true);
   const latest = useRef(on);
   const tint = useColor();
   useKeys((key) => {
+    if (onHelp !== undefined && isHelpKey(key)) {
+      onHelp();
+      return;
+    }
     const r = yesNo(latest.current, key);
     if (r.on !== latest.current) {
       latest.current = r.on;
@@ -103,7 +116,7 @@ function BooleanField({ value, submit, onBack }: FieldProps) {
 }
 
 /** One of the question's choices. */
-function ChoiceField({ question, value, submit, onBack }: FieldProps) {
+function ChoiceField({ question, value, submit, onBack, onHelp }: FieldProps) {
   const choices = question.choices ?? [];
   const [index, setIndex] = useState(() =>
     Math.max(
@@ -113,6 +126,10 @@ function ChoiceField({ question, value, submit, onBack }: FieldProps) {
   );
   const latest = useRef(index);
   useKeys((key) => {
+    if (onHelp !== undefined && isHelpKey(key)) {
+      onHelp();
+      return;
+    }
     const r = select(latest.current, choices.length, key);
     if (r.index !== latest.current) {
       latest.current = r.index;
@@ -135,7 +152,7 @@ function ChoiceField({ question, value, submit, onBack }: FieldProps) {
 }
 
 /** A list, or a map edited as "key value" entries. */
-function EntriesField({ question, value, draft, height, columns, submit, fail, clear, onBack }: FieldProps) {
+function EntriesField({ question, value, draft, height, columns, submit, fail, clear, onBack, onHelp }: FieldProps) {
   const isMap = question.kind === 'map';
   const initial = Array.isArray(draft) ? draft : toEntries(value);
   return (
@@ -145,6 +162,7 @@ function EntriesField({ question, value, draft, height, columns, submit, fail, c
       height={height}
       columns={columns}
       onEdit={clear}
+      onHelp={onHelp}
       onBack={(entries) => onBack(sameEntries(entries, initial) ? undefined : entries)}
       onSubmit={(entries) => {
         if (!isMap) {
@@ -164,14 +182,20 @@ function sameEntries(a: string[], b: string[]): boolean {
 }
 
 /** A masked secret; empty keeps the current one when there is one. */
-function SecretField({ value, submit, clear, onBack }: FieldProps) {
+function SecretField({ value, submit, clear, onBack, onHelp }: FieldProps) {
   const tint = useColor();
   const current = typeof value === 'string' && value !== '' ? value : undefined;
   return (
     <Box flexDirection="column">
       <Box>
         <Text>{'> '}</Text>
-        <TextField mask onChange={clear} onSubmit={(v) => submit(v === '' ? current : v)} onEscape={() => onBack()} />
+        <TextField
+          mask
+          onChange={clear}
+          onSubmit={(v) => submit(v === '' ? current : v)}
+          onEscape={() => onBack()}
+          onHelp={onHelp}
+        />
       </Box>
       {current !== undefined && <Text color={tint('gray')}>leave empty to keep the current value</Text>}
     </Box>
@@ -179,7 +203,7 @@ function SecretField({ value, submit, clear, onBack }: FieldProps) {
 }
 
 /** SASL credentials: the user name, then the password (masked). An empty user name means no SASL. */
-function SaslField({ question, value, draft, submit, fail, clear, onBack }: FieldProps) {
+function SaslField({ question, value, draft, submit, fail, clear, onBack, onHelp }: FieldProps) {
   const tint = useColor();
   const current: SaslAnswers | undefined = isSasl(value) ? value : undefined;
   const [stage, setStage] = useState<'user' | 'password'>('user');
@@ -194,6 +218,9 @@ function SaslField({ question, value, draft, submit, fail, clear, onBack }: Fiel
             key="user"
             defaultValue={username}
             onChange={clear}
+            onHelp={onHelp}
+            // A login's fields take `?` as text, the password's and the user name's alike: F1 is its help.
+            questionMarkIsText
             onEscape={(v) => onBack(v === (current?.username ?? '') ? undefined : v)}
             onSubmit={(v) => {
               const u = v.trim();
@@ -220,6 +247,7 @@ function SaslField({ question, value, draft, submit, fail, clear, onBack }: Fiel
           mask
           key="password"
           onChange={clear}
+          onHelp={onHelp}
           onEscape={() => {
             clear();
             setStage('user');
@@ -267,6 +295,34 @@ function Lines({ lines, color }: { lines: string[]; color?: 'gray' | 'red' }) {
   );
 }
 
+/** The fewest lines the field of `q` takes (a list scrolls within what it gets). */
+function fieldNeeds(q: Question): number {
+  if (q.kind === 'secret') return isSaslQuestion(q) ? 3 : 2;
+  if (q.kind === 'choice') return Math.max(1, q.choices?.length ?? 1);
+  if (q.kind === 'list' || q.kind === 'map') return 4;
+  return 1;
+}
+
+/** The key that closes the help: it has the keys while open, the field waits underneath. */
+function HelpKeys({ onClose }: { onClose(): void }) {
+  useKeys((key) => {
+    if (isHelpKey(key) || key.name === 'escape' || key.name === 'return') onClose();
+  });
+  return null;
+}
+
+/**
+ * The help's lines: its paragraphs wrapped inside a frame of `columns` (a border and a space each
+ * side), at most `max` of them with the closing line (the cut marked "…").
+ */
+export function helpLines(help: string[], columns: number, max: number): string[] {
+  const width = Math.max(10, columns - 4);
+  const body = help.flatMap((p) => wrapText(p, width));
+  const room = Math.max(1, max - 1);
+  const shown = body.length > room ? [...body.slice(0, Math.max(0, room - 1)), '…'] : body;
+  return [...shown, '? Esc or Enter close this help'];
+}
+
 /** The question screen. */
 export function QuestionScreen({
   question,
@@ -282,6 +338,8 @@ export function QuestionScreen({
 }: QuestionScreenProps) {
   const tint = useColor();
   const [error, setError] = useState<string | null>(null);
+  const [help, setHelp] = useState(false);
+  const openHelp = question.help.length > 0 ? () => setHelp(true) : undefined;
   // Stable: text inputs call it from an effect that reruns whenever the callback changes.
   const clear = useCallback(() => setError(null), []);
   const submit = (v: AnswerValue): boolean => {
@@ -291,35 +349,60 @@ export function QuestionScreen({
     onSubmit(v);
     return true;
   };
+  const helpHint = openHelp === undefined ? '' : question.kind === 'secret' ? ' · F1 help' : ' · ? help';
   const simpleKeys =
     question.kind === 'list' || question.kind === 'map'
       ? null
-      : question.kind === 'choice'
-        ? '↑/↓ move · Enter choose · Esc back · Ctrl-C quit without writing'
-        : question.kind === 'boolean'
-          ? 'y yes · n no · Enter keep · Esc back · Ctrl-C quit without writing'
-          : 'Enter accept · Esc back · Ctrl-C quit without writing';
+      : (question.kind === 'choice'
+          ? '↑/↓ move · Enter choose · Esc back'
+          : question.kind === 'boolean'
+            ? 'y yes · n no · Enter keep · Esc back'
+            : 'Enter accept · Esc back') +
+        helpHint +
+        ' · Ctrl-C quit without writing';
+  // The label, then the Postfix name it sets (on the label's last line when it fits).
   const label = wrapText(question.label, columns);
-  const explain = wrapText(question.explain, columns);
-  const def = wrapText(`default: ${formatValue(question, question.default)}`, columns);
+  const param = `(${question.param})`;
+  const paramapart = label[label.length - 1].length + 1 + param.length > columns;
+  const def = wrapText(`default: ${formatValue(question, question.default)} · ${question.origin}`, columns);
   const errorLines = error === null ? [] : wrapText(`✗ ${error}`, columns);
   const keysLines = simpleKeys === null ? [] : wrapText(simpleKeys, columns);
+  const fixed = 1 + label.length + (paramapart ? 1 : 0) + def.length + 1 + errorLines.length + keysLines.length;
+  // The help, in place of the explanation, takes what the field (3 lines at least) leaves.
+  const explain = help
+    ? helpLines(question.help, columns, Math.max(2, height - fixed - fieldNeeds(question) - 2))
+    : wrapText(question.explain, columns);
+  const explainHeight = explain.length + (help ? 2 : 0);
   // What the field may take: the rest of the screen.
-  const fieldHeight = Math.max(
-    3,
-    height - 1 - label.length - explain.length - def.length - 1 - errorLines.length - keysLines.length,
-  );
+  const fieldHeight = Math.max(3, height - fixed - explainHeight);
   return (
     <Box flexDirection="column">
       <Text color={tint('gray')} wrap="truncate-end">
-        {roleTitle} · question {position} of {total}
+        {roleTitle} · {position > 0 ? `question ${position} of ${total}` : 'setting from the review'}
       </Text>
       {label.map((line, i) => (
-        <Text key={i} bold wrap="truncate-end">
-          {line}
+        <Text key={i} wrap="truncate-end">
+          <Text bold>{line}</Text>
+          {i === label.length - 1 && !paramapart && <Text color={tint('gray')}> {param}</Text>}
         </Text>
       ))}
-      <Lines lines={explain} color="gray" />
+      {paramapart && (
+        <Text color={tint('gray')} wrap="truncate-end">
+          {param}
+        </Text>
+      )}
+      {help ? (
+        <Box flexDirection="column" borderStyle="single" borderColor={tint('cyan')} paddingX={1}>
+          <HelpKeys onClose={() => setHelp(false)} />
+          {explain.map((line, i) => (
+            <Text key={i} color={i === explain.length - 1 ? tint('gray') : undefined} wrap="truncate-end">
+              {line}
+            </Text>
+          ))}
+        </Box>
+      ) : (
+        <Lines lines={explain} color="gray" />
+      )}
       <Lines lines={def} color="gray" />
       <Box marginTop={1} flexDirection="column">
         <Field
@@ -332,6 +415,7 @@ export function QuestionScreen({
           fail={setError}
           clear={clear}
           onBack={onBack}
+          onHelp={openHelp}
         />
       </Box>
       <Lines lines={errorLines} color="red" />

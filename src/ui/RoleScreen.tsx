@@ -4,6 +4,7 @@
  * from the first frame on. The slow probes' findings arrive later, below the list, so the list
  * never moves. The screen fits the terminal: the header's summary gives way first.
  */
+import { useContext } from 'react';
 import { Box, Text } from 'ink';
 import type { RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
@@ -12,6 +13,7 @@ import { Header, headerHeight } from './Header.js';
 import { useKeys } from './input/InputProvider.js';
 import { frameHeight, lineCount, wrapText } from './layout.js';
 import { SelectList } from './SelectList.js';
+import { RootContext } from './SummaryScreen.js';
 import { useColor } from './style.js';
 
 export interface RoleScreenProps {
@@ -56,12 +58,13 @@ export function RoleScreen({
     hint: `— ${r.summary}${r.id === current ? '  (current)' : ''}`,
   }));
   const waiting = host === null || probes === null;
+  const sandbox = useContext(RootContext);
   const help = `↑/↓ move · Enter choose · Ctrl-C quit without writing${waiting ? ' · (still probing the host)' : ''}`;
 
   // Lines: header (with its summary), question, the list, [the selected role's whole hint], gap, help, [notes].
   const height = frameHeight(rows);
   const helpLines = lineCount(help, columns);
-  const fixed = headerHeight(detection, 0) + 1 + roles.length + 1 + helpLines;
+  const fixed = headerHeight(detection, 0, sandbox) + 1 + roles.length + 1 + helpLines;
   let room = Math.max(0, height - fixed);
   const summaryShown = Math.min(detection?.summary.length ?? 0, room);
   room -= summaryShown;

@@ -54,6 +54,7 @@ function fileWord(before: string | null, after: string | null): string {
 /** The summary screen. */
 export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreenProps) {
   const tint = useColor();
+  const root = useContext(RootContext);
   if (result === null) {
     return (
       <Box flexDirection="column">
@@ -115,7 +116,7 @@ export function SummaryScreen({ plan, result, roleTitle, height }: SummaryScreen
   return (
     <Box flexDirection="column">
       <Text color={tint('green')} bold>
-        ✓ Done: this host is now configured as {roleTitle}.
+        ✓ Done: {root === undefined ? 'this host' : `the sandbox ${root}`} is now configured as {roleTitle}.
       </Text>
       {!result.changed && <Text>Nothing needed changing.</Text>}
       {result.changed && plan !== null && plan.files.length > 0 && (

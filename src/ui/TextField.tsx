@@ -1,7 +1,8 @@
 /**
  * A one-line text input (optionally masked), the active input owner while it is mounted. Keys:
  * those of ./edit/text.ts (typing, ←/→, Home/End, Ctrl-A/E, Backspace, Delete, Ctrl-U/K/W, a paste
- * as text); Enter submits; Esc calls onEscape with the text as it stands. Every key sees the text
+ * as text); Enter submits; Esc calls onEscape with the text as it stands; with onHelp, `?` typed
+ * alone or F1 calls it instead (in a masked field only F1: there `?` is typed like any key). Every key sees the text
  * as the previous key left it, however fast the keys come. The cursor is drawn in reverse video,
  * which stays when colours are off.
  */
@@ -9,7 +10,7 @@ import { useRef, useState } from 'react';
 import { Text } from 'ink';
 import { editText, textAt, type TextEdit } from './edit/text.js';
 import { useKeys } from './input/InputProvider.js';
-import type { Key } from './input/keys.js';
+import { isHelpKey, type Key } from './input/keys.js';
 import { useColor } from './style.js';
 
 export { applyChunk } from './edit/text.js';
@@ -26,6 +27,10 @@ export interface TextFieldProps {
   onEscape?(value: string): void;
   /** A key the field has no use for (↑/↓, Tab, …). */
   onOtherKey?(key: Key): void;
+  /** The help key (`?` alone unless masked, F1): the text stays as typed. */
+  onHelp?(): void;
+  /** `?` is typed like any key, only F1 opens the help (default: when masked). */
+  questionMarkIsText?: boolean;
 }
 
 /** The text and its cursor, as the field draws them. */
@@ -68,12 +73,18 @@ export function TextField({
   onSubmit,
   onEscape,
   onOtherKey,
+  onHelp,
+  questionMarkIsText = mask,
 }: TextFieldProps) {
   const [edit, setEdit] = useState<TextEdit>(() => textAt(defaultValue));
   // The latest edit, updated at once: the next key sees it even before React renders.
   const latest = useRef(edit);
 
   useKeys((key) => {
+    if (onHelp !== undefined && isHelpKey(key, !questionMarkIsText)) {
+      onHelp();
+      return;
+    }
     const before = latest.current;
     const r = editText(before, key);
     if (!r.handled) {

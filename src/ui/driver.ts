@@ -18,6 +18,10 @@ export interface WizardActions {
   answer(key: AnswerKey, value: AnswerValue): void;
   /** One step back; `draft` is what was typed into the question being left. */
   back(draft?: Draft): void;
+  /** Move the review's cursor by `by` rows. */
+  moveReview(by: number): void;
+  /** Enter on the review: continue to the plan, or open the highlighted setting. */
+  chooseReview(): void;
   override(ids: string[]): void;
   confirm(): void;
   cancel(): void;
@@ -140,6 +144,8 @@ export function useWizard(backend: WizardBackend): [WizardState, WizardActions] 
       chooseRole: () => dispatch({ type: 'choose-role' }),
       answer,
       back: (draft) => dispatch({ type: 'back', draft }),
+      moveReview: (by) => dispatch({ type: 'review-move', by }),
+      chooseReview: () => dispatch({ type: 'review-choose' }),
       override: (ids) => dispatch({ type: 'override', ids }),
       confirm: () => dispatch({ type: 'confirm' }),
       cancel: () => dispatch({ type: 'cancel' }),

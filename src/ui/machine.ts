@@ -9,6 +9,13 @@
  * which may move with an earlier answer (the domain follows the host name) or with a role change
  * (the new role's default). A question shows its draft (what was typed before leaving it with
  * Esc), else its edited answer, else its default; and the plan gets exactly what was shown.
+ *
+ * The short path: the questions step asks only the questions that are not `advanced` (what the
+ * role needs from the user, and any whose default does not fit this host), then the review step
+ * lists every setting with its value and where it comes from; Enter on its first row builds the
+ * plan, Enter on a setting opens that question (`editing`), whose answer returns to the review.
+ * The settings not asked keep their default, which is the current or recorded value on a re-run
+ * and the answers file's value with --answers: nothing is reset by not being asked.
  */
 import type { Finding, Plan } from '../model/plan.js';
 import { isEmptyPlan } from '../model/plan.js';
@@ -16,7 +23,7 @@ import type { AnswerKey, AnswerValue, Answers, Question, RoleId, RoleInfo } from
 import type { HostFacts } from '../model/host.js';
 import type { StepEvent, ApplyResult, Detection } from './backend.js';
 
-export type Step = 'role' | 'questions' | 'planning' | 'preview' | 'applying' | 'summary';
+export type Step = 'role' | 'questions' | 'review' | 'planning' | 'preview' | 'applying' | 'summary';
 
 /** Exit code when the user quits (Ctrl-C) before confirming: nothing was written. */
 export const EXIT_CANCELLED = 130;
@@ -48,6 +55,10 @@ export interface WizardState {
   questions: Question[] | null;
   /** The question shown. */
   index: number;
+  /** The highlighted row of the review: 0 is "continue", 1… the questions in order. */
+  reviewCursor: number;
+  /** The question opened from the review (its answer returns there); null on the short path. */
+  editing: AnswerKey | null;
   /** Incremented each time a plan is requested; results of older requests are ignored. */
   planRequest: number;
   plan: Plan | null;
@@ -71,6 +82,8 @@ export type WizardAction =
   | { type: 'questions'; questions: Question[] }
   | { type: 'answer'; key: AnswerKey; value: AnswerValue; questions: Question[] }
   | { type: 'back'; draft?: Draft }
+  | { type: 'review-move'; by: number }
+  | { type: 'review-choose' }
   | { type: 'planned'; request: number; plan: Plan }
   | { type: 'plan-failed'; request: number; message: string }
   | { type: 'override'; ids: string[] }
@@ -108,6 +121,8 @@ export function initialState(roles: RoleInfo[], detection: Detection | null = nu
     drafts: {},
     questions: null,
     index: 0,
+    reviewCursor: 0,
+    editing: null,
     planRequest: 0,
     plan: null,
     planError: null,
@@ -193,6 +208,39 @@ export function answersForPlan(state: WizardState): Answers {
   return out;
 }
 
+/** Whether the short path asks `q` (else it is only on the review screen). */
+export function isAsked(q: Question): boolean {
+  return !q.advanced;
+}
+
+/** The first question at or after `from` that the short path asks, or -1. */
+export function nextAsked(questions: readonly Question[], from: number): number {
+  for (let i = Math.max(0, from); i < questions.length; i++) if (isAsked(questions[i])) return i;
+  return -1;
+}
+
+/** The last question at or before `from` that the short path asks, or -1. */
+export function previousAsked(questions: readonly Question[], from: number): number {
+  for (let i = Math.min(from, questions.length - 1); i >= 0; i--) if (isAsked(questions[i])) return i;
+  return -1;
+}
+
+/** Where the short path stands: question `position` of `total` asked (1-based; 0 when not one of them). */
+export function askedPosition(questions: readonly Question[], index: number): { position: number; total: number } {
+  const asked = questions.filter(isAsked);
+  const q = questions[index];
+  return { position: q === undefined || !isAsked(q) ? 0 : asked.indexOf(q) + 1, total: asked.length };
+}
+
+/**
+ * After the last question asked: the review step, its cursor on "continue", when some settings
+ * were not asked; else (every question was asked, nothing is hidden) the plan at once.
+ */
+function toReview(state: WizardState): WizardState {
+  if (!(state.questions ?? []).some((q) => !isAsked(q))) return toPlanning(state);
+  return { ...state, step: 'review', editing: null, reviewCursor: 0 };
+}
+
 /** Enter the planning step with a fresh request number. */
 function toPlanning(state: WizardState): WizardState {
   return { ...state, step: 'planning', plan: null, planError: null, planRequest: state.planRequest + 1 };
@@ -222,12 +270,17 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
     case 'choose-role': {
       if (state.step !== 'role' || state.roles.length === 0) return state;
       const role = state.roles[state.roleCursor].id;
-      return { ...state, step: 'questions', role, questions: null, index: 0 };
+      return { ...state, step: 'questions', role, questions: null, index: 0, editing: null, reviewCursor: 0 };
     }
-    case 'questions':
+    case 'questions': {
       if (state.step !== 'questions') return state;
       if (action.questions.length === 0) return toPlanning({ ...state, questions: [], index: 0 });
-      return { ...state, questions: action.questions, index: Math.min(state.index, action.questions.length - 1) };
+      const next = { ...state, questions: action.questions };
+      const first = nextAsked(action.questions, Math.min(state.index, action.questions.length - 1));
+      // Nothing to ask: every setting has a default that fits; the review shows them.
+      if (first < 0) return toReview({ ...next, index: 0 });
+      return { ...next, index: first };
+    }
     case 'answer': {
       if (state.step !== 'questions' || state.questions === null) return state;
       // Only the question on the screen can be answered (a key meant for it, never one that was).
@@ -236,8 +289,8 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
       const answers = { ...state.answers, [action.key]: action.value };
       const others = state.edited.filter((k) => k !== action.key);
       const edited = sameValue(action.value, shown.default) ? others : [...others, action.key];
-      const pos = action.questions.findIndex((q) => q.key === action.key);
-      const index = (pos >= 0 ? pos : state.index) + 1;
+      const found = action.questions.findIndex((q) => q.key === action.key);
+      const pos = found >= 0 ? found : Math.min(state.index, action.questions.length - 1);
       const next = {
         ...state,
         answers,
@@ -245,8 +298,24 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
         drafts: withoutDraft(state.drafts, action.key),
         questions: action.questions,
       };
-      if (index >= action.questions.length) return toPlanning({ ...next, index: action.questions.length - 1 });
+      // A setting changed from the review goes back there, its row still highlighted.
+      if (state.editing !== null) return { ...next, step: 'review', editing: null, index: pos };
+      // The next question the short path asks (this answer may have made one necessary).
+      const index = nextAsked(action.questions, pos + 1);
+      if (index < 0) return toReview({ ...next, index: pos });
       return { ...next, index };
+    }
+    case 'review-move': {
+      if (state.step !== 'review' || state.questions === null) return state;
+      const rows = state.questions.length + 1;
+      return { ...state, reviewCursor: Math.min(Math.max(state.reviewCursor + action.by, 0), rows - 1) };
+    }
+    case 'review-choose': {
+      if (state.step !== 'review' || state.questions === null) return state;
+      if (state.reviewCursor === 0) return toPlanning(state);
+      const q = state.questions[state.reviewCursor - 1];
+      if (q === undefined) return state;
+      return { ...state, step: 'questions', editing: q.key, index: state.reviewCursor - 1 };
     }
     case 'back':
       switch (state.step) {
@@ -254,14 +323,31 @@ export function reducer(state: WizardState, action: WizardAction): WizardState {
           const q = state.questions?.[state.index];
           const drafts =
             q !== undefined && action.draft !== undefined ? { ...state.drafts, [q.key]: action.draft } : state.drafts;
-          if (state.index > 0) return { ...state, drafts, index: state.index - 1 };
+          // A setting opened from the review: back to the review, what was typed kept as a draft.
+          if (state.editing !== null) return { ...state, drafts, step: 'review', editing: null };
+          const prev = previousAsked(state.questions ?? [], state.index - 1);
+          if (prev >= 0) return { ...state, drafts, index: prev };
           return { ...state, drafts, step: 'role' };
+        }
+        case 'review': {
+          const last = previousAsked(state.questions ?? [], (state.questions?.length ?? 0) - 1);
+          if (last < 0) return { ...state, step: 'role' };
+          return { ...state, step: 'questions', index: last };
         }
         case 'planning':
         case 'preview':
           if (state.questions === null || state.questions.length === 0)
             return { ...state, step: 'role', plan: null, planError: null };
-          return { ...state, step: 'questions', index: state.questions.length - 1, plan: null, planError: null };
+          // Back to the review when it lists settings not asked, else to the last question.
+          if (state.questions.some((q) => !isAsked(q)))
+            return { ...state, step: 'review', editing: null, reviewCursor: 0, plan: null, planError: null };
+          return {
+            ...state,
+            step: 'questions',
+            index: Math.max(0, previousAsked(state.questions, state.questions.length - 1)),
+            plan: null,
+            planError: null,
+          };
         default:
           return state;
       }

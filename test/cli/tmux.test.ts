@@ -6,8 +6,9 @@
  * run again: the role is pre-selected and accepting every default changes nothing. Also: a role
  * change in the wizard, Ctrl-C (exit 130, nothing written) and the root check on a terminal.
  *
- * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (the role screen) and
- * docs/preview.txt / docs/preview.ansi (the preview of a role change) for the README.
+ * With MAILSETUP_WRITE_DOCS=1 it also writes docs/roles.txt (a fresh box's role screen) and
+ * docs/preview.txt / docs/preview.ansi (the summary page of a role change) and docs/review.txt (the review of all settings at 80×24), screens like the
+ * README's (which were captured by hand with --answers: see there).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,11 +32,12 @@ const ESC = '\u001b';
 let server: TmuxServer;
 const made: string[] = [];
 
-/** Start the bundle in a terminal of 120×40 on the sandbox `root`, colours as on a user's terminal. */
-function wizard(root: string): Pane {
+/** Start the bundle in a terminal of 120×40 (or `size`) on the sandbox `root`, colours as on a user's terminal. */
+function wizard(root: string, size: { cols?: number; rows?: number } = {}): Pane {
   // CI=true as in CI itself: Ink then draws only the last frame unless mailsetup, on a terminal,
   // tells it otherwise; every test here shows that it does.
   return server.start([process.execPath, BIN, '--root', root], {
+    ...size,
     env: { NO_COLOR: undefined, FORCE_COLOR: undefined, CI: 'true' },
   });
 }
@@ -55,8 +57,8 @@ interface RoleRun {
   params: Record<string, string>;
 }
 
-const HOST_Q = 'Host name (myhostname)';
-const POSTMASTER_Q = 'Postmaster address (aliases for postmaster and root)';
+const HOST_Q = "This host's full name (myhostname)";
+const POSTMASTER_Q = 'Who reads mail for postmaster and root? (/etc/aliases: postmaster, root)';
 const POSTMASTER = 'admin@example.com';
 
 const RUNS: RoleRun[] = [
@@ -66,7 +68,7 @@ const RUNS: RoleRun[] = [
     index: 0,
     answers: {
       [HOST_Q]: { text: 'client.example.com' },
-      'Relay host (relayhost)': { text: '[127.0.0.1]:2525' },
+      'Send all mail through which server? (relayhost)': { text: '[127.0.0.1]:2525' },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
     preview: ['+relayhost = [127.0.0.1]:2525', '+inet_interfaces = loopback-only', '+root admin@example.com'],
@@ -99,10 +101,10 @@ const RUNS: RoleRun[] = [
     index: 2,
     answers: {
       [HOST_Q]: { text: 'mx2.example.com' },
-      'Relayed domains (relay_domains)': { add: ['example.net'] },
-      'Next hops (transport_maps)': { add: ['example.net relay:[10.0.0.5]'] },
-      'Valid recipients (relay_recipient_maps)': { add: ['@example.net'] },
-      'Public NAT/proxy addresses (proxy_interfaces)': { add: ['203.0.113.7'] },
+      'Which domains is this host a backup MX for? (relay_domains)': { add: ['example.net'] },
+      "Where is each domain's primary mail server? (transport_maps)": { add: ['example.net relay:[10.0.0.5]'] },
+      'Addresses to accept in those domains (relay_recipient_maps)': { add: ['@example.net'] },
+      "This host's public address, when it is behind NAT (proxy_interfaces)": { add: ['203.0.113.7'] },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
     preview: [
@@ -125,9 +127,9 @@ const RUNS: RoleRun[] = [
     index: 3,
     answers: {
       [HOST_Q]: { text: 'gw.example.com' },
-      'Relayed domains (relay_domains)': { keep: ['example.com'] },
-      'Next hops (transport_maps)': { add: ['example.com relay:[10.0.0.5]'] },
-      'Valid recipients (relay_recipient_maps)': { add: ['@example.com'] },
+      'Which inside domains does this gateway take mail for? (relay_domains)': { keep: ['example.com'] },
+      "Where is each inside domain's mail server? (transport_maps)": { add: ['example.com relay:[10.0.0.5]'] },
+      'Addresses to accept in those domains (relay_recipient_maps)': { add: ['@example.com'] },
       [POSTMASTER_Q]: { text: POSTMASTER },
     },
     preview: [
@@ -148,21 +150,21 @@ const PREVIEW_OR_END = /Apply these changes\?|Nothing to change\. Enter|✗ Bloc
 
 /** Clear the text field (Ctrl-U), type `value`, Enter. */
 async function typeAnswer(p: Pane, value: string): Promise<void> {
-  p.keys('C-u');
+  key(p, 'C-u');
   await p.waitFor(/^> ?$/m);
-  p.type(value);
+  typed(p, value);
   await p.waitFor(`> ${value}`);
-  p.keys('Enter');
+  key(p, 'Enter');
 }
 
 /** In a list editor: add each entry (a, text, Enter), then Enter on "done". */
 async function addEntries(p: Pane, entries: string[]): Promise<void> {
   for (const e of entries) {
-    p.keys('a');
+    key(p, 'a');
     await p.waitFor('Enter keep (empty removes)');
-    p.type(e);
+    typed(p, e);
     await p.waitFor(e);
-    p.keys('Enter');
+    key(p, 'Enter');
     await p.waitFor(
       (s) =>
         s.includes('Enter edit/choose') &&
@@ -170,70 +172,155 @@ async function addEntries(p: Pane, entries: string[]): Promise<void> {
     );
   }
   await p.waitFor('❯ ✓ done: accept this list');
-  p.keys('Enter');
+  key(p, 'Enter');
 }
 
 /** In a choice: one Down at a time, each seen, until `label` is under the cursor; then Enter. */
 async function choose(p: Pane, label: string): Promise<void> {
   for (let i = 0; i < 10 && !p.screen().includes(`❯ ${label}`); i++) {
     const before = /❯ .*/.exec(p.screen())?.[0] ?? '';
-    p.keys('Down');
+    key(p, 'Down');
     await p.waitFor((s) => !s.includes(before));
   }
   await p.waitFor(`❯ ${label}`);
-  p.keys('Enter');
+  key(p, 'Enter');
+}
+
+/** The keystrokes sent to a pane by the helpers below: each key, each character typed. */
+const sent = { keys: 0 };
+
+function key(p: Pane, ...names: string[]): void {
+  sent.keys += names.length;
+  p.keys(...names);
+}
+
+function typed(p: Pane, text: string): void {
+  sent.keys += [...text].length;
+  p.type(text);
+}
+
+const REVIEW = 'Review all settings: Enter on one to change it, or continue';
+/** A question's first lines: on the short path "question N of M", or a setting opened from the review. */
+const QUESTION = /(?:question \d+ of \d+|setting from the review)\n(.*)\n/;
+
+/** The Postfix name in a question's label: "relayhost" of "Send all mail through which server? (relayhost)". */
+function paramOfLabel(label: string): string {
+  return /\(([^()]+)\)$/.exec(label)?.[1] ?? label;
+}
+
+/** On the review: move the cursor, one row at a time (each seen), to the row of `param` ("" = continue). */
+async function reviewRow(p: Pane, param: string): Promise<void> {
+  // The review cuts a name longer than 28 characters (with "…").
+  const name = param.length > 28 ? param.slice(0, 27) : `${param} `;
+  const at = (x: string) =>
+    param === '' ? /^› Continue: build the plan/m.test(x) : new RegExp(`^› ${escapeRe(name)}`, 'm').test(x);
+  if (!at(p.screen())) {
+    // From the top: Home, then Down until the row is under the cursor.
+    key(p, 'Home');
+    await p.waitFor((x) => /^› Continue: build the plan/m.test(x));
+  }
+  for (let i = 0; i < 40 && !at(p.screen()); i++) {
+    const before = /^› .*$/m.exec(p.screen())?.[0] ?? '';
+    key(p, 'Down');
+    await p.waitFor((x) => (/^› .*$/m.exec(x)?.[0] ?? '') !== before);
+  }
+  if (!at(p.screen())) throw new Error(`no row ${param} on the review:\n${p.screen()}`);
+}
+
+function escapeRe(text: string): string {
+  return text.replace(/[[\]().*+?^$|\\/]/g, '\\$&');
 }
 
 /**
  * Answer the questions until the preview: each one by its label from `answers`, Enter for the
- * rest. Returns the preview's first screen. Fails when a question refuses its answer. The labels
- * of the questions asked are added to `asked`.
+ * rest. A label the short path does not ask is opened from the review (by its Postfix name) and
+ * answered there; then Enter on the review's "continue". Returns the preview's first screen.
+ * Fails when a question refuses its answer. The labels of the questions asked are added to
+ * `asked` (the short path's; those opened from the review too, after them).
  */
-async function answerAll(p: Pane, answers: Record<string, Answer>, asked: string[] = []): Promise<string> {
-  for (let guard = 0; guard < 40; guard++) {
-    const s = await p.waitFor((x) => /question \d+ of \d+\n/.test(x) || PREVIEW_OR_END.test(x), 15_000);
-    const m = /question (\d+) of (\d+)\n(.*)\n/.exec(s);
+async function answerAll(
+  p: Pane,
+  answers: Record<string, Answer>,
+  asked: string[] = [],
+  onReview?: (screen: string) => Promise<void>,
+): Promise<string> {
+  let reviewed = false;
+  for (let guard = 0; guard < 60; guard++) {
+    let s = await p.waitFor((x) => QUESTION.test(x) || x.includes(REVIEW) || PREVIEW_OR_END.test(x), 15_000);
+    if (!QUESTION.test(s) && s.includes(REVIEW) && !reviewed && onReview !== undefined) {
+      // The first time on the review: the caller looks at it (and may change settings there).
+      reviewed = true;
+      await onReview(s);
+      s = await p.waitFor((x) => QUESTION.test(x) || x.includes(REVIEW) || PREVIEW_OR_END.test(x), 15_000);
+    }
+    if (!QUESTION.test(s) && s.includes(REVIEW)) {
+      const pending = Object.keys(answers).find((l) => !asked.includes(l));
+      await reviewRow(p, pending === undefined ? '' : paramOfLabel(pending));
+      key(p, 'Enter');
+      if (pending === undefined) return p.waitFor((x) => PREVIEW_OR_END.test(x), 30_000);
+      await p.waitFor(`setting from the review\n${pending}\n`);
+      continue;
+    }
+    const m = QUESTION.exec(s);
     if (m === null) return s;
-    const label = m[3];
+    const label = m[1];
     asked.push(label);
-    const marker = `question ${m[1]} of ${m[2]}\n${label}\n`;
+    const marker = `${m[0]}`;
     const a = answers[label];
-    if (a === undefined) p.keys('Enter');
+    if (a === undefined) key(p, 'Enter');
     else if ('text' in a) await typeAnswer(p, a.text);
     else if ('add' in a) await addEntries(p, a.add);
     else if ('choose' in a) await choose(p, a.choose);
     else {
       for (const [i, e] of a.keep.entries())
         expect(s, `${label}: default entry ${e}`).toMatch(new RegExp(`^ {2}${i + 1}\\. ${e}$`, 'm'));
-      p.keys('Enter');
+      key(p, 'Enter');
     }
     const after = await p.waitFor((x) => !x.includes(marker) || x.includes('\n✗ '));
     if (after.includes(marker)) throw new Error(`"${label}" refused the answer:\n${after}`);
   }
-  throw new Error(`still asking after 40 questions:\n${p.screen()}`);
+  throw new Error(`still asking after 60 questions:\n${p.screen()}`);
 }
 
-/** Scroll the preview from its top down until `text` shows; fails at the last line. */
-async function findInPreview(p: Pane, text: string): Promise<void> {
-  await previewTop(p);
+/** The keys of the preview's pages, from its tab line: ["s", "1", "2"]; [] when it has one page. */
+function pageKeys(screen: string): string[] {
+  const tabs = /^.*\[?s summary\]?.*$/m.exec(screen)?.[0];
+  if (tabs === undefined) return [];
+  return ['s', ...[...tabs.matchAll(/(?:^|[\s[])([1-9]) \S+/g)].map((m) => m[1])];
+}
+
+/** Scroll the page shown from its top down until `text` shows; false at its last line. */
+async function findOnPage(p: Pane, text: string): Promise<boolean> {
   for (;;) {
     const s = p.screen();
-    if (s.includes(text)) return;
+    if (s.includes(text)) return true;
     const m = /lines (\d+)–(\d+) of (\d+)/.exec(s);
-    if (m === null || Number(m[2]) >= Number(m[3]))
-      throw new Error(`${JSON.stringify(text)} is not in the preview; its last page:\n${s}`);
+    if (m === null || Number(m[2]) >= Number(m[3])) return false;
     p.keys('NPage');
     await p.waitFor((x) => !x.includes(m[0]));
   }
 }
 
-/** Back to the top of the preview. */
-async function previewTop(p: Pane): Promise<void> {
-  for (let i = 0; i < 50 && !/lines 1–\d+ of/.test(p.screen()); i++) {
-    const before = /lines \d+–\d+ of \d+/.exec(p.screen())?.[0] ?? '';
-    p.keys('PPage');
-    await p.waitFor((x) => !x.includes(before));
+/** Find `text` in the preview: each page by its key (the summary, then each file), scrolled from its top. */
+async function findInPreview(p: Pane, text: string): Promise<void> {
+  const keys = pageKeys(p.screen());
+  if (keys.length === 0) {
+    if (await findOnPage(p, text)) return;
+    throw new Error(`${JSON.stringify(text)} is not in the preview:\n${p.screen()}`);
   }
+  for (const k of keys) {
+    p.type(k);
+    await p.waitFor((x) => new RegExp(`\\[${k} \\S+\\]`).test(x) && /lines 1–/.test(x));
+    if (await findOnPage(p, text)) return;
+  }
+  throw new Error(`${JSON.stringify(text)} is on no page of the preview; its last page:\n${p.screen()}`);
+}
+
+/** Back to the top of the preview's first page, the summary. */
+async function previewTop(p: Pane): Promise<void> {
+  if (pageKeys(p.screen()).length === 0) return;
+  p.type('s');
+  await p.waitFor((x) => x.includes('[s summary]') && /lines 1–/.test(x));
 }
 
 /** The screen without the trailing blank lines, for docs/. */
@@ -249,14 +336,17 @@ function trimmed(screen: string): string {
 async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
   const step = run.index > from ? 1 : -1;
   for (let i = from; i !== run.index; i += step) {
-    p.keys(step > 0 ? 'Down' : 'Up');
+    key(p, step > 0 ? 'Down' : 'Up');
     const title = RUNS.find((r) => r.index === i + step)?.title;
     await p.waitFor(`❯ ${title} — `);
   }
   await p.waitFor(`❯ ${run.title} — `);
-  p.keys('Enter');
+  key(p, 'Enter');
   await p.waitFor(`${run.title} (${run.role}) · question 1 of `);
 }
+
+/** Per role: the questions the short path asked and the keystrokes from the role screen to the apply. */
+const shortPath: Record<string, { asked: number; keys: number }> = {};
 
 (TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('the wizard in a real terminal (tmux, bundle)', () => {
   beforeAll(() => {
@@ -267,6 +357,9 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
   afterAll(() => {
     server?.kill();
     for (const d of made) removeTree(d);
+    // The measurements of the short path, for the README.
+    for (const [role, m] of Object.entries(shortPath))
+      console.log(`short path ${role}: ${m.asked} questions, ${m.keys} keystrokes from the role screen to y`);
   });
 
   const roots: Record<string, string> = {};
@@ -286,18 +379,39 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         mkdirSync(join(ROOT, 'docs'), { recursive: true });
         writeFileSync(join(ROOT, 'docs', 'roles.txt'), trimmed(whole));
       }
+      sent.keys = 0;
       await chooseRole(p, 0, run);
 
-      const preview = await answerAll(p, run.answers);
+      const asked: string[] = [];
+      const preview = await answerAll(p, run.answers, asked);
+      // The keys to the preview, and y: the preview's own paging is not part of the path.
+      const keys = sent.keys + 1;
       expect(preview).toContain(`Plan for role ${run.role}`);
       expect(preview).toContain('Apply these changes? y apply');
-      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal
+      // The short path: what the role needs (the host name typed here, the relay host, the
+      // postmaster...), at most 6 questions; the others were on the review, kept at their values.
+      expect(asked.length).toBeLessThanOrEqual(6);
+      expect(asked).toContain(HOST_Q);
+      expect(asked).toContain(POSTMASTER_Q);
+      shortPath[run.role] = { asked: asked.length, keys };
       for (const line of run.preview) await findInPreview(p, line);
+      expect(p.screen(true)).toContain(`${ESC}[32m+`); // colours on a terminal (a file's page, its added lines)
 
       p.keys('y');
-      const summary = await p.waitFor(`✓ Done: this host is now configured as ${run.title} (${run.role}).`, 30_000);
       // The wizard offers --verify; the first role takes it (Enter = yes), the others decline.
-      await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`);
+      await p.waitFor(`Check it now with mailsetup --verify --root ${root}? [Y/n]`, 30_000);
+      // Before that offer, the summary and the next steps (which may scroll the summary out of
+      // view: it is read from the scrollback); a sandbox looks nothing up.
+      const written = p.history();
+      const done = `✓ Done: the sandbox ${root} is now configured as ${run.title} (${run.role}).`;
+      expect(written).toContain(done);
+      const summary = written.slice(written.lastIndexOf(done));
+      const next = summary;
+      expect(next).toContain('Next steps, outside this host');
+      expect(next).toContain('not looked up: a --root sandbox does not reach the network');
+      expect(next).toContain('Send a test message:');
+      expect(next).toContain('Watch the log: ');
+      expect(next.indexOf('Next steps, outside this host')).toBeLessThan(next.indexOf('Check it now'));
       if (run.role === 'null-client') {
         p.keys('Enter');
         const checked = await p.waitFor('passed, 0 failed', 60_000);
@@ -307,6 +421,23 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         p.type('n');
         p.keys('Enter');
       }
+      // Last, the offer to save the answers: the first role names a file, the others decline (Enter).
+      await p.waitFor('Save these answers to reuse on another host? File name (Enter: no):');
+      const saved = `${root}.answers.yaml`;
+      made.push(saved);
+      if (run.role === 'null-client') {
+        p.type(saved);
+        p.keys('Enter');
+        // The line is wider than the terminal: its start, and the file.
+        await p.waitFor('Answers saved to ');
+        const file = parseYaml(readFileSync(saved, 'utf8')) as Record<string, unknown>;
+        expect(file).toMatchObject({
+          role: 'null-client',
+          myhostname: 'client.example.com',
+          relayhost: '[127.0.0.1]:2525',
+        });
+        expect(file.postmaster).toBe(POSTMASTER);
+      } else p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       expect(summary).toContain('  /etc/postfix/main.cf (created)');
       expect(summary).toContain('Skipped: restart Postfix (--root: daemons are not touched)');
@@ -343,6 +474,10 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
       await p.waitFor(
         `✓ Nothing to change: the configuration already matches these answers (${run.title} (${run.role})).`,
       );
+      // Nothing applied: no next steps and no check, only the offer to save the answers (declined).
+      await p.waitFor('Save these answers to reuse on another host?');
+      expect(p.history()).not.toContain('Next steps, outside this host');
+      p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
       expect(snapshotTree(root)).toEqual(before);
@@ -376,9 +511,13 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         writeFileSync(join(ROOT, 'docs', 'preview.ansi'), trimmed(p.screen(true)));
       }
       p.keys('y');
-      await p.waitFor('✓ Done: this host is now configured as Backup MX (behind NAT) (backup-mx).', 30_000);
-      await p.waitFor('Check it now with mailsetup --verify');
+      await p.waitFor('Check it now with mailsetup --verify', 30_000);
+      expect(p.history()).toContain(
+        `✓ Done: the sandbox ${root} is now configured as Backup MX (behind NAT) (backup-mx).`,
+      );
       p.type('n');
+      p.keys('Enter');
+      await p.waitFor('Save these answers to reuse on another host?');
       p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
@@ -402,27 +541,34 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
         p,
         {
           [HOST_Q]: { text: 'mailhost.example.com' },
-          'Domains delivered here (mydestination)': { add: ['www.$mydomain'] },
-          'Trusted clients (mynetworks_style)': { choose: 'this host only (mynetworks_style = host)' },
-          'Relay host (relayhost)': { text: '[mail.$mydomain]' },
+          'Domains whose mail is delivered on this host (mydestination)': { add: ['www.$mydomain'] },
+          'How to decide which clients may send mail through this host (mynetworks_style)': {
+            choose: 'this host only (mynetworks_style = host)',
+          },
+          'Send outgoing mail through a smart host? (relayhost)': { text: '[mail.$mydomain]' },
           [POSTMASTER_Q]: { text: POSTMASTER },
-          'More aliases (/etc/aliases)': { add: ['joe joe@joes.preferred.machine'] },
+          'More mail aliases on this host (/etc/aliases)': { add: ['joe joe@joes.preferred.machine'] },
         },
         asked,
       );
-      // The style chosen, the list of networks is not asked.
-      expect(asked).toContain('Trusted clients (mynetworks_style)');
-      expect(asked).not.toContain('Trusted networks (mynetworks)');
+      // The style chosen (on the review), the list of networks is not asked.
+      expect(asked).toContain('How to decide which clients may send mail through this host (mynetworks_style)');
+      expect(asked).not.toContain('Networks allowed to send mail through this host (mynetworks)');
       await findInPreview(p, '+mydestination = $myhostname, localhost.$mydomain, localhost, $mydomain, www.$mydomain');
       await findInPreview(p, '+mynetworks_style = host');
       await findInPreview(p, '+joe: joe@joes.preferred.machine');
       // A $name reference: written as given, shown expanded.
-      await findInPreview(p, '  relayhost: (not set) → [mail.$mydomain]');
-      await findInPreview(p, '      expands to: (empty) → [mail.example.com]');
+      // (The summary's one line per parameter: the $names expanded in brackets after the value.)
+      await findInPreview(p, '  relayhost: (default: empty) → [mail.$mydomain] ([mail.example.com])');
       p.keys('y');
-      await p.waitFor('✓ Done: this host is now configured as Domain mail server (mail-server).', 30_000);
-      await p.waitFor('Check it now with mailsetup --verify');
+      // The summary, then the next steps (which may scroll it out of view: read from the scrollback).
+      await p.waitFor('Check it now with mailsetup --verify', 30_000);
+      expect(p.history()).toContain(
+        `✓ Done: the sandbox ${root} is now configured as Domain mail server (mail-server).`,
+      );
       p.type('n');
+      p.keys('Enter');
+      await p.waitFor('Save these answers to reuse on another host? File name (Enter: no):');
       p.keys('Enter');
       expect(await p.exitCode()).toBe(0);
       p.close();
@@ -468,6 +614,110 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
     const etc = (snap: Record<string, unknown>) =>
       Object.fromEntries(Object.entries(snap).filter(([k]) => k.startsWith('etc')));
     expect(etc(contentOf(snapshotTree(root)))).toEqual(etc(before));
+  });
+
+  test("at 80×24: ? shows a question's help; the preview opens on the summary; each file is one key away", async () => {
+    const root = makeSandbox();
+    made.push(root);
+    const before = snapshotTree(root);
+    const p = wizard(root, { cols: 80, rows: 24 });
+    const first = await p.waitFor('Role:    none yet (fresh configuration)');
+    expect(first).toContain(`Sandbox: ${root}`);
+    await chooseRole(p, 0, RUNS[0]);
+    // ? opens the question's help, which fits the terminal; ? closes it.
+    p.type('?');
+    const help = await p.waitFor('? Esc or Enter close this help');
+    expect(help).toContain(HOST_Q);
+    expect(help).toContain('BASIC_CONFIGURATION_README');
+    expect(help).toContain('https://www.postfix.org/postconf.5.html#myhostname');
+    expect(help).not.toContain('the name other mail servers know this host by');
+    for (const l of help.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    p.type('?');
+    await p.waitFor(
+      (x) => x.includes('the name other mail servers know this host by') && !x.includes('close this help'),
+    );
+    const page = await answerAll(p, RUNS[0].answers);
+    const lines = page.split('\n');
+    // The compact header, then the tabs, then the summary from its first line; no diff on this page.
+    expect(lines[0]).toContain(`sandbox ${root}`);
+    expect(lines[1]).toMatch(/^\[s summary\] +1 main\.cf +2 /);
+    expect(lines[2]).toBe('Plan for role null-client');
+    expect(lines[3]).toBe('Role:    null-client (first configuration: there is no main.cf yet)');
+    expect(page).toContain(`Sandbox: ${root} (--root: files only`);
+    expect(page).toContain('Parameters (old → new, $names expanded)');
+    expect(page).not.toMatch(/^(---|\+\+\+|@@) /m);
+    expect(page).toMatch(/summary · lines 1–\d+ of \d+/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    // The rest of the summary is on the same page, below: the relay host typed, the commands.
+    await findInPreview(p, '  relayhost: (default: empty) → [127.0.0.1]:2525');
+    expect(p.screen()).toContain('[s summary]');
+    await findInPreview(p, 'Commands to run, in order');
+    expect(p.screen()).toContain('[s summary]');
+    await findInPreview(p, 'postfix check — check the configuration');
+    expect(p.screen()).toContain('[s summary]');
+    // One key shows main.cf's diff.
+    p.type('1');
+    const diff = await p.waitFor('[1 main.cf]');
+    expect(diff).toContain('/etc/postfix/main.cf — Postfix main configuration');
+    expect(diff).toMatch(/^\+\+\+ \/etc\/postfix\/main\.cf$/m);
+    await findInPreview(p, '+relayhost = [127.0.0.1]:2525');
+    expect(p.screen()).toContain('[1 main.cf]');
+    p.keys('C-c');
+    expect(await p.exitCode()).toBe(130);
+    p.close();
+    expect(snapshotTree(root)).toEqual(before);
+  });
+
+  test('at 80×24: the review of all settings lists each with its value and origin; one is changed there and the review comes back', async () => {
+    const root = makeSandbox();
+    made.push(root);
+    const before = snapshotTree(root);
+    const p = wizard(root, { cols: 80, rows: 24 });
+    await p.waitFor('Role:    none yet (fresh configuration)');
+    await chooseRole(p, 0, RUNS[1]);
+    const asked: string[] = [];
+    const CHROOT_Q = 'Run the network services in a chroot jail? (master.cf chroot column)';
+    const preview = await answerAll(
+      p,
+      { [HOST_Q]: { text: 'mail.example.com' }, [POSTMASTER_Q]: { text: POSTMASTER } },
+      asked,
+      async (review) => {
+        const lines = review.split('\n');
+        for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+        expect(lines[0]).toContain(`sandbox ${root}`);
+        expect(lines[1]).toMatch(/^Domain mail server \(mail-server\) · review all settings · rows 1–\d+ of \d+$/);
+        expect(review).toContain(REVIEW);
+        expect(review).toMatch(/^2 asked; the other \d+ keep the value shown/m);
+        expect(review).toContain('› Continue: build the plan and show the preview');
+        expect(review).toMatch(/^ {2}myhostname +mail\.example\.com +you set$/m);
+        expect(review).toMatch(/^ {2}mydomain +example\.com +default$/m);
+        expect(review).toMatch(/^ {2}myorigin +\$mydomain +default$/m);
+        expect(review).toContain('Every setting below goes into the plan with the value shown');
+        expect(review).toContain('↑/↓ move · Enter change it / continue · Esc back · Ctrl-C quit without writing');
+        if (WRITE_DOCS) writeFileSync(join(ROOT, 'docs', 'review.txt'), trimmed(review));
+        // The row of a setting not asked: its whole origin below the list; Enter opens its question.
+        await reviewRow(p, 'master.cf chroot column');
+        const row = await p.waitFor(/^› master\.cf chroot column +yes +default$/m);
+        expect(row).toContain('Run the network services in a chroot jail? (master.cf chroot column): yes · as');
+        key(p, 'Enter');
+        await p.waitFor(`Domain mail server (mail-server) · setting from the review\n${CHROOT_Q}\n`);
+        key(p, 'n');
+        // Back on the review, on the same row, with the new value and its origin.
+        const back = await p.waitFor(/^› master\.cf chroot column +no +you set$/m);
+        expect(back).toContain(REVIEW);
+      },
+    );
+    // The short path asked two; the chroot question was opened from the review (above).
+    expect(asked).toEqual([HOST_Q, POSTMASTER_Q]);
+    expect(preview).toContain('Plan for role mail-server');
+    await findInPreview(p, 'chroot');
+    // Esc from the preview: the review again, its cursor on "continue".
+    key(p, 'Escape');
+    await p.waitFor((x) => x.includes(REVIEW) && x.includes('› Continue: build the plan'));
+    p.keys('C-c');
+    expect(await p.exitCode()).toBe(130);
+    p.close();
+    expect(snapshotTree(root)).toEqual(before);
   });
 
   test('Ctrl-C before confirming exits 130 and writes nothing', async () => {

@@ -62,11 +62,16 @@ interface StartOptions {
   args?: string[];
 }
 
-/** The wizard on `root` in a terminal (colours as a user's terminal has them unless `env` says otherwise). */
+/**
+ * The wizard on `root` in a terminal (colours as a user's terminal has them unless `env` says
+ * otherwise). These tests are about input at given questions, one after the other: the wizard
+ * asks every question (--all-questions); the short path is test/cli/tmux.test.ts's.
+ */
 function wizard(root: string, opts: StartOptions = {}): Pane {
   const args = [
     '--root',
     root,
+    '--all-questions',
     ...(opts.answers ? ['--answers', answersFile(opts.answers)] : []),
     ...(opts.args ?? []),
   ];
@@ -146,7 +151,7 @@ const PREVIEW = 'Plan for role ';
       await atQuestion(p, 1);
       p.burst('C-u', 'box1.example.com', 'Enter', 'C-u', 'example.org', 'Enter');
       let s = await atQuestion(p, 3);
-      expect(s).toContain('Sender domain (myorigin)');
+      expect(s).toContain('Domain that mail from this host is sent as (myorigin)');
       p.keys('Escape');
       s = await atQuestion(p, 2);
       expect(s).toContain('the domain part of box1.example.com');
@@ -158,7 +163,8 @@ const PREVIEW = 'Plan for role ';
     });
 
     test('twenty Downs in one burst scroll the preview twenty lines', async () => {
-      const p = wizard(sandbox(), { answers: NULL_CLIENT });
+      // 24 rows: main.cf's page (a new file of 40-odd lines) is longer than its window.
+      const p = wizard(sandbox(), { answers: NULL_CLIENT, rows: 24 });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
       for (let i = 0; i < 40; i++) {
@@ -169,8 +175,11 @@ const PREVIEW = 'Plan for role ';
         await p.waitFor((x) => question(x)?.n !== n);
       }
       await p.waitFor('lines 1–');
+      // The preview opens on its summary; main.cf's page is the long one.
+      p.keys('1');
+      await p.waitFor((x) => x.includes('[1 main.cf]') && x.includes('lines 1–'));
       p.burst(...Array<string>(20).fill('Down'));
-      await p.waitFor('lines 21–');
+      await p.waitFor('main.cf · lines 21–');
       p.close();
     });
 
@@ -178,7 +187,7 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: NULL_CLIENT });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
-      let s = await enterUntil(p, 'Problems reported to postmaster (notify_classes)');
+      let s = await enterUntil(p, 'Problems reported to the postmaster (notify_classes)');
       expect(s).toContain('  1. resource');
       expect(s).toContain('  2. software');
       p.burst('Up', 'Up', 'Up', 'd', 'd', 'a', 'delay', 'Enter');
@@ -207,7 +216,7 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: NULL_CLIENT });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
-      await enterUntil(p, 'Problems reported to postmaster (notify_classes)');
+      await enterUntil(p, 'Problems reported to the postmaster (notify_classes)');
       p.keys('a');
       await p.waitFor('Enter keep (empty removes)');
       p.paste('delay\nbounce\n');
@@ -237,16 +246,21 @@ const PREVIEW = 'Plan for role ';
         await p.waitFor('❯ Null client — ');
         p.keys('Enter');
         await enterUntilLast(p);
-        // Two Enters in one read, then a Down: the Down scrolls the preview only after both Enters were handled.
-        p.burst('Enter', 'Enter', 'Down');
-        const s = await p.waitFor('lines 2–');
+        // Two Enters in one read, then 1 and a Down: they turn to main.cf's page and scroll it only
+        // after both Enters were handled.
+        p.burst('Enter', 'Enter', '1', 'Down');
+        const s = await p.waitFor('main.cf · lines 2–');
         expect(s).toContain('Apply these changes? y apply');
         expect(s).not.toContain('Applying');
         expect(snapshotTree(root)).toEqual(before);
         p.keys('y');
-        await p.waitFor('✓ Done: this host is now configured as Null client (null-client).', 30_000);
-        await p.waitFor('[Y/n]');
+        // The summary, then the next steps (which may scroll it out of view), then the offer.
+        await p.waitFor('[Y/n]', 30_000);
+        expect(p.history()).toContain(`✓ Done: the sandbox ${root} is now configured as Null client (null-client).`);
         p.burst('n', 'Enter');
+        // Last, the offer to save the answers: Enter declines.
+        await p.waitFor('Save these answers to reuse on another host? File name (Enter: no):');
+        p.keys('Enter');
         expect(await p.exitCode()).toBe(0);
         p.close();
       },
@@ -289,10 +303,10 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: MAIL_SERVER });
       await p.waitFor('❯ Domain mail server — ');
       p.keys('Enter');
-      await enterUntil(p, 'Sender domain (myorigin)');
+      await enterUntil(p, 'Domain that mail from this host is sent as (myorigin)');
       p.burst('C-u', '${mydomain', 'Enter');
       const s = await p.waitFor('\n✗ ');
-      expect(question(s)?.label).toBe('Sender domain (myorigin)');
+      expect(question(s)?.label).toBe('Domain that mail from this host is sent as (myorigin)');
       expect(s).not.toContain('    at ');
       p.close();
     });
@@ -301,13 +315,13 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: NULL_CLIENT });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
-      await enterUntil(p, 'Problems reported to postmaster (notify_classes)');
+      await enterUntil(p, 'Problems reported to the postmaster (notify_classes)');
       p.burst('Up', 'Up', 'Up', 'd');
       await p.waitFor(/^❯ 1\. software$/m);
       p.keys('Escape');
-      await p.waitFor((s) => question(s)?.label !== 'Problems reported to postmaster (notify_classes)');
+      await p.waitFor((s) => question(s)?.label !== 'Problems reported to the postmaster (notify_classes)');
       p.keys('Enter');
-      const s = await p.waitFor((x) => question(x)?.label === 'Problems reported to postmaster (notify_classes)');
+      const s = await p.waitFor((x) => question(x)?.label === 'Problems reported to the postmaster (notify_classes)');
       expect(s).not.toMatch(/^. \d\. resource$/m);
       expect(s).toContain('  1. software');
       p.close();
@@ -322,7 +336,7 @@ const PREVIEW = 'Plan for role ';
         p.keys('Down');
         await p.waitFor('❯ Domain mail server — ');
         p.keys('Enter');
-        const s = await enterUntil(p, 'Listen on (inet_interfaces)');
+        const s = await enterUntil(p, 'Accept mail on which addresses? (inet_interfaces)');
         expect(s).toContain('default: all');
         expect(s).toMatch(/^> all ?$/m);
         p.close();
@@ -339,9 +353,12 @@ const PREVIEW = 'Plan for role ';
         writeFileSync(join(bin, 'postmap'), '#!/bin/sh\necho "postmap: fatal: simulated failure" >&2\nexit 1\n', {
           mode: 0o755,
         });
-        const p = server.start([process.execPath, BIN, '--root', root, '--answers', answersFile(NULL_CLIENT)], {
-          env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` },
-        });
+        const p = server.start(
+          [process.execPath, BIN, '--root', root, '--all-questions', '--answers', answersFile(NULL_CLIENT)],
+          {
+            env: { NO_COLOR: undefined, FORCE_COLOR: undefined, PATH: `${bin}:${process.env.PATH ?? ''}` },
+          },
+        );
         await p.waitFor('❯ Null client — ');
         p.keys('Enter');
         await atQuestion(p, 1);
@@ -373,11 +390,11 @@ const PREVIEW = 'Plan for role ';
       const p = wizard(sandbox(), { answers: MAIL_SERVER });
       await p.waitFor('❯ Domain mail server — ');
       p.keys('Enter');
-      await enterUntil(p, 'Trusted networks (mynetworks)');
+      await enterUntil(p, 'Networks allowed to send mail through this host (mynetworks)');
       p.burst('a', '0.0.0.0/0', 'Enter');
       await p.waitFor(/^ {2}\d\. 0\.0\.0\.0\/0$/m);
       p.keys('Enter');
-      await p.waitFor((s) => question(s)?.label !== 'Trusted networks (mynetworks)');
+      await p.waitFor((s) => question(s)?.label !== 'Networks allowed to send mail through this host (mynetworks)');
       for (let i = 0; i < 40; i++) {
         const s = await p.waitFor((x) => question(x) !== null || x.includes(PREVIEW));
         if (s.includes(PREVIEW)) break;
@@ -434,7 +451,7 @@ const PREVIEW = 'Plan for role ';
           .find((l) => l.includes('box1.example.com') && l.startsWith('>'));
         expect(field).toContain('\u001b[7m'); // reverse video: the cursor
         expect(p.screen(true)).not.toMatch(/\u001b\[(?:\d+;)*(?:3[0-7]|9[0-7])m/);
-        await enterUntil(p, 'Chroot network services (master.cf)');
+        await enterUntil(p, 'Run the network services in a chroot jail? (master.cf chroot column)');
         const s = p.screen();
         expect(s).toMatch(/\[yes\]/);
         p.keys('Left');
@@ -493,7 +510,7 @@ const PREVIEW = 'Plan for role ';
     });
 
     test('a resize during the preview keeps the line you were reading', async () => {
-      const p = wizard(sandbox(), { answers: NULL_CLIENT, cols: 100, rows: 30 });
+      const p = wizard(sandbox(), { answers: NULL_CLIENT, cols: 100, rows: 24 });
       await p.waitFor('❯ Null client — ');
       p.keys('Enter');
       for (let i = 0; i < 40; i++) {
@@ -504,12 +521,15 @@ const PREVIEW = 'Plan for role ';
         await p.waitFor((x) => question(x)?.n !== n);
       }
       await p.waitFor('lines 1–');
-      p.burst(...Array<string>(40).fill('Down'));
-      let s = await p.waitFor('lines 41–');
-      const reading = s.split('\n')[1];
+      // main.cf's page: long enough to scroll at 100×24; its top line is under the header and the tabs.
+      p.keys('1');
+      await p.waitFor((x) => x.includes('[1 main.cf]') && x.includes('lines 1–'));
+      p.burst(...Array<string>(20).fill('Down'));
+      let s = await p.waitFor('lines 21–');
+      const reading = s.split('\n')[2];
       p.resize(60, 20);
-      s = await p.waitFor((x) => !x.includes('lines 41–') && /lines \d+–/.test(x));
-      expect(s.split('\n')[1]).toBe(reading.slice(0, 60).trimEnd());
+      s = await p.waitFor((x) => !x.includes('lines 21–') && /lines \d+–/.test(x));
+      expect(s.split('\n')[2]).toBe(reading.slice(0, 60).trimEnd());
       p.close();
     });
   });

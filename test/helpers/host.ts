@@ -18,7 +18,7 @@ export function templates(): Templates {
   };
 }
 
-/** A Debian/Ubuntu host with a private LAN address, IPv6, Postfix installed and running. */
+/** A Debian/Ubuntu host with a private LAN address, working IPv6, Postfix installed and running. */
 export function fakeHost(over: Partial<HostFacts> = {}): HostFacts {
   return {
     fqdn: 'mx.example.com',
@@ -28,6 +28,8 @@ export function fakeHost(over: Partial<HostFacts> = {}): HostFacts {
       { iface: 'lo', family: 6, address: '::1', prefix: 128, network: '[::1]/128', scope: 'loopback' },
       { iface: 'eth0', family: 4, address: '192.168.10.5', prefix: 24, network: '192.168.10.0/24', scope: 'private' },
       { iface: 'eth0', family: 6, address: 'fd00::5', prefix: 64, network: '[fd00::]/64', scope: 'private' },
+      // A global address with the default route: IPv6 works here (inet_protocols = all).
+      { iface: 'eth0', family: 6, address: '2001:db8::5', prefix: 64, network: '[2001:db8::]/64', scope: 'public' },
     ],
     postfix: { installed: true, version: '3.7.11', defaultDatabaseType: 'hash', running: true, smtpPort: 25 },
     systemd: true,

@@ -15,6 +15,7 @@ export function cliOptions(over: Partial<CliOptions> = {}): CliOptions {
     verify: false,
     onlyLast: false,
     freshStart: false,
+    allQuestions: false,
     json: false,
     color: false,
     unicode: true,

@@ -36,6 +36,11 @@ export class Pane {
     return this.server.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
   }
 
+  /** The scrollback and the screen: what the program wrote that has scrolled out of view too. */
+  history(): string {
+    return this.server.tmux('capture-pane', '-p', '-S', '-', '-t', this.name);
+  }
+
   /** Send keys by tmux name, one send-keys each (Enter, Down, C-u, PPage, …). */
   keys(...keys: string[]): void {
     for (const k of keys) this.server.tmux('send-keys', '-t', this.name, k);

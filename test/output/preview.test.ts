@@ -1,8 +1,8 @@
 /** The plan preview text: unified diffs, secrets, the parameter table, commands, findings, colours. */
 import { describe, expect, test } from 'vitest';
 import { describeAction } from '../../src/model/plan.js';
-import { countLines, fileDiff, planLines, renderPlanText } from '../../src/output/preview.js';
-import { renderLines } from '../../src/output/styled.js';
+import { countLines, fileDiff, planLines, previewOf, renderPlanText } from '../../src/output/preview.js';
+import { foldLine, renderLines } from '../../src/output/styled.js';
 import type { FileChange, Plan } from '../../src/model/plan.js';
 
 const MAIN = '/etc/postfix/main.cf';
@@ -148,8 +148,28 @@ describe('renderPlanText', () => {
     drift: [{ name: 'mynetworks', ours: '127.0.0.0/8', now: '127.0.0.0/8 10.0.0.0/8' }],
   });
 
+  // What matters first: the summary (role, parameters, findings, hand edits, commands), then the files.
   const expected = [
     'Plan for role null-client',
+    'Role:    mail-server → null-client (what mail-server set and null-client does not is put back as it was)',
+    '',
+    'Parameters (old → new, $names expanded)',
+    '  relayhost: (empty) → [smtp.example.com]:587',
+    '  myorigin: (default: a.example.com) → $mydomain (example.com)',
+    '',
+    'Findings',
+    '  error   mynetworks-public: mynetworks includes 0.0.0.0/0',
+    '          override id: mynetworks-public',
+    '  warning sasl-modules: libsasl2-modules is missing',
+    '  info    note: relayhost in brackets: no MX lookup',
+    '',
+    'Changed by hand since mailsetup set them',
+    '  mynetworks: mailsetup set 127.0.0.0/8, main.cf now has 127.0.0.0/8 10.0.0.0/8',
+    '',
+    'Commands to run, in order',
+    '  1. postmap hash:/etc/postfix/sasl_passwd — /etc/postfix/sasl_passwd changed: rebuild the lookup table',
+    '  2. postfix check — check the configuration and file permissions before Postfix uses them',
+    '  3. restart Postfix — inet_interfaces changed',
     '',
     'Files',
     '/etc/postfix/main.cf — Postfix main configuration (changed)',
@@ -167,33 +187,14 @@ describe('renderPlanText', () => {
     '',
     'Unchanged: /etc/postfix/master.cf, /etc/aliases, /etc/rsyslog.d/postfix.conf',
     '',
-    'Parameters (old → new)',
-    '  relayhost: (empty) → [smtp.example.com]:587',
-    '  myorigin: (not set) → $mydomain',
-    '      expands to: a.example.com → example.com',
-    '',
-    'Commands to run, in order',
-    '  1. postmap hash:/etc/postfix/sasl_passwd — /etc/postfix/sasl_passwd changed: rebuild the lookup table',
-    '  2. postfix check — check the configuration and file permissions before Postfix uses them',
-    '  3. restart Postfix — inet_interfaces changed',
-    '',
-    'Changed by hand since mailsetup set them',
-    '  mynetworks: mailsetup set 127.0.0.0/8, main.cf now has 127.0.0.0/8 10.0.0.0/8',
-    '',
-    'Findings',
-    '  error   mynetworks-public: mynetworks includes 0.0.0.0/0',
-    '          override id: mynetworks-public',
-    '  warning sasl-modules: libsasl2-modules is missing',
-    '  info    note: relayhost in brackets: no MX lookup',
-    '',
   ].join('\n');
 
   test('the whole text without colour, exactly', () => {
-    expect(renderPlanText(small, { color: false })).toBe(expected);
+    expect(renderPlanText(small, { color: false, current: 'mail-server' })).toBe(expected);
   });
 
   test('with colour: the same text once the escapes are removed, and each part in its colour', () => {
-    const coloured = renderPlanText(small, { color: true });
+    const coloured = renderPlanText(small, { color: true, current: 'mail-server' });
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(expected);
     expect(coloured).toContain('\x1b[31m-relayhost =\x1b[0m\n');
     expect(coloured).toContain('\x1b[32m+relayhost = [smtp.example.com]:587\x1b[0m\n');
@@ -203,7 +204,7 @@ describe('renderPlanText', () => {
     expect(coloured).toContain('\x1b[36m  info    note: \x1b[0m');
     expect(coloured).toContain('  relayhost: \x1b[31m(empty)\x1b[0m → \x1b[32m[smtp.example.com]:587\x1b[0m\n');
     expect(coloured).toContain('\x1b[1;4mFiles\x1b[0m\n');
-    expect(renderPlanText(small, { color: false })).not.toContain('\x1b');
+    expect(renderPlanText(small, { color: false, current: 'mail-server' })).not.toContain('\x1b');
   });
 
   test('an empty plan says "No change"; its findings still show', () => {
@@ -215,7 +216,7 @@ describe('renderPlanText', () => {
     );
   });
 
-  test('actions alone (no file changes): "no change" under Files, then the commands', () => {
+  test('actions alone (no file changes): the commands, then "no change" under Files', () => {
     const text = renderPlanText(
       plan({ actions: [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'the rsyslog drop-in changed' }] }),
       {
@@ -226,12 +227,12 @@ describe('renderPlanText', () => {
       [
         'Plan for role null-client',
         '',
-        'Files',
-        'no change',
-        '',
         'Commands to run, in order',
         '  1. postfix reload — Postfix reads the changed configuration',
         '  2. restart rsyslog — the rsyslog drop-in changed',
+        '',
+        'Files',
+        'no change',
         '',
       ].join('\n'),
     );
@@ -263,6 +264,128 @@ describe('quiet files', () => {
       quiet: true,
     });
     expect(text).toBe("--- /dev/null\n+++ /etc/postfix/mailsetup.yaml\n(mailsetup's own record, 2 lines: not shown)\n");
+  });
+});
+
+describe('the summary leads', () => {
+  const text = (p: Plan, ctx: Parameters<typeof planLines>[1] = {}) =>
+    renderLines(planLines(p, ctx), { color: false }).split('\n');
+  const one = plan({
+    role: 'backup-mx',
+    files: [change('a = 1\n', 'a = 2\n')],
+    actions: [{ kind: 'reload' }],
+    params: [
+      { name: 'a', before: '1', after: '2', beforeExpanded: '1', afterExpanded: '2' },
+      {
+        name: 'mydestination',
+        before: '$myhostname, localhost',
+        after: '$myhostname',
+        beforeExpanded: 'mx.example.com, localhost',
+        afterExpanded: 'mx.example.com',
+      },
+      {
+        name: 'proxy_interfaces',
+        before: '203.0.113.5',
+        after: undefined,
+        beforeExpanded: '203.0.113.5',
+        afterExpanded: '',
+      },
+      { name: 'relay_domains', before: undefined, after: '', beforeExpanded: '', afterExpanded: '' },
+    ],
+  });
+
+  test('the role line says what changes: a first configuration, the same role, a custom one, another role', () => {
+    expect(text(one, { current: null })[1]).toBe('Role:    backup-mx (first configuration: there is no main.cf yet)');
+    expect(text(one, { current: 'backup-mx' })[1]).toBe('Role:    backup-mx (as now; only what differs changes)');
+    expect(text(one, { current: 'custom' })[1]).toBe(
+      'Role:    a custom configuration → backup-mx (only what this role needs changes)',
+    );
+    expect(text(one, { current: 'mail-server' })[1]).toBe(
+      'Role:    mail-server → backup-mx (what mail-server set and backup-mx does not is put back as it was)',
+    );
+    expect(text(one)[1]).toBe('');
+    expect(text(one, { current: null, sandbox: '/tmp/box' })[2]).toBe(
+      'Sandbox: /tmp/box (--root: files only; no daemon is touched, nothing reaches the network)',
+    );
+  });
+
+  test('each parameter on one line, $names expanded only where they say more; no line for what keeps its value', () => {
+    const t = text(one);
+    expect(
+      t.slice(t.indexOf('Parameters (old → new, $names expanded)') + 1, t.indexOf('Commands to run, in order') - 1),
+    ).toEqual([
+      '  a: 1 → 2',
+      '  mydestination: $myhostname, localhost (mx.example.com, localhost) → $myhostname (mx.example.com)',
+      '  proxy_interfaces: 203.0.113.5 → (removed: Postfix default)',
+      '  Same value as before, now written out: relay_domains',
+    ]);
+    expect(t.join('\n')).not.toContain('expands to');
+  });
+
+  test('previewOf: the summary, then one section per file; planLines is the same text in that order', () => {
+    const p = previewOf(one, { current: 'mail-server' });
+    expect(p.summary[0]).toEqual([{ text: 'Plan for role backup-mx', style: 'title' }]);
+    expect(p.files.map((f) => f.path)).toEqual([MAIN]);
+    expect(p.files[0].heading.map((s) => s.text).join('')).toBe(
+      '/etc/postfix/main.cf — Postfix main configuration (changed)',
+    );
+    expect(p.files[0].diff.map((l) => l.map((s) => s.text).join(''))).toEqual([
+      '--- /etc/postfix/main.cf',
+      '+++ /etc/postfix/main.cf',
+      '@@ -1,1 +1,1 @@',
+      '-a = 1',
+      '+a = 2',
+    ]);
+    expect(p.unchanged).toEqual(['/etc/postfix/master.cf', '/etc/aliases', '/etc/rsyslog.d/postfix.conf']);
+    expect(planLines(one, { current: 'mail-server' })).toEqual([
+      ...p.summary,
+      [],
+      [{ text: 'Files', style: 'heading' }],
+      p.files[0].heading,
+      ...p.files[0].diff,
+      [],
+      [{ text: `Unchanged: ${p.unchanged.join(', ')}`, style: 'dim' }],
+    ]);
+  });
+
+  test('no diff line comes before the last line of the summary', () => {
+    const t = text(one, { current: 'mail-server' });
+    expect(t.indexOf('Commands to run, in order')).toBeLessThan(t.indexOf('--- /etc/postfix/main.cf'));
+    expect(t.indexOf('Parameters (old → new, $names expanded)')).toBeLessThan(t.indexOf('Files'));
+  });
+});
+
+describe('foldLine', () => {
+  const plain = (ls: ReturnType<typeof foldLine>) => ls.map((l) => l.map((s) => s.text).join(''));
+
+  test('folds at spaces, continuations under the text with a hanging indent, styles kept', () => {
+    const line = [
+      { text: '  warning submission-without-login: ', style: 'warning' as const },
+      { text: 'relayhost [smtp.example.net]:587 is a submission port, which usually needs a login (smtp_sasl)' },
+    ];
+    const folded = foldLine(line, 60);
+    expect(plain(folded)).toEqual([
+      '  warning submission-without-login: relayhost',
+      '    [smtp.example.net]:587 is a submission port, which',
+      '    usually needs a login (smtp_sasl)',
+    ]);
+    for (const l of plain(folded)) expect(l.length).toBeLessThanOrEqual(60);
+    expect(folded[0][0]).toEqual({ text: '  warning submission-without-login: ', style: 'warning' });
+    expect(folded[0][1]).toEqual({ text: 'relayhost' });
+    expect(folded[1][0]).toEqual({ text: '    ' });
+  });
+
+  test('a short line stays as it is; a word longer than the room is cut; no text is lost', () => {
+    const short = [{ text: 'Plan for role null-client', style: 'title' as const }];
+    expect(foldLine(short, 80)).toEqual([short]);
+    const long = [{ text: `x ${'a'.repeat(30)} y` }];
+    expect(plain(foldLine(long, 12))).toEqual(['x', '  aaaaaaaaaa', '  aaaaaaaaaa', '  aaaaaaaaaa', '  y']);
+    const text = 'one two three four five six seven eight nine ten';
+    expect(
+      plain(foldLine([{ text }], 9))
+        .map((l) => l.trim())
+        .join(' '),
+    ).toBe(text);
   });
 });
 

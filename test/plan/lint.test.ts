@@ -129,7 +129,10 @@ describe('linter', () => {
   });
 
   it('warns when a backup MX behind NAT has no proxy_interfaces', () => {
-    const f = findings({ ...BMX, proxy_interfaces: [] });
+    // Behind NAT: no public address at all (the fake host's global IPv6 address taken away).
+    const natted = fakeHost({ addresses: host.addresses.filter((x) => x.scope !== 'public') });
+    const answers = resolveAnswers({ ...BMX, proxy_interfaces: [] }, natted);
+    const f = plan({ answers, host: natted, files: freshFiles(), templates: templates() }).findings;
     expect(f.map((x) => x.id)).toEqual(['nat-without-proxy-interfaces']);
   });
 

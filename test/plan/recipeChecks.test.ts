@@ -17,7 +17,8 @@ import { NO_FACTS, type Finding, type Plan, type PlanFacts } from '../../src/mod
 import { STATE_PATH } from '../../src/model/paths.js';
 import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
 
-const host = fakeHost();
+/** A LAN host: private addresses only (the default fake host also has a public IPv6 address). */
+const host = fakeHost({ addresses: fakeHost().addresses.filter((a) => a.scope !== 'public') });
 const T = templates();
 
 type Given = Partial<Answers> & { role: RoleId };
@@ -275,7 +276,7 @@ describe('host identity', () => {
   it('myhostname = virtual.domain is its own domain; a fantasy domain is accepted with what it means', () => {
     expect(resolveForPlan({ ...MS, myhostname: 'virtual.domain' }, host).mydomain).toBe('virtual.domain');
     expect(
-      questionsFor('mail-server', host, { myhostname: 'virtual.domain' }).find((q) => q.key === 'mydomain')?.explain,
+      questionsFor('mail-server', host, { myhostname: 'virtual.domain' }).find((q) => q.key === 'mydomain')?.origin,
     ).toBe('virtual.domain has two labels: it is the domain itself (Postfix alone would take "domain")');
     const f = findings({ ...MS, myhostname: 'hostname.localdomain', mydomain: 'localdomain' });
     expect(f.map((x) => [x.id, x.level])).toEqual([['no-real-name', 'warning']]);

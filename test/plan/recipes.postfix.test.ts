@@ -39,7 +39,8 @@ function hostOn(name: string, addresses: HostAddress[], over: Partial<HostFacts>
   return fakeHost({ fqdn: name, hostname: name.split('.')[0], addresses: [...LO, ...addresses], ...over });
 }
 
-const H = fakeHost();
+/** A LAN host: private addresses only (the default fake host also has a public IPv6 address). */
+const H = fakeHost({ addresses: fakeHost().addresses.filter((a) => a.scope !== 'public') });
 /** STANDARD_CONFIGURATION_README's local network: 10.0.0.0/24. */
 const LAN = (name: string) => hostOn(name, [addr('eth0', '10.0.0.5', 24, '10.0.0.0/24', 'private')]);
 const HASH_TYPES = ['btree', 'cidr', 'environ', 'fail', 'hash', 'inline', 'internal', 'memcache', 'nis', 'pipemap'];

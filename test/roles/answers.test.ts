@@ -192,6 +192,13 @@ describe('answer validation (resolveAnswers)', () => {
       inet_interfaces: 'loopback-only',
       mynetworks: ['127.0.0.0/8', '[::1]/128'],
     });
+    // IPv6 is used only where it works (a default route and a global address), as the header advises.
+    const ulaOnly = fakeHost({ addresses: host.addresses.filter((a) => a.scope !== 'public') });
+    expect(withDefaults({ role: 'null-client' }, ulaOnly)).toMatchObject({
+      inet_interfaces: 'loopback-only',
+      inet_protocols: 'ipv4',
+      mynetworks: ['127.0.0.0/8'],
+    });
   });
 
   it('a host whose name is no FQDN must be given one', () => {
@@ -199,8 +206,8 @@ describe('answer validation (resolveAnswers)', () => {
     expect(problems({ role: 'mail-server', postmaster: 'a@example.com' }, bare)[0]).toMatch(
       /^myhostname: "vm" is not a valid host name/,
     );
-    expect(questionsFor('mail-server', bare)[0].explain).toBe(
-      'hostname --fqdn says "vm", which is no FQDN: type the full name, e.g. mail.example.com',
+    expect(questionsFor('mail-server', bare)[0].origin).toBe(
+      'hostname --fqdn says "vm", which is no full name: type one, e.g. mail.example.com',
     );
   });
 });
@@ -227,7 +234,7 @@ describe('questions', () => {
     ]);
     const domain = qs.find((q) => q.key === 'mydomain');
     expect(domain?.default).toBe('example.com');
-    expect(domain?.explain).toBe('the domain part of mx.example.com');
+    expect(domain?.origin).toBe("the domain part of mx.example.com (this host's name)");
     const relay = qs.find((q) => q.key === 'relayhost');
     expect(relay?.optional).toBe(false);
     // The planner's own message for a missing required answer.
@@ -255,7 +262,10 @@ describe('questions', () => {
     const qs = questionsFor('mail-server', host, {}, null, { myhostname: 'mx.other.net' });
     expect(qs.find((q) => q.key === 'myhostname')?.default).toBe('mx.example.com');
     expect(qs.find((q) => q.key === 'mydomain')?.default).toBe('other.net');
-    expect(qs.find((q) => q.key === 'mydomain')?.explain).toBe('the domain part of mx.other.net');
+    // Where the default comes from is said by its origin now (#18: the explanation is in plain words).
+    expect(qs.find((q) => q.key === 'mydomain')?.origin).toBe(
+      'the domain part of mx.other.net (the host name you gave)',
+    );
     const answered = questionsFor('mail-server', host, {}, null, { myhostname: 'mx.other.net', mydomain: 'x.org' });
     expect(answered.find((q) => q.key === 'mydomain')?.default).toBe('other.net');
   });
@@ -263,6 +273,7 @@ describe('questions', () => {
   it('answers given beforehand (an answers file) are the defaults offered', () => {
     const qs = questionsFor('null-client', host, {}, null, {}, { relayhost: '[relay.example.org]:587' });
     expect(qs.find((q) => q.key === 'relayhost')?.default).toBe('[relay.example.org]:587');
+    expect(qs.find((q) => q.key === 'relayhost')?.origin).toBe('the answers given (--answers)');
   });
 
   it('on a role change the questions both roles ask keep their current value; the others take the new role’s defaults', () => {
@@ -349,11 +360,13 @@ describe('the chroot question', () => {
 
   it("says the package's advice, with the reason, only on releases that recommend postfix chroot off", () => {
     const advised = chroot(true);
-    expect(advised.explain).toMatch(/README\.Debian strongly recommends no/);
-    expect(advised.explain).toMatch(/overkill/);
-    expect(advised.explain).toContain('postfix chroot off');
+    expect(advised.origin).toMatch(/README\.Debian strongly recommends no/);
+    expect(advised.origin).toMatch(/overkill/);
+    expect(advised.origin).toContain('postfix chroot off');
+    expect(advised.help.join('\n')).toMatch(/README\.Debian strongly recommends turning it off/);
     const plain = chroot();
-    expect(plain.explain).toBe('as Debian ships it: smtpd, smtp, cleanup … run inside /var/spool/postfix');
+    expect(plain.origin).toBe('as Debian ships it');
+    expect(plain.help.join('\n')).not.toContain('README.Debian');
     // The default stays what the package ships (chrooted): the advice informs, it does not decide.
     expect(advised.default).toBe(plain.default);
   });

@@ -154,7 +154,7 @@ describe('the wizard asks only what mailsetup cannot decide', () => {
     );
     expect(q?.default).toBe('dane');
     expect(q?.choices?.map((c) => c.value)).toEqual(['dane', 'may', 'encrypt']);
-    expect(q?.explain).toBe('127.0.0.1 validates DNSSEC: DANE can be trusted here');
+    expect(q?.origin).toBe('127.0.0.1 validates DNSSEC: DANE can be trusted here');
     expect(
       keys('null-client', host({ resolver: VALIDATING }), {
         relayhost: '[s.example.net]:587',
@@ -174,7 +174,7 @@ describe('the wizard asks only what mailsetup cannot decide', () => {
     const q = questionsFor('mail-server', h).find((x) => x.key === 'smtpd_tls_chain_files');
     expect(q?.default).toEqual([]);
     expect(q?.optional).toBe(true);
-    expect(q?.explain).toMatch(
+    expect(q?.origin).toMatch(
       /^no certificate found for mx\.example\.com \(no Let's Encrypt lineage, no Debian snakeoil\)/,
     );
     expect(q?.validate(['relative.pem'])).toMatch(/must be an absolute file path/);

@@ -4,7 +4,7 @@
  * that succeeds or fails with a rollback. Every call is recorded.
  */
 import type { Plan } from '../../src/model/plan.js';
-import type { AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/model/answers.js';
+import type { AnswerKey, AnswerValue, Answers, Question, RoleId, RoleInfo } from '../../src/model/answers.js';
 import type { HostFacts } from '../../src/model/host.js';
 import type { StepEvent, ApplyResult, Detection, WizardBackend } from '../../src/ui/backend.js';
 import { fakeHost } from '../helpers/host.js';
@@ -39,7 +39,20 @@ function q(
   validate: (v: AnswerValue) => string | null,
   extra: Partial<Question> = {},
 ): Question {
-  return { key, label, explain: `explains ${key}`, kind, default: def, optional: false, validate, ...extra };
+  return {
+    key,
+    label,
+    param: key,
+    explain: `explains ${key}`,
+    origin: `origin of ${key}`,
+    help: [`what ${key} does`, `when to change ${key}`],
+    kind,
+    default: def,
+    optional: false,
+    advanced: false,
+    validate,
+    ...extra,
+  };
 }
 
 function hostnameQuestion(current: Partial<Answers>): Question {
@@ -218,6 +231,8 @@ export function deferred<T>(): Deferred<T> {
 
 export interface FakeOptions {
   detection?: Detection;
+  /** Answers given beforehand (an answers file): the questions offer them as their defaults. */
+  preset?: Partial<Answers>;
   /** Hold probe() (the slow probes) until resolved by the test. */
   probeGate?: Deferred<void>;
   /** What the slow probes report. */
@@ -240,6 +255,8 @@ export interface FakeOptions {
   tlsKept?: boolean;
   /** The plan finds deprecated parameters and a value comment, each until its clean-up is in the overrides. */
   cleanups?: boolean;
+  /** Questions the short path does not ask (they are on the review screen). */
+  advanced?: AnswerKey[];
 }
 
 export interface FakeBackend extends WizardBackend {
@@ -271,13 +288,14 @@ export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
     questions(role, _host, given) {
       // Like the real questions: a question's own answer is not its default; the others' may move it.
       const detected = fake.detection().answers;
-      const current = { ...detected, ...given };
+      const current = { ...detected, ...opts.preset, ...given };
       fake.questionCalls.push({ role, current, given });
       return fakeQuestions(role, current).map((question) => {
-        if (!Object.hasOwn(given, question.key)) return question;
+        const advanced = (opts.advanced ?? []).includes(question.key);
+        if (!Object.hasOwn(given, question.key)) return { ...question, advanced };
         const { [question.key]: _own, ...others } = given;
         const def = fakeQuestions(role, { ...detected, ...others }).find((x) => x.key === question.key)?.default;
-        return { ...question, default: def };
+        return { ...question, default: def, advanced };
       });
     },
     async plan(answers) {

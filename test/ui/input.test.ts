@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { InputHub, type KeyInfo } from '../../src/ui/input/hub.js';
-import { cleanPaste, isChar, isCtrl, KeyDecoder, keysOf, type Key } from '../../src/ui/input/keys.js';
+import { cleanPaste, isChar, isCtrl, isHelpKey, KeyDecoder, keysOf, type Key } from '../../src/ui/input/keys.js';
 
 /** A key as "name", "ctrl-u", "char:x", "paste:text", with modifiers. */
 function show(k: Key): string {
@@ -100,6 +100,22 @@ describe('KeyDecoder', () => {
     expect(cleanPaste('a\u001b[31mb\u0007c\td\r\ne\u0000')).toBe('abc\td\ne');
     // Keys inside a paste are text, never commands: no Ctrl-C, no Enter.
     expect(names('\u001b[200~\u0003\r\u001b[A\u001b[201~')).toEqual(['paste:\n']);
+  });
+
+  test('F1 in the forms terminals send it (xterm and tmux ESC O P, rxvt ESC [11~, Shift-F1 ESC [1;2P); the help key is F1 or ? alone', () => {
+    expect(names('\u001bOP\u001b[11~\u001b[1;2P')).toEqual(['f1', 'f1', 'shift-f1']);
+    // Cut between two reads, it is still one key.
+    const d = new KeyDecoder();
+    expect(d.feed('\u001bO').map(show)).toEqual([]);
+    expect(d.feed('Px').map(show)).toEqual(['f1', 'char:x']);
+    const [f1, q, pasted, more] = keysOf('\u001bOP?\u001b[200~?\u001b[201~');
+    expect(isHelpKey(f1)).toBe(true);
+    expect(isHelpKey(q)).toBe(true);
+    // Where ? is text (a password), only F1 is the help key; a paste holding ? is always text.
+    expect(isHelpKey(q, false)).toBe(false);
+    expect(isHelpKey(f1, false)).toBe(true);
+    expect(isHelpKey(pasted)).toBe(false);
+    expect(more).toBeUndefined();
   });
 
   test('characters beyond the BMP and C1 controls', () => {

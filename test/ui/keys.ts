@@ -10,6 +10,11 @@ export const KEY = {
   delete: '\u001B[3~',
   pageUp: '\u001B[5~',
   pageDown: '\u001B[6~',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  tab: '\t',
+  shiftTab: '\u001B[Z',
+  f1: '\u001BOP',
   ctrlC: '\u0003',
 } as const;
 

@@ -10,12 +10,15 @@ import {
   overrideIds,
   reducer,
 } from '../../src/ui/machine.js';
+import { questionsFor } from '../../src/roles/questions.js';
+import { ROLE_IDS } from '../../src/roles/index.js';
+import { REVIEW_CONTINUE, reviewLines, reviewOrigin } from '../../src/ui/ReviewScreen.js';
 import type { WizardAction, WizardState } from '../../src/ui/machine.js';
 import { entriesToMap, formatValue, isEmptyValue, toEntries } from '../../src/ui/format.js';
 import { wrapLine } from '../../src/ui/style.js';
 import { liftingOverrides } from '../../src/ui/PreviewScreen.js';
 import type { ApplyResult } from '../../src/ui/backend.js';
-import type { AnswerValue } from '../../src/model/answers.js';
+import type { Answers, AnswerValue, RoleId, RoleInfo } from '../../src/model/answers.js';
 import { HOST, ROLES, fakePlan, fakeQuestions } from './fakeBackend.js';
 
 const run = (s: WizardState, ...actions: WizardAction[]) => actions.reduce(reducer, s);
@@ -314,5 +317,174 @@ describe('value helpers', () => {
     ]);
     expect(wrapLine([{ text: 'a\tb' }], 80)).toEqual([[{ text: 'a       b', style: undefined }]]);
     expect(wrapLine([], 10)).toEqual([[]]);
+  });
+});
+
+describe('the short path and the review of all settings', () => {
+  // The real questions of each role on the fake host: the advanced ones are not asked.
+  const realQs = (role: RoleId, given: Partial<Answers> = {}, current: Partial<Answers> = {}) =>
+    questionsFor(role, HOST, current, Object.keys(current).length > 0 ? role : null, given);
+
+  /** The role chosen and its questions loaded. */
+  function start(role: RoleId): WizardState {
+    const roles: RoleInfo[] = [{ id: role, title: role, summary: '' }];
+    return run(
+      initialState(roles, { role: null, answers: {}, summary: [] }),
+      { type: 'host', host: HOST },
+      { type: 'choose-role' },
+      { type: 'questions', questions: realQs(role) },
+    );
+  }
+
+  /** Enter on every question the short path shows, until it leaves the questions step. */
+  function acceptAll(
+    s: WizardState,
+    role: RoleId,
+    answers: Partial<Answers> = {},
+  ): { s: WizardState; asked: string[] } {
+    const asked: string[] = [];
+    while (s.step === 'questions' && s.questions !== null) {
+      const q = s.questions[s.index];
+      asked.push(q.key);
+      const value = Object.hasOwn(answers, q.key) ? answers[q.key] : currentValue(s, q);
+      const given = editedAnswers({ answers: { ...s.answers, [q.key]: value }, edited: [...s.edited, q.key] });
+      s = reducer(s, { type: 'answer', key: q.key, value, questions: realQs(role, given) });
+    }
+    return { s, asked };
+  }
+
+  const ANSWERS: Record<RoleId, Partial<Answers>> = {
+    'null-client': { relayhost: '[smtp.example.net]:587', postmaster: 'admin@example.net' },
+    'mail-server': { postmaster: 'alice' },
+    'backup-mx': {
+      relay_domains: ['example.org'],
+      relay_recipients: ['@example.org'],
+      postmaster: 'admin@example.org',
+    },
+    'firewall-relay': {
+      relay_domains: ['example.com'],
+      transport: { 'example.com': 'relay:[10.0.0.5]' },
+      relay_recipients: ['@example.com'],
+      postmaster: 'admin@example.com',
+    },
+  };
+
+  test.each(ROLE_IDS)('%s: only the basic questions are asked, then the review, then the plan', (role) => {
+    const all = realQs(role);
+    const { s, asked } = acceptAll(start(role), role, ANSWERS[role]);
+    expect(asked).toEqual(all.filter((q) => !q.advanced).map((q) => q.key));
+    expect(asked.length).toBeLessThan(all.length);
+    // At most 5, and the NAT address of an MX whose host has only private addresses.
+    expect(asked.filter((k) => k !== 'proxy_interfaces').length).toBeLessThanOrEqual(5);
+    expect(s.step).toBe('review');
+    expect(s.reviewCursor).toBe(0);
+    // Enter on "continue": the plan gets every setting, the advanced ones at their defaults.
+    const planning = reducer(s, { type: 'review-choose' });
+    expect(planning.step).toBe('planning');
+    const sent = answersForPlan(planning);
+    for (const q of s.questions ?? []) expect(sent[q.key], q.key).toEqual(currentValue(s, q));
+    for (const [k, v] of Object.entries(ANSWERS[role])) expect(sent[k as keyof Answers], k).toEqual(v);
+  });
+
+  test('a setting picked on the review is asked, and its answer returns to the review with the row kept', () => {
+    let { s } = acceptAll(start('mail-server'), 'mail-server', ANSWERS['mail-server']);
+    const qs = s.questions ?? [];
+    const row = qs.findIndex((q) => q.key === 'inet_protocols') + 1;
+    expect(qs[row - 1].advanced).toBe(true);
+    s = run(s, { type: 'review-move', by: row });
+    expect(s.reviewCursor).toBe(row);
+    s = reducer(s, { type: 'review-choose' });
+    expect(s).toMatchObject({ step: 'questions', editing: 'inet_protocols', index: row - 1 });
+    // Only the question on the screen can be answered.
+    expect(reducer(s, { type: 'answer', key: 'postmaster', value: 'x', questions: qs })).toBe(s);
+    s = reducer(s, {
+      type: 'answer',
+      key: 'inet_protocols',
+      value: 'all',
+      questions: realQs('mail-server', { inet_protocols: 'all' }),
+    });
+    expect(s).toMatchObject({ step: 'review', editing: null, reviewCursor: row });
+    expect(s.edited).toContain('inet_protocols');
+    s = run(s, { type: 'review-move', by: -100 }, { type: 'review-choose' });
+    expect(answersForPlan(s).inet_protocols).toBe('all');
+  });
+
+  test('Esc: a setting opened on the review back to it (draft kept); the review to the last question asked; the preview to the review', () => {
+    let { s } = acceptAll(start('null-client'), 'null-client', ANSWERS['null-client']);
+    const qs = s.questions ?? [];
+    const row = qs.findIndex((q) => q.key === 'mydomain') + 1;
+    s = run(s, { type: 'review-move', by: row }, { type: 'review-choose' });
+    s = reducer(s, { type: 'back', draft: 'typed.example' });
+    expect(s).toMatchObject({ step: 'review', editing: null });
+    expect(s.drafts.mydomain).toBe('typed.example');
+    s = reducer(s, { type: 'back' });
+    const lastAsked = qs.map((q) => !q.advanced).lastIndexOf(true);
+    expect(s).toMatchObject({ step: 'questions', index: lastAsked, editing: null });
+    // Back again skips the questions not asked.
+    const before = reducer(s, { type: 'back' });
+    expect(before.questions?.[before.index].advanced).toBe(false);
+    expect(before.index).toBeLessThan(lastAsked);
+    // Forward to the review and the preview, then Esc from the preview returns to the review.
+    s = acceptAll(before, 'null-client', ANSWERS['null-client']).s;
+    s = reducer(s, { type: 'review-choose' });
+    s = reducer(s, { type: 'planned', request: s.planRequest, plan: fakePlan({ role: 'null-client' }) });
+    expect(s.step).toBe('preview');
+    expect(reducer(s, { type: 'back' })).toMatchObject({ step: 'review', reviewCursor: 0, plan: null });
+  });
+
+  test('the review cursor stays within its rows; it only moves on the review', () => {
+    const { s } = acceptAll(start('backup-mx'), 'backup-mx', ANSWERS['backup-mx']);
+    const rows = (s.questions ?? []).length + 1;
+    expect(run(s, { type: 'review-move', by: 1000 }).reviewCursor).toBe(rows - 1);
+    expect(run(s, { type: 'review-move', by: -5 }).reviewCursor).toBe(0);
+    const q = start('backup-mx');
+    expect(reducer(q, { type: 'review-move', by: 1 })).toBe(q);
+    expect(reducer(q, { type: 'review-choose' })).toBe(q);
+  });
+
+  test('a default that does not fit makes its question asked: a host name without a dot asks for the domain', () => {
+    const qs = realQs('mail-server', { myhostname: 'vm' });
+    expect(qs.find((q) => q.key === 'mydomain')?.advanced).toBe(false);
+    expect(realQs('mail-server').find((q) => q.key === 'mydomain')?.advanced).toBe(true);
+  });
+
+  test('a re-run keeps the current value of every setting not asked; nothing is reset', () => {
+    const current: Partial<Answers> = {
+      role: 'mail-server',
+      myhostname: 'mx.example.com',
+      postmaster: 'alice',
+      inet_protocols: 'all',
+      notify_classes: ['resource', 'software', 'bounce'],
+      chroot: false,
+    };
+    const qs = realQs('mail-server', {}, current);
+    const byKey = (k: string) => qs.find((q) => q.key === k);
+    for (const k of ['inet_protocols', 'notify_classes', 'chroot'] as const) {
+      expect(byKey(k)?.advanced, k).toBe(true);
+      expect(byKey(k)?.default, k).toEqual(current[k]);
+      expect(byKey(k)?.origin, k).toBe('the current value');
+    }
+  });
+
+  test('the review rows: every setting, its value and its origin; the cursor row marked; fits 80 columns', () => {
+    let { s } = acceptAll(start('null-client'), 'null-client', ANSWERS['null-client']);
+    const qs = s.questions ?? [];
+    const rows = qs.map((q) => ({
+      question: q,
+      value: currentValue(s, q),
+      origin: reviewOrigin(q, s.edited.includes(q.key), !q.advanced),
+    }));
+    const lines = reviewLines(rows, 0, 79);
+    expect(lines[0]).toBe(`› ${REVIEW_CONTINUE}`);
+    expect(lines).toHaveLength(qs.length + 1);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(79);
+    const relay = lines.find((l) => l.includes('relayhost'));
+    expect(relay).toMatch(/^ {2}relayhost +\[smtp\.example\.net\]:587 +you set$/);
+    expect(lines.find((l) => / inet_protocols /.test(l))).toMatch(/ default$/);
+    s = run(s, { type: 'review-move', by: 2 });
+    expect(reviewLines(rows, 2, 79)[2]).toMatch(/^› /);
+    expect(reviewOrigin({ ...qs[0], origin: 'the current value' }, false, false)).toBe('current');
+    expect(reviewOrigin({ ...qs[0], origin: 'the answers given (--answers)' }, false, false)).toBe('answers');
+    expect(reviewOrigin(qs[0], false, true)).toBe('asked');
   });
 });

@@ -144,8 +144,13 @@ function startPane(env: Record<string, string>) {
     await p.text('pw');
     await p.waitFor('password: **');
     await p.keys('Enter');
-    const preview = await p.waitFor('Apply these changes?');
-    expect(preview).toContain('+myhostname = mx1.example.net');
+    const summary = await p.waitFor('Apply these changes?');
+    expect(summary).toContain('Parameters (old → new, $names expanded)');
+    expect(summary).toContain('[s summary]');
+    // The diff of main.cf is its own page, one key away.
+    await p.keys('1');
+    const preview = await p.waitFor('+myhostname = mx1.example.net');
+    expect(preview).toContain('[1 main.cf]');
     expect(p.screen(true)).toContain('\u001b[32m+myhostname = mx1.example.net');
     await p.keys('y');
     expect(await p.exitCode()).toBe(0);

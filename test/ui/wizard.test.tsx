@@ -101,6 +101,24 @@ describe('start header and role screen', () => {
     expect(w.fake.questionCalls[0].current.myhostname).toBe('mail.example.org');
   });
 
+  test('answers from the command line pre-select their role and pre-fill, but the header names what the machine has', async () => {
+    const w = start({
+      detection: {
+        role: null,
+        answers: {},
+        summary: ['Postfix 3.7.11: no main.cf yet'],
+        suggested: 'mail-server',
+      },
+      preset: { myhostname: 'given.example.org' },
+    });
+    const f = await w.wait('Role:');
+    expect(f).toContain('Role:    none yet (fresh configuration)');
+    expect(f).toContain('❯ Mail server');
+    expect(f).not.toContain('(current)');
+    await press(w.stdin, KEY.enter);
+    expect(await w.wait('question 1 of 4')).toContain('> given.example.org');
+  });
+
   test('a custom configuration is named but no role is pre-selected', async () => {
     const w = start({ detection: { role: 'custom', answers: {}, summary: [] } });
     const f = await w.wait('Role:');
@@ -203,8 +221,11 @@ describe('questions', () => {
     await press(w.stdin, KEY.enter);
     await w.wait('password:');
     await type(w.stdin, 's3cr3t');
+    // In a secret, ? is a character of the password, not the help.
+    await press(w.stdin, '?');
     f = w.frame();
-    expect(f).toContain('password: ******');
+    expect(f).toContain('password: *******');
+    expect(f).not.toContain('close this help');
     expect(f).not.toContain('s3cr3t');
     await press(w.stdin, KEY.enter);
     f = await w.wait('Plan for role null-client');
@@ -215,13 +236,103 @@ describe('questions', () => {
       relayhost: '[smtp.example.com]:587',
       inet_protocols: 'all',
       chroot: false,
-      smtp_sasl: { username: 'relayuser', password: 's3cr3t' },
+      smtp_sasl: { username: 'relayuser', password: 's3cr3t?' },
     });
-    // The secret map shows no contents in the preview.
-    await press(w.stdin, KEY.pageDown);
+    // The secret map shows no contents in the preview: its page, by its key, says so.
     f = w.frame();
+    expect(f).toContain('[s summary]  1 main.cf   2 sasl_passwd');
+    await press(w.stdin, '2');
+    f = w.frame();
+    expect(f).toContain('[2 sasl_passwd]');
     expect(f).toContain('(secret: contents hidden, 1 line)');
     expect(f).not.toContain('relayuser:');
+  });
+
+  test('? opens the help in place of the explanation; the field keeps what was typed; ?, Esc and Enter close it', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    let f = await w.wait('question 1 of 5');
+    expect(f).toContain('Enter accept · Esc back · ? help · Ctrl-C quit without writing');
+    await press(w.stdin, KEY.backspace, KEY.backspace, KEY.backspace);
+    await type(w.stdin, 'org');
+    await w.wait('> mx1.example.org');
+    await press(w.stdin, '?');
+    f = w.frame();
+    expect(f).toContain('what myhostname does');
+    expect(f).toContain('when to change myhostname');
+    expect(f).toContain('? Esc or Enter close this help');
+    expect(f).not.toContain('explains myhostname');
+    expect(f).toContain('> mx1.example.org');
+    expect(f).not.toContain('> mx1.example.org?');
+    // While the help is open, keys are the help's: typing, Enter and Esc reach neither field nor wizard.
+    await type(w.stdin, 'xyz');
+    expect(w.frame()).toContain('> mx1.example.org');
+    expect(w.frame()).not.toContain('xyz');
+    await press(w.stdin, KEY.enter);
+    f = w.frame();
+    expect(f).not.toContain('what myhostname does');
+    expect(f).toContain('explains myhostname');
+    expect(f).toContain('question 1 of 5');
+    await press(w.stdin, '?');
+    expect(w.frame()).toContain('what myhostname does');
+    await press(w.stdin, KEY.esc);
+    f = w.frame();
+    expect(f).toContain('question 1 of 5');
+    expect(f).not.toContain('what myhostname does');
+    await press(w.stdin, '?', '?');
+    expect(w.frame()).not.toContain('what myhostname does');
+    // The typed answer is still there and is what Enter submits.
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 2 of 5');
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls[0].myhostname).toBe('mx1.example.org');
+  });
+
+  test('F1 opens the help too, also in a login where ? is typed; in a list ? opens it and the entries stay', async () => {
+    const w = start();
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 1 of 5');
+    await press(w.stdin, KEY.f1);
+    expect(w.frame()).toContain('what myhostname does');
+    await press(w.stdin, KEY.f1);
+    expect(w.frame()).not.toContain('what myhostname does');
+    await press(w.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    let f = await w.wait('question 5 of 5');
+    expect(f).toContain('Enter accept · Esc back · F1 help · Ctrl-C quit without writing');
+    await type(w.stdin, 'user?');
+    expect(w.frame()).toContain('user name: user?');
+    await press(w.stdin, KEY.enter);
+    await w.wait('password:');
+    await type(w.stdin, 'pw?');
+    await press(w.stdin, KEY.f1);
+    f = w.frame();
+    expect(f).toContain('what smtp_sasl does');
+    expect(f).toContain('password: ***');
+    await press(w.stdin, KEY.esc);
+    f = w.frame();
+    expect(f).not.toContain('what smtp_sasl does');
+    // Esc closed the help, not the password field: it still holds what was typed.
+    expect(f).toContain('password: ***');
+    await press(w.stdin, KEY.enter);
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls[0].smtp_sasl).toEqual({ username: 'user?', password: 'pw?' });
+
+    const m = start();
+    await m.wait('Role:');
+    await press(m.stdin, KEY.down, KEY.enter, KEY.enter);
+    f = await m.wait('question 2 of 4');
+    expect(f).toContain('· ? help ·');
+    await press(m.stdin, KEY.up, '?');
+    expect(m.frame()).toContain('what mynetworks does');
+    await press(m.stdin, 'd', KEY.enter);
+    f = m.frame();
+    expect(f).not.toContain('what mynetworks does');
+    expect(f).toContain('1. 127.0.0.0/8');
+    expect(f).toContain('2. 192.168.1.0/24');
+    expect(f).toContain('question 2 of 4');
   });
 
   test('list editing: add, edit and remove entries; the list reaches the plan', async () => {
@@ -304,53 +415,95 @@ describe('questions', () => {
 });
 
 describe('preview', () => {
-  test('shows the diff, the parameters old → new, the commands with reasons and the findings', async () => {
+  test('the summary comes first (role, parameters old → new, findings, commands, the files); a key per file shows its diff', async () => {
     const w = start({ padLines: 0 });
     await nullClientDefaults(w);
     let f = w.frame();
+    expect(f).toContain('[s summary]  1 main.cf');
+    expect(f).toContain('Plan for role null-client');
+    expect(f).toContain('Role:    null-client (first configuration: there is no main.cf yet)');
+    expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
+    expect(f).toContain('myorigin: (default: mx1.example.com) → $mydomain (example.com)');
+    expect(f).toContain('1. postfix check — check the configuration and file permissions before Postfix uses them');
+    expect(f).toContain('2. postfix reload — Postfix reads the changed configuration');
+    expect(f).toContain('warning helo-name: the HELO name has no DNS A record');
+    expect(f).toContain('  1 /etc/postfix/main.cf — Postfix main configuration (changed)');
+    expect(f).toContain('Unchanged: /etc/postfix/master.cf, /etc/aliases, /etc/rsyslog.d/postfix.conf');
+    expect(f).toContain('summary · lines 1–17 of 17 · Tab next · s summary · 1 the file');
+    expect(f).toContain('⚠ 1 warning: see Findings in the summary (s)');
+    expect(f).toContain('Apply these changes? y apply');
+    expect(f).not.toContain('--- /etc/postfix/main.cf');
+    // The summary names the parameters in order of the sections: parameters, findings, commands, files.
+    const order = ['Parameters (old → new', 'Findings', 'Commands to run, in order', 'Files (a key'].map((h) =>
+      f.indexOf(h),
+    );
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(order[0]).toBeGreaterThan(0);
+
+    await press(w.stdin, '1');
+    f = w.frame();
+    expect(f).toContain(' s summary  [1 main.cf]');
     expect(f).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
     expect(f).toContain('--- /etc/postfix/main.cf');
     expect(f).toContain('@@ -1,6 +1,6 @@');
     expect(f).toContain('-inet_interfaces = all');
     expect(f).toContain('+inet_interfaces = loopback-only');
     expect(f).toContain('+relayhost = [smtp.example.com]:587');
-    expect(f).toContain('⚠ 1 warning: see Findings at the end');
+    expect(f).toContain('main.cf · lines 1–12 of 12');
+    expect(f).not.toContain('Commands to run');
     expect(f).toContain('Apply these changes? y apply');
-    await press(w.stdin, KEY.pageDown);
-    f = w.frame();
-    expect(f).toContain('relayhost: (empty) → [smtp.example.com]:587');
-    expect(f).toContain('myorigin: (not set) → $mydomain');
-    expect(f).toContain('expands to: mx1.example.com → example.com');
-    expect(f).toContain('1. postfix check — check the configuration and file permissions before Postfix uses them');
-    expect(f).toContain('2. postfix reload — Postfix reads the changed configuration');
-    expect(f).toContain('warning helo-name: the HELO name has no DNS A record');
+
+    await press(w.stdin, 's');
+    expect(w.frame()).toContain('[s summary]');
+    expect(w.frame()).toContain('Commands to run, in order');
+    // Tab and → go to the next page, Shift-Tab and ← back; past the last, the first again.
+    await press(w.stdin, KEY.tab);
+    expect(w.frame()).toContain('[1 main.cf]');
+    await press(w.stdin, KEY.tab);
+    expect(w.frame()).toContain('[s summary]');
+    await press(w.stdin, KEY.shiftTab);
+    expect(w.frame()).toContain('[1 main.cf]');
+    await press(w.stdin, KEY.left);
+    expect(w.frame()).toContain('[s summary]');
+    await press(w.stdin, KEY.right);
+    expect(w.frame()).toContain('[1 main.cf]');
+    // A key past the files does nothing.
+    await press(w.stdin, '2');
+    expect(w.frame()).toContain('[1 main.cf]');
   });
 
-  test('a long plan scrolls with arrows and PgUp/PgDn and says which lines are shown', async () => {
+  test('a long page scrolls with arrows and PgUp/PgDn and says which lines are shown; a new page starts at its top', async () => {
     const w = start({ padLines: 60 });
     await nullClientDefaults(w);
-    // 24 rows: 1 header line, 19 plan lines, the position line and a 2-line footer.
+    expect(w.frame()).toContain('summary · lines 1–17 of 17');
+    await press(w.stdin, '1');
+    // 24 rows: 1 header line, the tabs, 18 lines of the page, the position line and a 2-line footer.
     let f = w.frame();
-    const total = /lines 1–19 of (\d+)/.exec(f);
+    const total = /main\.cf · lines 1–18 of (\d+)/.exec(f);
     expect(total).not.toBeNull();
     const n = Number(total?.[1]);
     expect(n).toBeGreaterThan(60);
     expect(f.split('\n')).toHaveLength(23);
-    expect(f).toContain('Plan for role null-client');
+    expect(f).toContain('/etc/postfix/main.cf — Postfix main configuration (changed)');
     await press(w.stdin, KEY.down);
     f = w.frame();
-    expect(f).toContain('lines 2–20 of');
-    expect(f).not.toContain('Plan for role null-client');
+    expect(f).toContain('lines 2–19 of');
+    expect(f).not.toContain('/etc/postfix/main.cf — Postfix main configuration');
     await press(w.stdin, KEY.pageDown);
-    expect(w.frame()).toContain('lines 20–38 of');
+    expect(w.frame()).toContain('lines 19–36 of');
     await press(w.stdin, KEY.pageUp, KEY.up);
-    expect(w.frame()).toContain('lines 1–19 of');
+    expect(w.frame()).toContain('lines 1–18 of');
     await press(w.stdin, KEY.up);
-    expect(w.frame()).toContain('lines 1–19 of');
+    expect(w.frame()).toContain('lines 1–18 of');
     for (let i = 0; i < 10; i++) await press(w.stdin, KEY.pageDown);
     f = w.frame();
-    expect(f).toContain(`lines ${n - 18}–${n} of ${n}`);
-    expect(f).toContain('the HELO name has no DNS A record');
+    expect(f).toContain(`lines ${n - 17}–${n} of ${n}`);
+    expect(f).toContain('+# padding line 60');
+    // The summary starts at its top, and so does the file page when it is shown again.
+    await press(w.stdin, 's');
+    expect(w.frame()).toContain('summary · lines 1–17 of 17');
+    await press(w.stdin, '1');
+    expect(w.frame()).toContain('main.cf · lines 1–18 of');
   });
 
   test('an error finding blocks confirmation; o overrides it knowingly and plans again', async () => {
@@ -504,6 +657,26 @@ describe('failures before the apply', () => {
 });
 
 describe('apply and summary', () => {
+  test('under --root every screen says sandbox: the header, the compact header, the summary', async () => {
+    const fake = fakeBackend({ padLines: 0 });
+    const exits: number[] = [];
+    const r = render(<App backend={fake} root="/srv/sb" onExit={(c) => exits.push(c)} />);
+    let f = plain(await waitFor(r.lastFrame, 'Role:'));
+    expect(f).toContain('Sandbox: /srv/sb (--root: only files here are written; no daemon, no network)');
+    await press(r.stdin, KEY.enter);
+    f = plain(await waitFor(r.lastFrame, 'question 1 of 5'));
+    expect(f.split('\n')[0]).toBe(
+      'mailsetup · sandbox /srv/sb · mx1.example.com · Postfix 3.7.11, running · now: none',
+    );
+    await press(r.stdin, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
+    await waitFor(r.lastFrame, 'Plan for role null-client');
+    await press(r.stdin, 'y');
+    f = plain(await waitFor(r.lastFrame, 'Done'));
+    expect(f).toContain('✓ Done: the sandbox /srv/sb is now configured as Null client (null-client).');
+    expect(f).not.toContain('this host');
+    expect(exits).toEqual([0]);
+  });
+
   test('confirm → live steps with a spinner → summary with the backup path, undo and checks', async () => {
     const gate = deferred<void>();
     const w = start({ applyGate: gate });
@@ -801,5 +974,56 @@ describe('answers that follow, drafts, role changes', () => {
     expect(after).not.toContain('probing');
     expect(row(after)).toBe(row(before));
     expect(after.indexOf('Map type: hash')).toBeGreaterThan(after.indexOf('Enter choose'));
+  });
+});
+
+describe('the short path and the review of all settings', () => {
+  test('only the questions not advanced are asked; the review lists every setting with value and origin; one is changed there', async () => {
+    const w = start({ advanced: ['inet_protocols', 'chroot'] });
+    await w.wait('Role:');
+    await press(w.stdin, KEY.enter);
+    // 5 questions, 3 asked: host name, relay host, login.
+    await w.wait('Null client (null-client) · question 1 of 3');
+    await type(w.stdin, '\u0015mx9.example.com');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 2 of 3');
+    await press(w.stdin, KEY.enter);
+    await w.wait('question 3 of 3');
+    await press(w.stdin, KEY.enter);
+    let f = await w.wait('Review all settings: Enter on one to change it, or continue');
+    expect(f).toContain('Null client (null-client) · review all settings');
+    expect(f).toContain('3 asked; the other 2 keep the value shown');
+    expect(f).toContain('› Continue: build the plan and show the preview');
+    expect(f).toMatch(/^ {2}myhostname +mx9\.example\.com +you set$/m);
+    expect(f).toMatch(/^ {2}relayhost +\[smtp\.example\.com\]:587 +asked$/m);
+    expect(f).toMatch(/^ {2}inet_protocols +ipv4 only +default$/m);
+    expect(f).toMatch(/^ {2}chroot +yes +default$/m);
+    expect(w.fake.planCalls).toHaveLength(0);
+    // The chroot row: its origin in full below the list; Enter opens its question; n answers it.
+    await press(w.stdin, KEY.down, KEY.down, KEY.down, KEY.down);
+    f = await w.wait('› chroot');
+    expect(f).toContain('Chroot network services (master.cf) (chroot): yes · origin of chroot');
+    await press(w.stdin, KEY.enter);
+    f = await w.wait('setting from the review');
+    expect(f).toContain('Null client (null-client) · setting from the review');
+    expect(f).toContain('Chroot network services (master.cf)');
+    await type(w.stdin, 'n');
+    f = await w.wait('› chroot');
+    expect(f).toMatch(/^› chroot +no +you set$/m);
+    // Continue: the plan gets every setting, the ones not asked at their values.
+    await press(w.stdin, KEY.up, KEY.up, KEY.up, KEY.up, KEY.enter);
+    await w.wait('Plan for role null-client');
+    expect(w.fake.planCalls.at(-1)).toMatchObject({
+      role: 'null-client',
+      myhostname: 'mx9.example.com',
+      relayhost: '[smtp.example.com]:587',
+      inet_protocols: 'ipv4',
+      chroot: false,
+    });
+    // Esc from the preview: the review again; Esc there: the last question asked.
+    await press(w.stdin, KEY.esc);
+    await w.wait('› Continue: build the plan');
+    await press(w.stdin, KEY.esc);
+    await w.wait('question 3 of 3');
   });
 });

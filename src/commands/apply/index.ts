@@ -6,6 +6,7 @@
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import { isEmptyPlan, type Plan } from '../../model/plan.js';
+import { printNextSteps } from '../nextSteps.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
 import { apply } from '../../system/apply.js';
@@ -16,6 +17,7 @@ import { eventPrinter, type CommandContext } from '../context.js';
 import { recoverIfNeeded } from '../recover.js';
 import { guarded, signalExitCode } from '../signals.js';
 import { reportApply } from '../report.js';
+import { saveAnswers } from '../saveAnswers.js';
 import { readGiven, Session, settleUnused } from '../session.js';
 import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
 
@@ -48,10 +50,13 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   await checkCommandPaths(fx, p.actions);
   p.findings.push(...(await session.queueFindings(p)));
   ctx.json?.plan(p);
-  io.out(renderPlanText(p, { color: opts.color }));
+  io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
   refuseErrors(ctx, p);
+  if (opts.saveAnswers !== undefined)
+    for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers)) io.out(`${line}\n`);
   if (opts.dryRun) {
     ctx.json?.changed(!isEmptyPlan(p));
+    if (!isEmptyPlan(p)) await printNextSteps(ctx, p, host);
     return opts.check && !isEmptyPlan(p) ? 1 : 0;
   }
   if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
@@ -104,7 +109,9 @@ export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
   ctx.json?.result(result);
   if (result.ok && result.changed) await afterApply(fx, applyHost, onEvent);
   const code = reportApply(ctx, result);
-  return signal !== null && !result.ok ? (signalExitCode(signal) as ExitCode) : code;
+  if (signal !== null && !result.ok) return signalExitCode(signal) as ExitCode;
+  if (result.ok && result.changed) await printNextSteps(ctx, plan, target.host);
+  return code;
 }
 
 /** Unoverridden linter errors end the run (exit 2) before anything is written. */

@@ -4,8 +4,9 @@
  * host probes and the slow network probes run behind the first frame and arrive as they finish.
  * From the start the terminal is in raw mode: a key typed while the wizard loads is neither
  * echoed over the first frame nor lost. Postfix, when missing, is installed as the first step of
- * the confirmed apply. A failed apply returns to the preview (the files are read again); after a
- * successful one it offers to run --verify.
+ * the confirmed apply. A failed apply returns to the preview (the files are read again). After a
+ * successful apply it prints the next steps (what the role needs outside this host, a test
+ * message, the log), offers to run --verify, then to save the answers.
  */
 import type { Answers } from '../../model/answers.js';
 import { isMailsetupError, type ExitCode } from '../../model/errors.js';
@@ -21,7 +22,9 @@ import { apply, findUnfinished } from '../../system/apply.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
+import { printNextSteps } from '../nextSteps.js';
 import { recoverIfNeeded } from '../recover.js';
+import { saveAnswers } from '../saveAnswers.js';
 import {
   ignoredAnswer,
   readGiven,
@@ -72,7 +75,10 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const prefill = given.answers;
   const restore = rawInput();
   let code: number;
-  let applied: HostFacts | null = null;
+  // The plan applied and the host it was applied to (after an install, the host with Postfix).
+  let applied: { plan: Plan; host: HostFacts } | null = null;
+  // The last plan shown: the one confirmed when the wizard ends with 0.
+  const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
   try {
     const ui = import('../../ui/render.js');
     // Host probes start now; the first frame does not wait for them.
@@ -112,28 +118,34 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
         loadHost: host,
         probe: (h) => probeLines(fx, h, detected, files),
         roles: () => roleInfos(),
-        questions: (role, h, given) =>
-          questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []),
+        questions: (role, h, given) => {
+          const qs = questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []);
+          // --all-questions: every question in turn, none left to the review alone.
+          return opts.allQuestions ? qs.map((q) => ({ ...q, advanced: false })) : qs;
+        },
         // The session gathers what the answers refer to and asks DNS on the live system only.
         plan: async (asked) => {
           const s = await session();
           const p = await planAsked(s, asked);
           p.findings.push(...(await s.queueFindings(p)));
+          shown.last = { plan: p, host: s.host };
           return p;
         },
         apply: async (p, h, onEvent) => {
           const asked = askedFor.get(p) ?? (p.answers as Answers);
           const replan: Replan = (s) => planAsked(s, asked);
-          let result: ApplyResult | Replanned;
           try {
-            result = await applyPlan(ctx, p, h, onEvent, replan);
+            const result = await applyPlan(ctx, p, h, onEvent, replan, (plan, host) => {
+              applied = { plan, host };
+            });
+            // A plan made again is the one shown next (and the one whose answers may be saved).
+            if ('replanned' in result) shown.last = { plan: result.replanned, host: result.host };
+            return result;
           } finally {
             // Whatever happened, the next plan starts from the files as they are now.
             files = await readPlanFiles(fx);
             sessionP = null;
           }
-          if (!('replanned' in result) && result.ok && result.changed) applied = h;
-          return result;
         },
       },
       { color: opts.color, unicode: opts.unicode, root: ctx.root === '/' ? undefined : ctx.root },
@@ -141,7 +153,17 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   } finally {
     restore();
   }
-  if (code === 0 && applied !== null) await offerVerify(ctx, applied);
+  // Ctrl-C or Ctrl-D at a prompt after the wizard: no more questions (a --save-answers FILE asked
+  // for on the command line is still written: that needs no answer).
+  let interrupted = false;
+  if (code === 0 && applied !== null) {
+    // What the role needs outside this host, how to send a test message, where the log is.
+    const done: { plan: Plan; host: HostFacts } = applied;
+    await printNextSteps(ctx, done.plan, done.host);
+    interrupted = await offerVerify(ctx, done.host);
+  }
+  if (code === 0 && shown.last !== null && (!interrupted || opts.saveAnswers !== undefined))
+    await offerSave(ctx, shown.last.plan, shown.last.host);
   return code as ExitCode;
 }
 
@@ -162,6 +184,7 @@ async function applyPlan(
   h: HostFacts,
   onEvent: (e: StepEvent) => void,
   replan: Replan,
+  onApplied: (plan: Plan, host: HostFacts) => void,
 ): Promise<ApplyResult | Replanned> {
   const { fx } = ctx;
   let target;
@@ -183,16 +206,18 @@ async function applyPlan(
     const again = await replanAfterStale(fx, result.stale, replan, { freshStart: ctx.opts.freshStart });
     return { replanned: again.plan, host: again.host };
   }
-  if (result.ok && result.changed) await afterApply(fx, target.host, onEvent);
+  if (result.ok && result.changed) {
+    await afterApply(fx, target.host, onEvent);
+    onApplied(target.plan, target.host);
+  }
   return result;
 }
 
 /**
- * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
- * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
- * printed than a line end.
+ * One line typed at a prompt after the wizard's screens, trimmed; null for Ctrl-C or Ctrl-D
+ * (then only a line end is printed).
  */
-async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> {
+async function ask(ctx: CommandContext, question: string): Promise<string | null> {
   const { createInterface } = await import('node:readline');
   // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
   process.stdin.ref();
@@ -206,18 +231,48 @@ async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<void> 
     };
     rl.on('SIGINT', () => finish(null));
     rl.on('close', () => finish(null));
-    rl.question(`Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `, (a) =>
-      finish(a),
-    );
+    rl.question(question, (a) => finish(a));
   });
   rl.close();
   process.stdin.unref();
-  if (answer === null) {
-    ctx.io.out('\n');
-    return;
+  if (answer === null) ctx.io.out('\n');
+  return answer === null ? null : answer.trim();
+}
+
+/**
+ * After the wizard: write the answers for another host, to --save-answers FILE when given, else
+ * when the user names a file at the offer (Enter, Ctrl-C or Ctrl-D: no). A file that cannot be
+ * written is said, and asked again; the exit code stays the wizard's.
+ */
+async function offerSave(ctx: CommandContext, plan: Plan, host: HostFacts): Promise<void> {
+  let path = ctx.opts.saveAnswers;
+  for (;;) {
+    path ??= (await ask(ctx, 'Save these answers to reuse on another host? File name (Enter: no): ')) ?? '';
+    if (path === '') return;
+    try {
+      for (const line of await saveAnswers(ctx, plan.answers, host, path)) ctx.io.out(`${line}\n`);
+      return;
+    } catch (e) {
+      ctx.io.err(`mailsetup: ${(e as Error).message}\n`);
+      if (ctx.opts.saveAnswers !== undefined) return;
+      path = undefined;
+    }
   }
-  const a = answer.trim().toLowerCase();
-  if (a !== '' && a !== 'y' && a !== 'yes') return;
+}
+
+/**
+ * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
+ * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
+ * printed than a line end, and true is returned: the user wants no more questions.
+ */
+async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<boolean> {
+  const answer = (
+    await ask(ctx, `Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
+  )?.toLowerCase();
+  // Ctrl-C or Ctrl-D at the prompt (undefined): no check wanted; the apply's exit code stands.
+  if (answer === undefined) return true;
+  if (answer !== '' && answer !== 'y' && answer !== 'yes') return false;
   const { verify } = await import('../verify/index.js');
   await verify(ctx.fx, host, { color: ctx.opts.color, write: ctx.io.out });
+  return false;
 }

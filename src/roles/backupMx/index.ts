@@ -54,9 +54,22 @@ export const backupMx: RoleModule = {
   ],
   alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['relay_domains', 'postmaster', 'mynetworks'],
-  explain: {
-    relay_domains: () => 'the domains this host is a backup MX for (never its own domain)',
-    transport: () => 'optional: domain → relay:[primary.mail.host]; empty = deliver by MX lookup',
+  basic: ['myhostname', 'relay_domains', 'transport', 'relay_recipients', 'postmaster'],
+  wording: {
+    relay_domains: {
+      label: 'Which domains is this host a backup MX for?',
+      explain:
+        "the other domains whose mail this host keeps while their primary server is down (never this host's own)",
+    },
+    transport: {
+      label: "Where is each domain's primary mail server?",
+      explain: 'optional: domain → relay:[primary.mail.host]; empty = find it by MX lookup',
+      help: [
+        'Give the primary when its MX records would send the mail back here, or when it is reached at an ' +
+          'inside address. Without an entry, Postfix delivers to the best MX host of the domain that is not ' +
+          'itself.',
+      ],
+    },
   },
   checkAnswer(key, value) {
     // A bare name in an alias becomes name@$myorigin, and a backup MX does not deliver $mydomain.

@@ -54,12 +54,21 @@ export const firewallRelay: RoleModule = {
   ],
   alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['relay_domains', 'transport', 'postmaster', 'mynetworks'],
-  explain: {
-    relay_domains: () => 'the inside domain(s) this gateway accepts mail for',
-    transport: () => 'domain → relay:[inside.mail.host] for each inside domain',
-    virtual: () => 'more virtual entries; abuse → postmaster unless given here (e.g. abuse abuse@example.com)',
-    smtpd_recipient_restrictions: () =>
-      'the spam rules, after the relay rules, e.g. reject_rbl_client zen.spamhaus.org',
+  basic: ['myhostname', 'relay_domains', 'transport', 'relay_recipients', 'postmaster'],
+  wording: {
+    relay_domains: {
+      label: 'Which inside domains does this gateway take mail for?',
+      explain: 'mail for these domains is accepted from anywhere and passed to the inside mail server',
+    },
+    transport: {
+      label: "Where is each inside domain's mail server?",
+      explain: 'domain → relay:[inside.mail.host] for each inside domain',
+      help: ['A gateway delivers nothing itself: each inside domain needs the inside server its mail goes to.'],
+    },
+    virtual: { explain: 'more virtual entries; abuse → postmaster unless given here (e.g. abuse abuse@example.com)' },
+    smtpd_recipient_restrictions: {
+      explain: 'the spam rules, after the relay rules, e.g. reject_rbl_client zen.spamhaus.org',
+    },
   },
   checkAnswer(key, value) {
     if (key === 'virtual' && value !== undefined && typeof value === 'object' && !Array.isArray(value)) {

@@ -61,11 +61,14 @@ export const mailServer: RoleModule = {
   ],
   alsoApplies: INBOUND_TLS_ANSWERS,
   required: ['postmaster', 'mynetworks'],
-  explain: {
-    mydestination: () =>
-      'the domains delivered here: add $mydomain on the mail server of the whole domain; without it this host ' +
-      'receives mail only for its own names (a LAN host whose relayhost is the mailhost)',
-    transport: () => 'optional: domain → next hop (":" = deliver by MX lookup, "*" = every other domain)',
+  basic: ['myhostname', 'postmaster'],
+  wording: {
+    mydestination: {
+      explain:
+        'the domains delivered here: add $mydomain on the mail server of the whole domain; without it this host ' +
+        'receives mail only for its own names (a LAN host whose relayhost is the mailhost)',
+    },
+    transport: { explain: 'optional: domain → next hop (":" = deliver by MX lookup, "*" = every other domain)' },
   },
   recognize: (v) =>
     v.destinations.includes('$mydomain') ||

@@ -45,14 +45,19 @@ export const nullClient: RoleModule = {
     'logging',
   ],
   required: ['relayhost', 'postmaster'],
+  basic: ['myhostname', 'relayhost', 'smtp_sasl', 'postmaster'],
   // Loopback unless an answers file names other local networks (it listens on loopback only).
   alsoApplies: ['mynetworks'],
   declines: {
     mynetworks_style: `a null client trusts only loopback (it listens on nothing else): no mynetworks_style${cite(DOCS.nullClient)}`,
   },
-  explain: {
-    relayhost: () => 'every message leaves through it: [host] skips MX lookups, [host]:587 for a submission port',
-    inet_interfaces: () => 'loopback-only: a null client accepts no mail from the network',
+  wording: {
+    relayhost: {
+      label: 'Send all mail through which server?',
+      explain: "your provider's or your company's mail server, e.g. [smtp.example.net]:587",
+      help: ['A null client delivers nothing itself: every message, also mail to root, leaves through this server.'],
+    },
+    inet_interfaces: { explain: 'loopback-only: a null client accepts no mail from the network' },
   },
   checkAnswer(key, value) {
     if (key === 'virtual' && value !== undefined && typeof value === 'object' && !Array.isArray(value)) {

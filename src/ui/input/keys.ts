@@ -3,7 +3,7 @@
  * `tmux send-keys Down Down Enter`, a slow SSH link, a macro or a paste bring several keys in one
  * read, and a read may end in the middle of an escape sequence. KeyDecoder turns that stream
  * into keys, in order, one per key pressed: arrows, Home/End, PgUp/PgDn, Delete, Enter, Esc,
- * Tab, Backspace, Ctrl-letters, each typed character, and a bracketed paste (ESC[200~ … ESC[201~)
+ * Tab, Backspace, F1 (ESC O P, ESC [11~, ESC [1;2P), Ctrl-letters, each typed character, and a bracketed paste (ESC[200~ … ESC[201~)
  * as one key holding the pasted text. Pure: no I/O, no clock; the caller flushes a held partial
  * sequence after a short wait (a lone Esc at the end of a read that held more keys).
  */
@@ -26,6 +26,7 @@ export type KeyName =
   | 'end'
   | 'pageup'
   | 'pagedown'
+  | 'f1'
   | 'unknown';
 
 export interface Key {
@@ -49,6 +50,14 @@ export function isChar(k: Key, ch?: string): boolean {
   return k.name === 'char' && !k.ctrl && !k.meta && (ch === undefined || k.text === ch);
 }
 
+/**
+ * The key that opens and closes a question's help: `?` typed alone, or F1. Where `?` is text (a
+ * secret) only F1 is (`charToo` false). A paste holding `?` is text, never this key.
+ */
+export function isHelpKey(k: Key, charToo = true): boolean {
+  return k.name === 'f1' || (charToo && isChar(k, '?'));
+}
+
 /** Ctrl and a letter (`letter` lower case). */
 export function isCtrl(k: Key, letter: string): boolean {
   return k.name === 'char' && k.ctrl && k.text === letter;
@@ -65,6 +74,7 @@ const CSI_LETTER: Readonly<Record<string, KeyName>> = {
   D: 'left',
   H: 'home',
   F: 'end',
+  P: 'f1',
   Z: 'backtab',
 };
 
@@ -78,9 +88,10 @@ const CSI_TILDE: Readonly<Record<string, KeyName>> = {
   '6': 'pagedown',
   '7': 'home',
   '8': 'end',
+  '11': 'f1',
 };
 
-/** SS3 (ESC O x) keys: the cursor keys in application mode, Home, End, keypad Enter. */
+/** SS3 (ESC O x) keys: the cursor keys in application mode, Home, End, keypad Enter, F1. */
 const SS3: Readonly<Record<string, KeyName>> = {
   A: 'up',
   B: 'down',
@@ -89,6 +100,7 @@ const SS3: Readonly<Record<string, KeyName>> = {
   H: 'home',
   F: 'end',
   M: 'return',
+  P: 'f1',
 };
 
 /** Modifiers of a CSI key ("1;5A" = Ctrl-Up): xterm's 1 + (shift 1 | alt 2 | ctrl 4). */
