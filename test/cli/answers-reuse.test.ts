@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { closedPort } from '../helpers/ports.js';
-import { ensureBuilt, makeSandbox, postconfN, removeTree, runCli, writeTemp, type CliResult } from '../helpers/cli.js';
+import { ensureBuilt, makeSandbox, postconfN, removeTree, runCli, said, writeTemp } from '../helpers/cli.js';
 
 vi.setConfig({ testTimeout: 150_000 });
 
@@ -34,10 +34,6 @@ beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => {
   for (const d of made) removeTree(d);
 });
-
-function said(r: CliResult): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
 /** The files every role may write, relative to the sandbox. */
 const FILES = [

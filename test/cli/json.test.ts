@@ -22,6 +22,7 @@ import {
   writeTemp,
   type CliResult,
   type Via,
+  said,
 } from '../helpers/cli.js';
 import { expectSchema, onlyDocument } from '../helpers/jsonSchema.js';
 import { needsRoot } from '../helpers/needs.js';
@@ -71,10 +72,6 @@ function answersFile(text: string): string {
 }
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => made.forEach(removeTree));
-
-function said(r: CliResult): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
 interface Doc {
   [k: string]: unknown;

@@ -31,6 +31,7 @@ import {
   writeTemp,
   type CliResult,
   type Via,
+  said,
 } from '../helpers/cli.js';
 
 // Applies run a dozen Postfix tools each; on a loaded 2-core machine a test may need more than the default minute.
@@ -59,11 +60,6 @@ beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => {
   for (const d of made) removeTree(d);
 });
-
-/** A failure message that shows what the command said. */
-function said(r: CliResult): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 
 /** The exit code, with the output in the failure message. */
 function expectExit(r: CliResult, code: number): void {

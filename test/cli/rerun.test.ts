@@ -24,6 +24,7 @@ import {
   snapshotTree,
   writeTemp,
   type CliResult,
+  said,
 } from '../helpers/cli.js';
 
 vi.setConfig({ testTimeout: 180_000 });
@@ -47,9 +48,6 @@ afterAll(() => {
   for (const d of made) removeTree(d);
 });
 
-function said(r: CliResult): string {
-  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
-}
 function expectExit(r: CliResult, code: number): void {
   expect(r.status, said(r)).toBe(code);
 }

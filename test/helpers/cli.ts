@@ -70,6 +70,11 @@ export interface CliResult {
   ms: number;
 }
 
+/** A failure message that shows what the command said: its exit status, stdout and stderr. */
+export function said(r: CliResult): string {
+  return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
 /** The argv that runs mailsetup with `args` through `via`. */
 export function cliArgv(args: string[], via: Via): string[] {
   if (via === 'installed') return [process.execPath, INSTALLED_BIN ?? BIN, ...args];
