@@ -201,7 +201,8 @@ if (want('pack')) {
     });
     notes.push(
       `npm pack: ${kB(r.size)} tarball, ${kB(r.unpacked)} unpacked, ${r.files} files. ` +
-        `\`npm install\` with an empty cache and --offline: ${r.installOk ? 'succeeded' : 'failed'}, added ${r.added} package(s) (the tarball itself).`,
+        `\`npm install\` with an empty cache and --offline: ${r.installOk ? 'succeeded' : 'failed'}, ` +
+        `added ${r.added} package(s) (the tarball itself; counted from ${r.addedFrom}).`,
     );
   } else if (last.pass === 'n/a') {
     rows.push({
@@ -429,23 +430,49 @@ function packAndInstall() {
     ],
     { encoding: 'utf8' },
   );
-  let added = NaN;
-  try {
-    added = JSON.parse(i.stdout).added;
-  } catch {
-    const m = `${i.stdout}\n${i.stderr}`.match(/added (\d+) package/);
-    if (m) added = Number(m[1]);
-  }
   if (i.status !== 0)
     throw new Error(
       `npm install --offline with an empty cache failed (so it wanted to fetch): ${i.stderr.trim().split('\n').slice(-1)[0]}`,
     );
+  const added = installedCount(prefix, `${i.stdout}\n${i.stderr}`);
   return {
     size: info.size,
     unpacked: info.unpackedSize,
     files: info.entryCount,
-    added,
-    fetched: added - 1,
+    added: added.count,
+    addedFrom: added.from,
+    fetched: added.count - 1,
     installOk: i.status === 0,
   };
+}
+
+/**
+ * How many packages `npm install` put in place. The ground truth is the install itself: npm (7 and
+ * later) records every installed package in node_modules/.package-lock.json. npm's own summary is
+ * the fallback: `added` in its --json output (npm 7–10 and some 11 releases), the length of the
+ * `add` list (npm 11 reports the packages it added there), or the "added N packages" line.
+ */
+function installedCount(prefix, output) {
+  try {
+    const lock = JSON.parse(readFileSync(join(prefix, 'node_modules', '.package-lock.json'), 'utf8'));
+    const pkgs = Object.keys(lock.packages ?? {}).filter((k) => k.startsWith('node_modules/'));
+    return { count: pkgs.length, from: 'node_modules/.package-lock.json' };
+  } catch {
+    // no hidden lockfile: read what npm printed
+  }
+  const start = output.indexOf('{');
+  if (start >= 0) {
+    try {
+      const j = JSON.parse(output.slice(start, output.lastIndexOf('}') + 1));
+      if (typeof j.added === 'number') return { count: j.added, from: "npm's --json `added`" };
+      if (Array.isArray(j.add)) return { count: j.add.length, from: "npm's --json `add` list" };
+    } catch {
+      // not one JSON document
+    }
+  }
+  const m = output.match(/added (\d+) packages?/);
+  if (m) return { count: Number(m[1]), from: "npm's summary line" };
+  throw new Error(
+    'cannot tell how many packages npm installed (no node_modules/.package-lock.json, no count in its output)',
+  );
 }
