@@ -37,7 +37,7 @@ import {
   stopPostfix,
   type StepOutcome,
 } from './services.js';
-import { BACKUP_ROOT, LOCK_PATH } from '../model/paths.js';
+import { BACKUP_ROOT, LOCK_PATH, MAIN_CF, POSTFIX_DIR } from '../model/paths.js';
 
 export type { StepEvent, ApplyResult };
 
@@ -64,6 +64,29 @@ async function upToDate(fx: Effects, c: FileChange, current: string | null): Pro
 
 function hasDaemonAction(actions: Action[]): boolean {
   return actions.some((a) => a.kind === 'reload' || a.kind === 'restart');
+}
+
+/** Actions whose commands read main.cf (every Postfix tool does; rsyslog's restart does not). */
+function readsMainCf(a: Action): boolean {
+  return a.kind !== 'syslog-restart';
+}
+
+/**
+ * When this apply has just written main.cf, a settled copy of /etc/postfix for the tools to read
+ * (Effects.stageCopy): a main.cf modified in the current or previous second makes every Postfix
+ * tool wait, re-reading it every 300 ms, until it is older (up to 2 s, paid by the first tool).
+ * The stage holds the same bytes, owners and modes; only its private main.cf copy is dated in
+ * the past. Without stageCopy, or when staging fails, the tools read the live directory (and
+ * wait as they always did).
+ */
+async function stageFor(fx: Effects, plan: Plan, written: Set<string>): Promise<string | undefined> {
+  // The system path of the stage (the commands get its real path).
+  if (!fx.stageCopy || !written.has(MAIN_CF) || !plan.actions.some(readsMainCf)) return undefined;
+  try {
+    return await fx.stageCopy(POSTFIX_DIR, ['main.cf']);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
@@ -99,6 +122,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   let backup: { dir: string; manifest: Manifest } | undefined;
   let changed = false;
   const stale: string[] = [];
+  let stage: string | undefined;
   try {
     await rec.step('lock', `Take the lock ${fx.resolve(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
@@ -136,6 +160,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     });
     const b = backup as { dir: string; manifest: Manifest };
 
+    const written = new Set<string>();
     for (const c of plan.files) {
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
         if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
@@ -149,17 +174,19 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
           await fx.writeFileAtomic(c.path, c.after);
         }
         changed = true;
+        written.add(c.path);
         return {};
       });
     }
 
+    stage = await stageFor(fx, plan, written);
     for (const a of plan.actions) {
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
-        const o = await runAction(fx, host, a);
+        const o = await runAction(fx, host, a, stage ? { stage: fx.resolve(stage) } : {});
         s.status = o.status;
         // postfix check runs postconf many times: each warning once.
         const warnings = [...new Set(o.warnings)];
@@ -184,6 +211,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     return done({ ok: true, changed, backupDir: fx.resolve(b.dir) });
   } catch (e) {
     const error = e instanceof StepFailure ? e.message : messageOf(e);
+    await removeStage(fx, stage);
+    stage = undefined;
     if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({
@@ -193,8 +222,14 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       rolledBack: rb.filesRestored,
     });
   } finally {
+    await removeStage(fx, stage);
     await lock?.release().catch(() => undefined);
   }
+}
+
+async function removeStage(fx: Effects, stage: string | undefined): Promise<void> {
+  if (stage === undefined) return;
+  await fx.removeTree?.(stage).catch(() => undefined);
 }
 
 type RollbackMode = 'apply' | 'recover' | 'latest';

@@ -30,6 +30,15 @@ export interface CommandContext {
    * `postfix -c DIR` and configure-instance.sh gets MAIL_CONFIG=DIR. Never with systemd.
    */
   configDir?: string;
+  /**
+   * A settled copy of the configuration directory that an apply staged (Effects.stageCopy): the
+   * tools that only read the configuration (postmap, postalias, newaliases, `postfix check`,
+   * `postfix reload`, `postfix status`) read it from here, so they do not wait for a main.cf
+   * mailsetup has just written to "cool down" (Postfix re-reads a main.cf modified in the
+   * current or previous second every 300 ms until it is older). Never for start/stop: master
+   * runs with the real directory.
+   */
+  stage?: string;
 }
 
 /** Runtime state the service commands depend on. */
@@ -95,6 +104,11 @@ function postfixCmd(ctx: CommandContext, sub: string): CommandSpec {
   return { cmd: 'postfix', args: postfixArgs(ctx, sub), tty: true, timeoutMs: SLOW_MS };
 }
 
+/** The configuration directory the read-only tools use: the stage when there is one. */
+function readConfigDir(ctx: CommandContext): string {
+  return ctx.stage ?? ctx.configDir ?? ctx.resolve('/etc/postfix');
+}
+
 function systemctl(verb: string, unit: string): CommandSpec {
   return { cmd: 'systemctl', args: [verb, unit], timeoutMs: SLOW_MS };
 }
@@ -128,6 +142,8 @@ export function restartCommands(ctx: CommandContext, state: ServiceState): Comma
 export function reloadCommands(ctx: CommandContext, state: ServiceState): CommandSpec[] {
   if (!state.postfixRunning) return startCommands(ctx, state);
   if (ctx.systemd && !ctx.configDir) return [systemctl('reload', 'postfix')];
+  // reload only signals the running master (which re-reads its own directory): the stage serves.
+  if (ctx.stage) return [{ cmd: 'postfix', args: ['-c', ctx.stage, 'reload'], tty: true, timeoutMs: SLOW_MS }];
   return [postfixCmd(ctx, 'reload')];
 }
 
@@ -141,7 +157,7 @@ export function syslogRestartCommands(ctx: CommandContext, state: ServiceState):
 
 /** The commands that carry out `action`. */
 export function actionCommands(action: Action, ctx: CommandContext, state: ServiceState): ActionCommands {
-  const cfgDir = ctx.configDir ?? ctx.resolve('/etc/postfix');
+  const cfgDir = readConfigDir(ctx);
   switch (action.kind) {
     case 'postmap': {
       const type = mapType(action.map, ctx.defaultDatabaseType);
@@ -151,7 +167,10 @@ export function actionCommands(action: Action, ctx: CommandContext, state: Servi
       };
     }
     case 'newaliases':
-      if (ctx.live && !ctx.configDir) return { run: [{ cmd: 'newaliases', args: [], tty: true, timeoutMs: SLOW_MS }] };
+      if (ctx.live && !ctx.configDir) {
+        const args = ctx.stage ? ['-C', ctx.stage] : [];
+        return { run: [{ cmd: 'newaliases', args, tty: true, timeoutMs: SLOW_MS }] };
+      }
       return {
         run: [
           {

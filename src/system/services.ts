@@ -26,6 +26,8 @@ import {
 export interface ServiceOptions {
   /** Drive a private Postfix instance with this config directory instead of the system's. */
   configDir?: string;
+  /** A settled copy of the configuration directory for the read-only tools (CommandContext.stage). */
+  stage?: string;
 }
 
 /** What one step did. */
@@ -50,6 +52,7 @@ export function commandContext(fx: Effects, host: HostFacts, opts: ServiceOption
     rsyslog: host.rsyslog,
   };
   if (opts.configDir) ctx.configDir = opts.configDir;
+  if (opts.stage) ctx.stage = opts.stage;
   return ctx;
 }
 
@@ -58,7 +61,8 @@ export async function postfixRunning(fx: Effects, host: HostFacts, opts: Service
   if (host.systemd && !opts.configDir) {
     return (await fx.run('systemctl', ['is-active', '--quiet', 'postfix'], { timeoutMs: 30_000 })).exitCode === 0;
   }
-  const args = opts.configDir ? ['-c', opts.configDir, 'status'] : ['status'];
+  const dir = opts.stage ?? opts.configDir;
+  const args = dir ? ['-c', dir, 'status'] : ['status'];
   return (await fx.run('postfix', args, { timeoutMs: 30_000 })).exitCode === 0;
 }
 
