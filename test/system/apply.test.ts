@@ -353,8 +353,9 @@ describe('apply with memory effects', () => {
     });
     expect(fx.dirs.get('/var/backups/mailsetup/20260102T030405Z')).toBe(0o700);
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
-      'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/sasl_passwd',
-      'postfix -c /srv/x/etc/postfix check',
+      // main.cf was just written: the tools read its settled stage (test/system/stage.test.ts)
+      'postmap -c /srv/x/etc/.postfix.mailsetup-stage hash:/srv/x/etc/postfix/sasl_passwd',
+      'postfix -c /srv/x/etc/.postfix.mailsetup-stage check',
     ]);
     expect(fx.writes.filter((w) => w.startsWith('/etc'))).toEqual(['/etc/postfix/main.cf', '/etc/postfix/sasl_passwd']);
   });
@@ -437,7 +438,7 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       systemctl: {
         body: `[ "$1" = is-active ] && exit ${isActive}\n[ "$1" = reload ] && exit ${opts.failReload ? 1 : 0}\nexit 0`,
       },
-      postfix: { body: `[ "$1" = status ] && exit ${opts.running ? 0 : 1}\nexit 0` },
+      postfix: { body: `for a; do [ "$a" = status ] && exit ${opts.running ? 0 : 1}; done\nexit 0` },
       postmap: {},
       newaliases: {},
       service: {},
@@ -458,6 +459,8 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     return { fx, stub };
   }
   const files = [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'main' }];
+  // Every plan here writes main.cf: the read-only tools get its settled stage.
+  const STAGE = '/etc/.postfix.mailsetup-stage';
 
   it('systemd: systemctl reload postfix, systemctl restart rsyslog', async () => {
     const { fx, stub } = setup({ systemd: true, running: true });
@@ -473,7 +476,7 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     expect(r.error).toBeUndefined();
     expect(stub.calls()).toEqual([
       'systemctl is-active --quiet postfix', // running before (backup)
-      'newaliases',
+      'newaliases -C /etc/.postfix.mailsetup-stage', // main.cf was just written: its settled stage
       'systemctl is-active --quiet postfix',
       'systemctl reload postfix',
       'systemctl restart rsyslog',
@@ -513,7 +516,8 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       testHost({ rsyslog: true }),
     );
     expect(r.error).toBeUndefined();
-    expect(a.stub.calls().filter((c) => c !== 'postfix status')).toEqual([
+    const status = (c: string) => c === 'postfix status' || c === `postfix -c ${STAGE} status`;
+    expect(a.stub.calls().filter((c) => !status(c))).toEqual([
       'postfix stop',
       'configure-instance.sh -',
       'postfix start',
@@ -521,14 +525,14 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     ]);
     const b = setup({ systemd: false, running: true });
     await apply(planOf(files, [{ kind: 'reload' }]), b.fx, testHost());
-    expect(b.stub.calls().filter((c) => c !== 'postfix status')).toEqual(['postfix reload']);
+    expect(b.stub.calls().filter((c) => !status(c))).toEqual([`postfix -c ${STAGE} reload`]);
     const c = setup({ systemd: false, running: false });
     await apply(
       planOf(files, [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]),
       c.fx,
       testHost({ rsyslog: false }),
     );
-    expect(c.stub.calls().filter((x) => x !== 'postfix status')).toEqual(['configure-instance.sh -', 'postfix start']);
+    expect(c.stub.calls().filter((x) => !status(x))).toEqual(['configure-instance.sh -', 'postfix start']);
   });
 
   it('no systemd: a fault after postfix was started from stopped stops it again in the rollback', async () => {
@@ -550,7 +554,7 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     expect(r.rolledBack).toBe(true);
     expect(stub.calls()).toEqual([
       'postfix status',
-      'postfix status',
+      `postfix -c ${STAGE} status`, // main.cf was just written: its settled stage
       'configure-instance.sh -',
       'postfix start', // apply
       'postfix status',
