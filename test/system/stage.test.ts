@@ -69,6 +69,8 @@ describe('createRealEffects: stageCopy', () => {
       chmodSync(join(cfg, 'sasl'), 0o750);
       writeFileSync(join(cfg, 'sasl', 'passwd'), 'secret\n', { mode: 0o600 });
       symlinkSync('main.cf', join(cfg, 'link.cf'));
+      // Debian's link out of the directory, which its `postfix check` excuses only as /etc/postfix/./makedefs.out
+      symlinkSync('/usr/share/postfix/makedefs.out', join(cfg, 'makedefs.out'));
       chmodSync(cfg, 0o751);
       // A stage a killed run left behind, holding junk.
       mkdirSync(join(r, 'etc/.postfix.mailsetup-stage/old'), { recursive: true });
