@@ -13,7 +13,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { readFileSync, unlinkSync, type Stats } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
-import { execa } from 'execa';
 import { STAGE_SETTLE_MS, stagePathOf } from '../model/effects.js';
 import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions } from '../model/effects.js';
 import { showEndpoint } from '../postfix/network.js';
@@ -132,6 +131,12 @@ export function pathWithSbin(path: string | undefined): string {
   return dirs.join(':');
 }
 
+/**
+ * execa, loaded when the first command runs: the wizard draws its first frame before any
+ * command, and evaluating execa's modules is time that frame would otherwise wait for.
+ */
+let execaModule: Promise<typeof import('execa')> | undefined;
+
 async function spawn(
   cmd: string,
   args: string[],
@@ -139,6 +144,7 @@ async function spawn(
   extraEnv: Record<string, string>,
   command: string,
 ): Promise<CommandResult> {
+  const { execa } = await (execaModule ??= import('execa'));
   const r = await execa(cmd, args, {
     reject: false,
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,

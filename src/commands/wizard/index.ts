@@ -67,6 +67,9 @@ function rawInput(): () => void {
 
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts } = ctx;
+  // The Ink UI chunk (the largest module graph) loads while the answers file is read.
+  const ui = import('../../ui/render.js');
+  ui.catch(() => undefined); // an error surfaces where it is awaited below
   const given = await readGiven(fx, opts);
   // Answers the file's own role does not use stop the run before the wizard starts (exit 2).
   if (given.answers.role !== undefined) settleUnused(given, given.answers.role);
@@ -75,7 +78,6 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   let code: number;
   let applied: HostFacts | null = null;
   try {
-    const ui = import('../../ui/render.js');
     // Host probes start now; the first frame does not wait for them.
     let hostP: Promise<HostFacts> | null = null;
     const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
