@@ -359,6 +359,24 @@ describe('package.json and the bundle', () => {
     const all = Object.values(meta.outputs).flatMap((o) => o.inputs);
     expect(all.filter((i) => /node_modules\/(ws|react-devtools-core)\//.test(i))).toEqual([]);
   });
+
+  it('loads execa only with the first command: nothing dist/run.js imports statically holds it', () => {
+    const { outputs } = buildMeta();
+    const seen = new Set<string>();
+    const todo = ['dist/run.js'];
+    while (todo.length > 0) {
+      const f = todo.pop() as string;
+      if (seen.has(f) || !outputs[f]) continue;
+      seen.add(f);
+      for (const i of outputs[f].imports)
+        if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+    const execa = [...seen].filter((f) => outputs[f].inputs.some((i) => i.includes('node_modules/execa/')));
+    expect(execa).toEqual([]);
+    // …and it is in the build, behind a dynamic import.
+    expect(Object.values(outputs).some((o) => o.inputs.some((i) => i.includes('node_modules/execa/')))).toBe(true);
+  });
 });
 
 describe('the tarball', () => {
