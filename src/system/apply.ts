@@ -7,7 +7,7 @@
 import { basename, dirname } from 'node:path';
 import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
 import type { StepEvent, ApplyResult } from '../model/events.js';
-import type { Effects } from '../model/effects.js';
+import { stagePathOf, type Effects } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import {
   createBackup,
@@ -289,6 +289,8 @@ async function rollback(
   let restored: string[];
   try {
     await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
+    // The stage of a killed apply: hard links that would keep replaced files (secrets too) alive.
+    await fx.removeTree?.(stagePathOf(POSTFIX_DIR));
     restored = await restoreFiles(fx, dir, m, 'present');
   } catch (e) {
     const msg = `restoring the files from ${fx.resolve(dir)} failed: ${messageOf(e)}`;

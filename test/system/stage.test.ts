@@ -247,3 +247,33 @@ describe('apply and the stage (memory effects)', () => {
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['postfix -c /srv/x/etc/postfix check']);
   });
 });
+
+describe('a stage left behind by a killed apply', () => {
+  it('is removed by the recovery of that apply', async () => {
+    const fx = createMemoryEffects({ root: '/srv/x', files: { '/etc/postfix/main.cf': 'a = 1\n' } });
+    const plan = planOf(
+      [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+      [{ kind: 'postfix-check' }],
+    );
+    // Killed while the check ran: the stage is there, the manifest says in-progress.
+    const r = await apply(plan, fx, testHost(), {
+      faultHook: (id) => {
+        if (id === 'action:postfix-check') throw new Error('killed');
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect([...fx.dirs.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
+    await fx.stageCopy?.('/etc/postfix', ['main.cf']);
+    expect(fx.files.has('/etc/.postfix.mailsetup-stage/main.cf')).toBe(true);
+    const { recoverUnfinished } = await import('../../src/system/apply.js');
+    const backups = [...fx.files.keys()].filter((k) => k.endsWith('/manifest.json'));
+    expect(backups).toHaveLength(1);
+    // Mark it in-progress again, as a kill -9 during the apply would have left it.
+    const m = JSON.parse(fx.files.get(backups[0])!.content) as { status: string };
+    m.status = 'in-progress';
+    fx.files.get(backups[0])!.content = JSON.stringify(m);
+    const rec = await recoverUnfinished(fx, testHost());
+    expect(rec.ok).toBe(true);
+    expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
+  });
+});
