@@ -118,16 +118,24 @@ export function warningLines(r: CommandResult): string[] {
     .filter((l) => /\b(warning|error|fatal):/i.test(l));
 }
 
-/** Run commands in order; stops at the first failure. */
-export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepOutcome> {
+/**
+ * Run commands in order; stops at the first failure. `output` rewrites what the commands print
+ * (the stage's path back to the directory it mirrors, see runAction).
+ */
+export async function runSpecs(
+  fx: Effects,
+  specs: CommandSpec[],
+  output: (text: string) => string = (t) => t,
+): Promise<StepOutcome> {
   const results: CommandResult[] = [];
   const warnings: string[] = [];
   for (const s of specs) {
-    const r = await fx.run(s.cmd, s.args, {
+    const raw = await fx.run(s.cmd, s.args, {
       ...(s.env ? { env: s.env } : {}),
       ...(s.tty ? { tty: true } : {}),
       ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
     });
+    const r = { ...raw, stdout: output(raw.stdout), stderr: output(raw.stderr) };
     results.push(r);
     if (r.exitCode !== 0 || r.timedOut) {
       return { status: 'failed', error: describeFailure(r, s.timeoutMs), warnings, results };
@@ -137,9 +145,9 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[]): Promise<StepO
   return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
 
-async function runResolved(fx: Effects, ac: ActionCommands): Promise<StepOutcome> {
+async function runResolved(fx: Effects, ac: ActionCommands, output?: (text: string) => string): Promise<StepOutcome> {
   if ('skip' in ac) return { status: 'skipped', detail: ac.skip, warnings: [], results: [] };
-  return runSpecs(fx, ac.run);
+  return runSpecs(fx, ac.run, output);
 }
 
 function needsState(a: Action): boolean {
@@ -163,7 +171,12 @@ export async function runAction(
           rsyslog: action.kind === 'syslog-restart',
         })
       : NO_STATE;
-  return runResolved(fx, actionCommands(action, ctx, state));
+  // The stage mirrors the configuration directory file for file: what the tools print about its
+  // files (postconf's warnings, postfix check's findings) names the real ones.
+  const stage = ctx.stage;
+  const dir = ctx.configDir ?? ctx.resolve('/etc/postfix');
+  const output = stage ? (t: string) => t.split(stage).join(dir) : undefined;
+  return runResolved(fx, actionCommands(action, ctx, state), output);
 }
 
 async function service(
