@@ -1,6 +1,8 @@
 #!/bin/sh
 # One live-apply measurement for `npm run bench` (bench/run.mjs, row "live apply"), run as root in
-# a private mount and network namespace made by `unshare --mount --net --fork`: /etc and /var are
+# a private mount, network and pid namespace made by `unshare --mount --net --pid --mount-proc
+# --fork` (when this script ends, the kernel ends every process of the namespace, Postfix's
+# too, whatever happened): /etc and /var are
 # overlays whose writes land in the work directory W (the machine's /etc and /var are never
 # changed), /run is a fresh tmpfs, and the network holds only a loopback interface. Postfix runs
 # there for real.

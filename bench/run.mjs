@@ -412,7 +412,7 @@ function changedAnswers(role) {
 }
 
 function measureLive(role) {
-  if (process.getuid?.() !== 0) throw new Error('needs root (a private mount and network namespace)');
+  if (process.getuid?.() !== 0) throw new Error('needs root (a private mount, network and pid namespace)');
   const first = join(work, `${role}-first.yaml`);
   const changed = join(work, `${role}-changed.yaml`);
   writeFileSync(first, ANSWERS[role]);
@@ -428,6 +428,8 @@ function measureLive(role) {
       [
         '--mount',
         '--net',
+        '--pid',
+        '--mount-proc',
         '--fork',
         'sh',
         join(ROOT, 'bench', 'live-ns.sh'),
