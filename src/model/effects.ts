@@ -292,6 +292,19 @@ export interface Effects {
    * real paths (they are given to commands as they are).
    */
   scratchDir(): Promise<ScratchDir>;
+  /**
+   * A private copy of the Postfix configuration directory `dir` for Postfix's tools to read
+   * while an apply runs, made next to it as `<parent>/.<name>.mailsetup-stage` (one left behind
+   * by a killed run is replaced; callers hold the apply lock). Sub-directories and symbolic
+   * links are recreated and regular files hard-linked, so owners, modes and contents are the
+   * live ones (where a link cannot be made: copied with owner, mode and times). The files named
+   * in `settle` (names in `dir`, e.g. main.cf) are copies instead, finished and closed, whose
+   * modification time is put `STAGE_SETTLE_MS` in the past: Postfix re-reads a main.cf modified
+   * in the current or previous second every 300 ms until it is older, and the copy is complete
+   * before any tool reads it. The live files' times are never changed. Returns the system path
+   * of the stage; the caller removes it (removeTree).
+   */
+  stageCopy?(dir: string, settle: string[]): Promise<string>;
 }
 
 /** A private scratch directory (Effects.scratchDir). */
@@ -304,4 +317,13 @@ export interface ScratchDir {
   mkdir(rel: string): Promise<void>;
   /** Remove the directory and everything in it. */
   remove(): Promise<void>;
+}
+
+/** How far in the past a staged copy's modification time is put (see Effects.stageCopy). */
+export const STAGE_SETTLE_MS = 10_000;
+
+/** The stage of configuration directory `dir` (a system path), as Effects.stageCopy names it. */
+export function stagePathOf(dir: string): string {
+  const i = dir.lastIndexOf('/');
+  return `${dir.slice(0, i) || ''}/.${dir.slice(i + 1)}.mailsetup-stage`;
 }

@@ -10,7 +10,7 @@
 import { basename, dirname } from 'node:path';
 import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
 import type { StepEvent, ApplyResult } from '../model/events.js';
-import type { Effects } from '../model/effects.js';
+import { stagePathOf, type Effects } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import {
   createBackup,
@@ -46,7 +46,7 @@ import {
   stopPostfix,
   type StepOutcome,
 } from './services.js';
-import { BACKUP_ROOT, LOCK_PATH } from '../model/paths.js';
+import { BACKUP_ROOT, LOCK_PATH, MAIN_CF, POSTFIX_DIR } from '../model/paths.js';
 
 export type { StepEvent, ApplyResult };
 
@@ -158,6 +158,29 @@ function kb(bytes: number): string {
   return `${Math.ceil(bytes / 1024)} KB`;
 }
 
+/** Actions whose commands read main.cf (every Postfix tool does; rsyslog's restart does not). */
+function readsMainCf(a: Action): boolean {
+  return a.kind !== 'syslog-restart';
+}
+
+/**
+ * When this apply has just written main.cf, a settled copy of /etc/postfix for the tools to read
+ * (Effects.stageCopy): a main.cf modified in the current or previous second makes every Postfix
+ * tool wait, re-reading it every 300 ms, until it is older (up to 2 s, paid by the first tool).
+ * The stage holds the same bytes, owners and modes; only its private main.cf copy is dated in
+ * the past. Without stageCopy, or when staging fails, the tools read the live directory (and
+ * wait as they always did).
+ */
+async function stageFor(fx: Effects, plan: Plan, written: Set<string>): Promise<string | undefined> {
+  // The system path of the stage (the commands get its real path).
+  if (!fx.live || !fx.stageCopy || !written.has(MAIN_CF) || !plan.actions.some(readsMainCf)) return undefined;
+  try {
+    return await fx.stageCopy(POSTFIX_DIR, ['main.cf']);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
 export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const rec = new StepRunner(opts);
@@ -195,6 +218,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   const checkSignal = () => {
     if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
   };
+  let stage: string | undefined;
   try {
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
@@ -238,6 +262,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     });
     const b = backup as { dir: string; manifest: Manifest };
 
+    const written = new Set<string>();
     for (const c of plan.files) {
       checkSignal();
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
@@ -255,10 +280,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
           await fx.writeFileAtomic(c.path, c.after);
         }
         changed = true;
+        written.add(c.path);
         return {};
       });
     }
 
+    stage = await stageFor(fx, plan, written);
     for (const a of plan.actions) {
       checkSignal();
       const { stepId: id, label } = describeAction(a);
@@ -266,7 +293,10 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
-        const o = await runAction(fx, host, a, opts.signal ? { signal: opts.signal } : {});
+        const o = await runAction(fx, host, a, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(stage ? { stage: await fx.realPath(stage) } : {}),
+        });
         s.status = o.status;
         // postfix check runs postconf many times: each warning once.
         const warnings = [...new Set(o.warnings)];
@@ -294,6 +324,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   } catch (e) {
     let error = e instanceof StepFailure ? e.message : messageOf(e);
     if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
+    await removeStage(fx, stage);
+    stage = undefined;
     if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({
@@ -303,8 +335,14 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       rolledBack: rb.filesRestored,
     });
   } finally {
+    await removeStage(fx, stage);
     await lock?.release().catch(() => undefined);
   }
+}
+
+async function removeStage(fx: Effects, stage: string | undefined): Promise<void> {
+  if (stage === undefined) return;
+  await fx.removeTree?.(stage).catch(() => undefined);
 }
 
 type RollbackMode = 'apply' | 'recover' | 'latest';
@@ -391,6 +429,8 @@ async function rollback(
   let restored: string[];
   try {
     await removeTempFiles(fx, [...m.files.map((f) => f.path), `${dir}/manifest.json`]);
+    // The stage of a killed apply: hard links that would keep replaced files (secrets too) alive.
+    if (fx.live) await fx.removeTree?.(stagePathOf(POSTFIX_DIR));
     for (const a of mapActions(m.actions)) {
       for (const t of temporaryDatabases(a.path)) await fx.removeFile(t);
     }

@@ -36,6 +36,15 @@ export interface CommandContext {
    * `postfix -c DIR` and configure-instance.sh gets MAIL_CONFIG=DIR. Never with systemd.
    */
   configDir?: string;
+  /**
+   * A settled copy of the configuration directory that an apply staged (Effects.stageCopy): the
+   * tools that only read the configuration (postmap, postalias, newaliases, `postfix check`,
+   * `postfix reload`, `postfix status`) read it from here, so they do not wait for a main.cf
+   * mailsetup has just written to "cool down" (Postfix re-reads a main.cf modified in the
+   * current or previous second every 300 ms until it is older). Never for start/stop: master
+   * runs with the real directory.
+   */
+  stage?: string;
 }
 
 /**
@@ -142,6 +151,11 @@ function postfixCmd(ctx: CommandContext, sub: string): CommandSpec {
   return spec;
 }
 
+/** The configuration directory the read-only tools use: the stage when there is one. */
+function readConfigDir(ctx: CommandContext): string {
+  return ctx.stage ?? ctx.configDir ?? ctx.resolve('/etc/postfix');
+}
+
 function systemctl(verb: string, unit: string): CommandSpec {
   return { cmd: 'systemctl', args: [verb, unit], timeoutMs: SLOW_MS };
 }
@@ -183,6 +197,12 @@ export function restartCommands(ctx: CommandContext, state: ServiceState): Comma
 export function reloadCommands(ctx: CommandContext, state: ServiceState): CommandSpec[] {
   if (!state.postfixRunning) return startCommands(ctx, state);
   if (ctx.systemd && !ctx.configDir) return [systemctl('reload', 'postfix')];
+  // reload only signals the running master (which re-reads its own directory): the stage serves.
+  if (ctx.stage) {
+    const spec: CommandSpec = { cmd: 'postfix', args: ['-c', ctx.stage, 'reload'], timeoutMs: SLOW_MS };
+    if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
+    return [spec];
+  }
   return [postfixCmd(ctx, 'reload')];
 }
 
@@ -229,7 +249,7 @@ export function syslogRestartCommands(ctx: CommandContext, state: ServiceState):
 
 /** The commands that carry out `action`. */
 export function actionCommands(action: Action, ctx: CommandContext, state: ServiceState): ActionCommands {
-  const cfgDir = ctx.configDir ?? ctx.resolve('/etc/postfix');
+  const cfgDir = readConfigDir(ctx);
   switch (action.kind) {
     case 'postmap': {
       const type = mapType(action.map, ctx.defaultDatabaseType);
@@ -240,7 +260,7 @@ export function actionCommands(action: Action, ctx: CommandContext, state: Servi
     }
     case 'newaliases':
       if (ctx.live && !ctx.configDir) {
-        const spec: CommandSpec = { cmd: 'newaliases', args: [], timeoutMs: SLOW_MS };
+        const spec: CommandSpec = { cmd: 'newaliases', args: ctx.stage ? ['-C', ctx.stage] : [], timeoutMs: SLOW_MS };
         if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
         return { run: [spec] };
       }

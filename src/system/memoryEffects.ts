@@ -7,6 +7,7 @@
  * Effects does for a sandbox: no network, no listening sockets.
  */
 import { posix } from 'node:path';
+import { stagePathOf } from '../model/effects.js';
 import type {
   CommandResult,
   Connection,
@@ -152,6 +153,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
   const starttlsProbes: string[] = [];
   const exitRemovals = new Map<string, string>();
   const userFiles = new Map<string, string>(Object.entries(init.userFiles ?? {}));
+  const staged = new Set<string>();
   let random = 0;
 
   function sys(p: string): string {
@@ -295,12 +297,31 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     },
     async removeTree(p) {
       const s = sys(p);
+      // A stage is mailsetup's scratch copy, not a change to the system: not recorded in `writes`.
+      const scratch = staged.delete(s);
       for (const k of [...files.keys()])
         if (k === s || k.startsWith(`${s}/`)) {
           files.delete(k);
-          writes.push(k);
+          if (!scratch) writes.push(k);
         }
       for (const k of [...dirs.keys()]) if (k === s || k.startsWith(`${s}/`)) dirs.delete(k);
+    },
+    async stageCopy(p, settle) {
+      const s = sys(p);
+      if (!dirs.has(s)) throw new Error(`cannot stage a copy of ${p}: no such directory`);
+      const stage = stagePathOf(s);
+      for (const k of [...files.keys()]) if (k.startsWith(`${stage}/`)) files.delete(k);
+      for (const k of [...dirs.keys()]) if (k === stage || k.startsWith(`${stage}/`)) dirs.delete(k);
+      for (const [k, mode] of [...dirs])
+        if (k === s || k.startsWith(`${s}/`)) dirs.set(stage + k.slice(s.length), mode);
+      for (const [k, f] of [...files]) {
+        if (!k.startsWith(`${s}/`)) continue;
+        // One object for a hard link; a settled name gets its own copy.
+        const name = k.slice(s.length + 1);
+        files.set(stage + k.slice(s.length), settle.includes(name) ? { ...f } : f);
+      }
+      staged.add(stage);
+      return stage;
     },
     async createExclusive(p, content) {
       const s = sys(p);

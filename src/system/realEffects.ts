@@ -23,6 +23,7 @@ import {
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
 import { execa } from 'execa';
+import { STAGE_SETTLE_MS, stagePathOf } from '../model/effects.js';
 import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, ScratchDir } from '../model/effects.js';
 import { UsageError } from '../model/errors.js';
 import { showEndpoint } from '../postfix/network.js';
@@ -609,6 +610,48 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     return live || realPath === rootDir || realPath.startsWith(`${rootDir}/`);
   }
 
+  /** Copy one regular file with its owner, mode and times (where a hard link cannot be made). */
+  async function copyWithMeta(from: string, to: string, times?: Date): Promise<void> {
+    const st = await fs.stat(from);
+    await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
+    try {
+      await fs.chown(to, st.uid, st.gid);
+    } catch (e) {
+      if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
+    }
+    await fs.chmod(to, st.mode & 0o7777);
+    await fs.utimes(to, times ?? st.atime, times ?? st.mtime);
+  }
+
+  /** Recreate directory `from` (under `top`) in the new directory `to` (see Effects.stageCopy). */
+  async function mirrorDir(from: string, to: string, top = from): Promise<void> {
+    for (const e of await fs.readdir(from, { withFileTypes: true })) {
+      const a = join(from, e.name);
+      const b = join(to, e.name);
+      if (e.isDirectory()) {
+        const st = await fs.stat(a);
+        await fs.mkdir(b, { mode: 0o700 });
+        await mirrorDir(a, b, top);
+        await fs.chown(b, st.uid, st.gid).catch((err: unknown) => {
+          if (!(errnoCode(err) === 'EPERM' && !live)) throw err;
+        });
+        await fs.chmod(b, st.mode & 0o7777);
+      } else if (e.isSymbolicLink()) {
+        // Debian's makedefs.out (build information, read by no tool) is a link out of the
+        // directory that Debian's `postfix check` excuses by its /etc/postfix path only.
+        if (e.name === 'makedefs.out' && from === top) continue;
+        await fs.symlink(await fs.readlink(a), b);
+      } else if (e.isFile()) {
+        try {
+          await fs.link(a, b);
+        } catch {
+          await copyWithMeta(a, b);
+        }
+      }
+      // sockets, fifos, devices: nothing a Postfix tool reads from a configuration directory
+    }
+  }
+
   const fx: Effects = {
     root: rootDir,
     live,
@@ -831,6 +874,36 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       const r = (await real(p)).replace(/(.)\/+$/, '$1');
       if (r === rootDir || r === '/' || !inside(r)) throw new Error(`refusing to remove ${r}`);
       await fs.rm(r, { recursive: true, force: true });
+    },
+
+    async stageCopy(dir, settle) {
+      const src = resolve(await follow(dir));
+      const sys = stagePathOf(dir);
+      const stage = resolve(sys);
+      const top = await fs.stat(src);
+      if (!top.isDirectory()) throw new Error(`${dir} is not a directory`);
+      // A stage a killed run left behind (fs.rm removes a symlink, never what it points to).
+      await fs.rm(stage, { recursive: true, force: true });
+      await fs.mkdir(stage, { mode: 0o700 });
+      try {
+        await mirrorDir(src, stage);
+        const past = new Date(Date.now() - STAGE_SETTLE_MS);
+        for (const name of settle) {
+          if (name.includes('/')) throw new Error(`stageCopy: ${name} is not a name in ${dir}`);
+          const st = await fs.lstat(join(src, name)).catch(() => null);
+          if (!st?.isFile()) continue;
+          await fs.rm(join(stage, name), { force: true });
+          await copyWithMeta(join(src, name), join(stage, name), past);
+        }
+        await fs.chown(stage, top.uid, top.gid).catch((e: unknown) => {
+          if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
+        });
+        await fs.chmod(stage, top.mode & 0o7777);
+      } catch (e) {
+        await fs.rm(stage, { recursive: true, force: true }).catch(() => undefined);
+        throw new Error(`cannot stage a copy of ${dir}: ${errorMessage(e)}`);
+      }
+      return sys;
     },
 
     async createExclusive(p, content) {

@@ -39,6 +39,8 @@ export interface ServiceOptions {
    * signal asked the apply to stop); daemon commands always run to their end.
    */
   signal?: AbortSignal;
+  /** A settled copy of the configuration directory for the read-only tools (CommandContext.stage). */
+  stage?: string;
 }
 
 /** What one step did. */
@@ -64,6 +66,7 @@ export function commandContext(fx: Effects, host: HostFacts, opts: ServiceOption
   };
   if (host.postfix.version !== undefined) ctx.postfixVersion = host.postfix.version;
   if (opts.configDir) ctx.configDir = opts.configDir;
+  if (opts.stage) ctx.stage = opts.stage;
   return ctx;
 }
 
@@ -72,7 +75,8 @@ export async function postfixRunning(fx: Effects, host: HostFacts, opts: Service
   if (host.systemd && !opts.configDir) {
     return (await fx.run('systemctl', ['is-active', '--quiet', 'postfix'], { timeoutMs: 30_000 })).exitCode === 0;
   }
-  const args = opts.configDir ? ['-c', opts.configDir, 'status'] : ['status'];
+  const dir = opts.stage ?? opts.configDir;
+  const args = dir ? ['-c', dir, 'status'] : ['status'];
   return (await fx.run('postfix', args, { timeoutMs: 30_000 })).exitCode === 0;
 }
 
@@ -184,17 +188,26 @@ async function waitForExit(fx: Effects, pid: number, timeoutMs: number): Promise
   return false;
 }
 
-/** Run commands in order; stops at the first failure. */
-export async function runSpecs(fx: Effects, specs: CommandSpec[], signal?: AbortSignal): Promise<StepOutcome> {
+/**
+ * Run commands in order; stops at the first failure. `output` rewrites what the commands print
+ * (the stage's path back to the directory it mirrors, see runAction).
+ */
+export async function runSpecs(
+  fx: Effects,
+  specs: CommandSpec[],
+  signal?: AbortSignal,
+  output: (text: string) => string = (t) => t,
+): Promise<StepOutcome> {
   const results: CommandResult[] = [];
   const warnings: string[] = [];
   for (const s of specs) {
-    const r = await fx.run(s.cmd, s.args, {
+    const raw = await fx.run(s.cmd, s.args, {
       ...(s.env ? { env: s.env } : {}),
       ...(s.tty ? { tty: true } : {}),
       ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
       ...(signal ? { signal } : {}),
     });
+    const r = { ...raw, stdout: output(raw.stdout), stderr: output(raw.stderr) };
     results.push(r);
     if (r.exitCode !== 0 || r.timedOut) {
       return { status: 'failed', error: describeFailure(r, s.timeoutMs), warnings, results };
@@ -213,9 +226,14 @@ export async function runSpecs(fx: Effects, specs: CommandSpec[], signal?: Abort
   return { status: 'ok', detail: results.map((r) => r.command).join('; '), warnings, results };
 }
 
-async function runResolved(fx: Effects, ac: ActionCommands, signal?: AbortSignal): Promise<StepOutcome> {
+async function runResolved(
+  fx: Effects,
+  ac: ActionCommands,
+  signal?: AbortSignal,
+  output?: (text: string) => string,
+): Promise<StepOutcome> {
   if ('skip' in ac) return { status: 'skipped', detail: ac.skip, warnings: [], results: [] };
-  return runSpecs(fx, ac.run, signal);
+  return runSpecs(fx, ac.run, signal, output);
 }
 
 function needsState(a: Action): boolean {
@@ -387,8 +405,13 @@ export async function runAction(
       o.warnings.push(...(await secureDatabases(fx, action.path)));
     return o;
   }
+  // The stage (live only) mirrors the configuration directory file for file: what the tools print
+  // about its files (postconf's warnings, postfix check's findings) names the real ones.
+  const stage = ctx.stage;
+  const liveDir = ctx.configDir ?? ctx.resolve('/etc/postfix');
+  const output = stage ? (t: string) => t.split(stage).join(liveDir) : undefined;
   if (action.kind === 'postmap' && action.secret) {
-    const o = await runResolved(fx, actionCommands(action, ctx, state), signal);
+    const o = await runResolved(fx, actionCommands(action, ctx, state), signal, output);
     if (o.status === 'ok') o.warnings.push(...(await secureDatabases(fx, action.path)));
     return o;
   }
@@ -396,7 +419,7 @@ export async function runAction(
     const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000, signal);
     return outcomeOf([r], 180_000);
   }
-  return runResolved(fx, actionCommands(action, ctx, state), signal);
+  return runResolved(fx, actionCommands(action, ctx, state), signal, output);
 }
 
 /** Map types mailsetup builds, and the text types that need no build. */

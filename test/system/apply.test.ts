@@ -185,7 +185,8 @@ function sandbox(): string {
       const r = await apply(plan, fx, testHost());
       expect(r.ok).toBe(false);
       expect(r.error).toBe(
-        `Check the configuration (postfix check) failed: postfix -c ${root}/etc/postfix check exited 1: ` +
+        // main.cf was just written: postfix check ran on its settled stage (test/system/stage.test.ts)
+        `Check the configuration (postfix check) failed: postfix -c ${root}/etc/.postfix.mailsetup-stage check exited 1: ` +
           'postfix: fatal: bad numerical configuration: default_process_limit = abc',
       );
       expect(withoutInodes(snapshot(root))).toEqual(withoutInodes(before));
@@ -201,9 +202,11 @@ function sandbox(): string {
       );
       const r = await apply(plan, fx, testHost());
       expect(r.ok).toBe(true);
+      // Checked on the stage; the warning names the real file.
       expect(r.warnings).toContain(
         `/usr/sbin/postconf: warning: ${root}/etc/postfix/main.cf: unused parameter: bogus_thing=1`,
       );
+      expect(r.warnings.filter((w) => w.includes('mailsetup-stage'))).toEqual([]);
     });
 
     it('a file changed on disk since the plan was made: nothing written, nothing backed up', async () => {
@@ -454,7 +457,7 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       systemctl: {
         body: `[ "$1" = is-active ] && exit ${isActive}\n[ "$1" = reload ] && exit ${opts.failReload ? 1 : 0}\nexit 0`,
       },
-      postfix: { body: `[ "$1" = status ] && exit ${opts.running ? 0 : 1}\nexit 0` },
+      postfix: { body: `for a; do [ "$a" = status ] && exit ${opts.running ? 0 : 1}; done\nexit 0` },
       postmap: {},
       newaliases: {},
       service: { body: opts.failService ? 'echo "rsyslog: unrecognized service" >&2\nexit 1' : 'exit 0' },
@@ -481,6 +484,8 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     return { fx, stub };
   }
   const files = [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'main' }];
+  // Every plan here writes main.cf: the read-only tools get its settled stage.
+  const STAGE = '/etc/.postfix.mailsetup-stage';
 
   it('systemd: systemctl reload postfix, systemctl restart rsyslog', async () => {
     const { fx, stub } = setup({ systemd: true, running: true });
@@ -496,7 +501,7 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     expect(r.error).toBeUndefined();
     expect(stub.calls()).toEqual([
       'systemctl is-active --quiet postfix', // running before (backup)
-      'newaliases',
+      'newaliases -C /etc/.postfix.mailsetup-stage', // main.cf was just written: its settled stage
       'systemctl is-active --quiet postfix',
       'systemctl reload postfix',
       'systemctl restart rsyslog',
@@ -536,7 +541,8 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
       testHost({ rsyslog: true }),
     );
     expect(r.error).toBeUndefined();
-    expect(a.stub.calls().filter((c) => c !== 'postfix status')).toEqual([
+    const status = (c: string) => c === 'postfix status' || c === `postfix -c ${STAGE} status`;
+    expect(a.stub.calls().filter((c) => !status(c))).toEqual([
       'postfix stop',
       'configure-instance.sh -',
       'postfix start',
@@ -544,14 +550,14 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     ]);
     const b = setup({ systemd: false, running: true });
     await apply(planOf(files, [{ kind: 'reload' }]), b.fx, testHost());
-    expect(b.stub.calls().filter((c) => c !== 'postfix status')).toEqual(['postfix reload']);
+    expect(b.stub.calls().filter((c) => !status(c))).toEqual([`postfix -c ${STAGE} reload`]);
     const c = setup({ systemd: false, running: false });
     await apply(
       planOf(files, [{ kind: 'reload' }, { kind: 'syslog-restart', reason: 'socket' }]),
       c.fx,
       testHost({ rsyslog: false }),
     );
-    expect(c.stub.calls().filter((x) => x !== 'postfix status')).toEqual(['configure-instance.sh -', 'postfix start']);
+    expect(c.stub.calls().filter((x) => !status(x))).toEqual(['configure-instance.sh -', 'postfix start']);
   });
 
   it('no systemd, no rsyslog init script (Debian 12 and 13): TERM rsyslogd, wait, start it with its arguments', async () => {
@@ -627,7 +633,7 @@ describe('live path through apply (stand-in programs on PATH, files in memory)',
     expect(r.rolledBack).toBe(true);
     expect(stub.calls()).toEqual([
       'postfix status',
-      'postfix status',
+      `postfix -c ${STAGE} status`, // main.cf was just written: its settled stage
       'configure-instance.sh -',
       'postfix start', // apply
       'postfix status',

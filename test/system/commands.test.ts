@@ -96,6 +96,32 @@ describe('actionCommands', () => {
     ]);
   });
 
+  it('with a stage: the read-only tools read it, start and stop keep the real directory, systemd is unchanged', () => {
+    const S = '/etc/.postfix.mailsetup-stage';
+    const staged = live({ stage: S });
+    expect(lines(actionCommands(postmap, staged, state()))).toEqual([`postmap -c ${S} hash:/etc/postfix/transport`]);
+    expect(lines(actionCommands(newaliases, staged, state()))).toEqual([`newaliases -C ${S} [tty]`]);
+    expect(lines(actionCommands({ kind: 'postfix-check' }, staged, state()))).toEqual([`postfix -c ${S} check [tty]`]);
+    expect(lines(actionCommands({ kind: 'reload' }, staged, state()))).toEqual([`postfix -c ${S} reload [tty]`]);
+    // master must run with /etc/postfix, never with the stage
+    expect(lines(actionCommands({ kind: 'reload' }, staged, state({ postfixRunning: false })))).toEqual([
+      '/usr/lib/postfix/configure-instance.sh -',
+      'postfix start [tty]',
+    ]);
+    expect(lines(actionCommands({ kind: 'restart', reason: 'r' }, staged, state()))).toEqual([
+      'postfix stop [tty]',
+      '/usr/lib/postfix/configure-instance.sh -',
+      'postfix start [tty]',
+    ]);
+    expect(lines(actionCommands({ kind: 'reload' }, live({ stage: S, systemd: true }), state()))).toEqual([
+      'systemctl reload postfix',
+    ]);
+    const sb = sandbox({ stage: '/tmp/sb/etc/.postfix.mailsetup-stage' });
+    expect(lines(actionCommands(newaliases, sb, state()))).toEqual([
+      'postalias -c /tmp/sb/etc/.postfix.mailsetup-stage hash:/tmp/sb/etc/aliases',
+    ]);
+  });
+
   it('daemons are never touched under --root', () => {
     for (const a of [
       { kind: 'reload' },

@@ -218,7 +218,8 @@ describe('the commands each step ran', () => {
     const last = (r: { events: StepEvent[] }, id: string) => r.events.filter((e) => e.id === id).at(-1);
     expect(last(ok, 'action:postmap:/etc/postfix/transport')?.commands).toEqual([
       {
-        command: `postmap -c ${ROOT}/etc/postfix hash:${ROOT}/etc/postfix/transport`,
+        // main.cf was just written: the tools read the settled stage of /etc/postfix.
+        command: `postmap -c ${ROOT}/etc/.postfix.mailsetup-stage hash:${ROOT}/etc/postfix/transport`,
         exitCode: 0,
         timedOut: false,
         output: 'postmap: built it',
@@ -232,7 +233,7 @@ describe('the commands each step ran', () => {
       status: 'failed',
       commands: [
         {
-          command: `postfix -c ${ROOT}/etc/postfix check`,
+          command: `postfix -c ${ROOT}/etc/.postfix.mailsetup-stage check`,
           exitCode: 1,
           timedOut: false,
           output: 'postfix: fatal: bad main.cf line 1',

@@ -1,0 +1,81 @@
+#!/bin/sh
+# One live-apply measurement for `npm run bench` (bench/run.mjs, row "live apply"), run as root in
+# a private mount, network and pid namespace made by `unshare --mount --net --pid --mount-proc
+# --fork` (when this script ends, the kernel ends every process of the namespace, Postfix's
+# too, whatever happened): /etc and /var are
+# overlays whose writes land in the work directory W (the machine's /etc and /var are never
+# changed), /run is a fresh tmpfs, and the network holds only a loopback interface. Postfix runs
+# there for real.
+#
+#   live-ns.sh W NODE BIN TEMPLATES FIRST_ANSWERS CHANGED_ANSWERS
+#
+# 1. A Debian box with Postfix installed and not configured (templates/master.cf and aliases);
+#    `mailsetup --answers FIRST --yes` configures and starts Postfix (not timed). Its files are
+#    then dated an hour back: a box configured a while ago.
+# 2. Timed: `mailsetup --answers CHANGED --yes` (a changed answer: Postfix is reloaded).
+# 3. Timed reference: the same files with settled times (dated an hour back here) and the same
+#    commands the apply ran (postmap, newaliases, postfix check, postfix reload), on /etc/postfix.
+# Prints "app MS", "ref MS" and "cmds C1; C2; …", then stops Postfix.
+set -eu
+W=$1 NODE=$2 BIN=$3 TEMPLATES=$4 FIRST=$5 CHANGED=$6
+
+mount --make-rprivate /
+for d in etc var; do
+  mkdir -p "$W/$d-up" "$W/$d-work"
+  mount -t overlay overlay -o "lowerdir=/$d,upperdir=$W/$d-up,workdir=$W/$d-work" "/$d"
+done
+mount -t tmpfs -o mode=0755 tmpfs /run
+ip link set lo up
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+settle() { find "$@" -xdev -exec touch -h -d '-1 hour' {} + 2>/dev/null || true; }
+
+# An installed, unconfigured Postfix; no state from earlier runs.
+rm -f /etc/postfix/main.cf /etc/postfix/mailsetup.yaml /etc/postfix/transport* /etc/postfix/relay_recipients* \
+  /etc/postfix/virtual* /etc/postfix/sasl_passwd* /etc/mailname /etc/aliases.db
+rm -rf /var/backups/mailsetup
+cp "$TEMPLATES/master.cf" /etc/postfix/master.cf
+cp "$TEMPLATES/aliases" /etc/aliases
+postfix stop >/dev/null 2>&1 || true
+
+"$NODE" "$BIN" --answers "$FIRST" --yes --no-color >"$W/first.out" 2>&1 || {
+  tail -5 "$W/first.out" >&2
+  exit 1
+}
+settle /etc/postfix /etc/aliases /etc/aliases.db /etc/mailname
+postfix status >/dev/null 2>&1 || {
+  echo "Postfix did not start after the first apply" >&2
+  exit 1
+}
+
+t0=$(ms)
+"$NODE" "$BIN" --answers "$CHANGED" --yes --no-color >"$W/app.out" 2>&1 || {
+  tail -5 "$W/app.out" >&2
+  postfix stop >/dev/null 2>&1 || true
+  exit 1
+}
+t1=$(ms)
+
+# The commands the apply ran, on the real directory instead of its stage.
+S=/etc/.postfix.mailsetup-stage
+sed -nE 's/^✓ .*: ((postmap|postalias|newaliases|postfix)( .*)?)$/\1/p' "$W/app.out" | tr ';' '\n' | sed 's/^ *//' |
+  sed "s# -C $S##; s#-c $S reload#reload#; s#$S#/etc/postfix#g" >"$W/ref.cmds"
+grep -q 'postfix .*check' "$W/ref.cmds" || {
+  echo "the apply ran no postfix check:" >&2
+  tail -12 "$W/app.out" >&2
+  postfix stop >/dev/null 2>&1 || true
+  exit 1
+}
+settle /etc/postfix /etc/aliases /etc/aliases.db /etc/mailname
+t2=$(ms)
+sh -e "$W/ref.cmds" >"$W/ref.out" 2>&1 || {
+  tail -5 "$W/ref.out" >&2
+  postfix stop >/dev/null 2>&1 || true
+  exit 1
+}
+t3=$(ms)
+
+echo "app $((t1 - t0))"
+echo "ref $((t3 - t2))"
+echo "cmds $(paste -sd ';' "$W/ref.cmds" | sed 's/;/; /g')"
+postfix stop >/dev/null 2>&1 || true

@@ -1,0 +1,279 @@
+/**
+ * The settled stage of /etc/postfix (Effects.stageCopy) that an apply's Postfix tools read after
+ * mailsetup has written main.cf: what it holds, that the live files keep their times, that real
+ * Postfix reads it without its "cool down" pause (seen in postconf -vv, not timed), and that
+ * apply uses it exactly when it wrote main.cf and removes it afterwards.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { STAGE_SETTLE_MS, stagePathOf } from '../../src/model/effects.js';
+import type { Action } from '../../src/model/plan.js';
+import { apply } from '../../src/system/apply.js';
+import { createMemoryEffects } from '../../src/system/memoryEffects.js';
+import { createRealEffects } from '../../src/system/realEffects.js';
+import { needsRoot } from '../helpers/needs.js';
+import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
+import { NOBODY_UID, NOGROUP_GID, planOf, testHost } from '../helpers/system-fixture.js';
+
+const AS_ROOT = needsRoot('the owner tests of stageCopy', 'they expect nobody-owned files to keep their owner');
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(cleanup));
+function root(): string {
+  const d = tempDir('mailsetup-stage-');
+  dirs.push(d);
+  mkdirSync(join(d, 'etc/postfix'), { recursive: true });
+  return d;
+}
+
+/** The "pausing to let … cool down" lines of `postconf -vv -c dir -h myhostname`. */
+function coolDownPauses(dir: string): number {
+  const r = spawnSync('postconf', ['-vv', '-c', dir, '-h', 'myhostname'], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stderr.split('\n').filter((l) => /pausing to let .*main\.cf cool down/.test(l)).length;
+}
+
+describe('stagePathOf', () => {
+  it('names a hidden sibling of the directory', () => {
+    expect(stagePathOf('/etc/postfix')).toBe('/etc/.postfix.mailsetup-stage');
+    expect(stagePathOf('/x')).toBe('/.x.mailsetup-stage');
+  });
+});
+
+describe('createRealEffects: stageCopy', () => {
+  it.skipIf(!AS_ROOT)(
+    'links every file, copies main.cf dated in the past, keeps owners and modes, replaces a left-over stage',
+    async () => {
+      const r = root();
+      const cfg = join(r, 'etc/postfix');
+      const before = Date.now();
+      writeFileSync(join(cfg, 'main.cf'), 'myhostname = staged.example\n');
+      chownSync(join(cfg, 'main.cf'), NOBODY_UID, NOGROUP_GID);
+      chmodSync(join(cfg, 'main.cf'), 0o640);
+      writeFileSync(join(cfg, 'master.cf'), 'smtp inet n - y - - smtpd\n');
+      mkdirSync(join(cfg, 'sasl'), { mode: 0o750 });
+      chmodSync(join(cfg, 'sasl'), 0o750);
+      writeFileSync(join(cfg, 'sasl', 'passwd'), 'secret\n', { mode: 0o600 });
+      symlinkSync('main.cf', join(cfg, 'link.cf'));
+      // Debian's link out of the directory, which its `postfix check` excuses only as /etc/postfix/./makedefs.out
+      symlinkSync('/usr/share/postfix/makedefs.out', join(cfg, 'makedefs.out'));
+      chmodSync(cfg, 0o751);
+      // A stage a killed run left behind, holding junk.
+      mkdirSync(join(r, 'etc/.postfix.mailsetup-stage/old'), { recursive: true });
+      writeFileSync(join(r, 'etc/.postfix.mailsetup-stage/old/junk'), 'x');
+      const liveMtime = statSync(join(cfg, 'main.cf')).mtimeMs;
+
+      const fx = createRealEffects(r);
+      const stage = await fx.stageCopy?.('/etc/postfix', ['main.cf']);
+      expect(stage).toBe('/etc/.postfix.mailsetup-stage');
+      const s = join(r, 'etc/.postfix.mailsetup-stage');
+      expect(readdirSync(s).sort()).toEqual(['link.cf', 'main.cf', 'master.cf', 'sasl']);
+      expect(statSync(s).mode & 0o7777).toBe(0o751);
+      // Hard links: the very same files.
+      expect(statSync(join(s, 'master.cf')).ino).toBe(statSync(join(cfg, 'master.cf')).ino);
+      expect(statSync(join(s, 'sasl/passwd')).ino).toBe(statSync(join(cfg, 'sasl/passwd')).ino);
+      expect(statSync(join(s, 'sasl')).mode & 0o7777).toBe(0o750);
+      expect(lstatSync(join(s, 'link.cf')).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(join(s, 'link.cf'))).toBe('main.cf');
+      // main.cf: its own copy, same bytes, owner and mode, dated in the past.
+      const m = statSync(join(s, 'main.cf'));
+      expect(m.ino).not.toBe(statSync(join(cfg, 'main.cf')).ino);
+      expect(readFileSync(join(s, 'main.cf'), 'utf8')).toBe('myhostname = staged.example\n');
+      expect([m.mode & 0o7777, m.uid, m.gid]).toEqual([0o640, NOBODY_UID, NOGROUP_GID]);
+      expect(m.mtimeMs).toBeLessThanOrEqual(Date.now() - STAGE_SETTLE_MS + 1000);
+      // The live file keeps its own time.
+      expect(statSync(join(cfg, 'main.cf')).mtimeMs).toBe(liveMtime);
+      expect(liveMtime).toBeGreaterThanOrEqual(before - 1000);
+
+      await fx.removeTree?.(stage as string);
+      expect(existsSync(s)).toBe(false);
+      expect(readFileSync(join(cfg, 'sasl/passwd'), 'utf8')).toBe('secret\n');
+    },
+  );
+
+  it('refuses a path that is not a directory, and leaves no stage behind', async () => {
+    const r = root();
+    writeFileSync(join(r, 'etc/postfix/main.cf'), 'x = 1\n');
+    const fx = createRealEffects(r);
+    await expect(fx.stageCopy?.('/etc/postfix/main.cf', [])).rejects.toThrow(/not a directory/);
+    expect(existsSync(join(r, 'etc/postfix/.main.cf.mailsetup-stage'))).toBe(false);
+  });
+});
+
+describePostfix('real Postfix reads the stage without pausing', () => {
+  it('a main.cf written just now makes postconf pause; its stage does not', async () => {
+    const r = root();
+    const cfg = join(r, 'etc/postfix');
+    writeFileSync(join(cfg, 'main.cf'), 'myhostname = fresh.example\n');
+    const fx = createRealEffects(r);
+    const stage = (await fx.stageCopy?.('/etc/postfix', ['main.cf'])) as string;
+    expect(coolDownPauses(fx.resolve(stage))).toBe(0);
+    // The control: the live directory, whose main.cf was written in this second, does pause.
+    writeFileSync(join(cfg, 'main.cf'), 'myhostname = fresh.example\n');
+    expect(coolDownPauses(cfg)).toBeGreaterThan(0);
+    // And the stage's answer is the live file's.
+    const q = spawnSync('postconf', ['-c', fx.resolve(stage), '-h', 'myhostname'], { encoding: 'utf8' });
+    expect(q.stdout.trim()).toBe('fresh.example');
+  });
+
+  it('a real --root apply that writes main.cf: the tools read the stage, which is gone afterwards', async () => {
+    const r = root();
+    const cfg = join(r, 'etc/postfix');
+    writeFileSync(join(cfg, 'master.cf'), readFileSync(join(import.meta.dirname, '../../templates/master.cf')));
+    writeFileSync(join(cfg, 'main.cf'), 'compatibility_level = 3.6\n');
+    const past = new Date(Date.now() - 3600_000);
+    utimesSync(join(cfg, 'main.cf'), past, past);
+    const started = Date.now();
+    const fx = createRealEffects(r);
+    const res = await apply(
+      planOf(
+        [
+          {
+            path: '/etc/postfix/main.cf',
+            before: 'compatibility_level = 3.6\n',
+            after: 'compatibility_level = 3.6\nmyhostname = staged.example.com\n',
+            description: 'main',
+          },
+          { path: '/etc/postfix/transport', before: null, after: 'example.com relay:[a.example]\n', description: 't' },
+        ],
+        [
+          { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' },
+          { kind: 'postfix-check' },
+        ],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(res.error).toBeUndefined();
+    expect(res.ok).toBe(true);
+    const stage = join(r, 'etc/.postfix.mailsetup-stage');
+    const cmds = res.events.flatMap((e) => e.commands ?? []).map((c) => c.command);
+    expect(cmds).toEqual([`postmap -c ${stage} hash:${cfg}/transport`, `postfix -c ${stage} check`]);
+    expect(existsSync(stage)).toBe(false);
+    expect(existsSync(join(cfg, 'transport.db'))).toBe(true);
+    // The live main.cf has the time it was written at: never backdated.
+    expect(statSync(join(cfg, 'main.cf')).mtimeMs).toBeGreaterThanOrEqual(started - 1000);
+  });
+});
+
+describe('apply and the stage (memory effects)', () => {
+  const postmap: Action = { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' };
+
+  it('main.cf written: the tools get the stage; it is removed afterwards and is no write of the apply', async () => {
+    const fx = createMemoryEffects({
+      root: '/srv/x',
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
+    });
+    const r = await apply(
+      planOf(
+        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+        [postmap, { kind: 'postfix-check' }],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(r.ok).toBe(true);
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      'postmap -c /srv/x/etc/.postfix.mailsetup-stage hash:/srv/x/etc/postfix/transport',
+      'postfix -c /srv/x/etc/.postfix.mailsetup-stage check',
+    ]);
+    expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
+    expect([...fx.dirs.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
+    expect(fx.writes.filter((w) => w.startsWith('/etc'))).toEqual(['/etc/postfix/main.cf']);
+  });
+
+  it('main.cf not written: the tools read /etc/postfix itself (nothing to wait for)', async () => {
+    const fx = createMemoryEffects({
+      root: '/srv/x',
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
+    });
+    const r = await apply(
+      planOf([{ path: '/etc/postfix/transport', before: 'x y\n', after: 'x z\n', description: 't' }], [postmap]),
+      fx,
+      testHost(),
+    );
+    expect(r.ok).toBe(true);
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/transport',
+    ]);
+  });
+
+  it('live, no systemd: newaliases -C, postfix status and reload read the stage', async () => {
+    const fx = createMemoryEffects({
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/aliases': 'postmaster: root\n' },
+    });
+    const r = await apply(
+      planOf(
+        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+        [{ kind: 'newaliases', path: '/etc/aliases' }, { kind: 'postfix-check' }, { kind: 'reload' }],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(r.ok).toBe(true);
+    const lines = fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
+    expect(lines).toContain('newaliases -C /etc/.postfix.mailsetup-stage');
+    expect(lines).toContain('postfix -c /etc/.postfix.mailsetup-stage check');
+    expect(lines).toContain('postfix -c /etc/.postfix.mailsetup-stage status');
+    expect(lines.at(-1)).toBe('postfix -c /etc/.postfix.mailsetup-stage reload');
+  });
+
+  it('a stage that cannot be made: the tools read /etc/postfix (and wait, as before)', async () => {
+    const fx = createMemoryEffects({ root: '/srv/x', files: { '/etc/postfix/main.cf': 'a = 1\n' } });
+    fx.stageCopy = () => Promise.reject(new Error('EROFS'));
+    const r = await apply(
+      planOf(
+        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+        [{ kind: 'postfix-check' }],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(r.ok).toBe(true);
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['postfix -c /srv/x/etc/postfix check']);
+  });
+});
+
+describe('a stage left behind by a killed apply', () => {
+  it('is removed by the recovery of that apply', async () => {
+    const fx = createMemoryEffects({ root: '/srv/x', files: { '/etc/postfix/main.cf': 'a = 1\n' } });
+    const plan = planOf(
+      [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+      [{ kind: 'postfix-check' }],
+    );
+    // Killed while the check ran: the stage is there, the manifest says in-progress.
+    const r = await apply(plan, fx, testHost(), {
+      faultHook: (id) => {
+        if (id === 'action:postfix-check') throw new Error('killed');
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect([...fx.dirs.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
+    await fx.stageCopy?.('/etc/postfix', ['main.cf']);
+    expect(fx.files.has('/etc/.postfix.mailsetup-stage/main.cf')).toBe(true);
+    const { recoverUnfinished } = await import('../../src/system/apply.js');
+    const backups = [...fx.files.keys()].filter((k) => k.endsWith('/manifest.json'));
+    expect(backups).toHaveLength(1);
+    // Mark it in-progress again, as a kill -9 during the apply would have left it.
+    const m = JSON.parse(fx.files.get(backups[0])!.content) as { status: string };
+    m.status = 'in-progress';
+    fx.files.get(backups[0])!.content = JSON.stringify(m);
+    const rec = await recoverUnfinished(fx, testHost());
+    expect(rec.ok).toBe(true);
+    expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
+  });
+});
