@@ -219,6 +219,9 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
   };
   let stage: string | undefined;
+  // Whether Postfix ran when the backup was made (live, with a reload or restart to come): asked
+  // once, under the lock; the reload decides by it unless a daemon action ran since.
+  let runningBefore: boolean | undefined;
   try {
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
@@ -250,7 +253,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       // there is room for every write, the backup and the databases.
       await checkCommandPaths(fx, plan.actions);
       await checkSpace(fx, plan, current);
-      const runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
+      runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
       const summary: ManifestSummary = opts.summary ?? {
         kind: 'apply',
         roleBefore: plan.previousRole ?? null,
@@ -286,6 +289,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
 
     stage = await stageFor(fx, plan, written);
+    let daemonTouched = false;
     for (const a of plan.actions) {
       checkSignal();
       const { stepId: id, label } = describeAction(a);
@@ -293,9 +297,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
+        const known = a.kind === 'reload' && !daemonTouched ? runningBefore : undefined;
+        if (a.kind === 'reload' || a.kind === 'restart') daemonTouched = true;
         const o = await runAction(fx, host, a, {
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(stage ? { stage: await fx.realPath(stage) } : {}),
+          ...(known !== undefined ? { postfixRunning: known } : {}),
         });
         s.status = o.status;
         // postfix check runs postconf many times: each warning once.

@@ -41,6 +41,11 @@ export interface ServiceOptions {
   signal?: AbortSignal;
   /** A settled copy of the configuration directory for the read-only tools (CommandContext.stage). */
   stage?: string;
+  /**
+   * Whether Postfix runs, when the caller has just asked (an apply's backup step, under its lock,
+   * moments before): the reload then decides by it instead of asking `postfix status` again.
+   */
+  postfixRunning?: boolean;
 }
 
 /** What one step did. */
@@ -129,7 +134,7 @@ export async function probeServiceState(
 ): Promise<ServiceState> {
   const rsyslog = need.rsyslog && !host.systemd;
   const [running, sync, rsyslogd, initScript, binaries] = await Promise.all([
-    need.postfix ? postfixRunning(fx, host, opts) : Promise.resolve(false),
+    need.postfix ? (opts.postfixRunning ?? postfixRunning(fx, host, opts)) : Promise.resolve(false),
     need.postfix ? probeChrootSync(fx) : Promise.resolve<ChrootSync>('none'),
     rsyslog ? findRsyslogd(fx) : Promise.resolve(null),
     rsyslog ? fx.stat('/etc/init.d/rsyslog') : Promise.resolve(null),

@@ -130,7 +130,7 @@ describePostfix('real Postfix reads the stage without pausing', () => {
     expect(q.stdout.trim()).toBe('fresh.example');
   });
 
-  it('a real --root apply that writes main.cf: the tools read the stage, which is gone afterwards', async () => {
+  it('a real --root apply that writes main.cf makes no stage: the tools read the private copy (issue 14), never waiting', async () => {
     const r = root();
     const cfg = join(r, 'etc/postfix');
     writeFileSync(join(cfg, 'master.cf'), readFileSync(join(import.meta.dirname, '../../templates/master.cf')));
@@ -162,7 +162,8 @@ describePostfix('real Postfix reads the stage without pausing', () => {
     expect(res.ok).toBe(true);
     const stage = join(r, 'etc/.postfix.mailsetup-stage');
     const cmds = res.events.flatMap((e) => e.commands ?? []).map((c) => c.command);
-    expect(cmds).toEqual([`postmap -c ${stage} hash:${cfg}/transport`, `postfix -c ${stage} check`]);
+    // The private copy's path is told as the sandbox's configuration directory.
+    expect(cmds).toEqual([`postmap -c ${cfg} hash:${cfg}/transport`, `postfix -c ${cfg} check`]);
     expect(existsSync(stage)).toBe(false);
     expect(existsSync(join(cfg, 'transport.db'))).toBe(true);
     // The live main.cf has the time it was written at: never backdated.
@@ -175,7 +176,6 @@ describe('apply and the stage (memory effects)', () => {
 
   it('main.cf written: the tools get the stage; it is removed afterwards and is no write of the apply', async () => {
     const fx = createMemoryEffects({
-      root: '/srv/x',
       files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
     });
     const r = await apply(
@@ -188,17 +188,18 @@ describe('apply and the stage (memory effects)', () => {
     );
     expect(r.ok).toBe(true);
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
-      'postmap -c /srv/x/etc/.postfix.mailsetup-stage hash:/srv/x/etc/postfix/transport',
-      'postfix -c /srv/x/etc/.postfix.mailsetup-stage check',
+      'postmap -c /etc/.postfix.mailsetup-stage hash:/etc/postfix/transport',
+      'postfix -c /etc/.postfix.mailsetup-stage check',
     ]);
     expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
     expect([...fx.dirs.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
-    expect(fx.writes.filter((w) => w.startsWith('/etc'))).toEqual(['/etc/postfix/main.cf']);
+    expect(fx.writes.filter((w) => w.startsWith('/etc') && !w.includes('.mailsetup-keep'))).toEqual([
+      '/etc/postfix/main.cf',
+    ]);
   });
 
   it('main.cf not written: the tools read /etc/postfix itself (nothing to wait for)', async () => {
     const fx = createMemoryEffects({
-      root: '/srv/x',
       files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
     });
     const r = await apply(
@@ -208,11 +209,11 @@ describe('apply and the stage (memory effects)', () => {
     );
     expect(r.ok).toBe(true);
     expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
-      'postmap -c /srv/x/etc/postfix hash:/srv/x/etc/postfix/transport',
+      'postmap -c /etc/postfix hash:/etc/postfix/transport',
     ]);
   });
 
-  it('live, no systemd: newaliases -C, postfix status and reload read the stage', async () => {
+  it('live, no systemd: newaliases -C, postfix check and reload read the stage; postfix status runs once', async () => {
     const fx = createMemoryEffects({
       files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/aliases': 'postmaster: root\n' },
     });
@@ -228,12 +229,13 @@ describe('apply and the stage (memory effects)', () => {
     const lines = fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
     expect(lines).toContain('newaliases -C /etc/.postfix.mailsetup-stage');
     expect(lines).toContain('postfix -c /etc/.postfix.mailsetup-stage check');
-    expect(lines).toContain('postfix -c /etc/.postfix.mailsetup-stage status');
+    // Asked once, before anything was written (the backup); the reload decides by that answer.
+    expect(lines.filter((l) => l.endsWith(' status'))).toEqual(['postfix status']);
     expect(lines.at(-1)).toBe('postfix -c /etc/.postfix.mailsetup-stage reload');
   });
 
   it('a stage that cannot be made: the tools read /etc/postfix (and wait, as before)', async () => {
-    const fx = createMemoryEffects({ root: '/srv/x', files: { '/etc/postfix/main.cf': 'a = 1\n' } });
+    const fx = createMemoryEffects({ files: { '/etc/postfix/main.cf': 'a = 1\n' } });
     fx.stageCopy = () => Promise.reject(new Error('EROFS'));
     const r = await apply(
       planOf(
@@ -244,13 +246,40 @@ describe('apply and the stage (memory effects)', () => {
       testHost(),
     );
     expect(r.ok).toBe(true);
-    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['postfix -c /srv/x/etc/postfix check']);
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['postfix -c /etc/postfix check']);
+  });
+
+  it("under --root no stage is made: the tools read the sandbox's private copy (src/system/sandbox.ts)", async () => {
+    const fx = createMemoryEffects({
+      root: '/srv/x',
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
+    });
+    let staged = 0;
+    const stageCopy = fx.stageCopy?.bind(fx);
+    fx.stageCopy = (dir, settle) => {
+      staged++;
+      return (stageCopy as NonNullable<typeof stageCopy>)(dir, settle);
+    };
+    const r = await apply(
+      planOf(
+        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+        [postmap, { kind: 'postfix-check' }],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(r.ok).toBe(true);
+    expect(staged).toBe(0);
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/transport',
+      'postfix -c /tmp/mailsetup-scratch-1/config check',
+    ]);
   });
 });
 
 describe('a stage left behind by a killed apply', () => {
   it('is removed by the recovery of that apply', async () => {
-    const fx = createMemoryEffects({ root: '/srv/x', files: { '/etc/postfix/main.cf': 'a = 1\n' } });
+    const fx = createMemoryEffects({ files: { '/etc/postfix/main.cf': 'a = 1\n' } });
     const plan = planOf(
       [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
       [{ kind: 'postfix-check' }],
