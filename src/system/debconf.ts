@@ -71,13 +71,46 @@ export async function debconfMailerType(fx: Effects): Promise<string | null> {
   return v === undefined || v === '' ? null : v;
 }
 
+/** debconf's database of answers (the default `config` database of /etc/debconf.conf). */
+export const DEBCONF_CONFIG_DAT = '/var/cache/debconf/config.dat';
+
+/**
+ * Whether debconf's config.dat already holds the pin: the stanza `Name: postfix/main_mailer_type`
+ * with `Value: No configuration` and the `seen` flag (what debconf-set-selections leaves). Any
+ * other shape (absent, another value, not seen, unreadable) is false: the pin is set again.
+ */
+export function pinnedInConfigDat(text: string): boolean {
+  for (const stanza of text.split(/\n[ \t]*\n/)) {
+    const fields = new Map<string, string>();
+    for (const line of stanza.split('\n')) {
+      const m = /^([A-Za-z-]+):[ \t]?(.*)$/.exec(line.replace(/\r$/, ''));
+      if (m && !fields.has(m[1])) fields.set(m[1], m[2]);
+    }
+    if (fields.get('Name') !== 'postfix/main_mailer_type') continue;
+    const flags = (fields.get('Flags') ?? '').split(/[,\s]+/);
+    return fields.get('Value') === NO_CONFIGURATION && flags.includes('seen');
+  }
+  return false;
+}
+
 /**
  * Set postfix/main_mailer_type to "No configuration" (debconf-set-selections), so that
- * `dpkg-reconfigure postfix` and package upgrades leave main.cf alone. Skipped under --root.
+ * `dpkg-reconfigure postfix` and package upgrades leave main.cf alone. Skipped under --root, and
+ * when debconf's database already says so (a re-run: debconf-set-selections, a Perl program,
+ * takes about half a second).
  */
 export async function pinNoConfiguration(fx: Effects): Promise<StepOutcome> {
   if (!fx.live)
     return { status: 'skipped', detail: '--root: debconf belongs to the running system', warnings: [], results: [] };
+  const db = await fx.readFile(DEBCONF_CONFIG_DAT).catch(() => null);
+  if (db !== null && pinnedInConfigDat(db)) {
+    return {
+      status: 'skipped',
+      detail: `debconf already has postfix/main_mailer_type = No configuration (${DEBCONF_CONFIG_DAT})`,
+      warnings: [],
+      results: [],
+    };
+  }
   const r = await fx.run('debconf-set-selections', [], { input: PIN_SELECTION, timeoutMs: TIMEOUT_MS });
   if (r.exitCode !== 0 || r.timedOut) {
     return { status: 'failed', error: describeFailure(r, TIMEOUT_MS), warnings: [], results: [r] };

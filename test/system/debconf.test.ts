@@ -9,6 +9,7 @@ import {
   parseDebconfSelections,
   parseDebconfShow,
   pinNoConfiguration,
+  pinnedInConfigDat,
 } from '../../src/system/debconf.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 
@@ -149,5 +150,39 @@ describe('compareDebconf', () => {
     const viaFile = main.replace('myorigin = $mydomain', 'myorigin = /etc/mailname');
     expect(compareDebconf(answers, viaFile, 'example.com\n')).toEqual([]);
     expect(compareDebconf(answers, viaFile, 'other.example\n').map((w) => w.question)).toEqual(['mailname']);
+  });
+});
+
+describe('the pin already in debconf (config.dat)', () => {
+  const stanza = (value: string, flags = 'seen') =>
+    `Name: postfix/main_mailer_type\nTemplate: postfix/main_mailer_type\nValue: ${value}\nOwners: postfix\nFlags: ${flags}\n`;
+  const other =
+    'Name: postfix/mailname\nTemplate: postfix/mailname\nValue: No configuration\nOwners: postfix\nFlags: seen\n';
+
+  it('is read from the stanza of postfix/main_mailer_type only: its value and the seen flag', () => {
+    expect(pinnedInConfigDat(`${other}\n${stanza('No configuration')}\n`)).toBe(true);
+    expect(pinnedInConfigDat(stanza('No configuration', 'seen, changed'))).toBe(true);
+    expect(pinnedInConfigDat(stanza('Internet Site'))).toBe(false);
+    expect(pinnedInConfigDat(stanza('No configuration', ''))).toBe(false); // preseeded with -u: not seen
+    expect(pinnedInConfigDat(other)).toBe(false); // another question's value does not count
+    expect(pinnedInConfigDat('')).toBe(false);
+    expect(pinnedInConfigDat('\0\0garbage\nName postfix/main_mailer_type\n')).toBe(false);
+    // Only the first Value line of the stanza counts.
+    expect(pinnedInConfigDat(stanza('Internet Site').replace('Owners:', 'Value: No configuration\nOwners:'))).toBe(
+      false,
+    );
+  });
+
+  it('a re-run runs no debconf-set-selections when the pin is there; otherwise it sets it', async () => {
+    const pinned = createMemoryEffects({
+      files: { '/var/cache/debconf/config.dat': `${other}\n${stanza('No configuration')}` },
+    });
+    const o = await pinNoConfiguration(pinned);
+    expect(o.status).toBe('skipped');
+    expect(o.detail).toMatch(/already has postfix\/main_mailer_type = No configuration/);
+    expect(pinned.calls).toEqual([]);
+    const stale = createMemoryEffects({ files: { '/var/cache/debconf/config.dat': stanza('Internet Site') } });
+    expect((await pinNoConfiguration(stale)).status).toBe('ok');
+    expect(stale.calls.map((c) => c.cmd)).toEqual(['debconf-set-selections']);
   });
 });
