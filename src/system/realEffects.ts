@@ -22,7 +22,6 @@ import {
 } from 'node:fs';
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
-import { execa } from 'execa';
 import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, ScratchDir } from '../model/effects.js';
 import { UsageError } from '../model/errors.js';
 import { showEndpoint } from '../postfix/network.js';
@@ -311,6 +310,13 @@ function killAll(pids: readonly number[], signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * execa, loaded when the first command runs (dist/ holds it in a chunk of its own): the wizard
+ * draws its first frame before any command, and evaluating execa's hundred modules and the
+ * builtins they pull in (child_process, v8, perf_hooks, …) is time that frame would wait for.
+ */
+let execaModule: Promise<typeof import('execa')> | undefined;
+
 async function spawn(
   cmd: string,
   args: string[],
@@ -319,6 +325,7 @@ async function spawn(
   command: string,
 ): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { execa } = await (execaModule ??= import('execa'));
   const sub = execa(cmd, args, {
     reject: false,
     buffer: false,
