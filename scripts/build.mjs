@@ -31,7 +31,7 @@ function newest(path) {
   return max;
 }
 
-/** dist/ is missing, or older than a source, the lock file, this script or the tsconfigs. */
+/** dist/ is missing, or older than a source, the lock file, these scripts or the tsconfigs. */
 function stale() {
   const built = join(dist, 'cli.js');
   if (!existsSync(built) || !existsSync(join(dist, 'config.d.ts')) || !existsSync(metaPath)) return true;
@@ -40,6 +40,7 @@ function stale() {
     'package.json',
     'package-lock.json',
     'scripts/build.mjs',
+    'scripts/ansi-diff.mjs',
     'tsconfig.json',
     'tsconfig.decl.json',
   ];
@@ -163,6 +164,38 @@ const yogaPlugin = {
   },
 };
 
+/**
+ * esbuild plugin: Ink's output library (@alcalzone/ansi-tokenize) gets its diffAnsiCodes through
+ * scripts/ansi-diff.mjs, which answers at once when two characters have the same style (see
+ * there; the answers are the library's). The library's own modules import it as './diff.js'.
+ */
+const ANSI_TOKENIZE = /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]/;
+const ansiDiffPlugin = {
+  name: 'mailsetup-ansi-diff',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/diff\.js$/ }, (args) =>
+      ANSI_TOKENIZE.test(args.importer)
+        ? { path: join(args.resolveDir, 'diff.js'), namespace: 'mailsetup-ansi-diff' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'mailsetup-ansi-diff' }, (args) => {
+      if (!readFileSync(args.path, 'utf8').includes('export function diffAnsiCodes(from, to)')) {
+        throw new Error(
+          `${args.path}: no diffAnsiCodes(from, to) any more; update ansiDiffPlugin in scripts/build.mjs`,
+        );
+      }
+      return {
+        contents:
+          `import { diffAnsiCodes as full } from ${JSON.stringify(args.path)};\n` +
+          `import { withSameStyleShortcut } from ${JSON.stringify(join(root, 'scripts', 'ansi-diff.mjs'))};\n` +
+          'export const diffAnsiCodes = withSameStyleShortcut(full);\n',
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
 const tmpName = `dist.tmp-${process.pid}/`;
 const tmp = join(root, tmpName);
 rmSync(tmp, { recursive: true, force: true });
@@ -221,7 +254,7 @@ try {
     entryPoints: { run: 'src/commands/index.ts', config: 'src/config.ts' },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: [trimPlugin, yogaPlugin, isInCiPlugin],
+    plugins: [trimPlugin, yogaPlugin, isInCiPlugin, ansiDiffPlugin],
   });
   // dist/cli.js on its own, without splitting: --version and --help load this one file (and
   // node:util), not even esbuild's shared helper chunk.

@@ -383,6 +383,15 @@ describe('package.json and the bundle', () => {
     expect(all.filter((i) => /node_modules\/(ws|react-devtools-core)\//.test(i))).toEqual([]);
   });
 
+  it("draws Ink's frames with the same-style shortcut of scripts/ansi-diff.mjs (test/house/ansiDiff.test.ts)", () => {
+    const { outputs } = buildMeta();
+    const withTokenizer = Object.entries(outputs).filter(([, o]) =>
+      o.inputs.some((i) => i.includes('node_modules/@alcalzone/ansi-tokenize/')),
+    );
+    expect(withTokenizer.length).toBeGreaterThan(0);
+    for (const [file, o] of withTokenizer) expect(o.inputs, file).toContain('scripts/ansi-diff.mjs');
+  });
+
   it('loads execa only with the first command: nothing dist/run.js imports statically holds it', () => {
     const { outputs } = buildMeta();
     const seen = new Set<string>();
