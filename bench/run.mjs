@@ -530,7 +530,7 @@ function bareScript(role, dir, stdout) {
     const w = line.match(/^✓ Write (\/\S+)$/);
     if (w && !w[1].endsWith('/mailsetup.yaml')) written.push(w[1]);
   }
-  if (!cmds.some((c) => c.startsWith('postfix ')))
+  if (!cmds.some((c) => / postfix -c "\$S\/config" check /.test(c)))
     throw new Error('the apply ran no `postfix check`; cannot build the bare script');
   if (written.length === 0) throw new Error('the apply wrote no files');
   const stash = join(work, `${role}-stash`);

@@ -31,7 +31,7 @@ function newest(path) {
   return max;
 }
 
-/** dist/ is missing, or older than a source, the lock file, this script or the tsconfigs. */
+/** dist/ is missing, or older than a source, the lock file, these scripts or the tsconfigs. */
 function stale() {
   const built = join(dist, 'cli.js');
   if (!existsSync(built) || !existsSync(join(dist, 'config.d.ts')) || !existsSync(metaPath)) return true;
@@ -40,6 +40,7 @@ function stale() {
     'package.json',
     'package-lock.json',
     'scripts/build.mjs',
+    'scripts/ansi-diff.mjs',
     'tsconfig.json',
     'tsconfig.decl.json',
   ];
@@ -134,21 +135,62 @@ const trimPlugin = {
  * esbuild plugin: yoga-layout's Emscripten loader fetches its own wasm, embedded as a data: URL,
  * with fetch() whenever fetch exists; on Node that loads undici (and tls, http2) just to decode
  * base64, about 100 ms before the first frame. Its synchronous base64 path does the same work.
+ * That path decodes with atob() and copies the 88 kB byte by byte in JavaScript, the first time
+ * that code runs (interpreted): Buffer.from(…, 'base64') gives the same bytes natively, several
+ * ms sooner (the bundle runs on Node only).
  */
 const YOGA_FETCH = 'return w||"function"!=typeof fetch?Promise.resolve().then(function(){return wa()})';
+const YOGA_DECODE =
+  'var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c';
 const yogaPlugin = {
   name: 'mailsetup-yoga-no-fetch',
   setup(b) {
     b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
       const text = readFileSync(args.path, 'utf8');
-      if (!text.includes(YOGA_FETCH)) {
+      for (const needle of [YOGA_FETCH, YOGA_DECODE]) {
+        if (!text.includes(needle)) {
+          throw new Error(
+            `${args.path}: the wasm loader changed (no "${needle}"); update yogaPlugin in scripts/build.mjs`,
+          );
+        }
+      }
+      return {
+        contents: text
+          .replace(YOGA_FETCH, 'return !0?Promise.resolve().then(function(){return wa()})')
+          .replace(YOGA_DECODE, 'var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * esbuild plugin: Ink's output library (@alcalzone/ansi-tokenize) gets its diffAnsiCodes through
+ * scripts/ansi-diff.mjs, which answers at once when two characters have the same style (see
+ * there; the answers are the library's). The library's own modules import it as './diff.js'.
+ */
+const ANSI_TOKENIZE = /[\\/]node_modules[\\/]@alcalzone[\\/]ansi-tokenize[\\/]build[\\/]/;
+const ansiDiffPlugin = {
+  name: 'mailsetup-ansi-diff',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/diff\.js$/ }, (args) =>
+      ANSI_TOKENIZE.test(args.importer)
+        ? { path: join(args.resolveDir, 'diff.js'), namespace: 'mailsetup-ansi-diff' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'mailsetup-ansi-diff' }, (args) => {
+      if (!readFileSync(args.path, 'utf8').includes('export function diffAnsiCodes(from, to)')) {
         throw new Error(
-          `${args.path}: the wasm loader changed (no "${YOGA_FETCH}"); update yogaPlugin in scripts/build.mjs`,
+          `${args.path}: no diffAnsiCodes(from, to) any more; update ansiDiffPlugin in scripts/build.mjs`,
         );
       }
       return {
-        contents: text.replace(YOGA_FETCH, 'return !0?Promise.resolve().then(function(){return wa()})'),
+        contents:
+          `import { diffAnsiCodes as full } from ${JSON.stringify(args.path)};\n` +
+          `import { withSameStyleShortcut } from ${JSON.stringify(join(root, 'scripts', 'ansi-diff.mjs'))};\n` +
+          'export const diffAnsiCodes = withSameStyleShortcut(full);\n',
         loader: 'js',
+        resolveDir: dirname(args.path),
       };
     });
   },
@@ -212,7 +254,7 @@ try {
     entryPoints: { run: 'src/commands/index.ts', config: 'src/config.ts' },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: [trimPlugin, yogaPlugin, isInCiPlugin],
+    plugins: [trimPlugin, yogaPlugin, isInCiPlugin, ansiDiffPlugin],
   });
   // dist/cli.js on its own, without splitting: --version and --help load this one file (and
   // node:util), not even esbuild's shared helper chunk.

@@ -112,7 +112,12 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
     ...(json ? { json } : {}),
     ...(term.stdinIsTty && term.stdoutIsTty ? { ask: askOnTerminal } : {}),
   };
-  if (interactive) return (await import('./wizard/index.js')).wizard(ctx);
+  if (interactive) {
+    // The Ink UI (the largest module graph, with yoga's wasm) starts loading now, beside the
+    // wizard's own modules, instead of after them; the wizard awaits this same module.
+    import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
+    return (await import('./wizard/index.js')).wizard(ctx);
+  }
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
   if (opts.listBackups) return (await import('./rollback/index.js')).listBackupsMode(ctx);
   if (opts.forget) return (await import('./forget/index.js')).forget(ctx);

@@ -22,7 +22,6 @@ import {
 } from 'node:fs';
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
-import { execa } from 'execa';
 import { STAGE_SETTLE_MS, stagePathOf } from '../model/effects.js';
 import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, ScratchDir } from '../model/effects.js';
 import { UsageError } from '../model/errors.js';
@@ -312,6 +311,13 @@ function killAll(pids: readonly number[], signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * execa, loaded when the first command runs (dist/ holds it in a chunk of its own): the wizard
+ * draws its first frame before any command, and evaluating execa's hundred modules and the
+ * builtins they pull in (child_process, v8, perf_hooks, …) is time that frame would wait for.
+ */
+let execaModule: Promise<typeof import('execa')> | undefined;
+
 async function spawn(
   cmd: string,
   args: string[],
@@ -320,6 +326,7 @@ async function spawn(
   command: string,
 ): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { execa } = await (execaModule ??= import('execa'));
   const sub = execa(cmd, args, {
     reject: false,
     buffer: false,

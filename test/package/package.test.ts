@@ -382,6 +382,39 @@ describe('package.json and the bundle', () => {
     const all = Object.values(meta.outputs).flatMap((o) => o.inputs);
     expect(all.filter((i) => /node_modules\/(ws|react-devtools-core)\//.test(i))).toEqual([]);
   });
+
+  it("draws Ink's frames with the same-style shortcut of scripts/ansi-diff.mjs (test/house/ansiDiff.test.ts)", () => {
+    const { outputs } = buildMeta();
+    const withTokenizer = Object.entries(outputs).filter(([, o]) =>
+      o.inputs.some((i) => i.includes('node_modules/@alcalzone/ansi-tokenize/')),
+    );
+    expect(withTokenizer.length).toBeGreaterThan(0);
+    for (const [file, o] of withTokenizer) expect(o.inputs, file).toContain('scripts/ansi-diff.mjs');
+  });
+
+  it('loads execa only with the first command: nothing dist/run.js imports statically holds it', () => {
+    const { outputs } = buildMeta();
+    const seen = new Set<string>();
+    const todo = ['dist/run.js'];
+    while (todo.length > 0) {
+      const f = todo.pop() as string;
+      if (seen.has(f) || !outputs[f]) continue;
+      seen.add(f);
+      for (const i of outputs[f].imports)
+        if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
+    }
+    // The walk followed run.js's static imports into its chunks (a run.js of one file proves nothing).
+    expect(seen.size).toBeGreaterThan(1);
+    const holdsExeca = (f: string) => outputs[f].inputs.some((i) => i.includes('node_modules/execa/'));
+    expect([...seen].filter(holdsExeca)).toEqual([]);
+    // …and execa is in the build, in a chunk that some output loads with a dynamic import.
+    const execaChunks = Object.keys(outputs).filter(holdsExeca);
+    expect(execaChunks.length).toBeGreaterThan(0);
+    const dynamic = Object.values(outputs).flatMap((o) =>
+      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    );
+    expect(execaChunks.filter((f) => dynamic.includes(f))).toEqual(execaChunks);
+  });
 });
 
 describe('the tarball', () => {
