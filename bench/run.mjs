@@ -280,44 +280,42 @@ if (want('recipients'))
 // (or `--only live`) measures them all.
 const BUDGET_MS = 420_000;
 let perRole = 0;
-for (const role of want('apply') ? ROLES : []) {
-  const name = `apply \`--answers --yes --root\`, ${role} vs its commands on a settled configuration (sh)`;
-  if (!only && nowMs() - started + perRole > BUDGET_MS) {
-    rows.push({
-      name,
-      runs: RUNS.apply,
-      value: 'n/a (skipped: over the 3-minute budget on this machine; `npm run bench -- --only apply`)',
-      reference: '',
-      ratio: '',
-      target: '',
-      pass: 'n/a',
-    });
-    continue;
+/** One row per role of kind `key`, each cut (and saying so) when it would not fit the time budget. */
+function perRoleRows(key, runs, label, measure) {
+  for (const role of want(key) ? ROLES : []) {
+    const name = label(role);
+    if (!only && nowMs() - started + perRole > BUDGET_MS) {
+      rows.push({
+        name,
+        runs,
+        value: `n/a (skipped: over the time budget on this machine; \`npm run bench -- --only ${key}\`)`,
+        reference: '',
+        ratio: '',
+        target: '',
+        pass: 'n/a',
+      });
+      continue;
+    }
+    const t0 = nowMs();
+    row(name, runs, () => measure(role));
+    perRole = Math.max(perRole, nowMs() - t0);
   }
-  const t0 = nowMs();
-  row(name, RUNS.apply, () => measureApply(role));
-  perRole = Math.max(perRole, nowMs() - t0);
 }
+perRoleRows(
+  'apply',
+  RUNS.apply,
+  (role) => `apply \`--answers --yes --root\`, ${role} vs its commands on a settled configuration (sh)`,
+  measureApply,
+);
 
 // 7. Live applies (root only): in a private mount and network namespace, one row per role.
-for (const role of want('live') ? ROLES : []) {
-  const name = `live apply \`--answers --yes\` (Postfix running, one answer changed), ${role} vs its commands on a settled configuration`;
-  if (!only && nowMs() - started + perRole > BUDGET_MS) {
-    rows.push({
-      name,
-      runs: RUNS.live,
-      value: 'n/a (skipped: over the time budget on this machine; `npm run bench -- --only live`)',
-      reference: '',
-      ratio: '',
-      target: '',
-      pass: 'n/a',
-    });
-    continue;
-  }
-  const t0 = nowMs();
-  row(name, RUNS.live, () => measureLive(role));
-  perRole = Math.max(perRole, nowMs() - t0);
-}
+perRoleRows(
+  'live',
+  RUNS.live,
+  (role) =>
+    `live apply \`--answers --yes\` (Postfix running, one answer changed), ${role} vs its commands on a settled configuration`,
+  measureLive,
+);
 
 removeDir(work);
 
