@@ -50,7 +50,8 @@ const layerRules = Object.entries(LAYERS).map(([layer, forbidden]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  // .cache/: downloads and the test loader's compiled modules (test/helpers/ts-loader-hooks.mjs), not sources.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

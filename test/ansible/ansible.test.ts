@@ -169,7 +169,9 @@ test('ansible-doc reads the module documentation', async () => {
   for (const opt of ['answers', 'answers_file', 'root', 'executable', 'state']) expect(r.stdout).toContain(`- ${opt}`);
 });
 
-(RUN ? describePostfix : describe.skip)('the mailsetup module with ansible-playbook', () => {
+// The plays run concurrently: each test has its own sandboxes, run directories and result files,
+// and ansible-playbook spends most of its time waiting for its forks and mailsetup.
+(RUN ? describePostfix : describe.skip).concurrent('the mailsetup module with ansible-playbook', () => {
   test('check mode writes nothing; --check --diff shows main.cf; apply changes; re-apply does not; rolled_back once', async () => {
     const root = sandbox();
     const out = join(work, 'result-present.json');

@@ -59,7 +59,8 @@ function contents(root: string): Record<string, string | null> {
   );
 }
 
-describePostfix('answers saved on one host, replayed on another', () => {
+// Concurrently: every test has sandboxes and answers files of its own.
+describePostfix.concurrent('answers saved on one host, replayed on another', () => {
   let passwordFile: string;
   let relayPort: number;
   beforeAll(async () => {

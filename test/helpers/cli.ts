@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IS_ROOT } from './needs.js';
 import { readDebian } from './reference.js';
+import { settledCopy } from './settled.js';
 
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
@@ -253,12 +254,18 @@ export function contentOf(snap: Record<string, SnapEntry>): Record<string, Omit<
   return out;
 }
 
-/** `postconf -c DIR/etc/postfix -n` as a record (config_directory, which -c itself sets, left out). */
+/**
+ * `postconf -n` of the sandbox's main.cf as a record (config_directory, which -c itself sets, left
+ * out). Run on a settled copy of etc/postfix (helpers/settled.ts): mailsetup has usually just
+ * written main.cf, and postconf would wait up to 2 s for it to settle.
+ */
 export function postconfN(root: string): Record<string, string> {
-  const r = spawnSync('postconf', ['-c', join(root, 'etc', 'postfix'), '-n'], {
+  const conf = settledCopy(join(root, 'etc', 'postfix'));
+  const r = spawnSync('postconf', ['-c', conf, '-n'], {
     encoding: 'utf8',
     env: { ...process.env, NORANDOMIZE: '1' },
   });
+  removeTree(conf);
   if (r.status !== 0) throw new Error(`postconf -n failed: ${r.stderr}`);
   const out: Record<string, string> = {};
   for (const line of r.stdout.split('\n')) {
@@ -268,12 +275,17 @@ export function postconfN(root: string): Record<string, string> {
   return out;
 }
 
-/** Look `key` up in a table under the sandbox with the real postmap -q (postalias -q for aliases); null when absent. */
+/**
+ * Look `key` up in a table under the sandbox with the real postmap -q (postalias -q for aliases),
+ * with the sandbox's main.cf (a settled copy, as in `postconfN`); null when absent.
+ */
 export function lookup(root: string, table: string, key: string): string | null {
   const tool = table.endsWith('/aliases') ? 'postalias' : 'postmap';
-  const r = spawnSync(tool, ['-c', join(root, 'etc', 'postfix'), '-q', key, `hash:${join(root, table)}`], {
+  const conf = settledCopy(join(root, 'etc', 'postfix'));
+  const r = spawnSync(tool, ['-c', conf, '-q', key, `hash:${join(root, table)}`], {
     encoding: 'utf8',
   });
+  removeTree(conf);
   if (r.status === 1) return null;
   if (r.status !== 0) throw new Error(`${tool} -q ${key} ${table} failed (${r.status}): ${r.stderr}`);
   return r.stdout.replace(/\n$/, '');

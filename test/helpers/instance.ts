@@ -51,10 +51,15 @@ export const ROOT_DIR = join(import.meta.dirname, '..', '..');
 /**
  * `describe` for tests that start real Postfix instances: needs Postfix and root (without root:
  * skipped with one loud line per file, or a failure under MAILSETUP_REQUIRE_POSTFIX=1).
+ * With `{ concurrent: true }` before `fn`, the suites and tests inside run concurrently (each
+ * group on loopback addresses of its own; tests that must follow each other are `it.sequential`).
  */
-export function describeRealPostfix(name: string, fn: () => void): void {
+export function describeRealPostfix(name: string, fn: () => void): void;
+export function describeRealPostfix(name: string, options: { concurrent: boolean }, fn: () => void): void;
+export function describeRealPostfix(name: string, a: (() => void) | { concurrent: boolean }, b?: () => void): void {
   const asRoot = needsRoot('the real-SMTP tests', 'they start private Postfix instances, whose master runs as root');
-  (asRoot ? describePostfix : describe.skip)(name, fn);
+  const [options, fn] = typeof a === 'function' ? [{}, a] : [a, b ?? (() => undefined)];
+  (asRoot ? describePostfix : describe.skip)(name, options, fn);
 }
 
 /** A loopback endpoint. */

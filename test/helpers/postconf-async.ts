@@ -5,8 +5,9 @@
  * and files are handled as latin1 "byte strings" (one character per byte).
  */
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeSettledAsync } from './settled.js';
 
 /** Result of one postconf run; stdout/stderr as latin1 byte strings. */
 export interface AsyncRun {
@@ -38,9 +39,12 @@ export function postconfAsync(dir: string, args: string[]): Promise<AsyncRun> {
   });
 }
 
-/** Write DIR/main.cf (latin1 bytes). */
+/**
+ * Write DIR/main.cf (latin1 bytes), dated a minute back (helpers/settled.ts): postconf would
+ * otherwise wait up to 2 s for a just-written main.cf before it reads it.
+ */
 export async function writeMainCf(dir: string, text: string): Promise<void> {
-  await writeFile(join(dir, 'main.cf'), Buffer.from(text, 'latin1'));
+  await writeSettledAsync(join(dir, 'main.cf'), Buffer.from(text, 'latin1'));
 }
 
 /** Write `text` as DIR/main.cf, run postconf with `args`, return the run and the resulting bytes. */

@@ -23,6 +23,7 @@ import type { Effects } from '../../src/model/effects.js';
 import type { HostFacts } from '../../src/model/host.js';
 import { fakeHost } from './host.js';
 import { debianPath, readDebian } from './reference.js';
+import { settle } from './settled.js';
 
 /** A fresh temporary directory (this module must not import vitest: system-child.ts uses it). */
 export function tempDir(prefix: string): string {
@@ -70,6 +71,9 @@ data_directory = ${root}/var/lib/postfix
   writeFileSync(join(etc, 'postfix/main.cf'), main);
   chownSync(join(etc, 'postfix/main.cf'), NOBODY_UID, NOGROUP_GID);
   chmodSync(join(etc, 'postfix/main.cf'), 0o640);
+  // A finished fixture, dated a minute back (helpers/settled.ts): postalias below, and the Postfix
+  // tools of the apply under test, do not wait up to 2 s for a just-written main.cf to settle.
+  settle(join(etc, 'postfix/main.cf'));
   copyFileSync(debianPath('master.cf'), join(etc, 'postfix/master.cf'));
   chownSync(join(etc, 'postfix/master.cf'), 0, POSTFIX_GID);
   chmodSync(join(etc, 'postfix/master.cf'), 0o640);

@@ -7,7 +7,7 @@
  * mailsetup reaches the document's result another way, the recipe says so.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
@@ -20,6 +20,7 @@ import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { needsRoot } from '../helpers/needs.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 import { postconfAsync } from '../helpers/postconf-async.js';
+import { settle } from '../helpers/settled.js';
 
 const AS_ROOT = needsRoot('postfix check of each recipe', 'postfix refuses other users');
 
@@ -497,7 +498,9 @@ function split(line: string): [string, string] {
   return [line.slice(0, i).trim(), line.slice(i + 1).trim()];
 }
 
-describePostfix('every recipe of the documents, read back by the real postconf and postfix check', () => {
+// The recipes run concurrently (each test in a directory of its own): postfix check is mostly
+// waiting for its dozens of postconf and find children.
+describePostfix.concurrent('every recipe of the documents, read back by the real postconf and postfix check', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir();
@@ -511,10 +514,10 @@ describePostfix('every recipe of the documents, read back by the real postconf a
     return plan({ answers, host, files: freshFiles(), templates: templates(), facts });
   }
 
-  /** The recipe's main.cf and master.cf in DIR/<n>. */
-  function write(r: Recipe, n: number): string {
+  /** The recipe's main.cf and master.cf in DIR/<name>. */
+  function write(r: Recipe, name: string): string {
     const p = planOf(r);
-    const cfg = join(dir, String(n));
+    const cfg = join(dir, name);
     mkdirSync(cfg, { recursive: true });
     const file = (path: string) => p.files.find((f) => f.path === path)?.after;
     writeFileSync(join(cfg, 'main.cf'), file('/etc/postfix/main.cf') ?? '');
@@ -522,11 +525,10 @@ describePostfix('every recipe of the documents, read back by the real postconf a
       join(cfg, 'master.cf'),
       file('/etc/postfix/master.cf') ?? freshFiles()['/etc/postfix/master.cf'] ?? '',
     );
-    // These are finished files, not ones being edited: dated a minute back, so Postfix does not
-    // wait for a main.cf written in the current second to settle (dict_load_file_xt re-reads a
-    // "hot" file in 300 ms steps), which took most of this file's time.
-    const settled = new Date(Date.now() - 60_000);
-    for (const f of ['main.cf', 'master.cf']) utimesSync(join(cfg, f), settled, settled);
+    // These are finished files, not ones being edited: dated a minute back (helpers/settled.ts), so
+    // Postfix does not wait for a main.cf written in the current second to settle, which took
+    // most of this file's time.
+    settle(join(cfg, 'main.cf'), join(cfg, 'master.cf'));
     return cfg;
   }
 
@@ -535,7 +537,7 @@ describePostfix('every recipe of the documents, read back by the real postconf a
       const p = planOf(r);
       expect(p.findings.map((f) => f.id)).toEqual(r.findings ?? []);
       expect(p.findings.filter((f) => f.level === 'error')).toEqual([]);
-      const cfg = write(r, n);
+      const cfg = write(r, String(n));
       const out = await postconfAsync(cfg, ['-n']);
       expect(out.stderr).toBe('');
       const have = new Map(out.stdout.split('\n').filter(Boolean).map(split));
@@ -554,7 +556,7 @@ describePostfix('every recipe of the documents, read back by the real postconf a
     });
 
     it.skipIf(!AS_ROOT)(`${r.doc}: postfix check accepts it`, async () => {
-      const cfg = write({ ...r, answers: { ...r.answers, ...r.checkAs } }, n);
+      const cfg = write({ ...r, answers: { ...r.answers, ...r.checkAs } }, `${n}-check`);
       const check = await postfixCheck(cfg);
       expect(check.stderr).toBe('');
       expect(check.status).toBe(0);

@@ -5,7 +5,7 @@
  * (/usr/share/postfix/main.cf.debian, master.cf.dist), as mailsetup uses them on a fresh box.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { plan, type Templates } from '../../src/plan/plan.js';
@@ -16,6 +16,7 @@ import type { Answers, RoleId } from '../../src/model/answers.js';
 import { fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { needsRoot } from '../helpers/needs.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
+import { writeSettled } from '../helpers/settled.js';
 
 const host = fakeHost();
 const AS_ROOT = needsRoot('postfix check of each role', 'postfix refuses other users');
@@ -164,8 +165,8 @@ describePostfix('each role read back by the real postconf and postfix check', ()
     installed = await loadTemplates(createRealEffects('/'));
     const cfg = join(dir, 'package-template');
     mkdirSync(cfg);
-    writeFileSync(join(cfg, 'main.cf'), installed.mainCf);
-    writeFileSync(join(cfg, 'master.cf'), installed.masterCf);
+    writeSettled(join(cfg, 'main.cf'), installed.mainCf);
+    writeSettled(join(cfg, 'master.cf'), installed.masterCf);
     packageLines = postconfN(cfg).lines;
   });
   afterAll(() => cleanup(dir));
@@ -182,8 +183,10 @@ describePostfix('each role read back by the real postconf and postfix check', ()
     mkdirSync(cfg, { recursive: true });
     const main = p.files.find((f) => f.path === '/etc/postfix/main.cf');
     const master = p.files.find((f) => f.path === '/etc/postfix/master.cf');
-    writeFileSync(join(cfg, 'main.cf'), main?.after ?? '');
-    writeFileSync(join(cfg, 'master.cf'), master?.after ?? t.masterCf);
+    // Finished fixtures, dated a minute back (helpers/settled.ts): postconf and postfix check do
+    // not wait for a just-written main.cf to settle.
+    writeSettled(join(cfg, 'main.cf'), main?.after ?? '');
+    writeSettled(join(cfg, 'master.cf'), master?.after ?? t.masterCf);
     return cfg;
   }
 

@@ -11,16 +11,17 @@ import { afterAll, expect, it } from 'vitest';
 import { findDeprecated, findValueComments, fixValueComments, migrateDeprecated } from '../../src/plan/cleanups.js';
 import { deprecatedParameters } from '../../src/system/hostFacts.js';
 import { cleanup, describePostfix, fixedIn, postconf, postfixVersion, tempDir } from '../helpers/postfix.js';
+import { writeSettled } from '../helpers/settled.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(cleanup));
 
-/** postconf -c DIR ARGS on `text` as main.cf. */
+/** postconf -c DIR ARGS on `text` as main.cf (dated a minute back: postconf does not wait for it to settle). */
 function on(text: string, args: string[]) {
   const dir = tempDir('mailsetup-cleanups-');
   dirs.push(dir);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'main.cf'), text);
+  writeSettled(join(dir, 'main.cf'), text);
   writeFileSync(join(dir, 'master.cf'), '');
   return postconf(dir, args);
 }

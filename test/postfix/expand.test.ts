@@ -11,6 +11,7 @@ import { defaultMydomain, defaultMyhostname, postfixDefaults } from '../../src/p
 import { MainCf } from '../../src/postfix/mainCf.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 import { postconfAsync } from '../helpers/postconf-async.js';
+import { writeSettled } from '../helpers/settled.js';
 import { Rng, randomExpression } from '../helpers/gen-maincf.js';
 
 const table =
@@ -228,7 +229,7 @@ describePostfix('postfixDefaults vs postconf -d', () => {
   let dir = '';
   beforeAll(() => {
     dir = tempDir();
-    writeFileSync(join(dir, 'main.cf'), '');
+    writeSettled(join(dir, 'main.cf'), '');
     writeFileSync(join(dir, 'master.cf'), '');
   });
   afterAll(() => cleanup(dir));
@@ -248,10 +249,10 @@ describePostfix('postfixDefaults vs postconf -d', () => {
   });
 
   it('mydomain for an FQDN agrees with postconf given the same myhostname', async () => {
-    writeFileSync(join(dir, 'main.cf'), 'myhostname = mx1.mail.example.com\n');
+    writeSettled(join(dir, 'main.cf'), 'myhostname = mx1.mail.example.com\n');
     const d = postfixDefaults({ fqdn: 'mx1.mail.example.com' });
     expect((await postconfAsync(dir, ['-xh', 'mydomain'])).stdout.trim()).toBe(d.mydomain);
-    writeFileSync(join(dir, 'main.cf'), '');
+    writeSettled(join(dir, 'main.cf'), '');
   });
 
   const settings: Array<[string, string]> = [
@@ -274,7 +275,7 @@ describePostfix('postfixDefaults vs postconf -d', () => {
   ];
   for (const [title, text] of settings) {
     it(`expandParam equals postconf -x -h for every default (${title})`, async () => {
-      writeFileSync(join(dir, 'main.cf'), text);
+      writeSettled(join(dir, 'main.cf'), text);
       const cf = MainCf.parse(text);
       // `postconf -c DIR` sets config_directory to DIR up to 3.9; 3.10 mostly keeps its compiled-in
       // /etc/postfix, except in some query shapes (two names, or config_directory asked twice). So
@@ -317,7 +318,7 @@ describePostfix('expand vs postconf -x -h on generated values', () => {
               'empty1 =',
               `zzref = ${names.map((n) => `$${n}`).join(' ')} $empty1`,
             ].join('\n') + '\n';
-          writeFileSync(join(dirs[b], 'main.cf'), text);
+          writeSettled(join(dirs[b], 'main.cf'), text);
           writeFileSync(join(dirs[b], 'master.cf'), '');
           const cf = MainCf.parse(text);
           const r = await postconfAsync(dirs[b], ['-xh', ...names]);
@@ -365,7 +366,7 @@ describePostfix('expand vs postconf -x -h on generated values', () => {
       await Promise.all(
         invalid.map(async ([v, message], i) => {
           const text = `p0 = ${v}\np1 = 1\nzzref = $p0 $p1\n`;
-          writeFileSync(join(dirs[i], 'main.cf'), text);
+          writeSettled(join(dirs[i], 'main.cf'), text);
           writeFileSync(join(dirs[i], 'master.cf'), '');
           const r = await postconfAsync(dirs[i], ['-xh', 'p0']);
           expect(`${v}: ${r.status}`).toBe(`${v}: 1`);

@@ -26,6 +26,7 @@ import {
 } from '../../src/postfix/network.js';
 import { parseCidr } from '../../src/postfix/validate.js';
 import { cleanup, describePostfix, postconf, tempDir } from '../helpers/postfix.js';
+import { writeSettled } from '../helpers/settled.js';
 import { interfaceAddresses } from '../../src/system/hostFacts.js';
 import { splitList } from '../../src/postfix/lists.js';
 import { Rng } from '../helpers/prng.js';
@@ -144,7 +145,7 @@ describe('network', () => {
 describePostfix('network membership = Postfix CIDR matching (postmap -q - cidr:)', () => {
   const dir = tempDir('mailsetup-network-');
   afterAll(() => cleanup(dir));
-  writeFileSync(join(dir, 'main.cf'), '');
+  writeSettled(join(dir, 'main.cf'), ''); // a fixture: postmap does not wait for it to settle
 
   /** Seeded networks in a small space (so that addresses often match), written as Postfix wants them. */
   function networks(rng: Rng, family: 4 | 6): Network[] {
@@ -200,7 +201,7 @@ describePostfix('styleNetworks: what mynetworks_style trusts, as the real Postfi
   afterAll(() => cleanup(dir));
   for (const style of ['host', 'subnet', 'class'] as const) {
     it(`mynetworks_style = ${style}`, () => {
-      writeFileSync(
+      writeSettled(
         join(dir, 'main.cf'),
         `compatibility_level = 3.6\ninet_protocols = all\nmynetworks_style = ${style}\n`,
       );

@@ -76,240 +76,264 @@ const RECEIVING: Array<[RoleId, number]> = [
   ['firewall-relay', 33],
 ];
 
-describeRealPostfix("STARTTLS on port 25 of each receiving role, with the Let's Encrypt certificate it found", () => {
-  let work = '';
-  let pki: TestPki;
-  let host: HostFacts;
+// The roles' labs (and the outbound one below) run concurrently, each on loopback addresses of its
+// own; the tests of one lab follow each other (it.sequential).
+describeRealPostfix(
+  "STARTTLS on port 25 of each receiving role, with the Let's Encrypt certificate it found",
+  { concurrent: true },
+  () => {
+    let work = '';
+    let pki: TestPki;
+    let host: HostFacts;
 
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'mailsetup-tls-'));
-    mkdirSync(join(work, 'pki'));
-    pki = makeTestPki(join(work, 'pki'));
-    host = await readHostFacts(fx);
-  }, 60_000);
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+    beforeAll(async () => {
+      work = mkdtempSync(join(tmpdir(), 'mailsetup-tls-'));
+      mkdirSync(join(work, 'pki'));
+      pki = makeTestPki(join(work, 'pki'));
+      host = await readHostFacts(fx);
+    }, 60_000);
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  for (const [role, slot] of RECEIVING) {
-    describe(`${role} (127.0.${slot}.25:${2400 + slot})`, () => {
-      const name = NAMES[role as keyof typeof NAMES].myhostname;
-      let lab: Lab;
-      let leaf: X509Certificate;
+    for (const [role, slot] of RECEIVING) {
+      describe(`${role} (127.0.${slot}.25:${2400 + slot})`, () => {
+        const name = NAMES[role as keyof typeof NAMES].myhostname;
+        let lab: Lab;
+        let leaf: X509Certificate;
 
-      beforeAll(async () => {
-        lab = await Lab.open(slot);
-        try {
-          const made = installLineage(lab.sandbox.root, name, pki, work);
-          leaf = new X509Certificate(made.leaf);
-          await lab.sandbox.applyOk(matrixAnswers(role, lab.addrs));
-          lab.instance.derive(lab.sandbox.root);
-          await lab.instance.start();
-        } catch (e) {
-          await lab.dispose();
-          throw e;
-        }
-      }, 120_000);
-      afterAll(async () => lab?.dispose(), 60_000);
+        beforeAll(async () => {
+          lab = await Lab.open(slot);
+          try {
+            const made = installLineage(lab.sandbox.root, name, pki, work);
+            leaf = new X509Certificate(made.leaf);
+            await lab.sandbox.applyOk(matrixAnswers(role, lab.addrs));
+            lab.instance.derive(lab.sandbox.root);
+            await lab.instance.start();
+          } catch (e) {
+            await lab.dispose();
+            throw e;
+          }
+        }, 120_000);
+        afterAll(async () => lab?.dispose(), 60_000);
 
-      it("main.cf names the lineage's key and full chain, and certbot's deploy hook is written (0755)", () => {
-        const main = lab.sandbox.read('/etc/postfix/main.cf') ?? '';
-        expect(main).toContain(
-          `smtpd_tls_chain_files = /etc/letsencrypt/live/${name}/privkey.pem, /etc/letsencrypt/live/${name}/fullchain.pem\n`,
+        it.sequential(
+          "main.cf names the lineage's key and full chain, and certbot's deploy hook is written (0755)",
+          () => {
+            const main = lab.sandbox.read('/etc/postfix/main.cf') ?? '';
+            expect(main).toContain(
+              `smtpd_tls_chain_files = /etc/letsencrypt/live/${name}/privkey.pem, /etc/letsencrypt/live/${name}/fullchain.pem\n`,
+            );
+            expect(main).toMatch(/^smtpd_tls_security_level = may$/m);
+            expect(main).toMatch(/^smtp_tls_security_level = may$/m);
+            const hook = join(lab.sandbox.root, 'etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload');
+            expect(statSync(hook).mode & 0o777).toBe(0o755);
+            expect(readFileSync(hook, 'utf8')).toContain(`  /etc/letsencrypt/live/${name}) ;;\n`);
+            const r = run('sh', ['-n', hook]);
+            expect(r.status, r.stderr).toBe(0);
+          },
         );
-        expect(main).toMatch(/^smtpd_tls_security_level = may$/m);
-        expect(main).toMatch(/^smtp_tls_security_level = may$/m);
-        const hook = join(lab.sandbox.root, 'etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload');
-        expect(statSync(hook).mode & 0o777).toBe(0o755);
-        expect(readFileSync(hook, 'utf8')).toContain(`  /etc/letsencrypt/live/${name}) ;;\n`);
-        const r = run('sh', ['-n', hook]);
-        expect(r.status, r.stderr).toBe(0);
-      });
 
-      it('swaks --tls: STARTTLS, a handshake that verifies against the test CA, and the session goes on', () => {
-        const peer = join(work, `${role}-peer.pem`);
-        const r = run('swaks', [
-          '--server',
-          lab.addrs.smtp.host,
-          '--port',
-          String(lab.addrs.smtp.port),
-          '--local-interface',
-          OUTSIDE,
-          '--ehlo',
-          'client.outside.example',
-          '--from',
-          'sender@outside.example',
-          '--to',
-          `postmaster@${name}`,
-          '--tls',
-          '--tls-verify',
-          '--tls-ca-path',
-          pki.caFile,
-          '--tls-sni',
-          name,
-          '--tls-get-peer-cert',
-          peer,
-          '--quit-after',
-          'MAIL',
-        ]);
-        expect(r.status, r.stdout + r.stderr).toBe(0);
-        expect(r.stdout).toMatch(/<- +220 2\.0\.0 Ready to start TLS/);
-        expect(r.stdout).toMatch(/=== TLS started with cipher TLSv1\.[23]/);
-        expect(new X509Certificate(readFileSync(peer)).fingerprint256).toBe(leaf.fingerprint256);
-      });
-
-      it('openssl s_client -starttls smtp: verify return code 0, and the certificate is the one configured', () => {
-        const r = run(
-          'openssl',
-          [
-            's_client',
-            '-starttls',
-            'smtp',
-            '-connect',
-            hostPort(lab.addrs.smtp),
-            '-servername',
-            name,
-            '-verify_hostname',
-            name,
-            '-CAfile',
-            pki.caFile,
-            '-verify_return_error',
-          ],
-          { input: 'QUIT\r\n', timeoutMs: 30_000 },
+        it.sequential(
+          'swaks --tls: STARTTLS, a handshake that verifies against the test CA, and the session goes on',
+          () => {
+            const peer = join(work, `${role}-peer.pem`);
+            const r = run('swaks', [
+              '--server',
+              lab.addrs.smtp.host,
+              '--port',
+              String(lab.addrs.smtp.port),
+              '--local-interface',
+              OUTSIDE,
+              '--ehlo',
+              'client.outside.example',
+              '--from',
+              'sender@outside.example',
+              '--to',
+              `postmaster@${name}`,
+              '--tls',
+              '--tls-verify',
+              '--tls-ca-path',
+              pki.caFile,
+              '--tls-sni',
+              name,
+              '--tls-get-peer-cert',
+              peer,
+              '--quit-after',
+              'MAIL',
+            ]);
+            expect(r.status, r.stdout + r.stderr).toBe(0);
+            expect(r.stdout).toMatch(/<- +220 2\.0\.0 Ready to start TLS/);
+            expect(r.stdout).toMatch(/=== TLS started with cipher TLSv1\.[23]/);
+            expect(new X509Certificate(readFileSync(peer)).fingerprint256).toBe(leaf.fingerprint256);
+          },
         );
-        expect(r.stdout, r.stderr).toMatch(/Verify return code: 0 \(ok\)/);
-        const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(r.stdout)?.[0];
-        expect(pem, r.stdout).toBeDefined();
-        expect(new X509Certificate(`${pem}\n`).fingerprint256).toBe(leaf.fingerprint256);
-        const log = lab.instance.log();
-        expect(log).toMatch(/postfix\/smtpd\[\d+\]: Anonymous TLS connection established from /);
-      });
 
-      it("--verify: the STARTTLS check names the certificate's subject and expiry", async () => {
-        let out = '';
-        const code = await verify(fx, host, {
-          color: false,
-          configDir: lab.instance.conf,
-          smtpAddress: hostPort(lab.addrs.smtp),
-          waitMs: 15_000,
-          write: (s) => (out += s),
-        });
-        const line = out.split('\n').find((l) => l.slice(2).startsWith('STARTTLS on port 25:')) ?? out;
-        expect(line).toMatch(
-          new RegExp(
-            `^✓ STARTTLS on port 25: ${hostPort(lab.addrs.smtp).replace(/\./g, '\\.')}: TLSv1\\.[23] \\S+; ` +
-              `certificate CN=${name.replace(/\./g, '\\.')}, issued by CN=mailsetup test CA; ` +
-              `expires ${new Date(leaf.validTo).toISOString().slice(0, 10)} \\(in (59|60) days\\)$`,
-          ),
+        it.sequential(
+          'openssl s_client -starttls smtp: verify return code 0, and the certificate is the one configured',
+          () => {
+            const r = run(
+              'openssl',
+              [
+                's_client',
+                '-starttls',
+                'smtp',
+                '-connect',
+                hostPort(lab.addrs.smtp),
+                '-servername',
+                name,
+                '-verify_hostname',
+                name,
+                '-CAfile',
+                pki.caFile,
+                '-verify_return_error',
+              ],
+              { input: 'QUIT\r\n', timeoutMs: 30_000 },
+            );
+            expect(r.stdout, r.stderr).toMatch(/Verify return code: 0 \(ok\)/);
+            const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(r.stdout)?.[0];
+            expect(pem, r.stdout).toBeDefined();
+            expect(new X509Certificate(`${pem}\n`).fingerprint256).toBe(leaf.fingerprint256);
+            const log = lab.instance.log();
+            expect(log).toMatch(/postfix\/smtpd\[\d+\]: Anonymous TLS connection established from /);
+          },
         );
-        expect(out).toContain(`    SHA-256 ${leaf.fingerprint256}`);
-        expect(out).toMatch(
-          /^✓ Outbound TLS: smtp_tls_security_level = may; CA store \/etc\/ssl\/certs\/ca-certificates\.crt$/m,
-        );
-        expect(code, out).toBe(0);
-      });
 
-      it("certbot's deploy hook: another lineage's renewal leaves Postfix alone; this one's reloads it, and STARTTLS serves the new certificate", async () => {
-        const hook = join(lab.sandbox.root, 'etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload');
-        // The hook runs /usr/sbin/postfix as certbot would; MAIL_CONFIG points it at this instance.
-        const env = { MAIL_CONFIG: lab.instance.conf };
-        const reloaded = /postfix\/master\[\d+\]: reload -- version /;
-        const from = lab.instance.log().length;
-        const other = run(hook, [], { env: { ...env, RENEWED_LINEAGE: '/etc/letsencrypt/live/other.example.org' } });
-        expect(other.status, other.stderr).toBe(0);
-        expect(lab.instance.log().slice(from)).not.toMatch(reloaded);
-
-        const renewedDir = join(work, `${role}-renewed`);
-        mkdirSync(renewedDir);
-        const renewed = new X509Certificate(renewLineage(lab.sandbox.root, name, pki, renewedDir).leaf);
-        expect(renewed.fingerprint256).not.toBe(leaf.fingerprint256);
-        const r = run(hook, [], { env: { ...env, RENEWED_LINEAGE: `/etc/letsencrypt/live/${name}` } });
-        expect(r.status, r.stdout + r.stderr).toBe(0);
-        await lab.instance.waitForLog(reloaded, 'the reload the deploy hook asked for', from, 15_000);
-
-        const s = run(
-          'openssl',
-          ['s_client', '-starttls', 'smtp', '-connect', hostPort(lab.addrs.smtp), '-servername', name],
-          { input: 'QUIT\r\n', timeoutMs: 30_000 },
-        );
-        const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(s.stdout)?.[0];
-        expect(pem, s.stdout + s.stderr).toBeDefined();
-        expect(new X509Certificate(`${pem}\n`).fingerprint256).toBe(renewed.fingerprint256);
-      });
-    });
-  }
-});
-
-describeRealPostfix('outbound TLS: a null client sends through a STARTTLS stand-in upstream (127.0.34.25:2434)', () => {
-  let work = '';
-  let lab: Lab;
-  let server: SMTPServer | null = null;
-  const received: Array<{ secure: boolean; to: string[]; data: string }> = [];
-  const UPSTREAM = '127.0.34.35';
-  let port = 0;
-
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'mailsetup-tls-out-'));
-    const pki = makeTestPki(work);
-    server = new SMTPServer({
-      logger: false,
-      key: pki.key,
-      cert: pki.cert,
-      authOptional: true,
-      closeTimeout: 1_000,
-      onData(stream, session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          received.push({
-            secure: session.secure,
-            to: session.envelope.rcptTo.map((r) => r.address),
-            data: Buffer.concat(chunks).toString('utf8'),
+        it.sequential("--verify: the STARTTLS check names the certificate's subject and expiry", async () => {
+          let out = '';
+          const code = await verify(fx, host, {
+            color: false,
+            configDir: lab.instance.conf,
+            smtpAddress: hostPort(lab.addrs.smtp),
+            waitMs: 15_000,
+            write: (s) => (out += s),
           });
-          cb();
+          const line = out.split('\n').find((l) => l.slice(2).startsWith('STARTTLS on port 25:')) ?? out;
+          expect(line).toMatch(
+            new RegExp(
+              `^✓ STARTTLS on port 25: ${hostPort(lab.addrs.smtp).replace(/\./g, '\\.')}: TLSv1\\.[23] \\S+; ` +
+                `certificate CN=${name.replace(/\./g, '\\.')}, issued by CN=mailsetup test CA; ` +
+                `expires ${new Date(leaf.validTo).toISOString().slice(0, 10)} \\(in (59|60) days\\)$`,
+            ),
+          );
+          expect(out).toContain(`    SHA-256 ${leaf.fingerprint256}`);
+          expect(out).toMatch(
+            /^✓ Outbound TLS: smtp_tls_security_level = may; CA store \/etc\/ssl\/certs\/ca-certificates\.crt$/m,
+          );
+          expect(code, out).toBe(0);
         });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server?.once('error', reject);
-      server?.listen(0, UPSTREAM, () => resolve());
-    });
-    port = (server.server.address() as AddressInfo).port;
-    lab = await Lab.open(34);
-    try {
-      await lab.sandbox.applyOk(matrixAnswers('null-client', labAddrs(34), { relayhost: `[${UPSTREAM}]:${port}` }));
-      lab.instance.derive(lab.sandbox.root);
-      await lab.instance.start();
-    } catch (e) {
-      await lab.dispose();
-      throw e;
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await lab?.dispose();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    rmSync(work, { recursive: true, force: true });
-  }, 60_000);
 
-  it('the message leaves over TLS: the upstream session is secure and the log says "TLS connection established to"', async () => {
-    const r = lab.instance.sendmail(
-      ['-f', 'root@example.com', 'friend@other.example'],
-      'Subject: mailsetup test tls-out\n\nmailsetup test tls-out\n',
-    );
-    expect(r.status, r.stderr).toBe(0);
-    const up = UPSTREAM.replace(/\./g, '\\.');
-    const line = await lab.instance.waitForLog(
-      new RegExp(
-        `postfix/smtp\\[\\d+\\]: (Untrusted|Trusted|Verified) TLS connection established to ${up}\\[${up}\\]:${port}: ` +
-          'TLSv1\\.[23] with cipher',
-      ),
-      'the TLS connection to the upstream',
-      0,
-      30_000,
-    );
-    expect(line).toContain('TLS connection established');
-    await lab.instance.waitForLog(/status=sent/, 'the delivery to the upstream', 0, 30_000);
-    const m = received.find((x) => x.data.includes('mailsetup test tls-out'));
-    expect(m, lab.instance.log()).toBeDefined();
-    expect(m?.secure).toBe(true);
-    expect(m?.to).toEqual(['friend@other.example']);
-  });
-});
+        it.sequential(
+          "certbot's deploy hook: another lineage's renewal leaves Postfix alone; this one's reloads it, and STARTTLS serves the new certificate",
+          async () => {
+            const hook = join(lab.sandbox.root, 'etc/letsencrypt/renewal-hooks/deploy/mailsetup-postfix-reload');
+            // The hook runs /usr/sbin/postfix as certbot would; MAIL_CONFIG points it at this instance.
+            const env = { MAIL_CONFIG: lab.instance.conf };
+            const reloaded = /postfix\/master\[\d+\]: reload -- version /;
+            const from = lab.instance.log().length;
+            const other = run(hook, [], {
+              env: { ...env, RENEWED_LINEAGE: '/etc/letsencrypt/live/other.example.org' },
+            });
+            expect(other.status, other.stderr).toBe(0);
+            expect(lab.instance.log().slice(from)).not.toMatch(reloaded);
+
+            const renewedDir = join(work, `${role}-renewed`);
+            mkdirSync(renewedDir);
+            const renewed = new X509Certificate(renewLineage(lab.sandbox.root, name, pki, renewedDir).leaf);
+            expect(renewed.fingerprint256).not.toBe(leaf.fingerprint256);
+            const r = run(hook, [], { env: { ...env, RENEWED_LINEAGE: `/etc/letsencrypt/live/${name}` } });
+            expect(r.status, r.stdout + r.stderr).toBe(0);
+            await lab.instance.waitForLog(reloaded, 'the reload the deploy hook asked for', from, 15_000);
+
+            const s = run(
+              'openssl',
+              ['s_client', '-starttls', 'smtp', '-connect', hostPort(lab.addrs.smtp), '-servername', name],
+              { input: 'QUIT\r\n', timeoutMs: 30_000 },
+            );
+            const pem = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(s.stdout)?.[0];
+            expect(pem, s.stdout + s.stderr).toBeDefined();
+            expect(new X509Certificate(`${pem}\n`).fingerprint256).toBe(renewed.fingerprint256);
+          },
+        );
+      });
+    }
+  },
+);
+
+describeRealPostfix(
+  'outbound TLS: a null client sends through a STARTTLS stand-in upstream (127.0.34.25:2434)',
+  { concurrent: true },
+  () => {
+    let work = '';
+    let lab: Lab;
+    let server: SMTPServer | null = null;
+    const received: Array<{ secure: boolean; to: string[]; data: string }> = [];
+    const UPSTREAM = '127.0.34.35';
+    let port = 0;
+
+    beforeAll(async () => {
+      work = mkdtempSync(join(tmpdir(), 'mailsetup-tls-out-'));
+      const pki = makeTestPki(work);
+      server = new SMTPServer({
+        logger: false,
+        key: pki.key,
+        cert: pki.cert,
+        authOptional: true,
+        closeTimeout: 1_000,
+        onData(stream, session, cb) {
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            received.push({
+              secure: session.secure,
+              to: session.envelope.rcptTo.map((r) => r.address),
+              data: Buffer.concat(chunks).toString('utf8'),
+            });
+            cb();
+          });
+        },
+      });
+      await new Promise<void>((resolve, reject) => {
+        server?.once('error', reject);
+        server?.listen(0, UPSTREAM, () => resolve());
+      });
+      port = (server.server.address() as AddressInfo).port;
+      lab = await Lab.open(34);
+      try {
+        await lab.sandbox.applyOk(matrixAnswers('null-client', labAddrs(34), { relayhost: `[${UPSTREAM}]:${port}` }));
+        lab.instance.derive(lab.sandbox.root);
+        await lab.instance.start();
+      } catch (e) {
+        await lab.dispose();
+        throw e;
+      }
+    }, 120_000);
+    afterAll(async () => {
+      await lab?.dispose();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      rmSync(work, { recursive: true, force: true });
+    }, 60_000);
+
+    it('the message leaves over TLS: the upstream session is secure and the log says "TLS connection established to"', async () => {
+      const r = lab.instance.sendmail(
+        ['-f', 'root@example.com', 'friend@other.example'],
+        'Subject: mailsetup test tls-out\n\nmailsetup test tls-out\n',
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const up = UPSTREAM.replace(/\./g, '\\.');
+      const line = await lab.instance.waitForLog(
+        new RegExp(
+          `postfix/smtp\\[\\d+\\]: (Untrusted|Trusted|Verified) TLS connection established to ${up}\\[${up}\\]:${port}: ` +
+            'TLSv1\\.[23] with cipher',
+        ),
+        'the TLS connection to the upstream',
+        0,
+        30_000,
+      );
+      expect(line).toContain('TLS connection established');
+      await lab.instance.waitForLog(/status=sent/, 'the delivery to the upstream', 0, 30_000);
+      const m = received.find((x) => x.data.includes('mailsetup test tls-out'));
+      expect(m, lab.instance.log()).toBeDefined();
+      expect(m?.secure).toBe(true);
+      expect(m?.to).toEqual(['friend@other.example']);
+    });
+  },
+);

@@ -33,7 +33,8 @@ function sandbox(): string {
   return r;
 }
 
-(AS_ROOT ? describePostfix : describe.skip)(
+// Concurrently: each test applies to a sandbox of its own, and the Postfix tools mostly wait.
+(AS_ROOT ? describePostfix : describe.skip).concurrent(
   'apply in a --root sandbox with the real postmap/postalias/postfix check',
   () => {
     it('applies the realistic plan: files written, maps built, daemons skipped, manifest applied', async () => {

@@ -15,6 +15,7 @@ import { createRealEffects } from '../../src/system/realEffects.js';
 import type { CommandResult } from '../../src/model/effects.js';
 import { fakeHost } from '../helpers/host.js';
 import { cleanup, POSTFIX_AVAILABLE, tempDir } from '../helpers/postfix.js';
+import { writeSettled } from '../helpers/settled.js';
 
 const host = fakeHost();
 
@@ -180,7 +181,7 @@ describe('the lookups on this machine', () => {
       mkdirSync(join(root, 'etc/postfix'), { recursive: true });
       const need = { files: [], databases: [], mapTypes: true, users: [], names: [] };
       expect((await gatherFacts(createRealEffects(root), need)).mapTypes).toBeUndefined();
-      writeFileSync(join(root, 'etc/postfix/main.cf'), '');
+      writeSettled(join(root, 'etc/postfix/main.cf'), ''); // a fixture: postconf does not wait for it to settle
       const types = (await gatherFacts(createRealEffects(root), need)).mapTypes;
       expect(types).toEqual(
         spawnSync('postconf', ['-c', join(root, 'etc/postfix'), '-m'], { encoding: 'utf8' })
