@@ -218,8 +218,7 @@ describe('the commands each step ran', () => {
     const last = (r: { events: StepEvent[] }, id: string) => r.events.filter((e) => e.id === id).at(-1);
     expect(last(ok, 'action:postmap:/etc/postfix/transport')?.commands).toEqual([
       {
-        // main.cf was just written: the tools read the settled stage of /etc/postfix.
-        command: `postmap -c ${ROOT}/etc/.postfix.mailsetup-stage hash:${ROOT}/etc/postfix/transport`,
+        command: `postmap -c ${ROOT}/etc/postfix hash:${ROOT}/etc/postfix/transport`,
         exitCode: 0,
         timedOut: false,
         output: 'postmap: built it',
@@ -233,7 +232,7 @@ describe('the commands each step ran', () => {
       status: 'failed',
       commands: [
         {
-          command: `postfix -c ${ROOT}/etc/.postfix.mailsetup-stage check`,
+          command: `postfix -c ${ROOT}/etc/postfix check`,
           exitCode: 1,
           timedOut: false,
           output: 'postfix: fatal: bad main.cf line 1',
