@@ -4,10 +4,10 @@
  * MAILSETUP_REQUIRE_POSTFIX=1 (set by .ci/run) a missing Postfix fails the run instead.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
+import { afterAll, describe } from 'vitest';
 
 function probe(): boolean {
   const r = spawnSync('postconf', ['-d', 'mail_version'], { encoding: 'utf8' });
@@ -53,6 +53,21 @@ export function tempDir(prefix = 'mailsetup-test-'): string {
 
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file: a maker of temporary roots (`prefix…`, with the directory `sub` made inside),
+ * every one removed after the file's tests. Call it at the file's top level.
+ */
+export function tempRoots(prefix: string, sub: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach(cleanup));
+  return () => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    mkdirSync(join(d, sub), { recursive: true });
+    return d;
+  };
 }
 
 export interface RunResult {

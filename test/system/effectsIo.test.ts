@@ -5,24 +5,17 @@
  * what a --root sandbox allows: its own files, no network, no listening sockets.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/system/lock.js';
 import { createMemoryEffects, smtpPeer } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { SmtpSession } from '../../src/system/smtpClient.js';
-import { cleanup, tempDir } from '../helpers/postfix.js';
+import { tempRoots } from '../helpers/postfix.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(cleanup));
-function sandbox(): string {
-  const d = tempDir('mailsetup-io-');
-  dirs.push(d);
-  mkdirSync(join(d, 'var/log'), { recursive: true });
-  return d;
-}
+const sandbox = tempRoots('mailsetup-io-', 'var/log');
 
 /** A TCP server on 127.0.0.1 that greets and echoes each line back; closed by the caller. */
 async function echoServer(): Promise<{ server: Server; port: number }> {

@@ -11,23 +11,16 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
-import { cleanup, postfixVersion, tempDir } from '../helpers/postfix.js';
+import { postfixVersion, tempRoots } from '../helpers/postfix.js';
 import { postfixNeedsTty } from '../../src/system/commands.js';
 import { NOBODY_UID, NOGROUP_GID } from '../helpers/system-fixture.js';
 
 const AS_ROOT = needsRoot('the owner tests of writeFileAtomic', 'they set and expect root and nobody as owners');
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(cleanup));
-function root(): string {
-  const d = tempDir('mailsetup-fx-');
-  dirs.push(d);
-  mkdirSync(join(d, 'etc/postfix'), { recursive: true });
-  return d;
-}
+const root = tempRoots('mailsetup-fx-', 'etc/postfix');
 const meta = (p: string): [number, number, number] => {
   const st = statSync(p);
   return [st.mode & 0o7777, st.uid, st.gid];

@@ -20,25 +20,18 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STAGE_SETTLE_MS, stagePathOf } from '../../src/model/effects.js';
 import type { Action } from '../../src/model/plan.js';
 import { apply } from '../../src/system/apply.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { needsRoot } from '../helpers/needs.js';
-import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
+import { describePostfix, tempRoots } from '../helpers/postfix.js';
 import { NOBODY_UID, NOGROUP_GID, planOf, testHost } from '../helpers/system-fixture.js';
 
 const AS_ROOT = needsRoot('the owner tests of stageCopy', 'they expect nobody-owned files to keep their owner');
-const dirs: string[] = [];
-afterAll(() => dirs.forEach(cleanup));
-function root(): string {
-  const d = tempDir('mailsetup-stage-');
-  dirs.push(d);
-  mkdirSync(join(d, 'etc/postfix'), { recursive: true });
-  return d;
-}
+const root = tempRoots('mailsetup-stage-', 'etc/postfix');
 
 /** The "pausing to let … cool down" lines of `postconf -vv -c dir -h myhostname`. */
 function coolDownPauses(dir: string): number {
@@ -171,6 +164,14 @@ describePostfix('real Postfix reads the stage without pausing', () => {
   });
 });
 
+/** The plans' change of main.cf (so that the apply has just written it). */
+const MAIN_CHANGE = { path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' };
+
+/** The command lines the in-memory Effects recorded. */
+function commandLines(fx: { calls: ReadonlyArray<{ cmd: string; args: readonly string[] }> }): string[] {
+  return fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
+}
+
 describe('apply and the stage (memory effects)', () => {
   const postmap: Action = { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' };
 
@@ -178,16 +179,9 @@ describe('apply and the stage (memory effects)', () => {
     const fx = createMemoryEffects({
       files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
     });
-    const r = await apply(
-      planOf(
-        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
-        [postmap, { kind: 'postfix-check' }],
-      ),
-      fx,
-      testHost(),
-    );
+    const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost());
     expect(r.ok).toBe(true);
-    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+    expect(commandLines(fx)).toEqual([
       'postmap -c /etc/.postfix.mailsetup-stage hash:/etc/postfix/transport',
       'postfix -c /etc/.postfix.mailsetup-stage check',
     ]);
@@ -208,9 +202,7 @@ describe('apply and the stage (memory effects)', () => {
       testHost(),
     );
     expect(r.ok).toBe(true);
-    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
-      'postmap -c /etc/postfix hash:/etc/postfix/transport',
-    ]);
+    expect(commandLines(fx)).toEqual(['postmap -c /etc/postfix hash:/etc/postfix/transport']);
   });
 
   it('live, no systemd: newaliases -C, postfix check and reload read the stage; postfix status runs once', async () => {
@@ -219,14 +211,14 @@ describe('apply and the stage (memory effects)', () => {
     });
     const r = await apply(
       planOf(
-        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
+        [MAIN_CHANGE],
         [{ kind: 'newaliases', path: '/etc/aliases' }, { kind: 'postfix-check' }, { kind: 'reload' }],
       ),
       fx,
       testHost(),
     );
     expect(r.ok).toBe(true);
-    const lines = fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
+    const lines = commandLines(fx);
     expect(lines).toContain('newaliases -C /etc/.postfix.mailsetup-stage');
     expect(lines).toContain('postfix -c /etc/.postfix.mailsetup-stage check');
     // Asked once, before anything was written (the backup); the reload decides by that answer.
@@ -237,16 +229,9 @@ describe('apply and the stage (memory effects)', () => {
   it('a stage that cannot be made: the tools read /etc/postfix (and wait, as before)', async () => {
     const fx = createMemoryEffects({ files: { '/etc/postfix/main.cf': 'a = 1\n' } });
     fx.stageCopy = () => Promise.reject(new Error('EROFS'));
-    const r = await apply(
-      planOf(
-        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
-        [{ kind: 'postfix-check' }],
-      ),
-      fx,
-      testHost(),
-    );
+    const r = await apply(planOf([MAIN_CHANGE], [{ kind: 'postfix-check' }]), fx, testHost());
     expect(r.ok).toBe(true);
-    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['postfix -c /etc/postfix check']);
+    expect(commandLines(fx)).toEqual(['postfix -c /etc/postfix check']);
   });
 
   it("under --root no stage is made: the tools read the sandbox's private copy (src/system/sandbox.ts)", async () => {
@@ -260,17 +245,10 @@ describe('apply and the stage (memory effects)', () => {
       staged++;
       return (stageCopy as NonNullable<typeof stageCopy>)(dir, settle);
     };
-    const r = await apply(
-      planOf(
-        [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
-        [postmap, { kind: 'postfix-check' }],
-      ),
-      fx,
-      testHost(),
-    );
+    const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost());
     expect(r.ok).toBe(true);
     expect(staged).toBe(0);
-    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+    expect(commandLines(fx)).toEqual([
       'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/transport',
       'postfix -c /tmp/mailsetup-scratch-1/config check',
     ]);
@@ -280,10 +258,7 @@ describe('apply and the stage (memory effects)', () => {
 describe('a stage left behind by a killed apply', () => {
   it('is removed by the recovery of that apply', async () => {
     const fx = createMemoryEffects({ files: { '/etc/postfix/main.cf': 'a = 1\n' } });
-    const plan = planOf(
-      [{ path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' }],
-      [{ kind: 'postfix-check' }],
-    );
+    const plan = planOf([MAIN_CHANGE], [{ kind: 'postfix-check' }]);
     // Killed while the check ran: the stage is there, the manifest says in-progress.
     const r = await apply(plan, fx, testHost(), {
       faultHook: (id) => {
