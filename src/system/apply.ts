@@ -172,7 +172,6 @@ function readsMainCf(a: Action): boolean {
  * wait as they always did).
  */
 async function stageFor(fx: Effects, plan: Plan, written: Set<string>): Promise<string | undefined> {
-  // The system path of the stage (the commands get its real path).
   if (!fx.live || !fx.stageCopy || !written.has(MAIN_CF) || !plan.actions.some(readsMainCf)) return undefined;
   try {
     return await fx.stageCopy(POSTFIX_DIR, ['main.cf']);
@@ -289,6 +288,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
 
     stage = await stageFor(fx, plan, written);
+    // The commands get the stage's real path.
+    const stageDir = stage === undefined ? undefined : await fx.realPath(stage);
     let daemonTouched = false;
     for (const a of plan.actions) {
       checkSignal();
@@ -301,7 +302,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         if (a.kind === 'reload' || a.kind === 'restart') daemonTouched = true;
         const o = await runAction(fx, host, a, {
           ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(stage ? { stage: await fx.realPath(stage) } : {}),
+          ...(stageDir ? { stage: stageDir } : {}),
           ...(known !== undefined ? { postfixRunning: known } : {}),
         });
         s.status = o.status;
@@ -331,8 +332,6 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   } catch (e) {
     let error = e instanceof StepFailure ? e.message : messageOf(e);
     if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
-    await removeStage(fx, stage);
-    stage = undefined;
     if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
     const rb = await rollback(fx, host, backup.dir, backup.manifest, 'apply', rec);
     return done({

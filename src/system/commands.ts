@@ -133,8 +133,8 @@ export function commandLine(cmd: string, args: string[]): string {
   return [cmd, ...args].map(shellQuote).join(' ');
 }
 
-function postfixArgs(ctx: CommandContext, sub: string): string[] {
-  return ctx.configDir ? ['-c', ctx.configDir, sub] : [sub];
+function postfixArgs(sub: string, dir: string | undefined): string[] {
+  return dir ? ['-c', dir, sub] : [sub];
 }
 
 /**
@@ -145,8 +145,9 @@ export function postfixNeedsTty(version: string | undefined): boolean {
   return version === undefined || !versionAtLeast(version, 3, 8);
 }
 
-function postfixCmd(ctx: CommandContext, sub: string): CommandSpec {
-  const spec: CommandSpec = { cmd: 'postfix', args: postfixArgs(ctx, sub), timeoutMs: SLOW_MS };
+/** `postfix [-c DIR] SUB`: DIR is the instance's configuration directory unless another is given. */
+function postfixCmd(ctx: CommandContext, sub: string, dir: string | undefined = ctx.configDir): CommandSpec {
+  const spec: CommandSpec = { cmd: 'postfix', args: postfixArgs(sub, dir), timeoutMs: SLOW_MS };
   if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
   return spec;
 }
@@ -198,12 +199,7 @@ export function reloadCommands(ctx: CommandContext, state: ServiceState): Comman
   if (!state.postfixRunning) return startCommands(ctx, state);
   if (ctx.systemd && !ctx.configDir) return [systemctl('reload', 'postfix')];
   // reload only signals the running master (which re-reads its own directory): the stage serves.
-  if (ctx.stage) {
-    const spec: CommandSpec = { cmd: 'postfix', args: ['-c', ctx.stage, 'reload'], timeoutMs: SLOW_MS };
-    if (postfixNeedsTty(ctx.postfixVersion)) spec.tty = true;
-    return [spec];
-  }
-  return [postfixCmd(ctx, 'reload')];
+  return [postfixCmd(ctx, 'reload', ctx.stage ?? ctx.configDir)];
 }
 
 /** Whether an rsyslogd command line keeps it in the foreground (-n, also combined as -nN…). */

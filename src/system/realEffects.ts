@@ -617,15 +617,20 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     return live || realPath === rootDir || realPath.startsWith(`${rootDir}/`);
   }
 
+  /** chown; a non-root user filling a --root sandbox cannot give files away (EPERM), the live system must. */
+  async function chownAsAllowed(path: string, uid: number, gid: number): Promise<void> {
+    try {
+      await fs.chown(path, uid, gid);
+    } catch (e) {
+      if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
+    }
+  }
+
   /** Copy one regular file with its owner, mode and times (where a hard link cannot be made). */
   async function copyWithMeta(from: string, to: string, times?: Date): Promise<void> {
     const st = await fs.stat(from);
     await fs.copyFile(from, to, fs.constants.COPYFILE_EXCL);
-    try {
-      await fs.chown(to, st.uid, st.gid);
-    } catch (e) {
-      if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
-    }
+    await chownAsAllowed(to, st.uid, st.gid);
     await fs.chmod(to, st.mode & 0o7777);
     await fs.utimes(to, times ?? st.atime, times ?? st.mtime);
   }
@@ -639,9 +644,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         const st = await fs.stat(a);
         await fs.mkdir(b, { mode: 0o700 });
         await mirrorDir(a, b, top);
-        await fs.chown(b, st.uid, st.gid).catch((err: unknown) => {
-          if (!(errnoCode(err) === 'EPERM' && !live)) throw err;
-        });
+        await chownAsAllowed(b, st.uid, st.gid);
         await fs.chmod(b, st.mode & 0o7777);
       } else if (e.isSymbolicLink()) {
         // Debian's makedefs.out (build information, read by no tool) is a link out of the
@@ -902,9 +905,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
           await fs.rm(join(stage, name), { force: true });
           await copyWithMeta(join(src, name), join(stage, name), past);
         }
-        await fs.chown(stage, top.uid, top.gid).catch((e: unknown) => {
-          if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
-        });
+        await chownAsAllowed(stage, top.uid, top.gid);
         await fs.chmod(stage, top.mode & 0o7777);
       } catch (e) {
         await fs.rm(stage, { recursive: true, force: true }).catch(() => undefined);
@@ -974,9 +975,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       const tmp = join(dirname(dest), `.${basename(dest)}.mailsetup-${randomBytes(6).toString('hex')}`);
       try {
         await fs.copyFile(src, tmp, fsc.COPYFILE_EXCL);
-        await fs.chown(tmp, st.uid, st.gid).catch((e: unknown) => {
-          if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
-        });
+        await chownAsAllowed(tmp, st.uid, st.gid);
         await fs.chmod(tmp, st.mode & 0o7777);
         await fs.rename(tmp, dest);
       } catch (e) {
@@ -990,9 +989,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       const st = await fs.lstat(r);
       if (!st.isFile()) throw new Error(`cannot change ${p}: ${fileKind(st)}`);
       if (st.uid !== meta.uid || st.gid !== meta.gid) {
-        await fs.chown(r, meta.uid, meta.gid).catch((e: unknown) => {
-          if (!(errnoCode(e) === 'EPERM' && !live)) throw e;
-        });
+        await chownAsAllowed(r, meta.uid, meta.gid);
       }
       if ((st.mode & 0o7777) !== meta.mode) await fs.chmod(r, meta.mode);
     },
