@@ -14,7 +14,8 @@
 #    then dated an hour back: a box configured a while ago.
 # 2. Timed: `mailsetup --answers CHANGED --yes` (a changed answer: Postfix is reloaded).
 # 3. Timed reference: the same files with settled times (dated an hour back here) and the same
-#    commands the apply ran (postmap, newaliases, postfix check, postfix reload), on /etc/postfix.
+#    commands the apply ran (postmap, newaliases, postfix check), on /etc/postfix, and `postfix
+#    reload` where the apply reloaded (it signals the master itself, as postfix-script does).
 # Prints "app MS", "ref MS" and "cmds C1; C2; …", then stops Postfix.
 set -eu
 W=$1 NODE=$2 BIN=$3 TEMPLATES=$4 FIRST=$5 CHANGED=$6
@@ -58,7 +59,9 @@ t1=$(ms)
 
 # The commands the apply ran, on the real directory instead of its stage.
 S=/etc/.postfix.mailsetup-stage
-sed -nE 's/^✓ .*: ((postmap|postalias|newaliases|postfix)( .*)?)$/\1/p' "$W/app.out" | tr ';' '\n' | sed 's/^ *//' |
+# The reload step (mailsetup signals the master as postfix-script does): `postfix reload`.
+sed -nE -e '/^✓ Reload Postfix: /{s/.*/postfix reload/p;d;}' \
+  -e 's/^✓ .*: ((postmap|postalias|newaliases|postfix)( .*)?)$/\1/p' "$W/app.out" | tr ';' '\n' | sed 's/^ *//' |
   sed "s# -C $S##; s#-c $S reload#reload#; s#$S#/etc/postfix#g" >"$W/ref.cmds"
 grep -q 'postfix .*check' "$W/ref.cmds" || {
   echo "the apply ran no postfix check:" >&2

@@ -122,7 +122,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   if (opts.listBackups) return (await import('./rollback/index.js')).listBackupsMode(ctx);
   if (opts.forget) return (await import('./forget/index.js')).forget(ctx);
   if (opts.verify) return (await import('./verify/index.js')).verifyCommand(ctx);
-  return (await import('./apply/index.js')).applyAnswers(ctx);
+  // The host's facts (a few short commands) are gathered while the apply's modules load.
+  const host = import('../system/hostFacts.js').then((m) => m.readHostFacts(ctx.fx));
+  host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
+  return (await import('./apply/index.js')).applyAnswers(ctx, host);
 }
 
 /**

@@ -291,6 +291,8 @@ export class Session {
    * records.
    */
   async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
+    // The queue (postqueue -j) is read while the plan is made: queueFindings needs it next.
+    if (this.fx.live) this.queue ??= readQueue(this.fx, directoriesOf(this.host)).catch(() => null);
     const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
     const answers = withStoredPassword(resolved, this.files, this.state);
     const certs = await this.checkCertificates(answers);

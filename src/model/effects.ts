@@ -301,10 +301,18 @@ export interface Effects {
    * in `settle` (names in `dir`, e.g. main.cf) are copies instead, finished and closed, whose
    * modification time is put `STAGE_SETTLE_MS` in the past: Postfix re-reads a main.cf modified
    * in the current or previous second every 300 ms until it is older, and the copy is complete
-   * before any tool reads it. The live files' times are never changed. Returns the system path
-   * of the stage; the caller removes it (removeTree).
+   * before any tool reads it. The live files' times are never changed. A name also in `replace`
+   * gets that text instead of the live file's (the owner of the live file, else root; the mode
+   * given): an apply validates a new main.cf on the stage before the live one is replaced.
+   * Returns the system path of the stage; the caller removes it (removeTree).
    */
-  stageCopy?(dir: string, settle: string[]): Promise<string>;
+  stageCopy?(dir: string, settle: string[], replace?: Record<string, StagedText>): Promise<string>;
+}
+
+/** A file's new text for the stage (Effects.stageCopy). */
+export interface StagedText {
+  content: string;
+  mode: number;
 }
 
 /** A private scratch directory (Effects.scratchDir). */

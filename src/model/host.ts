@@ -49,6 +49,12 @@ export interface PostfixFacts {
    * what a --root sandbox's main.cf must not change.
    */
   directories?: Record<string, string>;
+  /**
+   * Live only, from the configuration (`postconf -h`): where master(8) is (daemon_directory) and
+   * its queue (queue_directory, whose pid/master.pid names the running master).
+   */
+  daemonDirectory?: string;
+  queueDirectory?: string;
 }
 
 export interface HostFacts {

@@ -163,18 +163,26 @@ function readsMainCf(a: Action): boolean {
   return a.kind !== 'syslog-restart';
 }
 
+/** Actions that touch a daemon: a new main.cf must be in place before them. */
+function touchesDaemon(a: Action): boolean {
+  return a.kind === 'reload' || a.kind === 'restart' || a.kind === 'syslog-restart';
+}
+
 /**
- * When this apply has just written main.cf, a settled copy of /etc/postfix for the tools to read
+ * When this apply writes main.cf (live), a settled copy of /etc/postfix for the tools to read
  * (Effects.stageCopy): a main.cf modified in the current or previous second makes every Postfix
  * tool wait, re-reading it every 300 ms, until it is older (up to 2 s, paid by the first tool).
- * The stage holds the same bytes, owners and modes; only its private main.cf copy is dated in
- * the past. Without stageCopy, or when staging fails, the tools read the live directory (and
- * wait as they always did).
+ * The stage holds the same bytes, owners and modes, with the new main.cf (`main`) as a private
+ * copy dated in the past: postmap, newaliases and `postfix check` validate it there before the
+ * live main.cf is replaced (which happens just before the reload or restart, or after the last
+ * tool), so nothing waits on the live file either. Without stageCopy, or when staging fails, the
+ * live main.cf is written first and the tools read the live directory (and wait, as they always did).
  */
-async function stageFor(fx: Effects, plan: Plan, written: Set<string>): Promise<string | undefined> {
-  if (!fx.live || !fx.stageCopy || !written.has(MAIN_CF) || !plan.actions.some(readsMainCf)) return undefined;
+async function stageFor(fx: Effects, plan: Plan, main: FileChange | undefined): Promise<string | undefined> {
+  if (!fx.live || !fx.stageCopy || main?.after == null || !plan.actions.some(readsMainCf)) return undefined;
   try {
-    return await fx.stageCopy(POSTFIX_DIR, ['main.cf']);
+    const mode = main.mode ?? (await fx.stat(MAIN_CF))?.mode ?? 0o644;
+    return await fx.stageCopy(POSTFIX_DIR, ['main.cf'], { 'main.cf': { content: main.after, mode } });
   } catch {
     return undefined;
   }
@@ -264,8 +272,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     });
     const b = backup as { dir: string; manifest: Manifest };
 
-    const written = new Set<string>();
-    for (const c of plan.files) {
+    const write = async (c: FileChange) => {
       checkSignal();
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
         if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
@@ -282,16 +289,27 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
           await fx.writeFileAtomic(c.path, c.after);
         }
         changed = true;
-        written.add(c.path);
         return {};
       });
+    };
+    // A changed main.cf is validated on the stage before it goes into place (see stageFor).
+    const main = plan.files.find((c) => c.path === MAIN_CF && !unchanged.has(c.path) && c.after !== null);
+    let pending = fx.live && fx.stageCopy && plan.actions.some(readsMainCf) ? main : undefined;
+    for (const c of plan.files) if (c !== pending) await write(c);
+    checkSignal();
+    stage = pending ? await stageFor(fx, plan, pending) : undefined;
+    if (pending && stage === undefined) {
+      await write(pending);
+      pending = undefined;
     }
-
-    stage = await stageFor(fx, plan, written);
     // The commands get the stage's real path.
     const stageDir = stage === undefined ? undefined : await fx.realPath(stage);
     let daemonTouched = false;
     for (const a of plan.actions) {
+      if (pending && touchesDaemon(a)) {
+        await write(pending);
+        pending = undefined;
+      }
       checkSignal();
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
@@ -322,6 +340,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       });
     }
 
+    if (pending) await write(pending);
     checkSignal();
     await rec.step('manifest', 'Record the apply as finished', async () => {
       b.manifest.status = 'applied';

@@ -69,6 +69,11 @@ export interface RsyslogProcess {
 /** Runtime state the service commands depend on. */
 export interface ServiceState {
   postfixRunning: boolean;
+  /**
+   * The running master's pid (live, the system's Postfix): its pid file names a live root process
+   * called master (src/system/master.ts). A reload then signals it as postfix-script does.
+   */
+  masterPid?: number;
   chrootSync: ChrootSync;
   /** The running rsyslogd (only probed without systemd), or null. */
   rsyslogd: RsyslogProcess | null;
@@ -194,12 +199,39 @@ export function restartCommands(ctx: CommandContext, state: ServiceState): Comma
   return [...stopCommands(ctx, state), ...startCommands(ctx, state)];
 }
 
-/** Reload when running, else start. */
+/**
+ * Reload when running, else start. The system's Postfix with its master's pid known (live): what
+ * `postfix reload` does, without postfix-script around it (see signalReload). Otherwise systemctl
+ * with systemd, else `postfix reload`.
+ */
 export function reloadCommands(ctx: CommandContext, state: ServiceState): CommandSpec[] {
   if (!state.postfixRunning) return startCommands(ctx, state);
+  if (!ctx.configDir && ctx.live && state.masterPid !== undefined) return signalReload(ctx, state.masterPid);
   if (ctx.systemd && !ctx.configDir) return [systemctl('reload', 'postfix')];
   // reload only signals the running master (which re-reads its own directory): the stage serves.
   return [postfixCmd(ctx, 'reload', ctx.stage ?? ctx.configDir)];
+}
+
+/**
+ * postfix-script's `reload`, step for step: `postsuper active` (its checks of the queue before a
+ * reload), SIGHUP to the master (which re-reads main.cf and master.cf, logs "reload --
+ * version …, configuration …" and restarts its services as they finish their work), then the
+ * bare `postsuper` (the queue's structure check) that postfix-script starts in the background;
+ * here it runs to its end. (postfix-script's own log line, "refreshing the Postfix mail system",
+ * is left to the master's.) The tools read the stage
+ * when there is one. postfix-script is not run itself because it first asks the default main.cf
+ * (`postconf -c /etc/postfix -h multi_instance_directories`): right after an apply has placed a
+ * new main.cf, Postfix makes that wait 1–2 s for the file to be older. The master reads the new
+ * main.cf when the signal arrives (waiting there, if it must, without holding up the apply).
+ * systemd's reload of Debian's unit runs the same `postfix reload` (postmulti -p reload).
+ */
+export function signalReload(ctx: CommandContext, pid: number): CommandSpec[] {
+  const env = ctx.stage ? { env: { MAIL_CONFIG: ctx.stage } } : {};
+  return [
+    { cmd: 'postsuper', args: ['active'], ...env, timeoutMs: SLOW_MS },
+    { cmd: 'kill', args: ['-HUP', String(pid)], timeoutMs: 30_000 },
+    { cmd: 'postsuper', args: [], ...env, timeoutMs: SLOW_MS },
+  ];
 }
 
 /** Whether an rsyslogd command line keeps it in the foreground (-n, also combined as -nN…). */

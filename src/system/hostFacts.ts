@@ -9,6 +9,7 @@
 import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { DeprecatedParameter, HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
+import { masterRuns } from './master.js';
 import { createRealEffects } from './realEffects.js';
 import { readTlsHostFacts } from './tls.js';
 import { guardSandbox, packageDirectories } from './sandbox.js';
@@ -124,31 +125,43 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   const directories = fx.live ? undefined : await packageDirectories(fx);
   if (hasMain && directories) await guardSandbox(fx, directories);
   const cfg = hasMain ? await fx.commandPath('/etc/postfix') : fx.resolve('/etc/postfix');
-  const [version, dbType, status, masterCf] = await Promise.all([
+  // Live, the same call names master(8)'s directory and the queue: whether Postfix runs is then
+  // asked as postfix-script's `status` asks it (master -t), without postfix-script's own postconf
+  // runs and log line.
+  const withDirs = hasMain && fx.live;
+  const [version, conf, masterCf] = await Promise.all([
     fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
-    fx.run('postconf', hasMain ? ['-c', cfg, '-h', 'default_database_type'] : ['-dh', 'default_database_type'], {
-      timeoutMs: PROBE_TIMEOUT_MS,
-    }),
-    // Without a main.cf `postfix status` can only fail, and Postfix sleeps a second after a fatal error.
-    // In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report the
-    // live system's, through the default queue_directory).
-    hasMain && fx.live
-      ? fx.run('postfix', ['-c', cfg, 'status'], { timeoutMs: PROBE_TIMEOUT_MS })
-      : Promise.resolve({ exitCode: 1 }),
+    fx.run(
+      'postconf',
+      hasMain
+        ? ['-c', cfg, '-h', 'default_database_type', ...(withDirs ? ['daemon_directory', 'queue_directory'] : [])]
+        : ['-dh', 'default_database_type'],
+      { timeoutMs: PROBE_TIMEOUT_MS },
+    ),
     fx.readFile('/etc/postfix/master.cf').catch(() => null),
   ]);
   const installed = version.exitCode === 0 && version.stdout.trim() !== '';
+  const [dbType = '', daemonDir = '', queueDir = ''] =
+    conf.exitCode === 0 ? conf.stdout.split('\n').map((l) => l.trim()) : [];
   const facts: PostfixFacts = {
     installed,
-    defaultDatabaseType: dbType.exitCode === 0 && dbType.stdout.trim() ? dbType.stdout.trim() : 'hash',
-    running: installed && status.exitCode === 0,
+    defaultDatabaseType: dbType || 'hash',
+    running: false,
   };
+  if (withDirs && installed && daemonDir.startsWith('/') && queueDir.startsWith('/')) {
+    facts.daemonDirectory = daemonDir;
+    facts.queueDirectory = queueDir;
+  }
+  // Without a main.cf Postfix cannot run (and `postfix status` would only fail, after a second's
+  // sleep). In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report
+  // the live system's, through the default queue_directory).
+  if (installed && hasMain && fx.live) facts.running = await masterRuns(fx, facts, cfg);
   if (installed) facts.version = version.stdout.trim();
   if (directories) facts.directories = { ...directories };
   const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
   if (port !== undefined) facts.smtpPort = port;
   // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
-  if (hasMain) facts.deprecated = deprecatedParameters(dbType.stderr);
+  if (hasMain) facts.deprecated = deprecatedParameters(conf.stderr);
   return facts;
 }
 

@@ -306,7 +306,7 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         }
       for (const k of [...dirs.keys()]) if (k === s || k.startsWith(`${s}/`)) dirs.delete(k);
     },
-    async stageCopy(p, settle) {
+    async stageCopy(p, settle, replace = {}) {
       const s = sys(p);
       if (!dirs.has(s)) throw new Error(`cannot stage a copy of ${p}: no such directory`);
       const stage = stagePathOf(s);
@@ -319,6 +319,17 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         // One object for a hard link; a settled name gets its own copy.
         const name = k.slice(s.length + 1);
         files.set(stage + k.slice(s.length), settle.includes(name) ? { ...f } : f);
+      }
+      for (const name of settle) {
+        const text = Object.hasOwn(replace, name) ? replace[name] : undefined;
+        if (text === undefined) continue;
+        const live = files.get(`${s}/${name}`);
+        files.set(`${stage}/${name}`, {
+          content: text.content,
+          mode: text.mode,
+          uid: live?.uid ?? 0,
+          gid: live?.gid ?? 0,
+        });
       }
       staged.add(stage);
       return stage;

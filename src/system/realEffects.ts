@@ -886,7 +886,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       await fs.rm(r, { recursive: true, force: true });
     },
 
-    async stageCopy(dir, settle) {
+    async stageCopy(dir, settle, replace = {}) {
       const src = resolve(await follow(dir));
       const sys = stagePathOf(dir);
       const stage = resolve(sys);
@@ -901,6 +901,17 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         for (const name of settle) {
           if (name.includes('/')) throw new Error(`stageCopy: ${name} is not a name in ${dir}`);
           const st = await fs.lstat(join(src, name)).catch(() => null);
+          const text = Object.hasOwn(replace, name) ? replace[name] : undefined;
+          if (text !== undefined) {
+            if (st !== null && !st.isFile()) throw new Error(`${join(dir, name)} is not a regular file`);
+            const to = join(stage, name);
+            await fs.rm(to, { force: true });
+            await fs.writeFile(to, text.content, { mode: 0o600, flag: 'wx' });
+            await chownAsAllowed(to, st?.uid ?? 0, st?.gid ?? 0);
+            await fs.chmod(to, text.mode & 0o7777);
+            await fs.utimes(to, past, past);
+            continue;
+          }
           if (!st?.isFile()) continue;
           await fs.rm(join(stage, name), { force: true });
           await copyWithMeta(join(src, name), join(stage, name), past);

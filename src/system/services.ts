@@ -28,6 +28,7 @@ import {
   type RsyslogProcess,
   type ServiceState,
 } from './commands.js';
+import { masterPid, masterRuns } from './master.js';
 import { asSandbox, directoriesOf, sandboxPostfixCheck, withSandboxConfig } from './sandbox.js';
 
 /** Options of the service functions. */
@@ -75,14 +76,17 @@ export function commandContext(fx: Effects, host: HostFacts, opts: ServiceOption
   return ctx;
 }
 
-/** Whether Postfix runs now: `systemctl is-active postfix` with systemd, else `postfix status`. */
+/**
+ * Whether Postfix runs now: `systemctl is-active postfix` with systemd; the system's Postfix
+ * otherwise by master(8) itself (src/system/master.ts); a private instance by `postfix -c DIR status`.
+ */
 export async function postfixRunning(fx: Effects, host: HostFacts, opts: ServiceOptions = {}): Promise<boolean> {
   if (host.systemd && !opts.configDir) {
     return (await fx.run('systemctl', ['is-active', '--quiet', 'postfix'], { timeoutMs: 30_000 })).exitCode === 0;
   }
+  if (!opts.configDir) return masterRuns(fx, host.postfix, opts.stage);
   const dir = opts.stage ?? opts.configDir;
-  const args = dir ? ['-c', dir, 'status'] : ['status'];
-  return (await fx.run('postfix', args, { timeoutMs: 30_000 })).exitCode === 0;
+  return (await fx.run('postfix', ['-c', dir, 'status'], { timeoutMs: 30_000 })).exitCode === 0;
 }
 
 /**
@@ -130,19 +134,25 @@ export async function probeServiceState(
   fx: Effects,
   host: HostFacts,
   opts: ServiceOptions = {},
-  need: { postfix: boolean; rsyslog: boolean } = { postfix: true, rsyslog: false },
+  need: { postfix: boolean; rsyslog: boolean; reloadOnly?: boolean } = { postfix: true, rsyslog: false },
 ): Promise<ServiceState> {
   const rsyslog = need.rsyslog && !host.systemd;
-  const [running, sync, rsyslogd, initScript, binaries] = await Promise.all([
+  const queue = need.postfix && fx.live && !opts.configDir ? host.postfix.queueDirectory : undefined;
+  // How the chroot is filled matters only to a start: not asked when Postfix is known to run and
+  // only a reload is to come.
+  const syncNeeded = need.postfix && !(need.reloadOnly && opts.postfixRunning === true);
+  const [running, sync, rsyslogd, initScript, binaries, pid] = await Promise.all([
     need.postfix ? (opts.postfixRunning ?? postfixRunning(fx, host, opts)) : Promise.resolve(false),
-    need.postfix ? probeChrootSync(fx) : Promise.resolve<ChrootSync>('none'),
+    syncNeeded ? probeChrootSync(fx) : Promise.resolve<ChrootSync>('none'),
     rsyslog ? findRsyslogd(fx) : Promise.resolve(null),
     rsyslog ? fx.stat('/etc/init.d/rsyslog') : Promise.resolve(null),
     rsyslog ? Promise.all(RSYSLOGD_PATHS.map((p) => fx.stat(p))) : Promise.resolve([]),
+    queue !== undefined ? masterPid(fx, queue) : Promise.resolve(undefined),
   ]);
   const binary = RSYSLOGD_PATHS.find((_, i) => binaries[i] != null) ?? RSYSLOGD_PATHS[0];
   return {
     postfixRunning: running,
+    ...(running && pid !== undefined ? { masterPid: pid } : {}),
     chrootSync: sync,
     rsyslogd,
     rsyslogInitScript: initScript !== null,
@@ -357,6 +367,7 @@ export async function runAction(
       ? await probeServiceState(fx, host, opts, {
           postfix: action.kind !== 'syslog-restart',
           rsyslog: action.kind === 'syslog-restart',
+          reloadOnly: action.kind === 'reload',
         })
       : NO_STATE;
   if ((action.kind === 'postmap' || action.kind === 'newaliases') && !opts.configDir) {

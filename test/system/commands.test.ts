@@ -116,6 +116,25 @@ describe('actionCommands', () => {
     expect(lines(actionCommands({ kind: 'reload' }, live({ stage: S, systemd: true }), state()))).toEqual([
       'systemctl reload postfix',
     ]);
+    // The master's pid known: postfix-script's reload without postfix-script, the tools on the stage.
+    const signalled = actionCommands({ kind: 'reload' }, staged, state({ masterPid: 4242 }));
+    expect(lines(signalled)).toEqual([
+      `MAIL_CONFIG=${S} postsuper active`,
+      'kill -HUP 4242',
+      `MAIL_CONFIG=${S} postsuper`,
+    ]);
+    expect(lines(actionCommands({ kind: 'reload' }, live({ systemd: true }), state({ masterPid: 4242 })))).toEqual([
+      'postsuper active',
+      'kill -HUP 4242',
+      'postsuper',
+    ]);
+    // Not running after all: started as before; a private instance (configDir) keeps `postfix -c DIR reload`.
+    expect(
+      lines(actionCommands({ kind: 'reload' }, staged, state({ masterPid: 4242, postfixRunning: false }))),
+    ).toEqual(['/usr/lib/postfix/configure-instance.sh -', 'postfix start [tty]']);
+    expect(
+      lines(actionCommands({ kind: 'reload' }, live({ configDir: '/tmp/i/etc' }), state({ masterPid: 4242 }))),
+    ).toEqual(['postfix -c /tmp/i/etc reload [tty]']);
     const sb = sandbox({ stage: '/tmp/sb/etc/.postfix.mailsetup-stage' });
     expect(lines(actionCommands(newaliases, sb, state()))).toEqual([
       'postalias -c /tmp/sb/etc/.postfix.mailsetup-stage hash:/tmp/sb/etc/aliases',

@@ -14,6 +14,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -98,6 +99,35 @@ describe('createRealEffects: stageCopy', () => {
     },
   );
 
+  it.skipIf(!AS_ROOT)(
+    "a new text for main.cf: the stage holds it (the live file's owner, the mode given, dated back); the live file is untouched",
+    async () => {
+      const r = root();
+      const cfg = join(r, 'etc/postfix');
+      writeFileSync(join(cfg, 'main.cf'), 'myhostname = old.example\n');
+      chownSync(join(cfg, 'main.cf'), NOBODY_UID, NOGROUP_GID);
+      chmodSync(join(cfg, 'main.cf'), 0o644);
+      const liveMtime = statSync(join(cfg, 'main.cf')).mtimeMs;
+      const fx = createRealEffects(r);
+      const stage = await fx.stageCopy?.('/etc/postfix', ['main.cf'], {
+        'main.cf': { content: 'myhostname = new.example\n', mode: 0o640 },
+      });
+      const m = statSync(join(r, 'etc/.postfix.mailsetup-stage/main.cf'));
+      expect(readFileSync(join(r, 'etc/.postfix.mailsetup-stage/main.cf'), 'utf8')).toBe('myhostname = new.example\n');
+      expect([m.mode & 0o7777, m.uid, m.gid]).toEqual([0o640, NOBODY_UID, NOGROUP_GID]);
+      expect(m.mtimeMs).toBeLessThanOrEqual(Date.now() - STAGE_SETTLE_MS + 1000);
+      expect(readFileSync(join(cfg, 'main.cf'), 'utf8')).toBe('myhostname = old.example\n');
+      expect(statSync(join(cfg, 'main.cf')).mtimeMs).toBe(liveMtime);
+      await fx.removeTree?.(stage as string);
+      // A main.cf that does not exist yet (a fresh box): the stage still gets the new text, root's.
+      rmSync(join(cfg, 'main.cf'));
+      await fx.stageCopy?.('/etc/postfix', ['main.cf'], { 'main.cf': { content: 'a = 1\n', mode: 0o644 } });
+      const f = statSync(join(r, 'etc/.postfix.mailsetup-stage/main.cf'));
+      expect([f.mode & 0o7777, f.uid, f.gid]).toEqual([0o644, 0, 0]);
+      expect(existsSync(join(cfg, 'main.cf'))).toBe(false);
+    },
+  );
+
   it('refuses a path that is not a directory, and leaves no stage behind', async () => {
     const r = root();
     writeFileSync(join(r, 'etc/postfix/main.cf'), 'x = 1\n');
@@ -121,6 +151,14 @@ describePostfix('real Postfix reads the stage without pausing', () => {
     // And the stage's answer is the live file's.
     const q = spawnSync('postconf', ['-c', fx.resolve(stage), '-h', 'myhostname'], { encoding: 'utf8' });
     expect(q.stdout.trim()).toBe('fresh.example');
+    // A new main.cf staged before it goes live: Postfix reads the new text there, without pausing.
+    await fx.removeTree?.(stage);
+    const next = (await fx.stageCopy?.('/etc/postfix', ['main.cf'], {
+      'main.cf': { content: 'myhostname = next.example\n', mode: 0o644 },
+    })) as string;
+    expect(coolDownPauses(fx.resolve(next))).toBe(0);
+    const n = spawnSync('postconf', ['-c', fx.resolve(next), '-h', 'myhostname'], { encoding: 'utf8' });
+    expect(n.stdout.trim()).toBe('next.example');
   });
 
   it('a real --root apply that writes main.cf makes no stage: the tools read the private copy (issue 14), never waiting', async () => {
@@ -224,6 +262,83 @@ describe('apply and the stage (memory effects)', () => {
     // Asked once, before anything was written (the backup); the reload decides by that answer.
     expect(lines.filter((l) => l.endsWith(' status'))).toEqual(['postfix status']);
     expect(lines.at(-1)).toBe('postfix -c /etc/.postfix.mailsetup-stage reload');
+  });
+
+  it('the new main.cf is checked on the stage before it replaces the live one, which is in place before the reload', async () => {
+    const fx = createMemoryEffects({
+      files: {
+        '/etc/postfix/main.cf': 'a = 1\n',
+        '/etc/aliases': 'postmaster: root\n',
+        '/var/spool/postfix/pid/master.pid': '        282\n',
+        '/proc/282/comm': 'master\n',
+        '/proc/282/status': 'Name:\tmaster\nUid:\t0\t0\t0\t0\n',
+      },
+      // What each command found: the live main.cf and the stage's, when it ran.
+      run: (cmd, args) => {
+        const live = fx.files.get('/etc/postfix/main.cf')?.content;
+        const staged = fx.files.get('/etc/.postfix.mailsetup-stage/main.cf')?.content;
+        seen.push(`${[cmd, ...args].join(' ')} | live ${live?.trim()} | stage ${staged?.trim()}`);
+        return { command: cmd, exitCode: cmd.endsWith('/master') ? 1 : 0, stdout: '', stderr: '', timedOut: false };
+      },
+    });
+    const seen: string[] = [];
+    const host = testHost();
+    host.postfix = { ...host.postfix, daemonDirectory: '/usr/lib/postfix/sbin', queueDirectory: '/var/spool/postfix' };
+    const events: string[] = [];
+    const r = await apply(
+      planOf(
+        [MAIN_CHANGE],
+        [{ kind: 'newaliases', path: '/etc/aliases' }, { kind: 'postfix-check' }, { kind: 'reload' }],
+      ),
+      fx,
+      host,
+      { onEvent: (e) => e.status !== 'running' && events.push(e.id) },
+    );
+    expect(r.ok).toBe(true);
+    const S = '/etc/.postfix.mailsetup-stage';
+    expect(seen).toEqual([
+      // the backup step asks master(8) whether Postfix runs (the pid file names root's master)
+      '/usr/lib/postfix/sbin/master -t | live a = 1 | stage undefined',
+      `newaliases -C ${S} | live a = 1 | stage a = 2`,
+      `postfix -c ${S} check | live a = 1 | stage a = 2`,
+      `postsuper active | live a = 2 | stage a = 2`,
+      'kill -HUP 282 | live a = 2 | stage a = 2',
+      'postsuper | live a = 2 | stage a = 2',
+    ]);
+    expect(events).toEqual([
+      'lock',
+      'backup',
+      'action:newaliases:/etc/aliases',
+      'action:postfix-check',
+      'write:/etc/postfix/main.cf',
+      'action:reload',
+      'manifest',
+    ]);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 2\n');
+  });
+
+  it('a failed check on the stage: the live main.cf is never replaced, not even for a moment', async () => {
+    const live: string[] = [];
+    const fx = createMemoryEffects({
+      files: { '/etc/postfix/main.cf': 'a = 1\n' },
+      run: (cmd, args) => {
+        live.push(fx.files.get('/etc/postfix/main.cf')?.content ?? '');
+        return {
+          command: [cmd, ...args].join(' '),
+          exitCode: args.includes('check') ? 1 : 0,
+          stdout: '',
+          stderr: 'postfix/postfix-script: fatal: bad',
+          timedOut: false,
+        };
+      },
+    });
+    const r = await apply(planOf([MAIN_CHANGE], [{ kind: 'postfix-check' }, { kind: 'reload' }]), fx, testHost());
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/check/);
+    expect(commandLines(fx)).toContain('postfix -c /etc/.postfix.mailsetup-stage check');
+    // Every command (the check, and the rollback's reload) saw the old main.cf; so does Postfix now.
+    expect(new Set(live)).toEqual(new Set(['a = 1\n']));
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
   });
 
   it('a stage that cannot be made: the tools read /etc/postfix (and wait, as before)', async () => {

@@ -21,9 +21,10 @@ import { saveAnswers } from '../saveAnswers.js';
 import { readGiven, Session, settleUnused } from '../session.js';
 import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
 
-export async function applyAnswers(ctx: CommandContext): Promise<ExitCode> {
+/** `hostFacts`: the host's facts when the caller started gathering them already. */
+export async function applyAnswers(ctx: CommandContext, hostFacts?: Promise<HostFacts>): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
-  const host: HostFacts = await readHostFacts(fx);
+  const host: HostFacts = await (hostFacts ?? readHostFacts(fx));
   await recoverIfNeeded(ctx, host);
   const session = await Session.open(fx, host, await loadTemplates(fx), { freshStart: opts.freshStart });
   if (session.discardedState !== null) {
