@@ -32,6 +32,7 @@ import {
   type ManifestSummary,
 } from './backup.js';
 import { derivedFiles, temporaryDatabases } from './commands.js';
+import { directoriesOf, openSandboxConfig, type SandboxConfig } from './sandbox.js';
 import { acquireLock, lockHolder, type Lock } from './lock.js';
 import { CommandFailure, messageOf, StepFailure, StepRunner, type StepRunnerOptions } from './runner.js';
 import {
@@ -163,6 +164,11 @@ function readsMainCf(a: Action): boolean {
   return a.kind !== 'syslog-restart';
 }
 
+/** Actions whose tools read a --root run's private copy of the configuration. */
+function readsSandboxCopy(a: Action): boolean {
+  return a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'postfix-check';
+}
+
 /** Actions that touch a daemon: a new main.cf must be in place before them. */
 function touchesDaemon(a: Action): boolean {
   return a.kind === 'reload' || a.kind === 'restart' || a.kind === 'syslog-restart';
@@ -226,6 +232,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
   };
   let stage: string | undefined;
+  let sandboxCopy: SandboxConfig | undefined;
   // Whether Postfix ran when the backup was made (live, with a reload or restart to come): asked
   // once, under the lock; the reload decides by it unless a daemon action ran since.
   let runningBefore: boolean | undefined;
@@ -304,6 +311,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     }
     // The commands get the stage's real path.
     const stageDir = stage === undefined ? undefined : await fx.realPath(stage);
+
     let daemonTouched = false;
     for (const a of plan.actions) {
       if (pending && touchesDaemon(a)) {
@@ -316,11 +324,15 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
+        // Under --root the tools read one private copy of the sandbox's configuration, made by the
+        // first of them (every file is written by then; src/system/sandbox.ts).
+        if (!fx.live && readsSandboxCopy(a)) sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host));
         const known = a.kind === 'reload' && !daemonTouched ? runningBefore : undefined;
         if (a.kind === 'reload' || a.kind === 'restart') daemonTouched = true;
         const o = await runAction(fx, host, a, {
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(stageDir ? { stage: stageDir } : {}),
+          ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
           ...(known !== undefined ? { postfixRunning: known } : {}),
         });
         s.status = o.status;
@@ -360,6 +372,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       rolledBack: rb.filesRestored,
     });
   } finally {
+    await sandboxCopy?.remove();
     await removeStage(fx, stage);
     await lock?.release().catch(() => undefined);
   }

@@ -121,6 +121,10 @@ export function interfaceAddresses(
 /** Postfix installed/version, default_database_type, running, and the smtp port. */
 export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
+  // Neither reads a main.cf: they run while a sandbox's is checked.
+  const versionRun = fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS });
+  const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
+  versionRun.catch(() => undefined); // awaited below; a sandbox refused first must not leave it unhandled
   // A sandbox's main.cf is checked before any Postfix tool is given it (src/system/sandbox.ts).
   const directories = fx.live ? undefined : await packageDirectories(fx);
   if (hasMain && directories) await guardSandbox(fx, directories);
@@ -130,7 +134,7 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   // runs and log line.
   const withDirs = hasMain && fx.live;
   const [version, conf, masterCf] = await Promise.all([
-    fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS }),
+    versionRun,
     fx.run(
       'postconf',
       hasMain
@@ -138,7 +142,7 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
         : ['-dh', 'default_database_type'],
       { timeoutMs: PROBE_TIMEOUT_MS },
     ),
-    fx.readFile('/etc/postfix/master.cf').catch(() => null),
+    masterCfRead,
   ]);
   const installed = version.exitCode === 0 && version.stdout.trim() !== '';
   const [dbType = '', daemonDir = '', queueDir = ''] =

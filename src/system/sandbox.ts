@@ -107,18 +107,22 @@ export async function guardSandbox(fx: Effects, pkg: PackageDirectories): Promis
   );
 }
 
+/** A private copy of a sandbox's configuration directory (openSandboxConfig). */
+export interface SandboxConfig {
+  /** The copy's configuration directory (a real path, handed to the tools with -c). */
+  readonly config: string;
+  /** Remove the copy. */
+  remove(): Promise<void>;
+}
+
 /**
- * Run `body` with a private copy of the sandbox's configuration directory: main.cf and master.cf
- * copied into a scratch directory, with queue_directory and data_directory pointing into it and
+ * A private copy of the sandbox's configuration directory: main.cf and master.cf copied into a
+ * scratch directory, with queue_directory and data_directory pointing into it and
  * import_environment the package's. Postfix's tools given `-c` that copy never reach the host's
- * queue (postsuper, the postlog socket under public/). `body` gets the copy's path; the copy is
- * removed afterwards.
+ * queue (postsuper, the postlog socket under public/). The sandbox's main.cf is checked first
+ * (guardSandbox). An apply makes one for all its tools, after its writes; the caller removes it.
  */
-export async function withSandboxConfig<T>(
-  fx: Effects,
-  pkg: PackageDirectories,
-  body: (config: string) => Promise<T>,
-): Promise<T> {
+export async function openSandboxConfig(fx: Effects, pkg: PackageDirectories): Promise<SandboxConfig> {
   await guardSandbox(fx, pkg);
   const [main, master] = await Promise.all([fx.readFile(MAIN_CF), fx.readFile(MASTER_CF)]);
   const scratch = await fx.scratchDir();
@@ -146,9 +150,29 @@ export async function withSandboxConfig<T>(
     }
     if (master !== null) await scratch.write('config/master.cf', master, old);
     await scratch.mkdir('queue');
-    return await body(config);
-  } finally {
+    return { config, remove: () => scratch.remove().catch(() => undefined) };
+  } catch (e) {
     await scratch.remove().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Run `body` with a private copy of the sandbox's configuration directory (openSandboxConfig),
+ * or with `given` when the caller made one already; a copy made here is removed afterwards.
+ */
+export async function withSandboxConfig<T>(
+  fx: Effects,
+  pkg: PackageDirectories,
+  body: (config: string) => Promise<T>,
+  given?: string,
+): Promise<T> {
+  if (given !== undefined) return body(given);
+  const copy = await openSandboxConfig(fx, pkg);
+  try {
+    return await body(copy.config);
+  } finally {
+    await copy.remove();
   }
 }
 
@@ -167,12 +191,22 @@ export async function sandboxPostfixCheck(
   pkg: PackageDirectories,
   timeoutMs: number,
   signal?: AbortSignal,
+  given?: string,
 ): Promise<CommandResult> {
   const cfgDir = await fx.commandPath('/etc/postfix');
-  return withSandboxConfig(fx, pkg, async (config) => {
-    const r = await fx.run('postfix', ['-c', config, 'check'], { tty: true, timeoutMs, ...(signal ? { signal } : {}) });
-    return asSandbox(r, config, cfgDir);
-  });
+  return withSandboxConfig(
+    fx,
+    pkg,
+    async (config) => {
+      const r = await fx.run('postfix', ['-c', config, 'check'], {
+        tty: true,
+        timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      return asSandbox(r, config, cfgDir);
+    },
+    given,
+  );
 }
 
 /** The package's directories as the host facts recorded them (Debian's when they did not). */

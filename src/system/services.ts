@@ -43,6 +43,11 @@ export interface ServiceOptions {
   /** A settled copy of the configuration directory for the read-only tools (CommandContext.stage). */
   stage?: string;
   /**
+   * Under --root: the private copy of the sandbox's configuration (openSandboxConfig) that an
+   * apply made once for all its tools; without it each tool gets a copy of its own.
+   */
+  sandboxConfig?: string;
+  /**
    * Whether Postfix runs, when the caller has just asked (an apply's backup step, under its lock,
    * moments before): the reload then decides by it instead of asking `postfix status` again.
    */
@@ -398,25 +403,30 @@ export async function runAction(
     // Under --root the tools get a private copy of the configuration (src/system/sandbox.ts):
     // with the sandbox's own, they would log through the host's postlog socket.
     const cfgDir = paths.get('/etc/postfix') ?? fx.resolve('/etc/postfix');
-    const o = await withSandboxConfig(fx, directoriesOf(host), async (config) => {
-      const specs = actionCommands(
-        action,
-        { ...ctx, resolve: (p) => (p === '/etc/postfix' ? config : ctx.resolve(p)) },
-        state,
-      );
-      if ('skip' in specs) return runResolved(fx, specs);
-      const results: CommandResult[] = [];
-      for (const spec of specs.run) {
-        const r = await fx.run(spec.cmd, spec.args, {
-          ...(spec.tty ? { tty: true } : {}),
-          ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
-          ...(signal ? { signal } : {}),
-        });
-        results.push(asSandbox(r, config, cfgDir));
-        if (r.exitCode !== 0 || r.timedOut) break;
-      }
-      return outcomeOf(results, 180_000);
-    });
+    const o = await withSandboxConfig(
+      fx,
+      directoriesOf(host),
+      async (config) => {
+        const specs = actionCommands(
+          action,
+          { ...ctx, resolve: (p) => (p === '/etc/postfix' ? config : ctx.resolve(p)) },
+          state,
+        );
+        if ('skip' in specs) return runResolved(fx, specs);
+        const results: CommandResult[] = [];
+        for (const spec of specs.run) {
+          const r = await fx.run(spec.cmd, spec.args, {
+            ...(spec.tty ? { tty: true } : {}),
+            ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}),
+            ...(signal ? { signal } : {}),
+          });
+          results.push(asSandbox(r, config, cfgDir));
+          if (r.exitCode !== 0 || r.timedOut) break;
+        }
+        return outcomeOf(results, 180_000);
+      },
+      opts.sandboxConfig,
+    );
     if (o.status === 'ok' && action.kind === 'postmap' && action.secret)
       o.warnings.push(...(await secureDatabases(fx, action.path)));
     return o;
@@ -432,7 +442,7 @@ export async function runAction(
     return o;
   }
   if (action.kind === 'postfix-check' && !ctx.live && !opts.configDir) {
-    const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000, signal);
+    const r = await sandboxPostfixCheck(fx, directoriesOf(host), 180_000, signal, opts.sandboxConfig);
     return outcomeOf([r], 180_000);
   }
   return runResolved(fx, actionCommands(action, ctx, state), signal, output);
