@@ -1,5 +1,6 @@
 /**
- * Issue 13 on the live system (root, the real /etc/postfix and queue), where it matters:
+ * Issue 13 on the live system (root, the real /etc/postfix and queue), where it matters, and issue
+ * 20's live reload (the new main.cf checked on the stage, then the master signalled):
  * - a fresh box whose /etc/aliases.db exists (the postfix package ran newaliases): apply, then
  *   --rollback completes and puts the database back byte for byte, main.cf gone again;
  * - mail deferred for a relayed domain (a backup MX whose primary is down): a change to mail-server
@@ -7,6 +8,7 @@
  * Runs only when asked (MAILSETUP_TEST_LIVE=1), as root, and puts /etc back as it was.
  */
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEBIAN_ALIASES, ensureBuilt, runCli } from '../helpers/cli.js';
 import { acquireEtcLock } from '../helpers/etcLock.js';
 import { restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
-import { stopAllMasters } from '../helpers/masters.js';
+import { masterPids, stopAllMasters } from '../helpers/masters.js';
 import { needsLive } from '../helpers/needs.js';
 import { closedPort } from '../helpers/ports.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
@@ -44,6 +46,35 @@ function queue(): Array<{ queue_name: string; queue_id: string; recipients: Arra
     .stdout.split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { queue_name: string; queue_id: string; recipients: Array<{ address: string }> });
+}
+
+/** The greeting of the SMTP server on 127.0.0.1:25 (its first line), or the error. */
+function banner(): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port: 25 });
+    let got = '';
+    const done = (text: string) => {
+      sock.destroy();
+      resolve(text);
+    };
+    sock.setTimeout(10_000, () => done('timeout'));
+    sock.on('data', (d) => {
+      got += d.toString('utf8');
+      if (got.includes('\n')) done(got.split('\n')[0].trim());
+    });
+    sock.on('error', (e) => done(`error: ${e.message}`));
+  });
+}
+
+/** The banner, asked again (every 200 ms, up to `ms`) until it contains `text`. */
+async function bannerWith(text: string, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  let b = await banner();
+  while (!b.includes(text) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    b = await banner();
+  }
+  return b;
 }
 
 (LIVE ? describePostfix : describe.skip)('re-runs and rollbacks on the live system (restored afterwards)', () => {
@@ -103,6 +134,45 @@ function queue(): Array<{ queue_name: string; queue_id: string; recipients: Arra
     expect(sha('/etc/aliases.db')).toBe(db);
     expect(existsSync('/etc/postfix/main.cf')).toBe(false);
     expect(existsSync('/etc/postfix/mailsetup.yaml')).toBe(false);
+  });
+
+  it('a reload-class change: checked on the stage, then the master is signalled (same pid) and answers with the new name', async () => {
+    stopAllMasters();
+    rmSync('/etc/postfix/main.cf', { force: true });
+    rmSync('/etc/postfix/mailsetup.yaml', { force: true });
+    const answers = (name: string) =>
+      'role: mail-server\nmynetworks: [127.0.0.0/8]\ninet_interfaces: loopback-only\ninet_protocols: ipv4\n' +
+      `postmaster: admin@example.net\nmyhostname: ${name}\n`;
+    const one = join(dir, 'one.yaml');
+    const two = join(dir, 'two.yaml');
+    writeFileSync(one, answers('one.live.example.com'));
+    writeFileSync(two, answers('two.live.example.com'));
+    const a = await cli(['--answers', one, '--yes']);
+    expect(a.status, a.stdout + a.stderr).toBe(0);
+    const masters = masterPids();
+    expect(masters).toHaveLength(1);
+    expect(await bannerWith('one.live.example.com', 15_000)).toMatch(/^220 one\.live\.example\.com ESMTP/);
+
+    const b = await cli(['--answers', two, '--yes']);
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+    const steps = b.stdout.split('\n').filter((l) => /^✓ (Check|Write \/etc\/postfix\/main\.cf|Reload)/.test(l));
+    expect(steps).toEqual([
+      '✓ Check the configuration (postfix check): postfix -c /etc/.postfix.mailsetup-stage check',
+      '✓ Write /etc/postfix/main.cf',
+      `✓ Reload Postfix: postsuper active; kill -HUP ${masters[0]}; postsuper`,
+    ]);
+    expect(existsSync('/etc/.postfix.mailsetup-stage')).toBe(false);
+    // A reload, not a restart: the same master, now serving the new main.cf (it re-reads it on the
+    // signal; its smtpd processes are replaced as they finish).
+    expect(await bannerWith('two.live.example.com', 15_000)).toMatch(/^220 two\.live\.example\.com ESMTP/);
+    expect(masterPids()).toEqual(masters);
+
+    // --rollback reloads the same way: the old name again, the same master.
+    const rb = await cli(['--rollback']);
+    expect(rb.status, rb.stdout + rb.stderr).toBe(0);
+    expect(rb.stdout).toMatch(new RegExp(`kill -HUP ${masters[0]}\\b`));
+    expect(await bannerWith('one.live.example.com', 15_000)).toMatch(/^220 one\.live\.example\.com ESMTP/);
+    expect(masterPids()).toEqual(masters);
   });
 
   it('deferred mail for a relayed domain: the change to mail-server and the rollback say so with the count', async () => {
