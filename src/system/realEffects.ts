@@ -363,6 +363,12 @@ async function spawn(
     sweep = setInterval(() => {
       const more = [...descendants(pid), ...sessionMembers(sessions)].filter((p) => !tree.includes(p));
       tree.push(...more);
+      // A session made after the tree was taken (script(1) starts its command in one of its own
+      // only when it has forked it) is swept from now on too: its members outlive their parents.
+      for (const p of more) {
+        const s = sessionOf(p);
+        if (s !== null && s !== own) sessions.add(s);
+      }
       killAll(signal === 'SIGKILL' ? tree : more, signal);
     }, 100);
     forceTimer = setTimeout(() => {
