@@ -213,8 +213,8 @@ export function reloadCommands(ctx: CommandContext, state: ServiceState): Comman
 }
 
 /**
- * postfix-script's `reload`, step for step: `postsuper active` (its checks of the queue before a
- * reload), SIGHUP to the master (which re-reads main.cf and master.cf, logs "reload --
+ * postfix-script's `reload`, step for step: `postsuper active` (postsuper's structure check and
+ * clean-up of the active queue directory, before the reload), SIGHUP to the master (which re-reads main.cf and master.cf, logs "reload --
  * version …, configuration …" and restarts its services as they finish their work), then the
  * bare `postsuper` (the queue's structure check) that postfix-script starts in the background;
  * here it runs to its end. (postfix-script's own log line, "refreshing the Postfix mail system",
