@@ -169,6 +169,23 @@ function readsSandboxCopy(a: Action): boolean {
   return a.kind === 'postmap' || a.kind === 'newaliases' || a.kind === 'postfix-check';
 }
 
+/** Builds of a map or the aliases database: they write databases, never the configuration. */
+function isBuild(a: Action): boolean {
+  return a.kind === 'postmap' || a.kind === 'newaliases';
+}
+
+/** Abort `target` when `source` aborts; returns the function that undoes the link. */
+function linkAbort(source: AbortSignal | undefined, target: AbortController): () => void {
+  if (!source) return () => undefined;
+  if (source.aborted) {
+    target.abort(source.reason);
+    return () => undefined;
+  }
+  const on = () => target.abort(source.reason);
+  source.addEventListener('abort', on, { once: true });
+  return () => source.removeEventListener('abort', on);
+}
+
 /** Actions that touch a daemon: a new main.cf must be in place before them. */
 function touchesDaemon(a: Action): boolean {
   return a.kind === 'reload' || a.kind === 'restart' || a.kind === 'syslog-restart';
@@ -233,6 +250,9 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   };
   let stage: string | undefined;
   let sandboxCopy: SandboxConfig | undefined;
+  // The postfix check started beside the builds before it (see below).
+  let early:
+    { action: Action; step: ManifestStep; outcome: Promise<StepOutcome>; settle: () => Promise<void> } | undefined;
   // Whether Postfix ran when the backup was made (live, with a reload or restart to come): asked
   // once, under the lock; the reload decides by it unless a daemon action ran since.
   let runningBefore: boolean | undefined;
@@ -312,6 +332,35 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     // The commands get the stage's real path.
     const stageDir = stage === undefined ? undefined : await fx.realPath(stage);
 
+    // `postfix check` reads only the configuration, which is complete now: when only builds
+    // (postmap, newaliases) come before it, it runs while they do instead of after them. The steps
+    // still report in the plan's order, and a build that fails stops the check.
+    const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
+    if (checkAt > 0 && plan.actions.slice(0, checkAt).every(isBuild)) {
+      checkSignal();
+      if (!fx.live) sandboxCopy = await openSandboxConfig(fx, directoriesOf(host));
+      // Its manifest entry is written when its step comes, in the plan's order: a recovery redoes
+      // nothing for a check (only builds and daemon actions matter to a rollback).
+      const step: ManifestStep = { id: describeAction(plan.actions[checkAt]).stepId, status: 'running' };
+      const stop = new AbortController();
+      const unlink = linkAbort(opts.signal, stop);
+      const outcome = runAction(fx, host, plan.actions[checkAt], {
+        signal: stop.signal,
+        ...(stageDir ? { stage: stageDir } : {}),
+        ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
+      }).finally(unlink);
+      outcome.catch(() => undefined); // awaited by its step, or by settle() on the way out
+      early = {
+        action: plan.actions[checkAt],
+        step,
+        outcome,
+        settle: async () => {
+          stop.abort(new Error('an earlier step failed'));
+          await outcome.catch(() => undefined);
+        },
+      };
+    }
+
     let daemonTouched = false;
     for (const a of plan.actions) {
       if (pending && touchesDaemon(a)) {
@@ -321,7 +370,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       checkSignal();
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
-        const s: ManifestStep = { id, status: 'running' };
+        const started = early?.action === a ? early : undefined;
+        const s: ManifestStep = started?.step ?? { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
         // Under --root the tools read one private copy of the sandbox's configuration, made by the
@@ -329,12 +379,14 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         if (!fx.live && readsSandboxCopy(a)) sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host));
         const known = a.kind === 'reload' && !daemonTouched ? runningBefore : undefined;
         if (a.kind === 'reload' || a.kind === 'restart') daemonTouched = true;
-        const o = await runAction(fx, host, a, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(stageDir ? { stage: stageDir } : {}),
-          ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
-          ...(known !== undefined ? { postfixRunning: known } : {}),
-        });
+        const o = started
+          ? await started.outcome
+          : await runAction(fx, host, a, {
+              ...(opts.signal ? { signal: opts.signal } : {}),
+              ...(stageDir ? { stage: stageDir } : {}),
+              ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
+              ...(known !== undefined ? { postfixRunning: known } : {}),
+            });
         s.status = o.status;
         // postfix check runs postconf many times: each warning once.
         const warnings = [...new Set(o.warnings)];
@@ -361,6 +413,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     await removeKeeps(fx, b.manifest);
     return done({ ok: true, changed, backupDir: await fx.realPath(b.dir) });
   } catch (e) {
+    // A check still running (a build before it failed) ends before anything is rolled back.
+    await early?.settle();
     let error = e instanceof StepFailure ? e.message : messageOf(e);
     if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
     if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
@@ -372,6 +426,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       rolledBack: rb.filesRestored,
     });
   } finally {
+    await early?.settle();
     await sandboxCopy?.remove();
     await removeStage(fx, stage);
     await lock?.release().catch(() => undefined);

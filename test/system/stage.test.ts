@@ -205,6 +205,8 @@ describePostfix('real Postfix reads the stage without pausing', () => {
 /** The plans' change of main.cf (so that the apply has just written it). */
 const MAIN_CHANGE = { path: '/etc/postfix/main.cf', before: 'a = 1\n', after: 'a = 2\n', description: 'm' };
 
+const sleep = (ms: number) => new Promise<string>((r) => setTimeout(() => r(`${ms} ms passed`), ms));
+
 /** The command lines the in-memory Effects recorded. */
 function commandLines(fx: { calls: ReadonlyArray<{ cmd: string; args: readonly string[] }> }): string[] {
   return fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
@@ -219,9 +221,10 @@ describe('apply and the stage (memory effects)', () => {
     });
     const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost());
     expect(r.ok).toBe(true);
-    expect(commandLines(fx)).toEqual([
-      'postmap -c /etc/.postfix.mailsetup-stage hash:/etc/postfix/transport',
+    // (postfix check runs beside the build before it: the two in either order.)
+    expect(commandLines(fx).sort()).toEqual([
       'postfix -c /etc/.postfix.mailsetup-stage check',
+      'postmap -c /etc/.postfix.mailsetup-stage hash:/etc/postfix/transport',
     ]);
     expect([...fx.files.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
     expect([...fx.dirs.keys()].filter((k) => k.includes('mailsetup-stage'))).toEqual([]);
@@ -299,8 +302,9 @@ describe('apply and the stage (memory effects)', () => {
     expect(seen).toEqual([
       // the backup step asks master(8) whether Postfix runs (the pid file names root's master)
       '/usr/lib/postfix/sbin/master -t | live a = 1 | stage undefined',
-      `newaliases -C ${S} | live a = 1 | stage a = 2`,
+      // the check runs beside newaliases (the build before it), both on the stage
       `postfix -c ${S} check | live a = 1 | stage a = 2`,
+      `newaliases -C ${S} | live a = 1 | stage a = 2`,
       `postsuper active | live a = 2 | stage a = 2`,
       'kill -HUP 282 | live a = 2 | stage a = 2',
       'postsuper | live a = 2 | stage a = 2',
@@ -341,6 +345,69 @@ describe('apply and the stage (memory effects)', () => {
     expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
   });
 
+  it('postfix check runs beside the builds before it; their steps still report in order', async () => {
+    let checkStarted = () => undefined as void;
+    const started = new Promise<void>((r) => (checkStarted = r));
+    const log: string[] = [];
+    const fx = createMemoryEffects({
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
+      run: async (cmd, args) => {
+        const line = [cmd, ...args].join(' ');
+        if (args.includes('check')) checkStarted();
+        // The build ends only once the check has started (or after 5 s, when it never does).
+        if (cmd === 'postmap')
+          log.push(await Promise.race([started.then(() => 'check began during the build'), sleep(5000)]));
+        return { command: line, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      },
+    });
+    const events: string[] = [];
+    const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost(), {
+      onEvent: (e) => events.push(`${e.id} ${e.status}`),
+    });
+    expect(r.ok).toBe(true);
+    expect(log).toEqual(['check began during the build']);
+    expect(events.filter((e) => e.startsWith('action:'))).toEqual([
+      'action:postmap:/etc/postfix/transport running',
+      'action:postmap:/etc/postfix/transport ok',
+      'action:postfix-check running',
+      'action:postfix-check ok',
+    ]);
+  });
+
+  it('a build that fails stops the check beside it, and the rollback waits for the check to end', async () => {
+    let checkEnded = false;
+    let writesAtCheckEnd = -1;
+    const fx = createMemoryEffects({
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
+      run: async (cmd, args, opts) => {
+        const command = [cmd, ...args].join(' ');
+        if (args.includes('check')) {
+          // A long check: it ends when the apply stops it (or after 10 s).
+          await Promise.race([
+            new Promise((r) => opts.signal?.addEventListener('abort', r, { once: true })),
+            sleep(10_000),
+          ]);
+          checkEnded = true;
+          writesAtCheckEnd = fx.writes.length;
+          return { command, exitCode: opts.signal?.aborted ? 143 : 0, stdout: '', stderr: '', timedOut: false };
+        }
+        if (cmd === 'postmap')
+          return { command, exitCode: 1, stdout: '', stderr: 'postmap: fatal: bad', timedOut: false };
+        return { command, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      },
+    });
+    const t0 = Date.now();
+    const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost());
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/postmap: fatal: bad/);
+    expect(Date.now() - t0).toBeLessThan(9_000); // stopped, not waited for
+    expect(checkEnded).toBe(true);
+    // The rollback wrote main.cf back only after the check had ended.
+    const back = fx.writes.lastIndexOf('/etc/postfix/main.cf');
+    expect(back).toBeGreaterThanOrEqual(writesAtCheckEnd);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
+  });
+
   it('a stage that cannot be made: the tools read /etc/postfix (and wait, as before)', async () => {
     const fx = createMemoryEffects({ files: { '/etc/postfix/main.cf': 'a = 1\n' } });
     fx.stageCopy = () => Promise.reject(new Error('EROFS'));
@@ -363,9 +430,9 @@ describe('apply and the stage (memory effects)', () => {
     const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost());
     expect(r.ok).toBe(true);
     expect(staged).toBe(0);
-    expect(commandLines(fx)).toEqual([
-      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/transport',
+    expect(commandLines(fx).sort()).toEqual([
       'postfix -c /tmp/mailsetup-scratch-1/config check',
+      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/transport',
     ]);
   });
 });
