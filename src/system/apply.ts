@@ -265,6 +265,9 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     checkSignal();
     const unchanged = new Set<string>();
     await rec.step('backup', 'Back up the files to change', async () => {
+      // Asked under the lock, while the files are read.
+      const running = fx.live && hasDaemonAction(plan.actions) ? postfixRunning(fx, host) : undefined;
+      running?.catch(() => undefined); // awaited below (a stale file may end the step first)
       const current = await readCurrent(fx, plan.files);
       const asWanted = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, current[i])));
       const entries: BackupEntry[] = [];
@@ -287,7 +290,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       // there is room for every write, the backup and the databases.
       await checkCommandPaths(fx, plan.actions);
       await checkSpace(fx, plan, current);
-      runningBefore = fx.live && hasDaemonAction(plan.actions) ? await postfixRunning(fx, host) : undefined;
+      runningBefore = await running;
       const summary: ManifestSummary = opts.summary ?? {
         kind: 'apply',
         roleBefore: plan.previousRole ?? null,
