@@ -15,7 +15,7 @@ import { createRealEffects } from '../system/realEffects.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
-import { JsonRun } from './json.js';
+import type { JsonRun } from './json.js';
 
 export { writeCrashReport };
 
@@ -56,7 +56,9 @@ export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
     term.io.err(`mailsetup: --root ${opts.root} is / itself: this run configures this host (a live run)\n`);
   }
   if (!opts.json) return runMode(opts, term, root, term.io);
-  const json = new JsonRun(VERSION, opts, root);
+  // The JSON document's module (with the planner's secrets) loads only for --json: the wizard's
+  // first frame does not wait for it.
+  const json: JsonRun = new (await import('./json.js')).JsonRun(VERSION, opts, root);
   const err = (s: string) => term.io.err(s);
   try {
     const code = await runMode(opts, term, root, { out: err, err }, json);
