@@ -2,6 +2,10 @@
  * The wizard. What the files say (the state file, main.cf: local and fast) is read before the
  * first frame, so the role list opens on the current role and never moves under the user; the
  * host probes and the slow network probes run behind the first frame and arrive as they finish.
+ * The first frame waits only for the files, their parsers and Ink: the role list is data
+ * (roles/infos.ts), a box without main.cf is detected from the files' presence, and the planner,
+ * the roles' logic and the apply (./rest.ts) load when the UI asks for the host, right after the
+ * first frame (before it when an answers file, --role, a recovery or a main.cf to recognise needs them).
  * From the start the terminal is in raw mode: a key typed while the wizard loads is neither
  * echoed over the first frame nor lost. Postfix, when missing, is installed as the first step of
  * the confirmed apply. A failed apply returns to the preview (the files are read again). After a
