@@ -66,6 +66,22 @@ export function interleave(cases, runs, warmup = 1) {
   return samples;
 }
 
+/** Wait (at most `timeoutMs`) until process `pid` has exited. */
+function waitForExit(pid, timeoutMs = 5000) {
+  if (!(pid > 0)) return;
+  const end = nowMs() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if (e.code === 'ESRCH') return;
+      throw e;
+    }
+    if (nowMs() > end) throw new Error(`process ${pid} still runs ${timeoutMs} ms after its tmux window was closed`);
+    sleepSync(5);
+  }
+}
+
 /** A tmux server of our own (its own socket), for first-frame timings. Call `kill()` when done. */
 export class Tmux {
   constructor(width = 120, height = 40) {
@@ -85,12 +101,16 @@ export class Tmux {
   /**
    * Start `shellCommand` in a new window and poll capture-pane every `pollMs` until `marker`
    * shows; returns the ms from just before the window was opened to the capture that showed it.
-   * Throws with the pane's text after `timeoutMs`.
+   * Throws with the pane's text after `timeoutMs`. The window is closed, and its program waited
+   * for, before this returns: a program still working after its frame (the wizard probes the
+   * host) would otherwise slow down whatever is timed next, such as the reference.
    */
   timeToText(shellCommand, marker, { pollMs = 5, timeoutMs = 20_000 } = {}) {
     const name = `w${this.count++}`;
     const t0 = nowMs();
-    this.tmux(['new-window', '-d', '-t', 'base', '-n', name, shellCommand]);
+    const pid = Number(
+      this.tmux(['new-window', '-d', '-P', '-F', '#{pane_pid}', '-t', 'base', '-n', name, shellCommand]),
+    );
     let screen = '';
     try {
       for (;;) {
@@ -105,6 +125,7 @@ export class Tmux {
       }
     } finally {
       spawnSync('tmux', ['-L', this.socket, 'kill-window', '-t', `base:${name}`], { stdio: 'ignore' });
+      waitForExit(pid);
     }
   }
 

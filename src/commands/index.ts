@@ -11,11 +11,10 @@ import { isMailsetupError, UsageError, type ExitCode } from '../model/errors.js'
 import type { CliOptions } from '../model/options.js';
 import { errorDocument } from '../output/json.js';
 import { writeCrashReport } from '../system/crashReport.js';
-import { createRealEffects } from '../system/realEffects.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
-import { JsonRun } from './json.js';
+import type { JsonRun } from './json.js';
 
 export { writeCrashReport };
 
@@ -56,7 +55,9 @@ export async function run(opts: CliOptions, term: Terminal): Promise<ExitCode> {
     term.io.err(`mailsetup: --root ${opts.root} is / itself: this run configures this host (a live run)\n`);
   }
   if (!opts.json) return runMode(opts, term, root, term.io);
-  const json = new JsonRun(VERSION, opts, root);
+  // The JSON document's module (with the planner's secrets) loads only for --json: the wizard's
+  // first frame does not wait for it.
+  const json: JsonRun = new (await import('./json.js')).JsonRun(VERSION, opts, root);
   const err = (s: string) => term.io.err(s);
   try {
     const code = await runMode(opts, term, root, { out: err, err }, json);
@@ -102,6 +103,13 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
         : 'no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal',
     );
   }
+  // The wizard's modules and the Ink UI (the largest module graph, with yoga's wasm, compiled in
+  // the background) start loading now, beside the system layer's modules, instead of after them;
+  // the wizard awaits this same UI module.
+  const wizardModule = interactive ? import('./wizard/index.js') : null;
+  if (interactive) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
+  wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
+  const { createRealEffects } = await import('../system/realEffects.js');
   const ctx: CommandContext = {
     opts,
     fx: createRealEffects(root),
@@ -112,12 +120,7 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
     ...(json ? { json } : {}),
     ...(term.stdinIsTty && term.stdoutIsTty ? { ask: askOnTerminal } : {}),
   };
-  if (interactive) {
-    // The Ink UI (the largest module graph, with yoga's wasm) starts loading now, beside the
-    // wizard's own modules, instead of after them; the wizard awaits this same module.
-    import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
-    return (await import('./wizard/index.js')).wizard(ctx);
-  }
+  if (wizardModule !== null) return (await wizardModule).wizard(ctx);
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
   if (opts.listBackups) return (await import('./rollback/index.js')).listBackupsMode(ctx);
   if (opts.forget) return (await import('./forget/index.js')).forget(ctx);

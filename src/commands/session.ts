@@ -11,14 +11,11 @@ import type { Effects, FileMeta } from '../model/effects.js';
 import { isMailsetupError, UsageError } from '../model/errors.js';
 import type { HostFacts } from '../model/host.js';
 import type { CliOptions } from '../model/options.js';
-import { ALIASES, MAIN_CF, MAP_PATHS, MASTER_CF, STATE_PATH } from '../model/paths.js';
+import { MAIN_CF, STATE_PATH } from '../model/paths.js';
 import type { Detection, Finding, Plan } from '../model/plan.js';
 import { certFilesKey, type CertificateCheck } from '../model/tls.js';
 import { quoteValue } from '../model/text.js';
-import { Aliases } from '../postfix/aliases.js';
-import { LookupTable } from '../postfix/lookupTable.js';
 import { MainCf } from '../postfix/mainCf.js';
-import { MasterCf } from '../postfix/masterCf.js';
 import { detect } from '../plan/detect.js';
 import { queuedMailFindings } from '../plan/queue.js';
 import { factsNeeded } from '../plan/facts.js';
@@ -26,7 +23,7 @@ import { mxDomains, mxFindings } from '../plan/mx.js';
 import { gatherFacts } from '../system/facts.js';
 import { mxHostsOf } from '../system/dns.js';
 import { resolveForPlan } from '../plan/lint/index.js';
-import { plan, PLAN_PATHS, type PlanInput, type Templates } from '../plan/plan.js';
+import { plan, type PlanInput, type Templates } from '../plan/plan.js';
 import { certificateCandidates } from '../plan/tls.js';
 import type { Resolved } from '../roles/role.js';
 import { inspectCertificate } from '../system/tls.js';
@@ -40,54 +37,9 @@ import { readQueue } from '../system/queue.js';
 import { directoriesOf } from '../system/sandbox.js';
 import type { QueuedMessage } from '../model/queue.js';
 
-export type Files = Record<string, string | null>;
+import { readPlanFiles, readPlanMeta, type Files } from './files.js';
 
-/** The parser of each file the planner reads (the state file is checked on its own). */
-const PARSERS: Record<string, (text: string) => unknown> = {
-  [MAIN_CF]: (t) => MainCf.parse(t),
-  [MASTER_CF]: (t) => MasterCf.parse(t),
-  [ALIASES]: (t) => Aliases.parse(t),
-  ...Object.fromEntries(MAP_PATHS.map((p) => [p, (t: string) => LookupTable.parse(t)])),
-};
-
-/** An input file's problem as the run's error: its real path and what is wrong (exit 2). */
-function fileError(path: string, realPath: string, e: unknown): UsageError {
-  if (isMailsetupError(e)) return e as UsageError;
-  const msg = (e as Error).message.replace(/^(main\.cf|master\.cf|aliases|lookup table)(: )?/, '').trim();
-  return new UsageError(`${realPath}: ${msg.replace(/^: /, '')}`, [
-    `  mailsetup does not edit a file that Postfix would misread; fix ${path} by hand, then run it again`,
-  ]);
-}
-
-/**
- * Read every file the planner looks at, each checked by its parser: a file that would make the
- * planner fail (a NUL byte, a BOM, a broken master.cf entry, a loop of links, a FIFO) is a
- * UsageError naming it.
- */
-export async function readPlanFiles(fx: Effects): Promise<Files> {
-  const entries = await Promise.all(
-    PLAN_PATHS.map(async (p) => {
-      try {
-        const text = await fx.readFile(p);
-        if (text !== null) PARSERS[p]?.(text);
-        return [p, text] as const;
-      } catch (e) {
-        throw fileError(p, await fx.realPath(p).catch(() => fx.resolve(p)), e);
-      }
-    }),
-  );
-  return Object.fromEntries(entries);
-}
-
-/** Mode and owner of each existing file the planner looks at (the modes Postfix expects are planned). */
-export async function readPlanMeta(fx: Effects): Promise<Record<string, FileMeta>> {
-  const out: Record<string, FileMeta> = {};
-  for (const p of PLAN_PATHS) {
-    const m = await fx.stat(p);
-    if (m !== null) out[p] = m;
-  }
-  return out;
-}
+export { readPlanFiles, readPlanMeta, type Files };
 
 /** The most a password file holds. */
 export const MAX_PASSWORD_FILE_BYTES = 4096;

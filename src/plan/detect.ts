@@ -16,10 +16,10 @@ import type { ConfigView } from '../roles/role.js';
 import { findHandEdits, handEditLine, withHandEdits } from './handEdits.js';
 import { parseState, type State } from './state.js';
 import { parseRestrictions } from '../postfix/validate.js';
+import { described, freshDetection, STALE_STATE_LINE } from './detectFresh.js';
 
-/** The header's line when mailsetup.yaml outlived main.cf. */
-export const STALE_STATE_LINE =
-  '  mailsetup.yaml from an earlier setup is still there: main.cf is gone (Postfix purged?), so this box is treated as fresh';
+export { STALE_STATE_LINE };
+
 import {
   ALIASES,
   GENERIC_MAP,
@@ -47,12 +47,10 @@ function tableEntries(text: string | null | undefined): Array<[string, string]> 
  * file already parsed (it is parsed once per run: a large one takes time).
  */
 export function detect(files: Readonly<Record<string, string | null>>, parsed?: State): Detection {
+  const fresh = freshDetection(files);
+  if (fresh !== null) return fresh;
   const stateText = files[STATE_PATH];
-  const mainText = files[MAIN_CF];
-  if (mainText === null || mainText === undefined) {
-    // No main.cf: a fresh box, also when a state file outlived it (purge and reinstall).
-    return described({ role: null, answers: {}, source: 'none' }, null, stateText ? [STALE_STATE_LINE] : []);
-  }
+  const mainText = files[MAIN_CF] as string; // present: freshDetection answered for a missing one
   if (stateText) {
     const state = parsed ?? parseState(stateText);
     const handEdits = findHandEdits(state, mainText);
@@ -167,32 +165,4 @@ export function detect(files: Readonly<Record<string, string | null>>, parsed?: 
   };
   const role = RECOGNITION_ORDER.find((id) => roleModule(id).recognize(view)) ?? 'custom';
   return described({ role, answers: role === 'custom' ? a : { ...a, role }, source: 'config' }, cf);
-}
-
-/** The main.cf values the start header shows. */
-const SHOWN = ['myhostname', 'mydomain', 'relayhost', 'relay_domains', 'mynetworks'] as const;
-
-/**
- * The lines under "Role:" in the wizard's start header: where the current configuration comes
- * from and its main values, as main.cf has them now (what Postfix runs with), not as mailsetup
- * recorded them: a value changed by hand since says so. The header's own lines show the host,
- * its addresses and the Postfix status, so they are not repeated here.
- */
-function described(d: Omit<Detection, 'summary'>, cf: MainCf | null, extra: string[] = []): Detection {
-  const lines: string[] = [];
-  if (d.role === null) lines.push('No Postfix configuration yet (no main.cf)', ...extra);
-  else if (d.role === 'custom') lines.push('Current configuration: custom (not one of the standard roles)');
-  else
-    lines.push(
-      `Current role: ${d.role}${d.source === 'state' ? ' (set up by mailsetup)' : ' (recognised from main.cf)'}`,
-    );
-  const byHand = new Set((d.handEdits ?? []).map((e) => e.name));
-  for (const k of SHOWN) {
-    // A hand edit has its own line (extra), with the value mailsetup had set.
-    const v = cf?.get(k);
-    if (byHand.has(k) || v === undefined || v.trim() === '') continue;
-    lines.push(`  ${k} = ${v}`);
-  }
-  if (d.role !== null) lines.push(...extra);
-  return { ...d, summary: lines };
 }

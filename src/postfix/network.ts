@@ -120,28 +120,38 @@ export function containsNetwork(outer: Network, inner: Network): boolean {
 /** Where an address is reachable from. */
 export type AddressScope = 'loopback' | 'link-local' | 'private' | 'public';
 
+type Scopes = ReadonlyArray<readonly [Network, Exclude<AddressScope, 'public'>]>;
+let scopeTable: { scopes: Scopes; v4Mapped: Network } | null = null;
+
 /**
  * The ranges that are not public: loopback, link-local, private (RFC 1918), CGNAT
- * (100.64.0.0/10) and IPv6 ULA (fc00::/7). Everything else is public.
+ * (100.64.0.0/10) and IPv6 ULA (fc00::/7); everything else is public. With them the IPv4-mapped
+ * range (::ffff:0:0/96). Parsed on first use, not when the module loads (the wizard's first
+ * frame loads this module and needs neither).
  */
-const SCOPES: ReadonlyArray<readonly [Network, Exclude<AddressScope, 'public'>]> = (
-  [
-    ['127.0.0.0/8', 'loopback'],
-    ['[::1]/128', 'loopback'],
-    ['169.254.0.0/16', 'link-local'],
-    ['[fe80::]/10', 'link-local'],
-    ['10.0.0.0/8', 'private'],
-    ['172.16.0.0/12', 'private'],
-    ['192.168.0.0/16', 'private'],
-    ['100.64.0.0/10', 'private'],
-    ['[fc00::]/7', 'private'],
-  ] as const
-).map(([text, scope]) => [parseNetwork(text) as Network, scope] as const);
-const V4_MAPPED = parseNetwork('[::ffff:0:0]/96') as Network;
+function scopeRanges(): { scopes: Scopes; v4Mapped: Network } {
+  scopeTable ??= {
+    scopes: (
+      [
+        ['127.0.0.0/8', 'loopback'],
+        ['[::1]/128', 'loopback'],
+        ['169.254.0.0/16', 'link-local'],
+        ['[fe80::]/10', 'link-local'],
+        ['10.0.0.0/8', 'private'],
+        ['172.16.0.0/12', 'private'],
+        ['192.168.0.0/16', 'private'],
+        ['100.64.0.0/10', 'private'],
+        ['[fc00::]/7', 'private'],
+      ] as const
+    ).map(([text, scope]) => [parseNetwork(text) as Network, scope] as const),
+    v4Mapped: parseNetwork('[::ffff:0:0]/96') as Network,
+  };
+  return scopeTable;
+}
 
 /** An IPv4-mapped IPv6 network (::ffff:a.b.c.d/n, n ≥ 96) as the IPv4 network it stands for, else null. */
 function unmapped(net: Network): Network | null {
-  if (net.family !== 6 || net.prefix < 96 || !containsNetwork(V4_MAPPED, net)) return null;
+  if (net.family !== 6 || net.prefix < 96 || !containsNetwork(scopeRanges().v4Mapped, net)) return null;
   return parseNetwork(`${Address4.fromBigInt(net.first & 0xffffffffn).correctForm()}/${net.prefix - 96}`);
 }
 
@@ -153,7 +163,7 @@ export function isPublicNetwork(n: NetworkLike): boolean {
   const net = networkFrom(n);
   const v4 = unmapped(net);
   if (v4) return isPublicNetwork(v4);
-  return !SCOPES.some(([range]) => containsNetwork(range, net));
+  return !scopeRanges().scopes.some(([range]) => containsNetwork(range, net));
 }
 
 /**
@@ -165,7 +175,7 @@ export function addressScope(address: string, family: 4 | 6): AddressScope {
   if (!net) throw new Error(`not an IPv${family} address: ${address}`);
   const v4 = unmapped(net);
   if (v4) return addressScope(v4.network, 4);
-  return SCOPES.find(([range]) => containsNetwork(range, net))?.[1] ?? 'public';
+  return scopeRanges().scopes.find(([range]) => containsNetwork(range, net))?.[1] ?? 'public';
 }
 
 /** The network of address/prefix in Postfix's mynetworks form (192.168.1.0/24, [2001:db8::]/64). */

@@ -415,6 +415,40 @@ describe('package.json and the bundle', () => {
     );
     expect(execaChunks.filter((f) => dynamic.includes(f))).toEqual(execaChunks);
   });
+  it("draws the wizard's role list before the planner loads: nothing the first frame waits for holds it", () => {
+    const { outputs } = buildMeta();
+    const holding = (input: string) => Object.keys(outputs).filter((f) => outputs[f].inputs.includes(input));
+    const [wizard] = holding('src/commands/wizard/index.ts');
+    const [rest] = holding('src/commands/wizard/rest.ts');
+    const [ui] = holding('src/ui/render.tsx');
+    expect([wizard, rest, ui].every((f) => f !== undefined)).toBe(true);
+    /** The outputs that `starts` import statically, with them, and the sources in those. */
+    const closure = (starts: string[]) => {
+      const seen = new Set<string>();
+      const todo = [...starts];
+      while (todo.length > 0) {
+        const f = todo.pop() as string;
+        if (seen.has(f) || !outputs[f]) continue;
+        seen.add(f);
+        for (const i of outputs[f].imports)
+          if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
+      }
+      return { files: seen, inputs: [...seen].flatMap((f) => outputs[f].inputs) };
+    };
+    // The first frame waits for dist/run.js, the wizard's chunk and the UI chunk, and what they import statically.
+    const first = closure(['dist/run.js', wizard, ui]);
+    expect(first.files.size).toBeGreaterThan(3);
+    // The files' parsers are there (the first frame shows what they say)…
+    expect(first.inputs).toContain('src/postfix/mainCf.ts');
+    // …not the planner, the roles' logic, the lints, yaml, the apply's session or execa.
+    const late =
+      /^src\/plan\/plan\.ts$|^src\/roles\/index\.ts$|^src\/plan\/lint\/|^src\/commands\/session\.ts$|node_modules\/(yaml|execa)\//;
+    expect(first.inputs.filter((i) => late.test(i))).toEqual([]);
+    expect(first.files.has(rest)).toBe(false);
+    // The rest of the wizard (with the planner) is loaded with a dynamic import, from the wizard's chunk.
+    expect(closure([rest]).inputs).toContain('src/plan/plan.ts');
+    expect(outputs[wizard].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)).toContain(rest);
+  });
 });
 
 describe('the tarball', () => {

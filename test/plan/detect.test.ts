@@ -1,6 +1,7 @@
 /** What the start header says of the current configuration: main.cf's values, and hand edits as such. */
 import { describe, expect, it } from 'vitest';
 import { detect, STALE_STATE_LINE } from '../../src/plan/detect.js';
+import { freshDetection } from '../../src/plan/detectFresh.js';
 import { plan } from '../../src/plan/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import { MAIN_CF, STATE_PATH } from '../../src/model/paths.js';
@@ -52,5 +53,27 @@ describe('detect: the header lines', () => {
     expect(d.role).toBeNull();
     expect(d.summary).toEqual(['No Postfix configuration yet (no main.cf)', STALE_STATE_LINE]);
     expect(STALE_STATE_LINE).toContain('main.cf is gone');
+  });
+});
+
+describe("freshDetection: the wizard's first frame, without the parsers and the roles", () => {
+  it('says what detect() says of a box without main.cf, with or without a state file left over', () => {
+    const stale = applied();
+    stale[MAIN_CF] = null;
+    for (const files of [freshFiles(), stale]) {
+      const d = freshDetection(files);
+      expect(d).not.toBeNull();
+      expect(d).toEqual(detect(files));
+    }
+    expect(freshDetection(stale)?.summary).toContain(STALE_STATE_LINE);
+  });
+
+  it('leaves a box with main.cf to detect(): null, with or without a state file', () => {
+    const files = applied();
+    expect(freshDetection(files)).toBeNull();
+    expect(freshDetection({ ...files, [STATE_PATH]: null })).toBeNull();
+    // An empty main.cf is a main.cf (detect() reads it: "custom").
+    expect(freshDetection({ ...freshFiles(), [MAIN_CF]: '' })).toBeNull();
+    expect(detect({ ...freshFiles(), [MAIN_CF]: '' }).role).toBe('custom');
   });
 });

@@ -2,6 +2,10 @@
  * The wizard. What the files say (the state file, main.cf: local and fast) is read before the
  * first frame, so the role list opens on the current role and never moves under the user; the
  * host probes and the slow network probes run behind the first frame and arrive as they finish.
+ * The first frame waits only for the files, their parsers and Ink: the role list is data
+ * (roles/infos.ts), a box without main.cf is detected from the files' presence, and the planner,
+ * the roles' logic and the apply (./rest.ts) load when the UI asks for the host, right after the
+ * first frame (before it when an answers file, --role, a recovery or a main.cf to recognise needs them).
  * From the start the terminal is in raw mode: a key typed while the wizard loads is neither
  * echoed over the first frame nor lost. Postfix, when missing, is installed as the first step of
  * the confirmed apply. A failed apply returns to the preview (the files are read again). After a
@@ -9,43 +13,25 @@
  * message, the log), offers to run --verify, then to save the answers.
  */
 import type { Answers } from '../../model/answers.js';
-import { isMailsetupError, type ExitCode } from '../../model/errors.js';
-import type { ApplyResult, StepEvent } from '../../model/events.js';
+import type { ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
 import type { Detection, Plan } from '../../model/plan.js';
-import { detect } from '../../plan/detect.js';
-import { handEditChoices } from '../../plan/handEdits.js';
-import { roleInfos, roleModule } from '../../roles/index.js';
-import { questionsFor } from '../../roles/questions.js';
-import { unusedAnswers } from '../../roles/usage.js';
-import { apply, findUnfinished } from '../../system/apply.js';
-import { readHostFacts } from '../../system/hostFacts.js';
+import { freshDetection } from '../../plan/detectFresh.js';
+import { roleInfoList } from '../../roles/infos.js';
+import { findUnfinished } from '../../system/apply.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
-import { printNextSteps } from '../nextSteps.js';
-import { recoverIfNeeded } from '../recover.js';
-import { saveAnswers } from '../saveAnswers.js';
-import {
-  ignoredAnswer,
-  readGiven,
-  readPlanFiles,
-  readPlanMeta,
-  Session,
-  settleUnused,
-  type Files,
-} from '../session.js';
-import { afterApply, installIfMissing, preflight, probeLines, replanAfterStale, type Replan } from '../steps.js';
-import { guarded } from '../signals.js';
+import { readPlanFiles, type Files } from '../files.js';
+import type { Given, Session } from '../session.js';
+import type { Replan } from '../steps.js';
 
-/** An apply that stopped before writing anything, as the wizard shows it. */
-function notApplied(error: string): ApplyResult {
-  return { ok: false, changed: false, rolledBack: false, error, warnings: [], events: [] };
-}
+/** The modules loaded after the first frame (./rest.ts). */
+type Rest = typeof import('./rest.js');
 
 /** What the files say; a file that cannot be read as expected is named, not fatal. */
-function detectFiles(files: Files): Detection {
+function detectFiles(files: Files, rest: Rest): Detection {
   try {
-    return detect(files);
+    return rest.detect(files);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return {
@@ -69,9 +55,22 @@ function rawInput(): () => void {
 
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const { fx, opts } = ctx;
-  const given = await readGiven(fx, opts, (w) => ctx.io.err(`mailsetup: warning: ${w}\n`));
-  // Answers the file's own role does not use stop the run before the wizard starts (exit 2).
-  if (given.answers.role !== undefined) settleUnused(given, given.answers.role);
+  // What the first frame does not need loads once, right after it (or before it, when the
+  // answers file, a recovery or an existing main.cf needs it first).
+  let restP: Promise<Rest> | null = null;
+  let loadedRest: Rest | null = null;
+  const later = (): Promise<Rest> =>
+    (restP ??= import('./rest.js').then((m) => {
+      loadedRest = m;
+      return m;
+    }));
+  let given: Given = { answers: {} };
+  if (opts.answers !== undefined || opts.role !== undefined) {
+    const rest = await later();
+    given = await rest.readGiven(fx, opts, (w) => ctx.io.err(`mailsetup: warning: ${w}\n`));
+    // Answers the file's own role does not use stop the run before the wizard starts (exit 2).
+    if (given.answers.role !== undefined) rest.settleUnused(given, given.answers.role);
+  }
   const prefill = given.answers;
   const restore = rawInput();
   let code: number;
@@ -81,33 +80,36 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
   try {
     const ui = import('../../ui/render.js');
-    // Host probes start now; the first frame does not wait for them.
+    // Host probes start when the first frame is up (the UI asks for them); the frame does not wait for them.
     let hostP: Promise<HostFacts> | null = null;
-    const host = (): Promise<HostFacts> => (hostP ??= readHostFacts(fx));
+    const host = (): Promise<HostFacts> => (hostP ??= later().then((rest) => rest.readHostFacts(fx)));
     // An apply killed half way is rolled back before anything else (it reports on stderr, before the first frame).
-    if ((await findUnfinished(fx)) !== null) await recoverIfNeeded(ctx, await host());
+    if ((await findUnfinished(fx)) !== null) await (await later()).recoverIfNeeded(ctx, await host());
     let files = await readPlanFiles(fx);
-    const detected = detectFiles(files);
+    // A box without main.cf is told from the files' presence; otherwise detect() reads them.
+    const detected = freshDetection(files) ?? detectFiles(files, await later());
     const { role: suggested, ...preset } = prefill;
     const templates = await loadTemplates(fx);
     let sessionP: Promise<Session> | null = null;
     const session = (): Promise<Session> =>
-      (sessionP ??= host().then(
-        async (h) => new Session(fx, h, files, templates, await readPlanMeta(fx), { freshStart: opts.freshStart }),
+      (sessionP ??= Promise.all([later(), host()]).then(
+        async ([rest, h]) =>
+          new rest.Session(fx, h, files, templates, await rest.readPlanMeta(fx), { freshStart: opts.freshStart }),
       ));
     /** The answers each plan was made from, to plan them again (after an install, or a change on disk). */
     const askedFor = new WeakMap<Plan, Answers>();
     const planAsked = async (s: Session, asked: Answers): Promise<Plan> => {
+      const rest = await later();
       // The answers file's answers the role applies without asking (a null client's mynetworks).
       const answers: Answers = { ...asked };
-      for (const key of roleModule(asked.role).alsoApplies ?? [])
+      for (const key of rest.roleModule(asked.role).alsoApplies ?? [])
         if (prefill[key] !== undefined && answers[key] === undefined)
           (answers as unknown as Record<string, unknown>)[key] = prefill[key];
       // A question that offered a hand edit and got mailsetup's value back takes that value.
-      const p = await s.plan(answers, handEditChoices(answers, s.detected.handEdits ?? []));
+      const p = await s.plan(answers, rest.handEditChoices(answers, s.detected.handEdits ?? []));
       // The answers file's answers that the role chosen here does not use: left out, each said.
-      for (const key of unusedAnswers(prefill, answers.role))
-        p.findings.push(ignoredAnswer(key, answers.role, given.fileRole));
+      for (const key of rest.unusedAnswers(prefill, answers.role))
+        p.findings.push(rest.ignoredAnswer(key, answers.role, given.fileRole));
       askedFor.set(p, asked);
       return p;
     };
@@ -116,10 +118,20 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       {
         detection: () => ({ role: detected.role, answers: detected.answers, summary: detected.summary, suggested }),
         loadHost: host,
-        probe: (h) => probeLines(fx, h, detected, files),
-        roles: () => roleInfos(),
+        probe: async (h) => (await later()).probeLines(fx, h, detected, files),
+        roles: () => roleInfoList(),
         questions: (role, h, given) => {
-          const qs = questionsFor(role, h, detected.answers, detected.role, given, preset, detected.handEdits ?? []);
+          // Asked for once the host is known, which waits for ./rest.ts: it is loaded by now.
+          if (loadedRest === null) throw new Error('the questions were asked for before the host was probed');
+          const qs = loadedRest.questionsFor(
+            role,
+            h,
+            detected.answers,
+            detected.role,
+            given,
+            preset,
+            detected.handEdits ?? [],
+          );
           // --all-questions: every question in turn, none left to the review alone.
           return opts.allQuestions ? qs.map((q) => ({ ...q, advanced: false })) : qs;
         },
@@ -132,10 +144,11 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
           return p;
         },
         apply: async (p, h, onEvent) => {
+          const rest = await later();
           const asked = askedFor.get(p) ?? (p.answers as Answers);
           const replan: Replan = (s) => planAsked(s, asked);
           try {
-            const result = await applyPlan(ctx, p, h, onEvent, replan, (plan, host) => {
+            const result = await rest.applyPlan(ctx, p, h, onEvent, replan, (plan, host) => {
               applied = { plan, host };
             });
             // A plan made again is the one shown next (and the one whose answers may be saved).
@@ -159,120 +172,11 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   if (code === 0 && applied !== null) {
     // What the role needs outside this host, how to send a test message, where the log is.
     const done: { plan: Plan; host: HostFacts } = applied;
-    await printNextSteps(ctx, done.plan, done.host);
-    interrupted = await offerVerify(ctx, done.host);
+    const rest = await later();
+    await rest.printNextSteps(ctx, done.plan, done.host);
+    interrupted = await rest.offerVerify(ctx, done.host);
   }
   if (code === 0 && shown.last !== null && (!interrupted || opts.saveAnswers !== undefined))
-    await offerSave(ctx, shown.last.plan, shown.last.host);
+    await (await later()).offerSave(ctx, shown.last.plan, shown.last.host);
   return code as ExitCode;
-}
-
-/** A plan made again (after an install, or files changed on disk) that the wizard shows before applying. */
-interface Replanned {
-  replanned: Plan;
-  host: HostFacts;
-}
-
-/**
- * Install Postfix when missing, the checks before the apply, the apply, and the steps after it.
- * When the install changed the plan, or files changed since the preview, nothing is written: the
- * plan made again goes back to the preview.
- */
-async function applyPlan(
-  ctx: CommandContext,
-  p: Plan,
-  h: HostFacts,
-  onEvent: (e: StepEvent) => void,
-  replan: Replan,
-  onApplied: (plan: Plan, host: HostFacts) => void,
-): Promise<ApplyResult | Replanned> {
-  const { fx } = ctx;
-  let target;
-  try {
-    target = await installIfMissing(fx, h, p, onEvent, replan, { freshStart: ctx.opts.freshStart });
-  } catch (e) {
-    if (isMailsetupError(e)) return notApplied(e.message);
-    throw e;
-  }
-  // Postfix was installed and its files changed the plan: show the new one first.
-  if (target.changed) return { replanned: target.plan, host: target.host };
-  const stop = await preflight(target.plan, fx, onEvent, target.host);
-  if (stop) return notApplied(`nothing applied: ${stop.message}`);
-  const { value: result } = await guarded(ctx.io, (abort) =>
-    apply(target.plan, fx, target.host, { onEvent, signal: abort }),
-  );
-  // Files changed since the preview: never written over; the plan made again is shown.
-  if (result.stale) {
-    const again = await replanAfterStale(fx, result.stale, replan, { freshStart: ctx.opts.freshStart });
-    return { replanned: again.plan, host: again.host };
-  }
-  if (result.ok && result.changed) {
-    await afterApply(fx, target.host, onEvent);
-    onApplied(target.plan, target.host);
-  }
-  return result;
-}
-
-/**
- * One line typed at a prompt after the wizard's screens, trimmed; null for Ctrl-C or Ctrl-D
- * (then only a line end is printed).
- */
-async function ask(ctx: CommandContext, question: string): Promise<string | null> {
-  const { createInterface } = await import('node:readline');
-  // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
-  process.stdin.ref();
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await new Promise<string | null>((resolve) => {
-    let done = false;
-    const finish = (a: string | null) => {
-      if (done) return;
-      done = true;
-      resolve(a);
-    };
-    rl.on('SIGINT', () => finish(null));
-    rl.on('close', () => finish(null));
-    rl.question(question, (a) => finish(a));
-  });
-  rl.close();
-  process.stdin.unref();
-  if (answer === null) ctx.io.out('\n');
-  return answer === null ? null : answer.trim();
-}
-
-/**
- * After the wizard: write the answers for another host, to --save-answers FILE when given, else
- * when the user names a file at the offer (Enter, Ctrl-C or Ctrl-D: no). A file that cannot be
- * written is said, and asked again; the exit code stays the wizard's.
- */
-async function offerSave(ctx: CommandContext, plan: Plan, host: HostFacts): Promise<void> {
-  let path = ctx.opts.saveAnswers;
-  for (;;) {
-    path ??= (await ask(ctx, 'Save these answers to reuse on another host? File name (Enter: no): ')) ?? '';
-    if (path === '') return;
-    try {
-      for (const line of await saveAnswers(ctx, plan.answers, host, path)) ctx.io.out(`${line}\n`);
-      return;
-    } catch (e) {
-      ctx.io.err(`mailsetup: ${(e as Error).message}\n`);
-      if (ctx.opts.saveAnswers !== undefined) return;
-      path = undefined;
-    }
-  }
-}
-
-/**
- * After a wizard apply: offer to check the result at once with --verify (its outcome is shown;
- * the exit code stays the apply's). Ctrl-C or Ctrl-D at the prompt means no: nothing more is
- * printed than a line end, and true is returned: the user wants no more questions.
- */
-async function offerVerify(ctx: CommandContext, host: HostFacts): Promise<boolean> {
-  const answer = (
-    await ask(ctx, `Check it now with mailsetup --verify${ctx.root === '/' ? '' : ` --root ${ctx.root}`}? [Y/n] `)
-  )?.toLowerCase();
-  // Ctrl-C or Ctrl-D at the prompt (undefined): no check wanted; the apply's exit code stands.
-  if (answer === undefined) return true;
-  if (answer !== '' && answer !== 'y' && answer !== 'yes') return false;
-  const { verify } = await import('../verify/index.js');
-  await verify(ctx.fx, host, { color: ctx.opts.color, write: ctx.io.out });
-  return false;
 }

@@ -22,13 +22,10 @@ import { relayOwnDomain } from './relayOwnDomain.js';
 import { relayVirtualDomain } from './relayVirtualDomain.js';
 import { postmasterHere, relayDomainSample } from '../verifySamples.js';
 import { INBOUND_TLS_ANSWERS } from '../tls.js';
+import { ROLE_INFOS } from '../infos.js';
 
 export const backupMx: RoleModule = {
-  info: {
-    id: 'backup-mx',
-    title: 'Backup MX (behind NAT)',
-    summary: 'queues and forwards mail for another domain while its primary is down; proxy_interfaces for NAT',
-  },
+  info: ROLE_INFOS['backup-mx'],
   keys: [
     'myhostname',
     'mydomain',

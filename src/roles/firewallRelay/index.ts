@@ -22,13 +22,10 @@ import { joinList } from '../../postfix/lists.js';
 import { inetInterfacesSource } from './inetInterfacesSource.js';
 import { postmasterAtGateway, relayDomainSample } from '../verifySamples.js';
 import { INBOUND_TLS_ANSWERS } from '../tls.js';
+import { ROLE_INFOS } from '../infos.js';
 
 export const firewallRelay: RoleModule = {
-  info: {
-    id: 'firewall-relay',
-    title: 'Firewall / gateway relay',
-    summary: 'no local delivery: passes mail for the inside domain to the inside mail host',
-  },
+  info: ROLE_INFOS['firewall-relay'],
   keys: [
     'myhostname',
     'mydomain',

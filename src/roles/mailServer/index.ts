@@ -24,13 +24,10 @@ import type { RoleModule } from '../role.js';
 import { joinList } from '../../postfix/lists.js';
 import { postmasterHere } from '../verifySamples.js';
 import { INBOUND_TLS_ANSWERS } from '../tls.js';
+import { ROLE_INFOS } from '../infos.js';
 
 export const mailServer: RoleModule = {
-  info: {
-    id: 'mail-server',
-    title: 'Domain mail server',
-    summary: 'receives and delivers mail for the domain; relays for its own networks only',
-  },
+  info: ROLE_INFOS['mail-server'],
   keys: [
     'myhostname',
     'mydomain',

@@ -19,13 +19,10 @@ import { joinList } from '../../postfix/lists.js';
 import type { RoleModule } from '../role.js';
 import { nullClientDirect } from './nullClientDirect.js';
 import { submissionWithoutLogin } from './submissionWithoutLogin.js';
+import { ROLE_INFOS } from '../infos.js';
 
 export const nullClient: RoleModule = {
-  info: {
-    id: 'null-client',
-    title: 'Null client',
-    summary: 'sends only: all mail goes out through a relay host; nothing is received or delivered here',
-  },
+  info: ROLE_INFOS['null-client'],
   keys: [
     'myhostname',
     'mydomain',
