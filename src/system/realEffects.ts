@@ -6,8 +6,7 @@
  * absolute link target is taken under the root too). A sandbox never reaches the network
  * (connect and resolveMx refuse) and has no listening sockets of its own.
  */
-import { randomBytes } from 'node:crypto';
-import { promises as dns } from 'node:dns';
+import { createRequire } from 'node:module';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import {
@@ -27,9 +26,7 @@ import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, Scrat
 import { UsageError } from '../model/errors.js';
 import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
-import { dnssecProbeUdp } from './dnssec.js';
 import { dialTcp } from './net.js';
-import { starttlsProbeTcp } from './starttls.js';
 import { listenSocketsOf } from './procNet.js';
 
 /** Options for `createRealEffects`. */
@@ -309,6 +306,22 @@ function killAll(pids: readonly number[], signal: NodeJS.Signals): void {
       // gone already
     }
   }
+}
+
+/**
+ * Builtins the first frame never needs, loaded on first use: crypto (temporary names), dns and the
+ * probes' tls and dgram (in ./starttls.js and ./dnssec.js). Loading them with the bundle cost the
+ * wizard's first frame about 15 ms.
+ */
+const requireBuiltin = createRequire(import.meta.url);
+let cryptoModule: typeof import('node:crypto') | undefined;
+function randomBytes(n: number): Buffer {
+  cryptoModule ??= requireBuiltin('node:crypto') as typeof import('node:crypto');
+  return cryptoModule.randomBytes(n);
+}
+let dnsModule: Promise<typeof import('node:dns').promises> | undefined;
+function dnsPromises(): Promise<typeof import('node:dns').promises> {
+  return (dnsModule ??= import('node:dns').then((m) => m.promises));
 }
 
 /**
@@ -1097,7 +1110,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
 
     async dnssecProbe(server, timeoutMs) {
       if (!live) throw new Error(`--root ${rootDir}: a sandbox does not query DNS (DNSSEC probe of ${server})`);
-      return dnssecProbeUdp(server, timeoutMs);
+      return (await import('./dnssec.js')).dnssecProbeUdp(server, timeoutMs);
     },
 
     async starttlsProbe(opts) {
@@ -1106,7 +1119,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
           `--root ${rootDir}: a sandbox does not reach the network (no STARTTLS probe of ${showEndpoint(opts.host, opts.port)})`,
         );
       }
-      return starttlsProbeTcp(opts);
+      return (await import('./starttls.js')).starttlsProbeTcp(opts);
     },
 
     async resolveMx(domain) {
@@ -1115,7 +1128,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
           code: 'ESANDBOX',
         });
       }
-      return dns.resolveMx(domain);
+      return (await dnsPromises()).resolveMx(domain);
     },
 
     async resolveDns(name, type) {
@@ -1124,6 +1137,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
           code: 'ESANDBOX',
         });
       }
+      const dns = await dnsPromises();
       switch (type) {
         case 'A':
           return dns.resolve4(name);
