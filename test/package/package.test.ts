@@ -244,6 +244,20 @@ function buildMeta(): BuildMeta {
   return JSON.parse(readFileSync(join(ROOT, '.cache', 'build-meta.json'), 'utf8')) as BuildMeta;
 }
 
+/** `starts` and every dist/ output they import statically, transitively. */
+function staticClosure(outputs: BuildMeta['outputs'], starts: string[]): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...starts];
+  while (todo.length > 0) {
+    const f = todo.pop() as string;
+    if (seen.has(f) || !outputs[f]) continue;
+    seen.add(f);
+    for (const i of outputs[f].imports)
+      if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
+  }
+  return seen;
+}
+
 /** Inputs that make an output "UI code": Ink, React, its reconciler, yoga, src/ui. */
 const UI_INPUT = /(^|\/)node_modules\/(ink|react|react-reconciler|yoga-layout|@inkjs\/ui)\/|^src\/ui\//;
 
@@ -394,15 +408,7 @@ describe('package.json and the bundle', () => {
 
   it('loads execa only with the first command: nothing dist/run.js imports statically holds it', () => {
     const { outputs } = buildMeta();
-    const seen = new Set<string>();
-    const todo = ['dist/run.js'];
-    while (todo.length > 0) {
-      const f = todo.pop() as string;
-      if (seen.has(f) || !outputs[f]) continue;
-      seen.add(f);
-      for (const i of outputs[f].imports)
-        if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
-    }
+    const seen = staticClosure(outputs, ['dist/run.js']);
     // The walk followed run.js's static imports into its chunks (a run.js of one file proves nothing).
     expect(seen.size).toBeGreaterThan(1);
     const holdsExeca = (f: string) => outputs[f].inputs.some((i) => i.includes('node_modules/execa/'));
@@ -424,15 +430,7 @@ describe('package.json and the bundle', () => {
     expect([wizard, rest, ui].every((f) => f !== undefined)).toBe(true);
     /** The outputs that `starts` import statically, with them, and the sources in those. */
     const closure = (starts: string[]) => {
-      const seen = new Set<string>();
-      const todo = [...starts];
-      while (todo.length > 0) {
-        const f = todo.pop() as string;
-        if (seen.has(f) || !outputs[f]) continue;
-        seen.add(f);
-        for (const i of outputs[f].imports)
-          if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
-      }
+      const seen = staticClosure(outputs, starts);
       return { files: seen, inputs: [...seen].flatMap((f) => outputs[f].inputs) };
     };
     // The first frame waits for dist/run.js, the wizard's chunk and the UI chunk, and what they import statically.
