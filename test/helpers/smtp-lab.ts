@@ -11,7 +11,9 @@
  * Each test file takes its own slot S, so files can run in parallel.
  */
 import { existsSync } from 'node:fs';
+import { verify, type VerifyOptions } from '../../src/commands/verify/index.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
+import type { HostFacts } from '../../src/model/host.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { SmtpSession, sendMessage, type SendResult, type SmtpReply } from '../../src/system/smtpClient.js';
 import { generator } from './gen-answers.js';
@@ -172,10 +174,19 @@ export class Lab {
     return new Lab(addrs, sandbox, instance, sinks[0], sinks[1], sinks[2]);
   }
 
-  /** Open a lab, apply `answers` with the CLI, derive the instance and start it. */
-  static async start(slot: number, answers: RoleAnswers): Promise<Lab & { cli: RunResult }> {
+  /**
+   * Open a lab, apply `answers` with the CLI, derive the instance and start it. `prepare` runs on
+   * the opened lab before the apply (files the answers name, e.g. a certificate in the sandbox); a
+   * failure anywhere disposes of the lab.
+   */
+  static async start(
+    slot: number,
+    answers: RoleAnswers,
+    prepare?: (lab: Lab) => void | Promise<void>,
+  ): Promise<Lab & { cli: RunResult }> {
     const lab = await Lab.open(slot);
     try {
+      await prepare?.(lab);
       const cli = await lab.sandbox.applyOk(answers);
       lab.instance.derive(lab.sandbox.root);
       await lab.instance.start();
@@ -205,6 +216,24 @@ export class Lab {
     this.sandbox.dispose();
     if (errors.length) throw errors[0];
   }
+}
+
+/** `mailsetup --verify` of a started lab's instance (SMTP on the lab's address): its exit code, text and lines. */
+export async function verifyLab(
+  lab: Lab,
+  host: HostFacts,
+  over: Partial<VerifyOptions> = {},
+): Promise<{ code: number; out: string; lines: string[] }> {
+  let out = '';
+  const code = await verify(createRealEffects('/'), host, {
+    color: false,
+    configDir: lab.instance.conf,
+    smtpAddress: hostPort(lab.addrs.smtp),
+    waitMs: 15_000,
+    write: (s) => (out += s),
+    ...over,
+  });
+  return { code, out, lines: out.split('\n') };
 }
 
 /** EHLO, MAIL FROM:<sender>, then RCPT TO each path; returns the RCPT replies (and QUITs). */

@@ -15,13 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verify } from '../../src/commands/verify/index.js';
 import type { RoleId } from '../../src/model/answers.js';
 import type { HostFacts } from '../../src/model/host.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { describeRealPostfix, hostPort, run } from '../helpers/instance.js';
-import { Lab, NAMES, labAddrs, matrixAnswers, OUTSIDE } from '../helpers/smtp-lab.js';
+import { Lab, NAMES, labAddrs, matrixAnswers, OUTSIDE, verifyLab } from '../helpers/smtp-lab.js';
 import { makeCertificate, makeTestPki, type TestPki } from '../helpers/testCa.js';
 
 const fx = createRealEffects('/');
@@ -101,17 +100,9 @@ describeRealPostfix(
         let leaf: X509Certificate;
 
         beforeAll(async () => {
-          lab = await Lab.open(slot);
-          try {
-            const made = installLineage(lab.sandbox.root, name, pki, work);
-            leaf = new X509Certificate(made.leaf);
-            await lab.sandbox.applyOk(matrixAnswers(role, lab.addrs));
-            lab.instance.derive(lab.sandbox.root);
-            await lab.instance.start();
-          } catch (e) {
-            await lab.dispose();
-            throw e;
-          }
+          lab = await Lab.start(slot, matrixAnswers(role, labAddrs(slot)), (l) => {
+            leaf = new X509Certificate(installLineage(l.sandbox.root, name, pki, work).leaf);
+          });
         }, 120_000);
         afterAll(async () => lab?.dispose(), 60_000);
 
@@ -198,14 +189,7 @@ describeRealPostfix(
         );
 
         it.sequential("--verify: the STARTTLS check names the certificate's subject and expiry", async () => {
-          let out = '';
-          const code = await verify(fx, host, {
-            color: false,
-            configDir: lab.instance.conf,
-            smtpAddress: hostPort(lab.addrs.smtp),
-            waitMs: 15_000,
-            write: (s) => (out += s),
-          });
+          const { code, out } = await verifyLab(lab, host);
           const line = out.split('\n').find((l) => l.slice(2).startsWith('STARTTLS on port 25:')) ?? out;
           expect(line).toMatch(
             new RegExp(
@@ -296,15 +280,7 @@ describeRealPostfix(
         server?.listen(0, UPSTREAM, () => resolve());
       });
       port = (server.server.address() as AddressInfo).port;
-      lab = await Lab.open(34);
-      try {
-        await lab.sandbox.applyOk(matrixAnswers('null-client', labAddrs(34), { relayhost: `[${UPSTREAM}]:${port}` }));
-        lab.instance.derive(lab.sandbox.root);
-        await lab.instance.start();
-      } catch (e) {
-        await lab.dispose();
-        throw e;
-      }
+      lab = await Lab.start(34, matrixAnswers('null-client', labAddrs(34), { relayhost: `[${UPSTREAM}]:${port}` }));
     }, 120_000);
     afterAll(async () => {
       await lab?.dispose();

@@ -10,29 +10,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
 import type { HostFacts } from '../../src/model/host.js';
-import { verify, type VerifyOptions } from '../../src/commands/verify/index.js';
-import { describeRealPostfix, hostPort, run, runCli } from '../helpers/instance.js';
+import { describeRealPostfix, run, runCli } from '../helpers/instance.js';
 import { postfixVersion } from '../helpers/postfix.js';
-import { Lab, labAddrs, matrixAnswers } from '../helpers/smtp-lab.js';
+import { Lab, labAddrs, matrixAnswers, verifyLab } from '../helpers/smtp-lab.js';
 
 const fx = createRealEffects('/');
-
-async function verifyLab(
-  lab: Lab,
-  host: HostFacts,
-  over: Partial<VerifyOptions> = {},
-): Promise<{ code: number; out: string; lines: string[] }> {
-  let out = '';
-  const code = await verify(fx, host, {
-    color: false,
-    configDir: lab.instance.conf,
-    smtpAddress: hostPort(lab.addrs.smtp),
-    waitMs: 15_000,
-    write: (s) => (out += s),
-    ...over,
-  });
-  return { code, out, lines: out.split('\n') };
-}
 
 /** The report line of one check (starts with the mark and the label). */
 function line(lines: string[], label: string): string {
