@@ -251,8 +251,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   let stage: string | undefined;
   let sandboxCopy: SandboxConfig | undefined;
   // The postfix check started beside the builds before it (see below).
-  let early:
-    { action: Action; step: ManifestStep; outcome: Promise<StepOutcome>; settle: () => Promise<void> } | undefined;
+  let early: { action: Action; outcome: Promise<StepOutcome>; settle: () => Promise<void> } | undefined;
   // Whether Postfix ran when the backup was made (live, with a reload or restart to come): asked
   // once, under the lock; the reload decides by it unless a daemon action ran since.
   let runningBefore: boolean | undefined;
@@ -338,24 +337,35 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     // `postfix check` reads only the configuration, which is complete now: when only builds
     // (postmap, newaliases) come before it, it runs while they do instead of after them. The steps
     // still report in the plan's order, and a build that fails stops the check.
+    /**
+     * What runAction gets for `a`: the stage (live) or, under --root, the one private copy of the
+     * sandbox's configuration that all the tools read, made by the first of them (every file is
+     * written by then; src/system/sandbox.ts).
+     */
+    const actionOptions = async (a: Action, signal: AbortSignal | undefined, known?: boolean) => {
+      if (!fx.live && readsSandboxCopy(a)) sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host));
+      return {
+        ...(signal ? { signal } : {}),
+        ...(stageDir ? { stage: stageDir } : {}),
+        ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
+        ...(known !== undefined ? { postfixRunning: known } : {}),
+      };
+    };
+
+    // `postfix check` reads only the configuration, which is complete now: when only builds
+    // (postmap, newaliases) come before it, it runs while they do instead of after them. The steps
+    // still report in the plan's order (its manifest entry too: a recovery redoes nothing for a
+    // check, only builds and daemon actions matter to a rollback), and a build that fails stops it.
     const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
     if (checkAt > 0 && plan.actions.slice(0, checkAt).every(isBuild)) {
       checkSignal();
-      if (!fx.live) sandboxCopy = await openSandboxConfig(fx, directoriesOf(host));
-      // Its manifest entry is written when its step comes, in the plan's order: a recovery redoes
-      // nothing for a check (only builds and daemon actions matter to a rollback).
-      const step: ManifestStep = { id: describeAction(plan.actions[checkAt]).stepId, status: 'running' };
+      const check = plan.actions[checkAt];
       const stop = new AbortController();
       const unlink = linkAbort(opts.signal, stop);
-      const outcome = runAction(fx, host, plan.actions[checkAt], {
-        signal: stop.signal,
-        ...(stageDir ? { stage: stageDir } : {}),
-        ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
-      }).finally(unlink);
+      const outcome = runAction(fx, host, check, await actionOptions(check, stop.signal)).finally(unlink);
       outcome.catch(() => undefined); // awaited by its step, or by settle() on the way out
       early = {
-        action: plan.actions[checkAt],
-        step,
+        action: check,
         outcome,
         settle: async () => {
           stop.abort(new Error('an earlier step failed'));
@@ -373,23 +383,15 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       checkSignal();
       const { stepId: id, label } = describeAction(a);
       await rec.step(id, label, async () => {
-        const started = early?.action === a ? early : undefined;
-        const s: ManifestStep = started?.step ?? { id, status: 'running' };
+        const s: ManifestStep = { id, status: 'running' };
         b.manifest.steps.push(s);
         await writeManifest(fx, b.dir, b.manifest);
-        // Under --root the tools read one private copy of the sandbox's configuration, made by the
-        // first of them (every file is written by then; src/system/sandbox.ts).
-        if (!fx.live && readsSandboxCopy(a)) sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host));
         const known = a.kind === 'reload' && !daemonTouched ? runningBefore : undefined;
         if (a.kind === 'reload' || a.kind === 'restart') daemonTouched = true;
-        const o = started
-          ? await started.outcome
-          : await runAction(fx, host, a, {
-              ...(opts.signal ? { signal: opts.signal } : {}),
-              ...(stageDir ? { stage: stageDir } : {}),
-              ...(sandboxCopy ? { sandboxConfig: sandboxCopy.config } : {}),
-              ...(known !== undefined ? { postfixRunning: known } : {}),
-            });
+        const o =
+          early?.action === a
+            ? await early.outcome
+            : await runAction(fx, host, a, await actionOptions(a, opts.signal, known));
         s.status = o.status;
         // postfix check runs postconf many times: each warning once.
         const warnings = [...new Set(o.warnings)];
