@@ -36,7 +36,6 @@ import { unusedAnswers, unusedReason, usedAnswersOnly } from '../roles/usage.js'
 import { readQueue } from '../system/queue.js';
 import { directoriesOf } from '../system/sandbox.js';
 import type { QueuedMessage } from '../model/queue.js';
-
 import { readPlanFiles, readPlanMeta, type Files } from './files.js';
 
 export { readPlanFiles, readPlanMeta, type Files };

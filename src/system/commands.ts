@@ -214,16 +214,16 @@ export function reloadCommands(ctx: CommandContext, state: ServiceState): Comman
 
 /**
  * postfix-script's `reload`, step for step: `postsuper active` (postsuper's structure check and
- * clean-up of the active queue directory, before the reload), SIGHUP to the master (which re-reads main.cf and master.cf, logs "reload --
- * version …, configuration …" and restarts its services as they finish their work), then the
- * bare `postsuper` (the queue's structure check) that postfix-script starts in the background;
- * here it runs to its end. (postfix-script's own log line, "refreshing the Postfix mail system",
- * is left to the master's.) The tools read the stage
- * when there is one. postfix-script is not run itself because it first asks the default main.cf
- * (`postconf -c /etc/postfix -h multi_instance_directories`): right after an apply has placed a
- * new main.cf, Postfix makes that wait 1–2 s for the file to be older. The master reads the new
- * main.cf when the signal arrives (waiting there, if it must, without holding up the apply).
- * systemd's reload of Debian's unit runs the same `postfix reload` (postmulti -p reload).
+ * clean-up of the active queue directory, before the reload), SIGHUP to the master (which
+ * re-reads main.cf and master.cf, logs "reload -- version …, configuration …" and restarts its
+ * services as they finish their work), then the bare `postsuper` (the queue's structure check)
+ * that postfix-script starts in the background; here it runs to its end. (postfix-script's own
+ * log line, "refreshing the Postfix mail system", is left to the master's.) The tools read the
+ * stage when there is one. postfix-script is not run itself because it first asks the default
+ * main.cf (`postconf -c /etc/postfix -h multi_instance_directories`): right after an apply has
+ * placed a new main.cf, Postfix makes that wait 1–2 s for the file to be older. The master reads
+ * the new main.cf when the signal arrives (waiting there, if it must, without holding up the
+ * apply). systemd's reload of Debian's unit runs the same `postfix reload` (postmulti -p reload).
  */
 export function signalReload(ctx: CommandContext, pid: number): CommandSpec[] {
   const env = ctx.stage ? { env: { MAIL_CONFIG: ctx.stage } } : {};
