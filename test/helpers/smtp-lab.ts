@@ -28,6 +28,7 @@ import {
   type RunResult,
   type ServiceAction,
 } from './instance.js';
+import { ownerOf } from './slots.js';
 
 export const OUTSIDE = '127.0.0.9';
 export const TRUSTED = '127.0.0.2';
@@ -149,6 +150,8 @@ export class Lab {
 
   /** Start the sinks and make the sandbox and instance directories (nothing configured yet). */
   static async open(slot: number, name = `lab${slot}`): Promise<Lab> {
+    if (ownerOf(slot) === undefined)
+      throw new Error(`lab slot ${slot} has no owner in test/helpers/slots.ts: add it there (one owner per slot)`);
     const addrs = labAddrs(slot);
     for (const e of [addrs.smtp, addrs.relay, addrs.inside, addrs.primary]) {
       if (await canConnect(e))

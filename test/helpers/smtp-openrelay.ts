@@ -21,6 +21,7 @@ import {
   type RoleAnswers,
 } from './smtp-lab.js';
 import { SEED } from './gen-answers.js';
+import { slotOf, type SlotOwner } from './slots.js';
 
 /** A fixed answer set added to the random ones (e.g. an accept-all relay domain). */
 export interface ExtraCase {
@@ -46,19 +47,20 @@ function acceptedDomains(a: RoleAnswers): string[] {
 }
 
 /**
- * Run the suite for `roles` × `perRole` seeds; slots slotBase, slotBase+1, … The labs start in
- * parallel (most of a start is waiting: the CLI, postfix check, daemons coming up).
+ * Run the suite for `roles` × `perRole` seeds, then the extra cases, on the owner's slots in turn
+ * (test/helpers/slots.ts). The labs start in parallel (most of a start is waiting: the CLI,
+ * postfix check, daemons coming up).
  */
-export function openRelaySuite(roles: RoleId[], slotBase: number, perRole = 2, extra: ExtraCase[] = []): void {
+export function openRelaySuite(roles: RoleId[], owner: SlotOwner, perRole = 2, extra: ExtraCase[] = []): void {
   const cases: Case[] = roles.flatMap((role, r) =>
     Array.from({ length: perRole }, (_, k) => {
       const seed = SEED + 1000 * ROLE_IDS.indexOf(role) + k;
-      const slot = slotBase + r * perRole + k;
+      const slot = slotOf(owner, r * perRole + k);
       return { role, slot, name: `seed ${seed}`, answers: () => randomLabAnswers(role, seed, labAddrs(slot)) };
     }),
   );
   for (const [i, x] of extra.entries()) {
-    const slot = slotBase + roles.length * perRole + i;
+    const slot = slotOf(owner, roles.length * perRole + i);
     cases.push({ role: x.answers(labAddrs(slot)).role, slot, name: x.name, answers: () => x.answers(labAddrs(slot)) });
   }
   describeRealPostfix(`never an open relay: ${roles.join(', ')} with seeded random answers`, () => {

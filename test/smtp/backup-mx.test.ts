@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRealPostfix, waitFor } from '../helpers/instance.js';
+import { slotOf } from '../helpers/slots.js';
 import {
   Lab,
   NAMES,
@@ -19,7 +20,7 @@ import {
   relayProbes,
 } from '../helpers/smtp-lab.js';
 
-const SLOT = 13;
+const SLOT = slotOf('backup-mx');
 const N = NAMES['backup-mx'];
 const A = labAddrs(SLOT);
 

@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRealPostfix } from '../helpers/instance.js';
+import { slotOf } from '../helpers/slots.js';
 import {
   Lab,
   NAMES,
@@ -19,7 +20,7 @@ import {
   relayProbes,
 } from '../helpers/smtp-lab.js';
 
-const SLOT = 14;
+const SLOT = slotOf('firewall-relay');
 const N = NAMES['firewall-relay'];
 
 describeRealPostfix('firewall relay on a real Postfix (127.0.14.25:2414, inside host 127.0.14.31:2531)', () => {

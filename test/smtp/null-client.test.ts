@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { describeRealPostfix } from '../helpers/instance.js';
+import { slotOf } from '../helpers/slots.js';
 import {
   Lab,
   NAMES,
@@ -21,7 +22,7 @@ import {
   relayProbes,
 } from '../helpers/smtp-lab.js';
 
-const SLOT = 11;
+const SLOT = slotOf('null-client');
 const N = NAMES['null-client'];
 
 describeRealPostfix('null client on a real Postfix (127.0.11.25:2411, chroot on)', () => {

@@ -7,7 +7,7 @@
 import { NAMES, matrixAnswers } from '../helpers/smtp-lab.js';
 import { openRelaySuite } from '../helpers/smtp-openrelay.js';
 
-openRelaySuite(['backup-mx', 'firewall-relay'], 35, 2, [
+openRelaySuite(['backup-mx', 'firewall-relay'], 'open-relay-b', 2, [
   {
     name: 'accept-all relay domain @backed.example',
     answers: (a) => matrixAnswers('backup-mx', a, { relay_recipients: [`@${NAMES['backup-mx'].domain}`] }),

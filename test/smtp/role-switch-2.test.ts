@@ -1,10 +1,13 @@
 /**
  * Switching roles on a running Postfix, second half of the Euler circuit through all 12 ordered
- * pairs of roles (mail → backup → mail → firewall → backup → firewall → null); slot 42.
+ * pairs of roles (mail → backup → mail → firewall → backup → firewall → null).
  */
+import { slotOf } from '../helpers/slots.js';
 import { switchSuite } from '../helpers/smtp-switch.js';
 
-switchSuite('role switches on a running Postfix, 2 of 2 (127.0.42.25:2442)', 42, [
+const SLOT = slotOf('role-switch-2');
+
+switchSuite(`role switches on a running Postfix, 2 of 2 (127.0.${SLOT}.25:${2400 + SLOT})`, SLOT, [
   'mail-server',
   'backup-mx',
   'mail-server',

@@ -20,6 +20,7 @@ import type { HostFacts } from '../../src/model/host.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { describeRealPostfix, hostPort, run } from '../helpers/instance.js';
+import { slotOf } from '../helpers/slots.js';
 import { Lab, NAMES, labAddrs, matrixAnswers, OUTSIDE, verifyLab } from '../helpers/smtp-lab.js';
 import { makeCertificate, makeTestPki, type TestPki } from '../helpers/testCa.js';
 
@@ -69,10 +70,12 @@ function renewLineage(sandboxRoot: string, name: string, pki: TestPki, dir: stri
   return { leaf: made.cert };
 }
 
+/** The outbound lab's slot (the receiving roles' labs take the first three). */
+const OUTBOUND = slotOf('tls', 3);
 const RECEIVING: Array<[RoleId, number]> = [
-  ['mail-server', 31],
-  ['backup-mx', 32],
-  ['firewall-relay', 33],
+  ['mail-server', slotOf('tls', 0)],
+  ['backup-mx', slotOf('tls', 1)],
+  ['firewall-relay', slotOf('tls', 2)],
 ];
 
 // The roles' labs (and the outbound one below) run concurrently, each on loopback addresses of its
@@ -243,14 +246,14 @@ describeRealPostfix(
 );
 
 describeRealPostfix(
-  'outbound TLS: a null client sends through a STARTTLS stand-in upstream (127.0.34.25:2434)',
+  `outbound TLS: a null client sends through a STARTTLS stand-in upstream (127.0.${OUTBOUND}.25:${2400 + OUTBOUND})`,
   { concurrent: true },
   () => {
     let work = '';
     let lab: Lab;
     let server: SMTPServer | null = null;
     const received: Array<{ secure: boolean; to: string[]; data: string }> = [];
-    const UPSTREAM = '127.0.34.35';
+    const UPSTREAM = `127.0.${OUTBOUND}.35`;
     let port = 0;
 
     beforeAll(async () => {
@@ -280,7 +283,10 @@ describeRealPostfix(
         server?.listen(0, UPSTREAM, () => resolve());
       });
       port = (server.server.address() as AddressInfo).port;
-      lab = await Lab.start(34, matrixAnswers('null-client', labAddrs(34), { relayhost: `[${UPSTREAM}]:${port}` }));
+      lab = await Lab.start(
+        OUTBOUND,
+        matrixAnswers('null-client', labAddrs(OUTBOUND), { relayhost: `[${UPSTREAM}]:${port}` }),
+      );
     }, 120_000);
     afterAll(async () => {
       await lab?.dispose();

@@ -13,21 +13,24 @@ import type { HostFacts } from '../../src/model/host.js';
 import { describeRealPostfix, run, runCli } from '../helpers/instance.js';
 import { postfixVersion } from '../helpers/postfix.js';
 import { Lab, labAddrs, matrixAnswers, verifyLab } from '../helpers/smtp-lab.js';
+import { slotOf } from '../helpers/slots.js';
 
 const fx = createRealEffects('/');
+const SLOT_NULL = slotOf('verify', 0);
+const SLOT_BACKUP = slotOf('verify', 1);
 
 /** The report line of one check (starts with the mark and the label). */
 function line(lines: string[], label: string): string {
   return lines.find((l) => l.slice(2).startsWith(`${label}:`)) ?? `(no line for ${label})`;
 }
 
-describeRealPostfix('mailsetup --verify on a null client (127.0.21.25:2421)', () => {
+describeRealPostfix(`mailsetup --verify on a null client (127.0.${SLOT_NULL}.25:${2400 + SLOT_NULL})`, () => {
   let lab: Lab;
   let host: HostFacts;
 
   beforeAll(async () => {
     host = await readHostFacts(fx);
-    lab = await Lab.start(21, matrixAnswers('null-client', labAddrs(21)));
+    lab = await Lab.start(SLOT_NULL, matrixAnswers('null-client', labAddrs(SLOT_NULL)));
   }, 120_000);
   afterAll(async () => lab?.dispose(), 60_000);
 
@@ -165,7 +168,7 @@ describeRealPostfix('mailsetup --verify on a backup MX (127.0.22.25:2422)', () =
 
   beforeAll(async () => {
     host = await readHostFacts(fx);
-    lab = await Lab.start(22, matrixAnswers('backup-mx', labAddrs(22)));
+    lab = await Lab.start(SLOT_BACKUP, matrixAnswers('backup-mx', labAddrs(SLOT_BACKUP)));
   }, 120_000);
   afterAll(async () => lab?.dispose(), 60_000);
 
