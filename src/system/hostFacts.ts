@@ -12,7 +12,7 @@ import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { masterRuns } from './master.js';
 import { createRealEffects } from './realEffects.js';
 import { readTlsHostFacts } from './tls.js';
-import { guardSandbox, packageDirectories } from './sandbox.js';
+import { guardSandbox, PACKAGE_KEYS, packageDirectoriesFrom } from './sandbox.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
 export interface HostFactsOptions {
@@ -121,32 +121,40 @@ export function interfaceAddresses(
 /** Postfix installed/version, default_database_type, running, and the smtp port. */
 export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
-  // Neither reads a main.cf: they run while a sandbox's is checked.
-  const versionRun = fx.run('postconf', ['-dh', 'mail_version'], { timeoutMs: PROBE_TIMEOUT_MS });
+  // One run of the host's `postconf -d` (it reads no main.cf of the sandbox, so it runs while a
+  // sandbox's main.cf is checked): the version, the default table type (for a box without a
+  // main.cf) and the package's directories (for a sandbox). Each name is a line of its own.
+  const defaultsRun = fx.run('postconf', ['-dh', 'mail_version', 'default_database_type', ...PACKAGE_KEYS], {
+    timeoutMs: PROBE_TIMEOUT_MS,
+  });
   const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
-  versionRun.catch(() => undefined); // awaited below; a sandbox refused first must not leave it unhandled
+  defaultsRun.catch(() => undefined); // awaited below; a sandbox refused first must not leave it unhandled
+  const lines = defaultsRun.then((r) => (r.exitCode === 0 ? r.stdout.split('\n') : []));
   // A sandbox's main.cf is checked before any Postfix tool is given it (src/system/sandbox.ts).
-  const directories = fx.live ? undefined : await packageDirectories(fx);
+  const directories = fx.live ? undefined : packageDirectoriesFrom((await lines).slice(2));
   if (hasMain && directories) await guardSandbox(fx, directories);
   const cfg = hasMain ? await fx.commandPath('/etc/postfix') : fx.resolve('/etc/postfix');
   // Live, the same call names master(8)'s directory and the queue: whether Postfix runs is then
   // asked as postfix-script's `status` asks it (master -t), without postfix-script's own postconf
   // runs and log line.
   const withDirs = hasMain && fx.live;
-  const [version, conf, masterCf] = await Promise.all([
-    versionRun,
-    fx.run(
-      'postconf',
-      hasMain
-        ? ['-c', cfg, '-h', 'default_database_type', ...(withDirs ? ['daemon_directory', 'queue_directory'] : [])]
-        : ['-dh', 'default_database_type'],
-      { timeoutMs: PROBE_TIMEOUT_MS },
-    ),
+  // Without a main.cf the default table type is the package's (asked above).
+  const [defaults, [versionLine = '', defaultDbType = ''], conf, masterCf] = await Promise.all([
+    defaultsRun,
+    lines,
+    hasMain
+      ? fx.run(
+          'postconf',
+          ['-c', cfg, '-h', 'default_database_type', ...(withDirs ? ['daemon_directory', 'queue_directory'] : [])],
+          { timeoutMs: PROBE_TIMEOUT_MS },
+        )
+      : null,
     masterCfRead,
   ]);
-  const installed = version.exitCode === 0 && version.stdout.trim() !== '';
+  const version = versionLine.trim();
+  const installed = defaults.exitCode === 0 && version !== '';
   const [dbType = '', daemonDir = '', queueDir = ''] =
-    conf.exitCode === 0 ? conf.stdout.split('\n').map((l) => l.trim()) : [];
+    conf === null ? [defaultDbType.trim()] : conf.exitCode === 0 ? conf.stdout.split('\n').map((l) => l.trim()) : [];
   const facts: PostfixFacts = {
     installed,
     defaultDatabaseType: dbType || 'hash',
@@ -160,12 +168,12 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   // sleep). In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report
   // the live system's, through the default queue_directory).
   if (installed && hasMain && fx.live) facts.running = await masterRuns(fx, facts, cfg);
-  if (installed) facts.version = version.stdout.trim();
+  if (installed) facts.version = version;
   if (directories) facts.directories = { ...directories };
   const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
   if (port !== undefined) facts.smtpPort = port;
   // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
-  if (hasMain) facts.deprecated = deprecatedParameters(conf.stderr);
+  if (conf !== null) facts.deprecated = deprecatedParameters(conf.stderr);
   return facts;
 }
 

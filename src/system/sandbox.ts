@@ -46,18 +46,18 @@ export const DEBIAN_DIRECTORIES: PackageDirectories = {
     'MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME',
 };
 
-const KEYS = [...DIRECTORY_PARAMS, 'import_environment'] as const;
+/** What `postconf -dh` is asked for the package's directories, in this order. */
+export const PACKAGE_KEYS = [...DIRECTORY_PARAMS, 'import_environment'] as const;
 
 /**
- * The installed package's directories: `postconf -d` of the host (never `-c`: the host's own
- * configuration is trusted, the sandbox's is not). Falls back to Debian's values.
+ * The installed package's directories from the lines `postconf -dh ...PACKAGE_KEYS` printed, run
+ * on the host (never `-c`: the host's own configuration is trusted, the sandbox's is not). Debian's
+ * values when that run failed (no lines) or left one out.
  */
-export async function packageDirectories(hostFx: Effects): Promise<PackageDirectories> {
-  const r = await hostFx.run('postconf', ['-dh', ...KEYS], { timeoutMs: 10_000 });
-  const lines = r.stdout.split('\n');
-  if (r.exitCode !== 0 || lines.length < KEYS.length || lines.slice(0, KEYS.length).some((l) => l.trim() === ''))
-    return { ...DEBIAN_DIRECTORIES };
-  return Object.fromEntries(KEYS.map((k, i) => [k, lines[i].trim()])) as PackageDirectories;
+export function packageDirectoriesFrom(lines: readonly string[]): PackageDirectories {
+  const values = lines.slice(0, PACKAGE_KEYS.length).map((l) => l.trim());
+  if (values.length < PACKAGE_KEYS.length || values.some((v) => v === '')) return { ...DEBIAN_DIRECTORIES };
+  return Object.fromEntries(PACKAGE_KEYS.map((k, i) => [k, values[i]])) as PackageDirectories;
 }
 
 /**
@@ -213,5 +213,5 @@ export async function sandboxPostfixCheck(
 export function directoriesOf(host: HostFacts): PackageDirectories {
   const d = host.postfix.directories;
   if (!d) return { ...DEBIAN_DIRECTORIES };
-  return Object.fromEntries(KEYS.map((k) => [k, d[k] ?? DEBIAN_DIRECTORIES[k]])) as PackageDirectories;
+  return Object.fromEntries(PACKAGE_KEYS.map((k) => [k, d[k] ?? DEBIAN_DIRECTORIES[k]])) as PackageDirectories;
 }

@@ -14,10 +14,9 @@
  * stage 'tls' although Postfix would still deliver. The wizard shows that and lets the user go on.
  */
 import { createHmac } from 'node:crypto';
-import { promises as dns } from 'node:dns';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
-import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { printable } from '../model/text.js';
 import { parseRelayhost } from '../postfix/validate.js';
 import { seconds, socketConnection, whenReady } from './net.js';
@@ -113,12 +112,15 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
   });
 }
 
-function startTls(
+async function startTls(
   sock: Socket,
   verifyName: string,
   ca: string | Buffer | undefined,
   timeoutMs: number,
 ): Promise<TLSSocket> {
+  // node:tls (its root certificates) and node:dns (a resolver reading resolv.conf) load when a
+  // login is tested, not with every module that imports this one.
+  const { checkServerIdentity, connect: tlsConnect } = await import('node:tls');
   const tls = tlsConnect({
     socket: sock,
     servername: isIP(verifyName) ? undefined : verifyName,
@@ -144,7 +146,7 @@ async function target(
   if (opts.connectHost) return { address: opts.connectHost, verifyName: host };
   if (bracketed || isIP(host)) return { address: host, verifyName: host };
   // Unbracketed: Postfix looks up MX records first, and uses the host's own address without any.
-  const lookup = opts.resolveMx ?? ((n: string) => dns.resolveMx(n));
+  const lookup = opts.resolveMx ?? (async (n: string) => (await import('node:dns')).promises.resolveMx(n));
   const mx = await Promise.race([
     lookup(host).catch(() => []),
     new Promise<Array<{ exchange: string; priority: number }>>((r) => setTimeout(() => r([]), timeoutMs).unref()),

@@ -5,7 +5,7 @@
  * offers (a snakeoil certificate is fine for opportunistic TLS), not to trust it.
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { StarttlsProbeOptions, StarttlsProbeResult } from '../model/effects.js';
 import { showEndpoint } from '../postfix/network.js';
 import { seconds, socketConnection, whenReady } from './net.js';
@@ -20,7 +20,8 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
   });
 }
 
-function handshake(sock: Socket, host: string, timeoutMs: number): Promise<TLSSocket> {
+async function handshake(sock: Socket, host: string, timeoutMs: number): Promise<TLSSocket> {
+  const { connect: tlsConnect } = await import('node:tls'); // loaded by the first probe, not with the module
   const tls = tlsConnect({ socket: sock, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
   return whenReady(tls, 'secureConnect', timeoutMs, {
     timeout: () => new Error(`the TLS handshake did not finish within ${seconds(timeoutMs)}`),

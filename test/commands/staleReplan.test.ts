@@ -65,7 +65,8 @@ function box(): { fx: MemoryEffects; makes: () => number } {
     },
     run(cmd, args) {
       if (cmd === 'hostname') return result(cmd, args, 0, 'mx.example.com\n');
-      if (cmd === 'postconf' && args.join(' ') === '-dh mail_version') return result(cmd, args, 0, '3.7.11\n');
+      if (cmd === 'postconf' && args[0] === '-dh' && args[1] === 'mail_version')
+        return result(cmd, args, 0, '3.7.11\n');
       if (cmd === 'dpkg-query') {
         if (fx.files.has(CERT)) {
           fx.files.set(MAIN_CF, { content: '# written by another admin\n', mode: 0o644, uid: 0, gid: 0 });
