@@ -45,9 +45,10 @@ import {
   runsOf,
   SECRET_META,
   stopPostfix,
+  type ServiceOptions,
   type StepOutcome,
 } from './services.js';
-import { BACKUP_ROOT, LOCK_PATH, MAIN_CF, POSTFIX_DIR } from '../model/paths.js';
+import { BACKUP_ROOT, LOCK_PATH, MAIN_CF, MASTER_CF, POSTFIX_DIR } from '../model/paths.js';
 
 export type { StepEvent, ApplyResult };
 
@@ -255,7 +256,43 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // Whether Postfix ran when the backup was made (live, with a reload or restart to come): asked
   // once, under the lock; the reload decides by it unless a daemon action ran since.
   let runningBefore: boolean | undefined;
+  // `postfix check` reads only the configuration: when only builds (postmap, newaliases) come
+  // before it, it runs beside what precedes it instead of after it. The steps still report in the
+  // plan's order (its manifest entry too: a recovery redoes nothing for a check, only builds and
+  // daemon actions matter to a rollback), and a failure before its step stops it.
+  const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
+  const checkFirst = checkAt >= 0 && plan.actions.slice(0, checkAt).every(isBuild);
+  const startCheck = (options: ServiceOptions, stop: AbortController) => {
+    const check = plan.actions[checkAt];
+    const unlink = linkAbort(opts.signal, stop);
+    const outcome = runAction(fx, host, check, options).finally(unlink);
+    outcome.catch(() => undefined); // awaited by its step, or by settle() on the way out
+    early = {
+      action: check,
+      outcome,
+      settle: async () => {
+        stop.abort(new Error('an earlier step failed'));
+        await outcome.catch(() => undefined);
+      },
+    };
+  };
+  // Under --root every tool reads one private copy of the sandbox's configuration (sandbox.ts),
+  // made here from main.cf and master.cf as this apply will write them: the check starts now,
+  // beside the lock, the backup and the writes.
+  const planned = (path: string) => plan.files.find((c) => c.path === path);
+  const plannedText = (path: string) => planned(path)?.after ?? undefined;
+  const copyFirst = !fx.live && checkFirst && [MAIN_CF, MASTER_CF].every((p) => planned(p)?.after !== null);
   try {
+    if (copyFirst) {
+      const main = plannedText(MAIN_CF);
+      const master = plannedText(MASTER_CF);
+      sandboxCopy = await openSandboxConfig(fx, directoriesOf(host), {
+        ...(main !== undefined ? { main } : {}),
+        ...(master !== undefined ? { master } : {}),
+      });
+      const stop = new AbortController();
+      startCheck({ signal: stop.signal, sandboxConfig: sandboxCopy.config }, stop);
+    }
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
@@ -334,9 +371,6 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     // The commands get the stage's real path.
     const stageDir = stage === undefined ? undefined : await fx.realPath(stage);
 
-    // `postfix check` reads only the configuration, which is complete now: when only builds
-    // (postmap, newaliases) come before it, it runs while they do instead of after them. The steps
-    // still report in the plan's order, and a build that fails stops the check.
     /**
      * What runAction gets for `a`: the stage (live) or, under --root, the one private copy of the
      * sandbox's configuration that all the tools read, made by the first of them (every file is
@@ -352,26 +386,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       };
     };
 
-    // `postfix check` reads only the configuration, which is complete now: when only builds
-    // (postmap, newaliases) come before it, it runs while they do instead of after them. The steps
-    // still report in the plan's order (its manifest entry too: a recovery redoes nothing for a
-    // check, only builds and daemon actions matter to a rollback), and a build that fails stops it.
-    const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
-    if (checkAt > 0 && plan.actions.slice(0, checkAt).every(isBuild)) {
+    // Live, the configuration is complete now (the new main.cf on the stage): the check runs
+    // while the builds before it do.
+    if (early === undefined && checkFirst && checkAt > 0) {
       checkSignal();
-      const check = plan.actions[checkAt];
       const stop = new AbortController();
-      const unlink = linkAbort(opts.signal, stop);
-      const outcome = runAction(fx, host, check, await actionOptions(check, stop.signal)).finally(unlink);
-      outcome.catch(() => undefined); // awaited by its step, or by settle() on the way out
-      early = {
-        action: check,
-        outcome,
-        settle: async () => {
-          stop.abort(new Error('an earlier step failed'));
-          await outcome.catch(() => undefined);
-        },
-      };
+      startCheck(await actionOptions(plan.actions[checkAt], stop.signal), stop);
     }
 
     let daemonTouched = false;

@@ -96,8 +96,12 @@ export function sandboxDirectoryProblems(mainText: string, pkg: PackageDirectori
  */
 export async function guardSandbox(fx: Effects, pkg: PackageDirectories): Promise<void> {
   if (fx.live) return;
-  const text = await fx.readFile(MAIN_CF);
-  if (text === null) return;
+  refuseDirectories(fx, await fx.readFile(MAIN_CF), pkg);
+}
+
+/** guardSandbox's verdict on `text` as the sandbox's main.cf (null: none). */
+function refuseDirectories(fx: Effects, text: string | null, pkg: PackageDirectories): void {
+  if (fx.live || text === null) return;
   const problems = sandboxDirectoryProblems(text, pkg, fx.root);
   if (problems.length === 0) return;
   throw new UsageError(
@@ -120,11 +124,20 @@ export interface SandboxConfig {
  * scratch directory, with queue_directory and data_directory pointing into it and
  * import_environment the package's. Postfix's tools given `-c` that copy never reach the host's
  * queue (postsuper, the postlog socket under public/). The sandbox's main.cf is checked first
- * (guardSandbox). An apply makes one for all its tools, after its writes; the caller removes it.
+ * (guardSandbox). An apply makes one for all its tools from the files it is about to write
+ * (`planned`: main.cf and master.cf as they will be; a file not given is read from the sandbox),
+ * so that `postfix check` can start before the writes; the caller removes it.
  */
-export async function openSandboxConfig(fx: Effects, pkg: PackageDirectories): Promise<SandboxConfig> {
-  await guardSandbox(fx, pkg);
-  const [main, master] = await Promise.all([fx.readFile(MAIN_CF), fx.readFile(MASTER_CF)]);
+export async function openSandboxConfig(
+  fx: Effects,
+  pkg: PackageDirectories,
+  planned: { main?: string; master?: string } = {},
+): Promise<SandboxConfig> {
+  const [main, master] = await Promise.all([
+    planned.main ?? fx.readFile(MAIN_CF),
+    planned.master ?? fx.readFile(MASTER_CF),
+  ]);
+  refuseDirectories(fx, main, pkg);
   const scratch = await fx.scratchDir();
   try {
     const config = `${scratch.path}/config`;

@@ -25,7 +25,7 @@ import { describe, expect, it } from 'vitest';
 import { STAGE_SETTLE_MS, stagePathOf } from '../../src/model/effects.js';
 import type { Action } from '../../src/model/plan.js';
 import { apply } from '../../src/system/apply.js';
-import { createMemoryEffects } from '../../src/system/memoryEffects.js';
+import { createMemoryEffects, type MemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix, tempRoots } from '../helpers/postfix.js';
@@ -212,9 +212,9 @@ function commandLines(fx: { calls: ReadonlyArray<{ cmd: string; args: readonly s
   return fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
 }
 
-describe('apply and the stage (memory effects)', () => {
-  const postmap: Action = { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' };
+const postmap: Action = { kind: 'postmap', map: 'hash:/etc/postfix/transport', path: '/etc/postfix/transport' };
 
+describe('apply and the stage (memory effects)', () => {
   it('main.cf written: the tools get the stage; it is removed afterwards and is no write of the apply', async () => {
     const fx = createMemoryEffects({
       files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
@@ -434,6 +434,55 @@ describe('apply and the stage (memory effects)', () => {
       'postfix -c /tmp/mailsetup-scratch-1/config check',
       'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/transport',
     ]);
+  });
+});
+
+describe('--root: postfix check from the start of the apply', () => {
+  it('checks the planned main.cf on the private copy before anything is written, and still reports in order', async () => {
+    const seen: Array<{ copy: string | undefined; sandbox: string | undefined; writes: number }> = [];
+    const events: string[] = [];
+    const fx: MemoryEffects = createMemoryEffects({
+      root: '/srv/x',
+      files: { '/etc/postfix/main.cf': 'a = 1\n', '/etc/postfix/transport': 'x y\n' },
+      run: (cmd, args) => {
+        if (args.includes('check')) {
+          const dir = args[args.indexOf('-c') + 1];
+          seen.push({
+            copy: fx.scratch.get(dir.replace(/\/config$/, ''))?.get('config/main.cf'),
+            sandbox: fx.files.get('/etc/postfix/main.cf')?.content,
+            writes: fx.writes.length,
+          });
+        }
+        return { command: [cmd, ...args].join(' '), exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      },
+    });
+    const r = await apply(planOf([MAIN_CHANGE], [postmap, { kind: 'postfix-check' }]), fx, testHost(), {
+      onEvent: (e) => events.push(`${e.id} ${e.status}`),
+    });
+    expect(r.ok).toBe(true);
+    // The check read the new main.cf (pinned to the copy's queue) while the sandbox still had the old one.
+    expect(seen).toHaveLength(1);
+    expect(seen[0].copy).toMatch(/^a = 2\n/);
+    expect(seen[0].sandbox).toBe('a = 1\n');
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 2\n');
+    expect(events.filter((e) => !e.startsWith('write:') && e.endsWith(' ok'))).toEqual([
+      'lock ok',
+      'backup ok',
+      'action:postmap:/etc/postfix/transport ok',
+      'action:postfix-check ok',
+      'manifest ok',
+    ]);
+  });
+
+  it('a planned main.cf that names directories of its own is refused before any tool runs; nothing is written', async () => {
+    const fx = createMemoryEffects({ root: '/srv/x', files: { '/etc/postfix/main.cf': 'a = 1\n' } });
+    const evil = { ...MAIN_CHANGE, after: 'a = 2\ndaemon_directory = /srv/x/tmp/evil\n' };
+    const r = await apply(planOf([evil], [{ kind: 'postfix-check' }]), fx, testHost());
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/names directories of its own/);
+    expect(fx.calls).toEqual([]);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
+    expect(r.backupDir).toBeUndefined();
   });
 });
 
