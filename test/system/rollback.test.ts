@@ -311,7 +311,9 @@ describe('issue 13 and issue 14 together: the database copies and the kept origi
   const NEW_SASL_DB = new Uint8Array([1, 2, 3]);
 
   /** A box whose sasl_passwd and its database exist, the database 0644 (wider than a secret may be). */
-  function box(run: (cmd: string, args: string[], opts: RunOptions) => CommandResult): MemoryEffects {
+  function box(
+    run: (cmd: string, args: string[], opts: RunOptions) => CommandResult | Promise<CommandResult>,
+  ): MemoryEffects {
     const fx = createMemoryEffects({
       root: '/srv/box',
       files: { [SASL]: { content: '[old.example]:587 u:old\n', mode: 0o600, uid: 0, gid: 0 } },
@@ -336,11 +338,18 @@ describe('issue 13 and issue 14 together: the database copies and the kept origi
 
   it('an apply that fails on a full disk puts the database back by renaming its kept copy, never wider than 0600', async () => {
     const holder: { fx?: MemoryEffects } = {};
-    const fx = box((cmd, args) => {
+    const fx = box(async (cmd, args) => {
       const f = holder.fx as MemoryEffects;
       if (cmd === 'postmap')
         f.files.set(`${SASL}.db`, { content: '', bytes: NEW_SASL_DB, mode: 0o600, uid: 0, gid: 0 });
       if (cmd === 'postfix' && args.includes('check')) {
+        // Under --root the check starts with the apply; it ends once its step has begun (the
+        // manifest records it running), after the write and postmap, as a slow check would.
+        const manifest = '/var/backups/mailsetup/20261205T180000Z/manifest.json';
+        for (let i = 0; !f.files.get(manifest)?.content.includes('"action:postfix-check"'); i++) {
+          if (i > 5000) throw new Error('the check step never began');
+          await new Promise((r) => setTimeout(r, 1));
+        }
         // The disk is full now: only what needs no free space can put things back.
         let used = 0;
         for (const x of new Set(f.files.values())) used += x.bytes?.byteLength ?? Buffer.byteLength(x.content);
