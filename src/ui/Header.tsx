@@ -11,7 +11,8 @@ import type { RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
 import type { Detection } from './backend.js';
 import { RootContext } from './SummaryScreen.js';
-import { useColor } from './style.js';
+import { headerLines, postfixStatus } from './roleFrame.js';
+import { Line, useColor } from './style.js';
 
 export interface HeaderProps {
   host: HostFacts | null;
@@ -22,37 +23,7 @@ export interface HeaderProps {
   maxSummary?: number;
 }
 
-/** "3.7.11, running", "installed, stopped", "not installed". */
-export function postfixStatus(host: HostFacts): string {
-  const p = host.postfix;
-  if (!p.installed) return 'not installed';
-  return `${p.version ?? 'installed'}, ${p.running ? 'running' : 'stopped'}`;
-}
-
-/** The host's addresses worth showing: every one but loopback (loopback when there is nothing else). */
-export function addressList(host: HostFacts): string {
-  const outside = host.addresses.filter((a) => a.scope !== 'loopback');
-  const shown = outside.length > 0 ? outside : host.addresses;
-  if (shown.length === 0) return 'no addresses';
-  return shown.map((a) => `${a.address}/${a.prefix} (${a.iface})`).join(', ');
-}
-
-/** The current role in words. */
-export function currentRole(detection: Detection, roles: RoleInfo[]): string {
-  if (detection.role === null) return 'none yet (fresh configuration)';
-  if (detection.role === 'custom') return 'custom (configured by hand, not by mailsetup)';
-  const info = roles.find((r) => r.id === detection.role);
-  return info === undefined ? detection.role : `${info.title} (${detection.role})`;
-}
-
-/**
- * Lines the full header takes: the title, the sandbox (under --root), host, Postfix and role lines,
- * the summary shown, the gap.
- */
-export function headerHeight(detection: Detection | null, maxSummary: number, sandbox?: string): number {
-  const summary = detection?.summary.length ?? 0;
-  return 5 + (sandbox === undefined ? 0 : 1) + Math.min(summary, Math.max(0, maxSummary));
-}
+export { addressList, currentRole, headerHeight, postfixStatus } from './roleFrame.js';
 
 /** The header. */
 export function Header({ host, detection, roles, compact = false, maxSummary = Infinity }: HeaderProps) {
@@ -69,55 +40,11 @@ export function Header({ host, detection, roles, compact = false, maxSummary = I
       </Text>
     );
   }
-  const summary = detection?.summary ?? [];
-  // When the summary does not fit, its last shown line says how many more there are.
-  const fits = summary.length <= maxSummary;
-  const shown = fits ? summary : summary.slice(0, Math.max(0, maxSummary - 1));
-  const hidden = summary.length - shown.length;
   return (
-    <Box flexDirection="column" marginBottom={1}>
-      <Text bold wrap="truncate-end">
-        mailsetup: configure Postfix for a standard role
-      </Text>
-      {sandbox !== undefined && (
-        <Text wrap="truncate-end">
-          {'Sandbox: '}
-          <Text color={tint('yellow')}>{sandbox}</Text>
-          <Text color={tint('gray')}> (--root: only files here are written; no daemon, no network)</Text>
-        </Text>
-      )}
-      {host === null ? (
-        <>
-          <Text color={tint('gray')}>probing the host…</Text>
-          <Text> </Text>
-        </>
-      ) : (
-        <>
-          <Text wrap="truncate-end">
-            {'Host:    '}
-            {host.fqdn}
-            {host.hostname !== host.fqdn ? ` (${host.hostname})` : ''} · {addressList(host)}
-          </Text>
-          <Text wrap="truncate-end">
-            Postfix: <Text color={host.postfix.installed ? tint('green') : tint('yellow')}>{postfixStatus(host)}</Text>
-          </Text>
-        </>
-      )}
-      <Text wrap="truncate-end">
-        {'Role:    '}
-        {detection === null ? 'reading the current configuration…' : currentRole(detection, roles)}
-      </Text>
-      {shown.map((line, i) => (
-        <Text key={i} color={tint('gray')} wrap="truncate-end">
-          {'         '}
-          {line}
-        </Text>
+    <Box flexDirection="column">
+      {headerLines(host, detection, roles, maxSummary, sandbox).map((line, i) => (
+        <Line key={i} line={line} />
       ))}
-      {hidden > 0 && maxSummary > 0 && (
-        <Text color={tint('gray')} wrap="truncate-end">
-          {'         '}… {hidden} more {hidden === 1 ? 'line' : 'lines'} (a taller terminal shows them)
-        </Text>
-      )}
     </Box>
   );
 }

@@ -443,6 +443,16 @@ describe('package.json and the bundle', () => {
       /^src\/plan\/plan\.ts$|^src\/roles\/index\.ts$|^src\/plan\/lint\/|^src\/commands\/session\.ts$|node_modules\/(yaml|execa)\//;
     expect(first.inputs.filter((i) => late.test(i))).toEqual([]);
     expect(first.files.has(rest)).toBe(false);
+    // The plain first frame (the role list as text, drawn before Ink has loaded) waits only for
+    // dist/run.js, the wizard's chunk and what they import statically: neither Ink, React nor yoga.
+    const plain = closure(['dist/run.js', wizard]);
+    expect(plain.inputs).toContain('src/commands/wizard/firstFrame.ts');
+    expect(plain.inputs).toContain('src/ui/roleFrame.ts');
+    expect(plain.inputs).toContain('src/postfix/mainCf.ts');
+    const inkGraph = /node_modules\/(ink|react|react-reconciler|scheduler|yoga-layout)\//;
+    expect(first.inputs.filter((i) => inkGraph.test(i)).length).toBeGreaterThan(0);
+    expect(plain.inputs.filter((i) => inkGraph.test(i) || i === 'src/ui/render.tsx')).toEqual([]);
+    expect(plain.files.has(ui)).toBe(false);
     // The rest of the wizard (with the planner) is loaded with a dynamic import, from the wizard's chunk.
     expect(closure([rest]).inputs).toContain('src/plan/plan.ts');
     expect(outputs[wizard].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)).toContain(rest);
