@@ -6,7 +6,7 @@ import type { Effects } from '../model/effects.js';
 import type { StepEvent } from '../model/events.js';
 import type { CliOptions } from '../model/options.js';
 import { stepText } from '../output/steps.js';
-import type { PlainFrame } from '../ui/roleFrame.js';
+import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
 
 export interface Io {
@@ -32,7 +32,7 @@ export interface CommandContext {
    */
   ask?: (question: string) => Promise<string | null>;
   /** The wizard's first frame, drawn as plain text before the wizard loaded (a fresh box): Ink takes its place. */
-  plainFrame?: PlainFrame;
+  firstFrame?: ShownFrame;
 }
 
 /**

@@ -14,7 +14,7 @@ import { writeCrashReport } from '../system/crashReport.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
-import type { PlainFrame } from '../ui/roleFrame.js';
+import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
 
 export { writeCrashReport };
@@ -109,10 +109,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   // the wizard's modules and the Ink UI (the largest module graph, with yoga's wasm) start loading,
   // beside the system layer's modules. Any other box's first frame needs the files read: the
   // wizard draws it, and loads the UI after it.
-  const plainFrame =
+  const firstFrame =
     interactive && opts.answers === undefined && opts.role === undefined ? await freshFirstFrame(opts, root) : null;
   const wizardModule = interactive ? import('./wizard/index.js') : null;
-  if (plainFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
+  if (firstFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
   wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
   const { createRealEffects } = await import('../system/realEffects.js');
   const ctx: CommandContext = {
@@ -124,7 +124,7 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
     isRoot: term.isRoot,
     ...(json ? { json } : {}),
     ...(term.stdinIsTty && term.stdoutIsTty ? { ask: askOnTerminal } : {}),
-    ...(plainFrame !== null ? { plainFrame } : {}),
+    ...(firstFrame !== null ? { firstFrame } : {}),
   };
   if (wizardModule !== null) return (await wizardModule).wizard(ctx);
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
@@ -138,17 +138,18 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
 }
 
 /** The wizard's first frame on a fresh box, drawn with raw input on; null when the box is not told fresh at first sight. */
-async function freshFirstFrame(opts: CliOptions, root: string): Promise<PlainFrame | null> {
+async function freshFirstFrame(opts: CliOptions, root: string): Promise<ShownFrame | null> {
   const first = await import('./wizard/firstFrame.js');
   const detection = first.freshAtFirstSight(root);
   if (detection === null) return null;
   // Raw input before anything is drawn (the wizard keeps it on): a key typed now is not echoed over the frame.
   first.rawInput();
-  return first.drawFirstFrame(process.stdout, first.roleInfoList(), detection, {
+  const frame = first.drawFirstFrame(process.stdout, first.roleInfoList(), detection, {
     color: opts.color,
     unicode: opts.unicode,
     sandbox: root === '/' ? undefined : root,
   });
+  return frame === null ? null : first.watchFrame(frame);
 }
 
 /**

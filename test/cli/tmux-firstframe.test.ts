@@ -264,6 +264,35 @@ function filled(screen: string): string[] {
     r.pane.close();
   });
 
+  test('a file the wizard then cannot read: the plain frame is taken off and the error shows alone', async () => {
+    const root = sandbox();
+    // Not UTF-8: readPlanFiles refuses it after the plain frame was drawn from the files' presence.
+    writeFileSync(join(root, 'etc', 'aliases'), Buffer.from('postmaster: root\n\xff\xfe bad\n', 'latin1'));
+    const r = recorded(root, { cols: 80, rows: 24 }, {});
+    expect(await r.pane.exitCode()).toBe(2);
+    expect(r.log()).toContain('Which role should this host play?');
+    const s = r.pane.screen();
+    expect(s).not.toContain('Which role should this host play?');
+    expect(s).not.toContain('mailsetup: configure Postfix');
+    expect(s.trimStart()).toMatch(/^mailsetup: \/etc\/aliases is not UTF-8 text/);
+    r.pane.close();
+  });
+
+  test("text written while the plain frame is up (Ink's hint under DEV=true) takes it off first: nothing is left twice", async () => {
+    const r = recorded(sandbox(), { cols: 100, rows: 30 }, { DEV: 'true' });
+    const s = await r.pane.waitFor((x) => x.includes('Postfix: ') && x.includes('react-devtools-core'));
+    // The plain frame was drawn, then erased before the hint: the hint first, then Ink's frame, each once.
+    expect(r.log()).toContain('Which role should this host play?');
+    const lines = text(s).split('\n');
+    expect(lines[0]).toMatch(/^The environment variable DEV is set to true/);
+    expect(lines.filter((l) => l.startsWith('mailsetup: configure Postfix'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('Which role should this host play?'))).toHaveLength(1);
+    expect(lines.findIndex((l) => l.includes('react-devtools-core'))).toBeLessThan(
+      lines.findIndex((l) => l.startsWith('mailsetup: configure Postfix')),
+    );
+    r.pane.close();
+  });
+
   test('after the host facts arrive, nothing of the plain frame is left above or below the screen', async () => {
     const r = recorded(sandbox(), { cols: 80, rows: 24 }, {});
     const s = await r.pane.waitFor('Postfix: ');

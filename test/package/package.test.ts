@@ -281,9 +281,11 @@ function loadedUnder(urls: string[], base: string): string[] {
 
 /**
  * Start the wizard in a fresh tmux server (its own socket) and wait, bounded, until the role list
- * shows. Returns the screen. The server is killed afterwards whatever happens.
+ * shows (and every text of `also`). Returns the screen. The server is killed afterwards whatever
+ * happens. The role list shows first as the plain first frame, before Ink has loaded; a text only
+ * Ink draws (the host's "Postfix: " line) waits for Ink.
  */
-function firstFrame(shellCommand: string, timeoutMs = 30_000): string {
+function firstFrame(shellCommand: string, timeoutMs = 30_000, also: string[] = []): string {
   const socket = `mailsetup-pkgtest-${process.pid}-${serial++}`;
   const conf = join(work, 'tmux.conf');
   // Keep the pane when the program exits, so that a crash can be read instead of vanishing.
@@ -296,7 +298,7 @@ function firstFrame(shellCommand: string, timeoutMs = 30_000): string {
     let screen = '';
     while (Date.now() < deadline) {
       screen = tmux(['capture-pane', '-p']).stdout ?? '';
-      if (screen.includes('Null client')) return screen;
+      if (['Null client', ...also].every((t) => screen.includes(t))) return screen;
       if (/Pane is dead/.test(screen)) break;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
@@ -600,6 +602,8 @@ describe('the tarball', () => {
         .join(' ');
       const screen = firstFrame(
         `exec env ${env} ${sh(NODE18)} ${hook.args.map(sh).join(' ')} ${sh(join(installed, 'bin', 'mailsetup.js'))} --root ${sh(root)}`,
+        30_000,
+        ['Postfix: '],
       );
       expect(screen).toContain('Which role should this host play?');
       for (const role of ['Null client', 'Domain mail server', 'Backup MX', 'Firewall / gateway relay'])
@@ -609,6 +613,11 @@ describe('the tarball', () => {
       const loaded = loadedUnder(hook.read(), installed);
       const ui = uiOutputs();
       expect(loaded.filter((f) => ui.includes(f)).length).toBeGreaterThan(0);
+      // …Ink's own chunk among them.
+      const [render] = Object.keys(buildMeta().outputs).filter((f) =>
+        buildMeta().outputs[f].inputs.includes('src/ui/render.tsx'),
+      );
+      expect(loaded).toContain(render);
     },
   );
 });
@@ -702,7 +711,9 @@ describe.each(RUNTIMES)('the bundle on $name', ({ node, skip }) => {
       expect(screen).not.toMatch(/Error|Warning/);
       // DEV=true makes Ink import its devtools module; the bundle has a stub there that fails like a
       // missing react-devtools-core, so Ink prints its hint and draws as usual.
-      const dev = firstFrame(`exec env DEV=true ${sh(node)} ${sh(BIN)} --root ${sh(root)}`);
+      const dev = firstFrame(`exec env DEV=true ${sh(node)} ${sh(BIN)} --root ${sh(root)}`, 30_000, [
+        'react-devtools-core',
+      ]);
       expect(dev).toContain('react-devtools-core');
       expect(dev).toContain('Which role should this host play?');
       expect(dev).toContain('Null client');

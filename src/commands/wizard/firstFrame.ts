@@ -67,9 +67,56 @@ export function drawFirstFrame(
   return { lines: lines.length, rows, columns };
 }
 
-/** Take a plain frame off the terminal again (the wizard stopped before Ink drew anything). */
+/** Take a plain first frame off the terminal again (the wizard stopped before Ink drew anything). */
 export function eraseFirstFrame(out: NodeJS.WriteStream, frame: PlainFrame): void {
   out.write(replacePlainFrame(frame, { rows: out.rows, columns: out.columns }));
+}
+
+/** The plain first frame while it is on the terminal: Ink takes it, or anything else written first erases it. */
+export interface ShownFrame {
+  /** The frame, for Ink's first write to replace; null when something written meanwhile took it off. Ends the watch. */
+  take(): PlainFrame | null;
+}
+
+type Write = NodeJS.WriteStream['write'];
+
+/**
+ * Watch the terminal while the plain frame is up: Ink's first write replaces it by going back
+ * over its lines, which holds only when nothing else was written below it. So the first other
+ * write to stdout or stderr meanwhile (a warning, an error, Ink's hint under DEV=true) takes the
+ * frame off first, and that text and Ink's frame then show as they would without it.
+ */
+export function watchFrame(frame: PlainFrame): ShownFrame {
+  const out = process.stdout;
+  const streams = [process.stdout, process.stderr];
+  const own = streams.map((s) => Object.prototype.hasOwnProperty.call(s, 'write'));
+  const originals = streams.map((s) => s.write);
+  let shown: PlainFrame | null = frame;
+  const release = () =>
+    streams.forEach((s, i) => {
+      if (own[i]) s.write = originals[i];
+      else delete (s as Partial<NodeJS.WriteStream>).write;
+    });
+  streams.forEach((s, i) => {
+    const original = originals[i];
+    s.write = function (this: NodeJS.WriteStream, ...args: Parameters<Write>) {
+      if (shown !== null) {
+        const f = shown;
+        shown = null;
+        release();
+        eraseFirstFrame(out, f);
+      }
+      return (original as (...a: Parameters<Write>) => boolean).apply(this, args);
+    } as Write;
+  });
+  return {
+    take() {
+      if (shown !== null) release();
+      const f = shown;
+      shown = null;
+      return f;
+    },
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ import type { CommandContext } from '../context.js';
 import { readPlanFiles, type Files } from '../files.js';
 import type { Given, Session } from '../session.js';
 import type { Replan } from '../steps.js';
-import { drawFirstFrame, eraseFirstFrame, rawInput, type PlainFrame } from './firstFrame.js';
+import { drawFirstFrame, eraseFirstFrame, rawInput, watchFrame, type ShownFrame } from './firstFrame.js';
 
 /** The modules loaded after the first frame (./rest.ts). */
 type Rest = typeof import('./rest.js');
@@ -73,7 +73,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   // The last plan shown: the one confirmed when the wizard ends with 0.
   const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
   // The plain first frame: drawn already on a fresh box (commands/index.ts), else below once the files are read.
-  let plainFrame: PlainFrame | null = ctx.plainFrame ?? null;
+  let firstFrame: ShownFrame | null = ctx.firstFrame ?? null;
   let inkStarted = false;
   try {
     // Host probes start when the first frame is up (the UI asks for them); the frame does not wait for them.
@@ -94,11 +94,14 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     const roles = roleInfoList();
     const sandbox = ctx.root === '/' ? undefined : ctx.root;
     // The role screen as plain text now (unless it is up already); the Ink UI loads behind it and takes its place.
-    plainFrame ??= drawFirstFrame(process.stdout, roles, detection, {
-      color: opts.color,
-      unicode: opts.unicode,
-      sandbox,
-    });
+    if (firstFrame === null) {
+      const drawn = drawFirstFrame(process.stdout, roles, detection, {
+        color: opts.color,
+        unicode: opts.unicode,
+        sandbox,
+      });
+      if (drawn !== null) firstFrame = watchFrame(drawn);
+    }
     const ui = import('../../ui/render.js');
     const templates = await loadTemplates(fx);
     let sessionP: Promise<Session> | null = null;
@@ -125,6 +128,8 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       return p;
     };
     const { runWizard } = await ui;
+    // The plain frame, still up (nothing written since), for Ink's first write to replace.
+    const plainFrame = firstFrame?.take() ?? null;
     inkStarted = true;
     code = await runWizard(
       {
@@ -177,7 +182,8 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     );
   } catch (e) {
     // Stopped before Ink drew anything (a file that cannot be read): the plain frame goes, the error shows alone.
-    if (plainFrame !== null && !inkStarted) eraseFirstFrame(process.stdout, plainFrame);
+    const left = inkStarted ? null : (firstFrame?.take() ?? null);
+    if (left !== null) eraseFirstFrame(process.stdout, left);
     throw e;
   } finally {
     restore();
