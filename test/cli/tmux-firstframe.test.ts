@@ -183,6 +183,9 @@ function filled(screen: string): string[] {
   beforeAll(() => {
     ensureBuilt();
     server = new TmuxServer('mailsetup-frame');
+    // tmux exits with its last session: one idle session keeps the server up between the panes
+    // each test opens and closes (a session started while it exits fails).
+    server.start(['sleep', '3600']);
     scratch = mkdtempSync(join(tmpdir(), 'mailsetup-frame-record-'));
     made.push(scratch);
   }, 180_000);
