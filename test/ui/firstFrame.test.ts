@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { freshAtFirstSight } from '../../src/commands/wizard/firstFrame.js';
+import { drawFirstFrame, freshAtFirstSight } from '../../src/commands/wizard/firstFrame.js';
+import { roleInfoList } from '../../src/roles/infos.js';
 import { freshDetection, STALE_STATE_LINE } from '../../src/plan/detectFresh.js';
 import { MAIN_CF, STATE_PATH } from '../../src/model/paths.js';
 
@@ -69,5 +70,35 @@ describe('freshAtFirstSight', () => {
     expect(freshAtFirstSight(linkedDir)).toBeNull();
     const stateDir = box({}, ['etc/postfix/mailsetup.yaml']);
     expect(freshAtFirstSight(stateDir)).toBeNull();
+  });
+});
+
+describe('drawFirstFrame', () => {
+  /** A terminal of 80×24 that records what is written. */
+  function terminal(): { out: NodeJS.WriteStream; written: string[] } {
+    const written: string[] = [];
+    const out = { isTTY: true, rows: 24, columns: 80, write: (s: string) => written.push(s) > 0 };
+    return { out: out as unknown as NodeJS.WriteStream, written };
+  }
+  const fresh = { role: null, answers: {}, summary: ['No Postfix configuration yet (no main.cf)'] };
+
+  test('draws the role screen in one write and says how many lines it took', () => {
+    const t = terminal();
+    const frame = drawFirstFrame(t.out, roleInfoList(), fresh, { color: true, unicode: true, sandbox: '/srv/box' });
+    expect(t.written).toHaveLength(1);
+    expect(frame).toEqual({ lines: t.written[0].split('\n').length - 1, rows: 24, columns: 80 });
+    expect(t.written[0]).toContain('Which role should this host play?');
+  });
+
+  test("draws nothing where its cut could differ from Ink's: wide characters, control characters, a terminal too small", () => {
+    for (const sandbox of ['/srv/日本語', '/srv/a\u001b[2Jb', '/srv/tab\there']) {
+      const t = terminal();
+      expect(drawFirstFrame(t.out, roleInfoList(), fresh, { color: true, unicode: true, sandbox }), sandbox).toBeNull();
+      expect(t.written).toEqual([]);
+    }
+    const small = terminal();
+    (small.out as { rows: number }).rows = 8;
+    expect(drawFirstFrame(small.out, roleInfoList(), fresh, { color: true, unicode: true })).toBeNull();
+    expect(small.written).toEqual([]);
   });
 });

@@ -29,6 +29,9 @@ export interface FirstFrameOptions {
   sandbox?: string;
 }
 
+/** Text of one column per character: printable ASCII and the marks the role screen draws. */
+const NARROW = /^[\x20-\x7e❯—–…·↑↓→←]*$/u;
+
 /**
  * Raw mode on stdin from now until the returned function is called (when stdin is a terminal): a
  * key typed while the wizard loads is neither echoed over the first frame nor lost. Turning it on
@@ -63,6 +66,10 @@ export function drawFirstFrame(
     sandbox: opts.sandbox,
   });
   if (lines.length >= rows) return null;
+  // Ink measures text by its width on the screen; these lines are cut by their length. They agree
+  // for ASCII and the marks the screen draws (one column each); for anything else (a sandbox or a
+  // value from main.cf in a wide script, a control character) Ink draws the first frame alone.
+  if (!lines.every((line) => line.every((span) => NARROW.test(span.text)))) return null;
   out.write(roleFrameText(lines, { color: opts.color, unicode: opts.unicode }));
   return { lines: lines.length, rows, columns };
 }
