@@ -137,7 +137,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   return (await import('./apply/index.js')).applyAnswers(ctx, host);
 }
 
-/** The wizard's first frame on a fresh box, drawn with raw input on; null when the box is not told fresh at first sight. */
+/**
+ * The wizard's first frame on a fresh box, drawn with raw input on; null unless the box is told
+ * fresh at first sight (./wizard/firstFrame.ts) and the frame fits.
+ */
 async function freshFirstFrame(opts: CliOptions, root: string): Promise<ShownFrame | null> {
   const first = await import('./wizard/firstFrame.js');
   const detection = first.freshAtFirstSight(root);

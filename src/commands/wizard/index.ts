@@ -9,10 +9,11 @@
  * the roles' logic and the apply (./rest.ts) load when the UI asks for the host, right after Ink's
  * first frame (before the first frame when an answers file, --role, a recovery or a main.cf to
  * recognise needs them). From the start the terminal is in raw mode: a key typed while the wizard
- * loads is neither echoed over the first frame nor lost (it waits in the terminal until Ink reads it). Postfix, when missing, is installed as the first step of
- * the confirmed apply. A failed apply returns to the preview (the files are read again). After a
- * successful apply it prints the next steps (what the role needs outside this host, a test
- * message, the log), offers to run --verify, then to save the answers.
+ * loads is neither echoed over the first frame nor lost (it waits in the terminal until Ink reads
+ * it). Postfix, when missing, is installed as the first step of the confirmed apply. A failed apply
+ * returns to the preview (the files are read again). After a successful apply it prints the next
+ * steps (what the role needs outside this host, a test message, the log), offers to run --verify,
+ * then to save the answers.
  */
 import type { Answers } from '../../model/answers.js';
 import type { ExitCode } from '../../model/errors.js';
