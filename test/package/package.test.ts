@@ -455,6 +455,18 @@ describe('package.json and the bundle', () => {
     expect(first.inputs.filter((i) => inkGraph.test(i)).length).toBeGreaterThan(0);
     expect(plain.inputs.filter((i) => inkGraph.test(i) || i === 'src/ui/render.tsx')).toEqual([]);
     expect(plain.files.has(ui)).toBe(false);
+    // On a fresh box the plain frame comes sooner: dist/run.js loads only the first frame's module
+    // (with a dynamic import), before the wizard's chunk, the system layer and the parsers.
+    const fresh = outputs['dist/run.js'].imports
+      .filter((i) => i.kind === 'dynamic-import')
+      .map((i) => closure(['dist/run.js', i.path]))
+      .filter((c) => c.inputs.includes('src/commands/wizard/firstFrame.ts') && !c.files.has(wizard));
+    expect(fresh).toHaveLength(1);
+    const runOwn = closure(['dist/run.js']).inputs;
+    const added = fresh[0].inputs.filter((i) => !runOwn.includes(i));
+    expect(added).toContain('src/ui/roleFrame.ts');
+    expect(added.filter((i) => inkGraph.test(i) || /^src\/(postfix|system)\/|ip-address/.test(i))).toEqual([]);
+    expect(runOwn.filter((i) => inkGraph.test(i) || /^src\/postfix\/|ip-address/.test(i))).toEqual([]);
     // The rest of the wizard (with the planner) is loaded with a dynamic import, from the wizard's chunk.
     expect(closure([rest]).inputs).toContain('src/plan/plan.ts');
     expect(outputs[wizard].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)).toContain(rest);
