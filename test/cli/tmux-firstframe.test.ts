@@ -267,6 +267,20 @@ function filled(screen: string): string[] {
     r.pane.close();
   });
 
+  test('a key typed once the plain frame shows is not echoed over it and acts when Ink reads it', async () => {
+    const r = recorded(sandbox(), { cols: 100, rows: 30 }, {});
+    await logged(r, /Which role should this host play\?/);
+    r.pane.burst('Down', 'x');
+    const s = await r.pane.waitFor('❯ Domain mail server — ');
+    const lines = text(s).split('\n');
+    expect(lines[0]).toBe('mailsetup: configure Postfix for a standard role');
+    // An echo would stand at the start of the line below the frame, and push Ink's erase off by a line.
+    expect(s).not.toContain('^[');
+    expect(lines.filter((l) => /^x/.test(l))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('mailsetup: configure Postfix'))).toHaveLength(1);
+    r.pane.close();
+  });
+
   test('a file the wizard then cannot read: the plain frame is taken off and the error shows alone', async () => {
     const root = sandbox();
     // Not UTF-8: readPlanFiles refuses it after the plain frame was drawn from the files' presence.
