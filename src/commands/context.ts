@@ -6,6 +6,7 @@ import type { Effects } from '../model/effects.js';
 import type { StepEvent } from '../model/events.js';
 import type { CliOptions } from '../model/options.js';
 import { stepText } from '../output/steps.js';
+import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
 
 export interface Io {
@@ -30,6 +31,8 @@ export interface CommandContext {
    * Absent when stdin or stdout is not a terminal: a mode that would ask goes ahead instead.
    */
   ask?: (question: string) => Promise<string | null>;
+  /** The wizard's first frame, drawn as plain text before the wizard loaded (a fresh box): Ink takes its place. */
+  firstFrame?: ShownFrame;
 }
 
 /**

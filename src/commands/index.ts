@@ -14,6 +14,7 @@ import { writeCrashReport } from '../system/crashReport.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
+import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
 
 export { writeCrashReport };
@@ -103,11 +104,15 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
         : 'no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal',
     );
   }
-  // The wizard's modules and the Ink UI (the largest module graph, with yoga's wasm, compiled in
-  // the background) start loading now, beside the system layer's modules, instead of after them;
-  // the wizard awaits this same UI module.
+  // A fresh box's first frame (the role list as plain text) is drawn now, before the wizard's
+  // modules, the system layer and the files' parsers have loaded (./wizard/firstFrame.ts); then
+  // the wizard's modules and the Ink UI (the largest module graph, with yoga's wasm) start loading,
+  // beside the system layer's modules. Any other box's first frame needs the files read: the
+  // wizard draws it, and loads the UI after it.
+  const firstFrame =
+    interactive && opts.answers === undefined && opts.role === undefined ? await freshFirstFrame(opts, root) : null;
   const wizardModule = interactive ? import('./wizard/index.js') : null;
-  if (interactive) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
+  if (firstFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
   wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
   const { createRealEffects } = await import('../system/realEffects.js');
   const ctx: CommandContext = {
@@ -119,6 +124,7 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
     isRoot: term.isRoot,
     ...(json ? { json } : {}),
     ...(term.stdinIsTty && term.stdoutIsTty ? { ask: askOnTerminal } : {}),
+    ...(firstFrame !== null ? { firstFrame } : {}),
   };
   if (wizardModule !== null) return (await wizardModule).wizard(ctx);
   if (opts.rollback) return (await import('./rollback/index.js')).rollback(ctx);
@@ -129,6 +135,24 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   const host = import('../system/hostFacts.js').then((m) => m.readHostFacts(ctx.fx));
   host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
   return (await import('./apply/index.js')).applyAnswers(ctx, host);
+}
+
+/**
+ * The wizard's first frame on a fresh box, drawn with raw input on; null unless the box is told
+ * fresh at first sight (./wizard/firstFrame.ts) and the frame fits.
+ */
+async function freshFirstFrame(opts: CliOptions, root: string): Promise<ShownFrame | null> {
+  const first = await import('./wizard/firstFrame.js');
+  const detection = first.freshAtFirstSight(root);
+  if (detection === null) return null;
+  // Raw input before anything is drawn (the wizard keeps it on): a key typed now is not echoed over the frame.
+  first.rawInput();
+  const frame = first.drawFirstFrame(process.stdout, first.roleInfoList(), detection, {
+    color: opts.color,
+    unicode: opts.unicode,
+    sandbox: root === '/' ? undefined : root,
+  });
+  return frame === null ? null : first.watchFrame(frame);
 }
 
 /**

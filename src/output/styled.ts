@@ -20,7 +20,8 @@ export type Style =
   | 'info'
   | 'dim'
   | 'ok'
-  | 'failed';
+  | 'failed'
+  | 'selected';
 
 /** A run of text in one style; no style = plain. */
 export interface Span {
@@ -57,6 +58,7 @@ export const STYLES: Readonly<Record<Style, TextStyle>> = {
   dim: { color: 'gray' },
   ok: { color: 'green' },
   failed: { color: 'red' },
+  selected: { color: 'cyan', bold: true },
 };
 
 /** SGR codes of the colours; gray is the terminal's faint text. */
@@ -78,6 +80,40 @@ function sgr(style: Style): string {
 /** `text` in `style` for a terminal when `color` is on; the text alone otherwise. */
 export function paint(color: boolean, style: Style, text: string): string {
   return color && text !== '' ? `\x1b[${sgr(style)}m${text}\x1b[0m` : text;
+}
+
+/** The SGR codes chalk (which styles Ink's text) opens and closes each colour with; gray is bright black. */
+const CHALK_COLOUR: Readonly<Record<Color, readonly [string, string]>> = {
+  red: ['31', '39'],
+  green: ['32', '39'],
+  yellow: ['33', '39'],
+  blue: ['34', '39'],
+  magenta: ['35', '39'],
+  cyan: ['36', '39'],
+  gray: ['90', '39'],
+};
+
+/**
+ * A styled line as Ink draws it: the same codes chalk gives Ink's <Text> (bold, underline, the
+ * colour when `color` is on; bold and underline are drawn either way, as on the Ink screens).
+ */
+export function inkLineText(line: StyledLine, color: boolean): string {
+  return line
+    .map((span) => {
+      const s = span.style === undefined ? {} : STYLES[span.style];
+      const codes: Array<readonly [string, string]> = [];
+      if (s.bold) codes.push(['1', '22']);
+      if (s.underline) codes.push(['4', '24']);
+      if (s.color !== undefined && color) codes.push(CHALK_COLOUR[s.color]);
+      if (span.text === '' || codes.length === 0) return span.text;
+      const open = codes.map(([o]) => `\x1b[${o}m`).join('');
+      const close = codes
+        .map(([, c]) => `\x1b[${c}m`)
+        .reverse()
+        .join('');
+      return `${open}${span.text}${close}`;
+    })
+    .join('');
 }
 
 /** Styled lines as text, with ANSI colours when `color` is true; every line ends with "\n". */

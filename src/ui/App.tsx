@@ -49,7 +49,7 @@ interface ScreenProps {
 function Screen({ state, actions, rows, columns }: ScreenProps) {
   const tint = useColor();
   const root = useContext(RootContext);
-  const compact = <Header host={state.host} detection={state.detection} roles={state.roles} compact />;
+  const compact = <Header host={state.host} detection={state.detection} />;
   // Below the one-line header of the later screens.
   const height = frameHeight(rows) - 1;
 

@@ -22,6 +22,7 @@ import { isEmptyPlan } from '../model/plan.js';
 import type { AnswerKey, AnswerValue, Answers, Question, RoleId, RoleInfo } from '../model/answers.js';
 import type { HostFacts } from '../model/host.js';
 import type { StepEvent, ApplyResult, Detection } from './backend.js';
+import { cursorFor } from './roleFrame.js';
 
 export type Step = 'role' | 'questions' | 'review' | 'planning' | 'preview' | 'applying' | 'summary';
 
@@ -93,14 +94,6 @@ export type WizardAction =
   | { type: 'replanned'; plan: Plan; host: HostFacts }
   | { type: 'apply-crashed'; message: string }
   | { type: 'cancel' };
-
-/** The cursor on the detected role, else on the first. */
-function cursorFor(roles: RoleInfo[], detection: Detection | null): number {
-  const role = detection?.suggested ?? detection?.role;
-  if (role === undefined || role === null || role === 'custom') return 0;
-  const i = roles.findIndex((r) => r.id === role);
-  return i >= 0 ? i : 0;
-}
 
 /**
  * The state before the first frame: role screen, the cursor on the role the files describe (the

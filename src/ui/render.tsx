@@ -10,6 +10,7 @@ import { toAscii } from '../output/ascii.js';
 import { App } from './App.js';
 import type { WizardBackend } from './backend.js';
 import { BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON } from './input/keys.js';
+import { replacePlainFrame, type PlainFrame } from './roleFrame.js';
 
 export interface RunOptions {
   /** Colours; bold, reverse video and underline are drawn either way. */
@@ -18,6 +19,29 @@ export interface RunOptions {
   unicode?: boolean;
   /** The --root sandbox, named in the hints. */
   root?: string;
+  /** The plain first frame on the terminal (commands/wizard/firstFrame.ts): Ink's first frame takes its place. */
+  plainFrame?: PlainFrame | null;
+}
+
+/**
+ * `out`, whose first write starts with `prefix`: Ink's first frame, in one write with the codes
+ * that erase the plain frame it replaces.
+ */
+function prefixFirstWrite(out: NodeJS.WriteStream, prefix: () => string): NodeJS.WriteStream {
+  let first = true;
+  return new Proxy(out, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) => {
+          const text = first && typeof chunk === 'string' ? prefix() + chunk : chunk;
+          first = false;
+          return (target.write as (...a: unknown[]) => boolean)(text, ...rest);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 /**
@@ -43,7 +67,12 @@ export async function runWizard(backend: WizardBackend, opts: RunOptions): Promi
   // whether to style at all. The caller has decided about colours; bold, reverse video (the text
   // cursor, the yes/no choice) and underline are not colours and stay: level 1 is enough.
   chalk.level = Math.max(chalk.level, 1) as typeof chalk.level;
-  const stdout = opts.unicode === false ? asciiStream(process.stdout) : process.stdout;
+  const terminal = opts.unicode === false ? asciiStream(process.stdout) : process.stdout;
+  const plain = opts.plainFrame;
+  const stdout =
+    plain === undefined || plain === null
+      ? terminal
+      : prefixFirstWrite(terminal, () => replacePlainFrame(plain, { rows: terminal.rows, columns: terminal.columns }));
   // Bracketed paste: a paste arrives marked, so a pasted line break never submits a field.
   const paste = process.stdout.isTTY === true;
   if (paste) process.stdout.write(BRACKETED_PASTE_ON);

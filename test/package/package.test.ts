@@ -281,9 +281,11 @@ function loadedUnder(urls: string[], base: string): string[] {
 
 /**
  * Start the wizard in a fresh tmux server (its own socket) and wait, bounded, until the role list
- * shows. Returns the screen. The server is killed afterwards whatever happens.
+ * shows (and every text of `also`). Returns the screen. The server is killed afterwards whatever
+ * happens. The role list shows first as the plain first frame, before Ink has loaded; a text only
+ * Ink draws (the host's "Postfix: " line) waits for Ink.
  */
-function firstFrame(shellCommand: string, timeoutMs = 30_000): string {
+function firstFrame(shellCommand: string, timeoutMs = 30_000, also: string[] = []): string {
   const socket = `mailsetup-pkgtest-${process.pid}-${serial++}`;
   const conf = join(work, 'tmux.conf');
   // Keep the pane when the program exits, so that a crash can be read instead of vanishing.
@@ -296,7 +298,7 @@ function firstFrame(shellCommand: string, timeoutMs = 30_000): string {
     let screen = '';
     while (Date.now() < deadline) {
       screen = tmux(['capture-pane', '-p']).stdout ?? '';
-      if (screen.includes('Null client')) return screen;
+      if (['Null client', ...also].every((t) => screen.includes(t))) return screen;
       if (/Pane is dead/.test(screen)) break;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
@@ -443,6 +445,28 @@ describe('package.json and the bundle', () => {
       /^src\/plan\/plan\.ts$|^src\/roles\/index\.ts$|^src\/plan\/lint\/|^src\/commands\/session\.ts$|node_modules\/(yaml|execa)\//;
     expect(first.inputs.filter((i) => late.test(i))).toEqual([]);
     expect(first.files.has(rest)).toBe(false);
+    // The plain first frame (the role list as text, drawn before Ink has loaded) waits only for
+    // dist/run.js, the wizard's chunk and what they import statically: neither Ink, React nor yoga.
+    const plain = closure(['dist/run.js', wizard]);
+    expect(plain.inputs).toContain('src/commands/wizard/firstFrame.ts');
+    expect(plain.inputs).toContain('src/ui/roleFrame.ts');
+    expect(plain.inputs).toContain('src/postfix/mainCf.ts');
+    const inkGraph = /node_modules\/(ink|react|react-reconciler|scheduler|yoga-layout)\//;
+    expect(first.inputs.filter((i) => inkGraph.test(i)).length).toBeGreaterThan(0);
+    expect(plain.inputs.filter((i) => inkGraph.test(i) || i === 'src/ui/render.tsx')).toEqual([]);
+    expect(plain.files.has(ui)).toBe(false);
+    // On a fresh box the plain frame comes sooner: dist/run.js loads only the first frame's module
+    // (with a dynamic import), before the wizard's chunk, the system layer and the parsers.
+    const fresh = outputs['dist/run.js'].imports
+      .filter((i) => i.kind === 'dynamic-import')
+      .map((i) => closure(['dist/run.js', i.path]))
+      .filter((c) => c.inputs.includes('src/commands/wizard/firstFrame.ts') && !c.files.has(wizard));
+    expect(fresh).toHaveLength(1);
+    const runOwn = closure(['dist/run.js']).inputs;
+    const added = fresh[0].inputs.filter((i) => !runOwn.includes(i));
+    expect(added).toContain('src/ui/roleFrame.ts');
+    expect(added.filter((i) => inkGraph.test(i) || /^src\/(postfix|system)\/|ip-address/.test(i))).toEqual([]);
+    expect(runOwn.filter((i) => inkGraph.test(i) || /^src\/postfix\/|ip-address/.test(i))).toEqual([]);
     // The rest of the wizard (with the planner) is loaded with a dynamic import, from the wizard's chunk.
     expect(closure([rest]).inputs).toContain('src/plan/plan.ts');
     expect(outputs[wizard].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)).toContain(rest);
@@ -590,6 +614,8 @@ describe('the tarball', () => {
         .join(' ');
       const screen = firstFrame(
         `exec env ${env} ${sh(NODE18)} ${hook.args.map(sh).join(' ')} ${sh(join(installed, 'bin', 'mailsetup.js'))} --root ${sh(root)}`,
+        30_000,
+        ['Postfix: '],
       );
       expect(screen).toContain('Which role should this host play?');
       for (const role of ['Null client', 'Domain mail server', 'Backup MX', 'Firewall / gateway relay'])
@@ -599,6 +625,11 @@ describe('the tarball', () => {
       const loaded = loadedUnder(hook.read(), installed);
       const ui = uiOutputs();
       expect(loaded.filter((f) => ui.includes(f)).length).toBeGreaterThan(0);
+      // …Ink's own chunk among them.
+      const [render] = Object.keys(buildMeta().outputs).filter((f) =>
+        buildMeta().outputs[f].inputs.includes('src/ui/render.tsx'),
+      );
+      expect(loaded).toContain(render);
     },
   );
 });
@@ -692,7 +723,9 @@ describe.each(RUNTIMES)('the bundle on $name', ({ node, skip }) => {
       expect(screen).not.toMatch(/Error|Warning/);
       // DEV=true makes Ink import its devtools module; the bundle has a stub there that fails like a
       // missing react-devtools-core, so Ink prints its hint and draws as usual.
-      const dev = firstFrame(`exec env DEV=true ${sh(node)} ${sh(BIN)} --root ${sh(root)}`);
+      const dev = firstFrame(`exec env DEV=true ${sh(node)} ${sh(BIN)} --root ${sh(root)}`, 30_000, [
+        'react-devtools-core',
+      ]);
       expect(dev).toContain('react-devtools-core');
       expect(dev).toContain('Which role should this host play?');
       expect(dev).toContain('Null client');

@@ -2,20 +2,24 @@
  * The wizard. What the files say (the state file, main.cf: local and fast) is read before the
  * first frame, so the role list opens on the current role and never moves under the user; the
  * host probes and the slow network probes run behind the first frame and arrive as they finish.
- * The first frame waits only for the files, their parsers and Ink: the role list is data
+ * The first frame waits only for the files and their parsers: it is the role screen written as
+ * plain text (./firstFrame.ts, the same lines and styles Ink draws), and the Ink UI (React, yoga)
+ * loads behind it and replaces it with its own identical frame. The role list is data
  * (roles/infos.ts), a box without main.cf is detected from the files' presence, and the planner,
- * the roles' logic and the apply (./rest.ts) load when the UI asks for the host, right after the
- * first frame (before it when an answers file, --role, a recovery or a main.cf to recognise needs them).
- * From the start the terminal is in raw mode: a key typed while the wizard loads is neither
- * echoed over the first frame nor lost. Postfix, when missing, is installed as the first step of
- * the confirmed apply. A failed apply returns to the preview (the files are read again). After a
- * successful apply it prints the next steps (what the role needs outside this host, a test
- * message, the log), offers to run --verify, then to save the answers.
+ * the roles' logic and the apply (./rest.ts) load when the UI asks for the host, right after Ink's
+ * first frame (before the first frame when an answers file, --role, a recovery or a main.cf to
+ * recognise needs them). From the start the terminal is in raw mode: a key typed while the wizard
+ * loads is neither echoed over the first frame nor lost (it waits in the terminal until Ink reads
+ * it). Postfix, when missing, is installed as the first step of the confirmed apply. A failed apply
+ * returns to the preview (the files are read again). After a successful apply it prints the next
+ * steps (what the role needs outside this host, a test message, the log), offers to run --verify,
+ * then to save the answers.
  */
 import type { Answers } from '../../model/answers.js';
 import type { ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
-import type { Detection, Plan } from '../../model/plan.js';
+import type { Detection as Detected, Plan } from '../../model/plan.js';
+import type { Detection } from '../../ui/backend.js';
 import { freshDetection } from '../../plan/detectFresh.js';
 import { roleInfoList } from '../../roles/infos.js';
 import { findUnfinished } from '../../system/apply.js';
@@ -24,12 +28,13 @@ import type { CommandContext } from '../context.js';
 import { readPlanFiles, type Files } from '../files.js';
 import type { Given, Session } from '../session.js';
 import type { Replan } from '../steps.js';
+import { drawFirstFrame, eraseFirstFrame, rawInput, watchFrame, type ShownFrame } from './firstFrame.js';
 
 /** The modules loaded after the first frame (./rest.ts). */
 type Rest = typeof import('./rest.js');
 
 /** What the files say; a file that cannot be read as expected is named, not fatal. */
-function detectFiles(files: Files, rest: Rest): Detection {
+function detectFiles(files: Files, rest: Rest): Detected {
   try {
     return rest.detect(files);
   } catch (e) {
@@ -41,16 +46,6 @@ function detectFiles(files: Files, rest: Rest): Detection {
       summary: [`Could not read the current configuration: ${message}`],
     };
   }
-}
-
-/** Raw mode on stdin from now until the wizard ends (when stdin is a terminal). */
-function rawInput(): () => void {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) return () => undefined;
-  stdin.setRawMode(true);
-  return () => {
-    if (stdin.isTTY) stdin.setRawMode(false);
-  };
 }
 
 export async function wizard(ctx: CommandContext): Promise<ExitCode> {
@@ -78,8 +73,10 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
   let applied: { plan: Plan; host: HostFacts } | null = null;
   // The last plan shown: the one confirmed when the wizard ends with 0.
   const shown: { last: { plan: Plan; host: HostFacts } | null } = { last: null };
+  // The plain first frame: drawn already on a fresh box (commands/index.ts), else below once the files are read.
+  let firstFrame: ShownFrame | null = ctx.firstFrame ?? null;
+  let inkStarted = false;
   try {
-    const ui = import('../../ui/render.js');
     // Host probes start when the first frame is up (the UI asks for them); the frame does not wait for them.
     let hostP: Promise<HostFacts> | null = null;
     const host = (): Promise<HostFacts> => (hostP ??= later().then((rest) => rest.readHostFacts(fx)));
@@ -89,6 +86,24 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
     // A box without main.cf is told from the files' presence; otherwise detect() reads them.
     const detected = freshDetection(files) ?? detectFiles(files, await later());
     const { role: suggested, ...preset } = prefill;
+    const detection: Detection = {
+      role: detected.role,
+      answers: detected.answers,
+      summary: detected.summary,
+      suggested,
+    };
+    const roles = roleInfoList();
+    const sandbox = ctx.root === '/' ? undefined : ctx.root;
+    // The role screen as plain text now (unless it is up already); the Ink UI loads behind it and takes its place.
+    if (firstFrame === null) {
+      const drawn = drawFirstFrame(process.stdout, roles, detection, {
+        color: opts.color,
+        unicode: opts.unicode,
+        sandbox,
+      });
+      if (drawn !== null) firstFrame = watchFrame(drawn);
+    }
+    const ui = import('../../ui/render.js');
     const templates = await loadTemplates(fx);
     let sessionP: Promise<Session> | null = null;
     const session = (): Promise<Session> =>
@@ -114,12 +129,15 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       return p;
     };
     const { runWizard } = await ui;
+    // The plain frame, still up (nothing written since), for Ink's first write to replace.
+    const plainFrame = firstFrame?.take() ?? null;
+    inkStarted = true;
     code = await runWizard(
       {
-        detection: () => ({ role: detected.role, answers: detected.answers, summary: detected.summary, suggested }),
+        detection: () => detection,
         loadHost: host,
         probe: async (h) => (await later()).probeLines(fx, h, detected, files),
-        roles: () => roleInfoList(),
+        roles: () => roles,
         questions: (role, h, given) => {
           // Asked for once the host is known, which waits for ./rest.ts: it is loaded by now.
           if (loadedRest === null) throw new Error('the questions were asked for before the host was probed');
@@ -161,8 +179,13 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
           }
         },
       },
-      { color: opts.color, unicode: opts.unicode, root: ctx.root === '/' ? undefined : ctx.root },
+      { color: opts.color, unicode: opts.unicode, root: sandbox, plainFrame },
     );
+  } catch (e) {
+    // Stopped before Ink drew anything (a file that cannot be read): the plain frame goes, the error shows alone.
+    const left = inkStarted ? null : (firstFrame?.take() ?? null);
+    if (left !== null) eraseFirstFrame(process.stdout, left);
+    throw e;
   } finally {
     restore();
   }
