@@ -8,40 +8,21 @@
  */
 import { useContext } from 'react';
 import { Box } from 'ink';
-import type { RoleInfo } from '../model/answers.js';
-import type { HostFacts } from '../model/host.js';
-import type { Detection } from './backend.js';
 import { useKeys } from './input/InputProvider.js';
-import { roleFrameLines } from './roleFrame.js';
+import { roleFrameLines, type RoleFrame } from './roleFrame.js';
 import { RootContext } from './SummaryScreen.js';
 import { Line } from './style.js';
 
-export interface RoleScreenProps {
-  roles: RoleInfo[];
-  index: number;
-  detection: Detection | null;
-  host: HostFacts | null;
-  /** The slow probes' lines; null while they run. */
-  probes: string[] | null;
-  rows: number;
-  columns: number;
+/** What the role screen shows (the sandbox comes from RootContext), and what its keys do. */
+export interface RoleScreenProps extends Omit<RoleFrame, 'sandbox'> {
   /** Move the cursor by `by` rows. */
   onMove(by: number): void;
   onChoose(): void;
 }
 
 /** The role screen. */
-export function RoleScreen({
-  roles,
-  index,
-  detection,
-  host,
-  probes,
-  rows,
-  columns,
-  onMove,
-  onChoose,
-}: RoleScreenProps) {
+export function RoleScreen({ onMove, onChoose, ...frame }: RoleScreenProps) {
+  const { roles } = frame;
   // Relative moves: the machine moves its own cursor, never one this screen remembers.
   useKeys((key) => {
     if (key.name === 'up') onMove(-1);
@@ -51,7 +32,7 @@ export function RoleScreen({
     else if (key.name === 'return') onChoose();
   });
   const sandbox = useContext(RootContext);
-  const lines = roleFrameLines({ roles, index, detection, host, probes, rows, columns, sandbox });
+  const lines = roleFrameLines({ ...frame, sandbox });
   return (
     <Box flexDirection="column">
       {lines.map((line, i) => (
