@@ -29,14 +29,20 @@ export interface RunOptions {
  */
 function prefixFirstWrite(out: NodeJS.WriteStream, prefix: () => string): NodeJS.WriteStream {
   let first = true;
+  return mapWrites(out, (text) => {
+    if (!first) return text;
+    first = false;
+    return prefix() + text;
+  });
+}
+
+/** `out`, with the text of every write put through `map` first (everything else is out's own). */
+function mapWrites(out: NodeJS.WriteStream, map: (text: string) => string): NodeJS.WriteStream {
   return new Proxy(out, {
     get(target, prop) {
       if (prop === 'write') {
-        return (chunk: unknown, ...rest: unknown[]) => {
-          const text = first && typeof chunk === 'string' ? prefix() + chunk : chunk;
-          first = false;
-          return (target.write as (...a: unknown[]) => boolean)(text, ...rest);
-        };
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? map(chunk) : chunk, ...rest);
       }
       const v: unknown = Reflect.get(target, prop, target);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -49,16 +55,7 @@ function prefixFirstWrite(out: NodeJS.WriteStream, prefix: () => string): NodeJS
  * the layout Ink computed for the text it writes holds.
  */
 function asciiStream(out: NodeJS.WriteStream): NodeJS.WriteStream {
-  return new Proxy(out, {
-    get(target, prop) {
-      if (prop === 'write') {
-        return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? toAscii(chunk) : chunk, ...rest);
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  return mapWrites(out, toAscii);
 }
 
 /** Run the wizard until it ends; resolves with the exit code. */
