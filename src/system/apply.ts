@@ -279,16 +279,14 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // Under --root every tool reads one private copy of the sandbox's configuration (sandbox.ts),
   // made here from main.cf and master.cf as this apply will write them: the check starts now,
   // beside the lock, the backup and the writes.
-  const planned = (path: string) => plan.files.find((c) => c.path === path);
-  const plannedText = (path: string) => planned(path)?.after ?? undefined;
-  const copyFirst = !fx.live && checkFirst && [MAIN_CF, MASTER_CF].every((p) => planned(p)?.after !== null);
+  // (A plan that removes either file keeps the old order: the copy is made after the writes.)
+  const planned = (path: string) => plan.files.find((c) => c.path === path)?.after;
+  const copyFirst = !fx.live && checkFirst && planned(MAIN_CF) !== null && planned(MASTER_CF) !== null;
   try {
     if (copyFirst) {
-      const main = plannedText(MAIN_CF);
-      const master = plannedText(MASTER_CF);
       sandboxCopy = await openSandboxConfig(fx, directoriesOf(host), {
-        ...(main !== undefined ? { main } : {}),
-        ...(master !== undefined ? { master } : {}),
+        main: planned(MAIN_CF) ?? undefined,
+        master: planned(MASTER_CF) ?? undefined,
       });
       const stop = new AbortController();
       startCheck({ signal: stop.signal, sandboxConfig: sandboxCopy.config }, stop);
@@ -373,8 +371,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
 
     /**
      * What runAction gets for `a`: the stage (live) or, under --root, the one private copy of the
-     * sandbox's configuration that all the tools read, made by the first of them (every file is
-     * written by then; src/system/sandbox.ts).
+     * sandbox's configuration that all the tools read: made above from the planned files, or else
+     * by the first tool (every file is written by then; src/system/sandbox.ts).
      */
     const actionOptions = async (a: Action, signal: AbortSignal | undefined, known?: boolean) => {
       if (!fx.live && readsSandboxCopy(a)) sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host));
@@ -386,8 +384,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       };
     };
 
-    // Live, the configuration is complete now (the new main.cf on the stage): the check runs
-    // while the builds before it do.
+    // Live (and under --root when the copy could not be made first), the configuration is complete
+    // now (live: the new main.cf on the stage): the check runs while the builds before it do.
     if (early === undefined && checkFirst && checkAt > 0) {
       checkSignal();
       const stop = new AbortController();

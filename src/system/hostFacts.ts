@@ -139,8 +139,7 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   // runs and log line.
   const withDirs = hasMain && fx.live;
   // Without a main.cf the default table type is the package's (asked above).
-  const [defaults, [versionLine = '', defaultDbType = ''], conf, masterCf] = await Promise.all([
-    defaultsRun,
+  const [[versionLine = '', defaultDbType = ''], conf, masterCf] = await Promise.all([
     lines,
     hasMain
       ? fx.run(
@@ -152,7 +151,7 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
     masterCfRead,
   ]);
   const version = versionLine.trim();
-  const installed = defaults.exitCode === 0 && version !== '';
+  const installed = version !== ''; // no lines when postconf failed
   const [dbType = '', daemonDir = '', queueDir = ''] =
     conf === null ? [defaultDbType.trim()] : conf.exitCode === 0 ? conf.stdout.split('\n').map((l) => l.trim()) : [];
   const facts: PostfixFacts = {

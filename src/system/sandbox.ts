@@ -131,7 +131,7 @@ export interface SandboxConfig {
 export async function openSandboxConfig(
   fx: Effects,
   pkg: PackageDirectories,
-  planned: { main?: string; master?: string } = {},
+  planned: { main?: string | undefined; master?: string | undefined } = {},
 ): Promise<SandboxConfig> {
   const [main, master] = await Promise.all([
     planned.main ?? fx.readFile(MAIN_CF),
