@@ -302,8 +302,9 @@ export interface Effects {
    * modification time is put `STAGE_SETTLE_MS` in the past: Postfix re-reads a main.cf modified
    * in the current or previous second every 300 ms until it is older, and the copy is complete
    * before any tool reads it. The live files' times are never changed. A name also in `replace`
-   * gets that text instead of the live file's (the owner of the live file, else root; the mode
-   * given): an apply validates a new main.cf on the stage before the live one is replaced.
+   * gets that text instead of the live file's (the owner given, else the live file's, else root;
+   * the mode given): an apply validates its new files on the stage before the live ones are
+   * replaced.
    * Returns the system path of the stage; the caller removes it (removeTree).
    */
   stageCopy?(dir: string, settle: string[], replace?: Record<string, StagedText>): Promise<string>;
@@ -313,6 +314,9 @@ export interface Effects {
 export interface StagedText {
   content: string;
   mode: number;
+  /** The owner the apply will give the file (a secret is root's whoever owned it). */
+  uid?: number;
+  gid?: number;
 }
 
 /** A private scratch directory (Effects.scratchDir). */

@@ -10,7 +10,7 @@
 import { basename, dirname } from 'node:path';
 import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
 import type { StepEvent, ApplyResult } from '../model/events.js';
-import { stagePathOf, type Effects } from '../model/effects.js';
+import { stagePathOf, type Effects, type FileMeta, type StagedText } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import {
   createBackup,
@@ -201,15 +201,55 @@ function touchesDaemon(a: Action): boolean {
  * live main.cf is replaced (which happens just before the reload or restart, or after the last
  * tool), so nothing waits on the live file either. Without stageCopy, or when staging fails, the
  * live main.cf is written first and the tools read the live directory (and wait, as they always did).
+ * (This is the stage made after the other files are written; stageFirst makes it before.)
  */
 async function stageFor(fx: Effects, plan: Plan, main: FileChange | undefined): Promise<string | undefined> {
   if (!fx.live || !fx.stageCopy || main?.after == null || !plan.actions.some(readsMainCf)) return undefined;
   try {
-    const mode = main.mode ?? (await fx.stat(MAIN_CF))?.mode ?? 0o644;
+    const mode = writeMeta(main)?.mode ?? (await fx.stat(MAIN_CF))?.mode ?? 0o644;
     return await fx.stageCopy(POSTFIX_DIR, ['main.cf'], { 'main.cf': { content: main.after, mode } });
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Live, before anything is written: the stage (see stageFor) made from the plan rather than from
+ * the written files, so that `postfix check` can start on it at once, beside the backup and the
+ * writes. Every file the apply changes in /etc/postfix is on the stage with the text, mode and
+ * owner the write will give it (`changes`: the files not already as planned); the rest are the
+ * live ones. Undefined (the stage is then made after the writes) when a change removes a file
+ * there or lies in a sub-directory, when nothing there changes, or when staging fails.
+ */
+async function stageFirst(fx: Effects, changes: FileChange[]): Promise<string | undefined> {
+  if (!fx.stageCopy) return undefined;
+  const replace: Record<string, StagedText> = {};
+  for (const c of changes) {
+    if (dirname(c.path) !== POSTFIX_DIR) {
+      if (c.path.startsWith(`${POSTFIX_DIR}/`)) return undefined;
+      continue;
+    }
+    if (c.after === null) return undefined;
+    const meta = writeMeta(c);
+    const mode = meta?.mode ?? (await fx.stat(c.path))?.mode ?? 0o644;
+    const owner = meta?.uid !== undefined && meta.gid !== undefined ? { uid: meta.uid, gid: meta.gid } : {};
+    replace[basename(c.path)] = { content: c.after, mode, ...owner };
+  }
+  if (!Object.hasOwn(replace, 'main.cf')) return undefined;
+  try {
+    return await fx.stageCopy(POSTFIX_DIR, Object.keys(replace), replace);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The owner and mode a write of `c` sets (undefined: the file's own stay). */
+function writeMeta(c: FileChange): Partial<FileMeta> | undefined {
+  // A secret is root-only, whatever the file was before (the backup step said so).
+  if (c.secret) return SECRET_META;
+  if (c.before === null) return { mode: c.mode ?? 0o644 };
+  if (c.modeBefore !== undefined && c.mode !== undefined) return { mode: c.mode };
+  return undefined;
 }
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
@@ -250,6 +290,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
   };
   let stage: string | undefined;
+  // The stage's real path, which the commands get.
+  let stageDir: string | undefined;
   let sandboxCopy: SandboxConfig | undefined;
   // The postfix check started beside the builds before it (see below).
   let early: { action: Action; outcome: Promise<StepOutcome>; settle: () => Promise<void> } | undefined;
@@ -295,6 +337,19 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
       lock = await acquireLock(fx);
     });
+    // Live, the check starts now too, on a stage made from the planned files (under the lock: the
+    // stage has one name); otherwise the stage is made once the other files are written.
+    if (fx.live && checkFirst && plan.actions.some(readsMainCf)) {
+      stage = await stageFirst(
+        fx,
+        plan.files.filter((_, i) => !already[i]),
+      );
+      if (stage !== undefined) {
+        stageDir = await fx.realPath(stage);
+        const stop = new AbortController();
+        startCheck({ signal: stop.signal, stage: stageDir }, stop);
+      }
+    }
 
     checkSignal();
     const unchanged = new Set<string>();
@@ -340,18 +395,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       checkSignal();
       await rec.step(`write:${c.path}`, writeLabel(c), async () => {
         if (unchanged.has(c.path)) return { status: 'skipped', detail: 'already up to date' };
-        if (c.after === null) {
-          await fx.removeFile(c.path);
-        } else if (c.secret) {
-          // A secret is root-only, whatever the file was before (the backup step said so).
-          await fx.writeFileAtomic(c.path, c.after, SECRET_META);
-        } else if (c.before === null) {
-          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode ?? 0o644 });
-        } else if (c.modeBefore !== undefined && c.mode !== undefined) {
-          await fx.writeFileAtomic(c.path, c.after, { mode: c.mode });
-        } else {
-          await fx.writeFileAtomic(c.path, c.after);
-        }
+        if (c.after === null) await fx.removeFile(c.path);
+        else await fx.writeFileAtomic(c.path, c.after, writeMeta(c));
         changed = true;
         return {};
       });
@@ -361,13 +406,13 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     let pending = fx.live && fx.stageCopy && plan.actions.some(readsMainCf) ? main : undefined;
     for (const c of plan.files) if (c !== pending) await write(c);
     checkSignal();
-    stage = pending ? await stageFor(fx, plan, pending) : undefined;
-    if (pending && stage === undefined) {
-      await write(pending);
-      pending = undefined;
+    if (stage === undefined && pending) {
+      stage = await stageFor(fx, plan, pending);
+      if (stage === undefined) {
+        await write(pending);
+        pending = undefined;
+      } else stageDir = await fx.realPath(stage);
     }
-    // The commands get the stage's real path.
-    const stageDir = stage === undefined ? undefined : await fx.realPath(stage);
 
     /**
      * What runAction gets for `a`: the stage (live) or, under --root, the one private copy of the

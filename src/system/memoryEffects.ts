@@ -327,8 +327,8 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         files.set(`${stage}/${name}`, {
           content: text.content,
           mode: text.mode,
-          uid: live?.uid ?? 0,
-          gid: live?.gid ?? 0,
+          uid: text.uid ?? live?.uid ?? 0,
+          gid: text.gid ?? live?.gid ?? 0,
         });
       }
       staged.add(stage);

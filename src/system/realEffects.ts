@@ -926,7 +926,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
             const to = join(stage, name);
             await fs.rm(to, { force: true });
             await fs.writeFile(to, text.content, { mode: 0o600, flag: 'wx' });
-            await chownAsAllowed(to, st?.uid ?? 0, st?.gid ?? 0);
+            await chownAsAllowed(to, text.uid ?? st?.uid ?? 0, text.gid ?? st?.gid ?? 0);
             await fs.chmod(to, text.mode & 0o7777);
             await fs.utimes(to, past, past);
             continue;

@@ -100,7 +100,7 @@ describe('createRealEffects: stageCopy', () => {
   );
 
   it.skipIf(!AS_ROOT)(
-    "a new text for main.cf: the stage holds it (the live file's owner, the mode given, dated back); the live file is untouched",
+    "a new text for main.cf: the stage holds it (the live file's owner unless one is given, the mode given, dated back); the live file is untouched",
     async () => {
       const r = root();
       const cfg = join(r, 'etc/postfix');
@@ -125,6 +125,15 @@ describe('createRealEffects: stageCopy', () => {
       const f = statSync(join(r, 'etc/.postfix.mailsetup-stage/main.cf'));
       expect([f.mode & 0o7777, f.uid, f.gid]).toEqual([0o644, 0, 0]);
       expect(existsSync(join(cfg, 'main.cf'))).toBe(false);
+      // An owner given (a secret the apply makes root's): it wins over the live file's.
+      writeFileSync(join(cfg, 'sasl_passwd'), 'old\n');
+      chownSync(join(cfg, 'sasl_passwd'), NOBODY_UID, NOGROUP_GID);
+      await fx.stageCopy?.('/etc/postfix', ['sasl_passwd'], {
+        sasl_passwd: { content: 'new\n', mode: 0o600, uid: 0, gid: 0 },
+      });
+      const p = statSync(join(r, 'etc/.postfix.mailsetup-stage/sasl_passwd'));
+      expect([p.mode & 0o7777, p.uid, p.gid]).toEqual([0o600, 0, 0]);
+      expect(statSync(join(cfg, 'sasl_passwd')).uid).toBe(NOBODY_UID);
     },
   );
 
@@ -300,8 +309,9 @@ describe('apply and the stage (memory effects)', () => {
     expect(r.ok).toBe(true);
     const S = '/etc/.postfix.mailsetup-stage';
     expect(seen).toEqual([
-      // the backup step asks master(8) whether Postfix runs (the pid file names root's master)
-      '/usr/lib/postfix/sbin/master -t | live a = 1 | stage undefined',
+      // the backup step asks master(8) whether Postfix runs (the pid file names root's master);
+      // the stage is made from the plan right after the lock, and the check starts on it
+      '/usr/lib/postfix/sbin/master -t | live a = 1 | stage a = 2',
       // the check runs beside newaliases (the build before it), both on the stage
       `postfix -c ${S} check | live a = 1 | stage a = 2`,
       `newaliases -C ${S} | live a = 1 | stage a = 2`,
@@ -483,6 +493,166 @@ describe('--root: postfix check from the start of the apply', () => {
     expect(fx.calls).toEqual([]);
     expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
     expect(r.backupDir).toBeUndefined();
+  });
+});
+
+describe('live: postfix check from the start of the apply', () => {
+  const S = '/etc/.postfix.mailsetup-stage';
+  /** What the check found on the stage and in /etc/postfix when it ran, and the writes before it. */
+  function recording() {
+    const seen: {
+      stage: Record<string, string | undefined>;
+      live: Record<string, string | undefined>;
+      writes: string[];
+    }[] = [];
+    const names = ['main.cf', 'transport', 'sasl_passwd', 'sasl/x'];
+    const fx: MemoryEffects = createMemoryEffects({
+      files: {
+        '/etc/postfix/main.cf': 'a = 1\n',
+        '/etc/postfix/sasl_passwd': 'old secret\n',
+        '/etc/postfix/sasl/x': 'x 1\n',
+        '/etc/postfix/transport': 'x y\n',
+      },
+      run: (cmd, args) => {
+        if (args.includes('check')) {
+          const at = (dir: string) => Object.fromEntries(names.map((n) => [n, fx.files.get(`${dir}/${n}`)?.content]));
+          seen.push({ stage: at(S), live: at('/etc/postfix'), writes: fx.writes.filter((w) => w.startsWith('/etc/')) });
+        }
+        return { command: [cmd, ...args].join(' '), exitCode: 0, stdout: '', stderr: '', timedOut: false };
+      },
+    });
+    return { fx, seen };
+  }
+
+  it('the stage is made from the planned files after the lock, and the check reads it before anything is written', async () => {
+    const { fx, seen } = recording();
+    fx.files.get('/etc/postfix/sasl_passwd')!.uid = NOBODY_UID;
+    let modes: Record<string, string> = {};
+    const events: string[] = [];
+    let checkRanBeforeTheWrites = false;
+    const r = await apply(
+      planOf(
+        [
+          MAIN_CHANGE,
+          {
+            path: '/etc/postfix/transport',
+            before: 'x y\n',
+            after: 'x z\n',
+            mode: 0o640,
+            modeBefore: 0o644,
+            description: 't',
+          },
+          {
+            path: '/etc/postfix/sasl_passwd',
+            before: 'old secret\n',
+            after: 'new secret\n',
+            secret: true,
+            description: 's',
+          },
+          { path: '/etc/postfix/virtual', before: null, after: 'a@example.com b\n', description: 'v' },
+          { path: '/etc/aliases', before: null, after: 'postmaster: root\n', description: 'aliases' },
+        ],
+        [postmap, { kind: 'postfix-check' }, { kind: 'reload' }],
+      ),
+      fx,
+      testHost(),
+      {
+        onEvent: (e) => e.status !== 'running' && events.push(e.id),
+        faultHook: (id) => {
+          if (id === 'write:/etc/postfix/transport') {
+            checkRanBeforeTheWrites = seen.length === 1;
+            modes = Object.fromEntries(
+              ['main.cf', 'transport', 'sasl_passwd', 'virtual'].map((n) => {
+                const f = fx.files.get(`${S}/${n}`);
+                return [n, f ? `${f.mode.toString(8)} ${f.uid}:${f.gid}` : 'none'];
+              }),
+            );
+          }
+        },
+      },
+    );
+    expect(r.error).toBeUndefined();
+    expect(checkRanBeforeTheWrites).toBe(true);
+    expect(seen).toEqual([
+      {
+        stage: { 'main.cf': 'a = 2\n', transport: 'x z\n', sasl_passwd: 'new secret\n', 'sasl/x': 'x 1\n' },
+        live: { 'main.cf': 'a = 1\n', transport: 'x y\n', sasl_passwd: 'old secret\n', 'sasl/x': 'x 1\n' },
+        writes: [],
+      },
+    ]);
+    // As the writes will make them: the new mode, a secret root's and 0600, a new file 0644.
+    expect(modes).toEqual({
+      'main.cf': '644 0:0',
+      transport: '640 0:0',
+      sasl_passwd: '600 0:0',
+      virtual: '644 0:0',
+    });
+    expect(fx.files.get('/etc/postfix/sasl_passwd')).toMatchObject({ mode: 0o600, uid: 0, gid: 0 });
+    expect(events).toEqual([
+      'lock',
+      'backup',
+      'write:/etc/postfix/transport',
+      'write:/etc/postfix/sasl_passwd',
+      'write:/etc/postfix/virtual',
+      'write:/etc/aliases',
+      'action:postmap:/etc/postfix/transport',
+      'action:postfix-check',
+      'write:/etc/postfix/main.cf',
+      'action:reload',
+      'manifest',
+    ]);
+    expect(commandLines(fx)).toContain(`postfix -c ${S} check`);
+    expect([...fx.dirs.keys()].filter((k) => k.startsWith(S))).toEqual([]);
+  });
+
+  it('a change in a sub-directory of /etc/postfix: the stage is made after the writes, as before', async () => {
+    const { fx, seen } = recording();
+    const r = await apply(
+      planOf(
+        [MAIN_CHANGE, { path: '/etc/postfix/sasl/x', before: 'x 1\n', after: 'x 2\n', description: 'x' }],
+        [{ kind: 'postfix-check' }, { kind: 'reload' }],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(r.error).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(seen[0].writes).toContain('/etc/postfix/sasl/x');
+    expect(seen[0].stage).toMatchObject({ 'main.cf': 'a = 2\n', 'sasl/x': 'x 2\n' });
+    expect(seen[0].live['main.cf']).toBe('a = 1\n');
+  });
+
+  it('a file removed from /etc/postfix: the stage is made after the writes (the removal is on it)', async () => {
+    const { fx, seen } = recording();
+    const r = await apply(
+      planOf(
+        [MAIN_CHANGE, { path: '/etc/postfix/transport', before: 'x y\n', after: null, description: 't' }],
+        [{ kind: 'postfix-check' }, { kind: 'reload' }],
+      ),
+      fx,
+      testHost(),
+    );
+    expect(r.error).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(seen[0].writes).toContain('/etc/postfix/transport');
+    expect(seen[0].stage).toMatchObject({ 'main.cf': 'a = 2\n', transport: undefined });
+  });
+
+  it('a file changed on disk since the plan: the apply stops before writing, the early check is stopped and the stage removed', async () => {
+    const { fx } = recording();
+    const plan = planOf(
+      [MAIN_CHANGE, { path: '/etc/postfix/transport', before: 'x y\n', after: 'x z\n', description: 't' }],
+      [{ kind: 'postfix-check' }, { kind: 'reload' }],
+    );
+    const r = await apply(plan, fx, testHost(), {
+      faultHook: (id) => {
+        if (id === 'backup') fx.files.get('/etc/postfix/transport')!.content = 'hand edit\n';
+      },
+    });
+    expect(r.ok).toBe(false);
+    expect(r.stale).toEqual(['/etc/postfix/transport']);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 1\n');
+    expect([...fx.dirs.keys()].filter((k) => k.startsWith(S))).toEqual([]);
   });
 });
 
