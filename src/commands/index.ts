@@ -114,7 +114,7 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   const wizardModule = interactive ? import('./wizard/index.js') : null;
   if (firstFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
   wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
-  const { createRealEffects } = await import('../system/realEffects.js');
+  const { createRealEffects, loadCommandRunner } = await import('../system/realEffects.js');
   const ctx: CommandContext = {
     opts,
     fx: createRealEffects(root),
@@ -131,8 +131,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   if (opts.listBackups) return (await import('./rollback/index.js')).listBackupsMode(ctx);
   if (opts.forget) return (await import('./forget/index.js')).forget(ctx);
   if (opts.verify) return (await import('./verify/index.js')).verifyCommand(ctx);
-  // The host's facts (a few short commands) are gathered while the apply's modules load.
-  const host = import('../system/hostFacts.js').then((m) => m.readHostFacts(ctx.fx));
+  // The host's facts (a few short commands) are gathered while the apply's modules load: the
+  // command runner and the facts' module first, so that the commands start before the rest loads.
+  await loadCommandRunner();
+  const host = (await import('../system/hostFacts.js')).readHostFacts(ctx.fx);
   host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
   return (await import('./apply/index.js')).applyAnswers(ctx, host);
 }

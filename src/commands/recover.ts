@@ -11,20 +11,20 @@ import { eventPrinter, type CommandContext } from './context.js';
 import { reportRollback } from './report.js';
 
 /**
- * Roll back an unfinished apply or rollback, if there is one; throws (exit 1) when that cannot be
- * done. An apply (or rollback) that another mailsetup is running right now is not unfinished: the
- * run stops and says so.
+ * Roll back an unfinished apply or rollback, if there is one (true: one was rolled back, and the
+ * files read before are stale); throws (exit 1) when that cannot be done. An apply (or rollback)
+ * that another mailsetup is running right now is not unfinished: the run stops and says so.
  */
-export async function recoverIfNeeded(ctx: CommandContext, host: HostFacts): Promise<void> {
+export async function recoverIfNeeded(ctx: CommandContext, host: HostFacts): Promise<boolean> {
   const t = await findRollbackTarget(ctx.fx).catch(() => null);
-  if (t === null || t.reason === 'applied') return;
+  if (t === null || t.reason === 'applied') return false;
   const dir = await ctx.fx.realPath(t.dir).catch(() => ctx.fx.resolve(t.dir));
   if (t.reason === 'rollback-failed') {
     ctx.io.err(
       `mailsetup: the last rollback did not complete (backup ${dir}): mailsetup --rollback retries it; ` +
         'this run goes on from the files as they are\n',
     );
-    return;
+    return false;
   }
   const what = t.reason === 'apply-unfinished' ? 'apply' : 'rollback';
   const pid = await runningApply(ctx.fx);
@@ -43,4 +43,5 @@ export async function recoverIfNeeded(ctx: CommandContext, host: HostFacts): Pro
   if (!r.ok) {
     throw new MailsetupError('', reportRollback(ctx, r));
   }
+  return true;
 }

@@ -231,8 +231,14 @@ export class Session {
   }
 
   static async open(fx: Effects, host: HostFacts, templates: Templates, opts: SessionOptions = {}): Promise<Session> {
-    const [files, meta] = await Promise.all([readPlanFiles(fx), readPlanMeta(fx)]);
+    const { files, meta } = await Session.read(fx);
     return new Session(fx, host, files, templates, meta, opts);
+  }
+
+  /** The files a session plans against, with their owners and modes (Session.open reads them). */
+  static async read(fx: Effects): Promise<{ files: Files; meta: Record<string, FileMeta> }> {
+    const [files, meta] = await Promise.all([readPlanFiles(fx), readPlanMeta(fx)]);
+    return { files, meta };
   }
 
   /**

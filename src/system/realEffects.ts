@@ -331,6 +331,14 @@ function dnsPromises(): Promise<typeof import('node:dns').promises> {
  */
 let execaModule: Promise<typeof import('execa')> | undefined;
 
+/**
+ * Load execa now (a mode that runs commands at once): the host's first probes then start before
+ * the mode's own modules load, and run while they do.
+ */
+export async function loadCommandRunner(): Promise<void> {
+  await (execaModule ??= import('execa'));
+}
+
 async function spawn(
   cmd: string,
   args: string[],

@@ -24,16 +24,26 @@ import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan 
 /** `hostFacts`: the host's facts when the caller started gathering them already. */
 export async function applyAnswers(ctx: CommandContext, hostFacts?: Promise<HostFacts>): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
+  // What needs no host facts is read while they are gathered (their commands run meanwhile): the
+  // package's templates, the files to plan against (read again after a recovery) and the answers.
+  // Each is awaited where it was always read, so errors and warnings come in the same order.
+  const templates = loadTemplates(fx);
+  const read = Session.read(fx);
+  const warnings: string[] = [];
+  const answers = readGiven(fx, opts, (w) => warnings.push(w));
+  for (const p of [templates, read, answers]) p.catch(() => undefined);
   const host: HostFacts = await (hostFacts ?? readHostFacts(fx));
-  await recoverIfNeeded(ctx, host);
-  const session = await Session.open(fx, host, await loadTemplates(fx), { freshStart: opts.freshStart });
+  const recovered = await recoverIfNeeded(ctx, host);
+  const { files, meta } = recovered ? await Session.read(fx) : await read;
+  const session = new Session(fx, host, files, await templates, meta, { freshStart: opts.freshStart });
   if (session.discardedState !== null) {
     io.err(
       `mailsetup: --fresh-start: ${session.discardedState}; it is set aside (the apply's backup keeps it) ` +
         'and mailsetup starts afresh\n',
     );
   }
-  const raw = await readGiven(fx, opts, (w) => io.err(`mailsetup: warning: ${w}\n`));
+  const raw = await answers;
+  for (const w of warnings) io.err(`mailsetup: warning: ${w}\n`);
   const role = raw.answers.role ?? (isRoleId(session.detected.role) ? session.detected.role : undefined);
   if (!role) throw new UsageError(`role: required (give role: in the answers file or --role): ${roleIdList()}`);
   ctx.json?.role(session.detected.role, role);
