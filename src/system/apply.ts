@@ -223,20 +223,20 @@ async function stageFor(fx: Effects, plan: Plan, main: FileChange | undefined): 
  */
 async function stageFirst(fx: Effects, changes: FileChange[]): Promise<string | undefined> {
   if (!fx.stageCopy) return undefined;
-  const replace: Record<string, StagedText> = {};
-  for (const c of changes) {
-    if (dirname(c.path) !== POSTFIX_DIR) {
-      if (c.path.startsWith(`${POSTFIX_DIR}/`)) return undefined;
-      continue;
-    }
-    if (c.after === null) return undefined;
-    const meta = writeMeta(c);
-    const mode = meta?.mode ?? (await fx.stat(c.path))?.mode ?? 0o644;
-    const owner = meta?.uid !== undefined && meta.gid !== undefined ? { uid: meta.uid, gid: meta.gid } : {};
-    replace[basename(c.path)] = { content: c.after, mode, ...owner };
-  }
-  if (!Object.hasOwn(replace, 'main.cf')) return undefined;
+  const here = changes.filter(
+    (c): c is FileChange & { after: string } => dirname(c.path) === POSTFIX_DIR && c.after !== null,
+  );
+  if (changes.some((c) => c.path.startsWith(`${POSTFIX_DIR}/`) && !here.some((h) => h === c))) return undefined;
+  if (!here.some((c) => c.path === MAIN_CF)) return undefined;
   try {
+    const replace: Record<string, StagedText> = {};
+    for (const c of here) {
+      const meta = writeMeta(c);
+      // A write that keeps the file's mode: the live file's.
+      const mode = meta?.mode ?? (await fx.stat(c.path))?.mode ?? 0o644;
+      const owner = meta?.uid !== undefined && meta.gid !== undefined ? { uid: meta.uid, gid: meta.gid } : {};
+      replace[basename(c.path)] = { content: c.after, mode, ...owner };
+    }
     return await fx.stageCopy(POSTFIX_DIR, Object.keys(replace), replace);
   } catch {
     return undefined;
