@@ -44,6 +44,9 @@ Options:
   --fresh-start    when the state file (/etc/postfix/mailsetup.yaml) does not
                    validate: set it aside (the apply's backup keeps it) and
                    start as if mailsetup had never configured this host
+  --no-probes      ask nothing of the network: no DNS lookups, no connection
+                   tests, no test of the smart-host login (each says it was not
+                   done); packages are still installed with apt-get
   --no-color       no colours (also NO_COLOR=1); without it, colours only on a
                    terminal, or wherever FORCE_COLOR=1 asks for them
   -h, --help       this text
@@ -104,6 +107,7 @@ export function parseCli(
         json: { type: 'boolean' },
         'fresh-start': { type: 'boolean' },
         'all-questions': { type: 'boolean' },
+        'no-probes': { type: 'boolean' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -130,6 +134,8 @@ export function parseCli(
       `--save-answers goes with the wizard, --answers or --dry-run, not with --${v.rollback ? 'rollback' : 'verify'}`,
     );
   if (v['save-answers'] === '') throw new UsageError('--save-answers: give a file name');
+  if (v['no-probes'] && v.verify)
+    throw new UsageError('--no-probes does not go with --verify: its checks talk SMTP to Postfix and ask DNS');
   if (v['all-questions'] && (v.yes || v['dry-run'] || v.json || modes.length > 0))
     throw new UsageError(
       '--all-questions goes with the wizard (it asks questions), not with --yes, --dry-run or a mode',
@@ -153,6 +159,7 @@ export function parseCli(
     unicode: unicodeWanted(env),
     freshStart: v['fresh-start'] ?? false,
     allQuestions: v['all-questions'] ?? false,
+    noProbes: v['no-probes'] ?? false,
   };
 }
 

@@ -115,9 +115,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   if (firstFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
   wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
   const { createRealEffects, loadCommandRunner } = await import('../system/realEffects.js');
+  const real = createRealEffects(root);
   const ctx: CommandContext = {
     opts,
-    fx: createRealEffects(root),
+    fx: opts.noProbes ? (await import('../system/probes.js')).withoutProbes(real) : real,
     root,
     io: opts.unicode ? io : asciiIo(io),
     interactive,

@@ -3,7 +3,7 @@
  * bounded and made through Effects on the live system only (a --root sandbox never reaches out),
  * then worked out by the pure src/plan/nextSteps.ts.
  */
-import type { Effects } from '../model/effects.js';
+import { NO_PROBES, type Effects } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
 import type { NextSteps, OutboundCheck } from '../model/nextSteps.js';
 import type { Plan } from '../model/plan.js';
@@ -29,6 +29,7 @@ async function outbound(fx: Effects, plan: Plan, host: HostFacts): Promise<Outbo
     };
   }
   if (!fx.live) return { target, verdict: null, advice: 'not tried: a --root sandbox does not reach the network' };
+  if (fx.noProbes) return { target, verdict: null, advice: `not tried (${NO_PROBES})` };
   try {
     const o = await outbound25(fx, target, { timeoutMs: CONNECT_TIMEOUT_MS });
     if (o === null) return { target, verdict: null, advice: null };
@@ -45,11 +46,13 @@ async function outbound(fx: Effects, plan: Plan, host: HostFacts): Promise<Outbo
 
 /** Look up and probe what the next steps need (live system only), and work them out. */
 export async function nextStepsFor(fx: Effects, plan: Plan, host: HostFacts): Promise<NextSteps> {
-  if (!fx.live) {
+  if (!fx.live || fx.noProbes) {
     return nextSteps(plan.answers, host, {
       dns: null,
       outbound: await outbound(fx, plan, host),
-      notLookedUp: 'not looked up: a --root sandbox does not reach the network',
+      notLookedUp: fx.live
+        ? `not looked up (${NO_PROBES})`
+        : 'not looked up: a --root sandbox does not reach the network',
     });
   }
   const [dns, out] = await Promise.all([

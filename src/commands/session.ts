@@ -267,8 +267,9 @@ export class Session {
       ...(this.state ? { state: this.state } : {}),
       facts,
     });
-    // DNS is asked only on the live system; a --root sandbox never reaches out.
-    if (this.fx.live) p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
+    // DNS is asked only on the live system (and not with --no-probes); a --root sandbox never reaches out.
+    if (this.fx.live && !this.fx.noProbes)
+      p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
     return { ...p, previousRole: this.detected.role };
   }
 

@@ -5,7 +5,7 @@
  * debconf afterwards so `dpkg-reconfigure postfix` or an upgrade does not undo the work.
  */
 import type { Answers, RoleId } from '../model/answers.js';
-import type { Effects } from '../model/effects.js';
+import { NO_PROBES, type Effects } from '../model/effects.js';
 import { MailsetupError } from '../model/errors.js';
 import type { StepEvent } from '../model/events.js';
 import type { HostFacts } from '../model/host.js';
@@ -145,6 +145,10 @@ export async function preflight(
     onEvent({ id, label, status: 'skipped', detail: 'the stored login is kept unchanged and not tested again' });
     return null;
   }
+  if (fx.noProbes) {
+    onEvent({ id, label, status: 'skipped', detail: `${NO_PROBES}: the login is written untested` });
+    return null;
+  }
   // Under --root too: the test is of the credentials, not of the box (README, "A smart host").
   const where = fx.live ? '' : ' (run under --root too: it tests the credentials, not this box)';
   onEvent({ id, label, status: 'running' });
@@ -218,6 +222,10 @@ async function probeRelayPort(plan: Plan, fx: Effects, onEvent: (e: StepEvent) =
   if (!fx.live || !relayhost || /:(?!25$|smtp$)[^:\]]+$/.test(relayhost)) return;
   const id = 'probe-25';
   const label = `Check that ${relayhost} answers on port 25`;
+  if (fx.noProbes) {
+    onEvent({ id, label, status: 'skipped', detail: NO_PROBES });
+    return;
+  }
   onEvent({ id, label, status: 'running' });
   try {
     const o = await outbound25(fx, relayhost, { timeoutMs: 5000 });

@@ -129,6 +129,12 @@ export interface Effects {
   /** True when root is '/': daemons may be started, stopped and reloaded. */
   readonly live: boolean;
   /**
+   * --no-probes: this run asks nothing of the network (no DNS lookup, no connection, no test of
+   * the smart-host login): connect, resolveMx, resolveDns, dnssecProbe and starttlsProbe reject
+   * (code ENOPROBES), and the callers say what was not done (src/system/probes.ts, withoutProbes).
+   */
+  readonly noProbes?: boolean;
+  /**
    * The standard input, read to its end (`--answers -`). Throws an Error saying so when it holds
    * more than `maxBytes` bytes or is not UTF-8 text.
    */
@@ -309,6 +315,9 @@ export interface Effects {
    */
   stageCopy?(dir: string, settle: string[], replace?: Record<string, StagedText>): Promise<string>;
 }
+
+/** What a step says of a probe or lookup that --no-probes left out (Effects.noProbes). */
+export const NO_PROBES = 'not done: --no-probes';
 
 /** A file's new text for the stage (Effects.stageCopy). */
 export interface StagedText {

@@ -26,4 +26,6 @@ export interface CliOptions {
   freshStart: boolean;
   /** --all-questions: the wizard asks every question of the role in turn (no short path). */
   allQuestions: boolean;
+  /** --no-probes: no DNS lookups, connection tests or login test (Effects.noProbes). */
+  noProbes: boolean;
 }

@@ -8,10 +8,29 @@
 import { parseRelayhost } from '../postfix/validate.js';
 import { rsyslogInstalled } from './hostFacts.js';
 import { SERVICE_PORTS } from './smtpLogin.js';
-import type { Effects } from '../model/effects.js';
+import { NO_PROBES, type Effects } from '../model/effects.js';
 import { behindNat, ipv6Usable, type HostFacts } from '../model/host.js';
 
 export type TcpVerdict = 'open' | 'refused' | 'timeout' | 'unreachable';
+
+/** The members of Effects that reach the network. */
+const NETWORK = new Set<string | symbol>(['connect', 'resolveMx', 'resolveDns', 'dnssecProbe', 'starttlsProbe']);
+
+/**
+ * `fx` for a run that asks nothing of the network (--no-probes): the same Effects with `noProbes`
+ * set, whose network members reject (code ENOPROBES) instead of reaching out. The callers check
+ * `noProbes` first and report the probe as not done; the rejection guards any they miss.
+ */
+export function withoutProbes<T extends Effects>(fx: T): T {
+  const refuse = () => Promise.reject(Object.assign(new Error(NO_PROBES), { code: 'ENOPROBES' }));
+  return new Proxy(fx, {
+    get(target, key, receiver) {
+      if (key === 'noProbes') return true;
+      if (NETWORK.has(key)) return refuse;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+}
 
 /** The verdict for a connect error code (ECONNREFUSED → refused, EHOSTUNREACH → unreachable, …). */
 export function verdictOfError(code: string | undefined): TcpVerdict {
@@ -219,7 +238,8 @@ export async function runProbes(
   opts: { isMx?: boolean; target?: string; sasl?: boolean; timeoutMs?: number } = {},
 ): Promise<ProbeResults> {
   const [outbound, logging, sasl] = await Promise.all([
-    outbound25(fx, opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
+    // --no-probes: not tried (as without a target).
+    outbound25(fx, fx.noProbes ? undefined : opts.target, { timeoutMs: opts.timeoutMs }).catch((e: Error) => ({
       target: opts.target ?? '',
       host: '',
       port: 25,

@@ -13,7 +13,7 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Effects } from '../model/effects.js';
+import { NO_PROBES, type Effects } from '../model/effects.js';
 import { CA_BUNDLE, LETSENCRYPT_LIVE, SNAKEOIL_CERT, SNAKEOIL_KEY } from '../model/paths.js';
 import {
   certFilePaths,
@@ -385,6 +385,7 @@ export async function readResolver(hostFx: Effects, live: boolean): Promise<Reso
         'validating resolver on loopback (e.g. unbound)',
     );
   if (!live) return no('--root: the resolver is not asked');
+  if (hostFx.noProbes) return no(`the resolver is not asked (${NO_PROBES})`);
   const probe = hostFx.dnssecProbe;
   if (!probe) return no('this system layer cannot probe the resolver');
   for (const ns of nameservers) {

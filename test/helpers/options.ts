@@ -16,6 +16,7 @@ export function cliOptions(over: Partial<CliOptions> = {}): CliOptions {
     onlyLast: false,
     freshStart: false,
     allQuestions: false,
+    noProbes: false,
     json: false,
     color: false,
     unicode: true,

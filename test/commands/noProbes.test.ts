@@ -1,0 +1,114 @@
+/**
+ * --no-probes: a run that asks nothing of the network. On the in-memory Effects of a live Debian
+ * box, the whole applyAnswers path (plan, preflight, apply, next steps) runs with and without it:
+ * without, it looks up DNS and tries the relay host; with it, nothing reaches out and each step
+ * that would have says it was not done.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyAnswers } from '../../src/commands/apply/index.js';
+import type { CommandContext } from '../../src/commands/context.js';
+import { NO_PROBES, type CommandResult } from '../../src/model/effects.js';
+import { readHostFacts } from '../../src/system/hostFacts.js';
+import { createMemoryEffects, okResult, type MemoryEffects } from '../../src/system/memoryEffects.js';
+import { withoutProbes } from '../../src/system/probes.js';
+import { freshFiles } from '../helpers/host.js';
+import { cliOptions } from '../helpers/options.js';
+
+const ANSWERS = [
+  'role: null-client',
+  'myhostname: host.example.com',
+  'relayhost: "[smtp.example.net]"',
+  'postmaster: admin@example.net',
+  '',
+].join('\n');
+/** With a smart-host login (whose test, without --no-probes, would reach the real network: not run here). */
+const WITH_LOGIN = `${ANSWERS}smtp_sasl:\n  username: me@example.net\n  password: Sekr1t-pw\n`;
+
+function box(answers = ANSWERS): MemoryEffects {
+  const files: Record<string, string> = {};
+  for (const [p, t] of Object.entries(freshFiles())) if (t !== null) files[p] = t;
+  return createMemoryEffects({
+    stdin: answers,
+    files: {
+      ...files,
+      '/etc/hostname': 'host.example.com\n',
+      '/etc/os-release': 'ID=debian\n',
+      // A local resolver: without --no-probes, host facts ask it whether it validates DNSSEC.
+      '/etc/resolv.conf': 'nameserver 127.0.0.53\n',
+    },
+    run(cmd, args): CommandResult {
+      if (cmd === 'hostname') return { ...okResult(cmd, args), stdout: 'host.example.com\n' };
+      if (cmd === 'postconf' && args[0] === '-dh' && args[1] === 'mail_version')
+        return { ...okResult(cmd, args), stdout: '3.7.11\n' };
+      if (cmd === 'dpkg-query') return { ...okResult(cmd, args), stdout: 'install ok installed' };
+      return okResult(cmd, args);
+    },
+  });
+}
+
+async function applyOn(fx: MemoryEffects, noProbes: boolean): Promise<{ code: number; text: string }> {
+  const out: string[] = [];
+  const ctx: CommandContext = {
+    opts: cliOptions({ answers: '-', yes: true, noProbes }),
+    fx: noProbes ? withoutProbes(fx) : fx,
+    root: '/',
+    io: { out: (s) => void out.push(s), err: (s) => void out.push(s) },
+    interactive: false,
+    isRoot: true,
+  };
+  const code = await applyAnswers(ctx, readHostFacts(ctx.fx));
+  return { code, text: out.join('') };
+}
+
+describe('--no-probes', () => {
+  it('without it, an apply looks up DNS, asks the resolver and tries the relay host', async () => {
+    const fx = box();
+    const r = await applyOn(fx, false);
+    expect(r.code).toBe(0);
+    // The preflight's probe of the relay host, and the next steps' one.
+    expect(fx.connections).toEqual([
+      { host: 'smtp.example.net', port: 25 },
+      { host: 'smtp.example.net', port: 25 },
+    ]);
+    expect(fx.dnsQueries.length).toBeGreaterThan(0);
+    expect(fx.dnssecProbes).toEqual(['127.0.0.53']);
+    expect(r.text).not.toContain(NO_PROBES);
+  });
+
+  it('with it, nothing reaches the network; the probes, the lookups and the login test say they were not done', async () => {
+    const fx = box(WITH_LOGIN);
+    const r = await applyOn(fx, true);
+    expect(r.code).toBe(0);
+    expect(fx.connections).toEqual([]);
+    expect(fx.dnsQueries).toEqual([]);
+    expect(fx.dnssecProbes).toEqual([]);
+    expect(fx.starttlsProbes).toEqual([]);
+    expect(r.text).toContain(`- Check that [smtp.example.net] answers on port 25: ${NO_PROBES}`);
+    expect(r.text).toContain(`- Test the login at [smtp.example.net]: ${NO_PROBES}: the login is written untested`);
+    expect(r.text).toContain(`not looked up (${NO_PROBES})`);
+    expect(r.text).toContain(`not tried (${NO_PROBES})`);
+    // The apply itself ran: the login is written.
+    expect(fx.files.get('/etc/postfix/sasl_passwd')?.content).toContain('me@example.net:Sekr1t-pw');
+  });
+
+  it('host facts: a local resolver is not asked whether it validates DNSSEC', async () => {
+    const fx = box();
+    const host = await readHostFacts(withoutProbes(fx));
+    expect(fx.dnssecProbes).toEqual([]);
+    expect(host.tls?.resolver?.validating).toBe(false);
+    expect(host.tls?.resolver?.detail).toBe(`the resolver is not asked (${NO_PROBES})`);
+  });
+
+  it('any network member called anyway rejects (code ENOPROBES) instead of reaching out', async () => {
+    const fx = withoutProbes(box());
+    await expect(fx.connect({ host: '192.0.2.1', port: 25, timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'ENOPROBES',
+      message: NO_PROBES,
+    });
+    await expect(fx.resolveMx('example.com')).rejects.toMatchObject({ code: 'ENOPROBES' });
+    await expect(fx.resolveDns('example.com', 'TXT')).rejects.toMatchObject({ code: 'ENOPROBES' });
+    expect(fx.noProbes).toBe(true);
+    // The rest is the wrapped Effects itself.
+    expect(await fx.readFile('/etc/hostname')).toBe('host.example.com\n');
+  });
+});
