@@ -7,18 +7,21 @@
 # changed), /run is a fresh tmpfs, and the network holds only a loopback interface. Postfix runs
 # there for real.
 #
-#   live-ns.sh W NODE BIN TEMPLATES FIRST_ANSWERS CHANGED_ANSWERS
+#   live-ns.sh W NODE BIN TEMPLATES FIRST_ANSWERS CHANGED_ANSWERS [PROBES]
 #
 # 1. A Debian box with Postfix installed and not configured (templates/master.cf and aliases);
 #    `mailsetup --answers FIRST --yes` configures and starts Postfix (not timed). Its files are
 #    then dated an hour back: a box configured a while ago.
-# 2. Timed: `mailsetup --answers CHANGED --yes` (a changed answer: Postfix is reloaded).
+# 2. Timed: `mailsetup --answers CHANGED --yes --no-probes` (a changed answer: Postfix is
+#    reloaded; the network probes are measured on their own: PROBES=probes leaves out --no-probes).
 # 3. Timed reference: the same files with settled times (dated an hour back here) and the same
 #    commands the apply ran (postmap, newaliases, postfix check), on /etc/postfix, and `postfix
 #    reload` where the apply reloaded (it signals the master itself, as postfix-script does).
 # Prints "app MS", "ref MS" and "cmds C1; C2; …", then stops Postfix.
 set -eu
-W=$1 NODE=$2 BIN=$3 TEMPLATES=$4 FIRST=$5 CHANGED=$6
+W=$1 NODE=$2 BIN=$3 TEMPLATES=$4 FIRST=$5 CHANGED=$6 PROBES=${7:-}
+NOPROBES=--no-probes
+[ "$PROBES" = probes ] && NOPROBES=
 
 mount --make-rprivate /
 for d in etc var; do
@@ -50,7 +53,7 @@ postfix status >/dev/null 2>&1 || {
 }
 
 t0=$(ms)
-"$NODE" "$BIN" --answers "$CHANGED" --yes --no-color >"$W/app.out" 2>&1 || {
+"$NODE" "$BIN" --answers "$CHANGED" --yes $NOPROBES --no-color >"$W/app.out" 2>&1 || {
   tail -5 "$W/app.out" >&2
   postfix stop >/dev/null 2>&1 || true
   exit 1

@@ -223,8 +223,20 @@ function splitComments(defLines: readonly string[]): { kept: string[]; comments:
   return { kept, comments: comments.map((c) => `${c}${eol}`) };
 }
 
+/**
+ * A line whose first character other than white space (blanks, \v, \f, \r: isspace(3)) is not `#`
+ * and that holds a `#`: where a value comment can be (Postfix skips a line whose first non-blank is `#`). Without one there is none,
+ * and main.cf need not be parsed again.
+ */
+const HASH_AFTER_TEXT = /^[^\S\n]*[^#\s][^\n]*#/m;
+
 /** Every definition with a comment inside its value. */
 export function findValueComments(mainText: string): CommentItem[] {
+  return HASH_AFTER_TEXT.test(mainText) ? scanValueComments(mainText) : [];
+}
+
+/** findValueComments without the shortcut: every definition's lines read (exported for its test). */
+export function scanValueComments(mainText: string): CommentItem[] {
   const cf = MainCf.parse(mainText);
   const lines = splitPhysicalLines(mainText);
   const out: CommentItem[] = [];

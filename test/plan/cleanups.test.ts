@@ -5,6 +5,7 @@
  * migrate-deprecated, fix-value-comments), and the choice is not remembered for the next run.
  */
 import { describe, expect, it } from 'vitest';
+import { findValueComments, scanValueComments } from '../../src/plan/cleanups.js';
 import { detect } from '../../src/plan/detect.js';
 import { plan } from '../../src/plan/plan.js';
 import { parseState } from '../../src/plan/state.js';
@@ -13,6 +14,7 @@ import { STATE_PATH } from '../../src/model/paths.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import type { DeprecatedParameter } from '../../src/model/host.js';
 import type { Plan } from '../../src/model/plan.js';
+import { randomMainCf, Rng } from '../helpers/gen-maincf.js';
 import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
 
 const T = templates();
@@ -109,5 +111,32 @@ describe('clean-ups of lines mailsetup did not write', () => {
     const p = planOn(files, [], []);
     expect(p.offers).toBeUndefined();
     expect(p.findings.some((f) => f.id === 'deprecated-parameter' || f.id === 'value-comment')).toBe(false);
+  });
+});
+
+describe('value comments: the shortcut for a main.cf with no `#` after text', () => {
+  it('finds what the full scan finds, on 3,000 generated main.cf files with `#` put into their lines', () => {
+    const rng = new Rng(2026_12_06);
+    let found = 0;
+    let shortcut = 0;
+    for (let i = 0; i < 3000; i++) {
+      const lines = randomMainCf(rng).text.split(/(?<=\n)/);
+      // A `#` after a blank, a comma or at the start, on some lines (definitions, continuations, comments).
+      const text = lines
+        .map((l) => {
+          if (!rng.chance(0.1)) return l;
+          const body = l.replace(/\r?\n$/, '');
+          const at = rng.range(0, body.length);
+          return `${body.slice(0, at)}${rng.pick([' # note', ',# x', '#', '\t#y'])}${body.slice(at)}${l.slice(body.length)}`;
+        })
+        .join('');
+      const full = scanValueComments(text);
+      expect(findValueComments(text), JSON.stringify(text)).toEqual(full);
+      if (full.length > 0) found++;
+      if (!/^[^\S\n]*[^#\s][^\n]*#/m.test(text)) shortcut++;
+    }
+    // Both paths were taken, many times.
+    expect(found).toBeGreaterThan(300);
+    expect(shortcut).toBeGreaterThan(300);
   });
 });
