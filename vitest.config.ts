@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { DurationSequencer } from './test/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,5 +14,8 @@ export default defineConfig({
     // Real-Postfix tests start daemons on loopback; keep the file-level parallelism modest on 2 cores.
     maxWorkers: 2,
     minWorkers: 1,
+    // Longest files first, from the committed table test/durations.json (test/sequencer.ts), so that
+    // a clean clone (CI, no vitest cache) does not start a long file last.
+    sequence: { sequencer: DurationSequencer },
   },
 });

@@ -1,10 +1,9 @@
 /**
  * Run the mailsetup command the way a user does, against the bundle (`node bin/mailsetup.js`,
- * which loads dist/cli.js) or against the TypeScript sources (`node --import
- * test/helpers/ts-loader.mjs src/cli.ts`: esbuild compiles each module as Node loads it, like
- * vite-node does, in a third of vite-node's start-up time), so that the CLI tests cover both.
- * Plus a --root sandbox maker and a tree snapshot to prove that a run wrote (or did not write)
- * files.
+ * which loads dist/cli.js) or against the TypeScript sources (`node .cache/source/src/cli.js`:
+ * each module of src/ compiled alone by esbuild, the module graph of src/ as it is;
+ * helpers/source-tree.mjs), so that the CLI tests cover both. Plus a --root sandbox maker and a
+ * tree snapshot to prove that a run wrote (or did not write) files.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,7 +29,8 @@ import { settledCopy } from './settled.js';
 export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
 /** The published command. */
 export const BIN: string = join(ROOT, 'bin', 'mailsetup.js');
-const TS_LOADER = join(ROOT, 'test', 'helpers', 'ts-loader.mjs');
+/** The sources compiled module by module (helpers/source-tree.mjs builds it). */
+const SOURCE_CLI = join(ROOT, '.cache', 'source', 'src', 'cli.js');
 
 /**
  * Which program runs: the esbuild bundle (what npx runs), the TypeScript sources, or the command
@@ -76,12 +76,29 @@ export function said(r: CliResult): string {
   return `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
 
+let sourceTreeBuilt = false;
+
+/**
+ * Compile the sources to .cache/source/ when one is newer than it (helpers/source-tree.mjs), once
+ * per test file, before the first "source" run.
+ */
+export function ensureSourceTree(): void {
+  if (sourceTreeBuilt) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'test', 'helpers', 'source-tree.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0)
+    throw new Error(`node test/helpers/source-tree.mjs failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  sourceTreeBuilt = true;
+}
+
 /** The argv that runs mailsetup with `args` through `via`. */
 export function cliArgv(args: string[], via: Via): string[] {
   if (via === 'installed') return [process.execPath, INSTALLED_BIN ?? BIN, ...args];
-  return via === 'bundle'
-    ? [process.execPath, BIN, ...args]
-    : [process.execPath, '--import', TS_LOADER, join(ROOT, 'src', 'cli.ts'), ...args];
+  if (via === 'bundle') return [process.execPath, BIN, ...args];
+  ensureSourceTree();
+  return [process.execPath, SOURCE_CLI, ...args];
 }
 
 /**

@@ -3,8 +3,9 @@
 // TypeScript file exists (the NodeNext convention of src/), and compile .ts/.tsx with esbuild
 // (type stripping and the automatic JSX runtime, as tsconfig.json says) before Node loads them.
 // JSON imports with `with { type: 'json' }` pass through to Node unchanged.
-// Used by test/helpers/cli.ts for the "source" runs; starts in well under a second where vite-node
-// takes two or three.
+// For running the sources by hand; starts in well under a second where vite-node takes two or
+// three. The CLI tests' "source" runs use the precompiled tree of test/helpers/source-tree.mjs,
+// which spares each run the hooks' round trips to Node's loader thread.
 import { register } from 'node:module';
 
 register(new URL(import.meta.url).href.replace(/ts-loader\.mjs$/, 'ts-loader-hooks.mjs'), import.meta.url);
