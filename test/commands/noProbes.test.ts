@@ -7,44 +7,19 @@
 import { describe, expect, it } from 'vitest';
 import { applyAnswers } from '../../src/commands/apply/index.js';
 import type { CommandContext } from '../../src/commands/context.js';
-import { NO_PROBES, type CommandResult } from '../../src/model/effects.js';
+import { NO_PROBES } from '../../src/model/effects.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
-import { createMemoryEffects, okResult, type MemoryEffects } from '../../src/system/memoryEffects.js';
+import type { MemoryEffects } from '../../src/system/memoryEffects.js';
 import { withoutProbes } from '../../src/system/probes.js';
-import { freshFiles } from '../helpers/host.js';
+import { memoryDebianBox, NULL_CLIENT_ANSWERS } from '../helpers/host.js';
 import { cliOptions } from '../helpers/options.js';
 
-const ANSWERS = [
-  'role: null-client',
-  'myhostname: host.example.com',
-  'relayhost: "[smtp.example.net]"',
-  'postmaster: admin@example.net',
-  '',
-].join('\n');
+const ANSWERS = NULL_CLIENT_ANSWERS;
 /** With a smart-host login (whose test, without --no-probes, would reach the real network: not run here). */
 const WITH_LOGIN = `${ANSWERS}smtp_sasl:\n  username: me@example.net\n  password: Sekr1t-pw\n`;
 
-function box(answers = ANSWERS): MemoryEffects {
-  const files: Record<string, string> = {};
-  for (const [p, t] of Object.entries(freshFiles())) if (t !== null) files[p] = t;
-  return createMemoryEffects({
-    stdin: answers,
-    files: {
-      ...files,
-      '/etc/hostname': 'host.example.com\n',
-      '/etc/os-release': 'ID=debian\n',
-      // A local resolver: without --no-probes, host facts ask it whether it validates DNSSEC.
-      '/etc/resolv.conf': 'nameserver 127.0.0.53\n',
-    },
-    run(cmd, args): CommandResult {
-      if (cmd === 'hostname') return { ...okResult(cmd, args), stdout: 'host.example.com\n' };
-      if (cmd === 'postconf' && args[0] === '-dh' && args[1] === 'mail_version')
-        return { ...okResult(cmd, args), stdout: '3.7.11\n' };
-      if (cmd === 'dpkg-query') return { ...okResult(cmd, args), stdout: 'install ok installed' };
-      return okResult(cmd, args);
-    },
-  });
-}
+/** A local resolver: without --no-probes, host facts ask it whether it validates DNSSEC. */
+const box = (answers = ANSWERS) => memoryDebianBox(answers, { '/etc/resolv.conf': 'nameserver 127.0.0.53\n' });
 
 async function applyOn(fx: MemoryEffects, noProbes: boolean): Promise<{ code: number; text: string }> {
   const out: string[] = [];

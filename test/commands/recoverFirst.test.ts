@@ -7,39 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { applyAnswers } from '../../src/commands/apply/index.js';
 import type { CommandContext } from '../../src/commands/context.js';
-import type { CommandResult } from '../../src/model/effects.js';
 import { MAIN_CF } from '../../src/model/paths.js';
 import { apply } from '../../src/system/apply.js';
-import { createMemoryEffects, okResult, type MemoryEffects } from '../../src/system/memoryEffects.js';
-import { freshFiles } from '../helpers/host.js';
+import { memoryDebianBox, NULL_CLIENT_ANSWERS } from '../helpers/host.js';
 import { cliOptions } from '../helpers/options.js';
 import { planOf, testHost } from '../helpers/system-fixture.js';
 
-const ANSWERS = [
-  'role: null-client',
-  'myhostname: host.example.com',
-  'relayhost: "[smtp.example.net]"',
-  'postmaster: admin@example.net',
-  '',
-].join('\n');
+const ANSWERS = NULL_CLIENT_ANSWERS;
 const BEFORE = 'compatibility_level = 3.6\nmyhostname = before.example.com\n';
 const HALF = 'compatibility_level = 3.6\nmyhostname = half-applied.example.com\n';
 
-function box(): MemoryEffects {
-  const files: Record<string, string> = {};
-  for (const [p, t] of Object.entries(freshFiles())) if (t !== null) files[p] = t;
-  const fx: MemoryEffects = createMemoryEffects({
-    stdin: ANSWERS,
-    files: { ...files, [MAIN_CF]: BEFORE, '/etc/hostname': 'host.example.com\n', '/etc/os-release': 'ID=debian\n' },
-    run(cmd, args): CommandResult {
-      if (cmd === 'hostname') return { ...okResult(cmd, args), stdout: 'host.example.com\n' };
-      if (cmd === 'postconf' && args[0] === '-dh' && args[1] === 'mail_version')
-        return { ...okResult(cmd, args), stdout: '3.7.11\n' };
-      return okResult(cmd, args);
-    },
-  });
-  return fx;
-}
+const box = () => memoryDebianBox(ANSWERS, { [MAIN_CF]: BEFORE });
 
 describe('an apply killed half way, then --answers --yes', () => {
   it('is rolled back first, and the new plan is made against the restored files', async () => {

@@ -15,12 +15,12 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDirLock } from './dirLock.mjs';
 import { IS_ROOT } from './needs.js';
 import { readDebian } from './reference.js';
 import { settledCopy } from './settled.js';
@@ -163,26 +163,7 @@ let built = false;
  */
 export function ensureBuilt(): void {
   if (built) return;
-  const lock = join(ROOT, '.cache', 'cli-test-build.lock');
-  mkdirSync(join(ROOT, '.cache'), { recursive: true });
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-      } catch {
-        // removed meanwhile
-      }
-      if (Date.now() > deadline)
-        throw new Error(`ensureBuilt: ${lock} is still held after 180 s; remove it if no build runs`);
-      spawnSync('sleep', ['0.2']);
-    }
-  }
-  try {
+  withDirLock(join(ROOT, '.cache', 'cli-test-build.lock'), () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -190,9 +171,7 @@ export function ensureBuilt(): void {
     if (r.status !== 0)
       throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
     built = true;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Debian bookworm's files as the postfix package leaves them with "No configuration". */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Templates } from '../../src/plan/plan.js';
 import type { Plan } from '../../src/model/plan.js';
 import type { HostFacts } from '../../src/model/host.js';
+import type { CommandResult } from '../../src/model/effects.js';
+import { createMemoryEffects, okResult, type MemoryEffects } from '../../src/system/memoryEffects.js';
 import { readDebian } from './reference.js';
 
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
@@ -47,6 +49,36 @@ export function freshFiles(): Record<string, string | null> {
     '/etc/aliases': readDebian('aliases'),
     '/etc/rsyslog.d/postfix.conf': readDebian('rsyslog.d/postfix.conf'),
   };
+}
+
+/** Answers of a null client relaying through [smtp.example.net] (an answers file's text). */
+export const NULL_CLIENT_ANSWERS = [
+  'role: null-client',
+  'myhostname: host.example.com',
+  'relayhost: "[smtp.example.net]"',
+  'postmaster: admin@example.net',
+  '',
+].join('\n');
+
+/**
+ * The in-memory Effects of a live Debian box with Postfix installed and not configured
+ * (freshFiles), named host.example.com, Postfix 3.7.11, every package installed: `stdin` holds the
+ * answers (`--answers -`), `files` are added (or replace the fresh ones), and every command succeeds.
+ */
+export function memoryDebianBox(stdin: string, files: Record<string, string> = {}): MemoryEffects {
+  const fresh: Record<string, string> = {};
+  for (const [p, t] of Object.entries(freshFiles())) if (t !== null) fresh[p] = t;
+  return createMemoryEffects({
+    stdin,
+    files: { ...fresh, '/etc/hostname': 'host.example.com\n', '/etc/os-release': 'ID=debian\n', ...files },
+    run(cmd, args): CommandResult {
+      if (cmd === 'hostname') return { ...okResult(cmd, args), stdout: 'host.example.com\n' };
+      if (cmd === 'postconf' && args[0] === '-dh' && args[1] === 'mail_version')
+        return { ...okResult(cmd, args), stdout: '3.7.11\n' };
+      if (cmd === 'dpkg-query') return { ...okResult(cmd, args), stdout: 'install ok installed' };
+      return okResult(cmd, args);
+    },
+  });
 }
 
 /** The files after a plan was applied (what apply() would leave). */

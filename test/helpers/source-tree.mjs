@@ -18,19 +18,10 @@
 //
 //   node test/helpers/source-tree.mjs   build it when stale; prints the entry point
 import { build } from 'esbuild';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withDirLock } from './dirLock.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SOURCE_TREE = join(ROOT, '.cache', 'source');
@@ -62,34 +53,6 @@ function sources(dir) {
     .sort();
 }
 
-/** One builder at a time: a lock directory; one older than 3 minutes is left over and taken over. */
-function withLock(fn) {
-  const lock = join(ROOT, '.cache', 'source.lock');
-  mkdirSync(dirname(lock), { recursive: true });
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 180_000) rmSync(lock, { recursive: true, force: true });
-      } catch {
-        // removed meanwhile
-      }
-      if (Date.now() > deadline)
-        throw new Error(`source tree: ${lock} is held for 3 minutes; remove it if no build runs`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** Build the tree when a source is newer than it; returns whether it was built. */
 export async function ensureSourceTree() {
   if (!stale()) return false;
@@ -114,7 +77,7 @@ export async function ensureSourceTree() {
   // Dated when the build started: a source saved during the build makes the tree stale again.
   writeFileSync(join(temp, '.built'), '');
   utimesSync(join(temp, '.built'), new Date(started), new Date(started));
-  withLock(() => {
+  withDirLock(join(ROOT, '.cache', 'source.lock'), () => {
     const old = `${SOURCE_TREE}.old-${process.pid}`;
     if (existsSync(SOURCE_TREE)) renameSync(SOURCE_TREE, old);
     renameSync(temp, SOURCE_TREE);
