@@ -354,10 +354,11 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     checkSignal();
     const unchanged = new Set<string>();
     await rec.step('backup', 'Back up the files to change', async () => {
-      // Asked under the lock, while the files are read.
+      const current = await readCurrent(fx, plan.files);
+      // Asked under the lock, while the files are compared: after they are read, so that a check
+      // started with the lock spawns first (each spawn holds the main thread ~10 ms).
       const running = fx.live && hasDaemonAction(plan.actions) ? postfixRunning(fx, host) : undefined;
       running?.catch(() => undefined); // awaited below (a stale file may end the step first)
-      const current = await readCurrent(fx, plan.files);
       const asWanted = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, current[i])));
       const entries: BackupEntry[] = [];
       plan.files.forEach((c, i) => {

@@ -309,11 +309,11 @@ describe('apply and the stage (memory effects)', () => {
     expect(r.ok).toBe(true);
     const S = '/etc/.postfix.mailsetup-stage';
     expect(seen).toEqual([
-      // the backup step asks master(8) whether Postfix runs (the pid file names root's master);
-      // the stage is made from the plan right after the lock, and the check starts on it
-      '/usr/lib/postfix/sbin/master -t | live a = 1 | stage a = 2',
-      // the check runs beside newaliases (the build before it), both on the stage
+      // the stage is made from the plan right after the lock, and the check starts on it first;
+      // then the backup step asks master(8) whether Postfix runs (the pid file names root's master)
       `postfix -c ${S} check | live a = 1 | stage a = 2`,
+      '/usr/lib/postfix/sbin/master -t | live a = 1 | stage a = 2',
+      // newaliases (the build before the check) on the stage too
       `newaliases -C ${S} | live a = 1 | stage a = 2`,
       `postsuper active | live a = 2 | stage a = 2`,
       'kill -HUP 282 | live a = 2 | stage a = 2',
