@@ -196,32 +196,18 @@ function touchesDaemon(a: Action): boolean {
  * When this apply writes main.cf (live), a settled copy of /etc/postfix for the tools to read
  * (Effects.stageCopy): a main.cf modified in the current or previous second makes every Postfix
  * tool wait, re-reading it every 300 ms, until it is older (up to 2 s, paid by the first tool).
- * The stage holds the same bytes, owners and modes, with the new main.cf (`main`) as a private
- * copy dated in the past: postmap, newaliases and `postfix check` validate it there before the
- * live main.cf is replaced (which happens just before the reload or restart, or after the last
- * tool), so nothing waits on the live file either. Without stageCopy, or when staging fails, the
- * live main.cf is written first and the tools read the live directory (and wait, as they always did).
- * (This is the stage made after the other files are written; stageFirst makes it before.)
+ * The stage holds the live files (same bytes, owners and modes) except those in `changes`, which
+ * are there with the text, mode and owner their write will give them, as private copies dated in
+ * the past: postmap, newaliases and `postfix check` validate the new main.cf there before the live
+ * one is replaced (just before the reload or restart, or after the last tool), so nothing waits
+ * on the live file either. Made twice over in an apply's life: before anything is written, from
+ * every file it changes in /etc/postfix (the check then starts at once, beside the backup and the
+ * writes), or else after the other files are written, from main.cf alone. Undefined when a change
+ * removes a file there or lies in a sub-directory (the first case), when main.cf is not among
+ * them, without stageCopy, or when staging fails: the caller then goes on without a stage (in the
+ * end the live main.cf is written first and the tools wait, as they always did).
  */
-async function stageFor(fx: Effects, plan: Plan, main: FileChange | undefined): Promise<string | undefined> {
-  if (!fx.live || !fx.stageCopy || main?.after == null || !plan.actions.some(readsMainCf)) return undefined;
-  try {
-    const mode = writeMeta(main)?.mode ?? (await fx.stat(MAIN_CF))?.mode ?? 0o644;
-    return await fx.stageCopy(POSTFIX_DIR, ['main.cf'], { 'main.cf': { content: main.after, mode } });
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Live, before anything is written: the stage (see stageFor) made from the plan rather than from
- * the written files, so that `postfix check` can start on it at once, beside the backup and the
- * writes. Every file the apply changes in /etc/postfix is on the stage with the text, mode and
- * owner the write will give it (`changes`: the files not already as planned); the rest are the
- * live ones. Undefined (the stage is then made after the writes) when a change removes a file
- * there or lies in a sub-directory, when nothing there changes, or when staging fails.
- */
-async function stageFirst(fx: Effects, changes: FileChange[]): Promise<string | undefined> {
+async function stageOf(fx: Effects, changes: FileChange[]): Promise<string | undefined> {
   if (!fx.stageCopy) return undefined;
   const here = changes.filter(
     (c): c is FileChange & { after: string } => dirname(c.path) === POSTFIX_DIR && c.after !== null,
@@ -340,7 +326,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     // Live, the check starts now too, on a stage made from the planned files (under the lock: the
     // stage has one name); otherwise the stage is made once the other files are written.
     if (fx.live && checkFirst && plan.actions.some(readsMainCf)) {
-      stage = await stageFirst(
+      stage = await stageOf(
         fx,
         plan.files.filter((_, i) => !already[i]),
       );
@@ -402,13 +388,13 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
         return {};
       });
     };
-    // A changed main.cf is validated on the stage before it goes into place (see stageFor).
+    // A changed main.cf is validated on the stage before it goes into place (see stageOf).
     const main = plan.files.find((c) => c.path === MAIN_CF && !unchanged.has(c.path) && c.after !== null);
     let pending = fx.live && fx.stageCopy && plan.actions.some(readsMainCf) ? main : undefined;
     for (const c of plan.files) if (c !== pending) await write(c);
     checkSignal();
     if (stage === undefined && pending) {
-      stage = await stageFor(fx, plan, pending);
+      stage = await stageOf(fx, [pending]);
       if (stage === undefined) {
         await write(pending);
         pending = undefined;
