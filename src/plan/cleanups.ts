@@ -224,9 +224,9 @@ function splitComments(defLines: readonly string[]): { kept: string[]; comments:
 }
 
 /**
- * A line whose first character other than white space (blanks, \v, \f, \r: isspace(3)) is not `#`
- * and that holds a `#`: where a value comment can be (Postfix skips a line whose first non-blank is `#`). Without one there is none,
- * and main.cf need not be parsed again.
+ * A line whose first character other than white space (blanks, \v, \f, \r: isspace(3)) is not
+ * `#` and that holds a `#`: where a value comment can be (Postfix skips a line whose first
+ * non-blank is `#`). Without one there is none, and main.cf need not be parsed again.
  */
 const HASH_AFTER_TEXT = /^[^\S\n]*[^#\s][^\n]*#/m;
 
