@@ -84,13 +84,14 @@ let sourceTreeBuilt = false;
  */
 export function ensureSourceTree(): void {
   if (sourceTreeBuilt) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'test', 'helpers', 'source-tree.mjs')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0)
-    throw new Error(`node test/helpers/source-tree.mjs failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  runNodeScript('test/helpers/source-tree.mjs');
   sourceTreeBuilt = true;
+}
+
+/** Run `node REL ARGS` in the repository (REL relative to it); throws with its output when it fails. */
+function runNodeScript(rel: string, ...args: string[]): void {
+  const r = spawnSync(process.execPath, [join(ROOT, rel), ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node ${[rel, ...args].join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`);
 }
 
 /** The argv that runs mailsetup with `args` through `via`. */
@@ -164,12 +165,7 @@ let built = false;
 export function ensureBuilt(): void {
   if (built) return;
   withDirLock(join(ROOT, '.cache', 'cli-test-build.lock'), () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (r.status !== 0)
-      throw new Error(`node scripts/build.mjs --if-stale failed (${r.status}):\n${r.stdout}${r.stderr}`);
+    runNodeScript('scripts/build.mjs', '--if-stale');
     built = true;
   });
 }
