@@ -166,7 +166,14 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return i;
 }
 
-let scriptMissing = false;
+/**
+ * What one Effects has learnt about script(1): once it could not make a pseudo-terminal (absent,
+ * no /dev/pts), the Effects' later tty runs go plain at once. Kept per Effects, not per process:
+ * what one PATH or sandbox lacked says nothing about the next Effects' (a test worker makes many).
+ */
+export interface TtyRuns {
+  scriptMissing: boolean;
+}
 
 /**
  * Run one command with execa (no shell, output captured, never rejects). A program that cannot
@@ -177,14 +184,15 @@ export async function runCommand(
   args: string[],
   opts: RunOptions = {},
   extraEnv: Record<string, string> = {},
+  ttyRuns: TtyRuns = { scriptMissing: false },
 ): Promise<CommandResult> {
   const command = commandLine(cmd, args);
-  if (opts.tty && !scriptMissing) {
+  if (opts.tty && !ttyRuns.scriptMissing) {
     const r = await spawn('script', ['-qec', command, '/dev/null'], { ...opts, input: undefined }, extraEnv, command);
     const merged = (r.stdout + (r.stderr ? `\n${r.stderr}` : '')).replace(/\r\n/g, '\n').replace(/\r/g, '\n').trim();
     if (r.exitCode !== 0 && /^script: /.test(merged)) {
       // script(1) is absent or cannot make a pseudo-terminal here: run the command plainly.
-      scriptMissing = true;
+      ttyRuns.scriptMissing = true;
     } else {
       return { ...r, stdout: '', stderr: merged };
     }
@@ -493,6 +501,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
   }
   const live = rootDir === '/';
   const extraEnv = options.env ?? {};
+  const ttyRuns: TtyRuns = { scriptMissing: false };
 
   function checkAbsolute(p: string): string {
     if (!p.startsWith('/')) throw new Error(`not an absolute path: ${p}`);
@@ -898,7 +907,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
     },
 
     run(cmd, args, opts) {
-      return runCommand(cmd, args, opts, extraEnv);
+      return runCommand(cmd, args, opts, extraEnv, ttyRuns);
     },
 
     async mkdir(p, mode) {

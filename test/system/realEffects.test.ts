@@ -3,13 +3,16 @@ import {
   chownSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
@@ -189,6 +192,43 @@ describe('createRealEffects: the rest', () => {
       stderr: words,
       timedOut: false,
     });
+  });
+});
+
+describe('createRealEffects: tty runs', () => {
+  it('a tty run goes plain once script(1) cannot make a terminal, for that Effects only', async () => {
+    // A script(1) that fails as on a box without /dev/pts, counting its calls.
+    const bin = mkdtempSync(join(tmpdir(), 'mailsetup-noscript-'));
+    const calls = join(bin, 'calls');
+    writeFileSync(
+      join(bin, 'script'),
+      `#!/bin/sh\necho x >> '${calls}'\necho 'script: failed to create pseudo-terminal' >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    try {
+      const cmd = ['sh', ['-c', 'echo out; echo err >&2']] as const;
+      const broken = createRealEffects(root(), { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      for (let i = 0; i < 2; i++)
+        expect(await broken.run(cmd[0], [...cmd[1]], { tty: true })).toEqual({
+          command: "sh -c 'echo out; echo err >&2'",
+          exitCode: 0,
+          stdout: 'out',
+          stderr: 'err',
+          timedOut: false,
+        });
+      expect(readFileSync(calls, 'utf8')).toBe('x\n'); // asked once, then known
+      // Another Effects (the next run, or the next test in this worker) tries script(1) again.
+      const fresh = createRealEffects(root());
+      expect(await fresh.run(cmd[0], [...cmd[1]], { tty: true })).toEqual({
+        command: "sh -c 'echo out; echo err >&2'",
+        exitCode: 0,
+        stdout: '',
+        stderr: 'out\nerr',
+        timedOut: false,
+      });
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 
