@@ -82,4 +82,19 @@ export default tseslint.config(
       'max-len': ['error', { code: 160, ignoreUrls: true }],
     },
   },
+  {
+    // The test workers run file after file (vitest.config.ts, isolate: false), and vitest's `vi`
+    // keeps the first file's state: a later file's vi.setConfig would change nothing. A file's
+    // timeouts go on its suites and tests instead (`describe(name, { timeout }, fn)`).
+    files: ['test/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='vi'][callee.property.name=/^(setConfig|resetConfig)$/]",
+          message: 'vi.setConfig does not last in a shared test worker: give the suite or test a { timeout } option',
+        },
+      ],
+    },
+  },
 );

@@ -14,6 +14,11 @@ export default defineConfig({
     // Real-Postfix tests start daemons on loopback; keep the file-level parallelism modest on 2 cores.
     maxWorkers: 2,
     minWorkers: 1,
+    // A worker runs file after file instead of a new process for each: starting one and loading
+    // its modules took ~1.5 s, most of the run's last two minutes (dozens of sub-second files).
+    // No test mocks a module; a file's timeouts are its suites' own options (`vi.setConfig` would
+    // not last past a worker's first file: eslint.config.js, test/house/layers.test.ts).
+    poolOptions: { forks: { isolate: false } },
     // Longest files first, from the committed table test/durations.json (test/sequencer.ts), so that
     // a clean clone (CI, no vitest cache) does not start a long file last.
     sequence: { sequencer: DurationSequencer },

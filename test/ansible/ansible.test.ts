@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   BIN,
   ROOT,
@@ -27,7 +27,8 @@ import { expectSchema, onlyDocument } from '../helpers/jsonSchema.js';
 import { needsAnsible, needsRoot } from '../helpers/needs.js';
 import { describePostfix, tempDir } from '../helpers/postfix.js';
 
-vi.setConfig({ testTimeout: 300_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 300_000 };
 
 const HAVE_ANSIBLE = needsAnsible('the Ansible module tests');
 const AS_ROOT = needsRoot('the Ansible module tests', 'postfix check refuses other users');
@@ -152,7 +153,7 @@ const NULL_CLIENT = {
   postmaster: 'admin@example.com',
 };
 
-test('ansible-doc reads the module documentation', async () => {
+test('ansible-doc reads the module documentation', TIMEOUT, async () => {
   if (!HAVE_ANSIBLE) return;
   const r = await new Promise<PlaybookRun>((resolve) => {
     const c = spawn('ansible-doc', ['-M', LIBRARY, '-t', 'module', 'mailsetup'], {
@@ -171,7 +172,7 @@ test('ansible-doc reads the module documentation', async () => {
 
 // The plays run concurrently: each test has its own sandboxes, run directories and result files,
 // and ansible-playbook spends most of its time waiting for its forks and mailsetup.
-(RUN ? describePostfix : describe.skip).concurrent('the mailsetup module with ansible-playbook', () => {
+(RUN ? describePostfix : describe.skip).concurrent('the mailsetup module with ansible-playbook', TIMEOUT, () => {
   test('check mode writes nothing; --check --diff shows main.cf; apply changes; re-apply does not; rolled_back once', async () => {
     const root = sandbox();
     const out = join(work, 'result-present.json');

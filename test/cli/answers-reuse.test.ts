@@ -7,13 +7,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { closedPort } from '../helpers/ports.js';
 import { ensureBuilt, makeSandbox, postconfN, removeTree, runCli, said, writeTemp } from '../helpers/cli.js';
 
-vi.setConfig({ testTimeout: 150_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 150_000 };
 
 const AS_ROOT = needsRoot('the applies through the CLI', 'postfix check refuses other users');
 const POSTMASTER = 'admin@example.com';
@@ -60,7 +61,7 @@ function contents(root: string): Record<string, string | null> {
 }
 
 // Concurrently: every test has sandboxes and answers files of its own.
-describePostfix.concurrent('answers saved on one host, replayed on another', () => {
+describePostfix.concurrent('answers saved on one host, replayed on another', TIMEOUT, () => {
   let passwordFile: string;
   let relayPort: number;
   beforeAll(async () => {
@@ -185,7 +186,7 @@ describePostfix.concurrent('answers saved on one host, replayed on another', () 
   });
 });
 
-describe('--all-questions', () => {
+describe('--all-questions', TIMEOUT, () => {
   test('goes with the wizard only: with --yes or --dry-run it is a usage error (exit 2), nothing planned', async () => {
     for (const other of ['--yes', '--dry-run']) {
       const r = await runCli(['--all-questions', other, '--role', 'null-client', '--root', sandbox()], {
@@ -201,7 +202,7 @@ describe('--all-questions', () => {
   });
 });
 
-describe('the plain text: summary first, next steps last', () => {
+describe('the plain text: summary first, next steps last', TIMEOUT, () => {
   test('--dry-run on a fresh sandbox: role, parameters, findings, commands, then the diffs, then the next steps', async () => {
     const root = sandbox();
     const file = temp('answers.yaml', `role: mail-server\nmyhostname: mail.example.com\npostmaster: ${POSTMASTER}\n`);

@@ -7,12 +7,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, test, vi } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { ensureBuilt, makeSandbox, removeTree, runCli, writeTemp } from '../helpers/cli.js';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix, fixedIn, postconf, postfixVersion } from '../helpers/postfix.js';
 
-vi.setConfig({ testTimeout: 150_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 150_000 };
 
 const AS_ROOT = needsRoot('the applies through the CLI', 'postfix check refuses other users');
 const WARNS = fixedIn(postfixVersion(), ['3.9.0']);
@@ -30,7 +31,7 @@ const UPGRADED_TAIL = [
 
 const ANSWERS = 'role: mail-server\nmyhostname: mail.example.com\npostmaster: admin@example.net\n';
 
-(AS_ROOT ? describePostfix : describePostfix.skip)(`an upgraded box, Postfix ${postfixVersion()}`, () => {
+(AS_ROOT ? describePostfix : describePostfix.skip)(`an upgraded box, Postfix ${postfixVersion()}`, TIMEOUT, () => {
   test('findings without a change; the overrides clean up; postconf warns no more', async () => {
     ensureBuilt();
     const root = makeSandbox('mailsetup-cleanups-');

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ROLE_IDS } from '../../src/roles/index.js';
 import {
   contentOf,
@@ -28,7 +28,8 @@ import { expectSchema, onlyDocument } from '../helpers/jsonSchema.js';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 
-vi.setConfig({ testTimeout: 240_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 240_000 };
 
 const AS_ROOT = needsRoot('the applies through the CLI with --json', 'postfix check refuses other users');
 const POSTMASTER = 'admin@example.com';
@@ -112,11 +113,11 @@ async function runJson(
   return { doc, r };
 }
 
-test('every role has answers here', () => {
+test('every role has answers here', TIMEOUT, () => {
   expect(Object.keys(ANSWERS).sort()).toEqual([...ROLE_IDS].sort());
 });
 
-describePostfix('--json for every role (bundle)', () => {
+describePostfix('--json for every role (bundle)', TIMEOUT, () => {
   test.skipIf(!AS_ROOT).concurrent.each([...ROLE_IDS])(
     '%s: dry run, apply, re-apply, verify, rollback --only-last (dry run, run, run again)',
     async (role) => {
@@ -220,7 +221,7 @@ describePostfix('--json for every role (bundle)', () => {
   );
 });
 
-describePostfix('--json: exit codes, errors and secrets', () => {
+describePostfix('--json: exit codes, errors and secrets', TIMEOUT, () => {
   test.skipIf(!AS_ROOT)(
     'a blocking finding: exit 2 as without --json, its message in the error; nothing written',
     async () => {
@@ -365,7 +366,7 @@ describePostfix('--json: exit codes, errors and secrets', () => {
   });
 });
 
-test('the schema file is the one the README names', () => {
+test('the schema file is the one the README names', TIMEOUT, () => {
   const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
   expect(readme.includes('schema/mailsetup-output.schema.json')).toBe(true);
 });

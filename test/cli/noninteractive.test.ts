@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import {
@@ -37,7 +37,8 @@ import {
 import { settledCopy } from '../helpers/settled.js';
 
 // Applies run a dozen Postfix tools each; on a loaded 2-core machine a test may need more than the default minute.
-vi.setConfig({ testTimeout: 150_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 150_000 };
 
 const ESC = '\u001b';
 /** The applies: postfix check (run by every apply, also under --root) refuses users other than root. */
@@ -263,7 +264,7 @@ async function checkApplied(root: string, c: RoleCase): Promise<void> {
   expect(readFileSync(join(root, 'var/backups/mailsetup', dir, 'files/etc/aliases'), 'utf8')).toBe(DEBIAN_ALIASES);
 }
 
-describe.concurrent.each(VIAS)('mailsetup via the %s: usage', (via: Via) => {
+describe.concurrent.each(VIAS)('mailsetup via the %s: usage', TIMEOUT, (via: Via) => {
   test('--help prints the usage and exits 0; -h too', async () => {
     for (const r of await Promise.all(['--help', '-h'].map((flag) => runCli([flag], { via })))) {
       expectExit(r, 0);
@@ -316,7 +317,7 @@ describe.concurrent.each(VIAS)('mailsetup via the %s: usage', (via: Via) => {
   });
 });
 
-describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no terminal', (via: Via) => {
+describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no terminal', TIMEOUT, (via: Via) => {
   test.skipIf(!AS_ROOT).concurrent.each(ROLES)(
     '--answers --yes --root applies $role, checked with postconf; a second run has nothing to do',
     async (c) => {
@@ -651,7 +652,7 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
   );
 });
 
-describePostfix('the bundle and the sources', () => {
+describePostfix('the bundle and the sources', TIMEOUT, () => {
   test('print the same plan for every role', async () => {
     const root = sandbox();
     for (const c of ROLES) {

@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import {
@@ -27,7 +27,8 @@ import {
   said,
 } from '../helpers/cli.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 180_000 };
 
 const AS_ROOT = needsRoot('the applies through the CLI', 'postfix check refuses other users');
 const via = 'bundle' as const;
@@ -69,7 +70,7 @@ const BACKUP_MX =
   'role: backup-mx\nmyhostname: mx2.example.com\nmynetworks: [127.0.0.0/8]\nrelay_domains: [example.org]\n' +
   'transport: {example.org: "relay:[127.0.0.1]:2599"}\nrelay_recipients: ["@example.org"]\npostmaster: admin@example.com\n';
 
-describe('the command line of the modes issue 13 added', () => {
+describe('the command line of the modes issue 13 added', TIMEOUT, () => {
   test.concurrent.each([
     [['--rollback', '--forget'], '--rollback and --forget do different things: give one of them'],
     [['--list-backups', '--verify'], '--list-backups and --verify do different things: give one of them'],
@@ -82,7 +83,9 @@ describe('the command line of the modes issue 13 added', () => {
   });
 });
 
-(AS_ROOT ? describePostfix : describe.skip)('re-runs you can trust (--root sandbox, real Postfix tools)', () => {
+const describeAsRoot = AS_ROOT ? describePostfix : describe.skip;
+
+describeAsRoot('re-runs you can trust (--root sandbox, real Postfix tools)', TIMEOUT, () => {
   test.concurrent('a hand edit stays the user’s on three re-runs with the same answers', async () => {
     const root = sandbox();
     const file = answers(MAIL_SERVER);

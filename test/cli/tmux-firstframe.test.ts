@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsRoot, needsTmux } from '../helpers/needs.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
 import { BIN, ensureBuilt, makeSandbox, removeTree, runCli, writeTemp } from '../helpers/cli.js';
@@ -21,7 +21,8 @@ import { type Pane, TmuxServer } from '../helpers/tmux.js';
 const TMUX_AVAILABLE = needsTmux('the plain first frame in a real terminal');
 const AS_ROOT = needsRoot('the re-run cases of the plain first frame', 'postfix check refuses other users');
 
-vi.setConfig({ testTimeout: 120_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 120_000 };
 
 let server: TmuxServer;
 const made: string[] = [];
@@ -179,7 +180,9 @@ function filled(screen: string): string[] {
     .filter((l) => l.trim() !== '');
 }
 
-(TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('the plain first frame in a real terminal', () => {
+const describeTmux = TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip;
+
+describeTmux('the plain first frame in a real terminal', TIMEOUT, () => {
   beforeAll(() => {
     ensureBuilt();
     server = new TmuxServer('mailsetup-frame');

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { IS_ROOT, needsRoot, needsTmux } from '../helpers/needs.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
 import { BIN, ROOT, contentOf, ensureBuilt, makeSandbox, postconfN, removeTree, snapshotTree } from '../helpers/cli.js';
@@ -23,7 +23,8 @@ import { Pane, TmuxServer } from '../helpers/tmux.js';
 const TMUX_AVAILABLE = needsTmux('the wizard end to end in a real terminal');
 
 // Applies run a dozen Postfix tools each; on a loaded 2-core machine a test may need more than the default minute.
-vi.setConfig({ testTimeout: 150_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 150_000 };
 
 const WRITE_DOCS = process.env.MAILSETUP_WRITE_DOCS === '1';
 /** The applies in the wizard: postfix check (run by every apply, also under --root) refuses other users. */
@@ -348,7 +349,9 @@ async function chooseRole(p: Pane, from: number, run: RoleRun): Promise<void> {
 /** Per role: the questions the short path asked and the keystrokes from the role screen to the apply. */
 const shortPath: Record<string, { asked: number; keys: number }> = {};
 
-(TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('the wizard in a real terminal (tmux, bundle)', () => {
+const describeTmux = TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip;
+
+describeTmux('the wizard in a real terminal (tmux, bundle)', TIMEOUT, () => {
   beforeAll(() => {
     ensureBuilt();
     server = new TmuxServer('mailsetup-cli');

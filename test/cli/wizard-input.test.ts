@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsRoot, needsTmux } from '../helpers/needs.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
 import { BIN, ensureBuilt, makeSandbox, removeTree, runCli, snapshotTree, writeTemp } from '../helpers/cli.js';
@@ -18,7 +18,8 @@ import { Pane, TmuxServer } from '../helpers/tmux.js';
 const TMUX_AVAILABLE = needsTmux('the wizard input tests in a real terminal');
 const AS_ROOT = needsRoot('the applies in the wizard input tests', 'postfix check refuses other users');
 
-vi.setConfig({ testTimeout: 120_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 120_000 };
 
 let server: TmuxServer;
 const made: string[] = [];
@@ -124,7 +125,9 @@ async function enterUntilLast(p: Pane): Promise<string> {
 
 const PREVIEW = 'Plan for role ';
 
-(TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip)('wizard input in a real terminal', () => {
+const describeTmux = TMUX_AVAILABLE && POSTFIX_AVAILABLE ? describe : describe.skip;
+
+describeTmux('wizard input in a real terminal', TIMEOUT, () => {
   beforeAll(() => {
     ensureBuilt();
     server = new TmuxServer('mailsetup-input');
@@ -535,7 +538,9 @@ const PREVIEW = 'Plan for role ';
   });
 });
 
-test('the answers file: ${mydomain and an empty mydomain are invalid answers (exit 2, no stack trace)', async () => {
+const BAD_MYDOMAIN = 'the answers file: ${mydomain and an empty mydomain are invalid answers (exit 2, no stack trace)';
+
+test(BAD_MYDOMAIN, TIMEOUT, async () => {
   ensureBuilt();
   const root = sandbox();
   const base = 'role: mail-server\npostmaster: admin@example.com\n';

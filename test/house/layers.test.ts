@@ -35,6 +35,14 @@ describe('layers', () => {
     expect(found[0]).toContain(message);
   });
 
+  it('a test file cannot set its timeout with vi.setConfig (it would not last in a shared worker)', async () => {
+    const eslint = new ESLint({ cwd: ROOT });
+    const code = "import { vi } from 'vitest';\nvi.setConfig({ testTimeout: 150_000 });\n";
+    const [r] = await eslint.lintText(code, { filePath: join(ROOT, 'test/cli/x.test.ts') });
+    const found = r.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+    expect(found).toEqual([expect.stringContaining('give the suite or test a { timeout } option')]);
+  });
+
   it("a screen cannot read keys with Ink's useInput (one input layer: src/ui/input/)", async () => {
     const found = await lintAs('src/ui/X.tsx', "import { Text, useInput } from 'ink';\nexport { Text, useInput };\n");
     expect(found).toHaveLength(1);

@@ -18,14 +18,15 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { cliArgv, cliEnv, ensureBuilt, runCli, snapshotTree } from '../helpers/cli.js';
 import { needsRoot, skipLoudly } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { ANSWERS, Lab, mailsetup } from './helpers.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 180_000 };
 const AS_ROOT = needsRoot('the sandbox applies of the containment attacks', 'postfix check refuses other users');
 const lab = new Lab('mailsetup-sec-h1-');
 beforeAll(() => ensureBuilt(), 180_000);
@@ -33,7 +34,7 @@ afterAll(() => lab.remove());
 
 const bytes = (p: string) => readFileSync(p).toString('hex');
 
-describe('the real Effects under --root: links resolved inside the sandbox (unit)', () => {
+describe('the real Effects under --root: links resolved inside the sandbox (unit)', TIMEOUT, () => {
   it('a missing component never hands the rest of the path to the kernel (H1 b)', async () => {
     const outside = lab.file('h1b-unit/outside/main.cf', 'outside\n');
     const root = lab.path('h1b-unit/root');
@@ -100,7 +101,7 @@ describe('the real Effects under --root: links resolved inside the sandbox (unit
   });
 });
 
-describePostfix('H1: links planted in the sandbox never reach outside it (the CLI)', () => {
+describePostfix('H1: links planted in the sandbox never reach outside it (the CLI)', TIMEOUT, () => {
   it.skipIf(!AS_ROOT)('a) .db links: postmap and postalias are never given them; nothing outside changes', async () => {
     const victim = lab.file('h1a/outside/victim', 'precious data\n');
     const victimAliases = lab.file('h1a/outside/victim-aliases', 'precious 2\n');
@@ -190,7 +191,7 @@ describePostfix('H1: links planted in the sandbox never reach outside it (the CL
   });
 });
 
-describePostfix('H2: --root that names no sandbox', () => {
+describePostfix('H2: --root that names no sandbox', TIMEOUT, () => {
   it('--root "" (an unset variable) is a usage error, before anything is read', async () => {
     const r = await mailsetup(['--root', '', '--answers', lab.answers(ANSWERS.nc), '--dry-run']);
     expect(r.status).toBe(2);
@@ -228,7 +229,9 @@ describePostfix('H2: --root that names no sandbox', () => {
   });
 });
 
-describePostfix('M4: the sandbox postfix check runs nothing of the sandbox and never opens the live queue', () => {
+const M4 = 'M4: the sandbox postfix check runs nothing of the sandbox and never opens the live queue';
+
+describePostfix(M4, TIMEOUT, () => {
   it.skipIf(!AS_ROOT)('a main.cf naming its own daemon_directory is refused; its program never runs', async () => {
     const evil = lab.file(
       'm4/evil/postfix-script',

@@ -10,14 +10,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { cliArgv, cliEnv, ensureBuilt } from '../helpers/cli.js';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { ANSWERS, Lab, mailsetup } from './helpers.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 180_000 };
 const AS_ROOT = needsRoot('the applies under faults (tmpfs mounts, signals)', 'mount and postfix check need root');
 const lab = new Lab('mailsetup-sec-faults-');
 beforeAll(() => ensureBuilt(), 180_000);
@@ -32,7 +33,7 @@ function standIn(name: string, tool: string, script: string): { PATH: string } {
 
 const lsPostfix = (d: string) => readdirSync(join(d, 'etc/postfix')).sort();
 
-describePostfix('M2: a full disk', () => {
+describePostfix('M2: a full disk', TIMEOUT, () => {
   let mnt = '';
   beforeAll(() => {
     if (!AS_ROOT) return;
@@ -111,7 +112,7 @@ describePostfix('M2: a full disk', () => {
   });
 });
 
-describePostfix('M9: a signal during an apply rolls it back and frees the lock', () => {
+describePostfix('M9: a signal during an apply rolls it back and frees the lock', TIMEOUT, () => {
   for (const [signal, code] of [
     ['SIGHUP', 129],
     ['SIGTERM', 143],
@@ -151,7 +152,7 @@ describePostfix('M9: a signal during an apply rolls it back and frees the lock',
   }
 });
 
-describePostfix('L7, L8: a flood of output, a second run during an apply', () => {
+describePostfix('L7, L8: a flood of output, a second run during an apply', TIMEOUT, () => {
   it.skipIf(!AS_ROOT)('a postfix check that prints 150 MB of warnings is capped, and the apply goes on', async () => {
     const env = standIn(
       'l7',
@@ -187,7 +188,7 @@ describePostfix('L7, L8: a flood of output, a second run during an apply', () =>
   });
 });
 
-describe('L9, L10: no orphan after a timeout, no backup folder without a manifest', () => {
+describe('L9, L10: no orphan after a timeout, no backup folder without a manifest', TIMEOUT, () => {
   it('a timed-out command that ignores TERM and HUP dies with its whole tree', async () => {
     const tag = `1001.${process.pid}`;
     const fx = createRealEffects('/');

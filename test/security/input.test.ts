@@ -7,14 +7,15 @@
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ensureBuilt } from '../helpers/cli.js';
 import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { ANSWERS, Lab, mailsetup } from './helpers.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 180_000 };
 const AS_ROOT = needsRoot('the applies that write a state file to tamper with', 'postfix check refuses other users');
 const lab = new Lab('mailsetup-sec-input-');
 beforeAll(() => ensureBuilt(), 180_000);
@@ -23,7 +24,7 @@ afterAll(() => lab.remove());
 const STACK = /\n\s+at /;
 const ms = (postmaster: string) => JSON.stringify({ ...parse(ANSWERS.ms), postmaster, chroot: false });
 
-describePostfix('H5: postmaster values that aliases(5) would run, append to or include', () => {
+describePostfix('H5: postmaster values that aliases(5) would run, append to or include', TIMEOUT, () => {
   const attacks = [
     ['"|id > /tmp/audit-pwned-by-alias #"@example.com', 'would run it as a command'],
     ['|/bin/sh@example.com', 'would run it as a command'],
@@ -46,7 +47,7 @@ describePostfix('H5: postmaster values that aliases(5) would run, append to or i
   });
 });
 
-describePostfix('M3: a tampered state file is refused, never written through', () => {
+describePostfix('M3: a tampered state file is refused, never written through', TIMEOUT, () => {
   let base = '';
   beforeAll(async () => {
     base = lab.sandbox();
@@ -166,7 +167,7 @@ describePostfix('M3: a tampered state file is refused, never written through', (
   });
 });
 
-describePostfix('L4, L5, L11, L12: input errors, escapes, huge values, empty interfaces', () => {
+describePostfix('L4, L5, L11, L12: input errors, escapes, huge values, empty interfaces', TIMEOUT, () => {
   it('NUL and BOM in main.cf, a directory as main.cf, a UTF-16 answers file: one line, exit 2', async () => {
     const nul = lab.sandbox();
     writeFileSync(join(nul, 'etc/postfix/main.cf'), 'myhostname = a\n\0x = y\n');

@@ -6,12 +6,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/cli.js';
 import { describePostfix } from '../helpers/postfix.js';
 import { ANSWERS, Lab, mailsetup } from './helpers.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 180_000 };
 const lab = new Lab('mailsetup-sec-lint-');
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => lab.remove());
@@ -28,7 +29,7 @@ function sandboxWith(edit: (masterCf: string) => string): string {
 
 const dryRun = (d: string, answers: string) => mailsetup(['--root', d, '--answers', lab.answers(answers), '--dry-run']);
 
-describePostfix('M5: master.cf -o overrides are linted like main.cf', () => {
+describePostfix('M5: master.cf -o overrides are linted like main.cf', TIMEOUT, () => {
   it('an open relay on the smtp service (-o smtpd_relay_restrictions=permit -o mynetworks=0.0.0.0/0) is refused', async () => {
     const d = sandboxWith((t) =>
       t.replace(SMTP_LINE, (l) => `${l}\n  -o smtpd_relay_restrictions=permit\n  -o mynetworks=0.0.0.0/0`),
@@ -63,7 +64,9 @@ describePostfix('M5: master.cf -o overrides are linted like main.cf', () => {
   });
 });
 
-describePostfix('M6: next hops that loop are refused; those that do not relay are warned with an override id', () => {
+const M6 = 'M6: next hops that loop are refused; those that do not relay are warned with an override id';
+
+describePostfix(M6, TIMEOUT, () => {
   const fw = (hop: string) =>
     JSON.stringify({
       role: 'firewall-relay',

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testSmartHostLogin } from '../../src/system/smtpLogin.js';
 import { ensureBuilt } from '../helpers/cli.js';
 import { closedPort } from '../helpers/ports.js';
@@ -20,7 +20,8 @@ import { describePostfix } from '../helpers/postfix.js';
 import { makeTestPki } from '../helpers/testCa.js';
 import { Lab, mailsetup } from './helpers.js';
 
-vi.setConfig({ testTimeout: 180_000 });
+/** The timeout of every test here (a file's vi.setConfig does not last in a shared worker). */
+const TIMEOUT = { timeout: 180_000 };
 const AS_ROOT = needsRoot('the sandbox applies that write sasl_passwd', 'postfix check refuses other users');
 const lab = new Lab('mailsetup-sec-secrets-');
 beforeAll(() => ensureBuilt(), 180_000);
@@ -39,7 +40,7 @@ function nullClient(relayhost: string, sasl: string | null): string {
   );
 }
 
-describePostfix('H3: a re-run keeps the stored smart-host password', () => {
+describePostfix('H3: a re-run keeps the stored smart-host password', TIMEOUT, () => {
   it.skipIf(!AS_ROOT)('--role null-client --yes alone keeps the bytes read from password_file', async () => {
     const port = await closedPort();
     const pw = lab.file('h3a/pwfile', 'S3cr3t-pw\n', 0o600);
@@ -97,7 +98,7 @@ describePostfix('H3: a re-run keeps the stored smart-host password', () => {
   );
 });
 
-describePostfix('H4 and L3: secrets are root-only and leave with the role', () => {
+describePostfix('H4 and L3: secrets are root-only and leave with the role', TIMEOUT, () => {
   it.skipIf(!AS_ROOT)(
     'a sasl_passwd that was 0644 becomes 0600 (and its .db), the output says so, a rollback keeps it 0600',
     async () => {
@@ -149,7 +150,7 @@ describePostfix('H4 and L3: secrets are root-only and leave with the role', () =
   });
 });
 
-describePostfix('M7, M8, L1, L13: the password as written, never echoed', () => {
+describePostfix('M7, M8, L1, L13: the password as written, never echoed', TIMEOUT, () => {
   it('unquoted numeric-looking passwords and user names are refused (they would be stored changed)', async () => {
     for (const [key, value] of [
       ['password', '012345'],
@@ -231,7 +232,7 @@ describePostfix('M7, M8, L1, L13: the password as written, never echoed', () => 
   });
 });
 
-describePostfix('L2: password files and answers files are checked before they are read', () => {
+describePostfix('L2: password files and answers files are checked before they are read', TIMEOUT, () => {
   const run = (pwPath: string) =>
     mailsetup([
       '--root',
@@ -289,7 +290,7 @@ describePostfix('L2: password files and answers files are checked before they ar
   });
 });
 
-describe('L6: a password a server echoes back is hidden in every encoding', () => {
+describe('L6: a password a server echoes back is hidden in every encoding', TIMEOUT, () => {
   it('a non-ASCII password echoed in a 535 reply never appears, neither as UTF-8 nor as its bytes read as latin1', async () => {
     lab.file('l6/.keep', '');
     const pki = makeTestPki(lab.path('l6'));
@@ -331,7 +332,7 @@ describe('L6: a password a server echoes back is hidden in every encoding', () =
   });
 });
 
-describePostfix('L5, L6, L14: the login test under --root, with a hostile smart host', () => {
+describePostfix('L5, L6, L14: the login test under --root, with a hostile smart host', TIMEOUT, () => {
   const USER = 'relay-user@example.net';
   const GOOD = 'Gööd-pässword 1';
   let server: SMTPServer;
