@@ -13,7 +13,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Real-Postfix tests start daemons on loopback; keep the file-level parallelism modest on 2 cores.
     maxWorkers: 2,
-    minWorkers: 1,
+    // As many as at most: with shared workers, tinypool stops a worker left idle above the minimum
+    // (at the end of the queue) and that stop can fail the file it was given next ("Terminating
+    // worker thread"; seen with 3 workers and a minimum of 1).
+    minWorkers: 2,
     // A worker runs file after file instead of a new process for each: starting one and loading
     // its modules took ~1.5 s, most of the run's last two minutes (dozens of sub-second files).
     // No test mocks a module; a file's timeouts are its suites' own options (`vi.setConfig` would

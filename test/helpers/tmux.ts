@@ -166,6 +166,9 @@ export class TmuxServer {
       ...(opts.cwd ? ['-c', opts.cwd] : []),
       command,
     );
+    // The server outlives its sessions (until kill()): by default it exits with its last session,
+    // and a new session asked for while it is exiting fails ("server exited unexpectedly").
+    if (this.sessions === 1) this.tmux('set-option', '-s', 'exit-empty', 'off');
     return new Pane(this, name, exitFile);
   }
 
