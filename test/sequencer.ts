@@ -10,7 +10,8 @@
  * A file missing from the table (new since the table was written) starts before the known ones,
  * largest first, as vitest starts files it has no results for: its time is unknown, and a long
  * file started last is the costly mistake. The order changes only when the files start, never
- * what they test: each file still runs in its own worker process.
+ * what they test: the workers run file after file (vitest.config.ts), and no file depends on what
+ * ran before it in its worker.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
