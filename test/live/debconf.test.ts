@@ -26,8 +26,8 @@ import {
   pinNoConfiguration,
 } from '../../src/system/debconf.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
-import { acquireEtcLock } from '../helpers/etcLock.js';
-import { differences, restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
+import { differences, restore, type Snapshot } from '../helpers/etcSnapshot.js';
+import { guardLive } from '../helpers/liveGuard.js';
 import { fakeHost, templates } from '../helpers/host.js';
 import { needsLive } from '../helpers/needs.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
@@ -127,8 +127,9 @@ const ANSWERED = ['main_mailer_type', 'mailname', 'relayhost', 'destinations', '
       );
 
     beforeAll(async () => {
-      release = await acquireEtcLock();
-      snap = snapshot(SAVED);
+      const guard = await guardLive(SAVED);
+      release = guard.done;
+      snap = guard.saved;
       wasRunning = running();
       originalMailer = await debconfMailerType(fx);
       const host = fakeHost({

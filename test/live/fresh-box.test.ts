@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, LIVE_VIA, runCli } from '../helpers/cli.js';
-import { acquireEtcLock } from '../helpers/etcLock.js';
-import { restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
+import { restore, type Snapshot } from '../helpers/etcSnapshot.js';
+import { guardLive } from '../helpers/liveGuard.js';
 import { needsLive } from '../helpers/needs.js';
 import { cleanup, tempDir } from '../helpers/postfix.js';
 import { stopAllMasters } from '../helpers/masters.js';
@@ -40,8 +40,9 @@ const PATHS = [
   let dir: string;
 
   beforeAll(async () => {
-    release = await acquireEtcLock();
-    saved = snapshot(PATHS);
+    const guard = await guardLive(PATHS);
+    release = guard.done;
+    saved = guard.saved;
     dir = tempDir();
     ensureBuilt();
   });

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEBIAN_ALIASES, ensureBuilt, runCli } from '../helpers/cli.js';
-import { acquireEtcLock } from '../helpers/etcLock.js';
-import { restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
+import { restore, type Snapshot } from '../helpers/etcSnapshot.js';
+import { guardLive } from '../helpers/liveGuard.js';
 import { masterPids, stopAllMasters } from '../helpers/masters.js';
 import { needsLive } from '../helpers/needs.js';
 import { closedPort } from '../helpers/ports.js';
@@ -84,8 +84,9 @@ async function bannerWith(text: string, ms: number): Promise<string> {
   const queued: string[] = [];
 
   beforeAll(async () => {
-    release = await acquireEtcLock();
-    saved = snapshot(LIVE_PATHS);
+    const guard = await guardLive(LIVE_PATHS);
+    release = guard.done;
+    saved = guard.saved;
     dir = tempDir();
     ensureBuilt();
   });

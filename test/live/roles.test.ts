@@ -15,8 +15,8 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, LIVE_VIA, runCli } from '../helpers/cli.js';
-import { acquireEtcLock } from '../helpers/etcLock.js';
 import { differences, restore, snapshot, type Snapshot } from '../helpers/etcSnapshot.js';
+import { guardLive } from '../helpers/liveGuard.js';
 import { masterPids, stopAllMasters } from '../helpers/masters.js';
 import { needsLive } from '../helpers/needs.js';
 import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
@@ -139,9 +139,10 @@ const LIVE = needsLive('each role applied to the real /etc/postfix');
   let dir: string;
 
   beforeAll(async () => {
-    release = await acquireEtcLock();
-    wasRunning = postfixRunning();
-    saved = snapshot(LIVE_PATHS);
+    const guard = await guardLive(LIVE_PATHS);
+    release = guard.done;
+    wasRunning = guard.wasRunning;
+    saved = guard.saved;
     dir = tempDir();
     ensureBuilt();
   });
