@@ -11,10 +11,11 @@ import { ROLES } from '../../src/roles/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-async function lintAs(file: string, code: string): Promise<string[]> {
+/** The messages of one rule for `code` linted as if it were `file`. */
+async function lintAs(file: string, code: string, rule = 'no-restricted-imports'): Promise<string[]> {
   const eslint = new ESLint({ cwd: ROOT });
   const [r] = await eslint.lintText(code, { filePath: join(ROOT, file) });
-  return r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return r.messages.filter((m) => m.ruleId === rule).map((m) => m.message);
 }
 
 describe('layers', () => {
@@ -36,10 +37,8 @@ describe('layers', () => {
   });
 
   it('a test file cannot set its timeout with vi.setConfig (it would not last in a shared worker)', async () => {
-    const eslint = new ESLint({ cwd: ROOT });
     const code = "import { vi } from 'vitest';\nvi.setConfig({ testTimeout: 150_000 });\n";
-    const [r] = await eslint.lintText(code, { filePath: join(ROOT, 'test/cli/x.test.ts') });
-    const found = r.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+    const found = await lintAs('test/cli/x.test.ts', code, 'no-restricted-syntax');
     expect(found).toEqual([expect.stringContaining('give the suite or test a { timeout } option')]);
   });
 

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Effects } from '../../src/model/effects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
@@ -206,10 +207,10 @@ describe('createRealEffects: tty runs', () => {
       { mode: 0o755 },
     );
     try {
-      const cmd = ['sh', ['-c', 'echo out; echo err >&2']] as const;
+      const outAndErr = (fx: Effects) => fx.run('sh', ['-c', 'echo out; echo err >&2'], { tty: true });
       const broken = createRealEffects(root(), { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
       for (let i = 0; i < 2; i++)
-        expect(await broken.run(cmd[0], [...cmd[1]], { tty: true })).toEqual({
+        expect(await outAndErr(broken)).toEqual({
           command: "sh -c 'echo out; echo err >&2'",
           exitCode: 0,
           stdout: 'out',
@@ -219,7 +220,7 @@ describe('createRealEffects: tty runs', () => {
       expect(readFileSync(calls, 'utf8')).toBe('x\n'); // asked once, then known
       // Another Effects (the next run, or the next test in this worker) tries script(1) again.
       const fresh = createRealEffects(root());
-      expect(await fresh.run(cmd[0], [...cmd[1]], { tty: true })).toEqual({
+      expect(await outAndErr(fresh)).toEqual({
         command: "sh -c 'echo out; echo err >&2'",
         exitCode: 0,
         stdout: '',
