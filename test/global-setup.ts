@@ -7,15 +7,14 @@ import { addSbinToPath } from './helpers/sbinPath.js';
 
 /**
  * On a box where Postfix never ran (a fresh install, CI's Debian 13 root), the queue directories
- * do not exist yet. Every `postfix -c SANDBOX check` of the tests creates the missing ones in the
- * live queue directory (a sandbox main.cf without queue_directory points there), and test files
- * running in parallel would race each other's mkdir ("File exists"). Create them once, first,
- * exactly as such a check does.
+ * do not all exist yet. Every `postfix -c SANDBOX check` of the tests creates the missing ones in
+ * the live queue directory (a sandbox main.cf without queue_directory points there), and test
+ * files running in parallel would race each other's mkdir ("File exists"). Create them once,
+ * first, exactly as such a check does: always (a fresh CI machine had pid/ and most others, but
+ * not hold/ and trace/), since a check that finds them all creates nothing.
  */
 function createQueueDirectories(): void {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
-  const queue = spawnSync('postconf', ['-dh', 'queue_directory'], { encoding: 'utf8' }).stdout.trim();
-  if (!queue || existsSync(join(queue, 'pid'))) return;
   const dir = mkdtempSync(join(tmpdir(), 'mailsetup-queue-'));
   try {
     const dist = '/usr/share/postfix/master.cf.dist';
