@@ -19,7 +19,8 @@ import { ensurePackage, ensureSnakeoil, installPostfix } from '../system/install
 import { outbound25, probeSummary, runProbes } from '../system/probes.js';
 import { testSmartHostLogin, type LoginResult } from '../system/smtpLogin.js';
 import { loadTemplates } from '../system/templates.js';
-import { groupId, inspectCertificate } from '../system/tls.js';
+import { groupId } from '../system/accounts.js';
+import { inspectCertificate } from '../system/tls.js';
 import { Session, type Files, type SessionOptions } from './session.js';
 
 /** The override id that applies despite a failed smart-host login test. */

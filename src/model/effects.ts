@@ -334,8 +334,11 @@ export interface ScratchDir {
   readonly path: string;
   /** Write a file at `rel` (creating parent directories), optionally with a modification time. */
   write(rel: string, content: string, mtimeMs?: number): Promise<void>;
-  /** Create the directory `rel` (and its parents). */
-  mkdir(rel: string): Promise<void>;
+  /**
+   * Create the directory `rel` (and its parents); with `meta`, give it that owner (and group, when
+   * one is given) and exactly that mode, also when it exists already.
+   */
+  mkdir(rel: string, meta?: { uid: number; gid?: number | undefined; mode: number }): Promise<void>;
   /** Remove the directory and everything in it. */
   remove(): Promise<void>;
 }

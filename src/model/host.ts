@@ -28,6 +28,16 @@ export interface DeprecatedParameter {
   advice: string;
 }
 
+/** A directory of a --root check's private queue (PostfixFacts.scratchQueue). */
+export interface ScratchQueueDirectory {
+  /** Relative to the private copy: `queue`, `queue/active`, `data`, … */
+  path: string;
+  uid: number;
+  /** Undefined: postfix-files names no group (the directory keeps the one mkdir gave it). */
+  gid?: number | undefined;
+  mode: number;
+}
+
 export interface PostfixFacts {
   installed: boolean;
   version?: string; // mail_version, e.g. "3.7.11"
@@ -49,6 +59,14 @@ export interface PostfixFacts {
    * what a --root sandbox's main.cf must not change.
    */
   directories?: Record<string, string>;
+  /**
+   * Under --root: the directories `postfix check` (post-install create-missing) would make in the
+   * private copy's empty queue and data directories (`queue`, `queue/active`, …, `data`), from the
+   * package's postfix-files with its default mail_owner and setgid_group resolved on the host.
+   * The copy is made with them, so that the check finds them and creates none. Absent when they
+   * could not all be resolved (the check then creates them, as it always may).
+   */
+  scratchQueue?: ScratchQueueDirectory[];
   /**
    * Live only, from the configuration (`postconf -h`): where master(8) is (daemon_directory) and
    * its queue (queue_directory, whose pid/master.pid names the running master).

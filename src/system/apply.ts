@@ -312,10 +312,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   const copyFirst = !fx.live && checkFirst && planned(MAIN_CF) !== null && planned(MASTER_CF) !== null;
   try {
     if (copyFirst) {
-      sandboxCopy = await openSandboxConfig(fx, directoriesOf(host), {
-        main: planned(MAIN_CF) ?? undefined,
-        master: planned(MASTER_CF) ?? undefined,
-      });
+      sandboxCopy = await openSandboxConfig(
+        fx,
+        directoriesOf(host),
+        { main: planned(MAIN_CF) ?? undefined, master: planned(MASTER_CF) ?? undefined },
+        host.postfix.scratchQueue,
+      );
       const stop = new AbortController();
       startCheck({ signal: stop.signal, sandboxConfig: sandboxCopy.config }, stop);
     }
@@ -407,7 +409,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
      * by the first tool (every file is written by then; src/system/sandbox.ts).
      */
     const actionOptions = async (a: Action, signal: AbortSignal | undefined, known?: boolean) => {
-      if (!fx.live && readsSandboxCopy(a)) sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host));
+      if (!fx.live && readsSandboxCopy(a))
+        sandboxCopy ??= await openSandboxConfig(fx, directoriesOf(host), {}, host.postfix.scratchQueue);
       return {
         ...(signal ? { signal } : {}),
         ...(stageDir ? { stage: stageDir } : {}),

@@ -12,7 +12,7 @@ import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
 import { masterRuns } from './master.js';
 import { createRealEffects } from './realEffects.js';
 import { readTlsHostFacts } from './tls.js';
-import { guardSandbox, PACKAGE_KEYS, packageDirectoriesFrom } from './sandbox.js';
+import { guardSandbox, OWNER_KEYS, PACKAGE_KEYS, packageDirectoriesFrom, scratchQueueLayout } from './sandbox.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
 export interface HostFactsOptions {
@@ -33,7 +33,7 @@ export async function readHostFacts(fx: Effects, opts: HostFactsOptions = {}): P
   const [names, postfix, systemd, rsyslog, logrotate, distro, ipv6DefaultRoute, interfaces, tls, chrootOff] =
     await Promise.all([
       readHostNames(hostFx, osName),
-      readPostfixFacts(fx),
+      readPostfixFacts(fx, hostFx),
       exists(hostFx, '/run/systemd/system'),
       rsyslogInstalled(hostFx),
       exists(hostFx, '/usr/sbin/logrotate'),
@@ -118,21 +118,28 @@ export function interfaceAddresses(
   return out;
 }
 
-/** Postfix installed/version, default_database_type, running, and the smtp port. */
-export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
+/**
+ * Postfix installed/version, default_database_type, running, and the smtp port; under --root also
+ * the package's directories and the private queue's layout (`hostFx`: the machine's files).
+ */
+export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promise<PostfixFacts> {
   const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
   // One run of the host's `postconf -d` (it reads no main.cf of the sandbox, so it runs while a
   // sandbox's main.cf is checked): the version, the default table type (for a box without a
   // main.cf) and the package's directories (for a sandbox). Each name is a line of its own.
-  const defaultsRun = fx.run('postconf', ['-dh', 'mail_version', 'default_database_type', ...PACKAGE_KEYS], {
-    timeoutMs: PROBE_TIMEOUT_MS,
-  });
+  const defaultsRun = fx.run(
+    'postconf',
+    ['-dh', 'mail_version', 'default_database_type', ...PACKAGE_KEYS, ...OWNER_KEYS],
+    { timeoutMs: PROBE_TIMEOUT_MS },
+  );
   const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
   defaultsRun.catch(() => undefined); // awaited below; a sandbox refused first must not leave it unhandled
   const lines = defaultsRun.then((r) => (r.exitCode === 0 ? r.stdout.split('\n') : []));
   // A sandbox's main.cf is checked before any Postfix tool is given it (src/system/sandbox.ts).
   const directories = fx.live ? undefined : packageDirectoriesFrom((await lines).slice(2));
   if (hasMain && directories) await guardSandbox(fx, directories);
+  // Read while the configuration is asked below.
+  const scratchQueue = directories ? readScratchQueue(hostFx, directories.meta_directory, await lines) : undefined;
   const cfg = hasMain ? await fx.commandPath('/etc/postfix') : fx.resolve('/etc/postfix');
   // Live, the same call names master(8)'s directory and the queue: whether Postfix runs is then
   // asked as postfix-script's `status` asks it (master -t), without postfix-script's own postconf
@@ -169,11 +176,41 @@ export async function readPostfixFacts(fx: Effects): Promise<PostfixFacts> {
   if (installed && hasMain && fx.live) facts.running = await masterRuns(fx, facts, cfg);
   if (installed) facts.version = version;
   if (directories) facts.directories = { ...directories };
+  const layout = installed ? await scratchQueue : undefined;
+  if (layout) facts.scratchQueue = layout;
   const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
   if (port !== undefined) facts.smtpPort = port;
   // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
   if (conf !== null) facts.deprecated = deprecatedParameters(conf.stderr);
   return facts;
+}
+
+/**
+ * The layout of a --root check's private queue (PostfixFacts.scratchQueue) from the package's
+ * postfix-files (and postfix-files.d/, in name order) in `metaDirectory` and the host's accounts;
+ * `lines` are `postconf -dh`'s, whose last two are the package's mail_owner and setgid_group.
+ */
+async function readScratchQueue(
+  hostFx: Effects,
+  metaDirectory: string,
+  lines: readonly string[],
+): Promise<PostfixFacts['scratchQueue']> {
+  const at = 2 + PACKAGE_KEYS.length;
+  const [mailOwner = '', setgidGroup = ''] = lines.slice(at, at + OWNER_KEYS.length).map((l) => l.trim());
+  if (!mailOwner || !setgidGroup) return undefined;
+  const read = (p: string) => hostFx.readFile(p).catch(() => null);
+  const dropIns = `${metaDirectory}/postfix-files.d`;
+  const [main, names, passwd, group] = await Promise.all([
+    read(`${metaDirectory}/postfix-files`),
+    hostFx.listDir(dropIns).catch(() => []),
+    read('/etc/passwd'),
+    read('/etc/group'),
+  ]);
+  if (main === null) return undefined;
+  const extra = await Promise.all([...names].sort().map((n) => read(`${dropIns}/${n}`)));
+  if (extra.some((t) => t === null)) return undefined;
+  const texts = [main, ...extra.filter((t): t is string => t !== null)];
+  return scratchQueueLayout(texts, { mail_owner: mailOwner, setgid_group: setgidGroup }, passwd, group);
 }
 
 /**

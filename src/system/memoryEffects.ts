@@ -387,8 +387,8 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
         async write(rel, text) {
           content.set(rel, text);
         },
-        async mkdir(rel) {
-          content.set(`${rel}/`, '');
+        async mkdir(rel, meta) {
+          content.set(`${rel}/`, meta ? JSON.stringify(meta) : '');
         },
         async remove() {
           scratch.delete(path);

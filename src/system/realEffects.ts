@@ -1057,8 +1057,12 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
           await fs.writeFile(full, content, { mode: 0o600, flag: 'wx' });
           if (mtimeMs !== undefined) await fs.utimes(full, new Date(mtimeMs), new Date(mtimeMs));
         },
-        async mkdir(rel) {
-          await fs.mkdir(at(rel), { recursive: true, mode: 0o755 });
+        async mkdir(rel, meta) {
+          const full = at(rel);
+          await fs.mkdir(full, { recursive: true, mode: 0o755 });
+          if (!meta) return;
+          await fs.chown(full, meta.uid, meta.gid ?? -1);
+          await fs.chmod(full, meta.mode);
         },
         async remove() {
           await fs.rm(dir, { recursive: true, force: true });

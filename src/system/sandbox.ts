@@ -12,12 +12,14 @@
  * and rolls back wherever `postfix check` fails, as a live one would.
  */
 import type { CommandResult, Effects } from '../model/effects.js';
-import type { HostFacts } from '../model/host.js';
+import type { HostFacts, ScratchQueueDirectory } from '../model/host.js';
 import { UsageError } from '../model/errors.js';
 import { MAIN_CF, MASTER_CF } from '../model/paths.js';
 import { quoteValue } from '../model/text.js';
 import { expandParam } from '../postfix/expand.js';
 import { MainCf } from '../postfix/mainCf.js';
+import { createdDirectories } from '../postfix/postfixFiles.js';
+import { groupId, userId } from './accounts.js';
 
 /** The directory parameters whose programs, modules or files Postfix's tools use as root. */
 export const DIRECTORY_PARAMS = [
@@ -48,6 +50,56 @@ export const DEBIAN_DIRECTORIES: PackageDirectories = {
 
 /** What `postconf -dh` is asked for the package's directories, in this order. */
 export const PACKAGE_KEYS = [...DIRECTORY_PARAMS, 'import_environment'] as const;
+
+/** The owners postfix-files names (`$mail_owner`, `$setgid_group`): the package's values. */
+export const OWNER_KEYS = ['mail_owner', 'setgid_group'] as const;
+
+const SAFE_RELATIVE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/**
+ * The directories `post-install create-missing` (run by `postfix check`) would make in a private
+ * copy's empty queue and data directories, from the package's postfix-files texts (the main file,
+ * then postfix-files.d's in name order, as post-install reads them), with the package's mail_owner
+ * and setgid_group resolved in the host's passwd and group. Undefined when anything cannot be
+ * resolved (an unknown user or parameter, an odd path or mode): the check then makes them itself.
+ */
+export function scratchQueueLayout(
+  postfixFiles: readonly string[],
+  owners: Record<(typeof OWNER_KEYS)[number], string>,
+  passwd: string | null,
+  group: string | null,
+): ScratchQueueDirectory[] | undefined {
+  const expand = (field: string): string | undefined => {
+    if (!field.startsWith('$')) return field;
+    const name = field.slice(1);
+    return name === 'mail_owner' || name === 'setgid_group' ? owners[name] : undefined;
+  };
+  const out: ScratchQueueDirectory[] = [];
+  try {
+    for (const text of postfixFiles) {
+      for (const d of createdDirectories(text)) {
+        const m = /^\$(queue_directory|data_directory)(?:\/(.*))?$/.exec(d.path);
+        if (!m) continue; // not made under a private -c copy (post-install's shared objects)
+        const rest = m[2];
+        if (rest !== undefined && (!SAFE_RELATIVE.test(rest) || rest.split('/').includes('..'))) return undefined;
+        const owner = expand(d.owner);
+        const uid = owner === undefined || owner === '' ? undefined : userId(passwd, owner);
+        if (uid === undefined) return undefined;
+        let gid: number | undefined;
+        if (d.group !== '') {
+          const name = expand(d.group);
+          gid = name === undefined ? undefined : groupId(group, name);
+          if (gid === undefined) return undefined;
+        }
+        const base = m[1] === 'queue_directory' ? 'queue' : 'data';
+        out.push({ path: rest === undefined ? base : `${base}/${rest}`, uid, gid, mode: d.mode });
+      }
+    }
+  } catch {
+    return undefined; // a mode post-install's chmod would refuse
+  }
+  return out.length > 0 ? out : undefined;
+}
 
 /**
  * The installed package's directories from the lines `postconf -dh ...PACKAGE_KEYS` printed, run
@@ -126,12 +178,14 @@ export interface SandboxConfig {
  * queue (postsuper, the postlog socket under public/). The sandbox's main.cf is checked first
  * (guardSandbox). An apply makes one for all its tools from the files it is about to write
  * (`planned`: main.cf and master.cf as they will be; a file not given is read from the sandbox),
- * so that `postfix check` can start before the writes; the caller removes it.
+ * so that `postfix check` can start before the writes; the caller removes it. With
+ * `scratchQueue` (PostfixFacts.scratchQueue) the private queue is made with its directories.
  */
 export async function openSandboxConfig(
   fx: Effects,
   pkg: PackageDirectories,
   planned: { main?: string | undefined; master?: string | undefined } = {},
+  scratchQueue?: readonly ScratchQueueDirectory[],
 ): Promise<SandboxConfig> {
   const [main, master] = await Promise.all([
     planned.main ?? fx.readFile(MAIN_CF),
@@ -163,10 +217,32 @@ export async function openSandboxConfig(
     }
     if (master !== null) await scratch.write('config/master.cf', master, old);
     await scratch.mkdir('queue');
+    // The queue as the check's create-missing would make it, so that it makes none (each
+    // directory costs it four commands). Only with the package's owners: a main.cf that names
+    // its own has the check make them, as does a host where they cannot be set.
+    const layout = main !== null && !namesOwners(main) ? scratchQueue : undefined;
+    if (layout) {
+      try {
+        for (const d of layout) await scratch.mkdir(d.path, d);
+      } catch {
+        await scratch.remove().catch(() => undefined);
+        return openSandboxConfig(fx, pkg, planned);
+      }
+    }
     return { config, remove: () => scratch.remove().catch(() => undefined) };
   } catch (e) {
     await scratch.remove().catch(() => undefined);
     throw e;
+  }
+}
+
+/** A main.cf that sets mail_owner or setgid_group (unparseable: treated as one that does). */
+function namesOwners(main: string): boolean {
+  try {
+    const cf = MainCf.parse(main);
+    return OWNER_KEYS.some((k) => cf.has(k));
+  } catch {
+    return true;
   }
 }
 

@@ -25,6 +25,7 @@ import {
   type LetsEncryptLineage,
   type ResolverFacts,
 } from '../model/tls.js';
+import { groupId } from './accounts.js';
 
 const DAY_MS = 86_400_000;
 const PROBE_TIMEOUT_MS = 3_000;
@@ -108,15 +109,6 @@ function day(iso: string): string {
 function errorText(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.replace(/^error:[0-9A-F]+:/i, '').trim();
-}
-
-/** The gid of a group in /etc/group text, or undefined. */
-export function groupId(groupText: string | null, name: string): number | undefined {
-  for (const line of (groupText ?? '').split('\n')) {
-    const f = line.split(':');
-    if (f[0] === name && /^\d+$/.test(f[2] ?? '')) return Number(f[2]);
-  }
-  return undefined;
 }
 
 export interface InspectOptions {

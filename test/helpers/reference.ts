@@ -26,6 +26,8 @@ export const DEBIAN_FILES = {
   'main.cf.dist': 'test/fixtures/debian-bookworm/main.cf.dist',
   /** /usr/share/postfix/main.cf.tls: the TLS lines the postinst appends. */
   'main.cf.tls': 'test/fixtures/debian-bookworm/main.cf.tls',
+  /** /etc/postfix/postfix-files: what Postfix installs (and `postfix check` creates when missing). */
+  'postfix-files': 'test/fixtures/debian-bookworm/postfix-files',
   /** Debian 13's /usr/share/postfix/main.cf.debian. */
   'trixie/main.cf.debian': 'test/fixtures/debian-trixie/main.cf.debian',
   /** Debian 13's /usr/share/postfix/master.cf.dist (= /etc/postfix/master.cf as installed). */

@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CertFiles } from '../../src/model/tls.js';
 import { createMemoryEffects, type MemoryFile } from '../../src/system/memoryEffects.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
+import { groupId, userId } from '../../src/system/accounts.js';
 import {
-  groupId,
   inspectCertificate,
   nameserversOf,
   pemBlocks,
@@ -332,13 +332,17 @@ describe('PEM and the host', () => {
     expect(await readLineages(createMemoryEffects())).toEqual([]);
   });
 
-  it('nameserversOf and groupId read resolv.conf(5) and group(5)', () => {
+  it('nameserversOf, groupId and userId read resolv.conf(5), group(5) and passwd(5)', () => {
     expect(nameserversOf('# x\nnameserver 127.0.0.53\noptions edns0 trust-ad\nnameserver ::1\n')).toEqual([
       '127.0.0.53',
       '::1',
     ]);
     expect(groupId('root:x:0:\nssl-cert:x:103:postgres\n', 'ssl-cert')).toBe(103);
     expect(groupId('root:x:0:\n', 'ssl-cert')).toBeUndefined();
+    expect(
+      userId('root:x:0:0:root:/root:/bin/bash\npostfix:x:104:111::/var/spool/postfix:/usr/sbin/nologin\n', 'postfix'),
+    ).toBe(104);
+    expect(userId('postfix:x:?:111::/:/bin/false\n', 'postfix')).toBeUndefined();
   });
 
   it('readResolver: DANE only with a validating resolver on loopback; a remote resolver is never asked', async () => {
