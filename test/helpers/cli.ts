@@ -105,8 +105,6 @@ export function cliArgv(args: string[], via: Via): string[] {
 /**
  * The environment of a CLI run: this process's, without colour switches, in a UTF-8 locale (as a
  * user's terminal; a CI container may have none, and mailsetup then writes ASCII), plus `extra`.
- * Without the machine's NODE_EXTRA_CA_CERTS (Node parses that bundle at every start, ~70 ms
- * here, and no CLI run reaches a server outside the machine); a test that needs one gives its own.
  */
 export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8' };
@@ -114,7 +112,6 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.P
   delete env.FORCE_COLOR;
   delete env.LC_ALL;
   delete env.LC_CTYPE;
-  delete env.NODE_EXTRA_CA_CERTS;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

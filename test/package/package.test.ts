@@ -52,10 +52,16 @@ const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 const REQUIRE_NODE18 = process.env.MAILSETUP_REQUIRE_NODE18 === '1';
 const FETCH_NODE18 = join(ROOT, 'scripts', 'fetch-node18.mjs');
 
+/** The environment of a fetch from the npm registry: with the machine's CA bundle (test/setup-env.ts). */
+function fetchEnv(): NodeJS.ProcessEnv {
+  const ca = process.env.MAILSETUP_TEST_EXTRA_CA_CERTS;
+  return ca === undefined ? process.env : { ...process.env, NODE_EXTRA_CA_CERTS: ca };
+}
+
 /** Asked for (CI) and not there yet: fetch it, once; later runs find it in .cache/. */
 function fetchNode18(): string {
   if (!REQUIRE_NODE18 || existsSync(NODE18)) return '';
-  const r = spawnSync(process.execPath, [FETCH_NODE18], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, [FETCH_NODE18], { encoding: 'utf8', timeout: 600_000, env: fetchEnv() });
   return `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}`.trim();
 }
 const FETCHED = fetchNode18();
@@ -74,7 +80,11 @@ const NODE18_VERSION = probeNode18();
 const NODE12 = join(ROOT, '.cache', 'node12', 'package', 'bin', 'node');
 function node12(): string | null {
   if (REQUIRE_NODE18 && !existsSync(NODE12)) {
-    const r = spawnSync(process.execPath, [FETCH_NODE18, '12.22.9'], { encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(process.execPath, [FETCH_NODE18, '12.22.9'], {
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: fetchEnv(),
+    });
     if (r.status !== 0) throw new Error(`MAILSETUP_REQUIRE_NODE18=1 but Node 12 could not be fetched: ${r.stderr}`);
   }
   if (!existsSync(NODE12)) return null;
