@@ -8,7 +8,8 @@
  * an earlier holder left if it died without restoring (its snapshot, then Postfix started again if it
  * was running then), and writes its own record (the snapshot of `paths` and whether Postfix runs now)
  * before the test changes anything. `done()`, called after the file's own restore, removes the record
- * and releases the lock. The record lives in a directory only its owner can write, outside /tmp (which
+ * when the machine is back as recorded (else keeps it, so that the next holder puts it back) and
+ * releases the lock. The record lives in a directory only its owner can write, outside /tmp (which
  * a reboot may empty while /etc keeps the changes).
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { acquireEtcLock, ETC_POSTFIX_LOCK } from './etcLock.js';
-import { restore, snapshot, type Snapshot } from './etcSnapshot.js';
+import { differences, restore, snapshot, type Snapshot } from './etcSnapshot.js';
 import { masterPids, stopAllMasters } from './masters.js';
 
 /** Where the record of the live test in progress is kept. */
@@ -42,7 +43,10 @@ export interface LiveGuard {
   wasRunning: boolean;
   /** The paths a dead earlier holder had left changed and the guard put back (empty: none). */
   repaired: string[];
-  /** Remove this file's record and release the lock (after the file's own restore). */
+  /**
+   * After the file's own restore: remove this file's record if the paths are as recorded (else keep
+   * it for the next holder, saying so), and release the lock.
+   */
   done(): void;
 }
 
@@ -138,7 +142,13 @@ export async function guardLive(paths: readonly string[], options: LiveGuardOpti
       repaired,
       done: () => {
         try {
-          rmSync(record, { force: true });
+          const left = differences(saved);
+          if (left.length === 0) rmSync(record, { force: true });
+          else
+            process.stderr.write(
+              `\n!!! live tests: not put back after this file: ${left.join(', ')}; ` +
+                `${record} is kept, and the next live test file restores them first !!!\n\n`,
+            );
         } finally {
           release();
         }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { differences, snapshot } from '../helpers/etcSnapshot.js';
+import { differences, restore, snapshot } from '../helpers/etcSnapshot.js';
 import { guardLive, type LiveGuardOptions } from '../helpers/liveGuard.js';
 import { cleanup, tempDir } from '../helpers/postfix.js';
 
@@ -74,18 +74,35 @@ describe('guardLive', () => {
     expect(existsSync(m.options.lockPath ?? '')).toBe(false);
   }, 60_000);
 
-  it('without a record it changes nothing; done() leaves no record for the next holder', async () => {
+  it("without a record it changes nothing; done() after the file's restore leaves no record", async () => {
     const m = machine(false);
     const g = await guardLive([m.etc], m.options);
     expect(g.repaired).toEqual([]);
     expect(g.wasRunning).toBe(false);
     writeFileSync(join(m.etc, 'main.cf'), 'changed by the test, which restores it itself\n');
+    restore(g.saved);
     g.done();
+    expect(existsSync(m.record)).toBe(false);
     const next = await guardLive([m.etc], m.options);
     expect(next.repaired).toEqual([]);
-    expect(readFileSync(join(m.etc, 'main.cf'), 'utf8')).toBe('changed by the test, which restores it itself\n');
+    expect(readFileSync(join(m.etc, 'main.cf'), 'utf8')).toBe('myhostname = a.example\n');
     expect(m.calls).toEqual([]);
     next.done();
+  });
+
+  it('done() after a restore that did not finish keeps the record; the next holder puts the files back', async () => {
+    const m = machine(false);
+    const before = snapshot([m.etc]);
+    const g = await guardLive([m.etc], m.options);
+    writeFileSync(join(m.etc, 'main.cf'), 'left changed by a failed restore\n');
+    g.done();
+    expect(existsSync(m.record)).toBe(true);
+    expect(existsSync(m.options.lockPath ?? '')).toBe(false);
+    const next = await guardLive([m.etc], m.options);
+    expect(next.repaired).toEqual([join(m.etc, 'main.cf')]);
+    expect(differences(before)).toEqual([]);
+    next.done();
+    expect(existsSync(m.record)).toBe(false);
   });
 
   it('refuses a record it cannot read or a directory others may write, and releases the lock', async () => {
