@@ -128,7 +128,7 @@ export async function guardLive(paths: readonly string[], options: LiveGuardOpti
       if (left.wasRunning) o.startPostfix();
       rmSync(record, { force: true });
       process.stderr.write(
-        `\n!!! live tests: an earlier run (pid ${left.pid}) died before putting the machine back; ` +
+        `\n!!! live tests: an earlier run (pid ${left.pid}) did not put the machine back (killed, or its restore failed); ` +
           `restored first: ${repaired.length ? repaired.join(', ') : 'no file had changed'}` +
           `${left.wasRunning ? '; Postfix started again' : ''} !!!\n\n`,
       );
