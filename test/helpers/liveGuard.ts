@@ -5,9 +5,10 @@
  * fail on that state instead of on the code.
  *
  * `guardLive(paths)` takes the /etc/postfix lock (etcLock.ts), puts the machine back from the record
- * an earlier holder left if it died without restoring (its snapshot, then Postfix started again if it
- * was running then), and writes its own record (the snapshot of `paths` and whether Postfix runs now)
- * before the test changes anything. `done()`, called after the file's own restore, removes the record
+ * an earlier holder left if it died without restoring (the postfix package reinstalled if it was
+ * installed then and is not now, as after a killed fresh-box test; its snapshot; Postfix started
+ * again if it was running then), and writes its own record (the snapshot of `paths`, whether the
+ * package is installed and whether Postfix runs now) before the test changes anything. `done()`, called after the file's own restore, removes the record
  * when the machine is back as recorded (else keeps it, so that the next holder puts it back) and
  * releases the lock. The record lives in a directory only its owner can write, outside /tmp (which
  * a reboot may empty while /etc keeps the changes).
@@ -34,6 +35,8 @@ export interface LiveGuardOptions {
   postfixRunning?: () => boolean;
   stopPostfix?: () => void;
   startPostfix?: () => void;
+  postfixInstalled?: () => boolean;
+  installPostfix?: () => void;
 }
 
 export interface LiveGuard {
@@ -54,6 +57,8 @@ interface LiveRecord {
   version: 1;
   pid: number;
   wasRunning: boolean;
+  /** The postfix package was installed when the record was written. */
+  wasInstalled: boolean;
   entries: Snapshot['entries'];
 }
 
@@ -62,6 +67,19 @@ const defaults = {
   stopPostfix: stopAllMasters,
   startPostfix: () => {
     spawnSync('postfix', ['start'], { timeout: 60_000 });
+  },
+  postfixInstalled: () => spawnSync('postconf', ['-d', 'mail_version']).status === 0,
+  // As test/live/fresh-box.test.ts puts it back: "No configuration", as on a fresh box.
+  installPostfix: () => {
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && ' +
+          'apt-get install -y -qq postfix',
+      ],
+      { timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+    );
   },
 };
 
@@ -98,6 +116,7 @@ function readRecord(path: string): LiveRecord | null {
     r.version !== 1 ||
     typeof r.pid !== 'number' ||
     typeof r.wasRunning !== 'boolean' ||
+    typeof r.wasInstalled !== 'boolean' ||
     !(r.entries instanceof Map)
   ) {
     throw new Error(
@@ -123,19 +142,23 @@ export async function guardLive(paths: readonly string[], options: LiveGuardOpti
     const left = readRecord(record);
     let repaired: string[] = [];
     if (left) {
+      const reinstall = left.wasInstalled && !o.postfixInstalled();
+      if (reinstall) o.installPostfix();
       o.stopPostfix();
       repaired = restore({ entries: left.entries });
       if (left.wasRunning) o.startPostfix();
       rmSync(record, { force: true });
       process.stderr.write(
         `\n!!! live tests: an earlier run (pid ${left.pid}) did not put the machine back (killed, or its restore failed); ` +
+          `${reinstall ? 'the postfix package reinstalled; ' : ''}` +
           `restored first: ${repaired.length ? repaired.join(', ') : 'no file had changed'}` +
           `${left.wasRunning ? '; Postfix started again' : ''} !!!\n\n`,
       );
     }
     const wasRunning = o.postfixRunning();
+    const wasInstalled = o.postfixInstalled();
     const saved = snapshot(paths);
-    writeRecord(record, { version: 1, pid: process.pid, wasRunning, entries: saved.entries });
+    writeRecord(record, { version: 1, pid: process.pid, wasRunning, wasInstalled, entries: saved.entries });
     return {
       saved,
       wasRunning,

@@ -18,6 +18,7 @@ function machine(running: boolean) {
   writeFileSync(join(dir, 'etc', 'main.cf'), 'myhostname = a.example\n');
   writeFileSync(join(dir, 'etc', 'aliases'), 'postmaster: root\n', { mode: 0o640 });
   if (running) writeFileSync(join(dir, 'running'), '');
+  writeFileSync(join(dir, 'installed'), '');
   const calls: string[] = [];
   const options: LiveGuardOptions = {
     dir: join(dir, 'record'),
@@ -32,14 +33,19 @@ function machine(running: boolean) {
       calls.push('start');
       writeFileSync(join(dir, 'running'), '');
     },
+    postfixInstalled: () => existsSync(join(dir, 'installed')),
+    installPostfix: () => {
+      calls.push('install');
+      writeFileSync(join(dir, 'installed'), '');
+    },
   };
   return { dir, etc: join(dir, 'etc'), record: join(dir, 'record', 'live-in-progress.v8'), calls, options };
 }
 
-function killedHolder(dir: string): void {
+function killedHolder(dir: string, purge = false): void {
   const r = spawnSync(
     process.execPath,
-    ['node_modules/vite-node/vite-node.mjs', 'test/helpers/live-guard-child.ts', dir],
+    ['node_modules/vite-node/vite-node.mjs', 'test/helpers/live-guard-child.ts', dir, ...(purge ? ['purge'] : [])],
     {
       encoding: 'utf8',
       timeout: 60_000,
@@ -72,6 +78,18 @@ describe('guardLive', () => {
     g.done();
     expect(existsSync(m.record)).toBe(false);
     expect(existsSync(m.options.lockPath ?? '')).toBe(false);
+  }, 60_000);
+
+  it('a holder killed after purging the package: the package comes back first, then the files and Postfix', async () => {
+    const m = machine(true);
+    const before = snapshot([m.etc]);
+    killedHolder(m.dir, true);
+    expect(existsSync(join(m.dir, 'installed'))).toBe(false);
+    const g = await guardLive([m.etc], m.options);
+    expect(m.calls).toEqual(['install', 'stop', 'start']);
+    expect(differences(before)).toEqual([]);
+    expect(existsSync(join(m.dir, 'installed'))).toBe(true);
+    g.done();
   }, 60_000);
 
   it("without a record it changes nothing; done() after the file's restore leaves no record", async () => {
