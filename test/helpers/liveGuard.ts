@@ -62,25 +62,32 @@ interface LiveRecord {
   entries: Snapshot['entries'];
 }
 
+/** The postfix package is installed (its postconf runs). */
+export function postfixPackageInstalled(): boolean {
+  return spawnSync('postconf', ['-d', 'mail_version']).status === 0;
+}
+
+/** Install the postfix package as on a fresh box: debconf's "No configuration", then apt-get. */
+export function installPostfixPackage(timeoutMs = 600_000): void {
+  spawnSync(
+    'sh',
+    [
+      '-c',
+      'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && ' +
+        'apt-get install -y -qq postfix',
+    ],
+    { timeout: timeoutMs, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+  );
+}
+
 const defaults = {
   postfixRunning: () => masterPids().length > 0,
   stopPostfix: stopAllMasters,
   startPostfix: () => {
     spawnSync('postfix', ['start'], { timeout: 60_000 });
   },
-  postfixInstalled: () => spawnSync('postconf', ['-d', 'mail_version']).status === 0,
-  // As test/live/fresh-box.test.ts puts it back: "No configuration", as on a fresh box.
-  installPostfix: () => {
-    spawnSync(
-      'sh',
-      [
-        '-c',
-        'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && ' +
-          'apt-get install -y -qq postfix',
-      ],
-      { timeout: 600_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
-    );
-  },
+  postfixInstalled: postfixPackageInstalled,
+  installPostfix: () => installPostfixPackage(),
 };
 
 /** The record's directory, made if missing; refused unless only its owner (this user) can write it. */

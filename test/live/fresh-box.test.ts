@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, LIVE_VIA, runCli } from '../helpers/cli.js';
 import { restore, type Snapshot } from '../helpers/etcSnapshot.js';
-import { guardLive } from '../helpers/liveGuard.js';
+import { guardLive, installPostfixPackage, postfixPackageInstalled } from '../helpers/liveGuard.js';
 import { needsLive } from '../helpers/needs.js';
 import { cleanup, tempDir } from '../helpers/postfix.js';
 import { stopAllMasters } from '../helpers/masters.js';
@@ -50,12 +50,7 @@ const PATHS = [
   afterAll(() => {
     try {
       // Whatever happened: Postfix installed, stopped, and /etc as before.
-      if (spawnSync('postconf', ['-d', 'mail_version']).status !== 0) {
-        sh('sh', [
-          '-c',
-          'echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections && apt-get install -y -qq postfix',
-        ]);
-      }
+      if (!postfixPackageInstalled()) installPostfixPackage(300_000);
       stopAllMasters();
       restore(saved);
     } finally {
