@@ -53,7 +53,7 @@ import {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
-const BIN = join(ROOT, 'bin', 'mailsetup.js');
+const BIN = join(ROOT, 'bin', 'mailsetup.cjs');
 const NODE18 = join(ROOT, '.cache', 'node18', 'package', 'bin', 'node');
 const started = nowMs();
 

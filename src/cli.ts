@@ -1,8 +1,11 @@
 /**
- * Entry point of the bundle: parses the command line and dispatches. --help and --version
- * answer from here without loading React, Ink or any Postfix code.
+ * Entry point of the bundle, its front (built alone into dist/cli.cjs, a CommonJS file: Node
+ * loads one such file sooner than an ES module): parses the command line and dispatches. --help
+ * and --version answer from here without loading React, Ink or any Postfix code, and a fresh
+ * box's wizard draws its first frame from here before the rest of mailsetup loads.
  */
-import { parseArgs } from 'node:util';
+import type { Terminal } from './commands/index.js';
+import type { ShownFrame } from './commands/wizard/firstFrame.js';
 import { isMailsetupError, UsageError } from './model/errors.js';
 import { printable } from './model/text.js';
 import type { CliOptions } from './model/options.js';
@@ -79,12 +82,27 @@ export function unicodeWanted(env: NodeJS.ProcessEnv): boolean {
   return /utf-?8/i.test(locale);
 }
 
+/**
+ * node:util, loaded when first needed. In dist/cli.cjs (CommonJS) with require(): an import()
+ * there would start Node's loader for ES modules before the first frame is drawn. Where this file
+ * runs as an ES module (the tests' module-by-module build of src/), there is no require().
+ */
+async function nodeUtil(): Promise<typeof import('node:util')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return typeof require === 'function' ? (require('node:util') as typeof import('node:util')) : import('node:util');
+}
+
 /** Parse the command line; throws UsageError (exit 2) for an unknown option or a bad combination. */
-export function parseCli(
+export async function parseCli(
   argv: string[],
   env: NodeJS.ProcessEnv,
   stdoutIsTty = process.stdout.isTTY === true,
-): CliOptions | 'help' | 'version' {
+): Promise<CliOptions | 'help' | 'version'> {
+  // The two one-word commands answer before the parser loads (node:util's parseArgs takes a few
+  // ms to load on Node 18, a fifth of a --version): what it would answer for them alone.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) return 'version';
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) return 'help';
+  const { parseArgs } = await nodeUtil();
   let parsed;
   try {
     parsed = parseArgs({
@@ -167,8 +185,8 @@ export function parseCli(
  * A closed stdout or stderr (`mailsetup --dry-run | head`) must not kill the process: an apply
  * in progress would stop half way. The output is lost; the run carries on and exits as usual.
  */
-function ignoreBrokenPipes(): void {
-  for (const stream of [process.stdout, process.stderr]) {
+function ignoreBrokenPipes(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       // A hung-up terminal (SIGHUP, a dropped SSH session) answers EIO: the run goes on.
       if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED' && err.code !== 'EIO') throw err;
@@ -182,13 +200,13 @@ function loadCommands(): Promise<typeof import('./commands/index.js')> {
 }
 
 async function main(): Promise<number> {
-  ignoreBrokenPipes();
-  let opts: ReturnType<typeof parseCli>;
+  let opts: Awaited<ReturnType<typeof parseCli>>;
   const argv = process.argv.slice(2);
   try {
-    opts = parseCli(argv, process.env);
+    opts = await parseCli(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
+      ignoreBrokenPipes();
       process.stderr.write(`mailsetup: ${err.message}\nTry 'mailsetup --help'.\n`);
       // Asked for JSON: a program reads stdout, so the refusal is a document there too.
       if (argv.includes('--json')) process.stdout.write((await loadCommands()).jsonErrorText(2, err.message));
@@ -196,25 +214,27 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  if (opts === 'help') {
-    process.stdout.write(HELP);
+  // --help and --version write to stdout only: stderr is not even opened (each stream Node opens
+  // costs a few ms of a run this short).
+  if (opts === 'help' || opts === 'version') {
+    ignoreBrokenPipes([process.stdout]);
+    process.stdout.write(opts === 'help' ? HELP : `${VERSION}\n`);
     return 0;
   }
-  if (opts === 'version') {
-    process.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  const commands = await loadCommands();
+  ignoreBrokenPipes();
   const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
+  const term: Terminal = {
+    stdinIsTty: process.stdin.isTTY === true,
+    stdoutIsTty: process.stdout.isTTY === true,
+    dumb: process.env.TERM === 'dumb',
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+    io: { out: write(process.stdout), err: write(process.stderr) },
+    argv,
+  };
+  const firstFrame = await freshFirstFrame(opts, term);
+  const commands = await loadCommands();
   try {
-    return await commands.run(opts, {
-      stdinIsTty: process.stdin.isTTY === true,
-      stdoutIsTty: process.stdout.isTTY === true,
-      dumb: process.env.TERM === 'dumb',
-      isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
-      io: { out: write(process.stdout), err: write(process.stderr) },
-      argv,
-    });
+    return await commands.run(opts, firstFrame === null ? term : { ...term, firstFrame });
   } catch (err) {
     if (isMailsetupError(err)) {
       // Messages quote answers, files and servers: control characters are shown, not obeyed.
@@ -229,6 +249,32 @@ async function main(): Promise<number> {
     );
     return 1;
   }
+}
+
+/**
+ * The wizard's first frame on a fresh box (the role list as plain text), drawn before the modes,
+ * the system layer and the Ink UI have loaded; null when this run is not the wizard, is refused
+ * (the modes say why, src/commands/index.ts), or the box is not told fresh at first sight.
+ */
+async function freshFirstFrame(opts: CliOptions, term: Terminal): Promise<ShownFrame | null> {
+  // In dist/cli.cjs these modules' code is in the same file; it runs only now (a --version loads
+  // neither node:fs nor the frame's text: on Node 18 node:fs alone takes a few ms to load).
+  const { interactiveRun, rootOf } = await import('./commands/mode.js');
+  if (!interactiveRun(opts, term) || opts.answers !== undefined || opts.role !== undefined) return null;
+  let root: string;
+  try {
+    root = rootOf(opts.root);
+  } catch {
+    return null;
+  }
+  // Refused without root; a --root naming / is said first (the modes print it).
+  if (root === '/' && (opts.root !== undefined || !term.isRoot)) return null;
+  const { drawFreshFirstFrame } = await import('./commands/wizard/firstFrame.js');
+  return drawFreshFirstFrame(root, {
+    color: opts.color,
+    unicode: opts.unicode,
+    sandbox: root === '/' ? undefined : root,
+  });
 }
 
 function firstLine(err: unknown): string {

@@ -5,8 +5,6 @@
  * nothing to do, 1 apply failed (rolled back), 2 usage error or invalid answers. With --json the
  * mode's text goes to stderr and the one JSON document to stdout (./json.ts), also when it fails.
  */
-import { realpathSync, statSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { isMailsetupError, UsageError, type ExitCode } from '../model/errors.js';
 import type { CliOptions } from '../model/options.js';
 import { errorDocument } from '../output/json.js';
@@ -14,20 +12,23 @@ import { writeCrashReport } from '../system/crashReport.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
+import { interactiveRun, otherMode, rootOf, type TerminalKind } from './mode.js';
 import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
 
-export { writeCrashReport };
+export { rootOf, writeCrashReport };
 
-export interface Terminal {
-  stdinIsTty: boolean;
-  stdoutIsTty: boolean;
-  /** TERM=dumb: a terminal that cannot move its cursor (an Emacs shell, a serial console). */
-  dumb?: boolean;
+export interface Terminal extends TerminalKind {
   isRoot: boolean;
   io: Io;
   /** The command line (for the crash report of an unexpected error under --json). */
   argv: readonly string[];
+  /**
+   * The wizard's first frame on a fresh box, drawn by the front (src/cli.ts) before this module
+   * loaded; Ink takes its place. Absent when the front drew none (the wizard draws the first
+   * frame itself once it has read the files).
+   */
+  firstFrame?: ShownFrame;
 }
 
 /** The document of a command line refused before any mode ran (--json given): one line of JSON. */
@@ -92,11 +93,9 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
       '--answers -: standard input is a terminal; pipe the answers in (… | mailsetup --answers - --yes)',
     );
   }
-  const otherMode = opts.rollback || opts.verify || opts.listBackups || opts.forget;
-  const wantsQuestions = !opts.json && !opts.yes && !opts.dryRun && !otherMode;
-  // A dumb terminal cannot redraw a screen: it is treated like no terminal at all.
-  const interactive = wantsQuestions && term.stdinIsTty && term.stdoutIsTty && term.dumb !== true;
-  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !otherMode && !opts.role) {
+  const other = otherMode(opts);
+  const interactive = interactiveRun(opts, term);
+  if (!interactive && !opts.answers && !opts.yes && !opts.dryRun && !other && !opts.role) {
     throw new UsageError(
       term.dumb === true && term.stdinIsTty && term.stdoutIsTty
         ? 'this terminal (TERM=dumb) cannot show the wizard: pass --answers FILE (and --yes to apply), ' +
@@ -104,13 +103,11 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
         : 'no terminal to ask questions on: pass --answers FILE (and --yes to apply), or run it in a terminal',
     );
   }
-  // A fresh box's first frame (the role list as plain text) is drawn now, before the wizard's
-  // modules, the system layer and the files' parsers have loaded (./wizard/firstFrame.ts); then
-  // the wizard's modules and the Ink UI (the largest module graph, with yoga's wasm) start loading,
-  // beside the system layer's modules. Any other box's first frame needs the files read: the
-  // wizard draws it, and loads the UI after it.
-  const firstFrame =
-    interactive && opts.answers === undefined && opts.role === undefined ? await freshFirstFrame(opts, root) : null;
+  // A fresh box's first frame (the role list as plain text) was drawn by the front before this
+  // module loaded (src/cli.ts, ./wizard/firstFrame.ts); the wizard's modules and the Ink UI (the
+  // largest module graph, with yoga's wasm) now start loading, beside the system layer's modules.
+  // Any other box's first frame needs the files read: the wizard draws it, and loads the UI after it.
+  const firstFrame = interactive ? (term.firstFrame ?? null) : null;
   const wizardModule = interactive ? import('./wizard/index.js') : null;
   if (firstFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
   wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
@@ -138,49 +135,4 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   const host = (await import('../system/hostFacts.js')).readHostFacts(ctx.fx);
   host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
   return (await import('./apply/index.js')).applyAnswers(ctx, host);
-}
-
-/**
- * The wizard's first frame on a fresh box, drawn with raw input on; null unless the box is told
- * fresh at first sight (./wizard/firstFrame.ts) and the frame fits.
- */
-async function freshFirstFrame(opts: CliOptions, root: string): Promise<ShownFrame | null> {
-  const first = await import('./wizard/firstFrame.js');
-  const detection = first.freshAtFirstSight(root);
-  if (detection === null) return null;
-  // Raw input before anything is drawn (the wizard keeps it on): a key typed now is not echoed over the frame.
-  first.rawInput();
-  const frame = first.drawFirstFrame(process.stdout, first.roleInfoList(), detection, {
-    color: opts.color,
-    unicode: opts.unicode,
-    sandbox: root === '/' ? undefined : root,
-  });
-  return frame === null ? null : first.watchFrame(frame);
-}
-
-/**
- * The root a --root value names: '/' without one; else the directory, its symbolic links
- * resolved (a sandbox whose path leads through a link is the directory the link names, and a
- * value that resolves to / is the live system). An empty value (an unset variable in a script)
- * and a missing directory are usage errors: neither may silently mean the live system or a new
- * tree built by a typo.
- */
-export function rootOf(value: string | undefined): string {
-  if (value === undefined) return '/';
-  if (value === '') {
-    throw new UsageError(
-      '--root needs a sandbox directory, and the value is empty (an unset variable?); omit --root to configure this host',
-    );
-  }
-  const abs = resolvePath(value);
-  let real: string;
-  try {
-    real = realpathSync(abs);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--root ${value}: no such directory`);
-    throw new UsageError(`--root ${value}: ${code ?? (e as Error).message}`);
-  }
-  if (!statSync(real).isDirectory()) throw new UsageError(`--root ${value}: not a directory`);
-  return real;
 }

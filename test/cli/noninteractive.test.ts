@@ -3,7 +3,7 @@
  * in a --root sandbox (checked with the real postconf, postmap and postalias), idempotence,
  * --dry-run/--check, invalid answers, error findings and their override, --rollback, a role
  * change that keeps a hand-added parameter, the root check, and colour. Every test runs twice:
- * against the bundle (node bin/mailsetup.js) and against the sources (each module of src/
+ * against the bundle (node bin/mailsetup.cjs) and against the sources (each module of src/
  * compiled alone, helpers/source-tree.mjs).
  */
 import { execFile, spawnSync } from 'node:child_process';

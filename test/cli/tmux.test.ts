@@ -1,5 +1,5 @@
 /**
- * End to end in a real terminal: the bundle (`node bin/mailsetup.js --root DIR`) runs in a tmux
+ * End to end in a real terminal: the bundle (`node bin/mailsetup.cjs --root DIR`) runs in a tmux
  * pane of 120×40; keys go in with send-keys, the screen comes out with capture-pane. For every
  * role: choose it with the arrows, answer the questions (typing where this host's defaults do not
  * fit), find the diff in the preview, confirm, read the summary and find the files in DIR; then

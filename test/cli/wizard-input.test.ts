@@ -551,5 +551,5 @@ test(BAD_MYDOMAIN, TIMEOUT, async () => {
     expect(r.stderr).toContain('invalid answers');
     expect(r.stderr).not.toMatch(/unexpected error| {4}at /);
   }
-  expect(readFileSync(BIN, 'utf8')).toContain('cli.js');
+  expect(readFileSync(BIN, 'utf8')).toContain('cli.cjs');
 });

@@ -1,6 +1,6 @@
 /**
- * Run the mailsetup command the way a user does, against the bundle (`node bin/mailsetup.js`,
- * which loads dist/cli.js) or against the TypeScript sources (`node .cache/source/src/cli.js`:
+ * Run the mailsetup command the way a user does, against the bundle (`node bin/mailsetup.cjs`,
+ * which loads dist/cli.cjs) or against the TypeScript sources (`node .cache/source/src/cli.js`:
  * each module of src/ compiled alone by esbuild, the module graph of src/ as it is;
  * helpers/source-tree.mjs), so that the CLI tests cover both. Plus a --root sandbox maker and a
  * tree snapshot to prove that a run wrote (or did not write) files.
@@ -28,7 +28,7 @@ import { settledCopy } from './settled.js';
 /** The repository root. */
 export const ROOT: string = fileURLToPath(new URL('../..', import.meta.url));
 /** The published command. */
-export const BIN: string = join(ROOT, 'bin', 'mailsetup.js');
+export const BIN: string = join(ROOT, 'bin', 'mailsetup.cjs');
 /** The sources compiled module by module (helpers/source-tree.mjs builds it). */
 const SOURCE_CLI = join(ROOT, '.cache', 'source', 'src', 'cli.js');
 

@@ -238,10 +238,10 @@ export function childPids(parent: number, comm?: string): number[] {
 /* The CLI                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-/** Run the built CLI (`node bin/mailsetup.js ARGS`). */
+/** Run the built CLI (`node bin/mailsetup.cjs ARGS`). */
 export async function runCli(args: string[], timeoutMs = 120_000): Promise<RunResult & { ms: number }> {
   ensureBuilt();
-  return runAsync(process.execPath, [join(ROOT_DIR, 'bin', 'mailsetup.js'), ...args], { cwd: ROOT_DIR, timeoutMs });
+  return runAsync(process.execPath, [join(ROOT_DIR, 'bin', 'mailsetup.cjs'), ...args], { cwd: ROOT_DIR, timeoutMs });
 }
 
 export type ServiceAction = 'restart' | 'reload' | 'none';

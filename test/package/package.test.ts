@@ -33,7 +33,7 @@ import { skipLoudly } from '../helpers/needs.js';
 import { debianPath } from '../helpers/reference.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const BIN = join(ROOT, 'bin', 'mailsetup.js');
+const BIN = join(ROOT, 'bin', 'mailsetup.cjs');
 const NODE18 = join(ROOT, '.cache', 'node18', 'package', 'bin', 'node');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
@@ -213,7 +213,9 @@ function sh(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The loader hook that records every module Node loads (ESM `load` hook, Node >= 18.19 and 20.6).
+// The loader hook that records every module Node loads: ES modules through the ESM `load` hook
+// (Node >= 18.19 and 20.6), CommonJS files (bin/mailsetup.cjs, dist/cli.cjs) as require() compiles
+// them (a file loaded both ways is logged once, the first time).
 
 const HOOK_DIR = join(work, 'load-hook');
 mkdirSync(HOOK_DIR, { recursive: true });
@@ -224,8 +226,14 @@ writeFileSync(
 );
 writeFileSync(
   join(HOOK_DIR, 'register.mjs'),
-  "import { register } from 'node:module';\n" +
-    "register('./hooks.mjs', { parentURL: import.meta.url, data: { log: process.env.MAILSETUP_LOAD_LOG } });\n",
+  "import Module, { register } from 'node:module';\nimport { appendFileSync } from 'node:fs';\n" +
+    "import { pathToFileURL } from 'node:url';\n" +
+    'const log = process.env.MAILSETUP_LOAD_LOG;\n' +
+    "register('./hooks.mjs', { parentURL: import.meta.url, data: { log } });\n" +
+    'const compile = Module.prototype._compile;\n' +
+    'Module.prototype._compile = function (content, filename) {\n' +
+    '  appendFileSync(log, `${pathToFileURL(filename).href}\\n`);\n' +
+    '  return compile.call(this, content, filename);\n};\n',
 );
 const HOOK = pathToFileURL(join(HOOK_DIR, 'register.mjs')).href;
 
@@ -268,8 +276,13 @@ function staticClosure(outputs: BuildMeta['outputs'], starts: string[]): Set<str
   return seen;
 }
 
-/** Inputs that make an output "UI code": Ink, React, its reconciler, yoga, src/ui. */
-const UI_INPUT = /(^|\/)node_modules\/(ink|react|react-reconciler|yoga-layout|@inkjs\/ui)\/|^src\/ui\//;
+/**
+ * Inputs that make an output "UI code": Ink, React, its reconciler, yoga, src/ui; not the plain
+ * role frame's text (src/ui/roleFrame.ts and its layout.ts: strings, no Ink), which the front
+ * (dist/cli.cjs) draws a fresh box's first frame with.
+ */
+const UI_INPUT =
+  /(^|\/)node_modules\/(ink|react|react-reconciler|yoga-layout|@inkjs\/ui)\/|^src\/ui\/(?!(roleFrame|layout)\.ts$)/;
 
 /** dist/… paths of the outputs that hold UI code. */
 function uiOutputs(): string[] {
@@ -280,7 +293,7 @@ function uiOutputs(): string[] {
 
 /** dist/… paths (relative to `base`) of the loaded file: URLs under base. */
 function loadedUnder(urls: string[], base: string): string[] {
-  return urls
+  return [...new Set(urls)]
     .filter((u) => u.startsWith('file:'))
     .map((u) => fileURLToPath(u))
     .filter((p) => p.startsWith(`${base}/`))
@@ -341,7 +354,7 @@ describe('package.json and the bundle', () => {
     expect(PKG.bundleDependencies).toBeUndefined();
     expect(PKG.bundledDependencies).toBeUndefined();
     expect(PKG.engines).toEqual({ node: '>=18.19' });
-    expect(PKG.bin).toEqual({ mailsetup: 'bin/mailsetup.js' });
+    expect(PKG.bin).toEqual({ mailsetup: 'bin/mailsetup.cjs' });
     expect(PKG.files).toEqual(['bin/', 'dist/', 'templates/', 'README.md', 'LICENSE']);
     expect(PKG.license).toBe('MIT');
   });
@@ -360,18 +373,18 @@ describe('package.json and the bundle', () => {
       for (const name of readdirSync(d)) {
         const p = join(d, name);
         if (statSync(p).isDirectory()) walk(p);
-        else if (p.endsWith('.js')) files.push(p);
+        else if (p.endsWith('.js') || p.endsWith('.cjs')) files.push(p);
       }
     };
     walk(join(ROOT, 'dist'));
-    expect(files.map((f) => relative(ROOT, f))).toContain('dist/cli.js');
+    expect(files.map((f) => relative(ROOT, f))).toContain('dist/cli.cjs');
     const bad: string[] = [];
     let seen = 0;
     for (const file of files) {
       const code = readFileSync(file, 'utf8');
       // Static imports/exports, side-effect imports, dynamic imports with a literal, and
-      // esbuild's __require("x") for the CommonJS libraries.
-      const re = /(?<![\w$."'])(?:from\s*|import\s*\(\s*|import\s*|__require\(\s*)(["'])([\w@./:-]+)\1/g;
+      // esbuild's __require("x") for the CommonJS libraries, require("x") in dist/cli.cjs.
+      const re = /(?<![\w$."'])(?:from\s*|import\s*\(\s*|import\s*|(?:__)?require\(\s*)(["'])([\w@./:-]+)\1/g;
       for (const m of code.matchAll(re)) {
         const spec = m[2];
         seen++;
@@ -390,18 +403,26 @@ describe('package.json and the bundle', () => {
     expect(bad).toEqual([]);
   });
 
-  it('keeps dist/cli.js free of library code, and the UI in chunks of its own', () => {
+  it('keeps dist/cli.cjs free of library code, and the UI in chunks of its own', () => {
     const meta = buildMeta();
-    const cli = meta.outputs['dist/cli.js'];
+    const cli = meta.outputs['dist/cli.cjs'];
     expect(cli).toBeDefined();
     expect(cli.inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
-    expect(cli.imports.map((i) => `${i.kind} ${i.path}`)).toEqual([
-      'import-statement node:util',
+    // Builtins and dist/run.js (with import(): the rest of mailsetup, ES modules), nothing else
+    // (node:util's import() is the branch for the sources run as ES modules; the bundle require()s it).
+    expect([...new Set(cli.imports.map((i) => `${i.kind} ${i.path}`))].sort()).toEqual([
       'dynamic-import ./run.js',
+      'dynamic-import node:util',
+      'require-call node:fs',
+      'require-call node:path',
+      'require-call node:util',
     ]);
+    // The front holds the first frame's module (for a fresh box), not the system layer or the parsers.
+    expect(cli.inputs).toContain('src/commands/wizard/firstFrame.ts');
+    expect(cli.inputs.filter((i) => /^src\/(postfix|system|plan\/plan)/.test(i))).toEqual([]);
     const ui = uiOutputs();
     expect(ui.length).toBeGreaterThan(0);
-    expect(ui).not.toContain('dist/cli.js');
+    expect(ui).not.toContain('dist/cli.cjs');
     expect(ui).not.toContain('dist/run.js');
     expect(ui).not.toContain('dist/config.js');
     // Ink's React DevTools hook is a stub, not react-devtools-core and its `ws` (not shipped).
@@ -465,17 +486,13 @@ describe('package.json and the bundle', () => {
     expect(first.inputs.filter((i) => inkGraph.test(i)).length).toBeGreaterThan(0);
     expect(plain.inputs.filter((i) => inkGraph.test(i) || i === 'src/ui/render.tsx')).toEqual([]);
     expect(plain.files.has(ui)).toBe(false);
-    // On a fresh box the plain frame comes sooner: dist/run.js loads only the first frame's module
-    // (with a dynamic import), before the wizard's chunk, the system layer and the parsers.
-    const fresh = outputs['dist/run.js'].imports
-      .filter((i) => i.kind === 'dynamic-import')
-      .map((i) => closure(['dist/run.js', i.path]))
-      .filter((c) => c.inputs.includes('src/commands/wizard/firstFrame.ts') && !c.files.has(wizard));
-    expect(fresh).toHaveLength(1);
+    // On a fresh box the plain frame comes sooner still: the front (dist/cli.cjs, one file) draws
+    // it before dist/run.js loads, and holds neither Ink's graph nor the system layer or the parsers.
+    const front = outputs['dist/cli.cjs'];
+    expect(front.inputs).toContain('src/commands/wizard/firstFrame.ts');
+    expect(front.inputs).toContain('src/ui/roleFrame.ts');
+    expect(front.inputs.filter((i) => inkGraph.test(i) || /^src\/(postfix|system)\/|ip-address/.test(i))).toEqual([]);
     const runOwn = closure(['dist/run.js']).inputs;
-    const added = fresh[0].inputs.filter((i) => !runOwn.includes(i));
-    expect(added).toContain('src/ui/roleFrame.ts');
-    expect(added.filter((i) => inkGraph.test(i) || /^src\/(postfix|system)\/|ip-address/.test(i))).toEqual([]);
     expect(runOwn.filter((i) => inkGraph.test(i) || /^src\/postfix\/|ip-address/.test(i))).toEqual([]);
     // The rest of the wizard (with the planner) is loaded with a dynamic import, from the wizard's chunk.
     expect(closure([rest]).inputs).toContain('src/plan/plan.ts');
@@ -519,8 +536,8 @@ describe('the tarball', () => {
     const tops = [...new Set(paths.map((p) => (p.includes('/') ? `${p.split('/')[0]}/` : p)))].sort();
     expect(tops).toEqual(['LICENSE', 'README.md', 'bin/', 'dist/', 'package.json', 'templates/']);
     for (const f of [
-      'bin/mailsetup.js',
-      'dist/cli.js',
+      'bin/mailsetup.cjs',
+      'dist/cli.cjs',
       'dist/run.js',
       'dist/config.js',
       'dist/config.d.ts',
@@ -563,7 +580,7 @@ describe('the tarball', () => {
         `mailsetup needs Node.js 18.19 or newer and this is ${NODE12_VERSION ?? ''}: install Node 20 with ` +
         '`sudo npm install -g node@20` and run mailsetup again (see "Node.js" in the README)\n';
       for (const args of [['--version'], ['--answers', '/nonexistent.yaml', '--yes'], []]) {
-        const r = run(NODE12, [join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.js'), ...args]);
+        const r = run(NODE12, [join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.cjs'), ...args]);
         expect(r).toEqual({ status: 2, stdout: '', stderr: line });
       }
     },
@@ -597,7 +614,7 @@ describe('the tarball', () => {
       writeFileSync(answers, ANSWERS['null-client'].yaml);
       const before = snapshot(root);
       const r = run(NODE18, [
-        join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.js'),
+        join(prefix, 'lib', 'node_modules', 'mailsetup', 'bin', 'mailsetup.cjs'),
         '--dry-run',
         '--no-color',
         '--root',
@@ -623,7 +640,7 @@ describe('the tarball', () => {
         .map(([k, v]) => `${k}=${sh(v)}`)
         .join(' ');
       const screen = firstFrame(
-        `exec env ${env} ${sh(NODE18)} ${hook.args.map(sh).join(' ')} ${sh(join(installed, 'bin', 'mailsetup.js'))} --root ${sh(root)}`,
+        `exec env ${env} ${sh(NODE18)} ${hook.args.map(sh).join(' ')} ${sh(join(installed, 'bin', 'mailsetup.cjs'))} --root ${sh(root)}`,
         30_000,
         ['Postfix: '],
       );
@@ -656,16 +673,16 @@ describe.each(RUNTIMES)('the bundle on $name', ({ node, skip }) => {
     else expect(v).toBe(process.version);
   });
 
-  it.skipIf(skip)('--version prints the version and loads only bin/mailsetup.js and dist/cli.js', () => {
+  it.skipIf(skip)('--version prints the version and loads only bin/mailsetup.cjs and dist/cli.cjs', () => {
     const hook = withLoadLog();
     const r = run(node, [...hook.args, BIN, '--version'], { env: hook.env });
     expect(r).toEqual({ status: 0, stdout: `${PKG.version}\n`, stderr: '' });
-    expect(loadedUnder(hook.read(), ROOT)).toEqual(['bin/mailsetup.js', 'dist/cli.js']);
+    expect(loadedUnder(hook.read(), ROOT)).toEqual(['bin/mailsetup.cjs', 'dist/cli.cjs']);
     const short = run(node, [BIN, '-v']);
     expect(short).toEqual({ status: 0, stdout: `${PKG.version}\n`, stderr: '' });
   });
 
-  it.skipIf(skip)('--help prints the usage and loads only bin/mailsetup.js and dist/cli.js', () => {
+  it.skipIf(skip)('--help prints the usage and loads only bin/mailsetup.cjs and dist/cli.cjs', () => {
     const hook = withLoadLog();
     const r = run(node, [...hook.args, BIN, '--help'], { env: hook.env });
     expect(r.status).toBe(0);
@@ -674,7 +691,7 @@ describe.each(RUNTIMES)('the bundle on $name', ({ node, skip }) => {
     expect(r.stdout).toContain('\nUsage: mailsetup [options]\n');
     expect(r.stdout).toContain('\n  --dry-run ');
     const loaded = loadedUnder(hook.read(), ROOT);
-    expect(loaded).toEqual(['bin/mailsetup.js', 'dist/cli.js']);
+    expect(loaded).toEqual(['bin/mailsetup.cjs', 'dist/cli.cjs']);
     expect(loaded.filter((f) => uiOutputs().includes(f))).toEqual([]);
     // Same text on every runtime.
     expect(r.stdout).toBe(run(process.execPath, [BIN, '--help']).stdout);

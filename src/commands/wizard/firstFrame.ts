@@ -19,8 +19,10 @@ import { freshDetection } from '../../plan/detectFresh.js';
 import type { Detection } from '../../ui/backend.js';
 import { cursorFor, replacePlainFrame, roleFrameLines, roleFrameText, type PlainFrame } from '../../ui/roleFrame.js';
 
+import { roleInfoList } from '../../roles/infos.js';
+
 export type { PlainFrame };
-export { roleInfoList } from '../../roles/infos.js';
+export { roleInfoList };
 
 export interface FirstFrameOptions {
   color: boolean;
@@ -170,4 +172,18 @@ export function freshAtFirstSight(root: string): Detection | null {
   // The state file's text is not read here: the header says only whether it is there (and not empty).
   const d = freshDetection({ [MAIN_CF]: null, [STATE_PATH]: state !== 'absent' && state.size > 0 ? 'present' : null });
   return d === null ? null : { role: d.role, answers: d.answers, summary: d.summary };
+}
+
+/**
+ * The wizard's first frame on a fresh box, drawn with raw input on (the wizard keeps it on: a key
+ * typed from now on is not echoed over the frame, and waits for the wizard); null, and nothing
+ * drawn, unless the box is told fresh at first sight and the frame fits. The command line's front
+ * (src/cli.ts) calls this before the rest of mailsetup has loaded.
+ */
+export function drawFreshFirstFrame(root: string, opts: FirstFrameOptions): ShownFrame | null {
+  const detection = freshAtFirstSight(root);
+  if (detection === null) return null;
+  rawInput();
+  const frame = drawFirstFrame(process.stdout, roleInfoList(), detection, opts);
+  return frame === null ? null : watchFrame(frame);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The mailsetup command: loads the one-file bundle that `npm run build` (run by `npm ci` through
-// `prepare`) writes to dist/.
-// Written for old Node too (Ubuntu 22.04's nodejs is 12.22): one line that says what to do.
+'use strict';
+// The mailsetup command: loads the front of the bundle that `npm run build` (run by `npm ci`
+// through `prepare`) writes to dist/ (dist/cli.cjs; it loads the rest, ES modules, when a mode runs).
+// CommonJS, and written for old Node too (Ubuntu 22.04's nodejs is 12.22): one line that says what to do.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 18 || (major === 18 && minor < 19)) {
   process.stderr.write(
@@ -10,10 +11,12 @@ if (major < 18 || (major === 18 && minor < 19)) {
   );
   process.exit(2);
 }
-import('../dist/cli.js').catch((err) => {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli.js')) {
+try {
+  require('../dist/cli.cjs');
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes('dist/cli.cjs')) {
     process.stderr.write('mailsetup is not built: run `npm ci` (or `npm run build`) in the checkout first\n');
     process.exit(2);
   }
   throw err;
-});
+}
