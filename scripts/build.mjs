@@ -1,14 +1,18 @@
-// Bundles src/ and its runtime libraries into dist/ with esbuild: dist/cli.cjs (the command line's
-// front, one CommonJS file: --help and --version answer from it, and a fresh box's first frame is
-// drawn from it), dist/run.js (everything else, ES modules, with the Ink
-// UI in a chunk that only the interactive path loads) and dist/config.js (the public
-// `mailsetup/config` module), plus dist/config.d.ts from tsc. Target: Node 18.19. The published
-// package has no runtime dependencies: every import left in dist/ is a Node builtin or a relative
-// path (test/package/package.test.ts checks this).
+// Bundles src/ and its runtime libraries into dist/ with esbuild:
+//   dist/cli.cjs   the command line's front, one CommonJS file: --help and --version answer from it,
+//                  and a fresh box's first frame is drawn from it;
+//   dist/run.cjs   every mode and what it uses but the Ink UI, one CommonJS file (and the public
+//                  module's code, as its export `config`);
+//   dist/ui.js     the Ink UI (React, Ink, yoga; its wasm is dist/yoga.wasm), an ES module that
+//                  only the wizard loads;
+//   dist/config.js the public `mailsetup/config` module (ES module), the exports of run.cjs's
+//                  `config`; dist/config.d.ts and the declarations it names come from tsc.
+// Target: Node 18.19. The published package has no runtime dependencies: every import or require
+// left in dist/ is a Node builtin or one of these files (test/package/package.test.ts checks this).
 //
 // The build is written to a temporary directory and swapped in, so that a process running the
 // old dist/ never sees a half-written one. The esbuild metafile goes to .cache/build-meta.json
-// (not shipped) for the packaging tests, which use it to find the chunks that hold Ink and React.
+// (not shipped) for the packaging tests, which use it to see which sources each file holds.
 //
 //   node scripts/build.mjs             build
 //   node scripts/build.mjs --if-stale  build only when a source is newer than dist/ (tests, bench)
@@ -138,7 +142,7 @@ const trimPlugin = {
  * (and tls, http2) just to decode base64, about 100 ms before the first frame. Its synchronous path
  * does the same work, decoding with atob() and copying the bytes one by one in JavaScript, the
  * first time that code runs (interpreted). Here the wasm is a file of its own instead,
- * dist/chunks/yoga.wasm, read with readFileSync when the UI chunk starts: no fetch, no decoding,
+ * dist/yoga.wasm, read with readFileSync when dist/ui.js starts: no fetch, no decoding,
  * and 10 kB less in the tarball (gzip shrinks the bytes better than their base64).
  */
 const YOGA_DATA = 'H="data:application/octet-stream;base64,';
@@ -214,6 +218,53 @@ const ansiDiffPlugin = {
   },
 };
 
+/**
+ * esbuild plugin for the UI build: a module of src/ outside src/ui/ (the text helpers, the
+ * styles, the preview) is not bundled again but taken from dist/run.cjs's `shared` export (the
+ * run build adds it for every module recorded in `shared`, src path → export names). Node has
+ * dist/run.cjs loaded already when the wizard imports dist/ui.js: require() returns that copy.
+ */
+function sharedPlugin(shared) {
+  return {
+    name: 'mailsetup-ui-shared',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.namespace !== 'file' || !args.importer.startsWith(join(root, 'src', 'ui'))) return undefined;
+        const target = join(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+        const rel = target.slice(root.length + 1);
+        if (!rel.startsWith('src/') || rel.startsWith('src/ui/') || !existsSync(target)) return undefined;
+        return { path: rel, namespace: 'mailsetup-shared' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'mailsetup-shared' }, async (args) => {
+        if (!shared.has(args.path)) {
+          const r = await build({
+            absWorkingDir: root,
+            entryPoints: [args.path],
+            bundle: false,
+            format: 'esm',
+            write: false,
+            metafile: true,
+            outdir: 'out',
+            logLevel: 'error',
+          });
+          shared.set(
+            args.path,
+            Object.values(r.metafile.outputs).flatMap((o) => o.exports ?? []),
+          );
+        }
+        const names = shared.get(args.path);
+        return {
+          contents:
+            "import { createRequire } from 'node:module';\n" +
+            `const shared = createRequire(import.meta.url)('./run.cjs').shared[${JSON.stringify(args.path)}];\n` +
+            (names.length > 0 ? `export const { ${names.join(', ')} } = shared;\n` : ''),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
 const tmpName = `dist.tmp-${process.pid}/`;
 const tmp = join(root, tmpName);
 rmSync(tmp, { recursive: true, force: true });
@@ -237,12 +288,24 @@ const common = {
   logLevel: 'warning',
 };
 
-/** In the cli build, `./commands/index.js` stays a (relative) import of the other build's dist/run.js. */
+/** In the cli build, `./commands/index.js` is dist/run.cjs, the other build's file (loaded with require()). */
 const runExternal = {
   name: 'mailsetup-run-external',
   setup(b) {
     b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, (args) =>
-      args.importer === join(root, 'src', 'cli.ts') ? { path: './run.js', external: true } : undefined,
+      args.importer === join(root, 'src', 'cli.ts') ? { path: './run.cjs', external: true } : undefined,
+    );
+  },
+};
+
+/** In the run build, the Ink UI (src/ui/render.tsx) is dist/ui.js, the UI build's file (loaded with import()). */
+const uiExternal = {
+  name: 'mailsetup-ui-external',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)ui\/render\.js$/ }, (args) =>
+      join(args.resolveDir, args.path) === join(root, 'src', 'ui', 'render.js')
+        ? { path: './ui.js', external: true }
+        : undefined,
     );
   },
 };
@@ -265,20 +328,10 @@ const isInCiPlugin = {
 };
 
 try {
-  // Everything behind the command line: dist/run.js (loaded by cli.cjs once the arguments ask for
-  // real work; it loads the Ink UI chunk only for the wizard) and dist/config.js, sharing chunks.
-  const main = await build({
-    ...common,
-    entryPoints: { run: 'src/commands/index.ts', config: 'src/config.ts' },
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    plugins: [trimPlugin, yogaPlugin, isInCiPlugin, ansiDiffPlugin],
-  });
-  // dist/cli.cjs on its own, without splitting: --version and --help load this one file (and
-  // node:util), not even esbuild's shared helper chunk. CommonJS, loaded by bin/mailsetup.cjs with
-  // require(): Node starts a CommonJS program a few ms sooner than an ES module (it need not set
-  // up its module loader for ES modules before the first line runs), and the first frame is drawn
-  // before anything else loads. It loads dist/run.js (an ES module) with import().
+  // dist/cli.cjs on its own: --version and --help load this one file, not even esbuild's helpers.
+  // CommonJS, loaded by bin/mailsetup.cjs with require(): Node starts a CommonJS program a few ms
+  // sooner than an ES module (it need not set up its loader for ES modules first), and a fresh
+  // box's first frame is drawn from it before anything else loads. It loads dist/run.cjs.
   const cli = await build({
     ...common,
     format: 'cjs',
@@ -287,24 +340,101 @@ try {
     entryPoints: { cli: 'src/cli.ts' },
     plugins: [trimPlugin, runExternal],
   });
-  const result = { metafile: { outputs: { ...main.metafile.outputs, ...cli.metafile.outputs } } };
-  // yoga's wasm beside the chunk that reads it (yogaPlugin): that chunk must be in dist/chunks/.
-  const yogaHolders = Object.keys(main.metafile.outputs).filter((f) =>
-    Object.keys(main.metafile.outputs[f].inputs).some((i) => i.endsWith('yoga-wasm-base64-esm.js')),
+  // dist/ui.js: the Ink UI (React, Ink, yoga's wasm, the screens), an ES module of its own (yoga's
+  // loader awaits its wasm at the top level), loaded by the wizard only. The modules it shares
+  // with the modes (src/ outside src/ui/: text, styles, the preview) it takes from dist/run.cjs,
+  // which has loaded before it: one copy of each (sharedPlugin).
+  const shared = new Map();
+  const ui = await build({
+    ...common,
+    entryPoints: { ui: 'src/ui/render.tsx' },
+    plugins: [sharedPlugin(shared), trimPlugin, yogaPlugin, isInCiPlugin, ansiDiffPlugin],
+  });
+  // dist/run.cjs: every mode and everything they use but the Ink UI, in one CommonJS file, with
+  // the public module's exports beside (as `config`). One file because Node loads it at a third of
+  // the cost of the same code as ES modules split in chunks (43 files on an apply's path: 110 ms
+  // against 30 here, most of it the ES module loader's work per file); the modules that a mode
+  // does not need are compiled, not run (esbuild runs a module imported with import() only then).
+  const runBuild = await build({
+    ...common,
+    format: 'cjs',
+    outExtension: { '.js': '.cjs' },
+    stdin: {
+      contents:
+        "export * from './src/commands/index.ts';\nexport * as config from './src/config.ts';\n" +
+        [...shared.keys()].map((src, i) => `import * as shared${i} from './${src}';\n`).join('') +
+        `export const shared = { ${[...shared.keys()].map((src, i) => `${JSON.stringify(src)}: shared${i}`).join(', ')} };\n`,
+      resolveDir: root,
+      sourcefile: 'mailsetup-run.ts',
+      loader: 'ts',
+    },
+    outfile: join(tmp, 'run.cjs'),
+    outdir: undefined,
+    // import.meta.url, as ES modules have it (src/system/templates.ts finds templates/ with it).
+    define: { ...common.define, 'import.meta.url': '__mailsetupImportMetaUrl' },
+    banner: { js: "const __mailsetupImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [trimPlugin, isInCiPlugin, uiExternal],
+  });
+  // dist/config.js, the public `mailsetup/config` module: the exports of dist/run.cjs's `config`
+  // (one copy of the code: its classes are the ones the modes use).
+  const configNames = await build({
+    ...common,
+    entryPoints: { config: 'src/config.ts' },
+    write: false,
+    banner: {},
+    metafile: true,
+  }).then((r) =>
+    Object.values(r.metafile.outputs)
+      .flatMap((o) => o.exports ?? [])
+      .sort(),
   );
-  if (yogaWasm === null || yogaHolders.length !== 1 || !yogaHolders[0].startsWith(`${tmpName}chunks/`))
-    throw new Error(`yoga's wasm loader is not in one chunk of dist/chunks/ (${yogaHolders.join(', ')})`);
-  writeFileSync(join(tmp, 'chunks', 'yoga.wasm'), yogaWasm);
-  for (const [file, out] of Object.entries(main.metafile.outputs)) {
-    // A value imported from cli.ts would run its main() a second time.
-    if ('src/cli.ts' in out.inputs)
-      throw new Error(`${file} bundles src/cli.ts: import only types from cli.ts outside it`);
-  }
+  if (configNames.length < 20) throw new Error(`src/config.ts exports only ${configNames.join(', ')}?`);
+  writeFileSync(
+    join(tmp, 'config.js'),
+    '// mailsetup/config: the public config-file layer (src/config.ts), from the bundle dist/run.cjs.\n' +
+      "import { createRequire } from 'node:module';\n" +
+      "const { config } = createRequire(import.meta.url)('./run.cjs');\n" +
+      `export const { ${configNames.join(', ')} } = config;\n`,
+  );
+
+  const runOut = runBuild.metafile.outputs[`${tmpName}run.cjs`];
+  const uiOut = ui.metafile.outputs[`${tmpName}ui.js`];
   const cliOut = cli.metafile.outputs[`${tmpName}cli.cjs`];
-  if (!cliOut) throw new Error('the build wrote no dist/cli.cjs');
-  for (const imp of cliOut.imports) {
-    if (!imp.external) throw new Error(`dist/cli.cjs imports ${imp.path}: it must stay one file`);
+  if (!runOut || !uiOut || !cliOut) throw new Error('the build wrote no dist/run.cjs, dist/ui.js or dist/cli.cjs');
+  const result = {
+    metafile: {
+      outputs: {
+        ...cli.metafile.outputs,
+        ...runBuild.metafile.outputs,
+        ...ui.metafile.outputs,
+        [`${tmpName}config.js`]: {
+          bytes: 0,
+          inputs: {},
+          imports: [{ path: `${tmpName}run.cjs`, kind: 'require-call' }],
+        },
+      },
+    },
+  };
+  for (const [file, out] of [
+    ['dist/cli.cjs', cliOut],
+    ['dist/run.cjs', runOut],
+    ['dist/ui.js', uiOut],
+  ]) {
+    // A value imported from cli.ts would run its main() a second time.
+    if (file !== 'dist/cli.cjs' && 'src/cli.ts' in out.inputs)
+      throw new Error(`${file} bundles src/cli.ts: import only types from cli.ts outside it`);
+    for (const imp of out.imports) {
+      if (!imp.external) throw new Error(`${file} imports ${imp.path}: it must stay one file`);
+    }
   }
+  const inkGraph = /node_modules[\\/](ink|react|react-reconciler|yoga-layout)[\\/]|^src\/ui\/render\.tsx$/;
+  const leaked = Object.keys(runOut.inputs).filter((i) => inkGraph.test(i));
+  if (leaked.length > 0)
+    throw new Error(`dist/run.cjs holds the Ink UI (${leaked.join(', ')}): it belongs in dist/ui.js`);
+  // yoga's wasm beside dist/ui.js, which reads it (yogaPlugin).
+  if (yogaWasm === null || !Object.keys(uiOut.inputs).some((i) => i.endsWith('yoga-wasm-base64-esm.js')))
+    throw new Error("yoga's wasm loader is not in dist/ui.js");
+  writeFileSync(join(tmp, 'yoga.wasm'), yogaWasm);
 
   // Type declarations for the public module (tsc, declarations only).
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -320,10 +450,10 @@ try {
   // Output paths relative to the package root as they are now (dist/…, not the temporary name).
   const outputs = {};
   for (const [file, out] of Object.entries(result.metafile.outputs)) {
-    outputs[file.replace(tmpName, 'dist/')] = {
+    outputs[file.replace(tmpName, 'dist/').replace(`${tmp}/`, 'dist/')] = {
       bytes: out.bytes,
       inputs: Object.keys(out.inputs),
-      imports: out.imports.map((i) => ({ ...i, path: i.path.replace(tmpName, 'dist/') })),
+      imports: out.imports.map((i) => ({ ...i, path: i.path.replace(tmpName, 'dist/').replace(`${tmp}/`, 'dist/') })),
     };
   }
   mkdirSync(dirname(metaPath), { recursive: true });

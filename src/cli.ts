@@ -194,9 +194,16 @@ function ignoreBrokenPipes(streams: NodeJS.WriteStream[] = [process.stdout, proc
   }
 }
 
-/** Everything but the argument parser, loaded only when a mode runs (one import site: one chunk). */
-function loadCommands(): Promise<typeof import('./commands/index.js')> {
-  return import('./commands/index.js');
+/**
+ * Everything but the argument parser, loaded only when a mode runs: dist/run.cjs, with require()
+ * (CommonJS, as this file is in dist/); the module itself where this file runs as an ES module
+ * (the tests' module-by-module build of src/).
+ */
+async function loadCommands(): Promise<typeof import('./commands/index.js')> {
+  return typeof require === 'function'
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./commands/index.js') as typeof import('./commands/index.js'))
+    : import('./commands/index.js');
 }
 
 async function main(): Promise<number> {

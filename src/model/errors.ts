@@ -18,7 +18,7 @@ export type ExitCode = 0 | 1 | 2 | 129 | 130 | 143;
  * already said what went wrong.
  */
 export class MailsetupError extends Error {
-  /** Marks the error across bundles (dist/cli.cjs and dist/run.js each hold a copy of this class). */
+  /** Marks the error across bundles (dist/cli.cjs and dist/run.cjs each hold a copy of this class). */
   readonly [BRAND] = true;
 
   constructor(

@@ -262,20 +262,6 @@ function buildMeta(): BuildMeta {
   return JSON.parse(readFileSync(join(ROOT, '.cache', 'build-meta.json'), 'utf8')) as BuildMeta;
 }
 
-/** `starts` and every dist/ output they import statically, transitively. */
-function staticClosure(outputs: BuildMeta['outputs'], starts: string[]): Set<string> {
-  const seen = new Set<string>();
-  const todo = [...starts];
-  while (todo.length > 0) {
-    const f = todo.pop() as string;
-    if (seen.has(f) || !outputs[f]) continue;
-    seen.add(f);
-    for (const i of outputs[f].imports)
-      if (i.kind === 'import-statement' && i.path.startsWith('dist/')) todo.push(i.path);
-  }
-  return seen;
-}
-
 /**
  * Inputs that make an output "UI code": Ink, React, its reconciler, yoga, src/ui; not the plain
  * role frame's text (src/ui/roleFrame.ts and its layout.ts: strings, no Ink), which the front
@@ -403,16 +389,17 @@ describe('package.json and the bundle', () => {
     expect(bad).toEqual([]);
   });
 
-  it('keeps dist/cli.cjs free of library code, and the UI in chunks of its own', () => {
+  it('keeps dist/cli.cjs free of library code, every mode in dist/run.cjs and the UI in dist/ui.js', () => {
     const meta = buildMeta();
     const cli = meta.outputs['dist/cli.cjs'];
     expect(cli).toBeDefined();
     expect(cli.inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
-    // Builtins and dist/run.js (with import(): the rest of mailsetup, ES modules), nothing else
-    // (node:util's import() is the branch for the sources run as ES modules; the bundle require()s it).
+    // Builtins and dist/run.cjs (the modes), nothing else (the import() of each is the branch for
+    // the sources run as ES modules; the bundle require()s them).
     expect([...new Set(cli.imports.map((i) => `${i.kind} ${i.path}`))].sort()).toEqual([
-      'dynamic-import ./run.js',
+      'dynamic-import ./run.cjs',
       'dynamic-import node:util',
+      'require-call ./run.cjs',
       'require-call node:fs',
       'require-call node:path',
       'require-call node:util',
@@ -420,11 +407,28 @@ describe('package.json and the bundle', () => {
     // The front holds the first frame's module (for a fresh box), not the system layer or the parsers.
     expect(cli.inputs).toContain('src/commands/wizard/firstFrame.ts');
     expect(cli.inputs.filter((i) => /^src\/(postfix|system|plan\/plan)/.test(i))).toEqual([]);
-    const ui = uiOutputs();
-    expect(ui.length).toBeGreaterThan(0);
-    expect(ui).not.toContain('dist/cli.cjs');
-    expect(ui).not.toContain('dist/run.js');
-    expect(ui).not.toContain('dist/config.js');
+    // dist/run.cjs: every mode, the system layer, the planner, execa, yaml: one file, no Ink.
+    const run = meta.outputs['dist/run.cjs'];
+    for (const input of [
+      'src/commands/index.ts',
+      'src/commands/apply/index.ts',
+      'src/commands/wizard/index.ts',
+      'src/commands/verify/index.ts',
+      'src/system/realEffects.ts',
+      'src/plan/plan.ts',
+      'src/config.ts',
+    ])
+      expect(run.inputs).toContain(input);
+    expect(run.inputs.some((i) => i.includes('node_modules/execa/'))).toBe(true);
+    expect(run.inputs.some((i) => i.includes('node_modules/yaml/'))).toBe(true);
+    expect(run.imports.filter((i) => !i.path.startsWith('node:') && !builtinModules.includes(i.path))).toEqual([
+      { path: './ui.js', kind: 'dynamic-import', external: true },
+      { path: './ui.js', kind: 'dynamic-import', external: true },
+    ]);
+    expect(uiOutputs()).toEqual(['dist/ui.js']);
+    expect(meta.outputs['dist/ui.js'].inputs).toContain('src/ui/render.tsx');
+    // The public module is dist/run.cjs's `config`: one copy of the code.
+    expect(meta.outputs['dist/config.js'].imports.map((i) => i.path)).toEqual(['dist/run.cjs']);
     // Ink's React DevTools hook is a stub, not react-devtools-core and its `ws` (not shipped).
     const all = Object.values(meta.outputs).flatMap((o) => o.inputs);
     expect(all.filter((i) => /node_modules\/(ws|react-devtools-core)\//.test(i))).toEqual([]);
@@ -437,66 +441,6 @@ describe('package.json and the bundle', () => {
     );
     expect(withTokenizer.length).toBeGreaterThan(0);
     for (const [file, o] of withTokenizer) expect(o.inputs, file).toContain('scripts/ansi-diff.mjs');
-  });
-
-  it('loads execa only with the first command: nothing dist/run.js imports statically holds it', () => {
-    const { outputs } = buildMeta();
-    const seen = staticClosure(outputs, ['dist/run.js']);
-    // The walk followed run.js's static imports into its chunks (a run.js of one file proves nothing).
-    expect(seen.size).toBeGreaterThan(1);
-    const holdsExeca = (f: string) => outputs[f].inputs.some((i) => i.includes('node_modules/execa/'));
-    expect([...seen].filter(holdsExeca)).toEqual([]);
-    // …and execa is in the build, in a chunk that some output loads with a dynamic import.
-    const execaChunks = Object.keys(outputs).filter(holdsExeca);
-    expect(execaChunks.length).toBeGreaterThan(0);
-    const dynamic = Object.values(outputs).flatMap((o) =>
-      o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
-    );
-    expect(execaChunks.filter((f) => dynamic.includes(f))).toEqual(execaChunks);
-  });
-  it("draws the wizard's role list before the planner loads: nothing the first frame waits for holds it", () => {
-    const { outputs } = buildMeta();
-    const holding = (input: string) => Object.keys(outputs).filter((f) => outputs[f].inputs.includes(input));
-    const [wizard] = holding('src/commands/wizard/index.ts');
-    const [rest] = holding('src/commands/wizard/rest.ts');
-    const [ui] = holding('src/ui/render.tsx');
-    expect([wizard, rest, ui].every((f) => f !== undefined)).toBe(true);
-    /** The outputs that `starts` import statically, with them, and the sources in those. */
-    const closure = (starts: string[]) => {
-      const seen = staticClosure(outputs, starts);
-      return { files: seen, inputs: [...seen].flatMap((f) => outputs[f].inputs) };
-    };
-    // The first frame waits for dist/run.js, the wizard's chunk and the UI chunk, and what they import statically.
-    const first = closure(['dist/run.js', wizard, ui]);
-    expect(first.files.size).toBeGreaterThan(3);
-    // The files' parsers are there (the first frame shows what they say)…
-    expect(first.inputs).toContain('src/postfix/mainCf.ts');
-    // …not the planner, the roles' logic, the lints, yaml, the apply's session or execa.
-    const late =
-      /^src\/plan\/plan\.ts$|^src\/roles\/index\.ts$|^src\/plan\/lint\/|^src\/commands\/session\.ts$|node_modules\/(yaml|execa)\//;
-    expect(first.inputs.filter((i) => late.test(i))).toEqual([]);
-    expect(first.files.has(rest)).toBe(false);
-    // The plain first frame (the role list as text, drawn before Ink has loaded) waits only for
-    // dist/run.js, the wizard's chunk and what they import statically: neither Ink, React nor yoga.
-    const plain = closure(['dist/run.js', wizard]);
-    expect(plain.inputs).toContain('src/commands/wizard/firstFrame.ts');
-    expect(plain.inputs).toContain('src/ui/roleFrame.ts');
-    expect(plain.inputs).toContain('src/postfix/mainCf.ts');
-    const inkGraph = /node_modules\/(ink|react|react-reconciler|scheduler|yoga-layout)\//;
-    expect(first.inputs.filter((i) => inkGraph.test(i)).length).toBeGreaterThan(0);
-    expect(plain.inputs.filter((i) => inkGraph.test(i) || i === 'src/ui/render.tsx')).toEqual([]);
-    expect(plain.files.has(ui)).toBe(false);
-    // On a fresh box the plain frame comes sooner still: the front (dist/cli.cjs, one file) draws
-    // it before dist/run.js loads, and holds neither Ink's graph nor the system layer or the parsers.
-    const front = outputs['dist/cli.cjs'];
-    expect(front.inputs).toContain('src/commands/wizard/firstFrame.ts');
-    expect(front.inputs).toContain('src/ui/roleFrame.ts');
-    expect(front.inputs.filter((i) => inkGraph.test(i) || /^src\/(postfix|system)\/|ip-address/.test(i))).toEqual([]);
-    const runOwn = closure(['dist/run.js']).inputs;
-    expect(runOwn.filter((i) => inkGraph.test(i) || /^src\/postfix\/|ip-address/.test(i))).toEqual([]);
-    // The rest of the wizard (with the planner) is loaded with a dynamic import, from the wizard's chunk.
-    expect(closure([rest]).inputs).toContain('src/plan/plan.ts');
-    expect(outputs[wizard].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)).toContain(rest);
   });
 });
 
@@ -538,7 +482,9 @@ describe('the tarball', () => {
     for (const f of [
       'bin/mailsetup.cjs',
       'dist/cli.cjs',
-      'dist/run.js',
+      'dist/run.cjs',
+      'dist/ui.js',
+      'dist/yoga.wasm',
       'dist/config.js',
       'dist/config.d.ts',
       'templates/main.cf',
@@ -725,7 +671,7 @@ describe.each(RUNTIMES)('the bundle on $name', ({ node, skip }) => {
         expect(r.stdout).toContain('\nCommands to run, in order\n');
         expect(snapshot(root), role).toEqual(before);
         const loaded = loadedUnder(hook.read(), ROOT);
-        expect(loaded).toContain('dist/run.js');
+        expect(loaded).toContain('dist/run.cjs');
         expect(
           loaded.filter((f) => uiOutputs().includes(f)),
           role,
