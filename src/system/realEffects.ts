@@ -28,6 +28,7 @@ import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
 import { dialTcp } from './net.js';
 import { listenSocketsOf } from './procNet.js';
+import { nodeDns } from './builtins.js';
 
 /** Options for `createRealEffects`. */
 export interface RealEffectsOptions {
@@ -188,7 +189,10 @@ export async function runCommand(
 ): Promise<CommandResult> {
   const command = commandLine(cmd, args);
   if (opts.tty && !ttyRuns.scriptMissing) {
-    const r = await spawn('script', ['-qec', command, '/dev/null'], { ...opts, input: undefined }, extraEnv, command);
+    // script(1) runs the line with $SHELL -c: the line is quoted for a POSIX shell (root's SHELL
+    // may be another, and bash also starts slower than dash).
+    const env = { ...extraEnv, SHELL: '/bin/sh' };
+    const r = await spawn('script', ['-qec', command, '/dev/null'], { ...opts, input: undefined }, env, command);
     const merged = (r.stdout + (r.stderr ? `\n${r.stderr}` : '')).replace(/\r\n/g, '\n').replace(/\r/g, '\n').trim();
     if (r.exitCode !== 0 && /^script: /.test(merged)) {
       // script(1) is absent or cannot make a pseudo-terminal here: run the command plainly.
@@ -327,9 +331,8 @@ function randomBytes(n: number): Buffer {
   cryptoModule ??= requireBuiltin('node:crypto') as typeof import('node:crypto');
   return cryptoModule.randomBytes(n);
 }
-let dnsModule: Promise<typeof import('node:dns').promises> | undefined;
 function dnsPromises(): Promise<typeof import('node:dns').promises> {
-  return (dnsModule ??= import('node:dns').then((m) => m.promises));
+  return Promise.resolve(nodeDns().promises);
 }
 
 /**

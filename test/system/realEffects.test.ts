@@ -233,6 +233,22 @@ describe('createRealEffects: tty runs', () => {
   });
 });
 
+describe('createRealEffects: tty runs under any login shell', () => {
+  it("runs script(1)'s line with /bin/sh, whatever SHELL says (the line is quoted for a POSIX shell)", async () => {
+    for (const shell of ['/nonexistent/shell', '/bin/false']) {
+      const fx = createRealEffects(root(), { env: { SHELL: shell } });
+      // Through a terminal (everything on it, read back as stderr), not the plain fallback.
+      expect(await fx.run('sh', ['-c', "echo 'a b'; echo err >&2"], { tty: true }), shell).toEqual({
+        command: "sh -c 'echo '\\''a b'\\''; echo err >&2'",
+        exitCode: 0,
+        stdout: '',
+        stderr: 'a b\nerr',
+        timedOut: false,
+      });
+    }
+  });
+});
+
 describe('createMemoryEffects', () => {
   it('files, meta, dirs, calls, writes', async () => {
     const fx = createMemoryEffects({
