@@ -18,8 +18,20 @@
 //   node scripts/build.mjs --if-stale  build only when a source is newer than dist/ (tests, bench)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,6 +111,10 @@ const unlock = lock();
 process.on('exit', unlock);
 // Another process may have built while this one waited.
 if (ifStale && !stale()) process.exit(0);
+
+/** The function src/codeCache.ts wraps dist/run.cjs in (the same text, or V8 refuses the cache). */
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname, __mailsetupImport) { ';
+const WRAPPER_TAIL = '\n})';
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
@@ -431,6 +447,24 @@ try {
   const leaked = Object.keys(runOut.inputs).filter((i) => inkGraph.test(i));
   if (leaked.length > 0)
     throw new Error(`dist/run.cjs holds the Ink UI (${leaked.join(', ')}): it belongs in dist/ui.js`);
+  // dist/run.cjs is compiled by the front with the code cache (src/codeCache.ts), where import()
+  // cannot run: the UI comes through src/commands/loadUi.ts, builtins through require().
+  const dynamic = runOut.imports.filter((i) => i.kind === 'dynamic-import' && i.path !== './ui.js');
+  if (dynamic.length > 0)
+    throw new Error(`dist/run.cjs has import() of ${dynamic.map((i) => i.path).join(', ')}: use require()`);
+  // Its code cache, made with this Node for the text src/codeCache.ts compiles (WRAPPER_*), bound
+  // to this build by a random id (the bundle's last line, the cache's first): the front uses it
+  // when run with the same Node (V8 refuses it otherwise). Not in the tarball (package.json
+  // "files"): the Node that runs an installed package is not known here.
+  const buildId = randomBytes(16).toString('hex');
+  const runText = `${readFileSync(join(tmp, 'run.cjs'), 'utf8')}\n//# mailsetupBuild=${buildId}\n`;
+  writeFileSync(join(tmp, 'run.cjs'), runText);
+  const script = new Script(WRAPPER_HEAD + runText + WRAPPER_TAIL, { filename: join(dist, 'run.cjs') });
+  writeFileSync(
+    join(tmp, 'run.cjs.cache'),
+    Buffer.concat([Buffer.from(`mailsetup-code-cache ${buildId}\n`, 'latin1'), script.createCachedData()]),
+  );
+  chmodSync(join(tmp, 'run.cjs.cache'), 0o644); // the front reads it only when no one else may write it
   // yoga's wasm beside dist/ui.js, which reads it (yogaPlugin).
   if (yogaWasm === null || !Object.keys(uiOut.inputs).some((i) => i.endsWith('yoga-wasm-base64-esm.js')))
     throw new Error("yoga's wasm loader is not in dist/ui.js");

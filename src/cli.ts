@@ -195,15 +195,16 @@ function ignoreBrokenPipes(streams: NodeJS.WriteStream[] = [process.stdout, proc
 }
 
 /**
- * Everything but the argument parser, loaded only when a mode runs: dist/run.cjs, with require()
- * (CommonJS, as this file is in dist/); the module itself where this file runs as an ES module
- * (the tests' module-by-module build of src/).
+ * Everything but the argument parser, loaded only when a mode runs: dist/run.cjs (as this file is
+ * dist/cli.cjs), compiled with V8's code cache when the build left one (./codeCache.ts); the
+ * module itself where this file runs as an ES module (the tests' module-by-module build of src/).
  */
 async function loadCommands(): Promise<typeof import('./commands/index.js')> {
-  return typeof require === 'function'
-    ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('./commands/index.js') as typeof import('./commands/index.js'))
-    : import('./commands/index.js');
+  if (typeof require !== 'function') return import('./commands/index.js');
+  const { loadBundle } = await import('./codeCache.js');
+  // dist/ui.js is imported through here (an import() compiled with this file: see ./codeCache.ts).
+  const bundle = loadBundle(`${__dirname}/run.cjs`, (specifier) => import(specifier));
+  return bundle.exports as typeof import('./commands/index.js');
 }
 
 async function main(): Promise<number> {

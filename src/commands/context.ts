@@ -8,6 +8,7 @@ import type { CliOptions } from '../model/options.js';
 import { stepText } from '../output/steps.js';
 import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
+import { nodeReadlinePromises } from '../system/builtins.js';
 
 export interface Io {
   out(s: string): void;
@@ -48,7 +49,7 @@ export async function confirmed(ctx: CommandContext, question: string): Promise<
 
 /** A question on the process's terminal (readline); null when the user ends it (Ctrl-C, Ctrl-D). */
 export async function askOnTerminal(question: string): Promise<string | null> {
-  const { createInterface } = await import('node:readline/promises');
+  const { createInterface } = nodeReadlinePromises();
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const closed = new Promise<null>((resolve) => rl.once('close', () => resolve(null)));
   try {

@@ -12,6 +12,7 @@ import { writeCrashReport } from '../system/crashReport.js';
 import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
+import { loadUi } from './loadUi.js';
 import { interactiveRun, otherMode, rootOf, type TerminalKind } from './mode.js';
 import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
@@ -109,7 +110,7 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   // Any other box's first frame needs the files read: the wizard draws it, and loads the UI after it.
   const firstFrame = interactive ? (term.firstFrame ?? null) : null;
   const wizardModule = interactive ? import('./wizard/index.js') : null;
-  if (firstFrame !== null) import('../ui/render.js').catch(() => undefined); // an error surfaces where the wizard awaits it
+  if (firstFrame !== null) loadUi().catch(() => undefined); // an error surfaces where the wizard awaits it
   wizardModule?.catch(() => undefined); // awaited below, after the system layer's modules
   const { createRealEffects, loadCommandRunner } = await import('../system/realEffects.js');
   const real = createRealEffects(root);

@@ -22,6 +22,7 @@ import { parseRelayhost } from '../postfix/validate.js';
 import { seconds, socketConnection, whenReady } from './net.js';
 import { ehloOffers as offers } from './starttls.js';
 import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
+import { nodeDns, nodeTls } from './builtins.js';
 
 export type LoginStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'auth' | 'done';
 
@@ -120,7 +121,7 @@ async function startTls(
 ): Promise<TLSSocket> {
   // node:tls (its root certificates) and node:dns (a resolver reading resolv.conf) load when a
   // login is tested, not with every module that imports this one.
-  const { checkServerIdentity, connect: tlsConnect } = await import('node:tls');
+  const { checkServerIdentity, connect: tlsConnect } = nodeTls();
   const tls = tlsConnect({
     socket: sock,
     servername: isIP(verifyName) ? undefined : verifyName,
@@ -146,7 +147,7 @@ async function target(
   if (opts.connectHost) return { address: opts.connectHost, verifyName: host };
   if (bracketed || isIP(host)) return { address: host, verifyName: host };
   // Unbracketed: Postfix looks up MX records first, and uses the host's own address without any.
-  const lookup = opts.resolveMx ?? (async (n: string) => (await import('node:dns')).promises.resolveMx(n));
+  const lookup = opts.resolveMx ?? ((n: string) => nodeDns().promises.resolveMx(n));
   const mx = await Promise.race([
     lookup(host).catch(() => []),
     new Promise<Array<{ exchange: string; priority: number }>>((r) => setTimeout(() => r([]), timeoutMs).unref()),

@@ -11,6 +11,7 @@ import { showEndpoint } from '../postfix/network.js';
 import { seconds, socketConnection, whenReady } from './net.js';
 import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
 import { certificateInfo } from './tls.js';
+import { nodeTls } from './builtins.js';
 
 function connectTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
   const where = showEndpoint(host, port);
@@ -21,7 +22,7 @@ function connectTcp(host: string, port: number, timeoutMs: number): Promise<Sock
 }
 
 async function handshake(sock: Socket, host: string, timeoutMs: number): Promise<TLSSocket> {
-  const { connect: tlsConnect } = await import('node:tls'); // loaded by the first probe, not with the module
+  const { connect: tlsConnect } = nodeTls(); // loaded by the first probe, not with the module
   const tls = tlsConnect({ socket: sock, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
   return whenReady(tls, 'secureConnect', timeoutMs, {
     timeout: () => new Error(`the TLS handshake did not finish within ${seconds(timeoutMs)}`),

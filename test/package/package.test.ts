@@ -24,7 +24,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -215,7 +215,8 @@ function sh(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // The loader hook that records every module Node loads: ES modules through the ESM `load` hook
 // (Node >= 18.19 and 20.6), CommonJS files (bin/mailsetup.cjs, dist/cli.cjs) as require() compiles
-// them (a file loaded both ways is logged once, the first time).
+// them, and dist/run.cjs as the front compiles it (a vm.Script, src/codeCache.ts). loadedUnder()
+// lists a file once; the raw log has a line per compile.
 
 const HOOK_DIR = join(work, 'load-hook');
 mkdirSync(HOOK_DIR, { recursive: true });
@@ -233,7 +234,13 @@ writeFileSync(
     'const compile = Module.prototype._compile;\n' +
     'Module.prototype._compile = function (content, filename) {\n' +
     '  appendFileSync(log, `${pathToFileURL(filename).href}\\n`);\n' +
-    '  return compile.call(this, content, filename);\n};\n',
+    '  return compile.call(this, content, filename);\n};\n' +
+    "const vm = Module.createRequire(import.meta.url)('node:vm');\n" +
+    'const Script = vm.Script;\n' +
+    'vm.Script = class extends Script {\n' +
+    '  constructor(code, options) {\n' +
+    '    if (options && options.filename) appendFileSync(log, `${pathToFileURL(options.filename).href}\\n`);\n' +
+    '    super(code, options);\n  }\n};\n',
 );
 const HOOK = pathToFileURL(join(HOOK_DIR, 'register.mjs')).href;
 
@@ -341,7 +348,8 @@ describe('package.json and the bundle', () => {
     expect(PKG.bundledDependencies).toBeUndefined();
     expect(PKG.engines).toEqual({ node: '>=18.19' });
     expect(PKG.bin).toEqual({ mailsetup: 'bin/mailsetup.cjs' });
-    expect(PKG.files).toEqual(['bin/', 'dist/', 'templates/', 'README.md', 'LICENSE']);
+    // dist/run.cjs.cache (V8's code cache, src/codeCache.ts) stays out: it fits only the Node that built it.
+    expect(PKG.files).toEqual(['bin/', 'dist/', '!dist/run.cjs.cache', 'templates/', 'README.md', 'LICENSE']);
     expect(PKG.license).toBe('MIT');
   });
 
@@ -394,15 +402,16 @@ describe('package.json and the bundle', () => {
     const cli = meta.outputs['dist/cli.cjs'];
     expect(cli).toBeDefined();
     expect(cli.inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
-    // Builtins and dist/run.cjs (the modes), nothing else (the import() of each is the branch for
-    // the sources run as ES modules; the bundle require()s them).
+    // Builtins, nothing else: dist/run.cjs (the modes) is read and compiled by src/codeCache.ts;
+    // the import() of it and of node:util is the branch for the sources run as ES modules.
     expect([...new Set(cli.imports.map((i) => `${i.kind} ${i.path}`))].sort()).toEqual([
       'dynamic-import ./run.cjs',
       'dynamic-import node:util',
-      'require-call ./run.cjs',
       'require-call node:fs',
+      'require-call node:module',
       'require-call node:path',
       'require-call node:util',
+      'require-call node:vm',
     ]);
     // The front holds the first frame's module (for a fresh box), not the system layer or the parsers.
     expect(cli.inputs).toContain('src/commands/wizard/firstFrame.ts');
@@ -421,8 +430,8 @@ describe('package.json and the bundle', () => {
       expect(run.inputs).toContain(input);
     expect(run.inputs.some((i) => i.includes('node_modules/execa/'))).toBe(true);
     expect(run.inputs.some((i) => i.includes('node_modules/yaml/'))).toBe(true);
-    expect(run.imports.filter((i) => !i.path.startsWith('node:') && !builtinModules.includes(i.path))).toEqual([
-      { path: './ui.js', kind: 'dynamic-import', external: true },
+    // Its only import(): the UI, the fallback of src/commands/loadUi.ts (the front hands in its own).
+    expect(run.imports.filter((i) => i.kind === 'dynamic-import' || !isBuiltin(i.path))).toEqual([
       { path: './ui.js', kind: 'dynamic-import', external: true },
     ]);
     expect(uiOutputs()).toEqual(['dist/ui.js']);
@@ -495,6 +504,9 @@ describe('the tarball', () => {
       expect(paths).toContain(f);
     }
     expect(paths.filter((p) => /\.(map|ts)$/.test(p) && !p.endsWith('.d.ts'))).toEqual([]);
+    // The build's code cache stays out (the build left one, so its absence is the "files" rule's doing).
+    expect(existsSync(join(ROOT, 'dist', 'run.cjs.cache'))).toBe(true);
+    expect(paths.filter((p) => p.endsWith('.cache'))).toEqual([]);
   });
 
   // The budget was 400 kB for the four roles; TLS (issue 17) and the documents' recipes (issue 16)
@@ -598,11 +610,13 @@ describe('the tarball', () => {
       const loaded = loadedUnder(hook.read(), installed);
       const ui = uiOutputs();
       expect(loaded.filter((f) => ui.includes(f)).length).toBeGreaterThan(0);
-      // …Ink's own chunk among them.
+      // …Ink's own file among them.
       const [render] = Object.keys(buildMeta().outputs).filter((f) =>
         buildMeta().outputs[f].inputs.includes('src/ui/render.tsx'),
       );
       expect(loaded).toContain(render);
+      // dist/run.cjs compiled once: the UI's require() of it found the front's copy.
+      expect(hook.read().filter((u) => u.endsWith('/dist/run.cjs'))).toHaveLength(1);
     },
   );
 });

@@ -26,6 +26,7 @@ import { findUnfinished } from '../../system/apply.js';
 import { loadTemplates } from '../../system/templates.js';
 import type { CommandContext } from '../context.js';
 import { readPlanFiles, type Files } from '../files.js';
+import { loadUi } from '../loadUi.js';
 import type { Given, Session } from '../session.js';
 import type { Replan } from '../steps.js';
 import { drawFirstFrame, eraseFirstFrame, rawInput, watchFrame, type ShownFrame } from './firstFrame.js';
@@ -103,7 +104,7 @@ export async function wizard(ctx: CommandContext): Promise<ExitCode> {
       });
       if (drawn !== null) firstFrame = watchFrame(drawn);
     }
-    const ui = import('../../ui/render.js');
+    const ui = loadUi();
     const templates = await loadTemplates(fx);
     let sessionP: Promise<Session> | null = null;
     const session = (): Promise<Session> =>

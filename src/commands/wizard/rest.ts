@@ -13,6 +13,7 @@ import type { CommandContext } from '../context.js';
 import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
 import { saveAnswers } from '../saveAnswers.js';
 import { guarded } from '../signals.js';
+import { nodeReadline } from '../../system/builtins.js';
 
 export { detect } from '../../plan/detect.js';
 export { handEditChoices } from '../../plan/handEdits.js';
@@ -81,7 +82,7 @@ export async function applyPlan(
  * (then only a line end is printed).
  */
 async function ask(ctx: CommandContext, question: string): Promise<string | null> {
-  const { createInterface } = await import('node:readline');
+  const { createInterface } = nodeReadline();
   // Ink leaves stdin unref'd when it unmounts: without ref() Node would exit while we wait.
   process.stdin.ref();
   const rl = createInterface({ input: process.stdin, output: process.stdout });

@@ -1,0 +1,25 @@
+/**
+ * Node builtins loaded on first use, not with the modules that use them: tls (its root
+ * certificates), dns (a resolver reading resolv.conf), readline. Each is loaded with require(),
+ * not import(): dist/run.cjs is compiled by the front with V8's code cache (src/codeCache.ts), and
+ * code compiled that way cannot run import() on the Node releases mailsetup supports.
+ */
+import { createRequire } from 'node:module';
+
+const requireBuiltin = createRequire(import.meta.url);
+
+export function nodeTls(): typeof import('node:tls') {
+  return requireBuiltin('node:tls') as typeof import('node:tls');
+}
+
+export function nodeDns(): typeof import('node:dns') {
+  return requireBuiltin('node:dns') as typeof import('node:dns');
+}
+
+export function nodeReadline(): typeof import('node:readline') {
+  return requireBuiltin('node:readline') as typeof import('node:readline');
+}
+
+export function nodeReadlinePromises(): typeof import('node:readline/promises') {
+  return requireBuiltin('node:readline/promises') as typeof import('node:readline/promises');
+}
