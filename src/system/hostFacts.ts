@@ -123,17 +123,18 @@ export function interfaceAddresses(
  * the package's directories and the private queue's layout (`hostFx`: the machine's files).
  */
 export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promise<PostfixFacts> {
-  const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
   // One run of the host's `postconf -d` (it reads no main.cf of the sandbox, so it runs while a
   // sandbox's main.cf is checked): the version, the default table type (for a box without a
   // main.cf) and the package's directories (for a sandbox). Each name is a line of its own.
+  // Started first: the plan waits for it, and the main thread has other work while it runs.
   const defaultsRun = fx.run(
     'postconf',
     ['-dh', 'mail_version', 'default_database_type', ...PACKAGE_KEYS, ...OWNER_KEYS],
     { timeoutMs: PROBE_TIMEOUT_MS },
   );
-  const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
   defaultsRun.catch(() => undefined); // awaited below; a sandbox refused first must not leave it unhandled
+  const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
+  const hasMain = (await fx.stat('/etc/postfix/main.cf')) !== null;
   const lines = defaultsRun.then((r) => (r.exitCode === 0 ? r.stdout.split('\n') : []));
   // A sandbox's main.cf is checked before any Postfix tool is given it (src/system/sandbox.ts).
   const directories = fx.live ? undefined : packageDirectoriesFrom((await lines).slice(2));

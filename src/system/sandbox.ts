@@ -11,7 +11,7 @@
  * private scratch directory: the live queue is never opened, and a sandbox apply still fails
  * and rolls back wherever `postfix check` fails, as a live one would.
  */
-import type { CommandResult, Effects } from '../model/effects.js';
+import type { CommandResult, Effects, ScratchDir } from '../model/effects.js';
 import type { HostFacts, ScratchQueueDirectory } from '../model/host.js';
 import { UsageError } from '../model/errors.js';
 import { MAIN_CF, MASTER_CF } from '../model/paths.js';
@@ -202,8 +202,8 @@ export async function openSandboxConfig(
     ];
     // The copy is as old as nothing new: Postfix's tools wait while a main.cf is under a second old.
     const old = Date.now() - 5_000;
+    let pinned: string | null = null;
     if (main !== null) {
-      let pinned: string;
       try {
         // As postconf -e would: in place, so that every other line keeps its number.
         pinned = MainCf.parse(main).setMany(pin).toString();
@@ -211,28 +211,44 @@ export async function openSandboxConfig(
         const sep = main === '' || main.endsWith('\n') ? '' : '\n';
         pinned = `${main}${sep}${pin.map(([n, v]) => `${n} = ${v}\n`).join('')}`;
       }
-      await scratch.write('config/main.cf', pinned, old);
-    } else {
-      await scratch.mkdir('config'); // the tools say that main.cf is missing, as they would of the sandbox
     }
-    if (master !== null) await scratch.write('config/master.cf', master, old);
-    await scratch.mkdir('queue');
     // The queue as the check's create-missing would make it, so that it makes none (each
     // directory costs it four commands). Only with the package's owners: a main.cf that names
     // its own has the check make them, as does a host where they cannot be set.
     const layout = main !== null && !namesOwners(main) ? scratchQueue : undefined;
-    if (layout) {
-      try {
-        for (const d of layout) await scratch.mkdir(d.path, d);
-      } catch {
-        await scratch.remove().catch(() => undefined);
-        return openSandboxConfig(fx, pkg, planned);
-      }
+    // The files and the directories at once (each is a few system calls that the main thread
+    // waits on); the directories level by level, a parent before its children.
+    const [, , made] = await Promise.all([
+      // Without main.cf the tools say that it is missing, as they would of the sandbox.
+      pinned !== null ? scratch.write('config/main.cf', pinned, old) : scratch.mkdir('config'),
+      master !== null ? scratch.write('config/master.cf', master, old) : Promise.resolve(),
+      scratch.mkdir('queue').then(() => (layout ? makeLevels(scratch, layout) : true)),
+    ]);
+    if (!made) {
+      await scratch.remove().catch(() => undefined);
+      return openSandboxConfig(fx, pkg, planned);
     }
     return { config, remove: () => scratch.remove().catch(() => undefined) };
   } catch (e) {
     await scratch.remove().catch(() => undefined);
     throw e;
+  }
+}
+
+/** Make `layout`'s directories, each level at once after the one above it; false when one cannot be made as asked. */
+async function makeLevels(scratch: ScratchDir, layout: readonly ScratchQueueDirectory[]): Promise<boolean> {
+  const levels = new Map<number, ScratchQueueDirectory[]>();
+  for (const d of layout) {
+    const depth = d.path.split('/').length;
+    levels.set(depth, [...(levels.get(depth) ?? []), d]);
+  }
+  try {
+    for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
+      await Promise.all((levels.get(depth) ?? []).map((d) => scratch.mkdir(d.path, d)));
+    }
+    return true;
+  } catch {
+    return false;
   }
 }
 
