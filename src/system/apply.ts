@@ -54,6 +54,11 @@ export type { StepEvent, ApplyResult };
 
 export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
+  /**
+   * Under --root, the check the caller started on the private copy before calling (see
+   * startSandboxCheck): taken over when made for this very plan, else discarded first.
+   */
+  sandboxCheck?: SandboxCheck;
   /** What the backup's manifest says this apply was (default: the plan's role change). */
   summary?: ManifestSummary;
   /**
@@ -238,6 +243,53 @@ function writeMeta(c: FileChange): Partial<FileMeta> | undefined {
   return undefined;
 }
 
+/**
+ * Under --root, the private copy of the sandbox's configuration (sandbox.ts) made from the planned
+ * main.cf and master.cf, and its `postfix check` running, started by the caller before apply()
+ * while it shows the plan and makes its own checks (the check reads only the private copy: it
+ * changes nothing). apply() takes it over (opts.sandboxCheck); a caller that does not apply after
+ * all discards it.
+ */
+export interface SandboxCheck {
+  plan: Plan;
+  copy: SandboxConfig;
+  action: Action;
+  stop: AbortController;
+  outcome: Promise<StepOutcome>;
+  /** Stop the check if it still runs, and remove the copy. */
+  discard(): Promise<void>;
+}
+
+/** The check of `plan` on a private copy, started now; undefined where apply() would not start it first (live, …). */
+export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<SandboxCheck | undefined> {
+  const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
+  if (fx.live || checkAt < 0 || !plan.actions.slice(0, checkAt).every(isBuild)) return undefined;
+  const planned = (path: string) => plan.files.find((c) => c.path === path)?.after;
+  if (planned(MAIN_CF) === null || planned(MASTER_CF) === null) return undefined;
+  const copy = await openSandboxConfig(
+    fx,
+    directoriesOf(host),
+    { main: planned(MAIN_CF) ?? undefined, master: planned(MASTER_CF) ?? undefined },
+    host.postfix.scratchQueue,
+  );
+  const stop = new AbortController();
+  const action = plan.actions[checkAt];
+  const outcome = runAction(fx, host, action, { signal: stop.signal, sandboxConfig: copy.config });
+  outcome.catch(() => undefined); // awaited by its step, or by discard()
+  return {
+    plan,
+    copy,
+    action,
+    stop,
+    outcome,
+    async discard() {
+      stop.abort(new Error('not applied'));
+      await outcome.catch(() => undefined);
+      await copy.remove();
+    },
+  };
+}
+
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
 export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const rec = new StepRunner(opts);
@@ -252,16 +304,24 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     ...(findings.length > 0 ? { findings } : {}),
   });
   fullEffects(fx);
-  if (plan.files.length === 0 && plan.actions.length === 0) return done({ ok: true });
+  // The check the caller started (under --root), for this plan; any other is ended now.
+  const adopted = opts.sandboxCheck?.plan === plan && !fx.live ? opts.sandboxCheck : undefined;
+  if (opts.sandboxCheck !== undefined && adopted === undefined) await opts.sandboxCheck.discard();
+  if (plan.files.length === 0 && plan.actions.length === 0) {
+    await adopted?.discard();
+    return done({ ok: true });
+  }
 
   let already: boolean[];
   try {
     const pre = await readCurrent(fx, plan.files);
     already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, pre[i])));
   } catch (e) {
+    await adopted?.discard();
     return done({ ok: false, error: messageOf(e) });
   }
   if (plan.actions.length === 0 && already.every(Boolean)) {
+    await adopted?.discard();
     for (const c of plan.files)
       rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
     return done({ ok: true });
@@ -311,7 +371,21 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   const planned = (path: string) => plan.files.find((c) => c.path === path)?.after;
   const copyFirst = !fx.live && checkFirst && planned(MAIN_CF) !== null && planned(MASTER_CF) !== null;
   try {
-    if (copyFirst) {
+    if (adopted !== undefined) {
+      // Started by the caller from the same plan: what copyFirst below would have started.
+      sandboxCopy = adopted.copy;
+      const unlink = linkAbort(opts.signal, adopted.stop);
+      const outcome = adopted.outcome.finally(unlink);
+      outcome.catch(() => undefined);
+      early = {
+        action: adopted.action,
+        outcome,
+        settle: async () => {
+          adopted.stop.abort(new Error('an earlier step failed'));
+          await outcome.catch(() => undefined);
+        },
+      };
+    } else if (copyFirst) {
       sandboxCopy = await openSandboxConfig(
         fx,
         directoriesOf(host),

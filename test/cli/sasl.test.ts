@@ -120,11 +120,16 @@ describePostfix('smart host login through the CLI', () => {
       const root = makeSandbox();
       made.push(root);
       const before = snapshotTree(root);
+      // The check of the planned configuration started on a private copy before the login test
+      // (src/commands/apply/index.ts): ended, and the copy removed, when nothing is applied.
+      const privateTmp = tempDir('mailsetup-sasl-tmp-');
+      made.push(privateTmp);
       const r = await runCli(['--answers', answers('wrong password'), '--yes', '--root', root, '--no-color'], {
         via: 'bundle',
-        env: env(),
+        env: { ...env(), TMPDIR: privateTmp },
         timeoutMs: 120_000,
       });
+      expect(readdirSync(privateTmp)).toEqual([]);
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(
         'mailsetup: nothing applied: the smart host refused the login at the auth step: 535 Authentication credentials invalid',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apply, findUnfinished, rollbackLatest, type StepEvent } from '../../src/system/apply.js';
+import { apply, findUnfinished, rollbackLatest, startSandboxCheck, type StepEvent } from '../../src/system/apply.js';
 import { listBackups, readManifest } from '../../src/system/backup.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects, runCommand } from '../../src/system/realEffects.js';
@@ -370,6 +370,57 @@ describe('apply with memory effects', () => {
       '/etc/postfix/main.cf',
       '/etc/postfix/sasl_passwd',
     ]);
+  });
+
+  it('takes over the check the caller started on the private copy for this plan: one check, the copy removed', async () => {
+    const fx = createMemoryEffects({ files, root: '/srv/x' });
+    const check = await startSandboxCheck(plan, fx, testHost());
+    expect(check?.copy.config).toBe('/tmp/mailsetup-scratch-1/config');
+    const r = await apply(plan, fx, testHost(), { ...(check ? { sandboxCheck: check } : {}) });
+    expect(r.ok).toBe(true);
+    expect(r.events.find((e) => e.id === 'action:postfix-check' && e.status !== 'running')?.status).toBe('ok');
+    // Not run again: the builds use the same copy.
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      'postfix -c /tmp/mailsetup-scratch-1/config check',
+      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/sasl_passwd',
+    ]);
+    expect(fx.scratch.size).toBe(0);
+  });
+
+  it("ends a check started for another plan (the plan changed meanwhile) and runs the new plan's own", async () => {
+    const fx = createMemoryEffects({ files, root: '/srv/x' });
+    const other = planOf([{ ...plan.files[0], after: 'myhostname = c\n' }, plan.files[1]], plan.actions);
+    const check = await startSandboxCheck(other, fx, testHost());
+    expect(fx.scratch.size).toBe(1);
+    const r = await apply(plan, fx, testHost(), { ...(check ? { sandboxCheck: check } : {}) });
+    expect(r.ok).toBe(true);
+    // The other plan's check was ended and its
+    // copy removed before this plan's own copy and check; the build ran once, on this plan's copy.
+    const calls = fx.calls.map((c) => [c.cmd, ...c.args].join(' '));
+    expect(calls.filter((c) => c.startsWith('postmap '))).toEqual([
+      'postmap -c /tmp/mailsetup-scratch-1/config hash:/srv/x/etc/postfix/sasl_passwd',
+    ]);
+    // Two checks: the other plan's (the twin answers at once, before it is ended), and this plan's.
+    expect(calls.filter((c) => c.endsWith(' check'))).toHaveLength(2);
+    expect(r.events.find((e) => e.id === 'action:postfix-check' && e.status !== 'running')?.status).toBe('ok');
+    expect(fx.scratch.size).toBe(0);
+  });
+
+  it('a check the caller started and then discards (nothing applied) leaves no copy; none is started live', async () => {
+    const fx = createMemoryEffects({ files, root: '/srv/x' });
+    const check = await startSandboxCheck(plan, fx, testHost());
+    expect(fx.scratch.size).toBe(1);
+    await check?.discard();
+    expect(fx.scratch.size).toBe(0);
+    const live = createMemoryEffects({ files });
+    expect(live.live).toBe(true);
+    expect(await startSandboxCheck(plan, live, testHost())).toBeUndefined();
+    expect(live.calls).toEqual([]);
+    // Nor when something other than builds comes before the check (it would read what they do).
+    const reloadFirst = planOf(plan.files, [{ kind: 'reload' }, { kind: 'postfix-check' }]);
+    expect(await startSandboxCheck(reloadFirst, createMemoryEffects({ files, root: '/srv/x' }), testHost())).toBe(
+      undefined,
+    );
   });
 
   it('keeps the newest 10 backups', async () => {

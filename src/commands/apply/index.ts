@@ -9,7 +9,7 @@ import { isEmptyPlan, type Plan } from '../../model/plan.js';
 import { printNextSteps } from '../nextSteps.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
-import { apply } from '../../system/apply.js';
+import { apply, startSandboxCheck } from '../../system/apply.js';
 import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
@@ -60,69 +60,85 @@ export async function applyAnswers(ctx: CommandContext, hostFacts?: Promise<Host
   // doable: a link out of the sandbox stops the run here (exit 2).
   await checkCommandPaths(fx, p.actions);
   p.findings.push(...(await session.queueFindings(p)));
-  ctx.json?.plan(p);
-  io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
-  refuseErrors(ctx, p);
-  if (opts.saveAnswers !== undefined)
-    for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers)) io.out(`${line}\n`);
-  if (opts.dryRun) {
-    ctx.json?.changed(!isEmptyPlan(p));
-    if (!isEmptyPlan(p)) await printNextSteps(ctx, p, host);
-    return opts.check && !isEmptyPlan(p) ? 1 : 0;
-  }
-  if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
-
-  const onEvent = eventPrinter(ctx);
-  // Install only now that the answers are valid; then plan again against what the package wrote
-  // (--yes: the new plan is shown and applied).
-  const target = await installIfMissing(fx, host, p, onEvent, replan, { freshStart: opts.freshStart });
-  if (target.host !== host) ctx.json?.changed(true); // Postfix was installed
-  if (target.plan !== p) ctx.json?.plan(target.plan);
-  if (target.changed) {
-    io.out(renderPlanText(target.plan, { color: opts.color }));
-    refuseErrors(ctx, target.plan);
-  }
-  let plan = target.plan;
-  if (isEmptyPlan(plan)) {
-    io.out('Nothing to do: the configuration is already as asked.\n');
-    return 0;
-  }
-  let applyHost = target.host;
-  // What must be true before anything is written (TLS files, packages, the smart-host login).
-  const checkBefore = async (p: Plan) => {
-    const stop = await preflight(p, fx, onEvent, applyHost);
-    if (stop) {
-      throw new MailsetupError(
-        `nothing applied: ${stop.message}`,
-        2,
-        (stop.login?.transcript ?? []).map((l) => `  ${l}`),
-      );
+  // Under --root with --yes, the check of the planned configuration starts now, on a private copy
+  // (it changes nothing), while the plan is shown and the checks before the apply run; apply()
+  // takes it over, any other way out ends it.
+  const wouldApply = opts.yes && !opts.dryRun && !isEmptyPlan(p) && !p.findings.some((f) => f.level === 'error');
+  let sandboxCheck = wouldApply ? await startSandboxCheck(p, fx, host) : undefined;
+  try {
+    ctx.json?.plan(p);
+    io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
+    refuseErrors(ctx, p);
+    if (opts.saveAnswers !== undefined)
+      for (const line of await saveAnswers(ctx, p.answers, host, opts.saveAnswers)) io.out(`${line}\n`);
+    if (opts.dryRun) {
+      ctx.json?.changed(!isEmptyPlan(p));
+      if (!isEmptyPlan(p)) await printNextSteps(ctx, p, host);
+      return opts.check && !isEmptyPlan(p) ? 1 : 0;
     }
-  };
-  await checkBefore(plan);
-  const run = (plan: Plan) => guarded(io, (abort) => apply(plan, fx, applyHost, { onEvent, signal: abort }));
-  let { value: result, signal } = await run(plan);
-  if (result.stale && signal === null) {
-    // Someone changed a file since the plan was made: plan again against it, show it, and apply
-    // that (--yes) after the same checks as the first; never write over the change. A second
-    // change in between ends the run.
-    ({ plan, host: applyHost } = await replanAfterStale(fx, result.stale, replan, { freshStart: opts.freshStart }));
-    ctx.json?.plan(plan);
-    io.out(renderPlanText(plan, { color: opts.color }));
-    refuseErrors(ctx, plan);
+    if (!opts.yes) throw new UsageError('nothing applied: pass --yes to apply these answers without questions');
+
+    const onEvent = eventPrinter(ctx);
+    // Install only now that the answers are valid; then plan again against what the package wrote
+    // (--yes: the new plan is shown and applied).
+    const target = await installIfMissing(fx, host, p, onEvent, replan, { freshStart: opts.freshStart });
+    if (target.host !== host) ctx.json?.changed(true); // Postfix was installed
+    if (target.plan !== p) ctx.json?.plan(target.plan);
+    if (target.changed) {
+      io.out(renderPlanText(target.plan, { color: opts.color }));
+      refuseErrors(ctx, target.plan);
+    }
+    let plan = target.plan;
     if (isEmptyPlan(plan)) {
       io.out('Nothing to do: the configuration is already as asked.\n');
       return 0;
     }
+    let applyHost = target.host;
+    // What must be true before anything is written (TLS files, packages, the smart-host login).
+    const checkBefore = async (p: Plan) => {
+      const stop = await preflight(p, fx, onEvent, applyHost);
+      if (stop) {
+        throw new MailsetupError(
+          `nothing applied: ${stop.message}`,
+          2,
+          (stop.login?.transcript ?? []).map((l) => `  ${l}`),
+        );
+      }
+    };
     await checkBefore(plan);
-    ({ value: result, signal } = await run(plan));
+    const run = (plan: Plan) => {
+      // The check started above is apply()'s from now on (taken over, or ended when the plan changed).
+      const given = sandboxCheck;
+      sandboxCheck = undefined;
+      return guarded(io, (abort) =>
+        apply(plan, fx, applyHost, { onEvent, signal: abort, ...(given ? { sandboxCheck: given } : {}) }),
+      );
+    };
+    let { value: result, signal } = await run(plan);
+    if (result.stale && signal === null) {
+      // Someone changed a file since the plan was made: plan again against it, show it, and apply
+      // that (--yes) after the same checks as the first; never write over the change. A second
+      // change in between ends the run.
+      ({ plan, host: applyHost } = await replanAfterStale(fx, result.stale, replan, { freshStart: opts.freshStart }));
+      ctx.json?.plan(plan);
+      io.out(renderPlanText(plan, { color: opts.color }));
+      refuseErrors(ctx, plan);
+      if (isEmptyPlan(plan)) {
+        io.out('Nothing to do: the configuration is already as asked.\n');
+        return 0;
+      }
+      await checkBefore(plan);
+      ({ value: result, signal } = await run(plan));
+    }
+    ctx.json?.result(result);
+    if (result.ok && result.changed) await afterApply(fx, applyHost, onEvent);
+    const code = reportApply(ctx, result);
+    if (signal !== null && !result.ok) return signalExitCode(signal) as ExitCode;
+    if (result.ok && result.changed) await printNextSteps(ctx, plan, target.host);
+    return code;
+  } finally {
+    await sandboxCheck?.discard();
   }
-  ctx.json?.result(result);
-  if (result.ok && result.changed) await afterApply(fx, applyHost, onEvent);
-  const code = reportApply(ctx, result);
-  if (signal !== null && !result.ok) return signalExitCode(signal) as ExitCode;
-  if (result.ok && result.changed) await printNextSteps(ctx, plan, target.host);
-  return code;
 }
 
 /** Unoverridden linter errors end the run (exit 2) before anything is written. */
