@@ -66,7 +66,7 @@ const extraCa = process.env.NODE_EXTRA_CA_CERTS;
 delete process.env.NODE_EXTRA_CA_CERTS;
 const loadAtStart = machine().load;
 
-const RUNS = { version: 15, frame: 9, maincf: 15, recipients: 3, apply: 3, live: 3 };
+const RUNS = { version: 15, frame: 9, maincf: 15, recipients: 3, apply: 5, live: 5 };
 const ROLES = ['null-client', 'mail-server', 'backup-mx', 'firewall-relay'];
 
 /** Answers for each role: myhostname and the role's required keys (the shape an admin would write). */
