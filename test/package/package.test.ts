@@ -493,7 +493,7 @@ describe('the tarball', () => {
       'dist/cli.cjs',
       'dist/run.cjs',
       'dist/ui.js',
-      'dist/yoga.wasm',
+      'dist/yoga.wasm.br',
       'dist/config.js',
       'dist/config.d.ts',
       'templates/main.cf',
