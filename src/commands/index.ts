@@ -135,5 +135,8 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   await loadCommandRunner();
   const host = (await import('../system/hostFacts.js')).readHostFacts(ctx.fx);
   host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
-  return (await import('./apply/index.js')).applyAnswers(ctx, host);
+  // Live, the queue (postqueue -j: queued mail for domains a change stops serving) is read beside
+  // the facts; the plan's preview waited for it otherwise.
+  const queue = ctx.fx.live ? (await import('../system/queue.js')).readQueue(ctx.fx).catch(() => null) : undefined;
+  return (await import('./apply/index.js')).applyAnswers(ctx, host, queue);
 }

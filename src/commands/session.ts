@@ -190,6 +190,11 @@ export interface SessionOptions {
    * invalid one.
    */
   freshStart?: boolean;
+  /**
+   * The live queue (`postqueue -j`), being read already: src/commands/index.ts starts it beside
+   * the host facts, so that the preview need not wait for it after the plan.
+   */
+  queue?: Promise<QueuedMessage[] | null>;
 }
 
 export class Session {
@@ -207,6 +212,7 @@ export class Session {
     readonly meta: Readonly<Record<string, FileMeta>> = {},
     opts: SessionOptions = {},
   ) {
+    if (opts.queue) this.queue = opts.queue;
     let state: State | null = null;
     let discarded: string | null = null;
     const text = files[STATE_PATH] ?? null;

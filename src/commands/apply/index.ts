@@ -5,6 +5,7 @@
  */
 import { MailsetupError, UsageError, type ExitCode } from '../../model/errors.js';
 import type { HostFacts } from '../../model/host.js';
+import type { QueuedMessage } from '../../model/queue.js';
 import { isEmptyPlan, type Plan } from '../../model/plan.js';
 import { printNextSteps } from '../nextSteps.js';
 import { renderPlanText } from '../../output/preview.js';
@@ -21,8 +22,15 @@ import { saveAnswers } from '../saveAnswers.js';
 import { readGiven, Session, settleUnused } from '../session.js';
 import { afterApply, installIfMissing, preflight, replanAfterStale, type Replan } from '../steps.js';
 
-/** `hostFacts`: the host's facts when the caller started gathering them already. */
-export async function applyAnswers(ctx: CommandContext, hostFacts?: Promise<HostFacts>): Promise<ExitCode> {
+/**
+ * `hostFacts`: the host's facts when the caller started gathering them already; `queue`: the
+ * live queue likewise (postqueue -j).
+ */
+export async function applyAnswers(
+  ctx: CommandContext,
+  hostFacts?: Promise<HostFacts>,
+  queue?: Promise<QueuedMessage[] | null>,
+): Promise<ExitCode> {
   const { fx, opts, io } = ctx;
   // What needs no host facts is read while they are gathered (their commands run meanwhile): the
   // package's templates, the files to plan against (read again after a recovery) and the answers.
@@ -35,7 +43,11 @@ export async function applyAnswers(ctx: CommandContext, hostFacts?: Promise<Host
   const host: HostFacts = await (hostFacts ?? readHostFacts(fx));
   const recovered = await recoverIfNeeded(ctx, host);
   const { files, meta } = recovered ? await Session.read(fx) : await read;
-  const session = new Session(fx, host, files, await templates, meta, { freshStart: opts.freshStart });
+  // A recovery changed the files and perhaps the queue: then the session reads it again.
+  const session = new Session(fx, host, files, await templates, meta, {
+    freshStart: opts.freshStart,
+    ...(queue && !recovered ? { queue } : {}),
+  });
   if (session.discardedState !== null) {
     io.err(
       `mailsetup: --fresh-start: ${session.discardedState}; it is set aside (the apply's backup keeps it) ` +
