@@ -190,9 +190,12 @@ export async function runCommand(
   const command = commandLine(cmd, args);
   if (opts.tty && !ttyRuns.scriptMissing) {
     // script(1) runs the line with $SHELL -c: the line is quoted for a POSIX shell (root's SHELL
-    // may be another, and bash also starts slower than dash).
+    // may be another, and bash also starts slower than dash). `exec`: the shell becomes the
+    // command, as bash does by itself for one command (dash does not): the command is the pty's
+    // child, and a stop or a timeout reaches it and what it starts, as before.
     const env = { ...extraEnv, SHELL: '/bin/sh' };
-    const r = await spawn('script', ['-qec', command, '/dev/null'], { ...opts, input: undefined }, env, command);
+    const line = `exec ${command}`;
+    const r = await spawn('script', ['-qec', line, '/dev/null'], { ...opts, input: undefined }, env, command);
     const merged = (r.stdout + (r.stderr ? `\n${r.stderr}` : '')).replace(/\r\n/g, '\n').replace(/\r/g, '\n').trim();
     if (r.exitCode !== 0 && /^script: /.test(merged)) {
       // script(1) is absent or cannot make a pseudo-terminal here: run the command plainly.
