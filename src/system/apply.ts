@@ -350,13 +350,13 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // daemon actions matter to a rollback), and a failure before its step stops it.
   const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
   const checkFirst = checkAt >= 0 && plan.actions.slice(0, checkAt).every(isBuild);
-  const startCheck = (options: ServiceOptions, stop: AbortController) => {
-    const check = plan.actions[checkAt];
+  /** The check as its step awaits it, started by `start` once a signal stops it too; settle() ends it on the way out. */
+  const takeCheck = (action: Action, stop: AbortController, start: () => Promise<StepOutcome>) => {
     const unlink = linkAbort(opts.signal, stop);
-    const outcome = runAction(fx, host, check, options).finally(unlink);
+    const outcome = start().finally(unlink);
     outcome.catch(() => undefined); // awaited by its step, or by settle() on the way out
     early = {
-      action: check,
+      action,
       outcome,
       settle: async () => {
         stop.abort(new Error('an earlier step failed'));
@@ -364,36 +364,18 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       },
     };
   };
-  // Under --root every tool reads one private copy of the sandbox's configuration (sandbox.ts),
-  // made here from main.cf and master.cf as this apply will write them: the check starts now,
-  // beside the lock, the backup and the writes.
-  // (A plan that removes either file keeps the old order: the copy is made after the writes.)
-  const planned = (path: string) => plan.files.find((c) => c.path === path)?.after;
-  const copyFirst = !fx.live && checkFirst && planned(MAIN_CF) !== null && planned(MASTER_CF) !== null;
+  const startCheck = (options: ServiceOptions, stop: AbortController) =>
+    takeCheck(plan.actions[checkAt], stop, () => runAction(fx, host, plan.actions[checkAt], options));
   try {
-    if (adopted !== undefined) {
-      // Started by the caller from the same plan: what copyFirst below would have started.
-      sandboxCopy = adopted.copy;
-      const unlink = linkAbort(opts.signal, adopted.stop);
-      const outcome = adopted.outcome.finally(unlink);
-      outcome.catch(() => undefined);
-      early = {
-        action: adopted.action,
-        outcome,
-        settle: async () => {
-          adopted.stop.abort(new Error('an earlier step failed'));
-          await outcome.catch(() => undefined);
-        },
-      };
-    } else if (copyFirst) {
-      sandboxCopy = await openSandboxConfig(
-        fx,
-        directoriesOf(host),
-        { main: planned(MAIN_CF) ?? undefined, master: planned(MASTER_CF) ?? undefined },
-        host.postfix.scratchQueue,
-      );
-      const stop = new AbortController();
-      startCheck({ signal: stop.signal, sandboxConfig: sandboxCopy.config }, stop);
+    // Under --root every tool reads one private copy of the sandbox's configuration (sandbox.ts),
+    // made from main.cf and master.cf as this apply will write them, and the check starts on it
+    // now (or the caller started it already, for this plan), beside the lock, the backup and the
+    // writes. (A plan that removes either file keeps the old order: the copy is made after the
+    // writes; startSandboxCheck says when.)
+    const first = adopted ?? (await startSandboxCheck(plan, fx, host));
+    if (first !== undefined) {
+      sandboxCopy = first.copy;
+      takeCheck(first.action, first.stop, () => first.outcome);
     }
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {

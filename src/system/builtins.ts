@@ -1,12 +1,17 @@
 /**
- * Node builtins loaded on first use, not with the modules that use them: tls (its root
- * certificates), dns (a resolver reading resolv.conf), readline. Each is loaded with require(),
+ * Node builtins loaded on first use, not with the modules that use them: crypto (temporary
+ * names), tls (its root certificates), dns (a resolver reading resolv.conf), readline; loading
+ * them with the bundle cost the wizard's first frame about 15 ms. Each is loaded with require(),
  * not import(): dist/run.cjs is compiled by the front with V8's code cache (src/codeCache.ts), and
  * code compiled that way cannot run import() on the Node releases mailsetup supports.
  */
 import { createRequire } from 'node:module';
 
 const requireBuiltin = createRequire(import.meta.url);
+
+export function nodeCrypto(): typeof import('node:crypto') {
+  return requireBuiltin('node:crypto') as typeof import('node:crypto');
+}
 
 export function nodeTls(): typeof import('node:tls') {
   return requireBuiltin('node:tls') as typeof import('node:tls');

@@ -6,7 +6,6 @@
  * absolute link target is taken under the root too). A sandbox never reaches the network
  * (connect and resolveMx refuse) and has no listening sockets of its own.
  */
-import { createRequire } from 'node:module';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import {
@@ -28,7 +27,7 @@ import { showEndpoint } from '../postfix/network.js';
 import { commandLine } from './commands.js';
 import { dialTcp } from './net.js';
 import { listenSocketsOf } from './procNet.js';
-import { nodeDns } from './builtins.js';
+import { nodeCrypto, nodeDns } from './builtins.js';
 
 /** Options for `createRealEffects`. */
 export interface RealEffectsOptions {
@@ -323,25 +322,19 @@ function killAll(pids: readonly number[], signal: NodeJS.Signals): void {
   }
 }
 
-/**
- * Builtins the first frame never needs, loaded on first use: crypto (temporary names), dns and the
- * probes' tls and dgram (in ./starttls.js and ./dnssec.js). Loading them with the bundle cost the
- * wizard's first frame about 15 ms.
- */
-const requireBuiltin = createRequire(import.meta.url);
-let cryptoModule: typeof import('node:crypto') | undefined;
+/** Builtins the first frame never needs, loaded on first use (./builtins.ts). */
 function randomBytes(n: number): Buffer {
-  cryptoModule ??= requireBuiltin('node:crypto') as typeof import('node:crypto');
-  return cryptoModule.randomBytes(n);
+  return nodeCrypto().randomBytes(n);
 }
 function dnsPromises(): Promise<typeof import('node:dns').promises> {
   return Promise.resolve(nodeDns().promises);
 }
 
 /**
- * execa, loaded when the first command runs (dist/ holds it in a chunk of its own): the wizard
- * draws its first frame before any command, and evaluating execa's hundred modules and the
- * builtins they pull in (child_process, v8, perf_hooks, …) is time that frame would wait for.
+ * execa, initialised when the first command runs (in dist/run.cjs its modules are compiled with
+ * the rest, and run only then): the wizard draws its first frame before any command, and running
+ * execa's hundred modules and the builtins they pull in (child_process, v8, perf_hooks, …) is
+ * time that frame would wait for.
  */
 let execaModule: Promise<typeof import('execa')> | undefined;
 
