@@ -6,10 +6,11 @@
  * configuration (distro from /etc/os-release, default_database_type from main.cf, the smtp port
  * from master.cf) come from the files under the root.
  */
+import { dirname } from 'node:path';
 import type { Effects, InterfaceInfo } from '../model/effects.js';
 import type { DeprecatedParameter, HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
-import { masterRuns } from './master.js';
+import { masterRuns, masterTest } from './master.js';
 import { createRealEffects } from './realEffects.js';
 import { readTlsHostFacts } from './tls.js';
 import { guardSandbox, OWNER_KEYS, PACKAGE_KEYS, packageDirectoriesFrom, scratchQueueLayout } from './sandbox.js';
@@ -75,6 +76,9 @@ export async function readHostNames(fx: Effects, osHostname: string): Promise<{ 
 
 /** Where Debian's package keeps postfix-script (daemon_directory). */
 export const POSTFIX_SCRIPT = '/usr/lib/postfix/sbin/postfix-script';
+
+/** Debian's daemon_directory (the package's default). */
+const PACKAGE_DAEMON_DIRECTORY = dirname(POSTFIX_SCRIPT);
 
 /**
  * The installed Postfix's package recommends `postfix chroot off`: its postfix-script has the
@@ -146,6 +150,9 @@ export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promi
   // asked as postfix-script's `status` asks it (master -t), without postfix-script's own postconf
   // runs and log line.
   const withDirs = hasMain && fx.live;
+  // That question starts now too, from the package's daemon directory: it is taken when the
+  // configuration names the same one (master -t reads the rest from MAIL_CONFIG's main.cf).
+  const early = withDirs ? masterTest(fx, PACKAGE_DAEMON_DIRECTORY, cfg) : undefined;
   // Without a main.cf the default table type is the package's (asked above).
   const [[versionLine = '', defaultDbType = ''], conf, masterCf] = await Promise.all([
     lines,
@@ -174,7 +181,7 @@ export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promi
   // Without a main.cf Postfix cannot run (and `postfix status` would only fail, after a second's
   // sleep). In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report
   // the live system's, through the default queue_directory).
-  if (installed && hasMain && fx.live) facts.running = await masterRuns(fx, facts, cfg);
+  if (installed && hasMain && fx.live) facts.running = await masterRuns(fx, facts, cfg, early);
   if (installed) facts.version = version;
   if (directories) facts.directories = { ...directories };
   const layout = installed ? await scratchQueue : undefined;

@@ -5,7 +5,7 @@
  * and every Postfix program re-reads a main.cf modified in the current or previous second until
  * it is older: right after an apply has written main.cf that is 1–2 s of waiting for nothing.
  */
-import type { Effects } from '../model/effects.js';
+import type { CommandResult, Effects } from '../model/effects.js';
 import type { PostfixFacts } from '../model/host.js';
 
 const TIMEOUT_MS = 30_000;
@@ -29,17 +29,43 @@ export async function masterPid(fx: Effects, queueDirectory: string): Promise<nu
   return pid;
 }
 
+/** `$daemon_directory/master -t` for `configDir` (MAIL_CONFIG), under way. */
+export interface MasterTest {
+  daemonDirectory: string;
+  configDir: string | undefined;
+  result: Promise<CommandResult>;
+}
+
+/**
+ * Start `master -t` from `daemonDirectory` for `configDir`: readPostfixFacts starts it with the
+ * package's directory beside the postconf call that names the configured one, and masterRuns
+ * takes it when the two agree (else it asks again, from the configured directory).
+ */
+export function masterTest(fx: Effects, daemonDirectory: string, configDir?: string): MasterTest {
+  const env = configDir === undefined ? {} : { env: { MAIL_CONFIG: configDir } };
+  const result = fx.run(`${daemonDirectory}/master`, ['-t'], { ...env, timeoutMs: TIMEOUT_MS });
+  result.catch(() => undefined); // awaited by masterRuns, or not needed
+  return { daemonDirectory, configDir, result };
+}
+
 /**
  * Whether Postfix runs for configuration directory `configDir` (default /etc/postfix). With the directories known
  * (PostfixFacts, live): `$daemon_directory/master -t` holds the answer (exit 0: the pid file is
  * not locked, nothing runs), confirmed by the pid file naming a live master; when the two
  * disagree, or the directories are not known, `postfix [-c DIR] status` decides.
  */
-export async function masterRuns(fx: Effects, postfix: PostfixFacts, configDir?: string): Promise<boolean> {
+export async function masterRuns(
+  fx: Effects,
+  postfix: PostfixFacts,
+  configDir?: string,
+  started?: MasterTest,
+): Promise<boolean> {
   const { daemonDirectory: daemon, queueDirectory: queue } = postfix;
   if (daemon !== undefined && queue !== undefined) {
-    const env = configDir === undefined ? {} : { env: { MAIL_CONFIG: configDir } };
-    const t = await fx.run(`${daemon}/master`, ['-t'], { ...env, timeoutMs: TIMEOUT_MS });
+    const t =
+      started !== undefined && started.daemonDirectory === daemon && started.configDir === configDir
+        ? await started.result
+        : await masterTest(fx, daemon, configDir).result;
     if (t.exitCode === 0 && !t.timedOut) return false;
     if (!t.timedOut && (await masterPid(fx, queue)) !== undefined) return true;
   }

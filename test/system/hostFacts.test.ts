@@ -10,6 +10,7 @@ import {
   parseOsRelease,
   POSTFIX_SCRIPT,
   readHostFacts,
+  readPostfixFacts,
   recommendsChrootOff,
   smtpPortFromMasterCf,
 } from '../../src/system/hostFacts.js';
@@ -162,6 +163,50 @@ describe('readHostFacts with memory effects', () => {
       osHostname: 'k.example',
     });
     expect([g.fqdn, g.hostname, g.logrotate]).toEqual(['k.example', 'k', false]);
+  });
+});
+
+describe('readPostfixFacts, live: whether the master runs', () => {
+  const Q = '/var/spool/postfix';
+  const facts = (daemonDirectory: string) => {
+    const fx = createMemoryEffects({
+      files: {
+        '/etc/postfix/main.cf': 'myhostname = box.example.org\n',
+        [`${Q}/pid/master.pid`]: '282\n',
+        '/proc/282/comm': 'master\n',
+        '/proc/282/status': 'Name:\tmaster\nUid:\t0\t0\t0\t0\n',
+      },
+      run: (cmd, args) => {
+        const ok = (stdout: string) => ({ command: cmd, exitCode: 0, stdout, stderr: '', timedOut: false });
+        if (cmd === 'postconf' && args[0] === '-dh') return ok('3.7.11\nhash');
+        if (cmd === 'postconf') return ok(`hash\n${daemonDirectory}\n${Q}`);
+        return { command: cmd, exitCode: 1, stdout: '', stderr: '', timedOut: false }; // master -t: locked
+      },
+    });
+    return { fx, facts: readPostfixFacts(fx) };
+  };
+  const asked = (fx: ReturnType<typeof createMemoryEffects>) =>
+    fx.calls.map((c) => [c.cmd, ...c.args.slice(0, 2)].join(' '));
+
+  it('master -t starts beside postconf -c, from the package directory, and is taken when the configuration names it', async () => {
+    const { fx, facts: f } = facts('/usr/lib/postfix/sbin');
+    expect((await f).running).toBe(true);
+    expect(asked(fx)).toEqual([
+      'postconf -dh mail_version',
+      '/usr/lib/postfix/sbin/master -t',
+      'postconf -c /etc/postfix',
+    ]);
+  });
+
+  it('another daemon_directory: asked again from there', async () => {
+    const { fx, facts: f } = facts('/opt/postfix/libexec');
+    expect((await f).running).toBe(true);
+    expect(asked(fx)).toEqual([
+      'postconf -dh mail_version',
+      '/usr/lib/postfix/sbin/master -t',
+      'postconf -c /etc/postfix',
+      '/opt/postfix/libexec/master -t',
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../src/model/effects.js';
 import type { PostfixFacts } from '../../src/model/host.js';
-import { masterPid, masterRuns } from '../../src/system/master.js';
+import { masterPid, masterRuns, masterTest } from '../../src/system/master.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 
 const Q = '/var/spool/postfix';
@@ -80,6 +80,35 @@ describe('masterRuns', () => {
     const up = effects({}, 1, 0);
     expect(await masterRuns(up, dirs, '/etc/postfix')).toBe(true);
     expect(commands(up)).toEqual(['/usr/lib/postfix/sbin/master -t', 'postfix -c /etc/postfix status']);
+  });
+
+  it('a master -t started already (from the package directory) is taken when the directories agree', async () => {
+    const fx = effects(running, 1, 1);
+    const started = masterTest(fx, '/usr/lib/postfix/sbin', '/etc/postfix');
+    expect(await masterRuns(fx, dirs, '/etc/postfix', started)).toBe(true);
+    expect(commands(fx)).toEqual(['/usr/lib/postfix/sbin/master -t']);
+    expect(fx.calls[0].opts).toMatchObject({ env: { MAIL_CONFIG: '/etc/postfix' } });
+  });
+
+  it('… and asked again from the configured daemon_directory, or for another configuration, when they do not', async () => {
+    const fx = effects(running, 0, 0);
+    const elsewhere = { ...dirs, daemonDirectory: '/usr/local/libexec/postfix' };
+    const started = masterTest(fx, '/usr/lib/postfix/sbin', '/etc/postfix');
+    expect(await masterRuns(fx, elsewhere, '/etc/postfix', started)).toBe(false);
+    expect(commands(fx)).toEqual(['/usr/lib/postfix/sbin/master -t', '/usr/local/libexec/postfix/master -t']);
+    const fx2 = effects(running, 0, 0);
+    expect(
+      await masterRuns(
+        fx2,
+        dirs,
+        '/etc/.postfix.mailsetup-stage',
+        masterTest(fx2, dirs.daemonDirectory ?? '', '/etc/postfix'),
+      ),
+    ).toBe(false);
+    expect(fx2.calls.map((c) => c.opts)).toMatchObject([
+      { env: { MAIL_CONFIG: '/etc/postfix' } },
+      { env: { MAIL_CONFIG: '/etc/.postfix.mailsetup-stage' } },
+    ]);
   });
 
   it('the directories unknown (not live, or no main.cf): postfix status alone', async () => {
