@@ -16,9 +16,10 @@ import {
   readlinkSync,
   realpathSync,
   unlinkSync,
+  type Dirent,
   type Stats,
 } from 'node:fs';
-import { hostname, networkInterfaces, tmpdir } from 'node:os';
+import { constants as osConstants, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { basename, dirname, join, normalize, posix, resolve as pathResolve } from 'node:path';
 import { STAGE_SETTLE_MS, stagePathOf } from '../model/effects.js';
 import type { CommandResult, Effects, FileMeta, InterfaceInfo, RunOptions, ScratchDir } from '../model/effects.js';
@@ -176,6 +177,28 @@ export interface TtyRuns {
 }
 
 /**
+ * `kill -SIGNAL PID` (one signal by name, one process) done here, as every shell does it: by
+ * kill(2) itself, without a program started for it (spawning one costs the apply a few ms of its
+ * main thread). The exit status and message are procps kill's. Any other form: undefined (run).
+ */
+export function killBuiltin(args: readonly string[]): { exitCode: number; stderr: string } | undefined {
+  if (args.length !== 2) return undefined;
+  const name = /^-([A-Z]{2,6})$/.exec(args[0])?.[1];
+  const signal = name === undefined ? undefined : `SIG${name}`;
+  if (signal === undefined || !Object.hasOwn(osConstants.signals, signal) || !/^[1-9]\d{0,9}$/.test(args[1]))
+    return undefined;
+  const pid = Number(args[1]);
+  try {
+    process.kill(pid, signal);
+    return { exitCode: 0, stderr: '' };
+  } catch (e) {
+    const code = errnoCode(e);
+    const why = code === 'ESRCH' ? 'No such process' : code === 'EPERM' ? 'Operation not permitted' : errorMessage(e);
+    return { exitCode: 1, stderr: `kill: (${pid}) - ${why}` };
+  }
+}
+
+/**
  * Run one command with execa (no shell, output captured, never rejects). A program that cannot
  * be started yields exit code 127 and "<cmd>: command not found" (ENOENT) or the spawn error.
  */
@@ -187,14 +210,19 @@ export async function runCommand(
   ttyRuns: TtyRuns = { scriptMissing: false },
 ): Promise<CommandResult> {
   const command = commandLine(cmd, args);
+  const builtin = cmd === 'kill' && !opts.tty ? killBuiltin(args) : undefined;
+  if (builtin !== undefined) return { command, ...builtin, stdout: '', timedOut: false };
   if (opts.tty && !ttyRuns.scriptMissing) {
     // script(1) runs the line with $SHELL -c: the line is quoted for a POSIX shell (root's SHELL
     // may be another, and bash also starts slower than dash). `exec`: the shell becomes the
     // command, as bash does by itself for one command (dash does not): the command is the pty's
-    // child, and a stop or a timeout reaches it and what it starts, as before.
+    // child, and a stop or a timeout reaches it and what it starts, as before. script(1)'s own
+    // standard input is a pipe left open (never written): at end of input, util-linux's script
+    // hands the pty an end-of-file and waits 10 ms for it to be read, a pause every tty run paid.
+    // The command reads /dev/null instead of the pty (as it did through script before).
     const env = { ...extraEnv, SHELL: '/bin/sh' };
-    const line = `exec ${command}`;
-    const r = await spawn('script', ['-qec', line, '/dev/null'], { ...opts, input: undefined }, env, command);
+    const line = `exec ${command} </dev/null`;
+    const r = await spawn('script', ['-qec', line, '/dev/null'], { ...opts, input: undefined }, env, command, true);
     const merged = (r.stdout + (r.stderr ? `\n${r.stderr}` : '')).replace(/\r\n/g, '\n').replace(/\r/g, '\n').trim();
     if (r.exitCode !== 0 && /^script: /.test(merged)) {
       // script(1) is absent or cannot make a pseudo-terminal here: run the command plainly.
@@ -346,12 +374,14 @@ export async function loadCommandRunner(): Promise<void> {
   await (execaModule ??= import('execa'));
 }
 
+/** `openStdin`: the command's standard input is a pipe that is never written to, closed when it ends. */
 async function spawn(
   cmd: string,
   args: string[],
   opts: RunOptions,
   extraEnv: Record<string, string>,
   command: string,
+  openStdin = false,
 ): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { execa } = await (execaModule ??= import('execa'));
@@ -360,7 +390,7 @@ async function spawn(
     buffer: false,
     env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
     extendEnv: true,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    stdin: opts.input === undefined && !openStdin ? 'ignore' : 'pipe',
     input: opts.input,
     stdout: 'pipe',
     stderr: 'pipe',
@@ -412,6 +442,7 @@ async function spawn(
   if (opts.signal?.aborted) stop();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const r = await sub;
+  if (openStdin) sub.stdin?.destroy();
   clearTimeout(timer);
   opts.signal?.removeEventListener('abort', onAbort);
   if (forceTimer) clearTimeout(forceTimer);
@@ -672,29 +703,34 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
 
   /** Recreate directory `from` (under `top`) in the new directory `to` (see Effects.stageCopy). */
   async function mirrorDir(from: string, to: string, top = from): Promise<void> {
-    for (const e of await fs.readdir(from, { withFileTypes: true })) {
-      const a = join(from, e.name);
-      const b = join(to, e.name);
-      if (e.isDirectory()) {
-        const st = await fs.stat(a);
-        await fs.mkdir(b, { mode: 0o700 });
-        await mirrorDir(a, b, top);
-        await chownAsAllowed(b, st.uid, st.gid);
-        await fs.chmod(b, st.mode & 0o7777);
-      } else if (e.isSymbolicLink()) {
-        // Debian's makedefs.out (build information, read by no tool) is a link out of the
-        // directory that Debian's `postfix check` excuses by its /etc/postfix path only.
-        if (e.name === 'makedefs.out' && from === top) continue;
-        await fs.symlink(await fs.readlink(a), b);
-      } else if (e.isFile()) {
-        try {
-          await fs.link(a, b);
-        } catch {
-          await copyWithMeta(a, b);
-        }
+    // Every entry at once (each is a link or a small directory: the stage is made in a few ms).
+    const entries = await fs.readdir(from, { withFileTypes: true });
+    await Promise.all(entries.map((e) => mirrorEntry(e, from, to, top)));
+  }
+
+  /** One entry of mirrorDir. */
+  async function mirrorEntry(e: Dirent, from: string, to: string, top: string): Promise<void> {
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory()) {
+      const st = await fs.stat(a);
+      await fs.mkdir(b, { mode: 0o700 });
+      await mirrorDir(a, b, top);
+      await chownAsAllowed(b, st.uid, st.gid);
+      await fs.chmod(b, st.mode & 0o7777);
+    } else if (e.isSymbolicLink()) {
+      // Debian's makedefs.out (build information, read by no tool) is a link out of the
+      // directory that Debian's `postfix check` excuses by its /etc/postfix path only.
+      if (e.name === 'makedefs.out' && from === top) return;
+      await fs.symlink(await fs.readlink(a), b);
+    } else if (e.isFile()) {
+      try {
+        await fs.link(a, b);
+      } catch {
+        await copyWithMeta(a, b);
       }
-      // sockets, fifos, devices: nothing a Postfix tool reads from a configuration directory
     }
+    // sockets, fifos, devices: nothing a Postfix tool reads from a configuration directory
   }
 
   const fx: Effects = {

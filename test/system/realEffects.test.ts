@@ -1,6 +1,7 @@
 import {
   chmodSync,
   chownSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -12,6 +13,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -245,6 +247,54 @@ describe('createRealEffects: tty runs under any login shell', () => {
         stderr: 'a b\nerr',
         timedOut: false,
       });
+    }
+  });
+});
+
+describe('createRealEffects: what a tty run gives its command', () => {
+  it('the terminal on stdout and stderr, and /dev/null to read (script(1) itself gets a pipe that stays open)', async () => {
+    const fx = createRealEffects(root());
+    // cat ends at once on /dev/null; on the terminal it would wait for input until the timeout.
+    const probe = 'cat; [ -t 0 ] || echo in-not-tty; [ -t 1 ] && echo out-tty; [ -t 2 ] && echo err-tty';
+    expect(await fx.run('sh', ['-c', probe], { tty: true, timeoutMs: 10_000 })).toMatchObject({
+      exitCode: 0,
+      stdout: '',
+      stderr: 'in-not-tty\nout-tty\nerr-tty',
+      timedOut: false,
+    });
+  });
+});
+
+describe('createRealEffects: kill is done in process, as a shell does it', () => {
+  it("kill -SIGNAL PID signals without starting a program; the status and message are procps kill's", async () => {
+    // A kill(1) first on PATH that would leave a mark: the builtin never starts it.
+    const bin = mkdtempSync(join(tmpdir(), 'mailsetup-kill-'));
+    const mark = join(bin, 'ran');
+    writeFileSync(join(bin, 'kill'), `#!/bin/sh\necho "$@" >> '${mark}'\nexec /bin/kill "$@"\n`, { mode: 0o755 });
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const fx = createRealEffects(root(), { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } });
+      const exited = new Promise<NodeJS.Signals | null>((res) => child.once('exit', (_, sig) => res(sig)));
+      expect(await fx.run('kill', ['-TERM', String(child.pid)])).toEqual({
+        command: `kill -TERM ${child.pid}`,
+        exitCode: 0,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+      });
+      expect(await exited).toBe('SIGTERM');
+      // pid_max is at most 2^22: this pid is never a process.
+      expect(await fx.run('kill', ['-HUP', '99999999'])).toMatchObject({
+        exitCode: 1,
+        stderr: 'kill: (99999999) - No such process',
+      });
+      expect(existsSync(mark)).toBe(false);
+      // Another form runs the program.
+      expect((await fx.run('kill', ['-l', 'HUP'])).exitCode).toBe(0);
+      expect(readFileSync(mark, 'utf8')).toBe('-l HUP\n');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(bin, { recursive: true, force: true });
     }
   });
 });
