@@ -282,6 +282,10 @@ function planMaster(
 ): { text: string; chrootChanged: boolean } {
   let out = text;
   let chrootChanged = false;
+  // The text as parsed last, for the lookups below (most change nothing: one parse serves them);
+  // every edit parses afresh.
+  let seen: { text: string; cf: MasterCf } | undefined;
+  const lookup = (t: string): MasterCf => (seen?.text === t ? seen.cf : (seen = { text: t, cf: MasterCf.parse(t) }).cf);
   next.master = { previous: { ...state.master.previous }, commented: {} };
   // Re-enable what mailsetup commented out and the new role does not disable.
   for (const [key, original] of Object.entries(state.master.commented)) {
@@ -304,14 +308,13 @@ function planMaster(
     out = MasterCf.parse(out).commentOutService(service, type).toString();
   }
   // TLS needs the tlsmgr service (session cache, random numbers): Debian ships it; put it back where missing.
-  if (!MasterCf.parse(out).get('tlsmgr', 'unix')) {
+  if (!lookup(out).get('tlsmgr', 'unix')) {
     out = MasterCf.parse(out).replaceService('tlsmgr', 'unix', 'tlsmgr unix - - y 1000? 1 tlsmgr').toString();
   }
   const wantChroot = a.chroot ? 'y' : 'n';
   for (const key of CHROOT_SERVICES) {
     const [service, type] = key.split('/');
-    const cf = MasterCf.parse(out);
-    const e = cf.get(service, type);
+    const e = lookup(out).get(service, type);
     if (!e) continue;
     const original = next.master.previous[key];
     const current = e.chroot === '-' ? 'n' : e.chroot;
@@ -339,10 +342,12 @@ function planMaster(
       const r = entryRange(lines, key);
       if (r) next.master.previous[key] = lines.slice(r.start, r.end).join('');
     }
-    out = cf.replaceService(service, type, entryLine({ ...e, chroot: wantChroot })).toString();
+    out = MasterCf.parse(out)
+      .replaceService(service, type, entryLine({ ...e, chroot: wantChroot }))
+      .toString();
     chrootChanged = true;
   }
-  if (a.logging === 'file' && !MasterCf.parse(out).get('postlog', 'unix-dgram')) {
+  if (a.logging === 'file' && !lookup(out).get('postlog', 'unix-dgram')) {
     out = MasterCf.parse(out)
       .replaceService('postlog', 'unix-dgram', 'postlog unix-dgram n - n - 1 postlogd')
       .toString();

@@ -127,6 +127,8 @@ export function interfaceAddresses(
  * the package's directories and the private queue's layout (`hostFx`: the machine's files).
  */
 export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promise<PostfixFacts> {
+  const live = fx.live ? await liveConfiguredFacts(fx) : undefined;
+  if (live !== undefined) return live;
   // One run of the host's `postconf -d` (it reads no main.cf of the sandbox, so it runs while a
   // sandbox's main.cf is checked): the version, the default table type (for a box without a
   // main.cf) and the package's directories (for a sandbox). Each name is a line of its own.
@@ -190,6 +192,44 @@ export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promi
   if (port !== undefined) facts.smtpPort = port;
   // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
   if (conf !== null) facts.deprecated = deprecatedParameters(conf.stderr);
+  return facts;
+}
+
+/**
+ * readPostfixFacts on the live system with a main.cf: one postconf call says it all (mail_version
+ * is the same with -c as with -d; the package's directories and owners matter to a sandbox only,
+ * and its default table type only without a main.cf), and master -t starts beside it. undefined
+ * without a main.cf, or when that call fails: the facts are then asked as for any box.
+ */
+async function liveConfiguredFacts(fx: Effects): Promise<PostfixFacts | undefined> {
+  if ((await fx.stat('/etc/postfix/main.cf')) === null) return undefined;
+  const cfg = await fx.commandPath('/etc/postfix');
+  const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
+  // From the package's daemon directory: taken when the configuration names the same one.
+  const early = masterTest(fx, PACKAGE_DAEMON_DIRECTORY, cfg);
+  const conf = await fx.run(
+    'postconf',
+    ['-c', cfg, '-h', 'mail_version', 'default_database_type', 'daemon_directory', 'queue_directory'],
+    { timeoutMs: PROBE_TIMEOUT_MS },
+  );
+  const [version = '', dbType = '', daemonDir = '', queueDir = ''] =
+    conf.exitCode === 0 ? conf.stdout.split('\n').map((l) => l.trim()) : [];
+  if (version === '') {
+    await early.result.catch(() => undefined);
+    return undefined;
+  }
+  const facts: PostfixFacts = { installed: true, defaultDatabaseType: dbType || 'hash', running: false };
+  if (daemonDir.startsWith('/') && queueDir.startsWith('/')) {
+    facts.daemonDirectory = daemonDir;
+    facts.queueDirectory = queueDir;
+  }
+  facts.running = await masterRuns(fx, facts, cfg, early);
+  facts.version = version;
+  const masterCf = await masterCfRead;
+  const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
+  if (port !== undefined) facts.smtpPort = port;
+  // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
+  facts.deprecated = deprecatedParameters(conf.stderr);
   return facts;
 }
 

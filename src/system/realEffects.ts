@@ -484,6 +484,15 @@ const signalNumbers: Record<string, number> = {
   SIGTERM: 15,
 };
 
+/**
+ * posix.normalize of an absolute path, without its work for one that is normal already (no empty,
+ * `.` or `..` component): every file operation resolves its path component by component.
+ */
+export function normalPath(p: string): string {
+  return ABNORMAL.test(p) ? posix.normalize(p) : p;
+}
+const ABNORMAL = /\/\/|\/\.\.?(?:\/|$)/;
+
 /** Create the real Effects for `root` ('/' = the live system). */
 /** A stream's bytes as UTF-8 text, at most `maxBytes` of them (more is an error: then it stops reading). */
 export function readStream(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
@@ -535,7 +544,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
 
   function checkAbsolute(p: string): string {
     if (!p.startsWith('/')) throw new Error(`not an absolute path: ${p}`);
-    return posix.normalize(p);
+    return normalPath(p);
   }
 
   function resolve(p: string): string {

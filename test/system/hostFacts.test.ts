@@ -166,46 +166,74 @@ describe('readHostFacts with memory effects', () => {
   });
 });
 
-describe('readPostfixFacts, live: whether the master runs', () => {
+describe('readPostfixFacts, live with a main.cf: one postconf call, master -t beside it', () => {
   const Q = '/var/spool/postfix';
-  const facts = (daemonDirectory: string) => {
+  const facts = (daemonDirectory: string, configured = true) => {
     const fx = createMemoryEffects({
       files: {
         '/etc/postfix/main.cf': 'myhostname = box.example.org\n',
+        '/etc/postfix/master.cf': 'smtp inet n - y - - smtpd\n',
         [`${Q}/pid/master.pid`]: '282\n',
         '/proc/282/comm': 'master\n',
         '/proc/282/status': 'Name:\tmaster\nUid:\t0\t0\t0\t0\n',
       },
       run: (cmd, args) => {
-        const ok = (stdout: string) => ({ command: cmd, exitCode: 0, stdout, stderr: '', timedOut: false });
-        if (cmd === 'postconf' && args[0] === '-dh') return ok('3.7.11\nhash');
-        if (cmd === 'postconf') return ok(`hash\n${daemonDirectory}\n${Q}`);
-        return { command: cmd, exitCode: 1, stdout: '', stderr: '', timedOut: false }; // master -t: locked
+        const r = (exitCode: number, stdout: string) => ({
+          command: cmd,
+          exitCode,
+          stdout,
+          stderr: '',
+          timedOut: false,
+        });
+        if (cmd === 'postconf' && args[0] === '-dh') return r(0, '3.7.11\nhash');
+        if (cmd === 'postconf' && args.includes('mail_version'))
+          return configured ? r(0, `3.7.11\nlmdb\n${daemonDirectory}\n${Q}`) : r(1, '');
+        if (cmd === 'postconf') return r(0, 'lmdb');
+        if (cmd === 'postfix') return r(0, ''); // postfix status: running
+        return r(1, ''); // master -t: the pid file is locked
       },
     });
     return { fx, facts: readPostfixFacts(fx) };
   };
   const asked = (fx: ReturnType<typeof createMemoryEffects>) =>
-    fx.calls.map((c) => [c.cmd, ...c.args.slice(0, 2)].join(' '));
+    fx.calls.map((c) => [c.cmd, ...c.args.slice(0, 3)].join(' '));
 
-  it('master -t starts beside postconf -c, from the package directory, and is taken when the configuration names it', async () => {
+  it('the version, table type and directories from postconf -c; master -t from the package directory taken', async () => {
     const { fx, facts: f } = facts('/usr/lib/postfix/sbin');
-    expect((await f).running).toBe(true);
-    expect(asked(fx)).toEqual([
-      'postconf -dh mail_version',
-      '/usr/lib/postfix/sbin/master -t',
-      'postconf -c /etc/postfix',
-    ]);
+    expect(await f).toEqual({
+      installed: true,
+      version: '3.7.11',
+      defaultDatabaseType: 'lmdb',
+      daemonDirectory: '/usr/lib/postfix/sbin',
+      queueDirectory: Q,
+      running: true,
+      smtpPort: 25,
+      deprecated: [],
+    });
+    expect(asked(fx)).toEqual(['/usr/lib/postfix/sbin/master -t', 'postconf -c /etc/postfix -h']);
   });
 
-  it('another daemon_directory: asked again from there', async () => {
+  it('another daemon_directory: master -t asked again from there', async () => {
     const { fx, facts: f } = facts('/opt/postfix/libexec');
     expect((await f).running).toBe(true);
     expect(asked(fx)).toEqual([
-      'postconf -dh mail_version',
       '/usr/lib/postfix/sbin/master -t',
-      'postconf -c /etc/postfix',
+      'postconf -c /etc/postfix -h',
       '/opt/postfix/libexec/master -t',
+    ]);
+  });
+
+  it('postconf -c fails (a main.cf it cannot read): asked as for any box, postconf -d first', async () => {
+    const { fx, facts: f } = facts('/usr/lib/postfix/sbin', false);
+    const got = await f;
+    expect([got.installed, got.version, got.daemonDirectory, got.running]).toEqual([true, '3.7.11', undefined, true]);
+    expect(asked(fx)).toEqual([
+      '/usr/lib/postfix/sbin/master -t',
+      'postconf -c /etc/postfix -h',
+      'postconf -dh mail_version default_database_type',
+      '/usr/lib/postfix/sbin/master -t',
+      'postconf -c /etc/postfix -h',
+      'postfix -c /etc/postfix status',
     ]);
   });
 });

@@ -15,10 +15,10 @@ import {
 } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../../src/model/effects.js';
-import { createRealEffects } from '../../src/system/realEffects.js';
+import { createRealEffects, normalPath } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
 import { postfixVersion, tempRoots } from '../helpers/postfix.js';
@@ -296,6 +296,22 @@ describe('createRealEffects: kill is done in process, as a shell does it', () =>
       child.kill('SIGKILL');
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+});
+
+describe('normalPath', () => {
+  it('is posix.normalize for every absolute path made of empty, ., .., ... and named components (depth 1-4)', () => {
+    const parts = ['', '.', '..', '...', 'a', '.a', 'a.', 'b..c'];
+    let paths = [''];
+    let checked = 0;
+    for (let depth = 1; depth <= 4; depth++) {
+      paths = paths.flatMap((p) => parts.map((c) => `${p}/${c}`));
+      for (const p of paths) {
+        expect(normalPath(p), p).toBe(posix.normalize(p));
+        checked++;
+      }
+    }
+    expect(checked).toBe(8 + 64 + 512 + 4096);
   });
 });
 
