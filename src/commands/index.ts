@@ -137,6 +137,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
   // Live, the queue (postqueue -j: queued mail for domains a change stops serving) is read beside
   // the facts; the plan's preview waited for it otherwise.
-  const queue = ctx.fx.live ? (await import('../system/queue.js')).readQueue(ctx.fx).catch(() => null) : undefined;
+  // An apply (--yes) reads it later, beside its check (./apply/index.ts).
+  const queue =
+    ctx.fx.live && !(opts.yes && !opts.dryRun)
+      ? (await import('../system/queue.js')).readQueue(ctx.fx).catch(() => null)
+      : undefined;
   return (await import('./apply/index.js')).applyAnswers(ctx, host, queue);
 }

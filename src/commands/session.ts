@@ -195,6 +195,11 @@ export interface SessionOptions {
    * the host facts, so that the preview need not wait for it after the plan.
    */
   queue?: Promise<QueuedMessage[] | null>;
+  /**
+   * Read the live queue only when queueFindings asks for it, not from the start of plan() on (an
+   * apply that starts its check first: the queue is read beside the check).
+   */
+  queueWhenAsked?: boolean;
 }
 
 export class Session {
@@ -213,6 +218,7 @@ export class Session {
     opts: SessionOptions = {},
   ) {
     if (opts.queue) this.queue = opts.queue;
+    this.queueWhenAsked = opts.queueWhenAsked === true;
     let state: State | null = null;
     let discarded: string | null = null;
     const text = files[STATE_PATH] ?? null;
@@ -255,7 +261,8 @@ export class Session {
    */
   async plan(given: Partial<Answers> & { role: RoleId }, handEdits?: PlanInput['handEdits']): Promise<Plan> {
     // The queue (postqueue -j) is read while the plan is made: queueFindings needs it next.
-    if (this.fx.live) this.queue ??= readQueue(this.fx, directoriesOf(this.host)).catch(() => null);
+    if (this.fx.live && !this.queueWhenAsked)
+      this.queue ??= readQueue(this.fx, directoriesOf(this.host)).catch(() => null);
     const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
     const answers = withStoredPassword(resolved, this.files, this.state);
     const certs = await this.checkCertificates(answers);
@@ -301,6 +308,7 @@ export class Session {
   }
 
   private queue: Promise<QueuedMessage[] | null> | null = null;
+  private readonly queueWhenAsked: boolean;
 
   /**
    * Queued mail for domains the plan stops delivering or relaying here (`postqueue -j`, read once

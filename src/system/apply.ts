@@ -59,6 +59,12 @@ export interface ApplyOptions extends StepRunnerOptions {
    * startSandboxCheck): taken over when made for this very plan, else discarded first.
    */
   sandboxCheck?: SandboxCheck;
+  /**
+   * Live, the check the caller started on the stage under the lock before calling (see
+   * startLiveCheck): taken over, lock and stage with it, when made for this very plan, else
+   * discarded first.
+   */
+  liveCheck?: LiveCheck;
   /** What the backup's manifest says this apply was (default: the plan's role change). */
   summary?: ManifestSummary;
   /**
@@ -290,6 +296,77 @@ export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts
   };
 }
 
+/**
+ * Live, the lock, the stage made from the planned files (see stageOf) and the check of the planned
+ * configuration running on it, started by the caller before apply() while it shows the plan and
+ * makes its own checks (the check reads only the stage: it changes nothing). apply() takes all
+ * three over (opts.liveCheck); a caller that does not apply after all discards them.
+ */
+export interface LiveCheck {
+  plan: Plan;
+  lock: Lock;
+  stage: string;
+  stageDir: string;
+  action: Action;
+  stop: AbortController;
+  outcome: Promise<StepOutcome>;
+  /** Stop the check if it still runs, remove the stage, give the lock back. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The live check of `plan` on its stage, started now; undefined where apply() would not start it
+ * before the backup (--root, no check or one after other actions, nothing read from main.cf,
+ * no stage to be made), or when the lock is held (apply() then says so).
+ */
+export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<LiveCheck | undefined> {
+  const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
+  if (!fx.live || !fx.stageCopy || !host.postfix.installed) return undefined;
+  if (checkAt < 0 || !plan.actions.slice(0, checkAt).every(isBuild) || !plan.actions.some(readsMainCf))
+    return undefined;
+  let lock: Lock;
+  try {
+    lock = await acquireLock(fx);
+  } catch {
+    return undefined;
+  }
+  let stage: string | undefined;
+  try {
+    const current = await readCurrent(fx, plan.files);
+    const already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, current[i])));
+    stage = await stageOf(
+      fx,
+      plan.files.filter((_, i) => !already[i]),
+    );
+    if (stage === undefined) throw new Error('no stage');
+    const made = stage;
+    const stageDir = await fx.realPath(made);
+    const stop = new AbortController();
+    const action = plan.actions[checkAt];
+    const outcome = runAction(fx, host, action, { signal: stop.signal, stage: stageDir });
+    outcome.catch(() => undefined); // awaited by its step, or by discard()
+    return {
+      plan,
+      lock,
+      stage: made,
+      stageDir,
+      action,
+      stop,
+      outcome,
+      async discard() {
+        stop.abort(new Error('not applied'));
+        await outcome.catch(() => undefined);
+        await removeStage(fx, made);
+        await lock.release().catch(() => undefined);
+      },
+    };
+  } catch {
+    await removeStage(fx, stage);
+    await lock.release().catch(() => undefined);
+    return undefined;
+  }
+}
+
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
 export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const rec = new StepRunner(opts);
@@ -307,8 +384,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // The check the caller started (under --root), for this plan; any other is ended now.
   const adopted = opts.sandboxCheck?.plan === plan && !fx.live ? opts.sandboxCheck : undefined;
   if (opts.sandboxCheck !== undefined && adopted === undefined) await opts.sandboxCheck.discard();
+  // Live: the lock, stage and check the caller started for this plan.
+  let liveCheck = opts.liveCheck?.plan === plan && fx.live ? opts.liveCheck : undefined;
+  if (opts.liveCheck !== undefined && liveCheck === undefined) await opts.liveCheck.discard();
   if (plan.files.length === 0 && plan.actions.length === 0) {
     await adopted?.discard();
+    await liveCheck?.discard();
     return done({ ok: true });
   }
 
@@ -318,10 +399,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, pre[i])));
   } catch (e) {
     await adopted?.discard();
+    await liveCheck?.discard();
     return done({ ok: false, error: messageOf(e) });
   }
   if (plan.actions.length === 0 && already.every(Boolean)) {
     await adopted?.discard();
+    await liveCheck?.discard();
     for (const c of plan.files)
       rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
     return done({ ok: true });
@@ -377,13 +460,23 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       sandboxCopy = first.copy;
       takeCheck(first.action, first.stop, () => first.outcome);
     }
+    // Live, the lock, stage and check the caller started are this apply's from here on (its
+    // `finally` removes the stage and gives the lock back).
+    const taken = liveCheck;
+    liveCheck = undefined;
+    if (taken !== undefined) {
+      lock = taken.lock;
+      stage = taken.stage;
+      stageDir = taken.stageDir;
+      takeCheck(taken.action, taken.stop, () => taken.outcome);
+    }
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
-      lock = await acquireLock(fx);
+      lock ??= await acquireLock(fx);
     });
     // Live, the check starts now too, on a stage made from the planned files (under the lock: the
     // stage has one name); otherwise the stage is made once the other files are written.
-    if (fx.live && checkFirst && plan.actions.some(readsMainCf)) {
+    if (fx.live && checkFirst && plan.actions.some(readsMainCf) && stage === undefined) {
       stage = await stageOf(
         fx,
         plan.files.filter((_, i) => !already[i]),

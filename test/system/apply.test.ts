@@ -1,7 +1,14 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apply, findUnfinished, rollbackLatest, startSandboxCheck, type StepEvent } from '../../src/system/apply.js';
+import {
+  apply,
+  findUnfinished,
+  rollbackLatest,
+  startLiveCheck,
+  startSandboxCheck,
+  type StepEvent,
+} from '../../src/system/apply.js';
 import { listBackups, readManifest } from '../../src/system/backup.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { createRealEffects, runCommand } from '../../src/system/realEffects.js';
@@ -19,7 +26,7 @@ import {
   testHost,
   withoutInodes,
 } from '../helpers/system-fixture.js';
-import { BACKUP_ROOT } from '../../src/model/paths.js';
+import { BACKUP_ROOT, LOCK_PATH } from '../../src/model/paths.js';
 
 const AS_ROOT = needsRoot(
   'the applies in a --root sandbox',
@@ -301,6 +308,8 @@ function sandbox(): string {
   },
 );
 
+const STAGE_DIR = '/etc/.postfix.mailsetup-stage';
+
 describe('apply with memory effects', () => {
   const files = {
     '/etc/postfix/main.cf': { content: 'myhostname = a\n', mode: 0o640, uid: 65534, gid: 65534 },
@@ -421,6 +430,69 @@ describe('apply with memory effects', () => {
     expect(await startSandboxCheck(reloadFirst, createMemoryEffects({ files, root: '/srv/x' }), testHost())).toBe(
       undefined,
     );
+  });
+
+  it('live: takes over the lock, stage and check the caller started for this plan: one check, all gone after', async () => {
+    const fx = createMemoryEffects({ files });
+    const check = await startLiveCheck(plan, fx, testHost());
+    expect(check?.stage).toBe(STAGE_DIR);
+    // Under the lock, on the stage, before anything is written.
+    expect(fx.files.has(LOCK_PATH)).toBe(true);
+    expect(fx.files.get(`${STAGE_DIR}/main.cf`)?.content).toBe('myhostname = b\n');
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('myhostname = a\n');
+    expect((await check?.outcome)?.status).toBe('ok'); // the twin answers at once
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([`postfix -c ${STAGE_DIR} check`]);
+    const r = await apply(plan, fx, testHost(), { ...(check ? { liveCheck: check } : {}) });
+    expect(r.error).toBeUndefined();
+    expect(r.events.filter((e) => e.status !== 'running').map((e) => `${e.id} ${e.status}`)).toEqual([
+      'lock ok',
+      'backup ok',
+      'write:/etc/postfix/sasl_passwd ok',
+      'action:postmap:/etc/postfix/sasl_passwd ok',
+      'action:postfix-check ok',
+      'write:/etc/postfix/main.cf ok', // validated on the stage, placed after the last tool
+      'manifest ok',
+    ]);
+    // The check ran once; the build read the same stage.
+    expect(fx.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      `postfix -c ${STAGE_DIR} check`,
+      `postmap -c ${STAGE_DIR} hash:/etc/postfix/sasl_passwd`,
+    ]);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('myhostname = b\n');
+    expect(fx.files.has(LOCK_PATH)).toBe(false);
+    expect([...fx.files.keys()].filter((k) => k.startsWith(STAGE_DIR))).toEqual([]);
+  });
+
+  it('live: a check started for another plan is ended (stage gone, lock given back) before the apply takes its own', async () => {
+    const fx = createMemoryEffects({ files });
+    const other = planOf([{ ...plan.files[0], after: 'myhostname = c\n' }, plan.files[1]], plan.actions);
+    const check = await startLiveCheck(other, fx, testHost());
+    expect(check).toBeDefined();
+    const r = await apply(plan, fx, testHost(), { ...(check ? { liveCheck: check } : {}) });
+    expect(r.error).toBeUndefined();
+    const checks = fx.calls.filter((c) => c.args.at(-1) === 'check');
+    expect(checks).toHaveLength(2);
+    expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('myhostname = b\n');
+    expect(fx.files.has(LOCK_PATH)).toBe(false);
+    expect([...fx.files.keys()].filter((k) => k.startsWith(STAGE_DIR))).toEqual([]);
+  });
+
+  it('live: discarded (nothing applied), nothing is left; none under --root, without Postfix, or while the lock is held', async () => {
+    const fx = createMemoryEffects({ files });
+    const check = await startLiveCheck(plan, fx, testHost());
+    await check?.discard();
+    expect(fx.files.has(LOCK_PATH)).toBe(false);
+    expect([...fx.files.keys()].filter((k) => k.startsWith(STAGE_DIR))).toEqual([]);
+    expect(fx.writes.filter((w) => w.startsWith('/etc') || w.startsWith('/var'))).toEqual([]);
+    expect(await startLiveCheck(plan, createMemoryEffects({ files, root: '/srv/x' }), testHost())).toBeUndefined();
+    const none = testHost();
+    none.postfix = { ...none.postfix, installed: false };
+    expect(await startLiveCheck(plan, createMemoryEffects({ files }), none)).toBeUndefined();
+    // Another mailsetup (this very process stands in for it: alive) holds the lock.
+    const held = createMemoryEffects({ files: { ...files, [LOCK_PATH]: `${process.pid}\n` } });
+    expect(await startLiveCheck(plan, held, testHost())).toBeUndefined();
+    expect(held.calls).toEqual([]);
+    expect(held.files.get(LOCK_PATH)?.content).toBe(`${process.pid}\n`);
   });
 
   it('keeps the newest 10 backups', async () => {

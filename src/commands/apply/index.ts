@@ -10,7 +10,7 @@ import { isEmptyPlan, type Plan } from '../../model/plan.js';
 import { printNextSteps } from '../nextSteps.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
-import { apply, startSandboxCheck } from '../../system/apply.js';
+import { apply, startLiveCheck, startSandboxCheck, type LiveCheck } from '../../system/apply.js';
 import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
@@ -47,6 +47,8 @@ export async function applyAnswers(
   const session = new Session(fx, host, files, await templates, meta, {
     freshStart: opts.freshStart,
     ...(queue && !recovered ? { queue } : {}),
+    // An apply (--yes) reads it once its check runs (below); the preview waits for it there.
+    queueWhenAsked: opts.yes && !opts.dryRun,
   });
   if (session.discardedState !== null) {
     io.err(
@@ -71,13 +73,18 @@ export async function applyAnswers(
   // Under --root, the paths the commands would be given are checked before anything is shown as
   // doable: a link out of the sandbox stops the run here (exit 2).
   await checkCommandPaths(fx, p.actions);
-  p.findings.push(...(await session.queueFindings(p)));
-  // Under --root with --yes, the check of the planned configuration starts now, on a private copy
-  // (it changes nothing), while the plan is shown and the checks before the apply run; apply()
-  // takes it over, any other way out ends it.
+  // With --yes, the check of the planned configuration starts now, while the plan is shown and the
+  // checks before the apply run: under --root on a private copy, live on the stage under the lock
+  // (it changes nothing either way); apply() takes it over, any other way out ends it. (The queue's
+  // findings are warnings: they do not decide whether the plan would be applied.)
   const wouldApply = opts.yes && !opts.dryRun && !isEmptyPlan(p) && !p.findings.some((f) => f.level === 'error');
   let sandboxCheck = wouldApply ? await startSandboxCheck(p, fx, host) : undefined;
+  let liveCheck: LiveCheck | undefined;
   try {
+    liveCheck = wouldApply ? await startLiveCheck(p, fx, host) : undefined;
+    // Live with --yes the queue is read only now (postqueue -j, and the showq it starts), beside
+    // the check rather than before the plan, where it took the CPU the plan needed.
+    p.findings.push(...(await session.queueFindings(p)));
     ctx.json?.plan(p);
     io.out(renderPlanText(p, { color: opts.color, current: session.detected.role }));
     refuseErrors(ctx, p);
@@ -121,9 +128,16 @@ export async function applyAnswers(
     const run = (plan: Plan) => {
       // The check started above is apply()'s from now on (taken over, or ended when the plan changed).
       const given = sandboxCheck;
+      const givenLive = liveCheck;
       sandboxCheck = undefined;
+      liveCheck = undefined;
       return guarded(io, (abort) =>
-        apply(plan, fx, applyHost, { onEvent, signal: abort, ...(given ? { sandboxCheck: given } : {}) }),
+        apply(plan, fx, applyHost, {
+          onEvent,
+          signal: abort,
+          ...(given ? { sandboxCheck: given } : {}),
+          ...(givenLive ? { liveCheck: givenLive } : {}),
+        }),
       );
     };
     let { value: result, signal } = await run(plan);
@@ -150,6 +164,7 @@ export async function applyAnswers(
     return code;
   } finally {
     await sandboxCheck?.discard();
+    await liveCheck?.discard();
   }
 }
 
