@@ -256,20 +256,56 @@ function writeMeta(c: FileChange): Partial<FileMeta> | undefined {
  * changes nothing). apply() takes it over (opts.sandboxCheck); a caller that does not apply after
  * all discards it.
  */
-export interface SandboxCheck {
-  plan: Plan;
+export interface SandboxCheck extends EarlyCheck {
   copy: SandboxConfig;
+}
+
+/** A check started before apply() (startSandboxCheck, startLiveCheck), taken over by apply() for the same plan. */
+interface EarlyCheck {
+  plan: Plan;
   action: Action;
   stop: AbortController;
   outcome: Promise<StepOutcome>;
-  /** Stop the check if it still runs, and remove the copy. */
+  /** Stop the check if it still runs, and remove what it reads (the copy; live: the stage, and give the lock back). */
   discard(): Promise<void>;
+}
+
+/** Where `plan`'s postfix check is when only builds come before it (it may then run first), else -1. */
+function checkFirstAt(plan: Plan): number {
+  const at = plan.actions.findIndex((a) => a.kind === 'postfix-check');
+  return at >= 0 && plan.actions.slice(0, at).every(isBuild) ? at : -1;
+}
+
+/** Start `plan`'s check (its action at `checkAt`) with `options`; discard() stops it, then runs `cleanUp`. */
+function earlyCheck(
+  plan: Plan,
+  fx: Effects,
+  host: HostFacts,
+  checkAt: number,
+  options: ServiceOptions,
+  cleanUp: () => Promise<void>,
+): EarlyCheck {
+  const stop = new AbortController();
+  const action = plan.actions[checkAt];
+  const outcome = runAction(fx, host, action, { ...options, signal: stop.signal });
+  outcome.catch(() => undefined); // awaited by its step, or by discard()
+  return {
+    plan,
+    action,
+    stop,
+    outcome,
+    async discard() {
+      stop.abort(new Error('not applied'));
+      await outcome.catch(() => undefined);
+      await cleanUp();
+    },
+  };
 }
 
 /** The check of `plan` on a private copy, started now; undefined where apply() would not start it first (live, …). */
 export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<SandboxCheck | undefined> {
-  const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
-  if (fx.live || checkAt < 0 || !plan.actions.slice(0, checkAt).every(isBuild)) return undefined;
+  const checkAt = checkFirstAt(plan);
+  if (fx.live || checkAt < 0) return undefined;
   const planned = (path: string) => plan.files.find((c) => c.path === path)?.after;
   if (planned(MAIN_CF) === null || planned(MASTER_CF) === null) return undefined;
   const copy = await openSandboxConfig(
@@ -278,22 +314,7 @@ export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts
     { main: planned(MAIN_CF) ?? undefined, master: planned(MASTER_CF) ?? undefined },
     host.postfix.scratchQueue,
   );
-  const stop = new AbortController();
-  const action = plan.actions[checkAt];
-  const outcome = runAction(fx, host, action, { signal: stop.signal, sandboxConfig: copy.config });
-  outcome.catch(() => undefined); // awaited by its step, or by discard()
-  return {
-    plan,
-    copy,
-    action,
-    stop,
-    outcome,
-    async discard() {
-      stop.abort(new Error('not applied'));
-      await outcome.catch(() => undefined);
-      await copy.remove();
-    },
-  };
+  return { ...earlyCheck(plan, fx, host, checkAt, { sandboxConfig: copy.config }, () => copy.remove()), copy };
 }
 
 /**
@@ -302,16 +323,10 @@ export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts
  * makes its own checks (the check reads only the stage: it changes nothing). apply() takes all
  * three over (opts.liveCheck); a caller that does not apply after all discards them.
  */
-export interface LiveCheck {
-  plan: Plan;
+export interface LiveCheck extends EarlyCheck {
   lock: Lock;
   stage: string;
   stageDir: string;
-  action: Action;
-  stop: AbortController;
-  outcome: Promise<StepOutcome>;
-  /** Stop the check if it still runs, remove the stage, give the lock back. */
-  discard(): Promise<void>;
 }
 
 /**
@@ -320,10 +335,9 @@ export interface LiveCheck {
  * no stage to be made), or when the lock is held (apply() then says so).
  */
 export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<LiveCheck | undefined> {
-  const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
+  const checkAt = checkFirstAt(plan);
   if (!fx.live || !fx.stageCopy || !host.postfix.installed) return undefined;
-  if (checkAt < 0 || !plan.actions.slice(0, checkAt).every(isBuild) || !plan.actions.some(readsMainCf))
-    return undefined;
+  if (checkAt < 0 || !plan.actions.some(readsMainCf)) return undefined;
   let lock: Lock;
   try {
     lock = await acquireLock(fx);
@@ -341,25 +355,11 @@ export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): 
     if (stage === undefined) throw new Error('no stage');
     const made = stage;
     const stageDir = await fx.realPath(made);
-    const stop = new AbortController();
-    const action = plan.actions[checkAt];
-    const outcome = runAction(fx, host, action, { signal: stop.signal, stage: stageDir });
-    outcome.catch(() => undefined); // awaited by its step, or by discard()
-    return {
-      plan,
-      lock,
-      stage: made,
-      stageDir,
-      action,
-      stop,
-      outcome,
-      async discard() {
-        stop.abort(new Error('not applied'));
-        await outcome.catch(() => undefined);
-        await removeStage(fx, made);
-        await lock.release().catch(() => undefined);
-      },
-    };
+    const check = earlyCheck(plan, fx, host, checkAt, { stage: stageDir }, async () => {
+      await removeStage(fx, made);
+      await lock.release().catch(() => undefined);
+    });
+    return { ...check, lock, stage: made, stageDir };
   } catch {
     await removeStage(fx, stage);
     await lock.release().catch(() => undefined);
@@ -432,7 +432,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // plan's order (its manifest entry too: a recovery redoes nothing for a check, only builds and
   // daemon actions matter to a rollback), and a failure before its step stops it.
   const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
-  const checkFirst = checkAt >= 0 && plan.actions.slice(0, checkAt).every(isBuild);
+  const checkFirst = checkFirstAt(plan) >= 0;
   /** The check as its step awaits it, started by `start` once a signal stops it too; settle() ends it on the way out. */
   const takeCheck = (action: Action, stop: AbortController, start: () => Promise<StepOutcome>) => {
     const unlink = linkAbort(opts.signal, stop);
