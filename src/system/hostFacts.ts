@@ -6,14 +6,20 @@
  * configuration (distro from /etc/os-release, default_database_type from main.cf, the smtp port
  * from master.cf) come from the files under the root.
  */
-import { dirname } from 'node:path';
-import type { Effects, InterfaceInfo } from '../model/effects.js';
+import type { CommandResult, Effects, InterfaceInfo } from '../model/effects.js';
 import type { DeprecatedParameter, HostAddress, HostFacts, PostfixFacts } from '../model/host.js';
 import { addressScope, networkOf, prefixOfMask } from '../postfix/network.js';
-import { masterRuns, masterTest } from './master.js';
+import { masterRuns, masterTest, type MasterTest } from './master.js';
 import { createRealEffects } from './realEffects.js';
 import { readTlsHostFacts } from './tls.js';
-import { guardSandbox, OWNER_KEYS, PACKAGE_KEYS, packageDirectoriesFrom, scratchQueueLayout } from './sandbox.js';
+import {
+  DEBIAN_DIRECTORIES,
+  guardSandbox,
+  OWNER_KEYS,
+  PACKAGE_KEYS,
+  packageDirectoriesFrom,
+  scratchQueueLayout,
+} from './sandbox.js';
 
 /** Options for `readHostFacts` (tests inject these; the CLI passes none). */
 export interface HostFactsOptions {
@@ -76,9 +82,6 @@ export async function readHostNames(fx: Effects, osHostname: string): Promise<{ 
 
 /** Where Debian's package keeps postfix-script (daemon_directory). */
 export const POSTFIX_SCRIPT = '/usr/lib/postfix/sbin/postfix-script';
-
-/** Debian's daemon_directory (the package's default). */
-const PACKAGE_DAEMON_DIRECTORY = dirname(POSTFIX_SCRIPT);
 
 /**
  * The installed Postfix's package recommends `postfix chroot off`: its postfix-script has the
@@ -154,7 +157,7 @@ export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promi
   const withDirs = hasMain && fx.live;
   // That question starts now too, from the package's daemon directory: it is taken when the
   // configuration names the same one (master -t reads the rest from MAIL_CONFIG's main.cf).
-  const early = withDirs ? masterTest(fx, PACKAGE_DAEMON_DIRECTORY, cfg) : undefined;
+  const early = withDirs ? masterTest(fx, DEBIAN_DIRECTORIES.daemon_directory, cfg) : undefined;
   // Without a main.cf the default table type is the package's (asked above).
   const [[versionLine = '', defaultDbType = ''], conf, masterCf] = await Promise.all([
     lines,
@@ -167,31 +170,55 @@ export async function readPostfixFacts(fx: Effects, hostFx: Effects = fx): Promi
       : null,
     masterCfRead,
   ]);
-  const version = versionLine.trim();
-  const installed = version !== ''; // no lines when postconf failed
   const [dbType = '', daemonDir = '', queueDir = ''] =
     conf === null ? [defaultDbType.trim()] : conf.exitCode === 0 ? conf.stdout.split('\n').map((l) => l.trim()) : [];
-  const facts: PostfixFacts = {
-    installed,
-    defaultDatabaseType: dbType || 'hash',
-    running: false,
-  };
-  if (withDirs && installed && daemonDir.startsWith('/') && queueDir.startsWith('/')) {
-    facts.daemonDirectory = daemonDir;
-    facts.queueDirectory = queueDir;
-  }
   // Without a main.cf Postfix cannot run (and `postfix status` would only fail, after a second's
   // sleep). In a --root sandbox no daemon of its own runs ('postfix -c DIR status' would report
   // the live system's, through the default queue_directory).
-  if (installed && hasMain && fx.live) facts.running = await masterRuns(fx, facts, cfg, early);
-  if (installed) facts.version = version;
+  const facts = await postfixFactsOf(fx, {
+    version: versionLine.trim(), // no lines when postconf failed
+    dbType,
+    // Live with a main.cf (`early` started): master(8)'s directories, and whether it runs.
+    ...(early ? { dirs: [daemonDir, queueDir], master: { configDir: cfg, started: early } } : {}),
+    masterCf,
+    conf,
+  });
   if (directories) facts.directories = { ...directories };
-  const layout = installed ? await scratchQueue : undefined;
+  const layout = facts.installed ? await scratchQueue : undefined;
   if (layout) facts.scratchQueue = layout;
-  const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
+  return facts;
+}
+
+/**
+ * The facts from what postconf said: installed when it named a version; master(8)'s and the
+ * queue's directories when `dirs` are absolute; whether the master runs, asked (masterRuns) for
+ * `master.configDir` when given; the smtp port from master.cf; the deprecated parameters postconf
+ * warned of when it read the configuration (`conf`).
+ */
+async function postfixFactsOf(
+  fx: Effects,
+  said: {
+    version: string;
+    dbType: string;
+    dirs?: [string, string];
+    master?: { configDir: string; started?: MasterTest };
+    masterCf: string | null;
+    conf: CommandResult | null;
+  },
+): Promise<PostfixFacts> {
+  const installed = said.version !== '';
+  const facts: PostfixFacts = { installed, defaultDatabaseType: said.dbType || 'hash', running: false };
+  const [daemonDir = '', queueDir = ''] = said.dirs ?? [];
+  if (installed && daemonDir.startsWith('/') && queueDir.startsWith('/')) {
+    facts.daemonDirectory = daemonDir;
+    facts.queueDirectory = queueDir;
+  }
+  if (installed && said.master) facts.running = await masterRuns(fx, facts, said.master.configDir, said.master.started);
+  if (installed) facts.version = said.version;
+  const port = said.masterCf === null ? 25 : smtpPortFromMasterCf(said.masterCf);
   if (port !== undefined) facts.smtpPort = port;
   // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
-  if (conf !== null) facts.deprecated = deprecatedParameters(conf.stderr);
+  if (said.conf !== null) facts.deprecated = deprecatedParameters(said.conf.stderr);
   return facts;
 }
 
@@ -206,7 +233,7 @@ async function liveConfiguredFacts(fx: Effects): Promise<PostfixFacts | undefine
   const cfg = await fx.commandPath('/etc/postfix');
   const masterCfRead = fx.readFile('/etc/postfix/master.cf').catch(() => null);
   // From the package's daemon directory: taken when the configuration names the same one.
-  const early = masterTest(fx, PACKAGE_DAEMON_DIRECTORY, cfg);
+  const early = masterTest(fx, DEBIAN_DIRECTORIES.daemon_directory, cfg);
   const conf = await fx.run(
     'postconf',
     ['-c', cfg, '-h', 'mail_version', 'default_database_type', 'daemon_directory', 'queue_directory'],
@@ -218,19 +245,14 @@ async function liveConfiguredFacts(fx: Effects): Promise<PostfixFacts | undefine
     await early.result.catch(() => undefined);
     return undefined;
   }
-  const facts: PostfixFacts = { installed: true, defaultDatabaseType: dbType || 'hash', running: false };
-  if (daemonDir.startsWith('/') && queueDir.startsWith('/')) {
-    facts.daemonDirectory = daemonDir;
-    facts.queueDirectory = queueDir;
-  }
-  facts.running = await masterRuns(fx, facts, cfg, early);
-  facts.version = version;
-  const masterCf = await masterCfRead;
-  const port = masterCf === null ? 25 : smtpPortFromMasterCf(masterCf);
-  if (port !== undefined) facts.smtpPort = port;
-  // Any postconf call that reads the configuration warns of its deprecated parameters (3.9+).
-  facts.deprecated = deprecatedParameters(conf.stderr);
-  return facts;
+  return postfixFactsOf(fx, {
+    version,
+    dbType,
+    dirs: [daemonDir, queueDir],
+    master: { configDir: cfg, started: early },
+    masterCf: await masterCfRead,
+    conf,
+  });
 }
 
 /**
