@@ -335,36 +335,59 @@ export interface LiveCheck extends EarlyCheck {
  * no stage to be made), or when the lock is held (apply() then says so).
  */
 export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<LiveCheck | undefined> {
-  const checkAt = checkFirstAt(plan);
-  if (!fx.live || !fx.stageCopy || !host.postfix.installed) return undefined;
-  if (checkAt < 0 || !plan.actions.some(readsMainCf)) return undefined;
+  if (!fx.stageCopy || !host.postfix.installed || !checksOnStage(plan, fx)) return undefined;
   let lock: Lock;
   try {
     lock = await acquireLock(fx);
   } catch {
     return undefined;
   }
-  let stage: string | undefined;
   try {
     const current = await readCurrent(fx, plan.files);
     const already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, current[i])));
-    stage = await stageOf(
-      fx,
-      plan.files.filter((_, i) => !already[i]),
-    );
-    if (stage === undefined) throw new Error('no stage');
-    const made = stage;
-    const stageDir = await fx.realPath(made);
-    const check = earlyCheck(plan, fx, host, checkAt, { stage: stageDir }, async () => {
-      await removeStage(fx, made);
+    const check = await stagedCheck(plan, fx, host, already, async (stage) => {
+      await removeStage(fx, stage);
       await lock.release().catch(() => undefined);
     });
-    return { ...check, lock, stage: made, stageDir };
+    if (check === undefined) throw new Error('no stage');
+    return { ...check, lock };
   } catch {
-    await removeStage(fx, stage);
     await lock.release().catch(() => undefined);
     return undefined;
   }
+}
+
+/** Live, whether `plan`'s check runs on a stage before the backup: only builds come before it, and a tool reads main.cf. */
+function checksOnStage(plan: Plan, fx: Effects): boolean {
+  return fx.live && checkFirstAt(plan) >= 0 && plan.actions.some(readsMainCf);
+}
+
+/**
+ * Under the lock (the stage has one name), for a plan whose check runs on a stage (checksOnStage):
+ * the stage made from the changes not in place yet (`already[i]`: plan.files[i] is) and the check
+ * started on it; undefined when no stage can be made. `cleanUp` runs when the check is discarded.
+ */
+async function stagedCheck(
+  plan: Plan,
+  fx: Effects,
+  host: HostFacts,
+  already: readonly boolean[],
+  cleanUp: (stage: string) => Promise<void> = async () => undefined,
+): Promise<(EarlyCheck & { stage: string; stageDir: string }) | undefined> {
+  const stage = await stageOf(
+    fx,
+    plan.files.filter((_, i) => !already[i]),
+  );
+  if (stage === undefined) return undefined;
+  let stageDir: string;
+  try {
+    stageDir = await fx.realPath(stage);
+  } catch (e) {
+    await removeStage(fx, stage);
+    throw e;
+  }
+  const check = earlyCheck(plan, fx, host, checkFirstAt(plan), { stage: stageDir }, () => cleanUp(stage));
+  return { ...check, stage, stageDir };
 }
 
 /** Carry out `plan`. An empty plan (or one whose files already match) writes and runs nothing. */
@@ -476,15 +499,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     });
     // Live, the check starts now too, on a stage made from the planned files (under the lock: the
     // stage has one name); otherwise the stage is made once the other files are written.
-    if (fx.live && checkFirst && plan.actions.some(readsMainCf) && stage === undefined) {
-      stage = await stageOf(
-        fx,
-        plan.files.filter((_, i) => !already[i]),
-      );
-      if (stage !== undefined) {
-        stageDir = await fx.realPath(stage);
-        const stop = new AbortController();
-        startCheck({ signal: stop.signal, stage: stageDir }, stop);
+    if (stage === undefined && checksOnStage(plan, fx)) {
+      const own = await stagedCheck(plan, fx, host, already);
+      if (own !== undefined) {
+        stage = own.stage;
+        stageDir = own.stageDir;
+        takeCheck(own.action, own.stop, () => own.outcome);
       }
     }
 
