@@ -13,7 +13,7 @@ import { VERSION } from '../version.js';
 import { toAscii } from '../output/ascii.js';
 import { askOnTerminal, type CommandContext, type Io } from './context.js';
 import { loadUi } from './loadUi.js';
-import { interactiveRun, otherMode, rootOf, type TerminalKind } from './mode.js';
+import { appliesAtOnce, interactiveRun, otherMode, rootOf, type TerminalKind } from './mode.js';
 import type { ShownFrame } from './wizard/firstFrame.js';
 import type { JsonRun } from './json.js';
 
@@ -136,10 +136,10 @@ async function runMode(opts: CliOptions, term: Terminal, root: string, io: Io, j
   const host = (await import('../system/hostFacts.js')).readHostFacts(ctx.fx);
   host.catch(() => undefined); // an error surfaces where applyAnswers awaits it
   // Live, the queue (postqueue -j: queued mail for domains a change stops serving) is read beside
-  // the facts; the plan's preview waited for it otherwise.
-  // An apply (--yes) reads it later, beside its check (./apply/index.ts).
+  // the facts, or the plan's preview would wait for it; an apply (--yes) reads it later, beside
+  // its check (./apply/index.ts).
   const queue =
-    ctx.fx.live && !(opts.yes && !opts.dryRun)
+    ctx.fx.live && !appliesAtOnce(opts)
       ? (await import('../system/queue.js')).readQueue(ctx.fx).catch(() => null)
       : undefined;
   return (await import('./apply/index.js')).applyAnswers(ctx, host, queue);

@@ -22,6 +22,11 @@ export function otherMode(opts: CliOptions): boolean {
   return opts.rollback || opts.verify || opts.listBackups || opts.forget;
 }
 
+/** The options apply without asking (--yes, not --dry-run): such a run checks its plan before the preview. */
+export function appliesAtOnce(opts: CliOptions): boolean {
+  return opts.yes && !opts.dryRun;
+}
+
 /** The options leave the questions to be asked (no --json, --yes, --dry-run or other mode). */
 export function wantsQuestions(opts: CliOptions): boolean {
   return !opts.json && !opts.yes && !opts.dryRun && !otherMode(opts);

@@ -20,7 +20,7 @@ import {
   readSync,
   renameSync,
   rmSync,
-  writeSync,
+  writeFileSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -147,18 +147,12 @@ export async function readRegular(real: string, maxBytes: number, follow = false
   }
 }
 
-/** Write all of `data` at the descriptor's position (writeSync may write less than asked). */
-function writeAll(fd: number, data: Uint8Array): void {
-  let off = 0;
-  while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-}
-
-/** Close a descriptor on the way out of a failure (the failure is what is reported). */
-function closeQuietly(fd: number): void {
+/** Run `f` on the way out of a failure, ignoring its own error (the failure is what is reported). */
+function quietly(f: () => void): void {
   try {
-    closeSync(fd);
+    f();
   } catch {
-    // already reported: the failure that brought us here
+    // the failure that brought us here is the one reported
   }
 }
 
@@ -932,7 +926,7 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       try {
         await mkdirs(dir, 0o755);
         fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-        writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+        writeFileSync(fd, content); // all of it (a string as UTF-8), from the start of the new file
         const st = fstatSync(fd);
         if (st.uid !== want.uid || st.gid !== want.gid) {
           try {
@@ -950,8 +944,9 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
         renamed = true;
         await syncDir(dir);
       } catch (e) {
-        if (fd !== undefined) closeQuietly(fd);
-        if (!renamed) rmSync(tmp, { force: true });
+        const open = fd;
+        if (open !== undefined) quietly(() => closeSync(open));
+        if (!renamed) quietly(() => rmSync(tmp, { force: true }));
         throw new Error(`cannot write ${p}: ${errorMessage(e)}`);
       }
     },

@@ -15,6 +15,7 @@ import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
 import { eventPrinter, type CommandContext } from '../context.js';
+import { appliesAtOnce } from '../mode.js';
 import { recoverIfNeeded } from '../recover.js';
 import { guarded, signalExitCode } from '../signals.js';
 import { reportApply } from '../report.js';
@@ -48,7 +49,7 @@ export async function applyAnswers(
     freshStart: opts.freshStart,
     ...(queue && !recovered ? { queue } : {}),
     // An apply (--yes) reads it once its check runs (below); the preview waits for it there.
-    queueWhenAsked: opts.yes && !opts.dryRun,
+    queueWhenAsked: appliesAtOnce(opts),
   });
   if (session.discardedState !== null) {
     io.err(
@@ -77,7 +78,7 @@ export async function applyAnswers(
   // checks before the apply run: under --root on a private copy, live on the stage under the lock
   // (it changes nothing either way); apply() takes it over, any other way out ends it. (The queue's
   // findings are warnings: they do not decide whether the plan would be applied.)
-  const wouldApply = opts.yes && !opts.dryRun && !isEmptyPlan(p) && !p.findings.some((f) => f.level === 'error');
+  const wouldApply = appliesAtOnce(opts) && !isEmptyPlan(p) && !p.findings.some((f) => f.level === 'error');
   let sandboxCheck = wouldApply ? await startSandboxCheck(p, fx, host) : undefined;
   let liveCheck: LiveCheck | undefined;
   try {
