@@ -15,6 +15,7 @@ import { MasterCf } from '../postfix/masterCf.js';
 import { validateLookupKey, validateLookupValue } from '../postfix/lookupTable.js';
 import { checkAliasTarget, checkPlainValue, findControlChar } from '../postfix/validate.js';
 import { answersFromObject, parseYamlQuietly } from '../roles/answers.js';
+import { readBlockYaml } from '../roles/blockYaml.js';
 import { validateAnswer } from '../roles/resolve.js';
 import { checkOverrides } from './lint/index.js';
 import { disabledServices, OWNED_ALIASES, ownedParameters } from './params.js';
@@ -267,7 +268,8 @@ export function parseState(text: string): State {
 function parseStateText(text: string): State {
   let raw: Record<string, unknown>;
   try {
-    raw = rec(parseYamlQuietly(text, 'it').value, 'the document', TOP_KEYS);
+    // What mailsetup wrote is read quickly; anything else (a hand edit) by the yaml library.
+    raw = rec((readBlockYaml(text) ?? parseYamlQuietly(text, 'it')).value, 'the document', TOP_KEYS);
   } catch (e) {
     if (e instanceof StateError) throw e;
     throw new StateError((e as Error).message.replace(/^it /, ''));
