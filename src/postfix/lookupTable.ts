@@ -76,7 +76,10 @@ function splitKeyValue(text: string): { key: string; value: string } | { warning
  */
 export function foldKey(key: string): string {
   if (/^[\x00-\x7f]*$/.test(key)) return key.toLowerCase();
-  return key.toUpperCase().toLowerCase().replace(/ς/g, 'σ');
+  return key
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/\u03c2/g, 'σ');
 }
 
 const fold = foldKey;

@@ -32,7 +32,7 @@ export interface FirstFrameOptions {
 }
 
 /** Text of one column per character: printable ASCII and the marks the role screen draws. */
-const NARROW = /^[\x20-\x7e❯—–…·↑↓→←]*$/u;
+const NARROW = /^[\x20-\x7e\u276f\u2014\u2013\u2026\u00b7\u2191\u2193\u2192\u2190]*$/u;
 
 /**
  * Raw mode on stdin from now until the returned function is called (when stdin is a terminal): a
