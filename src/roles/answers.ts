@@ -7,6 +7,7 @@ import { isScalar, parseDocument, visit, type Document } from 'yaml';
 import { splitList } from '../postfix/lists.js';
 import type { Answers, SaslAnswers } from '../model/answers.js';
 import { quoteValue } from '../model/text.js';
+import { readBlockYaml } from './blockYaml.js';
 import { isRoleId, ROLE_IDS, roleIdList } from './index.js';
 
 export class AnswersError extends Error {}
@@ -255,23 +256,39 @@ function duplicateKey(doc: Document.Parsed): number | null {
  * The secrets of an answers document must be YAML strings: an unquoted 012345, 0x1F or 1e3 is a
  * number to YAML and would be stored changed (12345, 31, 1000). The value is never echoed.
  */
-function checkSecretScalars(doc: Document.Parsed, under: readonly string[]): void {
+function checkSecretScalars(doc: Document.Parsed | undefined, value: unknown, under: readonly string[]): void {
   for (const key of ['password', 'username'] as const) {
-    const node = doc.getIn([...under, 'smtp_sasl', key], true);
-    if (node === undefined || node === null || !isScalar(node)) continue;
-    if (typeof node.value === 'string') continue;
+    let scalar: { value: unknown } | undefined;
+    if (doc !== undefined) {
+      const node = doc.getIn([...under, 'smtp_sasl', key], true);
+      if (node !== undefined && node !== null && isScalar(node)) scalar = node;
+    } else {
+      // A document read by ./blockYaml.ts: every value that is no mapping or list was a scalar.
+      const v = [...under, 'smtp_sasl', key].reduce<unknown>(
+        (o, k) =>
+          o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined,
+        value,
+      );
+      if (v !== undefined && (v === null || typeof v !== 'object')) scalar = { value: v };
+    }
+    if (scalar === undefined || typeof scalar.value === 'string') continue;
     throw new AnswersError(
-      `smtp_sasl.${key}: YAML reads this unquoted value as ${node.value === null ? 'empty' : `a ${typeof node.value}`}, ` +
+      `smtp_sasl.${key}: YAML reads this unquoted value as ${scalar.value === null ? 'empty' : `a ${typeof scalar.value}`}, ` +
         `which would change it (012345 becomes 12345): write it in quotes, e.g. ${key}: "…"`,
     );
   }
 }
 
-/** Parse an answers file's YAML text. Errors name the line (YAML) or the key (schema), never the text. */
+/**
+ * Parse an answers file's YAML text. Errors name the line (YAML) or the key (schema), never the
+ * text. A plain document (most answers files, and every state file) is read by ./blockYaml.ts,
+ * which gives the yaml library's value for it; anything else by the library.
+ */
 export function parseAnswersYaml(text: string, requireRole = true): Partial<Answers> {
-  const { doc, value } = parseYamlQuietly(text, 'answers file');
+  const quick = readBlockYaml(text);
+  const { doc, value }: { doc?: Document.Parsed; value: unknown } = quick ?? parseYamlQuietly(text, 'answers file');
   const state = stateAnswers(value);
-  checkSecretScalars(doc, state === undefined ? [] : ['answers']);
+  checkSecretScalars(doc, value, state === undefined ? [] : ['answers']);
   return answersFromObject(state ?? value, requireRole);
 }
 

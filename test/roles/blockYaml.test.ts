@@ -9,6 +9,7 @@ import { parseDocument, stringify } from 'yaml';
 import { plan } from '../../src/plan/plan.js';
 import { detect } from '../../src/plan/detect.js';
 import { parseState } from '../../src/plan/state.js';
+import { parseAnswersYaml } from '../../src/roles/answers.js';
 import { readBlockYaml } from '../../src/roles/blockYaml.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import { ROLE_IDS } from '../../src/roles/index.js';
@@ -245,6 +246,53 @@ describe('readBlockYaml', () => {
   it('reads a document nested 10,000 deep without running out of stack (it gives up)', () => {
     const text = Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
     expect(readBlockYaml(text)).toBeUndefined();
+  });
+
+  it('gives parseAnswersYaml the answers, or the error, the library path gives', () => {
+    /** The outcome of parseAnswersYaml: its answers or its message. */
+    const outcome = (text: string): { answers: unknown; error?: undefined } | { error: string } => {
+      try {
+        return { answers: parseAnswersYaml(text) };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    const gen = generator(SEED + 2);
+    const rng = new Rng(SEED + 3);
+    let taken = 0;
+    for (const role of ROLE_IDS) {
+      for (let i = 0; i < 40; i++) {
+        const text = stringify(gen.answers(role), { lineWidth: 0 });
+        const texts = [text, mangle(rng, text)];
+        for (const t of texts) {
+          if (readBlockYaml(t) !== undefined) taken++;
+          // Behind a document marker only the library reads it (the YAML errors' lines differ by one).
+          const slow = outcome(`---\n${t}`);
+          if (slow.error !== undefined && / at line \d+/.test(slow.error)) expect(readBlockYaml(t), t).toBeUndefined();
+          else expect(outcome(t), t).toStrictEqual(slow);
+        }
+      }
+    }
+    expect(taken).toBeGreaterThan(ROLE_IDS.length * 40);
+  });
+
+  it.each([
+    ['012345', 'a number'],
+    ['12', 'a number'],
+    ['0x1F', 'a number'],
+    ['1e3', 'a number'],
+    ['true', 'a boolean'],
+    ['null', 'empty'],
+    ['', 'empty'],
+  ])('refuses an unquoted secret %j in a block document as in a flow one', (value, what) => {
+    for (const key of ['username', 'password']) {
+      const other = key === 'password' ? 'username: me@example.net' : 'password: x-y-z';
+      const block = `role: null-client\nrelayhost: "[smtp.example.net]:587"\nsmtp_sasl:\n  ${other}\n  ${key}:${value ? ` ${value}` : ''}\n`;
+      const flow = `role: null-client\nrelayhost: "[smtp.example.net]:587"\nsmtp_sasl: {${other}, ${key}: ${value}}\n`;
+      const message = `smtp_sasl.${key}: YAML reads this unquoted value as ${what}, which would change it`;
+      expect(() => parseAnswersYaml(block)).toThrow(message);
+      expect(() => parseAnswersYaml(flow)).toThrow(message);
+    }
   });
 
   it('takes the state file of every role, first run and re-run, as parseState reads it', () => {
