@@ -17,7 +17,7 @@ import { certFilesKey, type CertificateCheck } from '../model/tls.js';
 import { quoteValue } from '../model/text.js';
 import { MainCf } from '../postfix/mainCf.js';
 import { detect } from '../plan/detect.js';
-import { queuedMailFindings } from '../plan/queue.js';
+import { dropsDomains, queuedMailFindings } from '../plan/queue.js';
 import { factsNeeded } from '../plan/facts.js';
 import { mxDomains, mxFindings } from '../plan/mx.js';
 import { gatherFacts } from '../system/facts.js';
@@ -317,6 +317,8 @@ export class Session {
   async queueFindings(p: Plan): Promise<Finding[]> {
     const after = p.files.find((f) => f.path === MAIN_CF);
     if (after === undefined || after.before === after.after) return [];
+    // No domain dropped, no finding: the queue is not read (postqueue -j starts the master's showq).
+    if (!dropsDomains(after.before, after.after, this.host.fqdn)) return [];
     const queue = await (this.queue ??= readQueue(this.fx, directoriesOf(this.host)).catch(() => null));
     if (queue === null || queue.length === 0) return [];
     const what = p.previousRole !== p.role ? `the change to ${p.role}` : 'this change';

@@ -62,6 +62,28 @@ function domainOf(address: string): string {
 }
 
 /**
+ * Whether main.cf `after` stops handling a domain `before` handled: an entry of before's domains
+ * (handledDomains) that after's do not cover (a domain: handled; ".parent": every subdomain
+ * handled, by the same or a wider ".parent"). When there is none, no queued message can be for a
+ * domain the change drops (queuedMailFindings finds nothing), and the queue need not be read.
+ */
+export function dropsDomains(before: string | null, after: string | null, fqdn: string): boolean {
+  const now = handledDomains(after, fqdn);
+  for (const d of handledDomains(before, fqdn)) {
+    if (d.startsWith('.') ? !coversSubdomains(now, d.slice(1)) : !handles(now, d)) return true;
+  }
+  return false;
+}
+
+/** Whether `domains` has ".parent" for `parent` or for a domain above it. */
+function coversSubdomains(domains: Set<string>, parent: string): boolean {
+  for (let p = parent; ; p = p.slice(p.indexOf('.') + 1)) {
+    if (domains.has(`.${p}`)) return true;
+    if (!p.includes('.')) return false;
+  }
+}
+
+/**
  * One warning per domain that main.cf `before` delivered or relayed and `after` does not, for
  * which messages are in the queue: how many, and how many of them are deferred. `what` names the
  * change ("this role change", "this rollback").

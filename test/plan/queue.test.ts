@@ -1,6 +1,7 @@
 /** Queued mail for a domain a change stops relaying (issue 13): which domains, how many messages. */
 import { describe, expect, it } from 'vitest';
-import { handledDomains, queuedMailFindings } from '../../src/plan/queue.js';
+import { dropsDomains, handledDomains, queuedMailFindings } from '../../src/plan/queue.js';
+import { Rng } from '../helpers/prng.js';
 import type { QueuedMessage } from '../../src/model/queue.js';
 
 const BACKUP_MX =
@@ -67,5 +68,46 @@ describe('queued mail a change leaves behind', () => {
     ).toEqual(['1 message in the queue (1 deferred) is for example.com']);
     expect(queuedMailFindings(queue, BACKUP_MX, BACKUP_MX, 'vm', 'x')).toEqual([]);
     expect(queuedMailFindings([], BACKUP_MX, MAIL_SERVER, 'vm', 'x')).toEqual([]);
+  });
+
+  it('dropsDomains: false exactly when no queue can make a finding (generated main.cf pairs)', () => {
+    const rng = new Rng(20261207);
+    const pool = [
+      'example.org',
+      '.example.org',
+      'a.example.org',
+      'example.com',
+      '$myhostname',
+      'localhost',
+      '$mydomain',
+    ];
+    const mainCf = () => {
+      const list = () => pool.filter(() => rng.chance(0.35)).join(', ');
+      return `myhostname = ${rng.pick(['mx.example.com', 'mx2.example.com'])}\nmydomain = example.com\nmydestination = ${list()}\nrelay_domains = ${list()}\n`;
+    };
+    const recipients = [
+      'u@example.org',
+      'u@a.example.org',
+      'u@b.example.org',
+      'u@example.com',
+      'u@mx.example.com',
+      'u@mx2.example.com',
+      'u@localhost',
+    ];
+    let dropped = 0;
+    for (let i = 0; i < 500; i++) {
+      const before = mainCf();
+      const after = mainCf();
+      const queue = recipients.map((r) => msg('deferred', r));
+      const findings = queuedMailFindings(queue, before, after, 'vm', 'x');
+      // A queue with a message for every domain in play finds something exactly when a domain is dropped.
+      expect(findings.length > 0, `${before}---\n${after}`).toBe(dropsDomains(before, after, 'vm'));
+      if (findings.length > 0) dropped++;
+    }
+    expect(dropped).toBeGreaterThan(50);
+    expect(dropped).toBeLessThan(450);
+    expect(dropsDomains(BACKUP_MX, BACKUP_MX, 'vm')).toBe(false);
+    expect(dropsDomains(BACKUP_MX, MAIL_SERVER, 'vm')).toBe(true);
+    expect(dropsDomains(null, MAIL_SERVER, 'vm')).toBe(false);
   });
 });
