@@ -1,17 +1,17 @@
 /**
  * A quick reader for the plain block YAML that mailsetup writes itself (its state file, made by
  * the yaml library's stringify): mappings and lists of scalars nested by indentation with
- * spaces, one entry per line; plain, single- and double-quoted scalars on one line, literal
- * block scalars (`|`, `|-`: the master.cf entries); `[]` and `{}`; comment lines. What it returns is what the yaml library (YAML 1.2, core schema) makes of
- * the same text; for anything else (flow collections, block scalars, anchors, tags, a comment
- * after a value, a number that is not a small whole one, a repeated key, tabs, control
- * characters, a list of mappings, a nesting deeper than 32) it returns undefined and the caller
- * reads the text with the yaml library, with its messages and its limits. It never guesses what
- * a document it does not wholly understand means; test/roles/blockYaml.test.ts compares it with
- * the library on generated and mangled documents.
+ * spaces, one entry per line; plain, single- and double-quoted scalars on one line; literal block
+ * scalars (`|`, `|-`: the master.cf entries); `[]` and `{}`; comment lines. What it returns is what
+ * the yaml library (YAML 1.2, core schema) makes of the same text; for anything else (flow
+ * collections, folded or kept blocks, anchors, tags, a comment after a value, a number that is not
+ * a small whole one, a repeated key, tabs, control characters, a list of mappings, a nesting deeper
+ * than 32) it returns undefined and the caller reads the text with the yaml library, with its
+ * messages and its limits. It never guesses what a document it does not wholly understand means;
+ * test/roles/blockYaml.test.ts compares it with the library on generated and mangled documents.
  *
- * Why: the library reads a 2 kB state file in ~14 ms the first time in a process (its code is
- * cold), a fifth of what a re-run does before its `postfix check` can start.
+ * Why: the library reads a 2 kB state file in ~11 ms the first time in a process (its code is
+ * cold), on the way to a re-run's `postfix check`.
  */
 
 /** One line of the document that holds an entry. */
@@ -103,8 +103,9 @@ function entryOf(indent: number, body: string): Entry | undefined {
 /**
  * The literal block scalar whose lines start at lines[from], under an entry indented by
  * `parent`: its text (clipped: one line break at the end; `strip`: none) and the index of the
- * first line after it. Undefined for what the reader leaves to the library: no content, a
- * content line starting with more spaces than the first, lines of spaces only.
+ * first line after it (a line indented less than the first ends it; one indented more keeps its
+ * extra spaces). Undefined for what the reader leaves to the library: no content, a line of
+ * spaces only.
  */
 function literalBlock(
   lines: readonly string[],

@@ -188,34 +188,36 @@ describe('readBlockYaml', () => {
     expect(refused).toBeGreaterThan(100);
   });
 
-  it('takes plain documents as the library reads them', () => {
-    const text =
+  it.each([
+    [
+      'plain documents',
       '# a comment\nversion: 1\nanswers:\n  mynetworks:\n    - 127.0.0.0/8\n  relayhost: "[smtp.example.net]"\n' +
-      "  note: 'it''s'\n  empty: []\n  none: {}\n  n: null\nmain:\n  owned:\n    relay_domains: \"\"\n";
-    expect(agrees(text)).toBe(true);
-    expect(readBlockYaml(text)?.value).toStrictEqual({
-      version: 1,
-      answers: {
-        mynetworks: ['127.0.0.0/8'],
-        relayhost: '[smtp.example.net]',
-        note: "it's",
-        empty: [],
-        none: {},
-        n: null,
+        "  note: 'it''s'\n  empty: []\n  none: {}\n  n: null\nmain:\n  owned:\n    relay_domains: \"\"\n",
+      {
+        version: 1,
+        answers: {
+          mynetworks: ['127.0.0.0/8'],
+          relayhost: '[smtp.example.net]',
+          note: "it's",
+          empty: [],
+          none: {},
+          n: null,
+        },
+        main: { owned: { relay_domains: '' } },
       },
-      main: { owned: { relay_domains: '' } },
-    });
-  });
-
-  it('reads literal blocks as the library does: lines starting with #, empty lines inside, chomping', () => {
-    const text =
+    ],
+    [
+      'literal blocks (lines starting with #, empty lines inside, chomping)',
       'master:\n  relay/unix: |\n    relay unix - - y - - smtp\n    # kept\n\n      -o syslog_name=x\n' +
-      '  stripped: |-\n    one\n    two\n\n\nafter: 1\n';
+        '  stripped: |-\n    one\n    two\n\n\nafter: 1\n',
+      {
+        master: { 'relay/unix': 'relay unix - - y - - smtp\n# kept\n\n  -o syslog_name=x\n', stripped: 'one\ntwo' },
+        after: 1,
+      },
+    ],
+  ])('reads %s as the library does', (_what, text, value) => {
     expect(agrees(text)).toBe(true);
-    expect(readBlockYaml(text)?.value).toStrictEqual({
-      master: { 'relay/unix': 'relay unix - - y - - smtp\n# kept\n\n  -o syslog_name=x\n', stripped: 'one\ntwo' },
-      after: 1,
-    });
+    expect(readBlockYaml(text)?.value).toStrictEqual(value);
   });
 
   it.each([
