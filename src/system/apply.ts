@@ -302,6 +302,15 @@ function earlyCheck(
   };
 }
 
+/**
+ * One turn of the event loop: a check's command starts a few microtasks after earlyCheck() returns,
+ * and the start functions below resolve only once it has, so that what the caller does next (the
+ * preview, the queue's postqueue) does not run first.
+ */
+function commandStarted(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** The check of `plan` on a private copy, started now; undefined where apply() would not start it first (live, …). */
 export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<SandboxCheck | undefined> {
   const checkAt = checkFirstAt(plan);
@@ -314,7 +323,9 @@ export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts
     { main: planned(MAIN_CF) ?? undefined, master: planned(MASTER_CF) ?? undefined },
     host.postfix.scratchQueue,
   );
-  return { ...earlyCheck(plan, fx, host, checkAt, { sandboxConfig: copy.config }, () => copy.remove()), copy };
+  const check = { ...earlyCheck(plan, fx, host, checkAt, { sandboxConfig: copy.config }, () => copy.remove()), copy };
+  await commandStarted();
+  return check;
 }
 
 /**
@@ -350,6 +361,7 @@ export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): 
       await lock.release().catch(() => undefined);
     });
     if (check === undefined) throw new Error('no stage');
+    await commandStarted();
     return { ...check, lock };
   } catch {
     await lock.release().catch(() => undefined);
@@ -410,9 +422,13 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // Live: the lock, stage and check the caller started for this plan.
   let liveCheck = opts.liveCheck?.plan === plan && fx.live ? opts.liveCheck : undefined;
   if (opts.liveCheck !== undefined && liveCheck === undefined) await opts.liveCheck.discard();
-  if (plan.files.length === 0 && plan.actions.length === 0) {
+  /** Both ended, where the apply returns before it takes them over. */
+  const discardEarly = async () => {
     await adopted?.discard();
     await liveCheck?.discard();
+  };
+  if (plan.files.length === 0 && plan.actions.length === 0) {
+    await discardEarly();
     return done({ ok: true });
   }
 
@@ -421,13 +437,11 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     const pre = await readCurrent(fx, plan.files);
     already = await Promise.all(plan.files.map((c, i) => upToDate(fx, c, pre[i])));
   } catch (e) {
-    await adopted?.discard();
-    await liveCheck?.discard();
+    await discardEarly();
     return done({ ok: false, error: messageOf(e) });
   }
   if (plan.actions.length === 0 && already.every(Boolean)) {
-    await adopted?.discard();
-    await liveCheck?.discard();
+    await discardEarly();
     for (const c of plan.files)
       rec.emit({ id: `write:${c.path}`, label: writeLabel(c), status: 'skipped', detail: 'already up to date' });
     return done({ ok: true });

@@ -515,7 +515,6 @@ export function normalPath(p: string): string {
 }
 const ABNORMAL = /\/\/|\/\.\.?(?:\/|$)/;
 
-/** Create the real Effects for `root` ('/' = the live system). */
 /** A stream's bytes as UTF-8 text, at most `maxBytes` of them (more is an error: then it stops reading). */
 export function readStream(stream: NodeJS.ReadableStream, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -552,6 +551,7 @@ export function readStream(stream: NodeJS.ReadableStream, maxBytes: number): Pro
   });
 }
 
+/** Create the real Effects for `root` ('/' = the live system). */
 export function createRealEffects(root: string, options: RealEffectsOptions = {}): Effects {
   let rootDir = normalize(root === '' ? '/' : root).replace(/(.)\/+$/, '$1');
   try {

@@ -415,6 +415,19 @@ describe('apply with memory effects', () => {
     expect(fx.scratch.size).toBe(0);
   });
 
+  it("resolves once the check's command has started, under --root and live (the caller's next work comes after it)", async () => {
+    const root = createMemoryEffects({ files, root: '/srv/x' });
+    const onCopy = await startSandboxCheck(plan, root, testHost());
+    expect(root.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      'postfix -c /tmp/mailsetup-scratch-1/config check',
+    ]);
+    await onCopy?.discard();
+    const live = createMemoryEffects({ files });
+    const onStage = await startLiveCheck(plan, live, testHost());
+    expect(live.calls.map((c) => c.cmd)).toContain('postfix');
+    await onStage?.discard();
+  });
+
   it('a check the caller started and then discards (nothing applied) leaves no copy; none is started live', async () => {
     const fx = createMemoryEffects({ files, root: '/srv/x' });
     const check = await startSandboxCheck(plan, fx, testHost());

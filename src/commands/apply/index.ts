@@ -83,9 +83,6 @@ export async function applyAnswers(
   let liveCheck: LiveCheck | undefined;
   try {
     liveCheck = wouldApply ? await startLiveCheck(p, fx, host) : undefined;
-    // Its command starts once the microtasks now queued have run: one turn of the event loop
-    // lets it start before the queue's postqueue (~4 ms sooner).
-    if (liveCheck !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
     // Live with --yes the queue is read only now (postqueue -j, and the showq it starts), beside
     // the check rather than before the plan, where it took the CPU the plan needed.
     p.findings.push(...(await session.queueFindings(p)));
