@@ -12,7 +12,7 @@ import { isMailsetupError, UsageError } from '../model/errors.js';
 import type { HostFacts } from '../model/host.js';
 import type { CliOptions } from '../model/options.js';
 import { MAIN_CF, STATE_PATH } from '../model/paths.js';
-import type { Detection, Finding, Plan } from '../model/plan.js';
+import type { Detection, Finding, Plan, PlannedFiles } from '../model/plan.js';
 import { certFilesKey, type CertificateCheck } from '../model/tls.js';
 import { quoteValue } from '../model/text.js';
 import { MainCf } from '../postfix/mainCf.js';
@@ -23,7 +23,7 @@ import { mxDomains, mxFindings } from '../plan/mx.js';
 import { gatherFacts } from '../system/facts.js';
 import { mxHostsOf } from '../system/dns.js';
 import { resolveForPlan } from '../plan/lint/index.js';
-import { plan, type PlanInput, type Templates } from '../plan/plan.js';
+import { plan, planFiles, type PlanInput, type Templates } from '../plan/plan.js';
 import { certificateCandidates } from '../plan/tls.js';
 import type { Resolved } from '../roles/role.js';
 import { inspectCertificate } from '../system/tls.js';
@@ -263,27 +263,43 @@ export class Session {
     // The queue (postqueue -j) is read while the plan is made: queueFindings needs it next.
     if (this.fx.live && !this.queueWhenAsked)
       this.queue ??= readQueue(this.fx, directoriesOf(this.host)).catch(() => null);
-    const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
-    const answers = withStoredPassword(resolved, this.files, this.state);
+    const answers = this.resolve(given);
     const certs = await this.checkCertificates(answers);
     const facts = await gatherFacts(this.fx, factsNeeded(answers, this.host));
-    const p = plan({
+    const p = plan({ ...this.planInput(answers), handEdits, certs, facts });
+    // DNS is asked only on the live system (and not with --no-probes); a --root sandbox never reaches out.
+    if (this.fx.live && !this.fx.noProbes)
+      p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
+    return { ...p, previousRole: this.detected.role };
+  }
+
+  /**
+   * The files and commands plan(given) will have (planFiles), made without what only its findings
+   * need: no certificate is inspected, no fact gathered, no DNS asked. An apply starts its check
+   * on them (src/commands/apply/index.ts). Throws AnswersInvalid as plan() does.
+   */
+  draft(given: Partial<Answers> & { role: RoleId }): PlannedFiles {
+    return planFiles(this.planInput(this.resolve(given)));
+  }
+
+  /** The answers given, with their defaults, validated (AnswersInvalid), and the stored password where one is kept. */
+  private resolve(given: Partial<Answers> & { role: RoleId }): Resolved {
+    const resolved = resolveForPlan(given, this.host, this.detected.answers, this.detected.role);
+    return withStoredPassword(resolved, this.files, this.state);
+  }
+
+  /** What the planner is given for `answers` in this session. */
+  private planInput(answers: Resolved): PlanInput {
+    return {
       answers,
       host: this.host,
       files: this.files,
       meta: this.meta,
       templates: this.templates,
-      handEdits,
-      certs,
       live: this.fx.live,
       freshState: this.discardedState !== null,
       ...(this.state ? { state: this.state } : {}),
-      facts,
-    });
-    // DNS is asked only on the live system (and not with --no-probes); a --root sandbox never reaches out.
-    if (this.fx.live && !this.fx.noProbes)
-      p.findings.push(...mxFindings(p.answers, await mxHostsOf(this.fx, mxDomains(p.answers))));
-    return { ...p, previousRole: this.detected.role };
+    };
   }
 
   /** The system layer's checks of the certificates the plan may name, by certFilesKey. */
@@ -329,6 +345,16 @@ export class Session {
   async planOrExit(given: Partial<Answers> & { role: RoleId }): Promise<Plan> {
     try {
       return await this.plan(given);
+    } catch (e) {
+      if (e instanceof AnswersInvalid) throw invalidAnswers(e);
+      throw e;
+    }
+  }
+
+  /** draft(), with invalid answers turned into the UsageError that ends the run. */
+  draftOrExit(given: Partial<Answers> & { role: RoleId }): PlannedFiles {
+    try {
+      return this.draft(given);
     } catch (e) {
       if (e instanceof AnswersInvalid) throw invalidAnswers(e);
       throw e;

@@ -3,6 +3,7 @@
  * without I/O; the preview shows it; `apply()` (src/system/apply.ts) carries it out.
  */
 import type { AnswerKey, AnswerValue, Answers, RoleId } from './answers.js';
+import { STATE_PATH } from './paths.js';
 import type { TlsSummary } from './tls.js';
 
 /** What detect() found on the machine: the role configured now and the values that explain it. */
@@ -130,8 +131,27 @@ export function samePlan(a: Plan, b: Plan): boolean {
   return JSON.stringify(does(a)) === JSON.stringify(does(b));
 }
 
+/**
+ * A plan's files and commands alone: what its `postfix check` and its builds read. planFiles()
+ * (src/plan/plan.ts) makes them without the rest of the plan, so that the check can start sooner.
+ */
+export type PlannedFiles = Pick<Plan, 'files' | 'actions'>;
+
+/**
+ * Whether a check started on `a`'s files serves `b`: the same commands, and the same files with
+ * the same contents, modes and owners, but for mailsetup's state file (no Postfix tool reads it,
+ * and planFiles() leaves it out).
+ */
+export function sameChecked(a: PlannedFiles, b: PlannedFiles): boolean {
+  const files = (p: PlannedFiles) =>
+    p.files
+      .filter((f) => f.path !== STATE_PATH)
+      .map((f) => [f.path, f.before, f.after, f.mode ?? null, f.modeBefore ?? null, f.secret === true]);
+  return JSON.stringify([files(a), a.actions]) === JSON.stringify([files(b), b.actions]);
+}
+
 /** True when the plan changes nothing. */
-export function isEmptyPlan(plan: Plan): boolean {
+export function isEmptyPlan(plan: PlannedFiles): boolean {
   return plan.files.length === 0 && plan.actions.length === 0;
 }
 

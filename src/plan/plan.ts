@@ -37,6 +37,7 @@ import {
   type ParamChange,
   type Plan,
   type PlanFacts,
+  type PlannedFiles,
   type Templates,
 } from '../model/plan.js';
 import {
@@ -466,6 +467,23 @@ function planLogrotate(current: string | null, a: Resolved, state: State): strin
 
 /** Compute the plan. Throws only on unreadable input files (the config layer's errors). */
 export function plan(input: PlanInput): Plan {
+  return makePlan(input, true);
+}
+
+/**
+ * The files and commands of plan(input) and nothing else: no findings, parameter list or TLS
+ * summary, and no state file (mailsetup.yaml: no Postfix tool reads it). They need neither the
+ * certificates' checks nor the facts (input.certs and input.facts only make findings). An apply
+ * starts its `postfix check` on them while the rest of the plan is made (src/commands/apply/), and
+ * apply() takes that check over when plan()'s files and commands are the same (sameChecked).
+ */
+export function planFiles(input: PlanInput): PlannedFiles {
+  return makePlan(input, false);
+}
+
+function makePlan(input: PlanInput, full: true): Plan;
+function makePlan(input: PlanInput, full: false): PlannedFiles;
+function makePlan(input: PlanInput, full: boolean): Plan | PlannedFiles {
   const { answers: a, host, files, templates } = input;
   const ctx: PlanContext = { host, dbType: host.postfix.defaultDatabaseType || 'hash' };
   const stateText = files[STATE_PATH] ?? null;
@@ -616,7 +634,7 @@ export function plan(input: PlanInput): Plan {
   // The ledger, last: it records the files created above.
   next.created = [...created].filter((p) => p !== STATE_PATH).sort();
   const configChanged = changes.length > 0;
-  if (configChanged || stateText !== null) {
+  if (full && (configChanged || stateText !== null)) {
     const stateAfter = serializeState(next);
     if (configChanged || stateAfter !== stateText)
       add(STATE_PATH, stateText, stateAfter, 'what mailsetup owns (its state file)', { mode: 0o644, quiet: true });
@@ -650,22 +668,7 @@ export function plan(input: PlanInput): Plan {
     }
   }
 
-  // Parameters, before → after.
   const beforeMain = MainCf.parse(mainBefore ?? '');
-  const params: ParamChange[] = [];
-  for (const name of [...new Set([...m.touched, ...m.drift.map((d) => d.name)])].sort()) {
-    const before = beforeMain.get(name);
-    const after = finalMain.get(name);
-    if (before === after) continue;
-    params.push({
-      name,
-      before,
-      after,
-      beforeExpanded: safeExpand(beforeMain, name, defaults),
-      afterExpanded: safeExpand(finalMain, name, defaults),
-    });
-  }
-
   // Commands, in order.
   const actions: Action[] = [];
   for (const c of mapChanges) {
@@ -694,6 +697,22 @@ export function plan(input: PlanInput): Plan {
     else if (contentChanged(MAIN_CF) || contentChanged(MASTER_CF)) actions.push({ kind: 'reload' });
   }
   if (contentChanged(RSYSLOG_DROPIN)) actions.push({ kind: 'syslog-restart', reason: 'its Postfix socket changed' });
+  if (!full) return { files: changes, actions };
+
+  // Parameters, before → after.
+  const params: ParamChange[] = [];
+  for (const name of [...new Set([...m.touched, ...m.drift.map((d) => d.name)])].sort()) {
+    const before = beforeMain.get(name);
+    const after = finalMain.get(name);
+    if (before === after) continue;
+    params.push({
+      name,
+      before,
+      after,
+      beforeExpanded: safeExpand(beforeMain, name, defaults),
+      afterExpanded: safeExpand(finalMain, name, defaults),
+    });
+  }
 
   const lintMaster = masterView(ms.text, finalMain, defaults);
   const findings = lint({

@@ -8,7 +8,15 @@
  * and recovery of an apply, or a rollback, that was killed.
  */
 import { basename, dirname } from 'node:path';
-import { describeAction, type Action, type FileChange, type Finding, type Plan } from '../model/plan.js';
+import {
+  describeAction,
+  sameChecked,
+  type Action,
+  type FileChange,
+  type Finding,
+  type Plan,
+  type PlannedFiles,
+} from '../model/plan.js';
 import type { StepEvent, ApplyResult } from '../model/events.js';
 import { stagePathOf, type Effects, type FileMeta, type StagedText } from '../model/effects.js';
 import type { HostFacts } from '../model/host.js';
@@ -56,13 +64,14 @@ export interface ApplyOptions extends StepRunnerOptions {
   now?: () => Date;
   /**
    * Under --root, the check the caller started on the private copy before calling (see
-   * startSandboxCheck): taken over when made for this very plan, else discarded first.
+   * startSandboxCheck): taken over when made for this plan's files and commands (sameChecked: the
+   * caller may have started it on planFiles()'s), else discarded first.
    */
   sandboxCheck?: SandboxCheck;
   /**
    * Live, the check the caller started on the stage under the lock before calling (see
-   * startLiveCheck): taken over, lock and stage with it, when made for this very plan, else
-   * discarded first.
+   * startLiveCheck): taken over, lock and stage with it, when made for this plan's files and
+   * commands (as sandboxCheck), else discarded first.
    */
   liveCheck?: LiveCheck;
   /** What the backup's manifest says this apply was (default: the plan's role change). */
@@ -262,8 +271,8 @@ export interface SandboxCheck extends EarlyCheck {
 
 /** A check started before apply() (startSandboxCheck, startLiveCheck), taken over by apply() for the same plan. */
 interface EarlyCheck {
-  plan: Plan;
-  action: Action;
+  /** What the check was started on: a plan, or its files and commands alone (planFiles). */
+  plan: PlannedFiles;
   stop: AbortController;
   outcome: Promise<StepOutcome>;
   /** Stop the check if it still runs, and remove what it reads (the copy; live: the stage, and give the lock back). */
@@ -271,14 +280,14 @@ interface EarlyCheck {
 }
 
 /** Where `plan`'s postfix check is when only builds come before it (it may then run first), else -1. */
-function checkFirstAt(plan: Plan): number {
+function checkFirstAt(plan: PlannedFiles): number {
   const at = plan.actions.findIndex((a) => a.kind === 'postfix-check');
   return at >= 0 && plan.actions.slice(0, at).every(isBuild) ? at : -1;
 }
 
 /** Start `plan`'s check (its action at `checkAt`) with `options`; discard() stops it, then runs `cleanUp`. */
 function earlyCheck(
-  plan: Plan,
+  plan: PlannedFiles,
   fx: Effects,
   host: HostFacts,
   checkAt: number,
@@ -291,7 +300,6 @@ function earlyCheck(
   outcome.catch(() => undefined); // awaited by its step, or by discard()
   return {
     plan,
-    action,
     stop,
     outcome,
     async discard() {
@@ -312,7 +320,11 @@ function commandStarted(): Promise<void> {
 }
 
 /** The check of `plan` on a private copy, started now; undefined where apply() would not start it first (live, …). */
-export async function startSandboxCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<SandboxCheck | undefined> {
+export async function startSandboxCheck(
+  plan: PlannedFiles,
+  fx: Effects,
+  host: HostFacts,
+): Promise<SandboxCheck | undefined> {
   const checkAt = checkFirstAt(plan);
   if (fx.live || checkAt < 0) return undefined;
   const planned = (path: string) => plan.files.find((c) => c.path === path)?.after;
@@ -345,7 +357,7 @@ export interface LiveCheck extends EarlyCheck {
  * before the backup (--root, no check or one after other actions, nothing read from main.cf,
  * no stage to be made), or when the lock is held (apply() then says so).
  */
-export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): Promise<LiveCheck | undefined> {
+export async function startLiveCheck(plan: PlannedFiles, fx: Effects, host: HostFacts): Promise<LiveCheck | undefined> {
   if (!fx.stageCopy || !host.postfix.installed || !checksOnStage(plan, fx)) return undefined;
   let lock: Lock;
   try {
@@ -370,7 +382,7 @@ export async function startLiveCheck(plan: Plan, fx: Effects, host: HostFacts): 
 }
 
 /** Live, whether `plan`'s check runs on a stage before the backup: only builds come before it, and a tool reads main.cf. */
-function checksOnStage(plan: Plan, fx: Effects): boolean {
+function checksOnStage(plan: PlannedFiles, fx: Effects): boolean {
   return fx.live && checkFirstAt(plan) >= 0 && plan.actions.some(readsMainCf);
 }
 
@@ -380,7 +392,7 @@ function checksOnStage(plan: Plan, fx: Effects): boolean {
  * started on it; undefined when no stage can be made. `cleanUp` runs when the check is discarded.
  */
 async function stagedCheck(
-  plan: Plan,
+  plan: PlannedFiles,
   fx: Effects,
   host: HostFacts,
   already: readonly boolean[],
@@ -416,11 +428,12 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     ...(findings.length > 0 ? { findings } : {}),
   });
   fullEffects(fx);
-  // The check the caller started (under --root), for this plan; any other is ended now.
-  const adopted = opts.sandboxCheck?.plan === plan && !fx.live ? opts.sandboxCheck : undefined;
+  // The check the caller started (under --root), for this plan's files and commands; any other is ended now.
+  const serves = (c: EarlyCheck | undefined) => c !== undefined && sameChecked(c.plan, plan);
+  const adopted = serves(opts.sandboxCheck) && !fx.live ? opts.sandboxCheck : undefined;
   if (opts.sandboxCheck !== undefined && adopted === undefined) await opts.sandboxCheck.discard();
-  // Live: the lock, stage and check the caller started for this plan.
-  let liveCheck = opts.liveCheck?.plan === plan && fx.live ? opts.liveCheck : undefined;
+  // Live: the lock, stage and check the caller started for this plan's files and commands.
+  let liveCheck = serves(opts.liveCheck) && fx.live ? opts.liveCheck : undefined;
   if (opts.liveCheck !== undefined && liveCheck === undefined) await opts.liveCheck.discard();
   /** Both ended, where the apply returns before it takes them over. */
   const discardEarly = async () => {
@@ -495,7 +508,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     const first = adopted ?? (await startSandboxCheck(plan, fx, host));
     if (first !== undefined) {
       sandboxCopy = first.copy;
-      takeCheck(first.action, first.stop, () => first.outcome);
+      takeCheck(plan.actions[checkAt], first.stop, () => first.outcome);
     }
     // Live, the lock, stage and check the caller started are this apply's from here on (its
     // `finally` removes the stage and gives the lock back).
@@ -505,7 +518,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       lock = taken.lock;
       stage = taken.stage;
       stageDir = taken.stageDir;
-      takeCheck(taken.action, taken.stop, () => taken.outcome);
+      takeCheck(plan.actions[checkAt], taken.stop, () => taken.outcome);
     }
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
@@ -518,7 +531,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       if (own !== undefined) {
         stage = own.stage;
         stageDir = own.stageDir;
-        takeCheck(own.action, own.stop, () => own.outcome);
+        takeCheck(plan.actions[checkAt], own.stop, () => own.outcome);
       }
     }
 

@@ -1,16 +1,19 @@
 /** The planner without a machine: round trips, role switches, ownership, drift, actions. */
 import { describe, expect, it } from 'vitest';
 import { detect } from '../../src/plan/detect.js';
-import { plan, type PlanInput } from '../../src/plan/plan.js';
+import { plan, planFiles, type PlanInput } from '../../src/plan/plan.js';
 import { parseState } from '../../src/plan/state.js';
-import { isEmptyPlan, type Plan } from '../../src/model/plan.js';
+import { isEmptyPlan, sameChecked, type Plan, type PlannedFiles } from '../../src/model/plan.js';
 import { resolveAnswers } from '../../src/roles/resolve.js';
 import type { Answers, RoleId } from '../../src/model/answers.js';
 import { ROLE_IDS } from '../../src/roles/index.js';
 import { generator, SEED } from '../helpers/gen-answers.js';
 import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { readDebian } from '../helpers/reference.js';
-import { STATE_PATH } from '../../src/model/paths.js';
+import { MAIN_CF, STATE_PATH } from '../../src/model/paths.js';
+import { certFilesKey, type CertificateCheck } from '../../src/model/tls.js';
+import { MainCf } from '../../src/postfix/mainCf.js';
+import { certificateCandidates } from '../../src/plan/tls.js';
 
 const host = fakeHost();
 const T = templates();
@@ -357,6 +360,86 @@ describe('round trips', () => {
     expect(nc['/etc/postfix/transport']).toBeNull();
     expect(nc['/etc/postfix/relay_recipients']).toBeNull();
     expect(nc['/etc/postfix/master.cf']).toBe(freshFiles()['/etc/postfix/master.cf']);
+  });
+});
+
+describe('planFiles: the files and commands of plan() alone, for the check an apply starts first', () => {
+  // A host with certificates to find, so that the certificates' checks (which planFiles is not
+  // given) would show wherever they changed more than the findings.
+  const tlsHost = fakeHost({
+    tls: {
+      lineages: [],
+      snakeoil: true,
+      caBundle: true,
+      sslCertGid: 103,
+      resolver: { validating: false, nameservers: [], detail: '' },
+    },
+  });
+  const failing = (answers: PlanInput['answers'], files: Record<string, string | null>) => {
+    const out: Record<string, CertificateCheck> = {};
+    for (const f of certificateCandidates(answers, tlsHost, MainCf.parse(files[MAIN_CF] ?? '')))
+      out[certFilesKey(f)] = {
+        files: f,
+        exists: true,
+        errors: ['the key does not match the certificate'],
+        warnings: [],
+      };
+    return out;
+  };
+  const withoutState = (p: PlannedFiles) => p.files.filter((f) => f.path !== STATE_PATH);
+  const g = generator(SEED + 7);
+  it(`fresh and re-run with other answers (role switches too): plan() but the state file (seed ${SEED + 7}, 4 × 30 cases)`, () => {
+    let withCerts = 0;
+    for (const role of ROLE_IDS) {
+      for (let i = 0; i < 30; i++) {
+        const first = resolveAnswers(g.recipes(role), tlsHost);
+        const fresh = freshFiles();
+        const configured = afterPlan(fresh, plan({ answers: first, host: tlsHost, files: fresh, templates: T }));
+        const next = g.pick(ROLE_IDS);
+        const d = detect(configured);
+        const second = resolveAnswers(g.recipes(next), tlsHost, d.answers, d.role);
+        for (const [answers, files] of [
+          [first, fresh],
+          [second, configured],
+        ] as const) {
+          const input: PlanInput = { answers, host: tlsHost, files, templates: T };
+          const certs = failing(answers, files);
+          if (Object.keys(certs).length > 0) withCerts++;
+          const full = plan({ ...input, certs });
+          const alone = planFiles(input);
+          expect(withoutState(alone)).toEqual(withoutState(full));
+          expect(alone.actions).toEqual(full.actions);
+          expect(sameChecked(alone, full)).toBe(true);
+          expect(alone.files.some((f) => f.path === STATE_PATH && f.before !== f.after)).toBe(false);
+          expect(Object.keys(alone).sort()).toEqual(['actions', 'files']);
+        }
+      }
+    }
+    // The certificates' checks were there to ignore in most cases (every role but the null client receives mail).
+    expect(withCerts).toBeGreaterThan(100);
+  });
+
+  it('sameChecked tells apart any difference a check could see: contents, modes, secrets, commands; not the state file', () => {
+    const files = freshFiles();
+    const answers = resolveAnswers(BASE['backup-mx'], host);
+    const p = plan({ answers, host, files, templates: T });
+    const main = p.files.findIndex((f) => f.path === MAIN_CF);
+    const changed = (i: number, over: Partial<Plan['files'][number]>): PlannedFiles => ({
+      files: p.files.map((f, j) => (j === i ? { ...f, ...over } : f)),
+      actions: p.actions,
+    });
+    expect(sameChecked(p, { files: [...p.files], actions: [...p.actions] })).toBe(true);
+    expect(sameChecked(p, changed(main, { after: `${p.files[main].after ?? ''}# one more line\n` }))).toBe(false);
+    expect(sameChecked(p, changed(main, { before: '' }))).toBe(false);
+    expect(sameChecked(p, changed(main, { mode: 0o600 }))).toBe(false);
+    expect(sameChecked(p, changed(main, { modeBefore: 0o666, mode: 0o644 }))).toBe(false);
+    expect(sameChecked(p, changed(main, { secret: true }))).toBe(false);
+    expect(sameChecked(p, { files: p.files, actions: p.actions.slice(1) })).toBe(false);
+    expect(sameChecked(p, { files: p.files.filter((f) => f.path !== MAIN_CF), actions: p.actions })).toBe(false);
+    const state = p.files.findIndex((f) => f.path === STATE_PATH);
+    expect(state).toBeGreaterThanOrEqual(0);
+    expect(sameChecked(p, changed(state, { after: 'version: 1\n' }))).toBe(true);
+    expect(sameChecked(p, { files: p.files.filter((f) => f.path !== STATE_PATH), actions: p.actions })).toBe(true);
   });
 });
 

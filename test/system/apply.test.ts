@@ -396,6 +396,49 @@ describe('apply with memory effects', () => {
     expect(fx.scratch.size).toBe(0);
   });
 
+  it("takes over a check started on the plan's files and commands alone (planFiles: another object, no state file), under --root and live", async () => {
+    // What the caller starts on: the same files (copies) and commands, without the state file the full plan has.
+    const state = {
+      path: '/etc/postfix/mailsetup.yaml',
+      before: null,
+      after: 'version: 1\n',
+      mode: 0o644,
+      quiet: true,
+      description: 'state',
+    };
+    const full = planOf([...plan.files, state], plan.actions);
+    const draft = { files: plan.files.map((f) => ({ ...f })), actions: plan.actions.map((a) => ({ ...a })) };
+    const root = createMemoryEffects({ files, root: '/srv/x' });
+    const onCopy = await startSandboxCheck(draft, root, testHost());
+    expect(onCopy).toBeDefined();
+    const r = await apply(full, root, testHost(), { ...(onCopy ? { sandboxCheck: onCopy } : {}) });
+    expect(r.error).toBeUndefined();
+    expect(root.calls.filter((c) => c.args.at(-1) === 'check')).toHaveLength(1);
+    expect(r.events.find((e) => e.id === 'action:postfix-check' && e.status !== 'running')?.status).toBe('ok');
+    expect(root.files.get('/etc/postfix/mailsetup.yaml')?.content).toBe('version: 1\n');
+    const live = createMemoryEffects({ files });
+    const onStage = await startLiveCheck(draft, live, testHost());
+    expect(onStage).toBeDefined();
+    const l = await apply(full, live, testHost(), { ...(onStage ? { liveCheck: onStage } : {}) });
+    expect(l.error).toBeUndefined();
+    expect(live.calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual([
+      `postfix -c ${STAGE_DIR} check`,
+      `postmap -c ${STAGE_DIR} hash:/etc/postfix/sasl_passwd`,
+    ]);
+    expect(live.files.get('/etc/postfix/mailsetup.yaml')?.content).toBe('version: 1\n');
+    expect(live.files.has(LOCK_PATH)).toBe(false);
+    // A mode the check's files would not have had: not the same check, so the apply runs its own.
+    const other = createMemoryEffects({ files });
+    const early = await startLiveCheck(draft, other, testHost());
+    const moded = planOf(
+      full.files.map((f) => (f.path === '/etc/postfix/main.cf' ? { ...f, mode: 0o600, modeBefore: 0o640 } : f)),
+      full.actions,
+    );
+    const m = await apply(moded, other, testHost(), { ...(early ? { liveCheck: early } : {}) });
+    expect(m.error).toBeUndefined();
+    expect(other.calls.filter((c) => c.args.at(-1) === 'check')).toHaveLength(2);
+  });
+
   it("ends a check started for another plan (the plan changed meanwhile) and runs the new plan's own", async () => {
     const fx = createMemoryEffects({ files, root: '/srv/x' });
     const other = planOf([{ ...plan.files[0], after: 'myhostname = c\n' }, plan.files[1]], plan.actions);

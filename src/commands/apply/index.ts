@@ -10,7 +10,7 @@ import { isEmptyPlan, type Plan } from '../../model/plan.js';
 import { printNextSteps } from '../nextSteps.js';
 import { renderPlanText } from '../../output/preview.js';
 import { isRoleId, roleIdList } from '../../roles/index.js';
-import { apply, startLiveCheck, startSandboxCheck, type LiveCheck } from '../../system/apply.js';
+import { apply, startLiveCheck, startSandboxCheck, type LiveCheck, type SandboxCheck } from '../../system/apply.js';
 import { checkCommandPaths } from '../../system/services.js';
 import { readHostFacts } from '../../system/hostFacts.js';
 import { loadTemplates } from '../../system/templates.js';
@@ -69,20 +69,26 @@ export async function applyAnswers(
     p.findings.push(...ignored);
     return p;
   };
-  // The session gathers what the answers refer to and asks DNS on the live system only.
-  const p = await replan(session);
-  // Under --root, the paths the commands would be given are checked before anything is shown as
-  // doable: a link out of the sandbox stops the run here (exit 2).
-  await checkCommandPaths(fx, p.actions);
-  // With --yes, the check of the planned configuration starts now, while the plan is shown and the
-  // checks before the apply run: under --root on a private copy, live on the stage under the lock
-  // (it changes nothing either way); apply() takes it over, any other way out ends it. (The queue's
-  // findings are warnings: they do not decide whether the plan would be applied.)
-  const wouldApply = appliesAtOnce(opts) && !isEmptyPlan(p) && !p.findings.some((f) => f.level === 'error');
-  let sandboxCheck = wouldApply ? await startSandboxCheck(p, fx, host) : undefined;
+  // With --yes, the check of the planned configuration starts first, on the plan's files and
+  // commands alone (Session.draft: no certificate inspected, no fact gathered, no linter run),
+  // while the rest of the plan is made, the plan is shown and the checks before the apply run:
+  // under --root on a private copy, live on the stage under the lock (it changes nothing either
+  // way). apply() takes it over when the plan's files and commands are these; any other way out
+  // (an error in the findings, --dry-run) ends it.
+  const draft = appliesAtOnce(opts) ? session.draftOrExit({ ...given, role }) : undefined;
+  let sandboxCheck: SandboxCheck | undefined;
   let liveCheck: LiveCheck | undefined;
   try {
-    liveCheck = wouldApply ? await startLiveCheck(p, fx, host) : undefined;
+    if (draft !== undefined && !isEmptyPlan(draft)) {
+      // Under --root, the paths the commands would be given are checked before any command runs
+      // or anything is shown as doable: a link out of the sandbox stops the run here (exit 2).
+      await checkCommandPaths(fx, draft.actions);
+      sandboxCheck = await startSandboxCheck(draft, fx, host);
+      liveCheck = await startLiveCheck(draft, fx, host);
+    }
+    // The session gathers what the answers refer to and asks DNS on the live system only.
+    const p = await replan(session);
+    await checkCommandPaths(fx, p.actions);
     // Live with --yes the queue is read only now (postqueue -j, and the showq it starts), beside
     // the check rather than before the plan, where it took the CPU the plan needed.
     p.findings.push(...(await session.queueFindings(p)));
