@@ -92,6 +92,12 @@ async function nodeUtil(): Promise<typeof import('node:util')> {
   return typeof require === 'function' ? (require('node:util') as typeof import('node:util')) : import('node:util');
 }
 
+/** node:tty, loaded when first needed, as node:util above. */
+async function nodeTty(): Promise<typeof import('node:tty')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return typeof require === 'function' ? (require('node:tty') as typeof import('node:tty')) : import('node:tty');
+}
+
 /** Parse the command line; throws UsageError (exit 2) for an unknown option or a bad combination. */
 export async function parseCli(
   argv: string[],
@@ -232,7 +238,8 @@ async function main(): Promise<number> {
   ignoreBrokenPipes();
   const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s);
   const term: Terminal = {
-    stdinIsTty: process.stdin.isTTY === true,
+    // Asked of the descriptor: process.stdin would open a stream (~2 ms) that an apply never reads.
+    stdinIsTty: (await nodeTty()).isatty(0),
     stdoutIsTty: process.stdout.isTTY === true,
     dumb: process.env.TERM === 'dumb',
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,

@@ -5,12 +5,12 @@
  * status (in-progress → applied | rolled-back). Restoring puts back content, mode and owner, and
  * removes files that were absent. The newest 10 backups are kept.
  */
-import { createHash } from 'node:crypto';
 import type { Action } from '../model/plan.js';
 import type { Effects } from '../model/effects.js';
 import { derivedFiles } from './commands.js';
 import { ALIASES, BACKUP_ROOT, MAP_PATHS, PLANNED_PATHS, SASL_PASSWD_MAP } from '../model/paths.js';
 import { existingDatabases, octal, SECRET_META } from './services.js';
+import { nodeCrypto } from './builtins.js';
 
 export const KEEP_BACKUPS = 10;
 const NAME_RE = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/;
@@ -146,8 +146,8 @@ export function fullEffects(fx: Effects): FullEffects {
 /** sha256 (hex) of a text's UTF-8 bytes, or of bytes. */
 export function sha256(data: string | Uint8Array): string {
   return typeof data === 'string'
-    ? createHash('sha256').update(data, 'utf8').digest('hex')
-    : createHash('sha256').update(data).digest('hex');
+    ? nodeCrypto().createHash('sha256').update(data, 'utf8').digest('hex')
+    : nodeCrypto().createHash('sha256').update(data).digest('hex');
 }
 
 /** The directory name for a backup made at `date`: 20261126T073412Z. */

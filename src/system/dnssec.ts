@@ -5,10 +5,10 @@
  * message is built and read here byte by byte; nothing else of the answer is used.
  */
 import { createSocket } from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { DnssecProbeResult } from '../model/effects.js';
 import { seconds } from './net.js';
+import { nodeCrypto } from './builtins.js';
 
 const FLAG_QR = 0x8000;
 const FLAG_RD = 0x0100;
@@ -59,7 +59,7 @@ export function dnssecProbeUdp(server: string, timeoutMs: number, port = 53): Pr
       reject(new Error(`"${server}" is not an IP address`));
       return;
     }
-    const id = randomBytes(2).readUInt16BE(0);
+    const id = nodeCrypto().randomBytes(2).readUInt16BE(0);
     const sock = createSocket(family === 6 ? 'udp6' : 'udp4');
     let done = false;
     const finish = (f: () => void) => {

@@ -1034,7 +1034,10 @@ export function createRealEffects(root: string, options: RealEffectsOptions = {}
       const target = await real(p);
       const dir = dirname(target);
       await mkdirs(dir, 0o755);
-      const tmp = join(dir, `.${basename(target)}.mailsetup-${randomBytes(6).toString('hex')}`);
+      // Unique is enough (this process's pid and a clock reading: 'wx' refuses whatever is there
+      // already): the lock is taken before an apply's check starts, and node:crypto's random
+      // bytes would load it (~3 ms) on the way there.
+      const tmp = join(dir, `.${basename(target)}.mailsetup-${process.pid}-${process.hrtime.bigint()}`);
       try {
         await fs.writeFile(tmp, content, { mode: 0o644, flag: 'wx' });
         try {

@@ -13,7 +13,6 @@
  * does not verify the certificate): a provider whose certificate does not verify fails here with
  * stage 'tls' although Postfix would still deliver. The wizard shows that and lets the user go on.
  */
-import { createHmac } from 'node:crypto';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import type { TLSSocket } from 'node:tls';
@@ -22,7 +21,7 @@ import { parseRelayhost } from '../postfix/validate.js';
 import { seconds, socketConnection, whenReady } from './net.js';
 import { ehloOffers as offers } from './starttls.js';
 import { SmtpReplyReader, type SmtpReply } from './smtpClient.js';
-import { nodeDns, nodeTls } from './builtins.js';
+import { nodeCrypto, nodeDns, nodeTls } from './builtins.js';
 
 export type LoginStage = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'auth' | 'done';
 
@@ -300,7 +299,7 @@ export async function testSmartHostLogin(opts: LoginOptions): Promise<LoginResul
       final = await read('reply to AUTH CRAM-MD5');
       if (final.code === 334) {
         const challenge = Buffer.from(final.text.slice(4).trim(), 'base64');
-        const digest = createHmac('md5', opts.password).update(challenge).digest('hex');
+        const digest = nodeCrypto().createHmac('md5', opts.password).update(challenge).digest('hex');
         send(b64(`${opts.username} ${digest}`), hidden);
         final = await read('reply to the CRAM-MD5 response');
       }

@@ -11,7 +11,7 @@
  * key is); the certificate is valid now (an error when expired or not yet valid, a warning
  * within 14 days of its end); its names cover myhostname (a warning otherwise).
  */
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { NO_PROBES, type Effects } from '../model/effects.js';
 import { CA_BUNDLE, LETSENCRYPT_LIVE, SNAKEOIL_CERT, SNAKEOIL_KEY } from '../model/paths.js';
@@ -26,6 +26,7 @@ import {
   type ResolverFacts,
 } from '../model/tls.js';
 import { groupId } from './accounts.js';
+import { nodeCrypto } from './builtins.js';
 
 const DAY_MS = 86_400_000;
 const PROBE_TIMEOUT_MS = 3_000;
@@ -241,7 +242,7 @@ export async function inspectCertificate(
   for (const g of groups) {
     let key: KeyObject;
     try {
-      key = createPrivateKey(g.key.pem);
+      key = nodeCrypto().createPrivateKey(g.key.pem);
     } catch (e) {
       const m = errorText(e);
       errors.push(
@@ -254,7 +255,7 @@ export async function inspectCertificate(
     const chain: X509Certificate[] = [];
     for (const c of g.certs) {
       try {
-        chain.push(new X509Certificate(c.pem));
+        chain.push(new (nodeCrypto().X509Certificate)(c.pem));
       } catch (e) {
         errors.push(`${c.file}: not a usable certificate: ${errorText(e)}`);
       }
@@ -329,7 +330,7 @@ export async function readLineages(fx: Effects): Promise<LetsEncryptLineage[]> {
     const first = pemBlocks(text, `${dir}/fullchain.pem`).find((b) => isCert(b.label));
     if (first) {
       try {
-        names = certificateNames(new X509Certificate(first.pem));
+        names = certificateNames(new (nodeCrypto().X509Certificate)(first.pem));
       } catch {
         names = [];
       }

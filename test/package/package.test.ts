@@ -403,13 +403,15 @@ describe('package.json and the bundle', () => {
     expect(cli).toBeDefined();
     expect(cli.inputs.filter((i) => i.includes('node_modules'))).toEqual([]);
     // Builtins, nothing else: dist/run.cjs (the modes) is read and compiled by src/codeCache.ts;
-    // the import() of it and of node:util is the branch for the sources run as ES modules.
+    // the import() of it and of node:tty and node:util is the branch for the sources run as ES modules.
     expect([...new Set(cli.imports.map((i) => `${i.kind} ${i.path}`))].sort()).toEqual([
       'dynamic-import ./run.cjs',
+      'dynamic-import node:tty',
       'dynamic-import node:util',
       'require-call node:fs',
       'require-call node:module',
       'require-call node:path',
+      'require-call node:tty',
       'require-call node:util',
       'require-call node:vm',
     ]);
