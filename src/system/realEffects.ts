@@ -346,6 +346,17 @@ function sessionOf(pid: number | 'self'): number | null {
   }
 }
 
+/** Whether `pid` is a process that has not ended (neither gone nor a zombie waiting for its parent). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat[stat.lastIndexOf(')') + 2];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 /** Every process in one of `sessions` (from /proc). */
 export function sessionMembers(sessions: ReadonlySet<number>): number[] {
   if (sessions.size === 0) return [];
@@ -396,14 +407,18 @@ export async function loadCommandRunner(): Promise<void> {
   await (execaModule ??= import('execa'));
 }
 
-/** `openStdin`: the command's standard input is a pipe that is never written to, closed when it ends. */
+/**
+ * `wrapper`: `cmd` is script(1) around the command (runCommand's tty runs): its standard input is
+ * a pipe that is never written to, closed when it ends, and once a stop has ended everything it
+ * started, it is killed (util-linux's script lingers ~2 s after a TERM whose command has died).
+ */
 async function spawn(
   cmd: string,
   args: string[],
   opts: RunOptions,
   extraEnv: Record<string, string>,
   command: string,
-  openStdin = false,
+  wrapper = false,
 ): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { execa } = await (execaModule ??= import('execa'));
@@ -412,7 +427,7 @@ async function spawn(
     buffer: false,
     env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
     extendEnv: true,
-    stdin: opts.input === undefined && !openStdin ? 'ignore' : 'pipe',
+    stdin: opts.input === undefined && !wrapper ? 'ignore' : 'pipe',
     input: opts.input,
     stdout: 'pipe',
     stderr: 'pipe',
@@ -450,6 +465,10 @@ async function spawn(
         if (s !== null && s !== own) sessions.add(s);
       }
       killAll(signal === 'SIGKILL' ? tree : more, signal);
+      // script(1) relays a terminal for its command and nothing else: once nothing it started
+      // runs any more, it has nothing left to do (a stopped check is then over at once, not 2 s on).
+      if (wrapper && ![...descendants(pid), ...sessionMembers(sessions)].some((p) => p !== pid && running(p)))
+        killAll([pid], 'SIGKILL');
     }, 100);
     forceTimer = setTimeout(() => {
       signal = 'SIGKILL';
@@ -464,7 +483,7 @@ async function spawn(
   if (opts.signal?.aborted) stop();
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
   const r = await sub;
-  if (openStdin) sub.stdin?.destroy();
+  if (wrapper) sub.stdin?.destroy();
   clearTimeout(timer);
   opts.signal?.removeEventListener('abort', onAbort);
   if (forceTimer) clearTimeout(forceTimer);

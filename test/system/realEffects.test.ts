@@ -263,6 +263,19 @@ describe('createRealEffects: what a tty run gives its command', () => {
       timedOut: false,
     });
   });
+
+  it('stopped, it is over once its command is: script(1), which lingers ~2 s after a TERM, is not waited for', async () => {
+    const fx = createRealEffects(root());
+    const abort = new AbortController();
+    const start = Date.now();
+    setTimeout(() => abort.abort('SIGTERM'), 300);
+    const r = await fx.run('sleep', ['30'], { tty: true, timeoutMs: 60_000, signal: abort.signal });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('stopped (the run was interrupted)');
+    // 300 ms before the stop; a sweep (every 100 ms) then finds the sleep gone. Waiting for
+    // script(1) to end by itself took 2 s more.
+    expect(Date.now() - start).toBeLessThan(1_800);
+  });
 });
 
 describe('createRealEffects: kill is done in process, as a shell does it', () => {
