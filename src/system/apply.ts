@@ -483,13 +483,16 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   // daemon actions matter to a rollback), and a failure before its step stops it.
   const checkAt = plan.actions.findIndex((a) => a.kind === 'postfix-check');
   const checkFirst = checkFirstAt(plan) >= 0;
-  /** The check as its step awaits it, started by `start` once a signal stops it too; settle() ends it on the way out. */
-  const takeCheck = (action: Action, stop: AbortController, start: () => Promise<StepOutcome>) => {
+  /**
+   * The check (this plan's action at checkAt, even when started on planFiles()'s copy of it) as its
+   * step awaits it, started by `start` once a signal stops it too; settle() ends it on the way out.
+   */
+  const takeCheck = (stop: AbortController, start: () => Promise<StepOutcome>) => {
     const unlink = linkAbort(opts.signal, stop);
     const outcome = start().finally(unlink);
     outcome.catch(() => undefined); // awaited by its step, or by settle() on the way out
     early = {
-      action,
+      action: plan.actions[checkAt],
       outcome,
       settle: async () => {
         stop.abort(new Error('an earlier step failed'));
@@ -498,7 +501,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     };
   };
   const startCheck = (options: ServiceOptions, stop: AbortController) =>
-    takeCheck(plan.actions[checkAt], stop, () => runAction(fx, host, plan.actions[checkAt], options));
+    takeCheck(stop, () => runAction(fx, host, plan.actions[checkAt], options));
   try {
     // Under --root every tool reads one private copy of the sandbox's configuration (sandbox.ts),
     // made from main.cf and master.cf as this apply will write them, and the check starts on it
@@ -508,7 +511,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     const first = adopted ?? (await startSandboxCheck(plan, fx, host));
     if (first !== undefined) {
       sandboxCopy = first.copy;
-      takeCheck(plan.actions[checkAt], first.stop, () => first.outcome);
+      takeCheck(first.stop, () => first.outcome);
     }
     // Live, the lock, stage and check the caller started are this apply's from here on (its
     // `finally` removes the stage and gives the lock back).
@@ -518,7 +521,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       lock = taken.lock;
       stage = taken.stage;
       stageDir = taken.stageDir;
-      takeCheck(plan.actions[checkAt], taken.stop, () => taken.outcome);
+      takeCheck(taken.stop, () => taken.outcome);
     }
     checkSignal();
     await rec.step('lock', `Take the lock ${await fx.realPath(LOCK_PATH)}`, async () => {
@@ -531,7 +534,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
       if (own !== undefined) {
         stage = own.stage;
         stageDir = own.stageDir;
-        takeCheck(plan.actions[checkAt], own.stop, () => own.outcome);
+        takeCheck(own.stop, () => own.outcome);
       }
     }
 

@@ -2,9 +2,10 @@
  * Node builtins loaded on first use, not with the modules that use them: crypto (temporary
  * names, certificates, the backup's digests), tls (its root certificates), dns (a resolver reading
  * resolv.conf), readline; loading them with the bundle cost the wizard's first frame about 15 ms
- * (crypto alone, loaded by the host facts' modules, ~3 ms of an apply before its check starts). Each is loaded with require(),
- * not import(): dist/run.cjs is compiled by the front with V8's code cache (src/codeCache.ts), and
- * code compiled that way cannot run import() on the Node releases mailsetup supports.
+ * (crypto alone, loaded by the host facts' modules, ~3 ms of an apply before its check starts).
+ * Each is loaded with require(), not import(): dist/run.cjs is compiled by the front with V8's
+ * code cache (src/codeCache.ts), and code compiled that way cannot run import() on the Node
+ * releases mailsetup supports.
  */
 import { createRequire } from 'node:module';
 

@@ -465,9 +465,14 @@ async function spawn(
         if (s !== null && s !== own) sessions.add(s);
       }
       killAll(signal === 'SIGKILL' ? tree : more, signal);
-      // script(1) relays a terminal for its command and nothing else: once nothing it started
-      // runs any more, it has nothing left to do (a stopped check is then over at once, not 2 s on).
-      if (wrapper && ![...descendants(pid), ...sessionMembers(sessions)].some((p) => p !== pid && running(p)))
+      // script(1) relays a terminal for its command and nothing else: once the command it started
+      // and all that started have ended, it has nothing left to do (a stopped check is then over at
+      // once, not 2 s on). Not before its command was seen: script(1) may still be about to fork it.
+      if (
+        wrapper &&
+        tree.length > 1 &&
+        ![...descendants(pid), ...sessionMembers(sessions)].some((p) => p !== pid && running(p))
+      )
         killAll([pid], 'SIGKILL');
     }, 100);
     forceTimer = setTimeout(() => {

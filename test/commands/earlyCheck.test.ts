@@ -5,14 +5,10 @@
  * once, and a plan the linter refuses ends the check it started without writing anything.
  */
 import { describe, expect, it } from 'vitest';
-import { applyAnswers } from '../../src/commands/apply/index.js';
-import type { CommandContext } from '../../src/commands/context.js';
 import { LOCK_PATH } from '../../src/model/paths.js';
-import { readHostFacts } from '../../src/system/hostFacts.js';
 import type { MemoryEffects } from '../../src/system/memoryEffects.js';
-import { withoutProbes } from '../../src/system/probes.js';
+import { applyOn } from '../helpers/applyOn.js';
 import { memoryDebianBox, NULL_CLIENT_ANSWERS } from '../helpers/host.js';
-import { cliOptions } from '../helpers/options.js';
 
 const STAGE = '/etc/.postfix.mailsetup-stage';
 
@@ -21,29 +17,15 @@ function rerun(fx: MemoryEffects, answers: string): MemoryEffects {
   return memoryDebianBox(answers, Object.fromEntries([...fx.files].map(([p, f]) => [p, f.content])));
 }
 
-async function applyOn(fx: MemoryEffects): Promise<{ code: number; text: string }> {
-  const out: string[] = [];
-  const ctx: CommandContext = {
-    opts: cliOptions({ answers: '-', yes: true, noProbes: true }),
-    fx: withoutProbes(fx),
-    root: '/',
-    io: { out: (s) => void out.push(s), err: (s) => void out.push(s) },
-    interactive: false,
-    isRoot: true,
-  };
-  const code = await applyAnswers(ctx, readHostFacts(ctx.fx));
-  return { code, text: out.join('') };
-}
-
 const checks = (fx: MemoryEffects) => fx.calls.filter((c) => c.cmd === 'postfix' && c.args.at(-1) === 'check');
 
 describe('the check an apply starts first', () => {
   it('runs once, on the stage, and before any other command of the apply; the plan is applied', async () => {
     const first = memoryDebianBox(NULL_CLIENT_ANSWERS);
-    expect((await applyOn(first)).code).toBe(0);
+    expect((await applyOn(first, true)).code).toBe(0);
     // A re-run with one answer changed.
     const fx = rerun(first, NULL_CLIENT_ANSWERS.replace('myhostname: host.example.com', 'myhostname: mx.example.com'));
-    const r = await applyOn(fx);
+    const r = await applyOn(fx, true);
     expect(r.code).toBe(0);
     expect(checks(fx).map((c) => c.args.join(' '))).toEqual([`-c ${STAGE} check`]);
     // Only the host facts' commands come before it (no build, no queue, no daemon command).
@@ -61,10 +43,10 @@ describe('the check an apply starts first', () => {
     const server =
       'role: mail-server\nmyhostname: host.example.com\npostmaster: admin@example.net\nsmtpd_tls_security_level: none\n';
     const first = memoryDebianBox(server);
-    expect((await applyOn(first)).code).toBe(0);
+    expect((await applyOn(first, true)).code).toBe(0);
     const mainBefore = first.files.get('/etc/postfix/main.cf')?.content;
     const fx = rerun(first, `${server}mynetworks: [0.0.0.0/0]\n`);
-    await expect(applyOn(fx)).rejects.toMatchObject({
+    await expect(applyOn(fx, true)).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringContaining('refusing to apply'),
     });

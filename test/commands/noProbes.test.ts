@@ -5,14 +5,11 @@
  * that would have says it was not done.
  */
 import { describe, expect, it } from 'vitest';
-import { applyAnswers } from '../../src/commands/apply/index.js';
-import type { CommandContext } from '../../src/commands/context.js';
 import { NO_PROBES } from '../../src/model/effects.js';
 import { readHostFacts } from '../../src/system/hostFacts.js';
-import type { MemoryEffects } from '../../src/system/memoryEffects.js';
 import { withoutProbes } from '../../src/system/probes.js';
+import { applyOn } from '../helpers/applyOn.js';
 import { memoryDebianBox, NULL_CLIENT_ANSWERS } from '../helpers/host.js';
-import { cliOptions } from '../helpers/options.js';
 
 const ANSWERS = NULL_CLIENT_ANSWERS;
 /** With a smart-host login (whose test, without --no-probes, would reach the real network: not run here). */
@@ -20,20 +17,6 @@ const WITH_LOGIN = `${ANSWERS}smtp_sasl:\n  username: me@example.net\n  password
 
 /** A local resolver: without --no-probes, host facts ask it whether it validates DNSSEC. */
 const box = (answers = ANSWERS) => memoryDebianBox(answers, { '/etc/resolv.conf': 'nameserver 127.0.0.53\n' });
-
-async function applyOn(fx: MemoryEffects, noProbes: boolean): Promise<{ code: number; text: string }> {
-  const out: string[] = [];
-  const ctx: CommandContext = {
-    opts: cliOptions({ answers: '-', yes: true, noProbes }),
-    fx: noProbes ? withoutProbes(fx) : fx,
-    root: '/',
-    io: { out: (s) => void out.push(s), err: (s) => void out.push(s) },
-    interactive: false,
-    isRoot: true,
-  };
-  const code = await applyAnswers(ctx, readHostFacts(ctx.fx));
-  return { code, text: out.join('') };
-}
 
 describe('--no-probes', () => {
   it('without it, an apply looks up DNS, asks the resolver and tries the relay host', async () => {

@@ -74,7 +74,7 @@ export async function applyAnswers(
   // while the rest of the plan is made, the plan is shown and the checks before the apply run:
   // under --root on a private copy, live on the stage under the lock (it changes nothing either
   // way). apply() takes it over when the plan's files and commands are these; any other way out
-  // (an error in the findings, --dry-run) ends it.
+  // (an error in the findings, a failed check before the apply, a changed plan) ends it.
   const draft = appliesAtOnce(opts) ? session.draftOrExit({ ...given, role }) : undefined;
   let sandboxCheck: SandboxCheck | undefined;
   let liveCheck: LiveCheck | undefined;
