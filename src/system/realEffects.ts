@@ -311,14 +311,9 @@ export function descendants(pid: number): number[] {
   }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid …: comm may hold spaces and parentheses; the last ")" ends it.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const fields = statFields(name);
+    if (fields === null) continue;
+    const ppid = Number(fields[1]);
     const list = children.get(ppid);
     if (list) list.push(Number(name));
     else children.set(ppid, [Number(name)]);
@@ -335,26 +330,31 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** The session id of `pid` (from /proc), or null when it is gone. */
-function sessionOf(pid: number | 'self'): number | null {
+/**
+ * The fields of /proc/`pid`/stat after the command's name (state, ppid, pgrp, session, …), or null
+ * when the process is gone. `pid (comm) state ppid …`: comm may hold spaces and parentheses; the
+ * last ")" ends it.
+ */
+function statFields(pid: number | string): string[] | null {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // … ) state ppid pgrp session …
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The session id of `pid` (from /proc), or null when it is gone. */
+function sessionOf(pid: number | 'self'): number | null {
+  const fields = statFields(pid);
+  return fields === null ? null : Number(fields[3]);
 }
 
 /** Whether `pid` is a process that has not ended (neither gone nor a zombie waiting for its parent). */
 function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat[stat.lastIndexOf(')') + 2];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** Every process in one of `sessions` (from /proc). */
@@ -456,7 +456,8 @@ async function spawn(
     killAll(tree, 'SIGTERM');
     let signal: NodeJS.Signals = 'SIGTERM';
     sweep = setInterval(() => {
-      const more = [...descendants(pid), ...sessionMembers(sessions)].filter((p) => !tree.includes(p));
+      const present = [...descendants(pid), ...sessionMembers(sessions)];
+      const more = present.filter((p) => !tree.includes(p));
       tree.push(...more);
       // A session made after the tree was taken (script(1) starts its command in one of its own
       // only when it has forked it) is swept from now on too: its members outlive their parents.
@@ -468,12 +469,8 @@ async function spawn(
       // script(1) relays a terminal for its command and nothing else: once the command it started
       // and all that started have ended, it has nothing left to do (a stopped check is then over at
       // once, not 2 s on). Not before its command was seen: script(1) may still be about to fork it.
-      if (
-        wrapper &&
-        tree.length > 1 &&
-        ![...descendants(pid), ...sessionMembers(sessions)].some((p) => p !== pid && running(p))
-      )
-        killAll([pid], 'SIGKILL');
+      // (A member of a session first seen just now is swept with the rest when script(1) has gone.)
+      if (wrapper && tree.length > 1 && !present.some((p) => p !== pid && running(p))) killAll([pid], 'SIGKILL');
     }, 100);
     forceTimer = setTimeout(() => {
       signal = 'SIGKILL';
