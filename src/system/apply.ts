@@ -269,7 +269,7 @@ export interface SandboxCheck extends EarlyCheck {
   copy: SandboxConfig;
 }
 
-/** A check started before apply() (startSandboxCheck, startLiveCheck), taken over by apply() for the same plan. */
+/** A check started before apply() (startSandboxCheck, startLiveCheck), taken over by apply() for the same files and commands. */
 interface EarlyCheck {
   /** What the check was started on: a plan, or its files and commands alone (planFiles). */
   plan: PlannedFiles;
