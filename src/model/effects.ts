@@ -35,6 +35,13 @@ export interface RunOptions {
    * build or a check that a signal interrupted is rolled back rather than waited for.
    */
   signal?: AbortSignal;
+  /**
+   * Start the command and return once it runs, without waiting for it to end (postfix-script's
+   * `postsuper &` after a reload): its standard streams are /dev/null, it runs in a session of
+   * its own and outlives mailsetup. The result's exit code says only whether it started (127
+   * when the program is not found); its command line ends in ` &`.
+   */
+  background?: boolean;
 }
 
 /** A TCP socket in LISTEN state. */

@@ -17,6 +17,8 @@ export interface CommandSpec {
   timeoutMs?: number;
   /** After the command, wait (up to timeoutMs) until this process has exited. */
   waitForExit?: number;
+  /** Started and not waited for (RunOptions.background). */
+  background?: boolean;
 }
 
 /** What the commands depend on besides the action. */
@@ -216,12 +218,14 @@ export function reloadCommands(ctx: CommandContext, state: ServiceState): Comman
  * postfix-script's `reload`, step for step: `postsuper active` (postsuper's structure check and
  * clean-up of the active queue directory, before the reload), SIGHUP to the master (which
  * re-reads main.cf and master.cf, logs "reload -- version …, configuration …" and restarts its
- * services as they finish their work), then the bare `postsuper` (the queue's structure check)
- * that postfix-script starts in the background; here it runs to its end. (postfix-script's own
- * log line, "refreshing the Postfix mail system", is left to the master's.) The tools read the
- * stage when there is one. postfix-script is not run itself because it first asks the default
- * main.cf (`postconf -c /etc/postfix -h multi_instance_directories`): right after an apply has
- * placed a new main.cf, Postfix makes that wait 1–2 s for the file to be older. The master reads
+ * services as they finish their work), then the bare `postsuper` (the queue's structure check),
+ * started in the background as postfix-script starts it, on the live configuration (the stage
+ * is gone when it reads it; it waits, as after any edit, until the new main.cf is older than a
+ * second). (postfix-script's own log line, "refreshing the Postfix mail system", is left to the
+ * master's.) `postsuper active` reads the stage when there is one. postfix-script is not run
+ * itself because it first asks the default main.cf (`postconf -c /etc/postfix -h
+ * multi_instance_directories`): right after an apply has placed a new main.cf, Postfix makes
+ * that wait 1–2 s for the file to be older. The master reads
  * the new main.cf when the signal arrives (waiting there, if it must, without holding up the
  * apply). systemd's reload of Debian's unit runs the same `postfix reload` (postmulti -p reload).
  */
@@ -230,7 +234,7 @@ export function signalReload(ctx: CommandContext, pid: number): CommandSpec[] {
   return [
     { cmd: 'postsuper', args: ['active'], ...env, timeoutMs: SLOW_MS },
     { cmd: 'kill', args: ['-HUP', String(pid)], timeoutMs: 30_000 },
-    { cmd: 'postsuper', args: [], ...env, timeoutMs: SLOW_MS },
+    { cmd: 'postsuper', args: [], background: true },
   ];
 }
 

@@ -290,7 +290,9 @@ export function createMemoryEffects(init: MemoryEffectsInit = {}): MemoryEffects
     },
     async run(cmd, args, opts = {}) {
       calls.push({ cmd, args: [...args], opts });
-      return init.run ? init.run(cmd, args, opts) : okResult(cmd, args);
+      const r = init.run ? await init.run(cmd, args, opts) : okResult(cmd, args);
+      // Started in the background: only whether it started is known (as realEffects says it).
+      return opts.background ? { ...r, command: `${commandLine(cmd, args)} &`, stdout: '', stderr: '' } : r;
     },
     async mkdir(p, mode) {
       addParents(sys(p), mode, true);

@@ -234,6 +234,7 @@ export async function runCommand(
   const command = commandLine(cmd, args);
   const builtin = cmd === 'kill' && !opts.tty ? killBuiltin(args) : undefined;
   if (builtin !== undefined) return { command, ...builtin, stdout: '', timedOut: false };
+  if (opts.background) return startInBackground(cmd, args, opts, extraEnv, command);
   if (opts.tty && !ttyRuns.scriptMissing) {
     // script(1) runs the line with $SHELL -c: the line is quoted for a POSIX shell (root's SHELL
     // may be another, and bash also starts slower than dash). `exec`: the shell becomes the
@@ -405,6 +406,43 @@ let execaModule: Promise<typeof import('execa')> | undefined;
  */
 export async function loadCommandRunner(): Promise<void> {
   await (execaModule ??= import('execa'));
+}
+
+/**
+ * RunOptions.background: started in a session of its own (execa leaves a detached subprocess
+ * alone when mailsetup ends) with /dev/null for its streams, and let go once it runs: unref'd,
+ * it does not keep mailsetup waiting. The result says whether it started.
+ */
+async function startInBackground(
+  cmd: string,
+  args: string[],
+  opts: RunOptions,
+  extraEnv: Record<string, string>,
+  command: string,
+): Promise<CommandResult> {
+  const { execa } = await (execaModule ??= import('execa'));
+  const sub = execa(cmd, args, {
+    reject: false,
+    buffer: false,
+    detached: true,
+    stdio: 'ignore',
+    env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
+    extendEnv: true,
+  });
+  const failed = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    sub.once('spawn', () => resolve(null));
+    sub.once('error', (e: NodeJS.ErrnoException) => resolve(e));
+  });
+  sub.unref();
+  if (failed === null) return { command: `${command} &`, exitCode: 0, stdout: '', stderr: '', timedOut: false };
+  const notFound = failed.code === 'ENOENT' || (failed.code === 'EACCES' && !cmd.includes('/'));
+  return {
+    command: `${command} &`,
+    exitCode: notFound ? 127 : 126,
+    stdout: '',
+    stderr: notFound ? `${cmd}: command not found` : `${cmd}: could not be run: ${failed.message}`,
+    timedOut: false,
+  };
 }
 
 /**

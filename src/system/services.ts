@@ -226,6 +226,7 @@ export async function runSpecs(
       ...(s.tty ? { tty: true } : {}),
       ...(s.timeoutMs ? { timeoutMs: s.timeoutMs } : {}),
       ...(signal ? { signal } : {}),
+      ...(s.background ? { background: true } : {}),
     });
     const r = { ...raw, stdout: output(raw.stdout), stderr: output(raw.stderr) };
     results.push(r);

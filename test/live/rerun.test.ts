@@ -160,7 +160,7 @@ async function bannerWith(text: string, ms: number): Promise<string> {
     expect(steps).toEqual([
       '✓ Check the configuration (postfix check): postfix -c /etc/.postfix.mailsetup-stage check',
       '✓ Write /etc/postfix/main.cf',
-      `✓ Reload Postfix: postsuper active; kill -HUP ${masters[0]}; postsuper`,
+      `✓ Reload Postfix: postsuper active; kill -HUP ${masters[0]}; postsuper &`,
     ]);
     expect(existsSync('/etc/.postfix.mailsetup-stage')).toBe(false);
     // A reload, not a restart: the same master, now serving the new main.cf (it re-reads it on the

@@ -50,7 +50,7 @@ function lines(ac: ActionCommands): string[] {
               .map(([k, v]) => `${k}=${v} `)
               .join('')
           : ''
-      }${commandLine(c.cmd, c.args)}${c.tty ? ' [tty]' : ''}`,
+      }${commandLine(c.cmd, c.args)}${c.tty ? ' [tty]' : ''}${c.background ? ' &' : ''}`,
   );
 }
 
@@ -116,17 +116,15 @@ describe('actionCommands', () => {
     expect(lines(actionCommands({ kind: 'reload' }, live({ stage: S, systemd: true }), state()))).toEqual([
       'systemctl reload postfix',
     ]);
-    // The master's pid known: postfix-script's reload without postfix-script, the tools on the stage.
+    // The master's pid known: postfix-script's reload without postfix-script, `postsuper active`
+    // on the stage; the last postsuper in the background as postfix-script starts it, on the live
+    // configuration (the stage is removed when the apply ends, and it may still be reading).
     const signalled = actionCommands({ kind: 'reload' }, staged, state({ masterPid: 4242 }));
-    expect(lines(signalled)).toEqual([
-      `MAIL_CONFIG=${S} postsuper active`,
-      'kill -HUP 4242',
-      `MAIL_CONFIG=${S} postsuper`,
-    ]);
+    expect(lines(signalled)).toEqual([`MAIL_CONFIG=${S} postsuper active`, 'kill -HUP 4242', 'postsuper &']);
     expect(lines(actionCommands({ kind: 'reload' }, live({ systemd: true }), state({ masterPid: 4242 })))).toEqual([
       'postsuper active',
       'kill -HUP 4242',
-      'postsuper',
+      'postsuper &',
     ]);
     // Not running after all: started as before; a private instance (configDir) keeps `postfix -c DIR reload`.
     expect(

@@ -13,7 +13,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import { createRealEffects, normalPath } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
 import { postfixVersion, tempRoots } from '../helpers/postfix.js';
-import { postfixNeedsTty } from '../../src/system/commands.js';
+import { commandLine, postfixNeedsTty } from '../../src/system/commands.js';
 import { NOBODY_UID, NOGROUP_GID } from '../helpers/system-fixture.js';
 
 const AS_ROOT = needsRoot('the owner tests of writeFileAtomic', 'they set and expect root and nobody as owners');
@@ -275,6 +275,104 @@ describe('createRealEffects: what a tty run gives its command', () => {
     // 300 ms before the stop; a sweep (every 100 ms) then finds the sleep gone. Waiting for
     // script(1) to end by itself took 2 s more.
     expect(Date.now() - start).toBeLessThan(1_800);
+  });
+});
+
+describe("createRealEffects: a background run (postfix-script's `postsuper &`)", () => {
+  /** The fields of /proc/PID/stat after the name (state, ppid, pgrp, session, …), or null when gone. */
+  const statOf = (pid: number): string[] | null => {
+    try {
+      const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return t.slice(t.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return null;
+    }
+  };
+  const until = async (what: () => boolean, ms: number): Promise<boolean> => {
+    const end = Date.now() + ms;
+    while (!what()) {
+      if (Date.now() > end) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  };
+
+  it('returns once the command runs: its own session, /dev/null for its streams, the environment given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailsetup-bg-'));
+    const out = join(dir, 'out');
+    const fx = createRealEffects(root());
+    // It writes its pid and where its streams go, then waits to be told to end (a file).
+    const line =
+      `echo $$ "$MARK" $(readlink /proc/$$/fd/0) $(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2) > ${out}.tmp; ` +
+      `mv ${out}.tmp ${out}; while [ ! -e ${dir}/end ]; do sleep 0.05; done; echo ended > ${dir}/ended`;
+    const r = await fx.run('sh', ['-c', line], { background: true, env: { MARK: 'given' } });
+    expect(r).toEqual({
+      command: `${commandLine('sh', ['-c', line])} &`,
+      exitCode: 0,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+    });
+    expect(existsSync(join(dir, 'ended'))).toBe(false);
+    expect(await until(() => existsSync(out), 5_000)).toBe(true);
+    const [pid, mark, ...streams] = readFileSync(out, 'utf8').trim().split(' ');
+    expect(mark).toBe('given');
+    expect(streams).toEqual(['/dev/null', '/dev/null', '/dev/null']);
+    // A session of its own: a Ctrl-C at mailsetup's terminal, or its end, is not its end.
+    expect(statOf(Number(pid))?.[3]).toBe(pid);
+    writeFileSync(join(dir, 'end'), '');
+    expect(await until(() => existsSync(join(dir, 'ended')), 5_000)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a program that is not there: 127 and the shell's message, as for a run that waits", async () => {
+    const fx = createRealEffects(root());
+    expect(await fx.run('mailsetup-no-such-program', ['x'], { background: true })).toEqual({
+      command: 'mailsetup-no-such-program x &',
+      exitCode: 127,
+      stdout: '',
+      stderr: 'mailsetup-no-such-program: command not found',
+      timedOut: false,
+    });
+  });
+
+  it('mailsetup ends without waiting for it (a referenced handle would hold it 30 s), and leaves it running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailsetup-bg-'));
+    const pidFile = join(dir, 'pid');
+    const script = join(dir, 'start.ts');
+    writeFileSync(
+      script,
+      `import { createRealEffects } from ${JSON.stringify(join(process.cwd(), 'src', 'system', 'realEffects.ts'))};\n` +
+        `const r = await createRealEffects('/').run('sh', ['-c', 'echo $$ > ${pidFile}; exec sleep 30'], { background: true });\n` +
+        'console.log(r.exitCode);\n',
+    );
+    const started = Date.now();
+    const r = spawnSync(
+      process.execPath,
+      ['--import', join(process.cwd(), 'test', 'helpers', 'ts-loader.mjs'), script],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+        timeout: 20_000,
+      },
+    );
+    expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, '0', '']);
+    // Not the 30 s of the sleep (nor the 20 s this waits at most).
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'), 5_000)).toBe(true);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      // Its parent has ended; it still runs (the sleep it became).
+      expect(statOf(pid)?.[0]).toMatch(/^[RS]$/);
+      expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('sleep');
+    } finally {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
