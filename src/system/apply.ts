@@ -469,6 +469,8 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     if (opts.signal?.aborted) throw new StepFailure(interruption(opts.signal));
   };
   let stage: string | undefined;
+  // Its removal, once the last tool that reads it has run (awaited on the way out).
+  let stageGone: Promise<void> | undefined;
   // The stage's real path, which the commands get.
   let stageDir: string | undefined;
   let sandboxCopy: SandboxConfig | undefined;
@@ -663,6 +665,9 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
 
     if (pending) await write(pending);
     checkSignal();
+    // No tool reads the stage any more: it is removed while the apply is recorded as finished.
+    stageGone = removeStage(fx, stage);
+    stage = undefined;
     await rec.step('manifest', 'Record the apply as finished', async () => {
       b.manifest.status = 'applied';
       await writeManifest(fx, b.dir, b.manifest);
@@ -670,8 +675,10 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
     await removeKeeps(fx, b.manifest);
     return done({ ok: true, changed, backupDir: await fx.realPath(b.dir) });
   } catch (e) {
-    // A check still running (a build before it failed) ends before anything is rolled back.
+    // A check still running (a build before it failed) ends before anything is rolled back, and
+    // the stage's removal (the apply failed after its last tool) is over.
     await early?.settle();
+    await stageGone;
     let error = e instanceof StepFailure ? e.message : messageOf(e);
     if (opts.signal?.aborted && !error.startsWith('interrupted')) error = `${interruption(opts.signal)} (${error})`;
     if (!backup) return done({ ok: false, error, ...(stale.length > 0 ? { stale } : {}) });
@@ -685,6 +692,7 @@ export async function apply(plan: Plan, fx: Effects, host: HostFacts, opts: Appl
   } finally {
     await early?.settle();
     await sandboxCopy?.remove();
+    await stageGone;
     await removeStage(fx, stage);
     await lock?.release().catch(() => undefined);
   }

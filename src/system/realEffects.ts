@@ -127,11 +127,15 @@ export async function readRegular(real: string, maxBytes: number, follow = false
         code: 'EFBIG',
       });
     }
-    // Read to the end, not to st.size: /proc files say 0 and have content.
+    // Read to the end, not to st.size: /proc files say 0 and have content. A file that says its
+    // size is read in one call of one byte more: fewer bytes back is its end (a regular file reads
+    // short only there), and nothing is allocated beyond it (a 64 kB buffer per read, zeroed, cost
+    // an apply more than its reads). Only what was read is kept of each buffer.
     const chunks: Buffer[] = [];
     let got = 0;
     for (;;) {
-      const chunk = Buffer.alloc(Math.min(Math.max(st.size - got, 65536), maxBytes + 1 - got));
+      const want = st.size > got ? st.size - got + 1 : 65536;
+      const chunk = Buffer.allocUnsafe(Math.min(want, maxBytes + 1 - got));
       if (chunk.length === 0) break;
       const bytesRead = readSync(fd, chunk, 0, chunk.length, got);
       if (bytesRead === 0) break;
@@ -140,8 +144,9 @@ export async function readRegular(real: string, maxBytes: number, follow = false
       if (got > maxBytes) {
         throw Object.assign(new Error(`larger than the ${maxBytes} bytes mailsetup reads`), { code: 'EFBIG' });
       }
+      if (st.size > 0 && bytesRead < chunk.length) break;
     }
-    return Buffer.concat(chunks);
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   } finally {
     closeSync(fd);
   }

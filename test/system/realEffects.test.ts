@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../../src/model/effects.js';
-import { createRealEffects, normalPath } from '../../src/system/realEffects.js';
+import { createRealEffects, normalPath, readRegular } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
 import { postfixVersion, tempRoots } from '../helpers/postfix.js';
@@ -275,6 +275,31 @@ describe('createRealEffects: what a tty run gives its command', () => {
     // 300 ms before the stop; a sweep (every 100 ms) then finds the sleep gone. Waiting for
     // script(1) to end by itself took 2 s more.
     expect(Date.now() - start).toBeLessThan(1_800);
+  });
+});
+
+describe('readRegular: the bytes of a regular file, to its end', () => {
+  it('reads files of every size whole, /proc files that say 0 bytes, and refuses one byte more than allowed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailsetup-read-'));
+    try {
+      for (const size of [0, 1, 4095, 4096, 65535, 65536, 65537, 200_000]) {
+        const bytes = Buffer.alloc(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i * 7 + 3) & 0xff;
+        writeFileSync(join(dir, `f${size}`), bytes);
+        expect((await readRegular(join(dir, `f${size}`), 1 << 20)).equals(bytes), `${size} bytes`).toBe(true);
+        // At the limit it is read; one byte over it is refused.
+        if (size > 0) {
+          expect((await readRegular(join(dir, `f${size}`), size)).length).toBe(size);
+          await expect(readRegular(join(dir, `f${size}`), size - 1)).rejects.toMatchObject({ code: 'EFBIG' });
+        }
+      }
+      // st_size 0, and content: read to the end all the same.
+      const status = (await readRegular('/proc/self/status', 1 << 20)).toString('utf8');
+      expect(status).toMatch(/^Name:\t/);
+      expect(status).toMatch(/\nPid:\t\d+\n/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -338,9 +338,11 @@ describe('apply and the stage (memory effects)', () => {
       'manifest',
     ]);
     expect(fx.files.get('/etc/postfix/main.cf')?.content).toBe('a = 2\n');
-    // The last postsuper is started in the background on the live configuration (no MAIL_CONFIG).
+    // The last postsuper is started in the background on the live configuration (no MAIL_CONFIG):
+    // the stage is removed when the apply ends, whatever still runs.
     const last = fx.calls.at(-1);
     expect([last?.cmd, last?.opts]).toEqual(['postsuper', { background: true }]);
+    expect([...fx.files.keys()].filter((k) => k.startsWith(`${S}/`))).toEqual([]);
   });
 
   it('a failed check on the stage: the live main.cf is never replaced, not even for a moment', async () => {
