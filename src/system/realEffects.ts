@@ -201,6 +201,27 @@ function firstInvalidUtf8(b: Uint8Array): number {
  */
 export interface TtyRuns {
   scriptMissing: boolean;
+  /** The mark a tty run's line writes after its command (ttyEndMark): made once, unguessable. */
+  endMark?: string;
+}
+
+/**
+ * What a tty run's shell line writes after its command, with the command's exit status: 16 bytes
+ * from /dev/urandom in hex (node:crypto is not loaded for it), so that no output of the command
+ * (a file's text it quotes) can end the run early or give it another status.
+ */
+function ttyEndMark(ttyRuns: TtyRuns): string {
+  if (ttyRuns.endMark === undefined) {
+    const bytes = Buffer.alloc(16);
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, bytes, 0, 16, null) !== 16) throw new Error('/dev/urandom: short read');
+    } finally {
+      closeSync(fd);
+    }
+    ttyRuns.endMark = `mailsetup-end-${bytes.toString('hex')}`;
+  }
+  return ttyRuns.endMark;
 }
 
 /**
@@ -242,15 +263,19 @@ export async function runCommand(
   if (opts.background) return startInBackground(cmd, args, opts, extraEnv, command);
   if (opts.tty && !ttyRuns.scriptMissing) {
     // script(1) runs the line with $SHELL -c: the line is quoted for a POSIX shell (root's SHELL
-    // may be another, and bash also starts slower than dash). `exec`: the shell becomes the
-    // command, as bash does by itself for one command (dash does not): the command is the pty's
-    // child, and a stop or a timeout reaches it and what it starts, as before. script(1)'s own
-    // standard input is a pipe left open (never written): at end of input, util-linux's script
-    // hands the pty an end-of-file and waits 10 ms for it to be read, a pause every tty run paid.
-    // The command reads /dev/null instead of the pty (as it did through script before).
+    // may be another, and bash also starts slower than dash). script(1)'s own standard input is a
+    // pipe left open (never written): at end of input, util-linux's script hands the pty an
+    // end-of-file and waits 10 ms for it to be read, a pause every tty run paid. The command
+    // reads /dev/null instead of the pty (as it did through script before). After the command the
+    // line writes a mark with its exit status: once that has come through the terminal, all the
+    // command wrote has, and script(1) is ended rather than waited for (after its command ends it
+    // reads the terminal until 10 ms pass without output: another pause every tty run paid).
     const env = { ...extraEnv, SHELL: '/bin/sh' };
-    const line = `exec ${command} </dev/null`;
-    const r = await spawn('script', ['-qec', line, '/dev/null'], { ...opts, input: undefined }, env, command, true);
+    const endMark = ttyEndMark(ttyRuns);
+    const line = `${command} </dev/null; echo ${endMark} $?`;
+    const r = await spawn('script', ['-qec', line, '/dev/null'], { ...opts, input: undefined }, env, command, {
+      endMark,
+    });
     const merged = (r.stdout + (r.stderr ? `\n${r.stderr}` : '')).replace(/\r\n/g, '\n').replace(/\r/g, '\n').trim();
     if (r.exitCode !== 0 && /^script: /.test(merged)) {
       // script(1) is absent or cannot make a pseudo-terminal here: run the command plainly.
@@ -454,6 +479,9 @@ async function startInBackground(
  * `wrapper`: `cmd` is script(1) around the command (runCommand's tty runs): its standard input is
  * a pipe that is never written to, closed when it ends, and once a stop has ended everything it
  * started, it is killed (util-linux's script lingers ~2 s after a TERM whose command has died).
+ * Its line writes `endMark` and the command's exit status after the command: when that arrives,
+ * the command and its output are over, script(1) is killed, and the status is the mark's (the
+ * output is what came before the mark).
  */
 async function spawn(
   cmd: string,
@@ -461,7 +489,7 @@ async function spawn(
   opts: RunOptions,
   extraEnv: Record<string, string>,
   command: string,
-  wrapper = false,
+  wrapper?: { endMark: string },
 ): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { execa } = await (execaModule ??= import('execa'));
@@ -477,7 +505,20 @@ async function spawn(
   });
   const out = new OutputTail(MAX_OUTPUT_BYTES);
   const err = new OutputTail(MAX_OUTPUT_BYTES);
-  sub.stdout?.on('data', (b: Buffer) => out.push(b));
+  // A tty run's end: the mark and the status, then the terminal's end of line (\r\n).
+  let marked: number | undefined;
+  let recent = '';
+  const endLine = wrapper ? new RegExp(`${wrapper.endMark} (\\d{1,3})\\r?\\n`) : undefined;
+  sub.stdout?.on('data', (b: Buffer) => {
+    out.push(b);
+    if (endLine === undefined || marked !== undefined) return;
+    const seen = recent + b.toString('latin1');
+    const m = endLine.exec(seen);
+    if (m !== null) {
+      marked = Number(m[1]);
+      sub.kill('SIGKILL');
+    } else recent = seen.slice(-128);
+  });
   sub.stderr?.on('data', (b: Buffer) => err.push(b));
   let timedOut = false;
   let tree: number[] = [];
@@ -534,6 +575,17 @@ async function spawn(
   if (forceTimer) clearTimeout(forceTimer);
   if (sweep) clearInterval(sweep);
   if (tree.length > 0) killAll([...tree, ...sessionMembers(sessions)], 'SIGKILL');
+  if (wrapper && marked !== undefined && tree.length === 0) {
+    const text = out.text();
+    const at = text.lastIndexOf(wrapper.endMark);
+    return {
+      command,
+      exitCode: marked,
+      stdout: at >= 0 ? text.slice(0, at) : text,
+      stderr: err.text(),
+      timedOut: false,
+    };
+  }
   const stdout = out.text();
   let stderr = err.text();
   let exitCode = r.exitCode;

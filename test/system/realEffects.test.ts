@@ -235,6 +235,61 @@ describe('createRealEffects: tty runs', () => {
   });
 });
 
+describe('createRealEffects: the end of a tty run', () => {
+  const tty = (fx: Effects, line: string) => fx.run('sh', ['-c', line], { tty: true, timeoutMs: 20_000 });
+
+  it("the command's status and all its output, whatever the output ends with; nothing of the mark", async () => {
+    const fx = createRealEffects(root());
+    expect(await tty(fx, 'echo out; echo err >&2; exit 3')).toMatchObject({ exitCode: 3, stderr: 'out\nerr' });
+    expect(await tty(fx, 'printf no-newline')).toMatchObject({ exitCode: 0, stderr: 'no-newline' });
+    expect(await tty(fx, 'printf "a\\n\\nb\\n\\n"; exit 255')).toMatchObject({ exitCode: 255, stderr: 'a\n\nb' });
+    // Killed by a signal: the shell's 128 + n, as script(1) -e gave.
+    expect(await tty(fx, 'kill -TERM $$')).toMatchObject({ exitCode: 143 });
+    // Much output, the end in a later read than the start.
+    const big = await tty(fx, 'i=0; while [ $i -lt 3000 ]; do echo "line $i of the output"; i=$((i+1)); done; exit 7');
+    expect(big.exitCode).toBe(7);
+    expect(big.stderr.split('\n')).toHaveLength(3000);
+    expect(big.stderr.endsWith('line 2999 of the output')).toBe(true);
+  });
+
+  it('output that looks like the mark (another id, or the right form without the id) changes nothing', async () => {
+    const fx = createRealEffects(root());
+    const fake = 'echo mailsetup-end-0123456789abcdef0123456789abcdef 0; echo " 0"; exit 5';
+    expect(await tty(fx, fake)).toMatchObject({
+      exitCode: 5,
+      stderr: 'mailsetup-end-0123456789abcdef0123456789abcdef 0\n 0',
+    });
+  });
+
+  it('the mark is 16 random bytes, one per Effects; script(1) is ended by it rather than waited for', async () => {
+    // A script(1) that records its line, runs the real one, then lingers 5 s (as util-linux's
+    // lingers 10 ms after its command, reading the terminal): the run ends when the mark arrives.
+    const bin = mkdtempSync(join(tmpdir(), 'mailsetup-lingering-script-'));
+    const lines = join(bin, 'lines');
+    writeFileSync(
+      join(bin, 'script'),
+      `#!/bin/sh\nprintf '%s\\n' "$2" >> '${lines}'\n/usr/bin/script "$@"\nexec sleep 5 </dev/null >/dev/null 2>&1\n`,
+      { mode: 0o755 },
+    );
+    try {
+      const env = { env: { PATH: `${bin}:${process.env.PATH ?? ''}` } };
+      const started = Date.now();
+      expect(await tty(createRealEffects(root(), env), 'echo one; exit 4')).toMatchObject({
+        exitCode: 4,
+        stderr: 'one',
+      });
+      expect(Date.now() - started).toBeLessThan(4_000);
+      await tty(createRealEffects(root(), env), 'true');
+      const [first, second] = readFileSync(lines, 'utf8').trim().split('\n');
+      expect(first).toMatch(/^sh -c 'echo one; exit 4' <\/dev\/null; echo mailsetup-end-[0-9a-f]{32} \$\?$/);
+      expect(second).toMatch(/^sh -c true <\/dev\/null; echo mailsetup-end-[0-9a-f]{32} \$\?$/);
+      expect(first.split(' ').at(-2)).not.toBe(second.split(' ').at(-2));
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('createRealEffects: tty runs under any login shell', () => {
   it("runs script(1)'s line with /bin/sh, whatever SHELL says (the line is quoted for a POSIX shell)", async () => {
     for (const shell of ['/nonexistent/shell', '/bin/false']) {
