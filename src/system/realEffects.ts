@@ -206,18 +206,23 @@ export interface TtyRuns {
 }
 
 /**
- * What a tty run's shell line writes after its command, with the command's exit status: 16 bytes
- * from /dev/urandom in hex (node:crypto is not loaded for it), so that no output of the command
- * (a file's text it quotes) can end the run early or give it another status.
+ * What a tty run's shell line writes after its command, with the command's exit status: 16 random
+ * bytes in hex, so that no output of the command (a file's text it quotes) can end the run early
+ * or give it another status. From `urandom` (node:crypto is not loaded for it); where that cannot
+ * be read, from node:crypto.
  */
-function ttyEndMark(ttyRuns: TtyRuns): string {
+export function ttyEndMark(ttyRuns: TtyRuns, urandom = '/dev/urandom'): string {
   if (ttyRuns.endMark === undefined) {
-    const bytes = Buffer.alloc(16);
-    const fd = openSync('/dev/urandom', 'r');
+    let bytes: Buffer = Buffer.alloc(16);
     try {
-      if (readSync(fd, bytes, 0, 16, null) !== 16) throw new Error('/dev/urandom: short read');
-    } finally {
-      closeSync(fd);
+      const fd = openSync(urandom, fsc.O_RDONLY | fsc.O_NOCTTY);
+      try {
+        if (readSync(fd, bytes, 0, 16, null) !== 16) throw new Error(`${urandom}: short read`);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      bytes = randomBytes(16);
     }
     ttyRuns.endMark = `mailsetup-end-${bytes.toString('hex')}`;
   }

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../../src/model/effects.js';
-import { createRealEffects, normalPath, readRegular } from '../../src/system/realEffects.js';
+import { createRealEffects, normalPath, readRegular, ttyEndMark, type TtyRuns } from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
 import { postfixVersion, tempRoots } from '../helpers/postfix.js';
@@ -250,6 +250,23 @@ describe('createRealEffects: the end of a tty run', () => {
     expect(big.exitCode).toBe(7);
     expect(big.stderr.split('\n')).toHaveLength(3000);
     expect(big.stderr.endsWith('line 2999 of the output')).toBe(true);
+  });
+
+  it("the mark: 32 hex digits from /dev/urandom, made once per Effects; node:crypto's where that cannot be read", () => {
+    const runs: TtyRuns = { scriptMissing: false };
+    const mark = ttyEndMark(runs);
+    expect(mark).toMatch(/^mailsetup-end-[0-9a-f]{32}$/);
+    expect(ttyEndMark(runs)).toBe(mark);
+    // Not /dev/urandom's (a missing file, a directory, a file too short): random all the same.
+    const dir = mkdtempSync(join(tmpdir(), 'mailsetup-mark-'));
+    writeFileSync(join(dir, 'short'), 'abc');
+    try {
+      const marks = [join(dir, 'absent'), dir, join(dir, 'short')].map((p) => ttyEndMark({ scriptMissing: false }, p));
+      for (const m of marks) expect(m).toMatch(/^mailsetup-end-[0-9a-f]{32}$/);
+      expect(new Set([mark, ...marks]).size).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('output that looks like the mark (another id, or the right form without the id) changes nothing', async () => {
