@@ -274,10 +274,13 @@ export async function runCommand(
     // reads /dev/null instead of the pty (as it did through script before). After the command the
     // line writes a mark with its exit status: once that has come through the terminal, all the
     // command wrote has, and script(1) is ended rather than waited for (after its command ends it
-    // reads the terminal until 10 ms pass without output: another pause every tty run paid).
+    // reads the terminal until 10 ms pass without output: another pause every tty run paid). The
+    // shell outlives a stop's TERM (a handler that does nothing, which the command does not
+    // inherit): what the command starts stays its descendant, where the stop's sweep finds it (a
+    // shell that died first left the command to init, and under load a late fork of it was missed).
     const env = { ...extraEnv, SHELL: '/bin/sh' };
     const endMark = ttyEndMark(ttyRuns);
-    const line = `${command} </dev/null; echo ${endMark} $?`;
+    const line = `trap : TERM HUP; ${command} </dev/null; echo ${endMark} $?`;
     const r = await spawn('script', ['-qec', line, '/dev/null'], { ...opts, input: undefined }, env, command, {
       endMark,
     });

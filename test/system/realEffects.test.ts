@@ -298,8 +298,10 @@ describe('createRealEffects: the end of a tty run', () => {
       expect(Date.now() - started).toBeLessThan(4_000);
       await tty(createRealEffects(root(), env), 'true');
       const [first, second] = readFileSync(lines, 'utf8').trim().split('\n');
-      expect(first).toMatch(/^sh -c 'echo one; exit 4' <\/dev\/null; echo mailsetup-end-[0-9a-f]{32} \$\?$/);
-      expect(second).toMatch(/^sh -c true <\/dev\/null; echo mailsetup-end-[0-9a-f]{32} \$\?$/);
+      expect(first).toMatch(
+        /^trap : TERM HUP; sh -c 'echo one; exit 4' <\/dev\/null; echo mailsetup-end-[0-9a-f]{32} \$\?$/,
+      );
+      expect(second).toMatch(/^trap : TERM HUP; sh -c true <\/dev\/null; echo mailsetup-end-[0-9a-f]{32} \$\?$/);
       expect(first.split(' ').at(-2)).not.toBe(second.split(' ').at(-2));
     } finally {
       rmSync(bin, { recursive: true, force: true });
