@@ -374,7 +374,7 @@ export function descendants(pid: number): number[] {
  * when the process is gone. `pid (comm) state ppid …`: comm may hold spaces and parentheses; the
  * last ")" ends it.
  */
-function statFields(pid: number | string): string[] | null {
+export function statFields(pid: number | string): string[] | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -446,6 +446,20 @@ export async function loadCommandRunner(): Promise<void> {
   await (execaModule ??= import('execa'));
 }
 
+/** The environment a command gets on top of mailsetup's: PATH with the sbin directories, then the Effects' and the run's. */
+function commandEnv(opts: RunOptions, extraEnv: Record<string, string>): Record<string, string> {
+  return { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) };
+}
+
+/**
+ * Whether a program that could not be started (spawn's error `code`) was not found: ENOENT, or
+ * EACCES for a bare name (some directory on PATH cannot be searched). It then gets 127 and the
+ * shell's "<cmd>: command not found".
+ */
+function notFound(cmd: string, code: string | undefined): boolean {
+  return code === 'ENOENT' || (code === 'EACCES' && !cmd.includes('/'));
+}
+
 /**
  * RunOptions.background: started in a session of its own (execa leaves a detached subprocess
  * alone when mailsetup ends) with /dev/null for its streams, and let go once it runs: unref'd,
@@ -464,7 +478,7 @@ async function startInBackground(
     buffer: false,
     detached: true,
     stdio: 'ignore',
-    env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
+    env: commandEnv(opts, extraEnv),
     extendEnv: true,
   });
   const failed = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
@@ -473,12 +487,12 @@ async function startInBackground(
   });
   sub.unref();
   if (failed === null) return { command: `${command} &`, exitCode: 0, stdout: '', stderr: '', timedOut: false };
-  const notFound = failed.code === 'ENOENT' || (failed.code === 'EACCES' && !cmd.includes('/'));
+  const missing = notFound(cmd, failed.code);
   return {
     command: `${command} &`,
-    exitCode: notFound ? 127 : 126,
+    exitCode: missing ? 127 : 126,
     stdout: '',
-    stderr: notFound ? `${cmd}: command not found` : `${cmd}: could not be run: ${failed.message}`,
+    stderr: missing ? `${cmd}: command not found` : `${cmd}: could not be run: ${failed.message}`,
     timedOut: false,
   };
 }
@@ -504,7 +518,7 @@ async function spawn(
   const sub = execa(cmd, args, {
     reject: false,
     buffer: false,
-    env: { PATH: pathWithSbin(process.env.PATH), ...extraEnv, ...(opts.env ?? {}) },
+    env: commandEnv(opts, extraEnv),
     extendEnv: true,
     stdin: opts.input === undefined && !wrapper ? 'ignore' : 'pipe',
     input: opts.input,
@@ -598,8 +612,7 @@ async function spawn(
   let stderr = err.text();
   let exitCode = r.exitCode;
   if (exitCode === undefined) {
-    if (r.code === 'ENOENT' || (r.code === 'EACCES' && !cmd.includes('/'))) {
-      // EACCES for a bare name: some directory on PATH cannot be searched; the program is not found.
+    if (notFound(cmd, r.code)) {
       exitCode = 127;
       stderr = `${cmd}: command not found`;
     } else if (r.signal !== undefined) {

@@ -18,10 +18,18 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Effects } from '../../src/model/effects.js';
-import { createRealEffects, normalPath, readRegular, ttyEndMark, type TtyRuns } from '../../src/system/realEffects.js';
+import {
+  createRealEffects,
+  normalPath,
+  readRegular,
+  statFields,
+  ttyEndMark,
+  type TtyRuns,
+} from '../../src/system/realEffects.js';
 import { createMemoryEffects } from '../../src/system/memoryEffects.js';
 import { IS_ROOT, needsRoot } from '../helpers/needs.js';
 import { postfixVersion, tempRoots } from '../helpers/postfix.js';
+import { waitFor } from '../helpers/instance.js';
 import { commandLine, postfixNeedsTty } from '../../src/system/commands.js';
 import { NOBODY_UID, NOGROUP_GID } from '../helpers/system-fixture.js';
 
@@ -378,23 +386,8 @@ describe('readRegular: the bytes of a regular file, to its end', () => {
 });
 
 describe("createRealEffects: a background run (postfix-script's `postsuper &`)", () => {
-  /** The fields of /proc/PID/stat after the name (state, ppid, pgrp, session, …), or null when gone. */
-  const statOf = (pid: number): string[] | null => {
-    try {
-      const t = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return t.slice(t.lastIndexOf(')') + 2).split(' ');
-    } catch {
-      return null;
-    }
-  };
-  const until = async (what: () => boolean, ms: number): Promise<boolean> => {
-    const end = Date.now() + ms;
-    while (!what()) {
-      if (Date.now() > end) return false;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return true;
-  };
+  const until = async (what: () => boolean, ms: number): Promise<boolean> =>
+    (await waitFor(ms, () => what() || undefined, 20)) === true;
 
   it('returns once the command runs: its own session, /dev/null for its streams, the environment given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailsetup-bg-'));
@@ -418,7 +411,7 @@ describe("createRealEffects: a background run (postfix-script's `postsuper &`)",
     expect(mark).toBe('given');
     expect(streams).toEqual(['/dev/null', '/dev/null', '/dev/null']);
     // A session of its own: a Ctrl-C at mailsetup's terminal, or its end, is not its end.
-    expect(statOf(Number(pid))?.[3]).toBe(pid);
+    expect(statFields(Number(pid))?.[3]).toBe(pid);
     writeFileSync(join(dir, 'end'), '');
     expect(await until(() => existsSync(join(dir, 'ended')), 5_000)).toBe(true);
     rmSync(dir, { recursive: true, force: true });
@@ -462,7 +455,7 @@ describe("createRealEffects: a background run (postfix-script's `postsuper &`)",
     const pid = Number(readFileSync(pidFile, 'utf8'));
     try {
       // Its parent has ended; it still runs (the sleep it became).
-      expect(statOf(pid)?.[0]).toMatch(/^[RS]$/);
+      expect(statFields(pid)?.[0]).toMatch(/^[RS]$/);
       expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('sleep');
     } finally {
       try {
