@@ -5,7 +5,7 @@
  * The state files mailsetup writes for every role are taken by it.
  */
 import { describe, expect, it } from 'vitest';
-import { parseDocument, stringify } from 'yaml';
+import { Document, parseDocument, stringify, visit } from 'yaml';
 import { plan } from '../../src/plan/plan.js';
 import { detect } from '../../src/plan/detect.js';
 import { parseState } from '../../src/plan/state.js';
@@ -18,11 +18,15 @@ import { afterPlan, fakeHost, freshFiles, templates } from '../helpers/host.js';
 import { generator, SEED } from '../helpers/gen-answers.js';
 import { Rng } from '../helpers/prng.js';
 
-/** What the library makes of `text`: its value, or 'error' when it reports one. */
+/** What the library makes of `text`: its value, or 'error' when it reports one (or throws: an unknown alias). */
 function library(text: string): { value: unknown } | 'error' {
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) return 'error';
-  return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch {
+    return 'error';
+  }
 }
 
 /** The reader agrees with the library or gives up; returns whether it took the text. */
@@ -159,6 +163,43 @@ function mangle(rng: Rng, text: string): string {
   return lines.join('\n');
 }
 
+/** One item of a flow list written as plain, double-quoted or single-quoted text. */
+function flowItem(rng: Rng): string {
+  const word = rng.pick(WORDS);
+  switch (rng.int(4)) {
+    case 0:
+      return JSON.stringify(word);
+    case 1:
+      return `'${word.replaceAll("'", "''")}'`;
+    default:
+      return rng.pick([word, word, String(rng.pick([0, 7, 42, -3, 2.5])), 'user1@example.com', '10.0.0.0/24']);
+  }
+}
+
+/** A flow list on one line, now and then damaged (an empty item, a comma at the end, nesting, text after it). */
+function flowList(rng: Rng): string {
+  const items = Array.from({ length: rng.range(1, 5) }, () => flowItem(rng));
+  if (rng.chance(0.05)) items.splice(rng.int(items.length), 0, '');
+  if (rng.chance(0.05)) items.push(rng.pick(['[a]', '{a: b}', '[]']));
+  const sep = () => rng.pick([', ', ',', ' , ', ',  ']);
+  let text = items[0];
+  for (const item of items.slice(1)) text += sep() + item;
+  if (rng.chance(0.05)) text += ',';
+  const pad = rng.pick(['', '', ' ']);
+  return `[${pad}${text}${pad}]${rng.chance(0.05) ? rng.pick([' # c', 'x', ']', ' ']) : ''}`;
+}
+
+/** `value` as YAML with every list written as a flow list (`[a, b]`), mappings as blocks. */
+function withFlowLists(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Seq(_, node) {
+      node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
 describe('readBlockYaml', () => {
   it('agrees with the yaml library on generated documents, and takes most of them', () => {
     const rng = new Rng(SEED);
@@ -220,6 +261,61 @@ describe('readBlockYaml', () => {
     expect(readBlockYaml(text)?.value).toStrictEqual(value);
   });
 
+  it('agrees with the library on flow lists of scalars, and never takes one it refuses', () => {
+    const rng = new Rng(SEED + 4);
+    let taken = 0;
+    let refused = 0;
+    const N = 4000;
+    for (let i = 0; i < N; i++) {
+      const list = flowList(rng);
+      const text = rng.pick([
+        `mynetworks: ${list}\n`,
+        `role: mail-server\nrelay_domains: ${list}\npostmaster: a@b.example\n`,
+        `transport:\n  example.com: ${list}\n`,
+        `lists:\n  - ${list}\n  - x\n`,
+      ]);
+      if (library(text) === 'error') {
+        refused++;
+        expect(readBlockYaml(text), text).toBeUndefined();
+      } else if (agrees(text)) taken++;
+    }
+    // Plain words, quoted words, numbers: most lists are taken; the damaged ones are refused.
+    expect(taken).toBeGreaterThan(N * 0.3);
+    expect(refused).toBeGreaterThan(50);
+  });
+
+  it.each([
+    [
+      'mynetworks: [127.0.0.0/8, "[::1]/128", 10.0.0.0/24]\n',
+      { mynetworks: ['127.0.0.0/8', '[::1]/128', '10.0.0.0/24'] },
+    ],
+    [
+      "relay_recipients: [ user1@example.com ,'it''s', \"a, b\" ]\n",
+      { relay_recipients: ['user1@example.com', "it's", 'a, b'] },
+    ],
+    ['a: [42, true, null, x-y_z.1/2]\n', { a: [42, true, null, 'x-y_z.1/2'] }],
+    ['- [a, b]\n- c\n', [['a', 'b'], 'c']],
+  ])('reads the flow list in %j as the library does', (text, value) => {
+    expect(agrees(text)).toBe(true);
+    expect(readBlockYaml(text)?.value).toStrictEqual(value);
+  });
+
+  it.each([
+    ['a comma at the end', 'a: [x, y,]\n'],
+    ['an empty item', 'a: [x,, y]\n'],
+    ['spaces only', 'a: [ ]\n'],
+    ['a plain item of two words', 'a: [x y]\n'],
+    ['a nested list', 'a: [[x], y]\n'],
+    ['a pair in a list', 'a: [x: y]\n'],
+    ['a colon in a plain item', 'a: [::1/128]\n'],
+    ['a negative number', 'a: [-1]\n'],
+    ['a comment after it', 'a: [x] # c\n'],
+    ['a list over two lines', 'a: [x,\n  y]\n'],
+    ['an unclosed quote', 'a: ["x, y]\n'],
+  ])('leaves a flow list with %s to the library', (_what, text) => {
+    expect(readBlockYaml(text)).toBeUndefined();
+  });
+
   it.each([
     ['a kept block (|+)', 'a: |+\n  x\n\n'],
     ['a block with an indentation indicator', 'a: |2\n    x\n'],
@@ -265,7 +361,9 @@ describe('readBlockYaml', () => {
     for (const role of ROLE_IDS) {
       for (let i = 0; i < 40; i++) {
         const text = stringify(gen.answers(role), { lineWidth: 0 });
-        const texts = [text, mangle(rng, text)];
+        // The same answers with flow lists (`mynetworks: [127.0.0.0/8, …]`), as often written by hand.
+        const flow = withFlowLists(gen.answers(role));
+        const texts = [text, mangle(rng, text), flow, mangle(rng, flow)];
         for (const t of texts) {
           if (readBlockYaml(t) !== undefined) taken++;
           // Behind a document marker only the library reads it (the YAML errors' lines differ by one).
@@ -275,7 +373,7 @@ describe('readBlockYaml', () => {
         }
       }
     }
-    expect(taken).toBeGreaterThan(ROLE_IDS.length * 40);
+    expect(taken).toBeGreaterThan(ROLE_IDS.length * 80);
   });
 
   it.each([
