@@ -144,9 +144,9 @@ function literalBlock(
   return { text: strip ? text : `${text}\n`, end };
 }
 
-/** The index of the quote that ends the double-quoted scalar `s` starts with, or -1. */
-function closingQuote(s: string): number {
-  for (let i = 1; i < s.length; i++) {
+/** The index of the quote that ends the double-quoted scalar starting at `s[from]` (before `end`), or -1. */
+function closingQuote(s: string, from = 0, end = s.length): number {
+  for (let i = from + 1; i < end; i++) {
     if (s[i] === '\\') i++;
     else if (s[i] === '"') return i;
   }
@@ -243,9 +243,10 @@ function flowList(text: string): unknown[] {
     if (i >= end) throw new NotPlain(); // `[ ]`, or a comma at the end
     let item: string;
     if (text[i] === '"') {
-      const close = closingQuote(text.slice(i, end));
+      // Searched in place, from the item on: each item costs its own length, however long the line.
+      const close = closingQuote(text, i, end);
       if (close < 0) throw new NotPlain();
-      item = text.slice(i, i + close + 1);
+      item = text.slice(i, close + 1);
     } else if (text[i] === "'") {
       let j = i + 1;
       while (j < end && !(text[j] === "'" && text[j + 1] !== "'")) j += text[j] === "'" ? 2 : 1;

@@ -341,6 +341,16 @@ describe('readBlockYaml', () => {
     expect(readBlockYaml(text)).toBeUndefined();
   });
 
+  it('reads a flow list of 200,000 quoted and plain items in one pass (hostile input: no quadratic work)', () => {
+    const items = Array.from({ length: 200_000 }, (_, i) => (i % 2 ? `"u${i}@example.com"` : `u${i}@example.com`));
+    // ~4 MB on one line: a reader that went over the rest of the line for each item (splitting it at
+    // its commas, say) would not finish in hours.
+    const value = readBlockYaml(`relay_recipients: [${items.join(', ')}]\n`)?.value as { relay_recipients: string[] };
+    expect(value.relay_recipients).toHaveLength(200_000);
+    expect(value.relay_recipients[0]).toBe('u0@example.com');
+    expect(value.relay_recipients[199_999]).toBe('u199999@example.com');
+  });
+
   it('reads a document nested 10,000 deep without running out of stack (it gives up)', () => {
     const text = Array.from({ length: 10_000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
     expect(readBlockYaml(text)).toBeUndefined();
