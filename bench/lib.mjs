@@ -23,6 +23,17 @@ export function median(values) {
 }
 
 /**
+ * `sh SCRIPT ARGS…` as root in a private mount, network and pid namespace (when it ends, the kernel
+ * ends every process of the namespace): bench/live-ns.sh, bench/pairs-ns.sh.
+ */
+export function inNamespace(script, args, opts = {}) {
+  return spawnSync('unshare', ['--mount', '--net', '--pid', '--mount-proc', '--fork', 'sh', script, ...args], {
+    encoding: 'utf8',
+    ...opts,
+  });
+}
+
+/**
  * Run a command and return its wall time in ms (spawn to exit). Throws with the command's stderr
  * when it exits non-zero, so that a broken measurement never passes for a fast one.
  */

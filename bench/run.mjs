@@ -24,6 +24,7 @@
 //      (measured on their own; no target)
 //
 // `node bench/run.mjs --only version,frame,maincf,pack,recipients,apply,live` runs some rows (RESULTS.md untouched).
+import { ANSWERS, changedAnswers } from './answers.mjs';
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -40,6 +41,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateMainCf, twentyEdits } from './gen-maincf.mjs';
 import {
+  inNamespace,
   interleave,
   machine,
   makeSandbox,
@@ -72,19 +74,6 @@ const RUNS = { version: 15, frame: 9, maincf: 15, recipients: 3, apply: 5, live:
 const ROLES = ['null-client', 'mail-server', 'backup-mx', 'firewall-relay'];
 
 /** Answers for each role: myhostname and the role's required keys (the shape an admin would write). */
-const ANSWERS = {
-  'null-client':
-    'role: null-client\nmyhostname: host.example.com\nrelayhost: "[smtp.example.net]"\npostmaster: admin@example.net\n',
-  'mail-server':
-    'role: mail-server\nmyhostname: mail.example.com\npostmaster: admin@example.com\nmynetworks: [127.0.0.0/8, 10.0.0.0/24]\n',
-  'backup-mx':
-    'role: backup-mx\nmyhostname: mx2.example.org\npostmaster: admin@example.org\nmynetworks: [127.0.0.0/8]\n' +
-    'relay_domains: [example.com]\nrelay_recipients: [user1@example.com, user2@example.com]\nproxy_interfaces: [203.0.113.7]\n' +
-    'transport:\n  example.com: "relay:[mail.example.com]"\n',
-  'firewall-relay':
-    'role: firewall-relay\nmyhostname: gw.example.com\npostmaster: admin@example.com\nmynetworks: [127.0.0.0/8, 10.1.0.0/16]\n' +
-    'relay_domains: [example.com]\nrelay_recipients: [user1@example.com]\ntransport:\n  example.com: "relay:[inside.example.com]"\n',
-};
 
 // `node bench/run.mjs --only frame,apply` runs some rows (and leaves bench/RESULTS.md alone).
 const onlyArg = process.argv.indexOf('--only');
@@ -459,11 +448,6 @@ function measureApply(role) {
   return ratioRow(median(app), median(ref), 'ratio ≤ 1.5', 1.5);
 }
 
-/** Answers that change one thing of ANSWERS[role] (the host name): a re-run that reloads Postfix. */
-function changedAnswers(role) {
-  return ANSWERS[role].replace(/^myhostname: (\S+)$/m, (_, h) => `myhostname: new-${h}`);
-}
-
 /**
  * One live apply in bench/live-ns.sh: { app, ref, cmds } (ms). `probes`: without --no-probes
  * (the apply then makes its DNS lookups and connection tests; the namespace has no network).
@@ -476,26 +460,15 @@ function liveRun(role, i, probes = false) {
   writeFileSync(changed, changedAnswers(role));
   const w = join(work, `${role}-live-${probes ? 'probes-' : ''}${i}`);
   mkdirSync(w, { recursive: true });
-  const r = spawnSync(
-    'unshare',
-    [
-      '--mount',
-      '--net',
-      '--pid',
-      '--mount-proc',
-      '--fork',
-      'sh',
-      join(ROOT, 'bench', 'live-ns.sh'),
-      w,
-      NODE,
-      BIN,
-      join(ROOT, 'templates'),
-      first,
-      changed,
-      probes ? 'probes' : '',
-    ],
-    { encoding: 'utf8' },
-  );
+  const r = inNamespace(join(ROOT, 'bench', 'live-ns.sh'), [
+    w,
+    NODE,
+    BIN,
+    join(ROOT, 'templates'),
+    first,
+    changed,
+    probes ? 'probes' : '',
+  ]);
   const get = (k) => r.stdout.match(new RegExp(`^${k} (.*)$`, 'm'))?.[1];
   if (r.status !== 0 || get('app') === undefined)
     throw new Error(
