@@ -48,7 +48,7 @@ grep -q 'postfix .*check' "$W/ref.cmds" || {
   postfix stop >/dev/null 2>&1 || true
   exit 1
 }
-settle /etc/postfix /etc/aliases /etc/aliases.db /etc/mailname
+settle_config
 quiet
 t2=$(ms)
 sh -e "$W/ref.cmds" >"$W/ref.out" 2>&1 || {

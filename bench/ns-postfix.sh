@@ -4,8 +4,8 @@
 # are never changed), /run a fresh tmpfs, the network a loopback interface; Postfix is installed
 # and not configured (Debian's master.cf and aliases, no state from earlier runs), then
 # `mailsetup --answers FIRST --yes` configures and starts it (not timed) and its files are dated an
-# hour back. Defines ms (the time in ms), settle (date files an hour back) and quiet (wait for the
-# queue check a reload leaves in the background).
+# hour back. Defines ms (the time in ms), settle (date files an hour back), settle_config (the
+# configuration's files) and quiet (wait for the queue check a reload leaves in the background).
 mount --make-rprivate /
 for d in etc var; do
   mkdir -p "$W/$d-up" "$W/$d-work"
@@ -16,6 +16,7 @@ ip link set lo up
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 settle() { find "$@" -xdev -exec touch -h -d '-1 hour' {} + 2>/dev/null || true; }
+settle_config() { settle /etc/postfix /etc/aliases /etc/aliases.db /etc/mailname; }
 # What an apply leaves running (the queue check that a reload starts in the background, as
 # postfix-script's does) ends before the next measurement: it would share the CPU with it. At
 # most 5 s; it waits for main.cf to settle, which settle() has done.
@@ -39,10 +40,9 @@ postfix stop >/dev/null 2>&1 || true
   tail -5 "$W/first.out" >&2
   exit 1
 }
-settle /etc/postfix /etc/aliases /etc/aliases.db /etc/mailname
+settle_config
 quiet
 postfix status >/dev/null 2>&1 || {
   echo "Postfix did not start after the first apply" >&2
   exit 1
 }
-

@@ -21,7 +21,7 @@ while [ $i -lt "$N" ]; do
   i=$((i + 1))
   for side in A B; do
     [ $side = A ] && dir=$A || dir=$B
-    settle /etc/postfix /etc/aliases /etc/aliases.db /etc/mailname
+    settle_config
     quiet
     rm -f "$W/check-start"
     t0=$(ms)

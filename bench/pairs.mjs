@@ -31,13 +31,16 @@ writeFileSync(first, ANSWERS[role]);
 writeFileSync(changed, changedAnswers(role));
 mkdirSync(join(work, 'ns'));
 const here = dirname(fileURLToPath(import.meta.url));
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS; // as the bench: a stock box does not set it
-const r = inNamespace(
-  join(here, 'pairs-ns.sh'),
-  [join(work, 'ns'), process.execPath, resolve(a), resolve(b), first, changed, rounds],
-  { env },
-);
+delete process.env.NODE_EXTRA_CA_CERTS; // as bench/run.mjs: a stock box does not set it
+const r = inNamespace(join(here, 'pairs-ns.sh'), [
+  join(work, 'ns'),
+  process.execPath,
+  resolve(a),
+  resolve(b),
+  first,
+  changed,
+  rounds,
+]);
 rmSync(work, { recursive: true, force: true });
 if (r.status !== 0) {
   console.error(`bench/pairs-ns.sh: ${`${r.stderr}`.trim() || `exit ${r.status}`}`);
