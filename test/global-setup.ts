@@ -1,6 +1,10 @@
-/** Runs once before the suite: says loudly when the real-Postfix tests will be skipped. */
+/**
+ * Runs once before the suite: says loudly when the real-Postfix tests will be skipped. Its
+ * teardown fails the run when the tests left anything named mailsetup-… in the temporary
+ * directory (a sandbox, an answers file, an apply's scratch copy of the configuration).
+ */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addSbinToPath } from './helpers/sbinPath.js';
@@ -27,7 +31,29 @@ function createQueueDirectories(): void {
   }
 }
 
-export default function setup(): void {
+/** The names in the temporary directory that start with `mailsetup-`. */
+function ours(): string[] {
+  return readdirSync(tmpdir()).filter((n) => n.startsWith('mailsetup-'));
+}
+
+/**
+ * The teardown: what the run made under the temporary directory and left there. Each test removes
+ * what it made, and gives a child it kills (which cannot clean up) a directory of its own; a
+ * leftover is a test that forgot one, or an apply that leaves its scratch copy behind.
+ */
+function leftBehind(before: ReadonlySet<string>): () => void {
+  return () => {
+    const left = ours().filter((n) => !before.has(n));
+    if (left.length > 0) {
+      throw new Error(
+        `the tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in ${tmpdir()}: ${left.sort().join(', ')}`,
+      );
+    }
+  };
+}
+
+export default function setup(): () => void {
+  const before = new Set(ours());
   addSbinToPath(); // as in every worker (setup-env.ts): Postfix's tools are in /usr/sbin
   // Build the bundle once, before any test file runs the CLI (tests in parallel would race).
   const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
@@ -38,7 +64,7 @@ export default function setup(): void {
   const ok = spawnSync('postconf', ['-d', 'mail_version'], { encoding: 'utf8' }).status === 0;
   if (ok) {
     createQueueDirectories();
-    return;
+    return leftBehind(before);
   }
   if (process.env.MAILSETUP_REQUIRE_POSTFIX === '1') {
     throw new Error('MAILSETUP_REQUIRE_POSTFIX=1 but Postfix is not installed (apt-get install postfix)');
@@ -47,4 +73,5 @@ export default function setup(): void {
     '\n!!! SKIPPING every real-Postfix test: postconf was not found. ' +
       "Install Debian's postfix package (see .ci/run) to run them. !!!\n\n",
   );
+  return leftBehind(before);
 }

@@ -6,7 +6,7 @@
  * certbot's deploy hook, and `--rollback` takes the hook away again with the rest.
  */
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentOf, makeSandbox, removeTree, runCli, snapshotTree, writeTemp } from '../helpers/cli.js';
 import { needsRoot } from '../helpers/needs.js';
@@ -30,6 +30,13 @@ describePostfix('the server certificate through the CLI', () => {
     for (const d of made) removeTree(d);
     cleanup(tmp);
   });
+
+  /** A temporary answers file holding BASE + `more`, removed with the sandboxes. */
+  function answersFile(more = ''): string {
+    const path = writeTemp('answers.yaml', BASE + more);
+    made.push(dirname(path));
+    return path;
+  }
 
   /** A sandbox of a fresh box; `lineage` days of validity for a certbot lineage of mx.example.com (none: no lineage). */
   function sandbox(lineage?: number): string {
@@ -72,13 +79,10 @@ describePostfix('the server certificate through the CLI', () => {
   /** Run the answers with --yes; the sandbox must be unchanged and the run must exit 2 with `error` among the findings. */
   async function refused(root: string, answers: string, error: string): Promise<string> {
     const before = snapshotTree(root);
-    const r = await runCli(
-      ['--answers', writeTemp('answers.yaml', BASE + answers), '--yes', '--root', root, '--no-color'],
-      {
-        via: 'bundle',
-        timeoutMs: 120_000,
-      },
-    );
+    const r = await runCli(['--answers', answersFile(answers), '--yes', '--root', root, '--no-color'], {
+      via: 'bundle',
+      timeoutMs: 120_000,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(2);
     expect(r.stdout).toContain(`  error   tls-certificate: ${error}`);
     expect(r.stderr).toMatch(/^mailsetup: refusing to apply: \d errors? above\n$/);
@@ -144,7 +148,7 @@ describePostfix('the server certificate through the CLI', () => {
     async () => {
       const root = sandbox(60);
       const before = contentOf(snapshotTree(root));
-      const r = await runCli(['--answers', writeTemp('answers.yaml', BASE), '--yes', '--root', root, '--no-color'], {
+      const r = await runCli(['--answers', answersFile(), '--yes', '--root', root, '--no-color'], {
         via: 'bundle',
         timeoutMs: 120_000,
       });

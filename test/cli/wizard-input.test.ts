@@ -23,6 +23,10 @@ const TIMEOUT = { timeout: 120_000 };
 
 let server: TmuxServer;
 const made: string[] = [];
+// Every sandbox and answers file of the file, the last test's (outside the terminal suite) too.
+afterAll(() => {
+  for (const d of made.splice(0)) removeTree(d);
+});
 
 const NULL_CLIENT = [
   'role: null-client',
@@ -133,10 +137,7 @@ describeTmux('wizard input in a real terminal', TIMEOUT, () => {
     server = new TmuxServer('mailsetup-input');
   }, 180_000);
 
-  afterAll(() => {
-    server?.kill();
-    for (const d of made) removeTree(d);
-  });
+  afterAll(() => server?.kill());
 
   describe('keys that arrive together are every one honoured, in order', () => {
     test('Down Down Down Enter in one burst chooses the fourth role', async () => {

@@ -6,7 +6,7 @@ import { findUnfinished, recoverUnfinished } from '../../src/system/apply.js';
 import { readManifest } from '../../src/system/backup.js';
 import { createRealEffects } from '../../src/system/realEffects.js';
 import { needsRoot } from '../helpers/needs.js';
-import { cleanup, describePostfix } from '../helpers/postfix.js';
+import { cleanup, describePostfix, tempDir } from '../helpers/postfix.js';
 import { dumpTable, leftoverTemps, makeSandbox, snapshot, testHost, withoutInodes } from '../helpers/system-fixture.js';
 import { BACKUP_ROOT } from '../../src/model/paths.js';
 
@@ -22,8 +22,13 @@ afterAll(() => dirs.forEach(cleanup));
 /** Start the child, wait (bounded) until it sits at `step`, SIGKILL it. Returns its pid. */
 async function killAt(root: string, step: string): Promise<number> {
   const marker = join(root, 'at-step');
+  // The killed apply cannot remove its scratch copy of the configuration (os.tmpdir()): the test
+  // gives it a temporary directory of its own, removed with the sandbox.
+  const scratch = tempDir();
+  dirs.push(scratch);
   const child = spawn(process.execPath, [VITE_NODE, CHILD, root, step, marker], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, TMPDIR: scratch },
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
