@@ -26,9 +26,7 @@ function sandbox(): string {
   return d;
 }
 function temp(name: string, text: string): string {
-  const p = writeTemp(name, text);
-  made.push(join(p, '..'));
-  return p;
+  return writeTemp(name, text, made);
 }
 
 beforeAll(() => ensureBuilt(), 180_000);

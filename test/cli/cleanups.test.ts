@@ -36,8 +36,7 @@ const ANSWERS = 'role: mail-server\nmyhostname: mail.example.com\npostmaster: ad
     ensureBuilt();
     const root = makeSandbox('mailsetup-cleanups-');
     made.push(root);
-    const first = writeTemp('answers.yaml', ANSWERS);
-    made.push(join(first, '..'));
+    const first = writeTemp('answers.yaml', ANSWERS, made);
     expect((await runCli(['--answers', first, '--yes', '--root', root, '--no-color'], { via: 'bundle' })).status).toBe(
       0,
     );
@@ -60,8 +59,7 @@ const ANSWERS = 'role: mail-server\nmyhostname: mail.example.com\npostmaster: ad
     expect(keep.status, keep.stdout + keep.stderr).toBe(0);
     expect(readFileSync(main, 'utf8')).toBe(upgraded);
 
-    const asked = writeTemp('answers.yaml', `${ANSWERS}overrides: [migrate-deprecated, fix-value-comments]\n`);
-    made.push(join(asked, '..'));
+    const asked = writeTemp('answers.yaml', `${ANSWERS}overrides: [migrate-deprecated, fix-value-comments]\n`, made);
     const r = await runCli(['--answers', asked, '--yes', '--root', root, '--no-color'], { via: 'bundle' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const after = readFileSync(main, 'utf8');

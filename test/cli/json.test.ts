@@ -67,9 +67,7 @@ function sandbox(): string {
   return d;
 }
 function answersFile(text: string): string {
-  const p = writeTemp('answers.yaml', text);
-  made.push(join(p, '..'));
-  return p;
+  return writeTemp('answers.yaml', text, made);
 }
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => made.forEach(removeTree));

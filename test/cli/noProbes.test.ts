@@ -2,7 +2,6 @@
  * The --no-probes flag on the command line (what it does to a run: test/commands/noProbes.test.ts):
  * listed in --help, refused with --verify, accepted with an answers file.
  */
-import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, makeSandbox, removeTree, runCli, said, writeTemp } from '../helpers/cli.js';
 
@@ -30,8 +29,7 @@ describe('mailsetup --no-probes', () => {
   it('goes with an answers file: the dry run is the same with and without it under --root', async () => {
     const root = makeSandbox();
     made.push(root);
-    const answers = writeTemp('a.yaml', ANSWERS);
-    made.push(dirname(answers));
+    const answers = writeTemp('a.yaml', ANSWERS, made);
     const args = ['--answers', answers, '--dry-run', '--root', root, '--no-color'];
     const [a, b] = await Promise.all([
       runCli(args, { via: 'bundle' }),

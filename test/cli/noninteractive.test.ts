@@ -54,9 +54,7 @@ function sandbox(): string {
 }
 /** An answers file, removed after the file. */
 function answers(text: string): string {
-  const p = writeTemp('answers.yaml', text);
-  made.push(join(p, '..'));
-  return p;
+  return writeTemp('answers.yaml', text, made);
 }
 
 beforeAll(() => ensureBuilt(), 180_000);

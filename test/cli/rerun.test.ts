@@ -40,9 +40,7 @@ function sandbox(): string {
   return d;
 }
 function answers(text: string): string {
-  const p = writeTemp('answers.yaml', text);
-  made.push(join(p, '..'));
-  return p;
+  return writeTemp('answers.yaml', text, made);
 }
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => {

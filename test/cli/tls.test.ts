@@ -6,7 +6,7 @@
  * certbot's deploy hook, and `--rollback` takes the hook away again with the rest.
  */
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentOf, makeSandbox, removeTree, runCli, snapshotTree, writeTemp } from '../helpers/cli.js';
 import { needsRoot } from '../helpers/needs.js';
@@ -33,9 +33,7 @@ describePostfix('the server certificate through the CLI', () => {
 
   /** A temporary answers file holding BASE + `more`, removed with the sandboxes. */
   function answersFile(more = ''): string {
-    const path = writeTemp('answers.yaml', BASE + more);
-    made.push(dirname(path));
-    return path;
+    return writeTemp('answers.yaml', BASE + more, made);
   }
 
   /** A sandbox of a fresh box; `lineage` days of validity for a certbot lineage of mx.example.com (none: no lineage). */

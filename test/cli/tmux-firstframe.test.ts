@@ -48,8 +48,8 @@ async function mailServer(): Promise<string> {
   const answers = writeTemp(
     'answers.yaml',
     ['role: mail-server', 'myhostname: mail.example.com', 'postmaster: admin@example.com', ''].join('\n'),
+    made,
   );
-  made.push(join(answers, '..'));
   const r = await runCli(['--root', root, '--answers', answers, '--yes'], { via: 'bundle' });
   expect(r.status, r.stdout + r.stderr).toBe(0);
   return root;

@@ -46,9 +46,7 @@ function sandbox(): string {
 }
 
 function answersFile(text: string): string {
-  const path = writeTemp('answers.yaml', text);
-  made.push(join(path, '..'));
-  return path;
+  return writeTemp('answers.yaml', text, made);
 }
 
 /** A sandbox configured for a role by a non-interactive apply. */

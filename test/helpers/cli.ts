@@ -195,9 +195,13 @@ export function makeSandbox(prefix = 'mailsetup-cli-'): string {
   return dir;
 }
 
-/** A temporary file holding `text` (an answers file), outside any sandbox; returns its path. */
-export function writeTemp(name: string, text: string): string {
+/**
+ * A temporary file holding `text` (an answers file), outside any sandbox; returns its path. Its
+ * directory is added to `made`, the caller's list of what it removes when done.
+ */
+export function writeTemp(name: string, text: string, made: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'mailsetup-answers-'));
+  made.push(dir);
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
