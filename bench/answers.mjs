@@ -1,4 +1,5 @@
-// The answers of each role the bench applies (bench/run.mjs, bench/pairs.mjs).
+// The answers of each role the bench applies (bench/run.mjs, bench/pairs.mjs): myhostname and the
+// role's required keys, the shape an admin would write; in the order the bench's rows take.
 export const ANSWERS = {
   'null-client':
     'role: null-client\nmyhostname: host.example.com\nrelayhost: "[smtp.example.net]"\npostmaster: admin@example.net\n',

@@ -71,9 +71,7 @@ const loadAtStart = machine().load;
 // The live rows take nine runs: their reference (the check and a reload on settled files) moves by
 // ±30 ms from one run to the next on this machine, which with five runs moved a median by 0.1.
 const RUNS = { version: 15, frame: 9, maincf: 15, recipients: 3, apply: 5, live: 9, probes: 5 };
-const ROLES = ['null-client', 'mail-server', 'backup-mx', 'firewall-relay'];
-
-/** Answers for each role: myhostname and the role's required keys (the shape an admin would write). */
+const ROLES = Object.keys(ANSWERS);
 
 // `node bench/run.mjs --only frame,apply` runs some rows (and leaves bench/RESULTS.md alone).
 const onlyArg = process.argv.indexOf('--only');
