@@ -123,27 +123,57 @@ interface ModuleResult {
   diff?: Array<{ before_header: string; after_header: string; before: string; after: string }>;
 }
 
-/** One play on localhost: the mailsetup task (registered), then its result saved to a file (also in check mode). */
-function play(task: Record<string, unknown>, out: string, extra: Record<string, unknown> = {}): unknown[] {
+/**
+ * One play on localhost: each of `tasks` a mailsetup task (registered as r0, r1, ...), each
+ * followed by a debug task that prints what it registered (also in check mode); resultsOf reads
+ * them back from the output. Printed, not saved with ansible.builtin.copy: a copy task runs two
+ * modules (stat and copy), about a CPU-second of Python per play here.
+ */
+function play(
+  tasks: Record<string, unknown> | Array<Record<string, unknown>>,
+  extra: Record<string, unknown> = {},
+): unknown[] {
   return [
     {
       name: 'mailsetup on localhost',
       hosts: 'localhost',
       gather_facts: false,
-      tasks: [
-        { name: 'mailsetup', mailsetup: task, register: 'r', ...extra },
-        {
-          name: 'save the result',
-          'ansible.builtin.copy': { content: '{{ r | to_json }}', dest: out },
-          check_mode: false,
-        },
-      ],
+      tasks: (Array.isArray(tasks) ? tasks : [tasks]).flatMap((task, i) => [
+        { name: `mailsetup ${i}`, mailsetup: task, register: `r${i}`, ...extra },
+        { name: `result r${i}`, 'ansible.builtin.debug': { var: `r${i}` } },
+      ]),
     },
   ];
 }
 
-function resultOf(out: string): ModuleResult {
-  return JSON.parse(readFileSync(out, 'utf8')) as ModuleResult;
+/** What the play's mailsetup tasks registered, in order: the JSON the default output shows for each "result rN" task. */
+function resultsOf(run: PlaybookRun): ModuleResult[] {
+  const results: ModuleResult[] = [];
+  for (let i = 0; ; i++) {
+    const header = run.stdout.indexOf(`TASK [result r${i}]`);
+    if (header < 0) break;
+    const rest = run.stdout.slice(header);
+    const m = /^ok: \[localhost\] => (\{\n[\s\S]*?\n\})$/m.exec(rest);
+    if (m === null) throw new Error(`no result printed for r${i}:\n${said(run)}`);
+    results.push((JSON.parse(m[1]) as Record<string, ModuleResult>)[`r${i}`]);
+  }
+  if (results.length === 0) throw new Error(`no result printed:\n${said(run)}`);
+  return results;
+}
+
+/** What the output shows under the task `name`: from its TASK line to the next TASK or PLAY line. */
+function taskOutput(run: PlaybookRun, name: string): string {
+  const start = run.stdout.indexOf(`TASK [${name}]`);
+  if (start < 0) throw new Error(`no task ${name}:\n${said(run)}`);
+  const end = run.stdout.slice(start + 1).search(/^(?:TASK|PLAY) /m);
+  return end < 0 ? run.stdout.slice(start) : run.stdout.slice(start, start + 1 + end);
+}
+
+/** What the play's one mailsetup task registered. */
+function resultOf(run: PlaybookRun): ModuleResult {
+  const [result, ...more] = resultsOf(run);
+  if (more.length > 0) throw new Error(`${more.length + 1} results printed, one expected`);
+  return result;
 }
 
 const NULL_CLIENT = {
@@ -175,9 +205,8 @@ test('ansible-doc reads the module documentation', TIMEOUT, async () => {
 (RUN ? describePostfix : describe.skip).concurrent('the mailsetup module with ansible-playbook', TIMEOUT, () => {
   test('check mode writes nothing; --check --diff shows main.cf; apply changes; re-apply does not; rolled_back once', async () => {
     const root = sandbox();
-    const out = join(work, 'result-present.json');
     const fresh = contentOf(snapshotTree(root));
-    const plays = play({ answers: NULL_CLIENT, root }, out);
+    const plays = play({ answers: NULL_CLIENT, root });
 
     // --check --diff: the plan, nothing written.
     const check = await playbook(plays, ['--check', '--diff']);
@@ -185,9 +214,9 @@ test('ansible-doc reads the module documentation', TIMEOUT, async () => {
     expect(check.stdout).toContain('--- before: /etc/postfix/main.cf (absent)\n+++ after: /etc/postfix/main.cf\n');
     expect(check.stdout).toContain('\n+myhostname = client.example.com\n');
     expect(check.stdout).toContain('\n+relayhost = [127.0.0.1]:2525\n');
-    expect(check.stdout).toMatch(/changed: \[localhost\]/);
+    expect(taskOutput(check, 'mailsetup 0')).toMatch(/^changed: \[localhost\]$/m);
     expect(contentOf(snapshotTree(root))).toEqual(fresh);
-    const planned = resultOf(out);
+    const planned = resultOf(check);
     expect(planned).toMatchObject({ changed: true, role: { before: null, after: 'null-client' }, backup_dir: null });
     expect(planned.commands.every((c) => c.status === 'planned')).toBe(true);
     expect(planned.params).toContainEqual(expect.objectContaining({ name: 'myhostname', new: 'client.example.com' }));
@@ -209,13 +238,13 @@ test('ansible-doc reads the module documentation', TIMEOUT, async () => {
     const quiet = await playbook(plays, ['--check']);
     expect(quiet.status, said(quiet)).toBe(0);
     expect(quiet.stdout).not.toContain('+myhostname');
-    expect(resultOf(out).diff).toBeUndefined();
+    expect(resultOf(quiet).diff).toBeUndefined();
     expect(contentOf(snapshotTree(root))).toEqual(fresh);
 
     // Apply.
     const apply = await playbook(plays);
     expect(apply.status, said(apply)).toBe(0);
-    const applied = resultOf(out);
+    const applied = resultOf(apply);
     expect(applied).toMatchObject({ changed: true, role: { before: null, after: 'null-client' } });
     expect(applied.backup_dir).toMatch(new RegExp(`^${root}/var/backups/mailsetup/`));
     expect(applied.commands.find((c) => c.id === 'action:postfix-check')?.status).toBe('ok');
@@ -225,22 +254,25 @@ test('ansible-doc reads the module documentation', TIMEOUT, async () => {
     const before = snapshotTree(root);
     const again = await playbook(plays);
     expect(again.status, said(again)).toBe(0);
-    expect(again.stdout).toMatch(/ok: \[localhost\]/);
-    expect(resultOf(out)).toMatchObject({ changed: false, files: [], commands: [] });
+    expect(taskOutput(again, 'mailsetup 0')).toMatch(/^ok: \[localhost\]$/m);
+    expect(resultOf(again)).toMatchObject({ changed: false, files: [], commands: [] });
     expect(snapshotTree(root)).toEqual(before);
 
     // state: rolled_back, in check mode: would change, writes nothing.
-    const rbPlays = play({ state: 'rolled_back', root }, out);
+    const rbPlays = play({ state: 'rolled_back', root });
     const rbCheck = await playbook(rbPlays, ['--check', '--diff']);
     expect(rbCheck.status, said(rbCheck)).toBe(0);
     expect(rbCheck.stdout).toContain('--- before: /etc/postfix/main.cf\n+++ after: /etc/postfix/main.cf (removed)\n');
-    expect(resultOf(out)).toMatchObject({ changed: true, rollback: { kind: 'apply', backupDir: applied.backup_dir } });
+    expect(resultOf(rbCheck)).toMatchObject({
+      changed: true,
+      rollback: { kind: 'apply', backupDir: applied.backup_dir },
+    });
     expect(snapshotTree(root)).toEqual(before);
 
     // Rolled back: the files as before the apply.
     const rb = await playbook(rbPlays);
     expect(rb.status, said(rb)).toBe(0);
-    expect(resultOf(out)).toMatchObject({ changed: true, role: { before: 'null-client', after: null } });
+    expect(resultOf(rb)).toMatchObject({ changed: true, role: { before: 'null-client', after: null } });
     expect(existsSync(join(root, 'etc/postfix/main.cf'))).toBe(false);
     const after = contentOf(snapshotTree(root));
     for (const [k, v] of Object.entries(fresh)) expect(after[k], k).toEqual(v);
@@ -248,19 +280,18 @@ test('ansible-doc reads the module documentation', TIMEOUT, async () => {
     // Again: nothing more to undo.
     const rb2 = await playbook(rbPlays);
     expect(rb2.status, said(rb2)).toBe(0);
-    expect(resultOf(out)).toMatchObject({ changed: false, rollback: null });
+    expect(resultOf(rb2)).toMatchObject({ changed: false, rollback: null });
   });
 
   test('a blocking finding fails the task with the linter message; nothing is written', async () => {
     const root = sandbox();
     const fresh = contentOf(snapshotTree(root));
-    const out = join(work, 'result-blocked.json');
     const answers = { ...NULL_CLIENT, mynetworks: ['0.0.0.0/0'] };
-    const r = await playbook(play({ answers, root }, out, { ignore_errors: true }));
-    expect(r.status, said(r)).toBe(0); // ignore_errors: the play goes on to save the result
+    const r = await playbook(play({ answers, root }, { ignore_errors: true }));
+    expect(r.status, said(r)).toBe(0); // ignore_errors: the play goes on to print the result
     expect(r.stdout).toContain('fatal: [localhost]: FAILED!');
     expect(r.stdout).toContain('mynetworks contains 0.0.0.0/0');
-    const res = resultOf(out);
+    const res = resultOf(r);
     expect(res.failed).toBe(true);
     expect(
       res.msg?.startsWith(
@@ -283,48 +314,51 @@ test('ansible-doc reads the module documentation', TIMEOUT, async () => {
     expect(strict.stdout).toContain('mynetworks contains 0.0.0.0/0');
 
     // The override, knowingly: it applies.
-    const ok = await playbook(play({ answers: { ...answers, overrides: ['mynetworks-public'] }, root }, out), [
-      '--check',
-    ]);
+    const ok = await playbook(play({ answers: { ...answers, overrides: ['mynetworks-public'] }, root }), ['--check']);
     expect(ok.status, said(ok)).toBe(0);
-    expect(resultOf(out).changed).toBe(true);
+    expect(resultOf(ok).changed).toBe(true);
   });
 
   test('answers_file on the target; the smart-host password never appears; bad options are refused', async () => {
     const root = sandbox();
-    const out = join(work, 'result-file.json');
     const file = join(work, 'answers.yaml');
     writeFileSync(
       file,
       'role: mail-server\nmyhostname: mail.example.com\nmynetworks: [127.0.0.0/8]\npostmaster: admin@example.com\n',
     );
-    const r = await playbook(play({ answers_file: file, root }, out), ['--check']);
+    const r = await playbook(play({ answers_file: file, root }), ['--check']);
     expect(r.status, said(r)).toBe(0);
-    expect(resultOf(out)).toMatchObject({ changed: true, role: { after: 'mail-server' } });
+    expect(resultOf(r)).toMatchObject({ changed: true, role: { after: 'mail-server' } });
 
     const secret = {
       ...NULL_CLIENT,
       relayhost: '[smtp.example.net]:587',
       smtp_sasl: { username: 'me@example.net', password: PASSWORD },
     };
-    const s = await playbook(play({ answers: secret, root }, out), ['--check', '--diff', '-vvv']);
+    const s = await playbook(play({ answers: secret, root }), ['--check', '--diff', '-vvv']);
     expect(s.status, said(s)).toBe(0);
     expect(s.stdout).not.toContain(PASSWORD);
     expect(s.stderr).not.toContain(PASSWORD);
     expect(s.stdout).toContain('(secret: contents hidden)');
-    expect(readFileSync(out, 'utf8')).not.toContain(PASSWORD);
+    expect(resultOf(s).changed).toBe(true);
 
-    const both = await playbook(play({ answers: NULL_CLIENT, answers_file: file, root }, out, { ignore_errors: true }));
-    expect(resultOf(out).msg).toBe('answers and answers_file are mutually exclusive: give one');
-    expect(both.status).toBe(0);
-    const none = await playbook(play({ root }, out, { ignore_errors: true }));
-    expect(resultOf(out).msg).toBe('state present needs answers or answers_file');
-    expect(none.status).toBe(0);
-    const missing = await playbook(
-      play({ answers: NULL_CLIENT, root, executable: '/nonexistent/mailsetup' }, out, { ignore_errors: true }),
+    // Three tasks with bad options in one play (ignore_errors: each is refused, the play goes on).
+    const bad = await playbook(
+      play(
+        [
+          { answers: NULL_CLIENT, answers_file: file, root },
+          { root },
+          { answers: NULL_CLIENT, root, executable: '/nonexistent/mailsetup' },
+        ],
+        { ignore_errors: true },
+      ),
     );
-    expect(resultOf(out).msg).toBe('mailsetup executable /nonexistent/mailsetup is not there or not executable');
-    expect(missing.status).toBe(0);
+    expect(bad.status, said(bad)).toBe(0);
+    expect(resultsOf(bad).map((r) => r.msg)).toEqual([
+      'answers and answers_file are mutually exclusive: give one',
+      'state present needs answers or answers_file',
+      'mailsetup executable /nonexistent/mailsetup is not there or not executable',
+    ]);
   });
 
   test("ansible/README.md's fleet example: --check --diff, apply, re-apply with changed=0 on every host", async () => {
