@@ -2,8 +2,13 @@
  * Drive a program in a real terminal: a private tmux server (-L, no config file), one session per
  * program, keys sent with `send-keys`, the screen read with `capture-pane -p`. Waits are bounded
  * polls for expected text, never fixed sleeps. Kill the server with `kill()` when done.
+ *
+ * A wait's polls go through one tmux client in control mode (`tmux -C`) that stays connected,
+ * not a `tmux capture-pane` process each 50 ms: the terminal tests started ~2,900 tmux clients a
+ * run, each ~10 ms of CPU on a 2-core machine where starting a process is dear, and each one
+ * blocked the test worker (spawnSync) while it ran.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +84,7 @@ export class Pane {
   async waitFor(m: ScreenMatch, timeoutMs = 10_000): Promise<string> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const s = this.screen();
+      const s = await this.server.capture(this.name);
       if (matches(s, m)) return s;
       if (Date.now() > end)
         throw new Error(`${describeMatch(m)} did not appear within ${timeoutMs} ms; the screen:\n${s}`);
@@ -117,11 +122,112 @@ function sh(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
+/** A command sent to the control client, waiting for its output block. */
+interface Pending {
+  resolve: (output: string) => void;
+  reject: (err: Error) => void;
+  command: string;
+}
+
+/**
+ * A tmux client in control mode (`tmux -C`, tmux(1) "CONTROL MODE"), attached to an idle session
+ * of its own: commands are written to its stdin, one per line, and tmux answers each, in order,
+ * with its output between `%begin TIME NUMBER FLAGS` and `%end` (or `%error`) with the same time
+ * and number. Lines outside a block are notifications (%session-changed, ...), skipped.
+ */
+class ControlClient {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly queue: Pending[] = [];
+  private partial = '';
+  /** The open block: its `TIME NUMBER` and the lines so far. */
+  private block: { id: string; lines: string[] } | undefined;
+  /** The first block answers the attach itself, not a command of ours. */
+  private attached = false;
+  private failed: Error | undefined;
+
+  constructor(socket: string) {
+    this.child = spawn(
+      'tmux',
+      [
+        '-L',
+        socket,
+        '-f',
+        '/dev/null',
+        '-u',
+        '-C',
+        'new-session',
+        '-s',
+        'control',
+        '-x',
+        '20',
+        '-y',
+        '5',
+        'sleep 86400',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (text: string) => this.read(text));
+    let stderr = '';
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (text: string) => (stderr += text));
+    this.child.on('error', (err) => this.fail(err));
+    this.child.on('close', (code) => this.fail(new Error(`the tmux control client exited (${code}): ${stderr}`)));
+  }
+
+  /** Run one tmux command (no newline in it); its output. */
+  run(command: string): Promise<string> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject, command });
+      this.child.stdin.write(`${command}\n`);
+    });
+  }
+
+  close(): void {
+    this.child.stdin.end();
+    this.child.kill();
+  }
+
+  private read(text: string): void {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (this.block === undefined) {
+        const m = /^%begin (\d+ \d+) \d+$/.exec(line);
+        if (m) this.block = { id: m[1], lines: [] };
+        continue;
+      }
+      const end = /^%(end|error) (\d+ \d+) \d+$/.exec(line);
+      if (end === null || end[2] !== this.block.id) {
+        this.block.lines.push(line);
+        continue;
+      }
+      const output = this.block.lines.map((l) => `${l}\n`).join('');
+      this.block = undefined;
+      if (!this.attached) {
+        this.attached = true;
+        continue;
+      }
+      const pending = this.queue.shift();
+      if (pending === undefined) continue;
+      if (end[1] === 'end') pending.resolve(output);
+      else pending.reject(new Error(`tmux ${pending.command} failed: ${output}`));
+    }
+  }
+
+  private fail(err: Error): void {
+    this.failed ??= err;
+    for (const p of this.queue.splice(0)) p.reject(this.failed);
+  }
+}
+
 /** A private tmux server. */
 export class TmuxServer {
   readonly socket: string;
   private readonly dir: string;
   private sessions = 0;
+  private control: ControlClient | undefined;
 
   constructor(prefix = 'mailsetup-test') {
     this.socket = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
@@ -133,6 +239,13 @@ export class TmuxServer {
     const r = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
+  }
+
+  /** The visible screen of session `name` (capture-pane -p), read through the control client. */
+  capture(name: string): Promise<string> {
+    if (!/^[\w-]+$/.test(name)) throw new Error(`not a session name: ${name}`);
+    this.control ??= new ControlClient(this.socket);
+    return this.control.run(`capture-pane -p -t ${name}`);
   }
 
   /**
@@ -174,6 +287,7 @@ export class TmuxServer {
 
   /** Kill the server and every program in it; remove its files. */
   kill(): void {
+    this.control?.close();
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
     rmSync(this.dir, { recursive: true, force: true });
   }
