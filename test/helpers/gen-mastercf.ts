@@ -4,11 +4,11 @@
  * input the editor accepts: no joined `-o` value with a later letter o, no first non-option
  * argument with whitespace, no comment/blank last line without newline after an entry.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MasterCf, type MasterField, type ServiceType } from '../../src/postfix/masterCf.js';
 
+import { PostconfRunner } from './postconf-async.js';
 import { mulberry32, Rng } from './prng.js';
 
 export { mulberry32, Rng };
@@ -415,53 +415,26 @@ export function fromBytes(bytes: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
- * A long-lived bash that runs postconf on request: forking the (large) vitest worker for every
- * postconf call costs more than postconf itself, so the differential tests fork from bash.
+ * postconf on master.cf for the differential tests, started by a long-lived shell
+ * (helpers/postconf-async.ts): forking the (large) vitest worker for every postconf call costs
+ * more than postconf itself.
  */
 export class PostconfShell {
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private pending = '';
-  private waiter: ((status: number) => void) | undefined;
-
-  constructor() {
-    this.proc = spawn('bash', ['--noprofile', '--norc'], { env: { ...process.env, NORANDOMIZE: '1' } });
-    this.proc.stdout.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: string) => {
-      this.pending += chunk;
-      const m = /__RC__(\d+)\n/.exec(this.pending);
-      if (m && this.waiter) {
-        this.pending = this.pending.slice(m.index + m[0].length);
-        const w = this.waiter;
-        this.waiter = undefined;
-        w(Number(m[1]));
-      }
-    });
-  }
+  private readonly runner = new PostconfRunner();
 
   /** Write DIR/master.cf (latin1 bytes), run `postconf -c DIR ARGS`, return status and bytes. */
   async edit(dir: string, text: string, args: string[]): Promise<{ status: number; stderr: string; text: string }> {
     await writeFile(join(dir, 'master.cf'), Buffer.from(text, 'latin1'));
     await writeFile(join(dir, 'main.cf'), '');
-    const errFile = join(dir, 'postconf.stderr');
-    const status = await new Promise<number>((resolve) => {
-      this.waiter = resolve;
-      this.proc.stdin.write(
-        `postconf -c ${shellQuote(dir)} ${args.map(shellQuote).join(' ')} >/dev/null 2>${shellQuote(errFile)}; echo "__RC__$?"\n`,
-      );
-    });
-    const stderr = await readFile(errFile, 'utf8');
+    const r = await this.runner.run(dir, args.map(toBytes));
     const out = (await readFile(join(dir, 'master.cf'))).toString('latin1');
-    return { status, stderr, text: out };
+    return { status: r.status, stderr: fromBytes(r.stderr), text: out };
   }
 
   /** End the shell. */
   close(): void {
-    this.proc.stdin.end();
+    this.runner.close();
   }
 }
 

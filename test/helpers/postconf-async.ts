@@ -3,9 +3,15 @@
  * synchronous runs blocks the worker's event loop and starves vitest's RPC ("Timeout calling
  * onTaskUpdate"). Same environment as helpers/postfix.ts (NORANDOMIZE=1, `-c DIR`), but output
  * and files are handled as latin1 "byte strings" (one character per byte).
+ *
+ * The runs are started by long-lived shells (PostconfRunner), not by the test worker: a process
+ * started from the worker (a Node process of hundreds of MB) cost ~9 ms of CPU more than the same
+ * process started from a shell on a 2-core machine where starting a process is dear, and the
+ * differential tests start thousands.
  */
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { writeSettledAsync } from './settled.js';
 
@@ -24,19 +30,89 @@ export function byteArg(s: string): string {
   return Buffer.from(s, 'latin1').toString('utf8');
 }
 
+/** Quote for sh: any bytes but NUL. */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+let outputs = 0;
+
+/**
+ * A long-lived `sh` that runs `postconf -c DIR ARGS` on request, one run at a time (requests made
+ * meanwhile wait their turn): the command goes to its stdin, its stdout and stderr to files of
+ * their own in DIR (read, then removed), its exit status comes back as a line on the shell's
+ * stdout. The shell ends with close(), or when the worker exits (its stdin closes).
+ */
+export class PostconfRunner {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private partial = '';
+  private readonly waiting: Array<(status: number) => void> = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private failed: Error | undefined;
+  /** Runs asked for and not finished. */
+  pending = 0;
+
+  constructor() {
+    this.proc = spawn('sh', [], { env: { ...process.env, NORANDOMIZE: '1' } });
+    // Neither the shell nor its pipes keep the worker alive.
+    this.proc.unref();
+    for (const stream of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) (stream as unknown as Socket).unref();
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stdout.on('data', (chunk: string) => {
+      const lines = (this.partial + chunk).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) this.waiting.shift()?.(Number(line));
+    });
+    let stderr = '';
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (chunk: string) => (stderr += chunk));
+    this.proc.on('error', (err) => (this.failed ??= err));
+    this.proc.on('close', (code) => {
+      this.failed ??= new Error(`the shell running postconf exited (${code}): ${stderr}`);
+      for (const w of this.waiting.splice(0)) w(-1);
+    });
+  }
+
+  /** `postconf -c DIR ARGS` (each argument a latin1 byte string); never rejects on a non-zero exit. */
+  run(dir: string, args: string[]): Promise<AsyncRun> {
+    this.pending++;
+    const result = this.queue.then(() => this.runNow(dir, args));
+    this.queue = result.catch(() => undefined);
+    return result.finally(() => this.pending--);
+  }
+
+  /** End the shell. */
+  close(): void {
+    this.proc.stdin.end();
+  }
+
+  private async runNow(dir: string, args: string[]): Promise<AsyncRun> {
+    if (this.failed) throw this.failed;
+    const n = ++outputs;
+    const out = join(dir, `.postconf-${process.pid}-${n}.stdout`);
+    const err = join(dir, `.postconf-${process.pid}-${n}.stderr`);
+    const status = await new Promise<number>((resolve) => {
+      this.waiting.push(resolve);
+      const argv = ['postconf', '-c', dir, ...args.map(byteArg)].map(shellQuote).join(' ');
+      this.proc.stdin.write(`${argv} </dev/null >${shellQuote(out)} 2>${shellQuote(err)}; echo $?\n`, 'utf8');
+    });
+    if (this.failed && status === -1) throw this.failed;
+    const [stdout, stderr] = await Promise.all([readFile(out), readFile(err)]);
+    await Promise.all([rm(out, { force: true }), rm(err, { force: true })]);
+    return { status, stdout: stdout.toString('latin1'), stderr: stderr.toString('latin1') };
+  }
+}
+
+/** The worker's shells for postconfAsync: as many as the runs it keeps going at once. */
+const RUNNERS = 4;
+const runners: PostconfRunner[] = [];
+
 /** `postconf -c DIR ARGS` with NORANDOMIZE=1; never rejects on a non-zero exit. */
 export function postconfAsync(dir: string, args: string[]): Promise<AsyncRun> {
-  return new Promise((resolve) => {
-    execFile(
-      'postconf',
-      ['-c', dir, ...args.map(byteArg)],
-      { env: { ...process.env, NORANDOMIZE: '1' }, encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const status = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ status, stdout: stdout.toString('latin1'), stderr: stderr.toString('latin1') });
-      },
-    );
-  });
+  let runner = runners.find((r) => r.pending === 0);
+  if (runner === undefined && runners.length < RUNNERS) runners.push((runner = new PostconfRunner()));
+  runner ??= runners.reduce((a, b) => (b.pending < a.pending ? b : a));
+  return runner.run(dir, args);
 }
 
 /**
