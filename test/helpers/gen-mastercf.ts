@@ -417,8 +417,7 @@ export function fromBytes(bytes: string): string {
 
 /**
  * postconf on master.cf for the differential tests, started by a long-lived shell
- * (helpers/postconf-async.ts): forking the (large) vitest worker for every postconf call costs
- * more than postconf itself.
+ * (helpers/postconf-async.ts): a start from the vitest worker costs several ms of CPU more.
  */
 export class PostconfShell {
   private readonly runner = new PostconfRunner();
