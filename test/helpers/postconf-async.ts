@@ -14,6 +14,7 @@ import { readFile, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { writeSettledAsync } from './settled.js';
+import { shellQuote } from './shell.js';
 
 /** Result of one postconf run; stdout/stderr as latin1 byte strings. */
 export interface AsyncRun {
@@ -28,11 +29,6 @@ export interface AsyncRun {
  */
 export function byteArg(s: string): string {
   return Buffer.from(s, 'latin1').toString('utf8');
-}
-
-/** Quote for sh: any bytes but NUL. */
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 let outputs = 0;

@@ -12,6 +12,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:chil
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shellQuote as sh } from './shell.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -115,11 +116,6 @@ export class Pane {
   close(): void {
     spawnSync('tmux', ['-L', this.server.socket, 'kill-session', '-t', this.name]);
   }
-}
-
-/** Quote for sh. */
-function sh(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 /** A command sent to the control client, waiting for its output block. */

@@ -36,6 +36,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipLoudly } from '../helpers/needs.js';
 import { debianPath } from '../helpers/reference.js';
+import { shellQuote as sh } from '../helpers/shell.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'mailsetup.cjs');
@@ -210,11 +211,6 @@ function run(cmd: string, args: string[], opts: { env?: Record<string, string>; 
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Quote for a POSIX shell (tmux runs its command through sh -c). */
-function sh(s: string): string {
-  return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 // ---------------------------------------------------------------------------------------------
