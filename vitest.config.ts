@@ -11,14 +11,15 @@ export default defineConfig({
     setupFiles: ['test/setup-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Three files at a time on 2 cores: much of a file's time is waiting (Postfix starting and
-    // stopping, SMTP, terminals), so a third worker fills it (the main run 236 s instead of ~300 s
-    // with two, CPU ~75 % busy; four took longer in an earlier round).
-    maxWorkers: 3,
+    // Four files at a time on 2 cores: much of a file's time is waiting (Postfix starting and
+    // stopping, SMTP, terminals, the wizard's keys), and other files' work fills it. Measured on
+    // one 2-core machine, back to back (session 19): 3 workers 510 s, 4 workers 439 s, 6 workers
+    // 560 s with RPC timeouts between vitest and its workers (too many processes at once).
+    maxWorkers: 4,
     // As many as at most: with shared workers, tinypool stops a worker left idle above the minimum
     // (at the end of the queue) and that stop can fail the file it was given next ("Terminating
     // worker thread"; seen with 3 workers and a minimum of 1).
-    minWorkers: 3,
+    minWorkers: 4,
     // A worker runs file after file instead of a new process for each: starting one and loading
     // its modules took ~1.5 s, most of the run's last two minutes (dozens of sub-second files).
     // No test mocks a module; a file's timeouts are its suites' own options (`vi.setConfig` would
