@@ -151,11 +151,9 @@ function play(
 /** What the play's mailsetup tasks registered, in order: the JSON the default output shows for each "result rN" task. */
 function resultsOf(run: PlaybookRun): ModuleResult[] {
   const results: ModuleResult[] = [];
-  for (let i = 0; ; i++) {
-    const header = run.stdout.indexOf(`TASK [result r${i}]`);
-    if (header < 0) break;
-    const rest = run.stdout.slice(header);
-    const m = /^ok: \[localhost\] => (\{\n[\s\S]*?\n\})$/m.exec(rest);
+  for (let i = 0; run.stdout.includes(`TASK [result r${i}]`); i++) {
+    // Within the task's own section: a task that printed nothing must not take the next one's.
+    const m = /^ok: \[localhost\] => (\{\n[\s\S]*?\n\})$/m.exec(taskOutput(run, `result r${i}`));
     if (m === null) throw new Error(`no result printed for r${i}:\n${said(run)}`);
     results.push((JSON.parse(m[1]) as Record<string, ModuleResult>)[`r${i}`]);
   }

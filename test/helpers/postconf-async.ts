@@ -13,6 +13,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { writeSettledAsync } from './settled.js';
 import { shellQuote } from './shell.js';
 
@@ -41,8 +42,8 @@ let outputs = 0;
  */
 export class PostconfRunner {
   private readonly proc: ChildProcessWithoutNullStreams;
-  private partial = '';
-  private readonly waiting: Array<(status: number) => void> = [];
+  /** The run under way (runs are one at a time: `queue`) waits for its status line. */
+  private waiting: ((status: number) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private failed: Error | undefined;
   /** Runs asked for and not finished. */
@@ -53,20 +54,21 @@ export class PostconfRunner {
     // Neither the shell nor its pipes keep the worker alive.
     this.proc.unref();
     for (const stream of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) (stream as unknown as Socket).unref();
-    this.proc.stdout.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: string) => {
-      const lines = (this.partial + chunk).split('\n');
-      this.partial = lines.pop() ?? '';
-      for (const line of lines) this.waiting.shift()?.(Number(line));
-    });
+    createInterface({ input: this.proc.stdout }).on('line', (line) => this.settle(Number(line)));
     let stderr = '';
     this.proc.stderr.setEncoding('utf8');
     this.proc.stderr.on('data', (chunk: string) => (stderr += chunk));
     this.proc.on('error', (err) => (this.failed ??= err));
     this.proc.on('close', (code) => {
       this.failed ??= new Error(`the shell running postconf exited (${code}): ${stderr}`);
-      for (const w of this.waiting.splice(0)) w(-1);
+      this.settle(-1);
     });
+  }
+
+  private settle(status: number): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.(status);
   }
 
   /** `postconf -c DIR ARGS` (each argument a latin1 byte string); never rejects on a non-zero exit. */
@@ -88,7 +90,7 @@ export class PostconfRunner {
     const out = join(dir, `.postconf-${process.pid}-${n}.stdout`);
     const err = join(dir, `.postconf-${process.pid}-${n}.stderr`);
     const status = await new Promise<number>((resolve) => {
-      this.waiting.push(resolve);
+      this.waiting = resolve;
       const argv = ['postconf', '-c', dir, ...args.map(byteArg)].map(shellQuote).join(' ');
       this.proc.stdin.write(`${argv} </dev/null >${shellQuote(out)} 2>${shellQuote(err)}; echo $?\n`, 'utf8');
     });

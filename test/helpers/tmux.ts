@@ -12,6 +12,7 @@ import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:chil
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { shellQuote as sh } from './shell.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -134,7 +135,6 @@ interface Pending {
 class ControlClient {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly queue: Pending[] = [];
-  private partial = '';
   /** The open block: its `TIME NUMBER` and the lines so far. */
   private block: { id: string; lines: string[] } | undefined;
   /** The first block answers the attach itself, not a command of ours. */
@@ -162,8 +162,7 @@ class ControlClient {
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (text: string) => this.read(text));
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.read(line));
     let stderr = '';
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (text: string) => (stderr += text));
@@ -185,31 +184,28 @@ class ControlClient {
     this.child.kill();
   }
 
-  private read(text: string): void {
-    const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (this.block === undefined) {
-        const m = /^%begin (\d+ \d+) \d+$/.exec(line);
-        if (m) this.block = { id: m[1], lines: [] };
-        continue;
-      }
-      const end = /^%(end|error) (\d+ \d+) \d+$/.exec(line);
-      if (end === null || end[2] !== this.block.id) {
-        this.block.lines.push(line);
-        continue;
-      }
-      const output = this.block.lines.map((l) => `${l}\n`).join('');
-      this.block = undefined;
-      if (!this.attached) {
-        this.attached = true;
-        continue;
-      }
-      const pending = this.queue.shift();
-      if (pending === undefined) continue;
-      if (end[1] === 'end') pending.resolve(output);
-      else pending.reject(new Error(`tmux ${pending.command} failed: ${output}`));
+  /** One line of the client's output. */
+  private read(line: string): void {
+    if (this.block === undefined) {
+      const m = /^%begin (\d+ \d+) \d+$/.exec(line);
+      if (m) this.block = { id: m[1], lines: [] };
+      return;
     }
+    const end = /^%(end|error) (\d+ \d+) \d+$/.exec(line);
+    if (end === null || end[2] !== this.block.id) {
+      this.block.lines.push(line);
+      return;
+    }
+    const output = this.block.lines.map((l) => `${l}\n`).join('');
+    this.block = undefined;
+    if (!this.attached) {
+      this.attached = true;
+      return;
+    }
+    const pending = this.queue.shift();
+    if (pending === undefined) return;
+    if (end[1] === 'end') pending.resolve(output);
+    else pending.reject(new Error(`tmux ${pending.command} failed: ${output}`));
   }
 
   private fail(err: Error): void {
