@@ -762,13 +762,7 @@ describeTmux('the wizard in a real terminal (tmux, bundle)', TIMEOUT, () => {
       // Then ESC [ A, a tab, Enter (CR), Ctrl-A and the paste l1 CR l2: od shows each byte the
       // terminal passed on (raw mode: unchanged, no echo), once they have all come.
       const count = Buffer.byteLength(text) + 4 + 2 + 5;
-      const pane = server.start([
-        'sh',
-        '-c',
-        `stty raw -echo opost; echo ready; dd bs=1 count=${count} 2>/dev/null | od -An -c`,
-      ]);
-      // Typed before stty ran, the keys would be echoed and Enter turned into a newline.
-      await pane.waitFor('ready');
+      const pane = server.start(['sh', '-c', `stty raw -echo opost; dd bs=1 count=${count} 2>/dev/null | od -An -c`]);
       pane.type(text);
       pane.type('\u001b[A\t');
       pane.burst('Enter', 'C-a');
