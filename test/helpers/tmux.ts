@@ -6,10 +6,7 @@
  * A wait's polls go through one tmux client in control mode (`tmux -C`) that stays connected,
  * not a `tmux capture-pane` process each 50 ms: the terminal tests started ~2,900 tmux clients a
  * run, each ~10 ms of CPU on a 2-core machine where starting a process is dear, and each one
- * blocked the test worker (spawnSync) while it ran. Keys, pastes and resizes go through the same
- * client, in order with the captures (a test worker is a large process, and each spawnSync of a
- * `tmux send-keys` from it cost ~20 ms of CPU here, ~1,500 a run): the call returns at once, and
- * a failure is thrown by the next read of the screen.
+ * blocked the test worker (spawnSync) while it ran.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,16 +16,6 @@ import { createInterface } from 'node:readline';
 import { shellQuote as sh } from './shell.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * An argument as a word of tmux's command language (tmux(1) "PARSING SYNTAX"): bare when it is
- * plain, else in double quotes with `"`, `\`, `$` and control characters as octal escapes (a
- * control-mode command is one line, and `$` would be expanded).
- */
-export function tmuxWord(arg: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-  return `"${arg.replace(/[\x00-\x1f\x7f"\\$]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)}"`;
-}
 
 /** What a wait looks for: a text, a pattern, or a test on the whole screen. */
 export type ScreenMatch = string | RegExp | ((screen: string) => boolean);
@@ -53,17 +40,17 @@ export class Pane {
 
   /** The visible screen as text (with `escapes`, SGR colour codes included: capture-pane -e). */
   screen(escapes = false): string {
-    return this.server.read('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
+    return this.server.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
   }
 
   /** The scrollback and the screen: what the program wrote that has scrolled out of view too. */
   history(): string {
-    return this.server.read('capture-pane', '-p', '-S', '-', '-t', this.name);
+    return this.server.tmux('capture-pane', '-p', '-S', '-', '-t', this.name);
   }
 
   /** Send keys by tmux name, one send-keys each (Enter, Down, C-u, PPage, …). */
   keys(...keys: string[]): void {
-    for (const k of keys) this.server.send('send-keys', '-t', this.name, k);
+    for (const k of keys) this.server.tmux('send-keys', '-t', this.name, k);
   }
 
   /**
@@ -72,7 +59,7 @@ export class Pane {
    * is no key name (`box1.example.com`) is typed as text.
    */
   burst(...keys: string[]): void {
-    this.server.send('send-keys', '-t', this.name, ...keys);
+    this.server.tmux('send-keys', '-t', this.name, ...keys);
   }
 
   /**
@@ -81,18 +68,18 @@ export class Pane {
    * as in a terminal.
    */
   paste(text: string): void {
-    this.server.send('set-buffer', '-b', `paste-${this.name}`, '--', text);
-    this.server.send('paste-buffer', '-p', '-d', '-b', `paste-${this.name}`, '-t', this.name);
+    this.server.tmux('set-buffer', '-b', `paste-${this.name}`, '--', text);
+    this.server.tmux('paste-buffer', '-p', '-d', '-b', `paste-${this.name}`, '-t', this.name);
   }
 
   /** Resize the terminal to cols×rows (the program gets SIGWINCH). */
   resize(cols: number, rows: number): void {
-    this.server.send('resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows));
+    this.server.tmux('resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows));
   }
 
   /** Type text literally (send-keys -l). */
   type(text: string): void {
-    this.server.send('send-keys', '-t', this.name, '-l', text);
+    this.server.tmux('send-keys', '-t', this.name, '-l', text);
   }
 
   /** Poll the screen every 50 ms until it matches; returns that screen, or throws with the last one. */
@@ -233,10 +220,6 @@ export class TmuxServer {
   private readonly dir: string;
   private sessions = 0;
   private control: ControlClient | undefined;
-  /** Commands sent through the control client and not answered yet. */
-  private unanswered = 0;
-  /** The first of them that failed, thrown by the next read. */
-  private failed: Error | undefined;
 
   constructor(prefix = 'mailsetup-test') {
     this.socket = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
@@ -250,46 +233,11 @@ export class TmuxServer {
     return r.stdout;
   }
 
-  /**
-   * Run a tmux command through the control client, after those sent before it and before any
-   * sent after it (a capture too); returns at once. A failure is thrown by the next read.
-   */
-  send(...args: string[]): void {
-    this.control ??= new ControlClient(this.socket);
-    this.unanswered++;
-    this.control.run(args.map(tmuxWord).join(' ')).then(
-      () => void this.unanswered--,
-      (err: unknown) => {
-        this.unanswered--;
-        this.failed ??= err instanceof Error ? err : new Error(String(err));
-      },
-    );
-  }
-
-  /**
-   * A tmux command that reads (capture-pane) run at once, outside the control client: only
-   * when every command sent through it has been answered, else it could overtake them.
-   */
-  read(...args: string[]): string {
-    this.throwFailed();
-    if (this.unanswered > 0)
-      throw new Error(
-        `tmux ${args.join(' ')}: ${this.unanswered} command(s) sent before it are not carried out yet; wait (waitFor) first`,
-      );
-    return this.tmux(...args);
-  }
-
   /** The visible screen of session `name` (capture-pane -p), read through the control client. */
-  async capture(name: string): Promise<string> {
+  capture(name: string): Promise<string> {
     if (!/^[\w-]+$/.test(name)) throw new Error(`not a session name: ${name}`);
     this.control ??= new ControlClient(this.socket);
-    const screen = await this.control.run(`capture-pane -p -t ${name}`);
-    this.throwFailed();
-    return screen;
-  }
-
-  private throwFailed(): void {
-    if (this.failed) throw this.failed;
+    return this.control.run(`capture-pane -p -t ${name}`);
   }
 
   /**
