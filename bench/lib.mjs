@@ -142,6 +142,8 @@ export class Tmux {
 
   kill() {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+    // tmux (3.3) leaves its socket file behind.
+    rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
   }
 }
 

@@ -10,7 +10,7 @@
  * docs/preview.txt / docs/preview.ansi (the summary page of a role change) and docs/review.txt (the review of all settings at 80×24), screens like the
  * README's (which were captured by hand with --answers: see there).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { IS_ROOT, needsRoot, needsTmux } from '../helpers/needs.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
 import { BIN, ROOT, contentOf, ensureBuilt, makeSandbox, postconfN, removeTree, snapshotTree } from '../helpers/cli.js';
-import { Pane, TmuxServer } from '../helpers/tmux.js';
+import { Pane, TmuxServer, tmuxSocketPath } from '../helpers/tmux.js';
 
 const TMUX_AVAILABLE = needsTmux('the wizard end to end in a real terminal');
 
@@ -751,5 +751,16 @@ describeTmux('the wizard in a real terminal (tmux, bundle)', TIMEOUT, () => {
     );
     expect(s).not.toContain('Which role');
     p.close();
+  });
+});
+
+(TMUX_AVAILABLE ? describe : describe.skip)('the terminal helper (helpers/tmux.ts)', TIMEOUT, () => {
+  test('kill() leaves no socket behind (tmux leaves its socket file when its server is killed)', async () => {
+    const server = new TmuxServer('mailsetup-helper');
+    const pane = server.start(['sh', '-c', 'echo ready']);
+    await pane.waitFor('ready');
+    expect(existsSync(tmuxSocketPath(server.socket))).toBe(true);
+    server.kill();
+    expect(existsSync(tmuxSocketPath(server.socket))).toBe(false);
   });
 });

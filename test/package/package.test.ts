@@ -37,6 +37,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipLoudly } from '../helpers/needs.js';
 import { debianPath } from '../helpers/reference.js';
 import { shellQuote as sh } from '../helpers/shell.js';
+import { killTmuxServer } from '../helpers/tmux.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'mailsetup.cjs');
@@ -321,7 +322,7 @@ function firstFrame(shellCommand: string, timeoutMs = 30_000, also: string[] = [
     }
     throw new Error(`the role list did not show within ${timeoutMs} ms; the screen:\n${screen}`);
   } finally {
-    tmux(['kill-server']);
+    killTmuxServer(socket);
   }
 }
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsTmux } from '../helpers/needs.js';
+import { killTmuxServer } from '../helpers/tmux.js';
 
 const TMUX = needsTmux('the wizard on a real terminal');
 const SOCKET = `mailsetup-ui-test-${process.pid}`;
@@ -112,7 +113,7 @@ function startPane(env: Record<string, string>) {
   }, 60_000);
 
   afterAll(() => {
-    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    killTmuxServer(SOCKET);
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
