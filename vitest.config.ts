@@ -13,8 +13,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Four files at a time on 2 cores: much of a file's time is waiting (Postfix starting and
     // stopping, SMTP, terminals, the wizard's keys), and other files' work fills it. Measured on
-    // one 2-core machine, back to back (session 19): 3 workers 510 s, 4 workers 439 s, 6 workers
-    // 560 s with RPC timeouts between vitest and its workers (too many processes at once).
+    // one 2-core machine (session 19), back to back: 3 workers 510 s, 4 workers 439 s, 6 workers
+    // 560 s with RPC timeouts between vitest and its workers; in CI there, 518.6 s with three,
+    // 468.8-507.1 s with four (three runs).
     maxWorkers: 4,
     // As many as at most: with shared workers, tinypool stops a worker left idle above the minimum
     // (at the end of the queue) and that stop can fail the file it was given next ("Terminating
