@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killTmuxServer } from '../test/helpers/tmuxSocket.mjs';
 
 /** Milliseconds since an arbitrary origin, from the monotonic clock. */
 export function nowMs() {
@@ -141,9 +142,7 @@ export class Tmux {
   }
 
   kill() {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
-    // tmux (3.3) leaves its socket file behind.
-    rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
+    killTmuxServer(this.socket);
   }
 }
 

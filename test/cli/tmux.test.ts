@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { IS_ROOT, needsRoot, needsTmux } from '../helpers/needs.js';
 import { POSTFIX_AVAILABLE } from '../helpers/postfix.js';
 import { BIN, ROOT, contentOf, ensureBuilt, makeSandbox, postconfN, removeTree, snapshotTree } from '../helpers/cli.js';
-import { Pane, TmuxServer, tmuxSocketPath } from '../helpers/tmux.js';
+import { Pane, TmuxServer } from '../helpers/tmux.js';
+import { tmuxSocketPath } from '../helpers/tmuxSocket.mjs';
 
 const TMUX_AVAILABLE = needsTmux('the wizard end to end in a real terminal');
 

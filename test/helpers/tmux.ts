@@ -14,19 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { shellQuote as sh } from './shell.js';
+import { killTmuxServer } from './tmuxSocket.mjs';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Where the tmux server of `socket` (`tmux -L socket`) has its socket: tmux(1) "-L". */
-export function tmuxSocketPath(socket: string): string {
-  return join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket);
-}
-
-/** Kill the tmux server of `socket` and remove its socket file, which tmux (3.3) leaves behind. */
-export function killTmuxServer(socket: string): void {
-  spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-  rmSync(tmuxSocketPath(socket), { force: true });
-}
 
 /** What a wait looks for: a text, a pattern, or a test on the whole screen. */
 export type ScreenMatch = string | RegExp | ((screen: string) => boolean);

@@ -37,7 +37,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipLoudly } from '../helpers/needs.js';
 import { debianPath } from '../helpers/reference.js';
 import { shellQuote as sh } from '../helpers/shell.js';
-import { killTmuxServer } from '../helpers/tmux.js';
+import { killTmuxServer } from '../helpers/tmuxSocket.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin', 'mailsetup.cjs');

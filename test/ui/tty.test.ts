@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { needsTmux } from '../helpers/needs.js';
-import { killTmuxServer } from '../helpers/tmux.js';
+import { killTmuxServer } from '../helpers/tmuxSocket.mjs';
 
 const TMUX = needsTmux('the wizard on a real terminal');
 const SOCKET = `mailsetup-ui-test-${process.pid}`;
