@@ -758,10 +758,44 @@ describeTmux('the wizard in a real terminal (tmux, bundle)', TIMEOUT, () => {
 (TMUX_AVAILABLE ? describe : describe.skip)('the terminal helper (helpers/tmux.ts)', TIMEOUT, () => {
   test('kill() leaves no socket behind (tmux leaves its socket file when its server is killed)', async () => {
     const server = new TmuxServer('mailsetup-helper');
-    const pane = server.start(['sh', '-c', 'echo ready']);
-    await pane.waitFor('ready');
-    expect(existsSync(tmuxSocketPath(server.socket))).toBe(true);
-    server.kill();
-    expect(existsSync(tmuxSocketPath(server.socket))).toBe(false);
+    try {
+      const pane = server.start(['sh', '-c', 'echo ready']);
+      await pane.waitFor('ready');
+      expect(existsSync(tmuxSocketPath(server.socket))).toBe(true);
+      server.kill();
+      expect(existsSync(tmuxSocketPath(server.socket))).toBe(false);
+    } finally {
+      server.kill(); // again when the test failed before it: kill() may run twice
+    }
+  });
+
+  test('keys, text and screen reads go through the control client, in order; other words as a tmux process, literally', async () => {
+    const server = new TmuxServer('mailsetup-helper');
+    try {
+      // cat echoes each line back: the pty shows it as typed, then cat prints it.
+      const pane = server.start(['sh', '-c', 'stty -echo; echo ready; exec cat']);
+      await pane.waitFor('ready');
+      const started = server.processes; // the session's own new-session (its command has quotes)
+      // Words tmux's parser would change outside quotes: a separator, a comment, a variable, a home.
+      const plain = 'a;b ; #c $HOME ~ {d} "e" 100%';
+      for (let i = 0; i < 20; i++) {
+        pane.type(`${i}:${plain}`);
+        pane.keys('Enter');
+      }
+      const lines = Array.from({ length: 20 }, (_, i) => `${i}:${plain}\n`);
+      expect(await pane.waitFor(lines.join(''))).toContain(`ready\n${lines.join('')}`);
+      expect(server.processes).toBe(started);
+      // A quote, a backslash (also last), a character outside ASCII: each as a process of its own.
+      for (const text of ["it's", 'back\\slash\\', 'sent ✓']) {
+        pane.type(text);
+        pane.keys('Enter');
+        await pane.waitFor(`${text}\n`);
+      }
+      expect(server.processes).toBe(started + 3);
+      pane.close();
+      expect(server.tmux('list-sessions', '-F', '#{session_name}')).toBe('control\n');
+    } finally {
+      server.kill();
+    }
   });
 });

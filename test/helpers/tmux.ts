@@ -3,16 +3,27 @@
  * program, keys sent with `send-keys`, the screen read with `capture-pane -p`. Waits are bounded
  * polls for expected text, never fixed sleeps. Kill the server with `kill()` when done.
  *
- * A wait's polls go through one tmux client in control mode (`tmux -C`) that stays connected,
- * not a `tmux capture-pane` process each 50 ms: the terminal tests started ~2,900 tmux clients a
- * run, each ~10 ms of CPU on a 2-core machine where starting a process is dear, and each one
- * blocked the test worker (spawnSync) while it ran.
+ * Keys, screen reads and a wait's polls go through one tmux client in control mode (`tmux -C`)
+ * that stays connected, synchronously, not a `tmux` process each: the terminal tests started
+ * ~2,900 tmux clients a run for the polls (session 18) and ~1,500 for keys and screen reads
+ * (session 20), each a fork of the test worker on a 2-core machine where starting a process is
+ * dear (133 ms of a blocked worker each, on average, in a full run there).
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { shellQuote as sh } from './shell.js';
 import { killTmuxServer } from './tmuxSocket.mjs';
 
@@ -87,7 +98,7 @@ export class Pane {
   async waitFor(m: ScreenMatch, timeoutMs = 10_000): Promise<string> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const s = await this.server.capture(this.name);
+      const s = this.screen();
       if (matches(s, m)) return s;
       if (Date.now() > end)
         throw new Error(`${describeMatch(m)} did not appear within ${timeoutMs} ms; the screen:\n${s}`);
@@ -116,102 +127,176 @@ export class Pane {
 
   /** End the session. */
   close(): void {
-    spawnSync('tmux', ['-L', this.server.socket, 'kill-session', '-t', this.name]);
+    this.server.tmux('kill-session', '-t', this.name);
   }
-}
-
-/** A command sent to the control client, waiting for its output block. */
-interface Pending {
-  resolve: (output: string) => void;
-  reject: (err: Error) => void;
-  command: string;
 }
 
 /**
+ * The word `arg` as tmux's own command parser reads it (tmux(1) "PARSING SYNTAX"): in single
+ * quotes, where nothing is replaced. Undefined for a word that the control client does not send:
+ * one with a quote, a backslash (a trailing one joins lines), a control character or anything
+ * outside printable ASCII; such a command runs as a tmux process of its own.
+ */
+function controlWord(arg: string): string | undefined {
+  return /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/.test(arg) ? `'${arg}'` : undefined;
+}
+
+/** How long the control client may take to answer one command before the test fails. */
+const CONTROL_TIMEOUT_MS = 30_000;
+
+/**
  * A tmux client in control mode (`tmux -C`, tmux(1) "CONTROL MODE"), attached to an idle session
- * of its own: commands are written to its stdin, one per line, and tmux answers each, in order,
+ * of its own, that runs the commands of the test synchronously without starting a process for
+ * each: a command is written to the client's stdin, one per line, and tmux answers each, in order,
  * with its output between `%begin TIME NUMBER FLAGS` and `%end` (or `%error`) with the same time
- * and number. Lines outside a block are notifications (%session-changed, ...), skipped.
+ * and number; lines outside a block are notifications (%session-changed, ...), skipped.
+ *
+ * Both ends are named pipes in the server's directory, read and written here with non-blocking
+ * descriptors (fs.readSync/writeSync, a 1 ms pause when there is nothing yet, bounded by
+ * CONTROL_TIMEOUT_MS): a call returns once tmux has done the command, as a `tmux` process would,
+ * so keys, screen reads and waits keep the order they are written in.
  */
 class ControlClient {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly queue: Pending[] = [];
-  /** The open block: its `TIME NUMBER` and the lines so far. */
-  private block: { id: string; lines: string[] } | undefined;
+  private readonly child: ChildProcess;
+  private readonly commands: number;
+  private readonly answers: number;
+  private readonly errFile: string;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly chunk = Buffer.alloc(65_536);
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
+  /** What was read and not yet split into lines. */
+  private text = '';
   /** The first block answers the attach itself, not a command of ours. */
   private attached = false;
-  private failed: Error | undefined;
 
-  constructor(socket: string) {
-    this.child = spawn(
-      'tmux',
-      [
-        '-L',
-        socket,
-        '-f',
-        '/dev/null',
-        '-u',
-        '-C',
-        'new-session',
-        '-s',
-        'control',
-        '-x',
-        '20',
-        '-y',
-        '5',
-        'sleep 86400',
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    createInterface({ input: this.child.stdout }).on('line', (line) => this.read(line));
-    let stderr = '';
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (text: string) => (stderr += text));
-    this.child.on('error', (err) => this.fail(err));
-    this.child.on('close', (code) => this.fail(new Error(`the tmux control client exited (${code}): ${stderr}`)));
+  constructor(socket: string, dir: string) {
+    const cmdPath = join(dir, 'control.in');
+    const outPath = join(dir, 'control.out');
+    this.errFile = join(dir, 'control.err');
+    const made = spawnSync('mkfifo', ['-m', '600', cmdPath, outPath], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
+    // Our reading end first, so that the client's writing end opens at once; the client's reading
+    // end read-write (Linux opens a FIFO so without waiting for a writer), then our writing end.
+    this.answers = openSync(outPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    const childOut = openSync(outPath, constants.O_WRONLY);
+    const childIn = openSync(cmdPath, constants.O_RDWR);
+    this.commands = openSync(cmdPath, constants.O_WRONLY | constants.O_NONBLOCK);
+    const childErr = openSync(this.errFile, 'w');
+    try {
+      this.child = spawn(
+        'tmux',
+        [
+          '-L',
+          socket,
+          '-f',
+          '/dev/null',
+          '-u',
+          '-C',
+          'new-session',
+          '-s',
+          'control',
+          '-x',
+          '20',
+          '-y',
+          '5',
+          'sleep 86400',
+        ],
+        { stdio: [childIn, childOut, childErr] },
+      );
+    } finally {
+      closeSync(childIn);
+      closeSync(childOut);
+      closeSync(childErr);
+    }
+    this.child.on('error', () => undefined); // a tmux that cannot start: the first command says so
   }
 
-  /** Run one tmux command (no newline in it); its output. */
-  run(command: string): Promise<string> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject, command });
-      this.child.stdin.write(`${command}\n`);
-    });
+  /** Run one tmux command (its words already quoted for tmux); its output, or throws with tmux's message. */
+  run(words: string[]): string {
+    const command = words.join(' ');
+    const deadline = Date.now() + CONTROL_TIMEOUT_MS;
+    this.write(`${command}\n`, deadline, command);
+    for (;;) {
+      const { ok, output } = this.block(deadline, command);
+      if (!this.attached) {
+        this.attached = true;
+        continue;
+      }
+      if (ok) return output;
+      throw new Error(`tmux ${command} failed: ${output}`);
+    }
   }
 
   close(): void {
-    this.child.stdin.end();
     this.child.kill();
+    closeSync(this.commands);
+    closeSync(this.answers);
   }
 
-  /** One line of the client's output. */
-  private read(line: string): void {
-    if (this.block === undefined) {
-      const m = /^%begin (\d+ \d+) \d+$/.exec(line);
-      if (m) this.block = { id: m[1], lines: [] };
-      return;
+  /** The next answer block: whether it ended with %end, and its lines. */
+  private block(deadline: number, command: string): { ok: boolean; output: string } {
+    let id: string | undefined;
+    const lines: string[] = [];
+    for (;;) {
+      const line = this.line(deadline, command);
+      if (id === undefined) {
+        id = /^%begin (\d+ \d+) \d+$/.exec(line)?.[1];
+        continue;
+      }
+      const end = /^%(end|error) (\d+ \d+) \d+$/.exec(line);
+      if (end !== null && end[2] === id) return { ok: end[1] === 'end', output: lines.map((l) => `${l}\n`).join('') };
+      lines.push(line);
     }
-    const end = /^%(end|error) (\d+ \d+) \d+$/.exec(line);
-    if (end === null || end[2] !== this.block.id) {
-      this.block.lines.push(line);
-      return;
-    }
-    const output = this.block.lines.map((l) => `${l}\n`).join('');
-    this.block = undefined;
-    if (!this.attached) {
-      this.attached = true;
-      return;
-    }
-    const pending = this.queue.shift();
-    if (pending === undefined) return;
-    if (end[1] === 'end') pending.resolve(output);
-    else pending.reject(new Error(`tmux ${pending.command} failed: ${output}`));
   }
 
-  private fail(err: Error): void {
-    this.failed ??= err;
-    for (const p of this.queue.splice(0)) p.reject(this.failed);
+  /** The next line the client wrote, waiting for it. */
+  private line(deadline: number, command: string): string {
+    for (;;) {
+      const nl = this.text.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.text.slice(0, nl);
+        this.text = this.text.slice(nl + 1);
+        return line;
+      }
+      const n = this.attempt(() => readSync(this.answers, this.chunk, 0, this.chunk.length, null));
+      if (n === 0) throw new Error(`the tmux control client exited during "${command}": ${this.stderr()}`);
+      if (n !== undefined) this.text += this.decoder.write(this.chunk.subarray(0, n));
+      else this.wait(deadline, command);
+    }
+  }
+
+  private write(text: string, deadline: number, command: string): void {
+    let rest = Buffer.from(text, 'utf8');
+    while (rest.length > 0) {
+      const n = this.attempt(() => writeSync(this.commands, rest));
+      if (n === undefined) this.wait(deadline, command);
+      else rest = rest.subarray(n);
+    }
+  }
+
+  /** `io()`'s count, or undefined when the descriptor is not ready (EAGAIN). */
+  private attempt(io: () => number): number | undefined {
+    try {
+      return io();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return undefined;
+      throw e;
+    }
+  }
+
+  /** Pause 1 ms, or fail once the deadline has passed. */
+  private wait(deadline: number, command: string): void {
+    if (Date.now() > deadline)
+      throw new Error(`tmux did not answer "${command}" within ${CONTROL_TIMEOUT_MS} ms: ${this.stderr()}`);
+    Atomics.wait(this.pause, 0, 0, 1);
+  }
+
+  private stderr(): string {
+    try {
+      return readFileSync(this.errFile, 'utf8');
+    } catch {
+      return '';
+    }
   }
 }
 
@@ -221,24 +306,29 @@ export class TmuxServer {
   private readonly dir: string;
   private sessions = 0;
   private control: ControlClient | undefined;
+  /** How many commands ran as a `tmux` process of their own (not through the control client). */
+  processes = 0;
 
   constructor(prefix = 'mailsetup-test') {
     this.socket = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
     this.dir = mkdtempSync(join(tmpdir(), `${prefix}-tmux-`));
   }
 
-  /** Run a tmux command on this server; throws when it fails. */
+  /**
+   * Run a tmux command on this server; its output, or throws when it fails. Through the control
+   * client when every word can be written on its command line (controlWord), else as a `tmux`
+   * process; either way it has been done when this returns.
+   */
   tmux(...args: string[]): string {
+    const words = args.map(controlWord);
+    if (words.every((w): w is string => w !== undefined)) {
+      this.control ??= new ControlClient(this.socket, this.dir);
+      return this.control.run(words);
+    }
+    this.processes++;
     const r = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
-  }
-
-  /** The visible screen of session `name` (capture-pane -p), read through the control client. */
-  capture(name: string): Promise<string> {
-    if (!/^[\w-]+$/.test(name)) throw new Error(`not a session name: ${name}`);
-    this.control ??= new ControlClient(this.socket);
-    return this.control.run(`capture-pane -p -t ${name}`);
   }
 
   /**
@@ -281,6 +371,7 @@ export class TmuxServer {
   /** Kill the server and every program in it; remove its files. */
   kill(): void {
     this.control?.close();
+    this.control = undefined;
     killTmuxServer(this.socket);
     rmSync(this.dir, { recursive: true, force: true });
   }
