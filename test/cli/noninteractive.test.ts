@@ -5,11 +5,11 @@
  * change that keeps a hand-added parameter, the root check, and colour. Every test runs twice:
  * against the bundle (node bin/mailsetup.cjs) and against the sources (each module of src/
  * compiled alone, helpers/source-tree.mjs). Each role is applied to a fresh box once per via
- * (appliedOnce); the tests that go on from there (a second run, --rollback, a role change) each
+ * (helpers/cli.ts, Sandboxes); the tests that go on from there (a second run, --rollback, a role change) each
  * take a copy of that sandbox.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -20,13 +20,13 @@ import {
   DEBIAN_ALIASES,
   DEBIAN_MASTER_CF,
   ROOT,
+  Sandboxes,
   VIAS,
   cliArgv,
   cliEnv,
   contentOf,
   ensureBuilt,
   lookup,
-  makeSandbox,
   postconfN,
   removeTree,
   runCli,
@@ -50,39 +50,14 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 const made: string[] = [];
 /** A fresh sandbox, removed after the file. */
 function sandbox(): string {
-  const d = makeSandbox();
-  made.push(d);
-  return d;
+  return boxes.fresh();
 }
 /** An answers file, removed after the file. */
 function answers(text: string): string {
   return writeTemp('answers.yaml', text, made);
 }
-
-/** A sandbox holding a copy of `root`: the same bytes, modes and times (removed after the file). */
-function copyOf(root: string): string {
-  const d = sandbox();
-  cpSync(root, d, { recursive: true, force: true, preserveTimestamps: true, verbatimSymlinks: true });
-  return d;
-}
-
-/**
- * The apply of `c`'s answers to a fresh sandbox through `via`, once per via and role: the tests
- * that start from an applied sandbox share it and work on copies of it (copyOf), never on it.
- * Nothing in an applied sandbox names its own path (the state, the backups' manifest and the
- * Postfix files name /etc/...), so a copy is the same box under another --root.
- */
-const appliedRuns = new Map<string, Promise<{ root: string; run: CliResult }>>();
-function appliedOnce(via: Via, c: RoleCase): Promise<{ root: string; run: CliResult }> {
-  const key = `${via} ${c.role}`;
-  let applied = appliedRuns.get(key);
-  if (applied === undefined) {
-    const root = sandbox();
-    applied = runCli(['--answers', answers(c.yaml), '--yes', '--root', root], { via }).then((run) => ({ root, run }));
-    appliedRuns.set(key, applied);
-  }
-  return applied;
-}
+/** Each role applied to a fresh box once per via; the tests that go on from there take copies. */
+const boxes = new Sandboxes(made);
 
 beforeAll(() => ensureBuilt(), 180_000);
 afterAll(() => {
@@ -346,7 +321,7 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
   test.skipIf(!AS_ROOT).concurrent.each(ROLES)(
     '--answers --yes --root applies $role, checked with postconf; a second run has nothing to do',
     async (c) => {
-      const { root, run: r } = await appliedOnce(via, c);
+      const { root, run: r } = await boxes.applied(c.yaml, via);
       expectExit(r, 0);
       expect(r.stdout).toContain(`Plan for role ${c.role}\n`);
       expect(r.stdout).toContain(`Applied. Backup: ${join(root, 'var/backups/mailsetup', backups(root)[0])}\n`);
@@ -358,7 +333,7 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
       expect(r.stderr).toBe('');
       await checkApplied(root, c);
 
-      const copy = copyOf(root);
+      const copy = boxes.copy(root);
       const before = snapshotTree(copy);
       const again = await runCli(['--answers', answers(c.yaml), '--yes', '--root', copy], { via });
       expectExit(again, 0);
@@ -525,9 +500,9 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
     '--rollback after $role on a fresh box removes every file the apply created and restores /etc/aliases exactly',
     async (c) => {
       const fresh = contentOf(snapshotTree(sandbox()));
-      const applied = await appliedOnce(via, c);
+      const applied = await boxes.applied(c.yaml, via);
       expectExit(applied.run, 0);
-      const root = copyOf(applied.root);
+      const root = boxes.copy(applied.root);
       const [backup] = backups(root);
       const r = await runCli(['--rollback', '--root', root], { via });
       expectExit(r, 0);
@@ -557,9 +532,9 @@ describePostfix.concurrent.each(VIAS)('mailsetup via the %s: answers file, no te
       'a role change (firewall-relay → mail-server) updates only what it must; a hand-added parameter stays; --rollback undoes it',
       async () => {
         const fw = ROLES[3];
-        const applied = await appliedOnce(via, fw);
+        const applied = await boxes.applied(fw.yaml, via);
         expectExit(applied.run, 0);
-        const root = copyOf(applied.root);
+        const root = boxes.copy(applied.root);
         const handLines = '# raised by hand for large attachments\nmessage_size_limit  =  52428800\n';
         appendFileSync(join(root, 'etc/postfix/main.cf'), handLines);
         const asFirewall = snapshotTree(root);

@@ -17,7 +17,7 @@ import { needsRoot } from '../helpers/needs.js';
 import { describePostfix } from '../helpers/postfix.js';
 import {
   ensureBuilt,
-  makeSandbox,
+  Sandboxes,
   postconfN,
   removeTree,
   runCli,
@@ -34,10 +34,16 @@ const AS_ROOT = needsRoot('the applies through the CLI', 'postfix check refuses 
 const via = 'bundle' as const;
 
 const made: string[] = [];
+/** MAIL_SERVER applied to a fresh box once; the tests that start there take copies (helpers/cli.ts). */
+const boxes = new Sandboxes(made, 150_000);
 function sandbox(): string {
-  const d = makeSandbox();
-  made.push(d);
-  return d;
+  return boxes.fresh();
+}
+/** A copy of the fresh box MAIL_SERVER was applied to (exit 0 checked). */
+async function mailServerBox(): Promise<string> {
+  const { root, run } = await boxes.applied(MAIL_SERVER, via);
+  expectExit(run, 0);
+  return boxes.copy(root);
 }
 function answers(text: string): string {
   return writeTemp('answers.yaml', text, made);
@@ -85,9 +91,8 @@ const describeAsRoot = AS_ROOT ? describePostfix : describe.skip;
 
 describeAsRoot('re-runs you can trust (--root sandbox, real Postfix tools)', TIMEOUT, () => {
   test.concurrent('a hand edit stays the user’s on three re-runs with the same answers', async () => {
-    const root = sandbox();
+    const root = await mailServerBox();
     const file = answers(MAIL_SERVER);
-    expectExit(await cli(['--answers', file, '--yes', '--root', root]), 0);
     postconfE(root, 'mydestination = $myhostname, localhost');
     for (let run = 1; run <= 3; run++) {
       const r = await cli(['--answers', file, '--yes', '--root', root]);
@@ -200,8 +205,7 @@ describeAsRoot('re-runs you can trust (--root sandbox, real Postfix tools)', TIM
   });
 
   test.concurrent('a rollback that failed is the one --rollback retries; --list-backups shows it', async () => {
-    const root = sandbox();
-    expectExit(await cli(['--answers', answers(MAIL_SERVER), '--yes', '--root', root]), 0);
+    const root = await mailServerBox();
     expectExit(await cli(['--answers', answers(NULL_CLIENT), '--yes', '--root', root]), 0);
     const [first, second] = backups(root);
     const copy = join(root, 'var/backups/mailsetup', second, 'files/etc/postfix/main.cf');
@@ -235,8 +239,7 @@ describeAsRoot('re-runs you can trust (--root sandbox, real Postfix tools)', TIM
   test.concurrent(
     '--forget removes only the record; the next run recognises the box; --rollback puts it back',
     async () => {
-      const root = sandbox();
-      expectExit(await cli(['--answers', answers(MAIL_SERVER), '--yes', '--root', root]), 0);
+      const root = await mailServerBox();
       const main = readFileSync(mainCf(root), 'utf8');
       const r = await cli(['--forget', '--root', root]);
       expectExit(r, 0);
@@ -262,8 +265,7 @@ describeAsRoot('re-runs you can trust (--root sandbox, real Postfix tools)', TIM
   );
 
   test.concurrent('main.cf gone while mailsetup.yaml stayed: a fresh box, said so, no hand edits', async () => {
-    const root = sandbox();
-    expectExit(await cli(['--answers', answers(MAIL_SERVER), '--yes', '--root', root]), 0);
+    const root = await mailServerBox();
     rmSync(mainCf(root));
     const r = await cli(['--answers', answers(NULL_CLIENT), '--dry-run', '--root', root]);
     expectExit(r, 0);
@@ -284,9 +286,8 @@ describeAsRoot('re-runs you can trust (--root sandbox, real Postfix tools)', TIM
   test.concurrent(
     'main.cf made writable for everyone: the mode Postfix expects; postfix check warnings are findings',
     async () => {
-      const root = sandbox();
+      const root = await mailServerBox();
       const file = answers(MAIL_SERVER);
-      expectExit(await cli(['--answers', file, '--yes', '--root', root]), 0);
       chmodSync(mainCf(root), 0o666);
       writeFileSync(mainCf(root), `${readFileSync(mainCf(root), 'utf8')}bogus_by_hand = 1\n`);
       chmodSync(mainCf(root), 0o666);

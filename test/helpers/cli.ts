@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  cpSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -209,6 +210,56 @@ export function writeTemp(name: string, text: string, made: string[]): string {
 
 export function removeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A test file's --root sandboxes, each added to `made` (the file's list of what it removes when
+ * done), with applies shared: `applied(yaml, via)` applies the answers `yaml` to a fresh box once
+ * per answers and via, and the tests that go on from that box each take a copy of it (`copy`),
+ * never the box itself. Nothing in an applied sandbox names its own path (the state, the backups'
+ * manifests and the Postfix files say /etc/...), so a copy with the same bytes, modes and times is
+ * the same box under another --root: the tests stay independent, one apply (and its `postfix
+ * check`) fewer each.
+ */
+export class Sandboxes {
+  private readonly applies = new Map<string, Promise<{ root: string; run: CliResult }>>();
+
+  constructor(
+    private readonly made: string[],
+    private readonly timeoutMs?: number,
+  ) {}
+
+  /** A fresh box (makeSandbox). */
+  fresh(): string {
+    const d = makeSandbox();
+    this.made.push(d);
+    return d;
+  }
+
+  /** A new sandbox holding a copy of `root`: the same bytes, modes and times. */
+  copy(root: string): string {
+    const d = this.fresh();
+    cpSync(root, d, { recursive: true, force: true, preserveTimestamps: true, verbatimSymlinks: true });
+    return d;
+  }
+
+  /**
+   * The fresh box `yaml` was applied to with `--answers FILE --yes --root BOX` through `via`, and
+   * that run, made at the first call for these answers and via. Read it; change only a copy.
+   */
+  applied(yaml: string, via: Via): Promise<{ root: string; run: CliResult }> {
+    const key = `${via}\n${yaml}`;
+    let applied = this.applies.get(key);
+    if (applied === undefined) {
+      const root = this.fresh();
+      const file = writeTemp('answers.yaml', yaml, this.made);
+      applied = runCli(['--answers', file, '--yes', '--root', root], { via, timeoutMs: this.timeoutMs }).then(
+        (run) => ({ root, run }),
+      );
+      this.applies.set(key, applied);
+    }
+    return applied;
+  }
 }
 
 /** One entry of a tree snapshot. */
