@@ -151,8 +151,9 @@ function controlWord(arg: string): string | undefined {
  * Both ends are named pipes in the server's directory, written and read here with blocking
  * fs.writeSync/readSync: a call returns once tmux has done the command, as a `tmux` process did,
  * so keys, screen reads and waits keep the order they are written in. The read waits in the
- * kernel, not in a loop (a 1 ms poll cost as much CPU as it saved in a full run, where an answer
- * takes tens of ms); a client that exits ends it (end of file: the test fails with its stderr).
+ * kernel, not in a loop (in a full run an answer takes tens of ms: a poll every 1 ms would wake
+ * the worker that many times); a client that exits ends it (end of file: the test fails with its
+ * stderr). As with a tmux process, a server that never answers is not timed out here.
  */
 class ControlClient {
   private readonly child: ChildProcess;
