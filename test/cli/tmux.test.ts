@@ -772,7 +772,7 @@ describeTmux('the wizard in a real terminal (tmux, bundle)', TIMEOUT, () => {
   test('keys, text and screen reads go through the control client, in order; other words as a tmux process, literally', async () => {
     const server = new TmuxServer('mailsetup-helper');
     try {
-      // cat echoes each line back: the pty shows it as typed, then cat prints it.
+      // The terminal's echo off: each line shows once, when cat prints it back.
       const pane = server.start(['sh', '-c', 'stty -echo; echo ready; exec cat']);
       await pane.waitFor('ready');
       const started = server.processes; // the session's own new-session (its command has quotes)

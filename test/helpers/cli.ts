@@ -236,10 +236,11 @@ export class Sandboxes {
     return d;
   }
 
-  /** A new sandbox holding a copy of `root`: the same bytes, modes and times. */
+  /** A new sandbox holding a copy of `root` and nothing else: the same bytes, modes and times. */
   copy(root: string): string {
-    const d = this.fresh();
-    cpSync(root, d, { recursive: true, force: true, preserveTimestamps: true, verbatimSymlinks: true });
+    const d = mkdtempSync(join(tmpdir(), 'mailsetup-cli-'));
+    this.made.push(d);
+    cpSync(root, d, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     return d;
   }
 
