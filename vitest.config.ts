@@ -7,8 +7,9 @@ export default defineConfig({
     exclude: ['test/live/**', 'node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     // In-process Ink renders (ink-testing-library) must not take Ink's CI mode, which drops the
-    // final frame when the app exits; CI sets CI=true.
-    setupFiles: ['test/setup-env.ts'],
+    // final frame when the app exits; CI sets CI=true. setup-cost.ts records each file's CPU for
+    // `npm run test:cost` (nothing otherwise).
+    setupFiles: ['test/setup-env.ts', 'test/setup-cost.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Four files at a time on 2 cores: much of a file's time is waiting (Postfix starting and
