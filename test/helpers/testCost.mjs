@@ -66,7 +66,7 @@ export function costTable(costs, machine) {
   if (machine) {
     rows.push(
       `The machine: ${machine.busy.toFixed(1)} CPU-s busy, ${machine.idle.toFixed(1)} idle, in ${machine.wall.toFixed(1)} s. ` +
-        'Not in the files: vitest itself, and what the files started and did not wait for (Postfix daemons, terminal sessions).',
+        'Not in the files: vitest itself, and what they started and did not wait for (Postfix daemons, terminal sessions, postconf shells).',
     );
   }
   return `${rows.join('\n')}\n`;

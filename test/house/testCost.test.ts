@@ -74,8 +74,8 @@ describe('the table', () => {
         '      4.0     0.2     3.8      9.0  test/b.test.ts',
         '      1.5     1.5     0.0      2.5  test/a.test.ts',
         '      5.5     1.7     3.8           2 files',
-        'The machine: 12.3 CPU-s busy, 0.5 idle, in 7.0 s. Not in the files: vitest itself, and what the ' +
-          'files started and did not wait for (Postfix daemons, terminal sessions).',
+        'The machine: 12.3 CPU-s busy, 0.5 idle, in 7.0 s. Not in the files: vitest itself, and what ' +
+          'they started and did not wait for (Postfix daemons, terminal sessions, postconf shells).',
         '',
       ].join('\n'),
     );
