@@ -17,6 +17,7 @@ export interface FileCost {
 }
 export const TICKS: number;
 export function statTimes(text: string): StatTimes;
+export function ownTimes(): StatTimes;
 export function machineTicks(text: string): { busy: number; idle: number };
 export function fileCosts(text: string): FileCost[];
 export function costTable(costs: FileCost[], machine?: { busy: number; idle: number; wall: number }): string;

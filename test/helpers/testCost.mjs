@@ -2,6 +2,7 @@
 // whose cores are busy to the end of the run, a file's wall time says more about what ran beside it
 // than about the file. test/setup-cost.ts records one line a file; this module reads Linux's
 // /proc files and turns the lines into a table. Times are in clock ticks (USER_HZ: 100 a second on Linux).
+import { readFileSync } from 'node:fs';
 
 /** Ticks a second in /proc's times (USER_HZ: 100 on every Linux architecture Node runs on). */
 export const TICKS = 100;
@@ -24,6 +25,11 @@ export function statTimes(text) {
     throw new Error(`not a /proc/PID/stat line: ${JSON.stringify(text.slice(0, 80))}`);
   }
   return { utime, stime, cutime, cstime };
+}
+
+/** This process's times now (statTimes of /proc/self/stat). */
+export function ownTimes() {
+  return statTimes(readFileSync('/proc/self/stat', 'utf8'));
 }
 
 /** The machine's busy and idle ticks, all CPUs together, from /proc/stat's first line. */

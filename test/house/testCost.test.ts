@@ -4,12 +4,12 @@
  * through the script.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { costTable, fileCosts, machineTicks, statTimes } from '../helpers/testCost.mjs';
+import { costTable, fileCosts, machineTicks, ownTimes, statTimes } from '../helpers/testCost.mjs';
 
 const LINUX = existsSync('/proc/self/stat');
 
@@ -24,12 +24,11 @@ describe('reading /proc', () => {
   it.skipIf(!LINUX)(
     "this process's own stat: its CPU time grows while it works, and counts a child it waited for",
     () => {
-      const read = () => statTimes(readFileSync('/proc/self/stat', 'utf8'));
-      const a = read();
+      const a = ownTimes();
       const until = process.cpuUsage().user + 150_000; // 0.15 s of this process's CPU
       let x = 0;
       while (process.cpuUsage().user < until) x += Math.sqrt(x + 1);
-      const b = read();
+      const b = ownTimes();
       expect(b.utime + b.stime - a.utime - a.stime).toBeGreaterThanOrEqual(10);
       // A child that spins for 0.15 s of CPU, waited for: its time lands in cutime/cstime.
       const child = spawnSync(process.execPath, [
@@ -37,7 +36,7 @@ describe('reading /proc', () => {
         'const u = process.cpuUsage().user + 150000; let x = 0; while (process.cpuUsage().user < u) x += Math.sqrt(x + 1);',
       ]);
       expect(child.status).toBe(0);
-      const c = read();
+      const c = ownTimes();
       expect(c.cutime + c.cstime - b.cutime - b.cstime).toBeGreaterThanOrEqual(10);
       expect(x).toBeGreaterThan(0);
     },
